@@ -1,0 +1,40 @@
+# The two commands of the README. Both work from a fresh clone with only Python 3.11.
+PYTHON ?= python3.11
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: run test install lint typecheck pytest schema clean
+
+$(STAMP): pyproject.toml
+	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "need $(PYTHON) on PATH (or make PYTHON=...)"; exit 1; }
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+## make run: the whole system on the embedded default (NATS + SQLite + local files under .ecohost/)
+run: $(STAMP)
+	$(BIN)/ecohost dev
+
+## make test: lint, format check, types, and the whole suite on real NATS, PostgreSQL and S3
+test: $(STAMP) lint typecheck pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: $(STAMP)
+	$(BIN)/mypy .
+
+pytest: $(STAMP)
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+## make schema: re-export schema.graphql and the contract JSON Schemas after an API change
+schema: $(STAMP)
+	$(BIN)/ecohost export-schema
+
+clean:
+	rm -rf $(VENV) .ecohost .mypy_cache .ruff_cache .pytest_cache

@@ -1,0 +1,68 @@
+"""`ecohost` command line: run the stack, migrate, mint dev tokens, export the schema."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from pathlib import Path
+
+from cli import commands
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="ecohost", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    dev = sub.add_parser("dev", help="run NATS, the three services and the gateway locally")
+    dev.add_argument("--data-dir", type=Path, default=Path(".ecohost"))
+    dev.add_argument("--port", type=int, default=8000, help="gateway port")
+    dev.add_argument("--nats-url", default=None, help="use this NATS instead of starting one")
+
+    migrate = sub.add_parser("migrate", help="apply each service's migrations")
+    migrate.add_argument(
+        "services", nargs="*", default=list(commands.SERVICES), choices=list(commands.SERVICES)
+    )
+
+    token = sub.add_parser("token", help="print a development JWT (HS256)")
+    token.add_argument("--user", required=True)
+    token.add_argument("--role", action="append", required=True, help="repeat for several")
+    token.add_argument("--tenant", required=True, help="agency:<uuid>, unit:<uuid> or region:<code>")
+    token.add_argument("--clearance", type=int, default=None)
+    token.add_argument("--ttl", type=int, default=None, help="seconds (default: settings)")
+
+    export = sub.add_parser("export-schema", help="write schema.graphql and contract JSON Schemas")
+    export.add_argument("--check", action="store_true", help="fail if the files are out of date")
+
+    letters = sub.add_parser("dead-letters", help="list events a consumer gave up on")
+    letters.add_argument("service", choices=list(commands.SERVICES))
+
+    verify = sub.add_parser("ledger-verify", help="re-check an engagement's trace hash chain")
+    verify.add_argument("engagement_id")
+
+    args = parser.parse_args(argv)
+    match args.command:
+        case "dev":
+            return commands.dev(args.data_dir, args.port, args.nats_url)
+        case "migrate":
+            asyncio.run(commands.migrate(args.services))
+            return 0
+        case "token":
+            print(commands.token(args.user, args.role, args.tenant, args.clearance, args.ttl))
+            return 0
+        case "export-schema":
+            return commands.export_schema(check=args.check)
+        case "dead-letters":
+            rows = asyncio.run(commands.dead_letters(args.service))
+            print(json.dumps(rows, indent=2, default=str, ensure_ascii=False))
+            return 0
+        case "ledger-verify":
+            reply = asyncio.run(commands.ledger_verify(args.engagement_id))
+            print(json.dumps(reply, indent=2, ensure_ascii=False))
+            return 0 if reply["valid"] else 1
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

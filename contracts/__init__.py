@@ -1,0 +1,6 @@
+"""Messages between ecohost processes: events on JetStream and request/reply payloads.
+
+Everything here is a frozen pydantic model with its version in its name or type
+literal. A breaking change is a new version; the exported JSON Schemas in
+`contracts/schemas/` are snapshot-tested so a change cannot slip through.
+"""

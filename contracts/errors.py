@@ -1,0 +1,29 @@
+"""Errors that cross process boundaries, with their stable codes.
+
+Both the service that raises one and the gateway that maps it to a GraphQL type
+import it from here; `kit.errors.DomainError.from_dict` rebuilds it by code.
+"""
+
+from __future__ import annotations
+
+from kit.errors import DomainError, NotFound, ValidationFailed
+
+
+class InvalidUSCC(ValidationFailed):
+    """The 统一社会信用代码 is malformed or its GB 32100 check character is wrong."""
+
+    code = "invalid_uscc"
+
+
+class UnitNotFound(NotFound):
+    code = "unit_not_found"
+
+
+class EngagementNotFound(NotFound):
+    code = "engagement_not_found"
+
+
+class DuplicateUnit(DomainError):
+    """A unit with this USCC is already in the directory."""
+
+    code = "duplicate_unit"

@@ -1,0 +1,22 @@
+"""JSON Schemas of every contract, for other teams and for the snapshot test."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel
+
+from contracts.events import TYPED_EVENTS, EventEnvelope
+from contracts.rpc import ALL_RPCS
+
+
+def json_schemas() -> dict[str, dict[str, Any]]:
+    """Schema documents by name: `event.<type>`, `rpc.<subject>.request|response`."""
+    docs: dict[str, dict[str, Any]] = {"event.envelope": EventEnvelope.model_json_schema()}
+    for event in TYPED_EVENTS:
+        docs[f"event.{event.model_fields['type'].default}"] = event.model_json_schema()
+    for rpc in ALL_RPCS:
+        models: dict[str, type[BaseModel]] = {"request": rpc.request, "response": rpc.response}
+        for part, model in models.items():
+            docs[f"rpc.{rpc.service}.{rpc.name}.{part}"] = model.model_json_schema()
+    return docs

@@ -1,0 +1,151 @@
+"""The gateway process: FastAPI + strawberry, one door for frontends and platforms.
+
+`create_app()` is the ASGI factory (`uvicorn gateway.app:create_app --factory`).
+At start it loads the casbin policy and connects to NATS in the background; the
+readiness probe turns true once NATS is connected, so a load balancer never
+sends traffic to a gateway that cannot reach the services.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+import structlog
+from fastapi import FastAPI, Request, Response
+from fastapi.responses import JSONResponse
+from nats.aio.client import Client
+from strawberry.fastapi import GraphQLRouter
+
+from gateway.authz.authorizer import Authorizer, Decider
+from gateway.authz.enforcer import build_enforcer
+from gateway.clients import Services
+from gateway.context import Context, scope_of
+from gateway.dataloaders import build_loaders
+from gateway.schema import build_schema
+from gateway.settings import GatewaySettings
+from kit.auth import ANONYMOUS, AuthError, TokenVerifier
+from kit.bus import connect
+from kit.ids import new_id
+from kit.logging import get_logger
+from kit.rpc import CallContext, RpcClient
+
+log = get_logger(__name__)
+
+REQUEST_ID_HEADER = "X-Request-Id"
+
+
+@dataclass
+class GatewayState:
+    settings: GatewaySettings
+    verifier: TokenVerifier
+    enforcer: Decider | None = None
+    nc: Client | None = None
+    rpc: RpcClient | None = None
+    stopping: bool = False
+    tasks: list[asyncio.Task[Any]] = field(default_factory=list)
+
+    @property
+    def ready(self) -> bool:
+        return (
+            not self.stopping
+            and self.enforcer is not None
+            and self.nc is not None
+            and self.nc.is_connected
+        )
+
+
+def create_app(settings: GatewaySettings | None = None) -> FastAPI:
+    settings = settings or GatewaySettings()
+    state = GatewayState(settings=settings, verifier=TokenVerifier(settings.auth))
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        state.enforcer = await build_enforcer(settings.database_url)
+
+        async def connect_nats() -> None:
+            state.nc = await connect(settings, name="gateway")
+            state.rpc = RpcClient(state.nc, timeout=settings.rpc_timeout)
+            log.info("gateway.nats_connected", servers=settings.nats_servers)
+
+        state.tasks.append(asyncio.create_task(connect_nats()))
+        log.info("gateway.started", environment=settings.environment)
+        yield
+        state.stopping = True
+        for task in state.tasks:
+            task.cancel()
+        if state.nc is not None and not state.nc.is_closed:
+            await state.nc.close()
+        log.info("gateway.stopped")
+
+    async def context_getter(request: Request) -> Context:
+        request_id = request.headers.get(REQUEST_ID_HEADER) or str(new_id())
+        structlog.contextvars.bind_contextvars(request_id=request_id)
+        auth_error: AuthError | None = None
+        try:
+            principal = state.verifier.principal_from_header(request.headers.get("authorization"))
+        except AuthError as exc:
+            principal, auth_error = ANONYMOUS, exc
+        assert state.enforcer is not None, "lifespan builds the enforcer before requests"
+        authorizer = Authorizer(state.enforcer, principal)
+        services = Services(
+            state.rpc or _unavailable_client(),
+            CallContext(
+                actor=principal.user_id or "anonymous",
+                tenant=principal.tenant,
+                correlation_id=request_id,
+            ),
+        )
+        return Context(
+            request_id=request_id,
+            principal=principal,
+            authorizer=authorizer,
+            services=services,
+            loaders=build_loaders(services, scope_of(authorizer)),
+            auth_error=auth_error,
+        )
+
+    schema = build_schema(
+        production=settings.production,
+        max_depth=settings.max_depth,
+        max_aliases=settings.max_aliases,
+        max_tokens=settings.max_tokens,
+    )
+    graphql = GraphQLRouter(
+        schema,
+        context_getter=context_getter,
+        graphql_ide=None if settings.production else "graphiql",
+        allow_queries_via_get=False,
+    )
+    app = FastAPI(title="ecohost gateway", lifespan=lifespan, docs_url=None, redoc_url=None)
+    app.include_router(graphql, prefix="/graphql")
+
+    @app.get("/health/live", include_in_schema=False)
+    async def live() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get("/health/ready", include_in_schema=False)
+    async def ready() -> Response:
+        ok = state.ready
+        return JSONResponse({"status": "ok" if ok else "unavailable"}, status_code=200 if ok else 503)
+
+    app.state.gateway = state
+    return app
+
+
+def _unavailable_client() -> RpcClient:
+    """Before NATS is connected every call fails fast as ServiceUnavailable."""
+    return _NotConnected()
+
+
+class _NotConnected(RpcClient):
+    def __init__(self) -> None:
+        self.calls = 0
+
+    async def call(self, rpc: Any, request: Any, ctx: CallContext, *, timeout: float | None = None) -> Any:
+        from kit.errors import ServiceUnavailable
+
+        raise ServiceUnavailable("the gateway is not connected to NATS yet")

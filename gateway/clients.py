@@ -1,0 +1,66 @@
+"""Typed clients of the services, as the gateway sees them.
+
+All calls carry the caller's identity and the request id in NATS headers; the
+scope computed by the authorizer goes in the payload so services filter in SQL.
+"""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from contracts import rpc
+from kit.rpc import CallContext, RpcClient
+
+
+class Services:
+    def __init__(self, client: RpcClient, ctx: CallContext) -> None:
+        self.client = client
+        self.ctx = ctx
+
+    async def create_unit(self, req: rpc.CreateUnitRequest) -> rpc.UnitView:
+        return await self.client.call(rpc.CREATE_UNIT, req, self.ctx)
+
+    async def units(self, ids: list[UUID], scope: rpc.Scope) -> list[rpc.UnitView | None]:
+        reply = await self.client.call(rpc.GET_UNITS, rpc.GetManyRequest(ids=ids, scope=scope), self.ctx)
+        return reply.items
+
+    async def list_units(self, scope: rpc.Scope, page: rpc.Page) -> rpc.UnitPage:
+        return await self.client.call(
+            rpc.LIST_UNITS, rpc.ListUnitsRequest(scope=scope, page=page), self.ctx
+        )
+
+    async def create_engagement(self, req: rpc.CreateEngagementRequest) -> rpc.EngagementView:
+        return await self.client.call(rpc.CREATE_ENGAGEMENT, req, self.ctx)
+
+    async def engagements(
+        self, ids: list[UUID], scope: rpc.Scope
+    ) -> list[rpc.EngagementView | None]:
+        reply = await self.client.call(
+            rpc.GET_ENGAGEMENTS, rpc.GetManyRequest(ids=ids, scope=scope), self.ctx
+        )
+        return reply.items
+
+    async def list_engagements(
+        self, scope: rpc.Scope, unit_id: UUID | None, page: rpc.Page
+    ) -> rpc.EngagementPage:
+        req = rpc.ListEngagementsRequest(scope=scope, unit_id=unit_id, page=page)
+        return await self.client.call(rpc.LIST_ENGAGEMENTS, req, self.ctx)
+
+    async def traces(self, engagement_ids: list[UUID]) -> list[list[rpc.TraceEntryView]]:
+        reply = await self.client.call(
+            rpc.GET_TRACES, rpc.TraceRequest(engagement_ids=engagement_ids), self.ctx
+        )
+        return reply.traces
+
+    async def verify_trace(self, engagement_id: UUID) -> rpc.VerifyTraceReply:
+        return await self.client.call(
+            rpc.VERIFY_TRACE, rpc.VerifyTraceRequest(engagement_id=engagement_id), self.ctx
+        )
+
+    async def registrations(
+        self, engagement_ids: list[UUID]
+    ) -> list[rpc.EvaluationRegistrationView | None]:
+        reply = await self.client.call(
+            rpc.GET_REGISTRATIONS, rpc.RegistrationsRequest(engagement_ids=engagement_ids), self.ctx
+        )
+        return reply.items

@@ -1,0 +1,52 @@
+"""The per-request context: who asks, what they may do, and the request's loaders."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from uuid import UUID
+
+from strawberry.fastapi import BaseContext
+
+from contracts import rpc
+from gateway.authz.authorizer import Authorizer
+from gateway.clients import Services
+from gateway.dataloaders import Loaders
+from kit.auth import AuthError, AuthFailure, Principal
+
+
+@dataclass
+class Context(BaseContext):
+    request_id: str
+    principal: Principal
+    authorizer: Authorizer
+    services: Services
+    loaders: Loaders
+    auth_error: AuthError | None = None
+    """Why a presented token was rejected; the request then runs as anonymous."""
+
+    def __post_init__(self) -> None:
+        super().__init__()
+
+    def denied(self) -> AuthError:
+        """The error a refused mutation reports: the token's problem, if it had one."""
+        if self.auth_error is not None:
+            return self.auth_error
+        if self.principal.is_anonymous:
+            return AuthError(AuthFailure.AUTHENTICATION_REQUIRED)
+        return AuthError(AuthFailure.PERMISSION_DENIED)
+
+
+def scope_of(authorizer: Authorizer) -> rpc.Scope:
+    """The authorizer's object scope as the services' `Scope` contract."""
+    try:
+        scope = authorizer.scope_filter()
+    except AuthError:
+        return rpc.Scope()  # anonymous or tenant-less: sees nothing
+    try:
+        return rpc.Scope(
+            agency_id=UUID(scope["agency_id"]) if "agency_id" in scope else None,
+            unit_id=UUID(scope["unit_id"]) if "unit_id" in scope else None,
+            region_prefix=scope.get("region_prefix"),
+        )
+    except ValueError:
+        return rpc.Scope()  # a tenant id that is not a UUID scopes to nothing

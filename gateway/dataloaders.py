@@ -1,0 +1,41 @@
+"""Per-request DataLoaders: one NATS round trip per level of a query, not per row."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from uuid import UUID
+
+from strawberry.dataloader import DataLoader
+
+from contracts import rpc
+from gateway.clients import Services
+
+
+@dataclass
+class Loaders:
+    units: DataLoader[UUID, rpc.UnitView | None]
+    engagements: DataLoader[UUID, rpc.EngagementView | None]
+    traces: DataLoader[UUID, list[rpc.TraceEntryView]]
+    registrations: DataLoader[UUID, rpc.EvaluationRegistrationView | None]
+
+
+def build_loaders(services: Services, scope: rpc.Scope) -> Loaders:
+    async def units(ids: Sequence[UUID]) -> list[rpc.UnitView | None]:
+        return await services.units(list(ids), scope)
+
+    async def engagements(ids: Sequence[UUID]) -> list[rpc.EngagementView | None]:
+        return await services.engagements(list(ids), scope)
+
+    async def traces(ids: Sequence[UUID]) -> list[list[rpc.TraceEntryView]]:
+        return await services.traces(list(ids))
+
+    async def registrations(ids: Sequence[UUID]) -> list[rpc.EvaluationRegistrationView | None]:
+        return await services.registrations(list(ids))
+
+    return Loaders(
+        units=DataLoader(load_fn=units),
+        engagements=DataLoader(load_fn=engagements),
+        traces=DataLoader(load_fn=traces),
+        registrations=DataLoader(load_fn=registrations),
+    )

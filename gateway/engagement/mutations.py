@@ -1,0 +1,131 @@
+"""Mutations of the directory and engagements: one input, a union of success and errors."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+from uuid import UUID
+
+import strawberry
+from strawberry.types import Info
+
+from contracts import rpc
+from gateway.context import Context, scope_of
+from gateway.engagement.types import Engagement, ServiceMode, Unit
+from gateway.errors import (
+    DuplicateUnit,
+    InvalidUSCC,
+    NotAuthorized,
+    ServiceUnavailable,
+    UnitNotFound,
+    ValidationError,
+    to_graphql,
+)
+from gateway.ids import decode_global_id
+from kit.errors import DomainError, ValidationFailed
+
+
+@strawberry.input(description="A unit to add to your agency's directory.")
+class CreateUnitInput:
+    name: str
+    uscc: str = strawberry.field(description="统一社会信用代码, 18 characters.")
+    industry_code: str = strawberry.field(description="GB/T 4754 code, e.g. C2614.")
+    address: str
+
+
+@strawberry.type
+class CreateUnitSuccess:
+    unit: Unit
+
+
+CreateUnitResult = Annotated[
+    CreateUnitSuccess | InvalidUSCC | DuplicateUnit | ValidationError | NotAuthorized | ServiceUnavailable,
+    strawberry.union("CreateUnitResult"),
+]
+
+
+@strawberry.input(description="An engagement from a signed hosting agreement (R4.2.1).")
+class CreateEngagementInput:
+    unit_id: strawberry.ID
+    service_modes: list[ServiceMode]
+    period_start: date
+    period_end: date
+    agency_id: str | None = strawberry.field(
+        default=None, description="Your agency's id; defaults to the token's tenant."
+    )
+
+
+@strawberry.type
+class CreateEngagementSuccess:
+    engagement: Engagement
+
+
+CreateEngagementResult = Annotated[
+    CreateEngagementSuccess | UnitNotFound | ValidationError | NotAuthorized | ServiceUnavailable,
+    strawberry.union("CreateEngagementResult"),
+]
+
+
+def _agency_of(ctx: Context, requested: str | None) -> UUID:
+    """The acting agency: the caller's own. Acting for another agency is refused."""
+    principal = ctx.principal
+    if principal.tenant_kind != "agency":
+        raise ctx.denied()
+    if requested is not None and requested.lower() != principal.tenant_id.lower():
+        raise ctx.denied()
+    try:
+        return UUID(principal.tenant_id)
+    except ValueError:
+        raise ctx.denied() from None
+
+
+def _validation(exc: ValueError, field: str) -> ValidationFailed:
+    return ValidationFailed(str(exc).splitlines()[-1], field=field)
+
+
+@strawberry.type
+class EngagementMutations:
+    @strawberry.mutation(description="Register a pollutant-discharging unit (排污单位).")
+    async def create_unit(self, info: Info[Context, None], input: CreateUnitInput) -> CreateUnitResult:
+        ctx = info.context
+        try:
+            if not ctx.authorizer.can("unit", "create"):
+                raise ctx.denied()
+            agency = _agency_of(ctx, None)
+            try:
+                req = rpc.CreateUnitRequest(
+                    name=input.name,
+                    uscc=input.uscc,
+                    industry_code=input.industry_code,
+                    address=input.address,
+                    agency_id=agency,
+                )
+            except ValueError as exc:
+                raise _validation(exc, "input") from None
+            view = await ctx.services.create_unit(req)
+            return CreateUnitSuccess(unit=Unit.from_view(view))
+        except DomainError as exc:
+            return to_graphql(exc, ctx.request_id)  # type: ignore[return-value]
+
+    @strawberry.mutation(description="Start an engagement for a unit from a signed agreement.")
+    async def create_engagement(
+        self, info: Info[Context, None], input: CreateEngagementInput
+    ) -> CreateEngagementResult:
+        ctx = info.context
+        try:
+            if not ctx.authorizer.can("engagement", "create"):
+                raise ctx.denied()
+            agency = _agency_of(ctx, input.agency_id)
+            unit_id = decode_global_id(input.unit_id, "Unit", field="unitId")
+            req = rpc.CreateEngagementRequest(
+                unit_id=unit_id,
+                agency_id=agency,
+                service_modes=[m.value for m in input.service_modes],
+                period_start=input.period_start,
+                period_end=input.period_end,
+                scope=scope_of(ctx.authorizer),
+            )
+            view = await ctx.services.create_engagement(req)
+            return CreateEngagementSuccess(engagement=Engagement.from_view(view))
+        except DomainError as exc:
+            return to_graphql(exc, ctx.request_id)  # type: ignore[return-value]

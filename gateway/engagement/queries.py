@@ -1,0 +1,103 @@
+"""Queries over units and engagements. Each checks casbin, then scopes in the service."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+import strawberry
+from strawberry import relay
+from strawberry.types import Info
+
+from contracts import rpc
+from gateway.context import Context, scope_of
+from gateway.engagement.types import Engagement, EngagementConnection, Unit, UnitConnection
+from gateway.ids import decode_cursor, decode_global_id, encode_cursor
+from kit.errors import ValidationFailed
+
+MAX_PAGE = 100
+
+
+def _page(first: int | None, after: str | None) -> rpc.Page:
+    if first is not None and not 0 < first <= MAX_PAGE:
+        raise ValidationFailed(f"first must be between 1 and {MAX_PAGE}", field="first")
+    return rpc.Page(after=decode_cursor(after), limit=first or 20)
+
+
+def _page_info(ids: list[UUID], has_next: bool, after: str | None) -> relay.PageInfo:
+    return relay.PageInfo(
+        has_next_page=has_next,
+        has_previous_page=after is not None,
+        start_cursor=encode_cursor(ids[0]) if ids else None,
+        end_cursor=encode_cursor(ids[-1]) if ids else None,
+    )
+
+
+def _optional_id(value: strawberry.ID | None, type_name: str, field: str) -> UUID | None:
+    return None if value is None else decode_global_id(value, type_name, field=field)
+
+
+@strawberry.type
+class EngagementQueries:
+    @strawberry.field(description="A unit by its global ID; null if missing or not yours.")
+    async def unit(self, info: Info[Context, None], id: strawberry.ID) -> Unit | None:
+        ctx = info.context
+        if not ctx.authorizer.can("unit", "read"):
+            return None
+        try:
+            uuid = decode_global_id(id, "Unit", field="id")
+        except ValidationFailed:
+            return None
+        view = await ctx.loaders.units.load(uuid)
+        return Unit.from_view(view) if view else None
+
+    @strawberry.field(description="Units you may see, oldest first.")
+    async def units(
+        self, info: Info[Context, None], first: int | None = None, after: str | None = None
+    ) -> UnitConnection:
+        ctx = info.context
+        page = _page(first, after)
+        if not ctx.authorizer.can("unit", "read"):
+            return UnitConnection(edges=[], page_info=_page_info([], False, after), total_count=0)
+        result = await ctx.services.list_units(scope_of(ctx.authorizer), page)
+        return UnitConnection(
+            edges=[relay.Edge(cursor=encode_cursor(u.id), node=Unit.from_view(u)) for u in result.items],
+            page_info=_page_info([u.id for u in result.items], result.has_next, after),
+            total_count=result.total,
+        )
+
+    @strawberry.field(description="An engagement by its global ID; null if missing or not yours.")
+    async def engagement(self, info: Info[Context, None], id: strawberry.ID) -> Engagement | None:
+        ctx = info.context
+        if not ctx.authorizer.can("engagement", "read"):
+            return None
+        try:
+            uuid = decode_global_id(id, "Engagement", field="id")
+        except ValidationFailed:
+            return None
+        view = await ctx.loaders.engagements.load(uuid)
+        return Engagement.from_view(view) if view else None
+
+    @strawberry.field(description="Engagements you may see, oldest first; optionally of one unit.")
+    async def engagements(
+        self,
+        info: Info[Context, None],
+        first: int | None = None,
+        after: str | None = None,
+        unit_id: strawberry.ID | None = None,
+    ) -> EngagementConnection:
+        ctx = info.context
+        page = _page(first, after)
+        unit_uuid = _optional_id(unit_id, "Unit", "unitId")
+        if not ctx.authorizer.can("engagement", "read"):
+            return EngagementConnection(
+                edges=[], page_info=_page_info([], False, after), total_count=0
+            )
+        result = await ctx.services.list_engagements(scope_of(ctx.authorizer), unit_uuid, page)
+        return EngagementConnection(
+            edges=[
+                relay.Edge(cursor=encode_cursor(e.id), node=Engagement.from_view(e))
+                for e in result.items
+            ],
+            page_info=_page_info([e.id for e in result.items], result.has_next, after),
+            total_count=result.total,
+        )

@@ -1,0 +1,170 @@
+"""GraphQL types of the directory and engagements."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date, datetime
+from enum import Enum
+from typing import Self
+from uuid import UUID
+
+import strawberry
+from strawberry import relay
+from strawberry.types import Info
+
+from contracts import rpc
+from gateway.context import Context
+
+
+@strawberry.enum(description="服务模式 (R5.1): how the agency is present; one or several.")
+class ServiceMode(Enum):
+    FIXED_RESIDENT = "fixed_resident"
+    ROVING = "roving"
+    REMOTE_MONITORING = "remote_monitoring"
+
+
+@strawberry.enum(description="Stage of the hosting-service workflow (figure 1 of the standard).")
+class Stage(Enum):
+    PREPARATION = "preparation"
+    IMPLEMENTATION = "implementation"
+    RESULTS = "results"
+    EVALUATION = "evaluation"
+    CLOSED = "closed"
+
+
+@strawberry.type(description="排污单位: a pollutant-discharging unit, client of engagements.")
+class Unit(relay.Node):
+    id: relay.NodeID[str]
+    name: str
+    uscc: str = strawberry.field(description="统一社会信用代码 (GB 32100).")
+    industry_code: str = strawberry.field(description="GB/T 4754 industry code.")
+    address: str
+    region_code: str = strawberry.field(
+        description="GB/T 2260 division of the registering office (USCC characters 3–8)."
+    )
+    created_at: datetime
+
+    @classmethod
+    def from_view(cls, v: rpc.UnitView) -> Self:
+        return cls(
+            id=str(v.id),
+            name=v.name,
+            uscc=v.uscc,
+            industry_code=v.industry_code,
+            address=v.address,
+            region_code=v.region_code,
+            created_at=v.created_at,
+        )
+
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls, *, info: Info[Context, None], node_ids: Iterable[str], required: bool = False
+    ) -> list[Self | None]:
+        ctx = info.context
+        if not ctx.authorizer.can("unit", "read"):
+            return [None for _ in node_ids]
+        views = await ctx.loaders.units.load_many([UUID(i) for i in node_ids])
+        return [cls.from_view(v) if v else None for v in views]
+
+
+@strawberry.type(description="One recorded step of an engagement's process (追溯), hash-chained.")
+class TraceEntry:
+    seq: int = strawberry.field(description="Position in the engagement's chain, from 1.")
+    event_id: str
+    event_type: str
+    occurred_at: datetime
+    recorded_at: datetime
+    actor: str
+    tenant: str
+    payload_sha256: str
+    prev_hash: str
+    entry_hash: str = strawberry.field(description="SHA-256(prev_hash ‖ canonical entry).")
+
+    @classmethod
+    def from_view(cls, v: rpc.TraceEntryView) -> Self:
+        return cls(
+            seq=v.seq,
+            event_id=str(v.event_id),
+            event_type=v.event_type,
+            occurred_at=v.occurred_at,
+            recorded_at=v.recorded_at,
+            actor=v.actor,
+            tenant=v.tenant,
+            payload_sha256=v.payload_sha256,
+            prev_hash=v.prev_hash,
+            entry_hash=v.entry_hash,
+        )
+
+
+@strawberry.type(description="A hosting engagement (托管服务) of an agency for a unit.")
+class Engagement(relay.Node):
+    id: relay.NodeID[str]
+    agency_id: str = strawberry.field(description="The hosting-service agency (托管服务单位).")
+    service_modes: list[ServiceMode]
+    period_start: date
+    period_end: date
+    stage: Stage
+    created_at: datetime
+    unit_id: strawberry.Private[UUID]
+
+    @classmethod
+    def from_view(cls, v: rpc.EngagementView) -> Self:
+        return cls(
+            id=str(v.id),
+            agency_id=str(v.agency_id),
+            service_modes=[ServiceMode(m) for m in v.service_modes],
+            period_start=v.period_start,
+            period_end=v.period_end,
+            stage=Stage(v.status),
+            created_at=v.created_at,
+            unit_id=v.unit_id,
+        )
+
+    @strawberry.field(description="The unit served; null if you may not see it.")
+    async def unit(self, info: Info[Context, None]) -> Unit | None:
+        ctx = info.context
+        if not ctx.authorizer.can("unit", "read"):
+            return None
+        view = await ctx.loaders.units.load(self.unit_id)
+        return Unit.from_view(view) if view else None
+
+    @strawberry.field(
+        description="What happened, in order, as recorded by the archive's ledger. "
+        "Null if you may not read traces."
+    )
+    async def trace(self, info: Info[Context, None]) -> list[TraceEntry] | None:
+        ctx = info.context
+        if not ctx.authorizer.can("trace", "read"):
+            return None
+        entries = await ctx.loaders.traces.load(UUID(self.id))
+        return [TraceEntry.from_view(e) for e in entries]
+
+    @strawberry.field(
+        description="Whether the evaluation service has registered this engagement for "
+        "its performance evaluation (R4.2.5)."
+    )
+    async def evaluation_registered(self, info: Info[Context, None]) -> bool:
+        registration = await info.context.loaders.registrations.load(UUID(self.id))
+        return registration is not None
+
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls, *, info: Info[Context, None], node_ids: Iterable[str], required: bool = False
+    ) -> list[Self | None]:
+        ctx = info.context
+        if not ctx.authorizer.can("engagement", "read"):
+            return [None for _ in node_ids]
+        views = await ctx.loaders.engagements.load_many([UUID(i) for i in node_ids])
+        return [cls.from_view(v) if v else None for v in views]
+
+
+@strawberry.type(name="UnitConnection", description="A page of units.")
+class UnitConnection(relay.Connection[Unit]):
+    total_count: int
+
+
+@strawberry.type(name="EngagementConnection", description="A page of engagements.")
+class EngagementConnection(relay.Connection[Engagement]):
+    total_count: int
+
+

@@ -1,0 +1,40 @@
+"""Relay global IDs (`base64("Unit:<uuid>")`) and opaque cursors."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from uuid import UUID
+
+from kit.errors import ValidationFailed
+
+
+def encode_global_id(type_name: str, id_: UUID) -> str:
+    return base64.b64encode(f"{type_name}:{id_}".encode()).decode()
+
+
+def decode_global_id(value: str, type_name: str, *, field: str) -> UUID:
+    """The UUID inside a global ID of `type_name`, or a ValidationFailed naming `field`."""
+    try:
+        kind, _, raw = base64.b64decode(value, validate=True).decode().partition(":")
+        if kind == type_name:
+            return UUID(raw)
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        pass
+    raise ValidationFailed(f"not a {type_name} id", field=field)
+
+
+def encode_cursor(id_: UUID) -> str:
+    return base64.b64encode(f"cursor:{id_}".encode()).decode()
+
+
+def decode_cursor(value: str | None) -> UUID | None:
+    if value is None:
+        return None
+    try:
+        kind, _, raw = base64.b64decode(value, validate=True).decode().partition(":")
+        if kind == "cursor":
+            return UUID(raw)
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        pass
+    raise ValidationFailed("invalid cursor", field="after")

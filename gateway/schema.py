@@ -1,0 +1,112 @@
+"""The GraphQL schema: queries and mutations of every domain, plus protections."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import strawberry
+from graphql import GraphQLError
+from graphql.validation import NoSchemaIntrospectionCustomRule
+from strawberry.extensions import (
+    AddValidationRules,
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    ParserCache,
+    QueryDepthLimiter,
+    SchemaExtension,
+    ValidationCache,
+)
+from strawberry.schema.config import StrawberryConfig
+from strawberry.types import Info
+
+from gateway.context import Context
+from gateway.engagement.mutations import EngagementMutations
+from gateway.engagement.queries import EngagementQueries
+from kit.errors import DomainError
+from kit.logging import get_logger
+
+log = get_logger(__name__)
+
+
+@strawberry.type(description="Who the current token says you are.")
+class Viewer:
+    user_id: str
+    tenant: str
+    roles: list[str]
+    clearance: int
+
+
+@strawberry.type
+class Query(EngagementQueries):
+    @strawberry.field(description="The authenticated caller; null when anonymous.")
+    def viewer(self, info: Info[Context, None]) -> Viewer | None:
+        p = info.context.principal
+        if p.is_anonymous:
+            return None
+        return Viewer(user_id=p.user_id, tenant=p.tenant, roles=list(p.roles), clearance=p.clearance)
+
+
+@strawberry.type
+class Mutation(EngagementMutations):
+    pass
+
+
+class ErrorReporting(SchemaExtension):
+    """Expected errors get a stable `extensions.code`; unexpected ones are logged with
+    their stack and the request id, then masked as "internal error" for the client."""
+
+    def on_operation(self) -> Iterator[None]:
+        yield
+        result = self.execution_context.result
+        errors = getattr(result, "errors", None)
+        if not errors:
+            return
+        request_id = getattr(self.execution_context.context, "request_id", "")
+        result.errors = [_report(e, request_id) for e in errors]  # type: ignore[union-attr]
+
+
+def _report(error: GraphQLError, request_id: str) -> GraphQLError:
+    original = error.original_error
+    if original is None:  # syntax, validation, limits: the client's own doing
+        return error
+    if isinstance(original, DomainError):
+        error.extensions = {
+            **(error.extensions or {}),
+            "code": original.code.upper(),
+            "requestId": request_id,
+        }
+        return error
+    log.error("graphql.unexpected_error", path=error.path, request_id=request_id, exc_info=original)
+    return GraphQLError(
+        "internal error",
+        nodes=error.nodes,
+        source=error.source,
+        positions=error.positions,
+        path=error.path,
+        extensions={"code": "INTERNAL", "requestId": request_id},
+    )
+
+
+def build_schema(
+    *, production: bool = False, max_depth: int = 10, max_aliases: int = 30, max_tokens: int = 2000
+) -> strawberry.Schema:
+    extensions: list[SchemaExtension | type[SchemaExtension]] = [
+        ParserCache(maxsize=512),
+        ValidationCache(maxsize=512),
+        QueryDepthLimiter(max_depth=max_depth),
+        MaxAliasesLimiter(max_alias_count=max_aliases),
+        MaxTokensLimiter(max_token_count=max_tokens),
+        ErrorReporting,
+    ]
+    if production:
+        extensions.append(AddValidationRules([NoSchemaIntrospectionCustomRule]))
+    return strawberry.Schema(
+        query=Query,
+        mutation=Mutation,
+        extensions=extensions,
+        config=StrawberryConfig(disable_field_suggestions=production),
+    )
+
+
+# The schema as served in development; `ecohost export-schema` prints it.
+schema = build_schema()

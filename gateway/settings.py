@@ -1,0 +1,40 @@
+"""Settings of the GraphQL gateway: environment variables `ECOHOST_GATEWAY_*`.
+
+Nested auth settings use a double underscore: `ECOHOST_GATEWAY_AUTH__SECRET`,
+`ECOHOST_GATEWAY_AUTH__ALGORITHM=RS256`, `ECOHOST_GATEWAY_AUTH__JWKS_URL=…`.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import SettingsConfigDict
+
+from kit.auth import AuthSettings
+from kit.settings import ProcessSettings
+
+
+class GatewaySettings(ProcessSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="ECOHOST_GATEWAY_", env_nested_delimiter="__", extra="ignore"
+    )
+
+    environment: Literal["development", "production"] = Field(
+        default="development",
+        description="`production` turns off GraphiQL, introspection and field suggestions.",
+    )
+    host: str = Field(default="127.0.0.1", description="Address uvicorn binds.")
+    port: int = Field(default=8000, description="Port uvicorn binds.")
+    database_url: str = Field(
+        default="sqlite+aiosqlite:///.ecohost/gateway.db",
+        description="Where casbin policies live (seeded from gateway/authz/policy.csv).",
+    )
+    auth: AuthSettings = Field(default_factory=AuthSettings)
+    max_depth: int = Field(default=10, description="Deepest selection a query may nest.")
+    max_aliases: int = Field(default=30, description="Aliases per operation.")
+    max_tokens: int = Field(default=2000, description="Lexer tokens per operation.")
+
+    @property
+    def production(self) -> bool:
+        return self.environment == "production"

@@ -1,0 +1,1 @@
+"""Plumbing shared by every ecohost process, with no domain knowledge."""

@@ -1,0 +1,221 @@
+"""Durable, idempotent JetStream consumers.
+
+Each event is applied in one database transaction that also records its id in the
+inbox; a redelivered event finds its id there and is acknowledged without being
+applied again. Failures are retried with a growing delay up to `max_deliver`
+deliveries, then kept in `dead_letters` (with the error) and terminated, so one
+poison event never blocks the stream and never disappears silently.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import traceback
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+
+import structlog
+from nats.aio.msg import Msg
+from nats.errors import TimeoutError as NatsTimeoutError
+from nats.js import JetStreamContext
+from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
+from pydantic import ValidationError
+from sqlalchemy import insert, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from contracts.events import EVENT_STREAM, EventEnvelope, parse_event
+from kit.db import Database
+from kit.logging import CORRELATION_HEADER, get_logger
+from kit.messaging import MessagingTables
+
+log = get_logger(__name__)
+
+EventHandler = Callable[[AsyncSession, EventEnvelope], Awaitable[None]]
+
+
+class EventConsumer:
+    def __init__(
+        self,
+        *,
+        js: JetStreamContext,
+        db: Database,
+        tables: MessagingTables,
+        durable: str,
+        filter_subjects: list[str],
+        handler: EventHandler,
+        max_deliver: int = 5,
+        ack_wait: float = 30.0,
+        batch: int = 100,
+        after_commit: Callable[[], None] | None = None,
+    ) -> None:
+        self._js = js
+        self._db = db
+        self._tables = tables
+        self.durable = durable
+        self._filter_subjects = filter_subjects
+        self._handler = handler
+        self._max_deliver = max_deliver
+        self._ack_wait = ack_wait
+        self._batch = batch
+        self._after_commit = after_commit
+        self.applied = 0
+        self.duplicates = 0
+        self.dead_lettered = 0
+
+    def consumer_config(self) -> ConsumerConfig:
+        # Redelivery delays grow per attempt; the last one repeats.
+        backoff = [min(30.0, 0.5 * 4**i) for i in range(self._max_deliver)]
+        return ConsumerConfig(
+            durable_name=self.durable,
+            name=self.durable,
+            description=f"ecohost consumer {self.durable}",
+            deliver_policy=DeliverPolicy.ALL,
+            ack_policy=AckPolicy.EXPLICIT,
+            ack_wait=self._ack_wait,
+            max_deliver=self._max_deliver,
+            backoff=backoff,
+            filter_subjects=self._filter_subjects,
+            max_ack_pending=1000,
+        )
+
+    async def declare(self) -> None:
+        await self._js.add_consumer(EVENT_STREAM, config=self.consumer_config())
+
+    async def run(self, stop: asyncio.Event) -> None:
+        failures = 0
+        sub: JetStreamContext.PullSubscription | None = None
+        while not stop.is_set():
+            try:
+                if sub is None:
+                    await self.declare()
+                    sub = await self._js.pull_subscribe_bind(
+                        durable=self.durable, stream=EVENT_STREAM
+                    )
+                try:
+                    msgs = await sub.fetch(self._batch, timeout=1.0)
+                except (TimeoutError, NatsTimeoutError):
+                    continue
+                failures = 0
+                for msg in msgs:
+                    if stop.is_set():
+                        # Unprocessed messages are redelivered after ack_wait; nak now
+                        # so another replica gets them without waiting.
+                        await _quietly(msg.nak())
+                        continue
+                    await self.process(msg)
+            except Exception as exc:
+                failures += 1
+                delay = min(10.0, 0.25 * 2**failures)
+                log.warning(
+                    "consumer.fetch_failed",
+                    consumer=self.durable,
+                    error=str(exc) or type(exc).__name__,
+                    retry_in=delay,
+                )
+                if failures > 3:
+                    sub = None  # re-declare and re-bind: the consumer may be gone
+                await asyncio.sleep(delay)
+        if sub is not None:
+            await _quietly(sub.unsubscribe())
+
+    async def process(self, msg: Msg) -> None:
+        """Apply one message exactly once, then acknowledge it."""
+        correlation = (msg.headers or {}).get(CORRELATION_HEADER, "")
+        deliveries = msg.metadata.num_delivered
+        try:
+            event = parse_event(msg.data)
+        except ValidationError as exc:
+            await self._dead_letter(msg, None, f"unparseable event: {exc}", deliveries)
+            await _quietly(msg.term())
+            return
+        with structlog.contextvars.bound_contextvars(
+            correlation_id=correlation or event.correlation_id,
+            event_id=str(event.event_id),
+            event_type=event.type,
+        ):
+            try:
+                applied = await self._apply(event)
+            except Exception as exc:
+                if deliveries >= self._max_deliver:
+                    log.error("consumer.dead_letter", consumer=self.durable, error=repr(exc))
+                    await self._dead_letter(msg, event, traceback.format_exc(), deliveries)
+                    await _quietly(msg.term())
+                else:
+                    log.warning(
+                        "consumer.retry",
+                        consumer=self.durable,
+                        error=repr(exc),
+                        deliveries=deliveries,
+                    )
+                    await _quietly(msg.nak())  # the consumer's backoff sets the delay
+                return
+            if applied:
+                self.applied += 1
+                if self._after_commit:
+                    self._after_commit()
+            else:
+                self.duplicates += 1
+            # If this ack is lost, the redelivery finds the inbox row: harmless.
+            await _quietly(msg.ack())
+
+    async def _apply(self, event: EventEnvelope) -> bool:
+        """Run the handler and record the inbox row in one transaction.
+
+        Returns False when the event had already been applied (a redelivery, or
+        another replica winning the race on the inbox primary key).
+        """
+        inbox = self._tables.inbox
+        try:
+            async with self._db.transaction() as session:
+                if await self._seen(session, event):
+                    return False
+                await session.execute(
+                    insert(inbox).values(
+                        consumer=self.durable,
+                        event_id=event.event_id,
+                        event_type=event.type,
+                        processed_at=datetime.now(UTC),
+                    )
+                )
+                await self._handler(session, event)
+        except IntegrityError:
+            async with self._db.transaction() as session:
+                if await self._seen(session, event):
+                    return False
+            raise
+        return True
+
+    async def _seen(self, session: AsyncSession, event: EventEnvelope) -> bool:
+        inbox = self._tables.inbox
+        found = await session.execute(
+            select(inbox.c.event_id).where(
+                inbox.c.consumer == self.durable, inbox.c.event_id == event.event_id
+            )
+        )
+        return found.first() is not None
+
+    async def _dead_letter(
+        self, msg: Msg, event: EventEnvelope | None, error: str, deliveries: int
+    ) -> None:
+        self.dead_lettered += 1
+        async with self._db.transaction() as session:
+            await session.execute(
+                insert(self._tables.dead_letters).values(
+                    consumer=self.durable,
+                    event_id=event.event_id if event else None,
+                    subject=msg.subject,
+                    payload=msg.data.decode(errors="replace"),
+                    error=error[:10000],
+                    deliveries=deliveries,
+                    failed_at=datetime.now(UTC),
+                )
+            )
+
+
+async def _quietly(aw: Awaitable[object]) -> None:
+    """Ack/nak/term are best effort: a lost one only causes a harmless redelivery."""
+    try:
+        await aw
+    except Exception as exc:
+        log.debug("consumer.ack_failed", error=str(exc))

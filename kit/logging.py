@@ -1,0 +1,49 @@
+"""Structured logs: JSON lines for machines, coloured console for `make run`.
+
+Every line carries `process` (which program speaks) and, inside a request or an
+event handler, the `correlation_id` that travelled in NATS headers.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from typing import Any
+
+import structlog
+
+CORRELATION_HEADER = "Ecohost-Correlation-Id"
+
+
+def configure_logging(process: str, *, level: str = "INFO", fmt: str = "json") -> None:
+    shared: list[Any] = [
+        structlog.contextvars.merge_contextvars,
+        structlog.processors.add_log_level,
+        structlog.processors.TimeStamper(fmt="iso", utc=True),
+    ]
+    renderer: Any
+    if fmt == "console":
+        renderer = structlog.dev.ConsoleRenderer(colors=sys.stderr.isatty())
+    else:
+        renderer = structlog.processors.JSONRenderer()
+    structlog.configure(
+        processors=[
+            *shared,
+            structlog.processors.StackInfoRenderer(),
+            structlog.processors.format_exc_info,
+            renderer,
+        ],
+        wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(level.upper())),
+        logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
+        cache_logger_on_first_use=True,
+    )
+    structlog.contextvars.clear_contextvars()
+    structlog.contextvars.bind_contextvars(process=process)
+    # Libraries log through stdlib logging; send them to the same stream, quieter.
+    logging.basicConfig(
+        level=logging.WARNING, stream=sys.stderr, format=f"{process} %(name)s %(message)s"
+    )
+
+
+def get_logger(name: str | None = None) -> Any:
+    return structlog.get_logger(name)

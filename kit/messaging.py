@@ -1,0 +1,81 @@
+"""The outbox, inbox and dead-letter tables that every service carries in its own database.
+
+- outbox: events written in the same transaction as the state change they describe;
+  the relay publishes them to JetStream afterwards (nothing lost, see `kit.outbox`).
+- inbox: ids of events a consumer has applied, written in the same transaction as
+  the consumer's own writes (nothing applied twice, see `kit.consumer`).
+- dead_letters: events a consumer gave up on after its bounded retries, kept so an
+  operator can see and replay them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    Uuid,
+)
+
+from kit.db import UtcDateTime
+
+# SQLite only auto-increments an INTEGER PRIMARY KEY; PostgreSQL gets a bigint identity.
+_SEQ = BigInteger().with_variant(Integer(), "sqlite")
+
+
+@dataclass(frozen=True)
+class MessagingTables:
+    outbox: Table
+    inbox: Table
+    dead_letters: Table
+
+
+def messaging_tables(metadata: MetaData) -> MessagingTables:
+    outbox = Table(
+        "outbox",
+        metadata,
+        Column("seq", _SEQ, primary_key=True, autoincrement=True),
+        Column("event_id", Uuid, nullable=False, unique=True),
+        Column("subject", String(255), nullable=False),
+        Column("payload", Text, nullable=False),
+        Column("correlation_id", String(64), nullable=False),
+        Column("created_at", UtcDateTime, nullable=False),
+        Column("sent_at", UtcDateTime, nullable=True),
+        Column("attempts", Integer, nullable=False, default=0),
+        Column("last_error", Text, nullable=True),
+    )
+    Index(
+        "ix_outbox_unsent",
+        outbox.c.seq,
+        postgresql_where=outbox.c.sent_at.is_(None),
+        sqlite_where=outbox.c.sent_at.is_(None),
+    )
+    inbox = Table(
+        "inbox",
+        metadata,
+        Column("consumer", String(100), primary_key=True),
+        Column("event_id", Uuid, primary_key=True),
+        Column("event_type", String(255), nullable=False),
+        Column("processed_at", UtcDateTime, nullable=False),
+    )
+    dead_letters = Table(
+        "dead_letters",
+        metadata,
+        Column("id", _SEQ, primary_key=True, autoincrement=True),
+        Column("consumer", String(100), nullable=False),
+        Column("event_id", Uuid, nullable=True),
+        Column("subject", String(255), nullable=False),
+        Column("payload", Text, nullable=False),
+        Column("error", Text, nullable=False),
+        Column("deliveries", Integer, nullable=False),
+        Column("failed_at", UtcDateTime, nullable=False),
+        Column("replayed_at", UtcDateTime, nullable=True),
+    )
+    return MessagingTables(outbox=outbox, inbox=inbox, dead_letters=dead_letters)

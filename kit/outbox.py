@@ -1,0 +1,224 @@
+"""Transactional outbox: record events with the state change, publish them after commit.
+
+`record_event` inserts the event in the caller's transaction, so the event exists
+if and only if the change does. `OutboxRelay` then publishes unsent rows to
+JetStream in order, with `Nats-Msg-Id = event_id` so that a row published twice
+(a crash between publish and marking it sent) is dropped by the stream's dedupe
+window, and marks them sent. While NATS is down it backs off and retries; the
+rows wait safely in the database.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import zlib
+from datetime import UTC, datetime
+from typing import Any
+
+from nats.js import JetStreamContext
+from sqlalchemy import func, insert, select, text, update
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+
+from contracts.events import EventEnvelope
+from kit.db import Database
+from kit.logging import CORRELATION_HEADER, get_logger
+from kit.messaging import MessagingTables
+
+log = get_logger(__name__)
+
+
+async def record_event(session: AsyncSession, tables: MessagingTables, event: EventEnvelope) -> None:
+    """Add `event` to the outbox inside the caller's transaction."""
+    await session.execute(
+        insert(tables.outbox).values(
+            event_id=event.event_id,
+            subject=event.subject,
+            payload=event.model_dump_json(),
+            correlation_id=event.correlation_id,
+            created_at=datetime.now(UTC),
+            attempts=0,
+        )
+    )
+
+
+class OutboxRelay:
+    """Publishes a service's outbox to JetStream, one batch at a time, in commit order.
+
+    On PostgreSQL several replicas may run; a session-level advisory lock makes one
+    of them the publisher (order preserved, no double work) and another takes over
+    when its connection drops. SQLite is single-process by nature.
+    """
+
+    def __init__(
+        self,
+        db: Database,
+        tables: MessagingTables,
+        js: JetStreamContext,
+        *,
+        name: str,
+        batch_size: int = 100,
+        poll_interval: float = 1.0,
+        publish_timeout: float = 5.0,
+        max_backoff: float = 15.0,
+    ) -> None:
+        self._db = db
+        self._outbox = tables.outbox
+        self._js = js
+        self._name = name
+        self._batch_size = batch_size
+        self._poll_interval = poll_interval
+        self._publish_timeout = publish_timeout
+        self._max_backoff = max_backoff
+        self._wake = asyncio.Event()
+        self._failures = 0
+        self.published = 0
+
+    def notify(self) -> None:
+        """Tell the relay that a transaction with events just committed."""
+        self._wake.set()
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Publish until `stop` is set, then flush what is left (best effort)."""
+        if self._db.engine.dialect.name == "postgresql":
+            await self._run_as_leader(stop)
+        else:
+            await self._loop(stop)
+        try:
+            await asyncio.wait_for(self.drain(), timeout=self._publish_timeout)
+        except Exception as exc:  # a clean stop must not fail because NATS is gone
+            log.warning("outbox.final_flush_failed", relay=self._name, error=str(exc))
+
+    async def _run_as_leader(self, stop: asyncio.Event) -> None:
+        key = zlib.crc32(f"ecohost-outbox-{self._name}".encode())
+        while not stop.is_set():
+            try:
+                async with self._db.engine.connect() as conn:
+                    if await self._try_lock(conn, key):
+                        log.info("outbox.leader", relay=self._name)
+                        await self._loop(stop)
+                        return
+            except Exception as exc:
+                log.warning("outbox.leader_check_failed", relay=self._name, error=str(exc))
+            await _wait(stop, self._poll_interval * 5)
+
+    @staticmethod
+    async def _try_lock(conn: AsyncConnection, key: int) -> bool:
+        result = await conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": key})
+        return bool(result.scalar())
+
+    async def _loop(self, stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            try:
+                sent = await self.drain()
+                self._failures = 0
+                if sent:
+                    continue
+            except Exception as exc:
+                self._failures += 1
+                delay = min(self._max_backoff, 0.2 * 2**self._failures) * random.uniform(0.5, 1)
+                log.warning(
+                    "outbox.publish_failed",
+                    relay=self._name,
+                    error=str(exc) or type(exc).__name__,
+                    retry_in=round(delay, 2),
+                    failures=self._failures,
+                )
+                await _wait(stop, delay)
+                continue
+            self._wake.clear()
+            await _wait(stop, self._poll_interval, self._wake)
+
+    async def drain(self) -> int:
+        """Publish every unsent row now; returns how many were published."""
+        total = 0
+        while True:
+            sent = await self._publish_batch()
+            total += sent
+            if sent < self._batch_size:
+                return total
+
+    async def _publish_batch(self) -> int:
+        o = self._outbox
+        async with self._db.transaction() as session:
+            rows = (
+                await session.execute(
+                    select(o.c.seq, o.c.event_id, o.c.subject, o.c.payload, o.c.correlation_id)
+                    .where(o.c.sent_at.is_(None))
+                    .order_by(o.c.seq)
+                    .limit(self._batch_size)
+                )
+            ).all()
+        if not rows:
+            return 0
+        # Publish outside any transaction: a slow or absent NATS must not hold the
+        # database. Async publishes are pipelined, then awaited together.
+        futures: list[asyncio.Future[Any]] = []
+        try:
+            for row in rows:
+                headers = {
+                    "Nats-Msg-Id": str(row.event_id),
+                    CORRELATION_HEADER: row.correlation_id,
+                }
+                futures.append(
+                    await self._js.publish_async(
+                        row.subject, row.payload.encode(), headers=headers, wait_stall=5.0
+                    )
+                )
+            results = await asyncio.wait_for(
+                asyncio.gather(*futures, return_exceptions=True), timeout=self._publish_timeout
+            )
+        except Exception as exc:
+            for f in futures:
+                f.cancel()
+            await self._note_failure([r.seq for r in rows], repr(exc))
+            raise
+        # Mark the longest acknowledged prefix: order is kept by never marking a
+        # row sent while an earlier one still waits.
+        acked: list[int] = []
+        for row, result in zip(rows, results, strict=True):
+            if isinstance(result, BaseException):
+                await self._note_failure([row.seq], repr(result))
+                break
+            acked.append(row.seq)
+        if acked:
+            async with self._db.transaction() as session:
+                await session.execute(
+                    update(o).where(o.c.seq.in_(acked)).values(sent_at=datetime.now(UTC))
+                )
+            self.published += len(acked)
+        if len(acked) < len(rows):
+            raise RuntimeError(f"{len(rows) - len(acked)} events not acknowledged by JetStream")
+        return len(acked)
+
+    async def _note_failure(self, seqs: list[int], error: str) -> None:
+        o = self._outbox
+        try:
+            async with self._db.transaction() as session:
+                await session.execute(
+                    update(o)
+                    .where(o.c.seq.in_(seqs))
+                    .values(attempts=o.c.attempts + 1, last_error=error[:2000])
+                )
+        except Exception as exc:  # the database may be what is failing
+            log.warning("outbox.note_failure_failed", relay=self._name, error=str(exc))
+
+    async def backlog(self) -> int:
+        async with self._db.transaction() as session:
+            o = self._outbox
+            result = await session.execute(
+                select(func.count()).select_from(o).where(o.c.sent_at.is_(None))
+            )
+            return int(result.scalar_one())
+
+
+async def _wait(stop: asyncio.Event, seconds: float, wake: asyncio.Event | None = None) -> None:
+    """Sleep up to `seconds`, returning early when `stop` (or `wake`) is set."""
+    waiters = [asyncio.ensure_future(stop.wait())]
+    if wake is not None:
+        waiters.append(asyncio.ensure_future(wake.wait()))
+    try:
+        await asyncio.wait(waiters, timeout=seconds, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for w in waiters:
+            w.cancel()

@@ -1,0 +1,212 @@
+"""Typed request/reply over NATS with `nats.micro`.
+
+Server: `RpcServer.add(rpc, handler)` registers a handler for a contract from
+`contracts.rpc`; the service then answers `$SRV.PING/INFO/STATS` for free and
+replicas share the load through the micro queue group.
+
+Client: `RpcClient.call(rpc, request, context)` returns the typed response or
+raises the typed `DomainError` the service raised; no answer within the timeout
+(service down, NATS down) raises `ServiceUnavailable`.
+
+Wire format of a reply: `{"ok": true, "result": …}` or `{"ok": false, "error":
+{"code", "message", "field", "details"}}`; errors also set the micro headers
+`Nats-Service-Error-Code`/`Nats-Service-Error` so standard NATS tools see them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+import structlog
+from nats.aio.client import Client
+from nats.errors import ConnectionClosedError, NoRespondersError
+from nats.errors import TimeoutError as NatsTimeoutError
+from nats.micro import add_service
+from nats.micro.request import Request
+from nats.micro.service import Service
+from pydantic import BaseModel, ValidationError
+
+from contracts.base import Contract
+from contracts.rpc import Rpc
+from kit.errors import DomainError, ServiceUnavailable, ValidationFailed
+from kit.logging import CORRELATION_HEADER, get_logger
+
+log = get_logger(__name__)
+
+Req = TypeVar("Req", bound=Contract)
+Resp = TypeVar("Resp", bound=Contract)
+
+ACTOR_HEADER = "Ecohost-Actor"
+TENANT_HEADER = "Ecohost-Tenant"
+
+
+@dataclass(frozen=True)
+class CallContext:
+    """Who asks, for which tenant, in which request chain; travels in NATS headers."""
+
+    actor: str
+    tenant: str
+    correlation_id: str
+
+    def headers(self) -> dict[str, str]:
+        return {
+            ACTOR_HEADER: self.actor,
+            TENANT_HEADER: self.tenant,
+            CORRELATION_HEADER: self.correlation_id,
+        }
+
+    @classmethod
+    def from_headers(cls, headers: dict[str, str] | None) -> CallContext:
+        h = headers or {}
+        return cls(
+            actor=h.get(ACTOR_HEADER, "anonymous"),
+            tenant=h.get(TENANT_HEADER, ""),
+            correlation_id=h.get(CORRELATION_HEADER, ""),
+        )
+
+
+RpcHandler = Callable[[Any, CallContext], Awaitable[Contract]]
+
+
+def validation_error(exc: ValidationError) -> ValidationFailed:
+    first = exc.errors()[0] if exc.errors() else {}
+    loc = ".".join(str(p) for p in first.get("loc", ()))
+    return ValidationFailed(first.get("msg", "invalid request"), field=loc or None)
+
+
+class RpcServer:
+    """The request/reply side of one service process."""
+
+    def __init__(
+        self,
+        nc: Client,
+        *,
+        service: str,
+        version: str,
+        description: str,
+        max_in_flight: int = 64,
+    ) -> None:
+        self._nc = nc
+        self._name = service
+        self._version = version
+        self._description = description
+        self._handlers: list[tuple[Rpc[Any, Any], RpcHandler]] = []
+        self._service: Service | None = None
+        # nats.micro runs one handler at a time per endpoint; requests are handed
+        # to tasks (bounded) so a slow request does not queue the fast ones.
+        self._slots = asyncio.Semaphore(max_in_flight)
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    def add(self, rpc: Rpc[Req, Resp], handler: Callable[[Req, CallContext], Awaitable[Resp]]) -> None:
+        if rpc.service != self._name:
+            raise ValueError(f"{rpc.subject} does not belong to service {self._name}")
+        self._handlers.append((rpc, handler))  # type: ignore[arg-type]
+
+    async def start(self) -> None:
+        self._service = await add_service(
+            self._nc,
+            name=self._name,
+            version=self._version,
+            description=self._description,
+            queue_group=f"ecohost-{self._name}",
+        )
+        for rpc, handler in self._handlers:
+            await self._service.add_endpoint(
+                name=rpc.name.replace(".", "-"),
+                subject=rpc.subject,
+                handler=self._dispatcher(rpc, handler),
+            )
+
+    async def stop(self, timeout: float = 10.0) -> None:
+        """Stop taking requests, then let the in-flight ones finish."""
+        if self._service is not None:
+            await self._service.stop()
+            self._service = None
+        if self._tasks:
+            await asyncio.wait(self._tasks, timeout=timeout)
+
+    def _dispatcher(self, rpc: Rpc[Any, Any], handler: RpcHandler) -> Callable[[Request], Awaitable[None]]:
+        async def dispatch(request: Request) -> None:
+            await self._slots.acquire()
+            task = asyncio.create_task(self._serve(rpc, handler, request))
+            self._tasks.add(task)
+            task.add_done_callback(self._finished)
+
+        return dispatch
+
+    def _finished(self, task: asyncio.Task[None]) -> None:
+        self._tasks.discard(task)
+        self._slots.release()
+
+    async def _serve(self, rpc: Rpc[Any, Any], handler: RpcHandler, request: Request) -> None:
+        ctx = CallContext.from_headers(request.headers)
+        with structlog.contextvars.bound_contextvars(
+            correlation_id=ctx.correlation_id, rpc=rpc.subject, actor=ctx.actor
+        ):
+            try:
+                payload = rpc.request.model_validate_json(request.data)
+                result = await handler(payload, ctx)
+                body: dict[str, Any] = {"ok": True, "result": result.model_dump(mode="json")}
+                await request.respond(json.dumps(body).encode())
+            except ValidationError as exc:
+                await _respond_error(request, validation_error(exc))
+            except DomainError as exc:
+                await _respond_error(request, exc)
+            except Exception:
+                log.exception("rpc.internal_error")
+                await _respond_error(request, DomainError("internal error"), code="internal")
+
+
+async def _respond_error(request: Request, error: DomainError, *, code: str | None = None) -> None:
+    data = error.to_dict()
+    if code:
+        data["code"] = code
+    headers = {
+        "Nats-Service-Error-Code": "500" if data["code"] == "internal" else "400",
+        "Nats-Service-Error": data["code"],
+    }
+    try:
+        await request.respond(json.dumps({"ok": False, "error": data}).encode(), headers=headers)
+    except Exception as exc:  # the caller is gone or NATS is down; it will time out
+        log.warning("rpc.respond_failed", error=str(exc))
+
+
+class RpcClient:
+    """Calls services; one per process, shared by all requests."""
+
+    def __init__(self, nc: Client, *, timeout: float = 5.0) -> None:
+        self._nc = nc
+        self._timeout = timeout
+        self.calls = 0  # requests sent; tests use it to prove DataLoader batching
+
+    async def call(
+        self, rpc: Rpc[Req, Resp], request: Req, ctx: CallContext, *, timeout: float | None = None
+    ) -> Resp:
+        self.calls += 1
+        data = request.model_dump_json().encode()
+        try:
+            msg = await self._nc.request(
+                rpc.subject, data, timeout=timeout or self._timeout, headers=ctx.headers()
+            )
+        except (NoRespondersError, NatsTimeoutError, TimeoutError, ConnectionClosedError) as exc:
+            raise ServiceUnavailable(
+                f"{rpc.service} did not answer", details={"rpc": rpc.subject, "cause": type(exc).__name__}
+            ) from exc
+        except Exception as exc:
+            raise ServiceUnavailable(
+                f"{rpc.service} unreachable", details={"rpc": rpc.subject, "cause": type(exc).__name__}
+            ) from exc
+        reply = _Reply.model_validate_json(msg.data)
+        if not reply.ok:
+            raise DomainError.from_dict(reply.error or {})
+        return rpc.response.model_validate(reply.result)
+
+
+class _Reply(BaseModel):
+    ok: bool
+    result: Any = None
+    error: dict[str, Any] | None = None

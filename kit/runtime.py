@@ -1,0 +1,140 @@
+"""The life of a service process: connect, serve, consume, relay, and stop cleanly.
+
+On SIGTERM/SIGINT the process stops taking requests, lets in-flight requests and
+the current event finish, flushes the outbox, drains its NATS subscriptions and
+closes its connections, in that order.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+
+from nats.aio.client import Client
+from nats.js import JetStreamContext
+
+from kit.bus import connect, ensure_event_stream
+from kit.consumer import EventConsumer, EventHandler
+from kit.db import Database
+from kit.logging import get_logger
+from kit.messaging import MessagingTables
+from kit.outbox import OutboxRelay
+from kit.rpc import RpcServer
+from kit.settings import ServiceSettings
+
+log = get_logger(__name__)
+
+
+@dataclass
+class Subscription:
+    """A durable consumer a service declares: its name, subjects and handler."""
+
+    durable: str
+    subjects: list[str]
+    handler: EventHandler
+
+
+@dataclass
+class ServiceRuntime:
+    """Everything a running service holds; built by `start`, torn down by `stop`."""
+
+    name: str
+    settings: ServiceSettings
+    db: Database
+    tables: MessagingTables
+    nc: Client | None = None
+    js: JetStreamContext | None = None
+    rpc: RpcServer | None = None
+    relay: OutboxRelay | None = None
+    consumers: list[EventConsumer] = field(default_factory=list)
+    stopping: asyncio.Event = field(default_factory=asyncio.Event)
+    _tasks: list[asyncio.Task[None]] = field(default_factory=list)
+
+    async def start(
+        self,
+        *,
+        register_endpoints: Callable[[RpcServer, ServiceRuntime], None],
+        subscriptions: list[Subscription],
+        version: str = "0.1.0",
+        description: str = "",
+    ) -> None:
+        self.nc = await connect(self.settings, name=self.name)
+        self.js = self.nc.jetstream()
+        await _retry(lambda: ensure_event_stream(self.js_ctx, replicas=self.settings.stream_replicas))
+        self.relay = OutboxRelay(
+            self.db,
+            self.tables,
+            self.js,
+            name=self.name,
+            batch_size=self.settings.outbox_batch_size,
+            poll_interval=self.settings.outbox_poll_interval,
+        )
+        self._tasks.append(asyncio.create_task(self.relay.run(self.stopping)))
+        for sub in subscriptions:
+            consumer = EventConsumer(
+                js=self.js,
+                db=self.db,
+                tables=self.tables,
+                durable=sub.durable,
+                filter_subjects=sub.subjects,
+                handler=sub.handler,
+                max_deliver=self.settings.consumer_max_deliver,
+                ack_wait=self.settings.consumer_ack_wait,
+                after_commit=self.relay.notify,
+            )
+            self.consumers.append(consumer)
+            self._tasks.append(asyncio.create_task(consumer.run(self.stopping)))
+        self.rpc = RpcServer(self.nc, service=self.name, version=version, description=description)
+        register_endpoints(self.rpc, self)
+        await self.rpc.start()
+        log.info("service.started", service=self.name, nats=self.settings.nats_servers)
+
+    @property
+    def js_ctx(self) -> JetStreamContext:
+        assert self.js is not None
+        return self.js
+
+    def committed(self) -> None:
+        """Call after a transaction that recorded events commits: wakes the relay."""
+        if self.relay is not None:
+            self.relay.notify()
+
+    async def stop(self) -> None:
+        log.info("service.stopping", service=self.name)
+        if self.rpc is not None:
+            await self.rpc.stop()
+        self.stopping.set()
+        if self._tasks:
+            await asyncio.wait(self._tasks, timeout=15)
+        if self.nc is not None and not self.nc.is_closed:
+            try:
+                await asyncio.wait_for(self.nc.drain(), timeout=5)
+            except Exception as exc:
+                log.warning("nats.drain_failed", error=str(exc))
+        await self.db.dispose()
+        log.info("service.stopped", service=self.name)
+
+
+async def _retry(op: Callable[[], Awaitable[None]], attempts: int = 30) -> None:
+    for i in range(attempts):
+        try:
+            await op()
+            return
+        except Exception as exc:
+            if i == attempts - 1:
+                raise
+            log.warning("startup.retry", error=str(exc) or type(exc).__name__)
+            await asyncio.sleep(min(2.0, 0.2 * (i + 1)))
+
+
+async def serve_until_signalled(runtime: ServiceRuntime, start: Callable[[], Awaitable[None]]) -> None:
+    """Start, then wait for SIGTERM/SIGINT and stop gracefully."""
+    loop = asyncio.get_running_loop()
+    stop = asyncio.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    await start()
+    await stop.wait()
+    await runtime.stop()

@@ -1,0 +1,14 @@
+"""JetStream consumers of the archive service."""
+
+from __future__ import annotations
+
+from contracts.events import EVENT_SUBJECT_PREFIX
+from kit.runtime import Subscription
+from services.archive import service
+
+# Every event of every service joins the trace: the ledger is the whole process.
+TRACE = Subscription(
+    durable="archive-trace",
+    subjects=[EVENT_SUBJECT_PREFIX + ">"],
+    handler=service.append_to_trace,
+)

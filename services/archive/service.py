@@ -1,0 +1,122 @@
+"""Archive use cases: append process events to the trace ledger, read and verify it."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import UTC, datetime
+from uuid import UUID
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from contracts import rpc
+from contracts.events import EventEnvelope
+from kit.logging import get_logger
+from services.archive import ledger
+from services.archive.models import TraceEntry
+
+log = get_logger(__name__)
+
+
+async def append_to_trace(session: AsyncSession, event: EventEnvelope) -> None:
+    """Record an engagement's event as the next link of its chain (events without an
+    engagement have no chain to join)."""
+    if event.engagement_id is None:
+        return
+    head = (
+        await session.execute(
+            select(TraceEntry)
+            .where(TraceEntry.engagement_id == event.engagement_id)
+            .order_by(TraceEntry.seq.desc())
+            .limit(1)
+        )
+    ).scalar_one_or_none()
+    entry = ledger.ChainEntry(
+        engagement_id=event.engagement_id,
+        seq=head.seq + 1 if head else 1,
+        event_id=event.event_id,
+        event_type=event.type,
+        occurred_at=event.occurred_at,
+        actor=event.actor,
+        tenant=event.tenant,
+        payload_sha256=ledger.payload_digest(event.model_dump(mode="json")["data"]),
+    )
+    prev_hash = head.entry_hash if head else ledger.GENESIS
+    session.add(
+        TraceEntry(
+            engagement_id=entry.engagement_id,
+            seq=entry.seq,
+            event_id=entry.event_id,
+            event_type=entry.event_type,
+            occurred_at=entry.occurred_at,
+            recorded_at=datetime.now(UTC),
+            actor=entry.actor,
+            tenant=entry.tenant,
+            payload_sha256=entry.payload_sha256,
+            prev_hash=prev_hash,
+            entry_hash=ledger.link(prev_hash, entry),
+        )
+    )
+    await session.flush()
+    log.info("trace.appended", engagement_id=str(entry.engagement_id), seq=entry.seq)
+
+
+async def traces(session: AsyncSession, req: rpc.TraceRequest) -> rpc.TraceReply:
+    rows = await session.execute(
+        select(TraceEntry)
+        .where(TraceEntry.engagement_id.in_(req.engagement_ids))
+        .order_by(TraceEntry.engagement_id, TraceEntry.seq)
+    )
+    by_engagement: dict[UUID, list[rpc.TraceEntryView]] = defaultdict(list)
+    for row in rows.scalars():
+        by_engagement[row.engagement_id].append(_view(row))
+    return rpc.TraceReply(traces=[by_engagement.get(i, []) for i in req.engagement_ids])
+
+
+async def verify(session: AsyncSession, req: rpc.VerifyTraceRequest) -> rpc.VerifyTraceReply:
+    rows = list(
+        (
+            await session.execute(
+                select(TraceEntry)
+                .where(TraceEntry.engagement_id == req.engagement_id)
+                .order_by(TraceEntry.seq)
+            )
+        ).scalars()
+    )
+    bad = ledger.first_broken((_chain_entry(r), r.prev_hash, r.entry_hash) for r in rows)
+    return rpc.VerifyTraceReply(
+        engagement_id=req.engagement_id,
+        entries=len(rows),
+        valid=bad is None,
+        first_bad_seq=bad,
+        head_hash=rows[-1].entry_hash if rows else ledger.GENESIS,
+    )
+
+
+def _chain_entry(row: TraceEntry) -> ledger.ChainEntry:
+    return ledger.ChainEntry(
+        engagement_id=row.engagement_id,
+        seq=row.seq,
+        event_id=row.event_id,
+        event_type=row.event_type,
+        occurred_at=row.occurred_at,
+        actor=row.actor,
+        tenant=row.tenant,
+        payload_sha256=row.payload_sha256,
+    )
+
+
+def _view(row: TraceEntry) -> rpc.TraceEntryView:
+    return rpc.TraceEntryView(
+        engagement_id=row.engagement_id,
+        seq=row.seq,
+        event_id=row.event_id,
+        event_type=row.event_type,
+        occurred_at=row.occurred_at,
+        recorded_at=row.recorded_at,
+        actor=row.actor,
+        tenant=row.tenant,
+        payload_sha256=row.payload_sha256,
+        prev_hash=row.prev_hash,
+        entry_hash=row.entry_hash,
+    )

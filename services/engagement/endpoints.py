@@ -1,0 +1,18 @@
+"""Request/reply endpoints of the engagement service: thin, one line per contract."""
+
+from __future__ import annotations
+
+from contracts import rpc
+from kit.endpoints import command, query
+from kit.rpc import RpcServer
+from kit.runtime import ServiceRuntime
+from services.engagement import service
+
+
+def register(server: RpcServer, runtime: ServiceRuntime) -> None:
+    server.add(rpc.CREATE_UNIT, command(runtime, service.register_unit))
+    server.add(rpc.GET_UNITS, query(runtime, service.get_units))
+    server.add(rpc.LIST_UNITS, query(runtime, service.list_units))
+    server.add(rpc.CREATE_ENGAGEMENT, command(runtime, service.create_engagement))
+    server.add(rpc.GET_ENGAGEMENTS, query(runtime, service.get_engagements))
+    server.add(rpc.LIST_ENGAGEMENTS, query(runtime, service.list_engagements))
