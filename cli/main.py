@@ -22,7 +22,7 @@ def main(argv: list[str] | None = None) -> int:
 
     migrate = sub.add_parser("migrate", help="apply each service's migrations")
     migrate.add_argument(
-        "services", nargs="*", default=list(commands.SERVICES), choices=list(commands.SERVICES)
+        "services", nargs="*", metavar="SERVICE", help="default: all of " + ", ".join(commands.SERVICES)
     )
 
     token = sub.add_parser("token", help="print a development JWT (HS256)")
@@ -46,7 +46,10 @@ def main(argv: list[str] | None = None) -> int:
         case "dev":
             return commands.dev(args.data_dir, args.port, args.nats_url)
         case "migrate":
-            asyncio.run(commands.migrate(args.services))
+            unknown = set(args.services) - set(commands.SERVICES)
+            if unknown:
+                parser.error(f"unknown service(s): {', '.join(sorted(unknown))}")
+            asyncio.run(commands.migrate(args.services or list(commands.SERVICES)))
             return 0
         case "token":
             print(commands.token(args.user, args.role, args.tenant, args.clearance, args.ttl))

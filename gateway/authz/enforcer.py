@@ -1,0 +1,130 @@
+"""Build the casbin enforcer that decides (role, tenant, object, action) questions.
+
+`model.conf` (beside this file) defines the request shape; `policy.csv` is the
+seed policy. Without a database the file is the policy. With one, the
+`casbin_rule` table (owned by casbin_async_sqlalchemy_adapter) is the truth and
+the file only fills it while it is empty, so policy edits made in the database
+survive restarts and deployments.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+from typing import Any
+
+import casbin
+from casbin.model import Model
+from casbin_async_sqlalchemy_adapter import Adapter, CasbinRule
+from sqlalchemy import func, select, text
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, create_async_engine
+from sqlalchemy.pool import NullPool
+
+__all__ = ["CACHE_KEY_ORDER", "MODEL_PATH", "POLICY_PATH", "build_enforcer"]
+
+MODEL_PATH = Path(__file__).parent / "model.conf"
+POLICY_PATH = Path(__file__).parent / "policy.csv"
+
+# FastEnforcer keeps `p` lines in a tree keyed by these request fields and
+# evaluates the matcher only on the lines under the request's keys. A field may
+# be a key only if the matcher compares it by plain equality: `sub` goes through
+# g() (a project manager matches the engineer's lines) and `dom` through
+# keyMatch ("agency:<id>" matches "agency:*"), so keying on them would hide
+# exactly the lines that make this policy small. `obj` and `act` are equalities.
+# (FastPolicy also assumes exactly two keys when it lists all lines.)
+CACHE_KEY_ORDER: tuple[int, int] = (2, 3)
+
+# Serialises the check-then-seed of concurrently starting gateways on
+# PostgreSQL (a transaction-scoped advisory lock; any stable bigint will do).
+_SEED_LOCK_KEY = int.from_bytes(
+    hashlib.sha256(b"ecohost.gateway.casbin_rule.seed").digest()[:8], "big", signed=True
+)
+
+# pycasbin has shipped FastEnforcer for years; fall back to the plain enforcer
+# rather than fail if a build ever lacks it (slower with many lines, same answers).
+try:
+    from casbin import FastEnforcer
+    from casbin.model import FastModel
+except ImportError:  # pragma: no cover - not with the pycasbin this project pins
+    FastEnforcer = FastModel = None
+
+
+def _new_enforcer(model: Any, adapter: Any = None) -> casbin.Enforcer:
+    if FastEnforcer is None:
+        return casbin.Enforcer(model, adapter)
+    return FastEnforcer(model, adapter, cache_key_order=CACHE_KEY_ORDER)
+
+
+def _new_model() -> Any:
+    # A model built by hand must be a FastModel for FastEnforcer to index it.
+    # (`casbin.model` is shadowed by a star import in casbin/__init__, hence
+    # the from-imports.)
+    model = Model() if FastModel is None else FastModel(CACHE_KEY_ORDER)
+    model.load_model(str(MODEL_PATH))
+    return model
+
+
+async def build_enforcer(database_url: str | None) -> casbin.Enforcer:
+    """Enforcer with the policy from `database_url`, or from policy.csv when None.
+
+    `database_url` is an async SQLAlchemy URL (`sqlite+aiosqlite:///…`,
+    `postgresql+asyncpg://…`). The returned enforcer holds a snapshot: it is not
+    connected to the database, and a policy change takes effect in a process
+    when it builds a new enforcer. Its own add/remove methods change only that
+    snapshot.
+
+    Call `enforce` from the event-loop thread only: FastEnforcer narrows its
+    policy list in place for the duration of each decision, which is safe
+    between coroutines (a decision never awaits) but not between threads.
+    """
+    if database_url is None:
+        return _new_enforcer(str(MODEL_PATH), str(POLICY_PATH))
+
+    # A short-lived engine: loading happens at start-up (and on reload), so
+    # keeping a pool open in between would only hold idle connections.
+    engine = create_async_engine(database_url, poolclass=NullPool)
+    try:
+        await _seed_if_empty(engine)
+        model = _new_model()
+        # The adapter is async, pycasbin's FastEnforcer is sync: let the adapter
+        # fill a model, then hand the filled model to the enforcer.
+        await Adapter(engine).load_policy(model)
+    finally:
+        await engine.dispose()
+    enforcer = _new_enforcer(model)
+    enforcer.build_role_links()
+    return enforcer
+
+
+async def _seed_if_empty(engine: AsyncEngine) -> None:
+    """Create casbin_rule if needed and copy policy.csv into it while it is empty."""
+    async with AsyncSession(engine) as session, session.begin():
+        conn = await session.connection()
+        # Lock before looking, so that two gateways starting together on a
+        # fresh database cannot both find the table empty and both seed it.
+        await _lock_for_seeding(conn)
+        await conn.run_sync(CasbinRule.__table__.create, checkfirst=True)
+        if await session.scalar(select(func.count()).select_from(CasbinRule)):
+            return
+        # Let casbin parse the file, so the seed means exactly what the
+        # file-based enforcer reads.
+        seed = casbin.Enforcer(str(MODEL_PATH), str(POLICY_PATH))
+        adapter = Adapter(engine, db_session=session)
+        for sec in ("p", "g"):
+            for ptype, assertion in seed.get_model()[sec].items():
+                await adapter.add_policies(sec, ptype, [list(rule) for rule in assertion.policy])
+
+
+async def _lock_for_seeding(conn: AsyncConnection) -> None:
+    match conn.dialect.name:
+        case "postgresql":
+            await conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _SEED_LOCK_KEY})
+        case "sqlite":
+            # Python's sqlite3 defers BEGIN until the first write; an explicit
+            # BEGIN IMMEDIATE takes the database's write lock now, and a second
+            # process waits on it (busy timeout) until the first commits.
+            await conn.exec_driver_sql("BEGIN IMMEDIATE")
+        case _:
+            # Other databases are not deployment targets; a race there could at
+            # worst store the seed twice, which casbin tolerates (same answers).
+            pass
