@@ -7,11 +7,12 @@ from pathlib import Path
 from kit.db import Database
 from kit.runtime import ServiceRuntime
 from services.archive import endpoints, handlers
-from services.archive.models import messaging
+from services.archive.models import Base, messaging
 from services.archive.settings import ArchiveSettings
 
 NAME = "archive"
 MIGRATIONS = Path(__file__).parent / "migrations"
+METADATA = Base.metadata
 
 
 def build(settings: ArchiveSettings | None = None) -> ServiceRuntime:

