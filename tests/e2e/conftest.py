@@ -1,0 +1,46 @@
+"""The whole system as `make run` starts it, on the embedded default (SQLite) and on
+PostgreSQL, with its own nats-server."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from cli.stack import Stack, StackConfig, free_port
+from tests.e2e.harness import Api, RunningSystem
+from tests.infra.postgres import PostgresInfo
+
+SERVICES = ("engagement", "evaluation", "archive", "gateway")
+
+
+def start_system(data_dir: Path, database_urls: dict[str, str], env: dict[str, str] | None = None) -> Iterator[RunningSystem]:
+    config = StackConfig(
+        data_dir=data_dir,
+        gateway_port=free_port(),
+        database_urls=database_urls,
+        env={"ECOHOST_GATEWAY_RPC_TIMEOUT": "3", **(env or {})},
+        log_format="json",
+        log_level="WARNING",
+    )
+    with Stack(config, sink=lambda _name, _line: None) as stack, httpx.Client(timeout=30) as client:
+        urls = {name: config.database_url(name) for name in SERVICES}
+        yield RunningSystem(stack=stack, api=Api(stack.gateway_url, client), database_urls=urls)
+
+
+def pg_urls(pg: PostgresInfo, database: str) -> dict[str, str]:
+    """One database, a schema per service: the production shape."""
+    pg.create_database(database)
+    return {name: pg.async_url(database) for name in SERVICES}
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def system(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningSystem]:
+    data_dir = tmp_path_factory.mktemp(f"stack-{request.param}")
+    urls: dict[str, str] = {}
+    if request.param == "postgresql":
+        pg: PostgresInfo = request.getfixturevalue("postgres")
+        urls = pg_urls(pg, f"e2e_{data_dir.name.replace('-', '_')}")
+    yield from start_system(data_dir, urls)
