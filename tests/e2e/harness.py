@@ -119,12 +119,12 @@ def eventually(check: Callable[[], Any], timeout: float = 20.0, interval: float 
         time.sleep(interval)
 
 
-async def scalar(url: str, sql: str, schema: str | None = None) -> Any:
+async def rows(url: str, sql: str, schema: str | None = None, **params: Any) -> list[Any]:
     args = {"server_settings": {"search_path": schema}} if schema and url.startswith("postgresql") else {}
     engine = create_async_engine(url, connect_args=args)
     try:
         async with engine.connect() as conn:
-            return (await conn.execute(text(sql))).scalar()
+            return list((await conn.execute(text(sql), params)).all())
     finally:
         await engine.dispose()
 
@@ -135,5 +135,8 @@ class RunningSystem:
     api: Api
     database_urls: dict[str, str]
 
-    async def count(self, service: str, sql: str) -> Any:
-        return await scalar(self.database_urls[service], sql, schema=service)
+    async def count(self, service: str, sql: str, **params: Any) -> Any:
+        return (await self.rows(service, sql, **params))[0][0]
+
+    async def rows(self, service: str, sql: str, **params: Any) -> list[Any]:
+        return await rows(self.database_urls[service], sql, schema=service, **params)
