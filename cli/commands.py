@@ -36,7 +36,9 @@ async def migrate(names: list[str]) -> None:
         runtime = app.build()
         try:
             await upgrade(runtime.db, app.MIGRATIONS)
-            print(f"{name}: migrated ({runtime.db.engine.url.render_as_string(hide_password=True)})")
+            print(
+                f"{name}: migrated ({runtime.db.engine.url.render_as_string(hide_password=True)})"
+            )
         finally:
             await runtime.db.dispose()
 

@@ -22,13 +22,18 @@ def main(argv: list[str] | None = None) -> int:
 
     migrate = sub.add_parser("migrate", help="apply each service's migrations")
     migrate.add_argument(
-        "services", nargs="*", metavar="SERVICE", help="default: all of " + ", ".join(commands.SERVICES)
+        "services",
+        nargs="*",
+        metavar="SERVICE",
+        help="default: all of " + ", ".join(commands.SERVICES),
     )
 
     token = sub.add_parser("token", help="print a development JWT (HS256)")
     token.add_argument("--user", required=True)
     token.add_argument("--role", action="append", required=True, help="repeat for several")
-    token.add_argument("--tenant", required=True, help="agency:<uuid>, unit:<uuid> or region:<code>")
+    token.add_argument(
+        "--tenant", required=True, help="agency:<uuid>, unit:<uuid> or region:<code>"
+    )
     token.add_argument("--clearance", type=int, default=None)
     token.add_argument("--ttl", type=int, default=None, help="seconds (default: settings)")
 

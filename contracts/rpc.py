@@ -200,7 +200,9 @@ GET_ENGAGEMENTS = Rpc("engagement", "engagement.get_many", GetManyRequest, Engag
 LIST_ENGAGEMENTS = Rpc("engagement", "engagement.list", ListEngagementsRequest, EngagementPage)
 GET_TRACES = Rpc("archive", "trace.for_engagements", TraceRequest, TraceReply)
 VERIFY_TRACE = Rpc("archive", "trace.verify", VerifyTraceRequest, VerifyTraceReply)
-GET_REGISTRATIONS = Rpc("evaluation", "registration.get_many", RegistrationsRequest, RegistrationsReply)
+GET_REGISTRATIONS = Rpc(
+    "evaluation", "registration.get_many", RegistrationsRequest, RegistrationsReply
+)
 
 ALL_RPCS: tuple[Rpc[Any, Any], ...] = (
     CREATE_UNIT,

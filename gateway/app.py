@@ -130,7 +130,9 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     @app.get("/health/ready", include_in_schema=False)
     async def ready() -> Response:
         ok = state.ready
-        return JSONResponse({"status": "ok" if ok else "unavailable"}, status_code=200 if ok else 503)
+        return JSONResponse(
+            {"status": "ok" if ok else "unavailable"}, status_code=200 if ok else 503
+        )
 
     app.state.gateway = state
     return app
@@ -145,7 +147,9 @@ class _NotConnected(RpcClient):
     def __init__(self) -> None:
         self.calls = 0
 
-    async def call(self, rpc: Any, request: Any, ctx: CallContext, *, timeout: float | None = None) -> Any:
+    async def call(
+        self, rpc: Any, request: Any, ctx: CallContext, *, timeout: float | None = None
+    ) -> Any:
         from kit.errors import ServiceUnavailable
 
         raise ServiceUnavailable("the gateway is not connected to NATS yet")

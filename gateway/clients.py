@@ -21,7 +21,9 @@ class Services:
         return await self.client.call(rpc.CREATE_UNIT, req, self.ctx)
 
     async def units(self, ids: list[UUID], scope: rpc.Scope) -> list[rpc.UnitView | None]:
-        reply = await self.client.call(rpc.GET_UNITS, rpc.GetManyRequest(ids=ids, scope=scope), self.ctx)
+        reply = await self.client.call(
+            rpc.GET_UNITS, rpc.GetManyRequest(ids=ids, scope=scope), self.ctx
+        )
         return reply.items
 
     async def list_units(self, scope: rpc.Scope, page: rpc.Page) -> rpc.UnitPage:

@@ -13,8 +13,8 @@ from contracts.errors import EngagementNotFound as EngagementNotFoundError
 from contracts.errors import InvalidUSCC as InvalidUSCCError
 from contracts.errors import UnitNotFound as UnitNotFoundError
 from kit.auth import AuthError, AuthFailure
-from kit.errors import DomainError, NotFound, ServiceUnavailable as ServiceUnavailableError
-from kit.errors import ValidationFailed
+from kit.errors import DomainError, NotFound, ValidationFailed
+from kit.errors import ServiceUnavailable as ServiceUnavailableError
 
 
 @strawberry.interface(description="Something the caller can fix or retry; `code` is stable.")
@@ -48,9 +48,8 @@ class EngagementNotFound(Error):
     field: str | None
 
 
-NotAuthorizedReason = strawberry.enum(
-    AuthFailure, name="NotAuthorizedReason", description="Why a request was refused."
-)
+# The domain enum itself becomes the GraphQL enum, so the two cannot drift apart.
+strawberry.enum(AuthFailure, name="NotAuthorizedReason", description="Why a request was refused.")
 
 
 @strawberry.type(
@@ -58,7 +57,7 @@ NotAuthorizedReason = strawberry.enum(
     "Objects you may not see are reported as not found instead."
 )
 class NotAuthorized(Error):
-    reason: NotAuthorizedReason
+    reason: AuthFailure
 
 
 @strawberry.type(description="A service did not answer in time; retrying later may succeed.")
@@ -79,9 +78,7 @@ def to_graphql(exc: DomainError, request_id: str) -> Error:
         case EngagementNotFoundError():
             return EngagementNotFound(message=exc.message, code=exc.code, field=field)
         case AuthError():
-            return NotAuthorized(
-                message=exc.message, code=exc.code, reason=exc.reason
-            )
+            return NotAuthorized(message=exc.message, code=exc.code, reason=exc.reason)
         case ServiceUnavailableError():
             return ServiceUnavailable(message=exc.message, code=exc.code, request_id=request_id)
         case ValidationFailed() | NotFound():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import strawberry
 from graphql import GraphQLError
@@ -43,7 +44,9 @@ class Query(EngagementQueries):
         p = info.context.principal
         if p.is_anonymous:
             return None
-        return Viewer(user_id=p.user_id, tenant=p.tenant, roles=list(p.roles), clearance=p.clearance)
+        return Viewer(
+            user_id=p.user_id, tenant=p.tenant, roles=list(p.roles), clearance=p.clearance
+        )
 
 
 @strawberry.type
@@ -90,16 +93,17 @@ def _report(error: GraphQLError, request_id: str) -> GraphQLError:
 def build_schema(
     *, production: bool = False, max_depth: int = 10, max_aliases: int = 30, max_tokens: int = 2000
 ) -> strawberry.Schema:
-    extensions: list[SchemaExtension | type[SchemaExtension]] = [
-        ParserCache(maxsize=512),
-        ValidationCache(maxsize=512),
-        QueryDepthLimiter(max_depth=max_depth),
-        MaxAliasesLimiter(max_alias_count=max_aliases),
-        MaxTokensLimiter(max_token_count=max_tokens),
+    # Factories, not instances: strawberry builds fresh extensions per request.
+    extensions: list[Any] = [
+        lambda: ParserCache(maxsize=512),
+        lambda: ValidationCache(maxsize=512),
+        lambda: QueryDepthLimiter(max_depth=max_depth),
+        lambda: MaxAliasesLimiter(max_alias_count=max_aliases),
+        lambda: MaxTokensLimiter(max_token_count=max_tokens),
         ErrorReporting,
     ]
     if production:
-        extensions.append(AddValidationRules([NoSchemaIntrospectionCustomRule]))
+        extensions.append(lambda: AddValidationRules([NoSchemaIntrospectionCustomRule]))
     return strawberry.Schema(
         query=Query,
         mutation=Mutation,

@@ -11,14 +11,18 @@ from __future__ import annotations
 import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from datetime import UTC, datetime
-
 from sqlalchemy import DateTime, Dialect, MetaData, TypeDecorator, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
 
 # Stable constraint names, so migrations are reproducible on both backends.
 NAMING_CONVENTION = {
@@ -71,9 +75,7 @@ def create_engine(url: str, *, schema: str | None = None, echo: bool = False) ->
         database = make_url(url).database
         if database and database != ":memory:":
             Path(database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_async_engine(
-            url, echo=echo, pool_size=1, max_overflow=0, pool_timeout=120
-        )
+        engine = create_async_engine(url, echo=echo, pool_size=1, max_overflow=0, pool_timeout=120)
 
         @event.listens_for(engine.sync_engine, "connect")
         def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:

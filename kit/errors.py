@@ -38,7 +38,6 @@ class DomainError(Exception):
             "details": self.details,
         }
 
-
     @staticmethod
     def from_dict(data: dict[str, Any]) -> DomainError:
         """Rebuild an error sent by another process; unknown codes become RemoteError."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable
 from typing import Protocol
 
 from kit.logging import configure_logging
@@ -15,7 +15,7 @@ class ServiceApp(Protocol):
 
     def build(self) -> ServiceRuntime: ...
 
-    start: Callable[[ServiceRuntime], Awaitable[None]]
+    def start(self, runtime: ServiceRuntime, /) -> Awaitable[None]: ...
 
 
 def run_service(app: ServiceApp) -> None:

@@ -28,7 +28,9 @@ from kit.messaging import MessagingTables
 log = get_logger(__name__)
 
 
-async def record_event(session: AsyncSession, tables: MessagingTables, event: EventEnvelope) -> None:
+async def record_event(
+    session: AsyncSession, tables: MessagingTables, event: EventEnvelope
+) -> None:
     """Add `event` to the outbox inside the caller's transaction."""
     await session.execute(
         insert(tables.outbox).values(

@@ -73,9 +73,11 @@ RpcHandler = Callable[[Any, CallContext], Awaitable[Contract]]
 
 
 def validation_error(exc: ValidationError) -> ValidationFailed:
-    first = exc.errors()[0] if exc.errors() else {}
-    loc = ".".join(str(p) for p in first.get("loc", ()))
-    return ValidationFailed(first.get("msg", "invalid request"), field=loc or None)
+    errors = exc.errors()
+    if not errors:
+        return ValidationFailed("invalid request")
+    loc = ".".join(str(p) for p in errors[0]["loc"])
+    return ValidationFailed(errors[0]["msg"], field=loc or None)
 
 
 class RpcServer:
@@ -101,10 +103,12 @@ class RpcServer:
         self._slots = asyncio.Semaphore(max_in_flight)
         self._tasks: set[asyncio.Task[None]] = set()
 
-    def add(self, rpc: Rpc[Req, Resp], handler: Callable[[Req, CallContext], Awaitable[Resp]]) -> None:
+    def add(
+        self, rpc: Rpc[Req, Resp], handler: Callable[[Req, CallContext], Awaitable[Resp]]
+    ) -> None:
         if rpc.service != self._name:
             raise ValueError(f"{rpc.subject} does not belong to service {self._name}")
-        self._handlers.append((rpc, handler))  # type: ignore[arg-type]
+        self._handlers.append((rpc, handler))
 
     async def start(self) -> None:
         self._service = await add_service(
@@ -129,7 +133,9 @@ class RpcServer:
         if self._tasks:
             await asyncio.wait(self._tasks, timeout=timeout)
 
-    def _dispatcher(self, rpc: Rpc[Any, Any], handler: RpcHandler) -> Callable[[Request], Awaitable[None]]:
+    def _dispatcher(
+        self, rpc: Rpc[Any, Any], handler: RpcHandler
+    ) -> Callable[[Request], Awaitable[None]]:
         async def dispatch(request: Request) -> None:
             await self._slots.acquire()
             task = asyncio.create_task(self._serve(rpc, handler, request))
@@ -194,11 +200,13 @@ class RpcClient:
             )
         except (NoRespondersError, NatsTimeoutError, TimeoutError, ConnectionClosedError) as exc:
             raise ServiceUnavailable(
-                f"{rpc.service} did not answer", details={"rpc": rpc.subject, "cause": type(exc).__name__}
+                f"{rpc.service} did not answer",
+                details={"rpc": rpc.subject, "cause": type(exc).__name__},
             ) from exc
         except Exception as exc:
             raise ServiceUnavailable(
-                f"{rpc.service} unreachable", details={"rpc": rpc.subject, "cause": type(exc).__name__}
+                f"{rpc.service} unreachable",
+                details={"rpc": rpc.subject, "cause": type(exc).__name__},
             ) from exc
         reply = _Reply.model_validate_json(msg.data)
         if not reply.ok:

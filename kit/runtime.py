@@ -62,7 +62,9 @@ class ServiceRuntime:
     ) -> None:
         self.nc = await connect(self.settings, name=self.name)
         self.js = self.nc.jetstream()
-        await _retry(lambda: ensure_event_stream(self.js_ctx, replicas=self.settings.stream_replicas))
+        await _retry(
+            lambda: ensure_event_stream(self.js_ctx, replicas=self.settings.stream_replicas)
+        )
         self.relay = OutboxRelay(
             self.db,
             self.tables,
@@ -129,7 +131,9 @@ async def _retry(op: Callable[[], Awaitable[None]], attempts: int = 30) -> None:
             await asyncio.sleep(min(2.0, 0.2 * (i + 1)))
 
 
-async def serve_until_signalled(runtime: ServiceRuntime, start: Callable[[], Awaitable[None]]) -> None:
+async def serve_until_signalled(
+    runtime: ServiceRuntime, start: Callable[[], Awaitable[None]]
+) -> None:
     """Start, then wait for SIGTERM/SIGINT and stop gracefully."""
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()

@@ -16,7 +16,8 @@ import nats
 import pytest
 from nats.aio.client import Client
 
-from tests.infra.nats_server import NatsProcess, running_nats
+from cli.stack import NatsProcess
+from tests.infra.nats_server import running_nats
 from tests.infra.postgres import PostgresInfo, running_postgres
 from tests.infra.s3_server import S3Server, running_s3_server
 

@@ -39,7 +39,12 @@ class CreateUnitSuccess:
 
 
 CreateUnitResult = Annotated[
-    CreateUnitSuccess | InvalidUSCC | DuplicateUnit | ValidationError | NotAuthorized | ServiceUnavailable,
+    CreateUnitSuccess
+    | InvalidUSCC
+    | DuplicateUnit
+    | ValidationError
+    | NotAuthorized
+    | ServiceUnavailable,
     strawberry.union("CreateUnitResult"),
 ]
 
@@ -86,7 +91,9 @@ def _validation(exc: ValueError, field: str) -> ValidationFailed:
 @strawberry.type
 class EngagementMutations:
     @strawberry.mutation(description="Register a pollutant-discharging unit (排污单位).")
-    async def create_unit(self, info: Info[Context, None], input: CreateUnitInput) -> CreateUnitResult:
+    async def create_unit(
+        self, info: Info[Context, None], input: CreateUnitInput
+    ) -> CreateUnitResult:
         ctx = info.context
         try:
             if not ctx.authorizer.can("unit", "create"):

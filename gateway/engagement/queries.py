@@ -60,7 +60,9 @@ class EngagementQueries:
             return UnitConnection(edges=[], page_info=_page_info([], False, after), total_count=0)
         result = await ctx.services.list_units(scope_of(ctx.authorizer), page)
         return UnitConnection(
-            edges=[relay.Edge(cursor=encode_cursor(u.id), node=Unit.from_view(u)) for u in result.items],
+            edges=[
+                relay.Edge(cursor=encode_cursor(u.id), node=Unit.from_view(u)) for u in result.items
+            ],
             page_info=_page_info([u.id for u in result.items], result.has_next, after),
             total_count=result.total,
         )

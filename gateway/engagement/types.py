@@ -166,5 +166,3 @@ class UnitConnection(relay.Connection[Unit]):
 @strawberry.type(name="EngagementConnection", description="A page of engagements.")
 class EngagementConnection(relay.Connection[Engagement]):
     total_count: int
-
-

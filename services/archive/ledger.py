@@ -65,7 +65,11 @@ def first_broken(chain: Iterable[tuple[ChainEntry, str, str]]) -> int | None:
     """
     expected_prev = GENESIS
     for position, (entry, prev_hash, entry_hash) in enumerate(chain, start=1):
-        if entry.seq != position or prev_hash != expected_prev or link(prev_hash, entry) != entry_hash:
+        if (
+            entry.seq != position
+            or prev_hash != expected_prev
+            or link(prev_hash, entry) != entry_hash
+        ):
             return entry.seq
         expected_prev = entry_hash
     return None

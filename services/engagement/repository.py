@@ -4,7 +4,7 @@ caller's scope never leave the database."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Unpack
 from uuid import UUID
 
 from sqlalchemy import ColumnElement, Select, exists, false, func, select
@@ -12,6 +12,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.rpc import Page, Scope
 from services.engagement.models import Engagement, Unit
+
+# A select of any columns (SQLAlchemy 2.1 types a Select by its column tuple).
+AnySelect = Select[Unpack[tuple[Any, ...]]]
 
 
 def unit_scope(scope: Scope) -> ColumnElement[bool]:
@@ -45,7 +48,9 @@ async def unit_by_uscc(session: AsyncSession, uscc: str) -> Unit | None:
     return (await session.execute(select(Unit).where(Unit.uscc == uscc))).scalar_one_or_none()
 
 
-async def units_by_ids(session: AsyncSession, ids: Sequence[UUID], scope: Scope) -> dict[UUID, Unit]:
+async def units_by_ids(
+    session: AsyncSession, ids: Sequence[UUID], scope: Scope
+) -> dict[UUID, Unit]:
     if not ids:
         return {}
     rows = await session.execute(select(Unit).where(Unit.id.in_(ids), unit_scope(scope)))
@@ -67,7 +72,7 @@ async def engagements_by_ids(
 
 
 async def page_of(
-    session: AsyncSession, query: Select[Any], id_column: Any, page: Page
+    session: AsyncSession, query: AnySelect, id_column: Any, page: Page
 ) -> tuple[list[Any], bool, int]:
     """Keyset page by UUIDv7 id (creation order), with has_next and the total."""
     total = (
@@ -79,12 +84,12 @@ async def page_of(
     return rows[: page.limit], len(rows) > page.limit, int(total)
 
 
-def units_query(scope: Scope) -> Select[Any]:
+def units_query(scope: Scope) -> AnySelect:
     return select(Unit).where(unit_scope(scope))
 
 
-def engagements_query(scope: Scope, unit_id: UUID | None) -> Select[Any]:
-    query = (
+def engagements_query(scope: Scope, unit_id: UUID | None) -> AnySelect:
+    query: AnySelect = (
         select(Engagement, Unit.region_code)
         .join(Unit, Unit.id == Engagement.unit_id)
         .where(engagement_scope(scope))

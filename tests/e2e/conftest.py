@@ -16,7 +16,9 @@ from tests.infra.postgres import PostgresInfo
 SERVICES = ("engagement", "evaluation", "archive", "gateway")
 
 
-def start_system(data_dir: Path, database_urls: dict[str, str], env: dict[str, str] | None = None) -> Iterator[RunningSystem]:
+def start_system(
+    data_dir: Path, database_urls: dict[str, str], env: dict[str, str] | None = None
+) -> Iterator[RunningSystem]:
     config = StackConfig(
         data_dir=data_dir,
         gateway_port=free_port(),
@@ -37,7 +39,9 @@ def pg_urls(pg: PostgresInfo, database: str) -> dict[str, str]:
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
-def system(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningSystem]:
+def system(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[RunningSystem]:
     data_dir = tmp_path_factory.mktemp(f"stack-{request.param}")
     urls: dict[str, str] = {}
     if request.param == "postgresql":

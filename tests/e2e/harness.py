@@ -16,8 +16,8 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from cli.stack import Stack
 from gateway.settings import GatewaySettings
-from services.engagement import uscc
 from kit.auth import issue_token
+from services.engagement import uscc
 
 UNIT_FIELDS = "id name uscc regionCode"
 CREATE_UNIT = f"""
@@ -60,7 +60,11 @@ def new_uscc(region: str = "440300") -> str:
 
 
 def token(
-    tenant: str, *roles: str, user: str = "alice", ttl: int | None = None, now: datetime | None = None
+    tenant: str,
+    *roles: str,
+    user: str = "alice",
+    ttl: int | None = None,
+    now: datetime | None = None,
 ) -> str:
     return issue_token(
         GatewaySettings().auth,
@@ -77,19 +81,29 @@ class Api:
     url: str
     client: httpx.Client
 
-    def gql(self, query: str, variables: dict[str, Any] | None = None, token: str | None = None) -> dict[str, Any]:
+    def gql(
+        self, query: str, variables: dict[str, Any] | None = None, token: str | None = None
+    ) -> dict[str, Any]:
         headers = {"authorization": f"Bearer {token}"} if token else {}
         r = self.client.post(
-            self.url + "/graphql", json={"query": query, "variables": variables or {}}, headers=headers
+            self.url + "/graphql",
+            json={"query": query, "variables": variables or {}},
+            headers=headers,
         )
         assert r.status_code == 200, r.text
         body: dict[str, Any] = r.json()
         return body
 
     def create_unit(self, tok: str | None, **overrides: Any) -> dict[str, Any]:
-        data = {"name": "绿源化工有限公司", "uscc": new_uscc(), "industryCode": "C2614", "address": "深圳市南山区"}
+        data = {
+            "name": "绿源化工有限公司",
+            "uscc": new_uscc(),
+            "industryCode": "C2614",
+            "address": "深圳市南山区",
+        }
         data.update(overrides)
-        return self.gql(CREATE_UNIT, {"input": data}, tok)["data"]["createUnit"]
+        result: dict[str, Any] = self.gql(CREATE_UNIT, {"input": data}, tok)["data"]["createUnit"]
+        return result
 
     def create_engagement(self, tok: str | None, unit_id: str, **overrides: Any) -> dict[str, Any]:
         data = {
@@ -99,13 +113,22 @@ class Api:
             "periodEnd": "2027-12-31",
         }
         data.update(overrides)
-        return self.gql(CREATE_ENGAGEMENT, {"input": data}, tok)["data"]["createEngagement"]
+        body = self.gql(CREATE_ENGAGEMENT, {"input": data}, tok)
+        result: dict[str, Any] = body["data"]["createEngagement"]
+        return result
 
     def engagement(self, tok: str | None, id_: str) -> dict[str, Any] | None:
         body = self.gql(ENGAGEMENT, {"id": id_}, tok)
         assert "errors" not in body, body
         result: dict[str, Any] | None = body["data"]["engagement"]
         return result
+
+    def settled(self, tok: str | None, id_: str) -> dict[str, Any] | None:
+        """The engagement once both consumers saw its creation: traced and registered."""
+        view = self.engagement(tok, id_)
+        if view and view["trace"] and view["evaluationRegistered"]:
+            return view
+        return None
 
 
 def eventually(check: Callable[[], Any], timeout: float = 20.0, interval: float = 0.1) -> Any:
@@ -120,7 +143,11 @@ def eventually(check: Callable[[], Any], timeout: float = 20.0, interval: float 
 
 
 async def rows(url: str, sql: str, schema: str | None = None, **params: Any) -> list[Any]:
-    args = {"server_settings": {"search_path": schema}} if schema and url.startswith("postgresql") else {}
+    args = (
+        {"server_settings": {"search_path": schema}}
+        if schema and url.startswith("postgresql")
+        else {}
+    )
     engine = create_async_engine(url, connect_args=args)
     try:
         async with engine.connect() as conn:

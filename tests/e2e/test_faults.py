@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Callable, Coroutine, Iterator
 from typing import Any
 
 import httpx
@@ -24,7 +24,9 @@ CONCURRENCY = 32
 
 
 @pytest.fixture(scope="module")
-def pg_system(postgres: PostgresInfo, tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningSystem]:
+def pg_system(
+    postgres: PostgresInfo, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[RunningSystem]:
     data_dir = tmp_path_factory.mktemp("faults")
     yield from start_system(data_dir, pg_urls(postgres, "faults"))
 
@@ -34,7 +36,7 @@ async def burst(
     tok: str,
     unit_id: str,
     n: int,
-    fault_at: dict[int, Callable[[], Awaitable[None]]],
+    fault_at: dict[int, Callable[[], Coroutine[Any, Any, None]]],
 ) -> list[dict[str, Any]]:
     """`n` createEngagement calls, `CONCURRENCY` at a time; when the count of finished
     calls reaches a key of `fault_at`, its action runs (once) while the burst goes on."""
@@ -72,7 +74,9 @@ async def burst(
     return results
 
 
-async def wait_for_traces(system: RunningSystem, unit_id: str, timeout: float = 120) -> tuple[set[str], int, int]:
+async def wait_for_traces(
+    system: RunningSystem, unit_id: str, timeout: float = 120
+) -> tuple[set[str], int, int]:
     """Engagements of the unit (from the engagement DB) and, once the archive caught up,
     the number of trace entries and distinct events recorded for them."""
     uuid = _uuid(unit_id)
@@ -130,8 +134,10 @@ async def test_archive_killed_mid_burst_records_every_event_exactly_once(pg_syst
     assert [r["__typename"] for r in results].count("CreateEngagementSuccess") == BURST
     assert len(ids) == BURST
     assert (entries, distinct) == (BURST, BURST)  # every event once, none twice
-    print(f"\nburst with archive SIGKILL: {BURST} engagements traced in {elapsed:.1f}s "
-          f"= {BURST / elapsed:.0f} events/s end to end")
+    print(
+        f"\nburst with archive SIGKILL: {BURST} engagements traced in {elapsed:.1f}s "
+        f"= {BURST / elapsed:.0f} events/s end to end"
+    )
 
 
 async def test_nats_restarted_mid_burst_loses_nothing(pg_system: RunningSystem):
@@ -145,7 +151,9 @@ async def test_nats_restarted_mid_burst_loses_nothing(pg_system: RunningSystem):
 
     kinds = {r["__typename"] for r in results}
     assert kinds <= {"CreateEngagementSuccess", "ServiceUnavailable"}
-    succeeded = {_engagement_uuid(r) for r in results if r["__typename"] == "CreateEngagementSuccess"}
+    succeeded = {
+        _engagement_uuid(r) for r in results if r["__typename"] == "CreateEngagementSuccess"
+    }
     # A call that timed out at the gateway may still have committed: the engagement
     # DB is the truth, and every engagement in it has its one trace entry.
     assert succeeded <= ids
@@ -153,7 +161,7 @@ async def test_nats_restarted_mid_burst_loses_nothing(pg_system: RunningSystem):
     assert (entries, distinct) == (len(ids), len(ids))
 
 
-async def test_nats_down_is_service_unavailable_within_the_timeout(pg_system: RunningSystem):
+def test_nats_down_is_service_unavailable_within_the_timeout(pg_system: RunningSystem):
     tok, unit_id = _setup(pg_system)
     stack = pg_system.stack
     assert stack.nats is not None
@@ -165,7 +173,9 @@ async def test_nats_down_is_service_unavailable_within_the_timeout(pg_system: Ru
         assert result["__typename"] == "ServiceUnavailable", result
         assert result["requestId"]
         assert "Traceback" not in str(result)
-        assert elapsed < 3 + 2  # the gateway's RPC timeout is 3 s in this stack
+        # A liveness bound, not a speed check: the RPC timeout is 3 s in this stack, and
+        # without it the call would hang until the client's own 30 s timeout.
+        assert elapsed < 3 + 7
         ready = httpx.get(stack.gateway_url + "/health/ready")
         assert ready.status_code == 503
     finally:
@@ -177,5 +187,5 @@ async def test_nats_down_is_service_unavailable_within_the_timeout(pg_system: Ru
         again = pg_system.api.create_engagement(tok, unit_id)
         if again["__typename"] == "CreateEngagementSuccess" or time.monotonic() > deadline:
             break
-        await asyncio.sleep(0.5)
+        time.sleep(0.5)
     assert again["__typename"] == "CreateEngagementSuccess"

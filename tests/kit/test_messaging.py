@@ -62,9 +62,7 @@ async def record(db: Database, events: list[EventEnvelope]) -> None:
 
 async def stream_messages(nc: Client, subject: str, expected: int) -> list[Any]:
     js = nc.jetstream()
-    sub = await js.pull_subscribe(
-        subject, config=ConsumerConfig(deliver_policy=DeliverPolicy.ALL)
-    )
+    sub = await js.pull_subscribe(subject, config=ConsumerConfig(deliver_policy=DeliverPolicy.ALL))
     got: list[Any] = []
     try:
         while len(got) < expected + 1:
@@ -187,10 +185,19 @@ async def test_consumer_applies_a_redelivered_event_once(db: Database, nc: Clien
     # The same event twice under different message ids gets past the stream's dedupe,
     # as a redelivery after a lost ack would: the inbox must catch it.
     for msg_id in ("a", "b"):
-        await js.publish(ev.subject, ev.model_dump_json().encode(), headers={"Nats-Msg-Id": f"{ev.event_id}-{msg_id}"})
+        await js.publish(
+            ev.subject,
+            ev.model_dump_json().encode(),
+            headers={"Nats-Msg-Id": f"{ev.event_id}-{msg_id}"},
+        )
     handler = Recorder()
     consumer = EventConsumer(
-        js=js, db=db, tables=tables, durable=f"c{kind}", filter_subjects=[ev.subject], handler=handler
+        js=js,
+        db=db,
+        tables=tables,
+        durable=f"c{kind}",
+        filter_subjects=[ev.subject],
+        handler=handler,
     )
     await run_consumer(consumer, lambda: consumer.applied + consumer.duplicates >= 2)
 
@@ -207,8 +214,13 @@ async def test_consumer_retries_a_failing_handler_without_partial_writes(db: Dat
     await js.publish(ev.subject, ev.model_dump_json().encode())
     handler = Recorder(fail_times=1)
     consumer = EventConsumer(
-        js=js, db=db, tables=tables, durable=f"c{kind}", filter_subjects=[ev.subject],
-        handler=handler, max_deliver=3,
+        js=js,
+        db=db,
+        tables=tables,
+        durable=f"c{kind}",
+        filter_subjects=[ev.subject],
+        handler=handler,
+        max_deliver=3,
     )
     await run_consumer(consumer, lambda: consumer.applied == 1)
 
@@ -225,8 +237,13 @@ async def test_consumer_keeps_a_poison_event_as_a_dead_letter(db: Database, nc: 
     await js.publish(ev.subject, ev.model_dump_json().encode())
     handler = Recorder(fail_times=100)
     consumer = EventConsumer(
-        js=js, db=db, tables=tables, durable=f"c{kind}", filter_subjects=[ev.subject],
-        handler=handler, max_deliver=2,
+        js=js,
+        db=db,
+        tables=tables,
+        durable=f"c{kind}",
+        filter_subjects=[ev.subject],
+        handler=handler,
+        max_deliver=2,
     )
     await run_consumer(consumer, lambda: consumer.dead_lettered == 1)
 
@@ -247,7 +264,11 @@ async def test_consumer_dead_letters_unparseable_messages_at_once(db: Database, 
     subject = f"ecohost.events.test.garbage{new_id().hex}.v1"
     await js.publish(subject, b"not json")
     consumer = EventConsumer(
-        js=js, db=db, tables=tables, durable=f"g{new_id().hex}", filter_subjects=[subject],
+        js=js,
+        db=db,
+        tables=tables,
+        durable=f"g{new_id().hex}",
+        filter_subjects=[subject],
         handler=Recorder(),
     )
     await run_consumer(consumer, lambda: consumer.dead_lettered == 1)

@@ -74,7 +74,8 @@ async def test_an_unexpected_error_is_masked(echo):
 async def test_an_invalid_request_is_a_validation_error_naming_the_field(echo, nc: Client):
     rpc, _ = echo
     msg = await nc.request(rpc.subject, b'{"text": 5}', timeout=1)
-    assert b'"validation_failed"' in msg.data and b'"text"' in msg.data
+    assert b'"validation_failed"' in msg.data
+    assert b'"text"' in msg.data
     with pytest.raises(ValidationFailed):
         raise ValidationFailed("x")
 
@@ -82,7 +83,9 @@ async def test_an_invalid_request_is_a_validation_error_naming_the_field(echo, n
 async def test_many_requests_are_served_concurrently(echo):
     rpc, client = echo
     # 20 requests of 0.3 s each finish well within the 1 s timeout only if concurrent.
-    replies = await asyncio.gather(*(client.call(rpc, Ping(text=str(i), delay=0.3), CTX) for i in range(20)))
+    replies = await asyncio.gather(
+        *(client.call(rpc, Ping(text=str(i), delay=0.3), CTX) for i in range(20))
+    )
     assert [r.text for r in replies] == [str(i) for i in range(20)]
 
 

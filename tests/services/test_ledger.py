@@ -6,8 +6,8 @@ import dataclasses
 import hashlib
 from datetime import UTC, datetime, timedelta
 
-from services.archive import ledger
 from kit.ids import new_id
+from services.archive import ledger
 
 ENGAGEMENT = new_id()
 
