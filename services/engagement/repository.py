@@ -4,7 +4,7 @@ caller's scope never leave the database."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, Unpack
+from typing import Any
 from uuid import UUID
 
 from sqlalchemy import ColumnElement, Select, exists, false, func, select
@@ -14,7 +14,7 @@ from contracts.rpc import Page, Scope
 from services.engagement.models import Engagement, Unit
 
 # A select of any columns (SQLAlchemy 2.1 types a Select by its column tuple).
-AnySelect = Select[Unpack[tuple[Any, ...]]]
+AnySelect = Select[*tuple[Any, ...]]
 
 
 def unit_scope(scope: Scope) -> ColumnElement[bool]:
