@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 from kit.db import Database
+from kit.logging import get_logger
 from kit.runtime import ServiceRuntime
+from kit.storage import ObjectStore
+from kit.storage.factory import build_store
 from services.archive import endpoints, handlers
 from services.archive.models import Base, messaging
-from services.archive.settings import ArchiveSettings
+from services.archive.settings import ArchiveSettings, ArchiveStorageSettings
+
+log = get_logger(__name__)
 
 NAME = "archive"
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -21,7 +27,26 @@ def build(settings: ArchiveSettings | None = None) -> ServiceRuntime:
     return ServiceRuntime(name=NAME, settings=settings, db=db, tables=messaging)
 
 
+async def open_storage(settings: ArchiveStorageSettings | None = None) -> ObjectStore:
+    """The deliverables store, with its bucket ready; retried while S3 starts up."""
+    settings = settings or ArchiveStorageSettings()
+    store = build_store(settings)
+    for attempt in range(1, 31):
+        try:
+            await store.ensure_bucket()
+            break
+        except Exception as exc:
+            if attempt == 30:
+                raise
+            log.warning("storage.not_ready", backend=settings.backend, error=str(exc))
+            await asyncio.sleep(min(2.0, 0.2 * attempt))
+    where = settings.s3_bucket if settings.backend == "s3" else str(settings.local_root)
+    log.info("storage.ready", backend=settings.backend, location=where)
+    return store
+
+
 async def start(runtime: ServiceRuntime) -> None:
+    await open_storage()
     await runtime.start(
         register_endpoints=endpoints.register,
         subscriptions=[handlers.TRACE],

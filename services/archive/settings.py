@@ -5,6 +5,7 @@ from __future__ import annotations
 from pydantic_settings import SettingsConfigDict
 
 from kit.settings import ServiceSettings
+from kit.storage.factory import StorageSettings
 
 
 class ArchiveSettings(ServiceSettings):
@@ -12,3 +13,10 @@ class ArchiveSettings(ServiceSettings):
 
     database_url: str = "sqlite+aiosqlite:///.ecohost/archive.db"
     database_schema: str | None = "archive"
+
+
+class ArchiveStorageSettings(StorageSettings):
+    """Where the archive keeps deliverables: variables `ECOHOST_ARCHIVE_STORAGE_*`, e.g.
+    `ECOHOST_ARCHIVE_STORAGE_BACKEND=s3`, `ECOHOST_ARCHIVE_STORAGE_S3_ENDPOINT=minio:9000`."""
+
+    model_config = SettingsConfigDict(env_prefix="ECOHOST_ARCHIVE_STORAGE_", extra="ignore")

@@ -12,8 +12,10 @@ import pytest
 from cli.stack import Stack, StackConfig, free_port
 from tests.e2e.harness import Api, RunningSystem
 from tests.infra.postgres import PostgresInfo
+from tests.infra.s3_server import S3Server
 
 SERVICES = ("engagement", "evaluation", "archive", "gateway")
+PRODUCTION_BUCKET = "ecohost-e2e-archive"
 
 
 def start_system(
@@ -36,6 +38,24 @@ def pg_urls(pg: PostgresInfo, database: str) -> dict[str, str]:
     """One database, a schema per service: the production shape."""
     pg.create_database(database)
     return {name: pg.async_url(database) for name in SERVICES}
+
+
+@pytest.fixture(scope="session")
+def production_system(
+    postgres: PostgresInfo, s3_server: S3Server, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[RunningSystem]:
+    """PostgreSQL (a schema per service), S3 for the archive, the stack's own NATS:
+    the production parts, chosen by settings alone."""
+    s3 = {
+        "ECOHOST_ARCHIVE_STORAGE_BACKEND": "s3",
+        "ECOHOST_ARCHIVE_STORAGE_S3_ENDPOINT": s3_server.endpoint,
+        "ECOHOST_ARCHIVE_STORAGE_S3_ACCESS_KEY": s3_server.access_key,
+        "ECOHOST_ARCHIVE_STORAGE_S3_SECRET_KEY": s3_server.secret_key,
+        "ECOHOST_ARCHIVE_STORAGE_S3_SECURE": "false",
+        "ECOHOST_ARCHIVE_STORAGE_S3_BUCKET": PRODUCTION_BUCKET,
+    }
+    data_dir = tmp_path_factory.mktemp("production")
+    yield from start_system(data_dir, pg_urls(postgres, "production"), env=s3)
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])

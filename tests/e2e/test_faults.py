@@ -8,27 +8,22 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable, Coroutine, Iterator
+from collections.abc import Callable, Coroutine
 from typing import Any
 
 import httpx
 import pytest
 
 from kit.ids import new_id
-from tests.e2e.conftest import pg_urls, start_system
 from tests.e2e.harness import CREATE_ENGAGEMENT, RunningSystem, token
-from tests.infra.postgres import PostgresInfo
 
 BURST = 1000
 CONCURRENCY = 32
 
 
-@pytest.fixture(scope="module")
-def pg_system(
-    postgres: PostgresInfo, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[RunningSystem]:
-    data_dir = tmp_path_factory.mktemp("faults")
-    yield from start_system(data_dir, pg_urls(postgres, "faults"))
+@pytest.fixture
+def pg_system(production_system: RunningSystem) -> RunningSystem:
+    return production_system
 
 
 async def burst(
