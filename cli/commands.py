@@ -18,6 +18,7 @@ SERVICES = ("engagement", "evaluation", "archive")
 ROOT = Path(__file__).resolve().parent.parent
 SCHEMA_FILE = ROOT / "schema.graphql"
 CONTRACT_SCHEMAS = ROOT / "contracts" / "schemas"
+CONFIGURATION_DOC = ROOT / "docs" / "configuration.md"
 
 
 def service_app(name: str) -> ModuleType:
@@ -73,8 +74,11 @@ def rendered_contracts() -> dict[str, str]:
 
 
 def export_schema(*, check: bool) -> int:
-    """Write (or with `check`, compare) schema.graphql and contracts/schemas/*.json."""
-    wanted = {SCHEMA_FILE: rendered_schema()}
+    """Write (or with `check`, compare) schema.graphql, contracts/schemas/*.json and
+    docs/configuration.md."""
+    from cli.settings_doc import render as rendered_configuration
+
+    wanted = {SCHEMA_FILE: rendered_schema(), CONFIGURATION_DOC: rendered_configuration()}
     wanted |= {CONTRACT_SCHEMAS / n: text for n, text in rendered_contracts().items()}
     stale = [p for p, text in wanted.items() if not p.exists() or p.read_text() != text]
     if check:
@@ -82,6 +86,7 @@ def export_schema(*, check: bool) -> int:
             print(f"out of date: {p.relative_to(ROOT)} (run `make schema`)")
         return 1 if stale else 0
     CONTRACT_SCHEMAS.mkdir(parents=True, exist_ok=True)
+    CONFIGURATION_DOC.parent.mkdir(parents=True, exist_ok=True)
     for p in stale:
         p.write_text(wanted[p])
         print(f"wrote {p.relative_to(ROOT)}")

@@ -6,6 +6,8 @@ so one environment can configure all of them without ambiguity.
 
 from __future__ import annotations
 
+from typing import Any
+
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -56,4 +58,20 @@ class ServiceSettings(ProcessSettings):
     outbox_batch_size: int = Field(default=100, description="Events the relay publishes per batch.")
     outbox_poll_interval: float = Field(
         default=1.0, description="Seconds between outbox scans when nothing signals new events."
+    )
+
+
+def database_url_field(service: str) -> Any:
+    """The `database_url` field of one service: its own SQLite file by default."""
+    return Field(
+        default=f"sqlite+aiosqlite:///.ecohost/{service}.db",
+        description="SQLAlchemy async URL: `postgresql+asyncpg://user:pass@host/db` in "
+        "production, `sqlite+aiosqlite:///path` for the embedded default.",
+    )
+
+
+def database_schema_field(service: str) -> Any:
+    return Field(
+        default=service,
+        description="PostgreSQL schema this service owns (ignored on SQLite).",
     )

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from pydantic_settings import SettingsConfigDict
 
-from kit.settings import ServiceSettings
+from kit.settings import ServiceSettings, database_schema_field, database_url_field
 from kit.storage.factory import StorageSettings
 
 
 class ArchiveSettings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="ECOHOST_ARCHIVE_", extra="ignore")
 
-    database_url: str = "sqlite+aiosqlite:///.ecohost/archive.db"
-    database_schema: str | None = "archive"
+    database_url: str = database_url_field("archive")
+    database_schema: str | None = database_schema_field("archive")
 
 
 class ArchiveStorageSettings(StorageSettings):

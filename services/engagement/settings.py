@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from pydantic_settings import SettingsConfigDict
 
-from kit.settings import ServiceSettings
+from kit.settings import ServiceSettings, database_schema_field, database_url_field
 
 
 class EngagementSettings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="ECOHOST_ENGAGEMENT_", extra="ignore")
 
-    database_url: str = "sqlite+aiosqlite:///.ecohost/engagement.db"
-    database_schema: str | None = "engagement"
+    database_url: str = database_url_field("engagement")
+    database_schema: str | None = database_schema_field("engagement")

@@ -1,0 +1,62 @@
+"""docs/configuration.md, generated from the settings classes so it cannot drift."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, SecretStr
+from pydantic.fields import FieldInfo
+from pydantic_settings import BaseSettings
+
+INTRO = (Path(__file__).parent / "configuration_intro.md").read_text()
+
+
+def _default(field: FieldInfo) -> str:
+    if field.default_factory is not None:
+        return "(see below)" if isinstance(field.default_factory, type) else "(computed)"
+    value: Any = field.default
+    if isinstance(value, SecretStr):
+        return "(development value — change it)"
+    if value is None:
+        return "—"
+    return f"`{value}`"
+
+
+def _rows(model: type[BaseModel], prefix: str) -> list[str]:
+    rows = []
+    for name, field in model.model_fields.items():
+        annotation = field.annotation
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            continue  # nested settings get their own table
+        desc = (field.description or "").replace("|", "\\|").replace("\n", " ")
+        rows.append(f"| `{prefix}{name.upper()}` | {_default(field)} | {desc} |")
+    return rows
+
+
+def section(title: str, model: type[BaseModel], prefix: str) -> str:
+    lines = [f"## {title}", "", "| Variable | Default | Meaning |", "|---|---|---|"]
+    return "\n".join([*lines, *_rows(model, prefix), ""])
+
+
+def render() -> str:
+    from gateway.settings import GatewaySettings
+    from kit.auth import AuthSettings
+    from services.archive.settings import ArchiveSettings, ArchiveStorageSettings
+    from services.engagement.settings import EngagementSettings
+    from services.evaluation.settings import EvaluationSettings
+
+    parts = [INTRO]
+    classes: list[tuple[str, type[BaseSettings]]] = [
+        ("Gateway", GatewaySettings),
+        ("Engagement service", EngagementSettings),
+        ("Evaluation service", EvaluationSettings),
+        ("Archive service", ArchiveSettings),
+        ("Archive object storage", ArchiveStorageSettings),
+    ]
+    for title, cls in classes:
+        prefix = str(cls.model_config.get("env_prefix", ""))
+        parts.append(section(title, cls, prefix))
+        if cls is GatewaySettings:
+            parts.append(section("Gateway authentication (JWT)", AuthSettings, prefix + "AUTH__"))
+    return "\n".join(parts)
