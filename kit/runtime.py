@@ -142,3 +142,9 @@ async def serve_until_signalled(
     await start()
     await stop.wait()
     await runtime.stop()
+
+
+def build_runtime(name: str, settings: ServiceSettings, tables: MessagingTables) -> ServiceRuntime:
+    """A service's runtime before start: its settings and its own database."""
+    db = Database(settings.database_url, schema=settings.database_schema)
+    return ServiceRuntime(name=name, settings=settings, db=db, tables=tables)

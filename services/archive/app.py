@@ -5,9 +5,8 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from kit.db import Database
 from kit.logging import get_logger
-from kit.runtime import ServiceRuntime
+from kit.runtime import ServiceRuntime, build_runtime
 from kit.storage import ObjectStore
 from kit.storage.factory import build_store
 from services.archive import endpoints, handlers
@@ -22,9 +21,7 @@ METADATA = Base.metadata
 
 
 def build(settings: ArchiveSettings | None = None) -> ServiceRuntime:
-    settings = settings or ArchiveSettings()
-    db = Database(settings.database_url, schema=settings.database_schema)
-    return ServiceRuntime(name=NAME, settings=settings, db=db, tables=messaging)
+    return build_runtime(NAME, settings or ArchiveSettings(), messaging)
 
 
 async def open_storage(settings: ArchiveStorageSettings | None = None) -> ObjectStore:

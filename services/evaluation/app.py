@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from kit.db import Database
-from kit.runtime import ServiceRuntime
+from kit.runtime import ServiceRuntime, build_runtime
 from services.evaluation import endpoints, handlers
 from services.evaluation.models import Base, messaging
 from services.evaluation.settings import EvaluationSettings
@@ -16,9 +15,7 @@ METADATA = Base.metadata
 
 
 def build(settings: EvaluationSettings | None = None) -> ServiceRuntime:
-    settings = settings or EvaluationSettings()
-    db = Database(settings.database_url, schema=settings.database_schema)
-    return ServiceRuntime(name=NAME, settings=settings, db=db, tables=messaging)
+    return build_runtime(NAME, settings or EvaluationSettings(), messaging)
 
 
 async def start(runtime: ServiceRuntime) -> None:
