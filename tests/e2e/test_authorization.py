@@ -5,6 +5,7 @@ empty page), exactly as a missing object would."""
 from __future__ import annotations
 
 import base64
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -15,7 +16,7 @@ from tests.e2e.harness import RunningSystem, eventually, token
 AGENCY = str(new_id())
 ADMIN = token(f"agency:{AGENCY}", "agency_admin")
 
-QUERIES = {
+QUERIES: dict[str, tuple[str, Callable[[dict[str, Any]], Any]]] = {
     "unit": ("query($u: ID!) { unit(id: $u) { name } }", lambda d: d["unit"]),
     "units": ("{ units { totalCount edges { node { name } } } }", lambda d: d["units"]["edges"]),
     "engagement": ("query($e: ID!) { engagement(id: $e) { id } }", lambda d: d["engagement"]),
@@ -43,7 +44,7 @@ def world(system: RunningSystem) -> dict[str, Any]:
     return {"u": unit["id"], "e": engagement["id"], "unit_uuid": unit_uuid}
 
 
-CALLERS = {
+CALLERS: dict[str, Callable[[dict[str, Any]], str | None]] = {
     "anonymous": lambda w: None,
     "other-tenant": lambda w: token(f"agency:{new_id()}", "agency_admin"),
     "same-tenant-no-permission": lambda w: token(f"agency:{AGENCY}", "archive_keeper"),
