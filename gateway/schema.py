@@ -93,17 +93,24 @@ def _report(error: GraphQLError, request_id: str) -> GraphQLError:
 def build_schema(
     *, production: bool = False, max_depth: int = 10, max_aliases: int = 30, max_tokens: int = 2000
 ) -> strawberry.Schema:
-    # Factories, not instances: strawberry builds fresh extensions per request.
+    # The limits are validation rules. Their classes are built once here: strawberry's
+    # ValidationCache keys on the rule classes, so rules rebuilt per request (as the
+    # limiter extensions do) would make every request miss the cache.
+    rules = [
+        *QueryDepthLimiter(max_depth=max_depth).validation_rules,
+        *MaxAliasesLimiter(max_alias_count=max_aliases).validation_rules,
+    ]
+    if production:
+        rules.append(NoSchemaIntrospectionCustomRule)
+    # Factories, not instances: strawberry builds fresh extensions per request; the
+    # parser and validation caches are module-level and shared between them.
     extensions: list[Any] = [
         lambda: ParserCache(maxsize=512),
         lambda: ValidationCache(maxsize=512),
-        lambda: QueryDepthLimiter(max_depth=max_depth),
-        lambda: MaxAliasesLimiter(max_alias_count=max_aliases),
+        lambda: AddValidationRules(rules),
         lambda: MaxTokensLimiter(max_token_count=max_tokens),
         ErrorReporting,
     ]
-    if production:
-        extensions.append(lambda: AddValidationRules([NoSchemaIntrospectionCustomRule]))
     return strawberry.Schema(
         query=Query,
         mutation=Mutation,
