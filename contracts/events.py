@@ -6,40 +6,17 @@ so a consumer can filter by service (`ecohost.events.engagement.>`) or take all.
 
 from __future__ import annotations
 
-from datetime import date, datetime
-from typing import Any, Literal
+from datetime import date
+from typing import Literal
 from uuid import UUID
 
-from pydantic import ConfigDict, Field
+from pydantic import ConfigDict
 
 from contracts.base import Contract
+from contracts.envelope import EVENT_STREAM, EVENT_SUBJECT_PREFIX, EventEnvelope
+from contracts.workflow_events import WORKFLOW_EVENTS
 
-EVENT_SUBJECT_PREFIX = "ecohost.events."
-EVENT_STREAM = "ECOHOST_EVENTS"
-
-
-class EventEnvelope(Contract):
-    """What every event carries, whatever its type.
-
-    Consumers that handle any event (the archive's trace ledger) read this
-    envelope with `data` left as a plain object, so they keep working when a new
-    event type appears.
-    """
-
-    model_config = ConfigDict(frozen=True, extra="ignore")
-
-    event_id: UUID = Field(description="UUIDv7; also the JetStream Nats-Msg-Id for dedupe.")
-    type: str = Field(description="`<service>.<event>.v<version>`.")
-    occurred_at: datetime
-    actor: str = Field(description="User id of who caused it, or `system:<process>`.")
-    tenant: str = Field(description="Domain of the actor: `agency:<id>`, `unit:<id>`, …")
-    engagement_id: UUID | None = None
-    correlation_id: str = Field(description="Request id that started the chain of work.")
-    data: dict[str, Any]
-
-    @property
-    def subject(self) -> str:
-        return EVENT_SUBJECT_PREFIX + self.type
+__all__ = ["EVENT_STREAM", "EVENT_SUBJECT_PREFIX", "EVENT_TYPES", "EventEnvelope", "parse_event"]
 
 
 class UnitRegisteredData(Contract):
@@ -77,7 +54,11 @@ class EngagementCreatedV1(EventEnvelope):
     data: EngagementCreatedData  # type: ignore[assignment]
 
 
-TYPED_EVENTS: tuple[type[EventEnvelope], ...] = (UnitRegisteredV1, EngagementCreatedV1)
+TYPED_EVENTS: tuple[type[EventEnvelope], ...] = (
+    UnitRegisteredV1,
+    EngagementCreatedV1,
+    *WORKFLOW_EVENTS,
+)
 EVENT_TYPES: dict[str, type[EventEnvelope]] = {
     str(cls.model_fields["type"].default): cls for cls in TYPED_EVENTS
 }

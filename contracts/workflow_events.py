@@ -1,0 +1,179 @@
+"""Events of the hosting-service workflow (figure 1) that other services act on.
+
+The engagement service emits them through its outbox; the archive traces all of
+them; the evaluation service turns them into evidence for Appendix C scores
+(e.g. inspections done vs contracted → 二.2). Amounts and scores are decimal
+strings in JSON (`Decimal` in Python), never floats.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Literal
+from uuid import UUID
+
+from pydantic import ConfigDict, Field
+
+from contracts.base import Contract
+from contracts.envelope import EventEnvelope
+
+_TYPED = ConfigDict(frozen=True, extra="forbid")
+
+
+class StageChangedData(Contract):
+    engagement_id: UUID
+    from_stage: str
+    to_stage: str = Field(description="preparation, implementation, results, evaluation, closed")
+
+
+class ListItemAddedData(Contract):
+    """A service list item (托管服务清单, R4.2.2.1), regular or customised (R5.2)."""
+
+    item_id: UUID
+    catalogue_code: str = Field(description="e.g. `6.1.5` 环境监测, `6.2.5` 环保培训")
+    title: str
+    contracted_quantity: int | None = Field(
+        default=None, description="How many times, e.g. 4 inspections, 2 trainings."
+    )
+    quantity_unit: str | None = Field(
+        default=None, description="What is counted: inspection, training, report, …"
+    )
+    due_date: date | None = None
+    customised: bool = False
+
+
+class TeamMember(Contract):
+    person_id: UUID
+    name: str
+    role: str
+    qualification: str | None = None
+
+
+class TeamFormedData(Contract):
+    """The service team (R4.2.2.2) against what the contract requires (C.一.1)."""
+
+    contracted_size: int = Field(ge=0)
+    members: list[TeamMember]
+
+
+class InspectionCompletedData(Contract):
+    """An inspection (排查) done; its problems become rectification items."""
+
+    inspection_id: UUID
+    list_item_id: UUID | None = None
+    performed_on: date
+    problems_found: int = Field(ge=0)
+    rectification_plans: int = Field(ge=0, description="Problems with a rectification plan.")
+
+
+class TrainingHeldData(Contract):
+    training_id: UUID
+    list_item_id: UUID | None = None
+    topic: str
+    held_on: date
+    attendees: int = Field(ge=0)
+    has_records: bool = Field(description="Sign-in sheets, photos or materials archived.")
+
+
+class EmergencyClosedData(Contract):
+    """An environmental emergency (R6.1.4.2) from report to close-out."""
+
+    incident_id: UUID
+    reported_at: datetime
+    responded_at: datetime
+    closed_at: datetime
+    contracted_response_minutes: int = Field(ge=0)
+
+
+class ComplaintRecordedData(Contract):
+    """A quality complaint about the agency's service (C.二.10)."""
+
+    complaint_id: UUID
+    received_on: date
+    verified: bool
+
+
+class PenaltyRecordedData(Contract):
+    """An environmental administrative penalty on the unit (C.三.4)."""
+
+    penalty_id: UUID
+    decided_on: date
+    authority: str
+    amount: Decimal = Field(ge=0)
+
+
+class SurveyRecordedData(Contract):
+    """A satisfaction survey (R4.2.3.1) by one of the five methods, scored 0–100."""
+
+    survey_id: UUID
+    method: Literal["questionnaire", "visit", "online", "phone", "onsite"]
+    conducted_on: date
+    score: Decimal = Field(ge=0, le=100)
+
+
+class StageChangedV1(EventEnvelope):
+    model_config = _TYPED
+    type: Literal["engagement.stage_changed.v1"] = "engagement.stage_changed.v1"
+    data: StageChangedData  # type: ignore[assignment]
+
+
+class ListItemAddedV1(EventEnvelope):
+    model_config = _TYPED
+    type: Literal["engagement.list_item_added.v1"] = "engagement.list_item_added.v1"
+    data: ListItemAddedData  # type: ignore[assignment]
+
+
+class TeamFormedV1(EventEnvelope):
+    model_config = _TYPED
+    type: Literal["engagement.team_formed.v1"] = "engagement.team_formed.v1"
+    data: TeamFormedData  # type: ignore[assignment]
+
+
+class InspectionCompletedV1(EventEnvelope):
+    model_config = _TYPED
+    type: Literal["engagement.inspection_completed.v1"] = "engagement.inspection_completed.v1"
+    data: InspectionCompletedData  # type: ignore[assignment]
+
+
+class TrainingHeldV1(EventEnvelope):
+    model_config = _TYPED
+    type: Literal["engagement.training_held.v1"] = "engagement.training_held.v1"
+    data: TrainingHeldData  # type: ignore[assignment]
+
+
+class EmergencyClosedV1(EventEnvelope):
+    model_config = _TYPED
+    type: Literal["engagement.emergency_closed.v1"] = "engagement.emergency_closed.v1"
+    data: EmergencyClosedData  # type: ignore[assignment]
+
+
+class ComplaintRecordedV1(EventEnvelope):
+    model_config = _TYPED
+    type: Literal["engagement.complaint_recorded.v1"] = "engagement.complaint_recorded.v1"
+    data: ComplaintRecordedData  # type: ignore[assignment]
+
+
+class PenaltyRecordedV1(EventEnvelope):
+    model_config = _TYPED
+    type: Literal["engagement.penalty_recorded.v1"] = "engagement.penalty_recorded.v1"
+    data: PenaltyRecordedData  # type: ignore[assignment]
+
+
+class SurveyRecordedV1(EventEnvelope):
+    model_config = _TYPED
+    type: Literal["engagement.survey_recorded.v1"] = "engagement.survey_recorded.v1"
+    data: SurveyRecordedData  # type: ignore[assignment]
+
+
+WORKFLOW_EVENTS: tuple[type[EventEnvelope], ...] = (
+    StageChangedV1,
+    ListItemAddedV1,
+    TeamFormedV1,
+    InspectionCompletedV1,
+    TrainingHeldV1,
+    EmergencyClosedV1,
+    ComplaintRecordedV1,
+    PenaltyRecordedV1,
+    SurveyRecordedV1,
+)
