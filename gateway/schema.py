@@ -20,9 +20,13 @@ from strawberry.extensions import (
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import Info
 
+from gateway.archive.mutations import ArchiveMutations
+from gateway.archive.queries import ArchiveQueries
 from gateway.context import Context
 from gateway.engagement.mutations import EngagementMutations
 from gateway.engagement.queries import EngagementQueries
+from gateway.evaluation.mutations import EvaluationMutations
+from gateway.evaluation.queries import EvaluationQueries
 from kit.errors import DomainError
 from kit.logging import get_logger
 
@@ -38,7 +42,7 @@ class Viewer:
 
 
 @strawberry.type
-class Query(EngagementQueries):
+class Query(EngagementQueries, EvaluationQueries, ArchiveQueries):
     @strawberry.field(description="The authenticated caller; null when anonymous.")
     def viewer(self, info: Info[Context, None]) -> Viewer | None:
         p = info.context.principal
@@ -50,7 +54,7 @@ class Query(EngagementQueries):
 
 
 @strawberry.type
-class Mutation(EngagementMutations):
+class Mutation(EngagementMutations, EvaluationMutations, ArchiveMutations):
     pass
 
 

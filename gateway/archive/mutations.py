@@ -1,0 +1,10 @@
+"""Mutations of the archive service."""
+
+from __future__ import annotations
+
+import strawberry
+
+
+@strawberry.type
+class ArchiveMutations:
+    pass

@@ -1,0 +1,10 @@
+"""Queries of the evaluation service."""
+
+from __future__ import annotations
+
+import strawberry
+
+
+@strawberry.type
+class EvaluationQueries:
+    pass
