@@ -27,3 +27,19 @@ class DuplicateUnit(DomainError):
     """A unit with this USCC is already in the directory."""
 
     code = "duplicate_unit"
+
+
+class TransitionNotAllowed(DomainError):
+    """The engagement cannot change stage yet; `details` has from, to and missing."""
+
+    code = "transition_not_allowed"
+
+
+class WorkflowConflict(DomainError):
+    """A step that does not fit the engagement's current state (e.g. submitting no draft)."""
+
+    code = "workflow_conflict"
+
+
+class ListItemNotFound(NotFound):
+    code = "list_item_not_found"

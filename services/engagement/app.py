@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from kit.runtime import ServiceRuntime, build_runtime
-from services.engagement import endpoints
+from services.engagement import endpoints, handlers
 from services.engagement.models import Base, messaging
 from services.engagement.settings import EngagementSettings
 
@@ -21,6 +21,6 @@ def build(settings: EngagementSettings | None = None) -> ServiceRuntime:
 async def start(runtime: ServiceRuntime) -> None:
     await runtime.start(
         register_endpoints=endpoints.register,
-        subscriptions=[],
+        subscriptions=[handlers.EVALUATION_RESULTS],
         description="Engagements, the unit directory and the hosting-service workflow",
     )

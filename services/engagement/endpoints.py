@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from contracts import rpc
+from contracts import workflow as wf
 from kit.endpoints import command, query
 from kit.rpc import RpcServer
 from kit.runtime import ServiceRuntime
-from services.engagement import service
+from services.engagement import service, steps, workflow_queries
 
 
 def register(server: RpcServer, runtime: ServiceRuntime) -> None:
@@ -16,3 +17,6 @@ def register(server: RpcServer, runtime: ServiceRuntime) -> None:
     server.add(rpc.CREATE_ENGAGEMENT, command(runtime, service.create_engagement))
     server.add(rpc.GET_ENGAGEMENTS, query(runtime, service.get_engagements))
     server.add(rpc.LIST_ENGAGEMENTS, query(runtime, service.list_engagements))
+    server.add(wf.ACT, command(runtime, steps.act))
+    server.add(wf.GET_WORKFLOWS, query(runtime, workflow_queries.workflows))
+    server.add(wf.GET_CATALOGUE, query(runtime, workflow_queries.catalogue))

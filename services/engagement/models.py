@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 from uuid import UUID
 
-from sqlalchemy import JSON, Date, ForeignKey, String
+from sqlalchemy import JSON, Date, ForeignKey, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from kit.db import UtcDateTime, service_metadata
@@ -49,3 +50,105 @@ class Engagement(Base):
     status: Mapped[str] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     created_by: Mapped[str] = mapped_column(String(100))
+    contracted_team_size: Mapped[int | None] = mapped_column(Integer)
+    contract_signed_on: Mapped[date | None] = mapped_column(Date)
+    handed_over_on: Mapped[date | None] = mapped_column(Date)
+    deliverables: Mapped[list[str]] = mapped_column(JSON, default=list, server_default=text("'[]'"))
+
+
+class CatalogueItem(Base):
+    """托管服务内容 (clause 6): one catalogue entry of one published version."""
+
+    __tablename__ = "catalogue_item"
+
+    version: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    code: Mapped[str] = mapped_column(String(20), primary_key=True)
+    parent_code: Mapped[str | None] = mapped_column(String(20))
+    kind: Mapped[str] = mapped_column(String(16))
+    name_zh: Mapped[str] = mapped_column(String(200))
+    name_en: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text)
+
+
+class ListItem(Base):
+    """托管服务清单 item (R4.2.2.1): what is owed, by when, with which target."""
+
+    __tablename__ = "list_item"
+
+    id: Mapped[UUID] = mapped_column(primary_key=True)
+    engagement_id: Mapped[UUID] = mapped_column(ForeignKey("engagement.id"), index=True)
+    catalogue_code: Mapped[str] = mapped_column(String(20))
+    scope: Mapped[str] = mapped_column(Text)
+    expected_effect: Mapped[str] = mapped_column(Text)
+    target: Mapped[str] = mapped_column(Text)
+    contracted_quantity: Mapped[int | None] = mapped_column(Integer)
+    quantity_unit: Mapped[str | None] = mapped_column(String(50))
+    due_date: Mapped[date | None] = mapped_column(Date)
+    customised: Mapped[bool]
+    status: Mapped[str] = mapped_column(String(16))
+    waived_reason: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class TeamMemberRow(Base):
+    """A member of the service team (R4.2.2.2)."""
+
+    __tablename__ = "team_member"
+
+    id: Mapped[UUID] = mapped_column(primary_key=True)
+    engagement_id: Mapped[UUID] = mapped_column(ForeignKey("engagement.id"), index=True)
+    person_id: Mapped[UUID]
+    name: Mapped[str] = mapped_column(String(100))
+    role: Mapped[str] = mapped_column(String(100))
+    qualification: Mapped[str | None] = mapped_column(String(200))
+
+
+class PlanVersion(Base):
+    """实施方案, one version (R4.2.2.3–4). Submitted versions are never edited."""
+
+    __tablename__ = "plan_version"
+    __table_args__ = (UniqueConstraint("engagement_id", "version"),)
+
+    id: Mapped[UUID] = mapped_column(primary_key=True)
+    engagement_id: Mapped[UUID] = mapped_column(ForeignKey("engagement.id"), index=True)
+    version: Mapped[int]
+    status: Mapped[str] = mapped_column(String(16))
+    content: Mapped[str] = mapped_column(Text)
+    objection_reasons: Mapped[str | None] = mapped_column(Text)
+    submitted_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    decided_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    decided_by: Mapped[str | None] = mapped_column(String(100))
+
+
+class ChecklistEntry(Base):
+    """表 A.1 document for one engagement: pending, received or not applicable."""
+
+    __tablename__ = "checklist_entry"
+
+    engagement_id: Mapped[UUID] = mapped_column(ForeignKey("engagement.id"), primary_key=True)
+    code: Mapped[str] = mapped_column(String(10), primary_key=True)
+    section: Mapped[str] = mapped_column(String(20))
+    title_zh: Mapped[str] = mapped_column(String(200))
+    title_en: Mapped[str] = mapped_column(String(200))
+    status: Mapped[str] = mapped_column(String(16))
+    document_ref: Mapped[str | None] = mapped_column(String(200))
+
+
+class ServiceRecord(Base):
+    """One recorded activity of the service: site survey, expert consultation,
+    inspection, training, emergency, complaint, penalty or satisfaction survey.
+
+    The details are the typed payload of the action that recorded it (validated by
+    its contract), kept as JSON: records are immutable facts, read as a whole.
+    """
+
+    __tablename__ = "service_record"
+
+    id: Mapped[UUID] = mapped_column(primary_key=True)
+    engagement_id: Mapped[UUID] = mapped_column(ForeignKey("engagement.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    list_item_id: Mapped[UUID | None] = mapped_column(ForeignKey("list_item.id"))
+    occurred_on: Mapped[date] = mapped_column(Date)
+    details: Mapped[dict[str, Any]] = mapped_column(JSON)
+    recorded_by: Mapped[str] = mapped_column(String(100))
+    recorded_at: Mapped[datetime] = mapped_column(UtcDateTime)

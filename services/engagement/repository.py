@@ -97,3 +97,20 @@ def engagements_query(scope: Scope, unit_id: UUID | None) -> AnySelect:
     if unit_id is not None:
         query = query.where(Engagement.unit_id == unit_id)
     return query
+
+
+async def lock_engagement(session: AsyncSession, engagement_id: UUID) -> None:
+    """Serialise workflow steps on one engagement (PostgreSQL row lock; SQLite has a
+    single writer already), so two concurrent steps cannot both pass a guard."""
+    if session.get_bind().dialect.name == "postgresql":
+        await session.execute(
+            select(Engagement.id).where(Engagement.id == engagement_id).with_for_update()
+        )
+
+
+async def engagements_by_ids_unscoped(
+    session: AsyncSession, ids: Sequence[UUID]
+) -> dict[UUID, Engagement]:
+    """For the service's own reactions to events, which act for no caller."""
+    rows = await session.scalars(select(Engagement).where(Engagement.id.in_(ids)))
+    return {e.id: e for e in rows}

@@ -19,7 +19,7 @@ from kit.events import make_event
 from kit.ids import new_id
 from kit.outbox import record_event
 from kit.rpc import CallContext
-from services.engagement import domain, repository
+from services.engagement import domain, repository, workflow_queries
 from services.engagement.models import Engagement, Unit, messaging
 
 
@@ -77,6 +77,7 @@ async def create_engagement(
     )
     session.add(engagement)
     await session.flush()
+    session.add_all(workflow_queries.checklist_for(engagement.id))
     data = EngagementCreatedData(
         engagement_id=engagement.id,
         unit_id=engagement.unit_id,

@@ -1,0 +1,294 @@
+"""Workflow steps of an engagement as one request/reply command with typed actions.
+
+`ACT` carries one `Action` (a discriminated union on `action`) for one engagement;
+the engagement service applies it under the state machine and answers with the
+engagement's new state. One endpoint keeps the wire contract small while every
+step stays typed and versioned in the union.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Annotated, Any, Literal
+from uuid import UUID
+
+from pydantic import Field
+
+from contracts.base import Contract
+from contracts.rpc import EngagementView, Rpc, Scope
+from contracts.workflow_events import TeamMember
+
+
+class AddListItem(Contract):
+    """托管服务清单 item (R4.2.2.1); during implementation a customised item (R5.2)
+    waits for the client's approval."""
+
+    action: Literal["add_list_item"] = "add_list_item"
+    catalogue_code: str
+    scope: str = Field(min_length=1, max_length=2000)
+    expected_effect: str = Field(default="", max_length=2000)
+    target: str = Field(default="", max_length=2000, description="Measurable target.")
+    contracted_quantity: int | None = Field(default=None, ge=1, le=10000)
+    quantity_unit: str | None = Field(default=None, max_length=50)
+    due_date: date | None = None
+
+
+class ApproveListItem(Contract):
+    action: Literal["approve_list_item"] = "approve_list_item"
+    item_id: UUID
+
+
+class FinishListItem(Contract):
+    """Mark an item done, or waive it with a reason (R4.2.4.1 allows nothing else)."""
+
+    action: Literal["finish_list_item"] = "finish_list_item"
+    item_id: UUID
+    waived_reason: str | None = Field(default=None, max_length=2000)
+
+
+class FormTeam(Contract):
+    action: Literal["form_team"] = "form_team"
+    contracted_size: int = Field(ge=1, le=500)
+    members: list[TeamMember] = Field(min_length=1, max_length=500)
+
+
+class RecordSiteSurvey(Contract):
+    """现场调查 (R4.2.2.3, HJ 606)."""
+
+    action: Literal["record_site_survey"] = "record_site_survey"
+    surveyed_on: date
+    participants: list[str] = Field(min_length=1)
+    findings: str = Field(min_length=1, max_length=10000)
+
+
+class UpdateChecklistItem(Contract):
+    """An Appendix A document: received (with the archived document) or not applicable."""
+
+    action: Literal["update_checklist_item"] = "update_checklist_item"
+    code: str
+    status: Literal["pending", "received", "not_applicable"]
+    document_ref: str | None = Field(default=None, max_length=200)
+
+
+class DraftPlan(Contract):
+    action: Literal["draft_plan"] = "draft_plan"
+    content: str = Field(min_length=1, max_length=100000)
+
+
+class SubmitPlan(Contract):
+    action: Literal["submit_plan"] = "submit_plan"
+
+
+class DecidePlan(Contract):
+    """The client confirms the plan or objects with reasons (R4.2.2.4)."""
+
+    action: Literal["decide_plan"] = "decide_plan"
+    confirm: bool
+    reasons: str | None = Field(default=None, max_length=10000)
+
+
+class RecordConsultation(Contract):
+    """专家咨询会 on the plan (R4.2.2.4)."""
+
+    action: Literal["record_consultation"] = "record_consultation"
+    held_on: date
+    experts: list[str] = Field(min_length=1)
+    opinions: str = Field(min_length=1, max_length=20000)
+    conclusion: str = Field(min_length=1, max_length=5000)
+
+
+class SignContract(Contract):
+    """签订托管服务合同 (R4.2.2.5): preparation → implementation."""
+
+    action: Literal["sign_contract"] = "sign_contract"
+    signed_on: date
+
+
+class RecordInspection(Contract):
+    action: Literal["record_inspection"] = "record_inspection"
+    list_item_id: UUID | None = None
+    performed_on: date
+    problems_found: int = Field(ge=0)
+    rectification_plans: int = Field(ge=0)
+
+
+class RecordTraining(Contract):
+    action: Literal["record_training"] = "record_training"
+    list_item_id: UUID | None = None
+    topic: str = Field(min_length=1, max_length=500)
+    held_on: date
+    attendees: int = Field(ge=0)
+    has_records: bool
+
+
+class RecordEmergency(Contract):
+    """An environmental emergency handled (R6.1.4.2), from report to close-out."""
+
+    action: Literal["record_emergency"] = "record_emergency"
+    reported_at: datetime
+    responded_at: datetime
+    closed_at: datetime
+    contracted_response_minutes: int = Field(ge=0)
+
+
+class RecordComplaint(Contract):
+    action: Literal["record_complaint"] = "record_complaint"
+    received_on: date
+    verified: bool
+
+
+class RecordPenalty(Contract):
+    action: Literal["record_penalty"] = "record_penalty"
+    decided_on: date
+    authority: str = Field(min_length=1, max_length=200)
+    amount: Decimal = Field(ge=0, max_digits=14, decimal_places=2)
+
+
+class RecordSurvey(Contract):
+    """满意度调查 by one of the five methods of R4.2.3.1."""
+
+    action: Literal["record_survey"] = "record_survey"
+    method: Literal["questionnaire", "visit", "online", "phone", "onsite"]
+    conducted_on: date
+    score: Decimal = Field(ge=0, le=100, max_digits=5, decimal_places=2)
+
+
+class CompleteImplementation(Contract):
+    """Implementation → results (R4.2.4.1)."""
+
+    action: Literal["complete_implementation"] = "complete_implementation"
+
+
+class HandOver(Contract):
+    """归档与移交 (R4.2.4.2): results → evaluation."""
+
+    action: Literal["hand_over"] = "hand_over"
+    handed_over_on: date
+    deliverables: list[str] = Field(
+        min_length=1, description="Archive item ids of the deliverables handed over."
+    )
+
+
+Action = Annotated[
+    AddListItem
+    | ApproveListItem
+    | FinishListItem
+    | FormTeam
+    | RecordSiteSurvey
+    | UpdateChecklistItem
+    | DraftPlan
+    | SubmitPlan
+    | DecidePlan
+    | RecordConsultation
+    | SignContract
+    | RecordInspection
+    | RecordTraining
+    | RecordEmergency
+    | RecordComplaint
+    | RecordPenalty
+    | RecordSurvey
+    | CompleteImplementation
+    | HandOver,
+    Field(discriminator="action"),
+]
+
+
+class ActRequest(Contract):
+    engagement_id: UUID
+    scope: Scope
+    action: Action
+
+
+# --- reading the workflow state ---------------------------------------------------------
+
+
+class ListItemView(Contract):
+    id: UUID
+    catalogue_code: str
+    scope: str
+    expected_effect: str
+    target: str
+    contracted_quantity: int | None
+    quantity_unit: str | None
+    due_date: date | None
+    customised: bool
+    status: str
+    waived_reason: str | None
+    done_quantity: int = Field(description="Recorded activities linked to this item.")
+
+
+class PlanVersionView(Contract):
+    version: int
+    status: str
+    content: str
+    objection_reasons: str | None
+    submitted_at: datetime | None
+    decided_at: datetime | None
+
+
+class ChecklistItemView(Contract):
+    code: str
+    section: str
+    title_zh: str
+    title_en: str
+    status: str
+    document_ref: str | None
+
+
+class RecordView(Contract):
+    """One recorded activity (survey, consultation, inspection, training, …)."""
+
+    id: UUID
+    kind: str
+    occurred_on: date
+    details: dict[str, Any]
+    recorded_by: str
+    recorded_at: datetime
+
+
+class WorkflowView(Contract):
+    engagement_id: UUID
+    contracted_team_size: int | None
+    team: list[TeamMember]
+    list_items: list[ListItemView]
+    plan_versions: list[PlanVersionView]
+    checklist: list[ChecklistItemView]
+    records: list[RecordView]
+    contract_signed_on: date | None
+    handed_over_on: date | None
+    deliverables: list[str]
+
+
+class WorkflowRequest(Contract):
+    engagement_ids: list[UUID] = Field(max_length=500)
+    scope: Scope
+
+
+class WorkflowReply(Contract):
+    items: list[WorkflowView | None]
+
+
+class CatalogueItemView(Contract):
+    code: str
+    parent_code: str | None
+    kind: str
+    name_zh: str
+    name_en: str
+    description: str
+    version: int
+
+
+class CatalogueRequest(Contract):
+    version: int | None = None
+
+
+class CatalogueReply(Contract):
+    items: list[CatalogueItemView]
+
+
+ACT = Rpc("engagement", "engagement.act", ActRequest, EngagementView)
+GET_WORKFLOWS = Rpc("engagement", "engagement.workflow", WorkflowRequest, WorkflowReply)
+GET_CATALOGUE = Rpc("engagement", "catalogue.list", CatalogueRequest, CatalogueReply)
+
+WORKFLOW_RPCS: tuple[Rpc[Any, Any], ...] = (ACT, GET_WORKFLOWS, GET_CATALOGUE)

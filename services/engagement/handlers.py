@@ -1,0 +1,41 @@
+"""JetStream consumers of the engagement service."""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from contracts.events import EVENT_SUBJECT_PREFIX, EventEnvelope
+from kit.logging import get_logger
+from kit.rpc import CallContext
+from kit.runtime import Subscription
+from services.engagement import repository
+from services.engagement.domain import Stage
+from services.engagement.steps import Step
+
+log = get_logger(__name__)
+
+SCORECARD_FINALIZED = "evaluation.scorecard_finalized.v1"
+
+
+async def close_evaluated(session: AsyncSession, event: EventEnvelope) -> None:
+    """When the evaluation is final, the engagement is closed (R4.2.5 → closed)."""
+    if event.engagement_id is None:
+        return
+    found = await repository.engagements_by_ids_unscoped(session, [event.engagement_id])
+    engagement = found.get(event.engagement_id)
+    if engagement is None or engagement.status != Stage.EVALUATION.value:
+        # A scorecard for a period (annual review) or an already closed engagement.
+        log.info("engagement.not_closed", engagement_id=str(event.engagement_id))
+        return
+    await repository.lock_engagement(session, engagement.id)
+    ctx = CallContext(
+        actor="system:engagement", tenant=event.tenant, correlation_id=event.correlation_id
+    )
+    await Step(session, engagement, ctx).move_to(Stage.CLOSED)
+
+
+EVALUATION_RESULTS = Subscription(
+    durable="engagement-evaluations",
+    subjects=[EVENT_SUBJECT_PREFIX + SCORECARD_FINALIZED],
+    handler=close_evaluated,
+)

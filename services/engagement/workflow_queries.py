@@ -1,0 +1,178 @@
+"""Reading an engagement's workflow state and the catalogue."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from contracts import workflow as wf
+from contracts.workflow_events import TeamMember
+from services.engagement import repository
+from services.engagement.models import (
+    CatalogueItem,
+    ChecklistEntry,
+    Engagement,
+    ListItem,
+    PlanVersion,
+    ServiceRecord,
+    TeamMemberRow,
+)
+from services.engagement.seed import catalogue_v1, checklist_a1_v1
+
+
+def checklist_for(engagement_id: UUID) -> list[ChecklistEntry]:
+    """表 A.1 instantiated for a new engagement: every document pending."""
+    return [
+        ChecklistEntry(
+            engagement_id=engagement_id,
+            code=code,
+            section=section,
+            title_zh=zh,
+            title_en=en,
+            status="pending",
+            document_ref=None,
+        )
+        for code, section, zh, en in checklist_a1_v1.ITEMS
+    ]
+
+
+async def catalogue(session: AsyncSession, req: wf.CatalogueRequest) -> wf.CatalogueReply:
+    version = req.version or catalogue_v1.VERSION
+    rows = await session.scalars(
+        select(CatalogueItem).where(CatalogueItem.version == version).order_by(CatalogueItem.code)
+    )
+    return wf.CatalogueReply(
+        items=[
+            wf.CatalogueItemView(
+                code=r.code,
+                parent_code=r.parent_code,
+                kind=r.kind,
+                name_zh=r.name_zh,
+                name_en=r.name_en,
+                description=r.description,
+                version=r.version,
+            )
+            for r in rows
+        ]
+    )
+
+
+async def workflows(session: AsyncSession, req: wf.WorkflowRequest) -> wf.WorkflowReply:
+    """The workflow state of several engagements, each table read once for all of them."""
+    found = await repository.engagements_by_ids(session, req.engagement_ids, req.scope)
+    ids = list(found)
+    team = await _grouped(session, TeamMemberRow, ids, TeamMemberRow.name)
+    items = await _grouped(session, ListItem, ids, ListItem.created_at)
+    plans = await _grouped(session, PlanVersion, ids, PlanVersion.version)
+    checklist = await _grouped(session, ChecklistEntry, ids, ChecklistEntry.code)
+    records = await _grouped(session, ServiceRecord, ids, ServiceRecord.occurred_on)
+    done = await _done_per_item(session, ids)
+    views: dict[UUID, wf.WorkflowView] = {}
+    for eid, (engagement, _region) in found.items():
+        views[eid] = _view(
+            engagement, team[eid], items[eid], plans[eid], checklist[eid], records[eid], done
+        )
+    return wf.WorkflowReply(items=[views.get(i) for i in req.engagement_ids])
+
+
+async def _grouped(
+    session: AsyncSession, model: Any, ids: list[UUID], order: Any
+) -> defaultdict[UUID, list[Any]]:
+    grouped: defaultdict[UUID, list[Any]] = defaultdict(list)
+    if ids:
+        rows = await session.scalars(
+            select(model).where(model.engagement_id.in_(ids)).order_by(order)
+        )
+        for row in rows:
+            grouped[row.engagement_id].append(row)
+    return grouped
+
+
+async def _done_per_item(session: AsyncSession, ids: list[UUID]) -> dict[UUID, int]:
+    if not ids:
+        return {}
+    rows = await session.execute(
+        select(ServiceRecord.list_item_id, func.count())
+        .where(ServiceRecord.engagement_id.in_(ids), ServiceRecord.list_item_id.is_not(None))
+        .group_by(ServiceRecord.list_item_id)
+    )
+    return {item_id: n for item_id, n in rows.tuples() if item_id is not None}
+
+
+def _view(
+    e: Engagement,
+    team: Sequence[TeamMemberRow],
+    items: Sequence[ListItem],
+    plans: Sequence[PlanVersion],
+    checklist: Sequence[ChecklistEntry],
+    records: Sequence[ServiceRecord],
+    done: dict[UUID, int],
+) -> wf.WorkflowView:
+    return wf.WorkflowView(
+        engagement_id=e.id,
+        contracted_team_size=e.contracted_team_size,
+        team=[
+            TeamMember(
+                person_id=m.person_id, name=m.name, role=m.role, qualification=m.qualification
+            )
+            for m in team
+        ],
+        list_items=[
+            wf.ListItemView(
+                id=i.id,
+                catalogue_code=i.catalogue_code,
+                scope=i.scope,
+                expected_effect=i.expected_effect,
+                target=i.target,
+                contracted_quantity=i.contracted_quantity,
+                quantity_unit=i.quantity_unit,
+                due_date=i.due_date,
+                customised=i.customised,
+                status=i.status,
+                waived_reason=i.waived_reason,
+                done_quantity=done.get(i.id, 0),
+            )
+            for i in items
+        ],
+        plan_versions=[
+            wf.PlanVersionView(
+                version=p.version,
+                status=p.status,
+                content=p.content,
+                objection_reasons=p.objection_reasons,
+                submitted_at=p.submitted_at,
+                decided_at=p.decided_at,
+            )
+            for p in plans
+        ],
+        checklist=[
+            wf.ChecklistItemView(
+                code=c.code,
+                section=c.section,
+                title_zh=c.title_zh,
+                title_en=c.title_en,
+                status=c.status,
+                document_ref=c.document_ref,
+            )
+            for c in checklist
+        ],
+        records=[
+            wf.RecordView(
+                id=r.id,
+                kind=r.kind,
+                occurred_on=r.occurred_on,
+                details=r.details,
+                recorded_by=r.recorded_by,
+                recorded_at=r.recorded_at,
+            )
+            for r in records
+        ],
+        contract_signed_on=e.contract_signed_on,
+        handed_over_on=e.handed_over_on,
+        deliverables=list(e.deliverables or []),
+    )
