@@ -9,6 +9,7 @@ from __future__ import annotations
 from uuid import UUID
 
 from contracts import rpc
+from contracts import workflow as wf
 from kit.rpc import CallContext, RpcClient
 
 
@@ -47,6 +48,24 @@ class Services:
     ) -> rpc.EngagementPage:
         req = rpc.ListEngagementsRequest(scope=scope, unit_id=unit_id, page=page)
         return await self.client.call(rpc.LIST_ENGAGEMENTS, req, self.ctx)
+
+    async def act(
+        self, engagement_id: UUID, scope: rpc.Scope, action: wf.Action
+    ) -> rpc.EngagementView:
+        req = wf.ActRequest(engagement_id=engagement_id, scope=scope, action=action)
+        return await self.client.call(wf.ACT, req, self.ctx)
+
+    async def workflows(self, ids: list[UUID], scope: rpc.Scope) -> list[wf.WorkflowView | None]:
+        reply = await self.client.call(
+            wf.GET_WORKFLOWS, wf.WorkflowRequest(engagement_ids=ids, scope=scope), self.ctx
+        )
+        return reply.items
+
+    async def catalogue(self, version: int | None) -> list[wf.CatalogueItemView]:
+        reply = await self.client.call(
+            wf.GET_CATALOGUE, wf.CatalogueRequest(version=version), self.ctx
+        )
+        return reply.items
 
     async def traces(self, engagement_ids: list[UUID]) -> list[list[rpc.TraceEntryView]]:
         reply = await self.client.call(

@@ -9,6 +9,7 @@ from uuid import UUID
 from strawberry.dataloader import DataLoader
 
 from contracts import rpc
+from contracts import workflow as wf
 from gateway.clients import Services
 
 
@@ -18,6 +19,7 @@ class Loaders:
     engagements: DataLoader[UUID, rpc.EngagementView | None]
     traces: DataLoader[UUID, list[rpc.TraceEntryView]]
     registrations: DataLoader[UUID, rpc.EvaluationRegistrationView | None]
+    workflows: DataLoader[UUID, wf.WorkflowView | None]
 
 
 def build_loaders(services: Services, scope: rpc.Scope) -> Loaders:
@@ -33,9 +35,13 @@ def build_loaders(services: Services, scope: rpc.Scope) -> Loaders:
     async def registrations(ids: Sequence[UUID]) -> list[rpc.EvaluationRegistrationView | None]:
         return await services.registrations(list(ids))
 
+    async def workflows(ids: Sequence[UUID]) -> list[wf.WorkflowView | None]:
+        return await services.workflows(list(ids), scope)
+
     return Loaders(
         units=DataLoader(load_fn=units),
         engagements=DataLoader(load_fn=engagements),
         traces=DataLoader(load_fn=traces),
         registrations=DataLoader(load_fn=registrations),
+        workflows=DataLoader(load_fn=workflows),
     )

@@ -25,6 +25,7 @@ from gateway.archive.queries import ArchiveQueries
 from gateway.context import Context
 from gateway.engagement.mutations import EngagementMutations
 from gateway.engagement.queries import EngagementQueries
+from gateway.engagement.workflow_mutations import WorkflowMutations
 from gateway.evaluation.mutations import EvaluationMutations
 from gateway.evaluation.queries import EvaluationQueries
 from kit.errors import DomainError
@@ -54,7 +55,7 @@ class Query(EngagementQueries, EvaluationQueries, ArchiveQueries):
 
 
 @strawberry.type
-class Mutation(EngagementMutations, EvaluationMutations, ArchiveMutations):
+class Mutation(EngagementMutations, WorkflowMutations, EvaluationMutations, ArchiveMutations):
     pass
 
 

@@ -11,6 +11,7 @@ from strawberry.types import Info
 from contracts import rpc
 from gateway.context import Context, scope_of
 from gateway.engagement.types import Engagement, EngagementConnection, Unit, UnitConnection
+from gateway.engagement.workflow_types import CatalogueItem
 from gateway.ids import decode_cursor, decode_global_id, encode_cursor
 from kit.errors import ValidationFailed
 
@@ -38,6 +39,15 @@ def _optional_id(value: strawberry.ID | None, type_name: str, field: str) -> UUI
 
 @strawberry.type
 class EngagementQueries:
+    @strawberry.field(description="托管服务内容 (clause 6): the service catalogue, latest version.")
+    async def catalogue(
+        self, info: Info[Context, None], version: int | None = None
+    ) -> list[CatalogueItem]:
+        ctx = info.context
+        if not ctx.authorizer.can("catalogue", "read"):
+            return []
+        return [CatalogueItem.from_view(v) for v in await ctx.services.catalogue(version)]
+
     @strawberry.field(description="A unit by its global ID; null if missing or not yours.")
     async def unit(self, info: Info[Context, None], id: strawberry.ID) -> Unit | None:
         ctx = info.context

@@ -13,7 +13,19 @@ from strawberry import relay
 from strawberry.types import Info
 
 from contracts import rpc
+from contracts import workflow as wf
 from gateway.context import Context
+from gateway.engagement.workflow_types import (
+    Checklist,
+    ListItem,
+    PlanVersion,
+    ServiceRecord,
+    TeamMember,
+    checklist_of,
+    plans_of,
+    records_of,
+    team_of,
+)
 
 
 @strawberry.enum(description="服务模式 (R5.1): how the agency is present; one or several.")
@@ -146,6 +158,56 @@ class Engagement(relay.Node):
     async def evaluation_registered(self, info: Info[Context, None]) -> bool:
         registration = await info.context.loaders.registrations.load(UUID(self.id))
         return registration is not None
+
+    async def _workflow(self, info: Info[Context, None]) -> wf.WorkflowView | None:
+        return await info.context.loaders.workflows.load(UUID(self.id))
+
+    @strawberry.field(description="托管服务清单 (R4.2.2.1), in the order added.")
+    async def list_items(self, info: Info[Context, None]) -> list[ListItem]:
+        view = await self._workflow(info)
+        return [ListItem.from_view(i) for i in view.list_items] if view else []
+
+    @strawberry.field(description="The service team (R4.2.2.2).")
+    async def team(self, info: Info[Context, None]) -> list[TeamMember]:
+        view = await self._workflow(info)
+        return team_of(view) if view else []
+
+    @strawberry.field(description="Team size the contract requires (C.一.1).")
+    async def contracted_team_size(self, info: Info[Context, None]) -> int | None:
+        view = await self._workflow(info)
+        return view.contracted_team_size if view else None
+
+    @strawberry.field(description="Implementation plan versions, oldest first.")
+    async def plan_versions(self, info: Info[Context, None]) -> list[PlanVersion]:
+        view = await self._workflow(info)
+        return plans_of(view) if view else []
+
+    @strawberry.field(description="Appendix A document checklist with completeness.")
+    async def checklist(self, info: Info[Context, None]) -> Checklist:
+        view = await self._workflow(info)
+        return checklist_of(view) if view else Checklist(items=[])
+
+    @strawberry.field(description="Recorded activities, oldest first; optionally of one kind.")
+    async def records(
+        self, info: Info[Context, None], kind: str | None = None
+    ) -> list[ServiceRecord]:
+        view = await self._workflow(info)
+        return records_of(view, kind) if view else []
+
+    @strawberry.field
+    async def contract_signed_on(self, info: Info[Context, None]) -> date | None:
+        view = await self._workflow(info)
+        return view.contract_signed_on if view else None
+
+    @strawberry.field
+    async def handed_over_on(self, info: Info[Context, None]) -> date | None:
+        view = await self._workflow(info)
+        return view.handed_over_on if view else None
+
+    @strawberry.field(description="Archive item ids of the deliverables handed over.")
+    async def deliverables(self, info: Info[Context, None]) -> list[str]:
+        view = await self._workflow(info)
+        return view.deliverables if view else []
 
     @classmethod
     async def resolve_nodes(  # type: ignore[override]

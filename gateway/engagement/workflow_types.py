@@ -1,0 +1,135 @@
+"""GraphQL types of the workflow: catalogue, service list, team, plan, checklist, records."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Self, cast
+
+import strawberry
+from strawberry.scalars import JSON
+
+from contracts import workflow as wf
+
+
+@strawberry.type(description="托管服务内容 (clause 6): one catalogue entry.")
+class CatalogueItem:
+    code: str = strawberry.field(description="Stable code, e.g. `6.1.5`, `6.2.3.1`.")
+    parent_code: str | None
+    kind: str = strawberry.field(description="`regular` (6.1) or `customised` (6.2).")
+    name_zh: str
+    name_en: str
+    description: str
+    version: int
+
+    @classmethod
+    def from_view(cls, v: wf.CatalogueItemView) -> Self:
+        return cls(**v.model_dump())
+
+
+@strawberry.type(description="托管服务清单 item (R4.2.2.1).")
+class ListItem:
+    id: strawberry.ID
+    catalogue_code: str
+    scope: str
+    expected_effect: str
+    target: str
+    contracted_quantity: int | None
+    quantity_unit: str | None
+    due_date: date | None
+    customised: bool
+    status: str = strawberry.field(description="proposed, open, done or waived.")
+    waived_reason: str | None
+    done_quantity: int = strawberry.field(description="Recorded activities linked to it.")
+
+    @classmethod
+    def from_view(cls, v: wf.ListItemView) -> Self:
+        return cls(**(v.model_dump() | {"id": strawberry.ID(str(v.id))}))
+
+
+@strawberry.type(description="A member of the service team (R4.2.2.2).")
+class TeamMember:
+    person_id: strawberry.ID
+    name: str
+    role: str
+    qualification: str | None
+
+
+@strawberry.type(description="实施方案, one version (R4.2.2.3–4).")
+class PlanVersion:
+    version: int
+    status: str = strawberry.field(description="draft, submitted, objected or confirmed.")
+    content: str
+    objection_reasons: str | None
+    submitted_at: datetime | None
+    decided_at: datetime | None
+
+
+@strawberry.type(description="One document of 表 A.1 for this engagement.")
+class ChecklistItem:
+    code: str
+    section: str
+    title_zh: str
+    title_en: str
+    status: str = strawberry.field(description="pending, received or not_applicable.")
+    document_ref: str | None
+
+
+@strawberry.type(description="Appendix A document collection: what is in and what is missing.")
+class Checklist:
+    items: list[ChecklistItem]
+
+    @strawberry.field(description="Share of items received or not applicable, 0–100.")
+    def completeness(self) -> float:
+        if not self.items:
+            return 100.0
+        settled = sum(1 for i in self.items if i.status != "pending")
+        return round(100 * settled / len(self.items), 1)
+
+    @strawberry.field(description="The items still pending.")
+    def missing(self) -> list[ChecklistItem]:
+        return [i for i in self.items if i.status == "pending"]
+
+
+@strawberry.type(description="A recorded activity: survey, consultation, inspection, …")
+class ServiceRecord:
+    id: strawberry.ID
+    kind: str
+    occurred_on: date
+    details: JSON
+    recorded_by: str
+    recorded_at: datetime
+
+
+def team_of(view: wf.WorkflowView) -> list[TeamMember]:
+    return [
+        TeamMember(
+            person_id=strawberry.ID(str(m.person_id)),
+            name=m.name,
+            role=m.role,
+            qualification=m.qualification,
+        )
+        for m in view.team
+    ]
+
+
+def plans_of(view: wf.WorkflowView) -> list[PlanVersion]:
+    return [PlanVersion(**p.model_dump()) for p in view.plan_versions]
+
+
+def checklist_of(view: wf.WorkflowView) -> Checklist:
+    return Checklist(items=[ChecklistItem(**c.model_dump()) for c in view.checklist])
+
+
+def records_of(view: wf.WorkflowView, kind: str | None) -> list[ServiceRecord]:
+    return [
+        ServiceRecord(
+            id=strawberry.ID(str(r.id)),
+            kind=r.kind,
+            occurred_on=r.occurred_on,
+            details=cast(JSON, r.details),
+            recorded_by=r.recorded_by,
+            recorded_at=r.recorded_at,
+        )
+        for r in view.records
+        if kind is None or r.kind == kind
+    ]

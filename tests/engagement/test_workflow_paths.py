@@ -1,0 +1,176 @@
+"""Every path of figure 1 through the gateway over HTTP, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from kit.ids import new_id
+from tests.e2e.harness import RunningSystem, token
+from tests.engagement.workflow_client import TEAM, new_engagement, prepare
+
+
+def test_R4_2_straight_path_from_agreement_to_evaluation(system: RunningSystem):
+    e = new_engagement(system.api, str(new_id()))
+    assert e.state()["checklist"]["completeness"] == 0.0
+    item = prepare(e)
+
+    state = e.state()
+    assert state["stage"] == "PREPARATION"
+    assert [p["status"] for p in state["planVersions"]] == ["confirmed"]
+    assert state["checklist"]["completeness"] == 4.0  # 1 of 25 documents received
+    assert {m["code"] for m in state["checklist"]["missing"]} >= {"A.1.01", "A.3.16"}
+    assert [r["kind"] for r in state["records"]] == ["site_survey"]
+
+    assert e.ok("signContract", signedOn="2027-01-10") == "IMPLEMENTATION"
+    for day in ("2027-03-01", "2027-06-01"):
+        e.ok("recordInspection", e.engineer, performedOn=day, problemsFound=3,
+             rectificationPlans=3, listItemId=item)  # fmt: skip
+    assert e.state()["listItems"][0]["doneQuantity"] == 2
+    e.ok("finishListItem", itemId=item)
+    assert e.ok("completeImplementation") == "RESULTS"
+    assert e.ok("handOver", handedOverOn="2027-12-20", deliverables=["a-1", "a-2"]) == "EVALUATION"
+
+    state = e.state()
+    assert (state["contractSignedOn"], state["handedOverOn"]) == ("2027-01-10", "2027-12-20")
+    assert state["deliverables"] == ["a-1", "a-2"]
+    trace = e.traced("engagement.stage_changed.v1", times=3)
+    kinds = [t["eventType"] for t in trace]
+    assert kinds[0] == "engagement.created.v1"
+    assert kinds.count("engagement.inspection_completed.v1") == 2
+    assert [t["seq"] for t in trace] == list(range(1, len(trace) + 1))
+
+
+def test_R4_2_2_5_contract_needs_a_confirmed_plan_and_says_what_is_missing(system: RunningSystem):
+    e = new_engagement(system.api, str(new_id()))
+    refused = e.step("signContract", signedOn="2027-01-10")
+    assert refused["__typename"] == "TransitionNotAllowed"
+    assert (refused["fromStage"], refused["toStage"]) == ("preparation", "implementation")
+    assert len(refused["missing"]) == 3
+    assert e.state()["stage"] == "PREPARATION"  # nothing changed
+
+
+def test_R4_2_2_4_plan_objected_twice_then_confirmed_after_an_expert_meeting(
+    system: RunningSystem,
+):
+    e = new_engagement(system.api, str(new_id()))
+    e.ok("addListItem", catalogueCode="6.1.4.1", scope="应急预案修编")
+    e.ok("formTeam", contractedSize=1, members=TEAM[:1])
+    for version, reason in ((1, "监测频次不足"), (2, "应急演练安排不明确")):
+        e.ok("draftPlan", content=f"实施方案 v{version}")
+        e.ok("submitPlan")
+        objection = e.step("decidePlan", e.client, confirm=False)
+        assert (objection["__typename"], objection["field"]) == ("ValidationError", "reasons")
+        e.ok("decidePlan", e.client, confirm=False, reasons=reason)
+    e.ok("recordConsultation", heldOn="2027-02-01", experts=["张教授", "陈高工"],
+         opinions="建议增加季度演练", conclusion="方案修改后可行")  # fmt: skip
+    e.ok("draftPlan", content="实施方案 v3（采纳专家意见）")
+    e.ok("submitPlan")
+    e.ok("decidePlan", e.client, confirm=True)
+
+    plans = e.state()["planVersions"]
+    assert [(p["version"], p["status"]) for p in plans] == [
+        (1, "objected"),
+        (2, "objected"),
+        (3, "confirmed"),
+    ]
+    assert plans[1]["objectionReasons"] == "应急演练安排不明确"
+    assert e.ok("signContract", signedOn="2027-02-10") == "IMPLEMENTATION"
+    # A confirmed plan is final: a new draft is a conflict, not a silent edit.
+    assert e.step("draftPlan", content="v4")["__typename"] == "WorkflowConflict"
+
+
+def test_R5_2_customised_item_added_mid_way_needs_the_clients_approval(system: RunningSystem):
+    e = new_engagement(system.api, str(new_id()))
+    item = prepare(e, quantity=1)
+    e.ok("signContract", signedOn="2027-01-10")
+
+    regular = e.step("addListItem", catalogueCode="6.1.1", scope="环评")
+    assert regular["__typename"] == "WorkflowConflict"
+    e.ok("addListItem", catalogueCode="6.2.3.1", scope="碳排放报告", contractedQuantity=1)
+    custom = e.state()["listItems"][1]
+    assert (custom["catalogueCode"], custom["status"], custom["customised"]) == (
+        "6.2.3.1",
+        "proposed",
+        True,
+    )
+    denied = e.step("approveListItem", e.manager, itemId=custom["id"])
+    assert (denied["__typename"], denied["reason"]) == ("NotAuthorized", "PERMISSION_DENIED")
+    e.ok("approveListItem", e.client, itemId=custom["id"])
+    assert e.state()["listItems"][1]["status"] == "open"
+
+    e.ok("finishListItem", itemId=item)
+    refused = e.step("completeImplementation")
+    assert refused["__typename"] == "TransitionNotAllowed"
+    assert refused["missing"] == ["1 service list item(s) neither done nor waived"]
+    blank = e.step("finishListItem", itemId=custom["id"], waivedReason=" ")
+    assert (blank["__typename"], blank["field"]) == ("ValidationError", "waivedReason")
+    e.ok("finishListItem", itemId=custom["id"], waivedReason="企业决定明年开展")
+    assert e.ok("completeImplementation") == "RESULTS"
+    e.traced("engagement.list_item_added.v1", times=2)
+
+
+def test_R6_1_4_2_an_emergency_handled_and_other_evidence(system: RunningSystem):
+    e = new_engagement(system.api, str(new_id()))
+    prepare(e)
+    e.ok("signContract", signedOn="2027-01-10")
+    wrong = e.step("recordEmergency", e.engineer, reportedAt="2027-04-01T08:00:00Z",
+                   respondedAt="2027-04-01T07:00:00Z", closedAt="2027-04-01T12:00:00Z",
+                   contractedResponseMinutes=60)  # fmt: skip
+    assert (wrong["__typename"], wrong["field"]) == ("ValidationError", "respondedAt")
+    e.ok("recordEmergency", e.engineer, reportedAt="2027-04-01T08:00:00Z",
+         respondedAt="2027-04-01T08:40:00Z", closedAt="2027-04-01T12:00:00Z",
+         contractedResponseMinutes=60)  # fmt: skip
+    e.ok("recordTraining", e.engineer, topic="危废管理", heldOn="2027-05-01", attendees=30,
+         hasRecords=True)  # fmt: skip
+    e.ok("recordComplaint", receivedOn="2027-05-02", verified=False)
+    e.ok("recordPenalty", decidedOn="2027-06-01", authority="市生态环境局", amount="20000.00")
+    e.ok("recordSatisfactionSurvey", e.engineer, method="questionnaire",
+         conductedOn="2027-06-30", score="92.5")  # fmt: skip
+    bad_method = e.step("recordSatisfactionSurvey", e.engineer, method="telepathy",
+                        conductedOn="2027-06-30", score="90")  # fmt: skip
+    assert (bad_method["__typename"], bad_method["field"]) == ("ValidationError", "method")
+
+    kinds = [r["kind"] for r in e.state()["records"]]
+    assert kinds == [
+        "site_survey",
+        "emergency",
+        "training",
+        "complaint",
+        "penalty",
+        "satisfaction_survey",
+    ]
+    trace = e.traced("engagement.survey_recorded.v1")
+    assert "engagement.emergency_closed.v1" in [t["eventType"] for t in trace]
+
+
+def test_workflow_steps_are_authorized(system: RunningSystem):
+    agency = str(new_id())
+    e = new_engagement(system.api, agency)
+    outsider = token(f"agency:{new_id()}", "agency_admin")
+    viewer = token(f"unit:{new_id()}", "client_viewer")
+    cases = [
+        (None, "NotAuthorized"),
+        (outsider, "EngagementNotFound"),  # another agency: reads as not found
+        (e.engineer, "NotAuthorized"),  # field staff cannot change the list
+        (e.client, "NotAuthorized"),  # nor can the client
+        (viewer, "NotAuthorized"),
+    ]
+    for tok, expected in cases:
+        result = e.step("addListItem", tok, catalogueCode="6.1.5", scope="x")
+        assert result["__typename"] == expected, (tok, result)
+    assert e.state()["listItems"] == []  # nothing written by any of them
+    assert e.step("addListItem", catalogueCode="9.9", scope="x")["field"] == "catalogueCode"
+    e.ok("addListItem", catalogueCode="6.1.5", scope="x")
+    assert len(e.state()["listItems"]) == 1
+
+
+def test_catalogue_is_published_data(system: RunningSystem):
+    tok = token(f"agency:{new_id()}", "engineer")
+    body = system.api.gql("{ catalogue { code kind nameZh nameEn version parentCode } }", None, tok)
+    items = {i["code"]: i for i in body["data"]["catalogue"]}
+    assert {f"6.1.{n}" for n in range(1, 8)} <= set(items)
+    assert {f"6.2.{n}" for n in range(1, 9)} <= set(items)
+    assert items["6.2.3"]["nameZh"] == "碳达峰碳中和服务"
+    assert items["6.1.4.2"]["parentCode"] == "6.1.4"
+    assert items["6.2.5"]["kind"] == "customised"
+    assert {i["version"] for i in items.values()} == {1}
+    anonymous = system.api.gql("{ catalogue { code } }")
+    assert anonymous["data"]["catalogue"] == []
