@@ -154,6 +154,44 @@ class RecordSurvey(Contract):
     score: Decimal = Field(ge=0, le=100, max_digits=5, decimal_places=2)
 
 
+class SubmitStageReport(Contract):
+    """阶段性工作报告 (R4.2.3.2): a new report, or (with `report_no`) its resubmission
+    after the client's feedback (意见反馈及优化)."""
+
+    action: Literal["submit_stage_report"] = "submit_stage_report"
+    report_no: int | None = Field(default=None, ge=1, description="Set to resubmit a report.")
+    period_start: date
+    period_end: date
+    problems: str = Field(min_length=1, max_length=20000)
+    solutions: str = Field(
+        default="",
+        max_length=20000,
+        description="Empty on a resubmission after a seminar: its conclusion is used.",
+    )
+
+
+class ReviewStageReport(Contract):
+    """The client accepts a stage report or objects with feedback."""
+
+    action: Literal["review_stage_report"] = "review_stage_report"
+    report_no: int = Field(ge=1)
+    accept: bool
+    feedback: str | None = Field(default=None, max_length=20000)
+
+
+class RecordSeminar(Contract):
+    """技术研讨会 with experts and government departments; its conclusion becomes the
+    solution of the report's problems (R4.2.3.2)."""
+
+    action: Literal["record_seminar"] = "record_seminar"
+    held_on: date
+    experts: list[str] = Field(min_length=1)
+    departments: list[str] = Field(min_length=1, description="政府相关部门 present.")
+    problems: str = Field(min_length=1, max_length=20000)
+    conclusion: str = Field(min_length=1, max_length=20000)
+    report_no: int | None = Field(default=None, ge=1)
+
+
 class CompleteImplementation(Contract):
     """Implementation → results (R4.2.4.1)."""
 
@@ -188,6 +226,9 @@ Action = Annotated[
     | RecordComplaint
     | RecordPenalty
     | RecordSurvey
+    | SubmitStageReport
+    | ReviewStageReport
+    | RecordSeminar
     | CompleteImplementation
     | HandOver,
     Field(discriminator="action"),
@@ -236,6 +277,19 @@ class ChecklistItemView(Contract):
     document_ref: str | None
 
 
+class StageReportView(Contract):
+    report_no: int
+    version: int
+    period_start: date
+    period_end: date
+    problems: str
+    solutions: str
+    status: str
+    feedback: str | None
+    submitted_at: datetime
+    reviewed_at: datetime | None
+
+
 class RecordView(Contract):
     """One recorded activity (survey, consultation, inspection, training, …)."""
 
@@ -255,6 +309,7 @@ class WorkflowView(Contract):
     plan_versions: list[PlanVersionView]
     checklist: list[ChecklistItemView]
     records: list[RecordView]
+    stage_reports: list[StageReportView]
     contract_signed_on: date | None
     handed_over_on: date | None
     deliverables: list[str]

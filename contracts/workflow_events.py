@@ -112,6 +112,71 @@ class SurveyRecordedData(Contract):
     score: Decimal = Field(ge=0, le=100)
 
 
+class PlanVersionData(Contract):
+    """实施方案 version changes (R4.2.2.3–4)."""
+
+    version: int
+    status: str
+    reasons: str | None = None
+
+
+class SiteSurveyData(Contract):
+    surveyed_on: date
+    participants: list[str]
+
+
+class ChecklistItemData(Contract):
+    code: str
+    status: str
+    document_ref: str | None
+
+
+class ConsultationData(Contract):
+    """专家咨询会 (R4.2.2.4)."""
+
+    held_on: date
+    experts: list[str]
+    conclusion: str
+
+
+class ContractSignedData(Contract):
+    signed_on: date
+
+
+class ListItemFinishedData(Contract):
+    item_id: UUID
+    status: str = Field(description="done or waived")
+    waived_reason: str | None = None
+
+
+class StageReportData(Contract):
+    """阶段性工作报告 (R4.2.3.2) at one version of its review loop."""
+
+    report_no: int
+    version: int
+    period_start: date
+    period_end: date
+    status: str = Field(description="submitted, accepted or objected")
+    feedback: str | None = None
+
+
+class SeminarData(Contract):
+    """技术研讨会 with experts and government departments (R4.2.3.2)."""
+
+    held_on: date
+    experts: list[str]
+    departments: list[str]
+    conclusion: str
+    report_no: int | None = None
+
+
+class HandedOverData(Contract):
+    """归档与移交 (R4.2.4.2)."""
+
+    handed_over_on: date
+    deliverables: list[str]
+
+
 class StageChangedV1(EventEnvelope):
     model_config = _TYPED
     type: Literal["engagement.stage_changed.v1"] = "engagement.stage_changed.v1"
@@ -166,6 +231,90 @@ class SurveyRecordedV1(EventEnvelope):
     data: SurveyRecordedData  # type: ignore[assignment]
 
 
+class PlanDraftedV1(EventEnvelope):
+    model_config = _TYPED
+    type: Literal["engagement.plan_drafted.v1"] = "engagement.plan_drafted.v1"
+    data: PlanVersionData  # type: ignore[assignment]
+
+
+class PlanSubmittedV1(EventEnvelope):
+    model_config = _TYPED
+    type: Literal["engagement.plan_submitted.v1"] = "engagement.plan_submitted.v1"
+    data: PlanVersionData  # type: ignore[assignment]
+
+
+class PlanConfirmedV1(EventEnvelope):
+    model_config = _TYPED
+    type: Literal["engagement.plan_confirmed.v1"] = "engagement.plan_confirmed.v1"
+    data: PlanVersionData  # type: ignore[assignment]
+
+
+class PlanObjectedV1(EventEnvelope):
+    model_config = _TYPED
+    type: Literal["engagement.plan_objected.v1"] = "engagement.plan_objected.v1"
+    data: PlanVersionData  # type: ignore[assignment]
+
+
+class SiteSurveyRecordedV1(EventEnvelope):
+    model_config = _TYPED
+    type: Literal["engagement.site_survey_recorded.v1"] = "engagement.site_survey_recorded.v1"
+    data: SiteSurveyData  # type: ignore[assignment]
+
+
+class ChecklistItemUpdatedV1(EventEnvelope):
+    model_config = _TYPED
+    type: Literal["engagement.checklist_item_updated.v1"] = "engagement.checklist_item_updated.v1"
+    data: ChecklistItemData  # type: ignore[assignment]
+
+
+class ConsultationHeldV1(EventEnvelope):
+    model_config = _TYPED
+    type: Literal["engagement.consultation_held.v1"] = "engagement.consultation_held.v1"
+    data: ConsultationData  # type: ignore[assignment]
+
+
+class ContractSignedV1(EventEnvelope):
+    model_config = _TYPED
+    type: Literal["engagement.contract_signed.v1"] = "engagement.contract_signed.v1"
+    data: ContractSignedData  # type: ignore[assignment]
+
+
+class ListItemFinishedV1(EventEnvelope):
+    model_config = _TYPED
+    type: Literal["engagement.list_item_finished.v1"] = "engagement.list_item_finished.v1"
+    data: ListItemFinishedData  # type: ignore[assignment]
+
+
+class StageReportSubmittedV1(EventEnvelope):
+    model_config = _TYPED
+    type: Literal["engagement.stage_report_submitted.v1"] = "engagement.stage_report_submitted.v1"
+    data: StageReportData  # type: ignore[assignment]
+
+
+class StageReportAcceptedV1(EventEnvelope):
+    model_config = _TYPED
+    type: Literal["engagement.stage_report_accepted.v1"] = "engagement.stage_report_accepted.v1"
+    data: StageReportData  # type: ignore[assignment]
+
+
+class StageReportObjectedV1(EventEnvelope):
+    model_config = _TYPED
+    type: Literal["engagement.stage_report_objected.v1"] = "engagement.stage_report_objected.v1"
+    data: StageReportData  # type: ignore[assignment]
+
+
+class SeminarHeldV1(EventEnvelope):
+    model_config = _TYPED
+    type: Literal["engagement.seminar_held.v1"] = "engagement.seminar_held.v1"
+    data: SeminarData  # type: ignore[assignment]
+
+
+class HandedOverV1(EventEnvelope):
+    model_config = _TYPED
+    type: Literal["engagement.handed_over.v1"] = "engagement.handed_over.v1"
+    data: HandedOverData  # type: ignore[assignment]
+
+
 WORKFLOW_EVENTS: tuple[type[EventEnvelope], ...] = (
     StageChangedV1,
     ListItemAddedV1,
@@ -176,4 +325,18 @@ WORKFLOW_EVENTS: tuple[type[EventEnvelope], ...] = (
     ComplaintRecordedV1,
     PenaltyRecordedV1,
     SurveyRecordedV1,
+    PlanDraftedV1,
+    PlanSubmittedV1,
+    PlanConfirmedV1,
+    PlanObjectedV1,
+    SiteSurveyRecordedV1,
+    ChecklistItemUpdatedV1,
+    ConsultationHeldV1,
+    ContractSignedV1,
+    ListItemFinishedV1,
+    StageReportSubmittedV1,
+    StageReportAcceptedV1,
+    StageReportObjectedV1,
+    SeminarHeldV1,
+    HandedOverV1,
 )

@@ -20,10 +20,12 @@ from gateway.engagement.workflow_types import (
     ListItem,
     PlanVersion,
     ServiceRecord,
+    StageReport,
     TeamMember,
     checklist_of,
     plans_of,
     records_of,
+    reports_of,
     team_of,
 )
 
@@ -193,6 +195,11 @@ class Engagement(relay.Node):
     ) -> list[ServiceRecord]:
         view = await self._workflow(info)
         return records_of(view, kind) if view else []
+
+    @strawberry.field(description="Stage reports, every version, by report number.")
+    async def stage_reports(self, info: Info[Context, None]) -> list[StageReport]:
+        view = await self._workflow(info)
+        return reports_of(view) if view else []
 
     @strawberry.field
     async def contract_signed_on(self, info: Info[Context, None]) -> date | None:

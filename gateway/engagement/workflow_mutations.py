@@ -233,6 +233,41 @@ class SatisfactionSurveyInput:
 
 
 @strawberry.input
+class StageReportInput:
+    engagement_id: strawberry.ID
+    period_start: date
+    period_end: date
+    problems: str
+    solutions: str = strawberry.field(
+        default="", description="May be empty on a resubmission after a seminar."
+    )
+    report_no: int | None = strawberry.field(
+        default=None, description="Set to resubmit an objected report."
+    )
+
+
+@strawberry.input
+class ReviewStageReportInput:
+    engagement_id: strawberry.ID
+    report_no: int
+    accept: bool
+    feedback: str | None = strawberry.field(default=None, description="Required to object.")
+
+
+@strawberry.input
+class SeminarInput:
+    engagement_id: strawberry.ID
+    held_on: date
+    experts: list[str]
+    departments: list[str] = strawberry.field(description="政府相关部门 present.")
+    problems: str
+    conclusion: str
+    report_no: int | None = strawberry.field(
+        default=None, description="The objected report whose problems it settles."
+    )
+
+
+@strawberry.input
 class HandOverInput:
     engagement_id: strawberry.ID
     handed_over_on: date
@@ -393,6 +428,35 @@ class WorkflowMutations:
     ) -> WorkflowStepResult:
         return await _step(
             info, input.engagement_id, FIELD_WORK, lambda: wf.RecordSurvey(**_fields(input))
+        )
+
+    @strawberry.mutation(
+        description="Submit a stage report, or resubmit an objected one (R4.2.3.2)."
+    )
+    async def submit_stage_report(
+        self, info: Info[Context, None], input: StageReportInput
+    ) -> WorkflowStepResult:
+        return await _step(
+            info, input.engagement_id, AGENCY_STEP, lambda: wf.SubmitStageReport(**_fields(input))
+        )
+
+    @strawberry.mutation(description="The client accepts a stage report or objects with feedback.")
+    async def review_stage_report(
+        self, info: Info[Context, None], input: ReviewStageReportInput
+    ) -> WorkflowStepResult:
+        return await _step(
+            info,
+            input.engagement_id,
+            CLIENT_DECISION,
+            lambda: wf.ReviewStageReport(**_fields(input)),
+        )
+
+    @strawberry.mutation(description="Record a technical seminar (技术研讨会) and its conclusion.")
+    async def record_seminar(
+        self, info: Info[Context, None], input: SeminarInput
+    ) -> WorkflowStepResult:
+        return await _step(
+            info, input.engagement_id, AGENCY_STEP, lambda: wf.RecordSeminar(**_fields(input))
         )
 
     # --- results (成果) and evaluation (评价) ------------------------------------------

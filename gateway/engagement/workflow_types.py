@@ -90,6 +90,20 @@ class Checklist:
         return [i for i in self.items if i.status == "pending"]
 
 
+@strawberry.type(description="阶段性工作报告 (R4.2.3.2), one version of its review loop.")
+class StageReport:
+    report_no: int
+    version: int
+    period_start: date
+    period_end: date
+    problems: str
+    solutions: str
+    status: str = strawberry.field(description="submitted, accepted or objected.")
+    feedback: str | None
+    submitted_at: datetime
+    reviewed_at: datetime | None
+
+
 @strawberry.type(description="A recorded activity: survey, consultation, inspection, …")
 class ServiceRecord:
     id: strawberry.ID
@@ -118,6 +132,10 @@ def plans_of(view: wf.WorkflowView) -> list[PlanVersion]:
 
 def checklist_of(view: wf.WorkflowView) -> Checklist:
     return Checklist(items=[ChecklistItem(**c.model_dump()) for c in view.checklist])
+
+
+def reports_of(view: wf.WorkflowView) -> list[StageReport]:
+    return [StageReport(**r.model_dump()) for r in view.stage_reports]
 
 
 def records_of(view: wf.WorkflowView, kind: str | None) -> list[ServiceRecord]:

@@ -10,7 +10,7 @@ from kit.rpc import CallContext
 from kit.runtime import Subscription
 from services.engagement import repository
 from services.engagement.domain import Stage
-from services.engagement.steps import Step
+from services.engagement.step import Step
 
 log = get_logger(__name__)
 

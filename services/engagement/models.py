@@ -152,3 +152,27 @@ class ServiceRecord(Base):
     details: Mapped[dict[str, Any]] = mapped_column(JSON)
     recorded_by: Mapped[str] = mapped_column(String(100))
     recorded_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class StageReport(Base):
+    """阶段性工作报告 (R4.2.3.2), one version of one report. A report objected by the
+    client is resubmitted as its next version; versions are never edited."""
+
+    __tablename__ = "stage_report"
+    __table_args__ = (UniqueConstraint("engagement_id", "report_no", "version"),)
+
+    id: Mapped[UUID] = mapped_column(primary_key=True)
+    engagement_id: Mapped[UUID] = mapped_column(ForeignKey("engagement.id"), index=True)
+    report_no: Mapped[int]
+    version: Mapped[int]
+    period_start: Mapped[date] = mapped_column(Date)
+    period_end: Mapped[date] = mapped_column(Date)
+    problems: Mapped[str] = mapped_column(Text)
+    solutions: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16))
+    feedback: Mapped[str | None] = mapped_column(Text)
+    seminar_conclusion: Mapped[str | None] = mapped_column(Text)
+    submitted_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    submitted_by: Mapped[str] = mapped_column(String(100))
+    reviewed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    reviewed_by: Mapped[str | None] = mapped_column(String(100))

@@ -20,6 +20,7 @@ from services.engagement.models import (
     ListItem,
     PlanVersion,
     ServiceRecord,
+    StageReport,
     TeamMemberRow,
 )
 from services.engagement.seed import catalogue_v1, checklist_a1_v1
@@ -66,16 +67,28 @@ async def workflows(session: AsyncSession, req: wf.WorkflowRequest) -> wf.Workfl
     """The workflow state of several engagements, each table read once for all of them."""
     found = await repository.engagements_by_ids(session, req.engagement_ids, req.scope)
     ids = list(found)
-    team = await _grouped(session, TeamMemberRow, ids, TeamMemberRow.name)
-    items = await _grouped(session, ListItem, ids, ListItem.created_at)
-    plans = await _grouped(session, PlanVersion, ids, PlanVersion.version)
-    checklist = await _grouped(session, ChecklistEntry, ids, ChecklistEntry.code)
-    records = await _grouped(session, ServiceRecord, ids, ServiceRecord.occurred_on)
+    team = await _grouped(session, TeamMemberRow, ids, (TeamMemberRow.name,))
+    items = await _grouped(session, ListItem, ids, (ListItem.created_at,))
+    plans = await _grouped(session, PlanVersion, ids, (PlanVersion.version,))
+    checklist = await _grouped(session, ChecklistEntry, ids, (ChecklistEntry.code,))
+    records = await _grouped(
+        session, ServiceRecord, ids, (ServiceRecord.occurred_on, ServiceRecord.recorded_at)
+    )
+    reports = await _grouped(
+        session, StageReport, ids, (StageReport.report_no, StageReport.version)
+    )
     done = await _done_per_item(session, ids)
     views: dict[UUID, wf.WorkflowView] = {}
     for eid, (engagement, _region) in found.items():
         views[eid] = _view(
-            engagement, team[eid], items[eid], plans[eid], checklist[eid], records[eid], done
+            engagement,
+            team[eid],
+            items[eid],
+            plans[eid],
+            checklist[eid],
+            records[eid],
+            reports[eid],
+            done,
         )
     return wf.WorkflowReply(items=[views.get(i) for i in req.engagement_ids])
 
@@ -86,7 +99,7 @@ async def _grouped(
     grouped: defaultdict[UUID, list[Any]] = defaultdict(list)
     if ids:
         rows = await session.scalars(
-            select(model).where(model.engagement_id.in_(ids)).order_by(order)
+            select(model).where(model.engagement_id.in_(ids)).order_by(*order)
         )
         for row in rows:
             grouped[row.engagement_id].append(row)
@@ -111,6 +124,7 @@ def _view(
     plans: Sequence[PlanVersion],
     checklist: Sequence[ChecklistEntry],
     records: Sequence[ServiceRecord],
+    reports: Sequence[StageReport],
     done: dict[UUID, int],
 ) -> wf.WorkflowView:
     return wf.WorkflowView(
@@ -171,6 +185,21 @@ def _view(
                 recorded_at=r.recorded_at,
             )
             for r in records
+        ],
+        stage_reports=[
+            wf.StageReportView(
+                report_no=r.report_no,
+                version=r.version,
+                period_start=r.period_start,
+                period_end=r.period_end,
+                problems=r.problems,
+                solutions=r.solutions,
+                status=r.status,
+                feedback=r.feedback,
+                submitted_at=r.submitted_at,
+                reviewed_at=r.reviewed_at,
+            )
+            for r in reports
         ],
         contract_signed_on=e.contract_signed_on,
         handed_over_on=e.handed_over_on,

@@ -174,3 +174,49 @@ def test_catalogue_is_published_data(system: RunningSystem):
     assert {i["version"] for i in items.values()} == {1}
     anonymous = system.api.gql("{ catalogue { code } }")
     assert anonymous["data"]["catalogue"] == []
+
+
+def test_R4_2_3_2_stage_report_objected_then_accepted(system: RunningSystem):
+    e = new_engagement(system.api, str(new_id()))
+    prepare(e)
+    e.ok("signContract", signedOn="2027-01-10")
+    period = {"periodStart": "2027-01-01", "periodEnd": "2027-03-31"}
+    e.ok("submitStageReport", problems="废气收集效率低", solutions="更换集气罩", **period)
+    early = e.step("submitStageReport", reportNo=1, problems="x", solutions="y", **period)
+    assert early["__typename"] == "WorkflowConflict"  # only an objected report is resubmitted
+    no_feedback = e.step("reviewStageReport", e.client, reportNo=1, accept=False)
+    assert (no_feedback["__typename"], no_feedback["field"]) == ("ValidationError", "feedback")
+    e.ok("reviewStageReport", e.client, reportNo=1, accept=False, feedback="整改费用过高")
+    e.ok("submitStageReport", reportNo=1, problems="废气收集效率低",
+         solutions="分阶段改造集气系统", **period)  # fmt: skip
+    e.ok("reviewStageReport", e.client, reportNo=1, accept=True)
+    reports = e.state()["stageReports"]
+    assert [(r["reportNo"], r["version"], r["status"]) for r in reports] == [
+        (1, 1, "objected"),
+        (1, 2, "accepted"),
+    ]
+    assert reports[0]["feedback"] == "整改费用过高"
+    trace = e.traced("engagement.stage_report_accepted.v1")
+    assert "engagement.stage_report_objected.v1" in [t["eventType"] for t in trace]
+
+
+def test_R4_2_3_2_technical_seminar_conclusion_becomes_the_solution(system: RunningSystem):
+    e = new_engagement(system.api, str(new_id()))
+    prepare(e)
+    e.ok("signContract", signedOn="2027-01-10")
+    period = {"periodStart": "2027-04-01", "periodEnd": "2027-06-30"}
+    e.ok("submitStageReport", problems="污泥处置去向不明", solutions="委外处置", **period)
+    e.ok("reviewStageReport", e.client, reportNo=1, accept=False, feedback="需主管部门意见")
+    e.ok("recordSeminar", heldOn="2027-07-05", experts=["赵教授"],
+         departments=["市生态环境局", "区住建局"], problems="污泥处置",
+         conclusion="纳入园区集中处置", reportNo=1)  # fmt: skip
+    e.ok("submitStageReport", reportNo=1, problems="污泥处置去向不明", **period)
+    e.ok("reviewStageReport", e.client, reportNo=1, accept=True)
+    final = e.state()["stageReports"][-1]
+    assert (final["version"], final["status"], final["solutions"]) == (
+        2,
+        "accepted",
+        "纳入园区集中处置",
+    )
+    assert "technical_seminar" in [r["kind"] for r in e.state()["records"]]
+    e.traced("engagement.seminar_held.v1")

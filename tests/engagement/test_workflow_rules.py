@@ -136,3 +136,15 @@ def test_R5_2_list_item_steps(status, action, result):
 def test_R5_2_list_item_steps_out_of_order_are_conflicts(status, action):
     with pytest.raises(WorkflowConflict):
         next_item_status(status, action)
+
+
+def test_every_action_of_the_command_has_exactly_one_step():
+    from typing import get_args
+
+    from contracts import workflow as wf
+    from services.engagement.step import HANDLERS
+    from services.engagement.steps import STEP_MODULES
+
+    union = get_args(get_args(wf.Action)[0])
+    assert STEP_MODULES
+    assert set(HANDLERS) == set(union)

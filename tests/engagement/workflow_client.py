@@ -34,6 +34,9 @@ INPUT_TYPES = {
     "recordComplaint": "ComplaintInput",
     "recordPenalty": "PenaltyInput",
     "recordSatisfactionSurvey": "SatisfactionSurveyInput",
+    "submitStageReport": "StageReportInput",
+    "reviewStageReport": "ReviewStageReportInput",
+    "recordSeminar": "SeminarInput",
     "completeImplementation": "EngagementInput",
     "handOver": "HandOverInput",
 }
@@ -47,6 +50,7 @@ query($id: ID!) {
     planVersions { version status objectionReasons }
     checklist { completeness missing { code } }
     records { kind occurredOn details }
+    stageReports { reportNo version status solutions feedback }
     trace { seq eventType }
   }
 }"""

@@ -1,0 +1,129 @@
+"""Implementation steps (实施, R4.2.3): the activities that are the service — and the
+evidence for Appendix C — plus stage reports and technical seminars."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from contracts import workflow as wf
+from contracts import workflow_events as we
+from kit.errors import ValidationFailed
+from kit.ids import new_id
+from services.engagement.domain import Stage
+from services.engagement.models import ListItem
+from services.engagement.step import Step, handles
+from services.engagement.workflow import ItemStatus, next_item_status, require_stage
+
+IMPLEMENTING = (Stage.IMPLEMENTATION,)
+IMPLEMENTING_OR_AFTER = (Stage.IMPLEMENTATION, Stage.RESULTS)
+
+
+async def _linked_item(step: Step, item_id: Any) -> ListItem | None:
+    return None if item_id is None else await step.item(item_id)
+
+
+@handles(wf.FinishListItem)
+async def finish_list_item(step: Step, a: wf.FinishListItem) -> None:
+    require_stage(step.stage, *IMPLEMENTING, step="finishing a list item")
+    item = await step.item(a.item_id)
+    reason = a.waived_reason
+    if reason is not None and not reason.strip():
+        raise ValidationFailed("a waiver needs a reason", field="waivedReason")
+    action = "complete" if reason is None else "waive"
+    item.status = next_item_status(ItemStatus(item.status), action).value
+    item.waived_reason = reason
+    await step.emit(
+        we.ListItemFinishedV1,
+        we.ListItemFinishedData(item_id=item.id, status=item.status, waived_reason=reason),
+    )
+
+
+@handles(wf.RecordInspection)
+async def record_inspection(step: Step, a: wf.RecordInspection) -> None:
+    require_stage(step.stage, *IMPLEMENTING, step="an inspection")
+    if a.rectification_plans > a.problems_found:
+        raise ValidationFailed("more rectification plans than problems", field="rectificationPlans")
+    item = await _linked_item(step, a.list_item_id)
+    await step.record("inspection", a.performed_on, a, item)
+    await step.emit(
+        we.InspectionCompletedV1,
+        we.InspectionCompletedData(
+            inspection_id=new_id(),
+            list_item_id=a.list_item_id,
+            performed_on=a.performed_on,
+            problems_found=a.problems_found,
+            rectification_plans=a.rectification_plans,
+        ),
+    )
+
+
+@handles(wf.RecordTraining)
+async def record_training(step: Step, a: wf.RecordTraining) -> None:
+    require_stage(step.stage, *IMPLEMENTING, step="a training")
+    item = await _linked_item(step, a.list_item_id)
+    await step.record("training", a.held_on, a, item)
+    await step.emit(
+        we.TrainingHeldV1,
+        we.TrainingHeldData(
+            training_id=new_id(),
+            list_item_id=a.list_item_id,
+            topic=a.topic,
+            held_on=a.held_on,
+            attendees=a.attendees,
+            has_records=a.has_records,
+        ),
+    )
+
+
+@handles(wf.RecordEmergency)
+async def record_emergency(step: Step, a: wf.RecordEmergency) -> None:
+    require_stage(step.stage, *IMPLEMENTING, step="an environmental emergency")
+    if not a.reported_at <= a.responded_at <= a.closed_at:
+        raise ValidationFailed("reported ≤ responded ≤ closed must hold", field="respondedAt")
+    await step.record("emergency", a.reported_at.date(), a, None)
+    await step.emit(
+        we.EmergencyClosedV1,
+        we.EmergencyClosedData(
+            incident_id=new_id(),
+            reported_at=a.reported_at,
+            responded_at=a.responded_at,
+            closed_at=a.closed_at,
+            contracted_response_minutes=a.contracted_response_minutes,
+        ),
+    )
+
+
+@handles(wf.RecordComplaint)
+async def record_complaint(step: Step, a: wf.RecordComplaint) -> None:
+    require_stage(step.stage, *IMPLEMENTING_OR_AFTER, step="a quality complaint")
+    await step.record("complaint", a.received_on, a, None)
+    await step.emit(
+        we.ComplaintRecordedV1,
+        we.ComplaintRecordedData(
+            complaint_id=new_id(), received_on=a.received_on, verified=a.verified
+        ),
+    )
+
+
+@handles(wf.RecordPenalty)
+async def record_penalty(step: Step, a: wf.RecordPenalty) -> None:
+    require_stage(step.stage, *IMPLEMENTING_OR_AFTER, step="a penalty")
+    await step.record("penalty", a.decided_on, a, None)
+    await step.emit(
+        we.PenaltyRecordedV1,
+        we.PenaltyRecordedData(
+            penalty_id=new_id(), decided_on=a.decided_on, authority=a.authority, amount=a.amount
+        ),
+    )
+
+
+@handles(wf.RecordSurvey)
+async def record_survey(step: Step, a: wf.RecordSurvey) -> None:
+    require_stage(step.stage, *IMPLEMENTING_OR_AFTER, step="a satisfaction survey")
+    await step.record("satisfaction_survey", a.conducted_on, a, None)
+    await step.emit(
+        we.SurveyRecordedV1,
+        we.SurveyRecordedData(
+            survey_id=new_id(), method=a.method, conducted_on=a.conducted_on, score=a.score
+        ),
+    )

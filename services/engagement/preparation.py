@@ -1,0 +1,212 @@
+"""Preparation steps (准备, R4.2.2): service list, team, site survey and Appendix A
+checklist, implementation plan with the client's confirmation, expert meetings,
+contract signing."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import select
+
+from contracts import workflow as wf
+from contracts import workflow_events as we
+from contracts.errors import WorkflowConflict
+from contracts.events import EventEnvelope
+from kit.errors import ValidationFailed
+from kit.ids import new_id
+from services.engagement.domain import Stage
+from services.engagement.models import (
+    CatalogueItem,
+    ChecklistEntry,
+    ListItem,
+    PlanVersion,
+    TeamMemberRow,
+)
+from services.engagement.seed import catalogue_v1
+from services.engagement.step import Step, handles
+from services.engagement.workflow import (
+    ItemStatus,
+    PlanStatus,
+    next_item_status,
+    next_plan_action,
+    require_stage,
+)
+
+
+@handles(wf.AddListItem)
+async def add_list_item(step: Step, a: wf.AddListItem) -> None:
+    require_stage(step.stage, Stage.PREPARATION, Stage.IMPLEMENTATION, step="adding a list item")
+    entry = await step.session.get(CatalogueItem, (catalogue_v1.VERSION, a.catalogue_code))
+    if entry is None:
+        raise ValidationFailed(f"no catalogue item {a.catalogue_code}", field="catalogueCode")
+    # During implementation only customised items may be added, by a change request
+    # the client approves (R5.2); in preparation the list is still being agreed.
+    during = step.stage is Stage.IMPLEMENTATION
+    if during and entry.kind != "customised":
+        raise WorkflowConflict("only customised (6.2) items can be added during implementation")
+    item = ListItem(
+        id=new_id(),
+        engagement_id=step.engagement.id,
+        catalogue_code=entry.code,
+        scope=a.scope,
+        expected_effect=a.expected_effect,
+        target=a.target,
+        contracted_quantity=a.contracted_quantity,
+        quantity_unit=a.quantity_unit,
+        due_date=a.due_date,
+        customised=entry.kind == "customised",
+        status=(ItemStatus.PROPOSED if during else ItemStatus.OPEN).value,
+        waived_reason=None,
+        created_at=datetime.now(UTC),
+    )
+    step.session.add(item)
+    if not during:
+        await announce_item(step, item, entry.name_zh)
+
+
+async def announce_item(step: Step, item: ListItem, title: str) -> None:
+    await step.emit(
+        we.ListItemAddedV1,
+        we.ListItemAddedData(
+            item_id=item.id,
+            catalogue_code=item.catalogue_code,
+            title=title,
+            contracted_quantity=item.contracted_quantity,
+            quantity_unit=item.quantity_unit,
+            due_date=item.due_date,
+            customised=item.customised,
+        ),
+    )
+
+
+@handles(wf.ApproveListItem)
+async def approve_list_item(step: Step, a: wf.ApproveListItem) -> None:
+    item = await step.item(a.item_id)
+    item.status = next_item_status(ItemStatus(item.status), "approve").value
+    entry = await step.session.get(CatalogueItem, (catalogue_v1.VERSION, item.catalogue_code))
+    await announce_item(step, item, entry.name_zh if entry else item.catalogue_code)
+
+
+@handles(wf.FormTeam)
+async def form_team(step: Step, a: wf.FormTeam) -> None:
+    require_stage(step.stage, Stage.PREPARATION, Stage.IMPLEMENTATION, step="forming the team")
+    existing = await step.session.scalars(
+        select(TeamMemberRow).where(TeamMemberRow.engagement_id == step.engagement.id)
+    )
+    for row in existing:
+        await step.session.delete(row)
+    for m in a.members:
+        step.session.add(
+            TeamMemberRow(
+                id=new_id(),
+                engagement_id=step.engagement.id,
+                person_id=m.person_id,
+                name=m.name,
+                role=m.role,
+                qualification=m.qualification,
+            )
+        )
+    step.engagement.contracted_team_size = a.contracted_size
+    await step.emit(
+        we.TeamFormedV1, we.TeamFormedData(contracted_size=a.contracted_size, members=a.members)
+    )
+
+
+@handles(wf.RecordSiteSurvey)
+async def record_site_survey(step: Step, a: wf.RecordSiteSurvey) -> None:
+    require_stage(step.stage, Stage.PREPARATION, step="a site survey")
+    await step.record("site_survey", a.surveyed_on, a, None)
+    await step.emit(
+        we.SiteSurveyRecordedV1,
+        we.SiteSurveyData(surveyed_on=a.surveyed_on, participants=a.participants),
+    )
+
+
+@handles(wf.UpdateChecklistItem)
+async def update_checklist_item(step: Step, a: wf.UpdateChecklistItem) -> None:
+    entry = await step.session.get(ChecklistEntry, (step.engagement.id, a.code))
+    if entry is None:
+        raise ValidationFailed(f"no Appendix A item {a.code}", field="code")
+    if a.status == "received" and not a.document_ref:
+        raise ValidationFailed("a received document needs its archive id", field="documentRef")
+    entry.status = a.status
+    entry.document_ref = a.document_ref if a.status == "received" else None
+    await step.emit(
+        we.ChecklistItemUpdatedV1,
+        we.ChecklistItemData(code=a.code, status=a.status, document_ref=entry.document_ref),
+    )
+
+
+@handles(wf.DraftPlan)
+async def draft_plan(step: Step, a: wf.DraftPlan) -> None:
+    require_stage(step.stage, Stage.PREPARATION, step="drafting the plan")
+    latest = await step.latest_plan()
+    next_plan_action(PlanStatus(latest.status) if latest else None, "draft")
+    if latest is not None and latest.status == PlanStatus.DRAFT.value:
+        latest.content = a.content  # a draft is edited in place until submitted
+        plan = latest
+    else:
+        plan = PlanVersion(
+            id=new_id(),
+            engagement_id=step.engagement.id,
+            version=(latest.version + 1) if latest else 1,
+            status=PlanStatus.DRAFT.value,
+            content=a.content,
+        )
+        step.session.add(plan)
+    await step.emit(we.PlanDraftedV1, we.PlanVersionData(version=plan.version, status=plan.status))
+
+
+_PLAN_EVENTS: dict[str, type[EventEnvelope]] = {
+    "submit": we.PlanSubmittedV1,
+    "confirm": we.PlanConfirmedV1,
+    "object": we.PlanObjectedV1,
+}
+
+
+async def _plan_step(step: Step, action: str, reasons: str | None = None) -> None:
+    latest = await step.latest_plan()
+    status = next_plan_action(PlanStatus(latest.status) if latest else None, action)
+    assert latest is not None  # next_plan_action refuses every action on no plan but draft
+    latest.status = status.value
+    now = datetime.now(UTC)
+    if action == "submit":
+        latest.submitted_at = now
+    else:
+        latest.decided_at, latest.decided_by = now, step.ctx.actor
+        latest.objection_reasons = reasons
+    await step.emit(
+        _PLAN_EVENTS[action],
+        we.PlanVersionData(version=latest.version, status=latest.status, reasons=reasons),
+    )
+
+
+@handles(wf.SubmitPlan)
+async def submit_plan(step: Step, a: wf.SubmitPlan) -> None:
+    require_stage(step.stage, Stage.PREPARATION, step="submitting the plan")
+    await _plan_step(step, "submit")
+
+
+@handles(wf.DecidePlan)
+async def decide_plan(step: Step, a: wf.DecidePlan) -> None:
+    require_stage(step.stage, Stage.PREPARATION, step="deciding on the plan")
+    if not a.confirm and not (a.reasons and a.reasons.strip()):
+        raise ValidationFailed("an objection needs its reasons", field="reasons")
+    await _plan_step(step, "confirm" if a.confirm else "object", None if a.confirm else a.reasons)
+
+
+@handles(wf.RecordConsultation)
+async def record_consultation(step: Step, a: wf.RecordConsultation) -> None:
+    require_stage(step.stage, Stage.PREPARATION, Stage.IMPLEMENTATION, step="an expert meeting")
+    await step.record("expert_consultation", a.held_on, a, None)
+    await step.emit(
+        we.ConsultationHeldV1,
+        we.ConsultationData(held_on=a.held_on, experts=a.experts, conclusion=a.conclusion),
+    )
+
+
+@handles(wf.SignContract)
+async def sign_contract(step: Step, a: wf.SignContract) -> None:
+    await step.move_to(Stage.IMPLEMENTATION)
+    step.engagement.contract_signed_on = a.signed_on
+    await step.emit(we.ContractSignedV1, we.ContractSignedData(signed_on=a.signed_on))

@@ -1,0 +1,123 @@
+"""Stage reports and technical seminars (R4.2.3.2): submitted to the client, accepted,
+or objected → feedback and optimisation → resubmitted; problems that need it go to a
+technical seminar whose conclusion becomes the solution."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import func, select
+
+from contracts import workflow as wf
+from contracts import workflow_events as we
+from contracts.errors import WorkflowConflict
+from kit.errors import ValidationFailed
+from kit.ids import new_id
+from services.engagement.implementation import IMPLEMENTING
+from services.engagement.models import StageReport
+from services.engagement.step import Step, handles
+from services.engagement.workflow import require_stage
+
+SUBMITTED, ACCEPTED, OBJECTED = "submitted", "accepted", "objected"
+
+
+async def _latest(step: Step, report_no: int) -> StageReport:
+    report = await step.session.scalar(
+        select(StageReport)
+        .where(StageReport.engagement_id == step.engagement.id, StageReport.report_no == report_no)
+        .order_by(StageReport.version.desc())
+        .limit(1)
+    )
+    if report is None:
+        raise ValidationFailed(f"no stage report {report_no}", field="reportNo")
+    return report
+
+
+def _data(r: StageReport) -> we.StageReportData:
+    return we.StageReportData(
+        report_no=r.report_no,
+        version=r.version,
+        period_start=r.period_start,
+        period_end=r.period_end,
+        status=r.status,
+        feedback=r.feedback,
+    )
+
+
+@handles(wf.SubmitStageReport)
+async def submit_stage_report(step: Step, a: wf.SubmitStageReport) -> None:
+    require_stage(step.stage, *IMPLEMENTING, step="a stage report")
+    if a.period_end < a.period_start:
+        raise ValidationFailed("the period must not end before it starts", field="periodEnd")
+    solutions = a.solutions.strip()
+    if a.report_no is None:
+        last = await step.session.scalar(
+            select(func.max(StageReport.report_no)).where(
+                StageReport.engagement_id == step.engagement.id
+            )
+        )
+        report_no, version, seminar = (last or 0) + 1, 1, None
+    else:
+        previous = await _latest(step, a.report_no)
+        if previous.status != OBJECTED:
+            raise WorkflowConflict(
+                f"stage report {a.report_no} is {previous.status}; only an objected one "
+                "is resubmitted"
+            )
+        report_no, version = previous.report_no, previous.version + 1
+        seminar = previous.seminar_conclusion
+        solutions = solutions or (seminar or "")
+    if not solutions:
+        raise ValidationFailed("a stage report proposes solutions", field="solutions")
+    report = StageReport(
+        id=new_id(),
+        engagement_id=step.engagement.id,
+        report_no=report_no,
+        version=version,
+        period_start=a.period_start,
+        period_end=a.period_end,
+        problems=a.problems,
+        solutions=solutions,
+        status=SUBMITTED,
+        feedback=None,
+        seminar_conclusion=seminar,
+        submitted_at=datetime.now(UTC),
+        submitted_by=step.ctx.actor,
+    )
+    step.session.add(report)
+    await step.emit(we.StageReportSubmittedV1, _data(report))
+
+
+@handles(wf.ReviewStageReport)
+async def review_stage_report(step: Step, a: wf.ReviewStageReport) -> None:
+    require_stage(step.stage, *IMPLEMENTING, step="reviewing a stage report")
+    report = await _latest(step, a.report_no)
+    if report.status != SUBMITTED:
+        raise WorkflowConflict(f"stage report {a.report_no} is {report.status}, not submitted")
+    if not a.accept and not (a.feedback and a.feedback.strip()):
+        raise ValidationFailed("an objection needs feedback", field="feedback")
+    report.status = ACCEPTED if a.accept else OBJECTED
+    report.feedback = a.feedback
+    report.reviewed_at, report.reviewed_by = datetime.now(UTC), step.ctx.actor
+    event = we.StageReportAcceptedV1 if a.accept else we.StageReportObjectedV1
+    await step.emit(event, _data(report))
+
+
+@handles(wf.RecordSeminar)
+async def record_seminar(step: Step, a: wf.RecordSeminar) -> None:
+    require_stage(step.stage, *IMPLEMENTING, step="a technical seminar")
+    if a.report_no is not None:
+        report = await _latest(step, a.report_no)
+        # The seminar's conclusion becomes the solution of the resubmitted report.
+        report.seminar_conclusion = a.conclusion
+    await step.record("technical_seminar", a.held_on, a, None)
+    await step.emit(
+        we.SeminarHeldV1,
+        we.SeminarData(
+            held_on=a.held_on,
+            experts=a.experts,
+            departments=a.departments,
+            conclusion=a.conclusion,
+            report_no=a.report_no,
+        ),
+    )
