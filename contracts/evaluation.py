@@ -1,9 +1,473 @@
-"""Request/reply contracts of the evaluation service."""
+"""Request/reply contracts, events and errors of the evaluation service (绩效评价, Appendix C).
+
+Points are `Decimal` with at most two places (strings in JSON), never floats.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any, Literal
+from uuid import UUID
 
-from contracts.rpc import Rpc
+from pydantic import ConfigDict, Field
 
-EVALUATION_RPCS: tuple[Rpc[Any, Any], ...] = ()
+from contracts.base import Contract
+from contracts.envelope import EventEnvelope
+from contracts.rpc import Page, Rpc, Scope
+from kit.errors import Conflict, NotFound, ValidationFailed
+
+# --- templates (考核表) ---------------------------------------------------------------
+
+PartKind = Literal["scored", "deduction"]
+GradeName = Literal["excellent", "good", "qualified", "unqualified"]
+ScorecardStatus = Literal["open", "finalized", "falsified", "superseded"]
+
+
+class TemplateItem(Contract):
+    """One row of the table (考核内容): scored up to `max_points`, or a deduction
+    (附加考核) of `deduction_per_occurrence` points each time it happens."""
+
+    code: str = Field(description="`<part>.<n>`, e.g. `二.3`.", min_length=3, max_length=16)
+    text_zh: str = Field(min_length=1)
+    text_en: str = Field(min_length=1)
+    max_points: Decimal | None = Field(default=None, description="Scored items only.")
+    deduction_per_occurrence: Decimal | None = Field(default=None, description="Deductions only.")
+    evidence_hint: str = Field(default="", description="What evidence supports the item.")
+
+
+class TemplatePart(Contract):
+    """考核指标: a part of the table such as 一、日常管理（25分）."""
+
+    code: str = Field(min_length=1, max_length=8)
+    title_zh: str
+    title_en: str
+    kind: PartKind
+    max_points: Decimal | None = Field(default=None, description="Scored parts only.")
+    items: list[TemplateItem] = Field(min_length=1)
+
+
+class TemplateDefinition(Contract):
+    """A whole template: table C.1 itself or a contract's validated variant."""
+
+    code: str = Field(min_length=1, max_length=40)
+    version: int = Field(ge=1)
+    title_zh: str
+    title_en: str
+    source: str = ""
+    panel_rule: Literal["mean"] = Field(
+        default="mean", description="How a panel's scores of one item combine: the mean."
+    )
+    parts: list[TemplatePart] = Field(min_length=1)
+
+
+class TemplateView(Contract):
+    id: UUID
+    definition: TemplateDefinition
+    created_at: datetime
+    created_by: str
+
+
+class ListTemplatesRequest(Contract):
+    code: str | None = None
+
+
+class TemplatesReply(Contract):
+    items: list[TemplateView]
+
+
+class DefineTemplateRequest(Contract):
+    definition: TemplateDefinition
+
+
+# --- scorecards (评价表) ---------------------------------------------------------------
+
+
+class EvidenceLink(Contract):
+    """What a score or deduction rests on: a trace entry, an archive item, a record."""
+
+    kind: Literal["trace_entry", "archive_item", "engagement_record", "document", "event"]
+    ref: str = Field(min_length=1, max_length=500)
+    note: str = Field(default="", max_length=1000)
+
+
+class ItemScoreView(Contract):
+    item_code: str
+    evaluator: str
+    points: Decimal
+    justification: str
+    evidence: list[EvidenceLink]
+    suggested_points: Decimal | None = Field(
+        description="The evidence-suggested score when the evaluator scored; kept beside "
+        "the evaluator's own."
+    )
+    override_reason: str | None
+    scored_at: datetime
+
+
+class DeductionView(Contract):
+    id: UUID
+    item_code: str
+    points: Decimal
+    description: str
+    evidence: list[EvidenceLink]
+    recorded_by: str
+    recorded_at: datetime
+
+
+class ItemResultView(Contract):
+    """The panel's result for one scored item (default rule: the mean of evaluators)."""
+
+    item_code: str
+    max_points: Decimal
+    points: Decimal | None
+    evaluators: int
+
+
+class FalsificationView(Contract):
+    """弄虚作假: the decision that makes the score 0 and is published (R7.2)."""
+
+    id: UUID
+    scorecard_id: UUID
+    party: str
+    finding: str
+    evidence: list[EvidenceLink]
+    decided_by: str
+    decided_at: datetime
+
+
+class ScorecardView(Contract):
+    id: UUID
+    series_id: UUID = Field(description="The first version's id; amendments share it.")
+    version: int
+    previous_id: UUID | None
+    amendment_reason: str | None
+    engagement_id: UUID
+    unit_id: UUID
+    agency_id: UUID
+    region_code: str | None
+    template_id: UUID
+    template_code: str
+    template_version: int
+    period_label: str
+    period_start: date
+    period_end: date
+    opened_by: str
+    opened_at: datetime
+    opened_automatically: bool
+    status: ScorecardStatus
+    finalized_at: datetime | None
+    finalized_by: str | None
+    scored_total: Decimal = Field(description="Sum of the scored items' panel results.")
+    deducted: Decimal
+    total: Decimal = Field(description="Clamped at 0; 0 when falsified.")
+    grade: GradeName
+    evaluators: list[str]
+    results: list[ItemResultView]
+    scores: list[ItemScoreView]
+    deductions: list[DeductionView]
+    falsification: FalsificationView | None
+
+
+class OpenScorecardRequest(Contract):
+    engagement_id: UUID
+    period_start: date
+    period_end: date
+    period_label: str | None = Field(
+        default=None, max_length=40, description="Defaults to the year or the ISO interval."
+    )
+    template_id: UUID | None = Field(default=None, description="Default: latest C.1.")
+    scope: Scope
+
+
+class ScoreItemRequest(Contract):
+    scorecard_id: UUID
+    item_code: str
+    points: Decimal
+    justification: str = Field(min_length=1, max_length=4000)
+    evidence: list[EvidenceLink] = Field(default_factory=list, max_length=50)
+    override_reason: str | None = Field(
+        default=None,
+        max_length=4000,
+        description="Required when points differ from the suggestion.",
+    )
+    scope: Scope
+
+
+class RecordDeductionRequest(Contract):
+    scorecard_id: UUID
+    item_code: str
+    description: str = Field(min_length=1, max_length=4000)
+    evidence: list[EvidenceLink] = Field(default_factory=list, max_length=50)
+    scope: Scope
+
+
+class FinalizeScorecardRequest(Contract):
+    scorecard_id: UUID
+    scope: Scope
+
+
+class AmendScorecardRequest(Contract):
+    scorecard_id: UUID
+    reason: str = Field(min_length=1, max_length=4000)
+    scope: Scope
+
+
+class MarkFalsifiedRequest(Contract):
+    scorecard_id: UUID
+    party: str = Field(min_length=1, max_length=300, description="Who falsified: unit or person.")
+    finding: str = Field(min_length=1, max_length=4000)
+    evidence: list[EvidenceLink] = Field(min_length=1, max_length=50)
+    scope: Scope
+
+
+class GetScorecardsRequest(Contract):
+    ids: list[UUID] = Field(max_length=1000)
+    scope: Scope
+
+
+class ScorecardsReply(Contract):
+    items: list[ScorecardView | None]
+
+
+class ScorecardFilter(Contract):
+    unit_id: UUID | None = None
+    agency_id: UUID | None = None
+    engagement_id: UUID | None = None
+    period_label: str | None = None
+    grade: GradeName | None = None
+    finalized_only: bool = False
+    current_only: bool = Field(default=True, description="Hide versions replaced by amendments.")
+
+
+class ListScorecardsRequest(Contract):
+    scope: Scope
+    filter: ScorecardFilter = ScorecardFilter()
+    page: Page = Page()
+
+
+class ScorecardPage(Contract):
+    items: list[ScorecardView]
+    has_next: bool
+    total: int
+
+
+class GradeDistributionRequest(Contract):
+    scope: Scope
+    period_label: str | None = None
+
+
+class GradeCount(Contract):
+    grade: GradeName
+    count: int
+
+
+class GradeDistributionReply(Contract):
+    total: int
+    counts: list[GradeCount]
+
+
+class SuggestionsRequest(Contract):
+    scorecard_id: UUID
+    scope: Scope
+
+
+class SuggestionView(Contract):
+    item_code: str
+    max_points: Decimal
+    points: Decimal
+    rationale: str
+    evidence: list[EvidenceLink]
+
+
+class SuggestionsReply(Contract):
+    items: list[SuggestionView]
+
+
+class ListDisclosuresRequest(Contract):
+    """Public: no scope; anyone reads published falsification findings."""
+
+    page: Page = Page()
+
+
+class DisclosureView(Contract):
+    id: UUID
+    scorecard_id: UUID
+    unit_name: str | None
+    unit_uscc: str | None
+    agency_id: UUID
+    period_label: str
+    party: str
+    finding: str
+    decided_by: str
+    decided_at: datetime
+    total: Decimal
+    grade: GradeName
+
+
+class DisclosurePage(Contract):
+    items: list[DisclosureView]
+    has_next: bool
+    total: int
+
+
+class ExportScorecardRequest(Contract):
+    scorecard_id: UUID
+    scope: Scope
+
+
+class ScorecardExport(Contract):
+    filename: str
+    media_type: str
+    content_base64: str
+
+
+LIST_TEMPLATES = Rpc("evaluation", "template.list", ListTemplatesRequest, TemplatesReply)
+DEFINE_TEMPLATE = Rpc("evaluation", "template.define", DefineTemplateRequest, TemplateView)
+OPEN_SCORECARD = Rpc("evaluation", "scorecard.open", OpenScorecardRequest, ScorecardView)
+SCORE_ITEM = Rpc("evaluation", "scorecard.score_item", ScoreItemRequest, ScorecardView)
+RECORD_DEDUCTION = Rpc("evaluation", "scorecard.deduct", RecordDeductionRequest, ScorecardView)
+FINALIZE_SCORECARD = Rpc(
+    "evaluation", "scorecard.finalize", FinalizeScorecardRequest, ScorecardView
+)
+AMEND_SCORECARD = Rpc("evaluation", "scorecard.amend", AmendScorecardRequest, ScorecardView)
+MARK_FALSIFIED = Rpc("evaluation", "scorecard.mark_falsified", MarkFalsifiedRequest, ScorecardView)
+GET_SCORECARDS = Rpc("evaluation", "scorecard.get_many", GetScorecardsRequest, ScorecardsReply)
+LIST_SCORECARDS = Rpc("evaluation", "scorecard.list", ListScorecardsRequest, ScorecardPage)
+GRADE_DISTRIBUTION = Rpc(
+    "evaluation", "scorecard.grade_distribution", GradeDistributionRequest, GradeDistributionReply
+)
+SUGGESTIONS = Rpc("evaluation", "scorecard.suggestions", SuggestionsRequest, SuggestionsReply)
+EXPORT_SCORECARD = Rpc("evaluation", "scorecard.export", ExportScorecardRequest, ScorecardExport)
+LIST_DISCLOSURES = Rpc("evaluation", "disclosure.list", ListDisclosuresRequest, DisclosurePage)
+
+EVALUATION_RPCS: tuple[Rpc[Any, Any], ...] = (
+    LIST_TEMPLATES,
+    DEFINE_TEMPLATE,
+    OPEN_SCORECARD,
+    SCORE_ITEM,
+    RECORD_DEDUCTION,
+    FINALIZE_SCORECARD,
+    AMEND_SCORECARD,
+    MARK_FALSIFIED,
+    GET_SCORECARDS,
+    LIST_SCORECARDS,
+    GRADE_DISTRIBUTION,
+    SUGGESTIONS,
+    EXPORT_SCORECARD,
+    LIST_DISCLOSURES,
+)
+
+# --- events ---------------------------------------------------------------------------
+
+_TYPED = ConfigDict(frozen=True, extra="forbid")
+
+
+class ScorecardOpenedData(Contract):
+    scorecard_id: UUID
+    series_id: UUID
+    version: int
+    previous_id: UUID | None
+    amendment_reason: str | None
+    unit_id: UUID
+    agency_id: UUID
+    period_label: str
+    template_code: str
+    template_version: int
+    automatic: bool
+
+
+class ScorecardFinalizedData(Contract):
+    """The result is locked (R7.2); the engagement may close and the archive files it."""
+
+    scorecard_id: UUID
+    series_id: UUID
+    version: int
+    unit_id: UUID
+    agency_id: UUID
+    period_label: str
+    template_code: str
+    template_version: int
+    scored_total: Decimal
+    deducted: Decimal
+    total: Decimal
+    grade: GradeName
+    evaluators: list[str]
+
+
+class ScorecardFalsifiedData(Contract):
+    """弄虚作假 (R7.2): the score is 0, the grade 不合格, and the finding is public."""
+
+    scorecard_id: UUID
+    disclosure_id: UUID
+    unit_id: UUID
+    agency_id: UUID
+    period_label: str
+    party: str
+    finding: str
+    decided_by: str
+
+
+class ScorecardOpenedV1(EventEnvelope):
+    model_config = _TYPED
+    type: Literal["evaluation.scorecard_opened.v1"] = "evaluation.scorecard_opened.v1"
+    data: ScorecardOpenedData  # type: ignore[assignment]
+
+
+class ScorecardFinalizedV1(EventEnvelope):
+    model_config = _TYPED
+    type: Literal["evaluation.scorecard_finalized.v1"] = "evaluation.scorecard_finalized.v1"
+    data: ScorecardFinalizedData  # type: ignore[assignment]
+
+
+class ScorecardFalsifiedV1(EventEnvelope):
+    model_config = _TYPED
+    type: Literal["evaluation.scorecard_falsified.v1"] = "evaluation.scorecard_falsified.v1"
+    data: ScorecardFalsifiedData  # type: ignore[assignment]
+
+
+EVALUATION_EVENTS: tuple[type[EventEnvelope], ...] = (
+    ScorecardOpenedV1,
+    ScorecardFinalizedV1,
+    ScorecardFalsifiedV1,
+)
+
+# --- errors ---------------------------------------------------------------------------
+
+
+class ScorecardNotFound(NotFound):
+    code = "scorecard_not_found"
+
+
+class TemplateNotFound(NotFound):
+    code = "template_not_found"
+
+
+class ScorecardLocked(Conflict):
+    """Finalised, falsified or superseded: changes go through an amendment."""
+
+    code = "scorecard_locked"
+
+
+class ScorecardNotFinalized(Conflict):
+    """Only a finalised scorecard is amended; an open one is simply scored again."""
+
+    code = "scorecard_not_finalized"
+
+
+class ScoreOutOfRange(ValidationFailed):
+    """details: {"item": code, "max": "5"}."""
+
+    code = "score_out_of_range"
+
+
+class IncompleteScorecard(Conflict):
+    """details: {"missing": [item codes without any evaluator's score]}."""
+
+    code = "incomplete_scorecard"
+
+
+class InvalidTemplate(ValidationFailed):
+    """details: {"reason": why the template (variant) is refused}."""
+
+    code = "invalid_template"

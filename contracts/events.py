@@ -14,6 +14,7 @@ from pydantic import ConfigDict
 
 from contracts.base import Contract
 from contracts.envelope import EVENT_STREAM, EVENT_SUBJECT_PREFIX, EventEnvelope
+from contracts.evaluation import EVALUATION_EVENTS
 from contracts.workflow_events import WORKFLOW_EVENTS
 
 __all__ = ["EVENT_STREAM", "EVENT_SUBJECT_PREFIX", "EVENT_TYPES", "EventEnvelope", "parse_event"]
@@ -58,6 +59,7 @@ TYPED_EVENTS: tuple[type[EventEnvelope], ...] = (
     UnitRegisteredV1,
     EngagementCreatedV1,
     *WORKFLOW_EVENTS,
+    *EVALUATION_EVENTS,
 )
 EVENT_TYPES: dict[str, type[EventEnvelope]] = {
     str(cls.model_fields["type"].default): cls for cls in TYPED_EVENTS

@@ -1,13 +1,28 @@
-"""Request/reply endpoints of the evaluation service."""
+"""Request/reply endpoints of the evaluation service: thin, one line per contract."""
 
 from __future__ import annotations
 
+from contracts import evaluation as ev
 from contracts import rpc
-from kit.endpoints import query
+from kit.endpoints import command, query
 from kit.rpc import RpcServer
 from kit.runtime import ServiceRuntime
-from services.evaluation import service
+from services.evaluation import reads, scoring, service
 
 
 def register(server: RpcServer, runtime: ServiceRuntime) -> None:
     server.add(rpc.GET_REGISTRATIONS, query(runtime, service.registrations))
+    server.add(ev.LIST_TEMPLATES, query(runtime, reads.list_templates))
+    server.add(ev.DEFINE_TEMPLATE, command(runtime, scoring.define_template))
+    server.add(ev.OPEN_SCORECARD, command(runtime, scoring.open_scorecard))
+    server.add(ev.SCORE_ITEM, command(runtime, scoring.score_item))
+    server.add(ev.RECORD_DEDUCTION, command(runtime, scoring.record_deduction))
+    server.add(ev.FINALIZE_SCORECARD, command(runtime, scoring.finalize))
+    server.add(ev.AMEND_SCORECARD, command(runtime, scoring.amend))
+    server.add(ev.MARK_FALSIFIED, command(runtime, scoring.mark_falsified))
+    server.add(ev.GET_SCORECARDS, query(runtime, reads.get_scorecards))
+    server.add(ev.LIST_SCORECARDS, query(runtime, reads.list_scorecards))
+    server.add(ev.GRADE_DISTRIBUTION, query(runtime, reads.grade_distribution))
+    server.add(ev.SUGGESTIONS, query(runtime, reads.suggest))
+    server.add(ev.EXPORT_SCORECARD, query(runtime, reads.export_scorecard))
+    server.add(ev.LIST_DISCLOSURES, query(runtime, reads.list_disclosures))

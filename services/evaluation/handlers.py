@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
-from contracts.events import EVENT_SUBJECT_PREFIX, EngagementCreatedV1
+from contracts.events import EVENT_SUBJECT_PREFIX
 from kit.runtime import Subscription
-from services.evaluation import service
+from services.evaluation import intake
 
+# Every engagement event, in order: units (regions), engagements (registrations),
+# stage changes (automatic scorecards) and the workflow facts kept as evidence.
+# This durable replaced `evaluation-engagements`, which took engagement.created
+# only; a new name rather than a changed filter, so an existing server never has
+# to edit a consumer in place (its history replays harmlessly: intake is idempotent).
 ENGAGEMENTS = Subscription(
-    durable="evaluation-engagements",
-    subjects=[EVENT_SUBJECT_PREFIX + str(EngagementCreatedV1.model_fields["type"].default)],
-    handler=service.register_engagement,
+    durable="evaluation-workflow",
+    subjects=[EVENT_SUBJECT_PREFIX + "engagement.>"],
+    handler=intake.on_engagement_event,
 )

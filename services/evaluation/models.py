@@ -1,10 +1,24 @@
-"""The evaluation service's tables. For now: engagements it will evaluate (from events)."""
+"""The evaluation service's tables: what it learns from events (units, engagements,
+evidence), templates, and scorecards with their scores, deductions and findings."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
 from uuid import UUID
 
+from sqlalchemy import (
+    JSON,
+    Date,
+    Dialect,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from kit.db import UtcDateTime, service_metadata
@@ -18,11 +32,46 @@ class Base(DeclarativeBase):
 messaging = messaging_tables(Base.metadata)
 
 
+class Points(TypeDecorator[Decimal]):
+    """Points stored exactly as an integer count of hundredths.
+
+    SQLite has no decimal type (Numeric would round-trip through float); an
+    integer of 0.01 points is exact on both backends and sorts correctly.
+    """
+
+    impl = Integer
+    cache_ok = True
+
+    def process_bind_param(self, value: Decimal | None, dialect: Dialect) -> int | None:
+        if value is None:
+            return None
+        hundredths = value * 100
+        if hundredths != hundredths.to_integral_value():
+            raise ValueError(f"{value} has more than two decimal places")
+        return int(hundredths)
+
+    def process_result_value(self, value: int | None, dialect: Dialect) -> Decimal | None:
+        return None if value is None else Decimal(value) / 100
+
+
+class UnitDirectoryEntry(Base):
+    """A unit as `engagement.unit_registered.v1` described it: for region scoping
+    (regulators) and for naming the unit in public disclosures."""
+
+    __tablename__ = "unit_directory"
+
+    unit_id: Mapped[UUID] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    uscc: Mapped[str] = mapped_column(String(18))
+    region_code: Mapped[str] = mapped_column(String(6), index=True)
+    source_event_id: Mapped[UUID] = mapped_column(unique=True)
+
+
 class EngagementRegistration(Base):
     """An engagement known to the evaluation service, from `engagement.created.v1`.
 
-    Scorecards (Appendix C) will hang off it; keeping our own copy means the
-    evaluation service never calls the engagement service to score.
+    Scorecards hang off it; keeping our own copy means the evaluation service
+    never calls the engagement service to score.
     """
 
     __tablename__ = "engagement_registration"
@@ -32,3 +81,112 @@ class EngagementRegistration(Base):
     agency_id: Mapped[UUID] = mapped_column(index=True)
     source_event_id: Mapped[UUID] = mapped_column(unique=True)
     registered_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    period_start: Mapped[date | None] = mapped_column(Date)
+    period_end: Mapped[date | None] = mapped_column(Date)
+    region_code: Mapped[str | None] = mapped_column(String(6))
+
+
+class Evidence(Base):
+    """A workflow event kept as evidence for suggested scores (one row per event)."""
+
+    __tablename__ = "evidence"
+
+    event_id: Mapped[UUID] = mapped_column(primary_key=True)
+    engagement_id: Mapped[UUID] = mapped_column(index=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    occurred_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    data: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class EvaluationTemplate(Base):
+    """考核表: table C.1 or a validated variant; immutable once stored."""
+
+    __tablename__ = "evaluation_template"
+    __table_args__ = (UniqueConstraint("code", "version"),)
+
+    id: Mapped[UUID] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(40))
+    version: Mapped[int] = mapped_column(Integer)
+    definition: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    created_by: Mapped[str] = mapped_column(String(100))
+
+
+class Scorecard(Base):
+    """评价表: one version of the evaluation of an engagement for a period.
+
+    An amendment is a new row (same series, version + 1) with its reason; a
+    finalised row is never changed again.
+    """
+
+    __tablename__ = "scorecard"
+    __table_args__ = (UniqueConstraint("series_id", "version"),)
+
+    id: Mapped[UUID] = mapped_column(primary_key=True)
+    series_id: Mapped[UUID] = mapped_column(index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    previous_id: Mapped[UUID | None] = mapped_column(ForeignKey("scorecard.id"))
+    amendment_reason: Mapped[str | None] = mapped_column(Text)
+    engagement_id: Mapped[UUID] = mapped_column(index=True)
+    unit_id: Mapped[UUID] = mapped_column(index=True)
+    agency_id: Mapped[UUID] = mapped_column(index=True)
+    region_code: Mapped[str | None] = mapped_column(String(6), index=True)
+    template_id: Mapped[UUID] = mapped_column(ForeignKey("evaluation_template.id"))
+    period_label: Mapped[str] = mapped_column(String(40), index=True)
+    period_start: Mapped[date] = mapped_column(Date)
+    period_end: Mapped[date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(16))
+    opened_by: Mapped[str] = mapped_column(String(100))
+    opened_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    source_event_id: Mapped[UUID | None] = mapped_column(unique=True)
+    finalized_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    finalized_by: Mapped[str | None] = mapped_column(String(100))
+    total: Mapped[Decimal | None] = mapped_column(Points)
+    grade: Mapped[str | None] = mapped_column(String(16), index=True)
+
+
+class ItemScore(Base):
+    """One evaluator's points for one item, with why, and the suggestion beside it."""
+
+    __tablename__ = "item_score"
+    __table_args__ = (UniqueConstraint("scorecard_id", "item_code", "evaluator"),)
+
+    id: Mapped[UUID] = mapped_column(primary_key=True)
+    scorecard_id: Mapped[UUID] = mapped_column(ForeignKey("scorecard.id"), index=True)
+    item_code: Mapped[str] = mapped_column(String(16))
+    evaluator: Mapped[str] = mapped_column(String(100))
+    points: Mapped[Decimal] = mapped_column(Points)
+    justification: Mapped[str] = mapped_column(Text)
+    evidence: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    suggested_points: Mapped[Decimal | None] = mapped_column(Points)
+    override_reason: Mapped[str | None] = mapped_column(Text)
+    scored_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class Deduction(Base):
+    """附加考核: one occurrence of a deduction item, with its evidence."""
+
+    __tablename__ = "deduction"
+
+    id: Mapped[UUID] = mapped_column(primary_key=True)
+    scorecard_id: Mapped[UUID] = mapped_column(ForeignKey("scorecard.id"), index=True)
+    item_code: Mapped[str] = mapped_column(String(16))
+    points: Mapped[Decimal] = mapped_column(Points)
+    description: Mapped[str] = mapped_column(Text)
+    evidence: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    recorded_by: Mapped[str] = mapped_column(String(100))
+    recorded_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class Falsification(Base):
+    """弄虚作假 (R7.2): the decision, which is also the public disclosure record."""
+
+    __tablename__ = "falsification"
+
+    id: Mapped[UUID] = mapped_column(primary_key=True)
+    scorecard_id: Mapped[UUID] = mapped_column(ForeignKey("scorecard.id"), unique=True)
+    party: Mapped[str] = mapped_column(String(300))
+    finding: Mapped[str] = mapped_column(Text)
+    evidence: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    decided_by: Mapped[str] = mapped_column(String(100))
+    decided_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)

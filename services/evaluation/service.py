@@ -1,31 +1,12 @@
-"""Evaluation use cases."""
+"""Evaluation use cases about registrations (the engagements it knows of)."""
 
 from __future__ import annotations
-
-from datetime import UTC, datetime
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts import rpc
-from contracts.events import EngagementCreatedV1, EventEnvelope
 from services.evaluation.models import EngagementRegistration
-
-
-async def register_engagement(session: AsyncSession, event: EventEnvelope) -> None:
-    """Remember an engagement so it can be evaluated later (R4.2.5)."""
-    if not isinstance(event, EngagementCreatedV1):
-        return
-    session.add(
-        EngagementRegistration(
-            engagement_id=event.data.engagement_id,
-            unit_id=event.data.unit_id,
-            agency_id=event.data.agency_id,
-            source_event_id=event.event_id,
-            registered_at=datetime.now(UTC),
-        )
-    )
-    await session.flush()
 
 
 async def registrations(

@@ -1,0 +1,124 @@
+"""What the evaluation service learns from the engagement service's events.
+
+One durable consumer takes every `engagement.*` event in publication order, so a
+unit is known before its engagement, and the engagement before it reaches the
+evaluation stage. Each handler is idempotent on its own too (the inbox already
+drops redeliveries; the checks here also make replays of history harmless).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from contracts.events import EngagementCreatedV1, EventEnvelope, UnitRegisteredV1
+from contracts.workflow_events import StageChangedV1
+from kit.logging import get_logger
+from kit.rpc import CallContext
+from services.evaluation import repository, scoring, suggestions
+from services.evaluation.models import (
+    EngagementRegistration,
+    Evidence,
+    Scorecard,
+    UnitDirectoryEntry,
+)
+
+log = get_logger(__name__)
+
+EVALUATION_STAGE = "evaluation"  # 评价 (figure 1)
+_PREFIX = "engagement."
+
+
+async def on_engagement_event(session: AsyncSession, event: EventEnvelope) -> None:
+    match event:
+        case UnitRegisteredV1():
+            await register_unit(session, event)
+        case EngagementCreatedV1():
+            await register_engagement(session, event)
+        case StageChangedV1():
+            await on_stage_changed(session, event)
+        case _ if _evidence_kind(event) in suggestions.EVIDENCE_KINDS:
+            await keep_evidence(session, event)
+        case _:
+            pass  # an engagement event that does not bear on evaluation
+
+
+async def register_unit(session: AsyncSession, event: UnitRegisteredV1) -> None:
+    """Remember the unit's region (regulator scoping) and name (public disclosures)."""
+    data = event.data
+    if await repository.unit_entry(session, data.unit_id) is not None:
+        return
+    session.add(
+        UnitDirectoryEntry(
+            unit_id=data.unit_id,
+            name=data.name,
+            uscc=data.uscc,
+            region_code=data.region_code,
+            source_event_id=event.event_id,
+        )
+    )
+    # Rows that arrived before the unit (not in normal order) learn its region now.
+    for table in (EngagementRegistration, Scorecard):
+        await session.execute(
+            update(table)
+            .where(table.unit_id == data.unit_id, table.region_code.is_(None))
+            .values(region_code=data.region_code)
+        )
+    await session.flush()
+
+
+async def register_engagement(session: AsyncSession, event: EngagementCreatedV1) -> None:
+    """Remember an engagement so it can be evaluated later (R4.2.5)."""
+    data = event.data
+    if await repository.registration(session, data.engagement_id) is not None:
+        return
+    unit = await repository.unit_entry(session, data.unit_id)
+    session.add(
+        EngagementRegistration(
+            engagement_id=data.engagement_id,
+            unit_id=data.unit_id,
+            agency_id=data.agency_id,
+            source_event_id=event.event_id,
+            registered_at=datetime.now(UTC),
+            period_start=data.period_start,
+            period_end=data.period_end,
+            region_code=unit.region_code if unit else None,
+        )
+    )
+    await session.flush()
+
+
+async def on_stage_changed(session: AsyncSession, event: StageChangedV1) -> None:
+    """Entering the evaluation stage opens the scorecard, once."""
+    if event.data.to_stage != EVALUATION_STAGE:
+        return
+    registration = await repository.registration(session, event.data.engagement_id)
+    if registration is None:
+        # Not seen engagement.created yet: fail, so the consumer retries later.
+        raise LookupError(f"engagement {event.data.engagement_id} is not registered")
+    ctx = CallContext(actor=event.actor, tenant=event.tenant, correlation_id=event.correlation_id)
+    card = await scoring.open_on_stage_change(session, registration, event.event_id, ctx)
+    log.info("evaluation.scorecard_opened", opened=card is not None)
+
+
+async def keep_evidence(session: AsyncSession, event: EventEnvelope) -> None:
+    if event.engagement_id is None or await session.get(Evidence, event.event_id) is not None:
+        return
+    session.add(
+        Evidence(
+            event_id=event.event_id,
+            engagement_id=event.engagement_id,
+            kind=_evidence_kind(event),
+            occurred_at=event.occurred_at,
+            data=event.model_dump(mode="json")["data"],
+        )
+    )
+    await session.flush()
+
+
+def _evidence_kind(event: EventEnvelope) -> str:
+    """`engagement.training_held.v1` → `training_held`."""
+    name = event.type.removeprefix(_PREFIX)
+    return name.rsplit(".", 1)[0]

@@ -1,0 +1,120 @@
+"""Read-only evaluation use cases: scorecards, the views built on them, suggestions,
+templates, public disclosures and the XLSX export."""
+
+from __future__ import annotations
+
+import base64
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from contracts import evaluation as ev
+from services.evaluation import domain, export_xlsx, repository, suggestions
+from services.evaluation.scoring import load_history
+from services.evaluation.views import scorecard_view, scorecard_views, template_view
+
+XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+async def get_scorecards(session: AsyncSession, req: ev.GetScorecardsRequest) -> ev.ScorecardsReply:
+    found = await repository.scorecards_by_ids(session, req.ids, req.scope)
+    views = await scorecard_views(session, list(found.values()))
+    return ev.ScorecardsReply(items=[views.get(i) for i in req.ids])
+
+
+async def list_scorecards(session: AsyncSession, req: ev.ListScorecardsRequest) -> ev.ScorecardPage:
+    query = repository.scorecards_query(req.scope, req.filter)
+    rows, has_next, total = await repository.page_of(session, query, req.page)
+    views = await scorecard_views(session, rows)
+    return ev.ScorecardPage(items=[views[r.id] for r in rows], has_next=has_next, total=total)
+
+
+async def grade_distribution(
+    session: AsyncSession, req: ev.GradeDistributionRequest
+) -> ev.GradeDistributionReply:
+    counts = await repository.grade_counts(session, req.scope, req.period_label)
+    return ev.GradeDistributionReply(
+        total=sum(counts.values()),
+        counts=[ev.GradeCount(grade=g.value, count=counts.get(g.value, 0)) for g in domain.Grade],
+    )
+
+
+async def suggest(session: AsyncSession, req: ev.SuggestionsRequest) -> ev.SuggestionsReply:
+    card = await repository.scorecard(session, req.scorecard_id, req.scope)
+    if card is None:
+        raise ev.ScorecardNotFound("no such scorecard", field="scorecardId")
+    template = await repository.template(session, card.template_id)
+    assert template is not None
+    definition = ev.TemplateDefinition.model_validate(template.definition)
+    maxima = {i.code: i.max_points for i in domain.scored_items(definition) if i.max_points}
+    history = await load_history(session, card.engagement_id)
+    found = suggestions.suggest(
+        history, suggestions.Period(card.period_start, card.period_end), maxima
+    )
+    return ev.SuggestionsReply(
+        items=[
+            ev.SuggestionView(
+                item_code=s.item_code,
+                max_points=s.max_points,
+                points=s.points,
+                rationale=s.rationale,
+                evidence=[ev.EvidenceLink(kind="event", ref=str(i)) for i in s.evidence],
+            )
+            for s in found
+        ]
+    )
+
+
+async def list_templates(session: AsyncSession, req: ev.ListTemplatesRequest) -> ev.TemplatesReply:
+    return ev.TemplatesReply(
+        items=[template_view(t) for t in await repository.templates(session, req.code)]
+    )
+
+
+async def list_disclosures(
+    session: AsyncSession, req: ev.ListDisclosuresRequest
+) -> ev.DisclosurePage:
+    """Public (R7.2 向社会公布): every falsification finding, oldest first."""
+    rows, has_next, total = await repository.disclosures(session, req.page)
+    units = await repository.units(session, list({c.unit_id for _, c in rows}))
+    items = []
+    for f, card in rows:
+        unit = units.get(card.unit_id)
+        items.append(
+            ev.DisclosureView(
+                id=f.id,
+                scorecard_id=card.id,
+                unit_name=unit.name if unit else None,
+                unit_uscc=unit.uscc if unit else None,
+                agency_id=card.agency_id,
+                period_label=card.period_label,
+                party=f.party,
+                finding=f.finding,
+                decided_by=f.decided_by,
+                decided_at=f.decided_at,
+                total=domain.ZERO,
+                grade=domain.Grade.UNQUALIFIED.value,
+            )
+        )
+    return ev.DisclosurePage(items=items, has_next=has_next, total=total)
+
+
+async def export_scorecard(
+    session: AsyncSession, req: ev.ExportScorecardRequest
+) -> ev.ScorecardExport:
+    card = await repository.scorecard(session, req.scorecard_id, req.scope)
+    if card is None:
+        raise ev.ScorecardNotFound("no such scorecard", field="scorecardId")
+    view = await scorecard_view(session, card)
+    template = await repository.template(session, card.template_id)
+    assert template is not None
+    unit = await repository.unit_entry(session, card.unit_id)
+    content = export_xlsx.render(
+        ev.TemplateDefinition.model_validate(template.definition),
+        view,
+        unit_name=unit.name if unit else None,
+    )
+    return ev.ScorecardExport(
+        filename=export_xlsx.filename(view),
+        media_type=XLSX_MEDIA_TYPE,
+        content_base64=base64.b64encode(content).decode(),
+    )

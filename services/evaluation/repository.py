@@ -1,0 +1,285 @@
+"""All SQL of the evaluation service. Scoping is applied here, so scorecards outside
+the caller's scope never leave the database."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import ColumnElement, Row, Select, and_, case, exists, false, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
+
+from contracts.evaluation import ScorecardFilter
+from contracts.rpc import Page, Scope
+from services.evaluation.domain import Grade, Status
+from services.evaluation.models import (
+    Deduction,
+    EngagementRegistration,
+    EvaluationTemplate,
+    Evidence,
+    Falsification,
+    ItemScore,
+    Scorecard,
+    UnitDirectoryEntry,
+)
+
+AnySelect = Select[*tuple[Any, ...]]
+
+
+def _owned(scope: Scope, unit: Any, agency: Any, region: Any) -> ColumnElement[bool]:
+    """Rows a caller may see: its unit's, its agency's, or its region's (by prefix)."""
+    if scope.unit_id is not None:
+        return unit == scope.unit_id  # type: ignore[no-any-return]
+    if scope.agency_id is not None:
+        return agency == scope.agency_id  # type: ignore[no-any-return]
+    if scope.region_prefix:
+        return region.startswith(scope.region_prefix, autoescape=True)  # type: ignore[no-any-return]
+    return false()
+
+
+def scorecard_scope(scope: Scope) -> ColumnElement[bool]:
+    return _owned(scope, Scorecard.unit_id, Scorecard.agency_id, Scorecard.region_code)
+
+
+def is_current() -> ColumnElement[bool]:
+    """Not replaced by an amendment: no later version in the series."""
+    later = aliased(Scorecard)
+    return ~exists().where(
+        later.series_id == Scorecard.series_id, later.version > Scorecard.version
+    )
+
+
+def is_falsified() -> ColumnElement[bool]:
+    return exists().where(Falsification.scorecard_id == Scorecard.id)
+
+
+def effective_grade() -> ColumnElement[Any]:
+    """The grade that counts: 不合格 when falsified (R7.2), else the finalised grade."""
+    return case((is_falsified(), Grade.UNQUALIFIED.value), else_=Scorecard.grade)
+
+
+# --- registrations and the unit directory ------------------------------------------------
+
+
+async def registration(
+    session: AsyncSession, engagement_id: UUID, scope: Scope | None = None
+) -> EngagementRegistration | None:
+    """The engagement as registered; with a scope, only if the caller may see it."""
+    query = select(EngagementRegistration).where(
+        EngagementRegistration.engagement_id == engagement_id
+    )
+    if scope is not None:
+        r = EngagementRegistration
+        query = query.where(_owned(scope, r.unit_id, r.agency_id, r.region_code))
+    return (await session.execute(query)).scalar_one_or_none()
+
+
+async def unit_entry(session: AsyncSession, unit_id: UUID) -> UnitDirectoryEntry | None:
+    return await session.get(UnitDirectoryEntry, unit_id)
+
+
+async def units(session: AsyncSession, ids: Sequence[UUID]) -> dict[UUID, UnitDirectoryEntry]:
+    if not ids:
+        return {}
+    rows = await session.execute(
+        select(UnitDirectoryEntry).where(UnitDirectoryEntry.unit_id.in_(ids))
+    )
+    return {u.unit_id: u for u in rows.scalars()}
+
+
+# --- templates ---------------------------------------------------------------------
+
+
+async def template(session: AsyncSession, template_id: UUID) -> EvaluationTemplate | None:
+    return await session.get(EvaluationTemplate, template_id)
+
+
+async def latest_template(session: AsyncSession, code: str) -> EvaluationTemplate | None:
+    query = (
+        select(EvaluationTemplate)
+        .where(EvaluationTemplate.code == code)
+        .order_by(EvaluationTemplate.version.desc())
+        .limit(1)
+    )
+    return (await session.execute(query)).scalar_one_or_none()
+
+
+async def templates(session: AsyncSession, code: str | None) -> list[EvaluationTemplate]:
+    query = select(EvaluationTemplate).order_by(EvaluationTemplate.code, EvaluationTemplate.version)
+    if code is not None:
+        query = query.where(EvaluationTemplate.code == code)
+    return list((await session.execute(query)).scalars())
+
+
+async def templates_by_ids(
+    session: AsyncSession, ids: Sequence[UUID]
+) -> dict[UUID, EvaluationTemplate]:
+    rows = await session.execute(select(EvaluationTemplate).where(EvaluationTemplate.id.in_(ids)))
+    return {t.id: t for t in rows.scalars()}
+
+
+# --- scorecards --------------------------------------------------------------------
+
+
+async def scorecard(session: AsyncSession, id_: UUID, scope: Scope) -> Scorecard | None:
+    query = select(Scorecard).where(Scorecard.id == id_, scorecard_scope(scope))
+    return (await session.execute(query)).scalar_one_or_none()
+
+
+async def scorecards_by_ids(
+    session: AsyncSession, ids: Sequence[UUID], scope: Scope
+) -> dict[UUID, Scorecard]:
+    if not ids:
+        return {}
+    rows = await session.execute(
+        select(Scorecard).where(Scorecard.id.in_(ids), scorecard_scope(scope))
+    )
+    return {s.id: s for s in rows.scalars()}
+
+
+async def current_in_period(
+    session: AsyncSession, engagement_id: UUID, period_label: str
+) -> Scorecard | None:
+    """The current version of the engagement's scorecard for the period, if any."""
+    query = select(Scorecard).where(
+        Scorecard.engagement_id == engagement_id,
+        Scorecard.period_label == period_label,
+        is_current(),
+    )
+    return (await session.execute(query.limit(1))).scalar_one_or_none()
+
+
+async def superseded(session: AsyncSession, rows: Sequence[Scorecard]) -> set[UUID]:
+    if not rows:
+        return set()
+    later = aliased(Scorecard)
+    query = select(Scorecard.id).where(
+        Scorecard.id.in_([r.id for r in rows]),
+        exists().where(later.series_id == Scorecard.series_id, later.version > Scorecard.version),
+    )
+    return set((await session.execute(query)).scalars())
+
+
+async def scores(session: AsyncSession, ids: Sequence[UUID]) -> dict[UUID, list[ItemScore]]:
+    out: dict[UUID, list[ItemScore]] = defaultdict(list)
+    if ids:
+        rows = await session.execute(
+            select(ItemScore)
+            .where(ItemScore.scorecard_id.in_(ids))
+            .order_by(ItemScore.item_code, ItemScore.scored_at)
+        )
+        for s in rows.scalars():
+            out[s.scorecard_id].append(s)
+    return out
+
+
+async def score_of(
+    session: AsyncSession, scorecard_id: UUID, item_code: str, evaluator: str
+) -> ItemScore | None:
+    query = select(ItemScore).where(
+        ItemScore.scorecard_id == scorecard_id,
+        ItemScore.item_code == item_code,
+        ItemScore.evaluator == evaluator,
+    )
+    return (await session.execute(query)).scalar_one_or_none()
+
+
+async def deductions(session: AsyncSession, ids: Sequence[UUID]) -> dict[UUID, list[Deduction]]:
+    out: dict[UUID, list[Deduction]] = defaultdict(list)
+    if ids:
+        rows = await session.execute(
+            select(Deduction).where(Deduction.scorecard_id.in_(ids)).order_by(Deduction.id)
+        )
+        for d in rows.scalars():
+            out[d.scorecard_id].append(d)
+    return out
+
+
+async def falsifications(session: AsyncSession, ids: Sequence[UUID]) -> dict[UUID, Falsification]:
+    if not ids:
+        return {}
+    rows = await session.execute(select(Falsification).where(Falsification.scorecard_id.in_(ids)))
+    return {f.scorecard_id: f for f in rows.scalars()}
+
+
+def scorecards_query(scope: Scope, f: ScorecardFilter) -> AnySelect:
+    query: AnySelect = select(Scorecard).where(scorecard_scope(scope))
+    if f.current_only:
+        query = query.where(is_current())
+    if f.finalized_only:
+        query = query.where(or_(Scorecard.status == Status.FINALIZED.value, is_falsified()))
+    for column, value in (
+        (Scorecard.unit_id, f.unit_id),
+        (Scorecard.agency_id, f.agency_id),
+        (Scorecard.engagement_id, f.engagement_id),
+        (Scorecard.period_label, f.period_label),
+    ):
+        if value is not None:
+            query = query.where(column == value)
+    if f.grade is not None:
+        query = query.where(effective_grade() == f.grade)
+    return query
+
+
+async def page_of(
+    session: AsyncSession, query: AnySelect, page: Page
+) -> tuple[list[Scorecard], bool, int]:
+    """Keyset page by UUIDv7 id (creation order), with has_next and the total."""
+    total = (
+        await session.execute(select(func.count()).select_from(query.order_by(None).subquery()))
+    ).scalar_one()
+    if page.after is not None:
+        query = query.where(Scorecard.id > page.after)
+    rows = list(
+        (await session.execute(query.order_by(Scorecard.id).limit(page.limit + 1))).scalars()
+    )
+    return rows[: page.limit], len(rows) > page.limit, int(total)
+
+
+async def grade_counts(
+    session: AsyncSession, scope: Scope, period_label: str | None
+) -> dict[str, int]:
+    """Counts of effective grades of current, decided (finalised or falsified) scorecards."""
+    grade = effective_grade().label("g")
+    query = (
+        select(grade, func.count())
+        .where(
+            scorecard_scope(scope),
+            is_current(),
+            or_(Scorecard.status == Status.FINALIZED.value, is_falsified()),
+        )
+        .group_by(grade)
+    )
+    if period_label is not None:
+        query = query.where(Scorecard.period_label == period_label)
+    return {str(g): int(n) for g, n in (await session.execute(query)).all()}
+
+
+# --- evidence and disclosures --------------------------------------------------------------
+
+
+async def evidence_of(session: AsyncSession, engagement_id: UUID) -> list[Evidence]:
+    rows = await session.execute(
+        select(Evidence)
+        .where(Evidence.engagement_id == engagement_id)
+        .order_by(Evidence.occurred_at, Evidence.event_id)
+    )
+    return list(rows.scalars())
+
+
+async def disclosures(
+    session: AsyncSession, page: Page
+) -> tuple[list[Row[Falsification, Scorecard]], bool, int]:
+    base = select(Falsification, Scorecard).join(
+        Scorecard, and_(Scorecard.id == Falsification.scorecard_id)
+    )
+    total = (await session.execute(select(func.count()).select_from(Falsification))).scalar_one()
+    if page.after is not None:
+        base = base.where(Falsification.id > page.after)
+    rows = list(
+        (await session.execute(base.order_by(Falsification.id).limit(page.limit + 1))).all()
+    )
+    return rows[: page.limit], len(rows) > page.limit, int(total)

@@ -1,0 +1,72 @@
+"""Evaluation templates (考核表) as versioned data, and the checks a variant must pass.
+
+Table C.1 of the standard is `templates/c1_v1.json`; a migration seeds it, and a
+contract may adopt a variant (other weights, extra items) that passes
+`validate_template`. A published template never changes: a change is a new
+version.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import NoReturn
+
+from contracts.evaluation import InvalidTemplate, TemplateDefinition
+from services.evaluation.domain import FULL_MARKS, ZERO
+
+TEMPLATE_DIR = Path(__file__).parent / "templates"
+C1_CODE = "C.1"
+
+
+def load_template_file(path: Path) -> TemplateDefinition:
+    return TemplateDefinition.model_validate(json.loads(path.read_text(encoding="utf-8")))
+
+
+def standard_c1() -> TemplateDefinition:
+    """Table C.1 (托管服务绩效评价表) as published, version 1."""
+    return validate_template(load_template_file(TEMPLATE_DIR / "c1_v1.json"))
+
+
+def validate_template(template: TemplateDefinition) -> TemplateDefinition:
+    """The template if it is usable, else InvalidTemplate with the first reason.
+
+    Rules (R7.1 百分制): the scored parts sum to 100; each scored part's maximum
+    is the sum of its items' maxima; every scored item has a positive maximum
+    and every deduction a positive per-occurrence value; item codes are unique
+    and start with their part's code.
+    """
+    seen: set[str] = set()
+    total = ZERO
+    for part in template.parts:
+        for item in part.items:
+            if item.code in seen:
+                _refuse(f"item code {item.code} appears twice")
+            seen.add(item.code)
+            if not item.code.startswith(part.code + "."):
+                _refuse(f"item {item.code} does not belong to part {part.code}")
+            if part.kind == "scored":
+                if item.max_points is None or item.max_points <= ZERO:
+                    _refuse(f"scored item {item.code} needs a positive maximum")
+                if item.deduction_per_occurrence is not None:
+                    _refuse(f"scored item {item.code} cannot also be a deduction")
+            else:
+                per = item.deduction_per_occurrence
+                if per is None or per <= ZERO:
+                    _refuse(f"deduction {item.code} needs positive points per occurrence")
+                if item.max_points is not None:
+                    _refuse(f"deduction {item.code} has no maximum score")
+        if part.kind == "scored":
+            items_sum = sum((i.max_points or ZERO for i in part.items), ZERO)
+            if part.max_points is not None and part.max_points != items_sum:
+                _refuse(
+                    f"part {part.code} is worth {part.max_points} but its items sum to {items_sum}"
+                )
+            total += items_sum
+    if total != FULL_MARKS:
+        _refuse(f"the scored parts sum to {total}, not 100")
+    return template
+
+
+def _refuse(reason: str) -> NoReturn:
+    raise InvalidTemplate(reason, field="definition", details={"reason": reason})
