@@ -1,4 +1,4 @@
-"""Wiring of the archive service (档案与追溯): trace ledger consumer and endpoints."""
+"""Wiring of the archive service (档案与追溯): ledger consumer, checkpointer, endpoints."""
 
 from __future__ import annotations
 
@@ -9,9 +9,10 @@ from kit.logging import get_logger
 from kit.runtime import ServiceRuntime, build_runtime
 from kit.storage import ObjectStore
 from kit.storage.factory import build_store
-from services.archive import endpoints, handlers
+from services.archive import checkpoints, endpoints, handlers
 from services.archive.models import Base, messaging
 from services.archive.settings import ArchiveSettings, ArchiveStorageSettings
+from services.archive.signing import Signer, load_signer
 
 log = get_logger(__name__)
 
@@ -42,10 +43,35 @@ async def open_storage(settings: ArchiveStorageSettings | None = None) -> Object
     return store
 
 
+def ledger_signer(settings: ArchiveSettings) -> Signer:
+    key = settings.ledger_signing_key
+    return load_signer(
+        settings.ledger_origin, key.get_secret_value() if key else None, settings.ledger_key_file
+    )
+
+
 async def start(runtime: ServiceRuntime) -> None:
     await open_storage()
+    settings = runtime.settings
+    assert isinstance(settings, ArchiveSettings)
+    signer = ledger_signer(settings)
+    log.info("ledger.key", verifier_key=signer.verifier_key)
     await runtime.start(
-        register_endpoints=endpoints.register,
+        register_endpoints=lambda server, rt: endpoints.register(server, rt, signer),
         subscriptions=[handlers.TRACE],
         description="Archive: deliverables, handover, access control and the trace ledger",
     )
+    if settings.ledger_checkpoint_interval > 0:
+        # Ends by itself when the runtime's `stopping` is set; a checkpoint cut short by
+        # shutdown rolls back and the next start's first tick covers it.
+        _background.add(
+            asyncio.create_task(
+                checkpoints.run_periodically(
+                    runtime.db, signer, settings.ledger_checkpoint_interval, runtime.stopping
+                )
+            )
+        )
+
+
+# Strong references: the event loop keeps only weak ones to tasks.
+_background: set[asyncio.Task[None]] = set()

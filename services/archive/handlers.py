@@ -6,9 +6,9 @@ from contracts.events import EVENT_SUBJECT_PREFIX
 from kit.runtime import Subscription
 from services.archive import service
 
-# Every event of every service joins the trace: the ledger is the whole process.
+# Every event of every service joins the ledger: the ledger is the whole process.
 TRACE = Subscription(
     durable="archive-trace",
     subjects=[EVENT_SUBJECT_PREFIX + ">"],
-    handler=service.append_to_trace,
+    handler=service.record,
 )

@@ -1,11 +1,11 @@
-"""The archive service's tables. For now: the per-engagement trace ledger."""
+"""The archive service's tables: the per-engagement trace chain and the global ledger."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from uuid import UUID
 
-from sqlalchemy import String
+from sqlalchemy import BigInteger, Integer, SmallInteger, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from kit.db import UtcDateTime, service_metadata
@@ -39,3 +39,53 @@ class TraceEntry(Base):
     payload_sha256: Mapped[str] = mapped_column(String(64))
     prev_hash: Mapped[str] = mapped_column(String(64))
     entry_hash: Mapped[str] = mapped_column(String(64))
+
+
+class LedgerLeaf(Base):
+    """One entry of the global log (every event of every service), leaf `leaf_index` of
+    the Merkle tree. Append-only. The primary key on the index keeps the log linear:
+    two writers of the same position cannot both commit."""
+
+    __tablename__ = "ledger_leaf"
+
+    leaf_index: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    event_id: Mapped[UUID] = mapped_column(unique=True)
+    event_type: Mapped[str] = mapped_column(String(255))
+    occurred_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    recorded_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    actor: Mapped[str] = mapped_column(String(100))
+    tenant: Mapped[str] = mapped_column(String(100))
+    payload_sha256: Mapped[str] = mapped_column(String(64))
+    engagement_id: Mapped[UUID | None] = mapped_column(index=True)
+    chain_seq: Mapped[int | None]
+    chain_hash: Mapped[str | None] = mapped_column(String(64))
+    leaf_hash: Mapped[str] = mapped_column(String(64), doc="SHA-256(0x00 ‖ canonical leaf)")
+
+
+class LedgerNode(Base):
+    """A complete perfect subtree of the Merkle tree above the leaves (level ≥ 1): the
+    2^level leaves from node_index·2^level. Written once when its last leaf arrives,
+    never changed; any root or proof is a fold of O(log n) of these."""
+
+    __tablename__ = "ledger_node"
+
+    level: Mapped[int] = mapped_column(SmallInteger, primary_key=True, autoincrement=False)
+    node_index: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+class LedgerCheckpoint(Base):
+    """A signed statement of the tree's size and root at a moment (C2SP signed note).
+    `note` is the signed text itself; the other columns are parsed from it for queries."""
+
+    __tablename__ = "ledger_checkpoint"
+
+    id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer(), "sqlite"), primary_key=True, autoincrement=True
+    )
+    tree_size: Mapped[int] = mapped_column(BigInteger, index=True)
+    root_hash: Mapped[str] = mapped_column(String(64))
+    origin: Mapped[str] = mapped_column(String(255))
+    issued_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    key_id: Mapped[str] = mapped_column(String(8))
+    note: Mapped[str] = mapped_column(Text)

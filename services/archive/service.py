@@ -1,4 +1,5 @@
-"""Archive use cases: append process events to the trace ledger, read and verify it."""
+"""Archive use cases: record process events in the engagement's chain and the global log,
+read and verify the chains."""
 
 from __future__ import annotations
 
@@ -12,17 +13,43 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from contracts import rpc
 from contracts.events import EventEnvelope
 from kit.logging import get_logger
-from services.archive import ledger
+from services.archive import ledger, tree
+from services.archive.leaf import Leaf
 from services.archive.models import TraceEntry
 
 log = get_logger(__name__)
 
 
-async def append_to_trace(session: AsyncSession, event: EventEnvelope) -> None:
+async def record(session: AsyncSession, event: EventEnvelope) -> None:
+    """The inbox handler: every event joins the global log; one of an engagement also
+    joins that engagement's chain first, so the log's leaf carries the chain link."""
+    await tree.lock_for_append(session)
+    link = await append_to_trace(session, event)
+    leaf = Leaf(
+        index=await tree.size(session),
+        event_id=event.event_id,
+        event_type=event.type,
+        occurred_at=event.occurred_at,
+        actor=event.actor,
+        tenant=event.tenant,
+        payload_sha256=link.payload_sha256 if link else _payload_sha256(event),
+        engagement_id=event.engagement_id,
+        chain_seq=link.seq if link else None,
+        chain_hash=link.entry_hash if link else None,
+    )
+    await tree.append(session, leaf)
+    log.info("ledger.appended", index=leaf.index)
+
+
+def _payload_sha256(event: EventEnvelope) -> str:
+    return ledger.payload_digest(event.model_dump(mode="json")["data"])
+
+
+async def append_to_trace(session: AsyncSession, event: EventEnvelope) -> TraceEntry | None:
     """Record an engagement's event as the next link of its chain (events without an
     engagement have no chain to join)."""
     if event.engagement_id is None:
-        return
+        return None
     head = (
         await session.execute(
             select(TraceEntry)
@@ -39,26 +66,26 @@ async def append_to_trace(session: AsyncSession, event: EventEnvelope) -> None:
         occurred_at=event.occurred_at,
         actor=event.actor,
         tenant=event.tenant,
-        payload_sha256=ledger.payload_digest(event.model_dump(mode="json")["data"]),
+        payload_sha256=_payload_sha256(event),
     )
     prev_hash = head.entry_hash if head else ledger.GENESIS
-    session.add(
-        TraceEntry(
-            engagement_id=entry.engagement_id,
-            seq=entry.seq,
-            event_id=entry.event_id,
-            event_type=entry.event_type,
-            occurred_at=entry.occurred_at,
-            recorded_at=datetime.now(UTC),
-            actor=entry.actor,
-            tenant=entry.tenant,
-            payload_sha256=entry.payload_sha256,
-            prev_hash=prev_hash,
-            entry_hash=ledger.link(prev_hash, entry),
-        )
+    row = TraceEntry(
+        engagement_id=entry.engagement_id,
+        seq=entry.seq,
+        event_id=entry.event_id,
+        event_type=entry.event_type,
+        occurred_at=entry.occurred_at,
+        recorded_at=datetime.now(UTC),
+        actor=entry.actor,
+        tenant=entry.tenant,
+        payload_sha256=entry.payload_sha256,
+        prev_hash=prev_hash,
+        entry_hash=ledger.link(prev_hash, entry),
     )
+    session.add(row)
     await session.flush()
     log.info("trace.appended", engagement_id=str(entry.engagement_id), seq=entry.seq)
+    return row
 
 
 async def traces(session: AsyncSession, req: rpc.TraceRequest) -> rpc.TraceReply:
@@ -83,7 +110,7 @@ async def verify(session: AsyncSession, req: rpc.VerifyTraceRequest) -> rpc.Veri
             )
         ).scalars()
     )
-    bad = ledger.first_broken((_chain_entry(r), r.prev_hash, r.entry_hash) for r in rows)
+    bad = ledger.first_broken((chain_entry(r), r.prev_hash, r.entry_hash) for r in rows)
     return rpc.VerifyTraceReply(
         engagement_id=req.engagement_id,
         entries=len(rows),
@@ -93,7 +120,7 @@ async def verify(session: AsyncSession, req: rpc.VerifyTraceRequest) -> rpc.Veri
     )
 
 
-def _chain_entry(row: TraceEntry) -> ledger.ChainEntry:
+def chain_entry(row: TraceEntry) -> ledger.ChainEntry:
     return ledger.ChainEntry(
         engagement_id=row.engagement_id,
         seq=row.seq,

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+from pydantic import Field, SecretStr
 from pydantic_settings import SettingsConfigDict
 
 from kit.settings import ServiceSettings, database_schema_field, database_url_field
@@ -13,6 +16,27 @@ class ArchiveSettings(ServiceSettings):
 
     database_url: str = database_url_field("archive")
     database_schema: str | None = database_schema_field("archive")
+    ledger_origin: str = Field(
+        default="ecohost.local/ledger",
+        description="The ledger's name in its checkpoints and the name of its signing key "
+        "(C2SP origin: a schema-less URL naming this deployment, e.g. `ledger.example.cn`).",
+    )
+    ledger_signing_key: SecretStr | None = Field(
+        default=None,
+        description="Ed25519 private key seed (32 bytes, base64) that signs ledger "
+        "checkpoints. Required in production; without it a development key is generated "
+        "once into ledger_key_file, with a warning.",
+    )
+    ledger_key_file: Path = Field(
+        default=Path(".ecohost/ledger-signing.key"),
+        description="Where the development signing key is kept when ledger_signing_key is "
+        "unset (base64 seed, mode 0600).",
+    )
+    ledger_checkpoint_interval: float = Field(
+        default=60.0,
+        description="Seconds between periodic checkpoints (made only when the ledger grew); "
+        "0 turns them off, leaving on-demand checkpoints.",
+    )
 
 
 class ArchiveStorageSettings(StorageSettings):

@@ -1,0 +1,244 @@
+"""`ecohost ledger verify`: re-check the whole ledger from its rows, trusting nothing
+stored but the checkpoints' signatures under the key the caller supplies.
+
+1. Every engagement chain, link by link (`ledger.first_broken`).
+2. Every leaf, in index order: no gap, its stored hash is the hash of its content,
+   its chain link is the chain's. This names the first bad entry of any row that
+   was changed, deleted or moved.
+3. The tree rebuilt from the stored leaf hashes: every stored subtree node must
+   match (proofs are served from them).
+4. Every checkpoint: the signature under the given key, its columns equal to its
+   signed text, and its root equal to the rebuilt root at its size. A log rewritten
+   consistently (leaf hashes and nodes too) shows up here, between the last
+   checkpoint that still holds and the first that does not.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from uuid import UUID
+
+from sqlalchemy import and_, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.archive import ledger, merkle
+from services.archive.merkle import NodeId
+from services.archive.models import LedgerCheckpoint, LedgerLeaf, LedgerNode, TraceEntry
+from services.archive.proofs import leaf_of
+from services.archive.service import chain_entry
+from services.archive.signing import open_note, parse_checkpoint
+
+BATCH = 2048
+
+
+@dataclass
+class Problem:
+    kind: str  # "chain", "entry", "node" or "checkpoint"
+    where: str
+    detail: str
+    first_bad_entry: int | None = None
+
+    def line(self) -> str:
+        return f"{self.kind} {self.where}: {self.detail}"
+
+
+@dataclass
+class Report:
+    entries: int = 0
+    chains: int = 0
+    checkpoints: int = 0
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def valid(self) -> bool:
+        return not self.problems
+
+    @property
+    def first_bad_entry(self) -> int | None:
+        """The lowest entry found bad by itself; failing that, the start of the range a
+        failing checkpoint narrows a consistent rewrite down to."""
+        for kind in ("entry", "checkpoint"):
+            bad = [p.first_bad_entry for p in self.problems if p.kind == kind]
+            if found := [b for b in bad if b is not None]:
+                return min(found)
+        return None
+
+    def lines(self) -> list[str]:
+        return [p.line() for p in self.problems]
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "valid": self.valid,
+            "entries": self.entries,
+            "chains": self.chains,
+            "checkpoints": self.checkpoints,
+            "first_bad_entry": self.first_bad_entry,
+            "problems": self.lines(),
+        }
+
+
+async def verify_ledger(
+    session: AsyncSession, origin: str, public_key: bytes, *, max_problems: int = 50
+) -> Report:
+    report = Report()
+    links = await _chains(session, report)
+    await _tree(session, report, origin, public_key, links)
+    del report.problems[max_problems:]
+    return report
+
+
+Links = dict[tuple[UUID, int], str]
+
+
+async def _chains(session: AsyncSession, report: Report) -> Links:
+    """Check every chain; return each link's hash by (engagement, seq) for step 2."""
+    rows = await session.stream_scalars(
+        select(TraceEntry).order_by(TraceEntry.engagement_id, TraceEntry.seq)
+    )
+    chains: dict[UUID, list[TraceEntry]] = defaultdict(list)
+    async for row in rows:
+        chains[row.engagement_id].append(row)
+    report.chains = len(chains)
+    for engagement, chain in chains.items():
+        bad = ledger.first_broken((chain_entry(r), r.prev_hash, r.entry_hash) for r in chain)
+        if bad is not None:
+            report.problems.append(Problem("chain", str(engagement), f"first bad seq {bad}"))
+    return {(e, r.seq): r.entry_hash for e, chain in chains.items() for r in chain}
+
+
+async def _leaves(session: AsyncSession) -> AsyncIterator[LedgerLeaf]:
+    rows = await session.stream_scalars(select(LedgerLeaf).order_by(LedgerLeaf.leaf_index))
+    async for row in rows:
+        yield row
+
+
+async def _tree(
+    session: AsyncSession, report: Report, origin: str, public_key: bytes, links: Links
+) -> None:
+    checkpoints = list(
+        (
+            await session.execute(select(LedgerCheckpoint).order_by(LedgerCheckpoint.tree_size))
+        ).scalars()
+    )
+    report.checkpoints = len(checkpoints)
+    signed = [(cp, _signed_root(cp, origin, public_key, report)) for cp in checkpoints]
+    compact = merkle.CompactRange()
+    made: dict[NodeId, bytes] = {}
+    last_good = 0
+    pending = iter(signed)
+    next_cp = next(pending, None)
+
+    def check_checkpoints_at(size: int) -> None:
+        nonlocal next_cp, last_good
+        while next_cp is not None and next_cp[0].tree_size == size:
+            cp, root = next_cp
+            if root is not None and root != compact.root():
+                report.problems.append(
+                    Problem(
+                        "checkpoint",
+                        f"#{cp.id} (size {size})",
+                        f"root differs from the log: an entry in [{last_good}, {size}) was "
+                        "rewritten",
+                        first_bad_entry=last_good,
+                    )
+                )
+            elif root is not None:
+                last_good = size
+            next_cp = next(pending, None)
+
+    check_checkpoints_at(0)
+    async for row in _leaves(session):
+        expected = compact.size
+        if row.leaf_index != expected:
+            report.problems.append(
+                Problem("entry", str(expected), "missing", first_bad_entry=expected)
+            )
+            break  # positions after a gap cannot be checked against anything
+        leaf = leaf_of(row)
+        hashed = leaf.hash()
+        if hashed.hex() != row.leaf_hash:
+            report.problems.append(
+                Problem("entry", str(expected), "content does not match its hash", expected)
+            )
+        elif row.engagement_id is not None and (
+            row.chain_seq is None or links.get((row.engagement_id, row.chain_seq)) != row.chain_hash
+        ):
+            report.problems.append(
+                Problem("entry", str(expected), "not the link its engagement chain has", expected)
+            )
+        # The tree is rebuilt from the *stored* leaf hashes: a row whose content no longer
+        # matches is reported above, and each layer is checked only against the one below.
+        stored = bytes.fromhex(row.leaf_hash)
+        made.update({n: h for n, h in compact.append(stored) if n.level > 0})
+        check_checkpoints_at(compact.size)
+        if len(made) >= BATCH:
+            await _compare_nodes(session, made, report)
+            made.clear()
+    await _compare_nodes(session, made, report)
+    report.entries = compact.size
+    for cp, _root in [next_cp, *pending] if next_cp else []:
+        report.problems.append(
+            Problem(
+                "checkpoint",
+                f"#{cp.id} (size {cp.tree_size})",
+                f"the log has only {compact.size} entries",
+                first_bad_entry=compact.size,
+            )
+        )
+
+
+def _signed_root(
+    cp: LedgerCheckpoint, origin: str, public_key: bytes, report: Report
+) -> bytes | None:
+    """The root the checkpoint's valid signature vouches for, else None (and a problem)."""
+    where = f"#{cp.id} (size {cp.tree_size})"
+    body = open_note(cp.note, origin, public_key)
+    if body is None:
+        report.problems.append(Problem("checkpoint", where, "no valid signature by the key"))
+        return None
+    try:
+        signed = parse_checkpoint(body)
+    except ValueError as exc:
+        report.problems.append(Problem("checkpoint", where, f"unreadable: {exc}"))
+        return None
+    if (signed.size, signed.root.hex(), signed.origin) != (cp.tree_size, cp.root_hash, origin):
+        report.problems.append(Problem("checkpoint", where, "columns differ from the signed note"))
+        return None
+    return signed.root
+
+
+async def _compare_nodes(
+    session: AsyncSession, expected: dict[NodeId, bytes], report: Report
+) -> None:
+    if not expected:
+        return
+    by_level: dict[int, list[int]] = defaultdict(list)
+    for n in expected:
+        by_level[n.level].append(n.index)
+    rows = await session.execute(
+        select(LedgerNode.level, LedgerNode.node_index, LedgerNode.hash).where(
+            or_(
+                *(
+                    and_(
+                        LedgerNode.level == level,
+                        LedgerNode.node_index.between(min(ids), max(ids)),
+                    )
+                    for level, ids in by_level.items()
+                )
+            )
+        )
+    )
+    stored = {NodeId(lv, i): h for lv, i, h in rows}
+    for node in sorted(expected):
+        if stored.get(node) != expected[node].hex():
+            first = node.index << node.level
+            report.problems.append(
+                Problem(
+                    "node",
+                    f"level {node.level} index {node.index}",
+                    f"stored subtree over entries [{first}, {first + (1 << node.level)}) "
+                    "differs from the entries",
+                )
+            )

@@ -1,0 +1,69 @@
+"""A migrated archive database (SQLite and PostgreSQL), a signing key, and events fed
+through the same handler and transaction shape as the inbox consumer."""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from uuid import UUID
+
+import pytest
+
+from contracts.events import EventEnvelope
+from kit.db import Database
+from kit.ids import new_id
+from kit.migrate import upgrade
+from services.archive import app, checkpoints, service
+from services.archive.signing import Signer, signer_from_seed
+
+ORIGIN = "test.ecohost/ledger"
+
+
+@pytest.fixture
+async def db(database_url: str) -> AsyncIterator[Database]:
+    database = Database(database_url, schema="archive")
+    await upgrade(database, app.MIGRATIONS)
+    yield database
+    await database.dispose()
+
+
+@pytest.fixture
+def signer() -> Signer:
+    return signer_from_seed(ORIGIN, base64.b64encode(b"\x07" * 32).decode())
+
+
+def event(engagement_id: UUID | None = None, n: int = 0) -> EventEnvelope:
+    return EventEnvelope(
+        event_id=new_id(),
+        type="engagement.created.v1" if engagement_id else "engagement.unit_registered.v1",
+        occurred_at=datetime.now(UTC),
+        actor="alice",
+        tenant="agency:0192f3a0-0000-7000-8000-000000000001",
+        engagement_id=engagement_id,
+        correlation_id=f"test-{n}",
+        data={"n": n},
+    )
+
+
+async def record(db: Database, *events: EventEnvelope) -> None:
+    """One transaction per event, as `EventConsumer` applies them."""
+    for e in events:
+        async with db.transaction() as session:
+            await service.record(session, e)
+
+
+async def checkpoint(db: Database, signer: Signer) -> int:
+    async with db.transaction() as session:
+        return (await checkpoints.create(session, signer)).tree_size
+
+
+async def populate(db: Database, signer: Signer, n: int = 12) -> list[EventEnvelope]:
+    """n events over two engagements and none, with checkpoints at 5 and at n."""
+    engagements = [new_id(), new_id()]
+    events = [event(engagements[i % 3] if i % 3 < 2 else None, i) for i in range(n)]
+    await record(db, *events[:5])
+    await checkpoint(db, signer)
+    await record(db, *events[5:])
+    await checkpoint(db, signer)
+    return events

@@ -1,0 +1,126 @@
+"""The global log in the database (R1-trace): every event is a leaf, the stored subtrees
+give the RFC 6962 root at every size, and proofs served from them verify."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from sqlalchemy import func, select
+
+from contracts import archive as c
+from kit.db import Database
+from kit.errors import ValidationFailed
+from kit.ids import new_id
+from services.archive import merkle, proofs, service, tree
+from services.archive.models import LedgerLeaf, TraceEntry
+from services.archive.signing import Signer, open_note, parse_checkpoint
+from tests.archive.conftest import event, populate, record
+
+
+async def leaves(db: Database) -> list[bytes]:
+    async with db.transaction() as session:
+        rows = await session.execute(select(LedgerLeaf).order_by(LedgerLeaf.leaf_index))
+        return [proofs.leaf_of(r).canonical() for r in rows.scalars()]
+
+
+async def test_R1_trace_every_event_is_a_leaf_and_joins_its_chain(db: Database, signer: Signer):
+    events = await populate(db, signer)
+    data = await leaves(db)
+    assert len(data) == len(events)
+    async with db.transaction() as session:
+        chained = (await session.execute(select(func.count()).select_from(TraceEntry))).scalar()
+        entries = (
+            await proofs.entries(
+                session, c.LedgerEntriesRequest(event_ids=[e.event_id for e in events])
+            )
+        ).items
+    assert chained == sum(1 for e in events if e.engagement_id)
+    for i, (e, entry) in enumerate(zip(events, entries, strict=True)):
+        assert entry is not None
+        assert entry.index == i
+        assert entry.event_id == e.event_id
+        assert (entry.chain_seq is None) == (e.engagement_id is None)
+        assert bytes.fromhex(entry.leaf_hash) == merkle.leaf_hash(entry.leaf.encode())
+
+
+async def test_R1_trace_stored_subtrees_give_the_rfc6962_root_at_every_size(
+    db: Database, signer: Signer
+):
+    await populate(db, signer, n=19)
+    data = await leaves(db)
+    async with db.transaction() as session:
+        for size in range(len(data) + 1):
+            assert await tree.root(session, size) == merkle.mth(data[:size])
+
+
+async def test_R1_trace_proofs_from_the_database_verify(db: Database, signer: Signer):
+    await populate(db, signer, n=13)
+    data = await leaves(db)
+    async with db.transaction() as session:
+        for size in (1, 5, 8, 13):
+            root = merkle.mth(data[:size])
+            for index in range(size):
+                path = await tree.inclusion_path(session, index, size)
+                leaf = merkle.leaf_hash(data[index])
+                assert merkle.verify_inclusion(leaf, index, size, path, root)
+            for old in range(size + 1):
+                proof = await tree.consistency_path(session, old, size)
+                assert merkle.verify_consistency(old, size, proof, merkle.mth(data[:old]), root)
+        with pytest.raises(ValidationFailed):
+            await tree.checked_size(session, 14)
+
+
+async def test_R1_trace_checkpoints_are_signed_notes_of_the_tree(db: Database, signer: Signer):
+    await populate(db, signer, n=7)
+    data = await leaves(db)
+    async with db.transaction() as session:
+        reply = await proofs.list_checkpoints(session, c.CheckpointsRequest())
+        proof = await proofs.inclusion_proof(session, c.InclusionProofRequest(index=2))
+    newest, oldest = reply.items
+    assert (newest.tree_size, oldest.tree_size) == (7, 5)
+    body = open_note(newest.note, signer.name, signer.public_key)
+    assert body is not None
+    signed = parse_checkpoint(body)
+    assert (signed.size, signed.root) == (7, merkle.mth(data))
+    assert proof.tree_size == 7
+    assert proof.checkpoint == newest
+
+
+async def test_R1_trace_provenance_lists_an_engagements_events_with_proofs(
+    db: Database, signer: Signer
+):
+    engagement = new_id()
+    await record(db, event(engagement, 0), event(None, 1), event(engagement, 2))
+    async with db.transaction() as session:
+        view = await proofs.provenance(session, c.ProvenanceRequest(engagement_id=engagement))
+    assert [s.entry.chain_seq for s in view.steps] == [1, 2]
+    assert [s.entry.index for s in view.steps] == [0, 2]
+    assert view.tree_size == 3
+    assert view.checkpoint is None
+    for step in view.steps:
+        assert merkle.verify_inclusion(
+            bytes.fromhex(step.entry.leaf_hash),
+            step.entry.index,
+            view.tree_size,
+            [bytes.fromhex(p) for p in step.proof.path],
+            bytes.fromhex(step.proof.root_hash),
+        )
+
+
+async def test_concurrent_appenders_keep_one_linear_log(db: Database):
+    """Replicas appending at once (PostgreSQL: separate connections) queue on the append
+    lock; each event gets its own position and the tree stays the definition's."""
+    engagement = new_id()
+
+    async def one(i: int) -> None:
+        async with db.transaction() as session:
+            await service.record(session, event(engagement if i % 2 else None, i))
+
+    await asyncio.gather(*(one(i) for i in range(16)))
+    data = await leaves(db)
+    assert len(data) == 16
+    async with db.transaction() as session:
+        assert await tree.root(session, 16) == merkle.mth(data)
+        seqs = (await session.execute(select(TraceEntry.seq).order_by(TraceEntry.seq))).scalars()
+        assert list(seqs) == list(range(1, 9))
