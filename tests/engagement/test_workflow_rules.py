@@ -3,6 +3,9 @@ what is missing, plan and list-item sub-steps."""
 
 from __future__ import annotations
 
+import dataclasses
+from typing import Any
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -65,18 +68,20 @@ def test_R4_2_2_4_plan_actions_follow_the_table(actions: list[str]):
         status = new
 
 
-def ready(**overrides) -> Facts:
-    base = dict(
-        stage=Stage.PREPARATION,
-        list_items=2,
-        unfinished_items=2,
-        team_size=3,
-        contracted_team_size=3,
-        plan_status=PlanStatus.CONFIRMED,
-        checklist_missing=0,
-        handed_over=False,
-    )
-    return Facts(**(base | overrides))
+READY = Facts(
+    stage=Stage.PREPARATION,
+    list_items=2,
+    unfinished_items=2,
+    team_size=3,
+    contracted_team_size=3,
+    plan_status=PlanStatus.CONFIRMED,
+    checklist_missing=0,
+    handed_over=False,
+)
+
+
+def ready(**overrides: Any) -> Facts:
+    return dataclasses.replace(READY, **overrides)
 
 
 def test_R4_2_2_5_contract_signing_names_every_missing_output():
