@@ -126,6 +126,12 @@ class EngagementsReply(Contract):
 class ListEngagementsRequest(Contract):
     scope: Scope
     unit_id: UUID | None = None
+    agency_id: UUID | None = None
+    stage: str | None = None
+    service_mode: str | None = None
+    overdue: bool | None = Field(
+        default=None, description="Only engagements with (or without) an overdue list item."
+    )
     page: Page = Page()
 
 

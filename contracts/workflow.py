@@ -257,6 +257,7 @@ class ListItemView(Contract):
     status: str
     waived_reason: str | None
     done_quantity: int = Field(description="Recorded activities linked to this item.")
+    overdue: bool = Field(default=False, description="Open with its time node passed.")
 
 
 class PlanVersionView(Contract):
@@ -324,6 +325,29 @@ class WorkflowReply(Contract):
     items: list[WorkflowView | None]
 
 
+class DueItemsRequest(Contract):
+    """List items whose time node falls in [due_from, due_to], or that are overdue."""
+
+    scope: Scope
+    due_from: date | None = None
+    due_to: date | None = None
+    overdue_only: bool = False
+    unit_id: UUID | None = None
+    limit: int = Field(default=200, ge=1, le=1000)
+
+
+class DueItemView(Contract):
+    engagement_id: UUID
+    unit_id: UUID
+    agency_id: UUID
+    item: ListItemView
+    overdue: bool
+
+
+class DueItemsReply(Contract):
+    items: list[DueItemView]
+
+
 class CatalogueItemView(Contract):
     code: str
     parent_code: str | None
@@ -345,5 +369,6 @@ class CatalogueReply(Contract):
 ACT = Rpc("engagement", "engagement.act", ActRequest, EngagementView)
 GET_WORKFLOWS = Rpc("engagement", "engagement.workflow", WorkflowRequest, WorkflowReply)
 GET_CATALOGUE = Rpc("engagement", "catalogue.list", CatalogueRequest, CatalogueReply)
+DUE_ITEMS = Rpc("engagement", "list_item.due", DueItemsRequest, DueItemsReply)
 
-WORKFLOW_RPCS: tuple[Rpc[Any, Any], ...] = (ACT, GET_WORKFLOWS, GET_CATALOGUE)
+WORKFLOW_RPCS: tuple[Rpc[Any, Any], ...] = (ACT, GET_WORKFLOWS, GET_CATALOGUE, DUE_ITEMS)

@@ -177,6 +177,15 @@ class HandedOverData(Contract):
     deliverables: list[str]
 
 
+class MilestoneOverdueData(Contract):
+    """A time node (时间节点) passed with its list item still open."""
+
+    item_id: UUID
+    catalogue_code: str
+    due_date: date
+    detected_on: date
+
+
 class StageChangedV1(EventEnvelope):
     model_config = _TYPED
     type: Literal["engagement.stage_changed.v1"] = "engagement.stage_changed.v1"
@@ -315,6 +324,12 @@ class HandedOverV1(EventEnvelope):
     data: HandedOverData  # type: ignore[assignment]
 
 
+class MilestoneOverdueV1(EventEnvelope):
+    model_config = _TYPED
+    type: Literal["engagement.milestone_overdue.v1"] = "engagement.milestone_overdue.v1"
+    data: MilestoneOverdueData  # type: ignore[assignment]
+
+
 WORKFLOW_EVENTS: tuple[type[EventEnvelope], ...] = (
     StageChangedV1,
     ListItemAddedV1,
@@ -325,6 +340,7 @@ WORKFLOW_EVENTS: tuple[type[EventEnvelope], ...] = (
     ComplaintRecordedV1,
     PenaltyRecordedV1,
     SurveyRecordedV1,
+    MilestoneOverdueV1,
     PlanDraftedV1,
     PlanSubmittedV1,
     PlanConfirmedV1,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from uuid import UUID
 
+from contracts import archive as ledger_rpc
 from contracts import rpc
 from contracts import workflow as wf
 from kit.rpc import CallContext, RpcClient
@@ -43,11 +44,11 @@ class Services:
         )
         return reply.items
 
-    async def list_engagements(
-        self, scope: rpc.Scope, unit_id: UUID | None, page: rpc.Page
-    ) -> rpc.EngagementPage:
-        req = rpc.ListEngagementsRequest(scope=scope, unit_id=unit_id, page=page)
+    async def list_engagements(self, req: rpc.ListEngagementsRequest) -> rpc.EngagementPage:
         return await self.client.call(rpc.LIST_ENGAGEMENTS, req, self.ctx)
+
+    async def due_items(self, req: wf.DueItemsRequest) -> list[wf.DueItemView]:
+        return (await self.client.call(wf.DUE_ITEMS, req, self.ctx)).items
 
     async def act(
         self, engagement_id: UUID, scope: rpc.Scope, action: wf.Action
@@ -85,3 +86,39 @@ class Services:
             rpc.GET_REGISTRATIONS, rpc.RegistrationsRequest(engagement_ids=engagement_ids), self.ctx
         )
         return reply.items
+
+    # --- archive ledger ------------------------------------------------------------
+
+    async def ledger_key(self) -> ledger_rpc.LedgerKeyView:
+        return await self.client.call(ledger_rpc.LEDGER_KEY, ledger_rpc.Empty(), self.ctx)
+
+    async def create_checkpoint(self) -> ledger_rpc.CheckpointView:
+        return await self.client.call(ledger_rpc.CREATE_CHECKPOINT, ledger_rpc.Empty(), self.ctx)
+
+    async def checkpoints(self, limit: int, before: int | None) -> list[ledger_rpc.CheckpointView]:
+        req = ledger_rpc.CheckpointsRequest(limit=limit, before=before)
+        return (await self.client.call(ledger_rpc.LIST_CHECKPOINTS, req, self.ctx)).items
+
+    async def ledger_entries(
+        self, indexes: list[int], event_ids: list[UUID]
+    ) -> list[ledger_rpc.LedgerEntryView | None]:
+        req = ledger_rpc.LedgerEntriesRequest(indexes=indexes, event_ids=event_ids)
+        return (await self.client.call(ledger_rpc.GET_LEDGER_ENTRIES, req, self.ctx)).items
+
+    async def inclusion_proof(
+        self, index: int, tree_size: int | None
+    ) -> ledger_rpc.InclusionProofView:
+        req = ledger_rpc.InclusionProofRequest(index=index, tree_size=tree_size)
+        return await self.client.call(ledger_rpc.INCLUSION_PROOF, req, self.ctx)
+
+    async def consistency_proof(
+        self, from_size: int, to_size: int
+    ) -> ledger_rpc.ConsistencyProofView:
+        req = ledger_rpc.ConsistencyProofRequest(from_size=from_size, to_size=to_size)
+        return await self.client.call(ledger_rpc.CONSISTENCY_PROOF, req, self.ctx)
+
+    async def provenance(
+        self, engagement_id: UUID, tree_size: int | None
+    ) -> ledger_rpc.ProvenanceView:
+        req = ledger_rpc.ProvenanceRequest(engagement_id=engagement_id, tree_size=tree_size)
+        return await self.client.call(ledger_rpc.PROVENANCE, req, self.ctx)

@@ -8,12 +8,14 @@ closes its connections, in that order.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import signal
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 from nats.aio.client import Client
 from nats.js import JetStreamContext
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from kit.bus import connect, ensure_event_stream
 from kit.consumer import EventConsumer, EventHandler
@@ -37,6 +39,18 @@ class Subscription:
 
 
 @dataclass
+class Periodic:
+    """Work a service does on a timer, in its own transaction (e.g. overdue scans).
+
+    `job` returns how many events it recorded, so the relay is woken only when needed.
+    """
+
+    name: str
+    interval: float
+    job: Callable[[AsyncSession], Awaitable[int]]
+
+
+@dataclass
 class ServiceRuntime:
     """Everything a running service holds; built by `start`, torn down by `stop`."""
 
@@ -57,6 +71,7 @@ class ServiceRuntime:
         *,
         register_endpoints: Callable[[RpcServer, ServiceRuntime], None],
         subscriptions: list[Subscription],
+        periodic: list[Periodic] | None = None,
         version: str = "0.1.0",
         description: str = "",
     ) -> None:
@@ -88,10 +103,25 @@ class ServiceRuntime:
             )
             self.consumers.append(consumer)
             self._tasks.append(asyncio.create_task(consumer.run(self.stopping)))
+        for job in periodic or []:
+            self._tasks.append(asyncio.create_task(self._every(job)))
         self.rpc = RpcServer(self.nc, service=self.name, version=version, description=description)
         register_endpoints(self.rpc, self)
         await self.rpc.start()
         log.info("service.started", service=self.name, nats=self.settings.nats_servers)
+
+    async def _every(self, job: Periodic) -> None:
+        while not self.stopping.is_set():
+            try:
+                async with self.db.transaction() as session:
+                    recorded = await job.job(session)
+                if recorded:
+                    self.committed()
+                    log.info("periodic.done", job=job.name, events=recorded)
+            except Exception as exc:  # retried at the next tick; visible in the log
+                log.warning("periodic.failed", job=job.name, error=str(exc) or type(exc).__name__)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.stopping.wait(), timeout=job.interval)
 
     @property
     def js_ctx(self) -> JetStreamContext:

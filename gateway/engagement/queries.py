@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+from typing import Annotated
 from uuid import UUID
 
 import strawberry
@@ -9,9 +11,17 @@ from strawberry import relay
 from strawberry.types import Info
 
 from contracts import rpc
+from contracts import workflow as wf
 from gateway.context import Context, scope_of
-from gateway.engagement.types import Engagement, EngagementConnection, Unit, UnitConnection
-from gateway.engagement.workflow_types import CatalogueItem
+from gateway.engagement.types import (
+    Engagement,
+    EngagementConnection,
+    ServiceMode,
+    Stage,
+    Unit,
+    UnitConnection,
+)
+from gateway.engagement.workflow_types import CatalogueItem, DueItem
 from gateway.ids import decode_cursor, decode_global_id, encode_cursor
 from kit.errors import ValidationFailed
 
@@ -39,6 +49,34 @@ def _optional_id(value: strawberry.ID | None, type_name: str, field: str) -> UUI
 
 @strawberry.type
 class EngagementQueries:
+    @strawberry.field(
+        description="List items whose time node falls in a date range, or that are overdue, "
+        "across the engagements you may see (by due date)."
+    )
+    async def due_items(
+        self,
+        info: Info[Context, None],
+        due_from: date | None = None,
+        due_to: date | None = None,
+        overdue_only: bool = False,
+        unit_id: strawberry.ID | None = None,
+        limit: int = 200,
+    ) -> list[DueItem]:
+        ctx = info.context
+        if not ctx.authorizer.can("engagement", "read"):
+            return []
+        if not 0 < limit <= 1000:
+            raise ValidationFailed("limit must be between 1 and 1000", field="limit")
+        req = wf.DueItemsRequest(
+            scope=scope_of(ctx.authorizer),
+            due_from=due_from,
+            due_to=due_to,
+            overdue_only=overdue_only,
+            unit_id=_optional_id(unit_id, "Unit", "unitId"),
+            limit=limit,
+        )
+        return [DueItem.from_view(v) for v in await ctx.services.due_items(req)]
+
     @strawberry.field(description="托管服务内容 (clause 6): the service catalogue, latest version.")
     async def catalogue(
         self, info: Info[Context, None], version: int | None = None
@@ -89,13 +127,20 @@ class EngagementQueries:
         view = await ctx.loaders.engagements.load(uuid)
         return Engagement.from_view(view) if view else None
 
-    @strawberry.field(description="Engagements you may see, oldest first; optionally of one unit.")
+    @strawberry.field(description="Engagements you may see, oldest first, narrowed by filters.")
     async def engagements(
         self,
         info: Info[Context, None],
         first: int | None = None,
         after: str | None = None,
         unit_id: strawberry.ID | None = None,
+        agency_id: str | None = None,
+        stage: Stage | None = None,
+        service_mode: ServiceMode | None = None,
+        overdue: Annotated[
+            bool | None,
+            strawberry.argument(description="With (true) or without (false) an overdue item."),
+        ] = None,
     ) -> EngagementConnection:
         ctx = info.context
         page = _page(first, after)
@@ -104,7 +149,20 @@ class EngagementQueries:
             return EngagementConnection(
                 edges=[], page_info=_page_info([], False, after), total_count=0
             )
-        result = await ctx.services.list_engagements(scope_of(ctx.authorizer), unit_uuid, page)
+        try:
+            agency_uuid = UUID(agency_id) if agency_id else None
+        except ValueError:
+            raise ValidationFailed("not an agency id", field="agencyId") from None
+        req = rpc.ListEngagementsRequest(
+            scope=scope_of(ctx.authorizer),
+            unit_id=unit_uuid,
+            agency_id=agency_uuid,
+            stage=stage.value if stage else None,
+            service_mode=service_mode.value if service_mode else None,
+            overdue=overdue,
+            page=page,
+        )
+        result = await ctx.services.list_engagements(req)
         return EngagementConnection(
             edges=[
                 relay.Edge(cursor=encode_cursor(e.id), node=Engagement.from_view(e))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 from datetime import date, datetime
 from typing import Self, cast
 
@@ -40,6 +41,7 @@ class ListItem:
     status: str = strawberry.field(description="proposed, open, done or waived.")
     waived_reason: str | None
     done_quantity: int = strawberry.field(description="Recorded activities linked to it.")
+    overdue: bool = strawberry.field(description="Open with its time node passed.")
 
     @classmethod
     def from_view(cls, v: wf.ListItemView) -> Self:
@@ -151,3 +153,26 @@ def records_of(view: wf.WorkflowView, kind: str | None) -> list[ServiceRecord]:
         for r in view.records
         if kind is None or r.kind == kind
     ]
+
+
+@strawberry.type(description="A list item falling due (or overdue) in one of your engagements.")
+class DueItem:
+    engagement_id: strawberry.ID = strawberry.field(description="The engagement's global ID.")
+    unit_id: strawberry.ID = strawberry.field(description="The unit's global ID.")
+    agency_id: str
+    item: ListItem
+    overdue: bool
+
+    @classmethod
+    def from_view(cls, v: wf.DueItemView) -> Self:
+        return cls(
+            engagement_id=strawberry.ID(_global("Engagement", v.engagement_id)),
+            unit_id=strawberry.ID(_global("Unit", v.unit_id)),
+            agency_id=str(v.agency_id),
+            item=ListItem.from_view(v.item),
+            overdue=v.overdue,
+        )
+
+
+def _global(type_name: str, id_: object) -> str:
+    return base64.b64encode(f"{type_name}:{id_}".encode()).decode()

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from kit.runtime import ServiceRuntime, build_runtime
-from services.engagement import endpoints, handlers
+from kit.runtime import Periodic, ServiceRuntime, build_runtime
+from services.engagement import clock, endpoints, handlers, schedule
 from services.engagement.models import Base, messaging
 from services.engagement.settings import EngagementSettings
 
@@ -19,8 +19,17 @@ def build(settings: EngagementSettings | None = None) -> ServiceRuntime:
 
 
 async def start(runtime: ServiceRuntime) -> None:
+    settings = runtime.settings
+    assert isinstance(settings, EngagementSettings)
     await runtime.start(
         register_endpoints=endpoints.register,
         subscriptions=[handlers.EVALUATION_RESULTS],
+        periodic=[
+            Periodic(
+                "overdue-time-nodes",
+                settings.overdue_check_interval,
+                lambda session: schedule.notify_overdue(session, clock.today()),
+            )
+        ],
         description="Engagements, the unit directory and the hosting-service workflow",
     )

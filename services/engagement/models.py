@@ -88,6 +88,7 @@ class ListItem(Base):
     status: Mapped[str] = mapped_column(String(16))
     waived_reason: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    overdue_notified_on: Mapped[date | None] = mapped_column(Date)
 
 
 class TeamMemberRow(Base):

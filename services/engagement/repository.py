@@ -4,14 +4,15 @@ caller's scope never leave the database."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import ColumnElement, Select, exists, false, func, select
+from sqlalchemy import ColumnElement, Select, String, cast, exists, false, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from contracts.rpc import Page, Scope
-from services.engagement.models import Engagement, Unit
+from contracts.rpc import ListEngagementsRequest, Page, Scope
+from services.engagement.models import Engagement, ListItem, Unit
 
 # A select of any columns (SQLAlchemy 2.1 types a Select by its column tuple).
 AnySelect = Select[*tuple[Any, ...]]
@@ -68,7 +69,7 @@ async def engagements_by_ids(
         .join(Unit, Unit.id == Engagement.unit_id)
         .where(Engagement.id.in_(ids), engagement_scope(scope))
     )
-    return {e.id: (e, region) for e, region in rows.tuples()}
+    return {e.id: (e, region) for e, region in rows}
 
 
 async def page_of(
@@ -88,14 +89,30 @@ def units_query(scope: Scope) -> AnySelect:
     return select(Unit).where(unit_scope(scope))
 
 
-def engagements_query(scope: Scope, unit_id: UUID | None) -> AnySelect:
+def engagements_query(req: ListEngagementsRequest, today: date) -> AnySelect:
+    """Engagements in scope, narrowed by the list's filters."""
     query: AnySelect = (
         select(Engagement, Unit.region_code)
         .join(Unit, Unit.id == Engagement.unit_id)
-        .where(engagement_scope(scope))
+        .where(engagement_scope(req.scope))
     )
-    if unit_id is not None:
-        query = query.where(Engagement.unit_id == unit_id)
+    if req.unit_id is not None:
+        query = query.where(Engagement.unit_id == req.unit_id)
+    if req.agency_id is not None:
+        query = query.where(Engagement.agency_id == req.agency_id)
+    if req.stage is not None:
+        query = query.where(Engagement.status == req.stage)
+    if req.service_mode is not None:
+        # JSON arrays differ between backends; their text form does not: ["roving", …].
+        token = f'%"{req.service_mode}"%'
+        query = query.where(cast(Engagement.service_modes, String).like(token))
+    if req.overdue is not None:
+        late = exists().where(
+            ListItem.engagement_id == Engagement.id,
+            ListItem.status == "open",
+            ListItem.due_date < today,
+        )
+        query = query.where(late if req.overdue else ~late)
     return query
 
 

@@ -19,7 +19,7 @@ from kit.events import make_event
 from kit.ids import new_id
 from kit.outbox import record_event
 from kit.rpc import CallContext
-from services.engagement import domain, repository, workflow_queries
+from services.engagement import clock, domain, repository, workflow_queries
 from services.engagement.models import Engagement, Unit, messaging
 
 
@@ -115,7 +115,7 @@ async def list_engagements(
     session: AsyncSession, req: rpc.ListEngagementsRequest
 ) -> rpc.EngagementPage:
     rows, has_next, total = await repository.page_of(
-        session, repository.engagements_query(req.scope, req.unit_id), Engagement.id, req.page
+        session, repository.engagements_query(req, clock.today()), Engagement.id, req.page
     )
     return rpc.EngagementPage(
         items=[engagement_view(e, region) for e, region in rows], has_next=has_next, total=total

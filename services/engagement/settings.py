@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from kit.settings import ServiceSettings, database_schema_field, database_url_field
@@ -12,3 +13,10 @@ class EngagementSettings(ServiceSettings):
 
     database_url: str = database_url_field("engagement")
     database_schema: str | None = database_schema_field("engagement")
+    timezone: str = Field(
+        default="Asia/Shanghai",
+        description="Time zone in which time nodes (due dates) fall due.",
+    )
+    overdue_check_interval: float = Field(
+        default=60.0, description="Seconds between scans for time nodes that became overdue."
+    )

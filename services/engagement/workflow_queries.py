@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
+from datetime import date
 from typing import Any
 from uuid import UUID
 
@@ -12,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts import workflow as wf
 from contracts.workflow_events import TeamMember
-from services.engagement import repository
+from services.engagement import clock, repository, schedule
 from services.engagement.models import (
     CatalogueItem,
     ChecklistEntry,
@@ -22,6 +23,7 @@ from services.engagement.models import (
     ServiceRecord,
     StageReport,
     TeamMemberRow,
+    Unit,
 )
 from services.engagement.seed import catalogue_v1, checklist_a1_v1
 
@@ -78,6 +80,7 @@ async def workflows(session: AsyncSession, req: wf.WorkflowRequest) -> wf.Workfl
         session, StageReport, ids, (StageReport.report_no, StageReport.version)
     )
     done = await _done_per_item(session, ids)
+    today = clock.today()
     views: dict[UUID, wf.WorkflowView] = {}
     for eid, (engagement, _region) in found.items():
         views[eid] = _view(
@@ -89,6 +92,7 @@ async def workflows(session: AsyncSession, req: wf.WorkflowRequest) -> wf.Workfl
             records[eid],
             reports[eid],
             done,
+            today,
         )
     return wf.WorkflowReply(items=[views.get(i) for i in req.engagement_ids])
 
@@ -114,7 +118,7 @@ async def _done_per_item(session: AsyncSession, ids: list[UUID]) -> dict[UUID, i
         .where(ServiceRecord.engagement_id.in_(ids), ServiceRecord.list_item_id.is_not(None))
         .group_by(ServiceRecord.list_item_id)
     )
-    return {item_id: n for item_id, n in rows.tuples() if item_id is not None}
+    return {item_id: n for item_id, n in rows if item_id is not None}
 
 
 def _view(
@@ -126,6 +130,7 @@ def _view(
     records: Sequence[ServiceRecord],
     reports: Sequence[StageReport],
     done: dict[UUID, int],
+    today: date,
 ) -> wf.WorkflowView:
     return wf.WorkflowView(
         engagement_id=e.id,
@@ -136,23 +141,7 @@ def _view(
             )
             for m in team
         ],
-        list_items=[
-            wf.ListItemView(
-                id=i.id,
-                catalogue_code=i.catalogue_code,
-                scope=i.scope,
-                expected_effect=i.expected_effect,
-                target=i.target,
-                contracted_quantity=i.contracted_quantity,
-                quantity_unit=i.quantity_unit,
-                due_date=i.due_date,
-                customised=i.customised,
-                status=i.status,
-                waived_reason=i.waived_reason,
-                done_quantity=done.get(i.id, 0),
-            )
-            for i in items
-        ],
+        list_items=[_item_view(i, done, today) for i in items],
         plan_versions=[
             wf.PlanVersionView(
                 version=p.version,
@@ -204,4 +193,58 @@ def _view(
         contract_signed_on=e.contract_signed_on,
         handed_over_on=e.handed_over_on,
         deliverables=list(e.deliverables or []),
+    )
+
+
+async def due_items(session: AsyncSession, req: wf.DueItemsRequest) -> wf.DueItemsReply:
+    """List items falling due in a window, or overdue, across the caller's engagements."""
+    today = clock.today()
+    query = (
+        select(ListItem, Engagement)
+        .join(Engagement, Engagement.id == ListItem.engagement_id)
+        .join(Unit, Unit.id == Engagement.unit_id)
+        .where(repository.engagement_scope(req.scope), ListItem.due_date.is_not(None))
+        .where(ListItem.status.in_(("open", "proposed")))
+        .order_by(ListItem.due_date, ListItem.created_at)
+        .limit(req.limit)
+    )
+    if req.overdue_only:
+        query = query.where(ListItem.due_date < today, ListItem.status == "open")
+    if req.due_from is not None:
+        query = query.where(ListItem.due_date >= req.due_from)
+    if req.due_to is not None:
+        query = query.where(ListItem.due_date <= req.due_to)
+    if req.unit_id is not None:
+        query = query.where(Engagement.unit_id == req.unit_id)
+    rows = (await session.execute(query)).all()
+    done = await _done_per_item(session, list({e.id for _, e in rows}))
+    return wf.DueItemsReply(
+        items=[
+            wf.DueItemView(
+                engagement_id=e.id,
+                unit_id=e.unit_id,
+                agency_id=e.agency_id,
+                item=_item_view(i, done, today),
+                overdue=schedule.is_overdue(i, today),
+            )
+            for i, e in rows
+        ]
+    )
+
+
+def _item_view(i: ListItem, done: dict[UUID, int], today: date) -> wf.ListItemView:
+    return wf.ListItemView(
+        id=i.id,
+        catalogue_code=i.catalogue_code,
+        scope=i.scope,
+        expected_effect=i.expected_effect,
+        target=i.target,
+        contracted_quantity=i.contracted_quantity,
+        quantity_unit=i.quantity_unit,
+        due_date=i.due_date,
+        customised=i.customised,
+        status=i.status,
+        waived_reason=i.waived_reason,
+        done_quantity=done.get(i.id, 0),
+        overdue=schedule.is_overdue(i, today),
     )

@@ -25,7 +25,11 @@ def start_system(
         data_dir=data_dir,
         gateway_port=free_port(),
         database_urls=database_urls,
-        env={"ECOHOST_GATEWAY_RPC_TIMEOUT": "3", **(env or {})},
+        env={
+            "ECOHOST_GATEWAY_RPC_TIMEOUT": "3",
+            "ECOHOST_ENGAGEMENT_OVERDUE_CHECK_INTERVAL": "1",
+            **(env or {}),
+        },
         log_format="json",
         log_level="WARNING",
     )

@@ -220,3 +220,43 @@ def test_R4_2_3_2_technical_seminar_conclusion_becomes_the_solution(system: Runn
     )
     assert "technical_seminar" in [r["kind"] for r in e.state()["records"]]
     e.traced("engagement.seminar_held.v1")
+
+
+def test_R4_2_2_1_time_nodes_overdue_are_listed_filtered_and_traced(system: RunningSystem):
+    agency = str(new_id())
+    e = new_engagement(system.api, agency)
+    calm = new_engagement(system.api, agency)
+    e.ok("addListItem", catalogueCode="6.1.2.2", scope="年度执行报告", dueDate="2020-01-31")
+    e.ok("addListItem", catalogueCode="6.1.5", scope="监测", dueDate="2099-03-31")
+    calm.ok("addListItem", catalogueCode="6.1.5", scope="监测", dueDate="2099-06-30")
+    tok = e.manager
+
+    due = system.api.gql(
+        "{ dueItems(overdueOnly: true) { engagementId overdue item { catalogueCode dueDate } } }",
+        None,
+        tok,
+    )["data"]["dueItems"]
+    assert [(d["engagementId"], d["item"]["catalogueCode"]) for d in due] == [(e.id, "6.1.2.2")]
+    window = system.api.gql(
+        '{ dueItems(dueFrom: "2099-01-01", dueTo: "2099-12-31") { engagementId overdue } }',
+        None,
+        tok,
+    )["data"]["dueItems"]
+    assert [(d["engagementId"], d["overdue"]) for d in window] == [(e.id, False), (calm.id, False)]
+    assert [i["overdue"] for i in e.state()["listItems"]] == [True, False]
+
+    def ids(filters: str) -> list[str]:
+        body = system.api.gql(
+            f"{{ engagements({filters}) {{ edges {{ node {{ id }} }} }} }}", None, tok
+        )
+        return [edge["node"]["id"] for edge in body["data"]["engagements"]["edges"]]
+
+    assert ids("overdue: true") == [e.id]
+    assert ids("overdue: false") == [calm.id]
+    assert ids("stage: PREPARATION") == [e.id, calm.id]
+    assert ids("stage: IMPLEMENTATION") == []
+    assert ids("serviceMode: FIXED_RESIDENT") == [e.id, calm.id]
+    assert ids("serviceMode: ROVING") == []
+    assert ids(f'agencyId: "{new_id()}"') == []
+    # The scheduler announces it once; the archive traces it.
+    e.traced("engagement.milestone_overdue.v1")

@@ -1,0 +1,87 @@
+"""Time nodes that pass become overdue, announced once (SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import date, timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from contracts import rpc
+from contracts import workflow as wf
+from kit.db import Database
+from kit.ids import new_id
+from kit.migrate import upgrade
+from kit.rpc import CallContext
+from services.engagement import app, schedule, service, steps
+from services.engagement.models import ListItem, messaging
+from tests.e2e.harness import new_uscc
+
+CTX = CallContext(actor="pm", tenant="agency:x", correlation_id="c")
+TODAY = date(2027, 6, 1)
+
+
+@pytest.fixture
+async def db(database_url: str) -> AsyncIterator[Database]:
+    database = Database(database_url, schema="engagement")
+    await upgrade(database, app.MIGRATIONS)
+    yield database
+    await database.dispose()
+
+
+async def overdue_events(db: Database) -> int:
+    outbox = messaging.outbox
+    async with db.transaction() as s:
+        q = select(func.count()).where(outbox.c.subject.like("%milestone_overdue%"))
+        return int((await s.execute(q)).scalar_one())
+
+
+async def test_R4_2_2_1_a_passed_time_node_is_announced_exactly_once(db: Database):
+    async with db.transaction() as s:
+        unit = await service.register_unit(
+            s,
+            rpc.CreateUnitRequest(
+                name="u", uscc=new_uscc(), industry_code="C26", address="a", agency_id=None
+            ),
+            CTX,
+        )
+    agency_id = new_id()
+    scope = rpc.Scope(agency_id=agency_id)
+    async with db.transaction() as s:
+        unit_scope = rpc.Scope(unit_id=unit.id)
+        made = await service.create_engagement(
+            s,
+            rpc.CreateEngagementRequest(
+                unit_id=unit.id,
+                agency_id=agency_id,
+                service_modes=["roving"],
+                period_start=date(2027, 1, 1),
+                period_end=date(2027, 12, 31),
+                scope=unit_scope,
+            ),
+            CTX,
+        )
+    for due in (TODAY - timedelta(days=1), TODAY, TODAY + timedelta(days=1), None):
+        async with db.transaction() as s:
+            action = wf.AddListItem(catalogue_code="6.1.5", scope="监测", due_date=due)
+            await steps.act(
+                s, wf.ActRequest(engagement_id=made.id, scope=scope, action=action), CTX
+            )
+
+    async with db.transaction() as s:
+        assert await schedule.notify_overdue(s, TODAY) == 1
+    async with db.transaction() as s:
+        assert await schedule.notify_overdue(s, TODAY) == 0  # already announced
+        # Two days on, the items due today and tomorrow have passed too; the undated never.
+        assert await schedule.notify_overdue(s, TODAY + timedelta(days=2)) == 2
+    assert await overdue_events(db) == 3
+    async with db.transaction() as s:
+        notified = await s.scalars(
+            select(ListItem.due_date).where(ListItem.overdue_notified_on.is_not(None))
+        )
+        assert sorted(d for d in notified if d) == [
+            TODAY - timedelta(days=1),
+            TODAY,
+            TODAY + timedelta(days=1),
+        ]
