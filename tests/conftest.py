@@ -32,7 +32,9 @@ def nats_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[NatsProces
 
 @pytest.fixture(scope="session")
 def postgres(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PostgresInfo]:
-    with running_postgres(tmp_path_factory.mktemp("pg")) as server:
+    # Its own 0755 directory, not pytest's tmp: a concurrent pytest run resets
+    # /tmp/pytest-of-<user> to 0700, which would lock the server's own user out.
+    with running_postgres() as server:
         yield server
 
 

@@ -45,7 +45,9 @@ WORKFLOW = """
 query($id: ID!) {
   engagement(id: $id) {
     stage contractedTeamSize contractSignedOn handedOverOn deliverables
-    listItems { id catalogueCode status contractedQuantity doneQuantity customised waivedReason }
+    listItems {
+      id catalogueCode status contractedQuantity doneQuantity customised waivedReason overdue
+    }
     team { name role }
     planVersions { version status objectionReasons }
     checklist { completeness missing { code } }
