@@ -154,6 +154,50 @@ class RecordSurvey(Contract):
     score: Decimal = Field(ge=0, le=100, max_digits=5, decimal_places=2)
 
 
+class RaiseRectification(Contract):
+    """整改 item from an inspection's problem: plan, owner and due date."""
+
+    action: Literal["raise_rectification"] = "raise_rectification"
+    problem_key: str = Field(
+        min_length=1,
+        max_length=100,
+        description="What kind of problem, e.g. `废气无组织排放`; recurrences are counted by it.",
+    )
+    description: str = Field(min_length=1, max_length=5000)
+    plan: str = Field(min_length=1, max_length=5000)
+    owner: str = Field(min_length=1, max_length=100)
+    due_date: date
+    inspection_record_id: UUID | None = None
+
+
+class ReportRectified(Contract):
+    action: Literal["report_rectified"] = "report_rectified"
+    rectification_id: UUID
+    note: str = Field(min_length=1, max_length=5000)
+
+
+class VerifyRectification(Contract):
+    """Verification closes the item, or sends it back to open with the reason."""
+
+    action: Literal["verify_rectification"] = "verify_rectification"
+    rectification_id: UUID
+    passed: bool
+    note: str = Field(min_length=1, max_length=5000)
+
+
+class LogWork(Contract):
+    """工作日志: who worked when and where, in which mode, on what, for how long."""
+
+    action: Literal["log_work"] = "log_work"
+    person: str = Field(min_length=1, max_length=100)
+    worked_on: date
+    location: str = Field(min_length=1, max_length=200)
+    mode: Literal["fixed_resident", "roving", "remote_monitoring"]
+    activity: str = Field(min_length=1, max_length=5000)
+    hours: Decimal = Field(gt=0, le=24, max_digits=4, decimal_places=2)
+    evidence: list[str] = Field(default_factory=list, description="Archive item ids.")
+
+
 class SubmitStageReport(Contract):
     """阶段性工作报告 (R4.2.3.2): a new report, or (with `report_no`) its resubmission
     after the client's feedback (意见反馈及优化)."""
@@ -226,6 +270,10 @@ Action = Annotated[
     | RecordComplaint
     | RecordPenalty
     | RecordSurvey
+    | RaiseRectification
+    | ReportRectified
+    | VerifyRectification
+    | LogWork
     | SubmitStageReport
     | ReviewStageReport
     | RecordSeminar
@@ -291,6 +339,21 @@ class StageReportView(Contract):
     reviewed_at: datetime | None
 
 
+class RectificationView(Contract):
+    id: UUID
+    problem_key: str
+    description: str
+    plan: str
+    owner: str
+    due_date: date
+    status: str
+    raised_on: date
+    closed_on: date | None
+    notes: list[str]
+    overdue: bool
+    recurring: bool = Field(description="Same problem more than 3 times in 12 months.")
+
+
 class RecordView(Contract):
     """One recorded activity (survey, consultation, inspection, training, …)."""
 
@@ -311,6 +374,7 @@ class WorkflowView(Contract):
     checklist: list[ChecklistItemView]
     records: list[RecordView]
     stage_reports: list[StageReportView]
+    rectifications: list[RectificationView]
     contract_signed_on: date | None
     handed_over_on: date | None
     deliverables: list[str]

@@ -186,6 +186,21 @@ class MilestoneOverdueData(Contract):
     detected_on: date
 
 
+class RectificationData(Contract):
+    rectification_id: UUID
+    problem_key: str
+    status: str
+    due_date: date
+    recurring: bool
+
+
+class WorkLoggedData(Contract):
+    person: str
+    worked_on: date
+    mode: str
+    hours: Decimal
+
+
 class StageChangedV1(EventEnvelope):
     model_config = _TYPED
     type: Literal["engagement.stage_changed.v1"] = "engagement.stage_changed.v1"
@@ -330,6 +345,24 @@ class MilestoneOverdueV1(EventEnvelope):
     data: MilestoneOverdueData  # type: ignore[assignment]
 
 
+class RectificationRaisedV1(EventEnvelope):
+    model_config = _TYPED
+    type: Literal["engagement.rectification_raised.v1"] = "engagement.rectification_raised.v1"
+    data: RectificationData  # type: ignore[assignment]
+
+
+class RectificationUpdatedV1(EventEnvelope):
+    model_config = _TYPED
+    type: Literal["engagement.rectification_updated.v1"] = "engagement.rectification_updated.v1"
+    data: RectificationData  # type: ignore[assignment]
+
+
+class WorkLoggedV1(EventEnvelope):
+    model_config = _TYPED
+    type: Literal["engagement.work_logged.v1"] = "engagement.work_logged.v1"
+    data: WorkLoggedData  # type: ignore[assignment]
+
+
 WORKFLOW_EVENTS: tuple[type[EventEnvelope], ...] = (
     StageChangedV1,
     ListItemAddedV1,
@@ -341,6 +374,9 @@ WORKFLOW_EVENTS: tuple[type[EventEnvelope], ...] = (
     PenaltyRecordedV1,
     SurveyRecordedV1,
     MilestoneOverdueV1,
+    RectificationRaisedV1,
+    RectificationUpdatedV1,
+    WorkLoggedV1,
     PlanDraftedV1,
     PlanSubmittedV1,
     PlanConfirmedV1,

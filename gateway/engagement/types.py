@@ -19,6 +19,7 @@ from gateway.engagement.workflow_types import (
     Checklist,
     ListItem,
     PlanVersion,
+    Rectification,
     ServiceRecord,
     StageReport,
     TeamMember,
@@ -195,6 +196,11 @@ class Engagement(relay.Node):
     ) -> list[ServiceRecord]:
         view = await self._workflow(info)
         return records_of(view, kind) if view else []
+
+    @strawberry.field(description="Rectification items (整改), oldest first.")
+    async def rectifications(self, info: Info[Context, None]) -> list[Rectification]:
+        view = await self._workflow(info)
+        return [Rectification.from_view(r) for r in view.rectifications] if view else []
 
     @strawberry.field(description="Stage reports, every version, by report number.")
     async def stage_reports(self, info: Info[Context, None]) -> list[StageReport]:

@@ -34,6 +34,7 @@ AGENCY_STEP = ("engagement", "update")  # project managers and agency admins
 FIELD_WORK = ("activity", "record")  # engineers on the team, and those above them
 CLIENT_DECISION = ("plan", "decide")  # the unit's client admin (委托方)
 CLIENT_APPROVAL = ("change_request", "approve")
+RECTIFICATION = ("rectification", "report")  # the unit's people or the agency's engineers
 
 
 @strawberry.type
@@ -233,6 +234,46 @@ class SatisfactionSurveyInput:
 
 
 @strawberry.input
+class RaiseRectificationInput:
+    engagement_id: strawberry.ID
+    problem_key: str = strawberry.field(description="Kind of problem; recurrences count by it.")
+    description: str
+    plan: str
+    owner: str
+    due_date: date
+    inspection_record_id: strawberry.ID | None = strawberry.field(
+        default=None, description="The inspection record (see `records`) that found it."
+    )
+
+
+@strawberry.input
+class RectifiedInput:
+    engagement_id: strawberry.ID
+    rectification_id: strawberry.ID
+    note: str
+
+
+@strawberry.input
+class VerifyRectificationInput:
+    engagement_id: strawberry.ID
+    rectification_id: strawberry.ID
+    passed: bool
+    note: str
+
+
+@strawberry.input
+class WorkLogInput:
+    engagement_id: strawberry.ID
+    person: str
+    worked_on: date
+    location: str
+    mode: str = strawberry.field(description="fixed_resident, roving or remote_monitoring.")
+    activity: str
+    hours: Decimal
+    evidence: list[str] = strawberry.field(default_factory=list, description="Archive item ids.")
+
+
+@strawberry.input
 class StageReportInput:
     engagement_id: strawberry.ID
     period_start: date
@@ -428,6 +469,36 @@ class WorkflowMutations:
     ) -> WorkflowStepResult:
         return await _step(
             info, input.engagement_id, FIELD_WORK, lambda: wf.RecordSurvey(**_fields(input))
+        )
+
+    @strawberry.mutation(description="Raise a rectification item (整改) from an inspection.")
+    async def raise_rectification(
+        self, info: Info[Context, None], input: RaiseRectificationInput
+    ) -> WorkflowStepResult:
+        return await _step(
+            info, input.engagement_id, FIELD_WORK, lambda: wf.RaiseRectification(**_fields(input))
+        )
+
+    @strawberry.mutation(description="Report a rectification item done (the unit or the agency).")
+    async def report_rectified(
+        self, info: Info[Context, None], input: RectifiedInput
+    ) -> WorkflowStepResult:
+        return await _step(
+            info, input.engagement_id, RECTIFICATION, lambda: wf.ReportRectified(**_fields(input))
+        )
+
+    @strawberry.mutation(description="Verify a rectified item: closed, or back to open.")
+    async def verify_rectification(
+        self, info: Info[Context, None], input: VerifyRectificationInput
+    ) -> WorkflowStepResult:
+        return await _step(
+            info, input.engagement_id, FIELD_WORK, lambda: wf.VerifyRectification(**_fields(input))
+        )
+
+    @strawberry.mutation(description="Log work (工作日志): who, when, where, mode, what, hours.")
+    async def log_work(self, info: Info[Context, None], input: WorkLogInput) -> WorkflowStepResult:
+        return await _step(
+            info, input.engagement_id, FIELD_WORK, lambda: wf.LogWork(**_fields(input))
         )
 
     @strawberry.mutation(

@@ -106,6 +106,28 @@ class StageReport:
     reviewed_at: datetime | None
 
 
+@strawberry.type(description="整改 item from an inspection, through verification and closure.")
+class Rectification:
+    id: strawberry.ID
+    problem_key: str
+    description: str
+    plan: str
+    owner: str
+    due_date: date
+    status: str = strawberry.field(description="open, rectified or closed.")
+    raised_on: date
+    closed_on: date | None
+    notes: list[str]
+    overdue: bool
+    recurring: bool = strawberry.field(
+        description="The unit had this problem more than 3 times in 12 months."
+    )
+
+    @classmethod
+    def from_view(cls, v: wf.RectificationView) -> Self:
+        return cls(**(v.model_dump() | {"id": strawberry.ID(str(v.id))}))
+
+
 @strawberry.type(description="A recorded activity: survey, consultation, inspection, …")
 class ServiceRecord:
     id: strawberry.ID

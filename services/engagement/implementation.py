@@ -117,6 +117,16 @@ async def record_penalty(step: Step, a: wf.RecordPenalty) -> None:
     )
 
 
+@handles(wf.LogWork)
+async def log_work(step: Step, a: wf.LogWork) -> None:
+    require_stage(step.stage, *IMPLEMENTING_OR_AFTER, step="a work log")
+    await step.record("work_log", a.worked_on, a, None)
+    await step.emit(
+        we.WorkLoggedV1,
+        we.WorkLoggedData(person=a.person, worked_on=a.worked_on, mode=a.mode, hours=a.hours),
+    )
+
+
 @handles(wf.RecordSurvey)
 async def record_survey(step: Step, a: wf.RecordSurvey) -> None:
     require_stage(step.stage, *IMPLEMENTING_OR_AFTER, step="a satisfaction survey")

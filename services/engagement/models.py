@@ -177,3 +177,24 @@ class StageReport(Base):
     submitted_by: Mapped[str] = mapped_column(String(100))
     reviewed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     reviewed_by: Mapped[str | None] = mapped_column(String(100))
+
+
+class Rectification(Base):
+    """整改 item: a problem found by an inspection, its plan, owner and due date, through
+    to verification and closure."""
+
+    __tablename__ = "rectification"
+
+    id: Mapped[UUID] = mapped_column(primary_key=True)
+    engagement_id: Mapped[UUID] = mapped_column(ForeignKey("engagement.id"), index=True)
+    unit_id: Mapped[UUID] = mapped_column(index=True)
+    inspection_record_id: Mapped[UUID | None] = mapped_column(ForeignKey("service_record.id"))
+    problem_key: Mapped[str] = mapped_column(String(100))
+    description: Mapped[str] = mapped_column(Text)
+    plan: Mapped[str] = mapped_column(Text)
+    owner: Mapped[str] = mapped_column(String(100))
+    due_date: Mapped[date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(16))
+    raised_on: Mapped[date] = mapped_column(Date)
+    closed_on: Mapped[date | None] = mapped_column(Date)
+    notes: Mapped[list[str]] = mapped_column(JSON, default=list)

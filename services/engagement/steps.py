@@ -14,12 +14,19 @@ from contracts import workflow as wf
 from contracts.errors import EngagementNotFound
 from contracts.rpc import EngagementView
 from kit.rpc import CallContext
-from services.engagement import implementation, preparation, repository, results, stage_reports
+from services.engagement import (
+    implementation,
+    preparation,
+    rectifications,
+    repository,
+    results,
+    stage_reports,
+)
 from services.engagement.service import engagement_view
 from services.engagement.step import HANDLERS, Step
 
 # Imported for their registrations.
-STEP_MODULES = (preparation, implementation, stage_reports, results)
+STEP_MODULES = (preparation, implementation, rectifications, stage_reports, results)
 
 
 async def act(session: AsyncSession, req: wf.ActRequest, ctx: CallContext) -> EngagementView:

@@ -13,13 +13,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts import workflow as wf
 from contracts.workflow_events import TeamMember
-from services.engagement import clock, repository, schedule
+from services.engagement import clock, rectifications, repository, schedule
 from services.engagement.models import (
     CatalogueItem,
     ChecklistEntry,
     Engagement,
     ListItem,
     PlanVersion,
+    Rectification,
     ServiceRecord,
     StageReport,
     TeamMemberRow,
@@ -76,6 +77,8 @@ async def workflows(session: AsyncSession, req: wf.WorkflowRequest) -> wf.Workfl
     records = await _grouped(
         session, ServiceRecord, ids, (ServiceRecord.occurred_on, ServiceRecord.recorded_at)
     )
+    rectified = await _grouped(session, Rectification, ids, (Rectification.raised_on,))
+    recurrence = await _recurrence(session, [r for rows in rectified.values() for r in rows])
     reports = await _grouped(
         session, StageReport, ids, (StageReport.report_no, StageReport.version)
     )
@@ -91,6 +94,7 @@ async def workflows(session: AsyncSession, req: wf.WorkflowRequest) -> wf.Workfl
             checklist[eid],
             records[eid],
             reports[eid],
+            [rectifications.view(r, recurrence.get(r.id, 1), today) for r in rectified[eid]],
             done,
             today,
         )
@@ -129,6 +133,7 @@ def _view(
     checklist: Sequence[ChecklistEntry],
     records: Sequence[ServiceRecord],
     reports: Sequence[StageReport],
+    rectification_views: list[wf.RectificationView],
     done: dict[UUID, int],
     today: date,
 ) -> wf.WorkflowView:
@@ -190,6 +195,7 @@ def _view(
             )
             for r in reports
         ],
+        rectifications=rectification_views,
         contract_signed_on=e.contract_signed_on,
         handed_over_on=e.handed_over_on,
         deliverables=list(e.deliverables or []),
@@ -248,3 +254,13 @@ def _item_view(i: ListItem, done: dict[UUID, int], today: date) -> wf.ListItemVi
         done_quantity=done.get(i.id, 0),
         overdue=schedule.is_overdue(i, today),
     )
+
+
+async def _recurrence(session: AsyncSession, rows: list[Rectification]) -> dict[UUID, int]:
+    """For each item, how often its unit had the same problem in the 12 months up to it."""
+    counts: dict[UUID, int] = {}
+    for row in rows:
+        counts[row.id] = await rectifications.occurrences(
+            session, row.unit_id, row.problem_key, row.raised_on
+        )
+    return counts

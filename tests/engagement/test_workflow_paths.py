@@ -260,3 +260,62 @@ def test_R4_2_2_1_time_nodes_overdue_are_listed_filtered_and_traced(system: Runn
     assert ids(f'agencyId: "{new_id()}"') == []
     # The scheduler announces it once; the archive traces it.
     e.traced("engagement.milestone_overdue.v1")
+
+
+def test_R4_2_3_1_inspection_problems_become_rectification_items_through_closure(
+    system: RunningSystem,
+):
+    e = new_engagement(system.api, str(new_id()))
+    prepare(e)
+    e.ok("signContract", signedOn="2027-01-10")
+    e.ok("recordInspection", e.engineer, performedOn="2027-03-01", problemsFound=1,
+         rectificationPlans=1)  # fmt: skip
+    inspection = next(r for r in e.state()["records"] if r["kind"] == "inspection")
+    e.ok("raiseRectification", e.engineer, problemKey="危废标识不规范", description="危废间无标识",
+         plan="张贴标识", owner="厂区安环部", dueDate="2099-03-31",
+         inspectionRecordId=inspection["id"])  # fmt: skip
+    item = e.state()["rectifications"][0]
+    assert (item["status"], item["recurring"], item["overdue"]) == ("open", False, False)
+
+    e.ok("reportRectified", e.client, rectificationId=item["id"], note="已张贴")
+    e.ok("verifyRectification", e.engineer, rectificationId=item["id"], passed=False,
+         note="标识内容不全")  # fmt: skip
+    assert e.state()["rectifications"][0]["status"] == "open"
+    again = e.step("verifyRectification", e.engineer, rectificationId=item["id"], passed=True,
+                   note="x")  # fmt: skip
+    assert again["__typename"] == "WorkflowConflict"  # verify only once rectified
+    e.ok("reportRectified", e.client, rectificationId=item["id"], note="已补全")
+    e.ok("verifyRectification", e.engineer, rectificationId=item["id"], passed=True, note="合格")
+    closed = e.state()["rectifications"][0]
+    assert closed["status"] == "closed"
+    assert closed["closedOn"] is not None
+    assert [n.split(":")[0] for n in closed["notes"]] == [
+        "rectified",
+        "rejected",
+        "rectified",
+        "verified",
+    ]
+
+    # The same problem a 4th time within 12 months: more than 3 → flagged as recurring.
+    for _ in range(3):
+        e.ok("raiseRectification", e.engineer, problemKey="危废标识不规范", description="再次发现",
+             plan="整改", owner="安环部", dueDate="2020-01-01")  # fmt: skip
+    flags = [(r["recurring"], r["overdue"]) for r in e.state()["rectifications"]]
+    assert flags[-1] == (True, True)
+    assert flags[0] == (False, False)
+    e.traced("engagement.rectification_updated.v1", times=4)
+
+
+def test_R4_2_3_1_work_log(system: RunningSystem):
+    e = new_engagement(system.api, str(new_id()))
+    prepare(e)
+    e.ok("signContract", signedOn="2027-01-10")
+    e.ok("logWork", e.engineer, person="李工", workedOn="2027-03-02", location="污水站",
+         mode="fixed_resident", activity="巡检在线监测设备", hours="3.5",
+         evidence=["photo-1"])  # fmt: skip
+    bad = e.step("logWork", e.engineer, person="李工", workedOn="2027-03-02", location="x",
+                 mode="fixed_resident", activity="x", hours="25")  # fmt: skip
+    assert (bad["__typename"], bad["field"]) == ("ValidationError", "hours")
+    log = [r for r in e.state()["records"] if r["kind"] == "work_log"]
+    assert log[0]["details"]["hours"] == "3.5"
+    assert log[0]["details"]["evidence"] == ["photo-1"]

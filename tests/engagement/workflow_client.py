@@ -34,6 +34,10 @@ INPUT_TYPES = {
     "recordComplaint": "ComplaintInput",
     "recordPenalty": "PenaltyInput",
     "recordSatisfactionSurvey": "SatisfactionSurveyInput",
+    "raiseRectification": "RaiseRectificationInput",
+    "reportRectified": "RectifiedInput",
+    "verifyRectification": "VerifyRectificationInput",
+    "logWork": "WorkLogInput",
     "submitStageReport": "StageReportInput",
     "reviewStageReport": "ReviewStageReportInput",
     "recordSeminar": "SeminarInput",
@@ -51,7 +55,8 @@ query($id: ID!) {
     team { name role }
     planVersions { version status objectionReasons }
     checklist { completeness missing { code } }
-    records { kind occurredOn details }
+    records { id kind occurredOn details }
+    rectifications { id problemKey status notes recurring overdue closedOn }
     stageReports { reportNo version status solutions feedback }
     trace { seq eventType }
   }
