@@ -296,13 +296,17 @@ def test_R4_2_3_1_inspection_problems_become_rectification_items_through_closure
         "verified",
     ]
 
-    # The same problem a 4th time within 12 months: more than 3 → flagged as recurring.
-    for _ in range(3):
+    # The same problem a 4th time within 12 months — more than 3 — makes it recurring.
+    def raise_again() -> None:
         e.ok("raiseRectification", e.engineer, problemKey="危废标识不规范", description="再次发现",
              plan="整改", owner="安环部", dueDate="2020-01-01")  # fmt: skip
+
+    raise_again()
+    raise_again()
+    assert not any(r["recurring"] for r in e.state()["rectifications"])  # 3 times: not yet
+    raise_again()
     flags = [(r["recurring"], r["overdue"]) for r in e.state()["rectifications"]]
-    assert flags[-1] == (True, True)
-    assert flags[0] == (False, False)
+    assert flags == [(True, False), (True, True), (True, True), (True, True)]
     e.traced("engagement.rectification_updated.v1", times=4)
 
 
