@@ -7,7 +7,6 @@ import json
 from pathlib import Path
 from types import ModuleType
 from typing import Any
-from uuid import UUID
 
 from sqlalchemy import select
 
@@ -101,21 +100,5 @@ async def dead_letters(name: str) -> list[dict[str, Any]]:
         async with runtime.db.transaction() as session:
             rows = await session.execute(select(table).order_by(table.c.id))
             return [dict(r._mapping) for r in rows]
-    finally:
-        await runtime.db.dispose()
-
-
-async def ledger_verify(engagement_id: str) -> dict[str, Any]:
-    from contracts import rpc
-    from services.archive import service
-
-    app = service_app("archive")
-    runtime = app.build()
-    try:
-        async with runtime.db.transaction() as session:
-            reply = await service.verify(
-                session, rpc.VerifyTraceRequest(engagement_id=UUID(engagement_id))
-            )
-        return reply.model_dump(mode="json")
     finally:
         await runtime.db.dispose()

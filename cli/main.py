@@ -8,7 +8,7 @@ import json
 import sys
 from pathlib import Path
 
-from cli import commands
+from cli import commands, ledger
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -43,8 +43,7 @@ def main(argv: list[str] | None = None) -> int:
     letters = sub.add_parser("dead-letters", help="list events a consumer gave up on")
     letters.add_argument("service", choices=list(commands.SERVICES))
 
-    verify = sub.add_parser("ledger-verify", help="re-check an engagement's trace hash chain")
-    verify.add_argument("engagement_id")
+    ledger.add_parser(sub)
 
     args = parser.parse_args(argv)
     match args.command:
@@ -65,10 +64,8 @@ def main(argv: list[str] | None = None) -> int:
             rows = asyncio.run(commands.dead_letters(args.service))
             print(json.dumps(rows, indent=2, default=str, ensure_ascii=False))
             return 0
-        case "ledger-verify":
-            reply = asyncio.run(commands.ledger_verify(args.engagement_id))
-            print(json.dumps(reply, indent=2, ensure_ascii=False))
-            return 0 if reply["valid"] else 1
+        case "ledger":
+            return ledger.run(args)
     return 2
 
 

@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from pydantic import Field, model_validator
+from pydantic import ConfigDict, Field, model_validator
 
 from contracts.base import Contract
 from contracts.rpc import Rpc
@@ -29,6 +29,9 @@ class LedgerKeyView(Contract):
 
 
 class CheckpointView(Contract):
+    # The note is signed byte for byte, trailing newline included: never strip it.
+    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=False)
+
     id: int
     tree_size: int
     root_hash: str

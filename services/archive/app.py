@@ -5,8 +5,10 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from kit.logging import get_logger
-from kit.runtime import ServiceRuntime, build_runtime
+from kit.runtime import Periodic, ServiceRuntime, build_runtime
 from kit.storage import ObjectStore
 from kit.storage.factory import build_store
 from services.archive import checkpoints, endpoints, handlers
@@ -56,22 +58,15 @@ async def start(runtime: ServiceRuntime) -> None:
     assert isinstance(settings, ArchiveSettings)
     signer = ledger_signer(settings)
     log.info("ledger.key", verifier_key=signer.verifier_key)
+
+    async def checkpoint(session: AsyncSession) -> int:
+        await checkpoints.create_if_grown(session, signer)
+        return 0  # records no events: nothing for the relay
+
+    interval = settings.ledger_checkpoint_interval
     await runtime.start(
         register_endpoints=lambda server, rt: endpoints.register(server, rt, signer),
         subscriptions=[handlers.TRACE],
+        periodic=[Periodic("ledger-checkpoint", interval, checkpoint)] if interval > 0 else [],
         description="Archive: deliverables, handover, access control and the trace ledger",
     )
-    if settings.ledger_checkpoint_interval > 0:
-        # Ends by itself when the runtime's `stopping` is set; a checkpoint cut short by
-        # shutdown rolls back and the next start's first tick covers it.
-        _background.add(
-            asyncio.create_task(
-                checkpoints.run_periodically(
-                    runtime.db, signer, settings.ledger_checkpoint_interval, runtime.stopping
-                )
-            )
-        )
-
-
-# Strong references: the event loop keeps only weak ones to tasks.
-_background: set[asyncio.Task[None]] = set()

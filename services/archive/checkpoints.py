@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
 from datetime import UTC, datetime
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from kit.db import Database
 from kit.logging import get_logger
 from services.archive import tree
 from services.archive.models import LedgerCheckpoint
@@ -65,27 +63,10 @@ async def page(session: AsyncSession, limit: int, before: int | None) -> list[Le
     return list((await session.execute(query)).scalars())
 
 
-async def create_if_grown(db: Database, signer: Signer) -> LedgerCheckpoint | None:
-    """A checkpoint unless the newest one already covers the whole log."""
-    async with db.transaction() as session:
-        last = await latest(session)
-        if last is not None and last.tree_size == await tree.size(session):
-            return None
-        return await create(session, signer)
-
-
-async def run_periodically(
-    db: Database, signer: Signer, interval: float, stop: asyncio.Event
-) -> None:
-    """Checkpoint every `interval` seconds until `stop`; a failure is logged and retried
-    at the next tick (a missed checkpoint only widens the window the next one covers)."""
-    while not stop.is_set():
-        try:
-            await asyncio.wait_for(stop.wait(), timeout=interval)
-            return
-        except TimeoutError:
-            pass
-        try:
-            await create_if_grown(db, signer)
-        except Exception as exc:
-            log.warning("ledger.checkpoint_failed", error=str(exc) or type(exc).__name__)
+async def create_if_grown(session: AsyncSession, signer: Signer) -> LedgerCheckpoint | None:
+    """A checkpoint unless the newest one already covers the whole log (the periodic job:
+    an idle ledger does not pile up identical checkpoints)."""
+    last = await latest(session)
+    if last is not None and last.tree_size == await tree.size(session):
+        return None
+    return await create(session, signer)

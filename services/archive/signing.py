@@ -127,7 +127,8 @@ def open_note(note: str, name: str, public_key: bytes) -> str | None:
 
 def parse_verifier_key(vkey: str) -> tuple[str, bytes]:
     """(name, raw public key) from `<name>+<key id hex>+<base64(0x01 ‖ key)>`."""
-    name, hex_id, encoded = vkey.rsplit("+", 2)
+    # Names never contain "+", base64 may: split from the left, as note verifiers do.
+    name, hex_id, encoded = vkey.split("+", 2)
     raw = base64.b64decode(encoded, validate=True)
     if raw[:1] != ALG_ED25519 or len(raw) != 33 or key_id(name, raw[1:]).hex() != hex_id:
         raise ValueError("not an Ed25519 verifier key")

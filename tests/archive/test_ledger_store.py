@@ -12,7 +12,7 @@ from contracts import archive as c
 from kit.db import Database
 from kit.errors import ValidationFailed
 from kit.ids import new_id
-from services.archive import merkle, proofs, service, tree
+from services.archive import checkpoints, merkle, proofs, service, tree
 from services.archive.models import LedgerLeaf, TraceEntry
 from services.archive.signing import Signer, open_note, parse_checkpoint
 from tests.archive.conftest import event, populate, record
@@ -124,3 +124,13 @@ async def test_concurrent_appenders_keep_one_linear_log(db: Database):
         assert await tree.root(session, 16) == merkle.mth(data)
         seqs = (await session.execute(select(TraceEntry.seq).order_by(TraceEntry.seq))).scalars()
         assert list(seqs) == list(range(1, 9))
+
+
+async def test_the_periodic_checkpoint_skips_an_idle_ledger(db: Database, signer: Signer):
+    await record(db, event(None, 0))
+    async with db.transaction() as session:
+        made = await checkpoints.create_if_grown(session, signer)
+        idle = await checkpoints.create_if_grown(session, signer)
+    assert made is not None
+    assert made.tree_size == 1
+    assert idle is None
