@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any, Generic, TypeVar
+from decimal import Decimal
+from typing import Any, Generic, Literal, TypeVar
 from uuid import UUID
 
 from pydantic import Field
@@ -98,12 +99,22 @@ class UnitPage(Contract):
 # --- engagements -------------------------------------------------------------------
 
 
+class FeeTerms(Contract):
+    """How the agency is paid under the agreement (paid on results in this model)."""
+
+    amount: Decimal = Field(ge=0, max_digits=14, decimal_places=2)
+    currency: Literal["CNY"] = "CNY"
+    basis: Literal["fixed", "per_period", "on_results"] = "fixed"
+    schedule: str = Field(default="", max_length=2000, description="Payment schedule.")
+
+
 class CreateEngagementRequest(Contract):
     unit_id: UUID
     agency_id: UUID
     service_modes: list[str] = Field(min_length=1)
     period_start: date
     period_end: date
+    fee_terms: FeeTerms | None = None
     scope: Scope = Field(description="The unit must be within the caller's scope.")
 
 
@@ -117,6 +128,7 @@ class EngagementView(Contract):
     status: str
     region_code: str
     created_at: datetime
+    fee_terms: FeeTerms | None = None
 
 
 class EngagementsReply(Contract):

@@ -11,13 +11,18 @@ from uuid import UUID
 from contracts import archive as ledger_rpc
 from contracts import rpc
 from contracts import workflow as wf
-from kit.rpc import CallContext, RpcClient
+from contracts.rpc import Rpc
+from kit.rpc import CallContext, Req, Resp, RpcClient
 
 
 class Services:
     def __init__(self, client: RpcClient, ctx: CallContext) -> None:
         self.client = client
         self.ctx = ctx
+
+    async def call(self, rpc_: Rpc[Req, Resp], request: Req) -> Resp:
+        """Any service call with this request's identity (for contracts without a helper)."""
+        return await self.client.call(rpc_, request, self.ctx)
 
     async def create_unit(self, req: rpc.CreateUnitRequest) -> rpc.UnitView:
         return await self.client.call(rpc.CREATE_UNIT, req, self.ctx)

@@ -8,6 +8,7 @@ from uuid import UUID
 
 from strawberry.dataloader import DataLoader
 
+from contracts import directory as d
 from contracts import rpc
 from contracts import workflow as wf
 from gateway.clients import Services
@@ -20,6 +21,7 @@ class Loaders:
     traces: DataLoader[UUID, list[rpc.TraceEntryView]]
     registrations: DataLoader[UUID, rpc.EvaluationRegistrationView | None]
     workflows: DataLoader[UUID, wf.WorkflowView | None]
+    unit_profiles: DataLoader[UUID, d.UnitProfile | None]
 
 
 def build_loaders(services: Services, scope: rpc.Scope) -> Loaders:
@@ -38,10 +40,15 @@ def build_loaders(services: Services, scope: rpc.Scope) -> Loaders:
     async def workflows(ids: Sequence[UUID]) -> list[wf.WorkflowView | None]:
         return await services.workflows(list(ids), scope)
 
+    async def unit_profiles(ids: Sequence[UUID]) -> list[d.UnitProfile | None]:
+        req = d.UnitProfileRequest(unit_ids=list(ids), scope=scope)
+        return (await services.call(d.GET_UNIT_PROFILES, req)).items
+
     return Loaders(
         units=DataLoader(load_fn=units),
         engagements=DataLoader(load_fn=engagements),
         traces=DataLoader(load_fn=traces),
         registrations=DataLoader(load_fn=registrations),
         workflows=DataLoader(load_fn=workflows),
+        unit_profiles=DataLoader(load_fn=unit_profiles),
     )

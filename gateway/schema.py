@@ -23,6 +23,7 @@ from strawberry.types import Info
 from gateway.archive.mutations import ArchiveMutations
 from gateway.archive.queries import ArchiveQueries
 from gateway.context import Context
+from gateway.engagement.directory import DirectoryMutations, DirectoryQueries
 from gateway.engagement.mutations import EngagementMutations
 from gateway.engagement.queries import EngagementQueries
 from gateway.engagement.workflow_mutations import WorkflowMutations
@@ -43,7 +44,7 @@ class Viewer:
 
 
 @strawberry.type
-class Query(EngagementQueries, EvaluationQueries, ArchiveQueries):
+class Query(EngagementQueries, DirectoryQueries, EvaluationQueries, ArchiveQueries):
     @strawberry.field(description="The authenticated caller; null when anonymous.")
     def viewer(self, info: Info[Context, None]) -> Viewer | None:
         p = info.context.principal
@@ -55,7 +56,13 @@ class Query(EngagementQueries, EvaluationQueries, ArchiveQueries):
 
 
 @strawberry.type
-class Mutation(EngagementMutations, WorkflowMutations, EvaluationMutations, ArchiveMutations):
+class Mutation(
+    EngagementMutations,
+    WorkflowMutations,
+    DirectoryMutations,
+    EvaluationMutations,
+    ArchiveMutations,
+):
     pass
 
 

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import date
+from decimal import Decimal
 from typing import Annotated
 from uuid import UUID
 
 import strawberry
+from pydantic import ValidationError as PydanticValidationError
 from strawberry.types import Info
 
 from contracts import rpc
@@ -23,6 +26,7 @@ from gateway.errors import (
 )
 from gateway.ids import decode_global_id
 from kit.errors import DomainError, ValidationFailed
+from kit.rpc import validation_error
 
 
 @strawberry.input(description="A unit to add to your agency's directory.")
@@ -49,6 +53,13 @@ CreateUnitResult = Annotated[
 ]
 
 
+@strawberry.input(description="How the agency is paid under the agreement.")
+class FeeTermsInput:
+    amount: Decimal
+    basis: str = strawberry.field(default="fixed", description="fixed, per_period or on_results.")
+    schedule: str = ""
+
+
 @strawberry.input(description="An engagement from a signed hosting agreement (R4.2.1).")
 class CreateEngagementInput:
     unit_id: strawberry.ID
@@ -58,6 +69,7 @@ class CreateEngagementInput:
     agency_id: str | None = strawberry.field(
         default=None, description="Your agency's id; defaults to the token's tenant."
     )
+    fee_terms: FeeTermsInput | None = None
 
 
 @strawberry.type
@@ -124,6 +136,12 @@ class EngagementMutations:
                 raise ctx.denied()
             agency = _agency_of(ctx, input.agency_id)
             unit_id = decode_global_id(input.unit_id, "Unit", field="unitId")
+            try:
+                fees = (
+                    rpc.FeeTerms(**dataclasses.asdict(input.fee_terms)) if input.fee_terms else None
+                )
+            except PydanticValidationError as exc:
+                raise validation_error(exc) from None
             req = rpc.CreateEngagementRequest(
                 unit_id=unit_id,
                 agency_id=agency,
@@ -131,6 +149,7 @@ class EngagementMutations:
                 period_start=input.period_start,
                 period_end=input.period_end,
                 scope=scope_of(ctx.authorizer),
+                fee_terms=fees,
             )
             view = await ctx.services.create_engagement(req)
             return CreateEngagementSuccess(engagement=Engagement.from_view(view))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date, datetime
+from decimal import Decimal
 from enum import Enum
 from typing import Self
 from uuid import UUID
@@ -15,6 +16,7 @@ from strawberry.types import Info
 from contracts import rpc
 from contracts import workflow as wf
 from gateway.context import Context
+from gateway.engagement.profile_types import UnitProfile
 from gateway.engagement.workflow_types import (
     Checklist,
     ListItem,
@@ -71,6 +73,11 @@ class Unit(relay.Node):
             created_at=v.created_at,
         )
 
+    @strawberry.field(description="表 A.1 basic information and HJ 608 outlets.")
+    async def profile(self, info: Info[Context, None]) -> UnitProfile | None:
+        profile = await info.context.loaders.unit_profiles.load(UUID(self.id))
+        return UnitProfile.from_contract(profile) if profile else None
+
     @classmethod
     async def resolve_nodes(  # type: ignore[override]
         cls, *, info: Info[Context, None], node_ids: Iterable[str], required: bool = False
@@ -111,6 +118,14 @@ class TraceEntry:
         )
 
 
+@strawberry.type(description="Fee terms of the hosting agreement.")
+class FeeTerms:
+    amount: Decimal
+    currency: str
+    basis: str = strawberry.field(description="fixed, per_period or on_results.")
+    schedule: str
+
+
 @strawberry.type(description="A hosting engagement (托管服务) of an agency for a unit.")
 class Engagement(relay.Node):
     id: relay.NodeID[str]
@@ -121,6 +136,7 @@ class Engagement(relay.Node):
     stage: Stage
     created_at: datetime
     unit_id: strawberry.Private[UUID]
+    fees: strawberry.Private[rpc.FeeTerms | None] = None
 
     @classmethod
     def from_view(cls, v: rpc.EngagementView) -> Self:
@@ -133,6 +149,7 @@ class Engagement(relay.Node):
             stage=Stage(v.status),
             created_at=v.created_at,
             unit_id=v.unit_id,
+            fees=v.fee_terms,
         )
 
     @strawberry.field(description="The unit served; null if you may not see it.")
@@ -196,6 +213,14 @@ class Engagement(relay.Node):
     ) -> list[ServiceRecord]:
         view = await self._workflow(info)
         return records_of(view, kind) if view else []
+
+    @strawberry.field(
+        description="How the agency is paid; null if not recorded or you may not see it."
+    )
+    def fee_terms(self, info: Info[Context, None]) -> FeeTerms | None:
+        if self.fees is None or not info.context.authorizer.can("fee_terms", "read"):
+            return None
+        return FeeTerms(**self.fees.model_dump())
 
     @strawberry.field(description="Rectification items (整改), oldest first.")
     async def rectifications(self, info: Info[Context, None]) -> list[Rectification]:

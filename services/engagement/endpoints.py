@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from contracts import directory as d
 from contracts import rpc
 from contracts import workflow as wf
 from kit.endpoints import command, query
 from kit.rpc import RpcServer
 from kit.runtime import ServiceRuntime
-from services.engagement import service, steps, workflow_queries
+from services.engagement import directory, service, steps, workflow_queries
 
 
 def register(server: RpcServer, runtime: ServiceRuntime) -> None:
@@ -18,6 +19,12 @@ def register(server: RpcServer, runtime: ServiceRuntime) -> None:
     server.add(rpc.GET_ENGAGEMENTS, query(runtime, service.get_engagements))
     server.add(rpc.LIST_ENGAGEMENTS, query(runtime, service.list_engagements))
     server.add(wf.ACT, command(runtime, steps.act))
+    server.add(d.UPDATE_UNIT_PROFILE, command(runtime, directory.update_unit_profile))
+    server.add(d.GET_UNIT_PROFILES, query(runtime, directory.unit_profiles))
+    server.add(d.REGISTER_AGENCY, command(runtime, directory.register_agency))
+    server.add(d.GET_AGENCY, query(runtime, directory.get_agency))
+    server.add(d.ADD_PERSON, command(runtime, directory.add_person))
+    server.add(d.LIST_PEOPLE, query(runtime, directory.list_people))
     server.add(wf.GET_WORKFLOWS, query(runtime, workflow_queries.workflows))
     server.add(wf.GET_CATALOGUE, query(runtime, workflow_queries.catalogue))
     server.add(wf.DUE_ITEMS, query(runtime, workflow_queries.due_items))

@@ -3,10 +3,21 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import JSON, Date, ForeignKey, Integer, String, Text, UniqueConstraint, text
+from sqlalchemy import (
+    JSON,
+    Date,
+    ForeignKey,
+    Integer,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from kit.db import UtcDateTime, service_metadata
@@ -34,6 +45,17 @@ class Unit(Base):
     agency_id: Mapped[UUID | None] = mapped_column(index=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     created_by: Mapped[str] = mapped_column(String(100))
+    # 表 A.1 基本信息, filled in after registration.
+    legal_representative: Mapped[str | None] = mapped_column(String(100))
+    latitude: Mapped[Decimal | None] = mapped_column(Numeric(9, 6))
+    longitude: Mapped[Decimal | None] = mapped_column(Numeric(9, 6))
+    industry_type: Mapped[str | None] = mapped_column(String(100))
+    scale: Mapped[str | None] = mapped_column(String(10))
+    business_term_start: Mapped[date | None] = mapped_column(Date)
+    business_term_end: Mapped[date | None] = mapped_column(Date)
+    outlets: Mapped[list[dict[str, str]]] = mapped_column(
+        JSON, default=list, server_default=text("'[]'")
+    )
 
 
 class Engagement(Base):
@@ -53,6 +75,7 @@ class Engagement(Base):
     contracted_team_size: Mapped[int | None] = mapped_column(Integer)
     contract_signed_on: Mapped[date | None] = mapped_column(Date)
     handed_over_on: Mapped[date | None] = mapped_column(Date)
+    fee_terms: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     deliverables: Mapped[list[str]] = mapped_column(JSON, default=list, server_default=text("'[]'"))
 
 
@@ -198,3 +221,29 @@ class Rectification(Base):
     raised_on: Mapped[date] = mapped_column(Date)
     closed_on: Mapped[date | None] = mapped_column(Date)
     notes: Mapped[list[str]] = mapped_column(JSON, default=list)
+
+
+class Agency(Base):
+    """托管服务单位: the hosting-service agency's own profile."""
+
+    __tablename__ = "agency"
+
+    id: Mapped[UUID] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    uscc: Mapped[str] = mapped_column(String(18), unique=True)
+    qualifications: Mapped[list[str]] = mapped_column(JSON, default=list)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class Person(Base):
+    """Someone of an agency: staff with roles and qualifications; experts form its pool."""
+
+    __tablename__ = "person"
+
+    id: Mapped[UUID] = mapped_column(primary_key=True)
+    agency_id: Mapped[UUID] = mapped_column(index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    title: Mapped[str] = mapped_column(String(100))
+    qualifications: Mapped[list[str]] = mapped_column(JSON, default=list)
+    expert: Mapped[bool]
+    expertise: Mapped[list[str]] = mapped_column(JSON, default=list)

@@ -74,6 +74,7 @@ async def create_engagement(
         status=domain.Stage.PREPARATION.value,
         created_at=datetime.now(UTC),
         created_by=ctx.actor,
+        fee_terms=req.fee_terms.model_dump(mode="json") if req.fee_terms else None,
     )
     session.add(engagement)
     await session.flush()
@@ -146,4 +147,5 @@ def engagement_view(engagement: Engagement, region_code: str) -> rpc.EngagementV
         status=engagement.status,
         region_code=region_code,
         created_at=engagement.created_at,
+        fee_terms=rpc.FeeTerms(**engagement.fee_terms) if engagement.fee_terms else None,
     )
