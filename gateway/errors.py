@@ -6,12 +6,20 @@ Domain errors from services arrive as `DomainError` with a stable code;
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import strawberry
 
 from contracts.errors import DuplicateUnit as DuplicateUnitError
 from contracts.errors import EngagementNotFound as EngagementNotFoundError
 from contracts.errors import InvalidUSCC as InvalidUSCCError
 from contracts.errors import UnitNotFound as UnitNotFoundError
+from contracts.evaluation import IncompleteScorecard as IncompleteScorecardError
+from contracts.evaluation import InvalidTemplate as InvalidTemplateError
+from contracts.evaluation import ScorecardLocked as ScorecardLockedError
+from contracts.evaluation import ScorecardNotFinalized as ScorecardNotFinalizedError
+from contracts.evaluation import ScorecardNotFound as ScorecardNotFoundError
+from contracts.evaluation import ScoreOutOfRange as ScoreOutOfRangeError
 from kit.auth import AuthError, AuthFailure
 from kit.errors import DomainError, NotFound, ValidationFailed
 from kit.errors import ServiceUnavailable as ServiceUnavailableError
@@ -65,9 +73,67 @@ class ServiceUnavailable(Error):
     request_id: str
 
 
+# --- evaluation (绩效评价) ---------------------------------------------------------------
+
+
+@strawberry.type(description="No such scorecard — or none you may see.")
+class ScorecardNotFound(Error):
+    field: str | None
+
+
+@strawberry.type(description="The scorecard is finalised, falsified or superseded; amend it.")
+class ScorecardLocked(Error):
+    status: str
+
+
+@strawberry.type(description="Only a finalised scorecard is amended; an open one is rescored.")
+class ScorecardNotFinalized(Error):
+    field: str | None
+
+
+@strawberry.type(description="Points outside 0..max for the item.")
+class ScoreOutOfRange(Error):
+    item: str
+    max: Decimal
+
+
+@strawberry.type(description="Items nobody on the panel has scored yet.")
+class IncompleteScorecard(Error):
+    missing: list[str]
+
+
+@strawberry.type(description="The template (variant) is refused: scored parts must sum to 100, …")
+class InvalidTemplate(Error):
+    reason: str
+
+
+def _evaluation_error(exc: DomainError) -> Error | None:
+    match exc:
+        case ScorecardNotFoundError():
+            return ScorecardNotFound(message=exc.message, code=exc.code, field=_camel(exc.field))
+        case ScorecardLockedError():
+            status = str(exc.details.get("status", ""))
+            return ScorecardLocked(message=exc.message, code=exc.code, status=status)
+        case ScorecardNotFinalizedError():
+            field = _camel(exc.field)
+            return ScorecardNotFinalized(message=exc.message, code=exc.code, field=field)
+        case ScoreOutOfRangeError():
+            item, top = str(exc.details.get("item", "")), Decimal(exc.details.get("max", "0"))
+            return ScoreOutOfRange(message=exc.message, code=exc.code, item=item, max=top)
+        case IncompleteScorecardError():
+            missing = [str(m) for m in exc.details.get("missing", [])]
+            return IncompleteScorecard(message=exc.message, code=exc.code, missing=missing)
+        case InvalidTemplateError():
+            reason = str(exc.details.get("reason", exc.message))
+            return InvalidTemplate(message=exc.message, code=exc.code, reason=reason)
+    return None
+
+
 def to_graphql(exc: DomainError, request_id: str) -> Error:
     """The GraphQL error type for a domain error (the caller decides which it expects)."""
     field = _camel(exc.field)
+    if (evaluation := _evaluation_error(exc)) is not None:
+        return evaluation
     match exc:
         case InvalidUSCCError():
             return InvalidUSCC(message=exc.message, code=exc.code, field=field)
@@ -87,9 +153,13 @@ def to_graphql(exc: DomainError, request_id: str) -> Error:
 
 
 def _camel(name: str | None) -> str | None:
-    """Service field paths (`period_end`, `data.uscc`) in the client's camelCase."""
+    """A field path (`period_end`, `outlets.0.code`) in the client's camelCase, each
+    segment converted, so a nested input names the exact element that is wrong."""
     if not name:
         return None
-    last = name.split(".")[-1]
-    head, *rest = last.split("_")
+    return ".".join(_camel_segment(part) for part in name.split("."))
+
+
+def _camel_segment(part: str) -> str:
+    head, *rest = part.split("_")
     return head + "".join(p.title() for p in rest)
