@@ -15,9 +15,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import structlog
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI, Response
 from fastapi.responses import JSONResponse
 from nats.aio.client import Client
+from starlette.requests import HTTPConnection
 from strawberry.fastapi import GraphQLRouter
 
 from gateway.authz.authorizer import Authorizer, Decider
@@ -81,12 +82,16 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
             await state.nc.close()
         log.info("gateway.stopped")
 
-    async def context_getter(request: Request) -> Context:
+    async def context_getter(request: HTTPConnection) -> Context:
+        # HTTPConnection: the same context for HTTP requests and WebSocket subscriptions.
         request_id = request.headers.get(REQUEST_ID_HEADER) or str(new_id())
         structlog.contextvars.bind_contextvars(request_id=request_id)
+        return build_context(request_id, request.headers.get("authorization"))
+
+    def build_context(request_id: str, authorization: str | None) -> Context:
         auth_error: AuthError | None = None
         try:
-            principal = state.verifier.principal_from_header(request.headers.get("authorization"))
+            principal = state.verifier.principal_from_header(authorization)
         except AuthError as exc:
             principal, auth_error = ANONYMOUS, exc
         assert state.enforcer is not None, "lifespan builds the enforcer before requests"
@@ -106,6 +111,8 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
             services=services,
             loaders=build_loaders(services, scope_of(authorizer)),
             auth_error=auth_error,
+            events=lambda: state.nc,
+            reauthenticate=lambda header: build_context(request_id, header),
         )
 
     schema = build_schema(

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from uuid import UUID
 
+from nats.aio.client import Client
 from strawberry.fastapi import BaseContext
 
 from contracts import rpc
@@ -23,6 +25,20 @@ class Context(BaseContext):
     loaders: Loaders
     auth_error: AuthError | None = None
     """Why a presented token was rejected; the request then runs as anonymous."""
+    events: Callable[[], Client | None] = lambda: None
+    """The gateway's NATS connection, for subscriptions fed by events."""
+    reauthenticate: Callable[[str], Context] | None = None
+    """A context for another Authorization value: WebSocket clients send their token
+    in `connection_init` rather than as a header."""
+
+    def for_subscription(self) -> Context:
+        """The context a subscription runs as: the `connection_init` token if the
+        WebSocket handshake carried none."""
+        params = self.connection_params if isinstance(self.connection_params, dict) else {}
+        header = params.get("Authorization") or params.get("authorization")
+        if self.principal.is_anonymous and isinstance(header, str) and self.reauthenticate:
+            return self.reauthenticate(header)
+        return self
 
     def __post_init__(self) -> None:
         super().__init__()

@@ -26,6 +26,7 @@ from gateway.context import Context
 from gateway.engagement.directory import DirectoryMutations, DirectoryQueries
 from gateway.engagement.mutations import EngagementMutations
 from gateway.engagement.queries import EngagementQueries
+from gateway.engagement.subscriptions import EngagementSubscriptions
 from gateway.engagement.workflow_mutations import WorkflowMutations
 from gateway.evaluation.mutations import EvaluationMutations
 from gateway.evaluation.queries import EvaluationQueries
@@ -63,6 +64,11 @@ class Mutation(
     EvaluationMutations,
     ArchiveMutations,
 ):
+    pass
+
+
+@strawberry.type
+class Subscription(EngagementSubscriptions):
     pass
 
 
@@ -126,6 +132,7 @@ def build_schema(
     return strawberry.Schema(
         query=Query,
         mutation=Mutation,
+        subscription=Subscription,
         extensions=extensions,
         config=StrawberryConfig(disable_field_suggestions=production),
     )

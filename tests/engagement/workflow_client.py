@@ -72,6 +72,7 @@ class Engagement:
     def __init__(self, api: Api, agency: str, engagement_id: str, unit_uuid: str) -> None:
         self.api = api
         self.id = engagement_id
+        self.manager_agency = agency
         self.manager = token(f"agency:{agency}", "project_manager", user="pm")
         self.engineer = token(f"agency:{agency}", "engineer", user="eng")
         self.client = token(f"unit:{unit_uuid}", "client_admin", user="client")
