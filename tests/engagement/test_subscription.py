@@ -67,7 +67,10 @@ async def test_engagement_events_are_refused_as_not_found(system: RunningSystem,
     ws = await open_subscription(system, e.id, tok)
     try:
         message = await next_message(ws)
-        assert message["type"] == "error", message
-        assert message["payload"][0]["extensions"]["code"] == "ENGAGEMENT_NOT_FOUND"
+        # The stream ends with the error as its only result, and no data.
+        assert message["type"] == "next", message
+        assert message["payload"]["data"] is None
+        assert [e["message"] for e in message["payload"]["errors"]] == ["no such engagement"]
+        assert (await next_message(ws))["type"] == "complete"
     finally:
         await ws.close()
