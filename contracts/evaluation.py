@@ -119,6 +119,8 @@ class ItemResultView(Contract):
     """The panel's result for one scored item (default rule: the mean of evaluators)."""
 
     item_code: str
+    text_zh: str
+    text_en: str
     max_points: Decimal
     points: Decimal | None
     evaluators: int
@@ -237,7 +239,11 @@ class ScorecardFilter(Contract):
     period_label: str | None = None
     grade: GradeName | None = None
     finalized_only: bool = False
-    current_only: bool = Field(default=True, description="Hide versions replaced by amendments.")
+    current_only: bool = Field(
+        default=True,
+        description="Hide versions replaced by amendments; with finalized_only, the last "
+        "decided version of each scorecard (the valid result while an amendment is open).",
+    )
 
 
 class ListScorecardsRequest(Contract):

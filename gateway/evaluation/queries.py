@@ -1,10 +1,192 @@
-"""Queries of the evaluation service."""
+"""Queries of performance evaluation. Each checks casbin first, then the service
+scopes in SQL with the caller's `Scope`; a denied read is empty, never an error."""
 
 from __future__ import annotations
 
+from uuid import UUID
+
 import strawberry
+from strawberry import relay
+from strawberry.types import Info
+
+from contracts import evaluation as ev
+from contracts.rpc import Page
+from gateway.context import Context, scope_of
+from gateway.evaluation.client import EvaluationClient
+from gateway.evaluation.types import (
+    AgencyResults,
+    Disclosure,
+    DisclosureConnection,
+    DisclosureEdge,
+    EvaluationTemplate,
+    Grade,
+    GradeDistribution,
+    Scorecard,
+    ScorecardConnection,
+)
+from gateway.ids import decode_cursor, decode_global_id, encode_cursor
+from kit.errors import ValidationFailed
+
+MAX_PAGE = 100
+
+
+def _page(first: int | None, after: str | None) -> Page:
+    if first is not None and not 0 < first <= MAX_PAGE:
+        raise ValidationFailed(f"first must be between 1 and {MAX_PAGE}", field="first")
+    return Page(after=decode_cursor(after), limit=first or 20)
+
+
+def _page_info(ids: list[UUID], has_next: bool, after: str | None) -> relay.PageInfo:
+    return relay.PageInfo(
+        has_next_page=has_next,
+        has_previous_page=after is not None,
+        start_cursor=encode_cursor(ids[0]) if ids else None,
+        end_cursor=encode_cursor(ids[-1]) if ids else None,
+    )
+
+
+def _id(value: strawberry.ID | None, type_name: str, field: str) -> UUID | None:
+    return None if value is None else decode_global_id(value, type_name, field=field)
+
+
+def _empty_scorecards(after: str | None) -> ScorecardConnection:
+    return ScorecardConnection(edges=[], page_info=_page_info([], False, after), total_count=0)
 
 
 @strawberry.type
 class EvaluationQueries:
-    pass
+    @strawberry.field(description="Evaluation templates (table C.1 and variants), by code.")
+    async def evaluation_templates(
+        self, info: Info[Context, None], code: str | None = None
+    ) -> list[EvaluationTemplate]:
+        ctx = info.context
+        if not ctx.authorizer.can("template", "read"):
+            return []
+        views = await EvaluationClient(ctx.services).templates(code)
+        return [EvaluationTemplate.from_view(v) for v in views]
+
+    @strawberry.field(description="A scorecard by its global ID; null if missing or not yours.")
+    async def scorecard(self, info: Info[Context, None], id: strawberry.ID) -> Scorecard | None:
+        ctx = info.context
+        if not ctx.authorizer.can("scorecard", "read"):
+            return None
+        try:
+            uuid = decode_global_id(id, "Scorecard", field="id")
+        except ValidationFailed:
+            return None
+        [view] = await EvaluationClient(ctx.services).scorecards([uuid], scope_of(ctx.authorizer))
+        return Scorecard.from_view(view) if view else None
+
+    @strawberry.field(
+        description="Scorecards you may see, oldest first; amended versions are hidden "
+        "unless includeSuperseded."
+    )
+    async def scorecards(
+        self,
+        info: Info[Context, None],
+        first: int | None = None,
+        after: str | None = None,
+        unit_id: strawberry.ID | None = None,
+        agency_id: str | None = None,
+        engagement_id: strawberry.ID | None = None,
+        period_label: str | None = None,
+        grade: Grade | None = None,
+        finalized_only: bool = False,
+        include_superseded: bool = False,
+    ) -> ScorecardConnection:
+        ctx = info.context
+        page = _page(first, after)
+        try:
+            agency = UUID(agency_id) if agency_id else None
+        except ValueError:
+            raise ValidationFailed("not an agency id", field="agencyId") from None
+        f = ev.ScorecardFilter(
+            unit_id=_id(unit_id, "Unit", "unitId"),
+            agency_id=agency,
+            engagement_id=_id(engagement_id, "Engagement", "engagementId"),
+            period_label=period_label,
+            grade=grade.value if grade else None,
+            finalized_only=finalized_only,
+            current_only=not include_superseded,
+        )
+        if not ctx.authorizer.can("scorecard", "read"):
+            return _empty_scorecards(after)
+        result = await EvaluationClient(ctx.services).list_scorecards(
+            scope_of(ctx.authorizer), f, page
+        )
+        return ScorecardConnection(
+            edges=[
+                relay.Edge(cursor=encode_cursor(s.id), node=Scorecard.from_view(s))
+                for s in result.items
+            ],
+            page_info=_page_info([s.id for s in result.items], result.has_next, after),
+            total_count=result.total,
+        )
+
+    @strawberry.field(description="A unit's decided grades over time (current versions).")
+    async def unit_grade_history(
+        self, info: Info[Context, None], unit_id: strawberry.ID
+    ) -> list[Scorecard]:
+        ctx = info.context
+        if not ctx.authorizer.can("scorecard", "read"):
+            return []
+        f = ev.ScorecardFilter(unit_id=_id(unit_id, "Unit", "unitId"), finalized_only=True)
+        result = await EvaluationClient(ctx.services).list_scorecards(
+            scope_of(ctx.authorizer), f, Page(limit=500)
+        )
+        return sorted((Scorecard.from_view(s) for s in result.items), key=lambda s: s.period_start)
+
+    @strawberry.field(description="Your agency's decided results across its units for a period.")
+    async def agency_results(
+        self, info: Info[Context, None], period_label: str
+    ) -> AgencyResults | None:
+        ctx = info.context
+        if ctx.principal.tenant_kind != "agency" or not ctx.authorizer.can("scorecard", "read"):
+            return None
+        scope = scope_of(ctx.authorizer)
+        client = EvaluationClient(ctx.services)
+        f = ev.ScorecardFilter(period_label=period_label, finalized_only=True)
+        result = await client.list_scorecards(scope, f, Page(limit=500))
+        counts = await client.distribution(scope, period_label)
+        return AgencyResults(
+            period_label=period_label,
+            scorecards=[Scorecard.from_view(s) for s in result.items],
+            distribution=GradeDistribution.from_reply(period_label, counts),
+        )
+
+    @strawberry.field(
+        description="Distribution of decided grades over what you may see: a regulator's "
+        "region, an agency's units. Null without permission."
+    )
+    async def grade_distribution(
+        self, info: Info[Context, None], period_label: str | None = None
+    ) -> GradeDistribution | None:
+        ctx = info.context
+        if not ctx.authorizer.can("scorecard", "read"):
+            return None
+        reply = await EvaluationClient(ctx.services).distribution(
+            scope_of(ctx.authorizer), period_label
+        )
+        return GradeDistribution.from_reply(period_label, reply)
+
+    @strawberry.field(
+        description="Published falsification findings (R7.2 向社会公布). Public: no login."
+    )
+    async def falsification_disclosures(
+        self, info: Info[Context, None], first: int | None = None, after: str | None = None
+    ) -> DisclosureConnection:
+        # Deliberately NOT checked with ctx.authorizer: R7.2 requires these results
+        # to be made public, so anonymous callers read them. This is the only
+        # evaluation field without a casbin check (casbin never allows anonymous,
+        # see Authorizer._decide); it exposes only what the standard publishes.
+        ctx = info.context
+        page = _page(first, after)
+        result = await EvaluationClient(ctx.services).disclosures(page)
+        return DisclosureConnection(
+            edges=[
+                DisclosureEdge(cursor=encode_cursor(d.id), node=Disclosure.from_view(d))
+                for d in result.items
+            ],
+            page_info=_page_info([d.id for d in result.items], result.has_next, after),
+            total_count=result.total,
+        )

@@ -51,7 +51,7 @@ class Points(TypeDecorator[Decimal]):
         return int(hundredths)
 
     def process_result_value(self, value: int | None, dialect: Dialect) -> Decimal | None:
-        return None if value is None else Decimal(value) / 100
+        return None if value is None else Decimal(value).scaleb(-2)
 
 
 class UnitDirectoryEntry(Base):

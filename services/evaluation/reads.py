@@ -91,7 +91,7 @@ async def list_disclosures(
                 finding=f.finding,
                 decided_by=f.decided_by,
                 decided_at=f.decided_at,
-                total=domain.ZERO,
+                total=domain.cents(domain.ZERO),
                 grade=domain.Grade.UNQUALIFIED.value,
             )
         )

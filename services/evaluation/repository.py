@@ -52,8 +52,26 @@ def is_current() -> ColumnElement[bool]:
     )
 
 
+def is_latest_decided() -> ColumnElement[bool]:
+    """Decided (finalised or falsified) with no later decided version: while an
+    amendment is open, the last decided version is still the valid result."""
+    later = aliased(Scorecard)
+    later_decided = or_(
+        later.status == Status.FINALIZED.value,
+        exists().where(Falsification.scorecard_id == later.id),
+    )
+    newer = exists().where(
+        later.series_id == Scorecard.series_id, later.version > Scorecard.version, later_decided
+    )
+    return and_(decided(), ~newer)
+
+
 def is_falsified() -> ColumnElement[bool]:
     return exists().where(Falsification.scorecard_id == Scorecard.id)
+
+
+def decided() -> ColumnElement[bool]:
+    return or_(Scorecard.status == Status.FINALIZED.value, is_falsified())
 
 
 def effective_grade() -> ColumnElement[Any]:
@@ -207,10 +225,11 @@ async def falsifications(session: AsyncSession, ids: Sequence[UUID]) -> dict[UUI
 
 def scorecards_query(scope: Scope, f: ScorecardFilter) -> AnySelect:
     query: AnySelect = select(Scorecard).where(scorecard_scope(scope))
-    if f.current_only:
-        query = query.where(is_current())
     if f.finalized_only:
-        query = query.where(or_(Scorecard.status == Status.FINALIZED.value, is_falsified()))
+        # The valid results: with current_only, the last decided version of each series.
+        query = query.where(is_latest_decided() if f.current_only else decided())
+    elif f.current_only:
+        query = query.where(is_current())
     for column, value in (
         (Scorecard.unit_id, f.unit_id),
         (Scorecard.agency_id, f.agency_id),
@@ -242,15 +261,11 @@ async def page_of(
 async def grade_counts(
     session: AsyncSession, scope: Scope, period_label: str | None
 ) -> dict[str, int]:
-    """Counts of effective grades of current, decided (finalised or falsified) scorecards."""
+    """Counts of effective grades of the valid results (the last decided version)."""
     grade = effective_grade().label("g")
     query = (
         select(grade, func.count())
-        .where(
-            scorecard_scope(scope),
-            is_current(),
-            or_(Scorecard.status == Status.FINALIZED.value, is_falsified()),
-        )
+        .where(scorecard_scope(scope), is_latest_decided())
         .group_by(grade)
     )
     if period_label is not None:

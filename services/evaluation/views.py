@@ -72,6 +72,8 @@ def outcome(
         results.append(
             ItemResultView(
                 item_code=item.code,
+                text_zh=item.text_zh,
+                text_en=item.text_en,
                 max_points=item.max_points,
                 points=domain.panel_result(points),
                 evaluators=len(points),
@@ -83,9 +85,9 @@ def outcome(
     total = domain.ZERO if falsified else domain.total_score([scored], [deducted])
     return Outcome(
         results=results,
-        scored_total=scored,
-        deducted=deducted,
-        total=total,
+        scored_total=domain.cents(scored),
+        deducted=domain.cents(deducted),
+        total=domain.cents(total),
         grade=domain.grade_for(total),
         evaluators=sorted({s.evaluator for s in scores}),
     )

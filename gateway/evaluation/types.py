@@ -1,0 +1,447 @@
+"""GraphQL types of performance evaluation (绩效评价, Appendix C)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date, datetime
+from decimal import Decimal
+from enum import Enum
+from typing import Self
+from uuid import UUID
+
+import strawberry
+from strawberry import relay
+from strawberry.types import Info
+
+from contracts import evaluation as ev
+from gateway.context import Context, scope_of
+from gateway.engagement.types import Engagement, Unit
+from gateway.evaluation.client import EvaluationClient
+
+
+@strawberry.enum(description="评价等级 (R7.2): ≥90 优秀; 70<s<90 良好; 60≤s≤70 合格; <60 不合格.")
+class Grade(Enum):
+    EXCELLENT = "excellent"
+    GOOD = "good"
+    QUALIFIED = "qualified"
+    UNQUALIFIED = "unqualified"
+
+
+GRADE_ZH = {
+    Grade.EXCELLENT: "优秀",
+    Grade.GOOD: "良好",
+    Grade.QUALIFIED: "合格",
+    Grade.UNQUALIFIED: "不合格",
+}
+
+
+@strawberry.enum(description="Open for scoring, finalised (locked), falsified, or superseded.")
+class ScorecardStatus(Enum):
+    OPEN = "open"
+    FINALIZED = "finalized"
+    FALSIFIED = "falsified"
+    SUPERSEDED = "superseded"
+
+
+@strawberry.enum(description="What a piece of evidence is.")
+class EvidenceKind(Enum):
+    TRACE_ENTRY = "trace_entry"
+    ARCHIVE_ITEM = "archive_item"
+    ENGAGEMENT_RECORD = "engagement_record"
+    DOCUMENT = "document"
+    EVENT = "event"
+
+
+@strawberry.type(description="A reference to the evidence a score or finding rests on.")
+class EvidenceLink:
+    kind: EvidenceKind
+    ref: str
+    note: str
+
+    @classmethod
+    def from_view(cls, v: ev.EvidenceLink) -> Self:
+        return cls(kind=EvidenceKind(v.kind), ref=v.ref, note=v.note)
+
+
+@strawberry.input
+class EvidenceLinkInput:
+    kind: EvidenceKind
+    ref: str
+    note: str = ""
+
+    def to_contract(self) -> ev.EvidenceLink:
+        return ev.EvidenceLink(kind=self.kind.value, ref=self.ref, note=self.note)
+
+
+@strawberry.type(description="考核内容: one row of the table, scored or a deduction.")
+class TemplateItem:
+    code: str
+    text_zh: str
+    text_en: str
+    max_points: Decimal | None
+    deduction_per_occurrence: Decimal | None
+    evidence_hint: str
+
+
+@strawberry.type(description="考核指标: a part of the table, e.g. 一、日常管理（25分）.")
+class TemplatePart:
+    code: str
+    title_zh: str
+    title_en: str
+    kind: str = strawberry.field(description="`scored` or `deduction`.")
+    max_points: Decimal | None
+    items: list[TemplateItem]
+
+
+@strawberry.type(description="考核表: table C.1 or a contract's validated variant; immutable.")
+class EvaluationTemplate(relay.Node):
+    id: relay.NodeID[str]
+    code: str
+    version: int
+    title_zh: str
+    title_en: str
+    panel_rule: str = strawberry.field(description="How panel scores combine: `mean`.")
+    parts: list[TemplatePart]
+    created_at: datetime
+
+    @classmethod
+    def from_view(cls, v: ev.TemplateView) -> Self:
+        d = v.definition
+        return cls(
+            id=str(v.id),
+            code=d.code,
+            version=d.version,
+            title_zh=d.title_zh,
+            title_en=d.title_en,
+            panel_rule=d.panel_rule,
+            created_at=v.created_at,
+            parts=[
+                TemplatePart(
+                    code=p.code,
+                    title_zh=p.title_zh,
+                    title_en=p.title_en,
+                    kind=p.kind,
+                    max_points=p.max_points,
+                    items=[
+                        TemplateItem(
+                            code=i.code,
+                            text_zh=i.text_zh,
+                            text_en=i.text_en,
+                            max_points=i.max_points,
+                            deduction_per_occurrence=i.deduction_per_occurrence,
+                            evidence_hint=i.evidence_hint,
+                        )
+                        for i in p.items
+                    ],
+                )
+                for p in d.parts
+            ],
+        )
+
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls, *, info: Info[Context, None], node_ids: Iterable[str], required: bool = False
+    ) -> list[Self | None]:
+        ctx = info.context
+        wanted = list(node_ids)
+        if not ctx.authorizer.can("template", "read"):
+            return [None for _ in wanted]
+        found = {str(t.id): t for t in await EvaluationClient(ctx.services).templates(None)}
+        return [cls.from_view(found[i]) if i in found else None for i in wanted]
+
+
+@strawberry.type(description="One evaluator's points for one item, beside the suggestion.")
+class ItemScore:
+    item_code: str
+    evaluator: str
+    points: Decimal
+    justification: str
+    evidence: list[EvidenceLink]
+    suggested_points: Decimal | None = strawberry.field(
+        description="The evidence-suggested score when this was scored (kept with it)."
+    )
+    override_reason: str | None
+    scored_at: datetime
+
+
+@strawberry.type(description="The panel's result for one scored item (mean of evaluators).")
+class ItemResult:
+    item_code: str
+    text_zh: str
+    text_en: str
+    max_points: Decimal
+    points: Decimal | None
+    evaluators: int
+
+
+@strawberry.type(description="附加考核: one occurrence of a deduction.")
+class Deduction:
+    id: str
+    item_code: str
+    points: Decimal
+    description: str
+    evidence: list[EvidenceLink]
+    recorded_by: str
+    recorded_at: datetime
+
+
+@strawberry.type(description="弄虚作假 (R7.2): the finding that scores the card 0.")
+class Falsification:
+    party: str
+    finding: str
+    evidence: list[EvidenceLink]
+    decided_by: str
+    decided_at: datetime
+
+
+@strawberry.type(description="A score the process evidence suggests, with that evidence.")
+class Suggestion:
+    item_code: str
+    max_points: Decimal
+    points: Decimal
+    rationale: str
+    evidence: list[EvidenceLink]
+
+
+@strawberry.type(description="The filled table C.1 as an XLSX file, base64-encoded.")
+class ScorecardExport:
+    filename: str
+    media_type: str
+    content_base64: str
+
+
+@strawberry.type(description="评价表: one version of an engagement's evaluation for a period.")
+class Scorecard(relay.Node):
+    id: relay.NodeID[str]
+    version: int
+    series_id: str = strawberry.field(description="Shared by a scorecard and its amendments.")
+    previous_id: str | None
+    amendment_reason: str | None
+    agency_id: str
+    region_code: str | None
+    template_id: str
+    template_code: str
+    template_version: int
+    period_label: str
+    period_start: date
+    period_end: date
+    opened_by: str
+    opened_at: datetime
+    opened_automatically: bool
+    status: ScorecardStatus
+    finalized_at: datetime | None
+    finalized_by: str | None
+    scored_total: Decimal
+    deducted: Decimal
+    total: Decimal = strawberry.field(description="Clamped at 0; 0 when falsified (R7.2).")
+    grade: Grade
+    grade_zh: str
+    evaluators: list[str]
+    results: list[ItemResult]
+    scores: list[ItemScore]
+    deductions: list[Deduction]
+    falsification: Falsification | None
+    unit_id: strawberry.Private[UUID]
+    engagement_id: strawberry.Private[UUID]
+
+    @classmethod
+    def from_view(cls, v: ev.ScorecardView) -> Self:
+        links = EvidenceLink.from_view
+        f = v.falsification
+        return cls(
+            id=str(v.id),
+            version=v.version,
+            series_id=str(v.series_id),
+            previous_id=str(v.previous_id) if v.previous_id else None,
+            amendment_reason=v.amendment_reason,
+            agency_id=str(v.agency_id),
+            region_code=v.region_code,
+            template_id=str(v.template_id),
+            template_code=v.template_code,
+            template_version=v.template_version,
+            period_label=v.period_label,
+            period_start=v.period_start,
+            period_end=v.period_end,
+            opened_by=v.opened_by,
+            opened_at=v.opened_at,
+            opened_automatically=v.opened_automatically,
+            status=ScorecardStatus(v.status),
+            finalized_at=v.finalized_at,
+            finalized_by=v.finalized_by,
+            scored_total=v.scored_total,
+            deducted=v.deducted,
+            total=v.total,
+            grade=Grade(v.grade),
+            grade_zh=GRADE_ZH[Grade(v.grade)],
+            evaluators=v.evaluators,
+            results=[ItemResult(**r.model_dump()) for r in v.results],
+            scores=[
+                ItemScore(**{**s.model_dump(), "evidence": [links(e) for e in s.evidence]})
+                for s in v.scores
+            ],
+            deductions=[
+                Deduction(
+                    **{
+                        **d.model_dump(),
+                        "id": str(d.id),
+                        "evidence": [links(e) for e in d.evidence],
+                    }
+                )
+                for d in v.deductions
+            ],
+            falsification=Falsification(
+                party=f.party,
+                finding=f.finding,
+                evidence=[links(e) for e in f.evidence],
+                decided_by=f.decided_by,
+                decided_at=f.decided_at,
+            )
+            if f
+            else None,
+            unit_id=v.unit_id,
+            engagement_id=v.engagement_id,
+        )
+
+    @strawberry.field(description="The unit evaluated; null if you may not see it.")
+    async def unit(self, info: Info[Context, None]) -> Unit | None:
+        ctx = info.context
+        if not ctx.authorizer.can("unit", "read"):
+            return None
+        view = await ctx.loaders.units.load(self.unit_id)
+        return Unit.from_view(view) if view else None
+
+    @strawberry.field(description="The engagement evaluated; null if you may not see it.")
+    async def engagement(self, info: Info[Context, None]) -> Engagement | None:
+        ctx = info.context
+        if not ctx.authorizer.can("engagement", "read"):
+            return None
+        view = await ctx.loaders.engagements.load(self.engagement_id)
+        return Engagement.from_view(view) if view else None
+
+    @strawberry.field(
+        description="Scores the process evidence suggests for the items it can speak to "
+        "(一.1, 二.2, 二.3, 二.9, 二.10, 三.3, 三.4, 三.5). Null without permission."
+    )
+    async def suggestions(self, info: Info[Context, None]) -> list[Suggestion] | None:
+        ctx = info.context
+        if not ctx.authorizer.can("scorecard", "read"):
+            return None
+        found = await EvaluationClient(ctx.services).suggestions(
+            UUID(self.id), scope_of(ctx.authorizer)
+        )
+        return [
+            Suggestion(
+                item_code=s.item_code,
+                max_points=s.max_points,
+                points=s.points,
+                rationale=s.rationale,
+                evidence=[EvidenceLink.from_view(e) for e in s.evidence],
+            )
+            for s in found
+        ]
+
+    @strawberry.field(description="The filled table C.1 as XLSX (base64). Null without permission.")
+    async def xlsx(self, info: Info[Context, None]) -> ScorecardExport | None:
+        ctx = info.context
+        if not ctx.authorizer.can("scorecard", "read"):
+            return None
+        out = await EvaluationClient(ctx.services).export(UUID(self.id), scope_of(ctx.authorizer))
+        return ScorecardExport(
+            filename=out.filename, media_type=out.media_type, content_base64=out.content_base64
+        )
+
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls, *, info: Info[Context, None], node_ids: Iterable[str], required: bool = False
+    ) -> list[Self | None]:
+        ctx = info.context
+        wanted = list(node_ids)
+        if not ctx.authorizer.can("scorecard", "read"):
+            return [None for _ in wanted]
+        views = await EvaluationClient(ctx.services).scorecards(
+            [UUID(i) for i in wanted], scope_of(ctx.authorizer)
+        )
+        return [cls.from_view(v) if v else None for v in views]
+
+
+@strawberry.type(name="ScorecardConnection", description="A page of scorecards.")
+class ScorecardConnection(relay.Connection[Scorecard]):
+    total_count: int
+
+
+@strawberry.type
+class GradeCount:
+    grade: Grade
+    grade_zh: str
+    count: int
+
+
+@strawberry.type(description="How many decided scorecards (current versions) have each grade.")
+class GradeDistribution:
+    period_label: str | None
+    total: int
+    counts: list[GradeCount]
+
+    @classmethod
+    def from_reply(cls, period: str | None, r: ev.GradeDistributionReply) -> Self:
+        return cls(
+            period_label=period,
+            total=r.total,
+            counts=[
+                GradeCount(grade=Grade(c.grade), grade_zh=GRADE_ZH[Grade(c.grade)], count=c.count)
+                for c in r.counts
+            ],
+        )
+
+
+@strawberry.type(description="An agency's results across its units for one period.")
+class AgencyResults:
+    period_label: str
+    scorecards: list[Scorecard]
+    distribution: GradeDistribution
+
+
+@strawberry.type(
+    description="A published falsification finding (R7.2 向社会公布): public, no login needed."
+)
+class Disclosure:
+    id: str
+    unit_name: str | None
+    unit_uscc: str | None
+    agency_id: str
+    period_label: str
+    party: str
+    finding: str
+    decided_by: str
+    decided_at: datetime
+    total: Decimal
+    grade: Grade
+
+    @classmethod
+    def from_view(cls, v: ev.DisclosureView) -> Self:
+        return cls(
+            id=str(v.id),
+            unit_name=v.unit_name,
+            unit_uscc=v.unit_uscc,
+            agency_id=str(v.agency_id),
+            period_label=v.period_label,
+            party=v.party,
+            finding=v.finding,
+            decided_by=v.decided_by,
+            decided_at=v.decided_at,
+            total=v.total,
+            grade=Grade(v.grade),
+        )
+
+
+@strawberry.type
+class DisclosureEdge:
+    cursor: str
+    node: Disclosure
+
+
+@strawberry.type(description="A page of public disclosures (Relay-shaped; not Nodes).")
+class DisclosureConnection:
+    edges: list[DisclosureEdge]
+    page_info: relay.PageInfo
+    total_count: int
