@@ -16,7 +16,7 @@ from typing import Any
 import casbin
 from casbin.model import Model
 from casbin_async_sqlalchemy_adapter import Adapter, CasbinRule
-from sqlalchemy import func, select, text
+from sqlalchemy import Column, MetaData, String, Table, func, insert, inspect, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, create_async_engine
 from sqlalchemy.pool import NullPool
 
@@ -96,23 +96,49 @@ async def build_enforcer(database_url: str | None) -> casbin.Enforcer:
     return enforcer
 
 
+# Seed lines already applied to this database, so that a release adding policy lines
+# reaches existing deployments while a line an administrator deleted stays deleted.
+_APPLIED = Table(
+    "casbin_seed_applied",
+    MetaData(),
+    Column("rule", String(400), primary_key=True),
+)
+
+
+def _key(ptype: str, rule: list[str]) -> str:
+    return ", ".join([ptype, *rule])
+
+
 async def _seed_if_empty(engine: AsyncEngine) -> None:
-    """Create casbin_rule if needed and copy policy.csv into it while it is empty."""
+    """Create casbin_rule if needed and copy into it the lines of policy.csv that this
+    database has not received yet (all of them on a new database)."""
     async with AsyncSession(engine) as session, session.begin():
         conn = await session.connection()
-        # Lock before looking, so that two gateways starting together on a
-        # fresh database cannot both find the table empty and both seed it.
+        # Lock before looking, so that two gateways starting together cannot both
+        # find the same lines missing and both add them.
         await _lock_for_seeding(conn)
         await conn.run_sync(CasbinRule.__table__.create, checkfirst=True)
-        if await session.scalar(select(func.count()).select_from(CasbinRule)):
-            return
+        first_sync = not await conn.run_sync(lambda c: inspect(c).has_table(_APPLIED.name))
+        await conn.run_sync(_APPLIED.create, checkfirst=True)
+        if first_sync and await session.scalar(select(func.count()).select_from(CasbinRule)):
+            # A database seeded before seeds were tracked: what it holds counts as applied.
+            existing = await session.execute(select(CasbinRule))
+            for row in existing.scalars():
+                values = [v for v in (row.v0, row.v1, row.v2, row.v3, row.v4, row.v5) if v]
+                await session.execute(insert(_APPLIED).values(rule=_key(row.ptype, values)))
+        applied = set((await session.execute(select(_APPLIED.c.rule))).scalars())
         # Let casbin parse the file, so the seed means exactly what the
         # file-based enforcer reads.
         seed = casbin.Enforcer(str(MODEL_PATH), str(POLICY_PATH))
         adapter = Adapter(engine, db_session=session)
         for sec in ("p", "g"):
             for ptype, assertion in seed.get_model()[sec].items():
-                await adapter.add_policies(sec, ptype, [list(rule) for rule in assertion.policy])
+                new = [list(r) for r in assertion.policy if _key(ptype, list(r)) not in applied]
+                if not new:
+                    continue
+                await adapter.add_policies(sec, ptype, new)
+                for rule in new:
+                    await session.execute(insert(_APPLIED).values(rule=_key(ptype, rule)))
 
 
 async def _lock_for_seeding(conn: AsyncConnection) -> None:

@@ -53,7 +53,7 @@ ALLOWED: dict[str, set[tuple[str, str]]] = {
     "agency_admin": _MANAGE | _READ_ALL,
     "project_manager": _MANAGE | _READ_ALL,
     "engineer": _READ_ALL,
-    "client_admin": _READ_ALL,
+    "client_admin": _READ_ALL | {("unit", "update")},  # keeps its own 表 A.1 information
     "client_viewer": _READ_ALL,
     "regulator": _READ_ALL,
     "evaluator": {("engagement", "read")},
@@ -165,9 +165,10 @@ def test_unknown_object_or_action_is_denied(enforcer: Any) -> None:
 
 
 def test_inheritance_grants_what_the_role_has_no_lines_for(enforcer: Any) -> None:
-    # agency_admin has no `p` line of its own; everything comes through
-    # project_manager, and trace reading through engineer.
-    assert enforcer.get_filtered_policy(0, "agency_admin") == []
+    # agency_admin's own lines are about its agency (profile, people); everything
+    # on units and engagements comes through project_manager, traces through engineer.
+    own = {(rule[2], rule[3]) for rule in enforcer.get_filtered_policy(0, "agency_admin")}
+    assert own == {("agency", "update"), ("person", "create")}
     assert set(enforcer.get_implicit_roles_for_user("agency_admin")) == {
         "project_manager",
         "engineer",
@@ -392,6 +393,45 @@ async def test_database_not_file_is_the_truth(tmp_path: Path) -> None:
     from_file = await build_enforcer(None)
     assert not Authorizer(from_file, _principal("archive_keeper")).can("trace", "read")
     assert Authorizer(from_file, _principal("expert")).can("engagement", "read")
+
+
+async def test_lines_a_release_adds_reach_an_existing_database(tmp_path: Path) -> None:
+    url = _sqlite_url(tmp_path / "policy.db")
+    await build_enforcer(url)
+    line = "p, engineer, agency:*, activity, record"
+    engine = create_async_engine(url)
+    try:
+        async with engine.begin() as conn:
+            # A database from the release before this line existed: neither the
+            # rule nor its record as applied.
+            await conn.execute(
+                text("DELETE FROM casbin_rule WHERE v0 = 'engineer' AND v2 = 'activity'")
+            )
+            await conn.execute(text("DELETE FROM casbin_seed_applied WHERE rule = :r"), {"r": line})
+    finally:
+        await engine.dispose()
+    assert not Authorizer(await _db_only(url), _principal("engineer")).can("activity", "record")
+    upgraded = await build_enforcer(url)
+    assert Authorizer(upgraded, _principal("engineer")).can("activity", "record")
+    rows = await _rule_rows(url)
+    assert len(rows) == len(set(rows))  # nothing applied twice
+
+
+async def _db_only(url: str) -> Any:
+    """The enforcer as the database holds it, before any seed sync."""
+    from casbin_async_sqlalchemy_adapter import Adapter
+
+    from gateway.authz.enforcer import _new_enforcer, _new_model
+
+    engine = create_async_engine(url)
+    try:
+        model = _new_model()
+        await Adapter(engine).load_policy(model)
+    finally:
+        await engine.dispose()
+    enforcer = _new_enforcer(model)
+    enforcer.build_role_links()
+    return enforcer
 
 
 async def test_policy_files_are_found_from_any_directory(
