@@ -96,6 +96,11 @@ class RecordConsultation(Contract):
     experts: list[str] = Field(min_length=1)
     opinions: str = Field(min_length=1, max_length=20000)
     conclusion: str = Field(min_length=1, max_length=5000)
+    expert_ids: list[str] = Field(
+        default_factory=list,
+        max_length=50,
+        description="User ids of the invited experts: they (only) see this meeting.",
+    )
 
 
 class SignContract(Contract):
@@ -234,6 +239,11 @@ class RecordSeminar(Contract):
     problems: str = Field(min_length=1, max_length=20000)
     conclusion: str = Field(min_length=1, max_length=20000)
     report_no: int | None = Field(default=None, ge=1)
+    expert_ids: list[str] = Field(
+        default_factory=list,
+        max_length=50,
+        description="User ids of the invited experts: they (only) see this meeting.",
+    )
 
 
 class CompleteImplementation(Contract):
@@ -412,6 +422,24 @@ class DueItemsReply(Contract):
     items: list[DueItemView]
 
 
+class MeetingsRequest(Contract):
+    expert_id: str = Field(min_length=1, max_length=200)
+
+
+class MeetingView(Contract):
+    """An expert consultation (专家咨询会) or technical seminar (技术研讨会)."""
+
+    engagement_id: UUID
+    record_id: UUID
+    kind: str
+    held_on: date
+    details: dict[str, Any]
+
+
+class MeetingsReply(Contract):
+    items: list[MeetingView]
+
+
 class CatalogueItemView(Contract):
     code: str
     parent_code: str | None
@@ -434,5 +462,12 @@ ACT = Rpc("engagement", "engagement.act", ActRequest, EngagementView)
 GET_WORKFLOWS = Rpc("engagement", "engagement.workflow", WorkflowRequest, WorkflowReply)
 GET_CATALOGUE = Rpc("engagement", "catalogue.list", CatalogueRequest, CatalogueReply)
 DUE_ITEMS = Rpc("engagement", "list_item.due", DueItemsRequest, DueItemsReply)
+EXPERT_MEETINGS = Rpc("engagement", "meeting.for_expert", MeetingsRequest, MeetingsReply)
 
-WORKFLOW_RPCS: tuple[Rpc[Any, Any], ...] = (ACT, GET_WORKFLOWS, GET_CATALOGUE, DUE_ITEMS)
+WORKFLOW_RPCS: tuple[Rpc[Any, Any], ...] = (
+    ACT,
+    GET_WORKFLOWS,
+    GET_CATALOGUE,
+    DUE_ITEMS,
+    EXPERT_MEETINGS,
+)

@@ -21,7 +21,7 @@ from gateway.engagement.types import (
     Unit,
     UnitConnection,
 )
-from gateway.engagement.workflow_types import CatalogueItem, DueItem
+from gateway.engagement.workflow_types import CatalogueItem, DueItem, Meeting
 from gateway.ids import decode_cursor, decode_global_id, encode_cursor
 from kit.errors import ValidationFailed
 
@@ -76,6 +76,18 @@ class EngagementQueries:
             limit=limit,
         )
         return [DueItem.from_view(v) for v in await ctx.services.due_items(req)]
+
+    @strawberry.field(
+        description="For experts: the meetings you were invited to, newest first. Experts see "
+        "these meetings and nothing else of the engagements."
+    )
+    async def my_meetings(self, info: Info[Context, None]) -> list[Meeting]:
+        ctx = info.context
+        if not ctx.authorizer.can("meeting", "read"):
+            return []
+        req = wf.MeetingsRequest(expert_id=ctx.principal.user_id)
+        reply = await ctx.services.call(wf.EXPERT_MEETINGS, req)
+        return [Meeting.from_view(m) for m in reply.items]
 
     @strawberry.field(description="托管服务内容 (clause 6): the service catalogue, latest version.")
     async def catalogue(

@@ -172,6 +172,9 @@ class ConsultationInput:
     experts: list[str]
     opinions: str
     conclusion: str
+    expert_ids: list[str] = strawberry.field(
+        default_factory=list, description="User ids of the invited experts; only they see it."
+    )
 
 
 @strawberry.input
@@ -305,6 +308,9 @@ class SeminarInput:
     conclusion: str
     report_no: int | None = strawberry.field(
         default=None, description="The objected report whose problems it settles."
+    )
+    expert_ids: list[str] = strawberry.field(
+        default_factory=list, description="User ids of the invited experts; only they see it."
     )
 
 

@@ -128,6 +128,25 @@ class Rectification:
         return cls(**(v.model_dump() | {"id": strawberry.ID(str(v.id))}))
 
 
+@strawberry.type(description="A meeting an expert was invited to: consultation or seminar.")
+class Meeting:
+    engagement_id: strawberry.ID = strawberry.field(description="The engagement's global ID.")
+    record_id: strawberry.ID
+    kind: str = strawberry.field(description="expert_consultation or technical_seminar.")
+    held_on: date
+    details: JSON
+
+    @classmethod
+    def from_view(cls, v: wf.MeetingView) -> Self:
+        return cls(
+            engagement_id=strawberry.ID(_global("Engagement", v.engagement_id)),
+            record_id=strawberry.ID(str(v.record_id)),
+            kind=v.kind,
+            held_on=v.held_on,
+            details=cast(JSON, v.details),
+        )
+
+
 @strawberry.type(description="A recorded activity: survey, consultation, inspection, …")
 class ServiceRecord:
     id: strawberry.ID

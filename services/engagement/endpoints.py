@@ -28,3 +28,4 @@ def register(server: RpcServer, runtime: ServiceRuntime) -> None:
     server.add(wf.GET_WORKFLOWS, query(runtime, workflow_queries.workflows))
     server.add(wf.GET_CATALOGUE, query(runtime, workflow_queries.catalogue))
     server.add(wf.DUE_ITEMS, query(runtime, workflow_queries.due_items))
+    server.add(wf.EXPERT_MEETINGS, query(runtime, workflow_queries.expert_meetings))

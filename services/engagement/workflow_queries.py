@@ -8,7 +8,7 @@ from datetime import date
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import func, select
+from sqlalchemy import String, cast, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts import workflow as wf
@@ -264,3 +264,30 @@ async def _recurrence(session: AsyncSession, rows: list[Rectification]) -> dict[
             session, row.unit_id, row.problem_key, row.raised_on
         )
     return counts
+
+
+MEETING_KINDS = ("expert_consultation", "technical_seminar")
+
+
+async def expert_meetings(session: AsyncSession, req: wf.MeetingsRequest) -> wf.MeetingsReply:
+    """The meetings an expert was invited to, newest first — and nothing else."""
+    rows = await session.scalars(
+        select(ServiceRecord)
+        .where(ServiceRecord.kind.in_(MEETING_KINDS))
+        # A cheap textual prefilter; membership is checked exactly below.
+        .where(cast(ServiceRecord.details, String).like(f"%{req.expert_id}%"))
+        .order_by(ServiceRecord.occurred_on.desc())
+    )
+    return wf.MeetingsReply(
+        items=[
+            wf.MeetingView(
+                engagement_id=r.engagement_id,
+                record_id=r.id,
+                kind=r.kind,
+                held_on=r.occurred_on,
+                details=r.details,
+            )
+            for r in rows
+            if req.expert_id in (r.details.get("expert_ids") or [])
+        ]
+    )

@@ -72,15 +72,14 @@ def test_every_query_is_authorized_for_every_caller(
         assert not data, f"{caller} must not see {operation}: {data}"
 
 
-def test_expert_sees_engagements_but_not_units_or_traces(
+def test_experts_see_no_engagement_only_their_meetings(
     system: RunningSystem, world: dict[str, Any]
 ):
-    expert = token(f"agency:{AGENCY}", "expert")
+    expert = token(f"agency:{AGENCY}", "expert", user="prof-zhang")
     body = system.api.gql(
-        "query($e: ID!) { engagement(id: $e) { id unit { name } trace { seq } } }",
+        "query($e: ID!) { engagement(id: $e) { id } "
+        "engagements { totalCount } myMeetings { kind } }",
         {"e": world["e"]},
         expert,
     )
-    assert body["data"]["engagement"]["id"] == world["e"]
-    assert body["data"]["engagement"]["unit"] is None
-    assert body["data"]["engagement"]["trace"] is None
+    assert body["data"] == {"engagement": None, "engagements": {"totalCount": 0}, "myMeetings": []}

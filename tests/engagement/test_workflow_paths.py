@@ -323,3 +323,22 @@ def test_R4_2_3_1_work_log(system: RunningSystem):
     log = [r for r in e.state()["records"] if r["kind"] == "work_log"]
     assert log[0]["details"]["hours"] == "3.5"
     assert log[0]["details"]["evidence"] == ["photo-1"]
+
+
+def test_R4_2_2_4_experts_see_only_the_meetings_they_are_invited_to(system: RunningSystem):
+    agency = str(new_id())
+    e = new_engagement(system.api, agency)
+    e.ok("recordConsultation", heldOn="2027-02-01", experts=["张教授"], opinions="可行",
+         conclusion="通过", expertIds=["prof-zhang"])  # fmt: skip
+    e.ok("recordConsultation", heldOn="2027-02-02", experts=["陈高工"], opinions="补充",
+         conclusion="修改", expertIds=["eng-chen"])  # fmt: skip
+    query = "{ myMeetings { engagementId kind heldOn details } }"
+    zhang = token(f"agency:{agency}", "expert", user="prof-zhang")
+    meetings = system.api.gql(query, None, zhang)["data"]["myMeetings"]
+    assert [(m["engagementId"], m["kind"], m["heldOn"]) for m in meetings] == [
+        (e.id, "expert_consultation", "2027-02-01")
+    ]
+    assert meetings[0]["details"]["conclusion"] == "通过"
+    stranger = token(f"agency:{agency}", "expert", user="prof-wu")
+    assert system.api.gql(query, None, stranger)["data"]["myMeetings"] == []
+    assert system.api.gql(query, None, e.manager)["data"]["myMeetings"] == []  # not an expert

@@ -57,7 +57,7 @@ ALLOWED: dict[str, set[tuple[str, str]]] = {
     "client_viewer": _READ_ALL,
     "regulator": _READ_ALL,
     "evaluator": {("engagement", "read")},
-    "expert": {("engagement", "read")},
+    "expert": set(),  # only the meetings they are invited to (object `meeting`)
     "archive_keeper": set(),
 }
 assert set(ALLOWED) == set(ROLES) == set(HOME_KIND)
@@ -183,6 +183,7 @@ def test_inheritance_grants_what_the_role_has_no_lines_for(enforcer: Any) -> Non
 def test_any_role_of_several_may_grant(enforcer: Any) -> None:
     assert Authorizer(enforcer, _principal("expert", "engineer")).can("trace", "read")
     assert not Authorizer(enforcer, _principal("expert", "evaluator")).can("trace", "read")
+    assert Authorizer(enforcer, _principal("evaluator", "expert")).can("meeting", "read")
 
 
 def test_enforcer_is_indexed(enforcer: Any) -> None:
@@ -376,23 +377,25 @@ async def test_database_not_file_is_the_truth(tmp_path: Path) -> None:
     try:
         async with engine.begin() as conn:
             # An administrator grants archive keepers the trace and withdraws
-            # experts' reading of engagements, in the database only.
+            # evaluators' reading of engagements, in the database only.
             await conn.execute(
                 text(
                     "INSERT INTO casbin_rule (ptype, v0, v1, v2, v3) "
                     "VALUES ('p', 'archive_keeper', 'agency:*', 'trace', 'read')"
                 )
             )
-            await conn.execute(text("DELETE FROM casbin_rule WHERE v0 = 'expert'"))
+            await conn.execute(
+                text("DELETE FROM casbin_rule WHERE v0 = 'evaluator' AND v2 = 'engagement'")
+            )
     finally:
         await engine.dispose()
 
     from_db = await build_enforcer(url)
     assert Authorizer(from_db, _principal("archive_keeper")).can("trace", "read")
-    assert not Authorizer(from_db, _principal("expert")).can("engagement", "read")
+    assert not Authorizer(from_db, _principal("evaluator")).can("engagement", "read")
     from_file = await build_enforcer(None)
     assert not Authorizer(from_file, _principal("archive_keeper")).can("trace", "read")
-    assert Authorizer(from_file, _principal("expert")).can("engagement", "read")
+    assert Authorizer(from_file, _principal("evaluator")).can("engagement", "read")
 
 
 async def test_lines_a_release_adds_reach_an_existing_database(tmp_path: Path) -> None:
