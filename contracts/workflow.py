@@ -150,6 +150,11 @@ class RecordPenalty(Contract):
     amount: Decimal = Field(ge=0, max_digits=14, decimal_places=2)
 
 
+class SurveyAnswer(Contract):
+    question: str = Field(min_length=1, max_length=1000)
+    answer: str = Field(max_length=5000)
+
+
 class RecordSurvey(Contract):
     """满意度调查 by one of the five methods of R4.2.3.1."""
 
@@ -157,6 +162,7 @@ class RecordSurvey(Contract):
     method: Literal["questionnaire", "visit", "online", "phone", "onsite"]
     conducted_on: date
     score: Decimal = Field(ge=0, le=100, max_digits=5, decimal_places=2)
+    answers: list[SurveyAnswer] = Field(default_factory=list, max_length=200)
 
 
 class RaiseRectification(Contract):

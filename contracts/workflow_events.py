@@ -194,6 +194,15 @@ class RectificationData(Contract):
     recurring: bool
 
 
+class RectificationOverdueData(Contract):
+    """A rectification item (整改) past its due date and not closed."""
+
+    rectification_id: UUID
+    problem_key: str
+    due_date: date
+    detected_on: date
+
+
 class WorkLoggedData(Contract):
     person: str
     worked_on: date
@@ -357,6 +366,12 @@ class RectificationUpdatedV1(EventEnvelope):
     data: RectificationData  # type: ignore[assignment]
 
 
+class RectificationOverdueV1(EventEnvelope):
+    model_config = _TYPED
+    type: Literal["engagement.rectification_overdue.v1"] = "engagement.rectification_overdue.v1"
+    data: RectificationOverdueData  # type: ignore[assignment]
+
+
 class WorkLoggedV1(EventEnvelope):
     model_config = _TYPED
     type: Literal["engagement.work_logged.v1"] = "engagement.work_logged.v1"
@@ -376,6 +391,7 @@ WORKFLOW_EVENTS: tuple[type[EventEnvelope], ...] = (
     MilestoneOverdueV1,
     RectificationRaisedV1,
     RectificationUpdatedV1,
+    RectificationOverdueV1,
     WorkLoggedV1,
     PlanDraftedV1,
     PlanSubmittedV1,

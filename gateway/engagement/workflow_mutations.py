@@ -227,6 +227,12 @@ class PenaltyInput:
 
 
 @strawberry.input
+class SurveyAnswerInput:
+    question: str
+    answer: str
+
+
+@strawberry.input
 class SatisfactionSurveyInput:
     engagement_id: strawberry.ID
     method: str = strawberry.field(
@@ -234,6 +240,7 @@ class SatisfactionSurveyInput:
     )
     conducted_on: date
     score: Decimal = strawberry.field(description="0–100.")
+    answers: list[SurveyAnswerInput] = strawberry.field(default_factory=list)
 
 
 @strawberry.input

@@ -221,6 +221,7 @@ class Rectification(Base):
     raised_on: Mapped[date] = mapped_column(Date)
     closed_on: Mapped[date | None] = mapped_column(Date)
     notes: Mapped[list[str]] = mapped_column(JSON, default=list)
+    overdue_notified_on: Mapped[date | None] = mapped_column(Date)
 
 
 class Agency(Base):

@@ -17,7 +17,7 @@ from contracts import workflow_events as we
 from kit.events import make_event
 from kit.outbox import record_event
 from kit.rpc import CallContext
-from services.engagement.models import Engagement, ListItem, messaging
+from services.engagement.models import Engagement, ListItem, Rectification, messaging
 from services.engagement.workflow import ItemStatus
 
 BATCH = 500
@@ -30,7 +30,12 @@ def is_overdue(item: ListItem, today: date) -> bool:
 
 
 async def notify_overdue(session: AsyncSession, today: date) -> int:
-    """Announce items that became overdue since the last scan; returns how many."""
+    """Announce list items and rectification items that became overdue since the last
+    scan; returns how many."""
+    return await _overdue_items(session, today) + await _overdue_rectifications(session, today)
+
+
+async def _overdue_items(session: AsyncSession, today: date) -> int:
     query = (
         select(ListItem, Engagement.agency_id)
         .join(Engagement, Engagement.id == ListItem.engagement_id)
@@ -47,9 +52,7 @@ async def notify_overdue(session: AsyncSession, today: date) -> int:
     rows = (await session.execute(query)).all()
     for item, agency_id in rows:
         item.overdue_notified_on = today
-        ctx = CallContext(
-            actor="system:engagement", tenant=f"agency:{agency_id}", correlation_id=""
-        )
+        ctx = _system(agency_id)
         data = we.MilestoneOverdueData(
             item_id=item.id,
             catalogue_code=item.catalogue_code,
@@ -59,3 +62,37 @@ async def notify_overdue(session: AsyncSession, today: date) -> int:
         event = make_event(we.MilestoneOverdueV1, ctx, data, engagement_id=item.engagement_id)
         await record_event(session, messaging, event)
     return len(rows)
+
+
+async def _overdue_rectifications(session: AsyncSession, today: date) -> int:
+    query = (
+        select(Rectification, Engagement.agency_id)
+        .join(Engagement, Engagement.id == Rectification.engagement_id)
+        .where(
+            Rectification.status != "closed",
+            Rectification.due_date < today,
+            Rectification.overdue_notified_on.is_(None),
+        )
+        .order_by(Rectification.due_date)
+        .limit(BATCH)
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(of=Rectification, skip_locked=True)
+    rows = (await session.execute(query)).all()
+    for row, agency_id in rows:
+        row.overdue_notified_on = today
+        data = we.RectificationOverdueData(
+            rectification_id=row.id,
+            problem_key=row.problem_key,
+            due_date=row.due_date,
+            detected_on=today,
+        )
+        event = make_event(
+            we.RectificationOverdueV1, _system(agency_id), data, engagement_id=row.engagement_id
+        )
+        await record_event(session, messaging, event)
+    return len(rows)
+
+
+def _system(agency_id: object) -> CallContext:
+    return CallContext(actor="system:engagement", tenant=f"agency:{agency_id}", correlation_id="")

@@ -128,12 +128,18 @@ async def facts(session: AsyncSession, engagement: Engagement) -> Facts:
             ChecklistEntry.engagement_id == engagement.id, ChecklistEntry.status == "pending"
         )
     )
+    open_codes = await session.scalars(
+        select(ListItem.catalogue_code)
+        .where(ListItem.engagement_id == engagement.id, ListItem.status == ItemStatus.OPEN.value)
+        .order_by(ListItem.created_at)
+    )
     # Proposed customised items do not count until the client approves them (R5.2).
     counted = sum(n for s, n in by_status.items() if s != ItemStatus.PROPOSED)
     return Facts(
         stage=Stage(engagement.status),
         list_items=counted,
         unfinished_items=by_status.get(ItemStatus.OPEN.value, 0),
+        unfinished_codes=tuple(open_codes),
         team_size=int(team or 0),
         contracted_team_size=engagement.contracted_team_size,
         plan_status=PlanStatus(latest.status) if latest else None,

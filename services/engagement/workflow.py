@@ -46,6 +46,8 @@ class Facts:
     plan_status: PlanStatus | None
     checklist_missing: int
     handed_over: bool
+    unfinished_codes: tuple[str, ...] = ()
+    """Catalogue codes of the unfinished items, to name them when refusing."""
 
 
 Guard = Callable[[Facts], list[str]]
@@ -68,7 +70,8 @@ def _to_implementation(f: Facts) -> list[str]:
 def _to_results(f: Facts) -> list[str]:
     # 完成全部托管服务任务 (R4.2.4.1): every item done or waived with a reason.
     if f.unfinished_items:
-        return [f"{f.unfinished_items} service list item(s) neither done nor waived"]
+        named = f" ({', '.join(f.unfinished_codes)})" if f.unfinished_codes else ""
+        return [f"{f.unfinished_items} service list item(s) neither done nor waived{named}"]
     return []
 
 

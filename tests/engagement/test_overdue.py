@@ -15,7 +15,7 @@ from kit.ids import new_id
 from kit.migrate import upgrade
 from kit.rpc import CallContext
 from services.engagement import app, schedule, service, steps
-from services.engagement.models import ListItem, messaging
+from services.engagement.models import Engagement, ListItem, messaging
 from tests.e2e.harness import new_uscc
 
 CTX = CallContext(actor="pm", tenant="agency:x", correlation_id="c")
@@ -85,3 +85,47 @@ async def test_R4_2_2_1_a_passed_time_node_is_announced_exactly_once(db: Databas
             TODAY,
             TODAY + timedelta(days=1),
         ]
+
+
+async def test_R4_2_3_1_an_overdue_rectification_is_announced_once(db: Database):
+    async with db.transaction() as s:
+        unit = await service.register_unit(
+            s,
+            rpc.CreateUnitRequest(
+                name="u", uscc=new_uscc(), industry_code="C26", address="a", agency_id=None
+            ),
+            CTX,
+        )
+    agency_id = new_id()
+    async with db.transaction() as s:
+        made = await service.create_engagement(
+            s,
+            rpc.CreateEngagementRequest(
+                unit_id=unit.id,
+                agency_id=agency_id,
+                service_modes=["roving"],
+                period_start=date(2027, 1, 1),
+                period_end=date(2027, 12, 31),
+                scope=rpc.Scope(unit_id=unit.id),
+            ),
+            CTX,
+        )
+        # Straight to implementation: the preparation steps are tested elsewhere.
+        engagement = await s.get(Engagement, made.id)
+        assert engagement is not None
+        engagement.status = "implementation"
+    scope = rpc.Scope(agency_id=agency_id)
+    for due in (TODAY - timedelta(days=3), TODAY + timedelta(days=3)):
+        async with db.transaction() as s:
+            action = wf.RaiseRectification(
+                problem_key="噪声超标", description="d", plan="p", owner="o", due_date=due
+            )
+            req = wf.ActRequest(engagement_id=made.id, scope=scope, action=action)
+            await steps.act(s, req, CTX)
+    for expected in (1, 0):
+        async with db.transaction() as s:
+            assert await schedule.notify_overdue(s, TODAY) == expected
+    outbox = messaging.outbox
+    async with db.transaction() as s:
+        q = select(func.count()).where(outbox.c.subject.like("%rectification_overdue%"))
+        assert (await s.execute(q)).scalar_one() == 1
