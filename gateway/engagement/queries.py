@@ -22,29 +22,9 @@ from gateway.engagement.types import (
     UnitConnection,
 )
 from gateway.engagement.workflow_types import CatalogueItem, DueItem, Meeting
-from gateway.ids import decode_cursor, decode_global_id, encode_cursor
+from gateway.ids import decode_global_id, encode_cursor
+from gateway.pagination import optional_id, page_info, page_of
 from kit.errors import ValidationFailed
-
-MAX_PAGE = 100
-
-
-def _page(first: int | None, after: str | None) -> rpc.Page:
-    if first is not None and not 0 < first <= MAX_PAGE:
-        raise ValidationFailed(f"first must be between 1 and {MAX_PAGE}", field="first")
-    return rpc.Page(after=decode_cursor(after), limit=first or 20)
-
-
-def _page_info(ids: list[UUID], has_next: bool, after: str | None) -> relay.PageInfo:
-    return relay.PageInfo(
-        has_next_page=has_next,
-        has_previous_page=after is not None,
-        start_cursor=encode_cursor(ids[0]) if ids else None,
-        end_cursor=encode_cursor(ids[-1]) if ids else None,
-    )
-
-
-def _optional_id(value: strawberry.ID | None, type_name: str, field: str) -> UUID | None:
-    return None if value is None else decode_global_id(value, type_name, field=field)
 
 
 @strawberry.type
@@ -72,7 +52,7 @@ class EngagementQueries:
             due_from=due_from,
             due_to=due_to,
             overdue_only=overdue_only,
-            unit_id=_optional_id(unit_id, "Unit", "unitId"),
+            unit_id=optional_id(unit_id, "Unit", "unitId"),
             limit=limit,
         )
         return [DueItem.from_view(v) for v in await ctx.services.due_items(req)]
@@ -115,15 +95,15 @@ class EngagementQueries:
         self, info: Info[Context, None], first: int | None = None, after: str | None = None
     ) -> UnitConnection:
         ctx = info.context
-        page = _page(first, after)
+        page = page_of(first, after)
         if not ctx.authorizer.can("unit", "read"):
-            return UnitConnection(edges=[], page_info=_page_info([], False, after), total_count=0)
+            return UnitConnection(edges=[], page_info=page_info([], False, after), total_count=0)
         result = await ctx.services.list_units(scope_of(ctx.authorizer), page)
         return UnitConnection(
             edges=[
                 relay.Edge(cursor=encode_cursor(u.id), node=Unit.from_view(u)) for u in result.items
             ],
-            page_info=_page_info([u.id for u in result.items], result.has_next, after),
+            page_info=page_info([u.id for u in result.items], result.has_next, after),
             total_count=result.total,
         )
 
@@ -155,11 +135,11 @@ class EngagementQueries:
         ] = None,
     ) -> EngagementConnection:
         ctx = info.context
-        page = _page(first, after)
-        unit_uuid = _optional_id(unit_id, "Unit", "unitId")
+        page = page_of(first, after)
+        unit_uuid = optional_id(unit_id, "Unit", "unitId")
         if not ctx.authorizer.can("engagement", "read"):
             return EngagementConnection(
-                edges=[], page_info=_page_info([], False, after), total_count=0
+                edges=[], page_info=page_info([], False, after), total_count=0
             )
         try:
             agency_uuid = UUID(agency_id) if agency_id else None
@@ -180,6 +160,6 @@ class EngagementQueries:
                 relay.Edge(cursor=encode_cursor(e.id), node=Engagement.from_view(e))
                 for e in result.items
             ],
-            page_info=_page_info([e.id for e in result.items], result.has_next, after),
+            page_info=page_info([e.id for e in result.items], result.has_next, after),
             total_count=result.total,
         )

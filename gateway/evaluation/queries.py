@@ -24,33 +24,13 @@ from gateway.evaluation.types import (
     Scorecard,
     ScorecardConnection,
 )
-from gateway.ids import decode_cursor, decode_global_id, encode_cursor
+from gateway.ids import decode_global_id, encode_cursor
+from gateway.pagination import optional_id, page_info, page_of
 from kit.errors import ValidationFailed
-
-MAX_PAGE = 100
-
-
-def _page(first: int | None, after: str | None) -> Page:
-    if first is not None and not 0 < first <= MAX_PAGE:
-        raise ValidationFailed(f"first must be between 1 and {MAX_PAGE}", field="first")
-    return Page(after=decode_cursor(after), limit=first or 20)
-
-
-def _page_info(ids: list[UUID], has_next: bool, after: str | None) -> relay.PageInfo:
-    return relay.PageInfo(
-        has_next_page=has_next,
-        has_previous_page=after is not None,
-        start_cursor=encode_cursor(ids[0]) if ids else None,
-        end_cursor=encode_cursor(ids[-1]) if ids else None,
-    )
-
-
-def _id(value: strawberry.ID | None, type_name: str, field: str) -> UUID | None:
-    return None if value is None else decode_global_id(value, type_name, field=field)
 
 
 def _empty_scorecards(after: str | None) -> ScorecardConnection:
-    return ScorecardConnection(edges=[], page_info=_page_info([], False, after), total_count=0)
+    return ScorecardConnection(edges=[], page_info=page_info([], False, after), total_count=0)
 
 
 @strawberry.type
@@ -95,15 +75,15 @@ class EvaluationQueries:
         include_superseded: bool = False,
     ) -> ScorecardConnection:
         ctx = info.context
-        page = _page(first, after)
+        page = page_of(first, after)
         try:
             agency = UUID(agency_id) if agency_id else None
         except ValueError:
             raise ValidationFailed("not an agency id", field="agencyId") from None
         f = ev.ScorecardFilter(
-            unit_id=_id(unit_id, "Unit", "unitId"),
+            unit_id=optional_id(unit_id, "Unit", "unitId"),
             agency_id=agency,
-            engagement_id=_id(engagement_id, "Engagement", "engagementId"),
+            engagement_id=optional_id(engagement_id, "Engagement", "engagementId"),
             period_label=period_label,
             grade=grade.value if grade else None,
             finalized_only=finalized_only,
@@ -119,7 +99,7 @@ class EvaluationQueries:
                 relay.Edge(cursor=encode_cursor(s.id), node=Scorecard.from_view(s))
                 for s in result.items
             ],
-            page_info=_page_info([s.id for s in result.items], result.has_next, after),
+            page_info=page_info([s.id for s in result.items], result.has_next, after),
             total_count=result.total,
         )
 
@@ -130,7 +110,7 @@ class EvaluationQueries:
         ctx = info.context
         if not ctx.authorizer.can("scorecard", "read"):
             return []
-        f = ev.ScorecardFilter(unit_id=_id(unit_id, "Unit", "unitId"), finalized_only=True)
+        f = ev.ScorecardFilter(unit_id=optional_id(unit_id, "Unit", "unitId"), finalized_only=True)
         result = await EvaluationClient(ctx.services).list_scorecards(
             scope_of(ctx.authorizer), f, Page(limit=500)
         )
@@ -180,13 +160,13 @@ class EvaluationQueries:
         # evaluation field without a casbin check (casbin never allows anonymous,
         # see Authorizer._decide); it exposes only what the standard publishes.
         ctx = info.context
-        page = _page(first, after)
+        page = page_of(first, after)
         result = await EvaluationClient(ctx.services).disclosures(page)
         return DisclosureConnection(
             edges=[
                 DisclosureEdge(cursor=encode_cursor(d.id), node=Disclosure.from_view(d))
                 for d in result.items
             ],
-            page_info=_page_info([d.id for d in result.items], result.has_next, after),
+            page_info=page_info([d.id for d in result.items], result.has_next, after),
             total_count=result.total,
         )
