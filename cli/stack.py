@@ -465,6 +465,9 @@ class Stack:
         env[prefix + "NATS_URL"] = self.nats_url
         env[prefix + "LOG_FORMAT"] = cfg.log_format
         env[prefix + "DATABASE_URL"] = cfg.database_url(name)
+        # Files the archive keeps live in the stack's data directory, not the cwd's.
+        env.setdefault("ECOHOST_ARCHIVE_LEDGER_KEY_FILE", str(self.data_dir / "ledger-signing.key"))
+        env.setdefault("ECOHOST_ARCHIVE_STORAGE_LOCAL_ROOT", str(self.data_dir / "objects"))
         if cfg.log_level is not None:
             env[prefix + "LOG_LEVEL"] = cfg.log_level
         if name == GATEWAY:
