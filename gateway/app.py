@@ -9,9 +9,10 @@ sends traffic to a gateway that cannot reach the services.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import structlog
@@ -19,13 +20,16 @@ from fastapi import FastAPI, Response
 from fastapi.responses import JSONResponse
 from nats.aio.client import Client
 from starlette.requests import HTTPConnection
-from strawberry.fastapi import GraphQLRouter
 
 from gateway.authz.authorizer import Authorizer, Decider
 from gateway.authz.enforcer import build_enforcer
 from gateway.clients import Services
 from gateway.context import Context, scope_of
 from gateway.dataloaders import build_loaders
+from gateway.files import files_router
+from gateway.http.body_limit import BodySizeLimit
+from gateway.http.router import GatewayRouter
+from gateway.persisted import PersistedQueries, load_registry
 from gateway.schema import build_schema
 from gateway.settings import GatewaySettings
 from kit.auth import ANONYMOUS, AuthError, TokenVerifier
@@ -115,20 +119,9 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
             reauthenticate=lambda header: build_context(request_id, header),
         )
 
-    schema = build_schema(
-        production=settings.production,
-        max_depth=settings.max_depth,
-        max_aliases=settings.max_aliases,
-        max_tokens=settings.max_tokens,
-    )
-    graphql = GraphQLRouter(
-        schema,
-        context_getter=context_getter,
-        graphql_ide=None if settings.production else "graphiql",
-        allow_queries_via_get=False,
-    )
     app = FastAPI(title="ecohost gateway", lifespan=lifespan, docs_url=None, redoc_url=None)
-    app.include_router(graphql, prefix="/graphql")
+    mount_graphql(app, settings, context_getter)
+    app.include_router(files_router())  # the local store's signed URLs (archive)
 
     @app.get("/health/live", include_in_schema=False)
     async def live() -> dict[str, str]:
@@ -143,6 +136,35 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
 
     app.state.gateway = state
     return app
+
+
+def mount_graphql(
+    app: FastAPI, settings: GatewaySettings, context_getter: Callable[..., Awaitable[Context]]
+) -> None:
+    """The GraphQL endpoint at /graphql, with every protection from the settings."""
+    schema = build_schema(
+        production=settings.production,
+        max_depth=settings.max_depth,
+        max_aliases=settings.max_aliases,
+        max_tokens=settings.max_tokens,
+        max_cost=settings.max_cost,
+        max_batch_operations=settings.max_batch_operations,
+    )
+    path = settings.persisted_queries_path
+    persisted = PersistedQueries(
+        settings.persisted_queries,
+        load_registry(Path(path)) if path else None,
+        cache_size=settings.persisted_queries_cache_size,
+    )
+    graphql = GatewayRouter(
+        schema,
+        context_getter=context_getter,
+        graphql_ide=None if settings.production else "graphiql",
+        persisted=persisted,
+        execution_timeout=settings.execution_timeout,
+    )
+    app.include_router(graphql, prefix="/graphql")
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes, path_prefix="/graphql")
 
 
 def _unavailable_client() -> RpcClient:

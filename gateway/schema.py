@@ -30,6 +30,10 @@ from gateway.engagement.subscriptions import EngagementSubscriptions
 from gateway.engagement.workflow_mutations import WorkflowMutations
 from gateway.evaluation.mutations import EvaluationMutations
 from gateway.evaluation.queries import EvaluationQueries
+from gateway.federation import FederationQueries
+from gateway.nodes import NodeQueries
+from gateway.protection.cost import cost_limit_rule
+from gateway.protection.shape import only_protection_errors, shape_rule
 from kit.errors import DomainError
 from kit.logging import get_logger
 
@@ -45,7 +49,14 @@ class Viewer:
 
 
 @strawberry.type
-class Query(EngagementQueries, DirectoryQueries, EvaluationQueries, ArchiveQueries):
+class Query(
+    NodeQueries,
+    EngagementQueries,
+    DirectoryQueries,
+    EvaluationQueries,
+    ArchiveQueries,
+    FederationQueries,
+):
     @strawberry.field(description="The authenticated caller; null when anonymous.")
     def viewer(self, info: Info[Context, None]) -> Viewer | None:
         p = info.context.principal
@@ -83,6 +94,7 @@ class ErrorReporting(SchemaExtension):
         if not errors:
             return
         request_id = getattr(self.execution_context.context, "request_id", "")
+        errors = only_protection_errors(list(errors))
         result.errors = [_report(e, request_id) for e in errors]  # type: ignore[union-attr]
 
 
@@ -109,7 +121,13 @@ def _report(error: GraphQLError, request_id: str) -> GraphQLError:
 
 
 def build_schema(
-    *, production: bool = False, max_depth: int = 10, max_aliases: int = 30, max_tokens: int = 2000
+    *,
+    production: bool = False,
+    max_depth: int = 10,
+    max_aliases: int = 30,
+    max_tokens: int = 2000,
+    max_cost: int = 20_000,
+    max_batch_operations: int = 5,
 ) -> strawberry.Schema:
     # The limits are validation rules. Their classes are built once here: strawberry's
     # ValidationCache keys on the rule classes, so rules rebuilt per request (as the
@@ -117,6 +135,8 @@ def build_schema(
     rules = [
         *QueryDepthLimiter(max_depth=max_depth).validation_rules,
         *MaxAliasesLimiter(max_alias_count=max_aliases).validation_rules,
+        cost_limit_rule(max_cost),
+        shape_rule(),
     ]
     if production:
         rules.append(NoSchemaIntrospectionCustomRule)
@@ -129,12 +149,21 @@ def build_schema(
         lambda: MaxTokensLimiter(max_token_count=max_tokens),
         ErrorReporting,
     ]
-    return strawberry.Schema(
+    # Federation 2 (`@key` on Unit and Engagement): a government platform's router
+    # composes this schema with its own subgraphs.
+    return strawberry.federation.Schema(
         query=Query,
         mutation=Mutation,
         subscription=Subscription,
         extensions=extensions,
-        config=StrawberryConfig(disable_field_suggestions=production),
+        config=StrawberryConfig(
+            disable_field_suggestions=production,
+            batching_config=(
+                {"max_operations": max_batch_operations} if max_batch_operations > 0 else None
+            ),
+        ),
+        # 2.5 rather than the newest: older routers still deployed compose it.
+        federation_version="2.5",
     )
 
 

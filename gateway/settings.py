@@ -34,6 +34,33 @@ class GatewaySettings(ProcessSettings):
     max_depth: int = Field(default=10, description="Deepest selection a query may nest.")
     max_aliases: int = Field(default=30, description="Aliases per operation.")
     max_tokens: int = Field(default=2000, description="Lexer tokens per operation.")
+    max_cost: int = Field(
+        default=20_000,
+        description="Estimated cost per operation: 1 a field, times the page size (`first`, "
+        "`limit`; the largest allowed page when it is a variable) for lists under it.",
+    )
+    max_batch_operations: int = Field(
+        default=5, description="Operations in one batched (JSON array) request; 0 refuses batches."
+    )
+    max_body_bytes: int = Field(
+        default=256 * 1024, description="Largest request body; larger ones get 413."
+    )
+    execution_timeout: float = Field(
+        default=15.0, description="Seconds an operation may run before it is cancelled."
+    )
+    persisted_queries: Literal["off", "automatic", "allow_list"] = Field(
+        default="automatic",
+        description="`automatic`: the APQ sha256 protocol (unknown hashes are learned); "
+        "`allow_list`: only operations in `persisted_queries_path` run (use in production).",
+    )
+    persisted_queries_path: str | None = Field(
+        default=None,
+        description="A JSON file `{sha256: query}` or a directory of `*.graphql` files: "
+        "registered operations, served by hash in either mode.",
+    )
+    persisted_queries_cache_size: int = Field(
+        default=1000, description="Automatic persisted queries kept in memory (LRU)."
+    )
 
     @property
     def production(self) -> bool:

@@ -31,6 +31,8 @@ from gateway.engagement.workflow_types import (
     reports_of,
     team_of,
 )
+from gateway.ids import decode_global_id
+from kit.errors import ValidationFailed
 
 
 @strawberry.enum(description="服务模式 (R5.1): how the agency is present; one or several.")
@@ -49,7 +51,10 @@ class Stage(Enum):
     CLOSED = "closed"
 
 
-@strawberry.type(description="排污单位: a pollutant-discharging unit, client of engagements.")
+# Federation 2 entities: a government platform's router joins its own types on these keys.
+@strawberry.federation.type(
+    keys=["id"], description="排污单位: a pollutant-discharging unit, client of engagements."
+)
 class Unit(relay.Node):
     id: relay.NodeID[str]
     name: str
@@ -87,6 +92,16 @@ class Unit(relay.Node):
             return [None for _ in node_ids]
         views = await ctx.loaders.units.load_many([UUID(i) for i in node_ids])
         return [cls.from_view(v) if v else None for v in views]
+
+    @classmethod
+    async def resolve_reference(cls, info: Info[Context, None], id: strawberry.ID) -> Self | None:
+        """Federation `_entities`: the same checks as `node`; a denied entity is null."""
+        try:
+            uuid = decode_global_id(id, "Unit", field="id")
+        except ValidationFailed:
+            return None
+        [found] = await cls.resolve_nodes(info=info, node_ids=[str(uuid)])
+        return found
 
 
 @strawberry.type(description="One recorded step of an engagement's process (追溯), hash-chained.")
@@ -126,7 +141,9 @@ class FeeTerms:
     schedule: str
 
 
-@strawberry.type(description="A hosting engagement (托管服务) of an agency for a unit.")
+@strawberry.federation.type(
+    keys=["id"], description="A hosting engagement (托管服务) of an agency for a unit."
+)
 class Engagement(relay.Node):
     id: relay.NodeID[str]
     agency_id: str = strawberry.field(description="The hosting-service agency (托管服务单位).")
@@ -256,6 +273,16 @@ class Engagement(relay.Node):
             return [None for _ in node_ids]
         views = await ctx.loaders.engagements.load_many([UUID(i) for i in node_ids])
         return [cls.from_view(v) if v else None for v in views]
+
+    @classmethod
+    async def resolve_reference(cls, info: Info[Context, None], id: strawberry.ID) -> Self | None:
+        """Federation `_entities`: the same checks as `node`; a denied entity is null."""
+        try:
+            uuid = decode_global_id(id, "Engagement", field="id")
+        except ValidationFailed:
+            return None
+        [found] = await cls.resolve_nodes(info=info, node_ids=[str(uuid)])
+        return found
 
 
 @strawberry.type(name="UnitConnection", description="A page of units.")

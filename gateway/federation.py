@@ -1,0 +1,44 @@
+"""Federation 2 for government platforms: `_service { sdl }` behind authorization.
+
+strawberry's federation schema adds `_service` and `_entities` to Query; a field of
+the same name on our Query replaces its `_service`. The SDL describes every type
+and field, as introspection would, so it is given only to callers that may read
+the schema (`schema, read`: a platform's router with a regulator token, or an
+agency admin); anyone else gets null. `_entities` stays strawberry's and calls
+each entity's `resolve_reference`, which applies the same checks as `node`.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+import strawberry
+from strawberry.federation.schema import Schema as FederationSchema
+from strawberry.printer import print_schema
+from strawberry.types import Info
+
+from gateway.context import Context
+
+
+@strawberry.type(name="_Service", description="This subgraph's SDL, for a federated router.")
+class ServiceSDL:
+    sdl: str
+
+
+@cache
+def _sdl(schema: FederationSchema) -> str:
+    # Printed once per schema: the SDL of a running process never changes.
+    return print_schema(schema)
+
+
+@strawberry.type
+class FederationQueries:
+    @strawberry.field(
+        name="_service", description="Federation: this subgraph's SDL; null unless you may read it."
+    )
+    def federation_service(self, info: Info[Context, None]) -> ServiceSDL | None:
+        if not info.context.authorizer.can("schema", "read"):
+            return None
+        schema = info.schema
+        assert isinstance(schema, FederationSchema)
+        return ServiceSDL(sdl=_sdl(schema))

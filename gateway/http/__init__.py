@@ -1,0 +1,1 @@
+"""The GraphQL endpoint over HTTP: GraphQL-over-HTTP details and request-level protections."""

@@ -1,0 +1,124 @@
+"""strawberry's FastAPI router with what the gateway adds at the HTTP layer.
+
+* Operations are POST only, with `Content-Type: application/json` exactly: a
+  cross-site form (`text/plain`, `multipart/form-data`, urlencoded) needs no CORS
+  preflight, so accepting one would let another site act with a user's cookies.
+  GET serves GraphiQL (development) and otherwise answers 405, so no mutation and
+  no query can be triggered by a link or an <img>.
+* `Accept: application/graphql-response+json` (GraphQL over HTTP): that media type
+  in the reply, and 400 when the request failed before execution (no `data`).
+  Plain `application/json` clients keep getting 200, as the spec asks.
+* Persisted queries (gateway/persisted.py) resolve the query text first.
+* An execution timeout cancels an operation that runs too long.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+from typing import Any
+
+from cross_web import AsyncHTTPRequestAdapter
+from fastapi import Request, Response, WebSocket
+from graphql import GraphQLError
+from starlette.responses import PlainTextResponse
+from strawberry.fastapi import GraphQLRouter
+from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
+from strawberry.http.parse_content_type import parse_content_type
+from strawberry.types import ExecutionResult
+from strawberry.types.unset import UNSET
+
+from gateway.persisted import PersistedQueries, PersistedQueryError
+
+GRAPHQL_RESPONSE = "application/graphql-response+json"
+_wants_graphql_response: contextvars.ContextVar[bool] = contextvars.ContextVar(
+    "wants_graphql_response", default=False
+)
+
+
+class GatewayRouter(GraphQLRouter[Any, None]):
+    def __init__(
+        self, schema: Any, *, persisted: PersistedQueries, execution_timeout: float, **kwargs: Any
+    ) -> None:
+        super().__init__(schema, **{**kwargs, "allow_queries_via_get": False})
+        self.persisted = persisted
+        self.execution_timeout = execution_timeout
+
+    async def run(  # type: ignore[override]
+        self, request: Request | WebSocket, context: Any = UNSET, root_value: Any = UNSET
+    ) -> Response | WebSocket:
+        if isinstance(request, WebSocket):
+            return await super().run(request, context=context, root_value=root_value)
+        if refusal := self._refusal(request):
+            return refusal
+        _wants_graphql_response.set(GRAPHQL_RESPONSE in request.headers.get("accept", ""))
+        return await super().run(request, context=context, root_value=root_value)
+
+    def _refusal(self, request: Request) -> Response | None:
+        if request.method == "GET":
+            adapter = self.request_adapter_class(request)
+            if self.graphql_ide and self.should_render_graphql_ide(adapter):
+                return None
+            return PlainTextResponse(
+                "GraphQL operations are sent with POST", 405, headers={"Allow": "POST"}
+            )
+        media_type, _ = parse_content_type(request.headers.get("content-type", ""))
+        if media_type != "application/json":
+            return PlainTextResponse("Content-Type must be application/json", 415)
+        return None
+
+    async def execute_single(
+        self,
+        request: Request,
+        request_adapter: AsyncHTTPRequestAdapter,
+        sub_response: Response,
+        context: Any,
+        root_value: Any,
+        request_data: GraphQLRequestData,
+    ) -> ExecutionResult:
+        try:
+            request_data.query = self.persisted.resolve(request_data.query, request_data.extensions)
+        except PersistedQueryError as refused:
+            error = GraphQLError(refused.message, extensions={"code": refused.code})
+            return ExecutionResult(data=None, errors=[error])
+        try:
+            async with asyncio.timeout(self.execution_timeout):
+                return await super().execute_single(
+                    request, request_adapter, sub_response, context, root_value, request_data
+                )
+        except TimeoutError:
+            # Cancelling the operation cancels its pending NATS requests too.
+            error = GraphQLError(
+                "the operation took too long and was cancelled", extensions={"code": "TIMEOUT"}
+            )
+            return ExecutionResult(data=None, errors=[error])
+
+    async def process_result(
+        self, request: Request, result: ExecutionResult
+    ) -> GraphQLHTTPResponse:
+        response = await super().process_result(request, result)
+        if _wants_graphql_response.get() and _is_request_error(result):
+            response.pop("data", None)  # GraphQL over HTTP: no `data` when nothing executed
+        return response
+
+    def create_response(
+        self,
+        response_data: GraphQLHTTPResponse | list[GraphQLHTTPResponse],
+        sub_response: Response,
+    ) -> Response:
+        response = super().create_response(response_data, sub_response)
+        if _wants_graphql_response.get():
+            response.headers["content-type"] = GRAPHQL_RESPONSE
+            if isinstance(response_data, dict) and "data" not in response_data:
+                response.status_code = 400
+        return response
+
+
+def _is_request_error(result: ExecutionResult) -> bool:
+    """Nothing executed: parse, validation, persisted-query or timeout errors carry no
+    path, unlike field errors."""
+    return (
+        result.data is None
+        and bool(result.errors)
+        and all(e.path is None for e in result.errors or ())
+    )
