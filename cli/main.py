@@ -8,7 +8,7 @@ import json
 import sys
 from pathlib import Path
 
-from cli import commands, ledger
+from cli import archive, commands, ledger
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -44,6 +44,7 @@ def main(argv: list[str] | None = None) -> int:
     letters.add_argument("service", choices=list(commands.SERVICES))
 
     ledger.add_parser(sub)
+    archive.add_parser(sub)
 
     args = parser.parse_args(argv)
     match args.command:
@@ -66,6 +67,8 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         case "ledger":
             return ledger.run(args)
+        case "archive":
+            return archive.run(args)
     return 2
 
 

@@ -12,6 +12,7 @@ from uuid import UUID
 
 from pydantic import ConfigDict, Field, model_validator
 
+from contracts.archive_catalogue import CATALOGUE_RPCS
 from contracts.base import Contract
 from contracts.rpc import Rpc
 
@@ -157,4 +158,5 @@ ARCHIVE_RPCS: tuple[Rpc[Any, Any], ...] = (
     INCLUSION_PROOF,
     CONSISTENCY_PROOF,
     PROVENANCE,
+    *CATALOGUE_RPCS,
 )

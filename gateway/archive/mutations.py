@@ -7,6 +7,7 @@ from typing import Annotated
 import strawberry
 from strawberry.types import Info
 
+from gateway.archive.catalogue_mutations import CatalogueMutations
 from gateway.archive.types import Checkpoint
 from gateway.context import Context
 from gateway.errors import NotAuthorized, ServiceUnavailable, to_graphql
@@ -25,7 +26,7 @@ CreateCheckpointResult = Annotated[
 
 
 @strawberry.type
-class ArchiveMutations:
+class ArchiveMutations(CatalogueMutations):
     @strawberry.mutation(
         description="Sign the ledger as it is now (a checkpoint of its size and root); returns the "
         "new checkpoint."

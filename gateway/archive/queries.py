@@ -13,6 +13,7 @@ import strawberry
 from strawberry.types import Info
 
 from gateway.archive.access import may_read_engagement_ledger, may_read_entry
+from gateway.archive.catalogue_queries import CatalogueQueries
 from gateway.archive.types import (
     Checkpoint,
     ConsistencyProof,
@@ -28,7 +29,7 @@ MAX_CHECKPOINTS = 100
 
 
 @strawberry.type
-class ArchiveQueries:
+class ArchiveQueries(CatalogueQueries):
     @strawberry.field(description="The key that signs ledger checkpoints. No login needed.")
     async def ledger_public_key(self, info: Info[Context, None]) -> LedgerPublicKey:
         return LedgerPublicKey.from_view(await info.context.services.ledger_key())

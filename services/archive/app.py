@@ -1,4 +1,5 @@
-"""Wiring of the archive service (档案与追溯): ledger consumer, checkpointer, endpoints."""
+"""Wiring of the archive service (档案与追溯): ledger and filing consumers, checkpointer,
+upload sweep, endpoints."""
 
 from __future__ import annotations
 
@@ -11,8 +12,9 @@ from kit.logging import get_logger
 from kit.runtime import Periodic, ServiceRuntime, build_runtime
 from kit.storage import ObjectStore
 from kit.storage.factory import build_store
-from services.archive import checkpoints, endpoints, handlers
+from services.archive import catalogue, checkpoints, endpoints, filing, handlers
 from services.archive.models import Base, messaging
+from services.archive.records import Archive
 from services.archive.settings import ArchiveSettings, ArchiveStorageSettings
 from services.archive.signing import Signer, load_signer
 
@@ -53,20 +55,30 @@ def ledger_signer(settings: ArchiveSettings) -> Signer:
 
 
 async def start(runtime: ServiceRuntime) -> None:
-    await open_storage()
+    store = await open_storage()
     settings = runtime.settings
     assert isinstance(settings, ArchiveSettings)
     signer = ledger_signer(settings)
+    archive = Archive(store=store, settings=settings, signer=signer)
     log.info("ledger.key", verifier_key=signer.verifier_key)
 
     async def checkpoint(session: AsyncSession) -> int:
         await checkpoints.create_if_grown(session, signer)
         return 0  # records no events: nothing for the relay
 
-    interval = settings.ledger_checkpoint_interval
+    async def sweep(session: AsyncSession) -> int:
+        return await catalogue.expire_uploads(archive, session)
+
+    periodic = []
+    if settings.ledger_checkpoint_interval > 0:
+        periodic.append(
+            Periodic("ledger-checkpoint", settings.ledger_checkpoint_interval, checkpoint)
+        )
+    if settings.upload_cleanup_interval > 0:
+        periodic.append(Periodic("upload-sweep", settings.upload_cleanup_interval, sweep))
     await runtime.start(
-        register_endpoints=lambda server, rt: endpoints.register(server, rt, signer),
-        subscriptions=[handlers.TRACE],
-        periodic=[Periodic("ledger-checkpoint", interval, checkpoint)] if interval > 0 else [],
+        register_endpoints=lambda server, rt: endpoints.register(server, rt, signer, archive),
+        subscriptions=[handlers.TRACE, filing.subscription(archive)],
+        periodic=periodic,
         description="Archive: deliverables, handover, access control and the trace ledger",
     )

@@ -37,6 +37,50 @@ class ArchiveSettings(ServiceSettings):
         description="Seconds between periodic checkpoints (made only when the ledger grew); "
         "0 turns them off, leaving on-demand checkpoints.",
     )
+    upload_max_bytes: int = Field(
+        default=2 * 1024**3,
+        gt=0,
+        description="Largest deliverable accepted by requestUpload, in bytes (default 2 GiB).",
+    )
+    upload_content_types: list[str] = Field(
+        default_factory=lambda: [
+            "application/pdf",
+            "application/zip",
+            "application/json",
+            "application/msword",
+            "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            "application/octet-stream",
+            "image/*",
+            "text/plain",
+            "video/mp4",
+        ],
+        description="Content types requestUpload accepts (`type/*` allowed; JSON list); "
+        "an empty list accepts any well-formed type.",
+    )
+    upload_url_ttl: float = Field(
+        default=900.0,
+        gt=0,
+        le=7 * 86400,
+        description="Seconds an upload URL is valid.",
+    )
+    upload_expiry: float = Field(
+        default=86400.0,
+        gt=0,
+        description="Seconds after which an upload never completed is removed (item and "
+        "any bytes already sent).",
+    )
+    upload_cleanup_interval: float = Field(
+        default=300.0,
+        ge=0,
+        description="Seconds between sweeps for expired uploads; 0 turns the sweep off.",
+    )
+    download_url_ttl: float = Field(
+        default=300.0,
+        gt=0,
+        le=7 * 86400,
+        description="Seconds a download URL is valid (a borrowing grant may end sooner).",
+    )
 
 
 class ArchiveStorageSettings(StorageSettings):

@@ -1,0 +1,397 @@
+"""Request/reply contracts of the archive catalogue (档案): deliverables, volumes (案卷),
+handover (移交), borrowing (借阅), destruction (销毁) and confidentiality (密级).
+
+Every request that reads or changes an item carries the caller's `Scope` and clearance,
+computed by the gateway: the archive checks them again itself (defence in depth).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Any, Literal
+from uuid import UUID
+
+from pydantic import ConfigDict, Field, field_validator
+
+from contracts.base import Contract
+from contracts.envelope import EventEnvelope
+from contracts.rpc import Rpc, Scope
+from kit.errors import Conflict, NotFound, ValidationFailed
+
+SHA256_HEX = r"^[0-9a-f]{64}$"
+
+
+class ItemCategory(StrEnum):
+    """The R4.2.4.2 kinds of results, plus the process documents of the service."""
+
+    IMPLEMENTATION_SUMMARY = "implementation_summary"  # 实施总结报告
+    RESULTS_REPORT = "results_report"  # 托管服务成果报告
+    ENVIRONMENTAL_FILES = "environmental_files"  # 环境管理档案
+    TRAINING_PUBLICITY = "training_publicity"  # 宣传培训材料
+    PROCESS_FILE = "process_file"  # 其他过程文件
+    SERVICE_AGREEMENT = "service_agreement"  # 托管服务协议
+    SERVICE_PLAN = "service_plan"  # 托管服务方案
+    STAGE_REPORT = "stage_report"  # 阶段性工作报告
+    EVALUATION_RESULT = "evaluation_result"  # 绩效评价结果
+
+
+class Retention(StrEnum):
+    """保管期限 (企业档案管理规定): permanent, 30 years or 10 years."""
+
+    PERMANENT = "permanent"
+    YEARS_30 = "years_30"
+    YEARS_10 = "years_10"
+
+
+class ItemStatus(StrEnum):
+    PENDING = "pending"  # a URL to upload to was issued; not visible to anyone else
+    FILED = "filed"  # bytes verified; in the catalogue
+    EXPIRED = "expired"  # never completed; cleaned up
+    DESTROYED = "destroyed"  # tombstone: the object is gone, the record stays
+
+
+class Caller(Contract):
+    """Who asks, as the gateway's authorizer computed it."""
+
+    scope: Scope
+    clearance: int = Field(ge=0, le=3, description="kit.auth.Level of the caller.")
+
+
+class ItemView(Contract):
+    id: UUID
+    engagement_id: UUID
+    agency_id: UUID
+    unit_id: UUID
+    volume_id: UUID | None
+    category: ItemCategory
+    title: str
+    filename: str
+    content_type: str
+    size: int
+    sha256: str
+    version: int
+    level: int
+    retention: Retention
+    document_date: date
+    retention_ends: date | None
+    metadata: dict[str, str]
+    status: ItemStatus
+    handed_over: bool
+    source_event_id: UUID | None
+    created_by: str
+    created_at: datetime
+    filed_at: datetime | None
+    destroyed_at: datetime | None
+
+
+class RequestUploadRequest(Contract):
+    caller: Caller
+    engagement_id: UUID
+    agency_id: UUID = Field(description="From the gateway's scoped engagement.")
+    unit_id: UUID
+    volume_id: UUID | None = None
+    category: ItemCategory
+    title: str = Field(min_length=1, max_length=300)
+    filename: str = Field(min_length=1, max_length=255, description="Shown only; never a path.")
+    content_type: str = Field(min_length=3, max_length=100)
+    size: int = Field(gt=0)
+    sha256: str = Field(pattern=SHA256_HEX)
+    level: int = Field(ge=0, le=3)
+    retention: Retention
+    document_date: date = Field(description="形成日期; retention counts from the next 1 January.")
+    metadata: dict[str, str] = Field(default_factory=dict, max_length=20)
+
+    @field_validator("sha256", mode="before")
+    @classmethod
+    def _lower(cls, value: Any) -> Any:
+        return value.lower() if isinstance(value, str) else value
+
+
+class UploadTicket(Contract):
+    item: ItemView
+    url: str
+    method: Literal["PUT"] = "PUT"
+    headers: dict[str, str] = Field(description="Headers the upload must send.")
+    expires_at: datetime
+
+
+class ItemRequest(Contract):
+    caller: Caller
+    item_id: UUID
+
+
+class GetItemsRequest(Contract):
+    caller: Caller
+    ids: list[UUID] = Field(max_length=500)
+
+
+class ItemsReply(Contract):
+    items: list[ItemView | None]
+
+
+class VolumeView(Contract):
+    id: UUID
+    engagement_id: UUID
+    title: str
+    retention: Retention
+    created_at: datetime
+
+
+class CreateVolumeRequest(Contract):
+    caller: Caller
+    engagement_id: UUID
+    agency_id: UUID
+    unit_id: UUID
+    title: str = Field(min_length=1, max_length=300)
+    retention: Retention
+
+
+class CatalogueRequest(Contract):
+    caller: Caller
+    engagement_id: UUID
+
+
+class CatalogueReply(Contract):
+    """The catalogue (案卷目录) of an engagement as this caller may see it."""
+
+    volumes: list[VolumeView]
+    items: list[ItemView]
+
+
+class HandoverView(Contract):
+    id: UUID
+    engagement_id: UUID
+    unit_id: UUID
+    item_ids: list[UUID]
+    item_sha256: list[str]
+    created_by: str
+    created_at: datetime
+    checkpoint_id: int
+    tree_size: int
+    root_hash: str
+    checkpoint_note: str
+    acknowledged_by: str | None
+    representative: str | None
+    acknowledged_at: datetime | None
+
+
+class HandOverRequest(Contract):
+    caller: Caller
+    engagement_id: UUID
+    item_ids: list[UUID] = Field(min_length=1, max_length=500)
+
+
+class AcknowledgeHandoverRequest(Contract):
+    caller: Caller
+    handover_id: UUID
+    representative: str = Field(min_length=1, max_length=100, description="The unit's signer.")
+
+
+class HandoversRequest(Contract):
+    caller: Caller
+    engagement_id: UUID
+
+
+class HandoversReply(Contract):
+    items: list[HandoverView]
+
+
+class BorrowStatus(StrEnum):
+    REQUESTED = "requested"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+
+
+class BorrowView(Contract):
+    id: UUID
+    item_id: UUID
+    requested_by: str
+    purpose: str
+    copy_requested: bool
+    days: int
+    status: BorrowStatus
+    decided_by: str | None
+    decided_at: datetime | None
+    copy_approved: bool
+    valid_until: datetime | None
+    created_at: datetime
+
+
+class RequestBorrowRequest(Contract):
+    caller: Caller
+    item_id: UUID
+    purpose: str = Field(min_length=1, max_length=500)
+    copy_requested: bool = Field(default=False, description="复制 needs its own approval.")
+    days: int = Field(default=7, ge=1, le=30)
+
+
+class DecideBorrowRequest(Contract):
+    caller: Caller
+    borrow_id: UUID
+    approve: bool
+    approve_copy: bool = False
+    note: str = Field(default="", max_length=500)
+
+
+class BorrowsRequest(Contract):
+    caller: Caller
+    item_id: UUID
+
+
+class BorrowsReply(Contract):
+    items: list[BorrowView]
+
+
+class IssueDownloadRequest(Contract):
+    caller: Caller
+    item_id: UUID
+    direct: bool = Field(description="The caller's role may download without borrowing.")
+
+
+class DownloadView(Contract):
+    item_id: UUID
+    url: str
+    expires_at: datetime
+    borrow_id: UUID | None
+
+
+class UsageView(Contract):
+    """One line of the usage register (利用登记): a URL issued to someone."""
+
+    id: UUID
+    item_id: UUID
+    actor: str
+    tenant: str
+    borrow_id: UUID | None
+    issued_at: datetime
+    expires_at: datetime
+
+
+class UsageReply(Contract):
+    items: list[UsageView]
+
+
+class DestructionView(Contract):
+    id: UUID
+    item_id: UUID
+    appraisal: str
+    appraised_by: str
+    approved_by: str | None
+    witnesses: list[str]
+    created_at: datetime
+    executed_at: datetime | None
+
+
+class RequestDestructionRequest(Contract):
+    caller: Caller
+    item_id: UUID
+    appraisal: str = Field(min_length=1, max_length=2000, description="鉴定意见.")
+
+
+class ApproveDestructionRequest(Contract):
+    caller: Caller
+    destruction_id: UUID
+    witnesses: list[str] = Field(min_length=2, max_length=2, description="监销人, two people.")
+
+
+class ChangeLevelRequest(Contract):
+    caller: Caller
+    item_id: UUID
+    level: int = Field(ge=0, le=3)
+    reason: str = Field(min_length=1, max_length=500)
+    may_lower: bool = Field(description="The caller's role may lower a level (the keeper).")
+
+
+# --- events (each joins the ledger through the archive's own trace consumer) ---------
+
+
+class ArchiveActionData(Contract):
+    """An archive action, in the ledger: what was done to which item."""
+
+    action: str
+    item_ids: list[UUID]
+    sha256: list[str] = Field(default_factory=list)
+    details: dict[str, str] = Field(default_factory=dict)
+
+
+class ArchiveActionV1(EventEnvelope):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    type: Literal["archive.action.v1"] = "archive.action.v1"
+    data: ArchiveActionData  # type: ignore[assignment]
+
+
+# --- errors ---------------------------------------------------------------------------
+
+
+class ArchiveItemNotFound(NotFound):
+    """No such item — or none this caller may see (level or tenant)."""
+
+    code = "archive_item_not_found"
+
+
+class ArchiveRecordNotFound(NotFound):
+    """No such volume, handover, borrow request or destruction — or not yours."""
+
+    code = "archive_record_not_found"
+
+
+class UploadRejected(ValidationFailed):
+    """Refused before upload: size or content type outside the configured limits."""
+
+    code = "upload_rejected"
+
+
+class UploadMismatch(ValidationFailed):
+    """The stored bytes differ from what was declared (missing, size, type or SHA-256)."""
+
+    code = "upload_mismatch"
+
+
+class ArchiveStateConflict(Conflict):
+    """Not allowed in the record's current state (e.g. retention not yet over)."""
+
+    code = "archive_state_conflict"
+
+
+REQUEST_UPLOAD = Rpc("archive", "item.upload.request", RequestUploadRequest, UploadTicket)
+COMPLETE_UPLOAD = Rpc("archive", "item.upload.complete", ItemRequest, ItemView)
+GET_ITEMS = Rpc("archive", "item.get_many", GetItemsRequest, ItemsReply)
+CATALOGUE = Rpc("archive", "catalogue.get", CatalogueRequest, CatalogueReply)
+CREATE_VOLUME = Rpc("archive", "volume.create", CreateVolumeRequest, VolumeView)
+HAND_OVER = Rpc("archive", "handover.create", HandOverRequest, HandoverView)
+ACKNOWLEDGE_HANDOVER = Rpc(
+    "archive", "handover.acknowledge", AcknowledgeHandoverRequest, HandoverView
+)
+HANDOVERS = Rpc("archive", "handover.list", HandoversRequest, HandoversReply)
+REQUEST_BORROW = Rpc("archive", "borrow.request", RequestBorrowRequest, BorrowView)
+DECIDE_BORROW = Rpc("archive", "borrow.decide", DecideBorrowRequest, BorrowView)
+BORROWS = Rpc("archive", "borrow.list", BorrowsRequest, BorrowsReply)
+ISSUE_DOWNLOAD = Rpc("archive", "item.download", IssueDownloadRequest, DownloadView)
+USAGE = Rpc("archive", "item.usage", ItemRequest, UsageReply)
+REQUEST_DESTRUCTION = Rpc(
+    "archive", "destruction.request", RequestDestructionRequest, DestructionView
+)
+APPROVE_DESTRUCTION = Rpc(
+    "archive", "destruction.approve", ApproveDestructionRequest, DestructionView
+)
+CHANGE_LEVEL = Rpc("archive", "item.level.change", ChangeLevelRequest, ItemView)
+
+CATALOGUE_RPCS: tuple[Rpc[Any, Any], ...] = (
+    REQUEST_UPLOAD,
+    COMPLETE_UPLOAD,
+    GET_ITEMS,
+    CATALOGUE,
+    CREATE_VOLUME,
+    HAND_OVER,
+    ACKNOWLEDGE_HANDOVER,
+    HANDOVERS,
+    REQUEST_BORROW,
+    DECIDE_BORROW,
+    BORROWS,
+    ISSUE_DOWNLOAD,
+    USAGE,
+    REQUEST_DESTRUCTION,
+    APPROVE_DESTRUCTION,
+    CHANGE_LEVEL,
+)

@@ -1,0 +1,73 @@
+"""Queries of the archive catalogue. The gateway checks the role (casbin) and the level
+(clearance ≥ 密级) of every item it returns; the archive service has already filtered by
+tenant and clearance in SQL. Anything denied reads as missing."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+import strawberry
+from strawberry.types import Info
+
+from contracts import archive_catalogue as c
+from gateway.archive.catalogue_client import CatalogueClient, caller_of
+from gateway.archive.catalogue_types import ArchiveCatalogue, ArchiveItem, ArchiveVolume, Handover
+from gateway.context import Context
+from gateway.ids import decode_global_id
+from kit.errors import ValidationFailed
+
+
+def _uuid(value: strawberry.ID, kind: str, field: str) -> UUID | None:
+    try:
+        return decode_global_id(value, kind, field=field)
+    except ValidationFailed:
+        return None
+
+
+def readable(ctx: Context, view: c.ItemView) -> bool:
+    """Defence in depth: the service filtered already; a bug there must not leak here."""
+    return ctx.authorizer.can("archive_item", "read") and ctx.authorizer.can_read_level(view.level)
+
+
+@strawberry.type
+class CatalogueQueries:
+    @strawberry.field(description="An archive item; null if missing or not yours to see.")
+    async def archive_item(
+        self, info: Info[Context, None], id: strawberry.ID
+    ) -> ArchiveItem | None:
+        ctx = info.context
+        item_id = _uuid(id, "ArchiveItem", "id")
+        if item_id is None or not ctx.authorizer.can("archive_item", "read"):
+            return None
+        req = c.GetItemsRequest(caller=caller_of(ctx), ids=[item_id])
+        [view] = await CatalogueClient(ctx.services).items(req)
+        return ArchiveItem.from_view(view) if view and readable(ctx, view) else None
+
+    @strawberry.field(
+        description="案卷目录: an engagement's volumes and the filed items (and "
+        "tombstones) you may see; a unit sees what was handed over to it."
+    )
+    async def archive_catalogue(
+        self, info: Info[Context, None], engagement_id: strawberry.ID
+    ) -> ArchiveCatalogue:
+        ctx = info.context
+        engagement = _uuid(engagement_id, "Engagement", "engagementId")
+        if engagement is None or not ctx.authorizer.can("archive_item", "read"):
+            return ArchiveCatalogue(volumes=[], items=[])
+        req = c.CatalogueRequest(caller=caller_of(ctx), engagement_id=engagement)
+        reply = await CatalogueClient(ctx.services).catalogue(req)
+        return ArchiveCatalogue(
+            volumes=[ArchiveVolume.from_view(v) for v in reply.volumes],
+            items=[ArchiveItem.from_view(i) for i in reply.items if readable(ctx, i)],
+        )
+
+    @strawberry.field(description="An engagement's handovers (移交), each with its checkpoint.")
+    async def handovers(
+        self, info: Info[Context, None], engagement_id: strawberry.ID
+    ) -> list[Handover]:
+        ctx = info.context
+        engagement = _uuid(engagement_id, "Engagement", "engagementId")
+        if engagement is None or not ctx.authorizer.can("handover", "read"):
+            return []
+        req = c.HandoversRequest(caller=caller_of(ctx), engagement_id=engagement)
+        return [Handover.from_view(h) for h in await CatalogueClient(ctx.services).handovers(req)]

@@ -1,0 +1,254 @@
+"""GraphQL types of the archive catalogue: items, volumes (案卷), handovers (移交),
+borrowing (借阅), the usage register and destructions."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import Enum
+from typing import Self
+from uuid import UUID
+
+import strawberry
+from strawberry.types import Info
+
+from contracts import archive_catalogue as c
+from gateway.archive.catalogue_client import CatalogueClient, caller_of
+from gateway.context import Context
+from gateway.ids import encode_global_id
+from kit.auth import Level
+
+ItemCategory = strawberry.enum(c.ItemCategory, description="R4.2.4.2 kinds and process files.")
+Retention = strawberry.enum(c.Retention, description="保管期限.")
+ItemStatus = strawberry.enum(c.ItemStatus)
+BorrowStatus = strawberry.enum(c.BorrowStatus)
+
+
+@strawberry.enum(description="密级: 公开 PUBLIC, 内部 INTERNAL, 秘密 SECRET, 机密 TOP_SECRET.")
+class Confidentiality(Enum):
+    PUBLIC = Level.PUBLIC.value
+    INTERNAL = Level.INTERNAL.value
+    SECRET = Level.SECRET.value
+    TOP_SECRET = Level.TOP_SECRET.value
+
+
+def gid(kind: str, value: object) -> strawberry.ID:
+    return strawberry.ID(encode_global_id(kind, value))  # type: ignore[arg-type]
+
+
+@strawberry.type
+class MetadataEntry:
+    name: str
+    value: str
+
+
+@strawberry.type(description="An archived file and its metadata; a tombstone once destroyed.")
+class ArchiveItem:
+    id: strawberry.ID
+    engagement_id: strawberry.ID
+    volume_id: strawberry.ID | None
+    category: ItemCategory  # type: ignore[valid-type]
+    title: str
+    filename: str = strawberry.field(description="As uploaded, for display only.")
+    content_type: str
+    size: int
+    sha256: str
+    version: int
+    confidentiality: Confidentiality
+    retention: Retention  # type: ignore[valid-type]
+    document_date: date
+    retention_ends: date | None = strawberry.field(description="Null when kept permanently.")
+    metadata: list[MetadataEntry]
+    status: ItemStatus  # type: ignore[valid-type]
+    handed_over: bool
+    filed_automatically: bool
+    created_by: str
+    created_at: datetime
+    filed_at: datetime | None
+    destroyed_at: datetime | None
+    uuid: strawberry.Private[UUID]
+
+    @classmethod
+    def from_view(cls, v: c.ItemView) -> Self:
+        return cls(
+            id=gid("ArchiveItem", v.id),
+            engagement_id=gid("Engagement", v.engagement_id),
+            volume_id=gid("ArchiveVolume", v.volume_id) if v.volume_id else None,
+            category=v.category,
+            title=v.title,
+            filename=v.filename,
+            content_type=v.content_type,
+            size=v.size,
+            sha256=v.sha256,
+            version=v.version,
+            confidentiality=Confidentiality(v.level),
+            retention=v.retention,
+            document_date=v.document_date,
+            retention_ends=v.retention_ends,
+            metadata=[MetadataEntry(name=k, value=x) for k, x in sorted(v.metadata.items())],
+            status=v.status,
+            handed_over=v.handed_over,
+            filed_automatically=v.source_event_id is not None,
+            created_by=v.created_by,
+            created_at=v.created_at,
+            filed_at=v.filed_at,
+            destroyed_at=v.destroyed_at,
+            uuid=v.id,
+        )
+
+    @strawberry.field(
+        description="Borrow requests: all of them for the keeping agency, your own otherwise."
+    )
+    async def borrow_requests(self, info: Info[Context, None]) -> list[BorrowRequest]:
+        ctx = info.context
+        if not ctx.authorizer.can("archive_item", "read"):
+            return []
+        req = c.BorrowsRequest(caller=caller_of(ctx), item_id=self.uuid)
+        items = await CatalogueClient(ctx.services).borrows(req)
+        return [BorrowRequest.from_view(b) for b in items]
+
+    @strawberry.field(
+        description="利用登记: every download URL issued for this item; the "
+        "archive keeper's view (empty for others)."
+    )
+    async def usage(self, info: Info[Context, None]) -> list[UsageRecord]:
+        ctx = info.context
+        if not ctx.authorizer.can("archive_item", "usage"):
+            return []
+        req = c.ItemRequest(caller=caller_of(ctx), item_id=self.uuid)
+        items = await CatalogueClient(ctx.services).usage(req)
+        return [UsageRecord.from_view(u) for u in items]
+
+
+@strawberry.type(description="案卷: a titled group of an engagement's items.")
+class ArchiveVolume:
+    id: strawberry.ID
+    title: str
+    retention: Retention  # type: ignore[valid-type]
+    created_at: datetime
+
+    @classmethod
+    def from_view(cls, v: c.VolumeView) -> Self:
+        return cls(
+            id=gid("ArchiveVolume", v.id),
+            title=v.title,
+            retention=v.retention,
+            created_at=v.created_at,
+        )
+
+
+@strawberry.type(description="案卷目录: an engagement's volumes and the items you may see.")
+class ArchiveCatalogue:
+    volumes: list[ArchiveVolume]
+    items: list[ArchiveItem]
+
+
+@strawberry.type(description="移交: items handed to the unit, sealed by a signed checkpoint.")
+class Handover:
+    id: strawberry.ID
+    engagement_id: strawberry.ID
+    item_ids: list[strawberry.ID]
+    item_sha256: list[str] = strawberry.field(description="Hashes handed over, in list order.")
+    created_by: str
+    created_at: datetime
+    checkpoint_number: int
+    checkpoint_tree_size: int
+    checkpoint_root_hash: str
+    checkpoint_note: str = strawberry.field(description="The signed note the unit keeps.")
+    acknowledged_by: str | None
+    representative: str | None
+    acknowledged_at: datetime | None
+
+    @classmethod
+    def from_view(cls, v: c.HandoverView) -> Self:
+        return cls(
+            id=gid("Handover", v.id),
+            engagement_id=gid("Engagement", v.engagement_id),
+            item_ids=[gid("ArchiveItem", i) for i in v.item_ids],
+            item_sha256=list(v.item_sha256),
+            created_by=v.created_by,
+            created_at=v.created_at,
+            checkpoint_number=v.checkpoint_id,
+            checkpoint_tree_size=v.tree_size,
+            checkpoint_root_hash=v.root_hash,
+            checkpoint_note=v.checkpoint_note,
+            acknowledged_by=v.acknowledged_by,
+            representative=v.representative,
+            acknowledged_at=v.acknowledged_at,
+        )
+
+
+@strawberry.type(description="借阅: a request and the keeper's decision; a grant until validUntil.")
+class BorrowRequest:
+    id: strawberry.ID
+    item_id: strawberry.ID
+    requested_by: str
+    purpose: str
+    copy_requested: bool
+    days: int
+    status: BorrowStatus  # type: ignore[valid-type]
+    decided_by: str | None
+    decided_at: datetime | None
+    copy_approved: bool
+    valid_until: datetime | None
+    created_at: datetime
+
+    @classmethod
+    def from_view(cls, v: c.BorrowView) -> Self:
+        return cls(
+            id=gid("BorrowRequest", v.id),
+            item_id=gid("ArchiveItem", v.item_id),
+            requested_by=v.requested_by,
+            purpose=v.purpose,
+            copy_requested=v.copy_requested,
+            days=v.days,
+            status=v.status,
+            decided_by=v.decided_by,
+            decided_at=v.decided_at,
+            copy_approved=v.copy_approved,
+            valid_until=v.valid_until,
+            created_at=v.created_at,
+        )
+
+
+@strawberry.type(description="One download URL issued: who, when, until when, under which grant.")
+class UsageRecord:
+    actor: str
+    tenant: str
+    borrow_request_id: strawberry.ID | None
+    issued_at: datetime
+    expires_at: datetime
+
+    @classmethod
+    def from_view(cls, v: c.UsageView) -> Self:
+        return cls(
+            actor=v.actor,
+            tenant=v.tenant,
+            borrow_request_id=gid("BorrowRequest", v.borrow_id) if v.borrow_id else None,
+            issued_at=v.issued_at,
+            expires_at=v.expires_at,
+        )
+
+
+@strawberry.type(description="销毁: appraisal, approval with two witnesses, execution.")
+class Destruction:
+    id: strawberry.ID
+    item_id: strawberry.ID
+    appraisal: str
+    appraised_by: str
+    approved_by: str | None
+    witnesses: list[str]
+    created_at: datetime
+    executed_at: datetime | None
+
+    @classmethod
+    def from_view(cls, v: c.DestructionView) -> Self:
+        return cls(
+            id=gid("Destruction", v.id),
+            item_id=gid("ArchiveItem", v.item_id),
+            appraisal=v.appraisal,
+            appraised_by=v.appraised_by,
+            approved_by=v.approved_by,
+            witnesses=list(v.witnesses),
+            created_at=v.created_at,
+            executed_at=v.executed_at,
+        )

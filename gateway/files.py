@@ -1,0 +1,99 @@
+"""The local object store's signed URLs over HTTP (`make run`, embedded default).
+
+`LocalStore.presign_put/presign_get` issue `<public_base_url>/<key>?expires=…&sig=…`; this
+route checks the HMAC signature and the expiry, then streams the body to or from disk a
+chunk at a time — a file is never held in memory whole. Authorization happened when the
+archive service issued the URL; the signature is the capability. With the S3 backend the
+URLs point at S3 itself and this route answers 404.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+from fastapi import APIRouter, HTTPException, Request, Response
+from fastapi.responses import StreamingResponse
+from pydantic import Field
+from pydantic_settings import SettingsConfigDict
+
+from kit.storage import ObjectNotFound
+from kit.storage.factory import StorageSettings
+from kit.storage.local import LocalStore
+
+DEFAULT_MAX_PUT = 2 * 1024**3
+
+
+class FileRouteSettings(StorageSettings):
+    """The archive's storage settings, read from the same variables the archive reads."""
+
+    model_config = SettingsConfigDict(env_prefix="ECOHOST_ARCHIVE_STORAGE_", extra="ignore")
+
+    max_put_bytes: int = Field(
+        default=DEFAULT_MAX_PUT,
+        gt=0,
+        validation_alias="ECOHOST_ARCHIVE_UPLOAD_MAX_BYTES",
+        description="Same variable as the archive's upload limit: a PUT is cut off beyond it.",
+    )
+
+
+class _TooLarge(Exception):
+    pass
+
+
+def files_router(settings: FileRouteSettings | None = None) -> APIRouter:
+    settings = settings or FileRouteSettings()
+    router = APIRouter(prefix="/files", include_in_schema=False)
+    if settings.backend != "local":
+        return router  # S3 serves its own presigned URLs
+    store = LocalStore(
+        settings.local_root,
+        signing_key=settings.signing_key.get_secret_value().encode(),
+        base_url=settings.public_base_url,
+    )
+    limit = settings.max_put_bytes
+
+    def check(method: str, key: str, request: Request) -> None:
+        try:
+            expires = int(request.query_params.get("expires", ""))
+        except ValueError:
+            raise HTTPException(403, "invalid or expired link") from None
+        if not store.verify_signature(method, key, expires, request.query_params.get("sig", "")):
+            raise HTTPException(403, "invalid or expired link")
+
+    @router.get("/{key:path}")
+    async def download(key: str, request: Request) -> Response:
+        check("GET", key, request)
+        try:
+            stored = await store.stat(key)
+            chunks = await store.get_stream(key)
+        except ObjectNotFound:
+            raise HTTPException(404, "not found") from None
+        headers = {"Content-Length": str(stored.size), "X-Content-SHA256": stored.sha256 or ""}
+        return StreamingResponse(chunks, media_type=stored.content_type, headers=headers)
+
+    @router.put("/{key:path}")
+    async def upload(key: str, request: Request) -> Response:
+        check("PUT", key, request)
+        declared = request.headers.get("content-length")
+        length = int(declared) if declared and declared.isdigit() else None
+        if length is not None and length > limit:
+            raise HTTPException(413, "too large")
+
+        async def body() -> AsyncIterator[bytes]:
+            seen = 0
+            async for chunk in request.stream():
+                seen += len(chunk)
+                if seen > limit:
+                    raise _TooLarge
+                yield chunk
+
+        content_type = request.headers.get("content-type", "application/octet-stream")
+        try:
+            stored = await store.put(key, body(), length=length, content_type=content_type)
+        except _TooLarge:
+            raise HTTPException(413, "too large") from None
+        except ValueError:  # the body ended before Content-Length said it would
+            raise HTTPException(400, "body shorter or longer than Content-Length") from None
+        return Response(status_code=200, headers={"ETag": f'"{stored.etag}"'})
+
+    return router

@@ -1,0 +1,112 @@
+"""Pure rules of the archive (企业档案管理规定, R4.2.4.3, R8): who sees an item, when its
+retention ends, which content is accepted, what a destruction needs. No I/O."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import date
+from uuid import UUID
+
+from contracts.archive_catalogue import Caller, ItemStatus, Retention
+
+RETENTION_YEARS: dict[Retention, int | None] = {
+    Retention.PERMANENT: None,
+    Retention.YEARS_30: 30,
+    Retention.YEARS_10: 10,
+}
+
+_CONTENT_TYPE = re.compile(r"[a-z0-9][a-z0-9!#$&^_.+-]*/[a-z0-9][a-z0-9!#$&^_.+-]*")
+
+
+@dataclass(frozen=True, slots=True)
+class Holding:
+    """What visibility depends on: an item's owners, state and level."""
+
+    agency_id: UUID
+    unit_id: UUID
+    status: ItemStatus
+    level: int
+    handed_over: bool
+
+
+def retention_ends(retention: Retention, document_date: date) -> date | None:
+    """The last day the item must be kept; None for permanent. The period counts from
+    1 January of the year after the document was formed (the usual 档案 rule), so a
+    10-year document of 2020 may be destroyed from 1 January 2031."""
+    years = RETENTION_YEARS[retention]
+    if years is None:
+        return None
+    return date(document_date.year + years, 12, 31)
+
+
+def may_destroy(retention: Retention, document_date: date, today: date) -> bool:
+    ends = retention_ends(retention, document_date)
+    return ends is not None and today > ends
+
+
+def agency_holds(caller: Caller, holding: Holding) -> bool:
+    return caller.scope.agency_id is not None and caller.scope.agency_id == holding.agency_id
+
+
+def may_see(caller: Caller, holding: Holding) -> bool:
+    """Read an item's record: the serving agency sees its filed items and tombstones; the
+    unit sees what was handed over to it; nobody sees above their clearance (no read up)
+    and nobody but the uploader's agency sees an upload in progress."""
+    if caller.clearance < holding.level:
+        return False
+    if agency_holds(caller, holding):
+        return holding.status != ItemStatus.EXPIRED
+    unit = caller.scope.unit_id
+    return (
+        unit is not None
+        and unit == holding.unit_id
+        and holding.handed_over
+        and holding.status in (ItemStatus.FILED, ItemStatus.DESTROYED)
+    )
+
+
+def may_download(caller: Caller, holding: Holding) -> bool:
+    """A URL needs the record visible and the bytes still there."""
+    return may_see(caller, holding) and holding.status == ItemStatus.FILED
+
+
+def level_change_allowed(current: int, new: int, may_lower: bool) -> bool:
+    """Raising a level is always allowed to whoever may edit; lowering (解密/降密) needs
+    the keeper's authority."""
+    return new >= current or may_lower
+
+
+def content_type_allowed(content_type: str, allowed: list[str]) -> bool:
+    """`allowed` holds exact types or `type/*`; an empty list accepts any well-formed type."""
+    value = content_type.strip().lower()
+    if not _CONTENT_TYPE.fullmatch(value):
+        return False
+    if not allowed:
+        return True
+    major = value.split("/", 1)[0]
+    return any(a == value or a == f"{major}/*" for a in (x.strip().lower() for x in allowed))
+
+
+def display_filename(name: str) -> str:
+    """The user's file name as a label: no directories, no control characters. It is
+    never used to build a key or a path (keys come from IDs)."""
+    base = name.replace("\\", "/").rsplit("/", 1)[-1]
+    cleaned = "".join(ch for ch in base if unicodedata.category(ch)[0] != "C").strip()
+    return cleaned[:255] or "file"
+
+
+def object_key(engagement_id: UUID, item_id: UUID, version: int) -> str:
+    return f"{engagement_id}/{item_id}/{version}"
+
+
+def witnesses_valid(witnesses: list[str], approver: str) -> bool:
+    """Two distinct named witnesses (监销人), neither the approver."""
+    names = [w.strip() for w in witnesses]
+    return (
+        len(names) == 2
+        and all(names)
+        and names[0].casefold() != names[1].casefold()
+        and approver.casefold() not in (n.casefold() for n in names)
+    )

@@ -1,0 +1,151 @@
+"""Automatic filing (R4.2.4.2, R8): the engagement's accepted stage reports and the
+evaluation's finalised scorecards become archive items, as canonical JSON records of the
+event. Idempotent: the inbox drops redeliveries, and the item's id and key derive from the
+event id, so even a retry after a failed commit rewrites the same object."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from contracts import archive_catalogue as c
+from contracts.envelope import EventEnvelope
+from kit.auth import Level
+from kit.logging import get_logger
+from kit.rpc import CallContext
+from kit.runtime import Subscription
+from services.archive import domain
+from services.archive.catalogue import remember_parties
+from services.archive.models import ArchiveItem, EngagementParties
+from services.archive.records import Archive, record_action
+
+log = get_logger(__name__)
+
+ENGAGEMENT_CREATED = "engagement.created.v1"
+STAGE_REPORT_ACCEPTED = "engagement.stage_report_accepted.v1"
+SCORECARD_FINALIZED = "evaluation.scorecard_finalized.v1"
+# Item ids of filed events: uuid5 of the event id in this namespace.
+FILING_NAMESPACE = uuid.UUID("5f0e3a52-6c1b-4f7e-9d0a-2b7c1e8a4d10")
+
+
+def subscription(archive: Archive) -> Subscription:
+    async def handle(session: AsyncSession, event: EventEnvelope) -> None:
+        await file_event(archive, session, event)
+
+    return Subscription(
+        durable="archive-filing",
+        subjects=[
+            "ecohost.events." + t
+            for t in (ENGAGEMENT_CREATED, STAGE_REPORT_ACCEPTED, SCORECARD_FINALIZED)
+        ],
+        handler=handle,
+    )
+
+
+async def file_event(archive: Archive, session: AsyncSession, event: EventEnvelope) -> None:
+    data = event.model_dump(mode="json")["data"]
+    if event.type == ENGAGEMENT_CREATED:
+        await remember_parties(
+            session,
+            uuid.UUID(data["engagement_id"]),
+            uuid.UUID(data["agency_id"]),
+            uuid.UUID(data["unit_id"]),
+        )
+        return
+    if event.engagement_id is None:
+        log.info("archive.filing_skipped", reason="no engagement", event_type=event.type)
+        return
+    if event.type == STAGE_REPORT_ACCEPTED:
+        title = f"阶段性工作报告 第{data['report_no']}期"
+        spec = (c.ItemCategory.STAGE_REPORT, title, int(data["version"]), c.Retention.YEARS_10)
+    elif event.type == SCORECARD_FINALIZED:
+        title = f"绩效评价结果 {data['period_label']} ({data['grade']})"
+        spec = (c.ItemCategory.EVALUATION_RESULT, title, int(data["version"]), c.Retention.YEARS_30)
+    else:
+        return
+    await _file(archive, session, event, data, *spec)
+
+
+async def _file(
+    archive: Archive,
+    session: AsyncSession,
+    event: EventEnvelope,
+    data: dict[str, Any],
+    category: c.ItemCategory,
+    title: str,
+    version: int,
+    retention: c.Retention,
+) -> None:
+    assert event.engagement_id is not None
+    existing = await session.execute(
+        select(ArchiveItem.id).where(ArchiveItem.source_event_id == event.event_id)
+    )
+    if existing.first() is not None:
+        return
+    parties = await session.get(EngagementParties, event.engagement_id)
+    if parties is None:
+        # The engagement's creation has not reached us yet: fail, be redelivered later.
+        raise LookupError(f"engagement {event.engagement_id} not yet known to the archive")
+    item_id = uuid.uuid5(FILING_NAMESPACE, str(event.event_id))
+    document = _document(event, data)
+    key = domain.object_key(event.engagement_id, item_id, version)
+    stored = await archive.store.put(
+        key, document, length=len(document), content_type="application/json"
+    )
+    now = datetime.now(UTC)
+    row = ArchiveItem(
+        id=item_id,
+        engagement_id=event.engagement_id,
+        agency_id=parties.agency_id,
+        unit_id=parties.unit_id,
+        volume_id=None,
+        category=category.value,
+        title=title,
+        filename=f"{category.value}-{item_id}.json",
+        content_type="application/json",
+        size=stored.size,
+        sha256=stored.sha256 or "",
+        version=version,
+        object_key=key,
+        level=int(Level.INTERNAL),
+        retention=retention.value,
+        document_date=_document_date(event),
+        item_metadata={"source-event-type": event.type},
+        status=c.ItemStatus.FILED.value,
+        handed_over=False,
+        source_event_id=event.event_id,
+        created_by=event.actor,
+        created_at=now,
+        filed_at=now,
+    )
+    session.add(row)
+    await session.flush()
+    ctx = CallContext(actor=event.actor, tenant=event.tenant, correlation_id=event.correlation_id)
+    await record_action(
+        session, ctx, "filed", event.engagement_id, [row], key=key, source_event=str(event.event_id)
+    )
+    log.info("archive.auto_filed", item_id=str(item_id), event_type=event.type)
+
+
+def _document(event: EventEnvelope, data: dict[str, Any]) -> bytes:
+    """The filed record: canonical JSON (sorted keys, no spaces), so equal events give
+    equal bytes and equal hashes."""
+    record = {
+        "event_id": str(event.event_id),
+        "event_type": event.type,
+        "engagement_id": str(event.engagement_id),
+        "occurred_at": event.occurred_at.isoformat(),
+        "actor": event.actor,
+        "tenant": event.tenant,
+        "data": data,
+    }
+    return json.dumps(record, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
+
+
+def _document_date(event: EventEnvelope) -> date:
+    return event.occurred_at.astimezone(UTC).date()

@@ -1,0 +1,114 @@
+"""Shared pieces of the catalogue use cases: what they depend on, loading an item as a
+caller may see it, row → view, and recording an archive action as an event (the archive's
+own trace consumer then appends it to the ledger like every other event)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from uuid import UUID
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from contracts import archive_catalogue as c
+from kit.events import make_event
+from kit.outbox import record_event
+from kit.rpc import CallContext
+from kit.storage import ObjectStore
+from services.archive import domain
+from services.archive.models import ArchiveItem, messaging
+from services.archive.settings import ArchiveSettings
+from services.archive.signing import Signer
+
+
+@dataclass(frozen=True)
+class Archive:
+    """What the catalogue's use cases need besides the session."""
+
+    store: ObjectStore
+    settings: ArchiveSettings
+    signer: Signer
+
+
+def holding(row: ArchiveItem) -> domain.Holding:
+    return domain.Holding(
+        agency_id=row.agency_id,
+        unit_id=row.unit_id,
+        status=c.ItemStatus(row.status),
+        level=row.level,
+        handed_over=row.handed_over,
+    )
+
+
+async def visible_item(
+    session: AsyncSession, caller: c.Caller, item_id: UUID, *, lock: bool = False
+) -> ArchiveItem:
+    """The item if this caller may see it; ArchiveItemNotFound otherwise, whether it is
+    missing, another tenant's or above the caller's clearance (no existence leak)."""
+    query = select(ArchiveItem).where(ArchiveItem.id == item_id)
+    if lock:
+        query = query.with_for_update()
+    row = (await session.execute(query)).scalar_one_or_none()
+    if row is None or not domain.may_see(caller, holding(row)):
+        raise c.ArchiveItemNotFound("no such archive item", field="item_id")
+    return row
+
+
+async def agency_item(
+    session: AsyncSession, caller: c.Caller, item_id: UUID, *, lock: bool = False
+) -> ArchiveItem:
+    """An item the caller's agency holds and may see: for the agency's own actions."""
+    row = await visible_item(session, caller, item_id, lock=lock)
+    if not domain.agency_holds(caller, holding(row)):
+        raise c.ArchiveItemNotFound("no such archive item", field="item_id")
+    return row
+
+
+def item_view(row: ArchiveItem) -> c.ItemView:
+    retention = c.Retention(row.retention)
+    return c.ItemView(
+        id=row.id,
+        engagement_id=row.engagement_id,
+        agency_id=row.agency_id,
+        unit_id=row.unit_id,
+        volume_id=row.volume_id,
+        category=c.ItemCategory(row.category),
+        title=row.title,
+        filename=row.filename,
+        content_type=row.content_type,
+        size=row.size,
+        sha256=row.sha256,
+        version=row.version,
+        level=row.level,
+        retention=retention,
+        document_date=row.document_date,
+        retention_ends=domain.retention_ends(retention, row.document_date),
+        metadata=dict(row.item_metadata or {}),
+        status=c.ItemStatus(row.status),
+        handed_over=row.handed_over,
+        source_event_id=row.source_event_id,
+        created_by=row.created_by,
+        created_at=row.created_at,
+        filed_at=row.filed_at,
+        destroyed_at=row.destroyed_at,
+    )
+
+
+async def record_action(
+    session: AsyncSession,
+    ctx: CallContext,
+    action: str,
+    engagement_id: UUID,
+    items: list[ArchiveItem],
+    **details: str,
+) -> None:
+    """An archive action as an event in the same transaction (outbox): the ledger gets
+    it through the archive's trace consumer, in the engagement's chain."""
+    data = c.ArchiveActionData(
+        action=action,
+        item_ids=[i.id for i in items],
+        sha256=[i.sha256 for i in items],
+        details=details,
+    )
+    event = make_event(c.ArchiveActionV1, ctx, data, engagement_id=engagement_id)
+    await record_event(session, messaging, event)

@@ -1,0 +1,337 @@
+"""The archive catalogue's use cases on a migrated database (SQLite and PostgreSQL) with
+both object stores (the local store and S3): upload and verification, handover with a
+checkpoint, auto-filing under redelivery, destruction with a tombstone, the upload sweep
+and the object audit behind `ecohost archive verify` (R4.2.4.2, R4.2.4.3, R8)."""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import func, select
+
+from contracts import archive_catalogue as c
+from contracts.envelope import EventEnvelope
+from contracts.rpc import Scope
+from kit.db import Database
+from kit.ids import new_id
+from kit.rpc import CallContext
+from kit.storage import ObjectNotFound, ObjectStore
+from kit.storage.local import LocalStore
+from kit.storage.s3 import S3Store
+from services.archive import borrowing, catalogue, destruction, filing, handover
+from services.archive.models import ArchiveItem, messaging
+from services.archive.objects_audit import filed_items, verify_objects
+from services.archive.records import Archive
+from services.archive.settings import ArchiveSettings
+from services.archive.signing import Signer
+from tests.infra.s3_server import S3Server
+
+AGENCY, UNIT = new_id(), new_id()
+PM = CallContext(actor="pm", tenant=f"agency:{AGENCY}", correlation_id="t")
+KEEPER = CallContext(actor="keeper", tenant=f"agency:{AGENCY}", correlation_id="t")
+CLIENT = CallContext(actor="client", tenant=f"unit:{UNIT}", correlation_id="t")
+AGENCY_CALLER = c.Caller(scope=Scope(agency_id=AGENCY), clearance=3)
+UNIT_CALLER = c.Caller(scope=Scope(unit_id=UNIT), clearance=1)
+OTHER_AGENCY = c.Caller(scope=Scope(agency_id=new_id()), clearance=3)
+CONTENT = "深圳市某化工有限公司 托管服务成果报告\n".encode() * 1000
+
+
+@pytest.fixture(params=["local", "s3"])
+async def archive(
+    request: pytest.FixtureRequest, tmp_path: Path, signer: Signer
+) -> Archive:
+    store: ObjectStore
+    if request.param == "s3":
+        server: S3Server = request.getfixturevalue("s3_server")
+        bucket = f"archive-{uuid.uuid4().hex[:12]}"
+        store = S3Store(server.endpoint, server.access_key, server.secret_key, bucket, secure=False)
+    else:
+        store = LocalStore(tmp_path / "objects", signing_key=b"k", base_url="http://x/files")
+    await store.ensure_bucket()
+    return Archive(store=store, settings=ArchiveSettings(upload_expiry=3600), signer=signer)
+
+
+async def send(archive: Archive, ticket: c.UploadTicket, data: bytes) -> None:
+    """What the uploader does: S3 gets a real PUT to the presigned URL; the local store's
+    URL is served by the gateway (tested end to end), so its bytes go in directly."""
+    if isinstance(archive.store, S3Store):
+        async with httpx.AsyncClient() as client:
+            r = await client.put(ticket.url, content=data, headers=ticket.headers)
+            assert r.status_code == 200, r.text
+    else:
+        await archive.store.put(
+            f"{ticket.item.engagement_id}/{ticket.item.id}/1",
+            data,
+            length=len(data),
+            content_type=ticket.headers["Content-Type"],
+        )
+
+
+def upload_request(
+    engagement: uuid.UUID, data: bytes = CONTENT, **over: Any
+) -> c.RequestUploadRequest:
+    fields: dict[str, Any] = {
+        "caller": AGENCY_CALLER,
+        "engagement_id": engagement,
+        "agency_id": AGENCY,
+        "unit_id": UNIT,
+        "category": c.ItemCategory.RESULTS_REPORT,
+        "title": "托管服务成果报告",
+        "filename": "../../etc/成果报告.pdf",
+        "content_type": "application/pdf",
+        "size": len(data),
+        "sha256": hashlib.sha256(data).hexdigest(),
+        "level": 1,
+        "retention": c.Retention.YEARS_10,
+        "document_date": date(2027, 12, 31),
+    }
+    fields.update(over)
+    return c.RequestUploadRequest(**fields)
+
+
+async def filed(db: Database, archive: Archive, engagement: uuid.UUID, **over: Any) -> c.ItemView:
+    data = over.pop("data", CONTENT)
+    async with db.transaction() as s:
+        ticket = await catalogue.request_upload(
+            archive, s, upload_request(engagement, data, **over), PM
+        )
+    await send(archive, ticket, data)
+    async with db.transaction() as s:
+        return await catalogue.complete_upload(
+            archive, s, c.ItemRequest(caller=AGENCY_CALLER, item_id=ticket.item.id), PM
+        )
+
+
+async def outbox_count(db: Database) -> int:
+    async with db.transaction() as s:
+        return int(
+            (await s.execute(select(func.count()).select_from(messaging.outbox))).scalar_one()
+        )
+
+
+async def test_R4_2_4_2_upload_is_verified_then_handed_over_with_a_checkpoint(
+    db: Database, archive: Archive
+):
+    engagement = new_id()
+    item = await filed(db, archive, engagement)
+    assert (item.status, item.filename, item.size) == (
+        c.ItemStatus.FILED,
+        "成果报告.pdf",
+        len(CONTENT),
+    )
+    assert item.sha256 == hashlib.sha256(CONTENT).hexdigest()
+
+    async with db.transaction() as s:
+        unseen = await catalogue.get_items(s, c.GetItemsRequest(caller=UNIT_CALLER, ids=[item.id]))
+    assert unseen.items == [None]  # not handed over yet
+
+    async with db.transaction() as s:
+        h = await handover.hand_over(
+            archive,
+            s,
+            c.HandOverRequest(caller=AGENCY_CALLER, engagement_id=engagement, item_ids=[item.id]),
+            PM,
+        )
+    assert h.item_sha256 == [item.sha256]
+    assert h.checkpoint_note.startswith(archive.signer.name)
+    async with db.transaction() as s:
+        ack = await handover.acknowledge(
+            s,
+            c.AcknowledgeHandoverRequest(
+                caller=UNIT_CALLER, handover_id=h.id, representative="张三"
+            ),
+            CLIENT,
+        )
+        seen = await catalogue.catalogue(
+            s, c.CatalogueRequest(caller=UNIT_CALLER, engagement_id=engagement)
+        )
+    assert ack.representative == "张三"
+    assert ack.acknowledged_by == "client"
+    assert [i.id for i in seen.items] == [item.id]
+
+
+async def test_R4_2_4_2_a_mismatching_upload_is_refused_and_its_bytes_removed(
+    db: Database, archive: Archive
+):
+    engagement = new_id()
+    async with db.transaction() as s:
+        ticket = await catalogue.request_upload(archive, s, upload_request(engagement), PM)
+    await send(archive, ticket, CONTENT[:-1] + b"X")  # same size, other bytes
+    before = await outbox_count(db)
+    with pytest.raises(c.UploadMismatch, match="SHA-256"):
+        async with db.transaction() as s:
+            await catalogue.complete_upload(
+                archive, s, c.ItemRequest(caller=AGENCY_CALLER, item_id=ticket.item.id), PM
+            )
+    with pytest.raises(ObjectNotFound):
+        await archive.store.stat(f"{engagement}/{ticket.item.id}/1")
+    assert await outbox_count(db) == before
+    with pytest.raises(c.ArchiveItemNotFound):  # another agency: not found, nothing written
+        async with db.transaction() as s:
+            await catalogue.complete_upload(
+                archive, s, c.ItemRequest(caller=OTHER_AGENCY, item_id=ticket.item.id), PM
+            )
+
+
+async def test_R4_2_4_2_limits_and_expired_uploads(db: Database, archive: Archive, signer: Signer):
+    strict = Archive(
+        store=archive.store,
+        settings=ArchiveSettings(upload_max_bytes=10, upload_expiry=0.001),
+        signer=signer,
+    )
+    engagement = new_id()
+    with pytest.raises(c.UploadRejected):
+        async with db.transaction() as s:
+            await catalogue.request_upload(strict, s, upload_request(engagement), PM)
+    with pytest.raises(c.UploadRejected):
+        async with db.transaction() as s:
+            await catalogue.request_upload(
+                archive, s, upload_request(engagement, content_type="text/html"), PM
+            )
+    tiny = b"0123456789"
+    async with db.transaction() as s:
+        ticket = await catalogue.request_upload(strict, s, upload_request(engagement, tiny), PM)
+    await send(archive, ticket, tiny)  # sent, never completed
+    async with db.transaction() as s:
+        await catalogue.expire_uploads(strict, s)
+        row = await s.get_one(ArchiveItem, ticket.item.id)
+        assert row.status == c.ItemStatus.EXPIRED.value
+    with pytest.raises(ObjectNotFound):
+        await archive.store.stat(row.object_key)
+
+
+def stage_report_event(engagement: uuid.UUID) -> EventEnvelope:
+    return EventEnvelope(
+        event_id=new_id(),
+        type=filing.STAGE_REPORT_ACCEPTED,
+        occurred_at=datetime.now(UTC),
+        actor="client",
+        tenant=f"unit:{UNIT}",
+        engagement_id=engagement,
+        correlation_id="t",
+        data={
+            "report_no": 2,
+            "version": 3,
+            "period_start": "2027-04-01",
+            "period_end": "2027-06-30",
+            "status": "accepted",
+        },
+    )
+
+
+async def test_R8_stage_reports_are_filed_once_even_when_redelivered(
+    db: Database, archive: Archive
+):
+    engagement = new_id()
+    created = EventEnvelope(
+        event_id=new_id(),
+        type=filing.ENGAGEMENT_CREATED,
+        occurred_at=datetime.now(UTC),
+        actor="pm",
+        tenant=f"agency:{AGENCY}",
+        engagement_id=engagement,
+        correlation_id="t",
+        data={"engagement_id": str(engagement), "unit_id": str(UNIT), "agency_id": str(AGENCY)},
+    )
+    report = stage_report_event(engagement)
+    async with db.transaction() as s:
+        await filing.file_event(archive, s, created)
+
+    class Crash(Exception):
+        pass
+
+    async def crash_after_filing() -> None:
+        async with db.transaction() as s:
+            await filing.file_event(archive, s, report)
+            raise Crash
+
+    with pytest.raises(Crash):  # the object is written, then the transaction fails
+        await crash_after_filing()
+    for _ in range(2):  # redelivered twice
+        async with db.transaction() as s:
+            await filing.file_event(archive, s, report)
+    async with db.transaction() as s:
+        listing = await catalogue.catalogue(
+            s, c.CatalogueRequest(caller=AGENCY_CALLER, engagement_id=engagement)
+        )
+    [item] = listing.items
+    assert (item.category, item.version, item.source_event_id) == (
+        c.ItemCategory.STAGE_REPORT,
+        3,
+        report.event_id,
+    )
+    assert await archive.store.sha256(f"{engagement}/{item.id}/3") == item.sha256
+
+
+async def test_R8_destruction_leaves_a_tombstone_and_verify_catches_swapped_bytes(
+    db: Database, archive: Archive
+):
+    engagement = new_id()
+    old = await filed(db, archive, engagement, document_date=date(2001, 3, 1))
+    young = await filed(db, archive, engagement, data=b"young" * 100)
+    with pytest.raises(c.ArchiveStateConflict, match="retention"):
+        async with db.transaction() as s:
+            await destruction.request_destruction(
+                s,
+                c.RequestDestructionRequest(caller=AGENCY_CALLER, item_id=young.id, appraisal="x"),
+                PM,
+            )
+    async with db.transaction() as s:
+        d = await destruction.request_destruction(
+            s,
+            c.RequestDestructionRequest(
+                caller=AGENCY_CALLER, item_id=old.id, appraisal="已过保管期限"
+            ),
+            PM,
+        )
+    with pytest.raises(c.ArchiveStateConflict):  # one witness twice
+        async with db.transaction() as s:
+            await destruction.approve_destruction(
+                archive,
+                s,
+                c.ApproveDestructionRequest(
+                    caller=AGENCY_CALLER, destruction_id=d.id, witnesses=["王五", "王五"]
+                ),
+                KEEPER,
+            )
+    async with db.transaction() as s:
+        done = await destruction.approve_destruction(
+            archive,
+            s,
+            c.ApproveDestructionRequest(
+                caller=AGENCY_CALLER, destruction_id=d.id, witnesses=["王五", "赵六"]
+            ),
+            KEEPER,
+        )
+        tomb = (
+            await catalogue.get_items(s, c.GetItemsRequest(caller=AGENCY_CALLER, ids=[old.id]))
+        ).items[0]
+    assert done.executed_at
+    assert done.witnesses == ["王五", "赵六"]
+    assert tomb is not None
+    assert tomb.status == c.ItemStatus.DESTROYED
+    assert tomb.sha256 == old.sha256
+    with pytest.raises(c.ArchiveItemNotFound):
+        async with db.transaction() as s:
+            await borrowing.issue_download(
+                archive,
+                s,
+                c.IssueDownloadRequest(caller=AGENCY_CALLER, item_id=old.id, direct=True),
+                KEEPER,
+            )
+
+    async with db.transaction() as s:
+        items = await filed_items(s)
+    assert (await verify_objects(items, archive.store)).valid
+    young_key = f"{engagement}/{young.id}/1"
+    await archive.store.put(young_key, b"YOUNG" * 100, length=500, content_type="application/pdf")
+    audit = await verify_objects(items, archive.store)
+    assert not audit.valid
+    assert [p["item_id"] for p in audit.problems] == [str(young.id)]
+    assert "SHA-256" in audit.problems[0]["problem"]
