@@ -2,16 +2,28 @@
 
 from __future__ import annotations
 
+from types import FrameType
+
 import uvicorn
 
+from gateway.observability import begin_draining
 from gateway.settings import GatewaySettings
 from kit.logging import configure_logging
+from kit.tracing import configure_tracing
+
+
+class _Server(uvicorn.Server):
+    def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+        # Readiness fails from the first signal on, while uvicorn finishes what is in flight.
+        begin_draining()
+        super().handle_exit(sig, frame)
 
 
 def main() -> None:
     settings = GatewaySettings()
     configure_logging("gateway", level=settings.log_level, fmt=settings.log_format)
-    uvicorn.run(
+    configure_tracing("gateway")
+    config = uvicorn.Config(
         "gateway.app:create_app",
         factory=True,
         host=settings.host,
@@ -20,6 +32,7 @@ def main() -> None:
         access_log=False,
         timeout_graceful_shutdown=10,
     )
+    _Server(config).run()
 
 
 if __name__ == "__main__":

@@ -29,6 +29,7 @@ from gateway.dataloaders import build_loaders
 from gateway.files import files_router
 from gateway.http.body_limit import BodySizeLimit
 from gateway.http.router import GatewayRouter
+from gateway.observability import draining, mount_metrics, observe_operations
 from gateway.persisted import PersistedQueries, load_registry
 from gateway.schema import build_schema
 from gateway.settings import GatewaySettings
@@ -129,11 +130,12 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
 
     @app.get("/health/ready", include_in_schema=False)
     async def ready() -> Response:
-        ok = state.ready
+        ok = state.ready and not draining()
         return JSONResponse(
             {"status": "ok" if ok else "unavailable"}, status_code=200 if ok else 503
         )
 
+    mount_metrics(app)
     app.state.gateway = state
     return app
 
@@ -150,6 +152,7 @@ def mount_graphql(
         max_cost=settings.max_cost,
         max_batch_operations=settings.max_batch_operations,
     )
+    observe_operations(schema)
     path = settings.persisted_queries_path
     persisted = PersistedQueries(
         settings.persisted_queries,

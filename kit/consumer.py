@@ -19,12 +19,14 @@ from nats.aio.msg import Msg
 from nats.errors import TimeoutError as NatsTimeoutError
 from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
+from opentelemetry.trace import SpanKind
 from pydantic import ValidationError
 from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.events import EVENT_STREAM, EventEnvelope, parse_event
+from kit import tracing
 from kit.db import Database
 from kit.logging import CORRELATION_HEADER, get_logger
 from kit.messaging import MessagingTables
@@ -62,6 +64,7 @@ class EventConsumer:
         self.applied = 0
         self.duplicates = 0
         self.dead_lettered = 0
+        self.redelivered = 0  # deliveries after the first (kit.metrics reads these counters)
 
     def consumer_config(self) -> ConsumerConfig:
         # Redelivery delays grow per attempt; the last one repeats.
@@ -121,8 +124,20 @@ class EventConsumer:
 
     async def process(self, msg: Msg) -> None:
         """Apply one message exactly once, then acknowledge it."""
-        correlation = (msg.headers or {}).get(CORRELATION_HEADER, "")
         deliveries = msg.metadata.num_delivered
+        if deliveries > 1:
+            self.redelivered += 1
+        # A traceparent header continues the publisher's trace; without one, a new trace.
+        with tracing.span(
+            f"consume {msg.subject}",
+            kind=SpanKind.CONSUMER,
+            parent=tracing.extract(msg.headers),
+            attributes={"messaging.consumer.group.name": self.durable},
+        ):
+            await self._process(msg, deliveries)
+
+    async def _process(self, msg: Msg, deliveries: int) -> None:
+        correlation = (msg.headers or {}).get(CORRELATION_HEADER, "")
         try:
             event = parse_event(msg.data)
         except ValidationError as exc:

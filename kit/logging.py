@@ -1,7 +1,8 @@
 """Structured logs: JSON lines for machines, coloured console for `make run`.
 
 Every line carries `process` (which program speaks) and, inside a request or an
-event handler, the `correlation_id` that travelled in NATS headers.
+event handler, the `correlation_id` that travelled in NATS headers and, when
+tracing is on, the current `trace_id` and `span_id`.
 """
 
 from __future__ import annotations
@@ -12,12 +13,15 @@ from typing import Any
 
 import structlog
 
+from kit.tracing import add_trace_ids
+
 CORRELATION_HEADER = "Ecohost-Correlation-Id"
 
 
 def configure_logging(process: str, *, level: str = "INFO", fmt: str = "json") -> None:
     shared: list[Any] = [
         structlog.contextvars.merge_contextvars,
+        add_trace_ids,
         structlog.processors.add_log_level,
         structlog.processors.TimeStamper(fmt="iso", utc=True),
     ]

@@ -8,6 +8,7 @@ from typing import Protocol
 
 from kit.logging import configure_logging
 from kit.runtime import ServiceRuntime, serve_until_signalled
+from kit.tracing import configure_tracing
 
 
 class ServiceApp(Protocol):
@@ -21,6 +22,7 @@ class ServiceApp(Protocol):
 def run_service(app: ServiceApp) -> None:
     runtime = app.build()
     configure_logging(app.NAME, level=runtime.settings.log_level, fmt=runtime.settings.log_format)
+    configure_tracing(app.NAME)
     main = serve_until_signalled(runtime, lambda: app.start(runtime))
     try:
         import uvloop

@@ -17,23 +17,28 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import structlog
 from nats.aio.client import Client
+from nats.aio.msg import Msg
 from nats.errors import ConnectionClosedError, NoRespondersError
 from nats.errors import TimeoutError as NatsTimeoutError
 from nats.micro import add_service
 from nats.micro.request import Request
 from nats.micro.service import Service
+from opentelemetry.trace import SpanKind
 from pydantic import BaseModel, ValidationError
 
 from contracts.base import Contract
 from contracts.rpc import Rpc
+from kit import tracing
 from kit.errors import DomainError, ServiceUnavailable, ValidationFailed
 from kit.logging import CORRELATION_HEADER, get_logger
+from kit.metrics import NATS_REQUEST_SECONDS, RPC_HANDLE_SECONDS
 
 log = get_logger(__name__)
 
@@ -149,6 +154,17 @@ class RpcServer:
         self._slots.release()
 
     async def _serve(self, rpc: Rpc[Any, Any], handler: RpcHandler, request: Request) -> None:
+        started = time.perf_counter()
+        with tracing.span(
+            rpc.subject, kind=SpanKind.SERVER, parent=tracing.extract(request.headers)
+        ) as span:
+            outcome = await self._answer(rpc, handler, request)
+            if outcome != "ok":
+                tracing.mark_error(span, outcome)
+        RPC_HANDLE_SECONDS.labels(rpc.subject, outcome).observe(time.perf_counter() - started)
+
+    async def _answer(self, rpc: Rpc[Any, Any], handler: RpcHandler, request: Request) -> str:
+        """Run the handler and respond; returns the outcome: ok, error or internal."""
         ctx = CallContext.from_headers(request.headers)
         with structlog.contextvars.bound_contextvars(
             correlation_id=ctx.correlation_id, rpc=rpc.subject, actor=ctx.actor
@@ -160,11 +176,15 @@ class RpcServer:
                 await request.respond(json.dumps(body).encode())
             except ValidationError as exc:
                 await _respond_error(request, validation_error(exc))
+                return "error"
             except DomainError as exc:
                 await _respond_error(request, exc)
+                return "error"
             except Exception:
                 log.exception("rpc.internal_error")
                 await _respond_error(request, DomainError("internal error"), code="internal")
+                return "internal"
+        return "ok"
 
 
 async def _respond_error(request: Request, error: DomainError, *, code: str | None = None) -> None:
@@ -194,9 +214,29 @@ class RpcClient:
     ) -> Resp:
         self.calls += 1
         data = request.model_dump_json().encode()
+        started = time.perf_counter()
+        with tracing.span(rpc.subject, kind=SpanKind.CLIENT) as span:
+            try:
+                msg = await self._request(rpc, data, ctx, timeout)
+            except ServiceUnavailable:
+                _observe(rpc, "unavailable", started)
+                raise
+            reply = _Reply.model_validate_json(msg.data)
+            _observe(rpc, "ok" if reply.ok else "error", started)
+            if not reply.ok:
+                tracing.mark_error(span, str((reply.error or {}).get("code", "error")))
+        if not reply.ok:
+            raise DomainError.from_dict(reply.error or {})
+        return rpc.response.model_validate(reply.result)
+
+    async def _request(
+        self, rpc: Rpc[Any, Any], data: bytes, ctx: CallContext, timeout: float | None
+    ) -> Msg:
+        headers = ctx.headers()
+        tracing.inject(headers)  # W3C traceparent: the service continues this trace
         try:
-            msg = await self._nc.request(
-                rpc.subject, data, timeout=timeout or self._timeout, headers=ctx.headers()
+            return await self._nc.request(
+                rpc.subject, data, timeout=timeout or self._timeout, headers=headers
             )
         except (NoRespondersError, NatsTimeoutError, TimeoutError, ConnectionClosedError) as exc:
             raise ServiceUnavailable(
@@ -208,10 +248,10 @@ class RpcClient:
                 f"{rpc.service} unreachable",
                 details={"rpc": rpc.subject, "cause": type(exc).__name__},
             ) from exc
-        reply = _Reply.model_validate_json(msg.data)
-        if not reply.ok:
-            raise DomainError.from_dict(reply.error or {})
-        return rpc.response.model_validate(reply.result)
+
+
+def _observe(rpc: Rpc[Any, Any], outcome: str, started: float) -> None:
+    NATS_REQUEST_SECONDS.labels(rpc.subject, outcome).observe(time.perf_counter() - started)
 
 
 class _Reply(BaseModel):

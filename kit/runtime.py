@@ -2,7 +2,8 @@
 
 On SIGTERM/SIGINT the process stops taking requests, lets in-flight requests and
 the current event finish, flushes the outbox, drains its NATS subscriptions and
-closes its connections, in that order.
+closes its connections, in that order. Readiness (`/health/ready` when
+`health_port` is set) turns false first.
 """
 
 from __future__ import annotations
@@ -15,11 +16,14 @@ from dataclasses import dataclass, field
 
 from nats.aio.client import Client
 from nats.js import JetStreamContext
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from kit import metrics, tracing
 from kit.bus import connect, ensure_event_stream
 from kit.consumer import EventConsumer, EventHandler
 from kit.db import Database
+from kit.health import HealthServer
 from kit.logging import get_logger
 from kit.messaging import MessagingTables
 from kit.outbox import OutboxRelay
@@ -64,6 +68,8 @@ class ServiceRuntime:
     relay: OutboxRelay | None = None
     consumers: list[EventConsumer] = field(default_factory=list)
     stopping: asyncio.Event = field(default_factory=asyncio.Event)
+    draining: bool = False
+    health: HealthServer | None = None
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
     async def start(
@@ -75,6 +81,10 @@ class ServiceRuntime:
         version: str = "0.1.0",
         description: str = "",
     ) -> None:
+        # First, so liveness answers while NATS or the database are still coming up.
+        await self._start_health()
+        if tracing.enabled():
+            tracing.instrument_engine(self.db.engine, system=self.db.engine.dialect.name)
         self.nc = await connect(self.settings, name=self.name)
         self.js = self.nc.jetstream()
         await _retry(
@@ -108,7 +118,30 @@ class ServiceRuntime:
         self.rpc = RpcServer(self.nc, service=self.name, version=version, description=description)
         register_endpoints(self.rpc, self)
         await self.rpc.start()
+        self._tasks.append(asyncio.create_task(metrics.sample_runtime(self, self.stopping)))
         log.info("service.started", service=self.name, nats=self.settings.nats_servers)
+
+    async def _start_health(self) -> None:
+        if self.settings.health_port is None or self.health is not None:
+            return
+        self.health = HealthServer(
+            host=self.settings.health_host,
+            port=self.settings.health_port,
+            ready=self.ready,
+            metrics=metrics.render,
+        )
+        await self.health.start()
+
+    async def ready(self) -> bool:
+        """Ready to take work: not stopping, NATS connected, RPC serving, database answering."""
+        if self.draining or self.rpc is None or self.nc is None or not self.nc.is_connected:
+            return False
+        try:
+            async with self.db.engine.connect() as conn:
+                await conn.execute(text("SELECT 1"))
+        except Exception:
+            return False
+        return True
 
     async def _every(self, job: Periodic) -> None:
         while not self.stopping.is_set():
@@ -135,6 +168,7 @@ class ServiceRuntime:
 
     async def stop(self) -> None:
         log.info("service.stopping", service=self.name)
+        self.draining = True
         if self.rpc is not None:
             await self.rpc.stop()
         self.stopping.set()
@@ -146,6 +180,8 @@ class ServiceRuntime:
             except Exception as exc:
                 log.warning("nats.drain_failed", error=str(exc))
         await self.db.dispose()
+        if self.health is not None:
+            await self.health.stop()
         log.info("service.stopped", service=self.name)
 
 

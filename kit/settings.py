@@ -59,6 +59,15 @@ class ServiceSettings(ProcessSettings):
     outbox_poll_interval: float = Field(
         default=1.0, description="Seconds between outbox scans when nothing signals new events."
     )
+    health_host: str = Field(
+        default="127.0.0.1",
+        description="Address of the health and metrics server (`0.0.0.0` in a pod).",
+    )
+    health_port: int | None = Field(
+        default=None,
+        description="Port serving `/health/live`, `/health/ready` and `/metrics`; unset: "
+        "no server (the embedded default, where three services share one host).",
+    )
 
 
 def database_url_field(service: str) -> Any:
