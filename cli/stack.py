@@ -468,6 +468,8 @@ class Stack:
         # Files the archive keeps live in the stack's data directory, not the cwd's.
         env.setdefault("ECOHOST_ARCHIVE_LEDGER_KEY_FILE", str(self.data_dir / "ledger-signing.key"))
         env.setdefault("ECOHOST_ARCHIVE_STORAGE_LOCAL_ROOT", str(self.data_dir / "objects"))
+        # The local store's signed URLs point at this stack's gateway (gateway/files.py).
+        env.setdefault("ECOHOST_ARCHIVE_STORAGE_PUBLIC_BASE_URL", f"{self.gateway_url}/files")
         if cfg.log_level is not None:
             env[prefix + "LOG_LEVEL"] = cfg.log_level
         if name == GATEWAY:

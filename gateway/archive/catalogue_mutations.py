@@ -108,9 +108,9 @@ CreateArchiveVolumeResult = Annotated[
     ArchiveVolumeSuccess | EngagementNotFound | ArchiveRecordNotFound | _COMMON,
     strawberry.union("CreateArchiveVolumeResult"),
 ]
-HandOverResult = Annotated[
+HandOverDeliverablesResult = Annotated[
     HandoverSuccess | ArchiveRecordNotFound | ArchiveItemNotFound | ArchiveStateConflict | _COMMON,
-    strawberry.union("HandOverResult"),
+    strawberry.union("HandOverDeliverablesResult"),
 ]
 AcknowledgeHandoverResult = Annotated[
     HandoverSuccess | ArchiveRecordNotFound | ArchiveStateConflict | _COMMON,
@@ -177,7 +177,7 @@ class CreateArchiveVolumeInput:
 
 
 @strawberry.input(description="Hand these filed items over to the engagement's unit.")
-class HandOverInput:
+class HandOverDeliverablesInput:
     engagement_id: strawberry.ID
     item_ids: list[strawberry.ID]
 
@@ -365,7 +365,9 @@ class CatalogueMutations:
         description="移交: hand filed items to the unit, sealed by a new signed "
         "ledger checkpoint (project managers)."
     )
-    async def hand_over(self, info: Info[Context, None], input: HandOverInput) -> HandOverResult:
+    async def hand_over_deliverables(
+        self, info: Info[Context, None], input: HandOverDeliverablesInput
+    ) -> HandOverDeliverablesResult:
         async def call(client: CatalogueClient, caller: c.Caller) -> c.HandoverView:
             engagement = decode_global_id(input.engagement_id, "Engagement", field="engagementId")
             ids = [_item(i, f"itemIds.{n}") for n, i in enumerate(input.item_ids)]

@@ -70,4 +70,4 @@ async def populate(db: Database, signer: Signer, n: int = 12) -> list[EventEnvel
 
 
 # The running system of the end-to-end tests (a stack per backend, per module).
-from tests.e2e.conftest import system  # noqa: E402, F401
+from tests.e2e.conftest import production_system, system  # noqa: E402, F401

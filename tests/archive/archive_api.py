@@ -1,0 +1,89 @@
+"""GraphQL documents and steps of the archive catalogue, driven over HTTP."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from typing import Any
+
+import httpx
+
+from gateway.settings import GatewaySettings
+from kit.auth import issue_token
+from tests.e2e.harness import Api
+
+ITEM = "id title status confidentiality sha256 size handedOver filename"
+RESULT = "... on Error { __typename code message }"
+REQUEST_UPLOAD = f"""mutation($i: RequestUploadInput!) {{ requestUpload(input: $i) {{ __typename
+  ... on RequestUploadSuccess {{ uploadUrl method headers {{ name value }} item {{ {ITEM} }} }}
+  {RESULT} }} }}"""
+COMPLETE = f"""mutation($i: CompleteUploadInput!) {{ completeUpload(input: $i) {{ __typename
+  ... on ArchiveItemSuccess {{ item {{ {ITEM} }} }} {RESULT} }} }}"""
+CATALOGUE = f"""query($e: ID!) {{ archiveCatalogue(engagementId: $e) {{
+  volumes {{ id title }} items {{ {ITEM} }} }} }}"""
+GET_ITEM = f"query($id: ID!) {{ archiveItem(id: $id) {{ {ITEM} }} }}"
+USAGE = "query($id: ID!) { archiveItem(id: $id) { usage { actor borrowRequestId } } }"
+HAND_OVER = f"""mutation($i: HandOverDeliverablesInput!) {{
+  handOverDeliverables(input: $i) {{ __typename ... on HandoverSuccess {{
+    handover {{ id itemSha256 checkpointTreeSize checkpointNote }} }}
+  {RESULT} }} }}"""
+ACKNOWLEDGE = f"""mutation($i: AcknowledgeHandoverInput!) {{ acknowledgeHandover(input: $i) {{
+  __typename ... on HandoverSuccess {{ handover {{ representative acknowledgedBy }} }}
+  {RESULT} }} }}"""
+BORROW = f"""mutation($i: RequestBorrowInput!) {{ requestBorrow(input: $i) {{ __typename
+  ... on BorrowRequestSuccess {{ borrowRequest {{ id status }} }} {RESULT} }} }}"""
+DECIDE = f"""mutation($i: DecideBorrowInput!) {{ decideBorrow(input: $i) {{ __typename
+  ... on BorrowRequestSuccess {{ borrowRequest {{ id status validUntil }} }} {RESULT} }} }}"""
+DOWNLOAD = f"""mutation($i: IssueDownloadUrlInput!) {{ issueDownloadUrl(input: $i) {{ __typename
+  ... on DownloadUrlSuccess {{ url expiresAt }} {RESULT} }} }}"""
+DESTROY_REQUEST = f"""mutation($i: RequestDestructionInput!) {{ requestDestruction(input: $i) {{
+  __typename ... on DestructionSuccess {{ destruction {{ id }} }} {RESULT} }} }}"""
+DESTROY_APPROVE = f"""mutation($i: ApproveDestructionInput!) {{ approveDestruction(input: $i) {{
+  __typename ... on DestructionSuccess {{ destruction {{ witnesses executedAt }} }}
+  {RESULT} }} }}"""
+
+
+def tok(tenant: str, role: str, user: str, clearance: int | None = None) -> str:
+    return issue_token(
+        GatewaySettings().auth, user_id=user, tenant=tenant, roles=[role], clearance=clearance
+    )
+
+
+def raw_id(global_id: str) -> str:
+    return base64.b64decode(global_id).decode().split(":", 1)[1]
+
+
+def upload(
+    api: Api,
+    token: str,
+    engagement: str,
+    data: bytes,
+    *,
+    level: str = "INTERNAL",
+    document_date: str = "2027-12-31",
+) -> dict[str, Any]:
+    """requestUpload, PUT the bytes to the URL it returned (S3 or the gateway's /files),
+    completeUpload: the frontend's three steps."""
+    variables = {
+        "i": {
+            "engagementId": engagement,
+            "category": "RESULTS_REPORT",
+            "title": "托管服务成果报告",
+            "filename": "成果报告.pdf",
+            "contentType": "application/pdf",
+            "size": len(data),
+            "sha256": hashlib.sha256(data).hexdigest(),
+            "confidentiality": level,
+            "retention": "YEARS_10",
+            "documentDate": document_date,
+        }
+    }
+    ticket = api.gql(REQUEST_UPLOAD, variables, token)["data"]["requestUpload"]
+    assert ticket["__typename"] == "RequestUploadSuccess", ticket
+    headers = {h["name"]: h["value"] for h in ticket["headers"]}
+    put = httpx.put(ticket["uploadUrl"], content=data, headers=headers, timeout=30)
+    assert put.status_code == 200, put.text
+    done = api.gql(COMPLETE, {"i": {"itemId": ticket["item"]["id"]}}, token)
+    result: dict[str, Any] = done["data"]["completeUpload"]
+    assert result["__typename"] == "ArchiveItemSuccess", result
+    return result["item"]  # type: ignore[no-any-return]
