@@ -1,0 +1,81 @@
+"""NATS requests per GraphQL query grow with its depth, not with its rows.
+
+Counted at the NATS server (its monitoring endpoint's per-connection `in_msgs` for
+the connection named "gateway"): every request the gateway sends is one message
+in, so nothing in the gateway has to be trusted to count itself.
+"""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import Any
+
+import httpx
+import pytest
+
+from kit.ids import new_id
+from tests.e2e.harness import RunningSystem, eventually, token
+
+AGENCY = str(new_id())
+ADMIN = token(f"agency:{AGENCY}", "agency_admin")
+ROWS = 20
+
+# Depth: the page (1 request), then per level of references one batched request
+# each for units, traces, registrations and workflows.
+DASHBOARD = """
+query($n: Int!) {
+  engagements(first: $n) {
+    totalCount
+    edges { node {
+      id stage evaluationRegistered
+      unit { name uscc }
+      trace { seq eventType }
+      listItems { catalogueCode }
+      team { name }
+    } }
+  }
+}"""
+
+
+def gateway_messages(system: RunningSystem) -> int:
+    assert system.stack.nats is not None
+    url = system.stack.nats.monitor_url + "/connz"
+    conns: list[dict[str, Any]] = httpx.get(url, params={"limit": 1024}).json()["connections"]
+    return sum(c["in_msgs"] for c in conns if c.get("name") == "gateway")
+
+
+def requests_for(system: RunningSystem, query: str, variables: dict[str, Any]) -> int:
+    before = gateway_messages(system)
+    body = system.api.gql(query, variables, ADMIN)
+    assert "errors" not in body, body
+    return gateway_messages(system) - before
+
+
+@pytest.fixture(scope="module")
+def engagements(system: RunningSystem) -> list[str]:
+    unit = system.api.create_unit(ADMIN, name="计数单位")["unit"]
+    ids = [system.api.create_engagement(ADMIN, unit["id"])["engagement"]["id"] for _ in range(ROWS)]
+    for id_ in ids:
+        eventually(partial(system.api.settled, ADMIN, id_))
+    return ids
+
+
+def test_requests_grow_with_depth_not_rows(system: RunningSystem, engagements: list[str]):
+    one = requests_for(system, DASHBOARD, {"n": 1})
+    twenty = requests_for(system, DASHBOARD, {"n": ROWS})
+    shallow = requests_for(
+        system, "query($n: Int!) { engagements(first: $n) { totalCount } }", {"n": ROWS}
+    )
+    assert one == twenty, (one, twenty)
+    assert shallow == 1
+    # page + units + traces + registrations + workflows
+    assert twenty == 5
+
+
+def test_nodes_batch_ids_of_one_type_into_one_request(
+    system: RunningSystem, engagements: list[str]
+):
+    query = "query($ids: [ID!]!) { nodes(ids: $ids) { id ... on Engagement { unit { name } } } }"
+    assert requests_for(system, query, {"ids": engagements[:1]}) == requests_for(
+        system, query, {"ids": engagements}
+    )
