@@ -76,6 +76,9 @@ RULES: dict[str, Rule | Public] = {
     "Query.ledgerEntry": Rule(A, "engineer", "expert"),
     "Query.consistencyProof": Rule(A, "engineer", "expert", own_tenant=True),
     "Query.provenance": Rule(A, "engineer", "expert"),
+    "Query.archiveItem": Rule(A, "engineer", "expert"),
+    "Query.archiveCatalogue": Rule(A, "engineer", "expert"),
+    "Query.handovers": Rule(A, "engineer", "expert"),
     "Query.falsificationDisclosures": Public("R7.2: falsified evaluations are disclosed publicly"),
     "Query.ledgerPublicKey": Public("anyone verifies a proof with the key alone"),
     "Query.latestCheckpoint": Public("signed tree heads are public, as in RFC 9162"),
@@ -121,6 +124,18 @@ RULES: dict[str, Rule | Public] = {
     "Mutation.markScorecardFalsified": SCORING,
     "Mutation.defineEvaluationTemplate": SCORING,
     "Mutation.createCheckpoint": Rule(A, "archive_keeper", "engineer", own_tenant=True),
+    # archive catalogue (policy: "archive catalogue" in gateway/authz/policy.csv)
+    "Mutation.requestUpload": PM_STEP,
+    "Mutation.completeUpload": PM_STEP,
+    "Mutation.createArchiveVolume": PM_STEP,
+    "Mutation.handOverDeliverables": PM_STEP,
+    "Mutation.changeConfidentiality": PM_STEP,
+    "Mutation.requestDestruction": PM_STEP,
+    "Mutation.acknowledgeHandover": CLIENT,
+    "Mutation.requestBorrow": FIELD_WORK,
+    "Mutation.issueDownloadUrl": Rule(A, "project_manager", "expert"),
+    "Mutation.decideBorrow": Rule(A, "archive_keeper", "engineer"),
+    "Mutation.approveDestruction": Rule(A, "archive_keeper", "engineer"),
     # --- subscriptions -------------------------------------------------------
     "Subscription.engagementEvents": READ_ENGAGEMENT,
 }
