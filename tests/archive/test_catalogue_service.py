@@ -43,9 +43,7 @@ CONTENT = "深圳市某化工有限公司 托管服务成果报告\n".encode() *
 
 
 @pytest.fixture(params=["local", "s3"])
-async def archive(
-    request: pytest.FixtureRequest, tmp_path: Path, signer: Signer
-) -> Archive:
+async def archive(request: pytest.FixtureRequest, tmp_path: Path, signer: Signer) -> Archive:
     store: ObjectStore
     if request.param == "s3":
         server: S3Server = request.getfixturevalue("s3_server")
