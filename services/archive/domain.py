@@ -93,7 +93,14 @@ def display_filename(name: str) -> str:
     """The user's file name as a label: no directories, no control characters. It is
     never used to build a key or a path (keys come from IDs)."""
     base = name.replace("\\", "/").rsplit("/", 1)[-1]
-    cleaned = "".join(ch for ch in base if unicodedata.category(ch)[0] != "C").strip()
+    # Control and format characters go; every kind of space (NBSP, ideographic
+    # space, line separators) becomes a plain one, so the label prints as it reads.
+    kept = (
+        " " if unicodedata.category(ch)[0] == "Z" else ch
+        for ch in base
+        if unicodedata.category(ch)[0] != "C"
+    )
+    cleaned = "".join(kept).strip()
     return cleaned[:255] or "file"
 
 

@@ -3,6 +3,7 @@ PostgreSQL, with its own nats-server."""
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -38,8 +39,13 @@ def start_system(
         yield RunningSystem(stack=stack, api=Api(stack.gateway_url, client), database_urls=urls)
 
 
+_databases = itertools.count()
+
+
 def pg_urls(pg: PostgresInfo, database: str) -> dict[str, str]:
-    """One database, a schema per service: the production shape."""
+    """One database, a schema per service: the production shape. The name gets a
+    counter, so a fixture re-exported by another conftest gets its own database."""
+    database = f"{database}_{next(_databases)}"
     pg.create_database(database)
     return {name: pg.async_url(database) for name in SERVICES}
 
