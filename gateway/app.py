@@ -163,6 +163,7 @@ def mount_graphql(
         schema,
         context_getter=context_getter,
         graphql_ide=None if settings.production else "graphiql",
+        get_queries=not settings.production,  # GraphQL over HTTP's GET, queries only
         persisted=persisted,
         execution_timeout=settings.execution_timeout,
     )

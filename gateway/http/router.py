@@ -1,10 +1,12 @@
 """strawberry's FastAPI router with what the gateway adds at the HTTP layer.
 
-* Operations are POST only, with `Content-Type: application/json` exactly: a
-  cross-site form (`text/plain`, `multipart/form-data`, urlencoded) needs no CORS
-  preflight, so accepting one would let another site act with a user's cookies.
-  GET serves GraphiQL (development) and otherwise answers 405, so no mutation and
-  no query can be triggered by a link or an <img>.
+* POST takes `Content-Type: application/json` exactly: a cross-site form
+  (`text/plain`, `multipart/form-data`, urlencoded) needs no CORS preflight, so
+  accepting one would let another site act with a user's cookies.
+* GET runs queries only when `get_queries` is on (development; GraphQL over HTTP
+  allows it). A mutation or subscription by GET always gets 405 with `Allow: POST`,
+  so nothing changes through a link or an <img>. With `get_queries` off (production)
+  GET serves nothing but GraphiQL, where enabled, and answers 405 otherwise.
 * `Accept: application/graphql-response+json` (GraphQL over HTTP): that media type
   in the reply, and 400 when the request failed before execution (no `data`).
   Plain `application/json` clients keep getting 200, as the spec asks.
@@ -20,7 +22,7 @@ from typing import Any
 
 from cross_web import AsyncHTTPRequestAdapter
 from fastapi import Request, Response, WebSocket
-from graphql import GraphQLError
+from graphql import GraphQLError, OperationDefinitionNode, OperationType, parse
 from starlette.responses import PlainTextResponse
 from strawberry.fastapi import GraphQLRouter
 from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
@@ -38,11 +40,18 @@ _wants_graphql_response: contextvars.ContextVar[bool] = contextvars.ContextVar(
 
 class GatewayRouter(GraphQLRouter[Any, None]):
     def __init__(
-        self, schema: Any, *, persisted: PersistedQueries, execution_timeout: float, **kwargs: Any
+        self,
+        schema: Any,
+        *,
+        persisted: PersistedQueries,
+        execution_timeout: float,
+        get_queries: bool = False,
+        **kwargs: Any,
     ) -> None:
-        super().__init__(schema, **{**kwargs, "allow_queries_via_get": False})
+        super().__init__(schema, **{**kwargs, "allow_queries_via_get": get_queries})
         self.persisted = persisted
         self.execution_timeout = execution_timeout
+        self.get_queries = get_queries
 
     async def run(  # type: ignore[override]
         self, request: Request | WebSocket, context: Any = UNSET, root_value: Any = UNSET
@@ -52,16 +61,19 @@ class GatewayRouter(GraphQLRouter[Any, None]):
         if refusal := self._refusal(request):
             return refusal
         _wants_graphql_response.set(GRAPHQL_RESPONSE in request.headers.get("accept", ""))
-        return await super().run(request, context=context, root_value=root_value)
+        try:
+            return await super().run(request, context=context, root_value=root_value)
+        except _NotByGet:
+            return _post_only("only queries may be sent with GET; use POST")
 
     def _refusal(self, request: Request) -> Response | None:
         if request.method == "GET":
+            if self.get_queries:
+                return None
             adapter = self.request_adapter_class(request)
             if self.graphql_ide and self.should_render_graphql_ide(adapter):
                 return None
-            return PlainTextResponse(
-                "GraphQL operations are sent with POST", 405, headers={"Allow": "POST"}
-            )
+            return _post_only("GraphQL operations are sent with POST")
         media_type, _ = parse_content_type(request.headers.get("content-type", ""))
         if media_type != "application/json":
             return PlainTextResponse("Content-Type must be application/json", 415)
@@ -81,6 +93,8 @@ class GatewayRouter(GraphQLRouter[Any, None]):
         except PersistedQueryError as refused:
             error = GraphQLError(refused.message, extensions={"code": refused.code})
             return ExecutionResult(data=None, errors=[error])
+        if request.method == "GET" and not _is_query(request_data):
+            raise _NotByGet
         try:
             async with asyncio.timeout(self.execution_timeout):
                 return await super().execute_single(
@@ -112,6 +126,29 @@ class GatewayRouter(GraphQLRouter[Any, None]):
             if isinstance(response_data, dict) and "data" not in response_data:
                 response.status_code = 400
         return response
+
+
+class _NotByGet(Exception):
+    """A mutation or subscription sent with GET: 405 before anything runs."""
+
+
+def _post_only(message: str) -> Response:
+    return PlainTextResponse(message, 405, headers={"Allow": "POST"})
+
+
+def _is_query(request_data: GraphQLRequestData) -> bool:
+    """Whether the operation a GET names is a query. A document that does not parse
+    counts as one: execution then reports the syntax error as usual."""
+    if not request_data.query:
+        return True
+    try:
+        document = parse(request_data.query)
+    except GraphQLError:
+        return True
+    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+    name = request_data.operation_name
+    chosen = [o for o in operations if name is None or (o.name and o.name.value == name)]
+    return not chosen or chosen[0].operation is OperationType.QUERY
 
 
 def _is_request_error(result: ExecutionResult) -> bool:
