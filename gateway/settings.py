@@ -61,6 +61,18 @@ class GatewaySettings(ProcessSettings):
     persisted_queries_cache_size: int = Field(
         default=1000, description="Automatic persisted queries kept in memory (LRU)."
     )
+    subscription_pending_msgs: int = Field(
+        default=256,
+        ge=1,
+        description="Events a subscription may hold unsent; one more closes it as a slow "
+        "consumer (`SLOW_CONSUMER`) instead of growing memory.",
+    )
+    subscription_pending_bytes: int = Field(
+        default=1024 * 1024,
+        ge=1,
+        description="Bytes of events a subscription may hold unsent; see "
+        "`subscription_pending_msgs`.",
+    )
 
     @property
     def production(self) -> bool:

@@ -4,24 +4,61 @@ Fed from NATS: every event the services publish passes through the gateway's
 connection; a subscription keeps those of one engagement. The caller must be
 allowed to read that engagement's trace, checked like a query (a denied or
 missing engagement is `ENGAGEMENT_NOT_FOUND`).
+
+Checked again for every event, cheaply (no casbin call after the first of each
+kind, no network): the token must not have expired — the stream ends with
+`NOT_AUTHORIZED` (`token_expired`) when it does, event or not — and events of a
+kind the caller may not read (scorecards, archive items) are skipped.
+
+Back-pressure: the NATS subscription holds at most `subscription_pending_msgs`
+events or `subscription_pending_bytes` bytes the client has not taken yet. A
+client that falls further behind loses the subscription with `SLOW_CONSUMER`
+rather than growing the gateway's memory; it may subscribe again and re-read
+what it missed from the engagement's `trace`. Completing the subscription or
+closing the socket unsubscribes from NATS.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
+import time
 from collections.abc import AsyncGenerator
 from datetime import datetime
-from typing import cast
+from typing import Any, cast
 
+import jwt
+import nats.errors
 import strawberry
+from graphql import GraphQLError
+from nats.aio.subscription import Subscription
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
 from contracts.envelope import EVENT_SUBJECT_PREFIX, EventEnvelope
 from contracts.errors import EngagementNotFound
+from gateway.authz.authorizer import Authorizer
 from gateway.context import Context
 from gateway.ids import decode_global_id
-from kit.errors import ServiceUnavailable, ValidationFailed
+from gateway.settings import GatewaySettings
+from kit.auth import AuthError, AuthFailure
+from kit.errors import DomainError, ServiceUnavailable, ValidationFailed
+
+# What a caller must be allowed to read to see an event, by the service that
+# published it (the type's first part). Unknown services: nobody.
+EVENT_PERMISSIONS: dict[str, tuple[str, str]] = {
+    "engagement": ("engagement", "read"),
+    "evaluation": ("scorecard", "read"),
+    "archive": ("archive_item", "read"),
+}
+# How often an idle stream wakes to notice events NATS dropped for it.
+IDLE_CHECK_SECONDS = 1.0
+
+
+class SlowConsumer(ServiceUnavailable):
+    """The client did not keep up; the subscription was closed, not buffered."""
+
+    code = "slow_consumer"
 
 
 @strawberry.type(description="One event of an engagement, as the services published it.")
@@ -31,6 +68,58 @@ class EngagementEvent:
     occurred_at: datetime
     actor: str
     data: JSON
+
+
+def may_read(authorizer: Authorizer, event_type: str) -> bool:
+    """Whether the caller may see events of this type (memoised by the authorizer)."""
+    permission = EVENT_PERMISSIONS.get(event_type.partition(".")[0])
+    return permission is not None and authorizer.can(*permission)
+
+
+def token_expiry(ctx: Context) -> float | None:
+    """When the subscription's token expires, as a `time.time()` value; None if it
+    carries no expiry. The token was verified when the context was built, so only
+    its `exp` claim is read here."""
+    header: Any = None
+    if ctx.request is not None and not ctx.principal.is_anonymous:
+        header = ctx.request.headers.get("authorization")
+    if header is None and isinstance(ctx.connection_params, dict):
+        header = ctx.connection_params.get("Authorization") or ctx.connection_params.get(
+            "authorization"
+        )
+    if not isinstance(header, str) or not header.lower().startswith("bearer "):
+        return None
+    try:
+        claims = jwt.decode(header[7:].strip(), options={"verify_signature": False})
+    except jwt.PyJWTError:
+        return None
+    exp = claims.get("exp")
+    return float(exp) if isinstance(exp, int | float) else None
+
+
+def limits(ctx: Context) -> tuple[int, int]:
+    """(pending messages, pending bytes) from the serving app's settings."""
+    app = getattr(ctx.request, "app", None)
+    state = getattr(getattr(app, "state", None), "gateway", None)
+    settings = getattr(state, "settings", None)
+    if not isinstance(settings, GatewaySettings):
+        settings = GatewaySettings()
+    return settings.subscription_pending_msgs, settings.subscription_pending_bytes
+
+
+def closing(error: DomainError, request_id: str) -> GraphQLError:
+    """The error a stream ends with once it has started: raised as a GraphQLError so it
+    carries the same `code` and `requestId` extensions as any other expected error."""
+    return GraphQLError(
+        str(error),
+        original_error=None,
+        extensions={"code": error.code.upper(), "requestId": request_id, **error.details},
+    )
+
+
+def dropped(sub: Subscription, taken: int) -> int:
+    """Events NATS received for `sub` but threw away because its queue was full."""
+    return sub.delivered - taken - sub.pending_msgs
 
 
 @strawberry.type
@@ -47,17 +136,46 @@ class EngagementSubscriptions:
         visible = ctx.authorizer.can("trace", "read") and ctx.authorizer.can("engagement", "read")
         if not visible or await ctx.loaders.engagements.load(uuid) is None:
             raise EngagementNotFound("no such engagement", field="engagementId")
+        expires = token_expiry(info.context)
         nc = ctx.events()
         if nc is None or not nc.is_connected:
             raise ServiceUnavailable("the gateway is not connected to NATS")
-        sub = await nc.subscribe(EVENT_SUBJECT_PREFIX + ">")
+        max_msgs, max_bytes = limits(info.context)
+        sub = await nc.subscribe(
+            EVENT_SUBJECT_PREFIX + ">", pending_msgs_limit=max_msgs, pending_bytes_limit=max_bytes
+        )
+        taken = 0
         try:
-            async for msg in sub.messages:
+            while True:
+                wait = IDLE_CHECK_SECONDS
+                if expires is not None:
+                    wait = min(wait, expires - time.time())
+                msg = None
+                if wait > 0:
+                    try:
+                        msg = await sub.next_msg(timeout=wait)
+                        taken += 1
+                    except nats.errors.TimeoutError:
+                        pass
+                    except nats.errors.ConnectionClosedError:
+                        lost_nats = ServiceUnavailable("the gateway lost its NATS connection")
+                        raise closing(lost_nats, ctx.request_id) from None
+                if expires is not None and time.time() >= expires:
+                    raise closing(AuthError(AuthFailure.TOKEN_EXPIRED), ctx.request_id)
+                lost = dropped(sub, taken)
+                if lost > 0:
+                    overflow = SlowConsumer(
+                        f"the subscription fell behind by {lost} events and was closed; "
+                        "subscribe again and read what was missed from the engagement's trace"
+                    )
+                    raise closing(overflow, ctx.request_id)
+                if msg is None:
+                    continue
                 try:
                     event = EventEnvelope.model_validate_json(msg.data)
                 except ValueError:
                     continue  # not an event; nothing a client could use
-                if event.engagement_id != uuid:
+                if event.engagement_id != uuid or not may_read(ctx.authorizer, event.type):
                     continue
                 yield EngagementEvent(
                     event_id=str(event.event_id),
@@ -67,4 +185,5 @@ class EngagementSubscriptions:
                     data=cast(JSON, json.loads(msg.data).get("data", {})),
                 )
         finally:
-            await sub.unsubscribe()
+            with contextlib.suppress(nats.errors.Error):  # a closed connection has none left
+                await sub.unsubscribe()
