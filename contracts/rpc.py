@@ -79,6 +79,13 @@ class GetManyRequest(Contract):
     scope: Scope
 
 
+class UnitsByUsccRequest(Contract):
+    """Units by 统一社会信用代码 (a federated platform's join key)."""
+
+    usccs: list[str] = Field(max_length=1000)
+    scope: Scope
+
+
 class UnitsReply(Contract):
     """Units in the order of the requested ids; None where missing or out of scope."""
 
@@ -212,6 +219,7 @@ class RegistrationsReply(Contract):
 
 CREATE_UNIT = Rpc("engagement", "unit.create", CreateUnitRequest, UnitView)
 GET_UNITS = Rpc("engagement", "unit.get_many", GetManyRequest, UnitsReply)
+GET_UNITS_BY_USCC = Rpc("engagement", "unit.get_by_uscc", UnitsByUsccRequest, UnitsReply)
 LIST_UNITS = Rpc("engagement", "unit.list", ListUnitsRequest, UnitPage)
 CREATE_ENGAGEMENT = Rpc("engagement", "engagement.create", CreateEngagementRequest, EngagementView)
 GET_ENGAGEMENTS = Rpc("engagement", "engagement.get_many", GetManyRequest, EngagementsReply)
@@ -225,6 +233,7 @@ GET_REGISTRATIONS = Rpc(
 ALL_RPCS: tuple[Rpc[Any, Any], ...] = (
     CREATE_UNIT,
     GET_UNITS,
+    GET_UNITS_BY_USCC,
     LIST_UNITS,
     CREATE_ENGAGEMENT,
     GET_ENGAGEMENTS,

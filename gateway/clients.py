@@ -33,6 +33,12 @@ class Services:
         )
         return reply.items
 
+    async def units_by_uscc(self, usccs: list[str], scope: rpc.Scope) -> list[rpc.UnitView | None]:
+        reply = await self.client.call(
+            rpc.GET_UNITS_BY_USCC, rpc.UnitsByUsccRequest(usccs=usccs, scope=scope), self.ctx
+        )
+        return reply.items
+
     async def list_units(self, scope: rpc.Scope, page: rpc.Page) -> rpc.UnitPage:
         return await self.client.call(
             rpc.LIST_UNITS, rpc.ListUnitsRequest(scope=scope, page=page), self.ctx

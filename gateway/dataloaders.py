@@ -17,6 +17,7 @@ from gateway.clients import Services
 @dataclass
 class Loaders:
     units: DataLoader[UUID, rpc.UnitView | None]
+    units_by_uscc: DataLoader[str, rpc.UnitView | None]
     engagements: DataLoader[UUID, rpc.EngagementView | None]
     traces: DataLoader[UUID, list[rpc.TraceEntryView]]
     registrations: DataLoader[UUID, rpc.EvaluationRegistrationView | None]
@@ -27,6 +28,9 @@ class Loaders:
 def build_loaders(services: Services, scope: rpc.Scope) -> Loaders:
     async def units(ids: Sequence[UUID]) -> list[rpc.UnitView | None]:
         return await services.units(list(ids), scope)
+
+    async def units_by_uscc(codes: Sequence[str]) -> list[rpc.UnitView | None]:
+        return await services.units_by_uscc(list(codes), scope)
 
     async def engagements(ids: Sequence[UUID]) -> list[rpc.EngagementView | None]:
         return await services.engagements(list(ids), scope)
@@ -46,6 +50,7 @@ def build_loaders(services: Services, scope: rpc.Scope) -> Loaders:
 
     return Loaders(
         units=DataLoader(load_fn=units),
+        units_by_uscc=DataLoader(load_fn=units_by_uscc),
         engagements=DataLoader(load_fn=engagements),
         traces=DataLoader(load_fn=traces),
         registrations=DataLoader(load_fn=registrations),

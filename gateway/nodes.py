@@ -18,9 +18,8 @@ import strawberry
 from strawberry import relay
 from strawberry.types import Info
 
-from gateway.context import Context, scope_of
+from gateway.context import Context
 from gateway.engagement.types import Engagement, Unit
-from gateway.evaluation.client import EvaluationClient
 from gateway.evaluation.types import Scorecard
 from kit.errors import ValidationFailed
 
@@ -39,11 +38,7 @@ async def _engagements(info: Info[Context, None], ids: list[UUID]) -> Sequence[r
 
 
 async def _scorecards(info: Info[Context, None], ids: list[UUID]) -> Sequence[relay.Node | None]:
-    ctx = info.context
-    if not ctx.authorizer.can("scorecard", "read"):
-        return [None for _ in ids]
-    views = await EvaluationClient(ctx.services).scorecards(ids, scope_of(ctx.authorizer))
-    return [Scorecard.from_view(v) if v else None for v in views]
+    return await Scorecard.resolve_nodes(info=info, node_ids=[str(i) for i in ids])
 
 
 # Types reachable through `node`. A Node type missing here resolves to null; add it

@@ -52,8 +52,10 @@ class Stage(Enum):
 
 
 # Federation 2 entities: a government platform's router joins its own types on these keys.
+# A platform that knows a unit only by its 统一社会信用代码 joins Unit on `uscc`.
 @strawberry.federation.type(
-    keys=["id"], description="排污单位: a pollutant-discharging unit, client of engagements."
+    keys=["id", "uscc"],
+    description="排污单位: a pollutant-discharging unit, client of engagements.",
 )
 class Unit(relay.Node):
     id: relay.NodeID[str]
@@ -94,14 +96,31 @@ class Unit(relay.Node):
         return [cls.from_view(v) if v else None for v in views]
 
     @classmethod
-    async def resolve_reference(cls, info: Info[Context, None], id: strawberry.ID) -> Self | None:
-        """Federation `_entities`: the same checks as `node`; a denied entity is null."""
+    async def resolve_reference(
+        cls,
+        info: Info[Context, None],
+        id: strawberry.ID | None = None,
+        uscc: str | None = None,
+        **_other_fields: object,
+    ) -> Self | None:
+        """Federation `_entities` by either key: the same checks as `node`; a denied or
+        unknown entity is null. By `uscc`, units are batched per request like by id."""
+        if id is None:
+            return await cls._by_uscc(info, uscc) if isinstance(uscc, str) else None
         try:
             uuid = decode_global_id(id, "Unit", field="id")
         except ValidationFailed:
             return None
         [found] = await cls.resolve_nodes(info=info, node_ids=[str(uuid)])
         return found
+
+    @classmethod
+    async def _by_uscc(cls, info: Info[Context, None], uscc: str) -> Self | None:
+        ctx = info.context
+        if not ctx.authorizer.can("unit", "read"):
+            return None
+        view = await ctx.loaders.units_by_uscc.load(uscc)
+        return cls.from_view(view) if view else None
 
 
 @strawberry.type(description="One recorded step of an engagement's process (追溯), hash-chained.")

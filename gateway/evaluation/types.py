@@ -17,6 +17,8 @@ from contracts import evaluation as ev
 from gateway.context import Context, scope_of
 from gateway.engagement.types import Engagement, Unit
 from gateway.evaluation.client import EvaluationClient
+from gateway.ids import decode_global_id
+from kit.errors import ValidationFailed
 
 
 @strawberry.enum(description="评价等级 (R7.2): ≥90 优秀; 70<s<90 良好; 60≤s≤70 合格; <60 不合格.")
@@ -210,7 +212,10 @@ class ScorecardExport:
     content_base64: str
 
 
-@strawberry.type(description="评价表: one version of an engagement's evaluation for a period.")
+# Federation 2 entity: a platform joins its own records to a scorecard by id.
+@strawberry.federation.type(
+    keys=["id"], description="评价表: one version of an engagement's evaluation for a period."
+)
 class Scorecard(relay.Node):
     id: relay.NodeID[str]
     version: int
@@ -301,6 +306,16 @@ class Scorecard(relay.Node):
             unit_id=v.unit_id,
             engagement_id=v.engagement_id,
         )
+
+    @classmethod
+    async def resolve_reference(cls, info: Info[Context, None], id: strawberry.ID) -> Self | None:
+        """Federation `_entities`: the same checks as `node`; a denied entity is null."""
+        try:
+            uuid = decode_global_id(id, "Scorecard", field="id")
+        except ValidationFailed:
+            return None
+        [found] = await cls.resolve_nodes(info=info, node_ids=[str(uuid)])
+        return found
 
     @strawberry.field(description="The unit evaluated; null if you may not see it.")
     async def unit(self, info: Info[Context, None]) -> Unit | None:

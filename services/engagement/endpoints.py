@@ -14,6 +14,7 @@ from services.engagement import directory, service, steps, workflow_queries
 def register(server: RpcServer, runtime: ServiceRuntime) -> None:
     server.add(rpc.CREATE_UNIT, command(runtime, service.register_unit))
     server.add(rpc.GET_UNITS, query(runtime, service.get_units))
+    server.add(rpc.GET_UNITS_BY_USCC, query(runtime, service.get_units_by_uscc))
     server.add(rpc.LIST_UNITS, query(runtime, service.list_units))
     server.add(rpc.CREATE_ENGAGEMENT, command(runtime, service.create_engagement))
     server.add(rpc.GET_ENGAGEMENTS, query(runtime, service.get_engagements))

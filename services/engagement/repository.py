@@ -58,6 +58,15 @@ async def units_by_ids(
     return {u.id: u for u in rows.scalars()}
 
 
+async def units_by_usccs(
+    session: AsyncSession, usccs: Sequence[str], scope: Scope
+) -> dict[str, Unit]:
+    if not usccs:
+        return {}
+    rows = await session.execute(select(Unit).where(Unit.uscc.in_(usccs), unit_scope(scope)))
+    return {u.uscc: u for u in rows.scalars()}
+
+
 async def engagements_by_ids(
     session: AsyncSession, ids: Sequence[UUID], scope: Scope
 ) -> dict[UUID, tuple[Engagement, str]]:

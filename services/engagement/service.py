@@ -19,7 +19,7 @@ from kit.events import make_event
 from kit.ids import new_id
 from kit.outbox import record_event
 from kit.rpc import CallContext
-from services.engagement import clock, domain, repository, workflow_queries
+from services.engagement import clock, domain, repository, uscc, workflow_queries
 from services.engagement.models import Engagement, Unit, messaging
 
 
@@ -96,6 +96,12 @@ async def create_engagement(
 async def get_units(session: AsyncSession, req: rpc.GetManyRequest) -> rpc.UnitsReply:
     found = await repository.units_by_ids(session, req.ids, req.scope)
     return rpc.UnitsReply(items=[unit_view(found[i]) if i in found else None for i in req.ids])
+
+
+async def get_units_by_uscc(session: AsyncSession, req: rpc.UnitsByUsccRequest) -> rpc.UnitsReply:
+    codes = [uscc.normalize(code) for code in req.usccs]
+    found = await repository.units_by_usccs(session, codes, req.scope)
+    return rpc.UnitsReply(items=[unit_view(found[c]) if c in found else None for c in codes])
 
 
 async def list_units(session: AsyncSession, req: rpc.ListUnitsRequest) -> rpc.UnitPage:
