@@ -53,6 +53,11 @@ async def test_R1_trace_the_standalone_verifier_accepts_an_exported_proof(
         assert "ok   tree of size 5 is a prefix of size 12" in result.stdout
 
 
+def _flip_last(hex_digest: str) -> str:
+    """The digest with its last hex digit changed (always a different value)."""
+    return hex_digest[:-1] + ("1" if hex_digest[-1] == "0" else "0")
+
+
 async def test_R1_trace_the_standalone_verifier_rejects_any_changed_part(
     db: Database, signer: Signer, tmp_path: Path
 ):
@@ -61,7 +66,7 @@ async def test_R1_trace_the_standalone_verifier_rejects_any_changed_part(
     changes = {
         "leaf": good["leaf"].replace('"actor":"alice"', '"actor":"mallory"'),
         "leaf_index": 7,
-        "inclusion_path": [good["inclusion_path"][0][:-1] + "0", *good["inclusion_path"][1:]],
+        "inclusion_path": [_flip_last(good["inclusion_path"][0]), *good["inclusion_path"][1:]],
         "checkpoint": good["checkpoint"].replace("\n12\n", "\n13\n"),
         "verifier_key": good["verifier_key"][:-6] + "AAAAA=",
     }
