@@ -104,10 +104,16 @@ async def workflows(session: AsyncSession, req: wf.WorkflowRequest) -> wf.Workfl
 async def _grouped(
     session: AsyncSession, model: Any, ids: list[UUID], order: Any
 ) -> defaultdict[UUID, list[Any]]:
+    """Rows of `model` for the engagements, grouped by engagement.
+
+    Plain rows, not ORM objects: these are read-only views, and building an
+    identity-mapped instance per row cost most of a 50-engagement dashboard.
+    """
     grouped: defaultdict[UUID, list[Any]] = defaultdict(list)
     if ids:
-        rows = await session.scalars(
-            select(model).where(model.engagement_id.in_(ids)).order_by(*order)
+        table = model.__table__
+        rows = await session.execute(
+            select(*table.c).where(table.c.engagement_id.in_(ids)).order_by(*order)
         )
         for row in rows:
             grouped[row.engagement_id].append(row)
