@@ -52,6 +52,11 @@ class InvalidKey(ValidationFailed):
     code = "invalid_object_key"
 
 
+OBJECT_LOCK_GOVERNANCE = "governance"
+OBJECT_LOCK_NOT_ENABLED = "not enabled on the bucket"
+OBJECT_LOCK_NOT_SUPPORTED = "not supported"
+
+
 @dataclass(frozen=True, slots=True)
 class StoredObject:
     """What the store knows about one object version."""
@@ -121,6 +126,17 @@ class ObjectStore(Protocol):
 
     async def list(self, prefix: str) -> list[StoredObject]:
         """Objects whose key starts with `prefix` (a plain string prefix), sorted by key."""
+        ...
+
+    async def object_lock(self) -> str:
+        """Whether `retain` locks anything: `OBJECT_LOCK_GOVERNANCE`, or why not
+        (`OBJECT_LOCK_NOT_ENABLED` on the bucket, `OBJECT_LOCK_NOT_SUPPORTED` by the store)."""
+        ...
+
+    async def retain(self, key: str, *, version_id: str | None, until: datetime) -> bool:
+        """Put this version of `key` under governance-mode retention until `until`: it
+        cannot be overwritten or deleted before then without the bypass permission.
+        Returns False, changing nothing, where `object_lock()` is not governance."""
         ...
 
 

@@ -34,6 +34,7 @@ from pathlib import Path
 
 from kit.storage.base import (
     CHUNK_SIZE,
+    OBJECT_LOCK_NOT_SUPPORTED,
     HashingReader,
     ObjectNotFound,
     PutSource,
@@ -117,6 +118,13 @@ class LocalStore:
     async def list(self, prefix: str) -> list[StoredObject]:
         validate_prefix(prefix)
         return await asyncio.to_thread(self._list, prefix)
+
+    async def object_lock(self) -> str:
+        return OBJECT_LOCK_NOT_SUPPORTED  # files have no retention a store could enforce
+
+    async def retain(self, key: str, *, version_id: str | None, until: datetime) -> bool:
+        validate_key(key)
+        return False
 
     def verify_signature(self, method: str, key: str, expires: int, sig: str) -> bool:
         """True if `sig` is ours for this method, key and expiry, and it has not expired."""

@@ -15,15 +15,19 @@ from typing import Any, BinaryIO, cast
 
 import structlog
 from minio import Minio
-from minio.commonconfig import ENABLED, REPLACE, CopySource
+from minio.commonconfig import ENABLED, GOVERNANCE, REPLACE, CopySource
 from minio.datatypes import Object
 from minio.error import S3Error
 from minio.helpers import ObjectWriteResult
+from minio.retention import Retention
 from minio.versioningconfig import VersioningConfig
 from urllib3 import BaseHTTPResponse
 
 from kit.storage.base import (
     CHUNK_SIZE,
+    OBJECT_LOCK_GOVERNANCE,
+    OBJECT_LOCK_NOT_ENABLED,
+    OBJECT_LOCK_NOT_SUPPORTED,
     SHA256_METADATA_KEY,
     HashingReader,
     ObjectNotFound,
@@ -75,6 +79,7 @@ class S3Store:
         )
         self._bucket = bucket
         self._region = region
+        self._lock: str | None = None  # found by ensure_bucket
 
     async def ensure_bucket(self) -> None:
         await asyncio.to_thread(self._ensure_bucket)
@@ -146,12 +151,43 @@ class S3Store:
         found = await asyncio.gather(*(stat(k) for k in keys))
         return [obj for obj in found if obj is not None]
 
+    async def object_lock(self) -> str:
+        if self._lock is None:
+            self._lock = await asyncio.to_thread(self._detect_lock)
+        return self._lock
+
+    async def retain(self, key: str, *, version_id: str | None, until: datetime) -> bool:
+        validate_key(key)
+        if await self.object_lock() != OBJECT_LOCK_GOVERNANCE:
+            return False
+        retention = Retention(GOVERNANCE, until.astimezone(UTC))
+        await asyncio.to_thread(
+            self._client.set_object_retention, self._bucket, key, retention, version_id
+        )
+        return True
+
     # -- blocking helpers, run in worker threads --------------------------------
+
+    def _detect_lock(self) -> str:
+        """Object lock is a property of the bucket, fixed when it was created."""
+        try:
+            config = self._client.get_object_lock_config(self._bucket)
+        except S3Error as exc:
+            if exc.code == "ObjectLockConfigurationNotFoundError":
+                return OBJECT_LOCK_NOT_ENABLED
+            if exc.code in ("NotImplemented", "MethodNotAllowed", "InvalidRequest"):
+                return OBJECT_LOCK_NOT_SUPPORTED
+            raise
+        # A default retention would make every PUT (presigned uploads too) need a
+        # Content-MD5; this store locks each finalised version itself instead.
+        if config.mode is not None:
+            log.warning("storage.object_lock_default_retention", bucket=self._bucket)
+        return OBJECT_LOCK_GOVERNANCE
 
     def _ensure_bucket(self) -> None:
         if not self._client.bucket_exists(self._bucket):
             try:
-                self._client.make_bucket(self._bucket, location=self._region)
+                self._make_bucket()
             except S3Error as exc:
                 # Another process created it between our check and our request.
                 if exc.code != "BucketAlreadyOwnedByYou":
@@ -165,6 +201,18 @@ class S3Store:
             if exc.code not in ("NotImplemented", "MethodNotAllowed"):
                 raise
             log.warning("storage.versioning_unsupported", bucket=self._bucket, code=exc.code)
+        self._lock = self._detect_lock()
+
+    def _make_bucket(self) -> None:
+        """A new bucket gets object lock enabled (it also turns on versioning), so that
+        finalised versions can be retained; a server without it gets a plain bucket."""
+        try:
+            self._client.make_bucket(self._bucket, location=self._region, object_lock=True)
+        except S3Error as exc:
+            if exc.code in ("BucketAlreadyOwnedByYou", "BucketAlreadyExists"):
+                raise
+            log.warning("storage.object_lock_unsupported", bucket=self._bucket, code=exc.code)
+            self._client.make_bucket(self._bucket, location=self._region)
 
     def _put_bytes(
         self, key: str, data: bytes, content_type: str, metadata: dict[str, str]

@@ -6,11 +6,13 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
+from prometheus_client import Gauge
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kit.logging import get_logger
 from kit.runtime import Periodic, ServiceRuntime, build_runtime
 from kit.storage import ObjectStore
+from kit.storage.base import OBJECT_LOCK_GOVERNANCE
 from kit.storage.factory import build_store
 from services.archive import catalogue, checkpoints, endpoints, filing, handlers
 from services.archive.models import Base, messaging
@@ -19,6 +21,14 @@ from services.archive.settings import ArchiveSettings, ArchiveStorageSettings
 from services.archive.signing import Signer, load_signer
 
 log = get_logger(__name__)
+
+# Whether finalised items are under object lock, on /metrics: one series at 1, labelled
+# "governance", "not enabled on the bucket" or "not supported".
+OBJECT_LOCK = Gauge(
+    "ecohost_archive_object_lock",
+    "Object lock (governance mode) of finalised archive items, detected at start-up",
+    ["status"],
+)
 
 NAME = "archive"
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -43,7 +53,12 @@ async def open_storage(settings: ArchiveStorageSettings | None = None) -> Object
             log.warning("storage.not_ready", backend=settings.backend, error=str(exc))
             await asyncio.sleep(min(2.0, 0.2 * attempt))
     where = settings.s3_bucket if settings.backend == "s3" else str(settings.local_root)
-    log.info("storage.ready", backend=settings.backend, location=where)
+    lock = await store.object_lock()
+    OBJECT_LOCK.clear()
+    OBJECT_LOCK.labels(status=lock).set(1)
+    log.info("storage.ready", backend=settings.backend, location=where, object_lock=lock)
+    if lock != OBJECT_LOCK_GOVERNANCE:
+        log.warning("storage.object_lock_off", object_lock=lock)
     return store
 
 

@@ -19,6 +19,7 @@ from services.archive.records import (
     Archive,
     agency_item,
     item_view,
+    lock_finalised,
     record_action,
     visible_item,
 )
@@ -127,6 +128,7 @@ async def complete_upload(
         # The bad bytes go; the upload URL may be used again until the item expires.
         await store.delete(row.object_key)
         raise c.UploadMismatch(problem, field="item_id")
+    await lock_finalised(archive, row, stored.version_id)
     row.status = c.ItemStatus.FILED.value
     row.filed_at = datetime.now(UTC)
     row.upload_expires_at = None

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from uuid import UUID
 
 from contracts.archive_catalogue import Caller, ItemStatus, Retention
@@ -39,6 +39,21 @@ def retention_ends(retention: Retention, document_date: date) -> date | None:
     if years is None:
         return None
     return date(document_date.year + years, 12, 31)
+
+
+# Object lock for a permanent item: S3 needs a date; a century outlasts any reappraisal.
+PERMANENT_LOCK = timedelta(days=36525)
+
+
+def lock_until(retention: Retention, document_date: date, now: datetime) -> datetime | None:
+    """Until when a finalised item's stored version is under object lock (governance
+    mode): the end of its retention period, or a century for a permanent one; None when
+    the period is already over (it may be destroyed, so nothing to lock)."""
+    ends = retention_ends(retention, document_date)
+    if ends is None:
+        return now + PERMANENT_LOCK
+    until = datetime(ends.year, ends.month, ends.day, tzinfo=UTC) + timedelta(days=1)
+    return until if until > now else None
 
 
 def may_destroy(retention: Retention, document_date: date, today: date) -> bool:

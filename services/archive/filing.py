@@ -22,7 +22,7 @@ from kit.runtime import Subscription
 from services.archive import domain
 from services.archive.catalogue import remember_parties
 from services.archive.models import ArchiveItem, EngagementParties
-from services.archive.records import Archive, record_action
+from services.archive.records import Archive, lock_finalised, record_action
 
 log = get_logger(__name__)
 
@@ -123,6 +123,7 @@ async def _file(
         created_at=now,
         filed_at=now,
     )
+    await lock_finalised(archive, row, stored.version_id)
     session.add(row)
     await session.flush()
     ctx = CallContext(actor=event.actor, tenant=event.tenant, correlation_id=event.correlation_id)

@@ -210,3 +210,21 @@ class CompactRange:
 
     def root(self) -> bytes:
         return fold([h for _, h in self._stack])
+
+    @classmethod
+    def of(cls, size: int, hashes: Sequence[bytes]) -> CompactRange:
+        """The frontier of a tree of `size` leaves from the hashes of its perfect subtrees
+        `range_nodes(0, size)` (one per set bit of the size, largest first)."""
+        levels = [node.level for node in range_nodes(0, size)]
+        if len(levels) != len(hashes):
+            raise ValueError(f"a tree of size {size} has {len(levels)} frontier subtrees")
+        made = cls()
+        made.size = size
+        made._stack = list(zip(levels, hashes, strict=True))
+        return made
+
+    def copy(self) -> CompactRange:
+        made = CompactRange()
+        made.size = self.size
+        made._stack = list(self._stack)
+        return made

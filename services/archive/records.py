@@ -5,6 +5,7 @@ own trace consumer then appends it to the ledger like every other event)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from uuid import UUID
 
 from sqlalchemy import select
@@ -12,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts import archive_catalogue as c
 from kit.events import make_event
+from kit.logging import get_logger
 from kit.outbox import record_event
 from kit.rpc import CallContext
 from kit.storage import ObjectStore
@@ -19,6 +21,8 @@ from services.archive import domain
 from services.archive.models import ArchiveItem, messaging
 from services.archive.settings import ArchiveSettings
 from services.archive.signing import Signer
+
+log = get_logger(__name__)
 
 
 @dataclass(frozen=True)
@@ -92,6 +96,16 @@ def item_view(row: ArchiveItem) -> c.ItemView:
         filed_at=row.filed_at,
         destroyed_at=row.destroyed_at,
     )
+
+
+async def lock_finalised(archive: Archive, row: ArchiveItem, version_id: str | None) -> None:
+    """Put a finalised item's stored version under object lock (governance mode) for its
+    retention period, where the store supports it (`ObjectStore.object_lock`)."""
+    until = domain.lock_until(c.Retention(row.retention), row.document_date, datetime.now(UTC))
+    if until is None:
+        return
+    if await archive.store.retain(row.object_key, version_id=version_id, until=until):
+        log.info("archive.object_locked", item_id=str(row.id), until=until.isoformat())
 
 
 async def record_action(

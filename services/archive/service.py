@@ -4,6 +4,7 @@ read and verify the chains."""
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from uuid import UUID
 
@@ -23,22 +24,33 @@ log = get_logger(__name__)
 async def record(session: AsyncSession, event: EventEnvelope) -> None:
     """The inbox handler: every event joins the global log; one of an engagement also
     joins that engagement's chain first, so the log's leaf carries the chain link."""
-    await tree.lock_for_append(session)
-    link = await append_to_trace(session, event)
-    leaf = Leaf(
-        index=await tree.size(session),
-        event_id=event.event_id,
-        event_type=event.type,
-        occurred_at=event.occurred_at,
-        actor=event.actor,
-        tenant=event.tenant,
-        payload_sha256=link.payload_sha256 if link else _payload_sha256(event),
-        engagement_id=event.engagement_id,
-        chain_seq=link.seq if link else None,
-        chain_hash=link.entry_hash if link else None,
-    )
-    await tree.append(session, leaf)
-    log.info("ledger.appended", index=leaf.index)
+    await record_many(session, [event])
+
+
+async def record_many(session: AsyncSession, events: Sequence[EventEnvelope]) -> None:
+    """Record events in this order, in one transaction: their leaves go in together
+    (`tree.append_many`)."""
+    first = await tree.open_append(session)  # the append lock first: it queues replicas
+    leaves = []
+    for index, event in enumerate(events, start=first):
+        link = await append_to_trace(session, event)
+        leaves.append(
+            Leaf(
+                index=index,
+                event_id=event.event_id,
+                event_type=event.type,
+                occurred_at=event.occurred_at,
+                actor=event.actor,
+                tenant=event.tenant,
+                payload_sha256=link.payload_sha256 if link else _payload_sha256(event),
+                engagement_id=event.engagement_id,
+                chain_seq=link.seq if link else None,
+                chain_hash=link.entry_hash if link else None,
+            )
+        )
+    await tree.append_many(session, leaves)
+    if leaves:
+        log.info("ledger.appended", index=leaves[0].index, count=len(leaves))
 
 
 def _payload_sha256(event: EventEnvelope) -> str:

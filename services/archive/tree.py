@@ -5,16 +5,24 @@ inbox row of its event or not at all. One writer at a time: on PostgreSQL a
 transaction-scoped advisory lock queues concurrent appenders (replicas), and the
 primary key on `leaf_index` is the backstop (a racing duplicate position fails
 and the event is redelivered); SQLite has a single writer by construction.
+
+Appends do not read the tree: each process keeps the tree's right frontier (one
+subtree hash per set bit of the size, `merkle.CompactRange`), checked under the
+lock against the database's last leaf once per transaction and reloaded when
+another replica (or a rolled-back transaction) moved the log.
 """
 
 from __future__ import annotations
 
+import weakref
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import and_, func, insert, or_, select, text
+from sqlalchemy import Engine, and_, event, func, insert, or_, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session, SessionTransaction
 
 from kit.errors import ValidationFailed
 from services.archive import merkle
@@ -36,39 +44,202 @@ async def size(session: AsyncSession) -> int:
     return 0 if last is None else int(last) + 1
 
 
-async def append(session: AsyncSession, leaf: Leaf) -> bytes:
-    """Store `leaf` (whose index must be the current size) and every perfect subtree it
-    completes; O(log n) rows read and written. Returns the leaf hash."""
-    needed: list[NodeId] = []
-    index, level = leaf.index, 0
-    while index & 1:  # a right child: its left sibling is complete and stored
-        needed.append(NodeId(level, index - 1))
-        index, level = index >> 1, level + 1
-    siblings = await nodes(session, needed)
-    hashed = leaf.hash()
-    await session.execute(
-        insert(LedgerLeaf).values(
-            leaf_index=leaf.index,
-            event_id=leaf.event_id,
-            event_type=leaf.event_type,
-            occurred_at=leaf.occurred_at,
-            recorded_at=datetime.now(UTC),
-            actor=leaf.actor,
-            tenant=leaf.tenant,
-            payload_sha256=leaf.payload_sha256,
-            engagement_id=leaf.engagement_id,
-            chain_seq=leaf.chain_seq,
-            chain_hash=leaf.chain_hash,
-            leaf_hash=hashed.hex(),
+@dataclass(slots=True)
+class _Frontier:
+    """The right frontier of the tree at `tree.size` and the hash of its last leaf (the
+    cheap check that the database still holds exactly this tree)."""
+
+    tree: merkle.CompactRange
+    last_leaf: bytes | None
+
+    def copy(self) -> _Frontier:
+        return _Frontier(self.tree.copy(), self.last_leaf)
+
+
+@dataclass(slots=True)
+class _Pending:
+    """The frontier inside one transaction that holds the append lock."""
+
+    transaction: SessionTransaction
+    engine: Engine
+    frontier: _Frontier
+
+
+# Per process and database: the frontier as of the last commit this process made. Only
+# committed states get here (after_commit below), and committed leaves are never removed,
+# so "the database's last leaf is (size - 1, last_leaf)" proves it is still current.
+_committed: weakref.WeakKeyDictionary[Engine, _Frontier] = weakref.WeakKeyDictionary()
+_PENDING = "archive.ledger.pending"
+
+
+@event.listens_for(Session, "after_commit")
+def _promote(session: Session) -> None:
+    if session.get_nested_transaction() is not None:
+        return  # a savepoint released: the transaction may still roll back
+    pending = session.info.pop(_PENDING, None)
+    if isinstance(pending, _Pending) and pending.transaction is session.get_transaction():
+        _committed[pending.engine] = pending.frontier
+
+
+@event.listens_for(Session, "after_rollback")
+def _discard(session: Session) -> None:
+    # Any rollback, a savepoint's too, may have taken appended leaves with it.
+    session.info.pop(_PENDING, None)
+
+
+def _pending(session: AsyncSession) -> _Pending | None:
+    pending = session.info.get(_PENDING)
+    if (
+        isinstance(pending, _Pending)
+        and pending.transaction is session.sync_session.get_transaction()
+    ):
+        return pending
+    return None
+
+
+async def open_append(session: AsyncSession) -> int:
+    """Take the append lock (PostgreSQL) and make the frontier ready; returns the index the
+    next leaf gets. The first call in a transaction costs the lock and one indexed read of
+    the last leaf; later ones in the same transaction cost nothing. After another replica
+    appended, or after a rollback, the cached frontier no longer matches the last leaf and
+    is reloaded (one query for its O(log n) subtrees)."""
+    pending = _pending(session) or await _validated(session)
+    return pending.frontier.tree.size
+
+
+async def _validated(session: AsyncSession) -> _Pending:
+    await lock_for_append(session)
+    last = (
+        await session.execute(
+            select(LedgerLeaf.leaf_index, LedgerLeaf.leaf_hash)
+            .order_by(LedgerLeaf.leaf_index.desc())
+            .limit(1)
         )
-    )
-    h, made = hashed, []
-    for node in needed:
-        h = merkle.node_hash(siblings[node], h)
-        made.append({"level": node.level + 1, "node_index": node.index >> 1, "hash": h.hex()})
-    if made:
-        await session.execute(insert(LedgerNode), made)
+    ).first()
+    tree_size = 0 if last is None else int(last[0]) + 1
+    last_leaf = None if last is None else bytes.fromhex(last[1])
+    engine = session.get_bind()
+    assert isinstance(engine, Engine)
+    cached = _committed.get(engine)
+    if cached is not None and cached.tree.size == tree_size and cached.last_leaf == last_leaf:
+        frontier = cached.copy()
+    else:
+        frontier = await _load(session, tree_size, last_leaf)
+    transaction = session.sync_session.get_transaction()
+    assert transaction is not None, "appends run inside a transaction"
+    pending = _Pending(transaction, engine, frontier)
+    session.info[_PENDING] = pending
+    return pending
+
+
+async def _load(session: AsyncSession, tree_size: int, last_leaf: bytes | None) -> _Frontier:
+    ids = merkle.range_nodes(0, tree_size)
+    found = await nodes(session, ids)
+    return _Frontier(merkle.CompactRange.of(tree_size, [found[n] for n in ids]), last_leaf)
+
+
+async def append(session: AsyncSession, leaf: Leaf) -> bytes:
+    """Store `leaf` (whose index must be `open_append`'s) and every perfect subtree it
+    completes. Returns the leaf hash."""
+    [hashed] = await append_many(session, [leaf])
     return hashed
+
+
+# Rows per statement: far below PostgreSQL's 32,767 bind parameters at 12 per leaf.
+_CHUNK = 1000
+
+
+async def append_many(session: AsyncSession, leaves: Sequence[Leaf]) -> list[bytes]:
+    """Store consecutive leaves (the first at `open_append`'s index) and every perfect
+    subtree they complete, computed from the frontier without reads: one statement per
+    1,000 leaves on PostgreSQL (the leaf rows in a CTE of the node rows' INSERT), two
+    elsewhere. Returns the leaf hashes."""
+    pending = _pending(session) or await _validated(session)
+    grown = pending.frontier.copy()
+    hashes: list[bytes] = []
+    now = datetime.now(UTC)
+    for start in range(0, len(leaves), _CHUNK):
+        leaf_rows: list[dict[str, object]] = []
+        node_rows: list[dict[str, object]] = []
+        for leaf in leaves[start : start + _CHUNK]:
+            if leaf.index != grown.tree.size:
+                raise RuntimeError(
+                    f"leaf {leaf.index} appended to a tree of size {grown.tree.size}"
+                )
+            hashed = leaf.hash()
+            for node, h in grown.tree.append(hashed)[1:]:  # [0] is the leaf itself
+                node_rows.append({"level": node.level, "node_index": node.index, "hash": h.hex()})
+            grown.last_leaf = hashed
+            hashes.append(hashed)
+            leaf_rows.append(_leaf_row(leaf, hashed, now))
+        await _write(session, leaf_rows, node_rows)
+    pending.frontier = grown  # only once the rows are in
+    return hashes
+
+
+def _leaf_row(leaf: Leaf, hashed: bytes, now: datetime) -> dict[str, object]:
+    return {
+        "leaf_index": leaf.index,
+        "event_id": leaf.event_id,
+        "event_type": leaf.event_type,
+        "occurred_at": leaf.occurred_at,
+        "recorded_at": now,
+        "actor": leaf.actor,
+        "tenant": leaf.tenant,
+        "payload_sha256": leaf.payload_sha256,
+        "engagement_id": leaf.engagement_id,
+        "chain_seq": leaf.chain_seq,
+        "chain_hash": leaf.chain_hash,
+        "leaf_hash": hashed.hex(),
+    }
+
+
+# PostgreSQL: the whole batch in one fixed statement (cached and prepared once), the rows
+# as arrays; the leaf INSERT is a CTE of the node INSERT, so they succeed or fail together.
+_PG_APPEND = text(
+    """
+    WITH new_leaves AS (
+        INSERT INTO ledger_leaf (leaf_index, event_id, event_type, occurred_at, recorded_at,
+                                 actor, tenant, payload_sha256, engagement_id, chain_seq,
+                                 chain_hash, leaf_hash)
+        SELECT u.leaf_index, u.event_id, u.event_type, u.occurred_at,
+               CAST(:recorded_at AS timestamptz), u.actor, u.tenant, u.payload_sha256,
+               u.engagement_id, u.chain_seq, u.chain_hash, u.leaf_hash
+        FROM unnest(CAST(:leaf_index AS bigint[]), CAST(:event_id AS uuid[]),
+                    CAST(:event_type AS text[]), CAST(:occurred_at AS timestamptz[]),
+                    CAST(:actor AS text[]), CAST(:tenant AS text[]),
+                    CAST(:payload_sha256 AS text[]), CAST(:engagement_id AS uuid[]),
+                    CAST(:chain_seq AS integer[]), CAST(:chain_hash AS text[]),
+                    CAST(:leaf_hash AS text[]))
+             AS u(leaf_index, event_id, event_type, occurred_at, actor, tenant,
+                  payload_sha256, engagement_id, chain_seq, chain_hash, leaf_hash)
+    )
+    INSERT INTO ledger_node (level, node_index, hash)
+    SELECT * FROM unnest(CAST(:level AS smallint[]), CAST(:node_index AS bigint[]),
+                         CAST(:hash AS text[]))
+    """
+)
+
+
+async def _write(
+    session: AsyncSession, leaf_rows: list[dict[str, object]], node_rows: list[dict[str, object]]
+) -> None:
+    if not leaf_rows:
+        return
+    if session.get_bind().dialect.name == "postgresql":
+        params: dict[str, object] = {
+            column: [row[column] for row in leaf_rows]
+            for column in leaf_rows[0]
+            if column != "recorded_at"
+        }
+        params["recorded_at"] = leaf_rows[0]["recorded_at"]
+        for column in ("level", "node_index", "hash"):
+            params[column] = [row[column] for row in node_rows]
+        await session.execute(_PG_APPEND, params)
+        return
+    await session.execute(insert(LedgerLeaf), leaf_rows)
+    if node_rows:
+        await session.execute(insert(LedgerNode), node_rows)
 
 
 async def nodes(session: AsyncSession, wanted: Iterable[NodeId]) -> dict[NodeId, bytes]:

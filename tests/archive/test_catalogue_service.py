@@ -22,6 +22,7 @@ from kit.db import Database
 from kit.ids import new_id
 from kit.rpc import CallContext
 from kit.storage import ObjectNotFound, ObjectStore
+from kit.storage.base import OBJECT_LOCK_GOVERNANCE, OBJECT_LOCK_NOT_SUPPORTED
 from kit.storage.local import LocalStore
 from kit.storage.s3 import S3Store
 from services.archive import borrowing, catalogue, destruction, filing, handover
@@ -333,3 +334,21 @@ async def test_R8_destruction_leaves_a_tombstone_and_verify_catches_swapped_byte
     assert not audit.valid
     assert [p["item_id"] for p in audit.problems] == [str(young.id)]
     assert "SHA-256" in audit.problems[0]["problem"]
+
+
+async def test_R4_2_4_2_a_finalised_item_is_under_object_lock_where_the_store_has_it(
+    db: Database, archive: Archive
+):
+    item = await filed(db, archive, new_id())
+    if not isinstance(archive.store, S3Store):
+        assert await archive.store.object_lock() == OBJECT_LOCK_NOT_SUPPORTED
+        return
+    assert await archive.store.object_lock() == OBJECT_LOCK_GOVERNANCE
+    stored = await archive.store.stat(f"{item.engagement_id}/{item.id}/1")
+    raw = archive.store._client  # the store's own client, to read the lock headers
+    head = raw.stat_object(archive.store._bucket, stored.key, version_id=stored.version_id)
+    assert head.metadata is not None
+    assert head.metadata["x-amz-object-lock-mode"] == "GOVERNANCE"
+    # 10 years from a document of 2027: kept to the end of 2037.
+    until = head.metadata["x-amz-object-lock-retain-until-date"]
+    assert datetime.fromisoformat(until) == datetime(2038, 1, 1, tzinfo=UTC)

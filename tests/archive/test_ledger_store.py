@@ -7,6 +7,7 @@ import asyncio
 
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts import archive as c
 from kit.db import Database
@@ -134,3 +135,71 @@ async def test_the_periodic_checkpoint_skips_an_idle_ledger(db: Database, signer
     assert made is not None
     assert made.tree_size == 1
     assert idle is None
+
+
+class Boom(Exception):
+    pass
+
+
+async def assert_tree_is_the_definition(db: Database) -> None:
+    data = await leaves(db)
+    async with db.transaction() as session:
+        for size in range(len(data) + 1):
+            assert await tree.root(session, size) == merkle.mth(data[:size])
+
+
+async def test_replicas_taking_turns_reload_a_stale_frontier(db: Database, database_url: str):
+    """Each process caches the tree's frontier; a second engine on the same database is a
+    second replica. Whenever the other one appended in between, the cached frontier no
+    longer matches the last leaf and is reloaded, so the nodes written stay right."""
+    other = Database(database_url, schema="archive")
+    try:
+        turns = [db, db, other, db, other, other, other, db, other, db, db, db, other]
+        for i, replica in enumerate(turns):
+            async with replica.transaction() as session:
+                await service.record(session, event(new_id() if i % 3 else None, i))
+        async with other.transaction() as session:
+            await service.record_many(session, [event(None, 100 + i) for i in range(7)])
+        await record(db, event(None, 200))
+    finally:
+        await other.dispose()
+    assert len(await leaves(db)) == len(turns) + 8
+    await assert_tree_is_the_definition(db)
+
+
+async def test_a_rolled_back_append_does_not_stay_in_the_frontier(db: Database, database_url: str):
+    """A batch rolled back after its leaves were written, then another replica appends
+    leaves of which the last is byte-for-byte the rolled-back last leaf (same event, same
+    position): the frontier cached before the rollback must not be used."""
+    await record(db, event(None, 0), event(None, 1), event(None, 2))
+    batch = [event(None, 10 + i) for i in range(5)]
+
+    async def rolled_back() -> None:
+        async with db.transaction() as session:
+            await service.record_many(session, batch)
+            raise Boom
+
+    with pytest.raises(Boom):
+        await rolled_back()
+    other = Database(database_url, schema="archive")
+    try:
+        async with other.transaction() as session:
+            await service.record_many(session, [event(None, 20 + i) for i in range(4)])
+            await service.record(session, batch[-1])
+    finally:
+        await other.dispose()
+    await record(db, event(None, 30))
+
+    async def rolled_back_savepoint(session: AsyncSession) -> None:
+        async with session.begin_nested():
+            await service.record_many(session, [event(None, 41), event(None, 42)])
+            raise Boom
+
+    async with db.transaction() as session:  # a savepoint rolled back inside a transaction
+        await service.record(session, event(None, 40))
+        with pytest.raises(Boom):
+            await rolled_back_savepoint(session)
+        await service.record(session, event(None, 43))
+    await record(db, event(None, 50))
+    assert len(await leaves(db)) == 3 + 5 + 1 + 2 + 1
+    await assert_tree_is_the_definition(db)
