@@ -102,7 +102,7 @@ async def open_append(session: AsyncSession) -> int:
     next leaf gets. The first call in a transaction costs the lock and one indexed read of
     the last leaf; later ones in the same transaction cost nothing. After another replica
     appended, or after a rollback, the cached frontier no longer matches the last leaf and
-    is reloaded (one query for its O(log n) subtrees)."""
+    is reloaded (at most two queries for its O(log n) subtrees)."""
     pending = _pending(session) or await _validated(session)
     return pending.frontier.tree.size
 
