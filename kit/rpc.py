@@ -16,11 +16,12 @@ Wire format of a reply: `{"ok": true, "result": …}` or `{"ok": false, "error":
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 import structlog
 from nats.aio.client import Client
@@ -31,7 +32,7 @@ from nats.micro import add_service
 from nats.micro.request import Request
 from nats.micro.service import Service
 from opentelemetry.trace import SpanKind
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, TypeAdapter, ValidationError, create_model
 
 from contracts.base import Contract
 from contracts.rpc import Rpc
@@ -172,8 +173,9 @@ class RpcServer:
             try:
                 payload = rpc.request.model_validate_json(request.data)
                 result = await handler(payload, ctx)
-                body: dict[str, Any] = {"ok": True, "result": result.model_dump(mode="json")}
-                await request.respond(json.dumps(body).encode())
+                # Serialised by pydantic's core in one pass: no dict, no json.dumps.
+                body = _OK_PREFIX + result.model_dump_json().encode() + b"}"
+                await request.respond(body)
             except ValidationError as exc:
                 await _respond_error(request, validation_error(exc))
                 return "error"
@@ -221,13 +223,15 @@ class RpcClient:
             except ServiceUnavailable:
                 _observe(rpc, "unavailable", started)
                 raise
-            reply = _Reply.model_validate_json(msg.data)
-            _observe(rpc, "ok" if reply.ok else "error", started)
-            if not reply.ok:
-                tracing.mark_error(span, str((reply.error or {}).get("code", "error")))
-        if not reply.ok:
-            raise DomainError.from_dict(reply.error or {})
-        return rpc.response.model_validate(reply.result)
+            reply = _reply_adapter(rpc.response).validate_json(msg.data)
+            failed = isinstance(reply, _Failed)
+            _observe(rpc, "error" if failed else "ok", started)
+            if isinstance(reply, _Failed):
+                tracing.mark_error(span, str(reply.error.get("code", "error")))
+        if isinstance(reply, _Failed):
+            raise DomainError.from_dict(reply.error)
+        result: Resp = reply.result
+        return result
 
     async def _request(
         self, rpc: Rpc[Any, Any], data: bytes, ctx: CallContext, timeout: float | None
@@ -254,7 +258,17 @@ def _observe(rpc: Rpc[Any, Any], outcome: str, started: float) -> None:
     NATS_REQUEST_SECONDS.labels(rpc.subject, outcome).observe(time.perf_counter() - started)
 
 
-class _Reply(BaseModel):
-    ok: bool
-    result: Any = None
-    error: dict[str, Any] | None = None
+_OK_PREFIX = b'{"ok":true,"result":'
+
+
+class _Failed(BaseModel):
+    ok: Literal[False]
+    error: dict[str, Any]
+
+
+@functools.cache
+def _reply_adapter(response: type[Contract]) -> TypeAdapter[Any]:
+    """Validates a whole reply, result included, in one pass from JSON (per response type;
+    there are a few dozen, built once)."""
+    ok = create_model(f"{response.__name__}Reply", ok=(Literal[True], ...), result=(response, ...))
+    return TypeAdapter(ok | _Failed)
