@@ -334,12 +334,28 @@ class PlanVersionView(Contract):
 
 
 class ChecklistItemView(Contract):
+    """An engagement's state of one 表 A.1 document; its titles are reference data
+    (`CHECKLIST_DEFINITION`), not repeated for every engagement."""
+
+    code: str
+    status: str
+    document_ref: str | None
+
+
+class ChecklistDefinitionItem(Contract):
     code: str
     section: str
     title_zh: str
     title_en: str
-    status: str
-    document_ref: str | None
+
+
+class ChecklistDefinitionRequest(Contract):
+    version: int | None = None
+
+
+class ChecklistDefinitionReply(Contract):
+    version: int
+    items: list[ChecklistDefinitionItem]
 
 
 class StageReportView(Contract):
@@ -468,6 +484,9 @@ ACT = Rpc("engagement", "engagement.act", ActRequest, EngagementView)
 GET_WORKFLOWS = Rpc("engagement", "engagement.workflow", WorkflowRequest, WorkflowReply)
 GET_CATALOGUE = Rpc("engagement", "catalogue.list", CatalogueRequest, CatalogueReply)
 DUE_ITEMS = Rpc("engagement", "list_item.due", DueItemsRequest, DueItemsReply)
+CHECKLIST_DEFINITION = Rpc(
+    "engagement", "checklist.definition", ChecklistDefinitionRequest, ChecklistDefinitionReply
+)
 EXPERT_MEETINGS = Rpc("engagement", "meeting.for_expert", MeetingsRequest, MeetingsReply)
 
 WORKFLOW_RPCS: tuple[Rpc[Any, Any], ...] = (
@@ -476,4 +495,5 @@ WORKFLOW_RPCS: tuple[Rpc[Any, Any], ...] = (
     GET_CATALOGUE,
     DUE_ITEMS,
     EXPERT_MEETINGS,
+    CHECKLIST_DEFINITION,
 )

@@ -22,6 +22,7 @@ class Loaders:
     traces: DataLoader[UUID, list[rpc.TraceEntryView]]
     registrations: DataLoader[UUID, rpc.EvaluationRegistrationView | None]
     workflows: DataLoader[UUID, wf.WorkflowView | None]
+    checklist_definitions: DataLoader[int, wf.ChecklistDefinitionReply]
     unit_profiles: DataLoader[UUID, d.UnitProfile | None]
 
 
@@ -48,6 +49,13 @@ def build_loaders(services: Services, scope: rpc.Scope) -> Loaders:
         req = d.UnitProfileRequest(unit_ids=list(ids), scope=scope)
         return (await services.call(d.GET_UNIT_PROFILES, req)).items
 
+    async def checklist_definitions(versions: Sequence[int]) -> list[wf.ChecklistDefinitionReply]:
+        # Reference data: one call per request, whatever the number of engagements.
+        return [
+            await services.call(wf.CHECKLIST_DEFINITION, wf.ChecklistDefinitionRequest(version=v))
+            for v in versions
+        ]
+
     return Loaders(
         units=DataLoader(load_fn=units),
         units_by_uscc=DataLoader(load_fn=units_by_uscc),
@@ -55,5 +63,6 @@ def build_loaders(services: Services, scope: rpc.Scope) -> Loaders:
         traces=DataLoader(load_fn=traces),
         registrations=DataLoader(load_fn=registrations),
         workflows=DataLoader(load_fn=workflows),
+        checklist_definitions=DataLoader(load_fn=checklist_definitions),
         unit_profiles=DataLoader(load_fn=unit_profiles),
     )

@@ -34,6 +34,8 @@ from gateway.engagement.workflow_types import (
 from gateway.ids import decode_global_id
 from kit.errors import ValidationFailed
 
+CHECKLIST_VERSION = 1  # 表 A.1 as published; engagements are instantiated from it
+
 
 @strawberry.enum(description="服务模式 (R5.1): how the agency is present; one or several.")
 class ServiceMode(Enum):
@@ -241,7 +243,10 @@ class Engagement(relay.Node):
     @strawberry.field(description="Appendix A document checklist with completeness.")
     async def checklist(self, info: Info[Context, None]) -> Checklist:
         view = await self._workflow(info)
-        return checklist_of(view) if view else Checklist(items=[])
+        if view is None:
+            return Checklist(items=[])
+        definition = await info.context.loaders.checklist_definitions.load(CHECKLIST_VERSION)
+        return checklist_of(view, definition)
 
     @strawberry.field(description="Recorded activities, oldest first; optionally of one kind.")
     async def records(

@@ -173,8 +173,22 @@ def plans_of(view: wf.WorkflowView) -> list[PlanVersion]:
     return [PlanVersion(**p.model_dump()) for p in view.plan_versions]
 
 
-def checklist_of(view: wf.WorkflowView) -> Checklist:
-    return Checklist(items=[ChecklistItem(**c.model_dump()) for c in view.checklist])
+def checklist_of(view: wf.WorkflowView, definition: wf.ChecklistDefinitionReply) -> Checklist:
+    """The engagement's document states joined with the 表 A.1 titles."""
+    titles = {d.code: d for d in definition.items}
+    return Checklist(
+        items=[
+            ChecklistItem(
+                code=c.code,
+                section=titles[c.code].section if c.code in titles else "",
+                title_zh=titles[c.code].title_zh if c.code in titles else c.code,
+                title_en=titles[c.code].title_en if c.code in titles else c.code,
+                status=c.status,
+                document_ref=c.document_ref,
+            )
+            for c in view.checklist
+        ]
+    )
 
 
 def reports_of(view: wf.WorkflowView) -> list[StageReport]:

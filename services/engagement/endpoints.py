@@ -29,4 +29,5 @@ def register(server: RpcServer, runtime: ServiceRuntime) -> None:
     server.add(wf.GET_WORKFLOWS, query(runtime, workflow_queries.workflows))
     server.add(wf.GET_CATALOGUE, query(runtime, workflow_queries.catalogue))
     server.add(wf.DUE_ITEMS, query(runtime, workflow_queries.due_items))
+    server.add(wf.CHECKLIST_DEFINITION, query(runtime, workflow_queries.checklist_definition))
     server.add(wf.EXPERT_MEETINGS, query(runtime, workflow_queries.expert_meetings))

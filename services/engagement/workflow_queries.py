@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts import workflow as wf
 from contracts.workflow_events import TeamMember
+from kit.errors import ValidationFailed
 from services.engagement import clock, rectifications, repository, schedule
 from services.engagement.models import (
     CatalogueItem,
@@ -43,6 +44,21 @@ def checklist_for(engagement_id: UUID) -> list[ChecklistEntry]:
         )
         for code, section, zh, en in checklist_a1_v1.ITEMS
     ]
+
+
+async def checklist_definition(
+    session: AsyncSession, req: wf.ChecklistDefinitionRequest
+) -> wf.ChecklistDefinitionReply:
+    """表 A.1 as published (version 1 is the only one so far)."""
+    if req.version not in (None, checklist_a1_v1.VERSION):
+        raise ValidationFailed(f"no checklist version {req.version}", field="version")
+    return wf.ChecklistDefinitionReply(
+        version=checklist_a1_v1.VERSION,
+        items=[
+            wf.ChecklistDefinitionItem(code=code, section=section, title_zh=zh, title_en=en)
+            for code, section, zh, en in checklist_a1_v1.ITEMS
+        ],
+    )
 
 
 async def catalogue(session: AsyncSession, req: wf.CatalogueRequest) -> wf.CatalogueReply:
@@ -165,14 +181,7 @@ def _view(
             for p in plans
         ],
         checklist=[
-            wf.ChecklistItemView(
-                code=c.code,
-                section=c.section,
-                title_zh=c.title_zh,
-                title_en=c.title_en,
-                status=c.status,
-                document_ref=c.document_ref,
-            )
+            wf.ChecklistItemView(code=c.code, status=c.status, document_ref=c.document_ref)
             for c in checklist
         ],
         records=[
