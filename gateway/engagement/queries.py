@@ -20,6 +20,8 @@ from gateway.engagement.types import (
     Stage,
     Unit,
     UnitConnection,
+    visible_engagement,
+    visible_unit,
 )
 from gateway.engagement.workflow_types import CatalogueItem, DueItem, Meeting
 from gateway.ids import decode_global_id, encode_cursor
@@ -80,15 +82,11 @@ class EngagementQueries:
 
     @strawberry.field(description="A unit by its global ID; null if missing or not yours.")
     async def unit(self, info: Info[Context, None], id: strawberry.ID) -> Unit | None:
-        ctx = info.context
-        if not ctx.authorizer.can("unit", "read"):
-            return None
         try:
             uuid = decode_global_id(id, "Unit", field="id")
         except ValidationFailed:
-            return None
-        view = await ctx.loaders.units.load(uuid)
-        return Unit.from_view(view) if view else None
+            return None  # a malformed id reads as not found, like a denied one
+        return await visible_unit(info.context, uuid)
 
     @strawberry.field(description="Units you may see, oldest first.")
     async def units(
@@ -109,15 +107,11 @@ class EngagementQueries:
 
     @strawberry.field(description="An engagement by its global ID; null if missing or not yours.")
     async def engagement(self, info: Info[Context, None], id: strawberry.ID) -> Engagement | None:
-        ctx = info.context
-        if not ctx.authorizer.can("engagement", "read"):
-            return None
         try:
             uuid = decode_global_id(id, "Engagement", field="id")
         except ValidationFailed:
-            return None
-        view = await ctx.loaders.engagements.load(uuid)
-        return Engagement.from_view(view) if view else None
+            return None  # a malformed id reads as not found, like a denied one
+        return await visible_engagement(info.context, uuid)
 
     @strawberry.field(description="Engagements you may see, oldest first, narrowed by filters.")
     async def engagements(

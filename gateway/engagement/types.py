@@ -192,11 +192,7 @@ class Engagement(relay.Node):
 
     @strawberry.field(description="The unit served; null if you may not see it.")
     async def unit(self, info: Info[Context, None]) -> Unit | None:
-        ctx = info.context
-        if not ctx.authorizer.can("unit", "read"):
-            return None
-        view = await ctx.loaders.units.load(self.unit_id)
-        return Unit.from_view(view) if view else None
+        return await visible_unit(info.context, self.unit_id)
 
     @strawberry.field(
         description="What happened, in order, as recorded by the archive's ledger. "
@@ -317,3 +313,19 @@ class UnitConnection(relay.Connection[Unit]):
 @strawberry.type(name="EngagementConnection", description="A page of engagements.")
 class EngagementConnection(relay.Connection[Engagement]):
     total_count: int
+
+
+async def visible_unit(ctx: Context, unit_id: UUID) -> Unit | None:
+    """The unit if the caller may read units and this one is in scope; else None."""
+    if not ctx.authorizer.can("unit", "read"):
+        return None
+    view = await ctx.loaders.units.load(unit_id)
+    return Unit.from_view(view) if view else None
+
+
+async def visible_engagement(ctx: Context, engagement_id: UUID) -> Engagement | None:
+    """The engagement if the caller may read engagements and this one is in scope."""
+    if not ctx.authorizer.can("engagement", "read"):
+        return None
+    view = await ctx.loaders.engagements.load(engagement_id)
+    return Engagement.from_view(view) if view else None

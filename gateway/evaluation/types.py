@@ -15,7 +15,7 @@ from strawberry.types import Info
 
 from contracts import evaluation as ev
 from gateway.context import Context, scope_of
-from gateway.engagement.types import Engagement, Unit
+from gateway.engagement.types import Engagement, Unit, visible_engagement, visible_unit
 from gateway.evaluation.client import EvaluationClient
 from gateway.ids import decode_global_id
 from kit.errors import ValidationFailed
@@ -319,19 +319,11 @@ class Scorecard(relay.Node):
 
     @strawberry.field(description="The unit evaluated; null if you may not see it.")
     async def unit(self, info: Info[Context, None]) -> Unit | None:
-        ctx = info.context
-        if not ctx.authorizer.can("unit", "read"):
-            return None
-        view = await ctx.loaders.units.load(self.unit_id)
-        return Unit.from_view(view) if view else None
+        return await visible_unit(info.context, self.unit_id)
 
     @strawberry.field(description="The engagement evaluated; null if you may not see it.")
     async def engagement(self, info: Info[Context, None]) -> Engagement | None:
-        ctx = info.context
-        if not ctx.authorizer.can("engagement", "read"):
-            return None
-        view = await ctx.loaders.engagements.load(self.engagement_id)
-        return Engagement.from_view(view) if view else None
+        return await visible_engagement(info.context, self.engagement_id)
 
     @strawberry.field(
         description="Scores the process evidence suggests for the items it can speak to "
