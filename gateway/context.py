@@ -31,6 +31,19 @@ class Context(BaseContext):
     """A context for another Authorization value: WebSocket clients send their token
     in `connection_init` rather than as a header."""
 
+    def acting_agency(self, requested: str | None = None) -> UUID:
+        """The agency the caller acts for: its own. Outside an agency, or naming
+        another agency, the caller is refused."""
+        principal = self.principal
+        if principal.tenant_kind != "agency":
+            raise self.denied()
+        if requested is not None and requested.lower() != principal.tenant_id.lower():
+            raise self.denied()
+        try:
+            return UUID(principal.tenant_id)
+        except ValueError:
+            raise self.denied() from None
+
     def for_subscription(self) -> Context:
         """The context a subscription runs as: the `connection_init` token if the
         WebSocket handshake carried none."""

@@ -6,7 +6,6 @@ import dataclasses
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated
-from uuid import UUID
 
 import strawberry
 from pydantic import ValidationError as PydanticValidationError
@@ -111,15 +110,6 @@ AddPersonResult = Annotated[
 ]
 
 
-def _own_agency(ctx: Context) -> UUID:
-    if ctx.principal.tenant_kind != "agency":
-        raise ctx.denied()
-    try:
-        return UUID(ctx.principal.tenant_id)
-    except ValueError:
-        raise ctx.denied() from None
-
-
 def _agency(a: d.AgencyProfile) -> Agency:
     return Agency(
         id=str(a.id),
@@ -148,7 +138,9 @@ class DirectoryQueries:
         ctx = info.context
         if not ctx.authorizer.can("agency", "read"):
             return None
-        reply = await ctx.services.call(d.GET_AGENCY, d.AgencyRequest(agency_id=_own_agency(ctx)))
+        reply = await ctx.services.call(
+            d.GET_AGENCY, d.AgencyRequest(agency_id=ctx.acting_agency())
+        )
         return _agency(reply.agency) if reply.agency else None
 
     @strawberry.field(description="Your agency's people; `expertsOnly` for its expert pool.")
@@ -156,7 +148,7 @@ class DirectoryQueries:
         ctx = info.context
         if not ctx.authorizer.can("person", "read"):
             return []
-        req = d.PeopleRequest(agency_id=_own_agency(ctx), experts_only=experts_only)
+        req = d.PeopleRequest(agency_id=ctx.acting_agency(), experts_only=experts_only)
         return [_person(p) for p in (await ctx.services.call(d.LIST_PEOPLE, req)).items]
 
 
@@ -195,7 +187,7 @@ class DirectoryMutations:
                 raise ctx.denied()
             try:
                 req = d.RegisterAgencyRequest(
-                    agency_id=_own_agency(ctx), **dataclasses.asdict(input)
+                    agency_id=ctx.acting_agency(), **dataclasses.asdict(input)
                 )
             except PydanticValidationError as exc:
                 raise validation_error(exc) from None
@@ -212,7 +204,7 @@ class DirectoryMutations:
             if not ctx.authorizer.can("person", "create"):
                 raise ctx.denied()
             try:
-                req = d.AddPersonRequest(agency_id=_own_agency(ctx), **dataclasses.asdict(input))
+                req = d.AddPersonRequest(agency_id=ctx.acting_agency(), **dataclasses.asdict(input))
             except PydanticValidationError as exc:
                 raise validation_error(exc) from None
             return AddPersonSuccess(person=_person(await ctx.services.call(d.ADD_PERSON, req)))

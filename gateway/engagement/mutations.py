@@ -6,7 +6,6 @@ import dataclasses
 from datetime import date
 from decimal import Decimal
 from typing import Annotated
-from uuid import UUID
 
 import strawberry
 from pydantic import ValidationError as PydanticValidationError
@@ -83,19 +82,6 @@ CreateEngagementResult = Annotated[
 ]
 
 
-def _agency_of(ctx: Context, requested: str | None) -> UUID:
-    """The acting agency: the caller's own. Acting for another agency is refused."""
-    principal = ctx.principal
-    if principal.tenant_kind != "agency":
-        raise ctx.denied()
-    if requested is not None and requested.lower() != principal.tenant_id.lower():
-        raise ctx.denied()
-    try:
-        return UUID(principal.tenant_id)
-    except ValueError:
-        raise ctx.denied() from None
-
-
 def _validation(exc: ValueError, field: str) -> ValidationFailed:
     return ValidationFailed(str(exc).splitlines()[-1], field=field)
 
@@ -110,7 +96,7 @@ class EngagementMutations:
         try:
             if not ctx.authorizer.can("unit", "create"):
                 raise ctx.denied()
-            agency = _agency_of(ctx, None)
+            agency = ctx.acting_agency()
             try:
                 req = rpc.CreateUnitRequest(
                     name=input.name,
@@ -134,7 +120,7 @@ class EngagementMutations:
         try:
             if not ctx.authorizer.can("engagement", "create"):
                 raise ctx.denied()
-            agency = _agency_of(ctx, input.agency_id)
+            agency = ctx.acting_agency(input.agency_id)
             unit_id = decode_global_id(input.unit_id, "Unit", field="unitId")
             try:
                 fees = (

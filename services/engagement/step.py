@@ -133,13 +133,14 @@ async def facts(session: AsyncSession, engagement: Engagement) -> Facts:
         .where(ListItem.engagement_id == engagement.id, ListItem.status == ItemStatus.OPEN.value)
         .order_by(ListItem.created_at)
     )
+    unfinished = tuple(open_codes)
     # Proposed customised items do not count until the client approves them (R5.2).
     counted = sum(n for s, n in by_status.items() if s != ItemStatus.PROPOSED)
     return Facts(
         stage=Stage(engagement.status),
         list_items=counted,
-        unfinished_items=by_status.get(ItemStatus.OPEN.value, 0),
-        unfinished_codes=tuple(open_codes),
+        unfinished_items=len(unfinished),
+        unfinished_codes=unfinished,
         team_size=int(team or 0),
         contracted_team_size=engagement.contracted_team_size,
         plan_status=PlanStatus(latest.status) if latest else None,
