@@ -26,6 +26,7 @@ from typing import Any, Literal, TypeVar
 import structlog
 from nats.aio.client import Client
 from nats.aio.msg import Msg
+from nats.aio.subscription import Subscription
 from nats.errors import ConnectionClosedError, NoRespondersError
 from nats.errors import TimeoutError as NatsTimeoutError
 from nats.micro import add_service
@@ -132,10 +133,21 @@ class RpcServer:
             )
 
     async def stop(self, timeout: float = 10.0) -> None:
-        """Stop taking requests, then let the in-flight ones finish."""
-        if self._service is not None:
-            await self._service.stop()
+        """Stop taking requests, then let the in-flight ones finish.
+
+        nats.micro's own stop *unsubscribes* its endpoints, which discards requests
+        already delivered to this replica but not yet dispatched: their callers time
+        out although another replica could have served them. Draining instead tells
+        the server to route new requests elsewhere and dispatches what already
+        arrived; only then is the service (its $SRV subscriptions) stopped.
+        """
+        service = self._service
+        if service is not None:
             self._service = None
+            endpoints, service._endpoints = service._endpoints, []
+            for endpoint in endpoints:
+                await _drain(endpoint._subscription, timeout)
+            await service.stop()
         if self._tasks:
             await asyncio.wait(self._tasks, timeout=timeout)
 
@@ -187,6 +199,15 @@ class RpcServer:
                 await _respond_error(request, DomainError("internal error"), code="internal")
                 return "internal"
         return "ok"
+
+
+async def _drain(subscription: Subscription | None, timeout: float) -> None:
+    if subscription is None:
+        return
+    try:
+        await asyncio.wait_for(subscription.drain(), timeout=timeout)  # type: ignore[no-untyped-call]
+    except Exception as exc:  # NATS gone: nothing more can arrive anyway
+        log.warning("rpc.drain_failed", error=str(exc) or type(exc).__name__)
 
 
 async def _respond_error(request: Request, error: DomainError, *, code: str | None = None) -> None:
