@@ -119,6 +119,9 @@ async def test_events_the_caller_may_not_read_are_skipped(system: RunningSystem,
     # scorecard event for this engagement never reaches them; the project manager,
     # who may read scorecards, gets it. Later events reach both.
     e = new_engagement(system.api, str(new_id()))
+    # The evaluation service learns of the engagement from its creation event;
+    # until then it cannot open a scorecard (clients see `evaluationRegistered`).
+    await asyncio.to_thread(eventually, lambda: system.api.settled(e.manager, e.id))
     ws = await open_subscription(system, e.id, e.engineer if who == "engineer" else e.manager)
     try:
         await asyncio.sleep(0.5)  # let the subscription reach NATS
