@@ -10,7 +10,9 @@
 * `Accept: application/graphql-response+json` (GraphQL over HTTP): that media type
   in the reply, and 400 when the request failed before execution (no `data`).
   Plain `application/json` clients keep getting 200, as the spec asks.
-* Persisted queries (gateway/persisted.py) resolve the query text first.
+* Persisted queries (gateway/persisted.py) resolve the query text first, for
+  POST and GET and for operations sent over graphql-transport-ws (the only
+  WebSocket protocol served; gateway/http/websocket.py).
 * An execution timeout cancels an operation that runs too long.
 """
 
@@ -27,9 +29,11 @@ from starlette.responses import PlainTextResponse
 from strawberry.fastapi import GraphQLRouter
 from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
 from strawberry.http.parse_content_type import parse_content_type
+from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.types import ExecutionResult
 from strawberry.types.unset import UNSET
 
+from gateway.http.websocket import PersistedTransportWSHandler
 from gateway.persisted import PersistedQueries, PersistedQueryError
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
@@ -39,6 +43,8 @@ _wants_graphql_response: contextvars.ContextVar[bool] = contextvars.ContextVar(
 
 
 class GatewayRouter(GraphQLRouter[Any, None]):
+    graphql_transport_ws_handler_class = PersistedTransportWSHandler
+
     def __init__(
         self,
         schema: Any,
@@ -48,7 +54,14 @@ class GatewayRouter(GraphQLRouter[Any, None]):
         get_queries: bool = False,
         **kwargs: Any,
     ) -> None:
-        super().__init__(schema, **{**kwargs, "allow_queries_via_get": get_queries})
+        super().__init__(
+            schema,
+            **kwargs,
+            allow_queries_via_get=get_queries,
+            # graphql-transport-ws only: the legacy subscriptions-transport-ws
+            # protocol is unmaintained and would bypass the persisted-query rules.
+            subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
+        )
         self.persisted = persisted
         self.execution_timeout = execution_timeout
         self.get_queries = get_queries

@@ -1,13 +1,24 @@
-"""Automatic persisted queries (the APQ sha256 protocol) and the production allow-list."""
+"""Automatic persisted queries (the APQ sha256 protocol) and the production allow-list,
+over HTTP and over graphql-transport-ws."""
 
 from __future__ import annotations
 
+import asyncio
 import json
+from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+import uvicorn
+from websockets.asyncio.client import ClientConnection, connect
+from websockets.exceptions import ConnectionClosed
+from websockets.typing import Subprotocol
 
+from cli.stack import free_port
+from gateway.app import create_app
 from gateway.persisted import load_registry, sha256_of
+from gateway.settings import GatewaySettings
 from tests.gateway.conftest import AppClient
 
 QUERY = "query Me { viewer { userId } }"
@@ -70,3 +81,69 @@ def test_a_registry_file_whose_keys_are_not_the_hashes_is_refused(tmp_path: Path
     assert load_registry(good) == {sha256_of(QUERY): QUERY}
     with pytest.raises(ValueError, match="not the sha256"):
         load_registry(bad)
+
+
+SUBSCRIPTION = "subscription Events($id: ID!) { engagementEvents(engagementId: $id) { type } }"
+
+
+@pytest.fixture
+async def websocket_gateway(tmp_path: Path) -> AsyncIterator[str]:
+    """The production gateway with an allow-list holding one subscription, served by
+    uvicorn on 127.0.0.1 (no services: an anonymous caller is refused before any is
+    asked). Yields its WebSocket URL."""
+    folder = tmp_path / "operations"
+    folder.mkdir()
+    (folder / "events.graphql").write_text(SUBSCRIPTION)
+    settings = GatewaySettings(
+        database_url=f"sqlite+aiosqlite:///{tmp_path / 'gateway.db'}",
+        nats_url=f"nats://127.0.0.1:{free_port()}",
+        environment="production",
+        persisted_queries="allow_list",
+        persisted_queries_path=str(folder),
+    )
+    port = free_port()
+    config = uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
+    server = uvicorn.Server(config)
+    serving = asyncio.create_task(server.serve())
+    while not server.started:
+        await asyncio.sleep(0.01)
+    yield f"ws://127.0.0.1:{port}/graphql"
+    server.should_exit = True
+    await serving
+
+
+async def subscribe(ws: ClientConnection, op_id: str, payload: dict[str, Any]) -> Any:
+    await ws.send(json.dumps({"id": op_id, "type": "subscribe", "payload": payload}))
+    return json.loads(await ws.recv())
+
+
+async def test_allow_list_applies_to_websocket_operations(websocket_gateway: str):
+    variables = {"id": "RW5nYWdlbWVudDow"}
+    async with connect(websocket_gateway, subprotocols=[Subprotocol("graphql-transport-ws")]) as ws:
+        await ws.send(json.dumps({"type": "connection_init", "payload": {}}))
+        assert json.loads(await ws.recv())["type"] == "connection_ack"
+
+        free = 'subscription { engagementEvents(engagementId: "x") { type } }'
+        refused = await subscribe(ws, "free", {"query": free})
+        assert (refused["id"], refused["type"]) == ("free", "error")
+        assert [e["extensions"]["code"] for e in refused["payload"]] == ["OPERATION_NOT_ALLOWED"]
+
+        unknown = await subscribe(ws, "unknown", {"extensions": apq("0" * 64)})
+        assert (unknown["id"], unknown["type"]) == ("unknown", "error")
+        assert unknown["payload"][0]["extensions"]["code"] == "PERSISTED_QUERY_NOT_FOUND"
+
+        # The connection is still open, and a registered operation runs by hash:
+        # it executes and is refused by authorization (anonymous), not by the list.
+        by_hash = {"extensions": apq(sha256_of(SUBSCRIPTION)), "variables": variables}
+        first = await subscribe(ws, "listed", by_hash)
+        assert (first["id"], first["type"]) == ("listed", "next"), first
+        assert [e["message"] for e in first["payload"]["errors"]] == ["no such engagement"]
+        assert json.loads(await ws.recv()) == {"id": "listed", "type": "complete"}
+
+
+async def test_only_graphql_transport_ws_is_served(websocket_gateway: str):
+    # The legacy subscriptions-transport-ws protocol would bypass the list.
+    async with connect(websocket_gateway, subprotocols=[Subprotocol("graphql-ws")]) as ws:
+        with pytest.raises(ConnectionClosed):
+            await ws.recv()
+    assert ws.close_code == 4406
