@@ -345,16 +345,20 @@ def seed(client: httpx.Client, url: str) -> str:
 class Target:
     label: str
     url: str
-    pids: list[int]
+    pids: dict[str, int]  # the serving processes by name
     rates: list[float] = field(default_factory=list)
     latencies: list[float] = field(default_factory=list)
-    cpu: float = 0.0
+    cpu_by_process: dict[str, float] = field(default_factory=dict)
     client_cpu: float = 0.0
     requests: int = 0
 
+    @property
+    def cpu(self) -> float:
+        return sum(self.cpu_by_process.values())
 
-def proc_cpu(pids: list[int]) -> float:
-    return sum(common.cpu_seconds(pid) or 0.0 for pid in pids)
+
+def proc_cpu(pids: dict[str, int]) -> dict[str, float]:
+    return {name: common.cpu_seconds(pid) or 0.0 for name, pid in pids.items()}
 
 
 async def measure(
@@ -390,7 +394,8 @@ async def measure(
             for t in targets:
                 cpu0, client0 = proc_cpu(t.pids), common.cpu_seconds()
                 seconds, latencies = await common.drive(caller(t.url), n, concurrency)
-                t.cpu += proc_cpu(t.pids) - cpu0
+                for name, spent in proc_cpu(t.pids).items():
+                    t.cpu_by_process[name] = t.cpu_by_process.get(name, 0.0) + spent - cpu0[name]
                 t.client_cpu += (common.cpu_seconds() or 0.0) - (client0 or 0.0)
                 t.rates.append(n / seconds)
                 t.latencies.extend(latencies)
@@ -429,6 +434,12 @@ def report(targets: list[Target], n: int, concurrency: int, rounds: int) -> None
         ],
         rows,
     )
+    # Where the system's CPU goes: on 2 cores, the busiest process bounds throughput.
+    shares = ", ".join(
+        f"{name} {spent / system.requests * 1e3:.1f}"
+        for name, spent in sorted(system.cpu_by_process.items(), key=lambda kv: -kv[1])
+    )
+    print(f"system CPU ms/request by process: {shares}", flush=True)
 
 
 def run(n: int, concurrency: int, rounds: int, loop: str) -> None:
@@ -453,15 +464,15 @@ def run(n: int, concurrency: int, rounds: int, loop: str) -> None:
         env = service_env(config, server.url, data_dir)
         a_url, a_pid = stack.enter_context(child_server("in-process", env))
         b_url, b_pid = stack.enter_context(child_server("default", env))
-        system_pids = [p.pid for p in system.processes.values() if p.pid is not None]
+        system_pids = {n: p.pid for n, p in system.processes.items() if p.pid is not None}
         targets = [
             Target(
                 "system: gateway → NATS → services",
                 system.gateway_url,
-                [*system_pids, server.pid or 0],
+                {**system_pids, "nats": server.pid or 0},
             ),
-            Target("(a) same gateway, services in-process", a_url, [a_pid]),
-            Target("(b) default FastAPI + strawberry, in-process", b_url, [b_pid]),
+            Target("(a) same gateway, services in-process", a_url, {"gateway": a_pid}),
+            Target("(b) default FastAPI + strawberry, in-process", b_url, {"app": b_pid}),
         ]
         common.run_async(measure(targets, manager, n, concurrency, rounds), loop)
         report(targets, n, concurrency, rounds)

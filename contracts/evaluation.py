@@ -138,7 +138,10 @@ class FalsificationView(Contract):
     decided_at: datetime
 
 
-class ScorecardView(Contract):
+class ScorecardSummary(Contract):
+    """A scorecard's header and outcome without its items: what lists carry.
+    `GET_SCORECARDS` gives the whole `ScorecardView`."""
+
     id: UUID
     series_id: UUID = Field(description="The first version's id; amendments share it.")
     version: int
@@ -164,6 +167,9 @@ class ScorecardView(Contract):
     deducted: Decimal
     total: Decimal = Field(description="Clamped at 0; 0 when falsified.")
     grade: GradeName
+
+
+class ScorecardView(ScorecardSummary):
     evaluators: list[str]
     results: list[ItemResultView]
     scores: list[ItemScoreView]
@@ -253,7 +259,7 @@ class ListScorecardsRequest(Contract):
 
 
 class ScorecardPage(Contract):
-    items: list[ScorecardView]
+    items: list[ScorecardSummary]
     has_next: bool
     total: int
 

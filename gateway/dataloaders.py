@@ -9,6 +9,7 @@ from uuid import UUID
 from strawberry.dataloader import DataLoader
 
 from contracts import directory as d
+from contracts import evaluation as ev
 from contracts import rpc
 from contracts import workflow as wf
 from gateway.clients import Services
@@ -24,6 +25,7 @@ class Loaders:
     workflows: DataLoader[UUID, wf.WorkflowView | None]
     checklist_definitions: DataLoader[int, wf.ChecklistDefinitionReply]
     unit_profiles: DataLoader[UUID, d.UnitProfile | None]
+    scorecards: DataLoader[UUID, ev.ScorecardView | None]
 
 
 def build_loaders(services: Services, scope: rpc.Scope) -> Loaders:
@@ -49,6 +51,10 @@ def build_loaders(services: Services, scope: rpc.Scope) -> Loaders:
         req = d.UnitProfileRequest(unit_ids=list(ids), scope=scope)
         return (await services.call(d.GET_UNIT_PROFILES, req)).items
 
+    async def scorecards(ids: Sequence[UUID]) -> list[ev.ScorecardView | None]:
+        req = ev.GetScorecardsRequest(ids=list(ids), scope=scope)
+        return (await services.call(ev.GET_SCORECARDS, req)).items
+
     async def checklist_definitions(versions: Sequence[int]) -> list[wf.ChecklistDefinitionReply]:
         # Reference data: one call per request, whatever the number of engagements.
         return [
@@ -65,4 +71,5 @@ def build_loaders(services: Services, scope: rpc.Scope) -> Loaders:
         workflows=DataLoader(load_fn=workflows),
         checklist_definitions=DataLoader(load_fn=checklist_definitions),
         unit_profiles=DataLoader(load_fn=unit_profiles),
+        scorecards=DataLoader(load_fn=scorecards),
     )

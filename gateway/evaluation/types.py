@@ -241,18 +241,15 @@ class Scorecard(relay.Node):
     total: Decimal = strawberry.field(description="Clamped at 0; 0 when falsified (R7.2).")
     grade: Grade
     grade_zh: str
-    evaluators: list[str]
-    results: list[ItemResult]
-    scores: list[ItemScore]
-    deductions: list[Deduction]
-    falsification: Falsification | None
     unit_id: strawberry.Private[UUID]
     engagement_id: strawberry.Private[UUID]
+    # The items, scores and deductions: given when the view came whole (a lookup or
+    # a mutation), otherwise fetched on first use, one call for every scorecard of
+    # the request (lists carry only headers; most screens never ask for items).
+    view: strawberry.Private[ev.ScorecardView | None] = None
 
     @classmethod
-    def from_view(cls, v: ev.ScorecardView) -> Self:
-        links = EvidenceLink.from_view
-        f = v.falsification
+    def from_view(cls, v: ev.ScorecardSummary) -> Self:
         return cls(
             id=str(v.id),
             version=v.version,
@@ -278,33 +275,56 @@ class Scorecard(relay.Node):
             total=v.total,
             grade=Grade(v.grade),
             grade_zh=GRADE_ZH[Grade(v.grade)],
-            evaluators=v.evaluators,
-            results=[ItemResult(**r.model_dump()) for r in v.results],
-            scores=[
-                ItemScore(**{**s.model_dump(), "evidence": [links(e) for e in s.evidence]})
-                for s in v.scores
-            ],
-            deductions=[
-                Deduction(
-                    **{
-                        **d.model_dump(),
-                        "id": str(d.id),
-                        "evidence": [links(e) for e in d.evidence],
-                    }
-                )
-                for d in v.deductions
-            ],
-            falsification=Falsification(
-                party=f.party,
-                finding=f.finding,
-                evidence=[links(e) for e in f.evidence],
-                decided_by=f.decided_by,
-                decided_at=f.decided_at,
-            )
-            if f
-            else None,
             unit_id=v.unit_id,
             engagement_id=v.engagement_id,
+            view=v if isinstance(v, ev.ScorecardView) else None,
+        )
+
+    async def _whole(self, info: Info[Context, None]) -> ev.ScorecardView:
+        if self.view is None:
+            found = await info.context.loaders.scorecards.load(UUID(self.id))
+            if found is None:  # listed under the same scope a moment ago; never deleted
+                raise LookupError(f"scorecard {self.id} vanished between list and detail")
+            self.view = found
+        return self.view
+
+    @strawberry.field(description="Who has scored at least one item, in alphabetical order.")
+    async def evaluators(self, info: Info[Context, None]) -> list[str]:
+        return (await self._whole(info)).evaluators
+
+    @strawberry.field(description="The panel's result for each scored item, in table order.")
+    async def results(self, info: Info[Context, None]) -> list[ItemResult]:
+        return [ItemResult(**r.model_dump()) for r in (await self._whole(info)).results]
+
+    @strawberry.field(description="Every evaluator's points, by item code, then as scored.")
+    async def scores(self, info: Info[Context, None]) -> list[ItemScore]:
+        links = EvidenceLink.from_view
+        return [
+            ItemScore(**{**s.model_dump(), "evidence": [links(e) for e in s.evidence]})
+            for s in (await self._whole(info)).scores
+        ]
+
+    @strawberry.field(description="附加考核 deductions, in the order recorded.")
+    async def deductions(self, info: Info[Context, None]) -> list[Deduction]:
+        links = EvidenceLink.from_view
+        return [
+            Deduction(
+                **{**d.model_dump(), "id": str(d.id), "evidence": [links(e) for e in d.evidence]}
+            )
+            for d in (await self._whole(info)).deductions
+        ]
+
+    @strawberry.field(description="The falsification finding, if the card was marked falsified.")
+    async def falsification(self, info: Info[Context, None]) -> Falsification | None:
+        f = (await self._whole(info)).falsification
+        if f is None:
+            return None
+        return Falsification(
+            party=f.party,
+            finding=f.finding,
+            evidence=[EvidenceLink.from_view(e) for e in f.evidence],
+            decided_by=f.decided_by,
+            decided_at=f.decided_at,
         )
 
     @classmethod

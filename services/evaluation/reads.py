@@ -10,7 +10,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from contracts import evaluation as ev
 from services.evaluation import domain, export_xlsx, repository, suggestions
 from services.evaluation.scoring import load_history
-from services.evaluation.views import scorecard_view, scorecard_views, template_view
+from services.evaluation.views import (
+    scorecard_summaries,
+    scorecard_view,
+    scorecard_views,
+    template_view,
+)
 
 XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -24,8 +29,8 @@ async def get_scorecards(session: AsyncSession, req: ev.GetScorecardsRequest) ->
 async def list_scorecards(session: AsyncSession, req: ev.ListScorecardsRequest) -> ev.ScorecardPage:
     query = repository.scorecards_query(req.scope, req.filter)
     rows, has_next, total = await repository.page_of(session, query, req.page)
-    views = await scorecard_views(session, rows)
-    return ev.ScorecardPage(items=[views[r.id] for r in rows], has_next=has_next, total=total)
+    summaries = await scorecard_summaries(session, rows)
+    return ev.ScorecardPage(items=[summaries[r.id] for r in rows], has_next=has_next, total=total)
 
 
 async def grade_distribution(

@@ -17,6 +17,7 @@ from contracts.evaluation import (
     FalsificationView,
     ItemResultView,
     ItemScoreView,
+    ScorecardSummary,
     ScorecardView,
     TemplateDefinition,
     TemplateView,
@@ -117,51 +118,92 @@ async def scorecard_views(
     session: AsyncSession, cards: Sequence[Scorecard]
 ) -> dict[UUID, ScorecardView]:
     """Views of many scorecards with a fixed number of queries (no N+1)."""
-    ids = [c.id for c in cards]
-    templates = await repository.templates_by_ids(session, list({c.template_id for c in cards}))
-    scores = await repository.scores(session, ids)
-    deductions = await repository.deductions(session, ids)
-    falsified = await repository.falsifications(session, ids)
-    superseded = await repository.superseded(session, cards)
-    out = {}
+    facts = await _facts(session, cards)
+    views = {}
     for c in cards:
-        t = templates[c.template_id]
-        definition = TemplateDefinition.model_validate(t.definition)
-        f = falsified.get(c.id)
-        o = outcome(definition, scores[c.id], deductions[c.id], f is not None)
-        out[c.id] = ScorecardView(
-            id=c.id,
-            series_id=c.series_id,
-            version=c.version,
-            previous_id=c.previous_id,
-            amendment_reason=c.amendment_reason,
-            engagement_id=c.engagement_id,
-            unit_id=c.unit_id,
-            agency_id=c.agency_id,
-            region_code=c.region_code,
-            template_id=c.template_id,
-            template_code=t.code,
-            template_version=t.version,
-            period_label=c.period_label,
-            period_start=c.period_start,
-            period_end=c.period_end,
-            opened_by=c.opened_by,
-            opened_at=c.opened_at,
-            opened_automatically=c.source_event_id is not None,
-            status=status_of(c, f is not None, c.id in superseded).value,
-            finalized_at=c.finalized_at,
-            finalized_by=c.finalized_by,
-            scored_total=o.scored_total,
-            deducted=o.deducted,
-            total=o.total,
-            grade=o.grade.value,
+        header, o = _header(c, facts)
+        f = facts.falsified.get(c.id)
+        views[c.id] = ScorecardView(
+            **dict(header),
             evaluators=o.evaluators,
             results=o.results,
-            scores=[_score_view(s) for s in scores[c.id]],
-            deductions=[_deduction_view(d) for d in deductions[c.id]],
+            scores=[_score_view(s) for s in facts.scores[c.id]],
+            deductions=[_deduction_view(d) for d in facts.deductions[c.id]],
             falsification=falsification_view(f) if f else None,
         )
-    return out
+    return views
+
+
+async def scorecard_summaries(
+    session: AsyncSession, cards: Sequence[Scorecard]
+) -> dict[UUID, ScorecardSummary]:
+    """Headers and outcomes only, for lists: the same queries, a far smaller reply."""
+    facts = await _facts(session, cards)
+    return {c.id: _header(c, facts)[0] for c in cards}
+
+
+@dataclass(frozen=True)
+class _Facts:
+    """What the views of a set of scorecards are computed from."""
+
+    templates: dict[UUID, EvaluationTemplate]
+    definitions: dict[UUID, TemplateDefinition]
+    scores: dict[UUID, list[ItemScore]]
+    deductions: dict[UUID, list[Deduction]]
+    falsified: dict[UUID, Falsification]
+    superseded: set[UUID]
+
+
+async def _facts(session: AsyncSession, cards: Sequence[Scorecard]) -> _Facts:
+    ids = [c.id for c in cards]
+    templates = await repository.templates_by_ids(session, list({c.template_id for c in cards}))
+    return _Facts(
+        templates=templates,
+        # Parsed once per template, not once per card: a list shares one or two.
+        definitions={
+            i: TemplateDefinition.model_validate(t.definition) for i, t in templates.items()
+        },
+        scores=await repository.scores(session, ids),
+        deductions=await repository.deductions(session, ids),
+        falsified=await repository.falsifications(session, ids),
+        superseded=await repository.superseded(session, cards),
+    )
+
+
+def _header(c: Scorecard, facts: _Facts) -> tuple[ScorecardSummary, Outcome]:
+    t = facts.templates[c.template_id]
+    falsified = c.id in facts.falsified
+    o = outcome(
+        facts.definitions[c.template_id], facts.scores[c.id], facts.deductions[c.id], falsified
+    )
+    header = ScorecardSummary(
+        id=c.id,
+        series_id=c.series_id,
+        version=c.version,
+        previous_id=c.previous_id,
+        amendment_reason=c.amendment_reason,
+        engagement_id=c.engagement_id,
+        unit_id=c.unit_id,
+        agency_id=c.agency_id,
+        region_code=c.region_code,
+        template_id=c.template_id,
+        template_code=t.code,
+        template_version=t.version,
+        period_label=c.period_label,
+        period_start=c.period_start,
+        period_end=c.period_end,
+        opened_by=c.opened_by,
+        opened_at=c.opened_at,
+        opened_automatically=c.source_event_id is not None,
+        status=status_of(c, falsified, c.id in facts.superseded).value,
+        finalized_at=c.finalized_at,
+        finalized_by=c.finalized_by,
+        scored_total=o.scored_total,
+        deducted=o.deducted,
+        total=o.total,
+        grade=o.grade.value,
+    )
+    return header, o
 
 
 async def scorecard_view(session: AsyncSession, card: Scorecard) -> ScorecardView:

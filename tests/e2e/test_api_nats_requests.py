@@ -15,6 +15,7 @@ import pytest
 
 from kit.ids import new_id
 from tests.e2e.harness import RunningSystem, eventually, token
+from tests.evaluation.gql import open_for
 
 AGENCY = str(new_id())
 ADMIN = token(f"agency:{AGENCY}", "agency_admin")
@@ -79,3 +80,24 @@ def test_nodes_batch_ids_of_one_type_into_one_request(
     assert requests_for(system, query, {"ids": engagements[:1]}) == requests_for(
         system, query, {"ids": engagements}
     )
+
+
+SCORECARDS = """
+query($n: Int!) {
+  scorecards(first: $n) { edges { node { id total grade %s } } }
+}"""
+
+
+def test_scorecard_items_cost_one_batched_request_whatever_the_rows(
+    system: RunningSystem, engagements: list[str]
+):
+    evaluator = token(f"agency:{AGENCY}", "evaluator")
+    for id_ in engagements:
+        opened = open_for(system.api, evaluator, id_)
+        assert opened["__typename"] == "ScorecardSuccess", opened
+    headers = SCORECARDS % ""
+    items = SCORECARDS % "evaluators results { itemCode points } deductions { points }"
+    # Lists carry headers only: the page is one request, its items one more.
+    assert requests_for(system, headers, {"n": 1}) == requests_for(system, headers, {"n": ROWS})
+    assert requests_for(system, headers, {"n": ROWS}) == 1
+    assert requests_for(system, items, {"n": 1}) == requests_for(system, items, {"n": ROWS}) == 2
