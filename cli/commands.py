@@ -12,6 +12,8 @@ from sqlalchemy import select
 
 from kit.auth import issue_token
 from kit.migrate import upgrade
+from kit.replay import Replayed
+from kit.replay import replay_dead_letters as replay_dead_letters_of
 
 SERVICES = ("engagement", "evaluation", "archive")
 ROOT = Path(__file__).resolve().parent.parent
@@ -90,6 +92,18 @@ def export_schema(*, check: bool) -> int:
         p.write_text(wanted[p])
         print(f"wrote {p.relative_to(ROOT)}")
     return 0
+
+
+async def replay_dead_letters(name: str, ids: list[int] | None) -> list[Replayed]:
+    """Replay a service's dead letters (all when `ids` is None) through its consumers'
+    handlers; the running service's relay publishes whatever they record."""
+    app = service_app(name)
+    runtime = app.build()
+    try:
+        handlers = {sub.durable: sub.handler for sub in await app.consumers(runtime)}
+        return await replay_dead_letters_of(runtime.db, runtime.tables, handlers, ids)
+    finally:
+        await runtime.db.dispose()
 
 
 async def dead_letters(name: str) -> list[dict[str, Any]]:

@@ -6,9 +6,11 @@ import argparse
 import asyncio
 import json
 import sys
+from dataclasses import asdict
 from pathlib import Path
 
 from cli import archive, commands, ledger
+from kit.logging import configure_logging
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -40,13 +42,23 @@ def main(argv: list[str] | None = None) -> int:
     export = sub.add_parser("export-schema", help="write schema.graphql and contract JSON Schemas")
     export.add_argument("--check", action="store_true", help="fail if the files are out of date")
 
-    letters = sub.add_parser("dead-letters", help="list events a consumer gave up on")
+    letters = sub.add_parser(
+        "dead-letters",
+        help="list events a consumer gave up on, or replay them once the cause is fixed",
+    )
     letters.add_argument("service", choices=list(commands.SERVICES))
+    replay = letters.add_mutually_exclusive_group()
+    replay.add_argument(
+        "--replay", type=int, nargs="+", metavar="ID", help="replay these dead letters"
+    )
+    replay.add_argument("--replay-all", action="store_true", help="replay every dead letter")
 
     ledger.add_parser(sub)
     archive.add_parser(sub)
 
     args = parser.parse_args(argv)
+    # Commands print their results on stdout (JSON, proofs, tokens): logs go to stderr.
+    configure_logging("ecohost", level="INFO", fmt="console")
     match args.command:
         case "dev":
             return commands.dev(args.data_dir, args.port, args.nats_url)
@@ -61,6 +73,13 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         case "export-schema":
             return commands.export_schema(check=args.check)
+        case "dead-letters" if args.replay or args.replay_all:
+            done = asyncio.run(
+                commands.replay_dead_letters(args.service, None if args.replay_all else args.replay)
+            )
+            print(json.dumps([asdict(r) for r in done], indent=2, ensure_ascii=False))
+            # Non-zero while anything is left to look at: scripts can retry or alert.
+            return 1 if any(r.result in ("failed", "unknown_consumer") for r in done) else 0
         case "dead-letters":
             rows = asyncio.run(commands.dead_letters(args.service))
             print(json.dumps(rows, indent=2, default=str, ensure_ascii=False))

@@ -21,19 +21,18 @@ from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 from opentelemetry.trace import SpanKind
 from pydantic import ValidationError
-from sqlalchemy import insert, select
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import insert
 
 from contracts.events import EVENT_STREAM, EventEnvelope, parse_event
 from kit import tracing
 from kit.db import Database
+from kit.inbox import EventHandler, apply_once
 from kit.logging import CORRELATION_HEADER, get_logger
 from kit.messaging import MessagingTables
 
 log = get_logger(__name__)
 
-EventHandler = Callable[[AsyncSession, EventEnvelope], Awaitable[None]]
+__all__ = ["EventConsumer", "EventHandler"]
 
 
 class EventConsumer:
@@ -175,40 +174,8 @@ class EventConsumer:
             await _quietly(msg.ack())
 
     async def _apply(self, event: EventEnvelope) -> bool:
-        """Run the handler and record the inbox row in one transaction.
-
-        Returns False when the event had already been applied (a redelivery, or
-        another replica winning the race on the inbox primary key).
-        """
-        inbox = self._tables.inbox
-        try:
-            async with self._db.transaction() as session:
-                if await self._seen(session, event):
-                    return False
-                await session.execute(
-                    insert(inbox).values(
-                        consumer=self.durable,
-                        event_id=event.event_id,
-                        event_type=event.type,
-                        processed_at=datetime.now(UTC),
-                    )
-                )
-                await self._handler(session, event)
-        except IntegrityError:
-            async with self._db.transaction() as session:
-                if await self._seen(session, event):
-                    return False
-            raise
-        return True
-
-    async def _seen(self, session: AsyncSession, event: EventEnvelope) -> bool:
-        inbox = self._tables.inbox
-        found = await session.execute(
-            select(inbox.c.event_id).where(
-                inbox.c.consumer == self.durable, inbox.c.event_id == event.event_id
-            )
-        )
-        return found.first() is not None
+        """Apply once (kit.inbox); False when the event had already been applied."""
+        return await apply_once(self._db, self._tables, self.durable, event, self._handler)
 
     async def _dead_letter(
         self, msg: Msg, event: EventEnvelope | None, error: str, deliveries: int

@@ -10,7 +10,7 @@ from prometheus_client import Gauge
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kit.logging import get_logger
-from kit.runtime import Periodic, ServiceRuntime, build_runtime
+from kit.runtime import Periodic, ServiceRuntime, Subscription, build_runtime
 from kit.storage import ObjectStore
 from kit.storage.base import OBJECT_LOCK_GOVERNANCE
 from kit.storage.factory import build_store
@@ -69,13 +69,27 @@ def ledger_signer(settings: ArchiveSettings) -> Signer:
     )
 
 
-async def start(runtime: ServiceRuntime) -> None:
-    store = await open_storage()
+async def open_archive(runtime: ServiceRuntime) -> Archive:
+    """The deliverables store and the ledger's signer, as the handlers use them."""
     settings = runtime.settings
     assert isinstance(settings, ArchiveSettings)
     signer = ledger_signer(settings)
-    archive = Archive(store=store, settings=settings, signer=signer)
     log.info("ledger.key", verifier_key=signer.verifier_key)
+    return Archive(store=await open_storage(), settings=settings, signer=signer)
+
+
+def subscriptions(archive: Archive) -> list[Subscription]:
+    return [handlers.TRACE, filing.subscription(archive)]
+
+
+async def consumers(runtime: ServiceRuntime) -> list[Subscription]:
+    """The durable consumers and their handlers (also what a dead-letter replay runs)."""
+    return subscriptions(await open_archive(runtime))
+
+
+async def start(runtime: ServiceRuntime) -> None:
+    archive = await open_archive(runtime)
+    settings, signer = archive.settings, archive.signer
 
     async def checkpoint(session: AsyncSession) -> int:
         await checkpoints.create_if_grown(session, signer)
@@ -93,7 +107,7 @@ async def start(runtime: ServiceRuntime) -> None:
         periodic.append(Periodic("upload-sweep", settings.upload_cleanup_interval, sweep))
     await runtime.start(
         register_endpoints=lambda server, rt: endpoints.register(server, rt, signer, archive),
-        subscriptions=[handlers.TRACE, filing.subscription(archive)],
+        subscriptions=subscriptions(archive),
         periodic=periodic,
         description="Archive: deliverables, handover, access control and the trace ledger",
     )

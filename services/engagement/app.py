@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from kit.runtime import Periodic, ServiceRuntime, build_runtime
+from kit.runtime import Periodic, ServiceRuntime, Subscription, build_runtime
 from services.engagement import clock, endpoints, handlers, schedule
 from services.engagement.models import Base, messaging
 from services.engagement.settings import EngagementSettings
@@ -18,12 +18,17 @@ def build(settings: EngagementSettings | None = None) -> ServiceRuntime:
     return build_runtime(NAME, settings or EngagementSettings(), messaging)
 
 
+async def consumers(runtime: ServiceRuntime) -> list[Subscription]:
+    """The durable consumers and their handlers (also what a dead-letter replay runs)."""
+    return [handlers.EVALUATION_RESULTS]
+
+
 async def start(runtime: ServiceRuntime) -> None:
     settings = runtime.settings
     assert isinstance(settings, EngagementSettings)
     await runtime.start(
         register_endpoints=endpoints.register,
-        subscriptions=[handlers.EVALUATION_RESULTS],
+        subscriptions=await consumers(runtime),
         periodic=[
             Periodic(
                 "overdue-time-nodes",

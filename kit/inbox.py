@@ -1,0 +1,71 @@
+"""Applying an event exactly once: the handler's writes and the inbox row commit
+together, so a second delivery (or a replay) finds the row and changes nothing."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+
+from sqlalchemy import insert, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from contracts.events import EventEnvelope
+from kit.db import Database
+from kit.messaging import MessagingTables
+
+EventHandler = Callable[[AsyncSession, EventEnvelope], Awaitable[None]]
+
+
+async def apply_once(
+    db: Database,
+    tables: MessagingTables,
+    consumer: str,
+    event: EventEnvelope,
+    handler: EventHandler,
+    *,
+    also: Callable[[AsyncSession], Awaitable[object]] | None = None,
+) -> bool:
+    """Run `handler` and record the inbox row in one transaction, with `also` (more
+    writes that must commit with them, such as removing a dead letter).
+
+    Returns False when the event had already been applied (a redelivery, or another
+    replica winning the race on the inbox primary key); `also` still runs then.
+    """
+    try:
+        async with db.transaction() as session:
+            if await seen(session, tables, consumer, event):
+                if also:
+                    await also(session)
+                return False
+            await session.execute(
+                insert(tables.inbox).values(
+                    consumer=consumer,
+                    event_id=event.event_id,
+                    event_type=event.type,
+                    processed_at=datetime.now(UTC),
+                )
+            )
+            await handler(session, event)
+            if also:
+                await also(session)
+    except IntegrityError:
+        async with db.transaction() as session:
+            if await seen(session, tables, consumer, event):
+                if also:
+                    await also(session)
+                return False
+        raise
+    return True
+
+
+async def seen(
+    session: AsyncSession, tables: MessagingTables, consumer: str, event: EventEnvelope
+) -> bool:
+    inbox = tables.inbox
+    found = await session.execute(
+        select(inbox.c.event_id).where(
+            inbox.c.consumer == consumer, inbox.c.event_id == event.event_id
+        )
+    )
+    return found.first() is not None
