@@ -11,6 +11,7 @@ rows wait safely in the database.
 from __future__ import annotations
 
 import asyncio
+import json
 import random
 import zlib
 from datetime import UTC, datetime
@@ -21,6 +22,7 @@ from sqlalchemy import func, insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from contracts.events import EventEnvelope
+from kit import tracing
 from kit.db import Database
 from kit.logging import CORRELATION_HEADER, get_logger
 from kit.messaging import MessagingTables
@@ -32,6 +34,8 @@ async def record_event(
     session: AsyncSession, tables: MessagingTables, event: EventEnvelope
 ) -> None:
     """Add `event` to the outbox inside the caller's transaction."""
+    trace_context: dict[str, str] = {}
+    tracing.inject(trace_context)
     await session.execute(
         insert(tables.outbox).values(
             event_id=event.event_id,
@@ -40,6 +44,7 @@ async def record_event(
             correlation_id=event.correlation_id,
             created_at=datetime.now(UTC),
             attempts=0,
+            trace_context=json.dumps(trace_context) if trace_context else None,
         )
     )
 
@@ -145,7 +150,14 @@ class OutboxRelay:
         async with self._db.transaction() as session:
             rows = (
                 await session.execute(
-                    select(o.c.seq, o.c.event_id, o.c.subject, o.c.payload, o.c.correlation_id)
+                    select(
+                        o.c.seq,
+                        o.c.event_id,
+                        o.c.subject,
+                        o.c.payload,
+                        o.c.correlation_id,
+                        o.c.trace_context,
+                    )
                     .where(o.c.sent_at.is_(None))
                     .order_by(o.c.seq)
                     .limit(self._batch_size)
@@ -159,6 +171,7 @@ class OutboxRelay:
         try:
             for row in rows:
                 headers = {
+                    **(json.loads(row.trace_context) if row.trace_context else {}),
                     "Nats-Msg-Id": str(row.event_id),
                     CORRELATION_HEADER: row.correlation_id,
                 }

@@ -1,9 +1,12 @@
 """One trace from the caller through a NATS request (W3C traceparent header) into the
-service's handler and its SQL, and the trace id in the log lines; nothing when off."""
+service's handler and its SQL, and on through the outbox into the consumers of the
+events it recorded; the trace id in the log lines; nothing when off."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -12,13 +15,19 @@ from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.trace import SpanKind
-from sqlalchemy import text
+from sqlalchemy import MetaData, select, text
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.base import Contract
+from contracts.events import EventEnvelope
 from contracts.rpc import Rpc
 from kit import tracing
+from kit.bus import ensure_event_stream
+from kit.consumer import EventConsumer
 from kit.db import Database
 from kit.ids import new_id
+from kit.messaging import messaging_tables
+from kit.outbox import OutboxRelay, record_event
 from kit.rpc import CallContext, RpcClient, RpcServer
 
 
@@ -87,3 +96,88 @@ def test_off_by_default_no_header_and_no_ids():
         assert tracing.add_trace_ids(None, "info", {}) == {}
     assert headers == {}
     assert tracing.configure_tracing("test", environ={}) is False
+
+
+async def test_an_event_continues_the_trace_of_the_request_that_recorded_it(
+    nc: Client, tmp_path: Path, spans: InMemorySpanExporter
+):
+    # Request → outbox row → relay → JetStream → consumer: the consumer's span is a
+    # child of the span that recorded the event, though the relay published it later
+    # from its own task, outside that span.
+    metadata = MetaData()
+    tables = messaging_tables(metadata)
+    db = Database(f"sqlite+aiosqlite:///{tmp_path}/events.db")
+    async with db.engine.begin() as conn:
+        await conn.run_sync(metadata.create_all)
+    js = nc.jetstream()
+    await ensure_event_stream(js)
+    event = EventEnvelope(
+        event_id=new_id(),
+        type=f"test.traced{new_id().hex}.v1",
+        occurred_at=datetime.now(UTC),
+        actor="tester",
+        tenant="agency:1",
+        engagement_id=None,
+        correlation_id="corr-1",
+        data={},
+    )
+    handled: list[str] = []
+
+    async def handler(_session: AsyncSession, got: EventEnvelope) -> None:
+        handled.append(got.type)
+
+    consumer = EventConsumer(
+        js=js,
+        db=db,
+        tables=tables,
+        durable=f"traced{new_id().hex}",
+        filter_subjects=[event.subject],
+        handler=handler,
+    )
+    try:
+        with tracing.span("graphql mutation", kind=SpanKind.SERVER) as request:
+            async with db.transaction() as session:
+                await record_event(session, tables, event)
+        assert await OutboxRelay(db, tables, js, name="traced").drain() == 1
+        stop = asyncio.Event()
+        running = asyncio.create_task(consumer.run(stop))
+        async with asyncio.timeout(15):
+            while not handled:
+                await asyncio.sleep(0.05)
+        stop.set()
+        await running
+    finally:
+        await db.dispose()
+
+    [consumed] = [s for s in spans.get_finished_spans() if s.name == f"consume {event.subject}"]
+    assert consumed.kind == SpanKind.CONSUMER
+    assert consumed.context is not None
+    assert consumed.context.trace_id == request.get_span_context().trace_id
+    assert consumed.parent is not None
+    assert consumed.parent.span_id == request.get_span_context().span_id
+
+
+async def test_without_tracing_the_outbox_keeps_no_trace_context(tmp_path: Path):
+    metadata = MetaData()
+    tables = messaging_tables(metadata)
+    db = Database(f"sqlite+aiosqlite:///{tmp_path}/plain.db")
+    async with db.engine.begin() as conn:
+        await conn.run_sync(metadata.create_all)
+    event = EventEnvelope(
+        event_id=new_id(),
+        type="test.untraced.v1",
+        occurred_at=datetime.now(UTC),
+        actor="tester",
+        tenant="agency:1",
+        engagement_id=None,
+        correlation_id="corr-2",
+        data={},
+    )
+    try:
+        async with db.transaction() as session:
+            await record_event(session, tables, event)
+        async with db.transaction() as session:
+            stored = (await session.execute(select(tables.outbox.c.trace_context))).scalar_one()
+    finally:
+        await db.dispose()
+    assert stored is None
