@@ -68,7 +68,16 @@ class TemplateView(Contract):
     created_by: str
 
 
+class OwnedTemplateView(TemplateView):
+    agency_id: UUID | None = Field(
+        description="The agency whose contract variant this is; null for a table "
+        "published with the standard, shared by every agency."
+    )
+
+
 class ListTemplatesRequest(Contract):
+    """Previous release (`template.list`): answered with the standard's tables only."""
+
     code: str | None = None
 
 
@@ -76,8 +85,21 @@ class TemplatesReply(Contract):
     items: list[TemplateView]
 
 
+class ListVisibleTemplatesRequest(Contract):
+    """The standard's tables, the scope's agency's variants, and the variants its
+    visible scorecards were scored with."""
+
+    scope: Scope
+    code: str | None = None
+
+
+class VisibleTemplatesReply(Contract):
+    items: list[OwnedTemplateView]
+
+
 class DefineTemplateRequest(Contract):
     definition: TemplateDefinition
+    agency_id: UUID = Field(description="The agency defining the variant; only it uses it.")
 
 
 # --- scorecards (评价表) ---------------------------------------------------------------
@@ -259,6 +281,14 @@ class ListScorecardsRequest(Contract):
 
 
 class ScorecardPage(Contract):
+    """Previous release (`scorecard.list`): whole views."""
+
+    items: list[ScorecardView]
+    has_next: bool
+    total: int
+
+
+class ScorecardSummaryPage(Contract):
     items: list[ScorecardSummary]
     has_next: bool
     total: int
@@ -334,8 +364,17 @@ class ScorecardExport(Contract):
     content_base64: str
 
 
-LIST_TEMPLATES = Rpc("evaluation", "template.list", ListTemplatesRequest, TemplatesReply)
-DEFINE_TEMPLATE = Rpc("evaluation", "template.define", DefineTemplateRequest, TemplateView)
+# A changed request or reply travels on a new subject; the previous subject is
+# served for one more release so old and new replicas can run side by side.
+LIST_TEMPLATES = Rpc(  # previous release; the standard's tables only
+    "evaluation", "template.list", ListTemplatesRequest, TemplatesReply
+)
+LIST_VISIBLE_TEMPLATES = Rpc(
+    "evaluation", "template.list_visible", ListVisibleTemplatesRequest, VisibleTemplatesReply
+)
+DEFINE_AGENCY_TEMPLATE = Rpc(
+    "evaluation", "template.define_for_agency", DefineTemplateRequest, OwnedTemplateView
+)
 OPEN_SCORECARD = Rpc("evaluation", "scorecard.open", OpenScorecardRequest, ScorecardView)
 SCORE_ITEM = Rpc("evaluation", "scorecard.score_item", ScoreItemRequest, ScorecardView)
 RECORD_DEDUCTION = Rpc("evaluation", "scorecard.deduct", RecordDeductionRequest, ScorecardView)
@@ -345,7 +384,12 @@ FINALIZE_SCORECARD = Rpc(
 AMEND_SCORECARD = Rpc("evaluation", "scorecard.amend", AmendScorecardRequest, ScorecardView)
 MARK_FALSIFIED = Rpc("evaluation", "scorecard.mark_falsified", MarkFalsifiedRequest, ScorecardView)
 GET_SCORECARDS = Rpc("evaluation", "scorecard.get_many", GetScorecardsRequest, ScorecardsReply)
-LIST_SCORECARDS = Rpc("evaluation", "scorecard.list", ListScorecardsRequest, ScorecardPage)
+LIST_SCORECARDS = Rpc(  # previous release: whole views
+    "evaluation", "scorecard.list", ListScorecardsRequest, ScorecardPage
+)
+LIST_SCORECARD_SUMMARIES = Rpc(
+    "evaluation", "scorecard.list_summaries", ListScorecardsRequest, ScorecardSummaryPage
+)
 GRADE_DISTRIBUTION = Rpc(
     "evaluation", "scorecard.grade_distribution", GradeDistributionRequest, GradeDistributionReply
 )
@@ -355,7 +399,8 @@ LIST_DISCLOSURES = Rpc("evaluation", "disclosure.list", ListDisclosuresRequest, 
 
 EVALUATION_RPCS: tuple[Rpc[Any, Any], ...] = (
     LIST_TEMPLATES,
-    DEFINE_TEMPLATE,
+    LIST_VISIBLE_TEMPLATES,
+    DEFINE_AGENCY_TEMPLATE,
     OPEN_SCORECARD,
     SCORE_ITEM,
     RECORD_DEDUCTION,
@@ -364,6 +409,7 @@ EVALUATION_RPCS: tuple[Rpc[Any, Any], ...] = (
     MARK_FALSIFIED,
     GET_SCORECARDS,
     LIST_SCORECARDS,
+    LIST_SCORECARD_SUMMARIES,
     GRADE_DISTRIBUTION,
     SUGGESTIONS,
     EXPORT_SCORECARD,

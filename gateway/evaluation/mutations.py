@@ -316,7 +316,10 @@ class EvaluationMutations:
         result: MarkScorecardFalsifiedResult = await _run(info, "falsify", call)
         return result
 
-    @strawberry.mutation(description="Define a validated variant of table C.1 (agency admins).")
+    @strawberry.mutation(
+        description="Define a validated variant of table C.1 for your agency's contracts "
+        "(agency admins); other agencies neither see nor use it."
+    )
     async def define_evaluation_template(
         self, info: Info[Context, None], input: DefineEvaluationTemplateInput
     ) -> DefineEvaluationTemplateResult:
@@ -347,7 +350,7 @@ class EvaluationMutations:
                 )
             )
             view = await EvaluationClient(ctx.services).define_template(
-                ev.DefineTemplateRequest(definition=definition)
+                ev.DefineTemplateRequest(definition=definition, agency_id=ctx.acting_agency())
             )
             return DefineEvaluationTemplateSuccess(template=EvaluationTemplate.from_view(view))
         except DomainError as exc:

@@ -35,14 +35,17 @@ def _empty_scorecards(after: str | None) -> ScorecardConnection:
 
 @strawberry.type
 class EvaluationQueries:
-    @strawberry.field(description="Evaluation templates (table C.1 and variants), by code.")
+    @strawberry.field(
+        description="Evaluation templates by code: the standard's table C.1, your agency's "
+        "variants, and the variants of the scorecards you may see."
+    )
     async def evaluation_templates(
         self, info: Info[Context, None], code: str | None = None
     ) -> list[EvaluationTemplate]:
         ctx = info.context
         if not ctx.authorizer.can("template", "read"):
             return []
-        views = await EvaluationClient(ctx.services).templates(code)
+        views = await EvaluationClient(ctx.services).templates(code, scope_of(ctx.authorizer))
         return [EvaluationTemplate.from_view(v) for v in views]
 
     @strawberry.field(description="A scorecard by its global ID; null if missing or not yours.")

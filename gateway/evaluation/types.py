@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from enum import Enum
@@ -98,6 +99,10 @@ class TemplatePart:
 @strawberry.type(description="考核表: table C.1 or a contract's validated variant; immutable.")
 class EvaluationTemplate(relay.Node):
     id: relay.NodeID[str]
+    agency_id: str | None = strawberry.field(
+        description="The agency whose contract variant this is; null for a table of the "
+        "standard, shared by every agency."
+    )
     code: str
     version: int
     title_zh: str
@@ -107,10 +112,11 @@ class EvaluationTemplate(relay.Node):
     created_at: datetime
 
     @classmethod
-    def from_view(cls, v: ev.TemplateView) -> Self:
+    def from_view(cls, v: ev.OwnedTemplateView) -> Self:
         d = v.definition
         return cls(
             id=str(v.id),
+            agency_id=str(v.agency_id) if v.agency_id else None,
             code=d.code,
             version=d.version,
             title_zh=d.title_zh,
@@ -148,7 +154,8 @@ class EvaluationTemplate(relay.Node):
         wanted = list(node_ids)
         if not ctx.authorizer.can("template", "read"):
             return [None for _ in wanted]
-        found = {str(t.id): t for t in await EvaluationClient(ctx.services).templates(None)}
+        visible = await EvaluationClient(ctx.services).templates(None, scope_of(ctx.authorizer))
+        found = {str(t.id): t for t in visible}
         return [cls.from_view(found[i]) if i in found else None for i in wanted]
 
 
@@ -212,6 +219,25 @@ class ScorecardExport:
     content_base64: str
 
 
+@dataclass(frozen=True)
+class _Details:
+    """A scorecard's item-level parts (the header travels separately)."""
+
+    evaluators: list[str]
+    results: list[ev.ItemResultView]
+    scores: list[ev.ItemScoreView]
+    deductions: list[ev.DeductionView]
+    falsification: ev.FalsificationView | None
+
+    @classmethod
+    def of(cls, v: ev.ScorecardView) -> _Details:
+        return cls(v.evaluators, v.results, v.scores, v.deductions, v.falsification)
+
+
+# What the item-level fields show when a scorecard's details can no longer be read.
+_NO_DETAILS = _Details([], [], [], [], None)
+
+
 # Federation 2 entity: a platform joins its own records to a scorecard by id.
 @strawberry.federation.type(
     keys=["id"], description="评价表: one version of an engagement's evaluation for a period."
@@ -246,7 +272,7 @@ class Scorecard(relay.Node):
     # The items, scores and deductions: given when the view came whole (a lookup or
     # a mutation), otherwise fetched on first use, one call for every scorecard of
     # the request (lists carry only headers; most screens never ask for items).
-    view: strawberry.Private[ev.ScorecardView | None] = None
+    details: strawberry.Private[_Details | None] = None
 
     @classmethod
     def from_view(cls, v: ev.ScorecardSummary) -> Self:
@@ -277,16 +303,18 @@ class Scorecard(relay.Node):
             grade_zh=GRADE_ZH[Grade(v.grade)],
             unit_id=v.unit_id,
             engagement_id=v.engagement_id,
-            view=v if isinstance(v, ev.ScorecardView) else None,
+            details=_Details.of(v) if isinstance(v, ev.ScorecardView) else None,
         )
 
-    async def _whole(self, info: Info[Context, None]) -> ev.ScorecardView:
-        if self.view is None:
+    async def _whole(self, info: Info[Context, None]) -> _Details:
+        """The items, scores and deductions. The header and these come from two reads:
+        a score recorded between them shows in the items, not yet in the total."""
+        if self.details is None:
             found = await info.context.loaders.scorecards.load(UUID(self.id))
-            if found is None:  # listed under the same scope a moment ago; never deleted
-                raise LookupError(f"scorecard {self.id} vanished between list and detail")
-            self.view = found
-        return self.view
+            # Listed under the same scope a moment ago and never deleted, so missing
+            # only if access changed in between: then nothing more is shown.
+            self.details = _Details.of(found) if found else _NO_DETAILS
+        return self.details
 
     @strawberry.field(description="Who has scored at least one item, in alphabetical order.")
     async def evaluators(self, info: Info[Context, None]) -> list[str]:

@@ -12,8 +12,9 @@ from services.evaluation import reads, scoring, service
 
 def register(server: RpcServer, runtime: ServiceRuntime) -> None:
     server.add(rpc.GET_REGISTRATIONS, query(runtime, service.registrations))
-    server.add(ev.LIST_TEMPLATES, query(runtime, reads.list_templates))
-    server.add(ev.DEFINE_TEMPLATE, command(runtime, scoring.define_template))
+    server.add(ev.LIST_TEMPLATES, query(runtime, reads.list_standard_templates))
+    server.add(ev.LIST_VISIBLE_TEMPLATES, query(runtime, reads.list_templates))
+    server.add(ev.DEFINE_AGENCY_TEMPLATE, command(runtime, scoring.define_template))
     server.add(ev.OPEN_SCORECARD, command(runtime, scoring.open_scorecard))
     server.add(ev.SCORE_ITEM, command(runtime, scoring.score_item))
     server.add(ev.RECORD_DEDUCTION, command(runtime, scoring.record_deduction))
@@ -21,7 +22,8 @@ def register(server: RpcServer, runtime: ServiceRuntime) -> None:
     server.add(ev.AMEND_SCORECARD, command(runtime, scoring.amend))
     server.add(ev.MARK_FALSIFIED, command(runtime, scoring.mark_falsified))
     server.add(ev.GET_SCORECARDS, query(runtime, reads.get_scorecards))
-    server.add(ev.LIST_SCORECARDS, query(runtime, reads.list_scorecards))
+    server.add(ev.LIST_SCORECARDS, query(runtime, reads.list_whole_scorecards))
+    server.add(ev.LIST_SCORECARD_SUMMARIES, query(runtime, reads.list_scorecards))
     server.add(ev.GRADE_DISTRIBUTION, query(runtime, reads.grade_distribution))
     server.add(ev.SUGGESTIONS, query(runtime, reads.suggest))
     server.add(ev.EXPORT_SCORECARD, query(runtime, reads.export_scorecard))

@@ -99,12 +99,16 @@ class Evidence(Base):
 
 
 class EvaluationTemplate(Base):
-    """考核表: table C.1 or a validated variant; immutable once stored."""
+    """考核表: table C.1 or a validated variant; immutable once stored.
+
+    A variant belongs to the agency that defined it (`agency_id`); the tables
+    published with the standard have none and are shared by every agency."""
 
     __tablename__ = "evaluation_template"
-    __table_args__ = (UniqueConstraint("code", "version"),)
+    __table_args__ = (UniqueConstraint("agency_id", "code", "version"),)
 
     id: Mapped[UUID] = mapped_column(primary_key=True)
+    agency_id: Mapped[UUID | None] = mapped_column(index=True)
     code: Mapped[str] = mapped_column(String(40))
     version: Mapped[int] = mapped_column(Integer)
     definition: Mapped[dict[str, Any]] = mapped_column(JSON)

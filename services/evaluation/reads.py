@@ -8,6 +8,7 @@ import base64
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts import evaluation as ev
+from contracts.rpc import Scope
 from services.evaluation import domain, export_xlsx, repository, suggestions
 from services.evaluation.scoring import load_history
 from services.evaluation.views import (
@@ -26,11 +27,25 @@ async def get_scorecards(session: AsyncSession, req: ev.GetScorecardsRequest) ->
     return ev.ScorecardsReply(items=[views.get(i) for i in req.ids])
 
 
-async def list_scorecards(session: AsyncSession, req: ev.ListScorecardsRequest) -> ev.ScorecardPage:
+async def list_scorecards(
+    session: AsyncSession, req: ev.ListScorecardsRequest
+) -> ev.ScorecardSummaryPage:
     query = repository.scorecards_query(req.scope, req.filter)
     rows, has_next, total = await repository.page_of(session, query, req.page)
     summaries = await scorecard_summaries(session, rows)
-    return ev.ScorecardPage(items=[summaries[r.id] for r in rows], has_next=has_next, total=total)
+    return ev.ScorecardSummaryPage(
+        items=[summaries[r.id] for r in rows], has_next=has_next, total=total
+    )
+
+
+async def list_whole_scorecards(
+    session: AsyncSession, req: ev.ListScorecardsRequest
+) -> ev.ScorecardPage:
+    """`scorecard.list` of the previous release, for its gateways during a rollout."""
+    query = repository.scorecards_query(req.scope, req.filter)
+    rows, has_next, total = await repository.page_of(session, query, req.page)
+    views = await scorecard_views(session, rows)
+    return ev.ScorecardPage(items=[views[r.id] for r in rows], has_next=has_next, total=total)
 
 
 async def grade_distribution(
@@ -69,9 +84,21 @@ async def suggest(session: AsyncSession, req: ev.SuggestionsRequest) -> ev.Sugge
     )
 
 
-async def list_templates(session: AsyncSession, req: ev.ListTemplatesRequest) -> ev.TemplatesReply:
+async def list_templates(
+    session: AsyncSession, req: ev.ListVisibleTemplatesRequest
+) -> ev.VisibleTemplatesReply:
+    found = await repository.templates(session, req.code, req.scope)
+    return ev.VisibleTemplatesReply(items=[template_view(t) for t in found])
+
+
+async def list_standard_templates(
+    session: AsyncSession, req: ev.ListTemplatesRequest
+) -> ev.TemplatesReply:
+    """`template.list` of the previous release: it knows no scope, so it gets only
+    the tables every agency may see."""
+    found = await repository.templates(session, req.code, Scope())
     return ev.TemplatesReply(
-        items=[template_view(t) for t in await repository.templates(session, req.code)]
+        items=[ev.TemplateView(**template_view(t).model_dump(exclude={"agency_id"})) for t in found]
     )
 
 

@@ -115,20 +115,49 @@ async def template(session: AsyncSession, template_id: UUID) -> EvaluationTempla
     return await session.get(EvaluationTemplate, template_id)
 
 
-async def latest_template(session: AsyncSession, code: str) -> EvaluationTemplate | None:
+async def latest_standard_template(session: AsyncSession, code: str) -> EvaluationTemplate | None:
+    """The newest version of a table published with the standard (never a variant:
+    one agency's variant must not become another's default)."""
     query = (
         select(EvaluationTemplate)
-        .where(EvaluationTemplate.code == code)
+        .where(EvaluationTemplate.code == code, EvaluationTemplate.agency_id.is_(None))
         .order_by(EvaluationTemplate.version.desc())
         .limit(1)
     )
     return (await session.execute(query)).scalar_one_or_none()
 
 
-async def templates(session: AsyncSession, code: str | None) -> list[EvaluationTemplate]:
-    query = select(EvaluationTemplate).order_by(EvaluationTemplate.code, EvaluationTemplate.version)
+async def templates(
+    session: AsyncSession, code: str | None, scope: Scope
+) -> list[EvaluationTemplate]:
+    """The standard's tables, the scope's agency's variants, and the variants of the
+    scorecards the scope may see (a unit or regulator reads what it was scored by)."""
+    used = select(Scorecard.template_id).where(scorecard_scope(scope))
+    visible: list[ColumnElement[bool]] = [
+        EvaluationTemplate.agency_id.is_(None),
+        EvaluationTemplate.id.in_(used),
+    ]
+    if scope.agency_id is not None:
+        visible.append(EvaluationTemplate.agency_id == scope.agency_id)
+    query = (
+        select(EvaluationTemplate)
+        .where(or_(*visible))
+        .order_by(EvaluationTemplate.code, EvaluationTemplate.version)
+    )
     if code is not None:
         query = query.where(EvaluationTemplate.code == code)
+    return list((await session.execute(query)).scalars())
+
+
+async def codes_in_use(
+    session: AsyncSession, code: str, agency_id: UUID
+) -> list[EvaluationTemplate]:
+    """Templates an agency's new variant of `code` could be confused with: the
+    standard's of that code and the agency's own."""
+    query = select(EvaluationTemplate).where(
+        EvaluationTemplate.code == code,
+        or_(EvaluationTemplate.agency_id.is_(None), EvaluationTemplate.agency_id == agency_id),
+    )
     return list((await session.execute(query)).scalars())
 
 

@@ -33,10 +33,14 @@ from services.evaluation.views import scorecard_view, template_view
 
 async def define_template(
     session: AsyncSession, req: ev.DefineTemplateRequest, ctx: CallContext
-) -> ev.TemplateView:
-    """A contract's variant of the table, checked before it can be used (R7.1)."""
+) -> ev.OwnedTemplateView:
+    """A contract's variant of the table, checked before it can be used (R7.1). It
+    belongs to the defining agency: no other agency sees or uses it."""
     definition = templates.validate_template(req.definition)
-    existing = await repository.templates(session, definition.code)
+    existing = await repository.codes_in_use(session, definition.code, req.agency_id)
+    if any(t.agency_id is None for t in existing):
+        reason = f"{definition.code} is a table of the standard; give the variant its own code"
+        raise ev.InvalidTemplate(reason, field="code", details={"reason": reason})
     if any(t.version == definition.version for t in existing):
         reason = (
             f"template {definition.code} version {definition.version} exists; use a new version"
@@ -44,6 +48,7 @@ async def define_template(
         raise ev.InvalidTemplate(reason, field="version", details={"reason": reason})
     row = EvaluationTemplate(
         id=new_id(),
+        agency_id=req.agency_id,
         code=definition.code,
         version=definition.version,
         definition=definition.model_dump(mode="json"),
@@ -68,7 +73,7 @@ async def open_scorecard(
     existing = await repository.current_in_period(session, req.engagement_id, label)
     if existing is not None:
         return await scorecard_view(session, existing)
-    template = await _template(session, req.template_id)
+    template = await _template(session, req.template_id, registration.agency_id)
     card = await _open(
         session, ctx, registration, template, label, req.period_start, req.period_end, None
     )
@@ -86,15 +91,21 @@ async def open_on_stage_change(
     label = domain.period_label(start, end)
     if await repository.current_in_period(session, registration.engagement_id, label):
         return None
-    template = await _template(session, None)
+    template = await _template(session, None, registration.agency_id)
     return await _open(session, ctx, registration, template, label, start, end, event_id)
 
 
-async def _template(session: AsyncSession, template_id: UUID | None) -> EvaluationTemplate:
+async def _template(
+    session: AsyncSession, template_id: UUID | None, agency_id: UUID
+) -> EvaluationTemplate:
+    """The template to score an engagement of `agency_id` with: the one named, if it
+    is the standard's or that agency's own variant; by default the latest C.1."""
     if template_id is None:
-        found = await repository.latest_template(session, templates.C1_CODE)
+        found = await repository.latest_standard_template(session, templates.C1_CODE)
     else:
         found = await repository.template(session, template_id)
+        if found is not None and found.agency_id not in (None, agency_id):
+            found = None  # another agency's variant reads as missing
     if found is None:
         raise ev.TemplateNotFound("no such template", field="templateId")
     return found

@@ -17,10 +17,10 @@ from contracts.evaluation import (
     FalsificationView,
     ItemResultView,
     ItemScoreView,
+    OwnedTemplateView,
     ScorecardSummary,
     ScorecardView,
     TemplateDefinition,
-    TemplateView,
 )
 from services.evaluation import domain, repository
 from services.evaluation.models import (
@@ -32,9 +32,10 @@ from services.evaluation.models import (
 )
 
 
-def template_view(t: EvaluationTemplate) -> TemplateView:
-    return TemplateView(
+def template_view(t: EvaluationTemplate) -> OwnedTemplateView:
+    return OwnedTemplateView(
         id=t.id,
+        agency_id=t.agency_id,
         definition=TemplateDefinition.model_validate(t.definition),
         created_at=t.created_at,
         created_by=t.created_by,

@@ -315,20 +315,111 @@ async def test_R7_1_export_fills_table_c1_as_xlsx(db: Database):
     assert book["评分明细"].max_row >= 23
 
 
+async def define(
+    db: Database, definition: ev.TemplateDefinition, agency: Any
+) -> ev.OwnedTemplateView:
+    async with db.transaction() as s:
+        return await scoring.define_template(
+            s,
+            ev.DefineTemplateRequest(definition=definition, agency_id=agency),
+            caller("a", agency),
+        )
+
+
+async def visible_codes(db: Database, scope: Scope) -> set[tuple[str, int]]:
+    async with db.transaction() as s:
+        listed = await reads.list_templates(s, ev.ListVisibleTemplatesRequest(scope=scope))
+    return {(t.definition.code, t.definition.version) for t in listed.items}
+
+
 async def test_R7_1_a_variant_template_is_validated_before_it_is_stored(db: Database):
     variant = standard_c1().model_copy(update={"code": "C.1-化工"})
+    view = await define(db, variant, variant_agency)
+    assert (view.definition.code, view.agency_id) == ("C.1-化工", variant_agency)
+    assert await visible_codes(db, Scope(agency_id=variant_agency)) == {("C.1", 1), ("C.1-化工", 1)}
+    with pytest.raises(ev.InvalidTemplate) as same_version:
+        await define(db, variant, variant_agency)
+    assert same_version.value.field == "version"
+    # The standard's code is not an agency's to reuse, whatever the version.
+    with pytest.raises(ev.InvalidTemplate) as standard_code:
+        await define(db, standard_c1().model_copy(update={"version": 2}), variant_agency)
+    assert standard_code.value.field == "code"
+
+
+async def test_R7_1_a_variant_belongs_to_the_agency_that_defined_it(db: Database):
+    ours, theirs = Engagement.new(), Engagement.new()
+    await ours.register(db)
+    await theirs.register(db)
+    variant = await define(
+        db, standard_c1().model_copy(update={"code": "C.1-合同A"}), ours.agency_id
+    )
+    # Another agency may define the same code and version for itself.
+    twin = await define(
+        db, standard_c1().model_copy(update={"code": "C.1-合同A"}), theirs.agency_id
+    )
+    assert twin.id != variant.id
+    assert await visible_codes(db, theirs.scope()) == {("C.1", 1), ("C.1-合同A", 1)}
     async with db.transaction() as s:
-        view = await scoring.define_template(
-            s, ev.DefineTemplateRequest(definition=variant), caller("a", variant_agency)
+        listed = await reads.list_templates(s, ev.ListVisibleTemplatesRequest(scope=theirs.scope()))
+    assert variant.id not in {t.id for t in listed.items}
+
+    def opening(eng: Engagement, template: Any) -> ev.OpenScorecardRequest:
+        return ev.OpenScorecardRequest(
+            engagement_id=eng.engagement_id,
+            period_start=date(2027, 1, 1),
+            period_end=date(2027, 12, 31),
+            template_id=template,
+            scope=eng.scope(),
         )
-        listed = await reads.list_templates(s, ev.ListTemplatesRequest())
-    assert view.definition.code == "C.1-化工"
-    assert {t.definition.code for t in listed.items} == {"C.1", "C.1-化工"}
-    with pytest.raises(ev.InvalidTemplate):
+
+    # Their engagement cannot be scored with our variant: it reads as missing.
+    with pytest.raises(ev.TemplateNotFound):
         async with db.transaction() as s:
-            await scoring.define_template(
-                s, ev.DefineTemplateRequest(definition=variant), caller("a", variant_agency)
+            await scoring.open_scorecard(
+                s, opening(theirs, variant.id), caller("x", theirs.agency_id)
             )
+    async with db.transaction() as s:
+        card = await scoring.open_scorecard(
+            s, opening(ours, variant.id), caller("x", ours.agency_id)
+        )
+    assert (card.template_code, card.template_id) == ("C.1-合同A", variant.id)
+    # Our variant never becomes anyone's default: theirs opens on the standard C.1.
+    async with db.transaction() as s:
+        default = await scoring.open_scorecard(
+            s, opening(theirs, None), caller("x", theirs.agency_id)
+        )
+    assert (default.template_code, default.template_version) == ("C.1", 1)
+    # The unit scored with our variant reads it; a unit of theirs does not.
+    assert ("C.1-合同A", 1) in await visible_codes(db, Scope(unit_id=ours.unit_id))
+    async with db.transaction() as s:
+        seen = await reads.list_templates(
+            s, ev.ListVisibleTemplatesRequest(scope=Scope(unit_id=ours.unit_id))
+        )
+    assert {t.id for t in seen.items} >= {variant.id}
+    assert twin.id not in {t.id for t in seen.items}
+    assert await visible_codes(db, Scope(unit_id=theirs.unit_id)) == {("C.1", 1)}
 
 
 variant_agency = Engagement.new().agency_id
+
+
+async def test_the_previous_releases_subjects_keep_their_shapes(db: Database):
+    # During a rolling upgrade, gateways of the previous release still call
+    # `template.list` and `scorecard.list` with their old payloads.
+    eng = Engagement.new()
+    await eng.register(db)
+    await define(db, standard_c1().model_copy(update={"code": "C.1-旧版"}), eng.agency_id)
+    card = await open_card(db, eng)
+    async with db.transaction() as s:
+        old_templates = await reads.list_standard_templates(s, ev.ListTemplatesRequest())
+        old_page = await reads.list_whole_scorecards(s, ev.ListScorecardsRequest(scope=eng.scope()))
+        new_page = await reads.list_scorecards(s, ev.ListScorecardsRequest(scope=eng.scope()))
+    # No scope in the old request: only what every agency may see.
+    assert [t.definition.code for t in old_templates.items] == ["C.1"]
+    assert isinstance(old_templates.items[0], ev.TemplateView)
+    assert "agency_id" not in old_templates.items[0].model_dump()
+    [whole] = old_page.items
+    assert (whole.id, len(whole.results)) == (card.id, 22)
+    [summary] = new_page.items
+    assert summary.id == card.id
+    assert "results" not in summary.model_dump()
