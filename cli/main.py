@@ -11,6 +11,7 @@ from pathlib import Path
 
 from cli import archive, commands, ledger
 from kit.logging import configure_logging
+from kit.replay import UNRESOLVED
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -79,7 +80,7 @@ def main(argv: list[str] | None = None) -> int:
             )
             print(json.dumps([asdict(r) for r in done], indent=2, ensure_ascii=False))
             # Non-zero while anything is left to look at: scripts can retry or alert.
-            return 1 if any(r.result in ("failed", "unknown_consumer") for r in done) else 0
+            return 1 if any(r.result in UNRESOLVED for r in done) else 0
         case "dead-letters":
             rows = asyncio.run(commands.dead_letters(args.service))
             print(json.dumps(rows, indent=2, default=str, ensure_ascii=False))

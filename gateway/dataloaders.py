@@ -27,6 +27,13 @@ class Loaders:
     unit_profiles: DataLoader[UUID, d.UnitProfile | None]
     scorecards: DataLoader[UUID, ev.ScorecardView | None]
 
+    def forget(self) -> None:
+        """Drop every cached answer. An HTTP request gets new loaders; a WebSocket
+        connection keeps one context, so each operation it starts calls this, and
+        never reads what an earlier operation cached."""
+        for loader in vars(self).values():
+            loader.clear_all()
+
 
 def build_loaders(services: Services, scope: rpc.Scope) -> Loaders:
     async def units(ids: Sequence[UUID]) -> list[rpc.UnitView | None]:
@@ -71,5 +78,7 @@ def build_loaders(services: Services, scope: rpc.Scope) -> Loaders:
         workflows=DataLoader(load_fn=workflows),
         checklist_definitions=DataLoader(load_fn=checklist_definitions),
         unit_profiles=DataLoader(load_fn=unit_profiles),
-        scorecards=DataLoader(load_fn=scorecards),
+        # Bounded: several 500-row lists in one query must not become one reply
+        # too large for a NATS message.
+        scorecards=DataLoader(load_fn=scorecards, max_batch_size=200),
     )

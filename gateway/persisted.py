@@ -66,6 +66,8 @@ class PersistedQueries:
         """The query text to run, or PersistedQueryError."""
         persisted = (extensions or {}).get("persistedQuery")
         digest = persisted.get("sha256Hash") if isinstance(persisted, dict) else None
+        if digest is not None and not isinstance(digest, str):
+            raise HASH_MISMATCH
         if self.mode == "allow_list":
             return self._allowed(query, digest)
         if digest is None:

@@ -50,9 +50,10 @@ def messaging_tables(metadata: MetaData) -> MessagingTables:
         Column("sent_at", UtcDateTime, nullable=True),
         Column("attempts", Integer, nullable=False, default=0),
         Column("last_error", Text, nullable=True),
-        # The W3C trace context (`traceparent`, `tracestate`) of the span that
-        # recorded the event, as JSON: the relay sends it as NATS headers so the
-        # consumers' spans join the request's trace. Null when tracing is off.
+        # The W3C trace context (`traceparent`, `tracestate`) current when the event
+        # was recorded, as JSON: the relay sends it as NATS headers so the consumers'
+        # spans join the request's trace. Null when there was none (tracing off and
+        # no trace context received from the caller).
         Column("trace_context", Text, nullable=True),
     )
     Index(

@@ -16,11 +16,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal
 
+import structlog
 from pydantic import ValidationError
 from sqlalchemy import Row, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.events import parse_event
+from kit import tracing
 from kit.db import Database
 from kit.inbox import EventHandler, apply_once
 from kit.logging import get_logger
@@ -28,13 +30,14 @@ from kit.messaging import MessagingTables
 
 log = get_logger(__name__)
 
-Result = Literal["applied", "already_applied", "failed", "unknown_consumer"]
+Result = Literal["applied", "already_applied", "failed", "unknown_consumer", "not_found"]
+UNRESOLVED: frozenset[Result] = frozenset({"failed", "unknown_consumer", "not_found"})
 
 
 @dataclass(frozen=True)
 class Replayed:
     dead_letter_id: int
-    consumer: str
+    consumer: str | None
     event_id: str | None
     result: Result
     error: str | None = None
@@ -47,14 +50,18 @@ async def replay_dead_letters(
     ids: Sequence[int] | None = None,
 ) -> list[Replayed]:
     """Replay the given dead letters (every one not replayed yet when `ids` is None),
-    oldest first; those already replayed are skipped."""
+    oldest first. A named id that is not waiting for a replay (a typo, or replayed
+    already) is reported as `not_found`."""
     letters = tables.dead_letters
     query = select(letters).where(letters.c.replayed_at.is_(None)).order_by(letters.c.id)
     if ids is not None:
         query = query.where(letters.c.id.in_(list(ids)))
     async with db.transaction() as session:
         rows = (await session.execute(query)).all()
-    return [await _replay(db, tables, handlers, row) for row in rows]
+    done = [await _replay(db, tables, handlers, row) for row in rows]
+    found = {r.id for r in rows}
+    missing = sorted(set(ids or ()) - found)
+    return done + [Replayed(i, None, None, "not_found", "no dead letter waiting") for i in missing]
 
 
 async def _replay(
@@ -83,15 +90,33 @@ async def _replay(
             .values(replayed_at=datetime.now(UTC))
         )
 
+    # The handler logs and records events as a delivery would: same correlation id,
+    # in a span of its own.
+    with (
+        structlog.contextvars.bound_contextvars(
+            correlation_id=event.correlation_id, event_id=str(event.event_id), event_type=event.type
+        ),
+        tracing.span(
+            f"replay {row.subject}", attributes={"messaging.consumer.group.name": consumer}
+        ),
+    ):
+        try:
+            applied = await apply_once(db, tables, consumer, event, handler, also=mark_replayed)
+        except Exception:
+            error = traceback.format_exc()
+            await _keep_error(db, tables, letter_id, error)
+            return outcome("failed", error.strip().splitlines()[-1])
+    return outcome("applied" if applied else "already_applied")
+
+
+async def _keep_error(db: Database, tables: MessagingTables, letter_id: int, error: str) -> None:
+    """Best effort: the replay's own result is reported whether or not this lands."""
     try:
-        applied = await apply_once(db, tables, consumer, event, handler, also=mark_replayed)
-    except Exception:
-        error = traceback.format_exc()
         async with db.transaction() as session:
             await session.execute(
                 update(tables.dead_letters)
                 .where(tables.dead_letters.c.id == letter_id)
                 .values(error=error[:10000], failed_at=datetime.now(UTC))
             )
-        return outcome("failed", error.strip().splitlines()[-1])
-    return outcome("applied" if applied else "already_applied")
+    except Exception as exc:
+        log.warning("dead_letter.error_not_kept", id=letter_id, error=repr(exc))

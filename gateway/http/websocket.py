@@ -28,11 +28,15 @@ class PersistedTransportWSHandler(BaseGraphQLTransportWSHandler[Any, Any]):
             return
         persisted: PersistedQueries = self.view.persisted  # type: ignore[attr-defined]
         payload = message["payload"]
-        extensions = payload.get("extensions")
+        if not isinstance(payload, dict):
+            await self.handle_invalid_message("Failed to parse message")
+            return
+        sent, extensions = payload.get("query"), payload.get("extensions")
+        if not isinstance(sent, str | None) or not isinstance(extensions, dict | None):
+            await self.handle_invalid_message("Failed to parse message")
+            return
         try:
-            query = persisted.resolve(
-                payload.get("query"), extensions if isinstance(extensions, dict) else None
-            )
+            query = persisted.resolve(sent, extensions)
         except PersistedQueryError as refused:
             error = GraphQLError(refused.message, extensions={"code": refused.code})
             await self.send_message(
@@ -42,4 +46,7 @@ class PersistedTransportWSHandler(BaseGraphQLTransportWSHandler[Any, Any]):
         if query is None:
             await self.handle_invalid_message("Failed to parse message")  # no query, no hash
             return
+        # One context serves the whole connection: its loaders must not hand this
+        # operation what an earlier one cached.
+        self.context.loaders.forget()
         await super().handle_subscribe({**message, "payload": {**payload, "query": query}})

@@ -101,3 +101,14 @@ def test_scorecard_items_cost_one_batched_request_whatever_the_rows(
     assert requests_for(system, headers, {"n": 1}) == requests_for(system, headers, {"n": ROWS})
     assert requests_for(system, headers, {"n": ROWS}) == 1
     assert requests_for(system, items, {"n": 1}) == requests_for(system, items, {"n": ROWS}) == 2
+    # What the second request brings is each card's own: 22 scored items of table
+    # C.1 in table order, nothing scored or deducted yet.
+    body = system.api.gql(items, {"n": ROWS}, ADMIN)
+    assert "errors" not in body, body
+    cards = [e["node"] for e in body["data"]["scorecards"]["edges"]]
+    assert len(cards) == ROWS
+    for card in cards:
+        assert [r["itemCode"] for r in card["results"]][:3] == ["一.1", "一.2", "一.3"]
+        assert len(card["results"]) == 22
+        assert all(r["points"] is None for r in card["results"])
+        assert (card["evaluators"], card["deductions"], card["total"]) == ([], [], "0.00")

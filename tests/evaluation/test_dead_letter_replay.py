@@ -25,7 +25,6 @@ def dead_letters(db: Database, *args: str) -> subprocess.CompletedProcess[str]:
     env = {
         **os.environ,
         "ECOHOST_EVALUATION_DATABASE_URL": db.url,
-        "ECOHOST_EVALUATION_LOG_LEVEL": "WARNING",
     }
     return subprocess.run(
         [sys.executable, "-m", "cli.main", "dead-letters", "evaluation", *args],
@@ -71,9 +70,13 @@ async def test_replay_applies_the_stage_change_once_the_engagement_is_known(db: 
         }
     ]
     assert await scorecards(db, eng) == 1  # opened on entering the evaluation stage
-    # Replaying again finds nothing to do; the dead letter stays on record as replayed.
+    # Replaying it again is refused (exit 1): it no longer waits for a replay, and
+    # stays on record as replayed. `--replay-all` finds nothing to do.
     again = dead_letters(db, "--replay", str(letter))
-    assert (again.returncode, json.loads(again.stdout)) == (0, [])
+    assert again.returncode == 1
+    assert [r["result"] for r in json.loads(again.stdout)] == ["not_found"]
+    nothing = dead_letters(db, "--replay-all")
+    assert (nothing.returncode, json.loads(nothing.stdout)) == (0, [])
     [kept] = json.loads(dead_letters(db).stdout)
     assert kept["replayed_at"] is not None
     assert await scorecards(db, eng) == 1

@@ -367,11 +367,15 @@ async def test_replay_leaves_what_it_cannot_handle(db: Database):
         await s.execute(
             update(tables.dead_letters).where(tables.dead_letters.c.id == other).values(payload="{")
         )
-    done = await replay_dead_letters(db, tables, {"c1": Recorder()}, ids=[unknown, chosen, other])
+    typo = other + 1000
+    done = await replay_dead_letters(
+        db, tables, {"c1": Recorder()}, ids=[unknown, chosen, other, typo]
+    )
     assert [(d.dead_letter_id, d.result) for d in done] == [
         (unknown, "unknown_consumer"),
         (chosen, "applied"),
         (other, "failed"),
+        (typo, "not_found"),
     ]
     assert (done[2].error or "").startswith("unparseable event")
     assert await unreplayed(db) == [unknown, other]
