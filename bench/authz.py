@@ -5,7 +5,8 @@ asks the per-request `Authorizer` 1 + 3 × 50 questions — `engagement, read` f
 the page, then `unit, read`, `trace, read` and `fee_terms, read` on every row —
 of which 4 are distinct; the rest are answered from the request's memo. This
 measures, with the seed policy plus synthetic lines, for the plain `Enforcer`
-and the indexed `FastEnforcer` the gateway uses:
+and the gateway's `RoleIndexedEnforcer` (a FastEnforcer indexed on role and
+object kind that expands role inheritance itself):
 
 * decisions/s of the enforcer alone (no memo) for the dashboard's 4 questions,
   all allowed to an engineer;
@@ -19,8 +20,8 @@ Synthetic lines are custom roles of many tenants: line i grants
 `custom_role_<i>` in the literal domain `agency:tenant-<i mod 997>` the action
 `read` on an object kind. `--objects other` (default) uses 50 kinds the
 dashboard never asks about (`object_<i mod 50>`); `--objects seed` cycles
-through the object kinds of the seed policy, so a share of the lines sits under
-the (object, action) keys FastEnforcer indexes and the dashboard asks for.
+through the object kinds of the seed policy, so a share of the lines is about
+the object kinds the dashboard asks for (under other roles).
 Both enforcers are filled the way `build_enforcer` fills one from a database:
 the adapter appends lines to a model, then the enforcer is built on it.
 
@@ -164,7 +165,7 @@ def main() -> None:
     for lines in (0, 1000, args.lines):
         for fast in (False, True):
             decisions, refusals, requests = measure(fast, lines, args.objects, args.repeat)
-            name = "FastEnforcer" if fast else "Enforcer"
+            name = "RoleIndexedEnforcer" if fast else "Enforcer"
             print(
                 f"| {name} | {lines:,} | {decisions:,.0f} | {refusals:,.0f} "
                 f"| {1e6 / requests:,.1f} | {requests:,.0f} |"

@@ -14,7 +14,8 @@ from pathlib import Path
 from typing import Any
 
 import casbin
-from casbin.model import Model
+from casbin import FastEnforcer
+from casbin.model import FastModel
 from casbin_async_sqlalchemy_adapter import Adapter, CasbinRule
 from sqlalchemy import Column, MetaData, String, Table, func, insert, inspect, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, create_async_engine
@@ -26,13 +27,16 @@ MODEL_PATH = Path(__file__).parent / "model.conf"
 POLICY_PATH = Path(__file__).parent / "policy.csv"
 
 # FastEnforcer keeps `p` lines in a tree keyed by these request fields and
-# evaluates the matcher only on the lines under the request's keys. A field may
-# be a key only if the matcher compares it by plain equality: `sub` goes through
-# g() (a project manager matches the engineer's lines) and `dom` through
-# keyMatch ("agency:<id>" matches "agency:*"), so keying on them would hide
-# exactly the lines that make this policy small. `obj` and `act` are equalities.
-# (FastPolicy also assumes exactly two keys when it lists all lines.)
-CACHE_KEY_ORDER: tuple[int, int] = (2, 3)
+# evaluates the matcher only on the lines under the request's keys: the role
+# (`sub`) and the object kind (`obj`). A key must be compared by plain equality,
+# and `sub` is not — it goes through g(), so a project manager matches the
+# engineer's lines. RoleIndexedEnforcer makes it so: it asks once per role in the
+# caller's role's inheritance, each time with exactly that role. Then the lines
+# looked at per decision are one role's lines on one object kind, however many
+# roles, tenants or object kinds the policy holds. (`dom` goes through keyMatch
+# — "agency:<id>" matches "agency:*" — so it cannot be a key; FastPolicy also
+# assumes exactly two keys when it lists all lines.)
+CACHE_KEY_ORDER: tuple[int, int] = (0, 2)
 
 # Serialises the check-then-seed of concurrently starting gateways on
 # PostgreSQL (a transaction-scoped advisory lock; any stable bigint will do).
@@ -40,26 +44,32 @@ _SEED_LOCK_KEY = int.from_bytes(
     hashlib.sha256(b"ecohost.gateway.casbin_rule.seed").digest()[:8], "big", signed=True
 )
 
-# pycasbin has shipped FastEnforcer for years; fall back to the plain enforcer
-# rather than fail if a build ever lacks it (slower with many lines, same answers).
-try:
-    from casbin import FastEnforcer
-    from casbin.model import FastModel
-except ImportError:  # pragma: no cover - not with the pycasbin this project pins
-    FastEnforcer = FastModel = None
-
 
 def _new_enforcer(model: Any, adapter: Any = None) -> casbin.Enforcer:
-    if FastEnforcer is None:
-        return casbin.Enforcer(model, adapter)
-    return FastEnforcer(model, adapter, cache_key_order=CACHE_KEY_ORDER)
+    return RoleIndexedEnforcer(model, adapter, cache_key_order=CACHE_KEY_ORDER)
+
+
+class RoleIndexedEnforcer(FastEnforcer):  # type: ignore[misc]
+    """FastEnforcer indexed on (role, object kind), with role inheritance expanded here.
+
+    `enforce(role, dom, obj, act)` is true when `role` or a role it inherits (g,
+    transitively) has an allowing line; that is what the matcher's g(r.sub, p.sub)
+    means, so the answers are the plain enforcer's — the policy effect is allow-only,
+    so one allowing role decides. Each inner decision looks only at the lines of
+    one role on one object kind.
+    """
+
+    def enforce(self, *rvals: str) -> bool:
+        role, *rest = rvals
+        lineage = [role, *self.get_implicit_roles_for_user(role)]
+        return any(super(RoleIndexedEnforcer, self).enforce(r, *rest) for r in lineage)
 
 
 def _new_model() -> Any:
     # A model built by hand must be a FastModel for FastEnforcer to index it.
     # (`casbin.model` is shadowed by a star import in casbin/__init__, hence
     # the from-imports.)
-    model = Model() if FastModel is None else FastModel(CACHE_KEY_ORDER)
+    model = FastModel(CACHE_KEY_ORDER)
     model.load_model(str(MODEL_PATH))
     return model
 
