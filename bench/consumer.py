@@ -20,7 +20,7 @@ Every figure is the median of `--repeat` rounds; the range is shown next to it, 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from contextlib import ExitStack
 from datetime import UTC, datetime
 from pathlib import Path
@@ -121,19 +121,21 @@ async def raw_consume(
 
 
 async def kit_consume(
-    js: JetStreamContext, db: Database, subject: str, durable: str, n: int
+    js: JetStreamContext, db: Database, subject: str, durable: str, n: int, batched: bool = False
 ) -> common.Stopwatch:
-    """EventConsumer with a one-row handler; seconds until `n` events are applied."""
+    """EventConsumer with a one-row handler (and, if `batched`, a batch handler doing
+    the same rows in one INSERT); seconds until `n` events are applied."""
     finished = asyncio.Event()
-    count = 0
 
     async def handler(session: AsyncSession, event: EventEnvelope) -> None:
         await session.execute(insert(applied).values(event_id=event.event_id, note=durable))
 
+    async def batch_handler(session: AsyncSession, events: Sequence[EventEnvelope]) -> None:
+        rows = [{"event_id": e.event_id, "note": durable} for e in events]
+        await session.execute(insert(applied), rows)
+
     def after_commit() -> None:
-        nonlocal count
-        count += 1
-        if count >= n:
+        if consumer.applied >= n:
             finished.set()
 
     consumer = EventConsumer(
@@ -144,6 +146,7 @@ async def kit_consume(
         filter_subjects=[subject],
         handler=handler,
         after_commit=after_commit,
+        batch_handler=batch_handler if batched else None,
     )
     stop = asyncio.Event()
     with common.Stopwatch() as sw:
@@ -170,6 +173,7 @@ async def bench_backend(
 ) -> list[common.Measured]:
     direct = common.Measured(backend, "baseline: nats-py fetch+ack, INSERT, 1 tx/msg", n)
     kit = common.Measured(backend, "EventConsumer: inbox + INSERT, 1 tx/event", n)
+    batch = common.Measured(backend, "EventConsumer, batch handler: 1 tx/fetch(100)", n)
     db = Database(url)
     try:
         async with db.engine.begin() as conn:
@@ -185,12 +189,14 @@ async def bench_backend(
             direct.add(await raw_consume(js, subject, note, n, insert_directly))
             kit_name = f"kit-{backend}-{r}"
             kit.add(await kit_consume(js, db, subject, kit_name, n))
-            for name in (note, kit_name):
+            batch_name = f"batch-{backend}-{r}"
+            batch.add(await kit_consume(js, db, subject, batch_name, n, batched=True))
+            for name in (note, kit_name, batch_name):
                 if await rows_of(db, name) != n:
                     raise RuntimeError(f"{name}: expected {n} rows")
     finally:
         await db.dispose()
-    return [direct, kit]
+    return [direct, kit, batch]
 
 
 async def measure(

@@ -26,13 +26,13 @@ from sqlalchemy import insert
 from contracts.events import EVENT_STREAM, EventEnvelope, parse_event
 from kit import tracing
 from kit.db import Database
-from kit.inbox import EventHandler, apply_once
+from kit.inbox import BatchHandler, EventHandler, apply_batch_once, apply_once
 from kit.logging import CORRELATION_HEADER, get_logger
 from kit.messaging import MessagingTables
 
 log = get_logger(__name__)
 
-__all__ = ["EventConsumer", "EventHandler"]
+__all__ = ["BatchHandler", "EventConsumer", "EventHandler"]
 
 
 class EventConsumer:
@@ -49,6 +49,7 @@ class EventConsumer:
         ack_wait: float = 30.0,
         batch: int = 100,
         after_commit: Callable[[], None] | None = None,
+        batch_handler: BatchHandler | None = None,
     ) -> None:
         self._js = js
         self._db = db
@@ -60,6 +61,7 @@ class EventConsumer:
         self._ack_wait = ack_wait
         self._batch = batch
         self._after_commit = after_commit
+        self._batch_handler = batch_handler
         self.applied = 0
         self.duplicates = 0
         self.dead_lettered = 0
@@ -99,6 +101,9 @@ class EventConsumer:
                 except (TimeoutError, NatsTimeoutError):
                     continue
                 failures = 0
+                if self._batch_handler is not None and len(msgs) > 1 and not stop.is_set():
+                    await self.process_batch(msgs)
+                    continue
                 for msg in msgs:
                     if stop.is_set():
                         # Unprocessed messages are redelivered after ack_wait; nak now
@@ -120,6 +125,51 @@ class EventConsumer:
                 await asyncio.sleep(delay)
         if sub is not None:
             await _quietly(sub.unsubscribe())
+
+    async def process_batch(self, msgs: list[Msg]) -> None:
+        """Apply a fetched batch in one transaction through the batch handler, then
+        acknowledge it. If anything in it fails, nothing of it is applied and each
+        message goes through `process` on its own, with its retries and dead letter."""
+        events: list[EventEnvelope] = []
+        batched: list[Msg] = []
+        single: list[Msg] = []
+        for msg in msgs:
+            try:
+                events.append(parse_event(msg.data))
+                batched.append(msg)
+            except ValidationError:
+                single.append(msg)  # dead-lettered by `process`
+        assert self._batch_handler is not None
+        # One span for the batch, linked to the span that recorded each event.
+        links = [tracing.link_to(tracing.extract(m.headers)) for m in batched]
+        try:
+            with tracing.span(
+                f"consume batch {self.durable}",
+                kind=SpanKind.CONSUMER,
+                links=[link for link in links if link is not None],
+                attributes={
+                    "messaging.consumer.group.name": self.durable,
+                    "messaging.batch.message_count": len(batched),
+                },
+            ):
+                fresh = await apply_batch_once(
+                    self._db, self._tables, self.durable, events, self._batch_handler
+                )
+        except Exception as exc:
+            log.warning(
+                "consumer.batch_failed", consumer=self.durable, error=repr(exc), size=len(msgs)
+            )
+            single = msgs
+        else:
+            self.redelivered += sum(1 for m in batched if m.metadata.num_delivered > 1)
+            self.applied += len(fresh)
+            self.duplicates += len(events) - len(fresh)
+            if fresh and self._after_commit:
+                self._after_commit()
+            for msg in batched:
+                await _quietly(msg.ack())
+        for msg in single:
+            await self.process(msg)
 
     async def process(self, msg: Msg) -> None:
         """Apply one message exactly once, then acknowledge it."""

@@ -3,7 +3,7 @@ together, so a second delivery (or a replay) finds the row and changes nothing."
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime
 
 from sqlalchemy import insert, select
@@ -15,6 +15,9 @@ from kit.db import Database
 from kit.messaging import MessagingTables
 
 EventHandler = Callable[[AsyncSession, EventEnvelope], Awaitable[None]]
+# Applies several events, in order, in the caller's transaction (e.g. the archive's
+# ledger appends a fetched batch with one tree update).
+BatchHandler = Callable[[AsyncSession, Sequence[EventEnvelope]], Awaitable[None]]
 
 
 async def apply_once(
@@ -69,3 +72,48 @@ async def seen(
         )
     )
     return found.first() is not None
+
+
+async def apply_batch_once(
+    db: Database,
+    tables: MessagingTables,
+    consumer: str,
+    events: Sequence[EventEnvelope],
+    handler: BatchHandler,
+) -> list[EventEnvelope]:
+    """Apply those of `events` not applied before, with their inbox rows, in one
+    transaction; returns them (the others were duplicates). Any failure rolls the
+    whole batch back; the caller then applies the events one by one."""
+    async with db.transaction() as session:
+        ids = list({e.event_id for e in events})
+        inbox = tables.inbox
+        done = set(
+            (
+                await session.execute(
+                    select(inbox.c.event_id).where(
+                        inbox.c.consumer == consumer, inbox.c.event_id.in_(ids)
+                    )
+                )
+            ).scalars()
+        )
+        fresh: list[EventEnvelope] = []
+        for event in events:
+            if event.event_id not in done:
+                done.add(event.event_id)  # the same event twice in one batch: once
+                fresh.append(event)
+        if fresh:
+            now = datetime.now(UTC)
+            await session.execute(
+                insert(inbox),
+                [
+                    {
+                        "consumer": consumer,
+                        "event_id": e.event_id,
+                        "event_type": e.type,
+                        "processed_at": now,
+                    }
+                    for e in fresh
+                ],
+            )
+            await handler(session, fresh)
+    return fresh

@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from kit import metrics, tracing
 from kit.bus import connect, ensure_event_stream
-from kit.consumer import EventConsumer, EventHandler
+from kit.consumer import BatchHandler, EventConsumer, EventHandler
 from kit.db import Database
 from kit.health import HealthServer
 from kit.logging import get_logger
@@ -40,6 +40,9 @@ class Subscription:
     durable: str
     subjects: list[str]
     handler: EventHandler
+    # When set, fetched batches are applied with it in one transaction; `handler`
+    # still applies single events and whatever a failed batch held, one by one.
+    batch_handler: BatchHandler | None = None
 
 
 @dataclass
@@ -107,6 +110,7 @@ class ServiceRuntime:
                 durable=sub.durable,
                 filter_subjects=sub.subjects,
                 handler=sub.handler,
+                batch_handler=sub.batch_handler,
                 max_deliver=self.settings.consumer_max_deliver,
                 ack_wait=self.settings.consumer_ack_wait,
                 after_commit=self.relay.notify,

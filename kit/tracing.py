@@ -9,14 +9,14 @@ makes every span here a few hundred nanoseconds and injects no header.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator, Mapping, MutableMapping
+from collections.abc import Iterator, Mapping, MutableMapping, Sequence
 from contextlib import contextmanager
 from typing import Any
 
 import structlog
 from opentelemetry import propagate, trace
 from opentelemetry.context import Context
-from opentelemetry.trace import Span, SpanKind, Status, StatusCode
+from opentelemetry.trace import Link, Span, SpanKind, Status, StatusCode
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -74,17 +74,25 @@ def extract(headers: Mapping[str, str] | None) -> Context:
     return propagate.extract(dict(headers or {}))
 
 
+def link_to(context: Context) -> Link | None:
+    """A link to the span a trace context names (None when it names none), for a
+    span that continues several traces at once, such as a consumed batch."""
+    found = trace.get_current_span(context).get_span_context()
+    return Link(found) if found.is_valid else None
+
+
 @contextmanager
 def span(
     name: str,
     *,
     kind: SpanKind = SpanKind.INTERNAL,
     parent: Context | None = None,
+    links: Sequence[Link] = (),
     attributes: Mapping[str, Any] | None = None,
 ) -> Iterator[Span]:
     """A span that records an escaping exception as an error, then re-raises it."""
     with tracer().start_as_current_span(
-        name, context=parent, kind=kind, attributes=dict(attributes or {})
+        name, context=parent, kind=kind, links=list(links), attributes=dict(attributes or {})
     ) as current:
         yield current
 

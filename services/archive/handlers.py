@@ -11,4 +11,6 @@ TRACE = Subscription(
     durable="archive-trace",
     subjects=[EVENT_SUBJECT_PREFIX + ">"],
     handler=service.record,
+    # A fetched batch joins the ledger in one transaction and one tree update.
+    batch_handler=service.record_many,
 )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -379,3 +379,94 @@ async def test_replay_leaves_what_it_cannot_handle(db: Database):
     ]
     assert (done[2].error or "").startswith("unparseable event")
     assert await unreplayed(db) == [unknown, other]
+
+
+class BatchRecorder:
+    """A batch handler: one INSERT per event; refuses any batch holding `poison`."""
+
+    def __init__(self, poison: UUID | None = None) -> None:
+        self.sizes: list[int] = []
+        self.poison = poison
+
+    async def __call__(self, session: AsyncSession, events: Sequence[EventEnvelope]) -> None:
+        self.sizes.append(len(events))
+        for ev in events:
+            await session.execute(insert(applied).values(event_id=ev.event_id, note="batch"))
+        if any(ev.event_id == self.poison for ev in events):
+            raise RuntimeError("batch failed on purpose")
+
+
+async def publish_all(nc: Client, events: list[EventEnvelope]) -> None:
+    js = nc.jetstream()
+    await ensure_event_stream(js)
+    for ev in events:
+        await js.publish(ev.subject, ev.model_dump_json().encode())
+
+
+async def test_a_batch_consumer_applies_each_fetched_batch_once_in_one_transaction(
+    db: Database, nc: Client
+):
+    kind = f"batch{new_id().hex}"
+    events = [event(kind, n) for n in range(30)]
+    await publish_all(nc, events)
+    # A redelivery of one of them (another message id) lands in a later batch.
+    await nc.jetstream().publish(
+        events[3].subject,
+        events[3].model_dump_json().encode(),
+        headers={"Nats-Msg-Id": f"{events[3].event_id}-again"},
+    )
+    one_by_one, batches = Recorder(), BatchRecorder()
+    consumer = EventConsumer(
+        js=nc.jetstream(),
+        db=db,
+        tables=tables,
+        durable=f"c{kind}",
+        filter_subjects=[events[0].subject],
+        handler=one_by_one,
+        batch_handler=batches,
+    )
+    await run_consumer(consumer, lambda: consumer.applied + consumer.duplicates >= 31)
+
+    assert (consumer.applied, consumer.duplicates, consumer.dead_lettered) == (30, 1, 0)
+    assert sum(batches.sizes) + one_by_one.calls == 30
+    assert max(batches.sizes) > 1  # batches, not one transaction per event
+    async with db.transaction() as s:
+        rows = (await s.execute(select(applied.c.event_id))).scalars().all()
+    assert sorted(rows) == sorted(e.event_id for e in events)
+    assert await count(db, tables.inbox) == 30
+
+
+async def test_a_failing_batch_is_rolled_back_and_applied_one_by_one(db: Database, nc: Client):
+    kind = f"poisonbatch{new_id().hex}"
+    events = [event(kind, n) for n in range(10)]
+    poison = events[4]
+    await publish_all(nc, events)
+    batches = BatchRecorder(poison=poison.event_id)
+
+    class OneByOne(Recorder):
+        async def __call__(self, session: AsyncSession, ev: EventEnvelope) -> None:
+            await super().__call__(session, ev)
+            if ev.event_id == poison.event_id:
+                raise RuntimeError("handler failed on purpose")
+
+    one_by_one = OneByOne()
+    consumer = EventConsumer(
+        js=nc.jetstream(),
+        db=db,
+        tables=tables,
+        durable=f"c{kind}",
+        filter_subjects=[events[0].subject],
+        handler=one_by_one,
+        batch_handler=batches,
+        max_deliver=2,
+    )
+    await run_consumer(consumer, lambda: consumer.dead_lettered == 1 and consumer.applied == 9)
+
+    # Nothing of the failed batch stayed; its other events were applied once each.
+    async with db.transaction() as s:
+        rows = (await s.execute(select(applied.c.event_id, applied.c.note))).all()
+    assert sorted(r.event_id for r in rows) == sorted(e.event_id for e in events if e is not poison)
+    assert await count(db, tables.inbox) == 9
+    async with db.transaction() as s:
+        letter = (await s.execute(select(tables.dead_letters))).one()
+    assert letter.event_id == poison.event_id
