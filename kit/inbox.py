@@ -117,3 +117,15 @@ async def apply_batch_once(
             )
             await handler(session, fresh)
     return fresh
+
+
+def one_after_another(handler: EventHandler) -> BatchHandler:
+    """A batch handler that applies each event with `handler`, in order, in the
+    batch's transaction. Only for handlers whose every effect is in the database:
+    a rolled-back batch must leave nothing behind."""
+
+    async def apply_all(session: AsyncSession, events: Sequence[EventEnvelope]) -> None:
+        for event in events:
+            await handler(session, event)
+
+    return apply_all

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from contracts.events import EVENT_SUBJECT_PREFIX
+from kit.inbox import one_after_another
 from kit.runtime import Subscription
 from services.evaluation import intake
 
@@ -15,4 +16,7 @@ ENGAGEMENTS = Subscription(
     durable="evaluation-workflow",
     subjects=[EVENT_SUBJECT_PREFIX + "engagement.>"],
     handler=intake.on_engagement_event,
+    # Intake writes only to this service's database: a fetched batch is applied in
+    # one transaction (a burst of engagements costs one commit per 100 events).
+    batch_handler=one_after_another(intake.on_engagement_event),
 )
