@@ -27,7 +27,7 @@ class Context(BaseContext):
     """Why a presented token was rejected; the request then runs as anonymous."""
     events: Callable[[], Client | None] = lambda: None
     """The gateway's NATS connection, for subscriptions fed by events."""
-    reauthenticate: Callable[[str], Context] | None = None
+    reauthenticate: Callable[[str | None], Context] | None = None
     """A context for another Authorization value: WebSocket clients send their token
     in `connection_init` rather than as a header."""
 
@@ -43,6 +43,26 @@ class Context(BaseContext):
             return UUID(principal.tenant_id)
         except ValueError:
             raise self.denied() from None
+
+    def for_operation(self) -> Context:
+        """The context one operation on a WebSocket runs as. The connection's
+        credentials (the handshake's Authorization header, else `connection_init`'s)
+        are verified again now, so an expired token no longer counts, and the
+        operation gets loaders of its own: nothing cached by an earlier operation."""
+        if self.reauthenticate is None:
+            return self
+        header = self.request.headers.get("authorization") if self.request else None
+        if header is None:
+            params = self.connection_params if isinstance(self.connection_params, dict) else {}
+            found = params.get("Authorization") or params.get("authorization")
+            header = found if isinstance(found, str) else None
+        fresh = self.reauthenticate(header)
+        fresh.request, fresh.response = self.request, self.response
+        fresh.background_tasks, fresh.connection_params = (
+            self.background_tasks,
+            self.connection_params,
+        )
+        return fresh
 
     def for_subscription(self) -> Context:
         """The context a subscription runs as: the `connection_init` token if the

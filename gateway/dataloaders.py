@@ -27,13 +27,6 @@ class Loaders:
     unit_profiles: DataLoader[UUID, d.UnitProfile | None]
     scorecards: DataLoader[UUID, ev.ScorecardView | None]
 
-    def forget(self) -> None:
-        """Drop every cached answer. An HTTP request gets new loaders; a WebSocket
-        connection keeps one context, so each operation it starts calls this, and
-        never reads what an earlier operation cached."""
-        for loader in vars(self).values():
-            loader.clear_all()
-
 
 def build_loaders(services: Services, scope: rpc.Scope) -> Loaders:
     async def units(ids: Sequence[UUID]) -> list[rpc.UnitView | None]:

@@ -1,15 +1,18 @@
-"""graphql-transport-ws with the gateway's persisted-query rules.
+"""graphql-transport-ws with the gateway's rules for operations.
 
-An operation sent over a WebSocket (a subscription, or a query or mutation the
-protocol also allows) goes through the same resolution as one sent by POST: in
-allow-list mode only registered operations run, by hash (`extensions.
-persistedQuery`) or identical text. A refused operation gets the protocol's
-`error` message for its id, with the persisted-query code, and the connection
-stays open for the client's other operations.
+Each operation sent over the WebSocket (a subscription, or a query or mutation the
+protocol also allows) runs in a context of its own (`Context.for_operation`): the
+connection's token verified at that moment, and fresh DataLoaders. It also goes
+through the same persisted-query resolution as one sent by POST: in allow-list
+mode only registered operations run, by hash (`extensions.persistedQuery`) or
+identical text. A refused operation gets the protocol's `error` message for its
+id, with the persisted-query code, and the connection stays open for the
+client's other operations.
 """
 
 from __future__ import annotations
 
+from contextvars import ContextVar
 from typing import Any
 
 from graphql import GraphQLError
@@ -18,10 +21,25 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
 )
 from strawberry.subscriptions.protocols.graphql_transport_ws.types import SubscribeMessage
 
+from gateway.context import Context
 from gateway.persisted import PersistedQueries, PersistedQueryError
+
+# The context of the operation whose task is running. strawberry runs each
+# operation in a task of its own with `self.context`; a task copies context
+# variables when it is created, so setting this around its creation hands that
+# operation, and only it, its own context.
+_operation_context: ContextVar[Any] = ContextVar("ws_operation_context", default=None)
 
 
 class PersistedTransportWSHandler(BaseGraphQLTransportWSHandler[Any, Any]):
+    @property
+    def context(self) -> Any:
+        return _operation_context.get() or self._connection_context
+
+    @context.setter
+    def context(self, value: Any) -> None:
+        self._connection_context = value
+
     async def handle_subscribe(self, message: SubscribeMessage) -> None:
         if not self.connection_acknowledged or message["id"] in self.operations:
             await super().handle_subscribe(message)  # the protocol closes the connection
@@ -46,7 +64,10 @@ class PersistedTransportWSHandler(BaseGraphQLTransportWSHandler[Any, Any]):
         if query is None:
             await self.handle_invalid_message("Failed to parse message")  # no query, no hash
             return
-        # One context serves the whole connection: its loaders must not hand this
-        # operation what an earlier one cached.
-        self.context.loaders.forget()
-        await super().handle_subscribe({**message, "payload": {**payload, "query": query}})
+        connection = self._connection_context
+        own = connection.for_operation() if isinstance(connection, Context) else connection
+        started = _operation_context.set(own)
+        try:
+            await super().handle_subscribe({**message, "payload": {**payload, "query": query}})
+        finally:
+            _operation_context.reset(started)

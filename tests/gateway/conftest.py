@@ -1,8 +1,10 @@
 """The gateway app in process (no services): enough for everything decided before a
-resolver asks a service — HTTP handling, persisted queries, validation limits."""
+resolver asks a service — HTTP handling, persisted queries, validation limits, the
+WebSocket protocol."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
@@ -10,12 +12,14 @@ from typing import Any
 
 import httpx
 import pytest
+import uvicorn
 
 from cli.stack import free_port
 from gateway.app import create_app
 from gateway.settings import GatewaySettings
 
 AppClient = Callable[..., AbstractAsyncContextManager[httpx.AsyncClient]]
+ServedGateway = Callable[..., AbstractAsyncContextManager[str]]
 
 
 @pytest.fixture
@@ -38,3 +42,35 @@ def gateway_client(tmp_path: Path) -> AppClient:
                 yield c
 
     return client
+
+
+@pytest.fixture
+def served_gateway(tmp_path: Path) -> ServedGateway:
+    """`async with served_gateway(environment="production", …) as url:` — a gateway
+    built from those settings, served by uvicorn on 127.0.0.1 (for WebSockets);
+    `url` is its `ws://…/graphql`. No services behind it, as above."""
+
+    @asynccontextmanager
+    async def serve(**overrides: Any) -> AsyncIterator[str]:
+        settings = GatewaySettings(
+            database_url=f"sqlite+aiosqlite:///{tmp_path / 'gateway.db'}",
+            nats_url=f"nats://127.0.0.1:{free_port()}",
+            **overrides,
+        )
+        port = free_port()
+        config = uvicorn.Config(
+            create_app(settings), host="127.0.0.1", port=port, log_level="warning"
+        )
+        server = uvicorn.Server(config)
+        serving = asyncio.create_task(server.serve())
+        try:
+            while not server.started:
+                if serving.done():
+                    serving.result()  # start-up failed: raise its error
+                await asyncio.sleep(0.01)
+            yield f"ws://127.0.0.1:{port}/graphql"
+        finally:
+            server.should_exit = True
+            await serving
+
+    return serve

@@ -3,23 +3,18 @@ over HTTP and over graphql-transport-ws."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-import uvicorn
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 from websockets.typing import Subprotocol
 
-from cli.stack import free_port
-from gateway.app import create_app
 from gateway.persisted import load_registry, sha256_of
-from gateway.settings import GatewaySettings
-from tests.gateway.conftest import AppClient
+from tests.gateway.conftest import AppClient, ServedGateway
 
 QUERY = "query Me { viewer { userId } }"
 
@@ -87,29 +82,15 @@ SUBSCRIPTION = "subscription Events($id: ID!) { engagementEvents(engagementId: $
 
 
 @pytest.fixture
-async def websocket_gateway(tmp_path: Path) -> AsyncIterator[str]:
-    """The production gateway with an allow-list holding one subscription, served by
-    uvicorn on 127.0.0.1 (no services: an anonymous caller is refused before any is
-    asked). Yields its WebSocket URL."""
+async def websocket_gateway(served_gateway: ServedGateway, tmp_path: Path) -> AsyncIterator[str]:
+    """The production gateway with an allow-list holding one subscription (no
+    services: an anonymous caller is refused before any is asked)."""
     folder = tmp_path / "operations"
     folder.mkdir()
     (folder / "events.graphql").write_text(SUBSCRIPTION)
-    settings = GatewaySettings(
-        database_url=f"sqlite+aiosqlite:///{tmp_path / 'gateway.db'}",
-        nats_url=f"nats://127.0.0.1:{free_port()}",
-        environment="production",
-        persisted_queries="allow_list",
-        persisted_queries_path=str(folder),
-    )
-    port = free_port()
-    config = uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
-    server = uvicorn.Server(config)
-    serving = asyncio.create_task(server.serve())
-    while not server.started:
-        await asyncio.sleep(0.01)
-    yield f"ws://127.0.0.1:{port}/graphql"
-    server.should_exit = True
-    await serving
+    settings = {"persisted_queries": "allow_list", "persisted_queries_path": str(folder)}
+    async with served_gateway(environment="production", **settings) as url:
+        yield url
 
 
 async def subscribe(ws: ClientConnection, op_id: str, payload: dict[str, Any]) -> Any:

@@ -1,0 +1,104 @@
+"""Queries and mutations over graphql-transport-ws: each operation runs as the
+connection's token says at that moment, and automatic persisted queries work as by
+POST. (Subscriptions themselves: tests/engagement/test_subscription.py.)"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from websockets.asyncio.client import ClientConnection, connect
+from websockets.typing import Subprotocol
+
+from gateway.persisted import sha256_of
+from tests.e2e.harness import token
+from tests.gateway.conftest import ServedGateway
+
+VIEWER = "query Me { viewer { userId tenant } }"
+AGENCY = "agency:0192f3a0-0000-7000-8000-00000000a11c"
+PROTOCOL = [Subprotocol("graphql-transport-ws")]
+
+
+async def connected(url: str, init: dict[str, Any]) -> ClientConnection:
+    ws = await connect(url, subprotocols=PROTOCOL)
+    await ws.send(json.dumps({"type": "connection_init", "payload": init}))
+    assert json.loads(await ws.recv())["type"] == "connection_ack"
+    return ws
+
+
+async def run(ws: ClientConnection, op_id: str, payload: dict[str, Any]) -> list[dict[str, Any]]:
+    """The messages of one operation, up to its `complete` (or its `error`)."""
+    await ws.send(json.dumps({"id": op_id, "type": "subscribe", "payload": payload}))
+    got: list[dict[str, Any]] = []
+    while not got or got[-1]["type"] not in ("complete", "error"):
+        got.append(json.loads(await asyncio.wait_for(ws.recv(), timeout=10)))
+    return got
+
+
+async def test_a_query_over_the_socket_runs_as_the_connection_init_token(
+    served_gateway: ServedGateway,
+):
+    alice = token(AGENCY, "engineer", user="alice")
+    async with served_gateway() as url:
+        ws = await connected(url, {"Authorization": f"Bearer {alice}"})
+        anonymous = await connected(url, {})
+        try:
+            [answer, done] = await run(ws, "1", {"query": VIEWER})
+            [nobody, _] = await run(anonymous, "1", {"query": VIEWER})
+        finally:
+            await ws.close()
+            await anonymous.close()
+    assert answer["payload"]["data"]["viewer"] == {
+        "userId": "alice",
+        "tenant": AGENCY,
+    }
+    assert done == {"id": "1", "type": "complete"}
+    assert nobody["payload"]["data"]["viewer"] is None
+
+
+async def test_an_expired_token_no_longer_counts_for_later_operations(
+    served_gateway: ServedGateway,
+):
+    # Valid at connection_init, expired two seconds later (counting the verifier's
+    # 30 s of clock-skew leeway): the second query on the same connection runs as
+    # anonymous, as an HTTP request with that token would.
+    minted = datetime.now(UTC) - timedelta(seconds=30)
+    soon = token(AGENCY, "engineer", user="bob", ttl=2, now=minted)
+    async with served_gateway() as url:
+        ws = await connected(url, {"Authorization": f"Bearer {soon}"})
+        try:
+            [before, _] = await run(ws, "1", {"query": VIEWER})
+            await asyncio.sleep(2.5)
+            [after, _] = await run(ws, "2", {"query": VIEWER})
+        finally:
+            await ws.close()
+    assert before["payload"]["data"]["viewer"]["userId"] == "bob"
+    assert after["payload"]["data"]["viewer"] is None
+
+
+async def test_automatic_persisted_queries_over_the_socket(served_gateway: ServedGateway):
+    ext = {"persistedQuery": {"version": 1, "sha256Hash": sha256_of(VIEWER)}}
+    async with served_gateway() as url:
+        ws = await connected(url, {})
+        try:
+            miss = await run(ws, "1", {"extensions": ext})
+            learn = await run(ws, "2", {"query": VIEWER, "extensions": ext})
+            hit = await run(ws, "3", {"extensions": ext})
+            bad = await run(ws, "4", {"query": VIEWER, "extensions": {"persistedQuery": {
+                "version": 1, "sha256Hash": 5}}})  # fmt: skip
+        finally:
+            await ws.close()
+    assert [m["type"] for m in miss] == ["error"]
+    assert miss[0]["payload"][0]["extensions"]["code"] == "PERSISTED_QUERY_NOT_FOUND"
+    assert learn[0]["payload"] == hit[0]["payload"] == {"data": {"viewer": None}}
+    assert bad[0]["type"] == "error"
+
+
+async def test_a_malformed_subscribe_closes_with_4400(served_gateway: ServedGateway):
+    async with served_gateway() as url:
+        ws = await connected(url, {})
+        await ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": {"query": 42}}))
+        await asyncio.wait_for(ws.wait_closed(), timeout=10)
+    assert ws.close_code == 4400
