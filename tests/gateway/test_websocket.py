@@ -61,16 +61,16 @@ async def test_a_query_over_the_socket_runs_as_the_connection_init_token(
 async def test_an_expired_token_no_longer_counts_for_later_operations(
     served_gateway: ServedGateway,
 ):
-    # Valid at connection_init, expired two seconds later (counting the verifier's
+    # Valid at connection_init, expired three seconds later (counting the verifier's
     # 30 s of clock-skew leeway): the second query on the same connection runs as
     # anonymous, as an HTTP request with that token would.
-    minted = datetime.now(UTC) - timedelta(seconds=30)
-    soon = token(AGENCY, "engineer", user="bob", ttl=2, now=minted)
     async with served_gateway() as url:
+        minted = datetime.now(UTC) - timedelta(seconds=30)
+        soon = token(AGENCY, "engineer", user="bob", ttl=3, now=minted)
         ws = await connected(url, {"Authorization": f"Bearer {soon}"})
         try:
             [before, _] = await run(ws, "1", {"query": VIEWER})
-            await asyncio.sleep(2.5)
+            await asyncio.sleep(3.5)
             [after, _] = await run(ws, "2", {"query": VIEWER})
         finally:
             await ws.close()
