@@ -85,6 +85,14 @@ class ItemView(Contract):
     destroyed_at: datetime | None
 
 
+class SeriesItemView(ItemView):
+    """An item with its series (版本): every version of one deliverable shares the
+    `series_id` of its first version. Carried by the `*.with_series` subjects; the
+    earlier subjects keep the plain `ItemView` for the previous release's gateways."""
+
+    series_id: UUID
+
+
 class RequestUploadRequest(Contract):
     caller: Caller
     engagement_id: UUID
@@ -116,6 +124,40 @@ class UploadTicket(Contract):
     expires_at: datetime
 
 
+class SeriesUploadTicket(Contract):
+    """`UploadTicket` whose item carries its series."""
+
+    item: SeriesItemView
+    url: str
+    method: Literal["PUT"] = "PUT"
+    headers: dict[str, str] = Field(description="Headers the upload must send.")
+    expires_at: datetime
+
+
+class RequestVersionUploadRequest(Contract):
+    """A new version of a filed item: it joins the item's series with the next version
+    number. Engagement, owners, volume, category, level and retention come from the
+    series, never from the request."""
+
+    caller: Caller
+    item_id: UUID = Field(description="Any filed version of the series.")
+    filename: str = Field(min_length=1, max_length=255, description="Shown only; never a path.")
+    content_type: str = Field(min_length=3, max_length=100)
+    size: int = Field(gt=0)
+    sha256: str = Field(pattern=SHA256_HEX)
+    title: str | None = Field(
+        default=None, min_length=1, max_length=300, description="Default: the latest version's."
+    )
+    document_date: date | None = Field(
+        default=None, description="形成日期; default: the latest version's."
+    )
+
+    @field_validator("sha256", mode="before")
+    @classmethod
+    def _lower(cls, value: Any) -> Any:
+        return value.lower() if isinstance(value, str) else value
+
+
 class ItemRequest(Contract):
     caller: Caller
     item_id: UUID
@@ -128,6 +170,21 @@ class GetItemsRequest(Contract):
 
 class ItemsReply(Contract):
     items: list[ItemView | None]
+
+
+class SeriesItemsReply(Contract):
+    items: list[SeriesItemView | None]
+
+
+class VersionsRequest(Contract):
+    caller: Caller
+    series_ids: list[UUID] = Field(max_length=200)
+
+
+class VersionsReply(Contract):
+    """Per series asked, in order: its filed versions this caller may see, oldest first."""
+
+    items: list[list[SeriesItemView]]
 
 
 class VolumeView(Contract):
@@ -157,6 +214,22 @@ class CatalogueReply(Contract):
 
     volumes: list[VolumeView]
     items: list[ItemView]
+
+
+class SeriesCatalogueRequest(Contract):
+    caller: Caller
+    engagement_id: UUID
+    include_superseded: bool = Field(
+        default=False,
+        description="Also list versions replaced by a later filed version of their series.",
+    )
+
+
+class SeriesCatalogueReply(Contract):
+    """The catalogue with each item's series; by default one line per series."""
+
+    volumes: list[VolumeView]
+    items: list[SeriesItemView]
 
 
 class HandoverView(Contract):
@@ -377,6 +450,28 @@ APPROVE_DESTRUCTION = Rpc(
 )
 CHANGE_LEVEL = Rpc("archive", "item.level.change", ChangeLevelRequest, ItemView)
 
+# Items with their series (versions). The subjects above keep their shapes for the
+# previous release's gateways; the gateway now calls these.
+REQUEST_UPLOAD_WITH_SERIES = Rpc(
+    "archive", "item.upload.request_with_series", RequestUploadRequest, SeriesUploadTicket
+)
+REQUEST_VERSION_UPLOAD = Rpc(
+    "archive", "item.version.request", RequestVersionUploadRequest, SeriesUploadTicket
+)
+COMPLETE_UPLOAD_WITH_SERIES = Rpc(
+    "archive", "item.upload.complete_with_series", ItemRequest, SeriesItemView
+)
+GET_ITEMS_WITH_SERIES = Rpc(
+    "archive", "item.get_many_with_series", GetItemsRequest, SeriesItemsReply
+)
+CATALOGUE_WITH_SERIES = Rpc(
+    "archive", "catalogue.get_with_series", SeriesCatalogueRequest, SeriesCatalogueReply
+)
+CHANGE_LEVEL_WITH_SERIES = Rpc(
+    "archive", "item.level.change_with_series", ChangeLevelRequest, SeriesItemView
+)
+VERSIONS = Rpc("archive", "item.versions", VersionsRequest, VersionsReply)
+
 CATALOGUE_RPCS: tuple[Rpc[Any, Any], ...] = (
     REQUEST_UPLOAD,
     COMPLETE_UPLOAD,
@@ -394,4 +489,11 @@ CATALOGUE_RPCS: tuple[Rpc[Any, Any], ...] = (
     REQUEST_DESTRUCTION,
     APPROVE_DESTRUCTION,
     CHANGE_LEVEL,
+    REQUEST_UPLOAD_WITH_SERIES,
+    REQUEST_VERSION_UPLOAD,
+    COMPLETE_UPLOAD_WITH_SERIES,
+    GET_ITEMS_WITH_SERIES,
+    CATALOGUE_WITH_SERIES,
+    CHANGE_LEVEL_WITH_SERIES,
+    VERSIONS,
 )

@@ -100,6 +100,10 @@ RequestUploadResult = Annotated[
     | _COMMON,
     strawberry.union("RequestUploadResult"),
 ]
+RequestItemVersionUploadResult = Annotated[
+    RequestUploadSuccess | UploadRejected | ArchiveItemNotFound | ArchiveStateConflict | _COMMON,
+    strawberry.union("RequestItemVersionUploadResult"),
+]
 CompleteUploadResult = Annotated[
     ArchiveItemSuccess | UploadMismatch | ArchiveItemNotFound | ArchiveStateConflict | _COMMON,
     strawberry.union("CompleteUploadResult"),
@@ -162,6 +166,24 @@ class RequestUploadInput:
     document_date: date = strawberry.field(description="形成日期: retention counts from it.")
     volume_id: strawberry.ID | None = None
     metadata: list[MetadataInput] = strawberry.field(default_factory=list)
+
+
+@strawberry.input(
+    description="A new version of a filed item. Engagement, volume, category, 密级 and "
+    "retention are the series'; title and document date default to the latest version's."
+)
+class RequestItemVersionUploadInput:
+    item_id: strawberry.ID = strawberry.field(description="Any filed version of the item.")
+    filename: str
+    content_type: str
+    size: int
+    sha256: str = strawberry.field(description="Hex SHA-256 of the file; checked on completion.")
+    document_date: date | None = strawberry.field(
+        default=None, description="形成日期 of this version; default: the latest version's."
+    )
+    title: str | None = strawberry.field(
+        default=None, description="Default: the latest version's title."
+    )
 
 
 @strawberry.input
@@ -264,7 +286,17 @@ async def _engagement(info: Info[Context, None], value: strawberry.ID) -> Any:
     return view
 
 
-def _item_success(view: c.ItemView) -> ArchiveItemSuccess:
+def _upload_success(t: c.SeriesUploadTicket) -> RequestUploadSuccess:
+    return RequestUploadSuccess(
+        item=ArchiveItem.from_view(t.item),
+        upload_url=t.url,
+        method=t.method,
+        headers=[HttpHeader(name=k, value=v) for k, v in t.headers.items()],
+        expires_at=t.expires_at,
+    )
+
+
+def _item_success(view: c.SeriesItemView) -> ArchiveItemSuccess:
     return ArchiveItemSuccess(item=ArchiveItem.from_view(view))
 
 
@@ -289,7 +321,7 @@ class CatalogueMutations:
     async def request_upload(
         self, info: Info[Context, None], input: RequestUploadInput
     ) -> RequestUploadResult:
-        async def call(client: CatalogueClient, caller: c.Caller) -> c.UploadTicket:
+        async def call(client: CatalogueClient, caller: c.Caller) -> c.SeriesUploadTicket:
             engagement = await _engagement(info, input.engagement_id)
             volume = input.volume_id
             req = _contract(
@@ -315,16 +347,32 @@ class CatalogueMutations:
             )
             return await client.request_upload(req)
 
-        def wrap(t: c.UploadTicket) -> RequestUploadSuccess:
-            return RequestUploadSuccess(
-                item=ArchiveItem.from_view(t.item),
-                upload_url=t.url,
-                method=t.method,
-                headers=[HttpHeader(name=k, value=v) for k, v in t.headers.items()],
-                expires_at=t.expires_at,
-            )
+        return await _run(info, "archive_item", "upload", call, _upload_success)  # type: ignore[no-any-return]
 
-        return await _run(info, "archive_item", "upload", call, wrap)  # type: ignore[no-any-return]
+    @strawberry.mutation(
+        description="Declare a new version of a filed item and get a short-lived URL to PUT "
+        "it to, then call completeUpload (project managers). One upload at a time per item."
+    )
+    async def request_item_version_upload(
+        self, info: Info[Context, None], input: RequestItemVersionUploadInput
+    ) -> RequestItemVersionUploadResult:
+        async def call(client: CatalogueClient, caller: c.Caller) -> c.SeriesUploadTicket:
+            item = _item(input.item_id)
+            req = _contract(
+                lambda: c.RequestVersionUploadRequest(
+                    caller=caller,
+                    item_id=item,
+                    filename=input.filename,
+                    content_type=input.content_type,
+                    size=input.size,
+                    sha256=input.sha256,
+                    title=input.title,
+                    document_date=input.document_date,
+                )
+            )
+            return await client.request_version_upload(req)
+
+        return await _run(info, "archive_item", "upload", call, _upload_success)  # type: ignore[no-any-return]
 
     @strawberry.mutation(
         description="Check the uploaded bytes (size, type, SHA-256) and file the item."
@@ -332,7 +380,7 @@ class CatalogueMutations:
     async def complete_upload(
         self, info: Info[Context, None], input: CompleteUploadInput
     ) -> CompleteUploadResult:
-        async def call(client: CatalogueClient, caller: c.Caller) -> c.ItemView:
+        async def call(client: CatalogueClient, caller: c.Caller) -> c.SeriesItemView:
             req = c.ItemRequest(caller=caller, item_id=_item(input.item_id))
             return await client.complete_upload(req)
 
@@ -498,7 +546,7 @@ class CatalogueMutations:
     ) -> ChangeConfidentialityResult:
         may_lower = info.context.authorizer.can("archive_item", "lower_level")
 
-        async def call(client: CatalogueClient, caller: c.Caller) -> c.ItemView:
+        async def call(client: CatalogueClient, caller: c.Caller) -> c.SeriesItemView:
             item = _item(input.item_id)
             req = _contract(
                 lambda: c.ChangeLevelRequest(

@@ -11,7 +11,14 @@ from strawberry.types import Info
 
 from contracts import archive_catalogue as c
 from gateway.archive.catalogue_client import CatalogueClient, caller_of
-from gateway.archive.catalogue_types import ArchiveCatalogue, ArchiveItem, ArchiveVolume, Handover
+from gateway.archive.catalogue_types import (
+    ArchiveCatalogue,
+    ArchiveItem,
+    ArchiveVolume,
+    Handover,
+    readable,
+    versions_loader,
+)
 from gateway.context import Context
 from gateway.ids import decode_global_id
 from kit.errors import ValidationFailed
@@ -22,11 +29,6 @@ def _uuid(value: strawberry.ID, kind: str, field: str) -> UUID | None:
         return decode_global_id(value, kind, field=field)
     except ValidationFailed:
         return None
-
-
-def readable(ctx: Context, view: c.ItemView) -> bool:
-    """Defence in depth: the service filtered already; a bug there must not leak here."""
-    return ctx.authorizer.can("archive_item", "read") and ctx.authorizer.can_read_level(view.level)
 
 
 @strawberry.type
@@ -45,20 +47,30 @@ class CatalogueQueries:
 
     @strawberry.field(
         description="案卷目录: an engagement's volumes and the filed items (and "
-        "tombstones) you may see; a unit sees what was handed over to it."
+        "tombstones) you may see; a unit sees what was handed over to it. One line per "
+        "series: an item whose series has a later filed version you may see is left out "
+        "unless includeSuperseded."
     )
     async def archive_catalogue(
-        self, info: Info[Context, None], engagement_id: strawberry.ID
+        self,
+        info: Info[Context, None],
+        engagement_id: strawberry.ID,
+        include_superseded: bool = False,
     ) -> ArchiveCatalogue:
         ctx = info.context
         engagement = _uuid(engagement_id, "Engagement", "engagementId")
         if engagement is None or not ctx.authorizer.can("archive_item", "read"):
             return ArchiveCatalogue(volumes=[], items=[])
-        req = c.CatalogueRequest(caller=caller_of(ctx), engagement_id=engagement)
+        req = c.SeriesCatalogueRequest(
+            caller=caller_of(ctx),
+            engagement_id=engagement,
+            include_superseded=include_superseded,
+        )
         reply = await CatalogueClient(ctx.services).catalogue(req)
+        loader = versions_loader(ctx)
         return ArchiveCatalogue(
             volumes=[ArchiveVolume.from_view(v) for v in reply.volumes],
-            items=[ArchiveItem.from_view(i) for i in reply.items if readable(ctx, i)],
+            items=[ArchiveItem.from_view(i, loader) for i in reply.items if readable(ctx, i)],
         )
 
     @strawberry.field(description="An engagement's handovers (移交), each with its checkpoint.")

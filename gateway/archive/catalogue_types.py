@@ -3,12 +3,14 @@ borrowing (借阅), the usage register and destructions."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime
 from enum import Enum
 from typing import Self
 from uuid import UUID
 
 import strawberry
+from strawberry.dataloader import DataLoader
 from strawberry.types import Info
 
 from contracts import archive_catalogue as c
@@ -35,6 +37,24 @@ def gid(kind: str, value: object) -> strawberry.ID:
     return strawberry.ID(encode_global_id(kind, value))  # type: ignore[arg-type]
 
 
+VersionsLoader = DataLoader[UUID, list[c.SeriesItemView]]
+
+
+def readable(ctx: Context, view: c.ItemView) -> bool:
+    """Defence in depth: the service filtered already; a bug there must not leak here."""
+    return ctx.authorizer.can("archive_item", "read") and ctx.authorizer.can_read_level(view.level)
+
+
+def versions_loader(ctx: Context) -> VersionsLoader:
+    """Batches the `versions` of every item of one list into one request."""
+    client, caller = CatalogueClient(ctx.services), caller_of(ctx)
+
+    async def load(series_ids: Sequence[UUID]) -> list[list[c.SeriesItemView]]:
+        return await client.versions(c.VersionsRequest(caller=caller, series_ids=list(series_ids)))
+
+    return DataLoader(load_fn=load, max_batch_size=200)
+
+
 @strawberry.type
 class MetadataEntry:
     name: str
@@ -44,6 +64,9 @@ class MetadataEntry:
 @strawberry.type(description="An archived file and its metadata; a tombstone once destroyed.")
 class ArchiveItem:
     id: strawberry.ID
+    series_id: strawberry.ID = strawberry.field(
+        description="The versions of one deliverable share it: the id of its first version."
+    )
     engagement_id: strawberry.ID
     volume_id: strawberry.ID | None
     category: ItemCategory  # type: ignore[valid-type]
@@ -52,7 +75,7 @@ class ArchiveItem:
     content_type: str
     size: int
     sha256: str
-    version: int
+    version: int = strawberry.field(description="1, 2, … within the series; never reused.")
     confidentiality: Confidentiality
     retention: Retention  # type: ignore[valid-type]
     document_date: date
@@ -66,11 +89,15 @@ class ArchiveItem:
     filed_at: datetime | None
     destroyed_at: datetime | None
     uuid: strawberry.Private[UUID]
+    series: strawberry.Private[UUID]
+    loader: strawberry.Private[VersionsLoader | None] = None
 
     @classmethod
-    def from_view(cls, v: c.ItemView) -> Self:
+    def from_view(cls, v: c.SeriesItemView, loader: VersionsLoader | None = None) -> Self:
+        """`loader`: shared by the items of one list, so their versions load together."""
         return cls(
             id=gid("ArchiveItem", v.id),
+            series_id=gid("ArchiveItem", v.series_id),
             engagement_id=gid("Engagement", v.engagement_id),
             volume_id=gid("ArchiveVolume", v.volume_id) if v.volume_id else None,
             category=v.category,
@@ -93,7 +120,21 @@ class ArchiveItem:
             filed_at=v.filed_at,
             destroyed_at=v.destroyed_at,
             uuid=v.id,
+            series=v.series_id,
+            loader=loader,
         )
+
+    @strawberry.field(
+        description="Every filed version of this item's series that you may see, oldest "
+        "first (this item too, once filed)."
+    )
+    async def versions(self, info: Info[Context, None]) -> list[ArchiveItem]:
+        ctx = info.context
+        if not ctx.authorizer.can("archive_item", "read"):
+            return []
+        loader = self.loader or versions_loader(ctx)
+        views = await loader.load(self.series)
+        return [ArchiveItem.from_view(v, loader) for v in views if readable(ctx, v)]
 
     @strawberry.field(
         description="Borrow requests: all of them for the keeping agency, your own otherwise."

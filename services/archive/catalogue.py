@@ -1,12 +1,18 @@
-"""Archive items and volumes (档案, 案卷): direct uploads, verification, the catalogue,
-confidentiality changes and the sweep of abandoned uploads."""
+"""Archive items and volumes (档案, 案卷): direct uploads, new versions of filed items,
+verification, the catalogue, confidentiality changes and the sweep of abandoned uploads.
+
+The use cases behind the previous release's subjects (`item.upload.request`, …) return
+items without their series; the `*_with_series` ones, which the gateway calls, with it."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import cast
+from uuid import UUID
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import ColumnElement, and_, exists, false, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from contracts import archive_catalogue as c
 from kit.ids import new_id
@@ -21,8 +27,10 @@ from services.archive.records import (
     item_view,
     lock_finalised,
     record_action,
+    series_item_view,
     visible_item,
 )
+from services.archive.settings import ArchiveSettings
 
 log = get_logger(__name__)
 
@@ -45,18 +53,31 @@ async def remember_parties(
         await session.flush()
 
 
-async def request_upload(
+def _check_declared(settings: ArchiveSettings, size: int, content_type: str) -> None:
+    if size > settings.upload_max_bytes:
+        raise c.UploadRejected(f"larger than {settings.upload_max_bytes} bytes", field="size")
+    if not domain.content_type_allowed(content_type, settings.upload_content_types):
+        raise c.UploadRejected("content type not accepted", field="content_type")
+
+
+async def _presign(archive: Archive, row: ArchiveItem, now: datetime) -> tuple[str, datetime]:
+    """A URL to PUT the row's bytes to, and when it stops working."""
+    ttl = timedelta(seconds=archive.settings.upload_url_ttl)
+    url = await archive.store.presign_put(
+        row.object_key, expires=ttl, content_type=row.content_type
+    )
+    return url, now + ttl
+
+
+async def _new_upload(
     archive: Archive, session: AsyncSession, req: c.RequestUploadRequest, ctx: CallContext
-) -> c.UploadTicket:
+) -> tuple[ArchiveItem, str, datetime]:
     _own_agency(req.caller, req.agency_id)
     settings = archive.settings
     if req.level > req.caller.clearance:
         # Filing above one's own clearance would make the item unreadable to its uploader.
         raise c.ArchiveItemNotFound("level above your clearance", field="level")
-    if req.size > settings.upload_max_bytes:
-        raise c.UploadRejected(f"larger than {settings.upload_max_bytes} bytes", field="size")
-    if not domain.content_type_allowed(req.content_type, settings.upload_content_types):
-        raise c.UploadRejected("content type not accepted", field="content_type")
+    _check_declared(settings, req.size, req.content_type)
     if req.volume_id is not None:
         volume = await session.get(ArchiveVolume, req.volume_id)
         if volume is None or volume.engagement_id != req.engagement_id:
@@ -64,12 +85,9 @@ async def request_upload(
     await remember_parties(session, req.engagement_id, req.agency_id, req.unit_id)
     now = datetime.now(UTC)
     item_id = new_id()
-    key = domain.object_key(req.engagement_id, item_id, 1)
-    content_type = req.content_type.lower()
-    ttl = timedelta(seconds=settings.upload_url_ttl)
-    url = await archive.store.presign_put(key, expires=ttl, content_type=content_type)
     row = ArchiveItem(
         id=item_id,
+        series_id=item_id,  # a new upload starts its own series
         engagement_id=req.engagement_id,
         agency_id=req.agency_id,
         unit_id=req.unit_id,
@@ -77,11 +95,11 @@ async def request_upload(
         category=req.category.value,
         title=req.title,
         filename=domain.display_filename(req.filename),
-        content_type=content_type,
+        content_type=req.content_type.lower(),
         size=req.size,
         sha256=req.sha256,
         version=1,
-        object_key=key,
+        object_key=domain.object_key(req.engagement_id, item_id, 1),
         level=req.level,
         retention=req.retention.value,
         document_date=req.document_date,
@@ -92,22 +110,132 @@ async def request_upload(
         created_by=ctx.actor,
         created_at=now,
     )
+    url, expires_at = await _presign(archive, row, now)
     session.add(row)
     await session.flush()
+    return row, url, expires_at
+
+
+async def request_upload(
+    archive: Archive, session: AsyncSession, req: c.RequestUploadRequest, ctx: CallContext
+) -> c.UploadTicket:
+    """`item.upload.request`: the ticket without the item's series (previous release)."""
+    row, url, expires_at = await _new_upload(archive, session, req, ctx)
     return c.UploadTicket(
         item=item_view(row),
         url=url,
-        headers={"Content-Type": content_type},
-        expires_at=now + ttl,
+        headers={"Content-Type": row.content_type},
+        expires_at=expires_at,
     )
 
 
-async def complete_upload(
+async def request_upload_with_series(
+    archive: Archive, session: AsyncSession, req: c.RequestUploadRequest, ctx: CallContext
+) -> c.SeriesUploadTicket:
+    row, url, expires_at = await _new_upload(archive, session, req, ctx)
+    return _series_ticket(row, url, expires_at)
+
+
+def _series_ticket(row: ArchiveItem, url: str, expires_at: datetime) -> c.SeriesUploadTicket:
+    return c.SeriesUploadTicket(
+        item=series_item_view(row),
+        url=url,
+        headers={"Content-Type": row.content_type},
+        expires_at=expires_at,
+    )
+
+
+async def request_version_upload(
+    archive: Archive, session: AsyncSession, req: c.RequestVersionUploadRequest, ctx: CallContext
+) -> c.SeriesUploadTicket:
+    """A new version of a filed item: a new row in the item's series, with the next version
+    number, its own key and the series' engagement, owners, volume, category, level and
+    retention. Completed and filed by `complete_upload` like any upload."""
+    named = await agency_item(session, req.caller, req.item_id)
+    if named.status != c.ItemStatus.FILED.value:
+        raise c.ArchiveStateConflict(
+            f"the item is {named.status}: only a filed item gets a new version", field="item_id"
+        )
+    if named.source_event_id is not None:
+        raise c.ArchiveStateConflict(
+            "the item was filed automatically from an event; its versions come from events",
+            field="item_id",
+        )
+    # Every row of the series, locked: two requests for one series run one after the other.
+    series = list(
+        (
+            await session.execute(
+                select(ArchiveItem)
+                .where(ArchiveItem.series_id == named.series_id)
+                .order_by(ArchiveItem.version)
+                .with_for_update()
+            )
+        ).scalars()
+    )
+    level = max(r.level for r in series if r.status != c.ItemStatus.EXPIRED.value)
+    if level > req.caller.clearance:
+        # The caller may not see the whole series: as if the item did not exist.
+        raise c.ArchiveItemNotFound("no such archive item", field="item_id")
+    now = datetime.now(UTC)
+    pending = [r for r in series if r.status == c.ItemStatus.PENDING.value]
+    abandoned = [r for r in pending if r.upload_expires_at and r.upload_expires_at <= now]
+    for row in pending:
+        if row not in abandoned:
+            raise c.ArchiveStateConflict(
+                f"version {row.version} of this item is already being uploaded (item "
+                f"{row.id}): complete that upload, or wait until it expires, before "
+                "requesting another",
+                field="item_id",
+            )
+    _check_declared(archive.settings, req.size, req.content_type)
+    for row in abandoned:
+        # Expired but not yet swept: expire it now, as the sweep would. Its number stays
+        # taken, like its id.
+        await archive.store.delete(row.object_key)
+        row.status = c.ItemStatus.EXPIRED.value
+    latest = max(
+        (r for r in series if r.status == c.ItemStatus.FILED.value), key=lambda r: r.version
+    )
+    version = series[-1].version + 1
+    item_id = new_id()
+    row = ArchiveItem(
+        id=item_id,
+        series_id=named.series_id,
+        engagement_id=latest.engagement_id,
+        agency_id=latest.agency_id,
+        unit_id=latest.unit_id,
+        volume_id=latest.volume_id,
+        category=latest.category,
+        title=req.title if req.title is not None else latest.title,
+        filename=domain.display_filename(req.filename),
+        content_type=req.content_type.lower(),
+        size=req.size,
+        sha256=req.sha256,
+        version=version,
+        object_key=domain.object_key(latest.engagement_id, item_id, version),
+        level=level,
+        retention=latest.retention,
+        document_date=req.document_date or latest.document_date,
+        item_metadata=dict(latest.item_metadata or {}),
+        status=c.ItemStatus.PENDING.value,
+        handed_over=False,
+        upload_expires_at=now + timedelta(seconds=archive.settings.upload_expiry),
+        created_by=ctx.actor,
+        created_at=now,
+    )
+    url, expires_at = await _presign(archive, row, now)
+    session.add(row)
+    await session.flush()
+    log.info("archive.version_requested", item_id=str(item_id), version=version)
+    return _series_ticket(row, url, expires_at)
+
+
+async def _complete(
     archive: Archive, session: AsyncSession, req: c.ItemRequest, ctx: CallContext
-) -> c.ItemView:
+) -> ArchiveItem:
     row = await agency_item(session, req.caller, req.item_id, lock=True)
     if row.status == c.ItemStatus.FILED.value:
-        return item_view(row)  # a retried completion
+        return row  # a retried completion
     if row.status != c.ItemStatus.PENDING.value:
         raise c.ArchiveStateConflict(f"the item is {row.status}", field="item_id")
     store = archive.store
@@ -133,56 +261,151 @@ async def complete_upload(
     row.filed_at = datetime.now(UTC)
     row.upload_expires_at = None
     await session.flush()
-    await record_action(session, ctx, "filed", row.engagement_id, [row], key=row.object_key)
-    log.info("archive.filed", item_id=str(row.id), size=row.size)
-    return item_view(row)
+    await record_action(
+        session,
+        ctx,
+        "filed",
+        row.engagement_id,
+        [row],
+        key=row.object_key,
+        series_id=str(row.series_id),
+        version=str(row.version),
+    )
+    log.info("archive.filed", item_id=str(row.id), size=row.size, version=row.version)
+    return row
+
+
+async def complete_upload(
+    archive: Archive, session: AsyncSession, req: c.ItemRequest, ctx: CallContext
+) -> c.ItemView:
+    """`item.upload.complete` (previous release): the item without its series."""
+    return item_view(await _complete(archive, session, req, ctx))
+
+
+async def complete_upload_with_series(
+    archive: Archive, session: AsyncSession, req: c.ItemRequest, ctx: CallContext
+) -> c.SeriesItemView:
+    return series_item_view(await _complete(archive, session, req, ctx))
+
+
+async def _visible(
+    session: AsyncSession, caller: c.Caller, ids: list[UUID]
+) -> dict[UUID, ArchiveItem]:
+    found: dict[UUID, ArchiveItem] = {}
+    if ids:
+        rows = await session.execute(select(ArchiveItem).where(ArchiveItem.id.in_(ids)))
+        for row in rows.scalars():
+            try:
+                await visible_item(session, caller, row.id)
+            except c.ArchiveItemNotFound:
+                continue
+            found[row.id] = row
+    return found
 
 
 async def get_items(session: AsyncSession, req: c.GetItemsRequest) -> c.ItemsReply:
-    found: dict[object, c.ItemView] = {}
-    if req.ids:
-        rows = await session.execute(select(ArchiveItem).where(ArchiveItem.id.in_(req.ids)))
-        for row in rows.scalars():
-            try:
-                await visible_item(session, req.caller, row.id)
-            except c.ArchiveItemNotFound:
-                continue
-            found[row.id] = item_view(row)
-    return c.ItemsReply(items=[found.get(i) for i in req.ids])
+    """`item.get_many` (previous release): items without their series."""
+    found = await _visible(session, req.caller, req.ids)
+    return c.ItemsReply(items=[item_view(found[i]) if i in found else None for i in req.ids])
 
 
-def visible_in_sql(caller: c.Caller) -> object:
-    """`domain.may_see` as SQL, for lists (a denied row never leaves the database)."""
-    filed_or_tombstone = ArchiveItem.status.in_(
-        [c.ItemStatus.FILED.value, c.ItemStatus.DESTROYED.value]
+async def get_items_with_series(
+    session: AsyncSession, req: c.GetItemsRequest
+) -> c.SeriesItemsReply:
+    found = await _visible(session, req.caller, req.ids)
+    return c.SeriesItemsReply(
+        items=[series_item_view(found[i]) if i in found else None for i in req.ids]
     )
+
+
+def visible_in_sql(caller: c.Caller, item: type[ArchiveItem] = ArchiveItem) -> ColumnElement[bool]:
+    """`domain.may_see` as SQL, for lists (a denied row never leaves the database)."""
+    filed_or_tombstone = item.status.in_([c.ItemStatus.FILED.value, c.ItemStatus.DESTROYED.value])
     owners = []
     if caller.scope.agency_id is not None:
-        owners.append(ArchiveItem.agency_id == caller.scope.agency_id)
+        owners.append(item.agency_id == caller.scope.agency_id)
     if caller.scope.unit_id is not None:
-        owners.append(and_(ArchiveItem.unit_id == caller.scope.unit_id, ArchiveItem.handed_over))
+        owners.append(and_(item.unit_id == caller.scope.unit_id, item.handed_over))
     if not owners:
-        return ArchiveItem.id.is_(None)  # matches nothing
-    return and_(ArchiveItem.level <= caller.clearance, filed_or_tombstone, or_(*owners))
+        return false()  # matches nothing
+    return and_(item.level <= caller.clearance, filed_or_tombstone, or_(*owners))
 
 
-async def catalogue(session: AsyncSession, req: c.CatalogueRequest) -> c.CatalogueReply:
-    rows = await session.execute(
-        select(ArchiveItem)
-        .where(ArchiveItem.engagement_id == req.engagement_id, visible_in_sql(req.caller))  # type: ignore[arg-type]
-        .order_by(ArchiveItem.volume_id, ArchiveItem.id)
+def superseded_in_sql(caller: c.Caller) -> ColumnElement[bool]:
+    """A later version of the item's series is filed, and this caller may see it: the
+    item is no longer the current one for them."""
+    later = cast(type[ArchiveItem], aliased(ArchiveItem))
+    return exists().where(
+        later.series_id == ArchiveItem.series_id,
+        later.version > ArchiveItem.version,
+        later.status == c.ItemStatus.FILED.value,
+        visible_in_sql(caller, later),
     )
-    items = list(rows.scalars())
-    volume_query = select(ArchiveVolume).where(ArchiveVolume.engagement_id == req.engagement_id)
-    if req.caller.scope.agency_id is not None:
-        volume_query = volume_query.where(ArchiveVolume.agency_id == req.caller.scope.agency_id)
+
+
+async def _volumes(
+    session: AsyncSession, caller: c.Caller, engagement_id: UUID, items: list[ArchiveItem]
+) -> list[c.VolumeView]:
+    volume_query = select(ArchiveVolume).where(ArchiveVolume.engagement_id == engagement_id)
+    if caller.scope.agency_id is not None:
+        volume_query = volume_query.where(ArchiveVolume.agency_id == caller.scope.agency_id)
     else:
         # Others see the volumes that hold something they may see.
         volume_query = volume_query.where(ArchiveVolume.id.in_({i.volume_id for i in items}))
     volumes = (await session.execute(volume_query.order_by(ArchiveVolume.id))).scalars()
-    return c.CatalogueReply(
-        volumes=[volume_view(v) for v in volumes], items=[item_view(i) for i in items]
+    return [volume_view(v) for v in volumes]
+
+
+async def catalogue(session: AsyncSession, req: c.CatalogueRequest) -> c.CatalogueReply:
+    """`catalogue.get` (previous release): every version, without series."""
+    rows = await session.execute(
+        select(ArchiveItem)
+        .where(ArchiveItem.engagement_id == req.engagement_id, visible_in_sql(req.caller))
+        .order_by(ArchiveItem.volume_id, ArchiveItem.id)
     )
+    items = list(rows.scalars())
+    return c.CatalogueReply(
+        volumes=await _volumes(session, req.caller, req.engagement_id, items),
+        items=[item_view(i) for i in items],
+    )
+
+
+async def catalogue_with_series(
+    session: AsyncSession, req: c.SeriesCatalogueRequest
+) -> c.SeriesCatalogueReply:
+    """The catalogue: by default the current version of each series (and tombstones not
+    superseded); with `include_superseded`, every version, oldest first within a series."""
+    query = select(ArchiveItem).where(
+        ArchiveItem.engagement_id == req.engagement_id, visible_in_sql(req.caller)
+    )
+    if not req.include_superseded:
+        query = query.where(~superseded_in_sql(req.caller))
+    rows = await session.execute(
+        query.order_by(ArchiveItem.volume_id, ArchiveItem.series_id, ArchiveItem.version)
+    )
+    items = list(rows.scalars())
+    return c.SeriesCatalogueReply(
+        volumes=await _volumes(session, req.caller, req.engagement_id, items),
+        items=[series_item_view(i) for i in items],
+    )
+
+
+async def versions(session: AsyncSession, req: c.VersionsRequest) -> c.VersionsReply:
+    """The filed versions of each series asked for that this caller may see, oldest first."""
+    by_series: dict[UUID, list[c.SeriesItemView]] = {s: [] for s in req.series_ids}
+    if req.series_ids:
+        rows = await session.execute(
+            select(ArchiveItem)
+            .where(
+                ArchiveItem.series_id.in_(req.series_ids),
+                ArchiveItem.status == c.ItemStatus.FILED.value,
+                visible_in_sql(req.caller),
+            )
+            .order_by(ArchiveItem.series_id, ArchiveItem.version)
+        )
+        for row in rows.scalars():
+            by_series[row.series_id].append(series_item_view(row))
+    return c.VersionsReply(items=[by_series[s] for s in req.series_ids])
 
 
 def volume_view(row: ArchiveVolume) -> c.VolumeView:
@@ -215,9 +438,9 @@ async def create_volume(
     return volume_view(row)
 
 
-async def change_level(
+async def _change_level(
     session: AsyncSession, req: c.ChangeLevelRequest, ctx: CallContext
-) -> c.ItemView:
+) -> ArchiveItem:
     row = await agency_item(session, req.caller, req.item_id, lock=True)
     if row.status != c.ItemStatus.FILED.value:
         raise c.ArchiveStateConflict(f"the item is {row.status}", field="item_id")
@@ -238,7 +461,20 @@ async def change_level(
         level=str(req.level),
         reason=req.reason,
     )
-    return item_view(row)
+    return row
+
+
+async def change_level(
+    session: AsyncSession, req: c.ChangeLevelRequest, ctx: CallContext
+) -> c.ItemView:
+    """`item.level.change` (previous release): the item without its series."""
+    return item_view(await _change_level(session, req, ctx))
+
+
+async def change_level_with_series(
+    session: AsyncSession, req: c.ChangeLevelRequest, ctx: CallContext
+) -> c.SeriesItemView:
+    return series_item_view(await _change_level(session, req, ctx))
 
 
 async def expire_uploads(archive: Archive, session: AsyncSession) -> int:

@@ -60,3 +60,11 @@ def register_catalogue(server: RpcServer, runtime: ServiceRuntime, archive_: Arc
     server.add(cat.USAGE, query(runtime, borrowing.usage))
     server.add(cat.REQUEST_DESTRUCTION, command(runtime, destruction.request_destruction))
     server.add(cat.APPROVE_DESTRUCTION, with_store(destruction.approve_destruction))
+    # Items with their series; the subjects above keep serving the previous release.
+    server.add(cat.REQUEST_UPLOAD_WITH_SERIES, with_store(catalogue.request_upload_with_series))
+    server.add(cat.REQUEST_VERSION_UPLOAD, with_store(catalogue.request_version_upload))
+    server.add(cat.COMPLETE_UPLOAD_WITH_SERIES, with_store(catalogue.complete_upload_with_series))
+    server.add(cat.GET_ITEMS_WITH_SERIES, query(runtime, catalogue.get_items_with_series))
+    server.add(cat.CATALOGUE_WITH_SERIES, query(runtime, catalogue.catalogue_with_series))
+    server.add(cat.CHANGE_LEVEL_WITH_SERIES, command(runtime, catalogue.change_level_with_series))
+    server.add(cat.VERSIONS, query(runtime, catalogue.versions))

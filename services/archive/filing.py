@@ -100,6 +100,7 @@ async def _file(
     now = datetime.now(UTC)
     row = ArchiveItem(
         id=item_id,
+        series_id=item_id,  # versions of a filed record are records of their own events
         engagement_id=event.engagement_id,
         agency_id=parties.agency_id,
         unit_id=parties.unit_id,

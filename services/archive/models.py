@@ -16,6 +16,7 @@ from sqlalchemy import (
     SmallInteger,
     String,
     Text,
+    UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -130,11 +131,17 @@ class ArchiveVolume(Base):
 
 class ArchiveItem(Base):
     """An archived file (档案) and its metadata. The row outlives the bytes: destruction
-    leaves it as a tombstone with the hash of what was destroyed."""
+    leaves it as a tombstone with the hash of what was destroyed.
+
+    Each version of a deliverable is a row of its own; the versions share `series_id`,
+    the id of the first version. A version number is never reused within a series, not
+    even that of an upload which expired."""
 
     __tablename__ = "archive_item"
+    __table_args__ = (UniqueConstraint("series_id", "version"),)
 
     id: Mapped[UUID] = mapped_column(primary_key=True)
+    series_id: Mapped[UUID]
     engagement_id: Mapped[UUID] = mapped_column(index=True)
     agency_id: Mapped[UUID] = mapped_column(index=True)
     unit_id: Mapped[UUID] = mapped_column(index=True)

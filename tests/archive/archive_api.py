@@ -17,10 +17,18 @@ RESULT = "... on Error { __typename code message }"
 REQUEST_UPLOAD = f"""mutation($i: RequestUploadInput!) {{ requestUpload(input: $i) {{ __typename
   ... on RequestUploadSuccess {{ uploadUrl method headers {{ name value }} item {{ {ITEM} }} }}
   {RESULT} }} }}"""
+REQUEST_VERSION = f"""mutation($i: RequestItemVersionUploadInput!) {{
+  requestItemVersionUpload(input: $i) {{ __typename
+  ... on RequestUploadSuccess {{ uploadUrl method headers {{ name value }}
+    item {{ {ITEM} version seriesId }} }}
+  {RESULT} }} }}"""
 COMPLETE = f"""mutation($i: CompleteUploadInput!) {{ completeUpload(input: $i) {{ __typename
   ... on ArchiveItemSuccess {{ item {{ {ITEM} }} }} {RESULT} }} }}"""
 CATALOGUE = f"""query($e: ID!) {{ archiveCatalogue(engagementId: $e) {{
   volumes {{ id title }} items {{ {ITEM} }} }} }}"""
+SERIES = f"""query($e: ID!, $all: Boolean!) {{
+  archiveCatalogue(engagementId: $e, includeSuperseded: $all) {{
+    items {{ {ITEM} version seriesId versions {{ id version sha256 }} }} }} }}"""
 GET_ITEM = f"query($id: ID!) {{ archiveItem(id: $id) {{ {ITEM} }} }}"
 USAGE = "query($id: ID!) { archiveItem(id: $id) { usage { actor borrowRequestId } } }"
 HAND_OVER = f"""mutation($i: HandOverDeliverablesInput!) {{
@@ -41,6 +49,29 @@ DESTROY_REQUEST = f"""mutation($i: RequestDestructionInput!) {{ requestDestructi
 DESTROY_APPROVE = f"""mutation($i: ApproveDestructionInput!) {{ approveDestruction(input: $i) {{
   __typename ... on DestructionSuccess {{ destruction {{ witnesses executedAt }} }}
   {RESULT} }} }}"""
+
+
+def put_and_complete(api: Api, token: str, ticket: dict[str, Any], data: bytes) -> dict[str, Any]:
+    """PUT the bytes to the ticket's URL (S3 or the gateway's /files), then completeUpload."""
+    headers = {h["name"]: h["value"] for h in ticket["headers"]}
+    put = httpx.put(ticket["uploadUrl"], content=data, headers=headers, timeout=30)
+    assert put.status_code == 200, put.text
+    done = api.gql(COMPLETE, {"i": {"itemId": ticket["item"]["id"]}}, token)
+    return done["data"]["completeUpload"]  # type: ignore[no-any-return]
+
+
+def request_version(api: Api, token: str, item_id: str, data: bytes, **over: Any) -> dict[str, Any]:
+    variables = {
+        "i": {
+            "itemId": item_id,
+            "filename": "成果报告-v2.pdf",
+            "contentType": "application/pdf",
+            "size": len(data),
+            "sha256": hashlib.sha256(data).hexdigest(),
+            **over,
+        }
+    }
+    return api.gql(REQUEST_VERSION, variables, token)["data"]["requestItemVersionUpload"]  # type: ignore[no-any-return]
 
 
 def tok(tenant: str, role: str, user: str, clearance: int | None = None) -> str:

@@ -4,8 +4,10 @@ through the same handler and transaction shape as the inbox consumer."""
 from __future__ import annotations
 
 import base64
+import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
+from pathlib import Path
 from uuid import UUID
 
 import pytest
@@ -14,8 +16,14 @@ from contracts.events import EventEnvelope
 from kit.db import Database
 from kit.ids import new_id
 from kit.migrate import upgrade
+from kit.storage import ObjectStore
+from kit.storage.local import LocalStore
+from kit.storage.s3 import S3Store
 from services.archive import app, checkpoints, service
+from services.archive.records import Archive
+from services.archive.settings import ArchiveSettings
 from services.archive.signing import Signer, signer_from_seed
+from tests.infra.s3_server import S3Server
 
 ORIGIN = "test.ecohost/ledger"
 
@@ -31,6 +39,20 @@ async def db(database_url: str) -> AsyncIterator[Database]:
 @pytest.fixture
 def signer() -> Signer:
     return signer_from_seed(ORIGIN, base64.b64encode(b"\x07" * 32).decode())
+
+
+@pytest.fixture(params=["local", "s3"])
+async def archive(request: pytest.FixtureRequest, tmp_path: Path, signer: Signer) -> Archive:
+    """The catalogue's dependencies on each object store: local, and S3 (moto's server)."""
+    store: ObjectStore
+    if request.param == "s3":
+        server: S3Server = request.getfixturevalue("s3_server")
+        bucket = f"archive-{uuid.uuid4().hex[:12]}"
+        store = S3Store(server.endpoint, server.access_key, server.secret_key, bucket, secure=False)
+    else:
+        store = LocalStore(tmp_path / "objects", signing_key=b"k", base_url="http://x/files")
+    await store.ensure_bucket()
+    return Archive(store=store, settings=ArchiveSettings(upload_expiry=3600), signer=signer)
 
 
 def event(engagement_id: UUID | None = None, n: int = 0) -> EventEnvelope:

@@ -103,6 +103,54 @@ def test_R4_2_4_2_upload_handover_borrow_and_usage_over_http(
     )
 
 
+def test_R4_2_4_2_a_new_version_over_http_keeps_the_first_readable(
+    system: RunningSystem, engagement: dict[str, Any]
+):
+    api, e = system.api, engagement["e"]
+    v1 = a.upload(api, PM, e, DATA)
+    revised = "第一阶段托管服务成果报告（修订） ".encode() * 4000
+    ticket = a.request_version(api, PM, v1["id"], revised, documentDate="2028-01-15")
+    assert ticket["__typename"] == "RequestUploadSuccess", ticket
+    assert (ticket["item"]["status"], ticket["item"]["version"]) == ("PENDING", 2)
+    assert ticket["item"]["seriesId"] == v1["id"]
+    again = a.request_version(api, PM, v1["id"], b"x" * 10)
+    assert again["__typename"] == "ArchiveStateConflict", again
+    assert "already being uploaded" in again["message"]
+
+    # Wrong bytes first: refused, only this version's bytes are removed.
+    wrong = a.put_and_complete(api, PM, ticket, revised[:-1] + b"!")
+    assert wrong["__typename"] == "UploadMismatch", wrong
+    v2 = a.put_and_complete(api, PM, ticket, revised)
+    assert v2["__typename"] == "ArchiveItemSuccess", v2
+    assert (v2["item"]["status"], v2["item"]["title"]) == ("FILED", v1["title"])
+
+    current = api.gql(a.SERIES, {"e": e, "all": False}, KEEPER)["data"]["archiveCatalogue"]
+    ids = [i["id"] for i in current["items"]]
+    assert v2["item"]["id"] in ids
+    assert v1["id"] not in ids
+    [line] = [i for i in current["items"] if i["seriesId"] == v1["id"]]
+    assert [(v["id"], v["version"]) for v in line["versions"]] == [
+        (v1["id"], 1),
+        (v2["item"]["id"], 2),
+    ]
+    every = api.gql(a.SERIES, {"e": e, "all": True}, KEEPER)["data"]["archiveCatalogue"]
+    assert [i["version"] for i in every["items"] if i["seriesId"] == v1["id"]] == [1, 2]
+
+    # The first version is still there, byte for byte.
+    for item, data in ((v1, DATA), (v2["item"], revised)):
+        got = api.gql(a.DOWNLOAD, {"i": {"itemId": item["id"]}}, KEEPER)["data"]
+        assert httpx.get(got["issueDownloadUrl"]["url"], timeout=30).content == data
+
+    # Not the engineer's to version; another agency's keeper finds nothing.
+    denied = a.request_version(api, ENGINEER, v1["id"], b"y" * 10)
+    assert denied["__typename"] == "NotAuthorized"
+    other_pm = a.tok(f"agency:{OTHER_AGENCY}", "project_manager", "pm2")
+    missing = a.request_version(api, other_pm, v1["id"], b"y" * 10)
+    assert missing["__typename"] == "ArchiveItemNotFound", missing
+    bad = a.request_version(api, PM, v1["id"], b"y" * 10, sha256="not a hash")
+    assert bad["__typename"] == "ValidationError", bad
+
+
 def test_R8_destruction_with_two_witnesses_leaves_a_tombstone(
     system: RunningSystem, engagement: dict[str, Any]
 ):

@@ -8,7 +8,6 @@ from __future__ import annotations
 import hashlib
 import uuid
 from datetime import UTC, date, datetime
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -21,9 +20,8 @@ from contracts.rpc import Scope
 from kit.db import Database
 from kit.ids import new_id
 from kit.rpc import CallContext
-from kit.storage import ObjectNotFound, ObjectStore
+from kit.storage import ObjectNotFound
 from kit.storage.base import OBJECT_LOCK_GOVERNANCE, OBJECT_LOCK_NOT_SUPPORTED
-from kit.storage.local import LocalStore
 from kit.storage.s3 import S3Store
 from services.archive import borrowing, catalogue, destruction, filing, handover
 from services.archive.models import ArchiveItem, messaging
@@ -31,7 +29,6 @@ from services.archive.objects_audit import filed_items, verify_objects
 from services.archive.records import Archive
 from services.archive.settings import ArchiveSettings
 from services.archive.signing import Signer
-from tests.infra.s3_server import S3Server
 
 AGENCY, UNIT = new_id(), new_id()
 PM = CallContext(actor="pm", tenant=f"agency:{AGENCY}", correlation_id="t")
@@ -41,19 +38,6 @@ AGENCY_CALLER = c.Caller(scope=Scope(agency_id=AGENCY), clearance=3)
 UNIT_CALLER = c.Caller(scope=Scope(unit_id=UNIT), clearance=1)
 OTHER_AGENCY = c.Caller(scope=Scope(agency_id=new_id()), clearance=3)
 CONTENT = "深圳市某化工有限公司 托管服务成果报告\n".encode() * 1000
-
-
-@pytest.fixture(params=["local", "s3"])
-async def archive(request: pytest.FixtureRequest, tmp_path: Path, signer: Signer) -> Archive:
-    store: ObjectStore
-    if request.param == "s3":
-        server: S3Server = request.getfixturevalue("s3_server")
-        bucket = f"archive-{uuid.uuid4().hex[:12]}"
-        store = S3Store(server.endpoint, server.access_key, server.secret_key, bucket, secure=False)
-    else:
-        store = LocalStore(tmp_path / "objects", signing_key=b"k", base_url="http://x/files")
-    await store.ensure_bucket()
-    return Archive(store=store, settings=ArchiveSettings(upload_expiry=3600), signer=signer)
 
 
 async def send(archive: Archive, ticket: c.UploadTicket, data: bytes) -> None:

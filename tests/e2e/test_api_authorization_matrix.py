@@ -126,6 +126,7 @@ RULES: dict[str, Rule | Public] = {
     "Mutation.createCheckpoint": Rule(A, "archive_keeper", "engineer", own_tenant=True),
     # archive catalogue (policy: "archive catalogue" in gateway/authz/policy.csv)
     "Mutation.requestUpload": PM_STEP,
+    "Mutation.requestItemVersionUpload": PM_STEP,
     "Mutation.completeUpload": PM_STEP,
     "Mutation.createArchiveVolume": PM_STEP,
     "Mutation.handOverDeliverables": PM_STEP,
