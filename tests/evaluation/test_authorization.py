@@ -39,6 +39,11 @@ QUERIES: dict[str, tuple[str, Callable[[dict[str, Any]], Any]]] = {
         "{ scorecards { totalCount edges { node { id } } } }",
         lambda d: d["scorecards"]["edges"],
     ),
+    # Item-level fields of a list are loaded in a second request, under the same scope.
+    "scorecards.results": (
+        "{ scorecards { edges { node { id results { itemCode } scores { points } } } } }",
+        lambda d: [r for e in d["scorecards"]["edges"] for r in e["node"]["results"]],
+    ),
     "scorecard.suggestions": (
         "query($c: ID!) { scorecard(id: $c) { suggestions { itemCode } } }",
         lambda d: d["scorecard"] and d["scorecard"]["suggestions"],
