@@ -2,7 +2,8 @@
 
 Each operation sent over the WebSocket (a subscription, or a query or mutation the
 protocol also allows) runs in a context of its own (`Context.for_operation`): the
-connection's token verified at that moment, and fresh DataLoaders. It also goes
+connection's token verified at that moment, and fresh DataLoaders; a query or
+mutation also gets the HTTP execution timeout. It also goes
 through the same persisted-query resolution as one sent by POST: in allow-list
 mode only registered operations run, by hash (`extensions.persistedQuery`) or
 identical text. A refused operation gets the protocol's `error` message for its
@@ -12,12 +13,14 @@ client's other operations.
 
 from __future__ import annotations
 
+import asyncio
 from contextvars import ContextVar
 from typing import Any
 
-from graphql import GraphQLError
+from graphql import GraphQLError, OperationDefinitionNode, OperationType, parse
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
     BaseGraphQLTransportWSHandler,
+    Operation,
 )
 from strawberry.subscriptions.protocols.graphql_transport_ws.types import SubscribeMessage
 
@@ -39,6 +42,23 @@ class PersistedTransportWSHandler(BaseGraphQLTransportWSHandler[Any, Any]):
     @context.setter
     def context(self, value: Any) -> None:
         self._connection_context = value
+
+    async def run_operation(self, operation: Operation[Any, Any]) -> None:
+        """Queries and mutations get the HTTP execution timeout; a subscription is
+        meant to run for as long as the client listens."""
+        if _is_subscription(operation.query, operation.operation_name):
+            await super().run_operation(operation)
+            return
+        timeout: float = self.view.execution_timeout  # type: ignore[attr-defined]
+        try:
+            async with asyncio.timeout(timeout):
+                await super().run_operation(operation)
+        except TimeoutError:
+            # Cancelling the operation cancels its pending NATS requests too.
+            error = GraphQLError(
+                "the operation took too long and was cancelled", extensions={"code": "TIMEOUT"}
+            )
+            await operation.send_initial_errors([error])
 
     async def handle_subscribe(self, message: SubscribeMessage) -> None:
         if not self.connection_acknowledged or message["id"] in self.operations:
@@ -71,3 +91,16 @@ class PersistedTransportWSHandler(BaseGraphQLTransportWSHandler[Any, Any]):
             await super().handle_subscribe({**message, "payload": {**payload, "query": query}})
         finally:
             _operation_context.reset(started)
+
+
+def _is_subscription(query: str, operation_name: str | None) -> bool:
+    """Whether the operation to run is a subscription (unparseable: not one; the
+    executor reports the syntax error itself)."""
+    try:
+        document = parse(query)
+    except GraphQLError:
+        return False
+    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+    if operation_name is not None:
+        operations = [o for o in operations if o.name and o.name.value == operation_name]
+    return len(operations) == 1 and operations[0].operation == OperationType.SUBSCRIPTION

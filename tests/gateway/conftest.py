@@ -44,6 +44,23 @@ def gateway_client(tmp_path: Path) -> AppClient:
     return client
 
 
+@asynccontextmanager
+async def serving(app: Any) -> AsyncIterator[str]:
+    """`app` served by uvicorn on a free 127.0.0.1 port; yields its `ws://…/graphql`."""
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    task = asyncio.create_task(server.serve())
+    try:
+        while not server.started:
+            if task.done():
+                task.result()  # start-up failed: raise its error
+            await asyncio.sleep(0.01)
+        yield f"ws://127.0.0.1:{port}/graphql"
+    finally:
+        server.should_exit = True
+        await task
+
+
 @pytest.fixture
 def served_gateway(tmp_path: Path) -> ServedGateway:
     """`async with served_gateway(environment="production", …) as url:` — a gateway
@@ -57,20 +74,7 @@ def served_gateway(tmp_path: Path) -> ServedGateway:
             nats_url=f"nats://127.0.0.1:{free_port()}",
             **overrides,
         )
-        port = free_port()
-        config = uvicorn.Config(
-            create_app(settings), host="127.0.0.1", port=port, log_level="warning"
-        )
-        server = uvicorn.Server(config)
-        serving = asyncio.create_task(server.serve())
-        try:
-            while not server.started:
-                if serving.done():
-                    serving.result()  # start-up failed: raise its error
-                await asyncio.sleep(0.01)
-            yield f"ws://127.0.0.1:{port}/graphql"
-        finally:
-            server.should_exit = True
-            await serving
+        async with serving(create_app(settings)) as url:
+            yield url
 
     return serve

@@ -6,15 +6,19 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import AsyncGenerator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import strawberry
+from fastapi import FastAPI
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.typing import Subprotocol
 
-from gateway.persisted import sha256_of
+from gateway.http.router import GatewayRouter
+from gateway.persisted import PersistedQueries, sha256_of
 from tests.e2e.harness import token
-from tests.gateway.conftest import ServedGateway
+from tests.gateway.conftest import ServedGateway, serving
 
 VIEWER = "query Me { viewer { userId tenant } }"
 AGENCY = "agency:0192f3a0-0000-7000-8000-00000000a11c"
@@ -102,3 +106,43 @@ async def test_a_malformed_subscribe_closes_with_4400(served_gateway: ServedGate
         await ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": {"query": 42}}))
         await asyncio.wait_for(ws.wait_closed(), timeout=10)
     assert ws.close_code == 4400
+
+
+never = asyncio.Event()
+
+
+@strawberry.type
+class Slow:
+    @strawberry.field
+    async def forever(self) -> str:
+        await never.wait()  # never set: the operation can only end by cancellation
+        return "unreachable"
+
+
+@strawberry.type
+class Ticks:
+    @strawberry.subscription
+    async def tick(self) -> AsyncGenerator[int, None]:
+        await asyncio.sleep(0.3)  # longer than the execution timeout
+        yield 1
+
+
+async def test_queries_over_the_socket_get_the_execution_timeout_subscriptions_do_not():
+    app = FastAPI()
+    router = GatewayRouter(
+        strawberry.Schema(query=Slow, subscription=Ticks),
+        persisted=PersistedQueries("automatic"),
+        execution_timeout=0.05,
+    )
+    app.include_router(router, prefix="/graphql")
+    async with serving(app) as url:
+        ws = await connected(url, {})
+        try:
+            query = await run(ws, "1", {"query": "{ forever }"})
+            subscription = await run(ws, "2", {"query": "subscription { tick }"})
+        finally:
+            await ws.close()
+    assert [m["type"] for m in query] == ["error"]
+    assert query[0]["payload"][0]["extensions"]["code"] == "TIMEOUT"
+    assert [m["type"] for m in subscription] == ["next", "complete"]
+    assert subscription[0]["payload"] == {"data": {"tick": 1}}
