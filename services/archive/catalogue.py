@@ -161,14 +161,18 @@ async def request_version_upload(
             "the item was filed automatically from an event; its versions come from events",
             field="item_id",
         )
-    # Every row of the series, locked: two requests for one series run one after the other.
+    # The series' first version, locked: two requests for one series run one after the
+    # other, and the second, reading the series only once it holds the lock, sees the
+    # version the first one added.
+    await session.execute(
+        select(ArchiveItem.id).where(ArchiveItem.id == named.series).with_for_update()
+    )
     series = list(
         (
             await session.execute(
                 select(ArchiveItem)
-                .where(ArchiveItem.series_id == named.series_id)
+                .where(ArchiveItem.series == named.series)
                 .order_by(ArchiveItem.version)
-                .with_for_update()
             )
         ).scalars()
     )
@@ -200,7 +204,7 @@ async def request_version_upload(
     item_id = new_id()
     row = ArchiveItem(
         id=item_id,
-        series_id=named.series_id,
+        series_id=named.series,
         engagement_id=latest.engagement_id,
         agency_id=latest.agency_id,
         unit_id=latest.unit_id,
@@ -238,6 +242,10 @@ async def _complete(
         return row  # a retried completion
     if row.status != c.ItemStatus.PENDING.value:
         raise c.ArchiveStateConflict(f"the item is {row.status}", field="item_id")
+    if row.upload_expires_at is not None and row.upload_expires_at <= datetime.now(UTC):
+        # Past its expiry the upload is abandoned (the sweep, or a new version request,
+        # may already have removed its bytes): request a new one.
+        raise c.ArchiveStateConflict("the upload expired; request a new one", field="item_id")
     store = archive.store
     try:
         stored = await store.stat(row.object_key)
@@ -268,7 +276,7 @@ async def _complete(
         row.engagement_id,
         [row],
         key=row.object_key,
-        series_id=str(row.series_id),
+        series_id=str(row.series),
         version=str(row.version),
     )
     log.info("archive.filed", item_id=str(row.id), size=row.size, version=row.version)
@@ -336,7 +344,7 @@ def superseded_in_sql(caller: c.Caller) -> ColumnElement[bool]:
     item is no longer the current one for them."""
     later = cast(type[ArchiveItem], aliased(ArchiveItem))
     return exists().where(
-        later.series_id == ArchiveItem.series_id,
+        later.series == ArchiveItem.series,
         later.version > ArchiveItem.version,
         later.status == c.ItemStatus.FILED.value,
         visible_in_sql(caller, later),
@@ -381,7 +389,7 @@ async def catalogue_with_series(
     if not req.include_superseded:
         query = query.where(~superseded_in_sql(req.caller))
     rows = await session.execute(
-        query.order_by(ArchiveItem.volume_id, ArchiveItem.series_id, ArchiveItem.version)
+        query.order_by(ArchiveItem.volume_id, ArchiveItem.series, ArchiveItem.version)
     )
     items = list(rows.scalars())
     return c.SeriesCatalogueReply(
@@ -397,14 +405,14 @@ async def versions(session: AsyncSession, req: c.VersionsRequest) -> c.VersionsR
         rows = await session.execute(
             select(ArchiveItem)
             .where(
-                ArchiveItem.series_id.in_(req.series_ids),
+                ArchiveItem.series.in_(req.series_ids),
                 ArchiveItem.status == c.ItemStatus.FILED.value,
                 visible_in_sql(req.caller),
             )
-            .order_by(ArchiveItem.series_id, ArchiveItem.version)
+            .order_by(ArchiveItem.series, ArchiveItem.version)
         )
         for row in rows.scalars():
-            by_series[row.series_id].append(series_item_view(row))
+            by_series[row.series].append(series_item_view(row))
     return c.VersionsReply(items=[by_series[s] for s in req.series_ids])
 
 

@@ -10,6 +10,7 @@ from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
+    ColumnElement,
     Date,
     ForeignKey,
     Integer,
@@ -17,7 +18,9 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    func,
 )
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from kit.db import UtcDateTime, service_metadata
@@ -133,15 +136,18 @@ class ArchiveItem(Base):
     """An archived file (档案) and its metadata. The row outlives the bytes: destruction
     leaves it as a tombstone with the hash of what was destroyed.
 
-    Each version of a deliverable is a row of its own; the versions share `series_id`,
-    the id of the first version. A version number is never reused within a series, not
+    Each version of a deliverable is a row of its own; the versions share a series, the
+    id of the first version. A version number is never reused within a series, not
     even that of an upload which expired."""
 
     __tablename__ = "archive_item"
     __table_args__ = (UniqueConstraint("series_id", "version"),)
 
     id: Mapped[UUID] = mapped_column(primary_key=True)
-    series_id: Mapped[UUID]
+    # Null on rows written by the previous release during a rolling upgrade (it does
+    # not know the column): such a row is version 1 of its own series. Read `series`.
+    # NOT NULL comes in the next release, after a backfill.
+    series_id: Mapped[UUID | None]
     engagement_id: Mapped[UUID] = mapped_column(index=True)
     agency_id: Mapped[UUID] = mapped_column(index=True)
     unit_id: Mapped[UUID] = mapped_column(index=True)
@@ -166,6 +172,16 @@ class ArchiveItem(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     filed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     destroyed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+    @hybrid_property
+    def series(self) -> UUID:
+        """The item's series: `series_id`, or its own id on a row without one."""
+        return self.series_id or self.id
+
+    @series.inplace.expression
+    @classmethod
+    def _series_expression(cls) -> ColumnElement[UUID]:
+        return func.coalesce(cls.series_id, cls.id)
 
 
 class Handover(Base):

@@ -100,7 +100,7 @@ def item_view(row: ArchiveItem) -> c.ItemView:
 
 def series_item_view(row: ArchiveItem) -> c.SeriesItemView:
     """The item with its series, as the `*.with_series` subjects carry it."""
-    return c.SeriesItemView(**dict(item_view(row)), series_id=row.series_id)
+    return c.SeriesItemView(**dict(item_view(row)), series_id=row.series)
 
 
 async def lock_finalised(archive: Archive, row: ArchiveItem, version_id: str | None) -> None:

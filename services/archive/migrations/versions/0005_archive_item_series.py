@@ -2,10 +2,13 @@
 
 Revision ID: 0005
 Revises: 0004
-Create Date: 2027-01-15
+Create Date: 2026-11-29
 
 Existing items each start their own series: series_id = id. A version number is
-unique within its series.
+unique within its series. The column stays nullable in this release: replicas of the
+previous release, still serving while this runs, insert rows without it (read as a
+series of their own, `ArchiveItem.series`); NOT NULL comes with the next release,
+after a backfill.
 """
 
 from collections.abc import Sequence
@@ -24,7 +27,6 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("series_id", sa.Uuid(), nullable=True))
     op.execute("UPDATE archive_item SET series_id = id")
     with op.batch_alter_table("archive_item", schema=None) as batch_op:
-        batch_op.alter_column("series_id", existing_type=sa.Uuid(), nullable=False)
         batch_op.create_unique_constraint(
             batch_op.f("uq_archive_item_series_id"), ["series_id", "version"]
         )
