@@ -26,7 +26,7 @@ from sqlalchemy import insert
 from contracts.events import EVENT_STREAM, EventEnvelope, parse_event
 from kit import tracing
 from kit.db import Database
-from kit.inbox import BatchHandler, EventHandler, apply_batch_once, apply_once
+from kit.inbox import BatchHandler, EventHandler, apply_batch_once, apply_once, batch_traces
 from kit.logging import CORRELATION_HEADER, get_logger
 from kit.messaging import MessagingTables
 
@@ -140,17 +140,24 @@ class EventConsumer:
             except ValidationError:
                 single.append(msg)  # dead-lettered by `process`
         assert self._batch_handler is not None
-        # One span for the batch, linked to the span that recorded each event.
-        links = [tracing.link_to(tracing.extract(m.headers)) for m in batched]
+        # One span for the batch, linked to the span that recorded each event; a batch
+        # handler may open a span per event in that event's own trace (kit.inbox.applying).
+        traces = {
+            e.event_id: tracing.extract(m.headers) for e, m in zip(events, batched, strict=True)
+        }
+        links = [tracing.link_to(t) for t in traces.values()]
         try:
-            with tracing.span(
-                f"consume batch {self.durable}",
-                kind=SpanKind.CONSUMER,
-                links=[link for link in links if link is not None],
-                attributes={
-                    "messaging.consumer.group.name": self.durable,
-                    "messaging.batch.message_count": len(batched),
-                },
+            with (
+                tracing.span(
+                    f"consume batch {self.durable}",
+                    kind=SpanKind.CONSUMER,
+                    links=[link for link in links if link is not None],
+                    attributes={
+                        "messaging.consumer.group.name": self.durable,
+                        "messaging.batch.message_count": len(batched),
+                    },
+                ),
+                batch_traces(traces),
             ):
                 fresh = await apply_batch_once(
                     self._db, self._tables, self.durable, events, self._batch_handler

@@ -3,14 +3,22 @@ together, so a second delivery (or a replay) finds the row and changes nothing."
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import UTC, datetime
+from types import MappingProxyType
+from uuid import UUID
 
+import structlog
+from opentelemetry.context import Context
+from opentelemetry.trace import SpanKind
 from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.events import EventEnvelope
+from kit import tracing
 from kit.db import Database
 from kit.messaging import MessagingTables
 
@@ -119,6 +127,42 @@ async def apply_batch_once(
     return fresh
 
 
+# The trace context each event of the batch being applied arrived with, by event id
+# (set by the consumer around the batch).
+_batch_traces: ContextVar[Mapping[UUID, Context]] = ContextVar(
+    "batch_traces", default=MappingProxyType({})
+)
+
+
+@contextmanager
+def batch_traces(traces: Mapping[UUID, Context]) -> Iterator[None]:
+    token = _batch_traces.set(traces)
+    try:
+        yield
+    finally:
+        _batch_traces.reset(token)
+
+
+@contextmanager
+def applying(event: EventEnvelope) -> Iterator[None]:
+    """One event of a batch as a delivery of its own would be: its correlation and
+    event ids in the log lines, a span in the trace of the request that recorded it
+    (so the events it records in turn carry that trace on)."""
+    with (
+        structlog.contextvars.bound_contextvars(
+            correlation_id=event.correlation_id,
+            event_id=str(event.event_id),
+            event_type=event.type,
+        ),
+        tracing.span(
+            f"apply {event.type}",
+            kind=SpanKind.CONSUMER,
+            parent=_batch_traces.get().get(event.event_id),
+        ),
+    ):
+        yield
+
+
 def one_after_another(handler: EventHandler) -> BatchHandler:
     """A batch handler that applies each event with `handler`, in order, in the
     batch's transaction. Only for handlers whose every effect is in the database:
@@ -126,6 +170,7 @@ def one_after_another(handler: EventHandler) -> BatchHandler:
 
     async def apply_all(session: AsyncSession, events: Sequence[EventEnvelope]) -> None:
         for event in events:
-            await handler(session, event)
+            with applying(event):
+                await handler(session, event)
 
     return apply_all

@@ -5,11 +5,12 @@ events it recorded; the trace id in the log lines; nothing when off."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+import structlog
 from nats.aio.client import Client
 from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
@@ -26,7 +27,8 @@ from kit.bus import ensure_event_stream
 from kit.consumer import EventConsumer
 from kit.db import Database
 from kit.ids import new_id
-from kit.messaging import messaging_tables
+from kit.inbox import one_after_another
+from kit.messaging import MessagingTables, messaging_tables
 from kit.outbox import OutboxRelay, record_event
 from kit.rpc import CallContext, RpcClient, RpcServer
 
@@ -98,29 +100,50 @@ def test_off_by_default_no_header_and_no_ids():
     assert tracing.configure_tracing("test", environ={}) is False
 
 
+async def messaging_db(tmp_path: Path) -> tuple[Database, MessagingTables]:
+    metadata = MetaData()
+    tables = messaging_tables(metadata)
+    db = Database(f"sqlite+aiosqlite:///{tmp_path}/events.db")
+    async with db.engine.begin() as conn:
+        await conn.run_sync(metadata.create_all)
+    return db, tables
+
+
+def an_event(kind: str, correlation_id: str) -> EventEnvelope:
+    return EventEnvelope(
+        event_id=new_id(),
+        type=f"test.{kind}.v1",
+        occurred_at=datetime.now(UTC),
+        actor="tester",
+        tenant="agency:1",
+        engagement_id=None,
+        correlation_id=correlation_id,
+        data={},
+    )
+
+
+async def consume_until(consumer: EventConsumer, done: Callable[[], bool]) -> None:
+    stop = asyncio.Event()
+    running = asyncio.create_task(consumer.run(stop))
+    try:
+        async with asyncio.timeout(15):
+            while not done():
+                await asyncio.sleep(0.05)
+    finally:
+        stop.set()
+        await running
+
+
 async def test_an_event_continues_the_trace_of_the_request_that_recorded_it(
     nc: Client, tmp_path: Path, spans: InMemorySpanExporter
 ):
     # Request → outbox row → relay → JetStream → consumer: the consumer's span is a
     # child of the span that recorded the event, though the relay published it later
     # from its own task, outside that span.
-    metadata = MetaData()
-    tables = messaging_tables(metadata)
-    db = Database(f"sqlite+aiosqlite:///{tmp_path}/events.db")
-    async with db.engine.begin() as conn:
-        await conn.run_sync(metadata.create_all)
+    db, tables = await messaging_db(tmp_path)
     js = nc.jetstream()
     await ensure_event_stream(js)
-    event = EventEnvelope(
-        event_id=new_id(),
-        type=f"test.traced{new_id().hex}.v1",
-        occurred_at=datetime.now(UTC),
-        actor="tester",
-        tenant="agency:1",
-        engagement_id=None,
-        correlation_id="corr-1",
-        data={},
-    )
+    event = an_event(f"traced{new_id().hex}", "corr-1")
     handled: list[str] = []
 
     async def handler(_session: AsyncSession, got: EventEnvelope) -> None:
@@ -139,13 +162,7 @@ async def test_an_event_continues_the_trace_of_the_request_that_recorded_it(
             async with db.transaction() as session:
                 await record_event(session, tables, event)
         assert await OutboxRelay(db, tables, js, name="traced").drain() == 1
-        stop = asyncio.Event()
-        running = asyncio.create_task(consumer.run(stop))
-        async with asyncio.timeout(15):
-            while not handled:
-                await asyncio.sleep(0.05)
-        stop.set()
-        await running
+        await consume_until(consumer, lambda: bool(handled))
     finally:
         await db.dispose()
 
@@ -157,22 +174,57 @@ async def test_an_event_continues_the_trace_of_the_request_that_recorded_it(
     assert consumed.parent.span_id == request.get_span_context().span_id
 
 
-async def test_without_tracing_the_outbox_keeps_no_trace_context(tmp_path: Path):
-    metadata = MetaData()
-    tables = messaging_tables(metadata)
-    db = Database(f"sqlite+aiosqlite:///{tmp_path}/plain.db")
-    async with db.engine.begin() as conn:
-        await conn.run_sync(metadata.create_all)
-    event = EventEnvelope(
-        event_id=new_id(),
-        type="test.untraced.v1",
-        occurred_at=datetime.now(UTC),
-        actor="tester",
-        tenant="agency:1",
-        engagement_id=None,
-        correlation_id="corr-2",
-        data={},
+async def test_each_event_of_a_batch_continues_its_own_trace(
+    nc: Client, tmp_path: Path, spans: InMemorySpanExporter
+):
+    # Three requests, three traces; one consumer fetches the three events as a batch
+    # and applies them in one transaction: each is applied in a span of its own
+    # request's trace, with its correlation id in the log context.
+    db, tables = await messaging_db(tmp_path)
+    js = nc.jetstream()
+    await ensure_event_stream(js)
+    kind = f"batched{new_id().hex}"
+    events = [an_event(kind, f"corr-{n}") for n in range(3)]
+    requests = []
+    seen: list[tuple[str, str]] = []
+
+    async def handler(_session: AsyncSession, got: EventEnvelope) -> None:
+        logged = structlog.contextvars.get_contextvars()
+        seen.append((got.correlation_id, logged["correlation_id"]))
+
+    consumer = EventConsumer(
+        js=js,
+        db=db,
+        tables=tables,
+        durable=f"batched{new_id().hex}",
+        filter_subjects=[events[0].subject],
+        handler=handler,
+        batch_handler=one_after_another(handler),
     )
+    try:
+        for event in events:
+            with tracing.span("graphql mutation", kind=SpanKind.SERVER) as request:
+                async with db.transaction() as session:
+                    await record_event(session, tables, event)
+            requests.append(request.get_span_context())
+        assert await OutboxRelay(db, tables, js, name="traced").drain() == 3
+        await consume_until(consumer, lambda: consumer.applied == 3)
+    finally:
+        await db.dispose()
+
+    assert seen == [(e.correlation_id, e.correlation_id) for e in events]
+    finished = spans.get_finished_spans()
+    applied = [s for s in finished if s.name == f"apply {events[0].type}"]
+    assert [(s.context.trace_id, s.parent.span_id) for s in applied if s.context and s.parent] == [
+        (r.trace_id, r.span_id) for r in requests
+    ]
+    [batch] = [s for s in finished if s.name.startswith("consume batch")]
+    assert {link.context.span_id for link in batch.links} == {r.span_id for r in requests}
+
+
+async def test_without_tracing_the_outbox_keeps_no_trace_context(tmp_path: Path):
+    db, tables = await messaging_db(tmp_path)
+    event = an_event("untraced", "corr-2")
     try:
         async with db.transaction() as session:
             await record_event(session, tables, event)
