@@ -52,11 +52,10 @@ class Context(BaseContext):
         if self.reauthenticate is None:
             return self
         header = self.request.headers.get("authorization") if self.request else None
-        if header is None:
-            params = self.connection_params if isinstance(self.connection_params, dict) else {}
-            found = params.get("Authorization") or params.get("authorization")
-            header = found if isinstance(found, str) else None
         fresh = self.reauthenticate(header)
+        # The same rule as for_subscription: connection_init's token when the
+        # handshake's header gave no principal.
+        fresh = fresh.for_subscription(params_of=self)
         fresh.request, fresh.response = self.request, self.response
         fresh.background_tasks, fresh.connection_params = (
             self.background_tasks,
@@ -64,10 +63,12 @@ class Context(BaseContext):
         )
         return fresh
 
-    def for_subscription(self) -> Context:
-        """The context a subscription runs as: the `connection_init` token if the
-        WebSocket handshake carried none."""
-        params = self.connection_params if isinstance(self.connection_params, dict) else {}
+    def for_subscription(self, params_of: Context | None = None) -> Context:
+        """The context a subscription runs as: the `connection_init` token (of this
+        context's connection, or `params_of`'s) if the WebSocket handshake's header
+        gave no principal."""
+        source = params_of or self
+        params = source.connection_params if isinstance(source.connection_params, dict) else {}
         header = params.get("Authorization") or params.get("authorization")
         if self.principal.is_anonymous and isinstance(header, str) and self.reauthenticate:
             return self.reauthenticate(header)

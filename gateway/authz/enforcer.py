@@ -61,8 +61,20 @@ class RoleIndexedEnforcer(FastEnforcer):  # type: ignore[misc]
 
     def enforce(self, *rvals: str) -> bool:
         role, *rest = rvals
-        lineage = [role, *self.get_implicit_roles_for_user(role)]
-        return any(super(RoleIndexedEnforcer, self).enforce(r, *rest) for r in lineage)
+        return any(super(RoleIndexedEnforcer, self).enforce(r, *rest) for r in self._lineage(role))
+
+    def _lineage(self, role: str) -> list[str]:
+        """`role` and the roles it inherits, nearest first, as far as g() looks: the
+        role manager follows at most `max_hierarchy_level` links, so a deeper role
+        grants nothing here either."""
+        limit = self.get_role_manager().max_hierarchy_level
+        found, frontier = [role], [role]
+        for _ in range(limit - 1):
+            frontier = [r for f in frontier for r in self.get_roles_for_user(f) if r not in found]
+            if not frontier:
+                break
+            found.extend(dict.fromkeys(frontier))
+        return found
 
 
 def _new_model() -> Any:

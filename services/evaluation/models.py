@@ -13,11 +13,13 @@ from sqlalchemy import (
     Date,
     Dialect,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
     TypeDecorator,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -105,7 +107,19 @@ class EvaluationTemplate(Base):
     published with the standard have none and are shared by every agency."""
 
     __tablename__ = "evaluation_template"
-    __table_args__ = (UniqueConstraint("agency_id", "code", "version"),)
+    __table_args__ = (
+        UniqueConstraint("agency_id", "code", "version"),
+        # NULLs are distinct in a unique constraint: the standard's own tables
+        # (no agency) need an index of their own to stay unique.
+        Index(
+            "uq_evaluation_template_standard",
+            "code",
+            "version",
+            unique=True,
+            postgresql_where=text("agency_id IS NULL"),
+            sqlite_where=text("agency_id IS NULL"),
+        ),
+    )
 
     id: Mapped[UUID] = mapped_column(primary_key=True)
     agency_id: Mapped[UUID | None] = mapped_column(index=True)

@@ -4,7 +4,7 @@ finalise, amend, falsify, scoping, views and the XLSX export."""
 from __future__ import annotations
 
 import base64
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from io import BytesIO
 from typing import Any
@@ -12,14 +12,16 @@ from typing import Any
 import pytest
 from openpyxl import load_workbook
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from contracts import evaluation as ev
 from contracts.errors import EngagementNotFound
 from contracts.rpc import Scope
 from kit.db import Database
 from kit.errors import ValidationFailed
+from kit.ids import new_id
 from services.evaluation import reads, scoring
-from services.evaluation.models import ItemScore, messaging
+from services.evaluation.models import EvaluationTemplate, ItemScore, messaging
 from services.evaluation.templates import standard_c1
 from tests.evaluation.conftest import Engagement, caller
 
@@ -423,3 +425,20 @@ async def test_the_previous_releases_subjects_keep_their_shapes(db: Database):
     [summary] = new_page.items
     assert summary.id == card.id
     assert "results" not in summary.model_dump()
+
+
+async def test_the_standard_tables_stay_unique_in_the_database(db: Database):
+    # Variants are unique per agency; the standard's tables (no agency) by their own
+    # partial index, since NULLs never collide in a unique constraint.
+    duplicate = EvaluationTemplate(
+        id=new_id(),
+        agency_id=None,
+        code="C.1",
+        version=1,
+        definition=standard_c1().model_dump(mode="json"),
+        created_at=datetime.now(UTC),
+        created_by="someone",
+    )
+    with pytest.raises(IntegrityError):
+        async with db.transaction() as s:
+            s.add(duplicate)

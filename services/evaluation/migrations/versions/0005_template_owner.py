@@ -30,10 +30,19 @@ def upgrade() -> None:
         batch_op.create_index(
             batch_op.f("ix_evaluation_template_agency_id"), ["agency_id"], unique=False
         )
+        # NULLs are distinct in the constraint above: the standard's tables get their own.
+        batch_op.create_index(
+            "uq_evaluation_template_standard",
+            ["code", "version"],
+            unique=True,
+            postgresql_where=sa.text("agency_id IS NULL"),
+            sqlite_where=sa.text("agency_id IS NULL"),
+        )
 
 
 def downgrade() -> None:
     with op.batch_alter_table("evaluation_template", schema=None) as batch_op:
+        batch_op.drop_index("uq_evaluation_template_standard")
         batch_op.drop_index(batch_op.f("ix_evaluation_template_agency_id"))
         batch_op.drop_constraint(batch_op.f("uq_evaluation_template_agency_id"), type_="unique")
         batch_op.create_unique_constraint("uq_evaluation_template_code", ["code", "version"])
