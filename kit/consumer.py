@@ -102,7 +102,7 @@ class EventConsumer:
                     continue
                 failures = 0
                 if self._batch_handler is not None and len(msgs) > 1 and not stop.is_set():
-                    await self.process_batch(msgs)
+                    await self.process_batch(msgs, stop)
                     continue
                 for msg in msgs:
                     if stop.is_set():
@@ -126,7 +126,7 @@ class EventConsumer:
         if sub is not None:
             await _quietly(sub.unsubscribe())
 
-    async def process_batch(self, msgs: list[Msg]) -> None:
+    async def process_batch(self, msgs: list[Msg], stop: asyncio.Event | None = None) -> None:
         """Apply a fetched batch in one transaction through the batch handler, then
         acknowledge it. If anything in it fails, nothing of it is applied and each
         message goes through `process` on its own, with its retries and dead letter."""
@@ -176,6 +176,10 @@ class EventConsumer:
             for msg in batched:
                 await _quietly(msg.ack())
         for msg in single:
+            if stop is not None and stop.is_set():
+                # Stopping: leave the rest to another replica now, as `run` does.
+                await _quietly(msg.nak())
+                continue
             await self.process(msg)
 
     async def process(self, msg: Msg) -> None:
