@@ -288,6 +288,20 @@ class ScorecardPage(Contract):
     total: int
 
 
+class LatestScorecardsRequest(Contract):
+    """Each engagement's latest scorecard: of its current (not amended) scorecards the
+    one whose period ends last, the most recently opened on a tie."""
+
+    engagement_ids: list[UUID] = Field(max_length=500)
+    scope: Scope
+
+
+class LatestScorecardsReply(Contract):
+    items: list[ScorecardSummary | None] = Field(
+        description="In the order asked; null where none is open or the scope hides it."
+    )
+
+
 class ScorecardSummaryPage(Contract):
     items: list[ScorecardSummary]
     has_next: bool
@@ -387,6 +401,9 @@ GET_SCORECARDS = Rpc("evaluation", "scorecard.get_many", GetScorecardsRequest, S
 LIST_SCORECARDS = Rpc(  # previous release: whole views
     "evaluation", "scorecard.list", ListScorecardsRequest, ScorecardPage
 )
+LATEST_SCORECARDS = Rpc(
+    "evaluation", "scorecard.latest_for_engagements", LatestScorecardsRequest, LatestScorecardsReply
+)
 LIST_SCORECARD_SUMMARIES = Rpc(
     "evaluation", "scorecard.list_summaries", ListScorecardsRequest, ScorecardSummaryPage
 )
@@ -410,6 +427,7 @@ EVALUATION_RPCS: tuple[Rpc[Any, Any], ...] = (
     GET_SCORECARDS,
     LIST_SCORECARDS,
     LIST_SCORECARD_SUMMARIES,
+    LATEST_SCORECARDS,
     GRADE_DISTRIBUTION,
     SUGGESTIONS,
     EXPORT_SCORECARD,

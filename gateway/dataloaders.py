@@ -26,6 +26,7 @@ class Loaders:
     checklist_definitions: DataLoader[int, wf.ChecklistDefinitionReply]
     unit_profiles: DataLoader[UUID, d.UnitProfile | None]
     scorecards: DataLoader[UUID, ev.ScorecardView | None]
+    latest_scorecards: DataLoader[UUID, ev.ScorecardSummary | None]
 
 
 def build_loaders(services: Services, scope: rpc.Scope) -> Loaders:
@@ -55,6 +56,10 @@ def build_loaders(services: Services, scope: rpc.Scope) -> Loaders:
         req = ev.GetScorecardsRequest(ids=list(ids), scope=scope)
         return (await services.call(ev.GET_SCORECARDS, req)).items
 
+    async def latest_scorecards(ids: Sequence[UUID]) -> list[ev.ScorecardSummary | None]:
+        req = ev.LatestScorecardsRequest(engagement_ids=list(ids), scope=scope)
+        return (await services.call(ev.LATEST_SCORECARDS, req)).items
+
     async def checklist_definitions(versions: Sequence[int]) -> list[wf.ChecklistDefinitionReply]:
         # Reference data: one call per request, whatever the number of engagements.
         return [
@@ -74,4 +79,5 @@ def build_loaders(services: Services, scope: rpc.Scope) -> Loaders:
         # Bounded: several 500-row lists in one query must not become one reply
         # too large for a NATS message.
         scorecards=DataLoader(load_fn=scorecards, max_batch_size=200),
+        latest_scorecards=DataLoader(load_fn=latest_scorecards, max_batch_size=500),
     )

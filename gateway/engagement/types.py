@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from datetime import date, datetime
 from decimal import Decimal
 from enum import Enum
-from typing import Self
+from typing import TYPE_CHECKING, Annotated, Self
 from uuid import UUID
 
 import strawberry
@@ -33,6 +33,9 @@ from gateway.engagement.workflow_types import (
 )
 from gateway.ids import decode_global_id
 from kit.errors import ValidationFailed
+
+if TYPE_CHECKING:
+    from gateway.evaluation.types import Scorecard
 
 CHECKLIST_VERSION = 1  # 表 A.1 as published; engagements are instantiated from it
 
@@ -212,6 +215,22 @@ class Engagement(relay.Node):
     async def evaluation_registered(self, info: Info[Context, None]) -> bool:
         registration = await info.context.loaders.registrations.load(UUID(self.id))
         return registration is not None
+
+    @strawberry.field(
+        description="The engagement's latest scorecard: of its current (not amended) "
+        "scorecards, the one whose period ends last. Null if none is open yet or you may "
+        "not read scorecards."
+    )
+    async def latest_scorecard(
+        self, info: Info[Context, None]
+    ) -> Annotated[Scorecard, strawberry.lazy("gateway.evaluation.types")] | None:
+        from gateway.evaluation.types import Scorecard
+
+        ctx = info.context
+        if not ctx.authorizer.can("scorecard", "read"):
+            return None
+        found = await ctx.loaders.latest_scorecards.load(UUID(self.id))
+        return Scorecard.from_view(found) if found else None
 
     async def _workflow(self, info: Info[Context, None]) -> wf.WorkflowView | None:
         return await info.context.loaders.workflows.load(UUID(self.id))

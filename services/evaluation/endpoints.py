@@ -24,6 +24,7 @@ def register(server: RpcServer, runtime: ServiceRuntime) -> None:
     server.add(ev.GET_SCORECARDS, query(runtime, reads.get_scorecards))
     server.add(ev.LIST_SCORECARDS, query(runtime, reads.list_whole_scorecards))
     server.add(ev.LIST_SCORECARD_SUMMARIES, query(runtime, reads.list_scorecards))
+    server.add(ev.LATEST_SCORECARDS, query(runtime, reads.latest_scorecards))
     server.add(ev.GRADE_DISTRIBUTION, query(runtime, reads.grade_distribution))
     server.add(ev.SUGGESTIONS, query(runtime, reads.suggest))
     server.add(ev.EXPORT_SCORECARD, query(runtime, reads.export_scorecard))

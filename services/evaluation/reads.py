@@ -4,12 +4,14 @@ templates, public disclosures and the XLSX export."""
 from __future__ import annotations
 
 import base64
+from uuid import UUID
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts import evaluation as ev
 from contracts.rpc import Scope
 from services.evaluation import domain, export_xlsx, repository, suggestions
+from services.evaluation.models import Scorecard
 from services.evaluation.scoring import load_history
 from services.evaluation.views import (
     scorecard_summaries,
@@ -36,6 +38,23 @@ async def list_scorecards(
     return ev.ScorecardSummaryPage(
         items=[summaries[r.id] for r in rows], has_next=has_next, total=total
     )
+
+
+async def latest_scorecards(
+    session: AsyncSession, req: ev.LatestScorecardsRequest
+) -> ev.LatestScorecardsReply:
+    """One query for all the engagements, then the latest per engagement in Python
+    (a page asks for at most a few hundred, each with a handful of scorecards)."""
+    wanted = list(dict.fromkeys(req.engagement_ids))
+    rows = await repository.current_scorecards_of(session, wanted, req.scope)
+    latest: dict[UUID, Scorecard] = {}
+    for row in rows:
+        best = latest.get(row.engagement_id)
+        if best is None or (row.period_end, row.opened_at) > (best.period_end, best.opened_at):
+            latest[row.engagement_id] = row
+    summaries = await scorecard_summaries(session, list(latest.values()))
+    found = {e: summaries[card.id] for e, card in latest.items()}
+    return ev.LatestScorecardsReply(items=[found.get(e) for e in req.engagement_ids])
 
 
 async def list_whole_scorecards(

@@ -272,6 +272,18 @@ def scorecards_query(scope: Scope, f: ScorecardFilter) -> AnySelect:
     return query
 
 
+async def current_scorecards_of(
+    session: AsyncSession, engagement_ids: Sequence[UUID], scope: Scope
+) -> list[Scorecard]:
+    """The current (not amended) scorecards of these engagements that `scope` may see."""
+    if not engagement_ids:
+        return []
+    query = select(Scorecard).where(
+        Scorecard.engagement_id.in_(engagement_ids), scorecard_scope(scope), is_current()
+    )
+    return list((await session.execute(query)).scalars())
+
+
 async def page_of(
     session: AsyncSession, query: AnySelect, page: Page
 ) -> tuple[list[Scorecard], bool, int]:

@@ -112,3 +112,46 @@ def test_scorecard_items_cost_one_batched_request_whatever_the_rows(
         assert len(card["results"]) == 22
         assert all(r["points"] is None for r in card["results"])
         assert (card["evaluators"], card["deductions"], card["total"]) == ([], [], "0.00")
+
+
+LATEST = """
+query($n: Int!) {
+  engagements(first: $n) {
+    edges { node { id latestScorecard { id periodLabel total grade } } }
+  }
+}"""
+
+
+def test_latest_scorecards_cost_one_batched_request_and_need_the_permission(
+    system: RunningSystem, engagements: list[str]
+):
+    evaluator = token(f"agency:{AGENCY}", "evaluator")
+    opened = {}
+    for id_ in engagements:
+        card = open_for(system.api, evaluator, id_)  # idempotent per period
+        assert card["__typename"] == "ScorecardSuccess", card
+        opened[id_] = card["scorecard"]["id"]
+    # The page, then one request for every row's latest scorecard.
+    shallow = requests_for(
+        system, LATEST.replace("latestScorecard { id periodLabel total grade }", ""), {"n": ROWS}
+    )
+    assert (
+        requests_for(system, LATEST, {"n": 1})
+        == requests_for(system, LATEST, {"n": ROWS})
+        == shallow + 1
+    )
+
+    body = system.api.gql(LATEST, {"n": ROWS}, ADMIN)
+    assert "errors" not in body, body
+    nodes = [e["node"] for e in body["data"]["engagements"]["edges"]]
+    assert {n["id"]: n["latestScorecard"]["id"] for n in nodes} == opened
+    assert {
+        (n["latestScorecard"]["periodLabel"], n["latestScorecard"]["grade"]) for n in nodes
+    } == {("2027", "UNQUALIFIED")}
+    # An engineer reads the engagements but not scorecards: null, and no request made.
+    engineer = token(f"agency:{AGENCY}", "engineer")
+    seen = system.api.gql(LATEST, {"n": ROWS}, engineer)
+    assert "errors" not in seen, seen
+    assert {e["node"]["latestScorecard"] is None for e in seen["data"]["engagements"]["edges"]} == {
+        True
+    }

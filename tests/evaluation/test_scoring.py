@@ -442,3 +442,33 @@ async def test_the_standard_tables_stay_unique_in_the_database(db: Database):
     with pytest.raises(IntegrityError):
         async with db.transaction() as s:
             s.add(duplicate)
+
+
+async def test_the_latest_scorecard_of_each_engagement_is_the_one_whose_period_ends_last(
+    db: Database,
+):
+    eng, quiet, foreign = Engagement.new(), Engagement.new(), Engagement.new()
+    for e in (eng, quiet, foreign):
+        await e.register(db)
+    annual = await open_card(db, eng)  # 2027-01-01 … 2027-12-31
+    async with db.transaction() as s:
+        first_half = await scoring.open_scorecard(
+            s,
+            ev.OpenScorecardRequest(
+                engagement_id=eng.engagement_id,
+                period_start=date(2027, 1, 1),
+                period_end=date(2027, 6, 30),
+                scope=eng.scope(),
+            ),
+            caller("eva-wang", eng.agency_id),
+        )
+    await open_card(db, foreign)
+    asked = [eng.engagement_id, quiet.engagement_id, foreign.engagement_id, eng.engagement_id]
+    async with db.transaction() as s:
+        reply = await reads.latest_scorecards(
+            s, ev.LatestScorecardsRequest(engagement_ids=asked, scope=eng.scope())
+        )
+    assert first_half.id != annual.id
+    # In the order asked (twice the same engagement: twice its card); nothing for an
+    # engagement without a scorecard, nothing for one outside the scope.
+    assert [i.id if i else None for i in reply.items] == [annual.id, None, None, annual.id]
