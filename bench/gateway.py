@@ -5,10 +5,9 @@
 Starts NATS and `cli.stack.Stack` (three services and the gateway, SQLite files),
 seeds one agency with 50 engagements (each with its unit, two list items, an
 opened scorecard and its trace), then sends the dashboard query (`DASHBOARD`:
-engagements with unit, list items, workflow fields and trace, beside the
-current scorecards — the schema has no per-engagement "latest scorecard" field,
-so the query lists them next to the page) with httpx at `concurrency` in
-flight to three servers, all over HTTP on loopback, reading the same databases:
+engagements with unit, list items, workflow fields, trace and latest scorecard)
+with httpx at `concurrency` in flight to three servers, all over HTTP on
+loopback, reading the same databases:
 
 - **system**: the real gateway of the stack: resolvers call the services over NATS.
 - **(a) in-process**: the same gateway app (`gateway.app.create_app`, uvloop +
@@ -63,10 +62,8 @@ query Dashboard {
       listItems { id catalogueCode scope status contractedQuantity doneQuantity dueDate overdue }
       checklist { completeness }
       trace { seq eventType actor occurredAt }
+      latestScorecard { id status periodLabel total grade }
     } }
-  }
-  scorecards(first: 50) {
-    edges { node { id status periodLabel total grade } }
   }
 }"""
 ADD_ITEM = """mutation($input: AddListItemInput!) { addListItem(input: $input) { __typename } }"""
