@@ -20,6 +20,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
+from graphql import GraphQLError
+
 Mode = Literal["off", "automatic", "allow_list"]
 
 
@@ -29,6 +31,10 @@ class PersistedQueryError(Exception):
 
     message: str
     code: str
+
+    def as_graphql_error(self) -> GraphQLError:
+        """As an operation's only error, with the protocol's code clients switch on."""
+        return GraphQLError(self.message, extensions={"code": self.code})
 
 
 NOT_FOUND = PersistedQueryError("PersistedQueryNotFound", "PERSISTED_QUERY_NOT_FOUND")

@@ -24,7 +24,7 @@ from typing import Any
 
 from cross_web import AsyncHTTPRequestAdapter
 from fastapi import Request, Response, WebSocket
-from graphql import GraphQLError, OperationDefinitionNode, OperationType, parse
+from graphql import OperationType
 from starlette.responses import PlainTextResponse
 from strawberry.fastapi import GraphQLRouter
 from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
@@ -33,6 +33,7 @@ from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.types import ExecutionResult
 from strawberry.types.unset import UNSET
 
+from gateway.http.operations import operation_type, timed_out
 from gateway.http.websocket import PersistedTransportWSHandler
 from gateway.persisted import PersistedQueries, PersistedQueryError
 
@@ -104,9 +105,10 @@ class GatewayRouter(GraphQLRouter[Any, None]):
         try:
             request_data.query = self.persisted.resolve(request_data.query, request_data.extensions)
         except PersistedQueryError as refused:
-            error = GraphQLError(refused.message, extensions={"code": refused.code})
-            return ExecutionResult(data=None, errors=[error])
-        if request.method == "GET" and not _is_query(request_data):
+            return ExecutionResult(data=None, errors=[refused.as_graphql_error()])
+        if request.method == "GET" and operation_type(
+            request_data.query, request_data.operation_name
+        ) not in (None, OperationType.QUERY):
             raise _NotByGet
         try:
             async with asyncio.timeout(self.execution_timeout):
@@ -114,11 +116,7 @@ class GatewayRouter(GraphQLRouter[Any, None]):
                     request, request_adapter, sub_response, context, root_value, request_data
                 )
         except TimeoutError:
-            # Cancelling the operation cancels its pending NATS requests too.
-            error = GraphQLError(
-                "the operation took too long and was cancelled", extensions={"code": "TIMEOUT"}
-            )
-            return ExecutionResult(data=None, errors=[error])
+            return ExecutionResult(data=None, errors=[timed_out()])
 
     async def process_result(
         self, request: Request, result: ExecutionResult
@@ -147,21 +145,6 @@ class _NotByGet(Exception):
 
 def _post_only(message: str) -> Response:
     return PlainTextResponse(message, 405, headers={"Allow": "POST"})
-
-
-def _is_query(request_data: GraphQLRequestData) -> bool:
-    """Whether the operation a GET names is a query. A document that does not parse
-    counts as one: execution then reports the syntax error as usual."""
-    if not request_data.query:
-        return True
-    try:
-        document = parse(request_data.query)
-    except GraphQLError:
-        return True
-    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
-    name = request_data.operation_name
-    chosen = [o for o in operations if name is None or (o.name and o.name.value == name)]
-    return not chosen or chosen[0].operation is OperationType.QUERY
 
 
 def _is_request_error(result: ExecutionResult) -> bool:

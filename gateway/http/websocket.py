@@ -17,7 +17,7 @@ import asyncio
 from contextvars import ContextVar
 from typing import Any
 
-from graphql import GraphQLError, OperationDefinitionNode, OperationType, parse
+from graphql import OperationType
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
     BaseGraphQLTransportWSHandler,
     Operation,
@@ -25,6 +25,7 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
 from strawberry.subscriptions.protocols.graphql_transport_ws.types import SubscribeMessage
 
 from gateway.context import Context
+from gateway.http.operations import operation_type, timed_out
 from gateway.persisted import PersistedQueries, PersistedQueryError
 
 # The context of the operation whose task is running. strawberry runs each
@@ -46,7 +47,8 @@ class PersistedTransportWSHandler(BaseGraphQLTransportWSHandler[Any, Any]):
     async def run_operation(self, operation: Operation[Any, Any]) -> None:
         """Queries and mutations get the HTTP execution timeout; a subscription is
         meant to run for as long as the client listens."""
-        if _is_subscription(operation.query, operation.operation_name):
+        named = operation_type(operation.query, operation.operation_name)
+        if named is OperationType.SUBSCRIPTION:
             await super().run_operation(operation)
             return
         timeout: float = self.view.execution_timeout  # type: ignore[attr-defined]
@@ -54,11 +56,7 @@ class PersistedTransportWSHandler(BaseGraphQLTransportWSHandler[Any, Any]):
             async with asyncio.timeout(timeout):
                 await super().run_operation(operation)
         except TimeoutError:
-            # Cancelling the operation cancels its pending NATS requests too.
-            error = GraphQLError(
-                "the operation took too long and was cancelled", extensions={"code": "TIMEOUT"}
-            )
-            await operation.send_initial_errors([error])
+            await operation.send_initial_errors([timed_out()])
 
     async def handle_subscribe(self, message: SubscribeMessage) -> None:
         if not self.connection_acknowledged or message["id"] in self.operations:
@@ -76,7 +74,7 @@ class PersistedTransportWSHandler(BaseGraphQLTransportWSHandler[Any, Any]):
         try:
             query = persisted.resolve(sent, extensions)
         except PersistedQueryError as refused:
-            error = GraphQLError(refused.message, extensions={"code": refused.code})
+            error = refused.as_graphql_error()
             await self.send_message(
                 {"id": message["id"], "type": "error", "payload": [error.formatted]}
             )
@@ -91,16 +89,3 @@ class PersistedTransportWSHandler(BaseGraphQLTransportWSHandler[Any, Any]):
             await super().handle_subscribe({**message, "payload": {**payload, "query": query}})
         finally:
             _operation_context.reset(started)
-
-
-def _is_subscription(query: str, operation_name: str | None) -> bool:
-    """Whether the operation to run is a subscription (unparseable: not one; the
-    executor reports the syntax error itself)."""
-    try:
-        document = parse(query)
-    except GraphQLError:
-        return False
-    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
-    if operation_name is not None:
-        operations = [o for o in operations if o.name and o.name.value == operation_name]
-    return len(operations) == 1 and operations[0].operation == OperationType.SUBSCRIPTION
