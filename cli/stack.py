@@ -116,7 +116,7 @@ class Stack:
         self._migrate()
         for name, module in MODULES.items():
             child = self._child_process(
-                name, [sys.executable, "-m", module], self.environment(name)
+                name, [sys.executable, "-m", module], self._environment(name)
             )
             self.processes[name] = child
             child.start()
@@ -126,14 +126,14 @@ class Stack:
         """`ecohost migrate` for every service, in a child that sees each service's
         database settings exactly as the service itself will."""
         argv = [sys.executable, "-m", "cli.main", MIGRATE, *SERVICES]
-        migrate = self._child_process(MIGRATE, argv, self.environment(*SERVICES))
+        migrate = self._child_process(MIGRATE, argv, self._environment(*SERVICES))
         migrate.run(self.config.ready_timeout)
 
     def _child_process(self, name: str, argv: list[str], env: dict[str, str]) -> ManagedProcess:
         log_path = self.data_dir / "logs" / f"{name}.log"
         return ManagedProcess(name, argv, env=env, log_path=log_path, sink=self.sink)
 
-    def environment(self, *names: str) -> dict[str, str]:
+    def _environment(self, *names: str) -> dict[str, str]:
         """The environment of a child configuring the processes `names` (each reads only
         its own `ECOHOST_<NAME>_*` variables, so one environment can serve several)."""
         cfg = self.config
