@@ -9,19 +9,17 @@ from __future__ import annotations
 import json
 import shutil
 import sys
-import time
 from pathlib import Path
 
 from cli.process import (
     ManagedProcess,
     ProcessError,
     Sink,
-    death_note,
     dialable,
     free_port,
     http_status,
-    indent,
     tcp_open,
+    wait_until,
 )
 
 NAME = "nats"
@@ -87,18 +85,13 @@ class NatsProcess:
     def wait_healthy(self, timeout: float = 10.0) -> None:
         """Return once clients can connect and JetStream answers its health check."""
         health = f"{self.monitor_url}/healthz?js-enabled-only=true"
-        deadline = time.monotonic() + timeout
-        while True:
-            if self.process.returncode is not None:
-                raise ProcessError(death_note(self.process, "during start"))
-            if tcp_open(dialable(self.host), self.port) and http_status(health) == 200:
-                return
-            if time.monotonic() > deadline:
-                raise ProcessError(
-                    f"nats-server not healthy at {health} after {timeout:.0f} s; last lines:\n"
-                    + indent(self.process.tail())
-                )
-            time.sleep(0.05)
+        wait_until(
+            lambda: tcp_open(dialable(self.host), self.port) and http_status(health) == 200,
+            what=f"nats-server to be healthy at {health}",
+            explained_by=self.process,
+            watched=[self.process],
+            timeout=timeout,
+        )
 
     def stop(self, timeout: float = 10.0) -> None:
         self.process.stop(timeout)

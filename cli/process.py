@@ -15,9 +15,10 @@ import socket
 import subprocess
 import sys
 import threading
+import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import TextIO
 
@@ -171,7 +172,7 @@ class ManagedProcess:
                 + indent(self.tail())
             )
         if self.returncode != 0:
-            raise ProcessError(death_note(self, "before finishing"))
+            raise ProcessError(death_note(self, "instead of 0"))
 
     def _stop_at_exit(self) -> None:
         self.stop(timeout=5.0)
@@ -255,6 +256,37 @@ class ManagedProcess:
         # child itself has gone.
         if self._reader is not None:
             self._reader.join(timeout=2.0)
+
+
+def wait_until(
+    ready: Callable[[], bool],
+    *,
+    what: str,
+    explained_by: ManagedProcess,
+    watched: Iterable[ManagedProcess],
+    timeout: float,
+    interval: float = 0.05,
+    abort: threading.Event | None = None,
+) -> None:
+    """Poll `ready` until it holds. Raise ProcessError when a `watched` child dies,
+    after `timeout` seconds (quoting `explained_by`'s last lines) or when `abort` is set.
+    `what` completes "waiting for …" in those messages."""
+    deadline = time.monotonic() + timeout
+    pause = abort or threading.Event()
+    watched = list(watched)
+    while True:
+        for child in watched:
+            if child.returncode is not None:
+                raise ProcessError(death_note(child, f"while waiting for {what}"))
+        if ready():
+            return
+        if time.monotonic() > deadline:
+            raise ProcessError(
+                f"gave up waiting for {what} after {timeout:.0f} s; "
+                f"last lines of {explained_by.name}:\n{indent(explained_by.tail())}"
+            )
+        if pause.wait(interval):
+            raise ProcessError(f"interrupted while waiting for {what}")
 
 
 def death_note(child: ManagedProcess, when: str) -> str:

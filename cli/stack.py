@@ -23,11 +23,10 @@ from cli.process import (
     ManagedProcess,
     ProcessError,
     Sink,
-    death_note,
     dialable,
     http_status,
-    indent,
     port_is_free,
+    wait_until,
 )
 
 SERVICES = ("engagement", "evaluation", "archive")
@@ -162,22 +161,15 @@ class Stack:
         """Return once the gateway's /health/ready answers 200 (it is ready once it
         reaches NATS); raise ProcessError naming any child that died meanwhile."""
         url = f"{self.gateway_url}/health/ready"
-        deadline = time.monotonic() + self.config.ready_timeout
-        pause = abort or threading.Event()
-        while True:
-            for child in self.processes.values():
-                if child.returncode is not None:
-                    raise ProcessError(death_note(child, "before the gateway was ready"))
-            if http_status(url) == 200:
-                return
-            if time.monotonic() > deadline:
-                gateway = self.processes[GATEWAY]
-                raise ProcessError(
-                    f"gateway not ready at {url} after {self.config.ready_timeout:.0f} s; "
-                    f"its last lines:\n{indent(gateway.tail())}"
-                )
-            if pause.wait(0.2):
-                raise ProcessError("start interrupted")
+        wait_until(
+            lambda: http_status(url) == 200,
+            what=f"the gateway to be ready at {url}",
+            explained_by=self.processes[GATEWAY],
+            watched=self.processes.values(),
+            timeout=self.config.ready_timeout,
+            interval=0.2,
+            abort=abort,
+        )
 
     def exited(self) -> dict[str, int]:
         """Children that have exited, with their exit codes."""
