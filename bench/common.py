@@ -30,7 +30,7 @@ from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from cli.stack import NatsProcess, nats_server_binary, start_nats
+from cli.nats import NatsProcess, nats_server_binary, start_nats
 from contracts.events import EventEnvelope
 from kit.ids import new_id
 from kit.logging import configure_logging
@@ -110,7 +110,7 @@ def temp_dir(label: str) -> Iterator[Path]:
 @contextmanager
 def nats_server() -> Iterator[NatsProcess]:
     """A JetStream nats-server on a free loopback port, storing in a temp dir; the
-    development configuration of `cli.stack` (one node, default fsync)."""
+    development configuration of `cli.nats` (one node, default fsync)."""
     with temp_dir("nats") as tmp:
         server = start_nats(tmp / "nats")
         try:

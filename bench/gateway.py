@@ -43,7 +43,8 @@ import httpx
 from starlette.requests import HTTPConnection
 
 from bench import common
-from cli.stack import SERVICES, Stack, StackConfig, free_port
+from cli.process import free_port
+from cli.stack import SERVICES, Stack, StackConfig
 from contracts.rpc import Rpc
 from kit.rpc import CallContext, RpcClient, RpcServer
 from tests.e2e.harness import CREATE_ENGAGEMENT, CREATE_UNIT, new_uscc, token

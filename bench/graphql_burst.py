@@ -40,7 +40,8 @@ import nats
 from sqlalchemy import Column, MetaData, String, Table, Uuid, func, select
 
 from bench import common
-from cli.stack import SERVICES, Stack, StackConfig, free_port
+from cli.process import free_port
+from cli.stack import SERVICES, Stack, StackConfig
 from contracts import rpc
 from kit.db import Database
 from kit.ids import new_id

@@ -1,21 +1,28 @@
-"""What each `ecohost` subcommand does; `cli.main` only parses arguments."""
+"""What the one-shot `ecohost` subcommands do; `cli.main` only parses arguments.
+
+`dev`, `ledger` and `archive` have modules of their own (cli/dev.py, cli/ledger.py,
+cli/archive.py).
+"""
 
 from __future__ import annotations
 
 import importlib
 import json
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from types import ModuleType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 
+from kit import replay
 from kit.auth import issue_token
 from kit.migrate import upgrade
-from kit.replay import Replayed
-from kit.replay import replay_dead_letters as replay_dead_letters_of
 
-SERVICES = ("engagement", "evaluation", "archive")
+if TYPE_CHECKING:
+    from kit.runtime import ServiceRuntime
+
 ROOT = Path(__file__).resolve().parent.parent
 SCHEMA_FILE = ROOT / "schema.graphql"
 CONTRACT_SCHEMAS = ROOT / "contracts" / "schemas"
@@ -26,23 +33,26 @@ def service_app(name: str) -> ModuleType:
     return importlib.import_module(f"services.{name}.app")
 
 
-def dev(data_dir: Path, port: int, nats_url: str | None) -> int:
-    from cli.stack import StackConfig, run_dev
-
-    return run_dev(StackConfig(data_dir=data_dir, gateway_port=port, nats_url=nats_url))
+@asynccontextmanager
+async def service_runtime(app: ModuleType) -> AsyncIterator[ServiceRuntime]:
+    """A service's runtime built from its settings (the environment), for one command:
+    its database connections are closed when the command is done."""
+    runtime: ServiceRuntime = app.build()
+    try:
+        yield runtime
+    finally:
+        await runtime.db.dispose()
 
 
 async def migrate(names: list[str]) -> None:
+    """Apply each service's migrations to its database (`ecohost migrate`; the dev
+    stack runs it before starting the services)."""
     for name in names:
         app = service_app(name)
-        runtime = app.build()
-        try:
+        async with service_runtime(app) as runtime:
             await upgrade(runtime.db, app.MIGRATIONS)
-            print(
-                f"{name}: migrated ({runtime.db.engine.url.render_as_string(hide_password=True)})"
-            )
-        finally:
-            await runtime.db.dispose()
+            url = runtime.db.engine.url.render_as_string(hide_password=True)
+            print(f"{name}: migrated ({url})")
 
 
 def token(user: str, roles: list[str], tenant: str, clearance: int | None, ttl: int | None) -> str:
@@ -94,25 +104,19 @@ def export_schema(*, check: bool) -> int:
     return 0
 
 
-async def replay_dead_letters(name: str, ids: list[int] | None) -> list[Replayed]:
+async def replay_dead_letters(name: str, ids: list[int] | None) -> list[replay.Replayed]:
     """Replay a service's dead letters (all when `ids` is None) through its consumers'
     handlers; the running service's relay publishes whatever they record."""
     app = service_app(name)
-    runtime = app.build()
-    try:
+    async with service_runtime(app) as runtime:
         handlers = {sub.durable: sub.handler for sub in await app.consumers(runtime)}
-        return await replay_dead_letters_of(runtime.db, runtime.tables, handlers, ids)
-    finally:
-        await runtime.db.dispose()
+        return await replay.replay_dead_letters(runtime.db, runtime.tables, handlers, ids)
 
 
 async def dead_letters(name: str) -> list[dict[str, Any]]:
-    app = service_app(name)
-    runtime = app.build()
-    table = runtime.tables.dead_letters
-    try:
+    """A service's dead letters, oldest first."""
+    async with service_runtime(service_app(name)) as runtime:
+        table = runtime.tables.dead_letters
         async with runtime.db.transaction() as session:
             rows = await session.execute(select(table).order_by(table.c.id))
             return [dict(r._mapping) for r in rows]
-    finally:
-        await runtime.db.dispose()

@@ -1,4 +1,5 @@
-"""`ecohost` command line: run the stack, migrate, mint dev tokens, export the schema."""
+"""`ecohost` command line: run the stack, migrate, mint dev tokens, export the schema,
+handle dead letters, audit the archive's ledger and objects."""
 
 from __future__ import annotations
 
@@ -9,7 +10,8 @@ import sys
 from dataclasses import asdict
 from pathlib import Path
 
-from cli import archive, commands, ledger
+from cli import archive, commands, dev, ledger
+from cli.stack import SERVICES, StackConfig
 from kit.logging import configure_logging
 from kit.replay import UNRESOLVED
 
@@ -18,17 +20,17 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="ecohost", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
 
-    dev = sub.add_parser("dev", help="run NATS, the three services and the gateway locally")
-    dev.add_argument("--data-dir", type=Path, default=Path(".ecohost"))
-    dev.add_argument("--port", type=int, default=8000, help="gateway port")
-    dev.add_argument("--nats-url", default=None, help="use this NATS instead of starting one")
+    stack = sub.add_parser("dev", help="run NATS, the three services and the gateway locally")
+    stack.add_argument("--data-dir", type=Path, default=StackConfig.data_dir)
+    stack.add_argument("--port", type=int, default=StackConfig.gateway_port, help="gateway port")
+    stack.add_argument("--nats-url", default=None, help="use this NATS instead of starting one")
 
     migrate = sub.add_parser("migrate", help="apply each service's migrations")
     migrate.add_argument(
         "services",
         nargs="*",
         metavar="SERVICE",
-        help="default: all of " + ", ".join(commands.SERVICES),
+        help="default: all of " + ", ".join(SERVICES),
     )
 
     token = sub.add_parser("token", help="print a development JWT (HS256)")
@@ -40,14 +42,17 @@ def main(argv: list[str] | None = None) -> int:
     token.add_argument("--clearance", type=int, default=None)
     token.add_argument("--ttl", type=int, default=None, help="seconds (default: settings)")
 
-    export = sub.add_parser("export-schema", help="write schema.graphql and contract JSON Schemas")
+    export = sub.add_parser(
+        "export-schema",
+        help="write schema.graphql, the contract JSON Schemas and docs/configuration.md",
+    )
     export.add_argument("--check", action="store_true", help="fail if the files are out of date")
 
     letters = sub.add_parser(
         "dead-letters",
         help="list events a consumer gave up on, or replay them once the cause is fixed",
     )
-    letters.add_argument("service", choices=list(commands.SERVICES))
+    letters.add_argument("service", choices=list(SERVICES))
     replay = letters.add_mutually_exclusive_group()
     replay.add_argument(
         "--replay", type=int, nargs="+", metavar="ID", help="replay these dead letters"
@@ -62,12 +67,15 @@ def main(argv: list[str] | None = None) -> int:
     configure_logging("ecohost", level="INFO", fmt="console")
     match args.command:
         case "dev":
-            return commands.dev(args.data_dir, args.port, args.nats_url)
+            config = StackConfig(
+                data_dir=args.data_dir, gateway_port=args.port, nats_url=args.nats_url
+            )
+            return dev.run(config)
         case "migrate":
-            unknown = set(args.services) - set(commands.SERVICES)
+            unknown = set(args.services) - set(SERVICES)
             if unknown:
                 parser.error(f"unknown service(s): {', '.join(sorted(unknown))}")
-            asyncio.run(commands.migrate(args.services or list(commands.SERVICES)))
+            asyncio.run(commands.migrate(args.services or list(SERVICES)))
             return 0
         case "token":
             print(commands.token(args.user, args.role, args.tenant, args.clearance, args.ttl))

@@ -16,7 +16,7 @@ import nats
 import pytest
 from nats.aio.client import Client
 
-from cli.stack import NatsProcess
+from cli.nats import NatsProcess
 from tests.infra.nats_server import running_nats
 from tests.infra.postgres import PostgresInfo, running_postgres
 from tests.infra.s3_server import S3Server, running_s3_server

@@ -10,7 +10,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from cli.stack import Stack, StackConfig, free_port
+from cli.process import free_port
+from cli.stack import Stack, StackConfig
 from tests.e2e.harness import Api, RunningSystem
 from tests.infra.postgres import PostgresInfo
 from tests.infra.s3_server import S3Server

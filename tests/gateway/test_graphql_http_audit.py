@@ -23,7 +23,7 @@ import httpx
 import pytest
 import uvicorn
 
-from cli.stack import free_port
+from cli.process import free_port
 from gateway.app import create_app
 from gateway.settings import GatewaySettings
 from tests.gateway.conftest import AppClient

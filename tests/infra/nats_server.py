@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from cli.stack import NatsProcess, start_nats
+from cli.nats import NatsProcess, start_nats
 
 
 @contextmanager

@@ -15,7 +15,8 @@ from typing import Any
 import httpx
 import nats
 
-from cli.stack import SERVICES, ManagedProcess, Stack, StackConfig, free_port
+from cli.process import ManagedProcess, free_port
+from cli.stack import SERVICES, Stack, StackConfig
 from tests.e2e.harness import Api, RunningSystem
 from tests.infra.postgres import PostgresInfo
 

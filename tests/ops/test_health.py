@@ -8,7 +8,8 @@ from pathlib import Path
 
 import httpx
 
-from cli.stack import NatsProcess, free_port
+from cli.nats import NatsProcess
+from cli.process import free_port
 from kit.health import HealthServer
 from kit.migrate import upgrade
 from services.engagement import app as engagement

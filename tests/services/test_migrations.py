@@ -7,7 +7,8 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect
 
-from cli.commands import SERVICES, service_app
+from cli.commands import service_app
+from cli.stack import SERVICES
 from kit.db import Database
 from kit.migrate import upgrade
 
