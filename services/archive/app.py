@@ -38,7 +38,8 @@ OBJECT_LOCK = Gauge(
 
 NAME = "archive"
 MIGRATIONS = Path(__file__).parent / "migrations"
-# Both subdomains' tables are declared on this metadata (their models are imported above).
+# Both subdomains declare their tables on this one metadata; their endpoints, imported
+# above, import their models.
 METADATA = Base.metadata
 
 
