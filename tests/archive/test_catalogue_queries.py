@@ -41,5 +41,4 @@ async def test_a_page_of_items_is_read_in_one_query(db: Database, archive: Catal
         with counted(db) as statements:
             reply = await queries.get_items(s, c.GetItemsRequest(caller=AGENCY_CALLER, ids=ids))
     assert [i.id if i else None for i in reply.items] == [*ids[:5], None]
-    print("STATEMENTS", len(statements))
     assert len(statements) == 1
