@@ -104,8 +104,7 @@ class InProcessRpc:
 async def in_process_services() -> RpcClient:
     """Every service's endpoints, on the databases their settings (env) name."""
     from services.archive import app as archive_app
-    from services.archive import endpoints as archive_endpoints
-    from services.archive.records import Archive
+    from services.archive.catalogue.deps import CatalogueDeps
     from services.archive.settings import ArchiveSettings
     from services.engagement import app as engagement_app
     from services.engagement import endpoints as engagement_endpoints
@@ -119,8 +118,8 @@ async def in_process_services() -> RpcClient:
     archive_settings = ArchiveSettings()
     signer = archive_app.ledger_signer(archive_settings)
     store = await archive_app.open_storage()
-    archive = Archive(store=store, settings=archive_settings, signer=signer)
-    archive_endpoints.register(server, archive_app.build(archive_settings), signer, archive)
+    deps = CatalogueDeps(store=store, settings=archive_settings, signer=signer)
+    archive_app.register_endpoints(server, archive_app.build(archive_settings), deps)
     return cast(RpcClient, InProcessRpc(collected.handlers))
 
 

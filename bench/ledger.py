@@ -4,13 +4,13 @@
 
 Per backend, in a freshly migrated archive database:
 
-- **append**: `n` events through `services.archive.service.record` (the inbox
+- **append**: `n` events through `services.archive.ledger.commands.record` (the inbox
   handler's work, minus the inbox row), 100 events per transaction: the
   first append of a transaction takes the lock and checks the cached frontier
   against the last leaf, each append then writes its leaf and the nodes it
   completes in one statement. Events carry no engagement,
   so this is the tree alone, without the per-engagement chain.
-- **append, batched**: another `n` events through `service.record_many`, one
+- **append, batched**: another `n` events through `commands.record_many`, one
   call of 100 events per transaction (lock, frontier check, one INSERT).
 - **baseline**: the same `ledger_leaf` INSERTs (same columns, a constant hash, no
   reads, no hashing, no node rows), 100 per transaction, into a second table
@@ -40,8 +40,10 @@ from sqlalchemy import Column, MetaData, Table, insert
 from bench import common
 from kit.db import Database
 from kit.migrate import upgrade
-from services.archive import app, merkle, service, tree
-from services.archive.merkle import NodeId
+from services.archive import app
+from services.archive.ledger import commands, merkle
+from services.archive.ledger.merkle import NodeId
+from services.archive.ledger.repository import tree
 from services.archive.models import Base
 
 if TYPE_CHECKING:
@@ -63,17 +65,17 @@ async def append(db: Database, n: int) -> common.Stopwatch:
         for chunk in common.batches(events, BATCH):
             async with db.transaction() as session:
                 for e in chunk:
-                    await service.record(session, e)
+                    await commands.record(session, e)
     return sw
 
 
 async def append_batched(db: Database, n: int) -> common.Stopwatch:
-    """The same events through `service.record_many`, one call per transaction."""
+    """The same events through `commands.record_many`, one call per transaction."""
     events = [common.bench_event("ledger-many", i) for i in range(n)]
     with common.Stopwatch() as sw:
         for chunk in common.batches(events, BATCH):
             async with db.transaction() as session:
-                await service.record_many(session, chunk)
+                await commands.record_many(session, chunk)
     return sw
 
 

@@ -128,7 +128,7 @@ async def archive_upload(
 ) -> tuple[Round, str]:
     with common.Stopwatch() as total:
         ticket = await client.call(
-            c.REQUEST_UPLOAD,
+            c.REQUEST_UPLOAD_WITH_SERIES,
             c.RequestUploadRequest(
                 caller=CALLER,
                 engagement_id=new_id(),
@@ -150,7 +150,7 @@ async def archive_upload(
             await asyncio.to_thread(put_file, ticket.url, ticket.headers, path)
         with common.Stopwatch() as complete:
             item = await client.call(
-                c.COMPLETE_UPLOAD,
+                c.COMPLETE_UPLOAD_WITH_SERIES,
                 c.ItemRequest(caller=CALLER, item_id=ticket.item.id),
                 CTX,
                 timeout=600,

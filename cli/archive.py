@@ -55,7 +55,8 @@ class ProgressBar:
 
 async def _verify(*, quiet: bool) -> dict[str, Any]:
     from services.archive import app
-    from services.archive.objects_audit import filed_items, verify_objects
+    from services.archive.catalogue.audit import verify_objects
+    from services.archive.catalogue.repository import filed_items
 
     runtime = app.build()
     try:

@@ -88,8 +88,8 @@ async def _in_archive(use: Callable[[AsyncSession], Awaitable[T]]) -> T:
 def verifier(vkey: str | None) -> tuple[str, bytes]:
     """The key checkpoints must be signed with: the given one, else the configured one
     (never generated here: an audit must not invent a key)."""
+    from services.archive.ledger.signing import parse_verifier_key, signer_from_seed
     from services.archive.settings import ArchiveSettings
-    from services.archive.signing import parse_verifier_key, signer_from_seed
 
     if vkey:
         return parse_verifier_key(vkey)
@@ -106,14 +106,16 @@ def verifier(vkey: str | None) -> tuple[str, bytes]:
 
 async def _verify_chain(session: AsyncSession, engagement_id: str) -> dict[str, Any]:
     from contracts import rpc
-    from services.archive import service
+    from services.archive.ledger import queries
 
-    reply = await service.verify(session, rpc.VerifyTraceRequest(engagement_id=UUID(engagement_id)))
+    reply = await queries.verify_chain(
+        session, rpc.VerifyTraceRequest(engagement_id=UUID(engagement_id))
+    )
     return reply.model_dump(mode="json")
 
 
 async def _verify_all(session: AsyncSession, vkey: str | None) -> dict[str, Any]:
-    from services.archive.audit import verify_ledger
+    from services.archive.ledger.audit import verify_ledger
 
     name, public_key = verifier(vkey)
     return (await verify_ledger(session, name, public_key)).as_dict()
@@ -123,19 +125,19 @@ async def _proof(
     session: AsyncSession, index: int | None, event_id: str | None, tree_size: int | None
 ) -> dict[str, Any]:
     from contracts import archive as c
-    from services.archive import proofs
+    from services.archive.ledger import queries
 
     if event_id is not None:
         wanted = c.LedgerEntriesRequest(event_ids=[UUID(event_id)])
-        [entry] = (await proofs.entries(session, wanted)).items
+        [entry] = (await queries.entries(session, wanted)).items
         if entry is None:
             raise SystemExit(f"no ledger entry for event {event_id}")
         index = entry.index
     assert index is not None
-    proof = await proofs.inclusion_proof(
+    proof = await queries.inclusion_proof(
         session, c.InclusionProofRequest(index=index, tree_size=tree_size)
     )
-    [entry] = (await proofs.entries(session, c.LedgerEntriesRequest(indexes=[index]))).items
+    [entry] = (await queries.entries(session, c.LedgerEntriesRequest(indexes=[index]))).items
     if proof.checkpoint is None or entry is None:
         raise SystemExit(
             f"no checkpoint of size {proof.tree_size}: make one (createCheckpoint) first"
@@ -148,7 +150,7 @@ def export_bundle(
     name: str, public_key: bytes, entry: LedgerEntryView, proof: InclusionProofView
 ) -> dict[str, Any]:
     """The JSON document tools/verify_ledger.py checks (docs/ledger.md, "Export")."""
-    from services.archive.signing import verifier_key
+    from services.archive.ledger.signing import verifier_key
 
     assert proof.checkpoint is not None
     return {
@@ -163,9 +165,9 @@ def export_bundle(
 
 async def _consistency(session: AsyncSession, old: int, new: int) -> dict[str, Any]:
     from contracts import archive as c
-    from services.archive import proofs
+    from services.archive.ledger import queries
 
-    reply = await proofs.consistency_proof(
+    reply = await queries.consistency_proof(
         session, c.ConsistencyProofRequest(from_size=old, to_size=new)
     )
     return reply.model_dump(mode="json")

@@ -10,15 +10,21 @@ from prometheus_client import Gauge
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kit.logging import get_logger
+from kit.rpc import RpcServer
 from kit.runtime import Periodic, ServiceRuntime, Subscription, build_runtime
 from kit.storage import ObjectStore
 from kit.storage.base import OBJECT_LOCK_GOVERNANCE
 from kit.storage.factory import build_store
-from services.archive import catalogue, checkpoints, endpoints, filing, handlers
+from services.archive.catalogue import endpoints as catalogue_endpoints
+from services.archive.catalogue import handlers as catalogue_handlers
+from services.archive.catalogue.commands import uploads
+from services.archive.catalogue.deps import CatalogueDeps
+from services.archive.ledger import commands as ledger_commands
+from services.archive.ledger import endpoints as ledger_endpoints
+from services.archive.ledger import handlers as ledger_handlers
+from services.archive.ledger.signing import Signer, load_signer
 from services.archive.models import Base, messaging
-from services.archive.records import Archive
 from services.archive.settings import ArchiveSettings, ArchiveStorageSettings
-from services.archive.signing import Signer, load_signer
 
 log = get_logger(__name__)
 
@@ -32,6 +38,8 @@ OBJECT_LOCK = Gauge(
 
 NAME = "archive"
 MIGRATIONS = Path(__file__).parent / "migrations"
+# Both subdomains declare their tables on this one metadata; their endpoints, imported
+# above, import their models.
 METADATA = Base.metadata
 
 
@@ -69,34 +77,39 @@ def ledger_signer(settings: ArchiveSettings) -> Signer:
     )
 
 
-async def open_archive(runtime: ServiceRuntime) -> Archive:
-    """The deliverables store and the ledger's signer, as the handlers use them."""
+async def open_catalogue(runtime: ServiceRuntime) -> CatalogueDeps:
+    """The deliverables store and the ledger's signer, as the use cases use them."""
     settings = runtime.settings
     assert isinstance(settings, ArchiveSettings)
     signer = ledger_signer(settings)
     log.info("ledger.key", verifier_key=signer.verifier_key)
-    return Archive(store=await open_storage(), settings=settings, signer=signer)
+    return CatalogueDeps(store=await open_storage(), settings=settings, signer=signer)
 
 
-def subscriptions(archive: Archive) -> list[Subscription]:
-    return [handlers.TRACE, filing.subscription(archive)]
+def register_endpoints(server: RpcServer, runtime: ServiceRuntime, deps: CatalogueDeps) -> None:
+    ledger_endpoints.register(server, runtime, deps.signer)
+    catalogue_endpoints.register(server, runtime, deps)
+
+
+def subscriptions(deps: CatalogueDeps) -> list[Subscription]:
+    return [ledger_handlers.TRACE, catalogue_handlers.filing_subscription(deps)]
 
 
 async def consumers(runtime: ServiceRuntime) -> list[Subscription]:
     """The durable consumers and their handlers (also what a dead-letter replay runs)."""
-    return subscriptions(await open_archive(runtime))
+    return subscriptions(await open_catalogue(runtime))
 
 
 async def start(runtime: ServiceRuntime) -> None:
-    archive = await open_archive(runtime)
-    settings, signer = archive.settings, archive.signer
+    deps = await open_catalogue(runtime)
+    settings = deps.settings
 
     async def checkpoint(session: AsyncSession) -> int:
-        await checkpoints.create_if_grown(session, signer)
+        await ledger_commands.create_checkpoint_if_grown(session, deps.signer)
         return 0  # records no events: nothing for the relay
 
     async def sweep(session: AsyncSession) -> int:
-        return await catalogue.expire_uploads(archive, session)
+        return await uploads.expire_uploads(deps, session)
 
     periodic = []
     if settings.ledger_checkpoint_interval > 0:
@@ -106,8 +119,8 @@ async def start(runtime: ServiceRuntime) -> None:
     if settings.upload_cleanup_interval > 0:
         periodic.append(Periodic("upload-sweep", settings.upload_cleanup_interval, sweep))
     await runtime.start(
-        register_endpoints=lambda server, rt: endpoints.register(server, rt, signer, archive),
-        subscriptions=subscriptions(archive),
+        register_endpoints=lambda server, rt: register_endpoints(server, rt, deps),
+        subscriptions=subscriptions(deps),
         periodic=periodic,
         description="Archive: deliverables, handover, access control and the trace ledger",
     )

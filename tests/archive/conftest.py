@@ -19,10 +19,11 @@ from kit.migrate import upgrade
 from kit.storage import ObjectStore
 from kit.storage.local import LocalStore
 from kit.storage.s3 import S3Store
-from services.archive import app, checkpoints, service
-from services.archive.records import Archive
+from services.archive import app
+from services.archive.catalogue.deps import CatalogueDeps
+from services.archive.ledger import commands
+from services.archive.ledger.signing import Signer, signer_from_seed
 from services.archive.settings import ArchiveSettings
-from services.archive.signing import Signer, signer_from_seed
 from tests.infra.s3_server import S3Server
 
 ORIGIN = "test.ecohost/ledger"
@@ -42,7 +43,7 @@ def signer() -> Signer:
 
 
 @pytest.fixture(params=["local", "s3"])
-async def archive(request: pytest.FixtureRequest, tmp_path: Path, signer: Signer) -> Archive:
+async def archive(request: pytest.FixtureRequest, tmp_path: Path, signer: Signer) -> CatalogueDeps:
     """The catalogue's dependencies on each object store: local, and S3 (moto's server)."""
     store: ObjectStore
     if request.param == "s3":
@@ -52,7 +53,7 @@ async def archive(request: pytest.FixtureRequest, tmp_path: Path, signer: Signer
     else:
         store = LocalStore(tmp_path / "objects", signing_key=b"k", base_url="http://x/files")
     await store.ensure_bucket()
-    return Archive(store=store, settings=ArchiveSettings(upload_expiry=3600), signer=signer)
+    return CatalogueDeps(store=store, settings=ArchiveSettings(upload_expiry=3600), signer=signer)
 
 
 def event(engagement_id: UUID | None = None, n: int = 0) -> EventEnvelope:
@@ -72,12 +73,12 @@ async def record(db: Database, *events: EventEnvelope) -> None:
     """One transaction per event, as `EventConsumer` applies them."""
     for e in events:
         async with db.transaction() as session:
-            await service.record(session, e)
+            await commands.record(session, e)
 
 
 async def checkpoint(db: Database, signer: Signer) -> int:
     async with db.transaction() as session:
-        return (await checkpoints.create(session, signer)).tree_size
+        return (await commands.create_checkpoint(session, signer)).tree_size
 
 
 async def populate(db: Database, signer: Signer, n: int = 12) -> list[EventEnvelope]:

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from contracts.archive_catalogue import Caller, ItemStatus, Retention
 from contracts.rpc import Scope
 from kit.storage.base import is_valid_key
-from services.archive import domain
+from services.archive.catalogue import domain
 
 AGENCY, UNIT, OTHER = uuid4(), uuid4(), uuid4()
 

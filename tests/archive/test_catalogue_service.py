@@ -23,12 +23,14 @@ from kit.rpc import CallContext
 from kit.storage import ObjectNotFound
 from kit.storage.base import OBJECT_LOCK_GOVERNANCE, OBJECT_LOCK_NOT_SUPPORTED
 from kit.storage.s3 import S3Store
-from services.archive import borrowing, catalogue, destruction, filing, handover
-from services.archive.models import ArchiveItem, messaging
-from services.archive.objects_audit import filed_items, verify_objects
-from services.archive.records import Archive
+from services.archive.catalogue import queries, repository
+from services.archive.catalogue.audit import verify_objects
+from services.archive.catalogue.commands import borrowing, destruction, filing, handover, uploads
+from services.archive.catalogue.deps import CatalogueDeps
+from services.archive.catalogue.models import ArchiveItem
+from services.archive.ledger.signing import Signer
+from services.archive.models import messaging
 from services.archive.settings import ArchiveSettings
-from services.archive.signing import Signer
 
 AGENCY, UNIT = new_id(), new_id()
 PM = CallContext(actor="pm", tenant=f"agency:{AGENCY}", correlation_id="t")
@@ -40,7 +42,7 @@ OTHER_AGENCY = c.Caller(scope=Scope(agency_id=new_id()), clearance=3)
 CONTENT = "深圳市某化工有限公司 托管服务成果报告\n".encode() * 1000
 
 
-async def send(archive: Archive, ticket: c.UploadTicket, data: bytes) -> None:
+async def send(archive: CatalogueDeps, ticket: c.SeriesUploadTicket, data: bytes) -> None:
     """What the uploader does: S3 gets a real PUT to the presigned URL; the local store's
     URL is served by the gateway (tested end to end), so its bytes go in directly."""
     if isinstance(archive.store, S3Store):
@@ -78,15 +80,17 @@ def upload_request(
     return c.RequestUploadRequest(**fields)
 
 
-async def filed(db: Database, archive: Archive, engagement: uuid.UUID, **over: Any) -> c.ItemView:
+async def filed(
+    db: Database, archive: CatalogueDeps, engagement: uuid.UUID, **over: Any
+) -> c.SeriesItemView:
     data = over.pop("data", CONTENT)
     async with db.transaction() as s:
-        ticket = await catalogue.request_upload(
+        ticket = await uploads.request_upload(
             archive, s, upload_request(engagement, data, **over), PM
         )
     await send(archive, ticket, data)
     async with db.transaction() as s:
-        return await catalogue.complete_upload(
+        return await uploads.complete_upload(
             archive, s, c.ItemRequest(caller=AGENCY_CALLER, item_id=ticket.item.id), PM
         )
 
@@ -99,7 +103,7 @@ async def outbox_count(db: Database) -> int:
 
 
 async def test_R4_2_4_2_upload_is_verified_then_handed_over_with_a_checkpoint(
-    db: Database, archive: Archive
+    db: Database, archive: CatalogueDeps
 ):
     engagement = new_id()
     item = await filed(db, archive, engagement)
@@ -111,7 +115,7 @@ async def test_R4_2_4_2_upload_is_verified_then_handed_over_with_a_checkpoint(
     assert item.sha256 == hashlib.sha256(CONTENT).hexdigest()
 
     async with db.transaction() as s:
-        unseen = await catalogue.get_items(s, c.GetItemsRequest(caller=UNIT_CALLER, ids=[item.id]))
+        unseen = await queries.get_items(s, c.GetItemsRequest(caller=UNIT_CALLER, ids=[item.id]))
     assert unseen.items == [None]  # not handed over yet
 
     async with db.transaction() as s:
@@ -131,8 +135,8 @@ async def test_R4_2_4_2_upload_is_verified_then_handed_over_with_a_checkpoint(
             ),
             CLIENT,
         )
-        seen = await catalogue.catalogue(
-            s, c.CatalogueRequest(caller=UNIT_CALLER, engagement_id=engagement)
+        seen = await queries.catalogue(
+            s, c.SeriesCatalogueRequest(caller=UNIT_CALLER, engagement_id=engagement)
         )
     assert ack.representative == "张三"
     assert ack.acknowledged_by == "client"
@@ -140,16 +144,16 @@ async def test_R4_2_4_2_upload_is_verified_then_handed_over_with_a_checkpoint(
 
 
 async def test_R4_2_4_2_a_mismatching_upload_is_refused_and_its_bytes_removed(
-    db: Database, archive: Archive
+    db: Database, archive: CatalogueDeps
 ):
     engagement = new_id()
     async with db.transaction() as s:
-        ticket = await catalogue.request_upload(archive, s, upload_request(engagement), PM)
+        ticket = await uploads.request_upload(archive, s, upload_request(engagement), PM)
     await send(archive, ticket, CONTENT[:-1] + b"X")  # same size, other bytes
     before = await outbox_count(db)
     with pytest.raises(c.UploadMismatch, match="SHA-256"):
         async with db.transaction() as s:
-            await catalogue.complete_upload(
+            await uploads.complete_upload(
                 archive, s, c.ItemRequest(caller=AGENCY_CALLER, item_id=ticket.item.id), PM
             )
     with pytest.raises(ObjectNotFound):
@@ -157,13 +161,15 @@ async def test_R4_2_4_2_a_mismatching_upload_is_refused_and_its_bytes_removed(
     assert await outbox_count(db) == before
     with pytest.raises(c.ArchiveItemNotFound):  # another agency: not found, nothing written
         async with db.transaction() as s:
-            await catalogue.complete_upload(
+            await uploads.complete_upload(
                 archive, s, c.ItemRequest(caller=OTHER_AGENCY, item_id=ticket.item.id), PM
             )
 
 
-async def test_R4_2_4_2_limits_and_expired_uploads(db: Database, archive: Archive, signer: Signer):
-    strict = Archive(
+async def test_R4_2_4_2_limits_and_expired_uploads(
+    db: Database, archive: CatalogueDeps, signer: Signer
+):
+    strict = CatalogueDeps(
         store=archive.store,
         settings=ArchiveSettings(upload_max_bytes=10, upload_expiry=0.001),
         signer=signer,
@@ -171,18 +177,18 @@ async def test_R4_2_4_2_limits_and_expired_uploads(db: Database, archive: Archiv
     engagement = new_id()
     with pytest.raises(c.UploadRejected):
         async with db.transaction() as s:
-            await catalogue.request_upload(strict, s, upload_request(engagement), PM)
+            await uploads.request_upload(strict, s, upload_request(engagement), PM)
     with pytest.raises(c.UploadRejected):
         async with db.transaction() as s:
-            await catalogue.request_upload(
+            await uploads.request_upload(
                 archive, s, upload_request(engagement, content_type="text/html"), PM
             )
     tiny = b"0123456789"
     async with db.transaction() as s:
-        ticket = await catalogue.request_upload(strict, s, upload_request(engagement, tiny), PM)
+        ticket = await uploads.request_upload(strict, s, upload_request(engagement, tiny), PM)
     await send(archive, ticket, tiny)  # sent, never completed
     async with db.transaction() as s:
-        await catalogue.expire_uploads(strict, s)
+        await uploads.expire_uploads(strict, s)
         row = await s.get_one(ArchiveItem, ticket.item.id)
         assert row.status == c.ItemStatus.EXPIRED.value
     with pytest.raises(ObjectNotFound):
@@ -209,7 +215,7 @@ def stage_report_event(engagement: uuid.UUID) -> EventEnvelope:
 
 
 async def test_R8_stage_reports_are_filed_once_even_when_redelivered(
-    db: Database, archive: Archive
+    db: Database, archive: CatalogueDeps
 ):
     engagement = new_id()
     created = EventEnvelope(
@@ -240,8 +246,8 @@ async def test_R8_stage_reports_are_filed_once_even_when_redelivered(
         async with db.transaction() as s:
             await filing.file_event(archive, s, report)
     async with db.transaction() as s:
-        listing = await catalogue.catalogue(
-            s, c.CatalogueRequest(caller=AGENCY_CALLER, engagement_id=engagement)
+        listing = await queries.catalogue(
+            s, c.SeriesCatalogueRequest(caller=AGENCY_CALLER, engagement_id=engagement)
         )
     [item] = listing.items
     assert (item.category, item.version, item.source_event_id) == (
@@ -253,7 +259,7 @@ async def test_R8_stage_reports_are_filed_once_even_when_redelivered(
 
 
 async def test_R8_destruction_leaves_a_tombstone_and_verify_catches_swapped_bytes(
-    db: Database, archive: Archive
+    db: Database, archive: CatalogueDeps
 ):
     engagement = new_id()
     old = await filed(db, archive, engagement, document_date=date(2001, 3, 1))
@@ -293,7 +299,7 @@ async def test_R8_destruction_leaves_a_tombstone_and_verify_catches_swapped_byte
             KEEPER,
         )
         tomb = (
-            await catalogue.get_items(s, c.GetItemsRequest(caller=AGENCY_CALLER, ids=[old.id]))
+            await queries.get_items(s, c.GetItemsRequest(caller=AGENCY_CALLER, ids=[old.id]))
         ).items[0]
     assert done.executed_at
     assert done.witnesses == ["王五", "赵六"]
@@ -310,7 +316,7 @@ async def test_R8_destruction_leaves_a_tombstone_and_verify_catches_swapped_byte
             )
 
     async with db.transaction() as s:
-        items = await filed_items(s)
+        items = await repository.filed_items(s)
     assert (await verify_objects(items, archive.store)).valid
     young_key = f"{engagement}/{young.id}/1"
     await archive.store.put(young_key, b"YOUNG" * 100, length=500, content_type="application/pdf")
@@ -321,7 +327,7 @@ async def test_R8_destruction_leaves_a_tombstone_and_verify_catches_swapped_byte
 
 
 async def test_R4_2_4_2_a_finalised_item_is_under_object_lock_where_the_store_has_it(
-    db: Database, archive: Archive
+    db: Database, archive: CatalogueDeps
 ):
     item = await filed(db, archive, new_id())
     if not isinstance(archive.store, S3Store):

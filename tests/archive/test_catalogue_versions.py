@@ -22,11 +22,13 @@ from kit.db import Database
 from kit.ids import new_id
 from kit.storage import ObjectNotFound
 from kit.storage.s3 import S3Store
-from services.archive import catalogue, destruction, filing, handover
-from services.archive.models import ArchiveItem, messaging
-from services.archive.records import Archive
+from services.archive.catalogue import queries
+from services.archive.catalogue.commands import destruction, filing, handover, items, uploads
+from services.archive.catalogue.deps import CatalogueDeps
+from services.archive.catalogue.models import ArchiveItem
+from services.archive.ledger.signing import Signer
+from services.archive.models import messaging
 from services.archive.settings import ArchiveSettings
-from services.archive.signing import Signer
 from tests.archive.test_catalogue_service import (
     AGENCY,
     AGENCY_CALLER,
@@ -44,7 +46,7 @@ from tests.archive.test_catalogue_service import (
 V2 = "深圳市某化工有限公司 托管服务成果报告（修订版）\n".encode() * 900
 
 
-async def put_bytes(archive: Archive, ticket: c.SeriesUploadTicket, data: bytes) -> None:
+async def put_bytes(archive: CatalogueDeps, ticket: c.SeriesUploadTicket, data: bytes) -> None:
     """The uploader's PUT: to the presigned URL on S3, straight into the local store
     (its signed URL is served by the gateway, tested end to end)."""
     if isinstance(archive.store, S3Store):
@@ -77,23 +79,23 @@ def version_request(
 
 
 async def request_version(
-    db: Database, archive: Archive, item_id: uuid.UUID, data: bytes = V2, **over: Any
+    db: Database, archive: CatalogueDeps, item_id: uuid.UUID, data: bytes = V2, **over: Any
 ) -> c.SeriesUploadTicket:
     async with db.transaction() as s:
-        return await catalogue.request_version_upload(
+        return await uploads.request_version_upload(
             archive, s, version_request(item_id, data, **over), PM
         )
 
 
-async def complete(db: Database, archive: Archive, item_id: uuid.UUID) -> c.SeriesItemView:
+async def complete(db: Database, archive: CatalogueDeps, item_id: uuid.UUID) -> c.SeriesItemView:
     async with db.transaction() as s:
-        return await catalogue.complete_upload_with_series(
+        return await uploads.complete_upload(
             archive, s, c.ItemRequest(caller=AGENCY_CALLER, item_id=item_id), PM
         )
 
 
 async def new_version(
-    db: Database, archive: Archive, item_id: uuid.UUID, data: bytes = V2, **over: Any
+    db: Database, archive: CatalogueDeps, item_id: uuid.UUID, data: bytes = V2, **over: Any
 ) -> c.SeriesItemView:
     ticket = await request_version(db, archive, item_id, data, **over)
     await put_bytes(archive, ticket, data)
@@ -104,7 +106,7 @@ async def listing(
     db: Database, engagement: uuid.UUID, *, caller: c.Caller = AGENCY_CALLER, every: bool = False
 ) -> list[c.SeriesItemView]:
     async with db.transaction() as s:
-        reply = await catalogue.catalogue_with_series(
+        reply = await queries.catalogue(
             s,
             c.SeriesCatalogueRequest(
                 caller=caller, engagement_id=engagement, include_superseded=every
@@ -130,11 +132,11 @@ async def filed_actions(db: Database) -> list[dict[str, Any]]:
 
 
 async def test_R4_2_4_2_a_second_version_is_uploaded_verified_and_filed_beside_the_first(
-    db: Database, archive: Archive
+    db: Database, archive: CatalogueDeps
 ):
     engagement = new_id()
     async with db.transaction() as s:
-        volume = await catalogue.create_volume(
+        volume = await items.create_volume(
             s,
             c.CreateVolumeRequest(
                 caller=AGENCY_CALLER,
@@ -185,9 +187,7 @@ async def test_R4_2_4_2_a_second_version_is_uploaded_verified_and_filed_beside_t
     assert await archive.store.sha256(f"{engagement}/{v1.id}/1") == v1.sha256
     async with db.transaction() as s:
         [first] = (
-            await catalogue.get_items_with_series(
-                s, c.GetItemsRequest(caller=AGENCY_CALLER, ids=[v1.id])
-            )
+            await queries.get_items(s, c.GetItemsRequest(caller=AGENCY_CALLER, ids=[v1.id]))
         ).items
     assert first is not None
     assert first.model_dump() == {**v1.model_dump(), "series_id": v1.id}
@@ -201,7 +201,7 @@ async def test_R4_2_4_2_a_second_version_is_uploaded_verified_and_filed_beside_t
 
 
 async def test_R4_2_4_2_the_catalogue_shows_the_latest_version_unless_asked_for_all(
-    db: Database, archive: Archive
+    db: Database, archive: CatalogueDeps
 ):
     engagement = new_id()
     v1 = await filed(db, archive, engagement)
@@ -216,7 +216,7 @@ async def test_R4_2_4_2_the_catalogue_shows_the_latest_version_unless_asked_for_
     assert other.id in [i.id for i in every]
 
     async with db.transaction() as s:
-        reply = await catalogue.versions(
+        reply = await queries.versions(
             s, c.VersionsRequest(caller=AGENCY_CALLER, series_ids=[v1.id, other.id, new_id()])
         )
     assert [[v.id for v in vs] for vs in reply.items] == [[v1.id, v2.id], [other.id], []]
@@ -226,26 +226,8 @@ async def test_R4_2_4_2_the_catalogue_shows_the_latest_version_unless_asked_for_
     assert sorted(i.id for i in await listing(db, engagement)) == sorted([v2.id, other.id])
 
 
-async def test_R4_2_4_2_the_previous_release_subjects_keep_their_shapes(
-    db: Database, archive: Archive
-):
-    engagement = new_id()
-    v1 = await filed(db, archive, engagement)
-    v2 = await new_version(db, archive, v1.id)
-    async with db.transaction() as s:
-        items = await catalogue.get_items(
-            s, c.GetItemsRequest(caller=AGENCY_CALLER, ids=[v1.id, v2.id])
-        )
-        whole = await catalogue.catalogue(
-            s, c.CatalogueRequest(caller=AGENCY_CALLER, engagement_id=engagement)
-        )
-    assert all(type(i) is c.ItemView for i in [*items.items, *whole.items])
-    assert "series_id" not in whole.model_dump_json()
-    assert sorted(i.id for i in whole.items) == sorted([v1.id, v2.id])  # every version
-
-
 async def test_R4_2_4_2_a_mismatching_version_loses_only_its_own_bytes(
-    db: Database, archive: Archive
+    db: Database, archive: CatalogueDeps
 ):
     engagement = new_id()
     v1 = await filed(db, archive, engagement)
@@ -268,7 +250,7 @@ async def test_R4_2_4_2_a_mismatching_version_loses_only_its_own_bytes(
     assert (await complete(db, archive, ticket.item.id)).status == c.ItemStatus.FILED
 
 
-async def test_R4_2_4_2_one_version_is_uploaded_at_a_time(db: Database, archive: Archive):
+async def test_R4_2_4_2_one_version_is_uploaded_at_a_time(db: Database, archive: CatalogueDeps):
     engagement = new_id()
     v1 = await filed(db, archive, engagement)
     first = await request_version(db, archive, v1.id)
@@ -286,11 +268,11 @@ async def test_R4_2_4_2_one_version_is_uploaded_at_a_time(db: Database, archive:
 
 
 async def test_R4_2_4_2_an_abandoned_version_upload_expires_and_its_number_is_not_reused(
-    db: Database, archive: Archive
+    db: Database, archive: CatalogueDeps
 ):
     engagement = new_id()
     v1 = await filed(db, archive, engagement)
-    hasty = Archive(
+    hasty = CatalogueDeps(
         store=archive.store, settings=ArchiveSettings(upload_expiry=0.001), signer=archive.signer
     )
     abandoned = await request_version(db, hasty, v1.id)
@@ -305,13 +287,13 @@ async def test_R4_2_4_2_an_abandoned_version_upload_expires_and_its_number_is_no
 
 
 async def test_R4_2_4_3_another_agency_or_a_lower_clearance_finds_no_item_to_version(
-    db: Database, archive: Archive
+    db: Database, archive: CatalogueDeps
 ):
     engagement = new_id()
     v1 = await filed(db, archive, engagement)  # 内部 (1)
     v2 = await new_version(db, archive, v1.id)
     async with db.transaction() as s:  # an earlier version is raised to 秘密 (2)
-        await catalogue.change_level_with_series(
+        await items.change_level(
             s,
             c.ChangeLevelRequest(
                 caller=AGENCY_CALLER, item_id=v1.id, level=2, reason="含敏感数据", may_lower=False
@@ -330,7 +312,7 @@ async def test_R4_2_4_3_another_agency_or_a_lower_clearance_finds_no_item_to_ver
     for caller, item_id in refused:
         with pytest.raises(c.ArchiveItemNotFound):
             async with db.transaction() as s:
-                await catalogue.request_version_upload(
+                await uploads.request_version_upload(
                     archive, s, version_request(item_id, caller=caller), PM
                 )
     assert (await item_rows(db), await outbox_count(db)) == (rows, events)
@@ -341,7 +323,7 @@ async def test_R4_2_4_3_another_agency_or_a_lower_clearance_finds_no_item_to_ver
 
 
 async def test_R4_2_4_2_refused_versions_write_nothing(
-    db: Database, archive: Archive, signer: Signer
+    db: Database, archive: CatalogueDeps, signer: Signer
 ):
     engagement = new_id()
     old = await filed(db, archive, engagement, document_date=date(2001, 3, 1))
@@ -360,14 +342,14 @@ async def test_R4_2_4_2_refused_versions_write_nothing(
             ),
             KEEPER,
         )
-    strict = Archive(
+    strict = CatalogueDeps(
         store=archive.store, settings=ArchiveSettings(upload_max_bytes=10), signer=signer
     )
     live = await filed(db, archive, engagement, data=b"live" * 10)
     await auto_file(db, archive, engagement)
     [auto] = [i for i in await listing(db, engagement) if i.source_event_id is not None]
     rows = await item_rows(db)
-    cases: list[tuple[Archive, c.RequestVersionUploadRequest, type[Exception], str]] = [
+    cases: list[tuple[CatalogueDeps, c.RequestVersionUploadRequest, type[Exception], str]] = [
         (archive, version_request(old.id), c.ArchiveStateConflict, "destroyed"),
         (archive, version_request(auto.id), c.ArchiveStateConflict, "automatically"),
         (strict, version_request(live.id), c.UploadRejected, "larger"),
@@ -376,11 +358,11 @@ async def test_R4_2_4_2_refused_versions_write_nothing(
     for arch, req, error, message in cases:
         with pytest.raises(error, match=message):
             async with db.transaction() as s:
-                await catalogue.request_version_upload(arch, s, req, PM)
+                await uploads.request_version_upload(arch, s, req, PM)
     assert await item_rows(db) == rows
 
 
-async def auto_file(db: Database, archive: Archive, engagement: uuid.UUID) -> None:
+async def auto_file(db: Database, archive: CatalogueDeps, engagement: uuid.UUID) -> None:
     """The engagement's creation and an accepted stage report, filed from their events."""
     created = EventEnvelope(
         event_id=new_id(),
@@ -398,7 +380,7 @@ async def auto_file(db: Database, archive: Archive, engagement: uuid.UUID) -> No
 
 
 async def test_R4_2_4_2_a_handover_names_versions_and_the_unit_sees_what_it_received(
-    db: Database, archive: Archive
+    db: Database, archive: CatalogueDeps
 ):
     engagement = new_id()
     v1 = await filed(db, archive, engagement)
@@ -430,33 +412,11 @@ async def test_R4_2_4_2_a_handover_names_versions_and_the_unit_sees_what_it_rece
     assert h.item_ids == [v2.id]
     assert [i.id for i in await listing(db, engagement, caller=UNIT_CALLER)] == [v2.id]
     async with db.transaction() as s:
-        reply = await catalogue.versions(
-            s, c.VersionsRequest(caller=UNIT_CALLER, series_ids=[v1.id])
-        )
+        reply = await queries.versions(s, c.VersionsRequest(caller=UNIT_CALLER, series_ids=[v1.id]))
     assert [v.id for v in reply.items[0]] == [v1.id, v2.id]
 
 
-async def test_an_item_the_previous_release_filed_without_a_series_gets_versions(
-    db: Database, archive: Archive
-):
-    # During a rolling upgrade, replicas of the previous release insert items without
-    # `series_id`: such an item is version 1 of a series of its own.
-    engagement = new_id()
-    v1 = await filed(db, archive, engagement)
-    async with db.transaction() as s:
-        await s.execute(update(ArchiveItem).where(ArchiveItem.id == v1.id).values(series_id=None))
-    [current] = await listing(db, engagement)
-    assert (current.id, current.series_id) == (v1.id, v1.id)
-    v2 = await new_version(db, archive, v1.id)
-    assert (v2.version, v2.series_id) == (2, v1.id)
-    assert [i.id for i in await listing(db, engagement)] == [v2.id]
-    assert [(i.id, i.version) for i in await listing(db, engagement, every=True)] == [
-        (v1.id, 1),
-        (v2.id, 2),
-    ]
-
-
-async def test_an_expired_upload_can_no_longer_be_completed(db: Database, archive: Archive):
+async def test_an_expired_upload_can_no_longer_be_completed(db: Database, archive: CatalogueDeps):
     engagement = new_id()
     v1 = await filed(db, archive, engagement)
     ticket = await request_version(db, archive, v1.id)

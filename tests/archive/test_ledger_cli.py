@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 from kit.db import Database
-from services.archive.signing import Signer, signer_from_seed
+from services.archive.ledger.signing import Signer, signer_from_seed
 from tests.archive.conftest import populate
 from tests.archive.test_tamper import sql
 from tests.archive.test_verifier_tool import run_tool

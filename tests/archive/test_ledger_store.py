@@ -13,16 +13,17 @@ from contracts import archive as c
 from kit.db import Database
 from kit.errors import ValidationFailed
 from kit.ids import new_id
-from services.archive import checkpoints, merkle, proofs, service, tree
-from services.archive.models import LedgerLeaf, TraceEntry
-from services.archive.signing import Signer, open_note, parse_checkpoint
+from services.archive.ledger import commands, merkle, queries
+from services.archive.ledger.models import LedgerLeaf, TraceEntry
+from services.archive.ledger.repository import tree
+from services.archive.ledger.signing import Signer, open_note, parse_checkpoint
 from tests.archive.conftest import event, populate, record
 
 
 async def leaves(db: Database) -> list[bytes]:
     async with db.transaction() as session:
         rows = await session.execute(select(LedgerLeaf).order_by(LedgerLeaf.leaf_index))
-        return [proofs.leaf_of(r).canonical() for r in rows.scalars()]
+        return [r.leaf().canonical() for r in rows.scalars()]
 
 
 async def test_R1_trace_every_event_is_a_leaf_and_joins_its_chain(db: Database, signer: Signer):
@@ -32,7 +33,7 @@ async def test_R1_trace_every_event_is_a_leaf_and_joins_its_chain(db: Database, 
     async with db.transaction() as session:
         chained = (await session.execute(select(func.count()).select_from(TraceEntry))).scalar()
         entries = (
-            await proofs.entries(
+            await queries.entries(
                 session, c.LedgerEntriesRequest(event_ids=[e.event_id for e in events])
             )
         ).items
@@ -76,8 +77,8 @@ async def test_R1_trace_checkpoints_are_signed_notes_of_the_tree(db: Database, s
     await populate(db, signer, n=7)
     data = await leaves(db)
     async with db.transaction() as session:
-        reply = await proofs.list_checkpoints(session, c.CheckpointsRequest())
-        proof = await proofs.inclusion_proof(session, c.InclusionProofRequest(index=2))
+        reply = await queries.list_checkpoints(session, c.CheckpointsRequest())
+        proof = await queries.inclusion_proof(session, c.InclusionProofRequest(index=2))
     newest, oldest = reply.items
     assert (newest.tree_size, oldest.tree_size) == (7, 5)
     body = open_note(newest.note, signer.name, signer.public_key)
@@ -94,7 +95,7 @@ async def test_R1_trace_provenance_lists_an_engagements_events_with_proofs(
     engagement = new_id()
     await record(db, event(engagement, 0), event(None, 1), event(engagement, 2))
     async with db.transaction() as session:
-        view = await proofs.provenance(session, c.ProvenanceRequest(engagement_id=engagement))
+        view = await queries.provenance(session, c.ProvenanceRequest(engagement_id=engagement))
     assert [s.entry.chain_seq for s in view.steps] == [1, 2]
     assert [s.entry.index for s in view.steps] == [0, 2]
     assert view.tree_size == 3
@@ -116,7 +117,7 @@ async def test_concurrent_appenders_keep_one_linear_log(db: Database):
 
     async def one(i: int) -> None:
         async with db.transaction() as session:
-            await service.record(session, event(engagement if i % 2 else None, i))
+            await commands.record(session, event(engagement if i % 2 else None, i))
 
     await asyncio.gather(*(one(i) for i in range(16)))
     data = await leaves(db)
@@ -130,8 +131,8 @@ async def test_concurrent_appenders_keep_one_linear_log(db: Database):
 async def test_the_periodic_checkpoint_skips_an_idle_ledger(db: Database, signer: Signer):
     await record(db, event(None, 0))
     async with db.transaction() as session:
-        made = await checkpoints.create_if_grown(session, signer)
-        idle = await checkpoints.create_if_grown(session, signer)
+        made = await commands.create_checkpoint_if_grown(session, signer)
+        idle = await commands.create_checkpoint_if_grown(session, signer)
     assert made is not None
     assert made.tree_size == 1
     assert idle is None
@@ -157,9 +158,9 @@ async def test_replicas_taking_turns_reload_a_stale_frontier(db: Database, datab
         turns = [db, db, other, db, other, other, other, db, other, db, db, db, other]
         for i, replica in enumerate(turns):
             async with replica.transaction() as session:
-                await service.record(session, event(new_id() if i % 3 else None, i))
+                await commands.record(session, event(new_id() if i % 3 else None, i))
         async with other.transaction() as session:
-            await service.record_many(session, [event(None, 100 + i) for i in range(7)])
+            await commands.record_many(session, [event(None, 100 + i) for i in range(7)])
         await record(db, event(None, 200))
     finally:
         await other.dispose()
@@ -176,7 +177,7 @@ async def test_a_rolled_back_append_does_not_stay_in_the_frontier(db: Database, 
 
     async def rolled_back() -> None:
         async with db.transaction() as session:
-            await service.record_many(session, batch)
+            await commands.record_many(session, batch)
             raise Boom
 
     with pytest.raises(Boom):
@@ -184,22 +185,22 @@ async def test_a_rolled_back_append_does_not_stay_in_the_frontier(db: Database, 
     other = Database(database_url, schema="archive")
     try:
         async with other.transaction() as session:
-            await service.record_many(session, [event(None, 20 + i) for i in range(4)])
-            await service.record(session, batch[-1])
+            await commands.record_many(session, [event(None, 20 + i) for i in range(4)])
+            await commands.record(session, batch[-1])
     finally:
         await other.dispose()
     await record(db, event(None, 30))
 
     async def rolled_back_savepoint(session: AsyncSession) -> None:
         async with session.begin_nested():
-            await service.record_many(session, [event(None, 41), event(None, 42)])
+            await commands.record_many(session, [event(None, 41), event(None, 42)])
             raise Boom
 
     async with db.transaction() as session:  # a savepoint rolled back inside a transaction
-        await service.record(session, event(None, 40))
+        await commands.record(session, event(None, 40))
         with pytest.raises(Boom):
             await rolled_back_savepoint(session)
-        await service.record(session, event(None, 43))
+        await commands.record(session, event(None, 43))
     await record(db, event(None, 50))
     assert len(await leaves(db)) == 3 + 5 + 1 + 2 + 1
     await assert_tree_is_the_definition(db)

@@ -6,8 +6,8 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from services.archive import merkle
-from services.archive.merkle import NodeId
+from services.archive.ledger import merkle
+from services.archive.ledger.merkle import NodeId
 
 # Certificate Transparency's reference leaves and roots (RFC 6962 test vectors).
 LEAVES = [

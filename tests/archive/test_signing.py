@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from services.archive import merkle
-from services.archive.signing import (
+from services.archive.ledger import merkle
+from services.archive.ledger.signing import (
     Checkpoint,
     Signer,
     key_id,

@@ -8,10 +8,10 @@ import base64
 from sqlalchemy import delete, insert, select, text, update
 
 from kit.db import Database
-from services.archive import merkle, proofs
-from services.archive.audit import Report, verify_ledger
-from services.archive.models import LedgerCheckpoint, LedgerLeaf, LedgerNode
-from services.archive.signing import Signer, signer_from_seed
+from services.archive.ledger import merkle
+from services.archive.ledger.audit import Report, verify_ledger
+from services.archive.ledger.models import LedgerCheckpoint, LedgerLeaf, LedgerNode
+from services.archive.ledger.signing import Signer, signer_from_seed
 from tests.archive.conftest import ORIGIN, populate
 
 
@@ -85,7 +85,7 @@ async def test_R1_trace_a_consistent_rewrite_is_caught_by_the_checkpoint(
         rows = (await session.execute(select(LedgerLeaf).order_by(LedgerLeaf.leaf_index))).scalars()
         compact, nodes = merkle.CompactRange(), []
         for row in list(rows):
-            hashed = proofs.leaf_of(row).hash()
+            hashed = row.leaf().hash()
             row.leaf_hash = hashed.hex()
             nodes += [
                 {"level": n.level, "node_index": n.index, "hash": h.hex()}

@@ -13,8 +13,8 @@ from typing import Any
 from cli.ledger import export_bundle
 from contracts import archive as c
 from kit.db import Database
-from services.archive import proofs
-from services.archive.signing import Signer
+from services.archive.ledger import queries
+from services.archive.ledger.signing import Signer
 from tests.archive.conftest import checkpoint, event, populate, record
 
 TOOL = Path(__file__).resolve().parents[2] / "tools" / "verify_ledger.py"
@@ -30,10 +30,10 @@ def run_tool(tmp_path: Path, export: dict[str, Any]) -> subprocess.CompletedProc
 
 async def exported(db: Database, signer: Signer, index: int) -> dict[str, Any]:
     async with db.transaction() as session:
-        proof = await proofs.inclusion_proof(session, c.InclusionProofRequest(index=index))
-        [entry] = (await proofs.entries(session, c.LedgerEntriesRequest(indexes=[index]))).items
-        old = (await proofs.list_checkpoints(session, c.CheckpointsRequest())).items[-1]
-        consistency = await proofs.consistency_proof(
+        proof = await queries.inclusion_proof(session, c.InclusionProofRequest(index=index))
+        [entry] = (await queries.entries(session, c.LedgerEntriesRequest(indexes=[index]))).items
+        old = (await queries.list_checkpoints(session, c.CheckpointsRequest())).items[-1]
+        consistency = await queries.consistency_proof(
             session, c.ConsistencyProofRequest(from_size=old.tree_size, to_size=proof.tree_size)
         )
     assert entry is not None

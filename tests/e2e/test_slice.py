@@ -13,7 +13,7 @@ from functools import partial
 import pytest
 
 from kit.ids import new_id
-from services.archive.ledger import GENESIS
+from services.archive.ledger.domain import GENESIS
 from tests.e2e.harness import RunningSystem, eventually, new_uscc, token
 
 AGENCY = str(new_id())

@@ -7,7 +7,7 @@ import hashlib
 from datetime import UTC, datetime, timedelta
 
 from kit.ids import new_id
-from services.archive import ledger
+from services.archive.ledger import domain as ledger
 
 ENGAGEMENT = new_id()
 

@@ -1,6 +1,6 @@
 """Alembic environment of the archive service; run through `ecohost migrate`."""
 
 from kit.migrate import run_migrations
-from services.archive.models import Base
+from services.archive.app import METADATA
 
-run_migrations(Base.metadata)
+run_migrations(METADATA)

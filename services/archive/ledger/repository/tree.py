@@ -1,4 +1,5 @@
-"""The global log in the database: append leaves, fetch subtree hashes, roots and proofs.
+"""The global log in the database: append leaves, read them back, fetch subtree hashes,
+roots and proofs.
 
 Appends run inside the inbox consumer's transaction, so a leaf commits with the
 inbox row of its event or not at all. One writer at a time: on PostgreSQL a
@@ -16,19 +17,20 @@ from __future__ import annotations
 
 import weakref
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import AsyncIterator, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from uuid import UUID
 
 from sqlalchemy import Engine, and_, event, func, insert, or_, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session, SessionTransaction
 
 from kit.errors import ValidationFailed
-from services.archive import merkle
-from services.archive.leaf import Leaf
-from services.archive.merkle import NodeId
-from services.archive.models import LedgerLeaf, LedgerNode
+from services.archive.ledger import merkle
+from services.archive.ledger.domain import Leaf
+from services.archive.ledger.merkle import NodeId
+from services.archive.ledger.models import LedgerLeaf, LedgerNode
 
 # Any constant works; it only has to be the same for every archive replica.
 APPEND_LOCK = 0x6C6564676572  # "ledger"
@@ -309,3 +311,62 @@ async def consistency_path(session: AsyncSession, old: int, new: int) -> list[by
     if not 0 <= old <= new:
         raise ValidationFailed("need 0 ≤ from ≤ to", field="from_size")
     return await resolve(session, merkle.consistency_ranges(old, new))
+
+
+async def leaf(session: AsyncSession, index: int) -> LedgerLeaf | None:
+    return await session.get(LedgerLeaf, index)
+
+
+async def leaves_at(session: AsyncSession, indexes: Iterable[int]) -> dict[int, LedgerLeaf]:
+    rows = await session.execute(select(LedgerLeaf).where(LedgerLeaf.leaf_index.in_(indexes)))
+    return {r.leaf_index: r for r in rows.scalars()}
+
+
+async def leaves_of_events(
+    session: AsyncSession, event_ids: Iterable[UUID]
+) -> dict[UUID, LedgerLeaf]:
+    rows = await session.execute(select(LedgerLeaf).where(LedgerLeaf.event_id.in_(event_ids)))
+    return {r.event_id: r for r in rows.scalars()}
+
+
+async def leaves_of_engagement(session: AsyncSession, engagement_id: UUID) -> list[LedgerLeaf]:
+    """The engagement's leaves in chain order."""
+    rows = await session.execute(
+        select(LedgerLeaf)
+        .where(LedgerLeaf.engagement_id == engagement_id)
+        .order_by(LedgerLeaf.chain_seq)
+    )
+    return list(rows.scalars())
+
+
+async def every_leaf(session: AsyncSession) -> AsyncIterator[LedgerLeaf]:
+    """The whole log in index order, streamed."""
+    rows = await session.stream_scalars(select(LedgerLeaf).order_by(LedgerLeaf.leaf_index))
+    async for row in rows:
+        yield row
+
+
+async def stored_nodes_spanning(
+    session: AsyncSession, wanted: Iterable[NodeId]
+) -> dict[NodeId, str]:
+    """The stored hashes (hex) of every node from the lowest to the highest wanted index
+    of each wanted level: one range scan per level, in one query."""
+    by_level: dict[int, list[int]] = defaultdict(list)
+    for n in wanted:
+        by_level[n.level].append(n.index)
+    if not by_level:
+        return {}
+    rows = await session.execute(
+        select(LedgerNode.level, LedgerNode.node_index, LedgerNode.hash).where(
+            or_(
+                *(
+                    and_(
+                        LedgerNode.level == level,
+                        LedgerNode.node_index.between(min(ids), max(ids)),
+                    )
+                    for level, ids in by_level.items()
+                )
+            )
+        )
+    )
+    return {NodeId(lv, i): h for lv, i, h in rows}

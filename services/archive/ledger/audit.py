@@ -1,7 +1,7 @@
 """`ecohost ledger verify`: re-check the whole ledger from its rows, trusting nothing
 stored but the checkpoints' signatures under the key the caller supplies.
 
-1. Every engagement chain, link by link (`ledger.first_broken`).
+1. Every engagement chain, link by link (`domain.first_broken`).
 2. Every leaf, in index order: no gap, its stored hash is the hash of its content,
    its chain link is the chain's. This names the first bad entry of any row that
    was changed, deleted or moved.
@@ -16,19 +16,16 @@ stored but the checkpoints' signatures under the key the caller supplies.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from uuid import UUID
 
-from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.archive import ledger, merkle
-from services.archive.merkle import NodeId
-from services.archive.models import LedgerCheckpoint, LedgerLeaf, LedgerNode, TraceEntry
-from services.archive.proofs import leaf_of
-from services.archive.service import chain_entry
-from services.archive.signing import open_note, parse_checkpoint
+from services.archive.ledger import domain, merkle
+from services.archive.ledger.merkle import NodeId
+from services.archive.ledger.models import LedgerCheckpoint, TraceEntry
+from services.archive.ledger.repository import chains, checkpoints, tree
+from services.archive.ledger.signing import open_note, parse_checkpoint
 
 BATCH = 2048
 
@@ -94,36 +91,23 @@ Links = dict[tuple[UUID, int], str]
 
 async def _chains(session: AsyncSession, report: Report) -> Links:
     """Check every chain; return each link's hash by (engagement, seq) for step 2."""
-    rows = await session.stream_scalars(
-        select(TraceEntry).order_by(TraceEntry.engagement_id, TraceEntry.seq)
-    )
-    chains: dict[UUID, list[TraceEntry]] = defaultdict(list)
-    async for row in rows:
-        chains[row.engagement_id].append(row)
-    report.chains = len(chains)
-    for engagement, chain in chains.items():
-        bad = ledger.first_broken((chain_entry(r), r.prev_hash, r.entry_hash) for r in chain)
+    by_engagement: dict[UUID, list[TraceEntry]] = defaultdict(list)
+    async for row in chains.every_entry(session):
+        by_engagement[row.engagement_id].append(row)
+    report.chains = len(by_engagement)
+    for engagement, chain in by_engagement.items():
+        bad = domain.first_broken((r.chain_entry(), r.prev_hash, r.entry_hash) for r in chain)
         if bad is not None:
             report.problems.append(Problem("chain", str(engagement), f"first bad seq {bad}"))
-    return {(e, r.seq): r.entry_hash for e, chain in chains.items() for r in chain}
-
-
-async def _leaves(session: AsyncSession) -> AsyncIterator[LedgerLeaf]:
-    rows = await session.stream_scalars(select(LedgerLeaf).order_by(LedgerLeaf.leaf_index))
-    async for row in rows:
-        yield row
+    return {(e, r.seq): r.entry_hash for e, chain in by_engagement.items() for r in chain}
 
 
 async def _tree(
     session: AsyncSession, report: Report, origin: str, public_key: bytes, links: Links
 ) -> None:
-    checkpoints = list(
-        (
-            await session.execute(select(LedgerCheckpoint).order_by(LedgerCheckpoint.tree_size))
-        ).scalars()
-    )
-    report.checkpoints = len(checkpoints)
-    signed = [(cp, _signed_root(cp, origin, public_key, report)) for cp in checkpoints]
+    every_checkpoint = await checkpoints.by_size(session)
+    report.checkpoints = len(every_checkpoint)
+    signed = [(cp, _signed_root(cp, origin, public_key, report)) for cp in every_checkpoint]
     compact = merkle.CompactRange()
     made: dict[NodeId, bytes] = {}
     last_good = 0
@@ -149,15 +133,14 @@ async def _tree(
             next_cp = next(pending, None)
 
     check_checkpoints_at(0)
-    async for row in _leaves(session):
+    async for row in tree.every_leaf(session):
         expected = compact.size
         if row.leaf_index != expected:
             report.problems.append(
                 Problem("entry", str(expected), "missing", first_bad_entry=expected)
             )
             break  # positions after a gap cannot be checked against anything
-        leaf = leaf_of(row)
-        hashed = leaf.hash()
+        hashed = row.leaf().hash()
         if hashed.hex() != row.leaf_hash:
             report.problems.append(
                 Problem("entry", str(expected), "content does not match its hash", expected)
@@ -212,25 +195,7 @@ def _signed_root(
 async def _compare_nodes(
     session: AsyncSession, expected: dict[NodeId, bytes], report: Report
 ) -> None:
-    if not expected:
-        return
-    by_level: dict[int, list[int]] = defaultdict(list)
-    for n in expected:
-        by_level[n.level].append(n.index)
-    rows = await session.execute(
-        select(LedgerNode.level, LedgerNode.node_index, LedgerNode.hash).where(
-            or_(
-                *(
-                    and_(
-                        LedgerNode.level == level,
-                        LedgerNode.node_index.between(min(ids), max(ids)),
-                    )
-                    for level, ids in by_level.items()
-                )
-            )
-        )
-    )
-    stored = {NodeId(lv, i): h for lv, i, h in rows}
+    stored = await tree.stored_nodes_spanning(session, expected)
     for node in sorted(expected):
         if stored.get(node) != expected[node].hex():
             first = node.index << node.level

@@ -61,8 +61,12 @@ def may_destroy(retention: Retention, document_date: date, today: date) -> bool:
     return ends is not None and today > ends
 
 
+def is_callers_agency(caller: Caller, agency_id: UUID) -> bool:
+    return caller.scope.agency_id is not None and caller.scope.agency_id == agency_id
+
+
 def agency_holds(caller: Caller, holding: Holding) -> bool:
-    return caller.scope.agency_id is not None and caller.scope.agency_id == holding.agency_id
+    return is_callers_agency(caller, holding.agency_id)
 
 
 def may_see(caller: Caller, holding: Holding) -> bool:

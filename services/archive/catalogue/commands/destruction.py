@@ -13,9 +13,11 @@ from contracts import archive_catalogue as c
 from kit.ids import new_id
 from kit.logging import get_logger
 from kit.rpc import CallContext
-from services.archive import domain
-from services.archive.models import Destruction
-from services.archive.records import Archive, agency_item, item_view, record_action
+from services.archive.catalogue import domain, repository
+from services.archive.catalogue.commands.actions import record_action
+from services.archive.catalogue.deps import CatalogueDeps
+from services.archive.catalogue.models import Destruction
+from services.archive.catalogue.views import destruction_view
 
 log = get_logger(__name__)
 
@@ -23,7 +25,7 @@ log = get_logger(__name__)
 async def request_destruction(
     session: AsyncSession, req: c.RequestDestructionRequest, ctx: CallContext
 ) -> c.DestructionView:
-    row = await agency_item(session, req.caller, req.item_id, lock=True)
+    row = await repository.agency_item(session, req.caller, req.item_id, lock=True)
     if row.status != c.ItemStatus.FILED.value:
         raise c.ArchiveStateConflict(f"the item is {row.status}", field="item_id")
     retention = c.Retention(row.retention)
@@ -49,13 +51,13 @@ async def request_destruction(
 
 
 async def approve_destruction(
-    archive: Archive, session: AsyncSession, req: c.ApproveDestructionRequest, ctx: CallContext
+    deps: CatalogueDeps, session: AsyncSession, req: c.ApproveDestructionRequest, ctx: CallContext
 ) -> c.DestructionView:
-    destruction = await session.get(Destruction, req.destruction_id, with_for_update=True)
+    destruction = await repository.destruction(session, req.destruction_id)
     if destruction is None:
         raise c.ArchiveRecordNotFound("no such destruction", field="destruction_id")
     try:
-        row = await agency_item(session, req.caller, destruction.item_id, lock=True)
+        row = await repository.agency_item(session, req.caller, destruction.item_id, lock=True)
     except c.ArchiveItemNotFound:
         raise c.ArchiveRecordNotFound("no such destruction", field="destruction_id") from None
     if destruction.executed_at is not None or row.status != c.ItemStatus.FILED.value:
@@ -83,19 +85,6 @@ async def approve_destruction(
     # Last, after every check: a failure above leaves the bytes. If the commit fails
     # after this, the item is still `filed` with its bytes gone, which
     # `ecohost archive verify` reports.
-    await archive.store.delete(row.object_key)
-    log.info("archive.destroyed", item=item_view(row).id)
+    await deps.store.delete(row.object_key)
+    log.info("archive.destroyed", item_id=str(row.id))
     return destruction_view(destruction)
-
-
-def destruction_view(d: Destruction) -> c.DestructionView:
-    return c.DestructionView(
-        id=d.id,
-        item_id=d.item_id,
-        appraisal=d.appraisal,
-        appraised_by=d.appraised_by,
-        approved_by=d.approved_by,
-        witnesses=list(d.witnesses or []),
-        created_at=d.created_at,
-        executed_at=d.executed_at,
-    )

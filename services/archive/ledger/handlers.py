@@ -1,16 +1,16 @@
-"""JetStream consumers of the archive service."""
+"""JetStream consumers of the ledger."""
 
 from __future__ import annotations
 
 from contracts.events import EVENT_SUBJECT_PREFIX
 from kit.runtime import Subscription
-from services.archive import service
+from services.archive.ledger import commands
 
 # Every event of every service joins the ledger: the ledger is the whole process.
 TRACE = Subscription(
     durable="archive-trace",
     subjects=[EVENT_SUBJECT_PREFIX + ">"],
-    handler=service.record,
+    handler=commands.record,
     # A fetched batch joins the ledger in one transaction and one tree update.
-    batch_handler=service.record_many,
+    batch_handler=commands.record_many,
 )

@@ -10,7 +10,6 @@ import uuid
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts import archive_catalogue as c
@@ -18,39 +17,26 @@ from contracts.envelope import EventEnvelope
 from kit.auth import Level
 from kit.logging import get_logger
 from kit.rpc import CallContext
-from kit.runtime import Subscription
-from services.archive import domain
-from services.archive.catalogue import remember_parties
-from services.archive.models import ArchiveItem, EngagementParties
-from services.archive.records import Archive, lock_finalised, record_action
+from services.archive.catalogue import domain, repository
+from services.archive.catalogue.commands.actions import record_action
+from services.archive.catalogue.commands.uploads import lock_finalised
+from services.archive.catalogue.deps import CatalogueDeps
+from services.archive.catalogue.models import ArchiveItem
 
 log = get_logger(__name__)
 
 ENGAGEMENT_CREATED = "engagement.created.v1"
 STAGE_REPORT_ACCEPTED = "engagement.stage_report_accepted.v1"
 SCORECARD_FINALIZED = "evaluation.scorecard_finalized.v1"
+FILED_EVENT_TYPES = (ENGAGEMENT_CREATED, STAGE_REPORT_ACCEPTED, SCORECARD_FINALIZED)
 # Item ids of filed events: uuid5 of the event id in this namespace.
 FILING_NAMESPACE = uuid.UUID("5f0e3a52-6c1b-4f7e-9d0a-2b7c1e8a4d10")
 
 
-def subscription(archive: Archive) -> Subscription:
-    async def handle(session: AsyncSession, event: EventEnvelope) -> None:
-        await file_event(archive, session, event)
-
-    return Subscription(
-        durable="archive-filing",
-        subjects=[
-            "ecohost.events." + t
-            for t in (ENGAGEMENT_CREATED, STAGE_REPORT_ACCEPTED, SCORECARD_FINALIZED)
-        ],
-        handler=handle,
-    )
-
-
-async def file_event(archive: Archive, session: AsyncSession, event: EventEnvelope) -> None:
+async def file_event(deps: CatalogueDeps, session: AsyncSession, event: EventEnvelope) -> None:
     data = event.model_dump(mode="json")["data"]
     if event.type == ENGAGEMENT_CREATED:
-        await remember_parties(
+        await repository.remember_parties(
             session,
             uuid.UUID(data["engagement_id"]),
             uuid.UUID(data["agency_id"]),
@@ -68,11 +54,11 @@ async def file_event(archive: Archive, session: AsyncSession, event: EventEnvelo
         spec = (c.ItemCategory.EVALUATION_RESULT, title, int(data["version"]), c.Retention.YEARS_30)
     else:
         return
-    await _file(archive, session, event, data, *spec)
+    await _file(deps, session, event, data, *spec)
 
 
 async def _file(
-    archive: Archive,
+    deps: CatalogueDeps,
     session: AsyncSession,
     event: EventEnvelope,
     data: dict[str, Any],
@@ -82,19 +68,16 @@ async def _file(
     retention: c.Retention,
 ) -> None:
     assert event.engagement_id is not None
-    existing = await session.execute(
-        select(ArchiveItem.id).where(ArchiveItem.source_event_id == event.event_id)
-    )
-    if existing.first() is not None:
+    if await repository.filed_from(session, event.event_id):
         return
-    parties = await session.get(EngagementParties, event.engagement_id)
+    parties = await repository.parties(session, event.engagement_id)
     if parties is None:
         # The engagement's creation has not reached us yet: fail, be redelivered later.
         raise LookupError(f"engagement {event.engagement_id} not yet known to the archive")
     item_id = uuid.uuid5(FILING_NAMESPACE, str(event.event_id))
     document = _document(event, data)
     key = domain.object_key(event.engagement_id, item_id, version)
-    stored = await archive.store.put(
+    stored = await deps.store.put(
         key, document, length=len(document), content_type="application/json"
     )
     now = datetime.now(UTC)
@@ -124,7 +107,7 @@ async def _file(
         created_at=now,
         filed_at=now,
     )
-    await lock_finalised(archive, row, stored.version_id)
+    await lock_finalised(deps, row, stored.version_id)
     session.add(row)
     await session.flush()
     ctx = CallContext(actor=event.actor, tenant=event.tenant, correlation_id=event.correlation_id)

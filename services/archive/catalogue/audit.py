@@ -1,5 +1,6 @@
-"""Re-hash every archived object against the SHA-256 recorded when it was filed: bytes
-swapped, truncated or lost in storage show up here, whichever backend holds them."""
+"""`ecohost archive verify`: re-hash every archived object against the SHA-256 recorded
+when it was filed. Bytes swapped, truncated or lost in storage show up here, whichever
+backend holds them; so do the bytes of a destroyed item still stored."""
 
 from __future__ import annotations
 
@@ -8,12 +9,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from contracts.archive_catalogue import ItemStatus
 from kit.storage import ObjectNotFound, ObjectStore
-from services.archive.models import ArchiveItem
+from services.archive.catalogue.models import ArchiveItem
 
 Progress = Callable[[int], None]
 """Called with the number of bytes just hashed."""
@@ -36,15 +34,6 @@ class ObjectAudit:
             "bytes": self.bytes,
             "problems": self.problems,
         }
-
-
-async def filed_items(session: AsyncSession) -> list[ArchiveItem]:
-    rows = await session.execute(
-        select(ArchiveItem)
-        .where(ArchiveItem.status.in_([ItemStatus.FILED.value, ItemStatus.DESTROYED.value]))
-        .order_by(ArchiveItem.id)
-    )
-    return list(rows.scalars())
 
 
 async def verify_objects(

@@ -6,21 +6,22 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts import archive_catalogue as c
 from kit.ids import new_id
 from kit.rpc import CallContext
-from services.archive import domain
-from services.archive.models import ArchiveItem, BorrowRequest, UsageRecord
-from services.archive.records import Archive, agency_item, holding, record_action, visible_item
+from services.archive.catalogue import domain, repository
+from services.archive.catalogue.commands.actions import record_action
+from services.archive.catalogue.deps import CatalogueDeps
+from services.archive.catalogue.models import BorrowRequest, UsageRecord
+from services.archive.catalogue.views import borrow_view
 
 
 async def request_borrow(
     session: AsyncSession, req: c.RequestBorrowRequest, ctx: CallContext
 ) -> c.BorrowView:
-    row = await visible_item(session, req.caller, req.item_id)
+    row = await repository.visible_item(session, req.caller, req.item_id)
     if row.status != c.ItemStatus.FILED.value:
         raise c.ArchiveStateConflict(f"the item is {row.status}", field="item_id")
     borrow = BorrowRequest(
@@ -44,11 +45,11 @@ async def request_borrow(
 async def decide_borrow(
     session: AsyncSession, req: c.DecideBorrowRequest, ctx: CallContext
 ) -> c.BorrowView:
-    borrow = await session.get(BorrowRequest, req.borrow_id, with_for_update=True)
+    borrow = await repository.borrow(session, req.borrow_id)
     if borrow is None:
         raise c.ArchiveRecordNotFound("no such borrow request", field="borrow_id")
     try:
-        row = await agency_item(session, req.caller, borrow.item_id)
+        row = await repository.agency_item(session, req.caller, borrow.item_id)
     except c.ArchiveItemNotFound:
         raise c.ArchiveRecordNotFound("no such borrow request", field="borrow_id") from None
     if borrow.status != c.BorrowStatus.REQUESTED.value:
@@ -76,32 +77,22 @@ async def decide_borrow(
     return borrow_view(borrow)
 
 
-async def list_borrows(session: AsyncSession, req: c.BorrowsRequest) -> c.BorrowsReply:
-    """The keeper's agency sees every request for its item; anyone else their own."""
-    row = await visible_item(session, req.caller, req.item_id)
-    query = select(BorrowRequest).where(BorrowRequest.item_id == row.id)
-    if not domain.agency_holds(req.caller, holding(row)):
-        query = query.where(BorrowRequest.requester_tenant == f"unit:{req.caller.scope.unit_id}")
-    rows = (await session.execute(query.order_by(BorrowRequest.created_at))).scalars()
-    return c.BorrowsReply(items=[borrow_view(b) for b in rows])
-
-
 async def issue_download(
-    archive: Archive, session: AsyncSession, req: c.IssueDownloadRequest, ctx: CallContext
+    deps: CatalogueDeps, session: AsyncSession, req: c.IssueDownloadRequest, ctx: CallContext
 ) -> c.DownloadView:
-    row = await visible_item(session, req.caller, req.item_id)
-    if not domain.may_download(req.caller, holding(row)):
+    row = await repository.visible_item(session, req.caller, req.item_id)
+    if not domain.may_download(req.caller, row.holding):
         raise c.ArchiveItemNotFound("no such archive item", field="item_id")
     now = datetime.now(UTC)
-    expires_at = now + timedelta(seconds=archive.settings.download_url_ttl)
+    expires_at = now + timedelta(seconds=deps.settings.download_url_ttl)
     grant = None
     if not req.direct:
-        grant = await _current_grant(session, row, ctx.actor, now)
+        grant = await repository.current_grant(session, row.id, ctx.actor, now)
         if grant is None:
             raise c.ArchiveStateConflict("borrow the item first", field="item_id")
         assert grant.valid_until is not None
         expires_at = min(expires_at, grant.valid_until)
-    url = await archive.store.presign_get(row.object_key, expires=expires_at - now)
+    url = await deps.store.presign_get(row.object_key, expires=expires_at - now)
     usage = UsageRecord(
         id=new_id(),
         item_id=row.id,
@@ -123,59 +114,3 @@ async def issue_download(
         expires_at=expires_at.isoformat(),
     )
     return c.DownloadView(item_id=row.id, url=url, expires_at=expires_at, borrow_id=usage.borrow_id)
-
-
-async def _current_grant(
-    session: AsyncSession, row: ArchiveItem, actor: str, now: datetime
-) -> BorrowRequest | None:
-    return (
-        await session.execute(
-            select(BorrowRequest)
-            .where(
-                BorrowRequest.item_id == row.id,
-                BorrowRequest.requested_by == actor,
-                BorrowRequest.status == c.BorrowStatus.APPROVED.value,
-                BorrowRequest.valid_until > now,
-            )
-            .order_by(BorrowRequest.valid_until.desc())
-            .limit(1)
-        )
-    ).scalar_one_or_none()
-
-
-async def usage(session: AsyncSession, req: c.ItemRequest) -> c.UsageReply:
-    row = await agency_item(session, req.caller, req.item_id)
-    rows = await session.execute(
-        select(UsageRecord).where(UsageRecord.item_id == row.id).order_by(UsageRecord.issued_at)
-    )
-    return c.UsageReply(
-        items=[
-            c.UsageView(
-                id=u.id,
-                item_id=u.item_id,
-                actor=u.actor,
-                tenant=u.tenant,
-                borrow_id=u.borrow_id,
-                issued_at=u.issued_at,
-                expires_at=u.expires_at,
-            )
-            for u in rows.scalars()
-        ]
-    )
-
-
-def borrow_view(b: BorrowRequest) -> c.BorrowView:
-    return c.BorrowView(
-        id=b.id,
-        item_id=b.item_id,
-        requested_by=b.requested_by,
-        purpose=b.purpose,
-        copy_requested=b.copy_requested,
-        days=b.days,
-        status=c.BorrowStatus(b.status),
-        decided_by=b.decided_by,
-        decided_at=b.decided_at,
-        copy_approved=b.copy_approved,
-        valid_until=b.valid_until,
-        created_at=b.created_at,
-    )

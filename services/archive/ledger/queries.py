@@ -1,76 +1,38 @@
-"""Ledger use cases behind the RPCs: key, checkpoints, entries, proofs, provenance."""
+"""Ledger reads behind the RPCs: the engagements' chains and their verification,
+checkpoints, entries of the global log, proofs and provenance."""
 
 from __future__ import annotations
 
-import base64
+from collections import defaultdict
+from uuid import UUID
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts import archive as c
+from contracts import rpc
 from kit.errors import NotFound
-from services.archive import checkpoints, tree
-from services.archive.leaf import Leaf
-from services.archive.models import LedgerCheckpoint, LedgerLeaf
-from services.archive.signing import Signer
+from services.archive.ledger import domain
+from services.archive.ledger.repository import chains, checkpoints, tree
+from services.archive.ledger.views import checkpoint_view, entry_view, trace_entry_view
 
 
-def key_view(signer: Signer) -> c.LedgerKeyView:
-    return c.LedgerKeyView(
-        origin=signer.name,
-        public_key=base64.b64encode(signer.public_key).decode(),
-        key_id=signer.key_id.hex(),
-        verifier_key=signer.verifier_key,
+async def traces(session: AsyncSession, req: rpc.TraceRequest) -> rpc.TraceReply:
+    by_engagement: dict[UUID, list[rpc.TraceEntryView]] = defaultdict(list)
+    for row in await chains.chains(session, req.engagement_ids):
+        by_engagement[row.engagement_id].append(trace_entry_view(row))
+    return rpc.TraceReply(traces=[by_engagement.get(i, []) for i in req.engagement_ids])
+
+
+async def verify_chain(session: AsyncSession, req: rpc.VerifyTraceRequest) -> rpc.VerifyTraceReply:
+    rows = await chains.chain(session, req.engagement_id)
+    bad = domain.first_broken((r.chain_entry(), r.prev_hash, r.entry_hash) for r in rows)
+    return rpc.VerifyTraceReply(
+        engagement_id=req.engagement_id,
+        entries=len(rows),
+        valid=bad is None,
+        first_bad_seq=bad,
+        head_hash=rows[-1].entry_hash if rows else domain.GENESIS,
     )
-
-
-def checkpoint_view(row: LedgerCheckpoint) -> c.CheckpointView:
-    return c.CheckpointView(
-        id=row.id,
-        tree_size=row.tree_size,
-        root_hash=row.root_hash,
-        origin=row.origin,
-        issued_at=row.issued_at,
-        key_id=row.key_id,
-        note=row.note,
-    )
-
-
-def leaf_of(row: LedgerLeaf) -> Leaf:
-    return Leaf(
-        index=row.leaf_index,
-        event_id=row.event_id,
-        event_type=row.event_type,
-        occurred_at=row.occurred_at,
-        actor=row.actor,
-        tenant=row.tenant,
-        payload_sha256=row.payload_sha256,
-        engagement_id=row.engagement_id,
-        chain_seq=row.chain_seq,
-        chain_hash=row.chain_hash,
-    )
-
-
-def entry_view(row: LedgerLeaf) -> c.LedgerEntryView:
-    return c.LedgerEntryView(
-        index=row.leaf_index,
-        event_id=row.event_id,
-        event_type=row.event_type,
-        occurred_at=row.occurred_at,
-        recorded_at=row.recorded_at,
-        actor=row.actor,
-        tenant=row.tenant,
-        payload_sha256=row.payload_sha256,
-        engagement_id=row.engagement_id,
-        chain_seq=row.chain_seq,
-        chain_hash=row.chain_hash,
-        leaf=leaf_of(row).canonical().decode(),
-        leaf_hash=row.leaf_hash,
-    )
-
-
-async def create_checkpoint(session: AsyncSession, signer: Signer) -> c.CheckpointView:
-    return checkpoint_view(await checkpoints.create(session, signer))
 
 
 async def list_checkpoints(session: AsyncSession, req: c.CheckpointsRequest) -> c.CheckpointsReply:
@@ -79,18 +41,8 @@ async def list_checkpoints(session: AsyncSession, req: c.CheckpointsRequest) -> 
 
 
 async def entries(session: AsyncSession, req: c.LedgerEntriesRequest) -> c.LedgerEntriesReply:
-    by_index: dict[int, LedgerLeaf] = {}
-    by_event: dict[object, LedgerLeaf] = {}
-    if req.indexes:
-        rows = await session.execute(
-            select(LedgerLeaf).where(LedgerLeaf.leaf_index.in_(req.indexes))
-        )
-        by_index = {r.leaf_index: r for r in rows.scalars()}
-    if req.event_ids:
-        rows = await session.execute(
-            select(LedgerLeaf).where(LedgerLeaf.event_id.in_(req.event_ids))
-        )
-        by_event = {r.event_id: r for r in rows.scalars()}
+    by_index = await tree.leaves_at(session, req.indexes) if req.indexes else {}
+    by_event = await tree.leaves_of_events(session, req.event_ids) if req.event_ids else {}
     found = [by_index.get(i) for i in req.indexes] + [by_event.get(e) for e in req.event_ids]
     return c.LedgerEntriesReply(items=[entry_view(r) if r else None for r in found])
 
@@ -124,7 +76,7 @@ async def inclusion_proof(
     session: AsyncSession, req: c.InclusionProofRequest
 ) -> c.InclusionProofView:
     tree_size = await _proof_size(session, req.index, req.tree_size)
-    row = await session.get(LedgerLeaf, req.index)
+    row = await tree.leaf(session, req.index)
     if row is None or req.index >= tree_size:
         raise NotFound(f"no ledger entry {req.index} in a tree of size {tree_size}")
     return await _inclusion(session, req.index, row.leaf_hash, tree_size)
@@ -147,15 +99,7 @@ async def consistency_proof(
 async def provenance(session: AsyncSession, req: c.ProvenanceRequest) -> c.ProvenanceView:
     """The engagement's entries in chain order, each with its proof against one size:
     the requested one, else the newest checkpoint's, else the current size."""
-    rows = list(
-        (
-            await session.execute(
-                select(LedgerLeaf)
-                .where(LedgerLeaf.engagement_id == req.engagement_id)
-                .order_by(LedgerLeaf.chain_seq)
-            )
-        ).scalars()
-    )
+    rows = await tree.leaves_of_engagement(session, req.engagement_id)
     newest = max((r.leaf_index for r in rows), default=-1)
     tree_size = await _proof_size(session, newest, req.tree_size)
     covered = [r for r in rows if r.leaf_index < tree_size]

@@ -1,0 +1,34 @@
+"""An archive action as an event: recorded in the use case's transaction (outbox), the
+archive's own trace consumer then appends it to the engagement's chain in the ledger
+like every other event."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from contracts import archive_catalogue as c
+from kit.events import make_event
+from kit.outbox import record_event
+from kit.rpc import CallContext
+from services.archive.catalogue.models import ArchiveItem
+from services.archive.models import messaging
+
+
+async def record_action(
+    session: AsyncSession,
+    ctx: CallContext,
+    action: str,
+    engagement_id: UUID,
+    items: list[ArchiveItem],
+    **details: str,
+) -> None:
+    data = c.ArchiveActionData(
+        action=action,
+        item_ids=[i.id for i in items],
+        sha256=[i.sha256 for i in items],
+        details=details,
+    )
+    event = make_event(c.ArchiveActionV1, ctx, data, engagement_id=engagement_id)
+    await record_event(session, messaging, event)

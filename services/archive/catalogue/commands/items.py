@@ -1,0 +1,64 @@
+"""Arranging an engagement's archive: volumes (案卷) and an item's confidentiality
+level (密级)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from contracts import archive_catalogue as c
+from kit.ids import new_id
+from kit.rpc import CallContext
+from services.archive.catalogue import domain, repository
+from services.archive.catalogue.commands.actions import record_action
+from services.archive.catalogue.models import ArchiveVolume
+from services.archive.catalogue.views import item_view, volume_view
+
+
+async def create_volume(
+    session: AsyncSession, req: c.CreateVolumeRequest, ctx: CallContext
+) -> c.VolumeView:
+    if not domain.is_callers_agency(req.caller, req.agency_id):
+        # The gateway sends the engagement it loaded in the caller's scope; checked again.
+        raise c.ArchiveRecordNotFound("no such engagement", field="engagement_id")
+    await repository.remember_parties(session, req.engagement_id, req.agency_id, req.unit_id)
+    row = ArchiveVolume(
+        id=new_id(),
+        engagement_id=req.engagement_id,
+        agency_id=req.agency_id,
+        unit_id=req.unit_id,
+        title=req.title,
+        retention=req.retention.value,
+        created_by=ctx.actor,
+        created_at=datetime.now(UTC),
+    )
+    session.add(row)
+    await session.flush()
+    return volume_view(row)
+
+
+async def change_level(
+    session: AsyncSession, req: c.ChangeLevelRequest, ctx: CallContext
+) -> c.SeriesItemView:
+    row = await repository.agency_item(session, req.caller, req.item_id, lock=True)
+    if row.status != c.ItemStatus.FILED.value:
+        raise c.ArchiveStateConflict(f"the item is {row.status}", field="item_id")
+    if req.level > req.caller.clearance:
+        raise c.ArchiveItemNotFound("level above your clearance", field="level")
+    if not domain.level_change_allowed(row.level, req.level, req.may_lower):
+        raise c.ArchiveStateConflict("lowering a level needs the archive keeper", field="level")
+    previous = row.level
+    row.level = req.level
+    await session.flush()
+    await record_action(
+        session,
+        ctx,
+        "level_changed",
+        row.engagement_id,
+        [row],
+        previous=str(previous),
+        level=str(req.level),
+        reason=req.reason,
+    )
+    return item_view(row)

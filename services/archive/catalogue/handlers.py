@@ -1,0 +1,23 @@
+"""JetStream consumers of the catalogue."""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from contracts.envelope import EventEnvelope
+from kit.runtime import Subscription
+from services.archive.catalogue.commands import filing
+from services.archive.catalogue.deps import CatalogueDeps
+
+
+def filing_subscription(deps: CatalogueDeps) -> Subscription:
+    """Engagements' parties, accepted stage reports and finalised scorecards, filed."""
+
+    async def handle(session: AsyncSession, event: EventEnvelope) -> None:
+        await filing.file_event(deps, session, event)
+
+    return Subscription(
+        durable="archive-filing",
+        subjects=["ecohost.events." + t for t in filing.FILED_EVENT_TYPES],
+        handler=handle,
+    )

@@ -1,0 +1,284 @@
+"""All SQL of the catalogue. An item is loaded as a caller may see it (`visible_item`,
+`domain.may_see`), and lists filter the same rule in SQL (`visible_in_sql`), so a
+denied row never leaves the database."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import cast
+from uuid import UUID
+
+from sqlalchemy import ColumnElement, and_, exists, false, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
+
+from contracts import archive_catalogue as c
+from contracts.rpc import Scope
+from services.archive.catalogue import domain
+from services.archive.catalogue.models import (
+    ArchiveItem,
+    ArchiveVolume,
+    BorrowRequest,
+    Destruction,
+    EngagementParties,
+    Handover,
+    HandoverItem,
+    UsageRecord,
+)
+
+# --- items as a caller may see them ---------------------------------------------------
+
+
+async def visible_item(
+    session: AsyncSession, caller: c.Caller, item_id: UUID, *, lock: bool = False
+) -> ArchiveItem:
+    """The item if this caller may see it; ArchiveItemNotFound otherwise, whether it is
+    missing, another tenant's or above the caller's clearance (no existence leak)."""
+    query = select(ArchiveItem).where(ArchiveItem.id == item_id)
+    if lock:
+        query = query.with_for_update()
+    row = (await session.execute(query)).scalar_one_or_none()
+    if row is None or not domain.may_see(caller, row.holding):
+        raise c.ArchiveItemNotFound("no such archive item", field="item_id")
+    return row
+
+
+async def agency_item(
+    session: AsyncSession, caller: c.Caller, item_id: UUID, *, lock: bool = False
+) -> ArchiveItem:
+    """An item the caller's agency holds and may see: for the agency's own actions."""
+    row = await visible_item(session, caller, item_id, lock=lock)
+    if not domain.agency_holds(caller, row.holding):
+        raise c.ArchiveItemNotFound("no such archive item", field="item_id")
+    return row
+
+
+async def visible_items(
+    session: AsyncSession, caller: c.Caller, ids: Sequence[UUID]
+) -> dict[UUID, ArchiveItem]:
+    """The items among `ids` this caller may see, by id: one query, `domain.may_see`
+    applied to the rows it returns."""
+    if not ids:
+        return {}
+    rows = await session.execute(select(ArchiveItem).where(ArchiveItem.id.in_(ids)))
+    return {row.id: row for row in rows.scalars() if domain.may_see(caller, row.holding)}
+
+
+def visible_in_sql(caller: c.Caller, item: type[ArchiveItem] = ArchiveItem) -> ColumnElement[bool]:
+    """`domain.may_see` as SQL, for lists, where only filed items and tombstones show."""
+    filed_or_tombstone = item.status.in_([c.ItemStatus.FILED.value, c.ItemStatus.DESTROYED.value])
+    owners = []
+    if caller.scope.agency_id is not None:
+        owners.append(item.agency_id == caller.scope.agency_id)
+    if caller.scope.unit_id is not None:
+        owners.append(and_(item.unit_id == caller.scope.unit_id, item.handed_over))
+    if not owners:
+        return false()  # matches nothing
+    return and_(item.level <= caller.clearance, filed_or_tombstone, or_(*owners))
+
+
+def superseded_in_sql(caller: c.Caller) -> ColumnElement[bool]:
+    """A later version of the item's series is filed, and this caller may see it: the
+    item is no longer the current one for them."""
+    later = cast(type[ArchiveItem], aliased(ArchiveItem))
+    return exists().where(
+        later.series_id == ArchiveItem.series_id,
+        later.version > ArchiveItem.version,
+        later.status == c.ItemStatus.FILED.value,
+        visible_in_sql(caller, later),
+    )
+
+
+async def catalogue_items(
+    session: AsyncSession, caller: c.Caller, engagement_id: UUID, *, superseded: bool
+) -> list[ArchiveItem]:
+    """The engagement's items this caller may see, by volume and series, oldest version
+    first; without superseded versions unless asked."""
+    query = select(ArchiveItem).where(
+        ArchiveItem.engagement_id == engagement_id, visible_in_sql(caller)
+    )
+    if not superseded:
+        query = query.where(~superseded_in_sql(caller))
+    rows = await session.execute(
+        query.order_by(ArchiveItem.volume_id, ArchiveItem.series_id, ArchiveItem.version)
+    )
+    return list(rows.scalars())
+
+
+async def filed_versions(
+    session: AsyncSession, caller: c.Caller, series_ids: Sequence[UUID]
+) -> list[ArchiveItem]:
+    """The filed versions of these series this caller may see, by series, oldest first."""
+    rows = await session.execute(
+        select(ArchiveItem)
+        .where(
+            ArchiveItem.series_id.in_(series_ids),
+            ArchiveItem.status == c.ItemStatus.FILED.value,
+            visible_in_sql(caller),
+        )
+        .order_by(ArchiveItem.series_id, ArchiveItem.version)
+    )
+    return list(rows.scalars())
+
+
+# --- items as the use cases change them ------------------------------------------------
+
+
+async def locked_series(session: AsyncSession, series_id: UUID) -> list[ArchiveItem]:
+    """Every version of the series, oldest first, once its first version is locked: two
+    callers run one after the other, and the second reads the series only once it holds
+    the lock, so it sees what the first one added."""
+    await session.execute(
+        select(ArchiveItem.id).where(ArchiveItem.id == series_id).with_for_update()
+    )
+    rows = await session.execute(
+        select(ArchiveItem).where(ArchiveItem.series_id == series_id).order_by(ArchiveItem.version)
+    )
+    return list(rows.scalars())
+
+
+async def items_in_order(session: AsyncSession, ids: Sequence[UUID]) -> list[ArchiveItem]:
+    """These items (which must exist), in the order given."""
+    rows = await session.execute(select(ArchiveItem).where(ArchiveItem.id.in_(ids)))
+    by_id = {row.id: row for row in rows.scalars()}
+    return [by_id[i] for i in ids]
+
+
+async def expired_uploads(session: AsyncSession, now: datetime, limit: int) -> list[ArchiveItem]:
+    rows = await session.execute(
+        select(ArchiveItem)
+        .where(
+            ArchiveItem.status == c.ItemStatus.PENDING.value,
+            ArchiveItem.upload_expires_at < now,
+        )
+        .limit(limit)
+    )
+    return list(rows.scalars())
+
+
+async def filed_from(session: AsyncSession, event_id: UUID) -> bool:
+    """Whether an item was already filed from this event."""
+    found = await session.execute(
+        select(ArchiveItem.id).where(ArchiveItem.source_event_id == event_id)
+    )
+    return found.first() is not None
+
+
+async def filed_items(session: AsyncSession) -> list[ArchiveItem]:
+    """Every item whose bytes are or were stored: filed ones and tombstones."""
+    rows = await session.execute(
+        select(ArchiveItem)
+        .where(ArchiveItem.status.in_([c.ItemStatus.FILED.value, c.ItemStatus.DESTROYED.value]))
+        .order_by(ArchiveItem.id)
+    )
+    return list(rows.scalars())
+
+
+# --- engagements and volumes -------------------------------------------------------------
+
+
+async def parties(session: AsyncSession, engagement_id: UUID) -> EngagementParties | None:
+    return await session.get(EngagementParties, engagement_id)
+
+
+async def remember_parties(
+    session: AsyncSession, engagement_id: UUID, agency_id: UUID, unit_id: UUID
+) -> None:
+    if await parties(session, engagement_id) is None:
+        session.add(
+            EngagementParties(engagement_id=engagement_id, agency_id=agency_id, unit_id=unit_id)
+        )
+        await session.flush()
+
+
+async def volume(session: AsyncSession, volume_id: UUID) -> ArchiveVolume | None:
+    return await session.get(ArchiveVolume, volume_id)
+
+
+async def volumes(
+    session: AsyncSession, caller: c.Caller, engagement_id: UUID, items: Iterable[ArchiveItem]
+) -> list[ArchiveVolume]:
+    """The engagement's volumes for this caller: all its agency's; for anyone else, those
+    holding one of `items` (what they may see)."""
+    query = select(ArchiveVolume).where(ArchiveVolume.engagement_id == engagement_id)
+    if caller.scope.agency_id is not None:
+        query = query.where(ArchiveVolume.agency_id == caller.scope.agency_id)
+    else:
+        query = query.where(ArchiveVolume.id.in_({i.volume_id for i in items}))
+    return list((await session.execute(query.order_by(ArchiveVolume.id))).scalars())
+
+
+# --- handover, borrowing, usage, destruction ---------------------------------------------
+
+
+async def handover(session: AsyncSession, handover_id: UUID) -> Handover | None:
+    """The handover, locked."""
+    return await session.get(Handover, handover_id, with_for_update=True)
+
+
+async def handovers(session: AsyncSession, engagement_id: UUID, scope: Scope) -> list[Handover]:
+    """The engagement's handovers its agency made, or its unit received."""
+    query = select(Handover).where(Handover.engagement_id == engagement_id)
+    if scope.agency_id is not None:
+        query = query.where(Handover.agency_id == scope.agency_id)
+    elif scope.unit_id is not None:
+        query = query.where(Handover.unit_id == scope.unit_id)
+    else:
+        return []
+    return list((await session.execute(query.order_by(Handover.created_at))).scalars())
+
+
+async def handover_lines(session: AsyncSession, handover_id: UUID) -> list[HandoverItem]:
+    rows = await session.execute(
+        select(HandoverItem)
+        .where(HandoverItem.handover_id == handover_id)
+        .order_by(HandoverItem.position)
+    )
+    return list(rows.scalars())
+
+
+async def borrow(session: AsyncSession, borrow_id: UUID) -> BorrowRequest | None:
+    """The borrow request, locked."""
+    return await session.get(BorrowRequest, borrow_id, with_for_update=True)
+
+
+async def borrows(
+    session: AsyncSession, item_id: UUID, requester_tenant: str | None
+) -> list[BorrowRequest]:
+    """The item's borrow requests, oldest first; only this tenant's when one is named."""
+    query = select(BorrowRequest).where(BorrowRequest.item_id == item_id)
+    if requester_tenant is not None:
+        query = query.where(BorrowRequest.requester_tenant == requester_tenant)
+    return list((await session.execute(query.order_by(BorrowRequest.created_at))).scalars())
+
+
+async def current_grant(
+    session: AsyncSession, item_id: UUID, actor: str, now: datetime
+) -> BorrowRequest | None:
+    """The actor's approved borrow of the item that runs longest, if one is still valid."""
+    return (
+        await session.execute(
+            select(BorrowRequest)
+            .where(
+                BorrowRequest.item_id == item_id,
+                BorrowRequest.requested_by == actor,
+                BorrowRequest.status == c.BorrowStatus.APPROVED.value,
+                BorrowRequest.valid_until > now,
+            )
+            .order_by(BorrowRequest.valid_until.desc())
+            .limit(1)
+        )
+    ).scalar_one_or_none()
+
+
+async def usage(session: AsyncSession, item_id: UUID) -> list[UsageRecord]:
+    rows = await session.execute(
+        select(UsageRecord).where(UsageRecord.item_id == item_id).order_by(UsageRecord.issued_at)
+    )
+    return list(rows.scalars())
+
+
+async def destruction(session: AsyncSession, destruction_id: UUID) -> Destruction | None:
+    """The destruction, locked."""
+    return await session.get(Destruction, destruction_id, with_for_update=True)
