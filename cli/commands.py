@@ -100,8 +100,8 @@ async def replay_dead_letters(name: str, ids: list[int] | None) -> list[Replayed
     app = service_app(name)
     runtime = app.build()
     try:
-        handlers = {sub.durable: sub.handler for sub in await app.consumers(runtime)}
-        return await replay_dead_letters_of(runtime.db, runtime.tables, handlers, ids)
+        subscriptions = {sub.durable: sub for sub in await app.consumers(runtime)}
+        return await replay_dead_letters_of(runtime.db, runtime.tables, subscriptions, ids)
     finally:
         await runtime.db.dispose()
 

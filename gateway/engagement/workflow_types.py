@@ -9,7 +9,7 @@ from typing import Self, cast
 import strawberry
 from strawberry.scalars import JSON
 
-from contracts import workflow as wf
+from contracts.engagement import rpc_workflow as wf
 
 
 @strawberry.type(description="托管服务内容 (clause 6): one catalogue entry.")

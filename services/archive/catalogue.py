@@ -1,8 +1,6 @@
 """Archive items and volumes (档案, 案卷): direct uploads, new versions of filed items,
 verification, the catalogue, confidentiality changes and the sweep of abandoned uploads.
-
-The use cases behind the previous release's subjects (`item.upload.request`, …) return
-items without their series; the `*_with_series` ones, which the gateway calls, with it."""
+Every item travels with its series (版本): the `series_id` its versions share."""
 
 from __future__ import annotations
 
@@ -14,7 +12,9 @@ from sqlalchemy import ColumnElement, and_, exists, false, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from contracts import archive_catalogue as c
+from contracts.archive import enums as archive_enums
+from contracts.archive import errors as archive_errors
+from contracts.archive import rpc_catalogue as c
 from kit.ids import new_id
 from kit.logging import get_logger
 from kit.rpc import CallContext
@@ -27,7 +27,6 @@ from services.archive.records import (
     item_view,
     lock_finalised,
     record_action,
-    series_item_view,
     visible_item,
 )
 from services.archive.settings import ArchiveSettings
@@ -40,7 +39,7 @@ SWEEP_BATCH = 100
 def _own_agency(caller: c.Caller, agency_id: object) -> None:
     """The gateway sends the engagement it loaded in the caller's scope; checked again."""
     if caller.scope.agency_id is None or caller.scope.agency_id != agency_id:
-        raise c.ArchiveRecordNotFound("no such engagement", field="engagement_id")
+        raise archive_errors.ArchiveRecordNotFound("no such engagement", field="engagement_id")
 
 
 async def remember_parties(
@@ -55,9 +54,11 @@ async def remember_parties(
 
 def _check_declared(settings: ArchiveSettings, size: int, content_type: str) -> None:
     if size > settings.upload_max_bytes:
-        raise c.UploadRejected(f"larger than {settings.upload_max_bytes} bytes", field="size")
+        raise archive_errors.UploadRejected(
+            f"larger than {settings.upload_max_bytes} bytes", field="size"
+        )
     if not domain.content_type_allowed(content_type, settings.upload_content_types):
-        raise c.UploadRejected("content type not accepted", field="content_type")
+        raise archive_errors.UploadRejected("content type not accepted", field="content_type")
 
 
 async def _presign(archive: Archive, row: ArchiveItem, now: datetime) -> tuple[str, datetime]:
@@ -76,12 +77,12 @@ async def _new_upload(
     settings = archive.settings
     if req.level > req.caller.clearance:
         # Filing above one's own clearance would make the item unreadable to its uploader.
-        raise c.ArchiveItemNotFound("level above your clearance", field="level")
+        raise archive_errors.ArchiveItemNotFound("level above your clearance", field="level")
     _check_declared(settings, req.size, req.content_type)
     if req.volume_id is not None:
         volume = await session.get(ArchiveVolume, req.volume_id)
         if volume is None or volume.engagement_id != req.engagement_id:
-            raise c.ArchiveRecordNotFound("no such volume", field="volume_id")
+            raise archive_errors.ArchiveRecordNotFound("no such volume", field="volume_id")
     await remember_parties(session, req.engagement_id, req.agency_id, req.unit_id)
     now = datetime.now(UTC)
     item_id = new_id()
@@ -104,7 +105,7 @@ async def _new_upload(
         retention=req.retention.value,
         document_date=req.document_date,
         item_metadata=dict(req.metadata),
-        status=c.ItemStatus.PENDING.value,
+        status=archive_enums.ItemStatus.PENDING.value,
         handed_over=False,
         upload_expires_at=now + timedelta(seconds=settings.upload_expiry),
         created_by=ctx.actor,
@@ -119,8 +120,11 @@ async def _new_upload(
 async def request_upload(
     archive: Archive, session: AsyncSession, req: c.RequestUploadRequest, ctx: CallContext
 ) -> c.UploadTicket:
-    """`item.upload.request`: the ticket without the item's series (previous release)."""
     row, url, expires_at = await _new_upload(archive, session, req, ctx)
+    return _ticket(row, url, expires_at)
+
+
+def _ticket(row: ArchiveItem, url: str, expires_at: datetime) -> c.UploadTicket:
     return c.UploadTicket(
         item=item_view(row),
         url=url,
@@ -129,35 +133,19 @@ async def request_upload(
     )
 
 
-async def request_upload_with_series(
-    archive: Archive, session: AsyncSession, req: c.RequestUploadRequest, ctx: CallContext
-) -> c.SeriesUploadTicket:
-    row, url, expires_at = await _new_upload(archive, session, req, ctx)
-    return _series_ticket(row, url, expires_at)
-
-
-def _series_ticket(row: ArchiveItem, url: str, expires_at: datetime) -> c.SeriesUploadTicket:
-    return c.SeriesUploadTicket(
-        item=series_item_view(row),
-        url=url,
-        headers={"Content-Type": row.content_type},
-        expires_at=expires_at,
-    )
-
-
 async def request_version_upload(
     archive: Archive, session: AsyncSession, req: c.RequestVersionUploadRequest, ctx: CallContext
-) -> c.SeriesUploadTicket:
+) -> c.UploadTicket:
     """A new version of a filed item: a new row in the item's series, with the next version
     number, its own key and the series' engagement, owners, volume, category, level and
     retention. Completed and filed by `complete_upload` like any upload."""
     named = await agency_item(session, req.caller, req.item_id)
-    if named.status != c.ItemStatus.FILED.value:
-        raise c.ArchiveStateConflict(
+    if named.status != archive_enums.ItemStatus.FILED.value:
+        raise archive_errors.ArchiveStateConflict(
             f"the item is {named.status}: only a filed item gets a new version", field="item_id"
         )
     if named.source_event_id is not None:
-        raise c.ArchiveStateConflict(
+        raise archive_errors.ArchiveStateConflict(
             "the item was filed automatically from an event; its versions come from events",
             field="item_id",
         )
@@ -176,16 +164,16 @@ async def request_version_upload(
             )
         ).scalars()
     )
-    level = max(r.level for r in series if r.status != c.ItemStatus.EXPIRED.value)
+    level = max(r.level for r in series if r.status != archive_enums.ItemStatus.EXPIRED.value)
     if level > req.caller.clearance:
         # The caller may not see the whole series: as if the item did not exist.
-        raise c.ArchiveItemNotFound("no such archive item", field="item_id")
+        raise archive_errors.ArchiveItemNotFound("no such archive item", field="item_id")
     now = datetime.now(UTC)
-    pending = [r for r in series if r.status == c.ItemStatus.PENDING.value]
+    pending = [r for r in series if r.status == archive_enums.ItemStatus.PENDING.value]
     abandoned = [r for r in pending if r.upload_expires_at and r.upload_expires_at <= now]
     for row in pending:
         if row not in abandoned:
-            raise c.ArchiveStateConflict(
+            raise archive_errors.ArchiveStateConflict(
                 f"version {row.version} of this item is already being uploaded (item "
                 f"{row.id}): complete that upload, or wait until it expires, before "
                 "requesting another",
@@ -196,9 +184,10 @@ async def request_version_upload(
         # Expired but not yet swept: expire it now, as the sweep would. Its number stays
         # taken, like its id.
         await archive.store.delete(row.object_key)
-        row.status = c.ItemStatus.EXPIRED.value
+        row.status = archive_enums.ItemStatus.EXPIRED.value
     latest = max(
-        (r for r in series if r.status == c.ItemStatus.FILED.value), key=lambda r: r.version
+        (r for r in series if r.status == archive_enums.ItemStatus.FILED.value),
+        key=lambda r: r.version,
     )
     version = series[-1].version + 1
     item_id = new_id()
@@ -221,7 +210,7 @@ async def request_version_upload(
         retention=latest.retention,
         document_date=req.document_date or latest.document_date,
         item_metadata=dict(latest.item_metadata or {}),
-        status=c.ItemStatus.PENDING.value,
+        status=archive_enums.ItemStatus.PENDING.value,
         handed_over=False,
         upload_expires_at=now + timedelta(seconds=archive.settings.upload_expiry),
         created_by=ctx.actor,
@@ -231,26 +220,28 @@ async def request_version_upload(
     session.add(row)
     await session.flush()
     log.info("archive.version_requested", item_id=str(item_id), version=version)
-    return _series_ticket(row, url, expires_at)
+    return _ticket(row, url, expires_at)
 
 
 async def _complete(
     archive: Archive, session: AsyncSession, req: c.ItemRequest, ctx: CallContext
 ) -> ArchiveItem:
     row = await agency_item(session, req.caller, req.item_id, lock=True)
-    if row.status == c.ItemStatus.FILED.value:
+    if row.status == archive_enums.ItemStatus.FILED.value:
         return row  # a retried completion
-    if row.status != c.ItemStatus.PENDING.value:
-        raise c.ArchiveStateConflict(f"the item is {row.status}", field="item_id")
+    if row.status != archive_enums.ItemStatus.PENDING.value:
+        raise archive_errors.ArchiveStateConflict(f"the item is {row.status}", field="item_id")
     if row.upload_expires_at is not None and row.upload_expires_at <= datetime.now(UTC):
         # Past its expiry the upload is abandoned (the sweep, or a new version request,
         # may already have removed its bytes): request a new one.
-        raise c.ArchiveStateConflict("the upload expired; request a new one", field="item_id")
+        raise archive_errors.ArchiveStateConflict(
+            "the upload expired; request a new one", field="item_id"
+        )
     store = archive.store
     try:
         stored = await store.stat(row.object_key)
     except ObjectNotFound:
-        raise c.UploadMismatch("nothing was uploaded yet", field="item_id") from None
+        raise archive_errors.UploadMismatch("nothing was uploaded yet", field="item_id") from None
     problem = None
     if stored.size != row.size:
         problem = f"uploaded {stored.size} bytes, declared {row.size}"
@@ -263,9 +254,9 @@ async def _complete(
     if problem is not None:
         # The bad bytes go; the upload URL may be used again until the item expires.
         await store.delete(row.object_key)
-        raise c.UploadMismatch(problem, field="item_id")
+        raise archive_errors.UploadMismatch(problem, field="item_id")
     await lock_finalised(archive, row, stored.version_id)
-    row.status = c.ItemStatus.FILED.value
+    row.status = archive_enums.ItemStatus.FILED.value
     row.filed_at = datetime.now(UTC)
     row.upload_expires_at = None
     await session.flush()
@@ -286,14 +277,7 @@ async def _complete(
 async def complete_upload(
     archive: Archive, session: AsyncSession, req: c.ItemRequest, ctx: CallContext
 ) -> c.ItemView:
-    """`item.upload.complete` (previous release): the item without its series."""
     return item_view(await _complete(archive, session, req, ctx))
-
-
-async def complete_upload_with_series(
-    archive: Archive, session: AsyncSession, req: c.ItemRequest, ctx: CallContext
-) -> c.SeriesItemView:
-    return series_item_view(await _complete(archive, session, req, ctx))
 
 
 async def _visible(
@@ -305,30 +289,22 @@ async def _visible(
         for row in rows.scalars():
             try:
                 await visible_item(session, caller, row.id)
-            except c.ArchiveItemNotFound:
+            except archive_errors.ArchiveItemNotFound:
                 continue
             found[row.id] = row
     return found
 
 
 async def get_items(session: AsyncSession, req: c.GetItemsRequest) -> c.ItemsReply:
-    """`item.get_many` (previous release): items without their series."""
     found = await _visible(session, req.caller, req.ids)
     return c.ItemsReply(items=[item_view(found[i]) if i in found else None for i in req.ids])
 
 
-async def get_items_with_series(
-    session: AsyncSession, req: c.GetItemsRequest
-) -> c.SeriesItemsReply:
-    found = await _visible(session, req.caller, req.ids)
-    return c.SeriesItemsReply(
-        items=[series_item_view(found[i]) if i in found else None for i in req.ids]
-    )
-
-
 def visible_in_sql(caller: c.Caller, item: type[ArchiveItem] = ArchiveItem) -> ColumnElement[bool]:
     """`domain.may_see` as SQL, for lists (a denied row never leaves the database)."""
-    filed_or_tombstone = item.status.in_([c.ItemStatus.FILED.value, c.ItemStatus.DESTROYED.value])
+    filed_or_tombstone = item.status.in_(
+        [archive_enums.ItemStatus.FILED.value, archive_enums.ItemStatus.DESTROYED.value]
+    )
     owners = []
     if caller.scope.agency_id is not None:
         owners.append(item.agency_id == caller.scope.agency_id)
@@ -346,7 +322,7 @@ def superseded_in_sql(caller: c.Caller) -> ColumnElement[bool]:
     return exists().where(
         later.series == ArchiveItem.series,
         later.version > ArchiveItem.version,
-        later.status == c.ItemStatus.FILED.value,
+        later.status == archive_enums.ItemStatus.FILED.value,
         visible_in_sql(caller, later),
     )
 
@@ -365,22 +341,6 @@ async def _volumes(
 
 
 async def catalogue(session: AsyncSession, req: c.CatalogueRequest) -> c.CatalogueReply:
-    """`catalogue.get` (previous release): every version, without series."""
-    rows = await session.execute(
-        select(ArchiveItem)
-        .where(ArchiveItem.engagement_id == req.engagement_id, visible_in_sql(req.caller))
-        .order_by(ArchiveItem.volume_id, ArchiveItem.id)
-    )
-    items = list(rows.scalars())
-    return c.CatalogueReply(
-        volumes=await _volumes(session, req.caller, req.engagement_id, items),
-        items=[item_view(i) for i in items],
-    )
-
-
-async def catalogue_with_series(
-    session: AsyncSession, req: c.SeriesCatalogueRequest
-) -> c.SeriesCatalogueReply:
     """The catalogue: by default the current version of each series (and tombstones not
     superseded); with `include_superseded`, every version, oldest first within a series."""
     query = select(ArchiveItem).where(
@@ -392,27 +352,27 @@ async def catalogue_with_series(
         query.order_by(ArchiveItem.volume_id, ArchiveItem.series, ArchiveItem.version)
     )
     items = list(rows.scalars())
-    return c.SeriesCatalogueReply(
+    return c.CatalogueReply(
         volumes=await _volumes(session, req.caller, req.engagement_id, items),
-        items=[series_item_view(i) for i in items],
+        items=[item_view(i) for i in items],
     )
 
 
 async def versions(session: AsyncSession, req: c.VersionsRequest) -> c.VersionsReply:
     """The filed versions of each series asked for that this caller may see, oldest first."""
-    by_series: dict[UUID, list[c.SeriesItemView]] = {s: [] for s in req.series_ids}
+    by_series: dict[UUID, list[c.ItemView]] = {s: [] for s in req.series_ids}
     if req.series_ids:
         rows = await session.execute(
             select(ArchiveItem)
             .where(
                 ArchiveItem.series.in_(req.series_ids),
-                ArchiveItem.status == c.ItemStatus.FILED.value,
+                ArchiveItem.status == archive_enums.ItemStatus.FILED.value,
                 visible_in_sql(req.caller),
             )
             .order_by(ArchiveItem.series, ArchiveItem.version)
         )
         for row in rows.scalars():
-            by_series[row.series].append(series_item_view(row))
+            by_series[row.series].append(item_view(row))
     return c.VersionsReply(items=[by_series[s] for s in req.series_ids])
 
 
@@ -421,7 +381,7 @@ def volume_view(row: ArchiveVolume) -> c.VolumeView:
         id=row.id,
         engagement_id=row.engagement_id,
         title=row.title,
-        retention=c.Retention(row.retention),
+        retention=archive_enums.Retention(row.retention),
         created_at=row.created_at,
     )
 
@@ -450,12 +410,14 @@ async def _change_level(
     session: AsyncSession, req: c.ChangeLevelRequest, ctx: CallContext
 ) -> ArchiveItem:
     row = await agency_item(session, req.caller, req.item_id, lock=True)
-    if row.status != c.ItemStatus.FILED.value:
-        raise c.ArchiveStateConflict(f"the item is {row.status}", field="item_id")
+    if row.status != archive_enums.ItemStatus.FILED.value:
+        raise archive_errors.ArchiveStateConflict(f"the item is {row.status}", field="item_id")
     if req.level > req.caller.clearance:
-        raise c.ArchiveItemNotFound("level above your clearance", field="level")
+        raise archive_errors.ArchiveItemNotFound("level above your clearance", field="level")
     if not domain.level_change_allowed(row.level, req.level, req.may_lower):
-        raise c.ArchiveStateConflict("lowering a level needs the archive keeper", field="level")
+        raise archive_errors.ArchiveStateConflict(
+            "lowering a level needs the archive keeper", field="level"
+        )
     previous = row.level
     row.level = req.level
     await session.flush()
@@ -475,14 +437,7 @@ async def _change_level(
 async def change_level(
     session: AsyncSession, req: c.ChangeLevelRequest, ctx: CallContext
 ) -> c.ItemView:
-    """`item.level.change` (previous release): the item without its series."""
     return item_view(await _change_level(session, req, ctx))
-
-
-async def change_level_with_series(
-    session: AsyncSession, req: c.ChangeLevelRequest, ctx: CallContext
-) -> c.SeriesItemView:
-    return series_item_view(await _change_level(session, req, ctx))
 
 
 async def expire_uploads(archive: Archive, session: AsyncSession) -> int:
@@ -492,14 +447,14 @@ async def expire_uploads(archive: Archive, session: AsyncSession) -> int:
     rows = await session.execute(
         select(ArchiveItem)
         .where(
-            ArchiveItem.status == c.ItemStatus.PENDING.value,
+            ArchiveItem.status == archive_enums.ItemStatus.PENDING.value,
             ArchiveItem.upload_expires_at < now,
         )
         .limit(SWEEP_BATCH)
     )
     for row in rows.scalars():
         await archive.store.delete(row.object_key)
-        row.status = c.ItemStatus.EXPIRED.value
+        row.status = archive_enums.ItemStatus.EXPIRED.value
         log.info("archive.upload_expired", item_id=str(row.id))
     await session.flush()
     return 0

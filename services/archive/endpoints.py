@@ -8,8 +8,8 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from contracts import archive, rpc
-from contracts import archive_catalogue as cat
+from contracts.archive import rpc as archive
+from contracts.archive import rpc_catalogue as cat
 from kit.endpoints import command, query
 from kit.rpc import CallContext, RpcServer
 from kit.runtime import ServiceRuntime
@@ -19,8 +19,8 @@ from services.archive.signing import Signer
 
 
 def register(server: RpcServer, runtime: ServiceRuntime, signer: Signer, archive_: Archive) -> None:
-    server.add(rpc.GET_TRACES, query(runtime, service.traces))
-    server.add(rpc.VERIFY_TRACE, query(runtime, service.verify))
+    server.add(archive.GET_TRACES, query(runtime, service.traces))
+    server.add(archive.VERIFY_TRACE, query(runtime, service.verify))
 
     async def key(_req: archive.Empty, _ctx: CallContext) -> archive.LedgerKeyView:
         return proofs.key_view(signer)
@@ -44,12 +44,7 @@ def register_catalogue(server: RpcServer, runtime: ServiceRuntime, archive_: Arc
     def with_store(use_case: Callable[..., Awaitable[Any]]) -> Any:
         return command(runtime, partial(use_case, archive_))
 
-    server.add(cat.REQUEST_UPLOAD, with_store(catalogue.request_upload))
-    server.add(cat.COMPLETE_UPLOAD, with_store(catalogue.complete_upload))
-    server.add(cat.GET_ITEMS, query(runtime, catalogue.get_items))
-    server.add(cat.CATALOGUE, query(runtime, catalogue.catalogue))
     server.add(cat.CREATE_VOLUME, command(runtime, catalogue.create_volume))
-    server.add(cat.CHANGE_LEVEL, command(runtime, catalogue.change_level))
     server.add(cat.HAND_OVER, with_store(handover.hand_over))
     server.add(cat.ACKNOWLEDGE_HANDOVER, command(runtime, handover.acknowledge))
     server.add(cat.HANDOVERS, query(runtime, handover.list_handovers))
@@ -60,11 +55,10 @@ def register_catalogue(server: RpcServer, runtime: ServiceRuntime, archive_: Arc
     server.add(cat.USAGE, query(runtime, borrowing.usage))
     server.add(cat.REQUEST_DESTRUCTION, command(runtime, destruction.request_destruction))
     server.add(cat.APPROVE_DESTRUCTION, with_store(destruction.approve_destruction))
-    # Items with their series; the subjects above keep serving the previous release.
-    server.add(cat.REQUEST_UPLOAD_WITH_SERIES, with_store(catalogue.request_upload_with_series))
+    server.add(cat.REQUEST_UPLOAD, with_store(catalogue.request_upload))
     server.add(cat.REQUEST_VERSION_UPLOAD, with_store(catalogue.request_version_upload))
-    server.add(cat.COMPLETE_UPLOAD_WITH_SERIES, with_store(catalogue.complete_upload_with_series))
-    server.add(cat.GET_ITEMS_WITH_SERIES, query(runtime, catalogue.get_items_with_series))
-    server.add(cat.CATALOGUE_WITH_SERIES, query(runtime, catalogue.catalogue_with_series))
-    server.add(cat.CHANGE_LEVEL_WITH_SERIES, command(runtime, catalogue.change_level_with_series))
+    server.add(cat.COMPLETE_UPLOAD, with_store(catalogue.complete_upload))
+    server.add(cat.GET_ITEMS, query(runtime, catalogue.get_items))
+    server.add(cat.CATALOGUE, query(runtime, catalogue.catalogue))
+    server.add(cat.CHANGE_LEVEL, command(runtime, catalogue.change_level))
     server.add(cat.VERSIONS, query(runtime, catalogue.versions))

@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from contracts.archive_catalogue import ItemStatus
+from contracts.archive.enums import ItemStatus
 from kit.storage import ObjectNotFound, ObjectStore
 from services.archive.models import ArchiveItem
 

@@ -7,8 +7,8 @@ import base64
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from contracts import archive as c
-from kit.errors import NotFound
+from contracts.archive import rpc as c
+from contracts.core import NotFound
 from services.archive import checkpoints, tree
 from services.archive.leaf import Leaf
 from services.archive.models import LedgerCheckpoint, LedgerLeaf

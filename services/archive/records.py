@@ -11,7 +11,10 @@ from uuid import UUID
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from contracts import archive_catalogue as c
+from contracts.archive import enums as archive_enums
+from contracts.archive import errors as archive_errors
+from contracts.archive import events as archive_events
+from contracts.archive import rpc_catalogue as c
 from kit.events import make_event
 from kit.logging import get_logger
 from kit.outbox import record_event
@@ -38,7 +41,7 @@ def holding(row: ArchiveItem) -> domain.Holding:
     return domain.Holding(
         agency_id=row.agency_id,
         unit_id=row.unit_id,
-        status=c.ItemStatus(row.status),
+        status=archive_enums.ItemStatus(row.status),
         level=row.level,
         handed_over=row.handed_over,
     )
@@ -54,7 +57,7 @@ async def visible_item(
         query = query.with_for_update()
     row = (await session.execute(query)).scalar_one_or_none()
     if row is None or not domain.may_see(caller, holding(row)):
-        raise c.ArchiveItemNotFound("no such archive item", field="item_id")
+        raise archive_errors.ArchiveItemNotFound("no such archive item", field="item_id")
     return row
 
 
@@ -64,19 +67,19 @@ async def agency_item(
     """An item the caller's agency holds and may see: for the agency's own actions."""
     row = await visible_item(session, caller, item_id, lock=lock)
     if not domain.agency_holds(caller, holding(row)):
-        raise c.ArchiveItemNotFound("no such archive item", field="item_id")
+        raise archive_errors.ArchiveItemNotFound("no such archive item", field="item_id")
     return row
 
 
 def item_view(row: ArchiveItem) -> c.ItemView:
-    retention = c.Retention(row.retention)
+    retention = archive_enums.Retention(row.retention)
     return c.ItemView(
         id=row.id,
         engagement_id=row.engagement_id,
         agency_id=row.agency_id,
         unit_id=row.unit_id,
         volume_id=row.volume_id,
-        category=c.ItemCategory(row.category),
+        category=archive_enums.ItemCategory(row.category),
         title=row.title,
         filename=row.filename,
         content_type=row.content_type,
@@ -88,25 +91,23 @@ def item_view(row: ArchiveItem) -> c.ItemView:
         document_date=row.document_date,
         retention_ends=domain.retention_ends(retention, row.document_date),
         metadata=dict(row.item_metadata or {}),
-        status=c.ItemStatus(row.status),
+        status=archive_enums.ItemStatus(row.status),
         handed_over=row.handed_over,
         source_event_id=row.source_event_id,
         created_by=row.created_by,
         created_at=row.created_at,
         filed_at=row.filed_at,
         destroyed_at=row.destroyed_at,
+        series_id=row.series,
     )
-
-
-def series_item_view(row: ArchiveItem) -> c.SeriesItemView:
-    """The item with its series, as the `*.with_series` subjects carry it."""
-    return c.SeriesItemView(**dict(item_view(row)), series_id=row.series)
 
 
 async def lock_finalised(archive: Archive, row: ArchiveItem, version_id: str | None) -> None:
     """Put a finalised item's stored version under object lock (governance mode) for its
     retention period, where the store supports it (`ObjectStore.object_lock`)."""
-    until = domain.lock_until(c.Retention(row.retention), row.document_date, datetime.now(UTC))
+    until = domain.lock_until(
+        archive_enums.Retention(row.retention), row.document_date, datetime.now(UTC)
+    )
     if until is None:
         return
     if await archive.store.retain(row.object_key, version_id=version_id, until=until):
@@ -123,11 +124,11 @@ async def record_action(
 ) -> None:
     """An archive action as an event in the same transaction (outbox): the ledger gets
     it through the archive's trace consumer, in the engagement's chain."""
-    data = c.ArchiveActionData(
+    data = archive_events.ArchiveActionData(
         action=action,
         item_ids=[i.id for i in items],
         sha256=[i.sha256 for i in items],
         details=details,
     )
-    event = make_event(c.ArchiveActionV1, ctx, data, engagement_id=engagement_id)
+    event = make_event(archive_events.ArchiveActionV1, ctx, data, engagement_id=engagement_id)
     await record_event(session, messaging, event)

@@ -11,8 +11,8 @@ from uuid import UUID
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from contracts import rpc
-from contracts.events import EventEnvelope
+from contracts.archive import rpc as archive_rpc
+from contracts.core import EventEnvelope
 from kit.logging import get_logger
 from services.archive import ledger, tree
 from services.archive.leaf import Leaf
@@ -100,19 +100,21 @@ async def append_to_trace(session: AsyncSession, event: EventEnvelope) -> TraceE
     return row
 
 
-async def traces(session: AsyncSession, req: rpc.TraceRequest) -> rpc.TraceReply:
+async def traces(session: AsyncSession, req: archive_rpc.TraceRequest) -> archive_rpc.TraceReply:
     rows = await session.execute(
         select(TraceEntry)
         .where(TraceEntry.engagement_id.in_(req.engagement_ids))
         .order_by(TraceEntry.engagement_id, TraceEntry.seq)
     )
-    by_engagement: dict[UUID, list[rpc.TraceEntryView]] = defaultdict(list)
+    by_engagement: dict[UUID, list[archive_rpc.TraceEntryView]] = defaultdict(list)
     for row in rows.scalars():
         by_engagement[row.engagement_id].append(_view(row))
-    return rpc.TraceReply(traces=[by_engagement.get(i, []) for i in req.engagement_ids])
+    return archive_rpc.TraceReply(traces=[by_engagement.get(i, []) for i in req.engagement_ids])
 
 
-async def verify(session: AsyncSession, req: rpc.VerifyTraceRequest) -> rpc.VerifyTraceReply:
+async def verify(
+    session: AsyncSession, req: archive_rpc.VerifyTraceRequest
+) -> archive_rpc.VerifyTraceReply:
     rows = list(
         (
             await session.execute(
@@ -123,7 +125,7 @@ async def verify(session: AsyncSession, req: rpc.VerifyTraceRequest) -> rpc.Veri
         ).scalars()
     )
     bad = ledger.first_broken((chain_entry(r), r.prev_hash, r.entry_hash) for r in rows)
-    return rpc.VerifyTraceReply(
+    return archive_rpc.VerifyTraceReply(
         engagement_id=req.engagement_id,
         entries=len(rows),
         valid=bad is None,
@@ -145,8 +147,8 @@ def chain_entry(row: TraceEntry) -> ledger.ChainEntry:
     )
 
 
-def _view(row: TraceEntry) -> rpc.TraceEntryView:
-    return rpc.TraceEntryView(
+def _view(row: TraceEntry) -> archive_rpc.TraceEntryView:
+    return archive_rpc.TraceEntryView(
         engagement_id=row.engagement_id,
         seq=row.seq,
         event_id=row.event_id,

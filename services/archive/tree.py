@@ -24,7 +24,7 @@ from sqlalchemy import Engine, and_, event, func, insert, or_, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session, SessionTransaction
 
-from kit.errors import ValidationFailed
+from contracts.core import ValidationFailed
 from services.archive import merkle
 from services.archive.leaf import Leaf
 from services.archive.merkle import NodeId

@@ -16,8 +16,11 @@ import httpx
 import pytest
 from sqlalchemy import func, select, update
 
-from contracts import archive_catalogue as c
-from contracts.envelope import EventEnvelope
+from contracts.archive import enums as archive_enums
+from contracts.archive import errors as archive_errors
+from contracts.archive import rpc_catalogue as c
+from contracts.core import EventEnvelope, event_type
+from contracts.engagement.events import EngagementCreatedV1
 from kit.db import Database
 from kit.ids import new_id
 from kit.storage import ObjectNotFound
@@ -44,7 +47,7 @@ from tests.archive.test_catalogue_service import (
 V2 = "深圳市某化工有限公司 托管服务成果报告（修订版）\n".encode() * 900
 
 
-async def put_bytes(archive: Archive, ticket: c.SeriesUploadTicket, data: bytes) -> None:
+async def put_bytes(archive: Archive, ticket: c.UploadTicket, data: bytes) -> None:
     """The uploader's PUT: to the presigned URL on S3, straight into the local store
     (its signed URL is served by the gateway, tested end to end)."""
     if isinstance(archive.store, S3Store):
@@ -78,23 +81,23 @@ def version_request(
 
 async def request_version(
     db: Database, archive: Archive, item_id: uuid.UUID, data: bytes = V2, **over: Any
-) -> c.SeriesUploadTicket:
+) -> c.UploadTicket:
     async with db.transaction() as s:
         return await catalogue.request_version_upload(
             archive, s, version_request(item_id, data, **over), PM
         )
 
 
-async def complete(db: Database, archive: Archive, item_id: uuid.UUID) -> c.SeriesItemView:
+async def complete(db: Database, archive: Archive, item_id: uuid.UUID) -> c.ItemView:
     async with db.transaction() as s:
-        return await catalogue.complete_upload_with_series(
+        return await catalogue.complete_upload(
             archive, s, c.ItemRequest(caller=AGENCY_CALLER, item_id=item_id), PM
         )
 
 
 async def new_version(
     db: Database, archive: Archive, item_id: uuid.UUID, data: bytes = V2, **over: Any
-) -> c.SeriesItemView:
+) -> c.ItemView:
     ticket = await request_version(db, archive, item_id, data, **over)
     await put_bytes(archive, ticket, data)
     return await complete(db, archive, ticket.item.id)
@@ -102,13 +105,11 @@ async def new_version(
 
 async def listing(
     db: Database, engagement: uuid.UUID, *, caller: c.Caller = AGENCY_CALLER, every: bool = False
-) -> list[c.SeriesItemView]:
+) -> list[c.ItemView]:
     async with db.transaction() as s:
-        reply = await catalogue.catalogue_with_series(
+        reply = await catalogue.catalogue(
             s,
-            c.SeriesCatalogueRequest(
-                caller=caller, engagement_id=engagement, include_superseded=every
-            ),
+            c.CatalogueRequest(caller=caller, engagement_id=engagement, include_superseded=every),
         )
     return reply.items
 
@@ -142,7 +143,7 @@ async def test_R4_2_4_2_a_second_version_is_uploaded_verified_and_filed_beside_t
                 agency_id=AGENCY,
                 unit_id=UNIT,
                 title="2027年度监测报告",
-                retention=c.Retention.YEARS_10,
+                retention=archive_enums.Retention.YEARS_10,
             ),
             PM,
         )
@@ -150,7 +151,7 @@ async def test_R4_2_4_2_a_second_version_is_uploaded_verified_and_filed_beside_t
     ticket = await request_version(db, archive, v1.id, document_date=date(2028, 2, 1))
     pending = ticket.item
     assert (pending.status, pending.version, pending.series_id) == (
-        c.ItemStatus.PENDING,
+        archive_enums.ItemStatus.PENDING,
         2,
         v1.id,
     )
@@ -158,7 +159,7 @@ async def test_R4_2_4_2_a_second_version_is_uploaded_verified_and_filed_beside_t
     await put_bytes(archive, ticket, V2)
     v2 = await complete(db, archive, pending.id)
 
-    assert (v2.status, v2.version, v2.series_id) == (c.ItemStatus.FILED, 2, v1.id)
+    assert (v2.status, v2.version, v2.series_id) == (archive_enums.ItemStatus.FILED, 2, v1.id)
     assert (v2.size, v2.sha256, v2.filename) == (
         len(V2),
         hashlib.sha256(V2).hexdigest(),
@@ -170,7 +171,7 @@ async def test_R4_2_4_2_a_second_version_is_uploaded_verified_and_filed_beside_t
         engagement,
         UNIT,
         volume.id,
-        c.ItemCategory.RESULTS_REPORT,
+        archive_enums.ItemCategory.RESULTS_REPORT,
     )
     assert (v2.level, v2.retention, v2.title, v2.metadata) == (
         v1.level,
@@ -185,9 +186,7 @@ async def test_R4_2_4_2_a_second_version_is_uploaded_verified_and_filed_beside_t
     assert await archive.store.sha256(f"{engagement}/{v1.id}/1") == v1.sha256
     async with db.transaction() as s:
         [first] = (
-            await catalogue.get_items_with_series(
-                s, c.GetItemsRequest(caller=AGENCY_CALLER, ids=[v1.id])
-            )
+            await catalogue.get_items(s, c.GetItemsRequest(caller=AGENCY_CALLER, ids=[v1.id]))
         ).items
     assert first is not None
     assert first.model_dump() == {**v1.model_dump(), "series_id": v1.id}
@@ -226,24 +225,6 @@ async def test_R4_2_4_2_the_catalogue_shows_the_latest_version_unless_asked_for_
     assert sorted(i.id for i in await listing(db, engagement)) == sorted([v2.id, other.id])
 
 
-async def test_R4_2_4_2_the_previous_release_subjects_keep_their_shapes(
-    db: Database, archive: Archive
-):
-    engagement = new_id()
-    v1 = await filed(db, archive, engagement)
-    v2 = await new_version(db, archive, v1.id)
-    async with db.transaction() as s:
-        items = await catalogue.get_items(
-            s, c.GetItemsRequest(caller=AGENCY_CALLER, ids=[v1.id, v2.id])
-        )
-        whole = await catalogue.catalogue(
-            s, c.CatalogueRequest(caller=AGENCY_CALLER, engagement_id=engagement)
-        )
-    assert all(type(i) is c.ItemView for i in [*items.items, *whole.items])
-    assert "series_id" not in whole.model_dump_json()
-    assert sorted(i.id for i in whole.items) == sorted([v1.id, v2.id])  # every version
-
-
 async def test_R4_2_4_2_a_mismatching_version_loses_only_its_own_bytes(
     db: Database, archive: Archive
 ):
@@ -252,7 +233,7 @@ async def test_R4_2_4_2_a_mismatching_version_loses_only_its_own_bytes(
     ticket = await request_version(db, archive, v1.id)
     await put_bytes(archive, ticket, V2[:-1] + b"X")  # same size, other bytes
     before = await outbox_count(db)
-    with pytest.raises(c.UploadMismatch, match="SHA-256"):
+    with pytest.raises(archive_errors.UploadMismatch, match="SHA-256"):
         await complete(db, archive, ticket.item.id)
     assert await outbox_count(db) == before
     with pytest.raises(ObjectNotFound):
@@ -260,12 +241,12 @@ async def test_R4_2_4_2_a_mismatching_version_loses_only_its_own_bytes(
     assert await archive.store.sha256(f"{engagement}/{v1.id}/1") == v1.sha256
     async with db.transaction() as s:
         row = await s.get_one(ArchiveItem, ticket.item.id)
-        assert row.status == c.ItemStatus.PENDING.value
+        assert row.status == archive_enums.ItemStatus.PENDING.value
     assert [i.id for i in await listing(db, engagement, every=True)] == [v1.id]
 
     # The same URL may be used again with the right bytes.
     await put_bytes(archive, ticket, V2)
-    assert (await complete(db, archive, ticket.item.id)).status == c.ItemStatus.FILED
+    assert (await complete(db, archive, ticket.item.id)).status == archive_enums.ItemStatus.FILED
 
 
 async def test_R4_2_4_2_one_version_is_uploaded_at_a_time(db: Database, archive: Archive):
@@ -273,9 +254,13 @@ async def test_R4_2_4_2_one_version_is_uploaded_at_a_time(db: Database, archive:
     v1 = await filed(db, archive, engagement)
     first = await request_version(db, archive, v1.id)
     rows = await item_rows(db)
-    with pytest.raises(c.ArchiveStateConflict, match="version 2 of this item is already being"):
+    with pytest.raises(
+        archive_errors.ArchiveStateConflict, match="version 2 of this item is already being"
+    ):
         await request_version(db, archive, v1.id, b"other" * 10)
-    with pytest.raises(c.ArchiveStateConflict, match="pending"):  # the pending one itself
+    with pytest.raises(
+        archive_errors.ArchiveStateConflict, match="pending"
+    ):  # the pending one itself
         await request_version(db, archive, first.item.id, b"other" * 10)
     assert await item_rows(db) == rows
 
@@ -299,7 +284,7 @@ async def test_R4_2_4_2_an_abandoned_version_upload_expires_and_its_number_is_no
     assert v3.version == 3
     async with db.transaction() as s:
         row = await s.get_one(ArchiveItem, abandoned.item.id)
-        assert row.status == c.ItemStatus.EXPIRED.value
+        assert row.status == archive_enums.ItemStatus.EXPIRED.value
     with pytest.raises(ObjectNotFound):
         await archive.store.stat(f"{engagement}/{abandoned.item.id}/2")
 
@@ -311,7 +296,7 @@ async def test_R4_2_4_3_another_agency_or_a_lower_clearance_finds_no_item_to_ver
     v1 = await filed(db, archive, engagement)  # 内部 (1)
     v2 = await new_version(db, archive, v1.id)
     async with db.transaction() as s:  # an earlier version is raised to 秘密 (2)
-        await catalogue.change_level_with_series(
+        await catalogue.change_level(
             s,
             c.ChangeLevelRequest(
                 caller=AGENCY_CALLER, item_id=v1.id, level=2, reason="含敏感数据", may_lower=False
@@ -328,7 +313,7 @@ async def test_R4_2_4_3_another_agency_or_a_lower_clearance_finds_no_item_to_ver
         (AGENCY_CALLER, new_id()),  # no such item
     ]
     for caller, item_id in refused:
-        with pytest.raises(c.ArchiveItemNotFound):
+        with pytest.raises(archive_errors.ArchiveItemNotFound):
             async with db.transaction() as s:
                 await catalogue.request_version_upload(
                     archive, s, version_request(item_id, caller=caller), PM
@@ -368,10 +353,15 @@ async def test_R4_2_4_2_refused_versions_write_nothing(
     [auto] = [i for i in await listing(db, engagement) if i.source_event_id is not None]
     rows = await item_rows(db)
     cases: list[tuple[Archive, c.RequestVersionUploadRequest, type[Exception], str]] = [
-        (archive, version_request(old.id), c.ArchiveStateConflict, "destroyed"),
-        (archive, version_request(auto.id), c.ArchiveStateConflict, "automatically"),
-        (strict, version_request(live.id), c.UploadRejected, "larger"),
-        (archive, version_request(live.id, content_type="text/html"), c.UploadRejected, "type"),
+        (archive, version_request(old.id), archive_errors.ArchiveStateConflict, "destroyed"),
+        (archive, version_request(auto.id), archive_errors.ArchiveStateConflict, "automatically"),
+        (strict, version_request(live.id), archive_errors.UploadRejected, "larger"),
+        (
+            archive,
+            version_request(live.id, content_type="text/html"),
+            archive_errors.UploadRejected,
+            "type",
+        ),
     ]
     for arch, req, error, message in cases:
         with pytest.raises(error, match=message):
@@ -384,7 +374,7 @@ async def auto_file(db: Database, archive: Archive, engagement: uuid.UUID) -> No
     """The engagement's creation and an accepted stage report, filed from their events."""
     created = EventEnvelope(
         event_id=new_id(),
-        type=filing.ENGAGEMENT_CREATED,
+        type=event_type(EngagementCreatedV1),
         occurred_at=stage_report_event(engagement).occurred_at,
         actor="pm",
         tenant=f"agency:{AGENCY}",
@@ -467,5 +457,5 @@ async def test_an_expired_upload_can_no_longer_be_completed(db: Database, archiv
             .where(ArchiveItem.id == ticket.item.id)
             .values(upload_expires_at=datetime.now(UTC) - timedelta(seconds=1))
         )
-    with pytest.raises(c.ArchiveStateConflict, match="expired"):
+    with pytest.raises(archive_errors.ArchiveStateConflict, match="expired"):
         await complete(db, archive, ticket.item.id)
