@@ -31,7 +31,7 @@ from types import FrameType
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from cli.nats import NatsProcess, nats_server_binary, start_nats
-from contracts.events import EventEnvelope
+from contracts.core import EventEnvelope
 from kit.ids import new_id
 from kit.logging import configure_logging
 

@@ -46,7 +46,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bench import common
-from contracts.events import EVENT_STREAM, EventEnvelope
+from contracts.core import EVENT_STREAM, EventEnvelope
 from kit.bus import ensure_event_stream
 from kit.consumer import EventConsumer
 from kit.db import Database

@@ -45,7 +45,7 @@ from starlette.requests import HTTPConnection
 from bench import common
 from cli.process import free_port
 from cli.stack import SERVICES, Stack, StackConfig
-from contracts.rpc import Rpc
+from contracts.core import Rpc
 from kit.rpc import CallContext, RpcClient, RpcServer
 from tests.e2e.harness import CREATE_ENGAGEMENT, CREATE_UNIT, new_uscc, token
 

@@ -42,7 +42,8 @@ from sqlalchemy import Column, MetaData, String, Table, Uuid, func, select
 from bench import common
 from cli.process import free_port
 from cli.stack import SERVICES, Stack, StackConfig
-from contracts import rpc
+from contracts import core
+from contracts.engagement import rpc
 from kit.db import Database
 from kit.ids import new_id
 from kit.rpc import CallContext, RpcClient
@@ -240,7 +241,7 @@ async def measure(
             service_modes=["roving"],
             period_start=date(2027, 1, 1),
             period_end=date(2027, 12, 31),
-            scope=rpc.Scope(agency_id=agency),
+            scope=core.Scope(agency_id=agency),
         )
         direct: list[UUID] = []
 

@@ -33,7 +33,7 @@ from nats.js import JetStreamContext
 from sqlalchemy import MetaData
 
 from bench import common
-from contracts.events import EventEnvelope
+from contracts.core import EventEnvelope
 from kit.bus import ensure_event_stream
 from kit.db import Database
 from kit.logging import CORRELATION_HEADER

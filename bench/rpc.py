@@ -24,8 +24,7 @@ from nats.aio.client import Client
 from nats.aio.msg import Msg
 
 from bench import common
-from contracts.base import Contract
-from contracts.rpc import Rpc
+from contracts.core import Contract, Rpc
 from kit.rpc import CallContext, RpcClient, RpcServer
 
 SERVICE = "benchecho"

@@ -41,9 +41,10 @@ from minio import Minio
 from minio.deleteobjects import DeleteObject
 
 from bench import common
-from contracts import archive as ledger_contracts
-from contracts import archive_catalogue as c
-from contracts.rpc import Scope
+from contracts.archive import enums as archive_enums
+from contracts.archive import rpc as ledger_contracts
+from contracts.archive import rpc_catalogue as c
+from contracts.core import Scope
 from kit.db import Database
 from kit.ids import new_id
 from kit.migrate import upgrade
@@ -128,20 +129,20 @@ async def archive_upload(
 ) -> tuple[Round, str]:
     with common.Stopwatch() as total:
         ticket = await client.call(
-            c.REQUEST_UPLOAD_WITH_SERIES,
+            c.REQUEST_UPLOAD,
             c.RequestUploadRequest(
                 caller=CALLER,
                 engagement_id=new_id(),
                 agency_id=CALLER.scope.agency_id,
                 unit_id=new_id(),
-                category=c.ItemCategory.RESULTS_REPORT,
+                category=archive_enums.ItemCategory.RESULTS_REPORT,
                 title="bench",
                 filename="bench.zip",
                 content_type="application/zip",
                 size=size,
                 sha256=sha256,
                 level=1,
-                retention=c.Retention.YEARS_10,
+                retention=archive_enums.Retention.YEARS_10,
                 document_date=date.today(),
             ),
             CTX,
@@ -150,12 +151,12 @@ async def archive_upload(
             await asyncio.to_thread(put_file, ticket.url, ticket.headers, path)
         with common.Stopwatch() as complete:
             item = await client.call(
-                c.COMPLETE_UPLOAD_WITH_SERIES,
+                c.COMPLETE_UPLOAD,
                 c.ItemRequest(caller=CALLER, item_id=ticket.item.id),
                 CTX,
                 timeout=600,
             )
-    assert item.status == c.ItemStatus.FILED
+    assert item.status == archive_enums.ItemStatus.FILED
     assert item.sha256 == sha256
     return Round(total.seconds, put.seconds, complete.seconds), f"{item.engagement_id}/{item.id}/1"
 

@@ -17,7 +17,7 @@ from uuid import UUID
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
 
-    from contracts.archive import InclusionProofView, LedgerEntryView
+    from contracts.archive.rpc import InclusionProofView, LedgerEntryView
 
 T = TypeVar("T")
 
@@ -105,11 +105,11 @@ def verifier(vkey: str | None) -> tuple[str, bytes]:
 
 
 async def _verify_chain(session: AsyncSession, engagement_id: str) -> dict[str, Any]:
-    from contracts import rpc
+    from contracts.archive import rpc as archive_rpc
     from services.archive.ledger import queries
 
     reply = await queries.verify_chain(
-        session, rpc.VerifyTraceRequest(engagement_id=UUID(engagement_id))
+        session, archive_rpc.VerifyTraceRequest(engagement_id=UUID(engagement_id))
     )
     return reply.model_dump(mode="json")
 
@@ -124,7 +124,7 @@ async def _verify_all(session: AsyncSession, vkey: str | None) -> dict[str, Any]
 async def _proof(
     session: AsyncSession, index: int | None, event_id: str | None, tree_size: int | None
 ) -> dict[str, Any]:
-    from contracts import archive as c
+    from contracts.archive import rpc as c
     from services.archive.ledger import queries
 
     if event_id is not None:
@@ -164,7 +164,7 @@ def export_bundle(
 
 
 async def _consistency(session: AsyncSession, old: int, new: int) -> dict[str, Any]:
-    from contracts import archive as c
+    from contracts.archive import rpc as c
     from services.archive.ledger import queries
 
     reply = await queries.consistency_proof(

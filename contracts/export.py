@@ -6,20 +6,38 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from contracts.archive import ARCHIVE_RPCS
-from contracts.directory import DIRECTORY_RPCS
-from contracts.evaluation import EVALUATION_RPCS
-from contracts.events import TYPED_EVENTS, EventEnvelope
-from contracts.rpc import ALL_RPCS
-from contracts.workflow import WORKFLOW_RPCS
+from contracts.archive.events import ARCHIVE_EVENTS
+from contracts.archive.rpc import LEDGER_RPCS
+from contracts.archive.rpc_catalogue import CATALOGUE_RPCS
+from contracts.core import EventEnvelope, Rpc, event_type
+from contracts.engagement.events import ENGAGEMENT_EVENTS
+from contracts.engagement.rpc import ENGAGEMENT_RPCS
+from contracts.engagement.rpc_directory import DIRECTORY_RPCS
+from contracts.engagement.rpc_workflow import WORKFLOW_RPCS
+from contracts.evaluation.events import EVALUATION_EVENTS
+from contracts.evaluation.rpc import EVALUATION_RPCS
+
+ALL_EVENTS: tuple[type[EventEnvelope], ...] = (
+    *ENGAGEMENT_EVENTS,
+    *EVALUATION_EVENTS,
+    *ARCHIVE_EVENTS,
+)
+ALL_RPCS: tuple[Rpc[Any, Any], ...] = (
+    *DIRECTORY_RPCS,
+    *ENGAGEMENT_RPCS,
+    *WORKFLOW_RPCS,
+    *EVALUATION_RPCS,
+    *LEDGER_RPCS,
+    *CATALOGUE_RPCS,
+)
 
 
 def json_schemas() -> dict[str, dict[str, Any]]:
     """Schema documents by name: `event.<type>`, `rpc.<subject>.request|response`."""
     docs: dict[str, dict[str, Any]] = {"event.envelope": EventEnvelope.model_json_schema()}
-    for event in TYPED_EVENTS:
-        docs[f"event.{event.model_fields['type'].default}"] = event.model_json_schema()
-    for rpc in (*ALL_RPCS, *DIRECTORY_RPCS, *WORKFLOW_RPCS, *EVALUATION_RPCS, *ARCHIVE_RPCS):
+    for event in ALL_EVENTS:
+        docs[f"event.{event_type(event)}"] = event.model_json_schema()
+    for rpc in ALL_RPCS:
         models: dict[str, type[BaseModel]] = {"request": rpc.request, "response": rpc.response}
         for part, model in models.items():
             docs[f"rpc.{rpc.service}.{rpc.name}.{part}"] = model.model_json_schema()

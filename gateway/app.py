@@ -183,6 +183,6 @@ class _NotConnected(RpcClient):
     async def call(
         self, rpc: Any, request: Any, ctx: CallContext, *, timeout: float | None = None
     ) -> Any:
-        from kit.errors import ServiceUnavailable
+        from contracts.core import ServiceUnavailable
 
         raise ServiceUnavailable("the gateway is not connected to NATS yet")

@@ -8,10 +8,15 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from contracts import archive as ledger_rpc
-from contracts import rpc
-from contracts import workflow as wf
-from contracts.rpc import Rpc
+from contracts import core
+from contracts.archive import rpc as archive_rpc
+from contracts.archive import rpc as ledger_rpc
+from contracts.core import Rpc
+from contracts.engagement import actions as engagement_actions
+from contracts.engagement import rpc
+from contracts.engagement import rpc_directory as engagement_rpc_directory
+from contracts.engagement import rpc_workflow as wf
+from contracts.evaluation import rpc as evaluation_rpc
 from kit.rpc import CallContext, Req, Resp, RpcClient
 
 
@@ -24,31 +29,43 @@ class Services:
         """Any service call with this request's identity (for contracts without a helper)."""
         return await self.client.call(rpc_, request, self.ctx)
 
-    async def create_unit(self, req: rpc.CreateUnitRequest) -> rpc.UnitView:
-        return await self.client.call(rpc.CREATE_UNIT, req, self.ctx)
+    async def create_unit(
+        self, req: engagement_rpc_directory.CreateUnitRequest
+    ) -> engagement_rpc_directory.UnitView:
+        return await self.client.call(engagement_rpc_directory.CREATE_UNIT, req, self.ctx)
 
-    async def units(self, ids: list[UUID], scope: rpc.Scope) -> list[rpc.UnitView | None]:
+    async def units(
+        self, ids: list[UUID], scope: core.Scope
+    ) -> list[engagement_rpc_directory.UnitView | None]:
         reply = await self.client.call(
-            rpc.GET_UNITS, rpc.GetManyRequest(ids=ids, scope=scope), self.ctx
+            engagement_rpc_directory.GET_UNITS, rpc.GetManyRequest(ids=ids, scope=scope), self.ctx
         )
         return reply.items
 
-    async def units_by_uscc(self, usccs: list[str], scope: rpc.Scope) -> list[rpc.UnitView | None]:
+    async def units_by_uscc(
+        self, usccs: list[str], scope: core.Scope
+    ) -> list[engagement_rpc_directory.UnitView | None]:
         reply = await self.client.call(
-            rpc.GET_UNITS_BY_USCC, rpc.UnitsByUsccRequest(usccs=usccs, scope=scope), self.ctx
+            engagement_rpc_directory.GET_UNITS_BY_USCC,
+            engagement_rpc_directory.UnitsByUsccRequest(usccs=usccs, scope=scope),
+            self.ctx,
         )
         return reply.items
 
-    async def list_units(self, scope: rpc.Scope, page: rpc.Page) -> rpc.UnitPage:
+    async def list_units(
+        self, scope: core.Scope, page: core.Page
+    ) -> engagement_rpc_directory.UnitPage:
         return await self.client.call(
-            rpc.LIST_UNITS, rpc.ListUnitsRequest(scope=scope, page=page), self.ctx
+            engagement_rpc_directory.LIST_UNITS,
+            engagement_rpc_directory.ListUnitsRequest(scope=scope, page=page),
+            self.ctx,
         )
 
     async def create_engagement(self, req: rpc.CreateEngagementRequest) -> rpc.EngagementView:
         return await self.client.call(rpc.CREATE_ENGAGEMENT, req, self.ctx)
 
     async def engagements(
-        self, ids: list[UUID], scope: rpc.Scope
+        self, ids: list[UUID], scope: core.Scope
     ) -> list[rpc.EngagementView | None]:
         reply = await self.client.call(
             rpc.GET_ENGAGEMENTS, rpc.GetManyRequest(ids=ids, scope=scope), self.ctx
@@ -62,12 +79,12 @@ class Services:
         return (await self.client.call(wf.DUE_ITEMS, req, self.ctx)).items
 
     async def act(
-        self, engagement_id: UUID, scope: rpc.Scope, action: wf.Action
+        self, engagement_id: UUID, scope: core.Scope, action: engagement_actions.Action
     ) -> rpc.EngagementView:
-        req = wf.ActRequest(engagement_id=engagement_id, scope=scope, action=action)
+        req = engagement_actions.ActRequest(engagement_id=engagement_id, scope=scope, action=action)
         return await self.client.call(wf.ACT, req, self.ctx)
 
-    async def workflows(self, ids: list[UUID], scope: rpc.Scope) -> list[wf.WorkflowView | None]:
+    async def workflows(self, ids: list[UUID], scope: core.Scope) -> list[wf.WorkflowView | None]:
         reply = await self.client.call(
             wf.GET_WORKFLOWS, wf.WorkflowRequest(engagement_ids=ids, scope=scope), self.ctx
         )
@@ -79,22 +96,28 @@ class Services:
         )
         return reply.items
 
-    async def traces(self, engagement_ids: list[UUID]) -> list[list[rpc.TraceEntryView]]:
+    async def traces(self, engagement_ids: list[UUID]) -> list[list[archive_rpc.TraceEntryView]]:
         reply = await self.client.call(
-            rpc.GET_TRACES, rpc.TraceRequest(engagement_ids=engagement_ids), self.ctx
+            archive_rpc.GET_TRACES,
+            archive_rpc.TraceRequest(engagement_ids=engagement_ids),
+            self.ctx,
         )
         return reply.traces
 
-    async def verify_trace(self, engagement_id: UUID) -> rpc.VerifyTraceReply:
+    async def verify_trace(self, engagement_id: UUID) -> archive_rpc.VerifyTraceReply:
         return await self.client.call(
-            rpc.VERIFY_TRACE, rpc.VerifyTraceRequest(engagement_id=engagement_id), self.ctx
+            archive_rpc.VERIFY_TRACE,
+            archive_rpc.VerifyTraceRequest(engagement_id=engagement_id),
+            self.ctx,
         )
 
     async def registrations(
         self, engagement_ids: list[UUID]
-    ) -> list[rpc.EvaluationRegistrationView | None]:
+    ) -> list[evaluation_rpc.EvaluationRegistrationView | None]:
         reply = await self.client.call(
-            rpc.GET_REGISTRATIONS, rpc.RegistrationsRequest(engagement_ids=engagement_ids), self.ctx
+            evaluation_rpc.GET_REGISTRATIONS,
+            evaluation_rpc.RegistrationsRequest(engagement_ids=engagement_ids),
+            self.ctx,
         )
         return reply.items
 

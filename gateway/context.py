@@ -9,7 +9,7 @@ from uuid import UUID
 from nats.aio.client import Client
 from strawberry.fastapi import BaseContext
 
-from contracts import rpc
+from contracts import core
 from gateway.authz.authorizer import Authorizer
 from gateway.clients import Services
 from gateway.dataloaders import Loaders
@@ -86,17 +86,17 @@ class Context(BaseContext):
         return AuthError(AuthFailure.PERMISSION_DENIED)
 
 
-def scope_of(authorizer: Authorizer) -> rpc.Scope:
+def scope_of(authorizer: Authorizer) -> core.Scope:
     """The authorizer's object scope as the services' `Scope` contract."""
     try:
         scope = authorizer.scope_filter()
     except AuthError:
-        return rpc.Scope()  # anonymous or tenant-less: sees nothing
+        return core.Scope()  # anonymous or tenant-less: sees nothing
     try:
-        return rpc.Scope(
+        return core.Scope(
             agency_id=UUID(scope["agency_id"]) if "agency_id" in scope else None,
             unit_id=UUID(scope["unit_id"]) if "unit_id" in scope else None,
             region_prefix=scope.get("region_prefix"),
         )
     except ValueError:
-        return rpc.Scope()  # a tenant id that is not a UUID scopes to nothing
+        return core.Scope()  # a tenant id that is not a UUID scopes to nothing

@@ -8,20 +8,24 @@ from uuid import UUID
 
 from strawberry.dataloader import DataLoader
 
-from contracts import directory as d
-from contracts import evaluation as ev
-from contracts import rpc
-from contracts import workflow as wf
+from contracts import core
+from contracts.archive import rpc as archive_rpc
+from contracts.engagement import rpc
+from contracts.engagement import rpc_directory as d
+from contracts.engagement import rpc_directory as engagement_rpc_directory
+from contracts.engagement import rpc_workflow as wf
+from contracts.evaluation import rpc as ev
+from contracts.evaluation import rpc as evaluation_rpc
 from gateway.clients import Services
 
 
 @dataclass
 class Loaders:
-    units: DataLoader[UUID, rpc.UnitView | None]
-    units_by_uscc: DataLoader[str, rpc.UnitView | None]
+    units: DataLoader[UUID, engagement_rpc_directory.UnitView | None]
+    units_by_uscc: DataLoader[str, engagement_rpc_directory.UnitView | None]
     engagements: DataLoader[UUID, rpc.EngagementView | None]
-    traces: DataLoader[UUID, list[rpc.TraceEntryView]]
-    registrations: DataLoader[UUID, rpc.EvaluationRegistrationView | None]
+    traces: DataLoader[UUID, list[archive_rpc.TraceEntryView]]
+    registrations: DataLoader[UUID, evaluation_rpc.EvaluationRegistrationView | None]
     workflows: DataLoader[UUID, wf.WorkflowView | None]
     checklist_definitions: DataLoader[int, wf.ChecklistDefinitionReply]
     unit_profiles: DataLoader[UUID, d.UnitProfile | None]
@@ -29,20 +33,22 @@ class Loaders:
     latest_scorecards: DataLoader[UUID, ev.ScorecardSummary | None]
 
 
-def build_loaders(services: Services, scope: rpc.Scope) -> Loaders:
-    async def units(ids: Sequence[UUID]) -> list[rpc.UnitView | None]:
+def build_loaders(services: Services, scope: core.Scope) -> Loaders:
+    async def units(ids: Sequence[UUID]) -> list[engagement_rpc_directory.UnitView | None]:
         return await services.units(list(ids), scope)
 
-    async def units_by_uscc(codes: Sequence[str]) -> list[rpc.UnitView | None]:
+    async def units_by_uscc(codes: Sequence[str]) -> list[engagement_rpc_directory.UnitView | None]:
         return await services.units_by_uscc(list(codes), scope)
 
     async def engagements(ids: Sequence[UUID]) -> list[rpc.EngagementView | None]:
         return await services.engagements(list(ids), scope)
 
-    async def traces(ids: Sequence[UUID]) -> list[list[rpc.TraceEntryView]]:
+    async def traces(ids: Sequence[UUID]) -> list[list[archive_rpc.TraceEntryView]]:
         return await services.traces(list(ids))
 
-    async def registrations(ids: Sequence[UUID]) -> list[rpc.EvaluationRegistrationView | None]:
+    async def registrations(
+        ids: Sequence[UUID],
+    ) -> list[evaluation_rpc.EvaluationRegistrationView | None]:
         return await services.registrations(list(ids))
 
     async def workflows(ids: Sequence[UUID]) -> list[wf.WorkflowView | None]:

@@ -10,19 +10,19 @@ from decimal import Decimal
 
 import strawberry
 
-from contracts.errors import DuplicateUnit as DuplicateUnitError
-from contracts.errors import EngagementNotFound as EngagementNotFoundError
-from contracts.errors import InvalidUSCC as InvalidUSCCError
-from contracts.errors import UnitNotFound as UnitNotFoundError
-from contracts.evaluation import IncompleteScorecard as IncompleteScorecardError
-from contracts.evaluation import InvalidTemplate as InvalidTemplateError
-from contracts.evaluation import ScorecardLocked as ScorecardLockedError
-from contracts.evaluation import ScorecardNotFinalized as ScorecardNotFinalizedError
-from contracts.evaluation import ScorecardNotFound as ScorecardNotFoundError
-from contracts.evaluation import ScoreOutOfRange as ScoreOutOfRangeError
+from contracts.core import DomainError, NotFound, ValidationFailed
+from contracts.core import ServiceUnavailable as ServiceUnavailableError
+from contracts.engagement.errors import DuplicateUnit as DuplicateUnitError
+from contracts.engagement.errors import EngagementNotFound as EngagementNotFoundError
+from contracts.engagement.errors import InvalidUSCC as InvalidUSCCError
+from contracts.engagement.errors import UnitNotFound as UnitNotFoundError
+from contracts.evaluation.errors import IncompleteScorecard as IncompleteScorecardError
+from contracts.evaluation.errors import InvalidTemplate as InvalidTemplateError
+from contracts.evaluation.errors import ScorecardLocked as ScorecardLockedError
+from contracts.evaluation.errors import ScorecardNotFinalized as ScorecardNotFinalizedError
+from contracts.evaluation.errors import ScorecardNotFound as ScorecardNotFoundError
+from contracts.evaluation.errors import ScoreOutOfRange as ScoreOutOfRangeError
 from kit.auth import AuthError, AuthFailure
-from kit.errors import DomainError, NotFound, ValidationFailed
-from kit.errors import ServiceUnavailable as ServiceUnavailableError
 
 
 @strawberry.interface(description="Something the caller can fix or retry; `code` is stable.")

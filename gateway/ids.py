@@ -6,7 +6,7 @@ import base64
 import binascii
 from uuid import UUID
 
-from kit.errors import ValidationFailed
+from contracts.core import ValidationFailed
 
 
 def encode_global_id(type_name: str, id_: UUID) -> str:

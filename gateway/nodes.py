@@ -18,10 +18,10 @@ import strawberry
 from strawberry import relay
 from strawberry.types import Info
 
+from contracts.core import ValidationFailed
 from gateway.context import Context
 from gateway.engagement.types import Engagement, Unit
 from gateway.evaluation.types import Scorecard
-from kit.errors import ValidationFailed
 
 MAX_NODES = 100
 """Ids per `nodes` call: the cost limit cannot see a variable's length."""

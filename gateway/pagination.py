@@ -7,9 +7,8 @@ from uuid import UUID
 import strawberry
 from strawberry import relay
 
-from contracts.rpc import Page
+from contracts.core import Page, ValidationFailed
 from gateway.ids import decode_cursor, decode_global_id, encode_cursor
-from kit.errors import ValidationFailed
 
 MAX_PAGE = 100
 DEFAULT_PAGE = 20

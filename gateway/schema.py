@@ -20,6 +20,7 @@ from strawberry.extensions import (
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import Info
 
+from contracts.core import DomainError
 from gateway.archive.mutations import ArchiveMutations
 from gateway.archive.queries import ArchiveQueries
 from gateway.context import Context
@@ -34,7 +35,6 @@ from gateway.federation import FederationQueries
 from gateway.nodes import NodeQueries
 from gateway.protection.cost import cost_limit_rule
 from gateway.protection.shape import only_protection_errors, shape_rule
-from kit.errors import DomainError
 from kit.logging import get_logger
 
 log = get_logger(__name__)

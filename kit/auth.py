@@ -29,7 +29,7 @@ from typing import Any, Literal
 import jwt
 from pydantic import BaseModel, Field, SecretStr, field_validator, model_validator
 
-from kit.errors import NotAuthorized, ServiceUnavailable
+from contracts.core import NotAuthorized, ServiceUnavailable
 
 __all__ = [
     "ANONYMOUS",

@@ -14,7 +14,7 @@ from nats.js import JetStreamContext
 from nats.js.api import StorageType, StreamConfig
 from nats.js.errors import BadRequestError
 
-from contracts.events import EVENT_STREAM, EVENT_SUBJECT_PREFIX
+from contracts.core import EVENT_STREAM, EVENT_SUBJECT_PREFIX
 from kit.logging import get_logger
 from kit.settings import ProcessSettings
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import traceback
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime
 
 import structlog
@@ -23,7 +23,7 @@ from opentelemetry.trace import SpanKind
 from pydantic import ValidationError
 from sqlalchemy import insert
 
-from contracts.events import EVENT_STREAM, EventEnvelope, parse_event
+from contracts.core import EVENT_STREAM, EventEnvelope, EventParser
 from kit import tracing
 from kit.db import Database
 from kit.inbox import BatchHandler, EventHandler, apply_batch_once, apply_once, batch_traces
@@ -45,6 +45,7 @@ class EventConsumer:
         durable: str,
         filter_subjects: list[str],
         handler: EventHandler,
+        events: Sequence[type[EventEnvelope]] = (),
         max_deliver: int = 5,
         ack_wait: float = 30.0,
         batch: int = 100,
@@ -57,6 +58,8 @@ class EventConsumer:
         self.durable = durable
         self._filter_subjects = filter_subjects
         self._handler = handler
+        # Typed as the events this consumer declared; any other as the bare envelope.
+        self._parse = EventParser(events)
         self._max_deliver = max_deliver
         self._ack_wait = ack_wait
         self._batch = batch
@@ -135,7 +138,7 @@ class EventConsumer:
         single: list[Msg] = []
         for msg in msgs:
             try:
-                events.append(parse_event(msg.data))
+                events.append(self._parse(msg.data))
                 batched.append(msg)
             except ValidationError:
                 single.append(msg)  # dead-lettered by `process`
@@ -199,7 +202,7 @@ class EventConsumer:
     async def _process(self, msg: Msg, deliveries: int) -> None:
         correlation = (msg.headers or {}).get(CORRELATION_HEADER, "")
         try:
-            event = parse_event(msg.data)
+            event = self._parse(msg.data)
         except ValidationError as exc:
             await self._dead_letter(msg, None, f"unparseable event: {exc}", deliveries)
             await _quietly(msg.term())

@@ -7,7 +7,7 @@ from typing import TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from contracts.base import Contract
+from contracts.core import Contract
 from kit.rpc import CallContext
 from kit.runtime import ServiceRuntime
 

@@ -6,8 +6,7 @@ from datetime import UTC, datetime
 from typing import Any, TypeVar
 from uuid import UUID
 
-from contracts.base import Contract
-from contracts.events import EventEnvelope
+from contracts.core import Contract, EventEnvelope
 from kit.ids import new_id
 from kit.rpc import CallContext
 

@@ -17,7 +17,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from contracts.events import EventEnvelope
+from contracts.core import EventEnvelope
 from kit import tracing
 from kit.db import Database
 from kit.messaging import MessagingTables

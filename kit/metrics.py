@@ -22,7 +22,7 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metri
 from prometheus_client.registry import Collector
 from sqlalchemy import func, select
 
-from contracts.events import EVENT_STREAM
+from contracts.core import EVENT_STREAM
 from kit.logging import get_logger
 
 if TYPE_CHECKING:

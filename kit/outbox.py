@@ -21,7 +21,7 @@ from nats.js import JetStreamContext
 from sqlalchemy import func, insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
-from contracts.events import EventEnvelope
+from contracts.core import EventEnvelope
 from kit import tracing
 from kit.db import Database
 from kit.logging import CORRELATION_HEADER, get_logger

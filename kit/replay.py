@@ -21,12 +21,12 @@ from pydantic import ValidationError
 from sqlalchemy import Row, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from contracts.events import parse_event
 from kit import tracing
 from kit.db import Database
-from kit.inbox import EventHandler, apply_once
+from kit.inbox import apply_once
 from kit.logging import get_logger
 from kit.messaging import MessagingTables
+from kit.runtime import Subscription
 
 log = get_logger(__name__)
 
@@ -46,7 +46,7 @@ class Replayed:
 async def replay_dead_letters(
     db: Database,
     tables: MessagingTables,
-    handlers: Mapping[str, EventHandler],
+    subscriptions: Mapping[str, Subscription],
     ids: Sequence[int] | None = None,
 ) -> list[Replayed]:
     """Replay the given dead letters (every one not replayed yet when `ids` is None),
@@ -58,14 +58,17 @@ async def replay_dead_letters(
         query = query.where(letters.c.id.in_(list(ids)))
     async with db.transaction() as session:
         rows = (await session.execute(query)).all()
-    done = [await _replay(db, tables, handlers, row) for row in rows]
+    done = [await _replay(db, tables, subscriptions, row) for row in rows]
     found = {r.id for r in rows}
     missing = sorted(set(ids or ()) - found)
     return done + [Replayed(i, None, None, "not_found", "no dead letter waiting") for i in missing]
 
 
 async def _replay(
-    db: Database, tables: MessagingTables, handlers: Mapping[str, EventHandler], row: Row[Any]
+    db: Database,
+    tables: MessagingTables,
+    subscriptions: Mapping[str, Subscription],
+    row: Row[Any],
 ) -> Replayed:
     letter_id: int = row.id
     consumer: str = row.consumer
@@ -75,11 +78,11 @@ async def _replay(
         log.info("dead_letter.replayed", id=letter_id, consumer=consumer, result=result)
         return Replayed(letter_id, consumer, event_id, result, error)
 
-    handler = handlers.get(consumer)
-    if handler is None:
+    subscription = subscriptions.get(consumer)
+    if subscription is None:
         return outcome("unknown_consumer", f"this service has no consumer {consumer!r}")
     try:
-        event = parse_event(row.payload.encode())
+        event = subscription.parse(row.payload.encode())
     except ValidationError as exc:
         return outcome("failed", f"unparseable event: {exc}")
 
@@ -101,7 +104,9 @@ async def _replay(
         ),
     ):
         try:
-            applied = await apply_once(db, tables, consumer, event, handler, also=mark_replayed)
+            applied = await apply_once(
+                db, tables, consumer, event, subscription.handler, also=mark_replayed
+            )
         except Exception:
             error = traceback.format_exc()
             await _keep_error(db, tables, letter_id, error)

@@ -35,10 +35,8 @@ from nats.micro.service import Service
 from opentelemetry.trace import SpanKind
 from pydantic import BaseModel, TypeAdapter, ValidationError, create_model
 
-from contracts.base import Contract
-from contracts.rpc import Rpc
+from contracts.core import Contract, DomainError, Rpc, ServiceUnavailable, ValidationFailed
 from kit import tracing
-from kit.errors import DomainError, ServiceUnavailable, ValidationFailed
 from kit.logging import CORRELATION_HEADER, get_logger
 from kit.metrics import NATS_REQUEST_SECONDS, RPC_HANDLE_SECONDS
 

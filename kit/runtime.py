@@ -19,6 +19,7 @@ from nats.js import JetStreamContext
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from contracts.core import EventEnvelope, EventParser
 from kit import metrics, tracing
 from kit.bus import connect, ensure_event_stream
 from kit.consumer import BatchHandler, EventConsumer, EventHandler
@@ -35,14 +36,20 @@ log = get_logger(__name__)
 
 @dataclass
 class Subscription:
-    """A durable consumer a service declares: its name, subjects and handler."""
+    """A durable consumer a service declares: its name, subjects and handler, and the
+    event classes it reads as typed (`events`); any other event reaches the handler as
+    the bare envelope, so a consumer of every event (the ledger) declares none."""
 
     durable: str
     subjects: list[str]
     handler: EventHandler
+    events: tuple[type[EventEnvelope], ...] = ()
     # When set, fetched batches are applied with it in one transaction; `handler`
     # still applies single events and whatever a failed batch held, one by one.
     batch_handler: BatchHandler | None = None
+
+    def parse(self, raw: bytes) -> EventEnvelope:
+        return EventParser(self.events)(raw)
 
 
 @dataclass
@@ -110,6 +117,7 @@ class ServiceRuntime:
                 durable=sub.durable,
                 filter_subjects=sub.subjects,
                 handler=sub.handler,
+                events=sub.events,
                 batch_handler=sub.batch_handler,
                 max_deliver=self.settings.consumer_max_deliver,
                 ack_wait=self.settings.consumer_ack_wait,

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from contracts import archive as c
+from contracts.archive import rpc as c
 from gateway.context import Context
 
 

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from contracts import archive_catalogue as c
+from contracts.archive import rpc_catalogue as c
 from gateway.clients import Services
 from gateway.context import Context, scope_of
 
@@ -15,36 +15,34 @@ def caller_of(ctx: Context) -> c.Caller:
 
 
 class CatalogueClient:
-    """Items travel with their series (the `*_WITH_SERIES` subjects)."""
+    """Items travel with their series (版本): the `series_id` their versions share."""
 
     def __init__(self, services: Services) -> None:
         self._services = services
 
-    async def request_upload(self, req: c.RequestUploadRequest) -> c.SeriesUploadTicket:
-        return await self._services.call(c.REQUEST_UPLOAD_WITH_SERIES, req)
+    async def request_upload(self, req: c.RequestUploadRequest) -> c.UploadTicket:
+        return await self._services.call(c.REQUEST_UPLOAD, req)
 
-    async def request_version_upload(
-        self, req: c.RequestVersionUploadRequest
-    ) -> c.SeriesUploadTicket:
+    async def request_version_upload(self, req: c.RequestVersionUploadRequest) -> c.UploadTicket:
         return await self._services.call(c.REQUEST_VERSION_UPLOAD, req)
 
-    async def complete_upload(self, req: c.ItemRequest) -> c.SeriesItemView:
-        return await self._services.call(c.COMPLETE_UPLOAD_WITH_SERIES, req)
+    async def complete_upload(self, req: c.ItemRequest) -> c.ItemView:
+        return await self._services.call(c.COMPLETE_UPLOAD, req)
 
-    async def items(self, req: c.GetItemsRequest) -> list[c.SeriesItemView | None]:
-        return (await self._services.call(c.GET_ITEMS_WITH_SERIES, req)).items
+    async def items(self, req: c.GetItemsRequest) -> list[c.ItemView | None]:
+        return (await self._services.call(c.GET_ITEMS, req)).items
 
-    async def catalogue(self, req: c.SeriesCatalogueRequest) -> c.SeriesCatalogueReply:
-        return await self._services.call(c.CATALOGUE_WITH_SERIES, req)
+    async def catalogue(self, req: c.CatalogueRequest) -> c.CatalogueReply:
+        return await self._services.call(c.CATALOGUE, req)
 
-    async def versions(self, req: c.VersionsRequest) -> list[list[c.SeriesItemView]]:
+    async def versions(self, req: c.VersionsRequest) -> list[list[c.ItemView]]:
         return (await self._services.call(c.VERSIONS, req)).items
 
     async def create_volume(self, req: c.CreateVolumeRequest) -> c.VolumeView:
         return await self._services.call(c.CREATE_VOLUME, req)
 
-    async def change_level(self, req: c.ChangeLevelRequest) -> c.SeriesItemView:
-        return await self._services.call(c.CHANGE_LEVEL_WITH_SERIES, req)
+    async def change_level(self, req: c.ChangeLevelRequest) -> c.ItemView:
+        return await self._services.call(c.CHANGE_LEVEL, req)
 
     async def hand_over(self, req: c.HandOverRequest) -> c.HandoverView:
         return await self._services.call(c.HAND_OVER, req)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import strawberry
 
-from contracts import archive_catalogue as c
+from contracts.archive import errors as archive_errors
+from contracts.core import DomainError
 from gateway.errors import Error, _camel, to_graphql
-from kit.errors import DomainError
 
 
 @strawberry.type(description="No such archive item — or none you may see (tenant or 密级).")
@@ -45,14 +45,14 @@ class ArchiveStateConflict(Error):
 def archive_error(exc: DomainError, request_id: str) -> Error:
     field = _camel(exc.field)
     match exc:
-        case c.ArchiveItemNotFound():
+        case archive_errors.ArchiveItemNotFound():
             return ArchiveItemNotFound(message=exc.message, code=exc.code, field=field)
-        case c.ArchiveRecordNotFound():
+        case archive_errors.ArchiveRecordNotFound():
             return ArchiveRecordNotFound(message=exc.message, code=exc.code, field=field)
-        case c.UploadRejected():
+        case archive_errors.UploadRejected():
             return UploadRejected(message=exc.message, code=exc.code, field=field)
-        case c.UploadMismatch():
+        case archive_errors.UploadMismatch():
             return UploadMismatch(message=exc.message, code=exc.code, field=field)
-        case c.ArchiveStateConflict():
+        case archive_errors.ArchiveStateConflict():
             return ArchiveStateConflict(message=exc.message, code=exc.code, field=field)
     return to_graphql(exc, request_id)

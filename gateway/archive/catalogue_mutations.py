@@ -12,8 +12,9 @@ from uuid import UUID
 import strawberry
 from strawberry.types import Info
 
-from contracts import archive_catalogue as c
-from contracts.errors import EngagementNotFound as EngagementNotFoundError
+from contracts.archive import rpc_catalogue as c
+from contracts.core import DomainError, ValidationFailed
+from contracts.engagement.errors import EngagementNotFound as EngagementNotFoundError
 from gateway.archive.catalogue_client import CatalogueClient, caller_of
 from gateway.archive.catalogue_errors import (
     ArchiveItemNotFound,
@@ -36,7 +37,6 @@ from gateway.archive.catalogue_types import (
 from gateway.context import Context
 from gateway.errors import EngagementNotFound, NotAuthorized, ServiceUnavailable, ValidationError
 from gateway.ids import decode_global_id
-from kit.errors import DomainError, ValidationFailed
 
 T = TypeVar("T")
 
@@ -286,7 +286,7 @@ async def _engagement(info: Info[Context, None], value: strawberry.ID) -> Any:
     return view
 
 
-def _upload_success(t: c.SeriesUploadTicket) -> RequestUploadSuccess:
+def _upload_success(t: c.UploadTicket) -> RequestUploadSuccess:
     return RequestUploadSuccess(
         item=ArchiveItem.from_view(t.item),
         upload_url=t.url,
@@ -296,7 +296,7 @@ def _upload_success(t: c.SeriesUploadTicket) -> RequestUploadSuccess:
     )
 
 
-def _item_success(view: c.SeriesItemView) -> ArchiveItemSuccess:
+def _item_success(view: c.ItemView) -> ArchiveItemSuccess:
     return ArchiveItemSuccess(item=ArchiveItem.from_view(view))
 
 
@@ -321,7 +321,7 @@ class CatalogueMutations:
     async def request_upload(
         self, info: Info[Context, None], input: RequestUploadInput
     ) -> RequestUploadResult:
-        async def call(client: CatalogueClient, caller: c.Caller) -> c.SeriesUploadTicket:
+        async def call(client: CatalogueClient, caller: c.Caller) -> c.UploadTicket:
             engagement = await _engagement(info, input.engagement_id)
             volume = input.volume_id
             req = _contract(
@@ -356,7 +356,7 @@ class CatalogueMutations:
     async def request_item_version_upload(
         self, info: Info[Context, None], input: RequestItemVersionUploadInput
     ) -> RequestItemVersionUploadResult:
-        async def call(client: CatalogueClient, caller: c.Caller) -> c.SeriesUploadTicket:
+        async def call(client: CatalogueClient, caller: c.Caller) -> c.UploadTicket:
             item = _item(input.item_id)
             req = _contract(
                 lambda: c.RequestVersionUploadRequest(
@@ -380,7 +380,7 @@ class CatalogueMutations:
     async def complete_upload(
         self, info: Info[Context, None], input: CompleteUploadInput
     ) -> CompleteUploadResult:
-        async def call(client: CatalogueClient, caller: c.Caller) -> c.SeriesItemView:
+        async def call(client: CatalogueClient, caller: c.Caller) -> c.ItemView:
             req = c.ItemRequest(caller=caller, item_id=_item(input.item_id))
             return await client.complete_upload(req)
 
@@ -546,7 +546,7 @@ class CatalogueMutations:
     ) -> ChangeConfidentialityResult:
         may_lower = info.context.authorizer.can("archive_item", "lower_level")
 
-        async def call(client: CatalogueClient, caller: c.Caller) -> c.SeriesItemView:
+        async def call(client: CatalogueClient, caller: c.Caller) -> c.ItemView:
             item = _item(input.item_id)
             req = _contract(
                 lambda: c.ChangeLevelRequest(

@@ -9,7 +9,8 @@ from uuid import UUID
 import strawberry
 from strawberry.types import Info
 
-from contracts import archive_catalogue as c
+from contracts.archive import rpc_catalogue as c
+from contracts.core import ValidationFailed
 from gateway.archive.catalogue_client import CatalogueClient, caller_of
 from gateway.archive.catalogue_types import (
     ArchiveCatalogue,
@@ -21,7 +22,6 @@ from gateway.archive.catalogue_types import (
 )
 from gateway.context import Context
 from gateway.ids import decode_global_id
-from kit.errors import ValidationFailed
 
 
 def _uuid(value: strawberry.ID, kind: str, field: str) -> UUID | None:
@@ -61,7 +61,7 @@ class CatalogueQueries:
         engagement = _uuid(engagement_id, "Engagement", "engagementId")
         if engagement is None or not ctx.authorizer.can("archive_item", "read"):
             return ArchiveCatalogue(volumes=[], items=[])
-        req = c.SeriesCatalogueRequest(
+        req = c.CatalogueRequest(
             caller=caller_of(ctx),
             engagement_id=engagement,
             include_superseded=include_superseded,

@@ -13,16 +13,19 @@ import strawberry
 from strawberry.dataloader import DataLoader
 from strawberry.types import Info
 
-from contracts import archive_catalogue as c
+from contracts.archive import enums as archive_enums
+from contracts.archive import rpc_catalogue as c
 from gateway.archive.catalogue_client import CatalogueClient, caller_of
 from gateway.context import Context
 from gateway.ids import encode_global_id
 from kit.auth import Level
 
-ItemCategory = strawberry.enum(c.ItemCategory, description="R4.2.4.2 kinds and process files.")
-Retention = strawberry.enum(c.Retention, description="保管期限.")
-ItemStatus = strawberry.enum(c.ItemStatus)
-BorrowStatus = strawberry.enum(c.BorrowStatus)
+ItemCategory = strawberry.enum(
+    archive_enums.ItemCategory, description="R4.2.4.2 kinds and process files."
+)
+Retention = strawberry.enum(archive_enums.Retention, description="保管期限.")
+ItemStatus = strawberry.enum(archive_enums.ItemStatus)
+BorrowStatus = strawberry.enum(archive_enums.BorrowStatus)
 
 
 @strawberry.enum(description="密级: 公开 PUBLIC, 内部 INTERNAL, 秘密 SECRET, 机密 TOP_SECRET.")
@@ -37,7 +40,7 @@ def gid(kind: str, value: object) -> strawberry.ID:
     return strawberry.ID(encode_global_id(kind, value))  # type: ignore[arg-type]
 
 
-VersionsLoader = DataLoader[UUID, list[c.SeriesItemView]]
+VersionsLoader = DataLoader[UUID, list[c.ItemView]]
 
 
 def readable(ctx: Context, view: c.ItemView) -> bool:
@@ -49,7 +52,7 @@ def versions_loader(ctx: Context) -> VersionsLoader:
     """Batches the `versions` of every item of one list into one request."""
     client, caller = CatalogueClient(ctx.services), caller_of(ctx)
 
-    async def load(series_ids: Sequence[UUID]) -> list[list[c.SeriesItemView]]:
+    async def load(series_ids: Sequence[UUID]) -> list[list[c.ItemView]]:
         return await client.versions(c.VersionsRequest(caller=caller, series_ids=list(series_ids)))
 
     return DataLoader(load_fn=load, max_batch_size=200)
@@ -93,7 +96,7 @@ class ArchiveItem:
     loader: strawberry.Private[VersionsLoader | None] = None
 
     @classmethod
-    def from_view(cls, v: c.SeriesItemView, loader: VersionsLoader | None = None) -> Self:
+    def from_view(cls, v: c.ItemView, loader: VersionsLoader | None = None) -> Self:
         """`loader`: shared by the items of one list, so their versions load together."""
         return cls(
             id=gid("ArchiveItem", v.id),

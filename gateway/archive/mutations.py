@@ -7,11 +7,11 @@ from typing import Annotated
 import strawberry
 from strawberry.types import Info
 
+from contracts.core import DomainError
 from gateway.archive.catalogue_mutations import CatalogueMutations
 from gateway.archive.types import Checkpoint
 from gateway.context import Context
 from gateway.errors import NotAuthorized, ServiceUnavailable, to_graphql
-from kit.errors import DomainError
 
 
 @strawberry.type

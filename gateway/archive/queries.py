@@ -12,6 +12,7 @@ from uuid import UUID
 import strawberry
 from strawberry.types import Info
 
+from contracts.core import ValidationFailed
 from gateway.archive.access import may_read_engagement_ledger, may_read_entry
 from gateway.archive.catalogue_queries import CatalogueQueries
 from gateway.archive.types import (
@@ -23,7 +24,6 @@ from gateway.archive.types import (
 )
 from gateway.context import Context
 from gateway.ids import decode_global_id
-from kit.errors import ValidationFailed
 
 MAX_CHECKPOINTS = 100
 

@@ -9,7 +9,7 @@ from typing import Self
 import strawberry
 from strawberry.types import Info
 
-from contracts import archive as c
+from contracts.archive import rpc as c
 from gateway.context import Context
 from gateway.ids import encode_global_id
 

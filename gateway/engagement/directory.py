@@ -11,7 +11,8 @@ import strawberry
 from pydantic import ValidationError as PydanticValidationError
 from strawberry.types import Info
 
-from contracts import directory as d
+from contracts.core import DomainError
+from contracts.engagement import rpc_directory as d
 from gateway.context import Context, scope_of
 from gateway.engagement.types import Unit
 from gateway.errors import (
@@ -23,7 +24,6 @@ from gateway.errors import (
     to_graphql,
 )
 from gateway.ids import decode_global_id
-from kit.errors import DomainError
 from kit.rpc import validation_error
 
 

@@ -11,9 +11,12 @@ import strawberry
 from pydantic import ValidationError as PydanticValidationError
 from strawberry.types import Info
 
-from contracts import rpc
+from contracts.core import DomainError, ValidationFailed
+from contracts.engagement import rpc
+from contracts.engagement import rpc_directory as engagement_rpc_directory
+from contracts.engagement.enums import ServiceMode
 from gateway.context import Context, scope_of
-from gateway.engagement.types import Engagement, ServiceMode, Unit
+from gateway.engagement.types import Engagement, Unit
 from gateway.errors import (
     DuplicateUnit,
     InvalidUSCC,
@@ -24,7 +27,6 @@ from gateway.errors import (
     to_graphql,
 )
 from gateway.ids import decode_global_id
-from kit.errors import DomainError, ValidationFailed
 from kit.rpc import validation_error
 
 
@@ -98,7 +100,7 @@ class EngagementMutations:
                 raise ctx.denied()
             agency = ctx.acting_agency()
             try:
-                req = rpc.CreateUnitRequest(
+                req = engagement_rpc_directory.CreateUnitRequest(
                     name=input.name,
                     uscc=input.uscc,
                     industry_code=input.industry_code,

@@ -8,7 +8,7 @@ from typing import Self
 
 import strawberry
 
-from contracts import directory as d
+from contracts.engagement import rpc_directory as d
 
 
 @strawberry.type(description="A discharge outlet coded per HJ 608 (DA001 air, DW001 water).")

@@ -10,14 +10,14 @@ import strawberry
 from strawberry import relay
 from strawberry.types import Info
 
-from contracts import rpc
-from contracts import workflow as wf
+from contracts.core import ValidationFailed
+from contracts.engagement import rpc
+from contracts.engagement import rpc_workflow as wf
+from contracts.engagement.enums import ServiceMode, Stage
 from gateway.context import Context, scope_of
 from gateway.engagement.types import (
     Engagement,
     EngagementConnection,
-    ServiceMode,
-    Stage,
     Unit,
     UnitConnection,
     visible_engagement,
@@ -26,7 +26,6 @@ from gateway.engagement.types import (
 from gateway.engagement.workflow_types import CatalogueItem, DueItem, Meeting
 from gateway.ids import decode_global_id, encode_cursor
 from gateway.pagination import optional_id, page_info, page_of
-from kit.errors import ValidationFailed
 
 
 @strawberry.type

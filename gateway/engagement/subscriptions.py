@@ -35,14 +35,19 @@ from nats.aio.subscription import Subscription
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
-from contracts.envelope import EVENT_SUBJECT_PREFIX, EventEnvelope
-from contracts.errors import EngagementNotFound
+from contracts.core import (
+    EVENT_SUBJECT_PREFIX,
+    DomainError,
+    EventEnvelope,
+    ServiceUnavailable,
+    ValidationFailed,
+)
+from contracts.engagement.errors import EngagementNotFound
 from gateway.authz.authorizer import Authorizer
 from gateway.context import Context
 from gateway.ids import decode_global_id
 from gateway.settings import GatewaySettings
 from kit.auth import AuthError, AuthFailure
-from kit.errors import DomainError, ServiceUnavailable, ValidationFailed
 
 # What a caller must be allowed to read to see an event, by the service that
 # published it (the type's first part). Unknown services: nobody.

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date, datetime
 from decimal import Decimal
-from enum import Enum
 from typing import TYPE_CHECKING, Annotated, Self
 from uuid import UUID
 
@@ -13,8 +12,12 @@ import strawberry
 from strawberry import relay
 from strawberry.types import Info
 
-from contracts import rpc
-from contracts import workflow as wf
+from contracts.archive import rpc as archive_rpc
+from contracts.core import ValidationFailed
+from contracts.engagement import rpc
+from contracts.engagement import rpc_directory as engagement_rpc_directory
+from contracts.engagement import rpc_workflow as wf
+from contracts.engagement.enums import ServiceMode, Stage
 from gateway.context import Context
 from gateway.engagement.profile_types import UnitProfile
 from gateway.engagement.workflow_types import (
@@ -32,7 +35,6 @@ from gateway.engagement.workflow_types import (
     team_of,
 )
 from gateway.ids import decode_global_id
-from kit.errors import ValidationFailed
 
 if TYPE_CHECKING:
     from gateway.evaluation.types import Scorecard
@@ -40,20 +42,13 @@ if TYPE_CHECKING:
 CHECKLIST_VERSION = 1  # 表 A.1 as published; engagements are instantiated from it
 
 
-@strawberry.enum(description="服务模式 (R5.1): how the agency is present; one or several.")
-class ServiceMode(Enum):
-    FIXED_RESIDENT = "fixed_resident"
-    ROVING = "roving"
-    REMOTE_MONITORING = "remote_monitoring"
-
-
-@strawberry.enum(description="Stage of the hosting-service workflow (figure 1 of the standard).")
-class Stage(Enum):
-    PREPARATION = "preparation"
-    IMPLEMENTATION = "implementation"
-    RESULTS = "results"
-    EVALUATION = "evaluation"
-    CLOSED = "closed"
+# The contracts' enums, exposed as they are: GraphQL enum values are their member names.
+strawberry.enum(
+    ServiceMode, description="服务模式 (R5.1): how the agency is present; one or several."
+)
+strawberry.enum(
+    Stage, description="Stage of the hosting-service workflow (figure 1 of the standard)."
+)
 
 
 # Federation 2 entities: a government platform's router joins its own types on these keys.
@@ -74,7 +69,7 @@ class Unit(relay.Node):
     created_at: datetime
 
     @classmethod
-    def from_view(cls, v: rpc.UnitView) -> Self:
+    def from_view(cls, v: engagement_rpc_directory.UnitView) -> Self:
         return cls(
             id=str(v.id),
             name=v.name,
@@ -142,7 +137,7 @@ class TraceEntry:
     entry_hash: str = strawberry.field(description="SHA-256(prev_hash ‖ canonical entry).")
 
     @classmethod
-    def from_view(cls, v: rpc.TraceEntryView) -> Self:
+    def from_view(cls, v: archive_rpc.TraceEntryView) -> Self:
         return cls(
             seq=v.seq,
             event_id=str(v.event_id),
@@ -187,7 +182,7 @@ class Engagement(relay.Node):
             service_modes=[ServiceMode(m) for m in v.service_modes],
             period_start=v.period_start,
             period_end=v.period_end,
-            stage=Stage(v.status),
+            stage=Stage(v.stage),
             created_at=v.created_at,
             unit_id=v.unit_id,
             fees=v.fee_terms,

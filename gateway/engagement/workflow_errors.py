@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import strawberry
 
-from contracts.errors import ListItemNotFound as ListItemNotFoundError
-from contracts.errors import TransitionNotAllowed as TransitionNotAllowedError
-from contracts.errors import WorkflowConflict as WorkflowConflictError
+from contracts.core import DomainError
+from contracts.engagement.errors import ListItemNotFound as ListItemNotFoundError
+from contracts.engagement.errors import TransitionNotAllowed as TransitionNotAllowedError
+from contracts.engagement.errors import WorkflowConflict as WorkflowConflictError
 from gateway.errors import Error, to_graphql
-from kit.errors import DomainError
 
 
 @strawberry.type(

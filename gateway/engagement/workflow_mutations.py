@@ -14,8 +14,9 @@ import strawberry
 from pydantic import ValidationError as PydanticValidationError
 from strawberry.types import Info
 
-from contracts import workflow as wf
-from contracts.workflow_events import TeamMember
+from contracts.core import DomainError, ValidationFailed
+from contracts.engagement import actions as engagement_actions
+from contracts.engagement.event_data import TeamMember
 from gateway.context import Context, scope_of
 from gateway.engagement.types import Engagement
 from gateway.engagement.workflow_errors import (
@@ -26,7 +27,6 @@ from gateway.engagement.workflow_errors import (
 )
 from gateway.errors import EngagementNotFound, NotAuthorized, ServiceUnavailable, ValidationError
 from gateway.ids import decode_global_id
-from kit.errors import DomainError, ValidationFailed
 from kit.rpc import validation_error
 
 # Who may take which step (casbin objects/actions; see gateway/authz/policy.csv).
@@ -59,7 +59,7 @@ async def _step(
     info: Info[Context, None],
     engagement_id: strawberry.ID,
     permission: tuple[str, str],
-    build: Callable[[], wf.Action],
+    build: Callable[[], engagement_actions.Action],
 ) -> WorkflowStepResult:
     ctx = info.context
     try:
@@ -328,14 +328,14 @@ class HandOverInput:
     deliverables: list[str] = strawberry.field(description="Archive item ids.")
 
 
-def _team(input: FormTeamInput) -> wf.FormTeam:
+def _team(input: FormTeamInput) -> engagement_actions.FormTeam:
     try:
         members = [TeamMember(**dataclasses.asdict(m)) for m in input.members]
     except PydanticValidationError as exc:
         raise validation_error(exc) from None
     except ValueError as exc:
         raise ValidationFailed(str(exc), field="members") from None
-    return wf.FormTeam(contracted_size=input.contracted_size, members=members)
+    return engagement_actions.FormTeam(contracted_size=input.contracted_size, members=members)
 
 
 @strawberry.type
@@ -347,7 +347,10 @@ class WorkflowMutations:
         self, info: Info[Context, None], input: AddListItemInput
     ) -> WorkflowStepResult:
         return await _step(
-            info, input.engagement_id, AGENCY_STEP, lambda: wf.AddListItem(**_fields(input))
+            info,
+            input.engagement_id,
+            AGENCY_STEP,
+            lambda: engagement_actions.AddListItem(**_fields(input)),
         )
 
     @strawberry.mutation(description="The client approves a customised item added mid-way (R5.2).")
@@ -355,7 +358,10 @@ class WorkflowMutations:
         self, info: Info[Context, None], input: ListItemInput
     ) -> WorkflowStepResult:
         return await _step(
-            info, input.engagement_id, CLIENT_APPROVAL, lambda: wf.ApproveListItem(**_fields(input))
+            info,
+            input.engagement_id,
+            CLIENT_APPROVAL,
+            lambda: engagement_actions.ApproveListItem(**_fields(input)),
         )
 
     @strawberry.mutation(description="Complete a list item, or waive it with a reason.")
@@ -363,7 +369,10 @@ class WorkflowMutations:
         self, info: Info[Context, None], input: FinishListItemInput
     ) -> WorkflowStepResult:
         return await _step(
-            info, input.engagement_id, AGENCY_STEP, lambda: wf.FinishListItem(**_fields(input))
+            info,
+            input.engagement_id,
+            AGENCY_STEP,
+            lambda: engagement_actions.FinishListItem(**_fields(input)),
         )
 
     @strawberry.mutation(description="Form (or re-form) the service team (R4.2.2.2).")
@@ -377,7 +386,10 @@ class WorkflowMutations:
         self, info: Info[Context, None], input: SiteSurveyInput
     ) -> WorkflowStepResult:
         return await _step(
-            info, input.engagement_id, FIELD_WORK, lambda: wf.RecordSiteSurvey(**_fields(input))
+            info,
+            input.engagement_id,
+            FIELD_WORK,
+            lambda: engagement_actions.RecordSiteSurvey(**_fields(input)),
         )
 
     @strawberry.mutation(description="Mark an Appendix A document received or not applicable.")
@@ -385,7 +397,10 @@ class WorkflowMutations:
         self, info: Info[Context, None], input: ChecklistItemInput
     ) -> WorkflowStepResult:
         return await _step(
-            info, input.engagement_id, FIELD_WORK, lambda: wf.UpdateChecklistItem(**_fields(input))
+            info,
+            input.engagement_id,
+            FIELD_WORK,
+            lambda: engagement_actions.UpdateChecklistItem(**_fields(input)),
         )
 
     @strawberry.mutation(
@@ -395,7 +410,10 @@ class WorkflowMutations:
         self, info: Info[Context, None], input: DraftPlanInput
     ) -> WorkflowStepResult:
         return await _step(
-            info, input.engagement_id, AGENCY_STEP, lambda: wf.DraftPlan(**_fields(input))
+            info,
+            input.engagement_id,
+            AGENCY_STEP,
+            lambda: engagement_actions.DraftPlan(**_fields(input)),
         )
 
     @strawberry.mutation(
@@ -404,7 +422,7 @@ class WorkflowMutations:
     async def submit_plan(
         self, info: Info[Context, None], input: EngagementInput
     ) -> WorkflowStepResult:
-        return await _step(info, input.engagement_id, AGENCY_STEP, wf.SubmitPlan)
+        return await _step(info, input.engagement_id, AGENCY_STEP, engagement_actions.SubmitPlan)
 
     @strawberry.mutation(
         description="The client confirms the plan or objects with reasons (R4.2.2.4)."
@@ -413,7 +431,10 @@ class WorkflowMutations:
         self, info: Info[Context, None], input: DecidePlanInput
     ) -> WorkflowStepResult:
         return await _step(
-            info, input.engagement_id, CLIENT_DECISION, lambda: wf.DecidePlan(**_fields(input))
+            info,
+            input.engagement_id,
+            CLIENT_DECISION,
+            lambda: engagement_actions.DecidePlan(**_fields(input)),
         )
 
     @strawberry.mutation(description="Record an expert consultation meeting (专家咨询会).")
@@ -421,7 +442,10 @@ class WorkflowMutations:
         self, info: Info[Context, None], input: ConsultationInput
     ) -> WorkflowStepResult:
         return await _step(
-            info, input.engagement_id, AGENCY_STEP, lambda: wf.RecordConsultation(**_fields(input))
+            info,
+            input.engagement_id,
+            AGENCY_STEP,
+            lambda: engagement_actions.RecordConsultation(**_fields(input)),
         )
 
     @strawberry.mutation(
@@ -431,7 +455,10 @@ class WorkflowMutations:
         self, info: Info[Context, None], input: SignContractInput
     ) -> WorkflowStepResult:
         return await _step(
-            info, input.engagement_id, AGENCY_STEP, lambda: wf.SignContract(**_fields(input))
+            info,
+            input.engagement_id,
+            AGENCY_STEP,
+            lambda: engagement_actions.SignContract(**_fields(input)),
         )
 
     # --- implementation (实施, R4.2.3) -------------------------------------------------
@@ -441,7 +468,10 @@ class WorkflowMutations:
         self, info: Info[Context, None], input: InspectionInput
     ) -> WorkflowStepResult:
         return await _step(
-            info, input.engagement_id, FIELD_WORK, lambda: wf.RecordInspection(**_fields(input))
+            info,
+            input.engagement_id,
+            FIELD_WORK,
+            lambda: engagement_actions.RecordInspection(**_fields(input)),
         )
 
     @strawberry.mutation(description="Record a training held.")
@@ -449,7 +479,10 @@ class WorkflowMutations:
         self, info: Info[Context, None], input: TrainingInput
     ) -> WorkflowStepResult:
         return await _step(
-            info, input.engagement_id, FIELD_WORK, lambda: wf.RecordTraining(**_fields(input))
+            info,
+            input.engagement_id,
+            FIELD_WORK,
+            lambda: engagement_actions.RecordTraining(**_fields(input)),
         )
 
     @strawberry.mutation(description="Record an environmental emergency handled (R6.1.4.2).")
@@ -457,7 +490,10 @@ class WorkflowMutations:
         self, info: Info[Context, None], input: EmergencyInput
     ) -> WorkflowStepResult:
         return await _step(
-            info, input.engagement_id, FIELD_WORK, lambda: wf.RecordEmergency(**_fields(input))
+            info,
+            input.engagement_id,
+            FIELD_WORK,
+            lambda: engagement_actions.RecordEmergency(**_fields(input)),
         )
 
     @strawberry.mutation(description="Record a quality complaint about the service.")
@@ -465,7 +501,10 @@ class WorkflowMutations:
         self, info: Info[Context, None], input: ComplaintInput
     ) -> WorkflowStepResult:
         return await _step(
-            info, input.engagement_id, AGENCY_STEP, lambda: wf.RecordComplaint(**_fields(input))
+            info,
+            input.engagement_id,
+            AGENCY_STEP,
+            lambda: engagement_actions.RecordComplaint(**_fields(input)),
         )
 
     @strawberry.mutation(description="Record an environmental penalty on the unit.")
@@ -473,7 +512,10 @@ class WorkflowMutations:
         self, info: Info[Context, None], input: PenaltyInput
     ) -> WorkflowStepResult:
         return await _step(
-            info, input.engagement_id, AGENCY_STEP, lambda: wf.RecordPenalty(**_fields(input))
+            info,
+            input.engagement_id,
+            AGENCY_STEP,
+            lambda: engagement_actions.RecordPenalty(**_fields(input)),
         )
 
     @strawberry.mutation(description="Record a satisfaction survey (R4.2.3.1).")
@@ -481,7 +523,10 @@ class WorkflowMutations:
         self, info: Info[Context, None], input: SatisfactionSurveyInput
     ) -> WorkflowStepResult:
         return await _step(
-            info, input.engagement_id, FIELD_WORK, lambda: wf.RecordSurvey(**_fields(input))
+            info,
+            input.engagement_id,
+            FIELD_WORK,
+            lambda: engagement_actions.RecordSurvey(**_fields(input)),
         )
 
     @strawberry.mutation(description="Raise a rectification item (整改) from an inspection.")
@@ -489,7 +534,10 @@ class WorkflowMutations:
         self, info: Info[Context, None], input: RaiseRectificationInput
     ) -> WorkflowStepResult:
         return await _step(
-            info, input.engagement_id, FIELD_WORK, lambda: wf.RaiseRectification(**_fields(input))
+            info,
+            input.engagement_id,
+            FIELD_WORK,
+            lambda: engagement_actions.RaiseRectification(**_fields(input)),
         )
 
     @strawberry.mutation(description="Report a rectification item done (the unit or the agency).")
@@ -497,7 +545,10 @@ class WorkflowMutations:
         self, info: Info[Context, None], input: RectifiedInput
     ) -> WorkflowStepResult:
         return await _step(
-            info, input.engagement_id, RECTIFICATION, lambda: wf.ReportRectified(**_fields(input))
+            info,
+            input.engagement_id,
+            RECTIFICATION,
+            lambda: engagement_actions.ReportRectified(**_fields(input)),
         )
 
     @strawberry.mutation(description="Verify a rectified item: closed, or back to open.")
@@ -505,13 +556,19 @@ class WorkflowMutations:
         self, info: Info[Context, None], input: VerifyRectificationInput
     ) -> WorkflowStepResult:
         return await _step(
-            info, input.engagement_id, FIELD_WORK, lambda: wf.VerifyRectification(**_fields(input))
+            info,
+            input.engagement_id,
+            FIELD_WORK,
+            lambda: engagement_actions.VerifyRectification(**_fields(input)),
         )
 
     @strawberry.mutation(description="Log work (工作日志): who, when, where, mode, what, hours.")
     async def log_work(self, info: Info[Context, None], input: WorkLogInput) -> WorkflowStepResult:
         return await _step(
-            info, input.engagement_id, FIELD_WORK, lambda: wf.LogWork(**_fields(input))
+            info,
+            input.engagement_id,
+            FIELD_WORK,
+            lambda: engagement_actions.LogWork(**_fields(input)),
         )
 
     @strawberry.mutation(
@@ -521,7 +578,10 @@ class WorkflowMutations:
         self, info: Info[Context, None], input: StageReportInput
     ) -> WorkflowStepResult:
         return await _step(
-            info, input.engagement_id, AGENCY_STEP, lambda: wf.SubmitStageReport(**_fields(input))
+            info,
+            input.engagement_id,
+            AGENCY_STEP,
+            lambda: engagement_actions.SubmitStageReport(**_fields(input)),
         )
 
     @strawberry.mutation(description="The client accepts a stage report or objects with feedback.")
@@ -532,7 +592,7 @@ class WorkflowMutations:
             info,
             input.engagement_id,
             CLIENT_DECISION,
-            lambda: wf.ReviewStageReport(**_fields(input)),
+            lambda: engagement_actions.ReviewStageReport(**_fields(input)),
         )
 
     @strawberry.mutation(description="Record a technical seminar (技术研讨会) and its conclusion.")
@@ -540,7 +600,10 @@ class WorkflowMutations:
         self, info: Info[Context, None], input: SeminarInput
     ) -> WorkflowStepResult:
         return await _step(
-            info, input.engagement_id, AGENCY_STEP, lambda: wf.RecordSeminar(**_fields(input))
+            info,
+            input.engagement_id,
+            AGENCY_STEP,
+            lambda: engagement_actions.RecordSeminar(**_fields(input)),
         )
 
     # --- results (成果) and evaluation (评价) ------------------------------------------
@@ -551,12 +614,17 @@ class WorkflowMutations:
     async def complete_implementation(
         self, info: Info[Context, None], input: EngagementInput
     ) -> WorkflowStepResult:
-        return await _step(info, input.engagement_id, AGENCY_STEP, wf.CompleteImplementation)
+        return await _step(
+            info, input.engagement_id, AGENCY_STEP, engagement_actions.CompleteImplementation
+        )
 
     @strawberry.mutation(description="Hand the deliverables over: results → evaluation (R4.2.4.2).")
     async def hand_over(
         self, info: Info[Context, None], input: HandOverInput
     ) -> WorkflowStepResult:
         return await _step(
-            info, input.engagement_id, AGENCY_STEP, lambda: wf.HandOver(**_fields(input))
+            info,
+            input.engagement_id,
+            AGENCY_STEP,
+            lambda: engagement_actions.HandOver(**_fields(input)),
         )

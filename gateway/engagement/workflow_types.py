@@ -9,7 +9,8 @@ from typing import Self, cast
 import strawberry
 from strawberry.scalars import JSON
 
-from contracts import workflow as wf
+from contracts.engagement import rpc_workflow as wf
+from contracts.engagement.enums import ChecklistStatus
 
 
 @strawberry.type(description="托管服务内容 (clause 6): one catalogue entry.")
@@ -84,12 +85,12 @@ class Checklist:
     def completeness(self) -> float:
         if not self.items:
             return 100.0
-        settled = sum(1 for i in self.items if i.status != "pending")
+        settled = sum(1 for i in self.items if i.status != ChecklistStatus.PENDING)
         return round(100 * settled / len(self.items), 1)
 
     @strawberry.field(description="The items still pending.")
     def missing(self) -> list[ChecklistItem]:
-        return [i for i in self.items if i.status == "pending"]
+        return [i for i in self.items if i.status == ChecklistStatus.PENDING]
 
 
 @strawberry.type(description="阶段性工作报告 (R4.2.3.2), one version of its review loop.")

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from contracts import evaluation as ev
-from contracts.rpc import Page, Scope
+from contracts.core import Page, Scope
+from contracts.evaluation import rpc as ev
 from gateway.clients import Services
 
 
@@ -19,12 +19,12 @@ class EvaluationClient:
         self._client = services.client
         self._ctx = services.ctx
 
-    async def templates(self, code: str | None, scope: Scope) -> list[ev.OwnedTemplateView]:
-        req = ev.ListVisibleTemplatesRequest(code=code, scope=scope)
-        return (await self._client.call(ev.LIST_VISIBLE_TEMPLATES, req, self._ctx)).items
+    async def templates(self, code: str | None, scope: Scope) -> list[ev.TemplateView]:
+        req = ev.ListTemplatesRequest(code=code, scope=scope)
+        return (await self._client.call(ev.LIST_TEMPLATES, req, self._ctx)).items
 
-    async def define_template(self, req: ev.DefineTemplateRequest) -> ev.OwnedTemplateView:
-        return await self._client.call(ev.DEFINE_AGENCY_TEMPLATE, req, self._ctx)
+    async def define_template(self, req: ev.DefineTemplateRequest) -> ev.TemplateView:
+        return await self._client.call(ev.DEFINE_TEMPLATE, req, self._ctx)
 
     async def open(self, req: ev.OpenScorecardRequest) -> ev.ScorecardView:
         return await self._client.call(ev.OPEN_SCORECARD, req, self._ctx)
@@ -50,9 +50,9 @@ class EvaluationClient:
 
     async def list_scorecards(
         self, scope: Scope, f: ev.ScorecardFilter, page: Page
-    ) -> ev.ScorecardSummaryPage:
+    ) -> ev.ScorecardPage:
         req = ev.ListScorecardsRequest(scope=scope, filter=f, page=page)
-        return await self._client.call(ev.LIST_SCORECARD_SUMMARIES, req, self._ctx)
+        return await self._client.call(ev.LIST_SCORECARDS, req, self._ctx)
 
     async def distribution(self, scope: Scope, period: str | None) -> ev.GradeDistributionReply:
         req = ev.GradeDistributionRequest(scope=scope, period_label=period)

@@ -15,8 +15,10 @@ from uuid import UUID
 import strawberry
 from strawberry.types import Info
 
-from contracts import evaluation as ev
-from contracts.errors import EngagementNotFound as EngagementNotFoundError
+from contracts.core import DomainError, ValidationFailed
+from contracts.engagement.errors import EngagementNotFound as EngagementNotFoundError
+from contracts.evaluation import errors as evaluation_errors
+from contracts.evaluation import rpc as ev
 from gateway.context import Context, scope_of
 from gateway.errors import (
     EngagementNotFound,
@@ -34,7 +36,6 @@ from gateway.errors import (
 from gateway.evaluation.client import EvaluationClient
 from gateway.evaluation.types import EvaluationTemplate, EvidenceLinkInput, Scorecard
 from gateway.ids import decode_global_id
-from kit.errors import DomainError, ValidationFailed
 
 T = TypeVar("T")
 
@@ -215,7 +216,7 @@ class EvaluationMutations:
             )
             try:
                 return await c.open(req)
-            except ev.TemplateNotFound as exc:
+            except evaluation_errors.TemplateNotFound as exc:
                 raise ValidationFailed(exc.message, field="templateId") from None
             except EngagementNotFoundError:
                 raise

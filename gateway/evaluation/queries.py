@@ -9,8 +9,9 @@ import strawberry
 from strawberry import relay
 from strawberry.types import Info
 
-from contracts import evaluation as ev
-from contracts.rpc import Page
+from contracts.core import Page, ValidationFailed
+from contracts.evaluation import rpc as ev
+from contracts.evaluation.enums import Grade
 from gateway.context import Context, scope_of
 from gateway.evaluation.client import EvaluationClient
 from gateway.evaluation.types import (
@@ -19,14 +20,12 @@ from gateway.evaluation.types import (
     DisclosureConnection,
     DisclosureEdge,
     EvaluationTemplate,
-    Grade,
     GradeDistribution,
     Scorecard,
     ScorecardConnection,
 )
 from gateway.ids import decode_global_id, encode_cursor
 from gateway.pagination import optional_id, page_info, page_of
-from kit.errors import ValidationFailed
 
 
 def _empty_scorecards(after: str | None) -> ScorecardConnection:

@@ -6,7 +6,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from enum import Enum
 from typing import Self
 from uuid import UUID
 
@@ -14,45 +13,22 @@ import strawberry
 from strawberry import relay
 from strawberry.types import Info
 
-from contracts import evaluation as ev
+from contracts.core import ValidationFailed
+from contracts.evaluation import rpc as ev
+from contracts.evaluation.enums import EvidenceKind, Grade, ScorecardStatus
 from gateway.context import Context, scope_of
 from gateway.engagement.types import Engagement, Unit, visible_engagement, visible_unit
 from gateway.evaluation.client import EvaluationClient
 from gateway.ids import decode_global_id
-from kit.errors import ValidationFailed
 
-
-@strawberry.enum(description="评价等级 (R7.2): ≥90 优秀; 70<s<90 良好; 60≤s≤70 合格; <60 不合格.")
-class Grade(Enum):
-    EXCELLENT = "excellent"
-    GOOD = "good"
-    QUALIFIED = "qualified"
-    UNQUALIFIED = "unqualified"
-
-
-GRADE_ZH = {
-    Grade.EXCELLENT: "优秀",
-    Grade.GOOD: "良好",
-    Grade.QUALIFIED: "合格",
-    Grade.UNQUALIFIED: "不合格",
-}
-
-
-@strawberry.enum(description="Open for scoring, finalised (locked), falsified, or superseded.")
-class ScorecardStatus(Enum):
-    OPEN = "open"
-    FINALIZED = "finalized"
-    FALSIFIED = "falsified"
-    SUPERSEDED = "superseded"
-
-
-@strawberry.enum(description="What a piece of evidence is.")
-class EvidenceKind(Enum):
-    TRACE_ENTRY = "trace_entry"
-    ARCHIVE_ITEM = "archive_item"
-    ENGAGEMENT_RECORD = "engagement_record"
-    DOCUMENT = "document"
-    EVENT = "event"
+# The contracts' enums, exposed as they are: GraphQL enum values are their member names.
+strawberry.enum(
+    Grade, description="评价等级 (R7.2): ≥90 优秀; 70<s<90 良好; 60≤s≤70 合格; <60 不合格."
+)
+strawberry.enum(
+    ScorecardStatus, description="Open for scoring, finalised (locked), falsified, or superseded."
+)
+strawberry.enum(EvidenceKind, description="What a piece of evidence is.")
 
 
 @strawberry.type(description="A reference to the evidence a score or finding rests on.")
@@ -112,7 +88,7 @@ class EvaluationTemplate(relay.Node):
     created_at: datetime
 
     @classmethod
-    def from_view(cls, v: ev.OwnedTemplateView) -> Self:
+    def from_view(cls, v: ev.TemplateView) -> Self:
         d = v.definition
         return cls(
             id=str(v.id),
@@ -300,7 +276,7 @@ class Scorecard(relay.Node):
             deducted=v.deducted,
             total=v.total,
             grade=Grade(v.grade),
-            grade_zh=GRADE_ZH[Grade(v.grade)],
+            grade_zh=Grade(v.grade).zh,
             unit_id=v.unit_id,
             engagement_id=v.engagement_id,
             details=_Details.of(v) if isinstance(v, ev.ScorecardView) else None,
@@ -443,7 +419,7 @@ class GradeDistribution:
             period_label=period,
             total=r.total,
             counts=[
-                GradeCount(grade=Grade(c.grade), grade_zh=GRADE_ZH[Grade(c.grade)], count=c.count)
+                GradeCount(grade=Grade(c.grade), grade_zh=Grade(c.grade).zh, count=c.count)
                 for c in r.counts
             ],
         )

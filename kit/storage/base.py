@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import BinaryIO, Protocol, TypeVar
 
-from kit.errors import NotFound, ValidationFailed
+from contracts.core import NotFound, ValidationFailed
 
 MAX_KEY_LENGTH = 512
 # A segment is a directory name in the local backend; 255 bytes is the usual NAME_MAX.

@@ -8,10 +8,10 @@ from datetime import UTC, datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from contracts import directory as d
-from contracts.errors import UnitNotFound
-from contracts.rpc import UnitView
-from kit.errors import ValidationFailed
+from contracts.core import ValidationFailed
+from contracts.engagement import rpc_directory as d
+from contracts.engagement.errors import UnitNotFound
+from contracts.engagement.rpc_directory import UnitView
 from kit.ids import new_id
 from kit.rpc import CallContext
 from services.engagement import domain, repository

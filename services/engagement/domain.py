@@ -3,31 +3,13 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from datetime import date
-from enum import StrEnum
 
-from contracts.errors import InvalidUSCC
-from kit.errors import ValidationFailed
+from contracts.core import ValidationFailed
+from contracts.engagement.enums import ServiceMode
+from contracts.engagement.errors import InvalidUSCC
 from services.engagement import uscc
-
-
-class ServiceMode(StrEnum):
-    """服务模式 (R5.1): one or several per engagement."""
-
-    FIXED_RESIDENT = "fixed_resident"  # 固定常驻
-    ROVING = "roving"  # 巡回流动
-    REMOTE_MONITORING = "remote_monitoring"  # 远程监控
-
-
-class Stage(StrEnum):
-    """The four stages of figure 1; an engagement starts at preparation (R4.2.1)."""
-
-    PREPARATION = "preparation"  # 准备
-    IMPLEMENTATION = "implementation"  # 实施
-    RESULTS = "results"  # 成果
-    EVALUATION = "evaluation"  # 评价
-    CLOSED = "closed"
-
 
 # GB/T 4754-2017: a section letter, optionally with its 2-, 3- or 4-digit class.
 _INDUSTRY_CODE = re.compile(r"^[A-T](\d{2}|\d{3}|\d{4})?$")
@@ -50,7 +32,7 @@ def valid_industry_code(code: str) -> str:
     return code
 
 
-def valid_service_modes(modes: list[str]) -> list[ServiceMode]:
+def valid_service_modes(modes: Sequence[str]) -> list[ServiceMode]:
     try:
         parsed = [ServiceMode(m) for m in modes]
     except ValueError:

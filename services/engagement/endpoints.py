@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from contracts import directory as d
-from contracts import rpc
-from contracts import workflow as wf
+from contracts.engagement import rpc
+from contracts.engagement import rpc_directory as d
+from contracts.engagement import rpc_directory as engagement_rpc_directory
+from contracts.engagement import rpc_workflow as wf
 from kit.endpoints import command, query
 from kit.rpc import RpcServer
 from kit.runtime import ServiceRuntime
@@ -12,10 +13,12 @@ from services.engagement import directory, service, steps, workflow_queries
 
 
 def register(server: RpcServer, runtime: ServiceRuntime) -> None:
-    server.add(rpc.CREATE_UNIT, command(runtime, service.register_unit))
-    server.add(rpc.GET_UNITS, query(runtime, service.get_units))
-    server.add(rpc.GET_UNITS_BY_USCC, query(runtime, service.get_units_by_uscc))
-    server.add(rpc.LIST_UNITS, query(runtime, service.list_units))
+    server.add(engagement_rpc_directory.CREATE_UNIT, command(runtime, service.register_unit))
+    server.add(engagement_rpc_directory.GET_UNITS, query(runtime, service.get_units))
+    server.add(
+        engagement_rpc_directory.GET_UNITS_BY_USCC, query(runtime, service.get_units_by_uscc)
+    )
+    server.add(engagement_rpc_directory.LIST_UNITS, query(runtime, service.list_units))
     server.add(rpc.CREATE_ENGAGEMENT, command(runtime, service.create_engagement))
     server.add(rpc.GET_ENGAGEMENTS, query(runtime, service.get_engagements))
     server.add(rpc.LIST_ENGAGEMENTS, query(runtime, service.list_engagements))

@@ -4,17 +4,16 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from contracts.events import EVENT_SUBJECT_PREFIX, EventEnvelope
+from contracts.core import EventEnvelope, event_subject
+from contracts.engagement.enums import Stage
+from contracts.evaluation.events import ScorecardFinalizedV1
 from kit.logging import get_logger
 from kit.rpc import CallContext
 from kit.runtime import Subscription
 from services.engagement import repository
-from services.engagement.domain import Stage
 from services.engagement.step import Step
 
 log = get_logger(__name__)
-
-SCORECARD_FINALIZED = "evaluation.scorecard_finalized.v1"
 
 
 async def close_evaluated(session: AsyncSession, event: EventEnvelope) -> None:
@@ -36,6 +35,7 @@ async def close_evaluated(session: AsyncSession, event: EventEnvelope) -> None:
 
 EVALUATION_RESULTS = Subscription(
     durable="engagement-evaluations",
-    subjects=[EVENT_SUBJECT_PREFIX + SCORECARD_FINALIZED],
+    subjects=[event_subject(ScorecardFinalizedV1)],
+    events=(ScorecardFinalizedV1,),
     handler=close_evaluated,
 )

@@ -5,14 +5,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from contracts import workflow as wf
-from contracts import workflow_events as we
-from kit.errors import ValidationFailed
+from contracts.core import ValidationFailed
+from contracts.engagement import actions as engagement_actions
+from contracts.engagement import event_data as engagement_event_data
+from contracts.engagement import events as we
+from contracts.engagement.enums import ListItemStatus, Stage
 from kit.ids import new_id
-from services.engagement.domain import Stage
 from services.engagement.models import ListItem
 from services.engagement.step import Step, handles
-from services.engagement.workflow import ItemStatus, next_item_status, require_stage
+from services.engagement.workflow import next_item_status, require_stage
 
 IMPLEMENTING = (Stage.IMPLEMENTATION,)
 IMPLEMENTING_OR_AFTER = (Stage.IMPLEMENTATION, Stage.RESULTS)
@@ -22,24 +23,26 @@ async def _linked_item(step: Step, item_id: Any) -> ListItem | None:
     return None if item_id is None else await step.item(item_id)
 
 
-@handles(wf.FinishListItem)
-async def finish_list_item(step: Step, a: wf.FinishListItem) -> None:
+@handles(engagement_actions.FinishListItem)
+async def finish_list_item(step: Step, a: engagement_actions.FinishListItem) -> None:
     require_stage(step.stage, *IMPLEMENTING, step="finishing a list item")
     item = await step.item(a.item_id)
     reason = a.waived_reason
     if reason is not None and not reason.strip():
         raise ValidationFailed("a waiver needs a reason", field="waivedReason")
     action = "complete" if reason is None else "waive"
-    item.status = next_item_status(ItemStatus(item.status), action).value
+    item.status = next_item_status(ListItemStatus(item.status), action).value
     item.waived_reason = reason
     await step.emit(
         we.ListItemFinishedV1,
-        we.ListItemFinishedData(item_id=item.id, status=item.status, waived_reason=reason),
+        engagement_event_data.ListItemFinishedData(
+            item_id=item.id, status=item.status, waived_reason=reason
+        ),
     )
 
 
-@handles(wf.RecordInspection)
-async def record_inspection(step: Step, a: wf.RecordInspection) -> None:
+@handles(engagement_actions.RecordInspection)
+async def record_inspection(step: Step, a: engagement_actions.RecordInspection) -> None:
     require_stage(step.stage, *IMPLEMENTING, step="an inspection")
     if a.rectification_plans > a.problems_found:
         raise ValidationFailed("more rectification plans than problems", field="rectificationPlans")
@@ -47,7 +50,7 @@ async def record_inspection(step: Step, a: wf.RecordInspection) -> None:
     await step.record("inspection", a.performed_on, a, item)
     await step.emit(
         we.InspectionCompletedV1,
-        we.InspectionCompletedData(
+        engagement_event_data.InspectionCompletedData(
             inspection_id=new_id(),
             list_item_id=a.list_item_id,
             performed_on=a.performed_on,
@@ -57,14 +60,14 @@ async def record_inspection(step: Step, a: wf.RecordInspection) -> None:
     )
 
 
-@handles(wf.RecordTraining)
-async def record_training(step: Step, a: wf.RecordTraining) -> None:
+@handles(engagement_actions.RecordTraining)
+async def record_training(step: Step, a: engagement_actions.RecordTraining) -> None:
     require_stage(step.stage, *IMPLEMENTING, step="a training")
     item = await _linked_item(step, a.list_item_id)
     await step.record("training", a.held_on, a, item)
     await step.emit(
         we.TrainingHeldV1,
-        we.TrainingHeldData(
+        engagement_event_data.TrainingHeldData(
             training_id=new_id(),
             list_item_id=a.list_item_id,
             topic=a.topic,
@@ -75,15 +78,15 @@ async def record_training(step: Step, a: wf.RecordTraining) -> None:
     )
 
 
-@handles(wf.RecordEmergency)
-async def record_emergency(step: Step, a: wf.RecordEmergency) -> None:
+@handles(engagement_actions.RecordEmergency)
+async def record_emergency(step: Step, a: engagement_actions.RecordEmergency) -> None:
     require_stage(step.stage, *IMPLEMENTING, step="an environmental emergency")
     if not a.reported_at <= a.responded_at <= a.closed_at:
         raise ValidationFailed("reported ≤ responded ≤ closed must hold", field="respondedAt")
     await step.record("emergency", a.reported_at.date(), a, None)
     await step.emit(
         we.EmergencyClosedV1,
-        we.EmergencyClosedData(
+        engagement_event_data.EmergencyClosedData(
             incident_id=new_id(),
             reported_at=a.reported_at,
             responded_at=a.responded_at,
@@ -93,47 +96,49 @@ async def record_emergency(step: Step, a: wf.RecordEmergency) -> None:
     )
 
 
-@handles(wf.RecordComplaint)
-async def record_complaint(step: Step, a: wf.RecordComplaint) -> None:
+@handles(engagement_actions.RecordComplaint)
+async def record_complaint(step: Step, a: engagement_actions.RecordComplaint) -> None:
     require_stage(step.stage, *IMPLEMENTING_OR_AFTER, step="a quality complaint")
     await step.record("complaint", a.received_on, a, None)
     await step.emit(
         we.ComplaintRecordedV1,
-        we.ComplaintRecordedData(
+        engagement_event_data.ComplaintRecordedData(
             complaint_id=new_id(), received_on=a.received_on, verified=a.verified
         ),
     )
 
 
-@handles(wf.RecordPenalty)
-async def record_penalty(step: Step, a: wf.RecordPenalty) -> None:
+@handles(engagement_actions.RecordPenalty)
+async def record_penalty(step: Step, a: engagement_actions.RecordPenalty) -> None:
     require_stage(step.stage, *IMPLEMENTING_OR_AFTER, step="a penalty")
     await step.record("penalty", a.decided_on, a, None)
     await step.emit(
         we.PenaltyRecordedV1,
-        we.PenaltyRecordedData(
+        engagement_event_data.PenaltyRecordedData(
             penalty_id=new_id(), decided_on=a.decided_on, authority=a.authority, amount=a.amount
         ),
     )
 
 
-@handles(wf.LogWork)
-async def log_work(step: Step, a: wf.LogWork) -> None:
+@handles(engagement_actions.LogWork)
+async def log_work(step: Step, a: engagement_actions.LogWork) -> None:
     require_stage(step.stage, *IMPLEMENTING_OR_AFTER, step="a work log")
     await step.record("work_log", a.worked_on, a, None)
     await step.emit(
         we.WorkLoggedV1,
-        we.WorkLoggedData(person=a.person, worked_on=a.worked_on, mode=a.mode, hours=a.hours),
+        engagement_event_data.WorkLoggedData(
+            person=a.person, worked_on=a.worked_on, mode=a.mode, hours=a.hours
+        ),
     )
 
 
-@handles(wf.RecordSurvey)
-async def record_survey(step: Step, a: wf.RecordSurvey) -> None:
+@handles(engagement_actions.RecordSurvey)
+async def record_survey(step: Step, a: engagement_actions.RecordSurvey) -> None:
     require_stage(step.stage, *IMPLEMENTING_OR_AFTER, step="a satisfaction survey")
     await step.record("satisfaction_survey", a.conducted_on, a, None)
     await step.emit(
         we.SurveyRecordedV1,
-        we.SurveyRecordedData(
+        engagement_event_data.SurveyRecordedData(
             survey_id=new_id(), method=a.method, conducted_on=a.conducted_on, score=a.score
         ),
     )

@@ -8,13 +8,13 @@ from datetime import UTC, datetime
 
 from sqlalchemy import select
 
-from contracts import workflow as wf
-from contracts import workflow_events as we
-from contracts.errors import WorkflowConflict
-from contracts.events import EventEnvelope
-from kit.errors import ValidationFailed
+from contracts.core import EventEnvelope, ValidationFailed
+from contracts.engagement import actions as engagement_actions
+from contracts.engagement import event_data as engagement_event_data
+from contracts.engagement import events as we
+from contracts.engagement.enums import ListItemStatus, PlanStatus, Stage
+from contracts.engagement.errors import WorkflowConflict
 from kit.ids import new_id
-from services.engagement.domain import Stage
 from services.engagement.models import (
     CatalogueItem,
     ChecklistEntry,
@@ -24,17 +24,11 @@ from services.engagement.models import (
 )
 from services.engagement.seed import catalogue_v1
 from services.engagement.step import Step, handles
-from services.engagement.workflow import (
-    ItemStatus,
-    PlanStatus,
-    next_item_status,
-    next_plan_action,
-    require_stage,
-)
+from services.engagement.workflow import next_item_status, next_plan_action, require_stage
 
 
-@handles(wf.AddListItem)
-async def add_list_item(step: Step, a: wf.AddListItem) -> None:
+@handles(engagement_actions.AddListItem)
+async def add_list_item(step: Step, a: engagement_actions.AddListItem) -> None:
     require_stage(step.stage, Stage.PREPARATION, Stage.IMPLEMENTATION, step="adding a list item")
     entry = await step.session.get(CatalogueItem, (catalogue_v1.VERSION, a.catalogue_code))
     if entry is None:
@@ -55,7 +49,7 @@ async def add_list_item(step: Step, a: wf.AddListItem) -> None:
         quantity_unit=a.quantity_unit,
         due_date=a.due_date,
         customised=entry.kind == "customised",
-        status=(ItemStatus.PROPOSED if during else ItemStatus.OPEN).value,
+        status=(ListItemStatus.PROPOSED if during else ListItemStatus.OPEN).value,
         waived_reason=None,
         created_at=datetime.now(UTC),
     )
@@ -67,7 +61,7 @@ async def add_list_item(step: Step, a: wf.AddListItem) -> None:
 async def announce_item(step: Step, item: ListItem, title: str) -> None:
     await step.emit(
         we.ListItemAddedV1,
-        we.ListItemAddedData(
+        engagement_event_data.ListItemAddedData(
             item_id=item.id,
             catalogue_code=item.catalogue_code,
             title=title,
@@ -79,16 +73,16 @@ async def announce_item(step: Step, item: ListItem, title: str) -> None:
     )
 
 
-@handles(wf.ApproveListItem)
-async def approve_list_item(step: Step, a: wf.ApproveListItem) -> None:
+@handles(engagement_actions.ApproveListItem)
+async def approve_list_item(step: Step, a: engagement_actions.ApproveListItem) -> None:
     item = await step.item(a.item_id)
-    item.status = next_item_status(ItemStatus(item.status), "approve").value
+    item.status = next_item_status(ListItemStatus(item.status), "approve").value
     entry = await step.session.get(CatalogueItem, (catalogue_v1.VERSION, item.catalogue_code))
     await announce_item(step, item, entry.name_zh if entry else item.catalogue_code)
 
 
-@handles(wf.FormTeam)
-async def form_team(step: Step, a: wf.FormTeam) -> None:
+@handles(engagement_actions.FormTeam)
+async def form_team(step: Step, a: engagement_actions.FormTeam) -> None:
     require_stage(step.stage, Stage.PREPARATION, Stage.IMPLEMENTATION, step="forming the team")
     existing = await step.session.scalars(
         select(TeamMemberRow).where(TeamMemberRow.engagement_id == step.engagement.id)
@@ -108,22 +102,25 @@ async def form_team(step: Step, a: wf.FormTeam) -> None:
         )
     step.engagement.contracted_team_size = a.contracted_size
     await step.emit(
-        we.TeamFormedV1, we.TeamFormedData(contracted_size=a.contracted_size, members=a.members)
+        we.TeamFormedV1,
+        engagement_event_data.TeamFormedData(contracted_size=a.contracted_size, members=a.members),
     )
 
 
-@handles(wf.RecordSiteSurvey)
-async def record_site_survey(step: Step, a: wf.RecordSiteSurvey) -> None:
+@handles(engagement_actions.RecordSiteSurvey)
+async def record_site_survey(step: Step, a: engagement_actions.RecordSiteSurvey) -> None:
     require_stage(step.stage, Stage.PREPARATION, step="a site survey")
     await step.record("site_survey", a.surveyed_on, a, None)
     await step.emit(
         we.SiteSurveyRecordedV1,
-        we.SiteSurveyData(surveyed_on=a.surveyed_on, participants=a.participants),
+        engagement_event_data.SiteSurveyData(
+            surveyed_on=a.surveyed_on, participants=a.participants
+        ),
     )
 
 
-@handles(wf.UpdateChecklistItem)
-async def update_checklist_item(step: Step, a: wf.UpdateChecklistItem) -> None:
+@handles(engagement_actions.UpdateChecklistItem)
+async def update_checklist_item(step: Step, a: engagement_actions.UpdateChecklistItem) -> None:
     entry = await step.session.get(ChecklistEntry, (step.engagement.id, a.code))
     if entry is None:
         raise ValidationFailed(f"no Appendix A item {a.code}", field="code")
@@ -133,12 +130,14 @@ async def update_checklist_item(step: Step, a: wf.UpdateChecklistItem) -> None:
     entry.document_ref = a.document_ref if a.status == "received" else None
     await step.emit(
         we.ChecklistItemUpdatedV1,
-        we.ChecklistItemData(code=a.code, status=a.status, document_ref=entry.document_ref),
+        engagement_event_data.ChecklistItemData(
+            code=a.code, status=a.status, document_ref=entry.document_ref
+        ),
     )
 
 
-@handles(wf.DraftPlan)
-async def draft_plan(step: Step, a: wf.DraftPlan) -> None:
+@handles(engagement_actions.DraftPlan)
+async def draft_plan(step: Step, a: engagement_actions.DraftPlan) -> None:
     require_stage(step.stage, Stage.PREPARATION, step="drafting the plan")
     latest = await step.latest_plan()
     next_plan_action(PlanStatus(latest.status) if latest else None, "draft")
@@ -154,7 +153,10 @@ async def draft_plan(step: Step, a: wf.DraftPlan) -> None:
             content=a.content,
         )
         step.session.add(plan)
-    await step.emit(we.PlanDraftedV1, we.PlanVersionData(version=plan.version, status=plan.status))
+    await step.emit(
+        we.PlanDraftedV1,
+        engagement_event_data.PlanVersionData(version=plan.version, status=plan.status),
+    )
 
 
 _PLAN_EVENTS: dict[str, type[EventEnvelope]] = {
@@ -177,36 +179,42 @@ async def _plan_step(step: Step, action: str, reasons: str | None = None) -> Non
         latest.objection_reasons = reasons
     await step.emit(
         _PLAN_EVENTS[action],
-        we.PlanVersionData(version=latest.version, status=latest.status, reasons=reasons),
+        engagement_event_data.PlanVersionData(
+            version=latest.version, status=latest.status, reasons=reasons
+        ),
     )
 
 
-@handles(wf.SubmitPlan)
-async def submit_plan(step: Step, a: wf.SubmitPlan) -> None:
+@handles(engagement_actions.SubmitPlan)
+async def submit_plan(step: Step, a: engagement_actions.SubmitPlan) -> None:
     require_stage(step.stage, Stage.PREPARATION, step="submitting the plan")
     await _plan_step(step, "submit")
 
 
-@handles(wf.DecidePlan)
-async def decide_plan(step: Step, a: wf.DecidePlan) -> None:
+@handles(engagement_actions.DecidePlan)
+async def decide_plan(step: Step, a: engagement_actions.DecidePlan) -> None:
     require_stage(step.stage, Stage.PREPARATION, step="deciding on the plan")
     if not a.confirm and not (a.reasons and a.reasons.strip()):
         raise ValidationFailed("an objection needs its reasons", field="reasons")
     await _plan_step(step, "confirm" if a.confirm else "object", None if a.confirm else a.reasons)
 
 
-@handles(wf.RecordConsultation)
-async def record_consultation(step: Step, a: wf.RecordConsultation) -> None:
+@handles(engagement_actions.RecordConsultation)
+async def record_consultation(step: Step, a: engagement_actions.RecordConsultation) -> None:
     require_stage(step.stage, Stage.PREPARATION, Stage.IMPLEMENTATION, step="an expert meeting")
     await step.record("expert_consultation", a.held_on, a, None)
     await step.emit(
         we.ConsultationHeldV1,
-        we.ConsultationData(held_on=a.held_on, experts=a.experts, conclusion=a.conclusion),
+        engagement_event_data.ConsultationData(
+            held_on=a.held_on, experts=a.experts, conclusion=a.conclusion
+        ),
     )
 
 
-@handles(wf.SignContract)
-async def sign_contract(step: Step, a: wf.SignContract) -> None:
+@handles(engagement_actions.SignContract)
+async def sign_contract(step: Step, a: engagement_actions.SignContract) -> None:
     await step.move_to(Stage.IMPLEMENTATION)
     step.engagement.contract_signed_on = a.signed_on
-    await step.emit(we.ContractSignedV1, we.ContractSignedData(signed_on=a.signed_on))
+    await step.emit(
+        we.ContractSignedV1, engagement_event_data.ContractSignedData(signed_on=a.signed_on)
+    )

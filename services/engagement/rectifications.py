@@ -8,10 +8,12 @@ from datetime import date, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from contracts import workflow as wf
-from contracts import workflow_events as we
-from contracts.errors import WorkflowConflict
-from kit.errors import NotFound, ValidationFailed
+from contracts.core import NotFound, ValidationFailed
+from contracts.engagement import actions as engagement_actions
+from contracts.engagement import event_data as engagement_event_data
+from contracts.engagement import events as we
+from contracts.engagement import rpc_workflow as wf
+from contracts.engagement.errors import WorkflowConflict
 from kit.ids import new_id
 from services.engagement import clock
 from services.engagement.implementation import IMPLEMENTING_OR_AFTER
@@ -46,7 +48,7 @@ async def _get(step: Step, rectification_id: object) -> Rectification:
 
 async def _announce(step: Step, row: Rectification, raised: bool) -> None:
     recurring = await occurrences(step.session, row.unit_id, row.problem_key, row.raised_on)
-    data = we.RectificationData(
+    data = engagement_event_data.RectificationData(
         rectification_id=row.id,
         problem_key=row.problem_key,
         status=row.status,
@@ -56,8 +58,8 @@ async def _announce(step: Step, row: Rectification, raised: bool) -> None:
     await step.emit(we.RectificationRaisedV1 if raised else we.RectificationUpdatedV1, data)
 
 
-@handles(wf.RaiseRectification)
-async def raise_rectification(step: Step, a: wf.RaiseRectification) -> None:
+@handles(engagement_actions.RaiseRectification)
+async def raise_rectification(step: Step, a: engagement_actions.RaiseRectification) -> None:
     require_stage(step.stage, *IMPLEMENTING_OR_AFTER, step="a rectification item")
     if a.inspection_record_id is not None:
         record = await step.session.get(ServiceRecord, a.inspection_record_id)
@@ -89,8 +91,8 @@ async def raise_rectification(step: Step, a: wf.RaiseRectification) -> None:
     await _announce(step, row, raised=True)
 
 
-@handles(wf.ReportRectified)
-async def report_rectified(step: Step, a: wf.ReportRectified) -> None:
+@handles(engagement_actions.ReportRectified)
+async def report_rectified(step: Step, a: engagement_actions.ReportRectified) -> None:
     row = await _get(step, a.rectification_id)
     if row.status != OPEN:
         raise WorkflowConflict(f"the rectification item is {row.status}, not open")
@@ -99,8 +101,8 @@ async def report_rectified(step: Step, a: wf.ReportRectified) -> None:
     await _announce(step, row, raised=False)
 
 
-@handles(wf.VerifyRectification)
-async def verify_rectification(step: Step, a: wf.VerifyRectification) -> None:
+@handles(engagement_actions.VerifyRectification)
+async def verify_rectification(step: Step, a: engagement_actions.VerifyRectification) -> None:
     row = await _get(step, a.rectification_id)
     if row.status != RECTIFIED:
         raise WorkflowConflict(f"the rectification item is {row.status}; verify it once rectified")

@@ -11,7 +11,8 @@ from uuid import UUID
 from sqlalchemy import ColumnElement, Select, String, cast, exists, false, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from contracts.rpc import ListEngagementsRequest, Page, Scope
+from contracts.core import Page, Scope
+from contracts.engagement.rpc import ListEngagementsRequest
 from services.engagement.models import Engagement, ListItem, Unit
 
 # A select of any columns (SQLAlchemy 2.1 types a Select by its column tuple).

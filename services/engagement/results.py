@@ -2,25 +2,28 @@
 
 from __future__ import annotations
 
-from contracts import workflow as wf
-from contracts import workflow_events as we
-from services.engagement.domain import Stage
+from contracts.engagement import actions as engagement_actions
+from contracts.engagement import event_data as engagement_event_data
+from contracts.engagement import events as we
+from contracts.engagement.enums import Stage
 from services.engagement.step import Step, handles
 from services.engagement.workflow import require_stage
 
 
-@handles(wf.CompleteImplementation)
-async def complete_implementation(step: Step, a: wf.CompleteImplementation) -> None:
+@handles(engagement_actions.CompleteImplementation)
+async def complete_implementation(step: Step, a: engagement_actions.CompleteImplementation) -> None:
     await step.move_to(Stage.RESULTS)
 
 
-@handles(wf.HandOver)
-async def hand_over(step: Step, a: wf.HandOver) -> None:
+@handles(engagement_actions.HandOver)
+async def hand_over(step: Step, a: engagement_actions.HandOver) -> None:
     require_stage(step.stage, Stage.RESULTS, step="the handover")
     step.engagement.handed_over_on = a.handed_over_on
     step.engagement.deliverables = list(a.deliverables)
     await step.emit(
         we.HandedOverV1,
-        we.HandedOverData(handed_over_on=a.handed_over_on, deliverables=a.deliverables),
+        engagement_event_data.HandedOverData(
+            handed_over_on=a.handed_over_on, deliverables=a.deliverables
+        ),
     )
     await step.move_to(Stage.EVALUATION)

@@ -13,19 +13,22 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from contracts import workflow_events as we
+from contracts.engagement import event_data as engagement_event_data
+from contracts.engagement import events as we
+from contracts.engagement.enums import ListItemStatus
 from kit.events import make_event
 from kit.outbox import record_event
 from kit.rpc import CallContext
 from services.engagement.models import Engagement, ListItem, Rectification, messaging
-from services.engagement.workflow import ItemStatus
 
 BATCH = 500
 
 
 def is_overdue(item: ListItem, today: date) -> bool:
     return (
-        item.status == ItemStatus.OPEN.value and item.due_date is not None and item.due_date < today
+        item.status == ListItemStatus.OPEN.value
+        and item.due_date is not None
+        and item.due_date < today
     )
 
 
@@ -40,7 +43,7 @@ async def _overdue_items(session: AsyncSession, today: date) -> int:
         select(ListItem, Engagement.agency_id)
         .join(Engagement, Engagement.id == ListItem.engagement_id)
         .where(
-            ListItem.status == ItemStatus.OPEN.value,
+            ListItem.status == ListItemStatus.OPEN.value,
             ListItem.due_date < today,
             ListItem.overdue_notified_on.is_(None),
         )
@@ -53,7 +56,7 @@ async def _overdue_items(session: AsyncSession, today: date) -> int:
     for item, agency_id in rows:
         item.overdue_notified_on = today
         ctx = _system(agency_id)
-        data = we.MilestoneOverdueData(
+        data = engagement_event_data.MilestoneOverdueData(
             item_id=item.id,
             catalogue_code=item.catalogue_code,
             due_date=item.due_date or today,
@@ -81,7 +84,7 @@ async def _overdue_rectifications(session: AsyncSession, today: date) -> int:
     rows = (await session.execute(query)).all()
     for row, agency_id in rows:
         row.overdue_notified_on = today
-        data = we.RectificationOverdueData(
+        data = engagement_event_data.RectificationOverdueData(
             rectification_id=row.id,
             problem_key=row.problem_key,
             due_date=row.due_date,

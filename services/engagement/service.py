@@ -7,14 +7,12 @@ from datetime import UTC, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from contracts import rpc
-from contracts.errors import DuplicateUnit, UnitNotFound
-from contracts.events import (
-    EngagementCreatedData,
-    EngagementCreatedV1,
-    UnitRegisteredData,
-    UnitRegisteredV1,
-)
+from contracts.engagement import enums as engagement_enums
+from contracts.engagement import rpc
+from contracts.engagement import rpc_directory as engagement_rpc_directory
+from contracts.engagement.errors import DuplicateUnit, UnitNotFound
+from contracts.engagement.event_data import EngagementCreatedData, UnitRegisteredData
+from contracts.engagement.events import EngagementCreatedV1, UnitRegisteredV1
 from kit.events import make_event
 from kit.ids import new_id
 from kit.outbox import record_event
@@ -24,8 +22,8 @@ from services.engagement.models import Engagement, Unit, messaging
 
 
 async def register_unit(
-    session: AsyncSession, req: rpc.CreateUnitRequest, ctx: CallContext
-) -> rpc.UnitView:
+    session: AsyncSession, req: engagement_rpc_directory.CreateUnitRequest, ctx: CallContext
+) -> engagement_rpc_directory.UnitView:
     code = domain.valid_uscc(req.uscc)
     industry = domain.valid_industry_code(req.industry_code)
     if await repository.unit_by_uscc(session, code) is not None:
@@ -71,7 +69,7 @@ async def create_engagement(
         service_modes=[m.value for m in modes],
         period_start=req.period_start,
         period_end=req.period_end,
-        status=domain.Stage.PREPARATION.value,
+        status=engagement_enums.Stage.PREPARATION.value,
         created_at=datetime.now(UTC),
         created_by=ctx.actor,
         fee_terms=req.fee_terms.model_dump(mode="json") if req.fee_terms else None,
@@ -93,22 +91,34 @@ async def create_engagement(
     return engagement_view(engagement, unit.region_code)
 
 
-async def get_units(session: AsyncSession, req: rpc.GetManyRequest) -> rpc.UnitsReply:
+async def get_units(
+    session: AsyncSession, req: rpc.GetManyRequest
+) -> engagement_rpc_directory.UnitsReply:
     found = await repository.units_by_ids(session, req.ids, req.scope)
-    return rpc.UnitsReply(items=[unit_view(found[i]) if i in found else None for i in req.ids])
+    return engagement_rpc_directory.UnitsReply(
+        items=[unit_view(found[i]) if i in found else None for i in req.ids]
+    )
 
 
-async def get_units_by_uscc(session: AsyncSession, req: rpc.UnitsByUsccRequest) -> rpc.UnitsReply:
+async def get_units_by_uscc(
+    session: AsyncSession, req: engagement_rpc_directory.UnitsByUsccRequest
+) -> engagement_rpc_directory.UnitsReply:
     codes = [uscc.normalize(code) for code in req.usccs]
     found = await repository.units_by_usccs(session, codes, req.scope)
-    return rpc.UnitsReply(items=[unit_view(found[c]) if c in found else None for c in codes])
+    return engagement_rpc_directory.UnitsReply(
+        items=[unit_view(found[c]) if c in found else None for c in codes]
+    )
 
 
-async def list_units(session: AsyncSession, req: rpc.ListUnitsRequest) -> rpc.UnitPage:
+async def list_units(
+    session: AsyncSession, req: engagement_rpc_directory.ListUnitsRequest
+) -> engagement_rpc_directory.UnitPage:
     rows, has_next, total = await repository.page_of(
         session, repository.units_query(req.scope), Unit.id, req.page
     )
-    return rpc.UnitPage(items=[unit_view(r[0]) for r in rows], has_next=has_next, total=total)
+    return engagement_rpc_directory.UnitPage(
+        items=[unit_view(r[0]) for r in rows], has_next=has_next, total=total
+    )
 
 
 async def get_engagements(session: AsyncSession, req: rpc.GetManyRequest) -> rpc.EngagementsReply:
@@ -129,8 +139,8 @@ async def list_engagements(
     )
 
 
-def unit_view(unit: Unit) -> rpc.UnitView:
-    return rpc.UnitView(
+def unit_view(unit: Unit) -> engagement_rpc_directory.UnitView:
+    return engagement_rpc_directory.UnitView(
         id=unit.id,
         name=unit.name,
         uscc=unit.uscc,
@@ -150,7 +160,7 @@ def engagement_view(engagement: Engagement, region_code: str) -> rpc.EngagementV
         service_modes=list(engagement.service_modes),
         period_start=engagement.period_start,
         period_end=engagement.period_end,
-        status=engagement.status,
+        stage=engagement.status,
         region_code=region_code,
         created_at=engagement.created_at,
         fee_terms=rpc.FeeTerms(**engagement.fee_terms) if engagement.fee_terms else None,

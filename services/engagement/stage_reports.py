@@ -8,10 +8,11 @@ from datetime import UTC, datetime
 
 from sqlalchemy import func, select
 
-from contracts import workflow as wf
-from contracts import workflow_events as we
-from contracts.errors import WorkflowConflict
-from kit.errors import ValidationFailed
+from contracts.core import ValidationFailed
+from contracts.engagement import actions as engagement_actions
+from contracts.engagement import event_data as engagement_event_data
+from contracts.engagement import events as we
+from contracts.engagement.errors import WorkflowConflict
 from kit.ids import new_id
 from services.engagement.implementation import IMPLEMENTING
 from services.engagement.models import StageReport
@@ -33,8 +34,8 @@ async def _latest(step: Step, report_no: int) -> StageReport:
     return report
 
 
-def _data(r: StageReport) -> we.StageReportData:
-    return we.StageReportData(
+def _data(r: StageReport) -> engagement_event_data.StageReportData:
+    return engagement_event_data.StageReportData(
         report_no=r.report_no,
         version=r.version,
         period_start=r.period_start,
@@ -44,8 +45,8 @@ def _data(r: StageReport) -> we.StageReportData:
     )
 
 
-@handles(wf.SubmitStageReport)
-async def submit_stage_report(step: Step, a: wf.SubmitStageReport) -> None:
+@handles(engagement_actions.SubmitStageReport)
+async def submit_stage_report(step: Step, a: engagement_actions.SubmitStageReport) -> None:
     require_stage(step.stage, *IMPLEMENTING, step="a stage report")
     if a.period_end < a.period_start:
         raise ValidationFailed("the period must not end before it starts", field="periodEnd")
@@ -88,8 +89,8 @@ async def submit_stage_report(step: Step, a: wf.SubmitStageReport) -> None:
     await step.emit(we.StageReportSubmittedV1, _data(report))
 
 
-@handles(wf.ReviewStageReport)
-async def review_stage_report(step: Step, a: wf.ReviewStageReport) -> None:
+@handles(engagement_actions.ReviewStageReport)
+async def review_stage_report(step: Step, a: engagement_actions.ReviewStageReport) -> None:
     require_stage(step.stage, *IMPLEMENTING, step="reviewing a stage report")
     report = await _latest(step, a.report_no)
     if report.status != SUBMITTED:
@@ -103,8 +104,8 @@ async def review_stage_report(step: Step, a: wf.ReviewStageReport) -> None:
     await step.emit(event, _data(report))
 
 
-@handles(wf.RecordSeminar)
-async def record_seminar(step: Step, a: wf.RecordSeminar) -> None:
+@handles(engagement_actions.RecordSeminar)
+async def record_seminar(step: Step, a: engagement_actions.RecordSeminar) -> None:
     require_stage(step.stage, *IMPLEMENTING, step="a technical seminar")
     if a.report_no is not None:
         report = await _latest(step, a.report_no)
@@ -113,7 +114,7 @@ async def record_seminar(step: Step, a: wf.RecordSeminar) -> None:
     await step.record("technical_seminar", a.held_on, a, None)
     await step.emit(
         we.SeminarHeldV1,
-        we.SeminarData(
+        engagement_event_data.SeminarData(
             held_on=a.held_on,
             experts=a.experts,
             departments=a.departments,

@@ -10,15 +10,16 @@ from typing import Any, TypeVar
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from contracts import events as ev
-from contracts import workflow_events as we
-from contracts.base import Contract
-from contracts.errors import ListItemNotFound
+from contracts import core
+from contracts.core import Contract
+from contracts.engagement import event_data as engagement_event_data
+from contracts.engagement import events as we
+from contracts.engagement.enums import ListItemStatus, PlanStatus, Stage
+from contracts.engagement.errors import ListItemNotFound
 from kit.events import make_event
 from kit.ids import new_id
 from kit.outbox import record_event
 from kit.rpc import CallContext
-from services.engagement.domain import Stage
 from services.engagement.models import (
     ChecklistEntry,
     Engagement,
@@ -28,7 +29,7 @@ from services.engagement.models import (
     TeamMemberRow,
     messaging,
 )
-from services.engagement.workflow import Facts, ItemStatus, PlanStatus, check_transition
+from services.engagement.workflow import Facts, check_transition
 
 A = TypeVar("A", bound=Contract)
 StepFn = Callable[["Step", Any], Awaitable[None]]
@@ -60,7 +61,7 @@ class Step:
     def stage(self) -> Stage:
         return Stage(self.engagement.status)
 
-    async def emit(self, cls: type[ev.EventEnvelope], data: Contract) -> None:
+    async def emit(self, cls: type[core.EventEnvelope], data: Contract) -> None:
         event = make_event(cls, self.ctx, data, engagement_id=self.engagement.id)
         await record_event(self.session, messaging, event)
 
@@ -69,7 +70,7 @@ class Step:
         check_transition(await facts(self.session, self.engagement), to)
         old = self.engagement.status
         self.engagement.status = to.value
-        data = we.StageChangedData(
+        data = engagement_event_data.StageChangedData(
             engagement_id=self.engagement.id, from_stage=old, to_stage=to.value
         )
         await self.emit(we.StageChangedV1, data)
@@ -130,12 +131,14 @@ async def facts(session: AsyncSession, engagement: Engagement) -> Facts:
     )
     open_codes = await session.scalars(
         select(ListItem.catalogue_code)
-        .where(ListItem.engagement_id == engagement.id, ListItem.status == ItemStatus.OPEN.value)
+        .where(
+            ListItem.engagement_id == engagement.id, ListItem.status == ListItemStatus.OPEN.value
+        )
         .order_by(ListItem.created_at)
     )
     unfinished = tuple(open_codes)
     # Proposed customised items do not count until the client approves them (R5.2).
-    counted = sum(n for s, n in by_status.items() if s != ItemStatus.PROPOSED)
+    counted = sum(n for s, n in by_status.items() if s != ListItemStatus.PROPOSED)
     return Facts(
         stage=Stage(engagement.status),
         list_items=counted,

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from contracts import workflow as wf
-from contracts.errors import EngagementNotFound
-from contracts.rpc import EngagementView
+from contracts.engagement import actions as engagement_actions
+from contracts.engagement.errors import EngagementNotFound
+from contracts.engagement.rpc import EngagementView
 from kit.rpc import CallContext
 from services.engagement import (
     implementation,
@@ -29,7 +29,9 @@ from services.engagement.step import HANDLERS, Step
 STEP_MODULES = (preparation, implementation, rectifications, stage_reports, results)
 
 
-async def act(session: AsyncSession, req: wf.ActRequest, ctx: CallContext) -> EngagementView:
+async def act(
+    session: AsyncSession, req: engagement_actions.ActRequest, ctx: CallContext
+) -> EngagementView:
     """Apply one workflow action to an engagement the caller may see."""
     found = await repository.engagements_by_ids(session, [req.engagement_id], req.scope)
     if req.engagement_id not in found:

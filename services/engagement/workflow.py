@@ -9,29 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from enum import StrEnum
 
-from contracts.errors import TransitionNotAllowed, WorkflowConflict
-from services.engagement.domain import Stage
-
-
-class PlanStatus(StrEnum):
-    """实施方案 versions (R4.2.2.3–4): drafted, submitted to the client, then decided."""
-
-    DRAFT = "draft"
-    SUBMITTED = "submitted"
-    OBJECTED = "objected"  # 委托方有异议 → a new version
-    CONFIRMED = "confirmed"
-
-
-class ItemStatus(StrEnum):
-    """A service list item's state. Customised items added during implementation wait
-    for the client's approval (R5.2) before they count."""
-
-    PROPOSED = "proposed"
-    OPEN = "open"
-    DONE = "done"
-    WAIVED = "waived"
+from contracts.engagement.enums import ListItemStatus, PlanStatus, Stage
+from contracts.engagement.errors import TransitionNotAllowed, WorkflowConflict
 
 
 @dataclass(frozen=True)
@@ -133,12 +113,12 @@ def next_plan_action(latest: PlanStatus | None, action: str) -> PlanStatus:
     raise WorkflowConflict(f"cannot {action} the implementation plan: it is {state}")
 
 
-def next_item_status(current: ItemStatus, action: str) -> ItemStatus:
+def next_item_status(current: ListItemStatus, action: str) -> ListItemStatus:
     match (action, current):
-        case ("approve", ItemStatus.PROPOSED):
-            return ItemStatus.OPEN
-        case ("complete", ItemStatus.OPEN):
-            return ItemStatus.DONE
-        case ("waive", ItemStatus.OPEN | ItemStatus.PROPOSED):
-            return ItemStatus.WAIVED
+        case ("approve", ListItemStatus.PROPOSED):
+            return ListItemStatus.OPEN
+        case ("complete", ListItemStatus.OPEN):
+            return ListItemStatus.DONE
+        case ("waive", ListItemStatus.OPEN | ListItemStatus.PROPOSED):
+            return ListItemStatus.WAIVED
     raise WorkflowConflict(f"cannot {action} a list item that is {current.value}")

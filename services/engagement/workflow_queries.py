@@ -11,9 +11,9 @@ from uuid import UUID
 from sqlalchemy import String, cast, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from contracts import workflow as wf
-from contracts.workflow_events import TeamMember
-from kit.errors import ValidationFailed
+from contracts.core import ValidationFailed
+from contracts.engagement import rpc_workflow as wf
+from contracts.engagement.event_data import TeamMember
 from services.engagement import clock, rectifications, repository, schedule
 from services.engagement.models import (
     CatalogueItem,

@@ -12,49 +12,15 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
-from enum import StrEnum
 
-from contracts.evaluation import (
-    ScoreOutOfRange,
-    TemplateDefinition,
-    TemplateItem,
-)
-from kit.errors import ValidationFailed
+from contracts.core import ValidationFailed
+from contracts.evaluation.enums import Grade
+from contracts.evaluation.errors import ScoreOutOfRange
+from contracts.evaluation.rpc import TemplateDefinition, TemplateItem
 
 CENT = Decimal("0.01")
 ZERO = Decimal(0)
 FULL_MARKS = Decimal(100)
-
-
-class Grade(StrEnum):
-    """评价等级 (R7.2)."""
-
-    EXCELLENT = "excellent"  # 优秀: score ≥ 90
-    GOOD = "good"  # 良好: 70 < score < 90
-    QUALIFIED = "qualified"  # 合格: 60 ≤ score ≤ 70
-    UNQUALIFIED = "unqualified"  # 不合格: score < 60
-
-    @property
-    def zh(self) -> str:
-        return _GRADE_ZH[self]
-
-
-_GRADE_ZH = {
-    Grade.EXCELLENT: "优秀",
-    Grade.GOOD: "良好",
-    Grade.QUALIFIED: "合格",
-    Grade.UNQUALIFIED: "不合格",
-}
-
-
-class Status(StrEnum):
-    """Where a scorecard stands. Stored: open, finalized. Derived: falsified (a
-    falsification exists) and superseded (a later version exists)."""
-
-    OPEN = "open"
-    FINALIZED = "finalized"
-    FALSIFIED = "falsified"
-    SUPERSEDED = "superseded"
 
 
 def grade_for(score: Decimal) -> Grade:

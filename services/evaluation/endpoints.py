@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from contracts import evaluation as ev
-from contracts import rpc
+from contracts.evaluation import rpc as ev
 from kit.endpoints import command, query
 from kit.rpc import RpcServer
 from kit.runtime import ServiceRuntime
@@ -11,10 +10,9 @@ from services.evaluation import reads, scoring, service
 
 
 def register(server: RpcServer, runtime: ServiceRuntime) -> None:
-    server.add(rpc.GET_REGISTRATIONS, query(runtime, service.registrations))
-    server.add(ev.LIST_TEMPLATES, query(runtime, reads.list_standard_templates))
-    server.add(ev.LIST_VISIBLE_TEMPLATES, query(runtime, reads.list_templates))
-    server.add(ev.DEFINE_AGENCY_TEMPLATE, command(runtime, scoring.define_template))
+    server.add(ev.GET_REGISTRATIONS, query(runtime, service.registrations))
+    server.add(ev.LIST_TEMPLATES, query(runtime, reads.list_templates))
+    server.add(ev.DEFINE_TEMPLATE, command(runtime, scoring.define_template))
     server.add(ev.OPEN_SCORECARD, command(runtime, scoring.open_scorecard))
     server.add(ev.SCORE_ITEM, command(runtime, scoring.score_item))
     server.add(ev.RECORD_DEDUCTION, command(runtime, scoring.record_deduction))
@@ -22,8 +20,7 @@ def register(server: RpcServer, runtime: ServiceRuntime) -> None:
     server.add(ev.AMEND_SCORECARD, command(runtime, scoring.amend))
     server.add(ev.MARK_FALSIFIED, command(runtime, scoring.mark_falsified))
     server.add(ev.GET_SCORECARDS, query(runtime, reads.get_scorecards))
-    server.add(ev.LIST_SCORECARDS, query(runtime, reads.list_whole_scorecards))
-    server.add(ev.LIST_SCORECARD_SUMMARIES, query(runtime, reads.list_scorecards))
+    server.add(ev.LIST_SCORECARDS, query(runtime, reads.list_scorecards))
     server.add(ev.LATEST_SCORECARDS, query(runtime, reads.latest_scorecards))
     server.add(ev.GRADE_DISTRIBUTION, query(runtime, reads.grade_distribution))
     server.add(ev.SUGGESTIONS, query(runtime, reads.suggest))

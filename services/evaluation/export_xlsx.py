@@ -15,8 +15,8 @@ from io import BytesIO
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, Side
 
-from contracts.evaluation import ScorecardView, TemplateDefinition
-from services.evaluation.domain import Grade
+from contracts.evaluation.enums import Grade
+from contracts.evaluation.rpc import ScorecardView, TemplateDefinition
 
 _THIN = Side(style="thin")
 _BOX = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)

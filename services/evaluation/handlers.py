@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from contracts.events import EVENT_SUBJECT_PREFIX
+from contracts.core import EVENT_SUBJECT_PREFIX
+from contracts.engagement.events import ENGAGEMENT_EVENTS
 from kit.inbox import one_after_another
 from kit.runtime import Subscription
 from services.evaluation import intake
@@ -15,6 +16,7 @@ from services.evaluation import intake
 ENGAGEMENTS = Subscription(
     durable="evaluation-workflow",
     subjects=[EVENT_SUBJECT_PREFIX + "engagement.>"],
+    events=ENGAGEMENT_EVENTS,
     handler=intake.on_engagement_event,
     # Intake writes only to this service's database: a fetched batch is applied in
     # one transaction (a burst of engagements costs one commit per 100 events).

@@ -13,8 +13,8 @@ from datetime import UTC, datetime
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from contracts.events import EngagementCreatedV1, EventEnvelope, UnitRegisteredV1
-from contracts.workflow_events import StageChangedV1
+from contracts.core import EventEnvelope
+from contracts.engagement.events import EngagementCreatedV1, StageChangedV1, UnitRegisteredV1
 from kit.logging import get_logger
 from kit.rpc import CallContext
 from services.evaluation import repository, scoring, suggestions

@@ -8,8 +8,9 @@ from uuid import UUID
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from contracts import evaluation as ev
-from contracts.rpc import Scope
+from contracts.evaluation import enums as evaluation_enums
+from contracts.evaluation import errors as evaluation_errors
+from contracts.evaluation import rpc as ev
 from services.evaluation import domain, export_xlsx, repository, suggestions
 from services.evaluation.models import Scorecard
 from services.evaluation.scoring import load_history
@@ -29,15 +30,11 @@ async def get_scorecards(session: AsyncSession, req: ev.GetScorecardsRequest) ->
     return ev.ScorecardsReply(items=[views.get(i) for i in req.ids])
 
 
-async def list_scorecards(
-    session: AsyncSession, req: ev.ListScorecardsRequest
-) -> ev.ScorecardSummaryPage:
+async def list_scorecards(session: AsyncSession, req: ev.ListScorecardsRequest) -> ev.ScorecardPage:
     query = repository.scorecards_query(req.scope, req.filter)
     rows, has_next, total = await repository.page_of(session, query, req.page)
     summaries = await scorecard_summaries(session, rows)
-    return ev.ScorecardSummaryPage(
-        items=[summaries[r.id] for r in rows], has_next=has_next, total=total
-    )
+    return ev.ScorecardPage(items=[summaries[r.id] for r in rows], has_next=has_next, total=total)
 
 
 async def latest_scorecards(
@@ -57,30 +54,23 @@ async def latest_scorecards(
     return ev.LatestScorecardsReply(items=[found.get(e) for e in req.engagement_ids])
 
 
-async def list_whole_scorecards(
-    session: AsyncSession, req: ev.ListScorecardsRequest
-) -> ev.ScorecardPage:
-    """`scorecard.list` of the previous release, for its gateways during a rollout."""
-    query = repository.scorecards_query(req.scope, req.filter)
-    rows, has_next, total = await repository.page_of(session, query, req.page)
-    views = await scorecard_views(session, rows)
-    return ev.ScorecardPage(items=[views[r.id] for r in rows], has_next=has_next, total=total)
-
-
 async def grade_distribution(
     session: AsyncSession, req: ev.GradeDistributionRequest
 ) -> ev.GradeDistributionReply:
     counts = await repository.grade_counts(session, req.scope, req.period_label)
     return ev.GradeDistributionReply(
         total=sum(counts.values()),
-        counts=[ev.GradeCount(grade=g.value, count=counts.get(g.value, 0)) for g in domain.Grade],
+        counts=[
+            ev.GradeCount(grade=g.value, count=counts.get(g.value, 0))
+            for g in evaluation_enums.Grade
+        ],
     )
 
 
 async def suggest(session: AsyncSession, req: ev.SuggestionsRequest) -> ev.SuggestionsReply:
     card = await repository.scorecard(session, req.scorecard_id, req.scope)
     if card is None:
-        raise ev.ScorecardNotFound("no such scorecard", field="scorecardId")
+        raise evaluation_errors.ScorecardNotFound("no such scorecard", field="scorecardId")
     template = await repository.template(session, card.template_id)
     assert template is not None
     definition = ev.TemplateDefinition.model_validate(template.definition)
@@ -103,22 +93,9 @@ async def suggest(session: AsyncSession, req: ev.SuggestionsRequest) -> ev.Sugge
     )
 
 
-async def list_templates(
-    session: AsyncSession, req: ev.ListVisibleTemplatesRequest
-) -> ev.VisibleTemplatesReply:
+async def list_templates(session: AsyncSession, req: ev.ListTemplatesRequest) -> ev.TemplatesReply:
     found = await repository.templates(session, req.code, req.scope)
-    return ev.VisibleTemplatesReply(items=[template_view(t) for t in found])
-
-
-async def list_standard_templates(
-    session: AsyncSession, req: ev.ListTemplatesRequest
-) -> ev.TemplatesReply:
-    """`template.list` of the previous release: it knows no scope, so it gets only
-    the tables every agency may see."""
-    found = await repository.templates(session, req.code, Scope())
-    return ev.TemplatesReply(
-        items=[ev.TemplateView(**template_view(t).model_dump(exclude={"agency_id"})) for t in found]
-    )
+    return ev.TemplatesReply(items=[template_view(t) for t in found])
 
 
 async def list_disclosures(
@@ -143,7 +120,7 @@ async def list_disclosures(
                 decided_by=f.decided_by,
                 decided_at=f.decided_at,
                 total=domain.cents(domain.ZERO),
-                grade=domain.Grade.UNQUALIFIED.value,
+                grade=evaluation_enums.Grade.UNQUALIFIED.value,
             )
         )
     return ev.DisclosurePage(items=items, has_next=has_next, total=total)
@@ -154,7 +131,7 @@ async def export_scorecard(
 ) -> ev.ScorecardExport:
     card = await repository.scorecard(session, req.scorecard_id, req.scope)
     if card is None:
-        raise ev.ScorecardNotFound("no such scorecard", field="scorecardId")
+        raise evaluation_errors.ScorecardNotFound("no such scorecard", field="scorecardId")
     view = await scorecard_view(session, card)
     template = await repository.template(session, card.template_id)
     assert template is not None

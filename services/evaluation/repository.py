@@ -12,9 +12,9 @@ from sqlalchemy import ColumnElement, Row, Select, and_, case, exists, false, fu
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from contracts.evaluation import ScorecardFilter
-from contracts.rpc import Page, Scope
-from services.evaluation.domain import Grade, Status
+from contracts.core import Page, Scope
+from contracts.evaluation.enums import Grade, ScorecardStatus
+from contracts.evaluation.rpc import ScorecardFilter
 from services.evaluation.models import (
     Deduction,
     EngagementRegistration,
@@ -57,7 +57,7 @@ def is_latest_decided() -> ColumnElement[bool]:
     amendment is open, the last decided version is still the valid result."""
     later = aliased(Scorecard)
     later_decided = or_(
-        later.status == Status.FINALIZED.value,
+        later.status == ScorecardStatus.FINALIZED.value,
         exists().where(Falsification.scorecard_id == later.id),
     )
     newer = exists().where(
@@ -71,7 +71,7 @@ def is_falsified() -> ColumnElement[bool]:
 
 
 def decided() -> ColumnElement[bool]:
-    return or_(Scorecard.status == Status.FINALIZED.value, is_falsified())
+    return or_(Scorecard.status == ScorecardStatus.FINALIZED.value, is_falsified())
 
 
 def effective_grade() -> ColumnElement[Any]:

@@ -10,10 +10,12 @@ from uuid import UUID
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from contracts import evaluation as ev
-from contracts.errors import EngagementNotFound
-from contracts.rpc import Scope
-from kit.errors import ValidationFailed
+from contracts.core import Scope, ValidationFailed
+from contracts.engagement.errors import EngagementNotFound
+from contracts.evaluation import enums as evaluation_enums
+from contracts.evaluation import errors as evaluation_errors
+from contracts.evaluation import events as evaluation_events
+from contracts.evaluation import rpc as ev
 from kit.events import make_event
 from kit.ids import new_id
 from kit.outbox import record_event
@@ -33,19 +35,19 @@ from services.evaluation.views import scorecard_view, template_view
 
 async def define_template(
     session: AsyncSession, req: ev.DefineTemplateRequest, ctx: CallContext
-) -> ev.OwnedTemplateView:
+) -> ev.TemplateView:
     """A contract's variant of the table, checked before it can be used (R7.1). It
     belongs to the defining agency: no other agency sees or uses it."""
     definition = templates.validate_template(req.definition)
     existing = await repository.codes_in_use(session, definition.code, req.agency_id)
     if any(t.agency_id is None for t in existing):
         reason = f"{definition.code} is a table of the standard; give the variant its own code"
-        raise ev.InvalidTemplate(reason, field="code", details={"reason": reason})
+        raise evaluation_errors.InvalidTemplate(reason, field="code", details={"reason": reason})
     if any(t.version == definition.version for t in existing):
         reason = (
             f"template {definition.code} version {definition.version} exists; use a new version"
         )
-        raise ev.InvalidTemplate(reason, field="version", details={"reason": reason})
+        raise evaluation_errors.InvalidTemplate(reason, field="version", details={"reason": reason})
     row = EvaluationTemplate(
         id=new_id(),
         agency_id=req.agency_id,
@@ -107,7 +109,7 @@ async def _template(
         if found is not None and found.agency_id not in (None, agency_id):
             found = None  # another agency's variant reads as missing
     if found is None:
-        raise ev.TemplateNotFound("no such template", field="templateId")
+        raise evaluation_errors.TemplateNotFound("no such template", field="templateId")
     return found
 
 
@@ -136,7 +138,7 @@ async def _open(
         period_label=label,
         period_start=start,
         period_end=end,
-        status=domain.Status.OPEN.value,
+        status=evaluation_enums.ScorecardStatus.OPEN.value,
         opened_by=ctx.actor,
         opened_at=datetime.now(UTC),
         source_event_id=source_event_id,
@@ -150,7 +152,7 @@ async def _open(
 async def _record_opened(
     session: AsyncSession, ctx: CallContext, card: Scorecard, template: EvaluationTemplate
 ) -> None:
-    data = ev.ScorecardOpenedData(
+    data = evaluation_events.ScorecardOpenedData(
         scorecard_id=card.id,
         series_id=card.series_id,
         version=card.version,
@@ -163,7 +165,9 @@ async def _record_opened(
         template_version=template.version,
         automatic=card.source_event_id is not None,
     )
-    event = make_event(ev.ScorecardOpenedV1, ctx, data, engagement_id=card.engagement_id)
+    event = make_event(
+        evaluation_events.ScorecardOpenedV1, ctx, data, engagement_id=card.engagement_id
+    )
     await record_event(session, messaging, event)
 
 
@@ -173,10 +177,10 @@ async def _open_card(
     """A scorecard the caller may change: in scope, current, open, not falsified."""
     card = await repository.scorecard(session, scorecard_id, scope)
     if card is None:
-        raise ev.ScorecardNotFound("no such scorecard", field="scorecardId")
+        raise evaluation_errors.ScorecardNotFound("no such scorecard", field="scorecardId")
     view = await scorecard_view(session, card)
-    if view.status != domain.Status.OPEN.value:
-        raise ev.ScorecardLocked(
+    if view.status != evaluation_enums.ScorecardStatus.OPEN.value:
+        raise evaluation_errors.ScorecardLocked(
             f"the scorecard is {view.status}; amend it to change it",
             field="scorecardId",
             details={"status": view.status},
@@ -271,16 +275,16 @@ async def finalize(
     view = await scorecard_view(session, card)
     missing = domain.missing_items(template, {s.item_code for s in view.scores})
     if missing:
-        raise ev.IncompleteScorecard(
+        raise evaluation_errors.IncompleteScorecard(
             f"not scored yet: {', '.join(missing)}", details={"missing": missing}
         )
-    card.status = domain.Status.FINALIZED.value
+    card.status = evaluation_enums.ScorecardStatus.FINALIZED.value
     card.finalized_at = datetime.now(UTC)
     card.finalized_by = ctx.actor
     card.total = view.total
     card.grade = view.grade
     await session.flush()
-    data = ev.ScorecardFinalizedData(
+    data = evaluation_events.ScorecardFinalizedData(
         scorecard_id=card.id,
         series_id=card.series_id,
         version=card.version,
@@ -295,7 +299,9 @@ async def finalize(
         grade=view.grade,
         evaluators=view.evaluators,
     )
-    event = make_event(ev.ScorecardFinalizedV1, ctx, data, engagement_id=card.engagement_id)
+    event = make_event(
+        evaluation_events.ScorecardFinalizedV1, ctx, data, engagement_id=card.engagement_id
+    )
     await record_event(session, messaging, event)
     return await scorecard_view(session, card)
 
@@ -307,14 +313,14 @@ async def amend(
     reason; the finalised version stays as it was."""
     card = await repository.scorecard(session, req.scorecard_id, req.scope)
     if card is None:
-        raise ev.ScorecardNotFound("no such scorecard", field="scorecardId")
+        raise evaluation_errors.ScorecardNotFound("no such scorecard", field="scorecardId")
     view = await scorecard_view(session, card)
-    if view.status == domain.Status.OPEN.value:
-        raise ev.ScorecardNotFinalized(
+    if view.status == evaluation_enums.ScorecardStatus.OPEN.value:
+        raise evaluation_errors.ScorecardNotFinalized(
             "an open scorecard is scored again, not amended", field="scorecardId"
         )
-    if view.status != domain.Status.FINALIZED.value:
-        raise ev.ScorecardLocked(
+    if view.status != evaluation_enums.ScorecardStatus.FINALIZED.value:
+        raise evaluation_errors.ScorecardLocked(
             f"a {view.status} scorecard cannot be amended",
             field="scorecardId",
             details={"status": view.status},
@@ -334,7 +340,7 @@ async def amend(
         period_label=card.period_label,
         period_start=card.period_start,
         period_end=card.period_end,
-        status=domain.Status.OPEN.value,
+        status=evaluation_enums.ScorecardStatus.OPEN.value,
         opened_by=ctx.actor,
         opened_at=now,
         source_event_id=None,
@@ -383,10 +389,13 @@ async def mark_falsified(
     say, and the finding becomes a public disclosure."""
     card = await repository.scorecard(session, req.scorecard_id, req.scope)
     if card is None:
-        raise ev.ScorecardNotFound("no such scorecard", field="scorecardId")
+        raise evaluation_errors.ScorecardNotFound("no such scorecard", field="scorecardId")
     view = await scorecard_view(session, card)
-    if view.status in (domain.Status.FALSIFIED.value, domain.Status.SUPERSEDED.value):
-        raise ev.ScorecardLocked(
+    if view.status in (
+        evaluation_enums.ScorecardStatus.FALSIFIED.value,
+        evaluation_enums.ScorecardStatus.SUPERSEDED.value,
+    ):
+        raise evaluation_errors.ScorecardLocked(
             f"the scorecard is {view.status}",
             field="scorecardId",
             details={"status": view.status},
@@ -402,7 +411,7 @@ async def mark_falsified(
     )
     session.add(finding)
     await session.flush()
-    data = ev.ScorecardFalsifiedData(
+    data = evaluation_events.ScorecardFalsifiedData(
         scorecard_id=card.id,
         disclosure_id=finding.id,
         unit_id=card.unit_id,
@@ -412,6 +421,8 @@ async def mark_falsified(
         finding=req.finding,
         decided_by=ctx.actor,
     )
-    event = make_event(ev.ScorecardFalsifiedV1, ctx, data, engagement_id=card.engagement_id)
+    event = make_event(
+        evaluation_events.ScorecardFalsifiedV1, ctx, data, engagement_id=card.engagement_id
+    )
     await record_event(session, messaging, event)
     return await scorecard_view(session, card)

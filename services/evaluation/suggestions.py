@@ -18,7 +18,7 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
-from contracts.workflow_events import (
+from contracts.engagement.event_data import (
     ComplaintRecordedData,
     EmergencyClosedData,
     InspectionCompletedData,

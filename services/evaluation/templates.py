@@ -12,7 +12,8 @@ import json
 from pathlib import Path
 from typing import NoReturn
 
-from contracts.evaluation import InvalidTemplate, TemplateDefinition
+from contracts.evaluation.errors import InvalidTemplate
+from contracts.evaluation.rpc import TemplateDefinition
 from services.evaluation.domain import FULL_MARKS, ZERO
 
 TEMPLATE_DIR = Path(__file__).parent / "templates"

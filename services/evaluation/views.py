@@ -11,16 +11,17 @@ from uuid import UUID
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from contracts.evaluation import (
+from contracts.evaluation import enums as evaluation_enums
+from contracts.evaluation.rpc import (
     DeductionView,
     EvidenceLink,
     FalsificationView,
     ItemResultView,
     ItemScoreView,
-    OwnedTemplateView,
     ScorecardSummary,
     ScorecardView,
     TemplateDefinition,
+    TemplateView,
 )
 from services.evaluation import domain, repository
 from services.evaluation.models import (
@@ -32,8 +33,8 @@ from services.evaluation.models import (
 )
 
 
-def template_view(t: EvaluationTemplate) -> OwnedTemplateView:
-    return OwnedTemplateView(
+def template_view(t: EvaluationTemplate) -> TemplateView:
+    return TemplateView(
         id=t.id,
         agency_id=t.agency_id,
         definition=TemplateDefinition.model_validate(t.definition),
@@ -54,7 +55,7 @@ class Outcome:
     scored_total: Decimal
     deducted: Decimal
     total: Decimal
-    grade: domain.Grade
+    grade: evaluation_enums.Grade
     evaluators: list[str]
 
 
@@ -107,12 +108,14 @@ def falsification_view(f: Falsification) -> FalsificationView:
     )
 
 
-def status_of(card: Scorecard, falsified: bool, superseded: bool) -> domain.Status:
+def status_of(
+    card: Scorecard, falsified: bool, superseded: bool
+) -> evaluation_enums.ScorecardStatus:
     if falsified:
-        return domain.Status.FALSIFIED
+        return evaluation_enums.ScorecardStatus.FALSIFIED
     if superseded:
-        return domain.Status.SUPERSEDED
-    return domain.Status(card.status)
+        return evaluation_enums.ScorecardStatus.SUPERSEDED
+    return evaluation_enums.ScorecardStatus(card.status)
 
 
 async def scorecard_views(

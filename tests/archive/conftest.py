@@ -12,7 +12,7 @@ from uuid import UUID
 
 import pytest
 
-from contracts.events import EventEnvelope
+from contracts.core import EventEnvelope
 from kit.db import Database
 from kit.ids import new_id
 from kit.migrate import upgrade

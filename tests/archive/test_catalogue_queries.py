@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy import event
 
-from contracts import archive_catalogue as c
+from contracts.archive import rpc_catalogue as c
 from kit.db import Database
 from kit.ids import new_id
 from services.archive.catalogue import queries

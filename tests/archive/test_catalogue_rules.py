@@ -10,8 +10,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from contracts.archive_catalogue import Caller, ItemStatus, Retention
-from contracts.rpc import Scope
+from contracts.archive.enums import ItemStatus, Retention
+from contracts.archive.rpc_catalogue import Caller
+from contracts.core import Scope
 from kit.storage.base import is_valid_key
 from services.archive.catalogue import domain
 

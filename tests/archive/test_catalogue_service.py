@@ -14,9 +14,11 @@ import httpx
 import pytest
 from sqlalchemy import func, select
 
-from contracts import archive_catalogue as c
-from contracts.envelope import EventEnvelope
-from contracts.rpc import Scope
+from contracts.archive import enums as archive_enums
+from contracts.archive import errors as archive_errors
+from contracts.archive import rpc_catalogue as c
+from contracts.core import EventEnvelope, Scope, event_type
+from contracts.engagement.events import EngagementCreatedV1, StageReportAcceptedV1
 from kit.db import Database
 from kit.ids import new_id
 from kit.rpc import CallContext
@@ -42,7 +44,7 @@ OTHER_AGENCY = c.Caller(scope=Scope(agency_id=new_id()), clearance=3)
 CONTENT = "深圳市某化工有限公司 托管服务成果报告\n".encode() * 1000
 
 
-async def send(archive: CatalogueDeps, ticket: c.SeriesUploadTicket, data: bytes) -> None:
+async def send(archive: CatalogueDeps, ticket: c.UploadTicket, data: bytes) -> None:
     """What the uploader does: S3 gets a real PUT to the presigned URL; the local store's
     URL is served by the gateway (tested end to end), so its bytes go in directly."""
     if isinstance(archive.store, S3Store):
@@ -66,14 +68,14 @@ def upload_request(
         "engagement_id": engagement,
         "agency_id": AGENCY,
         "unit_id": UNIT,
-        "category": c.ItemCategory.RESULTS_REPORT,
+        "category": archive_enums.ItemCategory.RESULTS_REPORT,
         "title": "托管服务成果报告",
         "filename": "../../etc/成果报告.pdf",
         "content_type": "application/pdf",
         "size": len(data),
         "sha256": hashlib.sha256(data).hexdigest(),
         "level": 1,
-        "retention": c.Retention.YEARS_10,
+        "retention": archive_enums.Retention.YEARS_10,
         "document_date": date(2027, 12, 31),
     }
     fields.update(over)
@@ -82,7 +84,7 @@ def upload_request(
 
 async def filed(
     db: Database, archive: CatalogueDeps, engagement: uuid.UUID, **over: Any
-) -> c.SeriesItemView:
+) -> c.ItemView:
     data = over.pop("data", CONTENT)
     async with db.transaction() as s:
         ticket = await uploads.request_upload(
@@ -108,7 +110,7 @@ async def test_R4_2_4_2_upload_is_verified_then_handed_over_with_a_checkpoint(
     engagement = new_id()
     item = await filed(db, archive, engagement)
     assert (item.status, item.filename, item.size) == (
-        c.ItemStatus.FILED,
+        archive_enums.ItemStatus.FILED,
         "成果报告.pdf",
         len(CONTENT),
     )
@@ -136,7 +138,7 @@ async def test_R4_2_4_2_upload_is_verified_then_handed_over_with_a_checkpoint(
             CLIENT,
         )
         seen = await queries.catalogue(
-            s, c.SeriesCatalogueRequest(caller=UNIT_CALLER, engagement_id=engagement)
+            s, c.CatalogueRequest(caller=UNIT_CALLER, engagement_id=engagement)
         )
     assert ack.representative == "张三"
     assert ack.acknowledged_by == "client"
@@ -151,7 +153,7 @@ async def test_R4_2_4_2_a_mismatching_upload_is_refused_and_its_bytes_removed(
         ticket = await uploads.request_upload(archive, s, upload_request(engagement), PM)
     await send(archive, ticket, CONTENT[:-1] + b"X")  # same size, other bytes
     before = await outbox_count(db)
-    with pytest.raises(c.UploadMismatch, match="SHA-256"):
+    with pytest.raises(archive_errors.UploadMismatch, match="SHA-256"):
         async with db.transaction() as s:
             await uploads.complete_upload(
                 archive, s, c.ItemRequest(caller=AGENCY_CALLER, item_id=ticket.item.id), PM
@@ -159,7 +161,9 @@ async def test_R4_2_4_2_a_mismatching_upload_is_refused_and_its_bytes_removed(
     with pytest.raises(ObjectNotFound):
         await archive.store.stat(f"{engagement}/{ticket.item.id}/1")
     assert await outbox_count(db) == before
-    with pytest.raises(c.ArchiveItemNotFound):  # another agency: not found, nothing written
+    with pytest.raises(
+        archive_errors.ArchiveItemNotFound
+    ):  # another agency: not found, nothing written
         async with db.transaction() as s:
             await uploads.complete_upload(
                 archive, s, c.ItemRequest(caller=OTHER_AGENCY, item_id=ticket.item.id), PM
@@ -175,10 +179,10 @@ async def test_R4_2_4_2_limits_and_expired_uploads(
         signer=signer,
     )
     engagement = new_id()
-    with pytest.raises(c.UploadRejected):
+    with pytest.raises(archive_errors.UploadRejected):
         async with db.transaction() as s:
             await uploads.request_upload(strict, s, upload_request(engagement), PM)
-    with pytest.raises(c.UploadRejected):
+    with pytest.raises(archive_errors.UploadRejected):
         async with db.transaction() as s:
             await uploads.request_upload(
                 archive, s, upload_request(engagement, content_type="text/html"), PM
@@ -190,7 +194,7 @@ async def test_R4_2_4_2_limits_and_expired_uploads(
     async with db.transaction() as s:
         await uploads.expire_uploads(strict, s)
         row = await s.get_one(ArchiveItem, ticket.item.id)
-        assert row.status == c.ItemStatus.EXPIRED.value
+        assert row.status == archive_enums.ItemStatus.EXPIRED.value
     with pytest.raises(ObjectNotFound):
         await archive.store.stat(row.object_key)
 
@@ -198,7 +202,7 @@ async def test_R4_2_4_2_limits_and_expired_uploads(
 def stage_report_event(engagement: uuid.UUID) -> EventEnvelope:
     return EventEnvelope(
         event_id=new_id(),
-        type=filing.STAGE_REPORT_ACCEPTED,
+        type=event_type(StageReportAcceptedV1),
         occurred_at=datetime.now(UTC),
         actor="client",
         tenant=f"unit:{UNIT}",
@@ -220,7 +224,7 @@ async def test_R8_stage_reports_are_filed_once_even_when_redelivered(
     engagement = new_id()
     created = EventEnvelope(
         event_id=new_id(),
-        type=filing.ENGAGEMENT_CREATED,
+        type=event_type(EngagementCreatedV1),
         occurred_at=datetime.now(UTC),
         actor="pm",
         tenant=f"agency:{AGENCY}",
@@ -247,11 +251,11 @@ async def test_R8_stage_reports_are_filed_once_even_when_redelivered(
             await filing.file_event(archive, s, report)
     async with db.transaction() as s:
         listing = await queries.catalogue(
-            s, c.SeriesCatalogueRequest(caller=AGENCY_CALLER, engagement_id=engagement)
+            s, c.CatalogueRequest(caller=AGENCY_CALLER, engagement_id=engagement)
         )
     [item] = listing.items
     assert (item.category, item.version, item.source_event_id) == (
-        c.ItemCategory.STAGE_REPORT,
+        archive_enums.ItemCategory.STAGE_REPORT,
         3,
         report.event_id,
     )
@@ -264,7 +268,7 @@ async def test_R8_destruction_leaves_a_tombstone_and_verify_catches_swapped_byte
     engagement = new_id()
     old = await filed(db, archive, engagement, document_date=date(2001, 3, 1))
     young = await filed(db, archive, engagement, data=b"young" * 100)
-    with pytest.raises(c.ArchiveStateConflict, match="retention"):
+    with pytest.raises(archive_errors.ArchiveStateConflict, match="retention"):
         async with db.transaction() as s:
             await destruction.request_destruction(
                 s,
@@ -279,7 +283,7 @@ async def test_R8_destruction_leaves_a_tombstone_and_verify_catches_swapped_byte
             ),
             PM,
         )
-    with pytest.raises(c.ArchiveStateConflict):  # one witness twice
+    with pytest.raises(archive_errors.ArchiveStateConflict):  # one witness twice
         async with db.transaction() as s:
             await destruction.approve_destruction(
                 archive,
@@ -304,9 +308,9 @@ async def test_R8_destruction_leaves_a_tombstone_and_verify_catches_swapped_byte
     assert done.executed_at
     assert done.witnesses == ["王五", "赵六"]
     assert tomb is not None
-    assert tomb.status == c.ItemStatus.DESTROYED
+    assert tomb.status == archive_enums.ItemStatus.DESTROYED
     assert tomb.sha256 == old.sha256
-    with pytest.raises(c.ArchiveItemNotFound):
+    with pytest.raises(archive_errors.ArchiveItemNotFound):
         async with db.transaction() as s:
             await borrowing.issue_download(
                 archive,

@@ -16,8 +16,11 @@ import httpx
 import pytest
 from sqlalchemy import func, select, update
 
-from contracts import archive_catalogue as c
-from contracts.envelope import EventEnvelope
+from contracts.archive import enums as archive_enums
+from contracts.archive import errors as archive_errors
+from contracts.archive import rpc_catalogue as c
+from contracts.core import EventEnvelope, event_type
+from contracts.engagement.events import EngagementCreatedV1
 from kit.db import Database
 from kit.ids import new_id
 from kit.storage import ObjectNotFound
@@ -46,7 +49,7 @@ from tests.archive.test_catalogue_service import (
 V2 = "深圳市某化工有限公司 托管服务成果报告（修订版）\n".encode() * 900
 
 
-async def put_bytes(archive: CatalogueDeps, ticket: c.SeriesUploadTicket, data: bytes) -> None:
+async def put_bytes(archive: CatalogueDeps, ticket: c.UploadTicket, data: bytes) -> None:
     """The uploader's PUT: to the presigned URL on S3, straight into the local store
     (its signed URL is served by the gateway, tested end to end)."""
     if isinstance(archive.store, S3Store):
@@ -80,14 +83,14 @@ def version_request(
 
 async def request_version(
     db: Database, archive: CatalogueDeps, item_id: uuid.UUID, data: bytes = V2, **over: Any
-) -> c.SeriesUploadTicket:
+) -> c.UploadTicket:
     async with db.transaction() as s:
         return await uploads.request_version_upload(
             archive, s, version_request(item_id, data, **over), PM
         )
 
 
-async def complete(db: Database, archive: CatalogueDeps, item_id: uuid.UUID) -> c.SeriesItemView:
+async def complete(db: Database, archive: CatalogueDeps, item_id: uuid.UUID) -> c.ItemView:
     async with db.transaction() as s:
         return await uploads.complete_upload(
             archive, s, c.ItemRequest(caller=AGENCY_CALLER, item_id=item_id), PM
@@ -96,7 +99,7 @@ async def complete(db: Database, archive: CatalogueDeps, item_id: uuid.UUID) -> 
 
 async def new_version(
     db: Database, archive: CatalogueDeps, item_id: uuid.UUID, data: bytes = V2, **over: Any
-) -> c.SeriesItemView:
+) -> c.ItemView:
     ticket = await request_version(db, archive, item_id, data, **over)
     await put_bytes(archive, ticket, data)
     return await complete(db, archive, ticket.item.id)
@@ -104,13 +107,11 @@ async def new_version(
 
 async def listing(
     db: Database, engagement: uuid.UUID, *, caller: c.Caller = AGENCY_CALLER, every: bool = False
-) -> list[c.SeriesItemView]:
+) -> list[c.ItemView]:
     async with db.transaction() as s:
         reply = await queries.catalogue(
             s,
-            c.SeriesCatalogueRequest(
-                caller=caller, engagement_id=engagement, include_superseded=every
-            ),
+            c.CatalogueRequest(caller=caller, engagement_id=engagement, include_superseded=every),
         )
     return reply.items
 
@@ -144,7 +145,7 @@ async def test_R4_2_4_2_a_second_version_is_uploaded_verified_and_filed_beside_t
                 agency_id=AGENCY,
                 unit_id=UNIT,
                 title="2027年度监测报告",
-                retention=c.Retention.YEARS_10,
+                retention=archive_enums.Retention.YEARS_10,
             ),
             PM,
         )
@@ -152,7 +153,7 @@ async def test_R4_2_4_2_a_second_version_is_uploaded_verified_and_filed_beside_t
     ticket = await request_version(db, archive, v1.id, document_date=date(2028, 2, 1))
     pending = ticket.item
     assert (pending.status, pending.version, pending.series_id) == (
-        c.ItemStatus.PENDING,
+        archive_enums.ItemStatus.PENDING,
         2,
         v1.id,
     )
@@ -160,7 +161,7 @@ async def test_R4_2_4_2_a_second_version_is_uploaded_verified_and_filed_beside_t
     await put_bytes(archive, ticket, V2)
     v2 = await complete(db, archive, pending.id)
 
-    assert (v2.status, v2.version, v2.series_id) == (c.ItemStatus.FILED, 2, v1.id)
+    assert (v2.status, v2.version, v2.series_id) == (archive_enums.ItemStatus.FILED, 2, v1.id)
     assert (v2.size, v2.sha256, v2.filename) == (
         len(V2),
         hashlib.sha256(V2).hexdigest(),
@@ -172,7 +173,7 @@ async def test_R4_2_4_2_a_second_version_is_uploaded_verified_and_filed_beside_t
         engagement,
         UNIT,
         volume.id,
-        c.ItemCategory.RESULTS_REPORT,
+        archive_enums.ItemCategory.RESULTS_REPORT,
     )
     assert (v2.level, v2.retention, v2.title, v2.metadata) == (
         v1.level,
@@ -234,7 +235,7 @@ async def test_R4_2_4_2_a_mismatching_version_loses_only_its_own_bytes(
     ticket = await request_version(db, archive, v1.id)
     await put_bytes(archive, ticket, V2[:-1] + b"X")  # same size, other bytes
     before = await outbox_count(db)
-    with pytest.raises(c.UploadMismatch, match="SHA-256"):
+    with pytest.raises(archive_errors.UploadMismatch, match="SHA-256"):
         await complete(db, archive, ticket.item.id)
     assert await outbox_count(db) == before
     with pytest.raises(ObjectNotFound):
@@ -242,12 +243,12 @@ async def test_R4_2_4_2_a_mismatching_version_loses_only_its_own_bytes(
     assert await archive.store.sha256(f"{engagement}/{v1.id}/1") == v1.sha256
     async with db.transaction() as s:
         row = await s.get_one(ArchiveItem, ticket.item.id)
-        assert row.status == c.ItemStatus.PENDING.value
+        assert row.status == archive_enums.ItemStatus.PENDING.value
     assert [i.id for i in await listing(db, engagement, every=True)] == [v1.id]
 
     # The same URL may be used again with the right bytes.
     await put_bytes(archive, ticket, V2)
-    assert (await complete(db, archive, ticket.item.id)).status == c.ItemStatus.FILED
+    assert (await complete(db, archive, ticket.item.id)).status == archive_enums.ItemStatus.FILED
 
 
 async def test_R4_2_4_2_one_version_is_uploaded_at_a_time(db: Database, archive: CatalogueDeps):
@@ -255,9 +256,13 @@ async def test_R4_2_4_2_one_version_is_uploaded_at_a_time(db: Database, archive:
     v1 = await filed(db, archive, engagement)
     first = await request_version(db, archive, v1.id)
     rows = await item_rows(db)
-    with pytest.raises(c.ArchiveStateConflict, match="version 2 of this item is already being"):
+    with pytest.raises(
+        archive_errors.ArchiveStateConflict, match="version 2 of this item is already being"
+    ):
         await request_version(db, archive, v1.id, b"other" * 10)
-    with pytest.raises(c.ArchiveStateConflict, match="pending"):  # the pending one itself
+    with pytest.raises(
+        archive_errors.ArchiveStateConflict, match="pending"
+    ):  # the pending one itself
         await request_version(db, archive, first.item.id, b"other" * 10)
     assert await item_rows(db) == rows
 
@@ -281,7 +286,7 @@ async def test_R4_2_4_2_an_abandoned_version_upload_expires_and_its_number_is_no
     assert v3.version == 3
     async with db.transaction() as s:
         row = await s.get_one(ArchiveItem, abandoned.item.id)
-        assert row.status == c.ItemStatus.EXPIRED.value
+        assert row.status == archive_enums.ItemStatus.EXPIRED.value
     with pytest.raises(ObjectNotFound):
         await archive.store.stat(f"{engagement}/{abandoned.item.id}/2")
 
@@ -310,7 +315,7 @@ async def test_R4_2_4_3_another_agency_or_a_lower_clearance_finds_no_item_to_ver
         (AGENCY_CALLER, new_id()),  # no such item
     ]
     for caller, item_id in refused:
-        with pytest.raises(c.ArchiveItemNotFound):
+        with pytest.raises(archive_errors.ArchiveItemNotFound):
             async with db.transaction() as s:
                 await uploads.request_version_upload(
                     archive, s, version_request(item_id, caller=caller), PM
@@ -350,10 +355,15 @@ async def test_R4_2_4_2_refused_versions_write_nothing(
     [auto] = [i for i in await listing(db, engagement) if i.source_event_id is not None]
     rows = await item_rows(db)
     cases: list[tuple[CatalogueDeps, c.RequestVersionUploadRequest, type[Exception], str]] = [
-        (archive, version_request(old.id), c.ArchiveStateConflict, "destroyed"),
-        (archive, version_request(auto.id), c.ArchiveStateConflict, "automatically"),
-        (strict, version_request(live.id), c.UploadRejected, "larger"),
-        (archive, version_request(live.id, content_type="text/html"), c.UploadRejected, "type"),
+        (archive, version_request(old.id), archive_errors.ArchiveStateConflict, "destroyed"),
+        (archive, version_request(auto.id), archive_errors.ArchiveStateConflict, "automatically"),
+        (strict, version_request(live.id), archive_errors.UploadRejected, "larger"),
+        (
+            archive,
+            version_request(live.id, content_type="text/html"),
+            archive_errors.UploadRejected,
+            "type",
+        ),
     ]
     for arch, req, error, message in cases:
         with pytest.raises(error, match=message):
@@ -366,7 +376,7 @@ async def auto_file(db: Database, archive: CatalogueDeps, engagement: uuid.UUID)
     """The engagement's creation and an accepted stage report, filed from their events."""
     created = EventEnvelope(
         event_id=new_id(),
-        type=filing.ENGAGEMENT_CREATED,
+        type=event_type(EngagementCreatedV1),
         occurred_at=stage_report_event(engagement).occurred_at,
         actor="pm",
         tenant=f"agency:{AGENCY}",
@@ -427,5 +437,5 @@ async def test_an_expired_upload_can_no_longer_be_completed(db: Database, archiv
             .where(ArchiveItem.id == ticket.item.id)
             .values(upload_expires_at=datetime.now(UTC) - timedelta(seconds=1))
         )
-    with pytest.raises(c.ArchiveStateConflict, match="expired"):
+    with pytest.raises(archive_errors.ArchiveStateConflict, match="expired"):
         await complete(db, archive, ticket.item.id)

@@ -9,9 +9,9 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from contracts import archive as c
+from contracts.archive import rpc as c
+from contracts.core import ValidationFailed
 from kit.db import Database
-from kit.errors import ValidationFailed
 from kit.ids import new_id
 from services.archive.ledger import commands, merkle, queries
 from services.archive.ledger.models import LedgerLeaf, TraceEntry

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from cli.ledger import export_bundle
-from contracts import archive as c
+from contracts.archive import rpc as c
 from kit.db import Database
 from services.archive.ledger import queries
 from services.archive.ledger.signing import Signer

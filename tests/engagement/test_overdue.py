@@ -8,8 +8,10 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from contracts import rpc
-from contracts import workflow as wf
+from contracts import core
+from contracts.engagement import actions as engagement_actions
+from contracts.engagement import rpc
+from contracts.engagement import rpc_directory as engagement_rpc_directory
 from kit.db import Database
 from kit.ids import new_id
 from kit.migrate import upgrade
@@ -41,15 +43,15 @@ async def test_R4_2_2_1_a_passed_time_node_is_announced_exactly_once(db: Databas
     async with db.transaction() as s:
         unit = await service.register_unit(
             s,
-            rpc.CreateUnitRequest(
+            engagement_rpc_directory.CreateUnitRequest(
                 name="u", uscc=new_uscc(), industry_code="C26", address="a", agency_id=None
             ),
             CTX,
         )
     agency_id = new_id()
-    scope = rpc.Scope(agency_id=agency_id)
+    scope = core.Scope(agency_id=agency_id)
     async with db.transaction() as s:
-        unit_scope = rpc.Scope(unit_id=unit.id)
+        unit_scope = core.Scope(unit_id=unit.id)
         made = await service.create_engagement(
             s,
             rpc.CreateEngagementRequest(
@@ -64,9 +66,13 @@ async def test_R4_2_2_1_a_passed_time_node_is_announced_exactly_once(db: Databas
         )
     for due in (TODAY - timedelta(days=1), TODAY, TODAY + timedelta(days=1), None):
         async with db.transaction() as s:
-            action = wf.AddListItem(catalogue_code="6.1.5", scope="监测", due_date=due)
+            action = engagement_actions.AddListItem(
+                catalogue_code="6.1.5", scope="监测", due_date=due
+            )
             await steps.act(
-                s, wf.ActRequest(engagement_id=made.id, scope=scope, action=action), CTX
+                s,
+                engagement_actions.ActRequest(engagement_id=made.id, scope=scope, action=action),
+                CTX,
             )
 
     async with db.transaction() as s:
@@ -91,7 +97,7 @@ async def test_R4_2_3_1_an_overdue_rectification_is_announced_once(db: Database)
     async with db.transaction() as s:
         unit = await service.register_unit(
             s,
-            rpc.CreateUnitRequest(
+            engagement_rpc_directory.CreateUnitRequest(
                 name="u", uscc=new_uscc(), industry_code="C26", address="a", agency_id=None
             ),
             CTX,
@@ -106,7 +112,7 @@ async def test_R4_2_3_1_an_overdue_rectification_is_announced_once(db: Database)
                 service_modes=["roving"],
                 period_start=date(2027, 1, 1),
                 period_end=date(2027, 12, 31),
-                scope=rpc.Scope(unit_id=unit.id),
+                scope=core.Scope(unit_id=unit.id),
             ),
             CTX,
         )
@@ -114,13 +120,13 @@ async def test_R4_2_3_1_an_overdue_rectification_is_announced_once(db: Database)
         engagement = await s.get(Engagement, made.id)
         assert engagement is not None
         engagement.status = "implementation"
-    scope = rpc.Scope(agency_id=agency_id)
+    scope = core.Scope(agency_id=agency_id)
     for due in (TODAY - timedelta(days=3), TODAY + timedelta(days=3)):
         async with db.transaction() as s:
-            action = wf.RaiseRectification(
+            action = engagement_actions.RaiseRectification(
                 problem_key="噪声超标", description="d", plan="p", owner="o", due_date=due
             )
-            req = wf.ActRequest(engagement_id=made.id, scope=scope, action=action)
+            req = engagement_actions.ActRequest(engagement_id=made.id, scope=scope, action=action)
             await steps.act(s, req, CTX)
     for expected in (1, 0):
         async with db.transaction() as s:

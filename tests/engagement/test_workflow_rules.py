@@ -10,13 +10,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from contracts.errors import TransitionNotAllowed, WorkflowConflict
-from services.engagement.domain import Stage
+from contracts.engagement.enums import ListItemStatus, PlanStatus, Stage
+from contracts.engagement.errors import TransitionNotAllowed, WorkflowConflict
 from services.engagement.workflow import (
     TRANSITIONS,
     Facts,
-    ItemStatus,
-    PlanStatus,
     check_transition,
     next_item_status,
     next_plan_action,
@@ -120,10 +118,10 @@ def test_R4_2_no_skipping_and_no_going_back():
 @pytest.mark.parametrize(
     ("status", "action", "result"),
     [
-        (ItemStatus.PROPOSED, "approve", ItemStatus.OPEN),
-        (ItemStatus.OPEN, "complete", ItemStatus.DONE),
-        (ItemStatus.OPEN, "waive", ItemStatus.WAIVED),
-        (ItemStatus.PROPOSED, "waive", ItemStatus.WAIVED),
+        (ListItemStatus.PROPOSED, "approve", ListItemStatus.OPEN),
+        (ListItemStatus.OPEN, "complete", ListItemStatus.DONE),
+        (ListItemStatus.OPEN, "waive", ListItemStatus.WAIVED),
+        (ListItemStatus.PROPOSED, "waive", ListItemStatus.WAIVED),
     ],
 )
 def test_R5_2_list_item_steps(status, action, result):
@@ -133,9 +131,9 @@ def test_R5_2_list_item_steps(status, action, result):
 @pytest.mark.parametrize(
     ("status", "action"),
     [
-        (ItemStatus.DONE, "complete"),
-        (ItemStatus.OPEN, "approve"),
-        (ItemStatus.PROPOSED, "complete"),
+        (ListItemStatus.DONE, "complete"),
+        (ListItemStatus.OPEN, "approve"),
+        (ListItemStatus.PROPOSED, "complete"),
     ],
 )
 def test_R5_2_list_item_steps_out_of_order_are_conflicts(status, action):
@@ -146,10 +144,10 @@ def test_R5_2_list_item_steps_out_of_order_are_conflicts(status, action):
 def test_every_action_of_the_command_has_exactly_one_step():
     from typing import get_args
 
-    from contracts import workflow as wf
+    from contracts.engagement import actions as engagement_actions
     from services.engagement.step import HANDLERS
     from services.engagement.steps import STEP_MODULES
 
-    union = get_args(get_args(wf.Action)[0])
+    union = get_args(get_args(engagement_actions.Action)[0])
     assert STEP_MODULES
     assert set(HANDLERS) == set(union)

@@ -10,15 +10,13 @@ from uuid import UUID
 
 import pytest
 
-from contracts.events import (
+from contracts.core import EventEnvelope, Scope
+from contracts.engagement.event_data import (
     EngagementCreatedData,
-    EngagementCreatedV1,
-    EventEnvelope,
+    StageChangedData,
     UnitRegisteredData,
-    UnitRegisteredV1,
 )
-from contracts.rpc import Scope
-from contracts.workflow_events import StageChangedData, StageChangedV1
+from contracts.engagement.events import EngagementCreatedV1, StageChangedV1, UnitRegisteredV1
 from kit.db import Database
 from kit.ids import new_id
 from kit.migrate import upgrade

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from contracts.events import EventEnvelope
+from contracts.core import EventEnvelope
 from kit.db import Database
 from services.evaluation import handlers
 from services.evaluation.models import Scorecard, messaging

@@ -8,10 +8,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from contracts.evaluation import ScoreOutOfRange, TemplateItem
-from kit.errors import ValidationFailed
+from contracts.core import ValidationFailed
+from contracts.evaluation.enums import Grade
+from contracts.evaluation.errors import ScoreOutOfRange
+from contracts.evaluation.rpc import TemplateItem
 from services.evaluation.domain import (
-    Grade,
     grade_for,
     panel_result,
     period_label,

@@ -10,9 +10,10 @@ from datetime import date
 from nats.aio.client import Client
 from sqlalchemy import func, select
 
-from contracts import evaluation as ev
-from contracts.events import EVENT_STREAM, EventEnvelope
-from contracts.workflow_events import TrainingHeldData, TrainingHeldV1
+from contracts.core import EVENT_STREAM, EventEnvelope
+from contracts.engagement.event_data import TrainingHeldData
+from contracts.engagement.events import TrainingHeldV1
+from contracts.evaluation import rpc as ev
 from kit.bus import ensure_event_stream
 from kit.consumer import EventConsumer
 from kit.db import Database
@@ -82,6 +83,7 @@ async def test_R7_1_scorecard_opens_once_when_the_engagement_enters_evaluation(
         durable=f"{sub.durable}-{new_id().hex[:8]}",
         filter_subjects=sub.subjects,
         handler=sub.handler,
+        events=sub.events,
     )
     await drain(consumer, nc)
 

@@ -14,11 +14,11 @@ from openpyxl import load_workbook
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from contracts import evaluation as ev
-from contracts.errors import EngagementNotFound
-from contracts.rpc import Scope
+from contracts.core import Scope, ValidationFailed
+from contracts.engagement.errors import EngagementNotFound
+from contracts.evaluation import errors as evaluation_errors
+from contracts.evaluation import rpc as ev
 from kit.db import Database
-from kit.errors import ValidationFailed
 from kit.ids import new_id
 from services.evaluation import reads, scoring
 from services.evaluation.models import EvaluationTemplate, ItemScore, messaging
@@ -117,7 +117,7 @@ async def test_R7_1_a_panel_of_two_scores_the_mean_deducts_10_and_finalises(db: 
         "evaluation.scorecard_opened.v1",
         "evaluation.scorecard_finalized.v1",
     ]
-    with pytest.raises(ev.ScorecardLocked):
+    with pytest.raises(evaluation_errors.ScorecardLocked):
         await score(db, eng, card, "eva-wang", "一.1", 1)
 
 
@@ -126,7 +126,7 @@ async def test_R7_1_finalising_needs_every_item_scored(db: Database):
     await eng.register(db)
     card = await open_card(db, eng)
     await score(db, eng, card, "eva-wang", "一.1", 5)
-    with pytest.raises(ev.IncompleteScorecard) as exc:
+    with pytest.raises(evaluation_errors.IncompleteScorecard) as exc:
         await call(
             db,
             scoring.finalize,
@@ -142,7 +142,7 @@ async def test_R7_1_scores_outside_the_item_range_are_refused_and_nothing_is_wri
     eng = Engagement.new()
     await eng.register(db)
     card = await open_card(db, eng)
-    with pytest.raises(ev.ScoreOutOfRange) as exc:
+    with pytest.raises(evaluation_errors.ScoreOutOfRange) as exc:
         await score(db, eng, card, "eva-wang", "一.2", "4.5")
     assert exc.value.details == {"item": "一.2", "max": "4"}
     with pytest.raises(ValidationFailed):
@@ -170,7 +170,7 @@ async def test_R7_1_opening_is_idempotent_per_period_and_scoped(db: Database):
                 ),
                 caller("x", other.agency_id),
             )
-    with pytest.raises(ev.ScorecardNotFound):
+    with pytest.raises(evaluation_errors.ScorecardNotFound):
         await call(
             db,
             scoring.score_item,
@@ -193,7 +193,7 @@ async def test_R7_1_amendment_is_a_new_version_and_the_final_one_stays(db: Datab
     amend = ev.AmendScorecardRequest(
         scorecard_id=card.id, reason="复核发现一.3记录缺失", scope=eng.scope()
     )
-    with pytest.raises(ev.ScorecardNotFinalized):
+    with pytest.raises(evaluation_errors.ScorecardNotFinalized):
         await call(db, scoring.amend, amend, "eva-wang", eng)
     await score_all(db, eng, card, "eva-wang", Decimal(0))
     req = ev.FinalizeScorecardRequest(scorecard_id=card.id, scope=eng.scope())
@@ -212,7 +212,7 @@ async def test_R7_1_amendment_is_a_new_version_and_the_final_one_stays(db: Datab
     old = got.items[0]
     assert old is not None
     assert (old.status, old.total) == ("superseded", Decimal(100))  # untouched
-    with pytest.raises(ev.ScorecardLocked):
+    with pytest.raises(evaluation_errors.ScorecardLocked):
         await call(db, scoring.amend, amend, "eva-wang", eng)  # only the current version
     assert await outbox_types(db) == [
         "evaluation.scorecard_opened.v1",
@@ -246,7 +246,7 @@ async def test_R7_2_fraud_falsified_scores_zero_unqualified_and_is_disclosed(db:
     assert view.scored_total == Decimal(100)  # the items are kept as they were
     assert view.falsification is not None
     assert view.falsification.decided_by == "admin-chen"
-    with pytest.raises(ev.ScorecardLocked):
+    with pytest.raises(evaluation_errors.ScorecardLocked):
         await call(db, scoring.mark_falsified, req, "admin-chen", eng)
     async with db.transaction() as s:
         page = await reads.list_disclosures(s, ev.ListDisclosuresRequest())
@@ -317,9 +317,7 @@ async def test_R7_1_export_fills_table_c1_as_xlsx(db: Database):
     assert book["评分明细"].max_row >= 23
 
 
-async def define(
-    db: Database, definition: ev.TemplateDefinition, agency: Any
-) -> ev.OwnedTemplateView:
+async def define(db: Database, definition: ev.TemplateDefinition, agency: Any) -> ev.TemplateView:
     async with db.transaction() as s:
         return await scoring.define_template(
             s,
@@ -330,7 +328,7 @@ async def define(
 
 async def visible_codes(db: Database, scope: Scope) -> set[tuple[str, int]]:
     async with db.transaction() as s:
-        listed = await reads.list_templates(s, ev.ListVisibleTemplatesRequest(scope=scope))
+        listed = await reads.list_templates(s, ev.ListTemplatesRequest(scope=scope))
     return {(t.definition.code, t.definition.version) for t in listed.items}
 
 
@@ -339,11 +337,11 @@ async def test_R7_1_a_variant_template_is_validated_before_it_is_stored(db: Data
     view = await define(db, variant, variant_agency)
     assert (view.definition.code, view.agency_id) == ("C.1-化工", variant_agency)
     assert await visible_codes(db, Scope(agency_id=variant_agency)) == {("C.1", 1), ("C.1-化工", 1)}
-    with pytest.raises(ev.InvalidTemplate) as same_version:
+    with pytest.raises(evaluation_errors.InvalidTemplate) as same_version:
         await define(db, variant, variant_agency)
     assert same_version.value.field == "version"
     # The standard's code is not an agency's to reuse, whatever the version.
-    with pytest.raises(ev.InvalidTemplate) as standard_code:
+    with pytest.raises(evaluation_errors.InvalidTemplate) as standard_code:
         await define(db, standard_c1().model_copy(update={"version": 2}), variant_agency)
     assert standard_code.value.field == "code"
 
@@ -362,7 +360,7 @@ async def test_R7_1_a_variant_belongs_to_the_agency_that_defined_it(db: Database
     assert twin.id != variant.id
     assert await visible_codes(db, theirs.scope()) == {("C.1", 1), ("C.1-合同A", 1)}
     async with db.transaction() as s:
-        listed = await reads.list_templates(s, ev.ListVisibleTemplatesRequest(scope=theirs.scope()))
+        listed = await reads.list_templates(s, ev.ListTemplatesRequest(scope=theirs.scope()))
     assert variant.id not in {t.id for t in listed.items}
 
     def opening(eng: Engagement, template: Any) -> ev.OpenScorecardRequest:
@@ -375,7 +373,7 @@ async def test_R7_1_a_variant_belongs_to_the_agency_that_defined_it(db: Database
         )
 
     # Their engagement cannot be scored with our variant: it reads as missing.
-    with pytest.raises(ev.TemplateNotFound):
+    with pytest.raises(evaluation_errors.TemplateNotFound):
         async with db.transaction() as s:
             await scoring.open_scorecard(
                 s, opening(theirs, variant.id), caller("x", theirs.agency_id)
@@ -395,7 +393,7 @@ async def test_R7_1_a_variant_belongs_to_the_agency_that_defined_it(db: Database
     assert ("C.1-合同A", 1) in await visible_codes(db, Scope(unit_id=ours.unit_id))
     async with db.transaction() as s:
         seen = await reads.list_templates(
-            s, ev.ListVisibleTemplatesRequest(scope=Scope(unit_id=ours.unit_id))
+            s, ev.ListTemplatesRequest(scope=Scope(unit_id=ours.unit_id))
         )
     assert {t.id for t in seen.items} >= {variant.id}
     assert twin.id not in {t.id for t in seen.items}
@@ -403,28 +401,6 @@ async def test_R7_1_a_variant_belongs_to_the_agency_that_defined_it(db: Database
 
 
 variant_agency = Engagement.new().agency_id
-
-
-async def test_the_previous_releases_subjects_keep_their_shapes(db: Database):
-    # During a rolling upgrade, gateways of the previous release still call
-    # `template.list` and `scorecard.list` with their old payloads.
-    eng = Engagement.new()
-    await eng.register(db)
-    await define(db, standard_c1().model_copy(update={"code": "C.1-旧版"}), eng.agency_id)
-    card = await open_card(db, eng)
-    async with db.transaction() as s:
-        old_templates = await reads.list_standard_templates(s, ev.ListTemplatesRequest())
-        old_page = await reads.list_whole_scorecards(s, ev.ListScorecardsRequest(scope=eng.scope()))
-        new_page = await reads.list_scorecards(s, ev.ListScorecardsRequest(scope=eng.scope()))
-    # No scope in the old request: only what every agency may see.
-    assert [t.definition.code for t in old_templates.items] == ["C.1"]
-    assert isinstance(old_templates.items[0], ev.TemplateView)
-    assert "agency_id" not in old_templates.items[0].model_dump()
-    [whole] = old_page.items
-    assert (whole.id, len(whole.results)) == (card.id, 22)
-    [summary] = new_page.items
-    assert summary.id == card.id
-    assert "results" not in summary.model_dump()
 
 
 async def test_the_standard_tables_stay_unique_in_the_database(db: Database):

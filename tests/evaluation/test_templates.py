@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from contracts.evaluation import InvalidTemplate, TemplateDefinition
+from contracts.evaluation.errors import InvalidTemplate
+from contracts.evaluation.rpc import TemplateDefinition
 from services.evaluation.templates import standard_c1, validate_template
 
 # The table as extracted from the standard (spec-zh.txt, table C.1), copied here

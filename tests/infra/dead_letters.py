@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import insert
 
-from contracts.events import EventEnvelope
+from contracts.core import EventEnvelope
 from kit.db import Database
 from kit.messaging import MessagingTables
 

@@ -20,6 +20,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from pydantic import SecretStr, ValidationError
 
+from contracts.core import NotAuthorized, ServiceUnavailable
 from kit.auth import (
     ANONYMOUS,
     ROLES,
@@ -31,7 +32,6 @@ from kit.auth import (
     TokenVerifier,
     issue_token,
 )
-from kit.errors import NotAuthorized, ServiceUnavailable
 
 SECRET = "test-secret-that-is-long-enough-for-hs256"
 SETTINGS = AuthSettings(secret=SecretStr(SECRET))

@@ -15,7 +15,7 @@ from nats.js.api import ConsumerConfig, DeliverPolicy
 from sqlalchemy import Column, MetaData, String, Table, Uuid, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from contracts.events import EventEnvelope
+from contracts.core import EventEnvelope
 from kit.bus import connect, ensure_event_stream
 from kit.consumer import EventConsumer
 from kit.db import Database
@@ -24,6 +24,7 @@ from kit.inbox import apply_once
 from kit.messaging import MessagingTables, messaging_tables
 from kit.outbox import OutboxRelay, record_event
 from kit.replay import Replayed, replay_dead_letters
+from kit.runtime import Subscription
 from kit.settings import ProcessSettings
 from tests.infra.dead_letters import keep_as_dead_letter
 from tests.infra.nats_server import running_nats
@@ -314,7 +315,7 @@ async def test_a_dead_letter_replayed_after_the_fix_is_applied_once(db: Database
         letter_id = (await s.execute(select(tables.dead_letters.c.id))).scalar_one()
 
     fixed = Recorder()
-    [done] = await replay_dead_letters(db, tables, {durable: fixed})
+    [done] = await replay_dead_letters(db, tables, {durable: Subscription(durable, [], fixed)})
     assert done == Replayed(letter_id, durable, str(ev.event_id), "applied")
     assert fixed.calls == 1
     assert await count(db, applied) == 1
@@ -324,7 +325,7 @@ async def test_a_dead_letter_replayed_after_the_fix_is_applied_once(db: Database
     assert kept.replayed_at is not None  # on record, no longer counted
     assert await unreplayed(db) == []
     # Nothing left to replay, and a redelivery of the event would find the inbox row.
-    assert await replay_dead_letters(db, tables, {durable: fixed}) == []
+    assert await replay_dead_letters(db, tables, {durable: Subscription(durable, [], fixed)}) == []
     assert not await apply_once(db, tables, durable, ev, fixed)
     assert fixed.calls == 1
 
@@ -333,7 +334,9 @@ async def test_a_replay_that_fails_again_keeps_the_dead_letter(db: Database):
     ev = event("still-broken")
     letter_id = await dead_letter(db, ev, "c1")
     still = Recorder(fail_times=1)
-    [done] = await replay_dead_letters(db, tables, {"c1": still}, ids=[letter_id])
+    [done] = await replay_dead_letters(
+        db, tables, {"c1": Subscription("c1", [], still)}, ids=[letter_id]
+    )
     assert (done.result, done.error) == ("failed", "RuntimeError: handler failed on purpose")
     assert await count(db, applied) == 0  # the handler's write rolled back
     assert await count(db, tables.inbox) == 0
@@ -342,7 +345,7 @@ async def test_a_replay_that_fails_again_keeps_the_dead_letter(db: Database):
     assert row.id == letter_id
     assert "Traceback" in row.error  # the new failure, with its stack
     # The next replay, with the handler now working, applies it.
-    [again] = await replay_dead_letters(db, tables, {"c1": still})
+    [again] = await replay_dead_letters(db, tables, {"c1": Subscription("c1", [], still)})
     assert again.result == "applied"
     assert await count(db, applied) == 1
 
@@ -352,7 +355,7 @@ async def test_replay_of_an_event_applied_since_only_removes_the_dead_letter(db:
     await apply_once(db, tables, "c1", ev, Recorder())
     await dead_letter(db, ev, "c1")
     handler = Recorder()
-    [done] = await replay_dead_letters(db, tables, {"c1": handler})
+    [done] = await replay_dead_letters(db, tables, {"c1": Subscription("c1", [], handler)})
     assert done.result == "already_applied"
     assert handler.calls == 0
     assert await count(db, applied) == 1
@@ -369,7 +372,7 @@ async def test_replay_leaves_what_it_cannot_handle(db: Database):
         )
     typo = other + 1000
     done = await replay_dead_letters(
-        db, tables, {"c1": Recorder()}, ids=[unknown, chosen, other, typo]
+        db, tables, {"c1": Subscription("c1", [], Recorder())}, ids=[unknown, chosen, other, typo]
     )
     assert [(d.dead_letter_id, d.result) for d in done] == [
         (unknown, "unknown_consumer"),

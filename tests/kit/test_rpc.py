@@ -8,10 +8,8 @@ from collections.abc import AsyncIterator
 import pytest
 from nats.aio.client import Client
 
-from contracts.base import Contract
-from contracts.errors import InvalidUSCC
-from contracts.rpc import Rpc
-from kit.errors import RemoteError, ServiceUnavailable, ValidationFailed
+from contracts.core import Contract, RemoteError, Rpc, ServiceUnavailable, ValidationFailed
+from contracts.engagement.errors import InvalidUSCC
 from kit.ids import new_id
 from kit.rpc import CallContext, RpcClient, RpcServer
 

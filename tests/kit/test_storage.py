@@ -20,7 +20,7 @@ from minio.error import S3Error
 from pydantic import ValidationError
 from pydantic_settings import SettingsConfigDict
 
-from kit.errors import DomainError
+from contracts.core import DomainError
 from kit.storage import (
     InvalidKey,
     LocalStore,

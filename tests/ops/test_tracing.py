@@ -19,9 +19,7 @@ from opentelemetry.trace import SpanKind
 from sqlalchemy import MetaData, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from contracts.base import Contract
-from contracts.events import EventEnvelope
-from contracts.rpc import Rpc
+from contracts.core import Contract, EventEnvelope, Rpc
 from kit import tracing
 from kit.bus import ensure_event_stream
 from kit.consumer import EventConsumer

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from contracts.errors import InvalidUSCC
+from contracts.engagement.errors import InvalidUSCC
 from services.engagement import domain, uscc
 
 VALID = ["91350100M000100Y43", "91110000600037341L", "91440300708461136T"]

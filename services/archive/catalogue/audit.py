@@ -9,7 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from contracts.archive_catalogue import ItemStatus
+from contracts.archive.enums import ItemStatus
 from kit.storage import ObjectNotFound, ObjectStore
 from services.archive.catalogue.models import ArchiveItem
 

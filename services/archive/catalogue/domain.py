@@ -9,7 +9,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from uuid import UUID
 
-from contracts.archive_catalogue import Caller, ItemStatus, Retention
+from contracts.archive.enums import ItemStatus, Retention
+from contracts.archive.rpc_catalogue import Caller
 
 RETENTION_YEARS: dict[Retention, int | None] = {
     Retention.PERMANENT: None,

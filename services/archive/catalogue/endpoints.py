@@ -6,7 +6,7 @@ from collections.abc import Awaitable, Callable
 from functools import partial
 from typing import Any
 
-from contracts import archive_catalogue as cat
+from contracts.archive import rpc_catalogue as cat
 from kit.endpoints import command, query
 from kit.rpc import RpcServer
 from kit.runtime import ServiceRuntime
@@ -25,14 +25,14 @@ def register(server: RpcServer, runtime: ServiceRuntime, deps: CatalogueDeps) ->
     def with_deps(use_case: Callable[..., Awaitable[Any]]) -> Any:
         return command(runtime, partial(use_case, deps))
 
-    server.add(cat.REQUEST_UPLOAD_WITH_SERIES, with_deps(uploads.request_upload))
+    server.add(cat.REQUEST_UPLOAD, with_deps(uploads.request_upload))
     server.add(cat.REQUEST_VERSION_UPLOAD, with_deps(uploads.request_version_upload))
-    server.add(cat.COMPLETE_UPLOAD_WITH_SERIES, with_deps(uploads.complete_upload))
-    server.add(cat.GET_ITEMS_WITH_SERIES, query(runtime, queries.get_items))
-    server.add(cat.CATALOGUE_WITH_SERIES, query(runtime, queries.catalogue))
+    server.add(cat.COMPLETE_UPLOAD, with_deps(uploads.complete_upload))
+    server.add(cat.GET_ITEMS, query(runtime, queries.get_items))
+    server.add(cat.CATALOGUE, query(runtime, queries.catalogue))
     server.add(cat.VERSIONS, query(runtime, queries.versions))
     server.add(cat.CREATE_VOLUME, command(runtime, items.create_volume))
-    server.add(cat.CHANGE_LEVEL_WITH_SERIES, command(runtime, items.change_level))
+    server.add(cat.CHANGE_LEVEL, command(runtime, items.change_level))
     server.add(cat.HAND_OVER, with_deps(handover.hand_over))
     server.add(cat.ACKNOWLEDGE_HANDOVER, command(runtime, handover.acknowledge))
     server.add(cat.HANDOVERS, query(runtime, queries.list_handovers))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from contracts.envelope import EventEnvelope
+from contracts.core import EventEnvelope, event_subject
 from kit.runtime import Subscription
 from services.archive.catalogue.commands import filing
 from services.archive.catalogue.deps import CatalogueDeps
@@ -18,6 +18,7 @@ def filing_subscription(deps: CatalogueDeps) -> Subscription:
 
     return Subscription(
         durable="archive-filing",
-        subjects=["ecohost.events." + t for t in filing.FILED_EVENT_TYPES],
+        subjects=[event_subject(e) for e in filing.FILED_EVENTS],
+        events=filing.FILED_EVENTS,
         handler=handle,
     )

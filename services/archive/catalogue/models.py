@@ -19,7 +19,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from contracts.archive_catalogue import ItemStatus
+from contracts.archive.enums import ItemStatus
 from kit.db import UtcDateTime
 from services.archive.catalogue.domain import Holding
 from services.archive.models import Base

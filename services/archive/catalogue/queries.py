@@ -7,7 +7,7 @@ from uuid import UUID
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from contracts import archive_catalogue as c
+from contracts.archive import rpc_catalogue as c
 from services.archive.catalogue import domain, repository
 from services.archive.catalogue.models import Handover
 from services.archive.catalogue.views import (
@@ -20,26 +20,26 @@ from services.archive.catalogue.views import (
 from services.archive.ledger.repository import checkpoints
 
 
-async def get_items(session: AsyncSession, req: c.GetItemsRequest) -> c.SeriesItemsReply:
+async def get_items(session: AsyncSession, req: c.GetItemsRequest) -> c.ItemsReply:
     found = await repository.visible_items(session, req.caller, req.ids)
-    return c.SeriesItemsReply(items=[item_view(found[i]) if i in found else None for i in req.ids])
+    return c.ItemsReply(items=[item_view(found[i]) if i in found else None for i in req.ids])
 
 
-async def catalogue(session: AsyncSession, req: c.SeriesCatalogueRequest) -> c.SeriesCatalogueReply:
+async def catalogue(session: AsyncSession, req: c.CatalogueRequest) -> c.CatalogueReply:
     """The catalogue: by default the current version of each series (and tombstones not
     superseded); with `include_superseded`, every version, oldest first within a series."""
     items = await repository.catalogue_items(
         session, req.caller, req.engagement_id, superseded=req.include_superseded
     )
     volumes = await repository.volumes(session, req.caller, req.engagement_id, items)
-    return c.SeriesCatalogueReply(
+    return c.CatalogueReply(
         volumes=[volume_view(v) for v in volumes], items=[item_view(i) for i in items]
     )
 
 
 async def versions(session: AsyncSession, req: c.VersionsRequest) -> c.VersionsReply:
     """The filed versions of each series asked for that this caller may see, oldest first."""
-    by_series: dict[UUID, list[c.SeriesItemView]] = {s: [] for s in req.series_ids}
+    by_series: dict[UUID, list[c.ItemView]] = {s: [] for s in req.series_ids}
     if req.series_ids:
         for row in await repository.filed_versions(session, req.caller, req.series_ids):
             by_series[row.series_id].append(item_view(row))

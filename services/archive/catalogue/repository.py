@@ -13,8 +13,10 @@ from sqlalchemy import ColumnElement, and_, exists, false, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from contracts import archive_catalogue as c
-from contracts.rpc import Scope
+from contracts.archive import enums as archive_enums
+from contracts.archive import errors as archive_errors
+from contracts.archive import rpc_catalogue as c
+from contracts.core import Scope
 from services.archive.catalogue import domain
 from services.archive.catalogue.models import (
     ArchiveItem,
@@ -40,7 +42,7 @@ async def visible_item(
         query = query.with_for_update()
     row = (await session.execute(query)).scalar_one_or_none()
     if row is None or not domain.may_see(caller, row.holding):
-        raise c.ArchiveItemNotFound("no such archive item", field="item_id")
+        raise archive_errors.ArchiveItemNotFound("no such archive item", field="item_id")
     return row
 
 
@@ -50,7 +52,7 @@ async def agency_item(
     """An item the caller's agency holds and may see: for the agency's own actions."""
     row = await visible_item(session, caller, item_id, lock=lock)
     if not domain.agency_holds(caller, row.holding):
-        raise c.ArchiveItemNotFound("no such archive item", field="item_id")
+        raise archive_errors.ArchiveItemNotFound("no such archive item", field="item_id")
     return row
 
 
@@ -67,7 +69,9 @@ async def visible_items(
 
 def visible_in_sql(caller: c.Caller, item: type[ArchiveItem] = ArchiveItem) -> ColumnElement[bool]:
     """`domain.may_see` as SQL, for lists, where only filed items and tombstones show."""
-    filed_or_tombstone = item.status.in_([c.ItemStatus.FILED.value, c.ItemStatus.DESTROYED.value])
+    filed_or_tombstone = item.status.in_(
+        [archive_enums.ItemStatus.FILED.value, archive_enums.ItemStatus.DESTROYED.value]
+    )
     owners = []
     if caller.scope.agency_id is not None:
         owners.append(item.agency_id == caller.scope.agency_id)
@@ -85,7 +89,7 @@ def superseded_in_sql(caller: c.Caller) -> ColumnElement[bool]:
     return exists().where(
         later.series_id == ArchiveItem.series_id,
         later.version > ArchiveItem.version,
-        later.status == c.ItemStatus.FILED.value,
+        later.status == archive_enums.ItemStatus.FILED.value,
         visible_in_sql(caller, later),
     )
 
@@ -114,7 +118,7 @@ async def filed_versions(
         select(ArchiveItem)
         .where(
             ArchiveItem.series_id.in_(series_ids),
-            ArchiveItem.status == c.ItemStatus.FILED.value,
+            ArchiveItem.status == archive_enums.ItemStatus.FILED.value,
             visible_in_sql(caller),
         )
         .order_by(ArchiveItem.series_id, ArchiveItem.version)
@@ -149,7 +153,7 @@ async def expired_uploads(session: AsyncSession, now: datetime, limit: int) -> l
     rows = await session.execute(
         select(ArchiveItem)
         .where(
-            ArchiveItem.status == c.ItemStatus.PENDING.value,
+            ArchiveItem.status == archive_enums.ItemStatus.PENDING.value,
             ArchiveItem.upload_expires_at < now,
         )
         .limit(limit)
@@ -169,7 +173,11 @@ async def filed_items(session: AsyncSession) -> list[ArchiveItem]:
     """Every item whose bytes are or were stored: filed ones and tombstones."""
     rows = await session.execute(
         select(ArchiveItem)
-        .where(ArchiveItem.status.in_([c.ItemStatus.FILED.value, c.ItemStatus.DESTROYED.value]))
+        .where(
+            ArchiveItem.status.in_(
+                [archive_enums.ItemStatus.FILED.value, archive_enums.ItemStatus.DESTROYED.value]
+            )
+        )
         .order_by(ArchiveItem.id)
     )
     return list(rows.scalars())
@@ -263,7 +271,7 @@ async def current_grant(
             .where(
                 BorrowRequest.item_id == item_id,
                 BorrowRequest.requested_by == actor,
-                BorrowRequest.status == c.BorrowStatus.APPROVED.value,
+                BorrowRequest.status == archive_enums.BorrowStatus.APPROVED.value,
                 BorrowRequest.valid_until > now,
             )
             .order_by(BorrowRequest.valid_until.desc())

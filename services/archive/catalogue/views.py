@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from contracts import archive_catalogue as c
+from contracts.archive import enums as archive_enums
+from contracts.archive import rpc_catalogue as c
 from services.archive.catalogue import domain
 from services.archive.catalogue.models import (
     ArchiveItem,
@@ -19,16 +20,16 @@ from services.archive.catalogue.models import (
 from services.archive.ledger.models import LedgerCheckpoint
 
 
-def item_view(row: ArchiveItem) -> c.SeriesItemView:
-    retention = c.Retention(row.retention)
-    return c.SeriesItemView(
+def item_view(row: ArchiveItem) -> c.ItemView:
+    retention = archive_enums.Retention(row.retention)
+    return c.ItemView(
         id=row.id,
         series_id=row.series_id,
         engagement_id=row.engagement_id,
         agency_id=row.agency_id,
         unit_id=row.unit_id,
         volume_id=row.volume_id,
-        category=c.ItemCategory(row.category),
+        category=archive_enums.ItemCategory(row.category),
         title=row.title,
         filename=row.filename,
         content_type=row.content_type,
@@ -40,7 +41,7 @@ def item_view(row: ArchiveItem) -> c.SeriesItemView:
         document_date=row.document_date,
         retention_ends=domain.retention_ends(retention, row.document_date),
         metadata=dict(row.item_metadata or {}),
-        status=c.ItemStatus(row.status),
+        status=archive_enums.ItemStatus(row.status),
         handed_over=row.handed_over,
         source_event_id=row.source_event_id,
         created_by=row.created_by,
@@ -50,8 +51,8 @@ def item_view(row: ArchiveItem) -> c.SeriesItemView:
     )
 
 
-def upload_ticket(row: ArchiveItem, url: str, expires_at: datetime) -> c.SeriesUploadTicket:
-    return c.SeriesUploadTicket(
+def upload_ticket(row: ArchiveItem, url: str, expires_at: datetime) -> c.UploadTicket:
+    return c.UploadTicket(
         item=item_view(row),
         url=url,
         headers={"Content-Type": row.content_type},
@@ -64,7 +65,7 @@ def volume_view(row: ArchiveVolume) -> c.VolumeView:
         id=row.id,
         engagement_id=row.engagement_id,
         title=row.title,
-        retention=c.Retention(row.retention),
+        retention=archive_enums.Retention(row.retention),
         created_at=row.created_at,
     )
 
@@ -98,7 +99,7 @@ def borrow_view(b: BorrowRequest) -> c.BorrowView:
         purpose=b.purpose,
         copy_requested=b.copy_requested,
         days=b.days,
-        status=c.BorrowStatus(b.status),
+        status=archive_enums.BorrowStatus(b.status),
         decided_by=b.decided_by,
         decided_at=b.decided_at,
         copy_approved=b.copy_approved,

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from contracts.events import EventEnvelope
+from contracts.core import EventEnvelope
 from kit.logging import get_logger
 from services.archive.ledger import domain
 from services.archive.ledger.models import LedgerCheckpoint, TraceEntry

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from contracts import archive, rpc
+from contracts.archive import rpc as archive
+from contracts.archive import rpc as archive_rpc
 from kit.endpoints import command, query
 from kit.rpc import CallContext, RpcServer
 from kit.runtime import ServiceRuntime
@@ -21,8 +22,8 @@ def register(server: RpcServer, runtime: ServiceRuntime, signer: Signer) -> None
     ) -> archive.CheckpointView:
         return views.checkpoint_view(await commands.create_checkpoint(session, signer))
 
-    server.add(rpc.GET_TRACES, query(runtime, queries.traces))
-    server.add(rpc.VERIFY_TRACE, query(runtime, queries.verify_chain))
+    server.add(archive_rpc.GET_TRACES, query(runtime, queries.traces))
+    server.add(archive_rpc.VERIFY_TRACE, query(runtime, queries.verify_chain))
     server.add(archive.LEDGER_KEY, key)
     server.add(archive.CREATE_CHECKPOINT, command(runtime, create_checkpoint))
     server.add(archive.LIST_CHECKPOINTS, query(runtime, queries.list_checkpoints))

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from contracts.events import EVENT_SUBJECT_PREFIX
+from contracts.core import EVENT_SUBJECT_PREFIX
 from kit.runtime import Subscription
 from services.archive.ledger import commands
 
-# Every event of every service joins the ledger: the ledger is the whole process.
+# Every event of every service joins the ledger: the ledger is the whole process. It
+# declares no event classes: each event is hashed as the envelope it arrived as.
 TRACE = Subscription(
     durable="archive-trace",
     subjects=[EVENT_SUBJECT_PREFIX + ">"],

@@ -8,25 +8,27 @@ from uuid import UUID
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from contracts import archive as c
-from contracts import rpc
-from kit.errors import NotFound
+from contracts.archive import rpc as archive_rpc
+from contracts.archive import rpc as c
+from contracts.core import NotFound
 from services.archive.ledger import domain
 from services.archive.ledger.repository import chains, checkpoints, tree
 from services.archive.ledger.views import checkpoint_view, entry_view, trace_entry_view
 
 
-async def traces(session: AsyncSession, req: rpc.TraceRequest) -> rpc.TraceReply:
-    by_engagement: dict[UUID, list[rpc.TraceEntryView]] = defaultdict(list)
+async def traces(session: AsyncSession, req: archive_rpc.TraceRequest) -> archive_rpc.TraceReply:
+    by_engagement: dict[UUID, list[archive_rpc.TraceEntryView]] = defaultdict(list)
     for row in await chains.chains(session, req.engagement_ids):
         by_engagement[row.engagement_id].append(trace_entry_view(row))
-    return rpc.TraceReply(traces=[by_engagement.get(i, []) for i in req.engagement_ids])
+    return archive_rpc.TraceReply(traces=[by_engagement.get(i, []) for i in req.engagement_ids])
 
 
-async def verify_chain(session: AsyncSession, req: rpc.VerifyTraceRequest) -> rpc.VerifyTraceReply:
+async def verify_chain(
+    session: AsyncSession, req: archive_rpc.VerifyTraceRequest
+) -> archive_rpc.VerifyTraceReply:
     rows = await chains.chain(session, req.engagement_id)
     bad = domain.first_broken((r.chain_entry(), r.prev_hash, r.entry_hash) for r in rows)
-    return rpc.VerifyTraceReply(
+    return archive_rpc.VerifyTraceReply(
         engagement_id=req.engagement_id,
         entries=len(rows),
         valid=bad is None,

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import base64
 
-from contracts import archive as c
-from contracts import rpc
+from contracts.archive import rpc as archive_rpc
+from contracts.archive import rpc as c
 from services.archive.ledger.models import LedgerCheckpoint, LedgerLeaf, TraceEntry
 from services.archive.ledger.signing import Signer
 
 
-def trace_entry_view(row: TraceEntry) -> rpc.TraceEntryView:
-    return rpc.TraceEntryView(
+def trace_entry_view(row: TraceEntry) -> archive_rpc.TraceEntryView:
+    return archive_rpc.TraceEntryView(
         engagement_id=row.engagement_id,
         seq=row.seq,
         event_id=row.event_id,

@@ -8,7 +8,7 @@ from uuid import UUID
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from contracts import archive_catalogue as c
+from contracts.archive import events as archive_events
 from kit.events import make_event
 from kit.outbox import record_event
 from kit.rpc import CallContext
@@ -24,11 +24,11 @@ async def record_action(
     items: list[ArchiveItem],
     **details: str,
 ) -> None:
-    data = c.ArchiveActionData(
+    data = archive_events.ArchiveActionData(
         action=action,
         item_ids=[i.id for i in items],
         sha256=[i.sha256 for i in items],
         details=details,
     )
-    event = make_event(c.ArchiveActionV1, ctx, data, engagement_id=engagement_id)
+    event = make_event(archive_events.ArchiveActionV1, ctx, data, engagement_id=engagement_id)
     await record_event(session, messaging, event)

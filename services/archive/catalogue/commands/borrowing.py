@@ -8,7 +8,9 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from contracts import archive_catalogue as c
+from contracts.archive import enums as archive_enums
+from contracts.archive import errors as archive_errors
+from contracts.archive import rpc_catalogue as c
 from kit.ids import new_id
 from kit.rpc import CallContext
 from services.archive.catalogue import domain, repository
@@ -22,8 +24,8 @@ async def request_borrow(
     session: AsyncSession, req: c.RequestBorrowRequest, ctx: CallContext
 ) -> c.BorrowView:
     row = await repository.visible_item(session, req.caller, req.item_id)
-    if row.status != c.ItemStatus.FILED.value:
-        raise c.ArchiveStateConflict(f"the item is {row.status}", field="item_id")
+    if row.status != archive_enums.ItemStatus.FILED.value:
+        raise archive_errors.ArchiveStateConflict(f"the item is {row.status}", field="item_id")
     borrow = BorrowRequest(
         id=new_id(),
         item_id=row.id,
@@ -32,7 +34,7 @@ async def request_borrow(
         purpose=req.purpose,
         copy_requested=req.copy_requested,
         days=req.days,
-        status=c.BorrowStatus.REQUESTED.value,
+        status=archive_enums.BorrowStatus.REQUESTED.value,
         decision_note="",
         copy_approved=False,
         created_at=datetime.now(UTC),
@@ -47,17 +49,23 @@ async def decide_borrow(
 ) -> c.BorrowView:
     borrow = await repository.borrow(session, req.borrow_id)
     if borrow is None:
-        raise c.ArchiveRecordNotFound("no such borrow request", field="borrow_id")
+        raise archive_errors.ArchiveRecordNotFound("no such borrow request", field="borrow_id")
     try:
         row = await repository.agency_item(session, req.caller, borrow.item_id)
-    except c.ArchiveItemNotFound:
-        raise c.ArchiveRecordNotFound("no such borrow request", field="borrow_id") from None
-    if borrow.status != c.BorrowStatus.REQUESTED.value:
-        raise c.ArchiveStateConflict(f"already {borrow.status}", field="borrow_id")
+    except archive_errors.ArchiveItemNotFound:
+        raise archive_errors.ArchiveRecordNotFound(
+            "no such borrow request", field="borrow_id"
+        ) from None
+    if borrow.status != archive_enums.BorrowStatus.REQUESTED.value:
+        raise archive_errors.ArchiveStateConflict(f"already {borrow.status}", field="borrow_id")
     if borrow.requested_by == ctx.actor:
-        raise c.ArchiveStateConflict("nobody approves their own request", field="borrow_id")
+        raise archive_errors.ArchiveStateConflict(
+            "nobody approves their own request", field="borrow_id"
+        )
     now = datetime.now(UTC)
-    borrow.status = (c.BorrowStatus.APPROVED if req.approve else c.BorrowStatus.REJECTED).value
+    borrow.status = (
+        archive_enums.BorrowStatus.APPROVED if req.approve else archive_enums.BorrowStatus.REJECTED
+    ).value
     borrow.decided_by = ctx.actor
     borrow.decided_at = now
     borrow.decision_note = req.note
@@ -82,14 +90,14 @@ async def issue_download(
 ) -> c.DownloadView:
     row = await repository.visible_item(session, req.caller, req.item_id)
     if not domain.may_download(req.caller, row.holding):
-        raise c.ArchiveItemNotFound("no such archive item", field="item_id")
+        raise archive_errors.ArchiveItemNotFound("no such archive item", field="item_id")
     now = datetime.now(UTC)
     expires_at = now + timedelta(seconds=deps.settings.download_url_ttl)
     grant = None
     if not req.direct:
         grant = await repository.current_grant(session, row.id, ctx.actor, now)
         if grant is None:
-            raise c.ArchiveStateConflict("borrow the item first", field="item_id")
+            raise archive_errors.ArchiveStateConflict("borrow the item first", field="item_id")
         assert grant.valid_until is not None
         expires_at = min(expires_at, grant.valid_until)
     url = await deps.store.presign_get(row.object_key, expires=expires_at - now)

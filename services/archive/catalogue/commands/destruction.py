@@ -9,7 +9,9 @@ from datetime import UTC, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from contracts import archive_catalogue as c
+from contracts.archive import enums as archive_enums
+from contracts.archive import errors as archive_errors
+from contracts.archive import rpc_catalogue as c
 from kit.ids import new_id
 from kit.logging import get_logger
 from kit.rpc import CallContext
@@ -26,12 +28,12 @@ async def request_destruction(
     session: AsyncSession, req: c.RequestDestructionRequest, ctx: CallContext
 ) -> c.DestructionView:
     row = await repository.agency_item(session, req.caller, req.item_id, lock=True)
-    if row.status != c.ItemStatus.FILED.value:
-        raise c.ArchiveStateConflict(f"the item is {row.status}", field="item_id")
-    retention = c.Retention(row.retention)
+    if row.status != archive_enums.ItemStatus.FILED.value:
+        raise archive_errors.ArchiveStateConflict(f"the item is {row.status}", field="item_id")
+    retention = archive_enums.Retention(row.retention)
     if not domain.may_destroy(retention, row.document_date, datetime.now(UTC).date()):
         ends = domain.retention_ends(retention, row.document_date)
-        raise c.ArchiveStateConflict(
+        raise archive_errors.ArchiveStateConflict(
             f"retention runs until {ends}" if ends else "kept permanently", field="item_id"
         )
     destruction = Destruction(
@@ -55,22 +57,28 @@ async def approve_destruction(
 ) -> c.DestructionView:
     destruction = await repository.destruction(session, req.destruction_id)
     if destruction is None:
-        raise c.ArchiveRecordNotFound("no such destruction", field="destruction_id")
+        raise archive_errors.ArchiveRecordNotFound("no such destruction", field="destruction_id")
     try:
         row = await repository.agency_item(session, req.caller, destruction.item_id, lock=True)
-    except c.ArchiveItemNotFound:
-        raise c.ArchiveRecordNotFound("no such destruction", field="destruction_id") from None
-    if destruction.executed_at is not None or row.status != c.ItemStatus.FILED.value:
-        raise c.ArchiveStateConflict("already executed", field="destruction_id")
+    except archive_errors.ArchiveItemNotFound:
+        raise archive_errors.ArchiveRecordNotFound(
+            "no such destruction", field="destruction_id"
+        ) from None
+    if destruction.executed_at is not None or row.status != archive_enums.ItemStatus.FILED.value:
+        raise archive_errors.ArchiveStateConflict("already executed", field="destruction_id")
     if destruction.appraised_by == ctx.actor:
-        raise c.ArchiveStateConflict("the appraiser cannot approve", field="destruction_id")
+        raise archive_errors.ArchiveStateConflict(
+            "the appraiser cannot approve", field="destruction_id"
+        )
     if not domain.witnesses_valid(req.witnesses, ctx.actor):
-        raise c.ArchiveStateConflict("two distinct witnesses, not the approver", field="witnesses")
+        raise archive_errors.ArchiveStateConflict(
+            "two distinct witnesses, not the approver", field="witnesses"
+        )
     now = datetime.now(UTC)
     destruction.approved_by = ctx.actor
     destruction.witnesses = [w.strip() for w in req.witnesses]
     destruction.executed_at = now
-    row.status = c.ItemStatus.DESTROYED.value
+    row.status = archive_enums.ItemStatus.DESTROYED.value
     row.destroyed_at = now
     await session.flush()
     await record_action(

@@ -12,8 +12,10 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from contracts import archive_catalogue as c
-from contracts.envelope import EventEnvelope
+from contracts.archive import enums as archive_enums
+from contracts.core import EventEnvelope, event_type
+from contracts.engagement.events import EngagementCreatedV1, StageReportAcceptedV1
+from contracts.evaluation.events import ScorecardFinalizedV1
 from kit.auth import Level
 from kit.logging import get_logger
 from kit.rpc import CallContext
@@ -25,17 +27,14 @@ from services.archive.catalogue.models import ArchiveItem
 
 log = get_logger(__name__)
 
-ENGAGEMENT_CREATED = "engagement.created.v1"
-STAGE_REPORT_ACCEPTED = "engagement.stage_report_accepted.v1"
-SCORECARD_FINALIZED = "evaluation.scorecard_finalized.v1"
-FILED_EVENT_TYPES = (ENGAGEMENT_CREATED, STAGE_REPORT_ACCEPTED, SCORECARD_FINALIZED)
+FILED_EVENTS = (EngagementCreatedV1, StageReportAcceptedV1, ScorecardFinalizedV1)
 # Item ids of filed events: uuid5 of the event id in this namespace.
 FILING_NAMESPACE = uuid.UUID("5f0e3a52-6c1b-4f7e-9d0a-2b7c1e8a4d10")
 
 
 async def file_event(deps: CatalogueDeps, session: AsyncSession, event: EventEnvelope) -> None:
     data = event.model_dump(mode="json")["data"]
-    if event.type == ENGAGEMENT_CREATED:
+    if event.type == event_type(EngagementCreatedV1):
         await repository.remember_parties(
             session,
             uuid.UUID(data["engagement_id"]),
@@ -46,12 +45,22 @@ async def file_event(deps: CatalogueDeps, session: AsyncSession, event: EventEnv
     if event.engagement_id is None:
         log.info("archive.filing_skipped", reason="no engagement", event_type=event.type)
         return
-    if event.type == STAGE_REPORT_ACCEPTED:
+    if event.type == event_type(StageReportAcceptedV1):
         title = f"阶段性工作报告 第{data['report_no']}期"
-        spec = (c.ItemCategory.STAGE_REPORT, title, int(data["version"]), c.Retention.YEARS_10)
-    elif event.type == SCORECARD_FINALIZED:
+        spec = (
+            archive_enums.ItemCategory.STAGE_REPORT,
+            title,
+            int(data["version"]),
+            archive_enums.Retention.YEARS_10,
+        )
+    elif event.type == event_type(ScorecardFinalizedV1):
         title = f"绩效评价结果 {data['period_label']} ({data['grade']})"
-        spec = (c.ItemCategory.EVALUATION_RESULT, title, int(data["version"]), c.Retention.YEARS_30)
+        spec = (
+            archive_enums.ItemCategory.EVALUATION_RESULT,
+            title,
+            int(data["version"]),
+            archive_enums.Retention.YEARS_30,
+        )
     else:
         return
     await _file(deps, session, event, data, *spec)
@@ -62,10 +71,10 @@ async def _file(
     session: AsyncSession,
     event: EventEnvelope,
     data: dict[str, Any],
-    category: c.ItemCategory,
+    category: archive_enums.ItemCategory,
     title: str,
     version: int,
-    retention: c.Retention,
+    retention: archive_enums.Retention,
 ) -> None:
     assert event.engagement_id is not None
     if await repository.filed_from(session, event.event_id):
@@ -100,7 +109,7 @@ async def _file(
         retention=retention.value,
         document_date=_document_date(event),
         item_metadata={"source-event-type": event.type},
-        status=c.ItemStatus.FILED.value,
+        status=archive_enums.ItemStatus.FILED.value,
         handed_over=False,
         source_event_id=event.event_id,
         created_by=event.actor,

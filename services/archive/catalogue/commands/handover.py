@@ -8,7 +8,9 @@ from datetime import UTC, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from contracts import archive_catalogue as c
+from contracts.archive import enums as archive_enums
+from contracts.archive import errors as archive_errors
+from contracts.archive import rpc_catalogue as c
 from kit.ids import new_id
 from kit.rpc import CallContext
 from services.archive.catalogue import queries, repository
@@ -23,15 +25,20 @@ async def hand_over(
 ) -> c.HandoverView:
     parties = await repository.parties(session, req.engagement_id)
     if parties is None or parties.agency_id != req.caller.scope.agency_id:
-        raise c.ArchiveRecordNotFound("no such engagement", field="engagement_id")
+        raise archive_errors.ArchiveRecordNotFound("no such engagement", field="engagement_id")
     items: list[ArchiveItem] = []
     for n, item_id in enumerate(dict.fromkeys(req.item_ids)):
         try:
             row = await repository.agency_item(session, req.caller, item_id, lock=True)
-        except c.ArchiveItemNotFound:
-            raise c.ArchiveItemNotFound("no such archive item", field=f"item_ids.{n}") from None
-        if row.engagement_id != req.engagement_id or row.status != c.ItemStatus.FILED.value:
-            raise c.ArchiveStateConflict(
+        except archive_errors.ArchiveItemNotFound:
+            raise archive_errors.ArchiveItemNotFound(
+                "no such archive item", field=f"item_ids.{n}"
+            ) from None
+        if (
+            row.engagement_id != req.engagement_id
+            or row.status != archive_enums.ItemStatus.FILED.value
+        ):
+            raise archive_errors.ArchiveStateConflict(
                 "only filed items of this engagement", field=f"item_ids.{n}"
             )
         items.append(row)
@@ -74,9 +81,9 @@ async def acknowledge(
     handover = await repository.handover(session, req.handover_id)
     unit = req.caller.scope.unit_id
     if handover is None or unit is None or handover.unit_id != unit:
-        raise c.ArchiveRecordNotFound("no such handover", field="handover_id")
+        raise archive_errors.ArchiveRecordNotFound("no such handover", field="handover_id")
     if handover.acknowledged_at is not None:
-        raise c.ArchiveStateConflict("already acknowledged", field="handover_id")
+        raise archive_errors.ArchiveStateConflict("already acknowledged", field="handover_id")
     handover.acknowledged_at = datetime.now(UTC)
     handover.acknowledged_by = ctx.actor
     handover.representative = req.representative

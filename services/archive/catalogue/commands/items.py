@@ -7,7 +7,9 @@ from datetime import UTC, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from contracts import archive_catalogue as c
+from contracts.archive import enums as archive_enums
+from contracts.archive import errors as archive_errors
+from contracts.archive import rpc_catalogue as c
 from kit.ids import new_id
 from kit.rpc import CallContext
 from services.archive.catalogue import domain, repository
@@ -21,7 +23,7 @@ async def create_volume(
 ) -> c.VolumeView:
     if not domain.is_callers_agency(req.caller, req.agency_id):
         # The gateway sends the engagement it loaded in the caller's scope; checked again.
-        raise c.ArchiveRecordNotFound("no such engagement", field="engagement_id")
+        raise archive_errors.ArchiveRecordNotFound("no such engagement", field="engagement_id")
     await repository.remember_parties(session, req.engagement_id, req.agency_id, req.unit_id)
     row = ArchiveVolume(
         id=new_id(),
@@ -40,14 +42,16 @@ async def create_volume(
 
 async def change_level(
     session: AsyncSession, req: c.ChangeLevelRequest, ctx: CallContext
-) -> c.SeriesItemView:
+) -> c.ItemView:
     row = await repository.agency_item(session, req.caller, req.item_id, lock=True)
-    if row.status != c.ItemStatus.FILED.value:
-        raise c.ArchiveStateConflict(f"the item is {row.status}", field="item_id")
+    if row.status != archive_enums.ItemStatus.FILED.value:
+        raise archive_errors.ArchiveStateConflict(f"the item is {row.status}", field="item_id")
     if req.level > req.caller.clearance:
-        raise c.ArchiveItemNotFound("level above your clearance", field="level")
+        raise archive_errors.ArchiveItemNotFound("level above your clearance", field="level")
     if not domain.level_change_allowed(row.level, req.level, req.may_lower):
-        raise c.ArchiveStateConflict("lowering a level needs the archive keeper", field="level")
+        raise archive_errors.ArchiveStateConflict(
+            "lowering a level needs the archive keeper", field="level"
+        )
     previous = row.level
     row.level = req.level
     await session.flush()

@@ -8,7 +8,9 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from contracts import archive_catalogue as c
+from contracts.archive import enums as archive_enums
+from contracts.archive import errors as archive_errors
+from contracts.archive import rpc_catalogue as c
 from kit.ids import new_id
 from kit.logging import get_logger
 from kit.rpc import CallContext
@@ -27,9 +29,11 @@ SWEEP_BATCH = 100
 
 def _check_declared(settings: ArchiveSettings, size: int, content_type: str) -> None:
     if size > settings.upload_max_bytes:
-        raise c.UploadRejected(f"larger than {settings.upload_max_bytes} bytes", field="size")
+        raise archive_errors.UploadRejected(
+            f"larger than {settings.upload_max_bytes} bytes", field="size"
+        )
     if not domain.content_type_allowed(content_type, settings.upload_content_types):
-        raise c.UploadRejected("content type not accepted", field="content_type")
+        raise archive_errors.UploadRejected("content type not accepted", field="content_type")
 
 
 async def _presign(deps: CatalogueDeps, row: ArchiveItem, now: datetime) -> tuple[str, datetime]:
@@ -41,20 +45,20 @@ async def _presign(deps: CatalogueDeps, row: ArchiveItem, now: datetime) -> tupl
 
 async def request_upload(
     deps: CatalogueDeps, session: AsyncSession, req: c.RequestUploadRequest, ctx: CallContext
-) -> c.SeriesUploadTicket:
+) -> c.UploadTicket:
     """A new item, pending until its bytes arrive and check out; it starts its own series."""
     if not domain.is_callers_agency(req.caller, req.agency_id):
         # The gateway sends the engagement it loaded in the caller's scope; checked again.
-        raise c.ArchiveRecordNotFound("no such engagement", field="engagement_id")
+        raise archive_errors.ArchiveRecordNotFound("no such engagement", field="engagement_id")
     settings = deps.settings
     if req.level > req.caller.clearance:
         # Filing above one's own clearance would make the item unreadable to its uploader.
-        raise c.ArchiveItemNotFound("level above your clearance", field="level")
+        raise archive_errors.ArchiveItemNotFound("level above your clearance", field="level")
     _check_declared(settings, req.size, req.content_type)
     if req.volume_id is not None:
         volume = await repository.volume(session, req.volume_id)
         if volume is None or volume.engagement_id != req.engagement_id:
-            raise c.ArchiveRecordNotFound("no such volume", field="volume_id")
+            raise archive_errors.ArchiveRecordNotFound("no such volume", field="volume_id")
     await repository.remember_parties(session, req.engagement_id, req.agency_id, req.unit_id)
     now = datetime.now(UTC)
     item_id = new_id()
@@ -77,7 +81,7 @@ async def request_upload(
         retention=req.retention.value,
         document_date=req.document_date,
         item_metadata=dict(req.metadata),
-        status=c.ItemStatus.PENDING.value,
+        status=archive_enums.ItemStatus.PENDING.value,
         handed_over=False,
         upload_expires_at=now + timedelta(seconds=settings.upload_expiry),
         created_by=ctx.actor,
@@ -94,31 +98,31 @@ async def request_version_upload(
     session: AsyncSession,
     req: c.RequestVersionUploadRequest,
     ctx: CallContext,
-) -> c.SeriesUploadTicket:
+) -> c.UploadTicket:
     """A new version of a filed item: a new row in the item's series, with the next version
     number, its own key and the series' engagement, owners, volume, category, level and
     retention. Completed and filed by `complete_upload` like any upload."""
     named = await repository.agency_item(session, req.caller, req.item_id)
-    if named.status != c.ItemStatus.FILED.value:
-        raise c.ArchiveStateConflict(
+    if named.status != archive_enums.ItemStatus.FILED.value:
+        raise archive_errors.ArchiveStateConflict(
             f"the item is {named.status}: only a filed item gets a new version", field="item_id"
         )
     if named.source_event_id is not None:
-        raise c.ArchiveStateConflict(
+        raise archive_errors.ArchiveStateConflict(
             "the item was filed automatically from an event; its versions come from events",
             field="item_id",
         )
     series = await repository.locked_series(session, named.series_id)
-    level = max(r.level for r in series if r.status != c.ItemStatus.EXPIRED.value)
+    level = max(r.level for r in series if r.status != archive_enums.ItemStatus.EXPIRED.value)
     if level > req.caller.clearance:
         # The caller may not see the whole series: as if the item did not exist.
-        raise c.ArchiveItemNotFound("no such archive item", field="item_id")
+        raise archive_errors.ArchiveItemNotFound("no such archive item", field="item_id")
     now = datetime.now(UTC)
-    pending = [r for r in series if r.status == c.ItemStatus.PENDING.value]
+    pending = [r for r in series if r.status == archive_enums.ItemStatus.PENDING.value]
     abandoned = [r for r in pending if r.upload_expires_at and r.upload_expires_at <= now]
     for row in pending:
         if row not in abandoned:
-            raise c.ArchiveStateConflict(
+            raise archive_errors.ArchiveStateConflict(
                 f"version {row.version} of this item is already being uploaded (item "
                 f"{row.id}): complete that upload, or wait until it expires, before "
                 "requesting another",
@@ -129,9 +133,10 @@ async def request_version_upload(
         # Expired but not yet swept: expire it now, as the sweep would. Its number stays
         # taken, like its id.
         await deps.store.delete(row.object_key)
-        row.status = c.ItemStatus.EXPIRED.value
+        row.status = archive_enums.ItemStatus.EXPIRED.value
     latest = max(
-        (r for r in series if r.status == c.ItemStatus.FILED.value), key=lambda r: r.version
+        (r for r in series if r.status == archive_enums.ItemStatus.FILED.value),
+        key=lambda r: r.version,
     )
     version = series[-1].version + 1
     item_id = new_id()
@@ -154,7 +159,7 @@ async def request_version_upload(
         retention=latest.retention,
         document_date=req.document_date or latest.document_date,
         item_metadata=dict(latest.item_metadata or {}),
-        status=c.ItemStatus.PENDING.value,
+        status=archive_enums.ItemStatus.PENDING.value,
         handed_over=False,
         upload_expires_at=now + timedelta(seconds=deps.settings.upload_expiry),
         created_by=ctx.actor,
@@ -169,22 +174,24 @@ async def request_version_upload(
 
 async def complete_upload(
     deps: CatalogueDeps, session: AsyncSession, req: c.ItemRequest, ctx: CallContext
-) -> c.SeriesItemView:
+) -> c.ItemView:
     """File an uploaded item once the store holds exactly the declared bytes."""
     row = await repository.agency_item(session, req.caller, req.item_id, lock=True)
-    if row.status == c.ItemStatus.FILED.value:
+    if row.status == archive_enums.ItemStatus.FILED.value:
         return item_view(row)  # a retried completion
-    if row.status != c.ItemStatus.PENDING.value:
-        raise c.ArchiveStateConflict(f"the item is {row.status}", field="item_id")
+    if row.status != archive_enums.ItemStatus.PENDING.value:
+        raise archive_errors.ArchiveStateConflict(f"the item is {row.status}", field="item_id")
     if row.upload_expires_at is not None and row.upload_expires_at <= datetime.now(UTC):
         # Past its expiry the upload is abandoned (the sweep, or a new version request,
         # may already have removed its bytes): request a new one.
-        raise c.ArchiveStateConflict("the upload expired; request a new one", field="item_id")
+        raise archive_errors.ArchiveStateConflict(
+            "the upload expired; request a new one", field="item_id"
+        )
     store = deps.store
     try:
         stored = await store.stat(row.object_key)
     except ObjectNotFound:
-        raise c.UploadMismatch("nothing was uploaded yet", field="item_id") from None
+        raise archive_errors.UploadMismatch("nothing was uploaded yet", field="item_id") from None
     problem = None
     if stored.size != row.size:
         problem = f"uploaded {stored.size} bytes, declared {row.size}"
@@ -197,9 +204,9 @@ async def complete_upload(
     if problem is not None:
         # The bad bytes go; the upload URL may be used again until the item expires.
         await store.delete(row.object_key)
-        raise c.UploadMismatch(problem, field="item_id")
+        raise archive_errors.UploadMismatch(problem, field="item_id")
     await lock_finalised(deps, row, stored.version_id)
-    row.status = c.ItemStatus.FILED.value
+    row.status = archive_enums.ItemStatus.FILED.value
     row.filed_at = datetime.now(UTC)
     row.upload_expires_at = None
     await session.flush()
@@ -220,7 +227,9 @@ async def complete_upload(
 async def lock_finalised(deps: CatalogueDeps, row: ArchiveItem, version_id: str | None) -> None:
     """Put a finalised item's stored version under object lock (governance mode) for its
     retention period, where the store supports it (`ObjectStore.object_lock`)."""
-    until = domain.lock_until(c.Retention(row.retention), row.document_date, datetime.now(UTC))
+    until = domain.lock_until(
+        archive_enums.Retention(row.retention), row.document_date, datetime.now(UTC)
+    )
     if until is None:
         return
     if await deps.store.retain(row.object_key, version_id=version_id, until=until):
@@ -232,7 +241,7 @@ async def expire_uploads(deps: CatalogueDeps, session: AsyncSession) -> int:
     The row stays as `expired` so the id is never reused. Records no events."""
     for row in await repository.expired_uploads(session, datetime.now(UTC), SWEEP_BATCH):
         await deps.store.delete(row.object_key)
-        row.status = c.ItemStatus.EXPIRED.value
+        row.status = archive_enums.ItemStatus.EXPIRED.value
         log.info("archive.upload_expired", item_id=str(row.id))
     await session.flush()
     return 0

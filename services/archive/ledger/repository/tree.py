@@ -26,7 +26,7 @@ from sqlalchemy import Engine, and_, event, func, insert, or_, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session, SessionTransaction
 
-from kit.errors import ValidationFailed
+from contracts.core import ValidationFailed
 from services.archive.ledger import merkle
 from services.archive.ledger.domain import Leaf
 from services.archive.ledger.merkle import NodeId

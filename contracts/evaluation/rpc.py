@@ -1,4 +1,5 @@
-"""Request/reply contracts, events and errors of the evaluation service (绩效评价, Appendix C).
+"""Request/reply contracts of the evaluation service (绩效评价, Appendix C): templates
+(考核表), scorecards (评价表), grades and disclosures.
 
 Points are `Decimal` with at most two places (strings in JSON), never floats.
 """
@@ -10,18 +11,10 @@ from decimal import Decimal
 from typing import Any, Literal
 from uuid import UUID
 
-from pydantic import ConfigDict, Field
+from pydantic import Field
 
-from contracts.base import Contract
-from contracts.envelope import EventEnvelope
-from contracts.rpc import Page, Rpc, Scope
-from kit.errors import Conflict, NotFound, ValidationFailed
-
-# --- templates (考核表) ---------------------------------------------------------------
-
-PartKind = Literal["scored", "deduction"]
-GradeName = Literal["excellent", "good", "qualified", "unqualified"]
-ScorecardStatus = Literal["open", "finalized", "falsified", "superseded"]
+from contracts.core import Contract, Page, Rpc, Scope
+from contracts.evaluation.enums import EvidenceKind, Grade, PartKind, ScorecardStatus
 
 
 class TemplateItem(Contract):
@@ -66,9 +59,6 @@ class TemplateView(Contract):
     definition: TemplateDefinition
     created_at: datetime
     created_by: str
-
-
-class OwnedTemplateView(TemplateView):
     agency_id: UUID | None = Field(
         description="The agency whose contract variant this is; null for a table "
         "published with the standard, shared by every agency."
@@ -76,16 +66,6 @@ class OwnedTemplateView(TemplateView):
 
 
 class ListTemplatesRequest(Contract):
-    """Previous release (`template.list`): answered with the standard's tables only."""
-
-    code: str | None = None
-
-
-class TemplatesReply(Contract):
-    items: list[TemplateView]
-
-
-class ListVisibleTemplatesRequest(Contract):
     """The standard's tables, the scope's agency's variants, and the variants its
     visible scorecards were scored with."""
 
@@ -93,8 +73,8 @@ class ListVisibleTemplatesRequest(Contract):
     code: str | None = None
 
 
-class VisibleTemplatesReply(Contract):
-    items: list[OwnedTemplateView]
+class TemplatesReply(Contract):
+    items: list[TemplateView]
 
 
 class DefineTemplateRequest(Contract):
@@ -108,7 +88,7 @@ class DefineTemplateRequest(Contract):
 class EvidenceLink(Contract):
     """What a score or deduction rests on: a trace entry, an archive item, a record."""
 
-    kind: Literal["trace_entry", "archive_item", "engagement_record", "document", "event"]
+    kind: EvidenceKind
     ref: str = Field(min_length=1, max_length=500)
     note: str = Field(default="", max_length=1000)
 
@@ -188,7 +168,7 @@ class ScorecardSummary(Contract):
     scored_total: Decimal = Field(description="Sum of the scored items' panel results.")
     deducted: Decimal
     total: Decimal = Field(description="Clamped at 0; 0 when falsified.")
-    grade: GradeName
+    grade: Grade
 
 
 class ScorecardView(ScorecardSummary):
@@ -265,7 +245,7 @@ class ScorecardFilter(Contract):
     agency_id: UUID | None = None
     engagement_id: UUID | None = None
     period_label: str | None = None
-    grade: GradeName | None = None
+    grade: Grade | None = None
     finalized_only: bool = False
     current_only: bool = Field(
         default=True,
@@ -278,14 +258,6 @@ class ListScorecardsRequest(Contract):
     scope: Scope
     filter: ScorecardFilter = ScorecardFilter()
     page: Page = Page()
-
-
-class ScorecardPage(Contract):
-    """Previous release (`scorecard.list`): whole views."""
-
-    items: list[ScorecardView]
-    has_next: bool
-    total: int
 
 
 class LatestScorecardsRequest(Contract):
@@ -302,7 +274,7 @@ class LatestScorecardsReply(Contract):
     )
 
 
-class ScorecardSummaryPage(Contract):
+class ScorecardPage(Contract):
     items: list[ScorecardSummary]
     has_next: bool
     total: int
@@ -314,7 +286,7 @@ class GradeDistributionRequest(Contract):
 
 
 class GradeCount(Contract):
-    grade: GradeName
+    grade: Grade
     count: int
 
 
@@ -358,7 +330,7 @@ class DisclosureView(Contract):
     decided_by: str
     decided_at: datetime
     total: Decimal
-    grade: GradeName
+    grade: Grade
 
 
 class DisclosurePage(Contract):
@@ -378,17 +350,26 @@ class ScorecardExport(Contract):
     content_base64: str
 
 
-# A changed request or reply travels on a new subject; the previous subject is
-# served for one more release so old and new replicas can run side by side.
-LIST_TEMPLATES = Rpc(  # previous release; the standard's tables only
-    "evaluation", "template.list", ListTemplatesRequest, TemplatesReply
-)
-LIST_VISIBLE_TEMPLATES = Rpc(
-    "evaluation", "template.list_visible", ListVisibleTemplatesRequest, VisibleTemplatesReply
-)
-DEFINE_AGENCY_TEMPLATE = Rpc(
-    "evaluation", "template.define_for_agency", DefineTemplateRequest, OwnedTemplateView
-)
+# --- engagements known to the evaluation service ----------------------------------------
+
+
+class EvaluationRegistrationView(Contract):
+    engagement_id: UUID
+    unit_id: UUID
+    agency_id: UUID
+    registered_at: datetime
+
+
+class RegistrationsRequest(Contract):
+    engagement_ids: list[UUID] = Field(max_length=1000)
+
+
+class RegistrationsReply(Contract):
+    items: list[EvaluationRegistrationView | None]
+
+
+LIST_TEMPLATES = Rpc("evaluation", "template.list", ListTemplatesRequest, TemplatesReply)
+DEFINE_TEMPLATE = Rpc("evaluation", "template.define", DefineTemplateRequest, TemplateView)
 OPEN_SCORECARD = Rpc("evaluation", "scorecard.open", OpenScorecardRequest, ScorecardView)
 SCORE_ITEM = Rpc("evaluation", "scorecard.score_item", ScoreItemRequest, ScorecardView)
 RECORD_DEDUCTION = Rpc("evaluation", "scorecard.deduct", RecordDeductionRequest, ScorecardView)
@@ -398,26 +379,23 @@ FINALIZE_SCORECARD = Rpc(
 AMEND_SCORECARD = Rpc("evaluation", "scorecard.amend", AmendScorecardRequest, ScorecardView)
 MARK_FALSIFIED = Rpc("evaluation", "scorecard.mark_falsified", MarkFalsifiedRequest, ScorecardView)
 GET_SCORECARDS = Rpc("evaluation", "scorecard.get_many", GetScorecardsRequest, ScorecardsReply)
-LIST_SCORECARDS = Rpc(  # previous release: whole views
-    "evaluation", "scorecard.list", ListScorecardsRequest, ScorecardPage
-)
 LATEST_SCORECARDS = Rpc(
     "evaluation", "scorecard.latest_for_engagements", LatestScorecardsRequest, LatestScorecardsReply
 )
-LIST_SCORECARD_SUMMARIES = Rpc(
-    "evaluation", "scorecard.list_summaries", ListScorecardsRequest, ScorecardSummaryPage
-)
+LIST_SCORECARDS = Rpc("evaluation", "scorecard.list", ListScorecardsRequest, ScorecardPage)
 GRADE_DISTRIBUTION = Rpc(
     "evaluation", "scorecard.grade_distribution", GradeDistributionRequest, GradeDistributionReply
 )
 SUGGESTIONS = Rpc("evaluation", "scorecard.suggestions", SuggestionsRequest, SuggestionsReply)
 EXPORT_SCORECARD = Rpc("evaluation", "scorecard.export", ExportScorecardRequest, ScorecardExport)
 LIST_DISCLOSURES = Rpc("evaluation", "disclosure.list", ListDisclosuresRequest, DisclosurePage)
+GET_REGISTRATIONS = Rpc(
+    "evaluation", "registration.get_many", RegistrationsRequest, RegistrationsReply
+)
 
 EVALUATION_RPCS: tuple[Rpc[Any, Any], ...] = (
     LIST_TEMPLATES,
-    LIST_VISIBLE_TEMPLATES,
-    DEFINE_AGENCY_TEMPLATE,
+    DEFINE_TEMPLATE,
     OPEN_SCORECARD,
     SCORE_ITEM,
     RECORD_DEDUCTION,
@@ -425,125 +403,11 @@ EVALUATION_RPCS: tuple[Rpc[Any, Any], ...] = (
     AMEND_SCORECARD,
     MARK_FALSIFIED,
     GET_SCORECARDS,
-    LIST_SCORECARDS,
-    LIST_SCORECARD_SUMMARIES,
     LATEST_SCORECARDS,
+    LIST_SCORECARDS,
     GRADE_DISTRIBUTION,
     SUGGESTIONS,
     EXPORT_SCORECARD,
     LIST_DISCLOSURES,
+    GET_REGISTRATIONS,
 )
-
-# --- events ---------------------------------------------------------------------------
-
-_TYPED = ConfigDict(frozen=True, extra="forbid")
-
-
-class ScorecardOpenedData(Contract):
-    scorecard_id: UUID
-    series_id: UUID
-    version: int
-    previous_id: UUID | None
-    amendment_reason: str | None
-    unit_id: UUID
-    agency_id: UUID
-    period_label: str
-    template_code: str
-    template_version: int
-    automatic: bool
-
-
-class ScorecardFinalizedData(Contract):
-    """The result is locked (R7.2); the engagement may close and the archive files it."""
-
-    scorecard_id: UUID
-    series_id: UUID
-    version: int
-    unit_id: UUID
-    agency_id: UUID
-    period_label: str
-    template_code: str
-    template_version: int
-    scored_total: Decimal
-    deducted: Decimal
-    total: Decimal
-    grade: GradeName
-    evaluators: list[str]
-
-
-class ScorecardFalsifiedData(Contract):
-    """弄虚作假 (R7.2): the score is 0, the grade 不合格, and the finding is public."""
-
-    scorecard_id: UUID
-    disclosure_id: UUID
-    unit_id: UUID
-    agency_id: UUID
-    period_label: str
-    party: str
-    finding: str
-    decided_by: str
-
-
-class ScorecardOpenedV1(EventEnvelope):
-    model_config = _TYPED
-    type: Literal["evaluation.scorecard_opened.v1"] = "evaluation.scorecard_opened.v1"
-    data: ScorecardOpenedData  # type: ignore[assignment]
-
-
-class ScorecardFinalizedV1(EventEnvelope):
-    model_config = _TYPED
-    type: Literal["evaluation.scorecard_finalized.v1"] = "evaluation.scorecard_finalized.v1"
-    data: ScorecardFinalizedData  # type: ignore[assignment]
-
-
-class ScorecardFalsifiedV1(EventEnvelope):
-    model_config = _TYPED
-    type: Literal["evaluation.scorecard_falsified.v1"] = "evaluation.scorecard_falsified.v1"
-    data: ScorecardFalsifiedData  # type: ignore[assignment]
-
-
-EVALUATION_EVENTS: tuple[type[EventEnvelope], ...] = (
-    ScorecardOpenedV1,
-    ScorecardFinalizedV1,
-    ScorecardFalsifiedV1,
-)
-
-# --- errors ---------------------------------------------------------------------------
-
-
-class ScorecardNotFound(NotFound):
-    code = "scorecard_not_found"
-
-
-class TemplateNotFound(NotFound):
-    code = "template_not_found"
-
-
-class ScorecardLocked(Conflict):
-    """Finalised, falsified or superseded: changes go through an amendment."""
-
-    code = "scorecard_locked"
-
-
-class ScorecardNotFinalized(Conflict):
-    """Only a finalised scorecard is amended; an open one is simply scored again."""
-
-    code = "scorecard_not_finalized"
-
-
-class ScoreOutOfRange(ValidationFailed):
-    """details: {"item": code, "max": "5"}."""
-
-    code = "score_out_of_range"
-
-
-class IncompleteScorecard(Conflict):
-    """details: {"missing": [item codes without any evaluator's score]}."""
-
-    code = "incomplete_scorecard"
-
-
-class InvalidTemplate(ValidationFailed):
-    """details: {"reason": why the template (variant) is refused}."""
-
-    code = "invalid_template"

@@ -8,47 +8,15 @@ computed by the gateway: the archive checks them again itself (defence in depth)
 from __future__ import annotations
 
 from datetime import date, datetime
-from enum import StrEnum
 from typing import Any, Literal
 from uuid import UUID
 
-from pydantic import ConfigDict, Field, field_validator
+from pydantic import Field, field_validator
 
-from contracts.base import Contract
-from contracts.envelope import EventEnvelope
-from contracts.rpc import Rpc, Scope
-from kit.errors import Conflict, NotFound, ValidationFailed
+from contracts.archive.enums import BorrowStatus, ItemCategory, ItemStatus, Retention
+from contracts.core import Contract, Rpc, Scope
 
 SHA256_HEX = r"^[0-9a-f]{64}$"
-
-
-class ItemCategory(StrEnum):
-    """The R4.2.4.2 kinds of results, plus the process documents of the service."""
-
-    IMPLEMENTATION_SUMMARY = "implementation_summary"  # 实施总结报告
-    RESULTS_REPORT = "results_report"  # 托管服务成果报告
-    ENVIRONMENTAL_FILES = "environmental_files"  # 环境管理档案
-    TRAINING_PUBLICITY = "training_publicity"  # 宣传培训材料
-    PROCESS_FILE = "process_file"  # 其他过程文件
-    SERVICE_AGREEMENT = "service_agreement"  # 托管服务协议
-    SERVICE_PLAN = "service_plan"  # 托管服务方案
-    STAGE_REPORT = "stage_report"  # 阶段性工作报告
-    EVALUATION_RESULT = "evaluation_result"  # 绩效评价结果
-
-
-class Retention(StrEnum):
-    """保管期限 (企业档案管理规定): permanent, 30 years or 10 years."""
-
-    PERMANENT = "permanent"
-    YEARS_30 = "years_30"
-    YEARS_10 = "years_10"
-
-
-class ItemStatus(StrEnum):
-    PENDING = "pending"  # a URL to upload to was issued; not visible to anyone else
-    FILED = "filed"  # bytes verified; in the catalogue
-    EXPIRED = "expired"  # never completed; cleaned up
-    DESTROYED = "destroyed"  # tombstone: the object is gone, the record stays
 
 
 class Caller(Contract):
@@ -59,6 +27,9 @@ class Caller(Contract):
 
 
 class ItemView(Contract):
+    """An archive item; every version of one deliverable (版本) shares the `series_id`
+    of its first version."""
+
     id: UUID
     engagement_id: UUID
     agency_id: UUID
@@ -83,13 +54,6 @@ class ItemView(Contract):
     created_at: datetime
     filed_at: datetime | None
     destroyed_at: datetime | None
-
-
-class SeriesItemView(ItemView):
-    """An item with its series (版本): every version of one deliverable shares the
-    `series_id` of its first version. Carried by the `*.with_series` subjects; the
-    earlier subjects keep the plain `ItemView` for the previous release's gateways."""
-
     series_id: UUID
 
 
@@ -118,16 +82,6 @@ class RequestUploadRequest(Contract):
 
 class UploadTicket(Contract):
     item: ItemView
-    url: str
-    method: Literal["PUT"] = "PUT"
-    headers: dict[str, str] = Field(description="Headers the upload must send.")
-    expires_at: datetime
-
-
-class SeriesUploadTicket(Contract):
-    """`UploadTicket` whose item carries its series."""
-
-    item: SeriesItemView
     url: str
     method: Literal["PUT"] = "PUT"
     headers: dict[str, str] = Field(description="Headers the upload must send.")
@@ -172,10 +126,6 @@ class ItemsReply(Contract):
     items: list[ItemView | None]
 
 
-class SeriesItemsReply(Contract):
-    items: list[SeriesItemView | None]
-
-
 class VersionsRequest(Contract):
     caller: Caller
     series_ids: list[UUID] = Field(max_length=200)
@@ -184,7 +134,7 @@ class VersionsRequest(Contract):
 class VersionsReply(Contract):
     """Per series asked, in order: its filed versions this caller may see, oldest first."""
 
-    items: list[list[SeriesItemView]]
+    items: list[list[ItemView]]
 
 
 class VolumeView(Contract):
@@ -207,29 +157,18 @@ class CreateVolumeRequest(Contract):
 class CatalogueRequest(Contract):
     caller: Caller
     engagement_id: UUID
-
-
-class CatalogueReply(Contract):
-    """The catalogue (案卷目录) of an engagement as this caller may see it."""
-
-    volumes: list[VolumeView]
-    items: list[ItemView]
-
-
-class SeriesCatalogueRequest(Contract):
-    caller: Caller
-    engagement_id: UUID
     include_superseded: bool = Field(
         default=False,
         description="Also list versions replaced by a later filed version of their series.",
     )
 
 
-class SeriesCatalogueReply(Contract):
-    """The catalogue with each item's series; by default one line per series."""
+class CatalogueReply(Contract):
+    """The catalogue (案卷目录) of an engagement as this caller may see it; by default
+    one line per series."""
 
     volumes: list[VolumeView]
-    items: list[SeriesItemView]
+    items: list[ItemView]
 
 
 class HandoverView(Contract):
@@ -268,12 +207,6 @@ class HandoversRequest(Contract):
 
 class HandoversReply(Contract):
     items: list[HandoverView]
-
-
-class BorrowStatus(StrEnum):
-    REQUESTED = "requested"
-    APPROVED = "approved"
-    REJECTED = "rejected"
 
 
 class BorrowView(Contract):
@@ -376,60 +309,14 @@ class ChangeLevelRequest(Contract):
     may_lower: bool = Field(description="The caller's role may lower a level (the keeper).")
 
 
-# --- events (each joins the ledger through the archive's own trace consumer) ---------
-
-
-class ArchiveActionData(Contract):
-    """An archive action, in the ledger: what was done to which item."""
-
-    action: str
-    item_ids: list[UUID]
-    sha256: list[str] = Field(default_factory=list)
-    details: dict[str, str] = Field(default_factory=dict)
-
-
-class ArchiveActionV1(EventEnvelope):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-    type: Literal["archive.action.v1"] = "archive.action.v1"
-    data: ArchiveActionData  # type: ignore[assignment]
-
-
-# --- errors ---------------------------------------------------------------------------
-
-
-class ArchiveItemNotFound(NotFound):
-    """No such item — or none this caller may see (level or tenant)."""
-
-    code = "archive_item_not_found"
-
-
-class ArchiveRecordNotFound(NotFound):
-    """No such volume, handover, borrow request or destruction — or not yours."""
-
-    code = "archive_record_not_found"
-
-
-class UploadRejected(ValidationFailed):
-    """Refused before upload: size or content type outside the configured limits."""
-
-    code = "upload_rejected"
-
-
-class UploadMismatch(ValidationFailed):
-    """The stored bytes differ from what was declared (missing, size, type or SHA-256)."""
-
-    code = "upload_mismatch"
-
-
-class ArchiveStateConflict(Conflict):
-    """Not allowed in the record's current state (e.g. retention not yet over)."""
-
-    code = "archive_state_conflict"
-
-
 REQUEST_UPLOAD = Rpc("archive", "item.upload.request", RequestUploadRequest, UploadTicket)
+REQUEST_VERSION_UPLOAD = Rpc(
+    "archive", "item.version.request", RequestVersionUploadRequest, UploadTicket
+)
 COMPLETE_UPLOAD = Rpc("archive", "item.upload.complete", ItemRequest, ItemView)
 GET_ITEMS = Rpc("archive", "item.get_many", GetItemsRequest, ItemsReply)
+VERSIONS = Rpc("archive", "item.versions", VersionsRequest, VersionsReply)
+CHANGE_LEVEL = Rpc("archive", "item.level.change", ChangeLevelRequest, ItemView)
 CATALOGUE = Rpc("archive", "catalogue.get", CatalogueRequest, CatalogueReply)
 CREATE_VOLUME = Rpc("archive", "volume.create", CreateVolumeRequest, VolumeView)
 HAND_OVER = Rpc("archive", "handover.create", HandOverRequest, HandoverView)
@@ -448,34 +335,14 @@ REQUEST_DESTRUCTION = Rpc(
 APPROVE_DESTRUCTION = Rpc(
     "archive", "destruction.approve", ApproveDestructionRequest, DestructionView
 )
-CHANGE_LEVEL = Rpc("archive", "item.level.change", ChangeLevelRequest, ItemView)
-
-# Items with their series (versions). The subjects above keep their shapes for the
-# previous release's gateways; the gateway now calls these.
-REQUEST_UPLOAD_WITH_SERIES = Rpc(
-    "archive", "item.upload.request_with_series", RequestUploadRequest, SeriesUploadTicket
-)
-REQUEST_VERSION_UPLOAD = Rpc(
-    "archive", "item.version.request", RequestVersionUploadRequest, SeriesUploadTicket
-)
-COMPLETE_UPLOAD_WITH_SERIES = Rpc(
-    "archive", "item.upload.complete_with_series", ItemRequest, SeriesItemView
-)
-GET_ITEMS_WITH_SERIES = Rpc(
-    "archive", "item.get_many_with_series", GetItemsRequest, SeriesItemsReply
-)
-CATALOGUE_WITH_SERIES = Rpc(
-    "archive", "catalogue.get_with_series", SeriesCatalogueRequest, SeriesCatalogueReply
-)
-CHANGE_LEVEL_WITH_SERIES = Rpc(
-    "archive", "item.level.change_with_series", ChangeLevelRequest, SeriesItemView
-)
-VERSIONS = Rpc("archive", "item.versions", VersionsRequest, VersionsReply)
 
 CATALOGUE_RPCS: tuple[Rpc[Any, Any], ...] = (
     REQUEST_UPLOAD,
+    REQUEST_VERSION_UPLOAD,
     COMPLETE_UPLOAD,
     GET_ITEMS,
+    VERSIONS,
+    CHANGE_LEVEL,
     CATALOGUE,
     CREATE_VOLUME,
     HAND_OVER,
@@ -488,12 +355,4 @@ CATALOGUE_RPCS: tuple[Rpc[Any, Any], ...] = (
     USAGE,
     REQUEST_DESTRUCTION,
     APPROVE_DESTRUCTION,
-    CHANGE_LEVEL,
-    REQUEST_UPLOAD_WITH_SERIES,
-    REQUEST_VERSION_UPLOAD,
-    COMPLETE_UPLOAD_WITH_SERIES,
-    GET_ITEMS_WITH_SERIES,
-    CATALOGUE_WITH_SERIES,
-    CHANGE_LEVEL_WITH_SERIES,
-    VERSIONS,
 )

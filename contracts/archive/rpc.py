@@ -1,4 +1,5 @@
-"""Request/reply contracts of the archive service: the verifiable ledger (追溯).
+"""Request/reply contracts of the archive service: the verifiable ledger (追溯)
+and each engagement's trace in it.
 
 Hashes travel as lowercase hex; a checkpoint also travels as its signed note text,
 which is what a verifier checks (docs/ledger.md).
@@ -12,9 +13,43 @@ from uuid import UUID
 
 from pydantic import ConfigDict, Field, model_validator
 
-from contracts.archive_catalogue import CATALOGUE_RPCS
-from contracts.base import Contract
-from contracts.rpc import Rpc
+from contracts.core import Contract, Rpc
+
+
+class TraceEntryView(Contract):
+    engagement_id: UUID
+    seq: int = Field(description="Position in the engagement's chain, from 1.")
+    event_id: UUID
+    event_type: str
+    occurred_at: datetime
+    recorded_at: datetime
+    actor: str
+    tenant: str
+    payload_sha256: str
+    prev_hash: str
+    entry_hash: str = Field(description="SHA-256 over prev_hash and the canonical entry.")
+
+
+class TraceRequest(Contract):
+    engagement_ids: list[UUID] = Field(max_length=1000)
+
+
+class TraceReply(Contract):
+    """Per requested engagement id, in request order, its entries in chain order."""
+
+    traces: list[list[TraceEntryView]]
+
+
+class VerifyTraceRequest(Contract):
+    engagement_id: UUID
+
+
+class VerifyTraceReply(Contract):
+    engagement_id: UUID
+    entries: int
+    valid: bool
+    first_bad_seq: int | None = None
+    head_hash: str
 
 
 class Empty(Contract):
@@ -149,8 +184,10 @@ CONSISTENCY_PROOF = Rpc(
     "archive", "ledger.proof.consistency", ConsistencyProofRequest, ConsistencyProofView
 )
 PROVENANCE = Rpc("archive", "ledger.provenance", ProvenanceRequest, ProvenanceView)
+GET_TRACES = Rpc("archive", "trace.for_engagements", TraceRequest, TraceReply)
+VERIFY_TRACE = Rpc("archive", "trace.verify", VerifyTraceRequest, VerifyTraceReply)
 
-ARCHIVE_RPCS: tuple[Rpc[Any, Any], ...] = (
+LEDGER_RPCS: tuple[Rpc[Any, Any], ...] = (
     LEDGER_KEY,
     CREATE_CHECKPOINT,
     LIST_CHECKPOINTS,
@@ -158,5 +195,6 @@ ARCHIVE_RPCS: tuple[Rpc[Any, Any], ...] = (
     INCLUSION_PROOF,
     CONSISTENCY_PROOF,
     PROVENANCE,
-    *CATALOGUE_RPCS,
+    GET_TRACES,
+    VERIFY_TRACE,
 )

@@ -1,12 +1,12 @@
 """Errors that cross process boundaries, with their stable codes.
 
 Both the service that raises one and the gateway that maps it to a GraphQL type
-import it from here; `kit.errors.DomainError.from_dict` rebuilds it by code.
+import it from here; `contracts.core.DomainError.from_dict` rebuilds it by code.
 """
 
 from __future__ import annotations
 
-from kit.errors import DomainError, NotFound, ValidationFailed
+from contracts.core import DomainError, NotFound, ValidationFailed
 
 
 class InvalidUSCC(ValidationFailed):

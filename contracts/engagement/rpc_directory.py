@@ -1,5 +1,6 @@
-"""Directory contracts: agencies (托管服务单位), their people and expert pool, and the
-Appendix A basic information of units (排污单位)."""
+"""Directory contracts: units (排污单位) with their Appendix A basic information,
+agencies (托管服务单位), their people and expert pool.
+"""
 
 from __future__ import annotations
 
@@ -10,8 +11,54 @@ from uuid import UUID
 
 from pydantic import Field
 
-from contracts.base import Contract
-from contracts.rpc import Rpc, Scope, UnitView
+from contracts.core import Contract, Page, Rpc, Scope
+from contracts.engagement.rpc import GetManyRequest
+
+
+class CreateUnitRequest(Contract):
+    name: str = Field(min_length=1, max_length=200)
+    uscc: str = Field(description="统一社会信用代码, 18 characters, GB 32100 check character.")
+    industry_code: str = Field(description="GB/T 4754 industry code, e.g. `C2614`.")
+    address: str = Field(min_length=1, max_length=500)
+    agency_id: UUID | None = Field(
+        default=None, description="Agency entering the unit in its directory, if any."
+    )
+
+
+class UnitView(Contract):
+    id: UUID
+    name: str
+    uscc: str
+    industry_code: str
+    address: str
+    region_code: str
+    agency_id: UUID | None
+    created_at: datetime
+
+
+class UnitsByUsccRequest(Contract):
+    """Units by 统一社会信用代码 (a federated platform's join key)."""
+
+    usccs: list[str] = Field(max_length=1000)
+    scope: Scope
+
+
+class UnitsReply(Contract):
+    """Units in the order of the requested ids; None where missing or out of scope."""
+
+    items: list[UnitView | None]
+
+
+class ListUnitsRequest(Contract):
+    scope: Scope
+    page: Page = Page()
+
+
+class UnitPage(Contract):
+    items: list[UnitView]
+    has_next: bool
+    total: int
+
 
 OUTLET_CODE = r"^D[AW]\d{3}$"
 
@@ -102,6 +149,10 @@ class PeopleReply(Contract):
     items: list[PersonView]
 
 
+CREATE_UNIT = Rpc("engagement", "unit.create", CreateUnitRequest, UnitView)
+GET_UNITS = Rpc("engagement", "unit.get_many", GetManyRequest, UnitsReply)
+GET_UNITS_BY_USCC = Rpc("engagement", "unit.get_by_uscc", UnitsByUsccRequest, UnitsReply)
+LIST_UNITS = Rpc("engagement", "unit.list", ListUnitsRequest, UnitPage)
 UPDATE_UNIT_PROFILE = Rpc("engagement", "unit.profile.update", UpdateUnitProfileRequest, UnitView)
 GET_UNIT_PROFILES = Rpc("engagement", "unit.profile.get_many", UnitProfileRequest, UnitProfileReply)
 REGISTER_AGENCY = Rpc("engagement", "agency.register", RegisterAgencyRequest, AgencyProfile)
@@ -110,6 +161,10 @@ ADD_PERSON = Rpc("engagement", "person.add", AddPersonRequest, PersonView)
 LIST_PEOPLE = Rpc("engagement", "person.list", PeopleRequest, PeopleReply)
 
 DIRECTORY_RPCS: tuple[Rpc[Any, Any], ...] = (
+    CREATE_UNIT,
+    GET_UNITS,
+    GET_UNITS_BY_USCC,
+    LIST_UNITS,
     UPDATE_UNIT_PROFILE,
     GET_UNIT_PROFILES,
     REGISTER_AGENCY,

@@ -1,0 +1,209 @@
+"""What every contract shares: the base model, the typed RPC, scopes and pages, the event
+envelope and its parser, and the domain errors with their stable codes.
+
+Imports nothing of ours: `kit/` builds on it, and each service's contracts
+(`contracts/<service>/`) build their messages from it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, ClassVar, Generic, TypeVar
+from uuid import UUID
+
+from pydantic import BaseModel, ConfigDict, Field
+
+# --- messages ---------------------------------------------------------------------------
+
+
+class Contract(BaseModel):
+    """Base of every message: frozen, strict about unknown fields on input."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
+
+
+Req = TypeVar("Req", bound=Contract)
+Resp = TypeVar("Resp", bound=Contract)
+
+
+@dataclass(frozen=True)
+class Rpc(Generic[Req, Resp]):
+    """One request/reply endpoint: the gateway calls it and the service registers a
+    handler for the same value, so both sides agree on subject and types by construction."""
+
+    service: str
+    name: str
+    request: type[Req]
+    response: type[Resp]
+
+    @property
+    def subject(self) -> str:
+        return f"ecohost.rpc.{self.service}.{self.name}"
+
+
+class Scope(Contract):
+    """Which objects the caller may see, computed by the gateway's authorizer.
+
+    Services filter lists in SQL with it, so a denied row never leaves the DB.
+    Exactly one of the fields is set for a scoped caller.
+    """
+
+    agency_id: UUID | None = None
+    unit_id: UUID | None = None
+    region_prefix: str | None = None
+
+
+class Page(Contract):
+    after: UUID | None = Field(default=None, description="Return rows with id > after.")
+    limit: int = Field(default=20, ge=1, le=500)
+
+
+# --- events -----------------------------------------------------------------------------
+
+# Subjects are `ecohost.events.<type>`, e.g. `ecohost.events.engagement.created.v1`,
+# so a consumer can filter by service (`ecohost.events.engagement.>`) or take all.
+EVENT_SUBJECT_PREFIX = "ecohost.events."
+EVENT_STREAM = "ECOHOST_EVENTS"
+
+
+class EventEnvelope(Contract):
+    """What every event carries, whatever its type.
+
+    Consumers that handle any event (the archive's trace ledger) read this
+    envelope with `data` left as a plain object, so they keep working when a new
+    event type appears.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    event_id: UUID = Field(description="UUIDv7; also the JetStream Nats-Msg-Id for dedupe.")
+    type: str = Field(description="`<service>.<event>.v<version>`.")
+    occurred_at: datetime
+    actor: str = Field(description="User id of who caused it, or `system:<process>`.")
+    tenant: str = Field(description="Domain of the actor: `agency:<id>`, `unit:<id>`, …")
+    engagement_id: UUID | None = None
+    correlation_id: str = Field(description="Request id that started the chain of work.")
+    data: dict[str, Any]
+
+    @property
+    def subject(self) -> str:
+        return EVENT_SUBJECT_PREFIX + self.type
+
+
+# The config of every typed event: unlike the bare envelope, unknown fields are refused.
+TYPED_EVENT = ConfigDict(frozen=True, extra="forbid")
+
+
+def event_type(event: type[EventEnvelope]) -> str:
+    """The `type` a typed event class carries, e.g. `engagement.created.v1`."""
+    return str(event.model_fields["type"].default)
+
+
+def event_subject(event: type[EventEnvelope]) -> str:
+    return EVENT_SUBJECT_PREFIX + event_type(event)
+
+
+class EventParser:
+    """Reads raw events as the typed classes a consumer declared; any other type
+    (or every type, for a consumer that declared none) as the bare envelope."""
+
+    def __init__(self, events: Iterable[type[EventEnvelope]] = ()) -> None:
+        self._by_type = {event_type(cls): cls for cls in events}
+
+    def __call__(self, raw: bytes) -> EventEnvelope:
+        envelope = EventEnvelope.model_validate_json(raw)
+        typed = self._by_type.get(envelope.type)
+        return typed.model_validate_json(raw) if typed else envelope
+
+
+# --- errors -----------------------------------------------------------------------------
+# A code is part of the public contract: the gateway maps it to a GraphQL error type
+# and other services match on it, so codes never change meaning. Messages are for
+# humans and may change.
+
+
+class DomainError(Exception):
+    """An expected failure a caller can act on (bad input, missing object, conflict)."""
+
+    code: ClassVar[str] = "domain_error"
+    _by_code: ClassVar[dict[str, type[DomainError]]] = {}
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        # Register by code so an error crossing NATS is rebuilt as its own class.
+        if "code" in cls.__dict__:
+            DomainError._by_code[cls.code] = cls
+
+    def __init__(
+        self, message: str, *, field: str | None = None, details: dict[str, Any] | None = None
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+        self.details = details or {}
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "code": self.code,
+            "message": self.message,
+            "field": self.field,
+            "details": self.details,
+        }
+
+    @staticmethod
+    def from_dict(data: dict[str, Any]) -> DomainError:
+        """Rebuild an error sent by another process; unknown codes become RemoteError."""
+        code = str(data.get("code", "internal"))
+        message = str(data.get("message", ""))
+        field = data.get("field")
+        details = data.get("details") or {}
+        cls = DomainError._by_code.get(code)
+        if cls is None or cls is RemoteError:
+            return RemoteError(code, message, field=field, details=details)
+        return cls(message, field=field, details=details)
+
+
+class ValidationFailed(DomainError):
+    code = "validation_failed"
+
+
+class NotFound(DomainError):
+    """The object does not exist, or the caller may not know that it does."""
+
+    code = "not_found"
+
+
+class Conflict(DomainError):
+    code = "conflict"
+
+
+class NotAuthorized(DomainError):
+    code = "not_authorized"
+
+
+class ServiceUnavailable(DomainError):
+    """A service did not answer within its timeout, or NATS is unreachable."""
+
+    code = "service_unavailable"
+
+
+class RemoteError(DomainError):
+    """An error a remote service returned, carried with its original code."""
+
+    def __init__(
+        self,
+        code: str,
+        message: str,
+        *,
+        field: str | None = None,
+        details: dict[str, Any] | None = None,
+    ) -> None:
+        super().__init__(message, field=field, details=details)
+        self.remote_code = code
+
+    def to_dict(self) -> dict[str, Any]:
+        data = super().to_dict()
+        data["code"] = self.remote_code
+        return data

@@ -1,0 +1,77 @@
+"""The engagement's vocabulary, defined once: services store these values, contracts
+carry them and the gateway exposes them."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class ServiceMode(StrEnum):
+    """服务模式 (R5.1): one or several per engagement."""
+
+    FIXED_RESIDENT = "fixed_resident"  # 固定常驻
+    ROVING = "roving"  # 巡回流动
+    REMOTE_MONITORING = "remote_monitoring"  # 远程监控
+
+
+class Stage(StrEnum):
+    """The four stages of figure 1; an engagement starts at preparation (R4.2.1)."""
+
+    PREPARATION = "preparation"  # 准备
+    IMPLEMENTATION = "implementation"  # 实施
+    RESULTS = "results"  # 成果
+    EVALUATION = "evaluation"  # 评价
+    CLOSED = "closed"
+
+
+class PlanStatus(StrEnum):
+    """实施方案 versions (R4.2.2.3–4): drafted, submitted to the client, then decided."""
+
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+    OBJECTED = "objected"  # 委托方有异议 → a new version
+    CONFIRMED = "confirmed"
+
+
+class ListItemStatus(StrEnum):
+    """A service list item's state. Customised items added during implementation wait
+    for the client's approval (R5.2) before they count."""
+
+    PROPOSED = "proposed"
+    OPEN = "open"
+    DONE = "done"
+    WAIVED = "waived"
+
+
+class ChecklistStatus(StrEnum):
+    """An Appendix A document: still missing, received (archived) or not applicable."""
+
+    PENDING = "pending"
+    RECEIVED = "received"
+    NOT_APPLICABLE = "not_applicable"
+
+
+class RectificationStatus(StrEnum):
+    """整改: open, reported rectified by the unit, then closed by verification."""
+
+    OPEN = "open"
+    RECTIFIED = "rectified"
+    CLOSED = "closed"
+
+
+class StageReportStatus(StrEnum):
+    """阶段性工作报告 (R4.2.3.2): submitted, then accepted or objected by the client."""
+
+    SUBMITTED = "submitted"
+    ACCEPTED = "accepted"
+    OBJECTED = "objected"
+
+
+class SurveyMethod(StrEnum):
+    """满意度调查: the five methods of R4.2.3.1."""
+
+    QUESTIONNAIRE = "questionnaire"
+    VISIT = "visit"
+    ONLINE = "online"
+    PHONE = "phone"
+    ONSITE = "onsite"

@@ -1,0 +1,255 @@
+"""Events of the engagement service, published through its outbox.
+
+Subjects are `ecohost.events.<type>`; `ENGAGEMENT_EVENTS` lists every one, for a
+consumer that takes them all.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from contracts.core import TYPED_EVENT, EventEnvelope
+from contracts.engagement.event_data import (
+    ChecklistItemData,
+    ComplaintRecordedData,
+    ConsultationData,
+    ContractSignedData,
+    EmergencyClosedData,
+    EngagementCreatedData,
+    HandedOverData,
+    InspectionCompletedData,
+    ListItemAddedData,
+    ListItemFinishedData,
+    MilestoneOverdueData,
+    PenaltyRecordedData,
+    PlanVersionData,
+    RectificationData,
+    RectificationOverdueData,
+    SeminarData,
+    SiteSurveyData,
+    StageChangedData,
+    StageReportData,
+    SurveyRecordedData,
+    TeamFormedData,
+    TrainingHeldData,
+    UnitRegisteredData,
+    WorkLoggedData,
+)
+
+
+class UnitRegisteredV1(EventEnvelope):
+    """A pollutant-discharging unit (排污单位) was entered in the directory."""
+
+    model_config = TYPED_EVENT
+    type: Literal["engagement.unit_registered.v1"] = "engagement.unit_registered.v1"
+    data: UnitRegisteredData  # type: ignore[assignment]
+
+
+class EngagementCreatedV1(EventEnvelope):
+    """A hosting engagement began from a signed agreement (签订托管服务协议, R4.2.1)."""
+
+    model_config = TYPED_EVENT
+    type: Literal["engagement.created.v1"] = "engagement.created.v1"
+    data: EngagementCreatedData  # type: ignore[assignment]
+
+
+class StageChangedV1(EventEnvelope):
+    model_config = TYPED_EVENT
+    type: Literal["engagement.stage_changed.v1"] = "engagement.stage_changed.v1"
+    data: StageChangedData  # type: ignore[assignment]
+
+
+class ListItemAddedV1(EventEnvelope):
+    model_config = TYPED_EVENT
+    type: Literal["engagement.list_item_added.v1"] = "engagement.list_item_added.v1"
+    data: ListItemAddedData  # type: ignore[assignment]
+
+
+class TeamFormedV1(EventEnvelope):
+    model_config = TYPED_EVENT
+    type: Literal["engagement.team_formed.v1"] = "engagement.team_formed.v1"
+    data: TeamFormedData  # type: ignore[assignment]
+
+
+class InspectionCompletedV1(EventEnvelope):
+    model_config = TYPED_EVENT
+    type: Literal["engagement.inspection_completed.v1"] = "engagement.inspection_completed.v1"
+    data: InspectionCompletedData  # type: ignore[assignment]
+
+
+class TrainingHeldV1(EventEnvelope):
+    model_config = TYPED_EVENT
+    type: Literal["engagement.training_held.v1"] = "engagement.training_held.v1"
+    data: TrainingHeldData  # type: ignore[assignment]
+
+
+class EmergencyClosedV1(EventEnvelope):
+    model_config = TYPED_EVENT
+    type: Literal["engagement.emergency_closed.v1"] = "engagement.emergency_closed.v1"
+    data: EmergencyClosedData  # type: ignore[assignment]
+
+
+class ComplaintRecordedV1(EventEnvelope):
+    model_config = TYPED_EVENT
+    type: Literal["engagement.complaint_recorded.v1"] = "engagement.complaint_recorded.v1"
+    data: ComplaintRecordedData  # type: ignore[assignment]
+
+
+class PenaltyRecordedV1(EventEnvelope):
+    model_config = TYPED_EVENT
+    type: Literal["engagement.penalty_recorded.v1"] = "engagement.penalty_recorded.v1"
+    data: PenaltyRecordedData  # type: ignore[assignment]
+
+
+class SurveyRecordedV1(EventEnvelope):
+    model_config = TYPED_EVENT
+    type: Literal["engagement.survey_recorded.v1"] = "engagement.survey_recorded.v1"
+    data: SurveyRecordedData  # type: ignore[assignment]
+
+
+class PlanDraftedV1(EventEnvelope):
+    model_config = TYPED_EVENT
+    type: Literal["engagement.plan_drafted.v1"] = "engagement.plan_drafted.v1"
+    data: PlanVersionData  # type: ignore[assignment]
+
+
+class PlanSubmittedV1(EventEnvelope):
+    model_config = TYPED_EVENT
+    type: Literal["engagement.plan_submitted.v1"] = "engagement.plan_submitted.v1"
+    data: PlanVersionData  # type: ignore[assignment]
+
+
+class PlanConfirmedV1(EventEnvelope):
+    model_config = TYPED_EVENT
+    type: Literal["engagement.plan_confirmed.v1"] = "engagement.plan_confirmed.v1"
+    data: PlanVersionData  # type: ignore[assignment]
+
+
+class PlanObjectedV1(EventEnvelope):
+    model_config = TYPED_EVENT
+    type: Literal["engagement.plan_objected.v1"] = "engagement.plan_objected.v1"
+    data: PlanVersionData  # type: ignore[assignment]
+
+
+class SiteSurveyRecordedV1(EventEnvelope):
+    model_config = TYPED_EVENT
+    type: Literal["engagement.site_survey_recorded.v1"] = "engagement.site_survey_recorded.v1"
+    data: SiteSurveyData  # type: ignore[assignment]
+
+
+class ChecklistItemUpdatedV1(EventEnvelope):
+    model_config = TYPED_EVENT
+    type: Literal["engagement.checklist_item_updated.v1"] = "engagement.checklist_item_updated.v1"
+    data: ChecklistItemData  # type: ignore[assignment]
+
+
+class ConsultationHeldV1(EventEnvelope):
+    model_config = TYPED_EVENT
+    type: Literal["engagement.consultation_held.v1"] = "engagement.consultation_held.v1"
+    data: ConsultationData  # type: ignore[assignment]
+
+
+class ContractSignedV1(EventEnvelope):
+    model_config = TYPED_EVENT
+    type: Literal["engagement.contract_signed.v1"] = "engagement.contract_signed.v1"
+    data: ContractSignedData  # type: ignore[assignment]
+
+
+class ListItemFinishedV1(EventEnvelope):
+    model_config = TYPED_EVENT
+    type: Literal["engagement.list_item_finished.v1"] = "engagement.list_item_finished.v1"
+    data: ListItemFinishedData  # type: ignore[assignment]
+
+
+class StageReportSubmittedV1(EventEnvelope):
+    model_config = TYPED_EVENT
+    type: Literal["engagement.stage_report_submitted.v1"] = "engagement.stage_report_submitted.v1"
+    data: StageReportData  # type: ignore[assignment]
+
+
+class StageReportAcceptedV1(EventEnvelope):
+    model_config = TYPED_EVENT
+    type: Literal["engagement.stage_report_accepted.v1"] = "engagement.stage_report_accepted.v1"
+    data: StageReportData  # type: ignore[assignment]
+
+
+class StageReportObjectedV1(EventEnvelope):
+    model_config = TYPED_EVENT
+    type: Literal["engagement.stage_report_objected.v1"] = "engagement.stage_report_objected.v1"
+    data: StageReportData  # type: ignore[assignment]
+
+
+class SeminarHeldV1(EventEnvelope):
+    model_config = TYPED_EVENT
+    type: Literal["engagement.seminar_held.v1"] = "engagement.seminar_held.v1"
+    data: SeminarData  # type: ignore[assignment]
+
+
+class HandedOverV1(EventEnvelope):
+    model_config = TYPED_EVENT
+    type: Literal["engagement.handed_over.v1"] = "engagement.handed_over.v1"
+    data: HandedOverData  # type: ignore[assignment]
+
+
+class MilestoneOverdueV1(EventEnvelope):
+    model_config = TYPED_EVENT
+    type: Literal["engagement.milestone_overdue.v1"] = "engagement.milestone_overdue.v1"
+    data: MilestoneOverdueData  # type: ignore[assignment]
+
+
+class RectificationRaisedV1(EventEnvelope):
+    model_config = TYPED_EVENT
+    type: Literal["engagement.rectification_raised.v1"] = "engagement.rectification_raised.v1"
+    data: RectificationData  # type: ignore[assignment]
+
+
+class RectificationUpdatedV1(EventEnvelope):
+    model_config = TYPED_EVENT
+    type: Literal["engagement.rectification_updated.v1"] = "engagement.rectification_updated.v1"
+    data: RectificationData  # type: ignore[assignment]
+
+
+class RectificationOverdueV1(EventEnvelope):
+    model_config = TYPED_EVENT
+    type: Literal["engagement.rectification_overdue.v1"] = "engagement.rectification_overdue.v1"
+    data: RectificationOverdueData  # type: ignore[assignment]
+
+
+class WorkLoggedV1(EventEnvelope):
+    model_config = TYPED_EVENT
+    type: Literal["engagement.work_logged.v1"] = "engagement.work_logged.v1"
+    data: WorkLoggedData  # type: ignore[assignment]
+
+
+ENGAGEMENT_EVENTS: tuple[type[EventEnvelope], ...] = (
+    UnitRegisteredV1,
+    EngagementCreatedV1,
+    StageChangedV1,
+    ListItemAddedV1,
+    TeamFormedV1,
+    InspectionCompletedV1,
+    TrainingHeldV1,
+    EmergencyClosedV1,
+    ComplaintRecordedV1,
+    PenaltyRecordedV1,
+    SurveyRecordedV1,
+    PlanDraftedV1,
+    PlanSubmittedV1,
+    PlanConfirmedV1,
+    PlanObjectedV1,
+    SiteSurveyRecordedV1,
+    ChecklistItemUpdatedV1,
+    ConsultationHeldV1,
+    ContractSignedV1,
+    ListItemFinishedV1,
+    StageReportSubmittedV1,
+    StageReportAcceptedV1,
+    StageReportObjectedV1,
+    SeminarHeldV1,
+    HandedOverV1,
+    MilestoneOverdueV1,
+    RectificationRaisedV1,
+    RectificationUpdatedV1,
+    RectificationOverdueV1,
+    WorkLoggedV1,
+)

@@ -1,0 +1,84 @@
+"""Request/reply contracts of engagements (托管服务): create, read and list.
+
+The gateway calls `client.call(CREATE_ENGAGEMENT, request, context)` and gets an
+`EngagementView` back (or a typed error); the engagement service registers a handler
+for the same `Rpc`, so both sides agree by construction.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any, Literal
+from uuid import UUID
+
+from pydantic import Field
+
+from contracts.core import Contract, Page, Rpc, Scope
+from contracts.engagement.enums import ServiceMode, Stage
+
+
+class GetManyRequest(Contract):
+    ids: list[UUID] = Field(max_length=1000)
+    scope: Scope
+
+
+class FeeTerms(Contract):
+    """How the agency is paid under the agreement (paid on results in this model)."""
+
+    amount: Decimal = Field(ge=0, max_digits=14, decimal_places=2)
+    currency: Literal["CNY"] = "CNY"
+    basis: Literal["fixed", "per_period", "on_results"] = "fixed"
+    schedule: str = Field(default="", max_length=2000, description="Payment schedule.")
+
+
+class CreateEngagementRequest(Contract):
+    unit_id: UUID
+    agency_id: UUID
+    service_modes: list[ServiceMode] = Field(min_length=1)
+    period_start: date
+    period_end: date
+    fee_terms: FeeTerms | None = None
+    scope: Scope = Field(description="The unit must be within the caller's scope.")
+
+
+class EngagementView(Contract):
+    id: UUID
+    unit_id: UUID
+    agency_id: UUID
+    service_modes: list[ServiceMode]
+    period_start: date
+    period_end: date
+    stage: Stage
+    region_code: str
+    created_at: datetime
+    fee_terms: FeeTerms | None = None
+
+
+class EngagementsReply(Contract):
+    items: list[EngagementView | None]
+
+
+class ListEngagementsRequest(Contract):
+    scope: Scope
+    unit_id: UUID | None = None
+    agency_id: UUID | None = None
+    stage: Stage | None = None
+    service_mode: ServiceMode | None = None
+    overdue: bool | None = Field(
+        default=None, description="Only engagements with (or without) an overdue list item."
+    )
+    page: Page = Page()
+
+
+class EngagementPage(Contract):
+    items: list[EngagementView]
+    has_next: bool
+    total: int
+
+
+CREATE_ENGAGEMENT = Rpc("engagement", "engagement.create", CreateEngagementRequest, EngagementView)
+GET_ENGAGEMENTS = Rpc("engagement", "engagement.get_many", GetManyRequest, EngagementsReply)
+LIST_ENGAGEMENTS = Rpc("engagement", "engagement.list", ListEngagementsRequest, EngagementPage)
+
+ENGAGEMENT_RPCS: tuple[Rpc[Any, Any], ...] = (CREATE_ENGAGEMENT, GET_ENGAGEMENTS, LIST_ENGAGEMENTS)

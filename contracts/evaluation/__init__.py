@@ -1,0 +1,1 @@
+"""Contracts of the evaluation service (绩效评价, Appendix C)."""

@@ -1,0 +1,43 @@
+"""Errors of the evaluation service, with their stable codes."""
+
+from __future__ import annotations
+
+from contracts.core import Conflict, NotFound, ValidationFailed
+
+
+class ScorecardNotFound(NotFound):
+    code = "scorecard_not_found"
+
+
+class TemplateNotFound(NotFound):
+    code = "template_not_found"
+
+
+class ScorecardLocked(Conflict):
+    """Finalised, falsified or superseded: changes go through an amendment."""
+
+    code = "scorecard_locked"
+
+
+class ScorecardNotFinalized(Conflict):
+    """Only a finalised scorecard is amended; an open one is simply scored again."""
+
+    code = "scorecard_not_finalized"
+
+
+class ScoreOutOfRange(ValidationFailed):
+    """details: {"item": code, "max": "5"}."""
+
+    code = "score_out_of_range"
+
+
+class IncompleteScorecard(Conflict):
+    """details: {"missing": [item codes without any evaluator's score]}."""
+
+    code = "incomplete_scorecard"
+
+
+class InvalidTemplate(ValidationFailed):
+    """details: {"reason": why the template (variant) is refused}."""
+
+    code = "invalid_template"
