@@ -14,7 +14,7 @@ from strawberry.dataloader import DataLoader
 from strawberry.types import Info
 
 from contracts import archive_catalogue as c
-from gateway.archive.catalogue_client import CatalogueClient, caller_of
+from gateway.archive.access import caller_of
 from gateway.context import Context
 from gateway.ids import encode_global_id
 from kit.auth import Level
@@ -47,7 +47,7 @@ def readable(ctx: Context, view: c.ItemView) -> bool:
 
 def versions_loader(ctx: Context) -> VersionsLoader:
     """Batches the `versions` of every item of one list into one request."""
-    client, caller = CatalogueClient(ctx.services), caller_of(ctx)
+    client, caller = ctx.clients.archive, caller_of(ctx)
 
     async def load(series_ids: Sequence[UUID]) -> list[list[c.SeriesItemView]]:
         return await client.versions(c.VersionsRequest(caller=caller, series_ids=list(series_ids)))
@@ -144,7 +144,7 @@ class ArchiveItem:
         if not ctx.authorizer.can("archive_item", "read"):
             return []
         req = c.BorrowsRequest(caller=caller_of(ctx), item_id=self.uuid)
-        items = await CatalogueClient(ctx.services).borrows(req)
+        items = await ctx.clients.archive.borrows(req)
         return [BorrowRequest.from_view(b) for b in items]
 
     @strawberry.field(
@@ -156,7 +156,7 @@ class ArchiveItem:
         if not ctx.authorizer.can("archive_item", "usage"):
             return []
         req = c.ItemRequest(caller=caller_of(ctx), item_id=self.uuid)
-        items = await CatalogueClient(ctx.services).usage(req)
+        items = await ctx.clients.archive.usage(req)
         return [UsageRecord.from_view(u) for u in items]
 
 

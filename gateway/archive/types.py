@@ -151,7 +151,7 @@ class LedgerEntry:
         self, info: Info[Context, None], tree_size: int | None = None
     ) -> InclusionProof:
         # Whoever may see the entry may have its proof: a proof is hashes only.
-        view = await info.context.services.inclusion_proof(self.index, tree_size)
+        view = await info.context.clients.archive.inclusion_proof(self.index, tree_size)
         return InclusionProof.from_view(view)
 
 

@@ -9,10 +9,9 @@ import strawberry
 from strawberry import relay
 from strawberry.types import Info
 
-from contracts import evaluation as ev
+from contracts import evaluation
 from contracts.rpc import Page
 from gateway.context import Context, scope_of
-from gateway.evaluation.client import EvaluationClient
 from gateway.evaluation.types import (
     AgencyResults,
     Disclosure,
@@ -45,7 +44,7 @@ class EvaluationQueries:
         ctx = info.context
         if not ctx.authorizer.can("template", "read"):
             return []
-        views = await EvaluationClient(ctx.services).templates(code, scope_of(ctx.authorizer))
+        views = await ctx.clients.evaluation.templates(code, scope_of(ctx.authorizer))
         return [EvaluationTemplate.from_view(v) for v in views]
 
     @strawberry.field(description="A scorecard by its global ID; null if missing or not yours.")
@@ -57,7 +56,7 @@ class EvaluationQueries:
             uuid = decode_global_id(id, "Scorecard", field="id")
         except ValidationFailed:
             return None
-        [view] = await EvaluationClient(ctx.services).scorecards([uuid], scope_of(ctx.authorizer))
+        [view] = await ctx.clients.evaluation.scorecards([uuid], scope_of(ctx.authorizer))
         return Scorecard.from_view(view) if view else None
 
     @strawberry.field(
@@ -83,7 +82,7 @@ class EvaluationQueries:
             agency = UUID(agency_id) if agency_id else None
         except ValueError:
             raise ValidationFailed("not an agency id", field="agencyId") from None
-        f = ev.ScorecardFilter(
+        f = evaluation.ScorecardFilter(
             unit_id=optional_id(unit_id, "Unit", "unitId"),
             agency_id=agency,
             engagement_id=optional_id(engagement_id, "Engagement", "engagementId"),
@@ -94,9 +93,7 @@ class EvaluationQueries:
         )
         if not ctx.authorizer.can("scorecard", "read"):
             return _empty_scorecards(after)
-        result = await EvaluationClient(ctx.services).list_scorecards(
-            scope_of(ctx.authorizer), f, page
-        )
+        result = await ctx.clients.evaluation.list_scorecards(scope_of(ctx.authorizer), f, page)
         return ScorecardConnection(
             edges=[
                 relay.Edge(cursor=encode_cursor(s.id), node=Scorecard.from_view(s))
@@ -113,8 +110,10 @@ class EvaluationQueries:
         ctx = info.context
         if not ctx.authorizer.can("scorecard", "read"):
             return []
-        f = ev.ScorecardFilter(unit_id=optional_id(unit_id, "Unit", "unitId"), finalized_only=True)
-        result = await EvaluationClient(ctx.services).list_scorecards(
+        f = evaluation.ScorecardFilter(
+            unit_id=optional_id(unit_id, "Unit", "unitId"), finalized_only=True
+        )
+        result = await ctx.clients.evaluation.list_scorecards(
             scope_of(ctx.authorizer), f, Page(limit=500)
         )
         return sorted((Scorecard.from_view(s) for s in result.items), key=lambda s: s.period_start)
@@ -127,8 +126,8 @@ class EvaluationQueries:
         if ctx.principal.tenant_kind != "agency" or not ctx.authorizer.can("scorecard", "read"):
             return None
         scope = scope_of(ctx.authorizer)
-        client = EvaluationClient(ctx.services)
-        f = ev.ScorecardFilter(period_label=period_label, finalized_only=True)
+        client = ctx.clients.evaluation
+        f = evaluation.ScorecardFilter(period_label=period_label, finalized_only=True)
         result = await client.list_scorecards(scope, f, Page(limit=500))
         counts = await client.distribution(scope, period_label)
         return AgencyResults(
@@ -147,9 +146,7 @@ class EvaluationQueries:
         ctx = info.context
         if not ctx.authorizer.can("scorecard", "read"):
             return None
-        reply = await EvaluationClient(ctx.services).distribution(
-            scope_of(ctx.authorizer), period_label
-        )
+        reply = await ctx.clients.evaluation.distribution(scope_of(ctx.authorizer), period_label)
         return GradeDistribution.from_reply(period_label, reply)
 
     @strawberry.field(
@@ -164,7 +161,7 @@ class EvaluationQueries:
         # see Authorizer._decide); it exposes only what the standard publishes.
         ctx = info.context
         page = page_of(first, after)
-        result = await EvaluationClient(ctx.services).disclosures(page)
+        result = await ctx.clients.evaluation.disclosures(page)
         return DisclosureConnection(
             edges=[
                 DisclosureEdge(cursor=encode_cursor(d.id), node=Disclosure.from_view(d))

@@ -14,10 +14,9 @@ import strawberry
 from strawberry import relay
 from strawberry.types import Info
 
-from contracts import evaluation as ev
+from contracts import evaluation
 from gateway.context import Context, scope_of
 from gateway.engagement.types import Engagement, Unit, visible_engagement, visible_unit
-from gateway.evaluation.client import EvaluationClient
 from gateway.ids import decode_global_id
 from kit.errors import ValidationFailed
 
@@ -62,7 +61,7 @@ class EvidenceLink:
     note: str
 
     @classmethod
-    def from_view(cls, v: ev.EvidenceLink) -> Self:
+    def from_view(cls, v: evaluation.EvidenceLink) -> Self:
         return cls(kind=EvidenceKind(v.kind), ref=v.ref, note=v.note)
 
 
@@ -71,9 +70,6 @@ class EvidenceLinkInput:
     kind: EvidenceKind
     ref: str
     note: str = ""
-
-    def to_contract(self) -> ev.EvidenceLink:
-        return ev.EvidenceLink(kind=self.kind.value, ref=self.ref, note=self.note)
 
 
 @strawberry.type(description="考核内容: one row of the table, scored or a deduction.")
@@ -112,7 +108,7 @@ class EvaluationTemplate(relay.Node):
     created_at: datetime
 
     @classmethod
-    def from_view(cls, v: ev.OwnedTemplateView) -> Self:
+    def from_view(cls, v: evaluation.OwnedTemplateView) -> Self:
         d = v.definition
         return cls(
             id=str(v.id),
@@ -154,7 +150,7 @@ class EvaluationTemplate(relay.Node):
         wanted = list(node_ids)
         if not ctx.authorizer.can("template", "read"):
             return [None for _ in wanted]
-        visible = await EvaluationClient(ctx.services).templates(None, scope_of(ctx.authorizer))
+        visible = await ctx.clients.evaluation.templates(None, scope_of(ctx.authorizer))
         found = {str(t.id): t for t in visible}
         return [cls.from_view(found[i]) if i in found else None for i in wanted]
 
@@ -224,13 +220,13 @@ class _Details:
     """A scorecard's item-level parts (the header travels separately)."""
 
     evaluators: list[str]
-    results: list[ev.ItemResultView]
-    scores: list[ev.ItemScoreView]
-    deductions: list[ev.DeductionView]
-    falsification: ev.FalsificationView | None
+    results: list[evaluation.ItemResultView]
+    scores: list[evaluation.ItemScoreView]
+    deductions: list[evaluation.DeductionView]
+    falsification: evaluation.FalsificationView | None
 
     @classmethod
-    def of(cls, v: ev.ScorecardView) -> _Details:
+    def of(cls, v: evaluation.ScorecardView) -> _Details:
         return cls(v.evaluators, v.results, v.scores, v.deductions, v.falsification)
 
 
@@ -275,7 +271,7 @@ class Scorecard(relay.Node):
     details: strawberry.Private[_Details | None] = None
 
     @classmethod
-    def from_view(cls, v: ev.ScorecardSummary) -> Self:
+    def from_view(cls, v: evaluation.ScorecardSummary) -> Self:
         return cls(
             id=str(v.id),
             version=v.version,
@@ -303,7 +299,7 @@ class Scorecard(relay.Node):
             grade_zh=GRADE_ZH[Grade(v.grade)],
             unit_id=v.unit_id,
             engagement_id=v.engagement_id,
-            details=_Details.of(v) if isinstance(v, ev.ScorecardView) else None,
+            details=_Details.of(v) if isinstance(v, evaluation.ScorecardView) else None,
         )
 
     async def _whole(self, info: Info[Context, None]) -> _Details:
@@ -381,9 +377,7 @@ class Scorecard(relay.Node):
         ctx = info.context
         if not ctx.authorizer.can("scorecard", "read"):
             return None
-        found = await EvaluationClient(ctx.services).suggestions(
-            UUID(self.id), scope_of(ctx.authorizer)
-        )
+        found = await ctx.clients.evaluation.suggestions(UUID(self.id), scope_of(ctx.authorizer))
         return [
             Suggestion(
                 item_code=s.item_code,
@@ -400,7 +394,7 @@ class Scorecard(relay.Node):
         ctx = info.context
         if not ctx.authorizer.can("scorecard", "read"):
             return None
-        out = await EvaluationClient(ctx.services).export(UUID(self.id), scope_of(ctx.authorizer))
+        out = await ctx.clients.evaluation.export(UUID(self.id), scope_of(ctx.authorizer))
         return ScorecardExport(
             filename=out.filename, media_type=out.media_type, content_base64=out.content_base64
         )
@@ -413,7 +407,7 @@ class Scorecard(relay.Node):
         wanted = list(node_ids)
         if not ctx.authorizer.can("scorecard", "read"):
             return [None for _ in wanted]
-        views = await EvaluationClient(ctx.services).scorecards(
+        views = await ctx.clients.evaluation.scorecards(
             [UUID(i) for i in wanted], scope_of(ctx.authorizer)
         )
         return [cls.from_view(v) if v else None for v in views]
@@ -438,7 +432,7 @@ class GradeDistribution:
     counts: list[GradeCount]
 
     @classmethod
-    def from_reply(cls, period: str | None, r: ev.GradeDistributionReply) -> Self:
+    def from_reply(cls, period: str | None, r: evaluation.GradeDistributionReply) -> Self:
         return cls(
             period_label=period,
             total=r.total,
@@ -473,7 +467,7 @@ class Disclosure:
     grade: Grade
 
     @classmethod
-    def from_view(cls, v: ev.DisclosureView) -> Self:
+    def from_view(cls, v: evaluation.DisclosureView) -> Self:
         return cls(
             id=str(v.id),
             unit_name=v.unit_name,
