@@ -17,6 +17,7 @@ from contracts import archive_catalogue as c
 from gateway.archive.access import caller_of
 from gateway.context import Context
 from gateway.ids import encode_global_id
+from gateway.views import from_view
 from kit.auth import Level
 
 ItemCategory = strawberry.enum(c.ItemCategory, description="R4.2.4.2 kinds and process files.")
@@ -169,12 +170,7 @@ class ArchiveVolume:
 
     @classmethod
     def from_view(cls, v: c.VolumeView) -> Self:
-        return cls(
-            id=gid("ArchiveVolume", v.id),
-            title=v.title,
-            retention=v.retention,
-            created_at=v.created_at,
-        )
+        return from_view(cls, v, id=gid("ArchiveVolume", v.id))
 
 
 @strawberry.type(description="案卷目录: an engagement's volumes and the items you may see.")
@@ -201,20 +197,15 @@ class Handover:
 
     @classmethod
     def from_view(cls, v: c.HandoverView) -> Self:
-        return cls(
+        return from_view(
+            cls,
+            v,
             id=gid("Handover", v.id),
             engagement_id=gid("Engagement", v.engagement_id),
             item_ids=[gid("ArchiveItem", i) for i in v.item_ids],
-            item_sha256=list(v.item_sha256),
-            created_by=v.created_by,
-            created_at=v.created_at,
             checkpoint_number=v.checkpoint_id,
             checkpoint_tree_size=v.tree_size,
             checkpoint_root_hash=v.root_hash,
-            checkpoint_note=v.checkpoint_note,
-            acknowledged_by=v.acknowledged_by,
-            representative=v.representative,
-            acknowledged_at=v.acknowledged_at,
         )
 
 
@@ -235,19 +226,8 @@ class BorrowRequest:
 
     @classmethod
     def from_view(cls, v: c.BorrowView) -> Self:
-        return cls(
-            id=gid("BorrowRequest", v.id),
-            item_id=gid("ArchiveItem", v.item_id),
-            requested_by=v.requested_by,
-            purpose=v.purpose,
-            copy_requested=v.copy_requested,
-            days=v.days,
-            status=v.status,
-            decided_by=v.decided_by,
-            decided_at=v.decided_at,
-            copy_approved=v.copy_approved,
-            valid_until=v.valid_until,
-            created_at=v.created_at,
+        return from_view(
+            cls, v, id=gid("BorrowRequest", v.id), item_id=gid("ArchiveItem", v.item_id)
         )
 
 
@@ -261,13 +241,8 @@ class UsageRecord:
 
     @classmethod
     def from_view(cls, v: c.UsageView) -> Self:
-        return cls(
-            actor=v.actor,
-            tenant=v.tenant,
-            borrow_request_id=gid("BorrowRequest", v.borrow_id) if v.borrow_id else None,
-            issued_at=v.issued_at,
-            expires_at=v.expires_at,
-        )
+        borrow = gid("BorrowRequest", v.borrow_id) if v.borrow_id else None
+        return from_view(cls, v, borrow_request_id=borrow)
 
 
 @strawberry.type(description="销毁: appraisal, approval with two witnesses, execution.")
@@ -283,13 +258,4 @@ class Destruction:
 
     @classmethod
     def from_view(cls, v: c.DestructionView) -> Self:
-        return cls(
-            id=gid("Destruction", v.id),
-            item_id=gid("ArchiveItem", v.item_id),
-            appraisal=v.appraisal,
-            appraised_by=v.appraised_by,
-            approved_by=v.approved_by,
-            witnesses=list(v.witnesses),
-            created_at=v.created_at,
-            executed_at=v.executed_at,
-        )
+        return from_view(cls, v, id=gid("Destruction", v.id), item_id=gid("ArchiveItem", v.item_id))
