@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Iterator
-from typing import Any
+from collections.abc import Callable, Iterator
+from typing import Any, cast
 
 import pytest
 from graphql import (
@@ -38,15 +38,14 @@ from tests.e2e.test_api_authorization_matrix import RULES, Rule
 
 SCHEMA = served._schema
 AGENCY = str(new_id())
-MUTATION = SCHEMA.get_type("Mutation")
-assert isinstance(MUTATION, GraphQLObjectType)
+MUTATION = cast(GraphQLObjectType, SCHEMA.get_type("Mutation"))
 TOO_LONG = "长" * 5000
 OVERSIZED_LIST = 1001
 
 # Plausible values for fields whose contract checks more than the type, so that a
 # variant breaks only the field it is about.
-PLAUSIBLE = {
-    "uscc": lambda: new_uscc(),
+PLAUSIBLE: dict[str, Callable[[], str]] = {
+    "uscc": new_uscc,
     "industryCode": lambda: "C2614",
     "catalogueCode": lambda: "6.1.5",
     "code": lambda: "A.3.01",
