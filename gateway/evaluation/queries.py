@@ -12,11 +12,9 @@ from strawberry.types import Info
 from contracts import evaluation
 from contracts.rpc import Page
 from gateway.context import Context, scope_of
+from gateway.evaluation.disclosure_types import Disclosure, DisclosureConnection, DisclosureEdge
 from gateway.evaluation.types import (
     AgencyResults,
-    Disclosure,
-    DisclosureConnection,
-    DisclosureEdge,
     EvaluationTemplate,
     Grade,
     GradeDistribution,

@@ -18,6 +18,7 @@ from contracts import evaluation
 from gateway.context import Context, scope_of
 from gateway.engagement.types import Engagement, Unit, visible_engagement, visible_unit
 from gateway.ids import decode_global_id
+from gateway.views import from_view
 from kit.errors import ValidationFailed
 
 
@@ -109,37 +110,17 @@ class EvaluationTemplate(relay.Node):
 
     @classmethod
     def from_view(cls, v: evaluation.OwnedTemplateView) -> Self:
-        d = v.definition
-        return cls(
+        parts = [
+            from_view(TemplatePart, p, items=[from_view(TemplateItem, i) for i in p.items])
+            for p in v.definition.parts
+        ]
+        return from_view(
+            cls,
+            v.definition,
             id=str(v.id),
             agency_id=str(v.agency_id) if v.agency_id else None,
-            code=d.code,
-            version=d.version,
-            title_zh=d.title_zh,
-            title_en=d.title_en,
-            panel_rule=d.panel_rule,
             created_at=v.created_at,
-            parts=[
-                TemplatePart(
-                    code=p.code,
-                    title_zh=p.title_zh,
-                    title_en=p.title_en,
-                    kind=p.kind,
-                    max_points=p.max_points,
-                    items=[
-                        TemplateItem(
-                            code=i.code,
-                            text_zh=i.text_zh,
-                            text_en=i.text_en,
-                            max_points=i.max_points,
-                            deduction_per_occurrence=i.deduction_per_occurrence,
-                            evidence_hint=i.evidence_hint,
-                        )
-                        for i in p.items
-                    ],
-                )
-                for p in d.parts
-            ],
+            parts=parts,
         )
 
     @classmethod
@@ -448,49 +429,3 @@ class AgencyResults:
     period_label: str
     scorecards: list[Scorecard]
     distribution: GradeDistribution
-
-
-@strawberry.type(
-    description="A published falsification finding (R7.2 向社会公布): public, no login needed."
-)
-class Disclosure:
-    id: str
-    unit_name: str | None
-    unit_uscc: str | None
-    agency_id: str
-    period_label: str
-    party: str
-    finding: str
-    decided_by: str
-    decided_at: datetime
-    total: Decimal
-    grade: Grade
-
-    @classmethod
-    def from_view(cls, v: evaluation.DisclosureView) -> Self:
-        return cls(
-            id=str(v.id),
-            unit_name=v.unit_name,
-            unit_uscc=v.unit_uscc,
-            agency_id=str(v.agency_id),
-            period_label=v.period_label,
-            party=v.party,
-            finding=v.finding,
-            decided_by=v.decided_by,
-            decided_at=v.decided_at,
-            total=v.total,
-            grade=Grade(v.grade),
-        )
-
-
-@strawberry.type
-class DisclosureEdge:
-    cursor: str
-    node: Disclosure
-
-
-@strawberry.type(description="A page of public disclosures (Relay-shaped; not Nodes).")
-class DisclosureConnection:
-    edges: list[DisclosureEdge]
-    page_info: relay.PageInfo
-    total_count: int
