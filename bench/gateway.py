@@ -156,7 +156,7 @@ def serve_default_app(port: int) -> None:
 
     from gateway.authz.authorizer import Authorizer
     from gateway.authz.enforcer import build_enforcer
-    from gateway.clients import Services
+    from gateway.clients import ServiceClients
     from gateway.context import Context, scope_of
     from gateway.dataloaders import build_loaders
     from gateway.schema import Query
@@ -178,7 +178,7 @@ def serve_default_app(port: int) -> None:
             principal = ANONYMOUS
         authorizer = Authorizer(held["enforcer"], principal)
         request_id = str(new_id())
-        services = Services(
+        clients = ServiceClients.of(
             held["rpc"],
             CallContext(
                 actor=principal.user_id or "anonymous",
@@ -190,8 +190,8 @@ def serve_default_app(port: int) -> None:
             request_id=request_id,
             principal=principal,
             authorizer=authorizer,
-            services=services,
-            loaders=build_loaders(services, scope_of(authorizer)),
+            clients=clients,
+            loaders=build_loaders(clients, scope_of(authorizer)),
         )
 
     app = FastAPI()

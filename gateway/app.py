@@ -23,7 +23,7 @@ from starlette.requests import HTTPConnection
 
 from gateway.authz.authorizer import Authorizer, Decider
 from gateway.authz.enforcer import build_enforcer
-from gateway.clients import Services
+from gateway.clients import ServiceClients
 from gateway.context import Context, scope_of
 from gateway.dataloaders import build_loaders
 from gateway.files import files_router
@@ -101,7 +101,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
             principal, auth_error = ANONYMOUS, exc
         assert state.enforcer is not None, "lifespan builds the enforcer before requests"
         authorizer = Authorizer(state.enforcer, principal)
-        services = Services(
+        clients = ServiceClients.of(
             state.rpc or _unavailable_client(),
             CallContext(
                 actor=principal.user_id or "anonymous",
@@ -113,8 +113,8 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
             request_id=request_id,
             principal=principal,
             authorizer=authorizer,
-            services=services,
-            loaders=build_loaders(services, scope_of(authorizer)),
+            clients=clients,
+            loaders=build_loaders(clients, scope_of(authorizer)),
             auth_error=auth_error,
             events=lambda: state.nc,
             reauthenticate=lambda header: build_context(request_id, header),

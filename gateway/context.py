@@ -11,7 +11,7 @@ from strawberry.fastapi import BaseContext
 
 from contracts import core
 from gateway.authz.authorizer import Authorizer
-from gateway.clients import Services
+from gateway.clients import ServiceClients
 from gateway.dataloaders import Loaders
 from kit.auth import AuthError, AuthFailure, Principal
 
@@ -21,7 +21,8 @@ class Context(BaseContext):
     request_id: str
     principal: Principal
     authorizer: Authorizer
-    services: Services
+    clients: ServiceClients
+    """The services, spoken to as this request's caller."""
     loaders: Loaders
     auth_error: AuthError | None = None
     """Why a presented token was rejected; the request then runs as anonymous."""

@@ -1,4 +1,5 @@
-"""Per-request DataLoaders: one NATS round trip per level of a query, not per row."""
+"""Per-request DataLoaders: the objects a query reaches on one level are fetched in one
+NATS request per loader (per batch of `max_batch_size` where one is set), not one per row."""
 
 from __future__ import annotations
 
@@ -11,12 +12,12 @@ from strawberry.dataloader import DataLoader
 from contracts import core
 from contracts.archive import rpc as archive_rpc
 from contracts.engagement import rpc
-from contracts.engagement import rpc_directory as d
+from contracts.engagement import rpc_directory as directory
 from contracts.engagement import rpc_directory as engagement_rpc_directory
 from contracts.engagement import rpc_workflow as wf
-from contracts.evaluation import rpc as ev
+from contracts.evaluation import rpc as evaluation
 from contracts.evaluation import rpc as evaluation_rpc
-from gateway.clients import Services
+from gateway.clients import ServiceClients
 
 
 @dataclass
@@ -28,50 +29,47 @@ class Loaders:
     registrations: DataLoader[UUID, evaluation_rpc.EvaluationRegistrationView | None]
     workflows: DataLoader[UUID, wf.WorkflowView | None]
     checklist_definitions: DataLoader[int, wf.ChecklistDefinitionReply]
-    unit_profiles: DataLoader[UUID, d.UnitProfile | None]
-    scorecards: DataLoader[UUID, ev.ScorecardView | None]
-    latest_scorecards: DataLoader[UUID, ev.ScorecardSummary | None]
+    unit_profiles: DataLoader[UUID, directory.UnitProfile | None]
+    scorecards: DataLoader[UUID, evaluation.ScorecardView | None]
+    latest_scorecards: DataLoader[UUID, evaluation.ScorecardSummary | None]
 
 
-def build_loaders(services: Services, scope: core.Scope) -> Loaders:
+def build_loaders(clients: ServiceClients, scope: core.Scope) -> Loaders:
+    engagement, scoring = clients.engagement, clients.evaluation
+
     async def units(ids: Sequence[UUID]) -> list[engagement_rpc_directory.UnitView | None]:
-        return await services.units(list(ids), scope)
+        return await engagement.units(list(ids), scope)
 
     async def units_by_uscc(codes: Sequence[str]) -> list[engagement_rpc_directory.UnitView | None]:
-        return await services.units_by_uscc(list(codes), scope)
+        return await engagement.units_by_uscc(list(codes), scope)
 
     async def engagements(ids: Sequence[UUID]) -> list[rpc.EngagementView | None]:
-        return await services.engagements(list(ids), scope)
+        return await engagement.engagements(list(ids), scope)
 
     async def traces(ids: Sequence[UUID]) -> list[list[archive_rpc.TraceEntryView]]:
-        return await services.traces(list(ids))
+        return await engagement.traces(list(ids))
 
     async def registrations(
         ids: Sequence[UUID],
     ) -> list[evaluation_rpc.EvaluationRegistrationView | None]:
-        return await services.registrations(list(ids))
+        return await engagement.registrations(list(ids))
 
     async def workflows(ids: Sequence[UUID]) -> list[wf.WorkflowView | None]:
-        return await services.workflows(list(ids), scope)
+        return await engagement.workflows(list(ids), scope)
 
-    async def unit_profiles(ids: Sequence[UUID]) -> list[d.UnitProfile | None]:
-        req = d.UnitProfileRequest(unit_ids=list(ids), scope=scope)
-        return (await services.call(d.GET_UNIT_PROFILES, req)).items
+    async def unit_profiles(ids: Sequence[UUID]) -> list[directory.UnitProfile | None]:
+        return await engagement.unit_profiles(list(ids), scope)
 
-    async def scorecards(ids: Sequence[UUID]) -> list[ev.ScorecardView | None]:
-        req = ev.GetScorecardsRequest(ids=list(ids), scope=scope)
-        return (await services.call(ev.GET_SCORECARDS, req)).items
+    async def scorecards(ids: Sequence[UUID]) -> list[evaluation.ScorecardView | None]:
+        return await scoring.scorecards(list(ids), scope)
 
-    async def latest_scorecards(ids: Sequence[UUID]) -> list[ev.ScorecardSummary | None]:
-        req = ev.LatestScorecardsRequest(engagement_ids=list(ids), scope=scope)
-        return (await services.call(ev.LATEST_SCORECARDS, req)).items
+    async def latest_scorecards(ids: Sequence[UUID]) -> list[evaluation.ScorecardSummary | None]:
+        return await scoring.latest_scorecards(list(ids), scope)
 
     async def checklist_definitions(versions: Sequence[int]) -> list[wf.ChecklistDefinitionReply]:
-        # Reference data: one call per request, whatever the number of engagements.
-        return [
-            await services.call(wf.CHECKLIST_DEFINITION, wf.ChecklistDefinitionRequest(version=v))
-            for v in versions
-        ]
+        # Reference data: one request per checklist version in use (in practice one),
+        # whatever the number of engagements.
+        return [await engagement.checklist_definition(v) for v in versions]
 
     return Loaders(
         units=DataLoader(load_fn=units),

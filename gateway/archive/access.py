@@ -15,7 +15,8 @@ from __future__ import annotations
 from uuid import UUID
 
 from contracts.archive import rpc as c
-from gateway.context import Context
+from contracts.archive import rpc_catalogue as archive_catalogue
+from gateway.context import Context, scope_of
 
 
 async def may_read_engagement_ledger(ctx: Context, engagement_id: UUID) -> bool:
@@ -31,4 +32,12 @@ async def may_read_entry(ctx: Context, entry: c.LedgerEntryView) -> bool:
     own = ctx.principal.tenant
     return (
         ctx.authorizer.can("ledger", "read") and bool(own) and entry.tenant.lower() == own.lower()
+    )
+
+
+def caller_of(ctx: Context) -> archive_catalogue.Caller:
+    """The caller as the archive re-checks it: tenant scope and clearance (密级) travel in
+    every catalogue request."""
+    return archive_catalogue.Caller(
+        scope=scope_of(ctx.authorizer), clearance=max(0, min(3, ctx.principal.clearance))
     )

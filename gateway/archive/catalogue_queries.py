@@ -11,7 +11,7 @@ from strawberry.types import Info
 
 from contracts.archive import rpc_catalogue as c
 from contracts.core import ValidationFailed
-from gateway.archive.catalogue_client import CatalogueClient, caller_of
+from gateway.archive.access import caller_of
 from gateway.archive.catalogue_types import (
     ArchiveCatalogue,
     ArchiveItem,
@@ -42,7 +42,7 @@ class CatalogueQueries:
         if item_id is None or not ctx.authorizer.can("archive_item", "read"):
             return None
         req = c.GetItemsRequest(caller=caller_of(ctx), ids=[item_id])
-        [view] = await CatalogueClient(ctx.services).items(req)
+        [view] = await ctx.clients.archive.items(req)
         return ArchiveItem.from_view(view) if view and readable(ctx, view) else None
 
     @strawberry.field(
@@ -66,7 +66,7 @@ class CatalogueQueries:
             engagement_id=engagement,
             include_superseded=include_superseded,
         )
-        reply = await CatalogueClient(ctx.services).catalogue(req)
+        reply = await ctx.clients.archive.catalogue(req)
         loader = versions_loader(ctx)
         return ArchiveCatalogue(
             volumes=[ArchiveVolume.from_view(v) for v in reply.volumes],
@@ -82,4 +82,4 @@ class CatalogueQueries:
         if engagement is None or not ctx.authorizer.can("handover", "read"):
             return []
         req = c.HandoversRequest(caller=caller_of(ctx), engagement_id=engagement)
-        return [Handover.from_view(h) for h in await CatalogueClient(ctx.services).handovers(req)]
+        return [Handover.from_view(h) for h in await ctx.clients.archive.handovers(req)]

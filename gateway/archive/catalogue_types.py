@@ -15,9 +15,10 @@ from strawberry.types import Info
 
 from contracts.archive import enums as archive_enums
 from contracts.archive import rpc_catalogue as c
-from gateway.archive.catalogue_client import CatalogueClient, caller_of
+from gateway.archive.access import caller_of
 from gateway.context import Context
 from gateway.ids import encode_global_id
+from gateway.views import from_view
 from kit.auth import Level
 
 ItemCategory = strawberry.enum(
@@ -50,7 +51,7 @@ def readable(ctx: Context, view: c.ItemView) -> bool:
 
 def versions_loader(ctx: Context) -> VersionsLoader:
     """Batches the `versions` of every item of one list into one request."""
-    client, caller = CatalogueClient(ctx.services), caller_of(ctx)
+    client, caller = ctx.clients.archive, caller_of(ctx)
 
     async def load(series_ids: Sequence[UUID]) -> list[list[c.ItemView]]:
         return await client.versions(c.VersionsRequest(caller=caller, series_ids=list(series_ids)))
@@ -147,7 +148,7 @@ class ArchiveItem:
         if not ctx.authorizer.can("archive_item", "read"):
             return []
         req = c.BorrowsRequest(caller=caller_of(ctx), item_id=self.uuid)
-        items = await CatalogueClient(ctx.services).borrows(req)
+        items = await ctx.clients.archive.borrows(req)
         return [BorrowRequest.from_view(b) for b in items]
 
     @strawberry.field(
@@ -159,7 +160,7 @@ class ArchiveItem:
         if not ctx.authorizer.can("archive_item", "usage"):
             return []
         req = c.ItemRequest(caller=caller_of(ctx), item_id=self.uuid)
-        items = await CatalogueClient(ctx.services).usage(req)
+        items = await ctx.clients.archive.usage(req)
         return [UsageRecord.from_view(u) for u in items]
 
 
@@ -172,12 +173,7 @@ class ArchiveVolume:
 
     @classmethod
     def from_view(cls, v: c.VolumeView) -> Self:
-        return cls(
-            id=gid("ArchiveVolume", v.id),
-            title=v.title,
-            retention=v.retention,
-            created_at=v.created_at,
-        )
+        return from_view(cls, v, id=gid("ArchiveVolume", v.id))
 
 
 @strawberry.type(description="案卷目录: an engagement's volumes and the items you may see.")
@@ -204,20 +200,15 @@ class Handover:
 
     @classmethod
     def from_view(cls, v: c.HandoverView) -> Self:
-        return cls(
+        return from_view(
+            cls,
+            v,
             id=gid("Handover", v.id),
             engagement_id=gid("Engagement", v.engagement_id),
             item_ids=[gid("ArchiveItem", i) for i in v.item_ids],
-            item_sha256=list(v.item_sha256),
-            created_by=v.created_by,
-            created_at=v.created_at,
             checkpoint_number=v.checkpoint_id,
             checkpoint_tree_size=v.tree_size,
             checkpoint_root_hash=v.root_hash,
-            checkpoint_note=v.checkpoint_note,
-            acknowledged_by=v.acknowledged_by,
-            representative=v.representative,
-            acknowledged_at=v.acknowledged_at,
         )
 
 
@@ -238,19 +229,8 @@ class BorrowRequest:
 
     @classmethod
     def from_view(cls, v: c.BorrowView) -> Self:
-        return cls(
-            id=gid("BorrowRequest", v.id),
-            item_id=gid("ArchiveItem", v.item_id),
-            requested_by=v.requested_by,
-            purpose=v.purpose,
-            copy_requested=v.copy_requested,
-            days=v.days,
-            status=v.status,
-            decided_by=v.decided_by,
-            decided_at=v.decided_at,
-            copy_approved=v.copy_approved,
-            valid_until=v.valid_until,
-            created_at=v.created_at,
+        return from_view(
+            cls, v, id=gid("BorrowRequest", v.id), item_id=gid("ArchiveItem", v.item_id)
         )
 
 
@@ -264,13 +244,8 @@ class UsageRecord:
 
     @classmethod
     def from_view(cls, v: c.UsageView) -> Self:
-        return cls(
-            actor=v.actor,
-            tenant=v.tenant,
-            borrow_request_id=gid("BorrowRequest", v.borrow_id) if v.borrow_id else None,
-            issued_at=v.issued_at,
-            expires_at=v.expires_at,
-        )
+        borrow = gid("BorrowRequest", v.borrow_id) if v.borrow_id else None
+        return from_view(cls, v, borrow_request_id=borrow)
 
 
 @strawberry.type(description="销毁: appraisal, approval with two witnesses, execution.")
@@ -286,13 +261,4 @@ class Destruction:
 
     @classmethod
     def from_view(cls, v: c.DestructionView) -> Self:
-        return cls(
-            id=gid("Destruction", v.id),
-            item_id=gid("ArchiveItem", v.item_id),
-            appraisal=v.appraisal,
-            appraised_by=v.appraised_by,
-            approved_by=v.approved_by,
-            witnesses=list(v.witnesses),
-            created_at=v.created_at,
-            executed_at=v.executed_at,
-        )
+        return from_view(cls, v, id=gid("Destruction", v.id), item_id=gid("ArchiveItem", v.item_id))

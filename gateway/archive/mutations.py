@@ -1,4 +1,5 @@
-"""Mutations of the archive service."""
+"""Mutations of the archive service: the ledger's here, the catalogue's in
+gateway/archive/catalogue_mutations.py."""
 
 from __future__ import annotations
 
@@ -7,11 +8,11 @@ from typing import Annotated
 import strawberry
 from strawberry.types import Info
 
-from contracts.core import DomainError
 from gateway.archive.catalogue_mutations import CatalogueMutations
 from gateway.archive.types import Checkpoint
 from gateway.context import Context
-from gateway.errors import NotAuthorized, ServiceUnavailable, to_graphql
+from gateway.errors import NotAuthorized, ServiceUnavailable
+from gateway.mutation import ResultUnion, run_mutation
 
 
 @strawberry.type
@@ -23,6 +24,7 @@ CreateCheckpointResult = Annotated[
     CreateCheckpointSuccess | NotAuthorized | ServiceUnavailable,
     strawberry.union("CreateCheckpointResult"),
 ]
+CREATE_CHECKPOINT: ResultUnion[CreateCheckpointResult] = ResultUnion(CreateCheckpointResult)
 
 
 @strawberry.type
@@ -32,11 +34,12 @@ class ArchiveMutations(CatalogueMutations):
         "new checkpoint."
     )
     async def create_checkpoint(self, info: Info[Context, None]) -> CreateCheckpointResult:
-        ctx = info.context
-        try:
-            if not ctx.authorizer.can("ledger", "checkpoint"):
-                raise ctx.denied()
-            view = await ctx.services.create_checkpoint()
-            return CreateCheckpointSuccess(checkpoint=Checkpoint.from_view(view))
-        except DomainError as exc:
-            return to_graphql(exc, ctx.request_id)  # type: ignore[return-value]
+        archive = info.context.clients.archive
+        return await run_mutation(
+            info,
+            CREATE_CHECKPOINT,
+            ("ledger", "checkpoint"),
+            request=lambda: None,  # nothing to say but "now"
+            send=lambda _nothing: archive.create_checkpoint(),
+            success=lambda view: CreateCheckpointSuccess(checkpoint=Checkpoint.from_view(view)),
+        )

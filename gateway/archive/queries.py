@@ -32,11 +32,11 @@ MAX_CHECKPOINTS = 100
 class ArchiveQueries(CatalogueQueries):
     @strawberry.field(description="The key that signs ledger checkpoints. No login needed.")
     async def ledger_public_key(self, info: Info[Context, None]) -> LedgerPublicKey:
-        return LedgerPublicKey.from_view(await info.context.services.ledger_key())
+        return LedgerPublicKey.from_view(await info.context.clients.archive.ledger_key())
 
     @strawberry.field(description="The newest signed checkpoint; null before the first.")
     async def latest_checkpoint(self, info: Info[Context, None]) -> Checkpoint | None:
-        items = await info.context.services.checkpoints(1, None)
+        items = await info.context.clients.archive.checkpoints(1, None)
         return Checkpoint.from_view(items[0]) if items else None
 
     @strawberry.field(
@@ -48,7 +48,7 @@ class ArchiveQueries(CatalogueQueries):
     ) -> list[Checkpoint]:
         if not 0 < first <= MAX_CHECKPOINTS:
             raise ValidationFailed(f"first must be between 1 and {MAX_CHECKPOINTS}", field="first")
-        items = await info.context.services.checkpoints(first, before)
+        items = await info.context.clients.archive.checkpoints(first, before)
         return [Checkpoint.from_view(v) for v in items]
 
     @strawberry.field(
@@ -71,7 +71,7 @@ class ArchiveQueries(CatalogueQueries):
         except ValueError:
             return None
         indexes = [index] if index is not None else []
-        [view] = await ctx.services.ledger_entries(indexes, event_ids)
+        [view] = await ctx.clients.archive.ledger_entries(indexes, event_ids)
         if view is None or not await may_read_entry(ctx, view):
             return None
         return LedgerEntry.from_view(view)
@@ -91,7 +91,7 @@ class ArchiveQueries(CatalogueQueries):
             return None
         if not 0 <= from_ <= to:
             raise ValidationFailed("need 0 ≤ from ≤ to", field="from")
-        return ConsistencyProof.from_view(await ctx.services.consistency_proof(from_, to))
+        return ConsistencyProof.from_view(await ctx.clients.archive.consistency_proof(from_, to))
 
     @strawberry.field(
         description="An engagement's events in chain order with their inclusion proofs "
@@ -110,4 +110,4 @@ class ArchiveQueries(CatalogueQueries):
             return None
         if not await may_read_engagement_ledger(ctx, uuid):
             return None
-        return Provenance.from_view(await ctx.services.provenance(uuid, tree_size))
+        return Provenance.from_view(await ctx.clients.archive.provenance(uuid, tree_size))

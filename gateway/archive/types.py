@@ -12,6 +12,7 @@ from strawberry.types import Info
 from contracts.archive import rpc as c
 from gateway.context import Context
 from gateway.ids import encode_global_id
+from gateway.views import from_view
 
 
 @strawberry.type(description="The key that signs checkpoints. Public: verifiers need it.")
@@ -26,13 +27,7 @@ class LedgerPublicKey:
 
     @classmethod
     def from_view(cls, v: c.LedgerKeyView) -> Self:
-        return cls(
-            origin=v.origin,
-            algorithm=v.algorithm,
-            public_key=v.public_key,
-            key_id=v.key_id,
-            verifier_key=v.verifier_key,
-        )
+        return from_view(cls, v)
 
 
 @strawberry.type(description="A signed statement of the ledger's size and root at a moment.")
@@ -50,15 +45,7 @@ class Checkpoint:
 
     @classmethod
     def from_view(cls, v: c.CheckpointView) -> Self:
-        return cls(
-            number=v.id,
-            tree_size=v.tree_size,
-            root_hash=v.root_hash,
-            origin=v.origin,
-            issued_at=v.issued_at,
-            key_id=v.key_id,
-            note=v.note,
-        )
+        return from_view(cls, v, number=v.id)
 
 
 @strawberry.type(description="RFC 9162 inclusion proof of one entry in a tree of `treeSize`.")
@@ -74,14 +61,8 @@ class InclusionProof:
 
     @classmethod
     def from_view(cls, v: c.InclusionProofView) -> Self:
-        return cls(
-            leaf_index=v.leaf_index,
-            tree_size=v.tree_size,
-            leaf_hash=v.leaf_hash,
-            root_hash=v.root_hash,
-            path=list(v.path),
-            checkpoint=Checkpoint.from_view(v.checkpoint) if v.checkpoint else None,
-        )
+        checkpoint = Checkpoint.from_view(v.checkpoint) if v.checkpoint else None
+        return from_view(cls, v, checkpoint=checkpoint)
 
 
 @strawberry.type(description="RFC 9162 consistency proof: the log only grew between sizes.")
@@ -94,13 +75,7 @@ class ConsistencyProof:
 
     @classmethod
     def from_view(cls, v: c.ConsistencyProofView) -> Self:
-        return cls(
-            from_size=v.from_size,
-            to_size=v.to_size,
-            from_root=v.from_root,
-            to_root=v.to_root,
-            path=list(v.path),
-        )
+        return from_view(cls, v)
 
 
 @strawberry.type(description="One event in the global log: leaf `index` of the Merkle tree.")
@@ -123,24 +98,14 @@ class LedgerEntry:
 
     @classmethod
     def from_view(cls, v: c.LedgerEntryView) -> Self:
-        return cls(
-            index=v.index,
+        engagement = v.engagement_id
+        return from_view(
+            cls,
+            v,
             event_id=str(v.event_id),
-            event_type=v.event_type,
-            occurred_at=v.occurred_at,
-            recorded_at=v.recorded_at,
-            actor=v.actor,
-            tenant=v.tenant,
-            payload_sha256=v.payload_sha256,
-            engagement_id=(
-                strawberry.ID(encode_global_id("Engagement", v.engagement_id))
-                if v.engagement_id
-                else None
-            ),
-            chain_seq=v.chain_seq,
-            chain_hash=v.chain_hash,
-            leaf=v.leaf,
-            leaf_hash=v.leaf_hash,
+            engagement_id=strawberry.ID(encode_global_id("Engagement", engagement))
+            if engagement
+            else None,
         )
 
     @strawberry.field(
@@ -151,7 +116,7 @@ class LedgerEntry:
         self, info: Info[Context, None], tree_size: int | None = None
     ) -> InclusionProof:
         # Whoever may see the entry may have its proof: a proof is hashes only.
-        view = await info.context.services.inclusion_proof(self.index, tree_size)
+        view = await info.context.clients.archive.inclusion_proof(self.index, tree_size)
         return InclusionProof.from_view(view)
 
 

@@ -8,23 +8,15 @@ from decimal import Decimal
 from typing import Annotated
 
 import strawberry
-from pydantic import ValidationError as PydanticValidationError
 from strawberry.types import Info
 
-from contracts.core import DomainError
 from contracts.engagement import rpc_directory as d
 from gateway.context import Context, scope_of
+from gateway.engagement.errors import InvalidUSCC, UnitNotFound
 from gateway.engagement.types import Unit
-from gateway.errors import (
-    InvalidUSCC,
-    NotAuthorized,
-    ServiceUnavailable,
-    UnitNotFound,
-    ValidationError,
-    to_graphql,
-)
+from gateway.errors import NotAuthorized, ServiceUnavailable, ValidationError
 from gateway.ids import decode_global_id
-from kit.rpc import validation_error
+from gateway.mutation import ResultUnion, run_mutation
 
 
 @strawberry.type(description="托管服务单位: a hosting-service agency's profile.")
@@ -100,14 +92,17 @@ UpdateUnitProfileResult = Annotated[
     UpdateUnitProfileSuccess | UnitNotFound | ValidationError | NotAuthorized | ServiceUnavailable,
     strawberry.union("UpdateUnitProfileResult"),
 ]
+UPDATE_UNIT_PROFILE: ResultUnion[UpdateUnitProfileResult] = ResultUnion(UpdateUnitProfileResult)
 RegisterAgencyResult = Annotated[
     RegisterAgencySuccess | InvalidUSCC | ValidationError | NotAuthorized | ServiceUnavailable,
     strawberry.union("RegisterAgencyResult"),
 ]
+REGISTER_AGENCY: ResultUnion[RegisterAgencyResult] = ResultUnion(RegisterAgencyResult)
 AddPersonResult = Annotated[
     AddPersonSuccess | ValidationError | NotAuthorized | ServiceUnavailable,
     strawberry.union("AddPersonResult"),
 ]
+ADD_PERSON: ResultUnion[AddPersonResult] = ResultUnion(AddPersonResult)
 
 
 def _agency(a: d.AgencyProfile) -> Agency:
@@ -138,10 +133,8 @@ class DirectoryQueries:
         ctx = info.context
         if not ctx.authorizer.can("agency", "read"):
             return None
-        reply = await ctx.services.call(
-            d.GET_AGENCY, d.AgencyRequest(agency_id=ctx.acting_agency())
-        )
-        return _agency(reply.agency) if reply.agency else None
+        agency = await ctx.clients.engagement.agency(ctx.acting_agency())
+        return _agency(agency) if agency else None
 
     @strawberry.field(description="Your agency's people; `expertsOnly` for its expert pool.")
     async def people(self, info: Info[Context, None], experts_only: bool = False) -> list[Person]:
@@ -149,7 +142,7 @@ class DirectoryQueries:
         if not ctx.authorizer.can("person", "read"):
             return []
         req = d.PeopleRequest(agency_id=ctx.acting_agency(), experts_only=experts_only)
-        return [_person(p) for p in (await ctx.services.call(d.LIST_PEOPLE, req)).items]
+        return [_person(p) for p in await ctx.clients.engagement.people(req)]
 
 
 @strawberry.type
@@ -159,54 +152,51 @@ class DirectoryMutations:
         self, info: Info[Context, None], input: UnitProfileInput
     ) -> UpdateUnitProfileResult:
         ctx = info.context
-        try:
-            if not ctx.authorizer.can("unit", "update"):
-                raise ctx.denied()
+
+        def request() -> d.UpdateUnitProfileRequest:
             unit_id = decode_global_id(input.unit_id, "Unit", field="unitId")
             fields = dataclasses.asdict(input)
             fields.pop("unit_id")
-            try:
-                profile = d.UnitProfile(**fields)
-            except PydanticValidationError as exc:
-                raise validation_error(exc) from None
-            req = d.UpdateUnitProfileRequest(
+            profile = d.UnitProfile(**fields)  # its errors name the input's own fields
+            return d.UpdateUnitProfileRequest(
                 unit_id=unit_id, scope=scope_of(ctx.authorizer), profile=profile
             )
-            view = await ctx.services.call(d.UPDATE_UNIT_PROFILE, req)
-            return UpdateUnitProfileSuccess(unit=Unit.from_view(view))
-        except DomainError as exc:
-            return to_graphql(exc, ctx.request_id)  # type: ignore[return-value]
+
+        return await run_mutation(
+            info,
+            UPDATE_UNIT_PROFILE,
+            ("unit", "update"),
+            request=request,
+            send=ctx.clients.engagement.update_unit_profile,
+            success=lambda view: UpdateUnitProfileSuccess(unit=Unit.from_view(view)),
+        )
 
     @strawberry.mutation(description="Register or update your agency's profile.")
     async def register_agency(
         self, info: Info[Context, None], input: RegisterAgencyInput
     ) -> RegisterAgencyResult:
         ctx = info.context
-        try:
-            if not ctx.authorizer.can("agency", "update"):
-                raise ctx.denied()
-            try:
-                req = d.RegisterAgencyRequest(
-                    agency_id=ctx.acting_agency(), **dataclasses.asdict(input)
-                )
-            except PydanticValidationError as exc:
-                raise validation_error(exc) from None
-            return RegisterAgencySuccess(
-                agency=_agency(await ctx.services.call(d.REGISTER_AGENCY, req))
-            )
-        except DomainError as exc:
-            return to_graphql(exc, ctx.request_id)  # type: ignore[return-value]
+        return await run_mutation(
+            info,
+            REGISTER_AGENCY,
+            ("agency", "update"),
+            request=lambda: d.RegisterAgencyRequest(
+                agency_id=ctx.acting_agency(), **dataclasses.asdict(input)
+            ),
+            send=ctx.clients.engagement.register_agency,
+            success=lambda agency: RegisterAgencySuccess(agency=_agency(agency)),
+        )
 
     @strawberry.mutation(description="Add a person to your agency (and its expert pool).")
     async def add_person(self, info: Info[Context, None], input: AddPersonInput) -> AddPersonResult:
         ctx = info.context
-        try:
-            if not ctx.authorizer.can("person", "create"):
-                raise ctx.denied()
-            try:
-                req = d.AddPersonRequest(agency_id=ctx.acting_agency(), **dataclasses.asdict(input))
-            except PydanticValidationError as exc:
-                raise validation_error(exc) from None
-            return AddPersonSuccess(person=_person(await ctx.services.call(d.ADD_PERSON, req)))
-        except DomainError as exc:
-            return to_graphql(exc, ctx.request_id)  # type: ignore[return-value]
+        return await run_mutation(
+            info,
+            ADD_PERSON,
+            ("person", "create"),
+            request=lambda: d.AddPersonRequest(
+                agency_id=ctx.acting_agency(), **dataclasses.asdict(input)
+            ),
+            send=ctx.clients.engagement.add_person,
+            success=lambda person: AddPersonSuccess(person=_person(person)),
+        )

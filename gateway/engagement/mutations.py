@@ -8,26 +8,17 @@ from decimal import Decimal
 from typing import Annotated
 
 import strawberry
-from pydantic import ValidationError as PydanticValidationError
 from strawberry.types import Info
 
-from contracts.core import DomainError, ValidationFailed
 from contracts.engagement import rpc
 from contracts.engagement import rpc_directory as engagement_rpc_directory
 from contracts.engagement.enums import ServiceMode
 from gateway.context import Context, scope_of
+from gateway.engagement.errors import DuplicateUnit, InvalidUSCC, UnitNotFound
 from gateway.engagement.types import Engagement, Unit
-from gateway.errors import (
-    DuplicateUnit,
-    InvalidUSCC,
-    NotAuthorized,
-    ServiceUnavailable,
-    UnitNotFound,
-    ValidationError,
-    to_graphql,
-)
+from gateway.errors import NotAuthorized, ServiceUnavailable, ValidationError
 from gateway.ids import decode_global_id
-from kit.rpc import validation_error
+from gateway.mutation import ResultUnion, run_mutation
 
 
 @strawberry.input(description="A unit to add to your agency's directory.")
@@ -52,6 +43,7 @@ CreateUnitResult = Annotated[
     | ServiceUnavailable,
     strawberry.union("CreateUnitResult"),
 ]
+CREATE_UNIT: ResultUnion[CreateUnitResult] = ResultUnion(CreateUnitResult)
 
 
 @strawberry.input(description="How the agency is paid under the agreement.")
@@ -82,10 +74,7 @@ CreateEngagementResult = Annotated[
     CreateEngagementSuccess | UnitNotFound | ValidationError | NotAuthorized | ServiceUnavailable,
     strawberry.union("CreateEngagementResult"),
 ]
-
-
-def _validation(exc: ValueError, field: str) -> ValidationFailed:
-    return ValidationFailed(str(exc).splitlines()[-1], field=field)
+CREATE_ENGAGEMENT: ResultUnion[CreateEngagementResult] = ResultUnion(CreateEngagementResult)
 
 
 @strawberry.type
@@ -95,51 +84,40 @@ class EngagementMutations:
         self, info: Info[Context, None], input: CreateUnitInput
     ) -> CreateUnitResult:
         ctx = info.context
-        try:
-            if not ctx.authorizer.can("unit", "create"):
-                raise ctx.denied()
-            agency = ctx.acting_agency()
-            try:
-                req = engagement_rpc_directory.CreateUnitRequest(
-                    name=input.name,
-                    uscc=input.uscc,
-                    industry_code=input.industry_code,
-                    address=input.address,
-                    agency_id=agency,
-                )
-            except ValueError as exc:
-                raise _validation(exc, "input") from None
-            view = await ctx.services.create_unit(req)
-            return CreateUnitSuccess(unit=Unit.from_view(view))
-        except DomainError as exc:
-            return to_graphql(exc, ctx.request_id)  # type: ignore[return-value]
+        return await run_mutation(
+            info,
+            CREATE_UNIT,
+            ("unit", "create"),
+            request=lambda: engagement_rpc_directory.CreateUnitRequest(
+                agency_id=ctx.acting_agency(), **dataclasses.asdict(input)
+            ),
+            send=ctx.clients.engagement.create_unit,
+            success=lambda view: CreateUnitSuccess(unit=Unit.from_view(view)),
+        )
 
     @strawberry.mutation(description="Start an engagement for a unit from a signed agreement.")
     async def create_engagement(
         self, info: Info[Context, None], input: CreateEngagementInput
     ) -> CreateEngagementResult:
         ctx = info.context
-        try:
-            if not ctx.authorizer.can("engagement", "create"):
-                raise ctx.denied()
+
+        def request() -> rpc.CreateEngagementRequest:
             agency = ctx.acting_agency(input.agency_id)
-            unit_id = decode_global_id(input.unit_id, "Unit", field="unitId")
-            try:
-                fees = (
-                    rpc.FeeTerms(**dataclasses.asdict(input.fee_terms)) if input.fee_terms else None
-                )
-            except PydanticValidationError as exc:
-                raise validation_error(exc) from None
-            req = rpc.CreateEngagementRequest(
-                unit_id=unit_id,
+            return rpc.CreateEngagementRequest(
+                unit_id=decode_global_id(input.unit_id, "Unit", field="unitId"),
                 agency_id=agency,
                 service_modes=[m.value for m in input.service_modes],
                 period_start=input.period_start,
                 period_end=input.period_end,
                 scope=scope_of(ctx.authorizer),
-                fee_terms=fees,
+                fee_terms=dataclasses.asdict(input.fee_terms) if input.fee_terms else None,
             )
-            view = await ctx.services.create_engagement(req)
-            return CreateEngagementSuccess(engagement=Engagement.from_view(view))
-        except DomainError as exc:
-            return to_graphql(exc, ctx.request_id)  # type: ignore[return-value]
+
+        return await run_mutation(
+            info,
+            CREATE_ENGAGEMENT,
+            ("engagement", "create"),
+            request=request,
+            send=ctx.clients.engagement.create_engagement,
+            success=lambda view: CreateEngagementSuccess(engagement=Engagement.from_view(view)),
+        )

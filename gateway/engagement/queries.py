@@ -56,7 +56,7 @@ class EngagementQueries:
             unit_id=optional_id(unit_id, "Unit", "unitId"),
             limit=limit,
         )
-        return [DueItem.from_view(v) for v in await ctx.services.due_items(req)]
+        return [DueItem.from_view(v) for v in await ctx.clients.engagement.due_items(req)]
 
     @strawberry.field(
         description="For experts: the meetings you were invited to, newest first. Experts see "
@@ -66,9 +66,8 @@ class EngagementQueries:
         ctx = info.context
         if not ctx.authorizer.can("meeting", "read"):
             return []
-        req = wf.MeetingsRequest(expert_id=ctx.principal.user_id)
-        reply = await ctx.services.call(wf.EXPERT_MEETINGS, req)
-        return [Meeting.from_view(m) for m in reply.items]
+        meetings = await ctx.clients.engagement.expert_meetings(ctx.principal.user_id)
+        return [Meeting.from_view(m) for m in meetings]
 
     @strawberry.field(description="托管服务内容 (clause 6): the service catalogue, latest version.")
     async def catalogue(
@@ -77,7 +76,10 @@ class EngagementQueries:
         ctx = info.context
         if not ctx.authorizer.can("catalogue", "read"):
             return []
-        return [CatalogueItem.from_view(v) for v in await ctx.services.catalogue(version)]
+        return [
+            CatalogueItem.from_view(v)
+            for v in await ctx.clients.engagement.service_catalogue(version)
+        ]
 
     @strawberry.field(description="A unit by its global ID; null if missing or not yours.")
     async def unit(self, info: Info[Context, None], id: strawberry.ID) -> Unit | None:
@@ -95,7 +97,7 @@ class EngagementQueries:
         page = page_of(first, after)
         if not ctx.authorizer.can("unit", "read"):
             return UnitConnection(edges=[], page_info=page_info([], False, after), total_count=0)
-        result = await ctx.services.list_units(scope_of(ctx.authorizer), page)
+        result = await ctx.clients.engagement.list_units(scope_of(ctx.authorizer), page)
         return UnitConnection(
             edges=[
                 relay.Edge(cursor=encode_cursor(u.id), node=Unit.from_view(u)) for u in result.items
@@ -147,7 +149,7 @@ class EngagementQueries:
             overdue=overdue,
             page=page,
         )
-        result = await ctx.services.list_engagements(req)
+        result = await ctx.clients.engagement.list_engagements(req)
         return EngagementConnection(
             edges=[
                 relay.Edge(cursor=encode_cursor(e.id), node=Engagement.from_view(e))

@@ -6,38 +6,30 @@ scorecard is in the caller's scope (else ScorecardNotFound: no existence leak).
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+import dataclasses
 from datetime import date
 from decimal import Decimal
-from typing import Annotated, Any, TypeVar
+from typing import Annotated
 from uuid import UUID
 
 import strawberry
 from strawberry.types import Info
 
-from contracts.core import DomainError, ValidationFailed
-from contracts.engagement.errors import EngagementNotFound as EngagementNotFoundError
-from contracts.evaluation import errors as evaluation_errors
-from contracts.evaluation import rpc as ev
+from contracts.evaluation import rpc as evaluation
 from gateway.context import Context, scope_of
-from gateway.errors import (
-    EngagementNotFound,
+from gateway.engagement.errors import EngagementNotFound
+from gateway.errors import CommonErrors
+from gateway.evaluation.errors import (
     IncompleteScorecard,
     InvalidTemplate,
-    NotAuthorized,
     ScorecardLocked,
     ScorecardNotFinalized,
     ScorecardNotFound,
     ScoreOutOfRange,
-    ServiceUnavailable,
-    ValidationError,
-    to_graphql,
 )
-from gateway.evaluation.client import EvaluationClient
 from gateway.evaluation.types import EvaluationTemplate, EvidenceLinkInput, Scorecard
 from gateway.ids import decode_global_id
-
-T = TypeVar("T")
+from gateway.mutation import ResultUnion, run_mutation
 
 
 @strawberry.type
@@ -50,34 +42,44 @@ class DefineEvaluationTemplateSuccess:
     template: EvaluationTemplate
 
 
-_COMMON = NotAuthorized | ServiceUnavailable | ValidationError
 OpenScorecardResult = Annotated[
-    ScorecardSuccess | EngagementNotFound | _COMMON, strawberry.union("OpenScorecardResult")
+    ScorecardSuccess | EngagementNotFound | CommonErrors, strawberry.union("OpenScorecardResult")
 ]
+OPEN_SCORECARD: ResultUnion[OpenScorecardResult] = ResultUnion(OpenScorecardResult)
 ScoreItemResult = Annotated[
-    ScorecardSuccess | ScoreOutOfRange | ScorecardLocked | ScorecardNotFound | _COMMON,
+    ScorecardSuccess | ScoreOutOfRange | ScorecardLocked | ScorecardNotFound | CommonErrors,
     strawberry.union("ScoreItemResult"),
 ]
+SCORE_ITEM: ResultUnion[ScoreItemResult] = ResultUnion(ScoreItemResult)
 RecordDeductionResult = Annotated[
-    ScorecardSuccess | ScorecardLocked | ScorecardNotFound | _COMMON,
+    ScorecardSuccess | ScorecardLocked | ScorecardNotFound | CommonErrors,
     strawberry.union("RecordDeductionResult"),
 ]
+RECORD_DEDUCTION: ResultUnion[RecordDeductionResult] = ResultUnion(RecordDeductionResult)
 FinalizeScorecardResult = Annotated[
-    ScorecardSuccess | IncompleteScorecard | ScorecardLocked | ScorecardNotFound | _COMMON,
+    ScorecardSuccess | IncompleteScorecard | ScorecardLocked | ScorecardNotFound | CommonErrors,
     strawberry.union("FinalizeScorecardResult"),
 ]
+FINALIZE_SCORECARD: ResultUnion[FinalizeScorecardResult] = ResultUnion(FinalizeScorecardResult)
 AmendScorecardResult = Annotated[
-    ScorecardSuccess | ScorecardNotFinalized | ScorecardLocked | ScorecardNotFound | _COMMON,
+    ScorecardSuccess | ScorecardNotFinalized | ScorecardLocked | ScorecardNotFound | CommonErrors,
     strawberry.union("AmendScorecardResult"),
 ]
+AMEND_SCORECARD: ResultUnion[AmendScorecardResult] = ResultUnion(AmendScorecardResult)
 MarkScorecardFalsifiedResult = Annotated[
-    ScorecardSuccess | ScorecardLocked | ScorecardNotFound | _COMMON,
+    ScorecardSuccess | ScorecardLocked | ScorecardNotFound | CommonErrors,
     strawberry.union("MarkScorecardFalsifiedResult"),
 ]
+MARK_SCORECARD_FALSIFIED: ResultUnion[MarkScorecardFalsifiedResult] = ResultUnion(
+    MarkScorecardFalsifiedResult
+)
 DefineEvaluationTemplateResult = Annotated[
-    DefineEvaluationTemplateSuccess | InvalidTemplate | _COMMON,
+    DefineEvaluationTemplateSuccess | InvalidTemplate | CommonErrors,
     strawberry.union("DefineEvaluationTemplateResult"),
 ]
+DEFINE_EVALUATION_TEMPLATE: ResultUnion[DefineEvaluationTemplateResult] = ResultUnion(
+    DefineEvaluationTemplateResult
+)
 
 
 @strawberry.input(description="Open a scorecard for an engagement and period (e.g. annual).")
@@ -166,28 +168,13 @@ def _card(value: strawberry.ID) -> UUID:
     return decode_global_id(value, "Scorecard", field="scorecardId")
 
 
-def _contract(build: Callable[[], T]) -> T:
-    """Build a request contract; its validation errors are the caller's to fix."""
-    try:
-        return build()
-    except ValueError as exc:
-        raise ValidationFailed(str(exc).splitlines()[-1], field="input") from None
+def _evidence(links: list[EvidenceLinkInput]) -> list[dict[str, str]]:
+    """Plain fields, so a wrong link is reported as `evidence.<n>.<field>`."""
+    return [{"kind": e.kind.value, "ref": e.ref, "note": e.note} for e in links]
 
 
-async def _run(
-    info: Info[Context, None],
-    act: str,
-    call: Callable[[EvaluationClient], Awaitable[ev.ScorecardView]],
-    obj: str = "scorecard",
-) -> Any:
-    ctx = info.context
-    try:
-        if not ctx.authorizer.can(obj, act):
-            raise ctx.denied()
-        view = await call(EvaluationClient(ctx.services))
-        return ScorecardSuccess(scorecard=Scorecard.from_view(view))
-    except DomainError as exc:
-        return to_graphql(exc, ctx.request_id)
+def _scorecard(view: evaluation.ScorecardView) -> ScorecardSuccess:
+    return ScorecardSuccess(scorecard=Scorecard.from_view(view))
 
 
 @strawberry.type
@@ -196,126 +183,125 @@ class EvaluationMutations:
     async def open_scorecard(
         self, info: Info[Context, None], input: OpenScorecardInput
     ) -> OpenScorecardResult:
-        scope = scope_of(info.context.authorizer)
+        ctx = info.context
 
-        async def call(c: EvaluationClient) -> ev.ScorecardView:
+        def request() -> evaluation.OpenScorecardRequest:
             template = input.template_id
-            req = _contract(
-                lambda: ev.OpenScorecardRequest(
-                    engagement_id=decode_global_id(
-                        input.engagement_id, "Engagement", field="engagementId"
-                    ),
-                    period_start=input.period_start,
-                    period_end=input.period_end,
-                    period_label=input.period_label,
-                    template_id=decode_global_id(template, "EvaluationTemplate", field="templateId")
-                    if template
-                    else None,
-                    scope=scope,
-                )
+            return evaluation.OpenScorecardRequest(
+                engagement_id=decode_global_id(
+                    input.engagement_id, "Engagement", field="engagementId"
+                ),
+                period_start=input.period_start,
+                period_end=input.period_end,
+                period_label=input.period_label,
+                template_id=decode_global_id(template, "EvaluationTemplate", field="templateId")
+                if template
+                else None,
+                scope=scope_of(ctx.authorizer),
             )
-            try:
-                return await c.open(req)
-            except evaluation_errors.TemplateNotFound as exc:
-                raise ValidationFailed(exc.message, field="templateId") from None
-            except EngagementNotFoundError:
-                raise
 
-        result: OpenScorecardResult = await _run(info, "open", call)
-        return result
+        return await run_mutation(
+            info,
+            OPEN_SCORECARD,
+            ("scorecard", "open"),
+            request=request,
+            send=ctx.clients.evaluation.open,
+            success=_scorecard,
+        )
 
     @strawberry.mutation(description="Score one item as a member of the panel.")
     async def score_item(self, info: Info[Context, None], input: ScoreItemInput) -> ScoreItemResult:
-        scope = scope_of(info.context.authorizer)
-
-        async def call(c: EvaluationClient) -> ev.ScorecardView:
-            req = _contract(
-                lambda: ev.ScoreItemRequest(
-                    scorecard_id=_card(input.scorecard_id),
-                    item_code=input.item_code,
-                    points=input.points,
-                    justification=input.justification,
-                    evidence=[e.to_contract() for e in input.evidence],
-                    override_reason=input.override_reason,
-                    scope=scope,
-                )
-            )
-            return await c.score(req)
-
-        result: ScoreItemResult = await _run(info, "score", call)
-        return result
+        ctx = info.context
+        return await run_mutation(
+            info,
+            SCORE_ITEM,
+            ("scorecard", "score"),
+            request=lambda: evaluation.ScoreItemRequest(
+                scorecard_id=_card(input.scorecard_id),
+                item_code=input.item_code,
+                points=input.points,
+                justification=input.justification,
+                evidence=_evidence(input.evidence),
+                override_reason=input.override_reason,
+                scope=scope_of(ctx.authorizer),
+            ),
+            send=ctx.clients.evaluation.score,
+            success=_scorecard,
+        )
 
     @strawberry.mutation(description="Record one occurrence of a deduction (10 points in C.1).")
     async def record_deduction(
         self, info: Info[Context, None], input: RecordDeductionInput
     ) -> RecordDeductionResult:
-        scope = scope_of(info.context.authorizer)
-
-        async def call(c: EvaluationClient) -> ev.ScorecardView:
-            req = _contract(
-                lambda: ev.RecordDeductionRequest(
-                    scorecard_id=_card(input.scorecard_id),
-                    item_code=input.item_code,
-                    description=input.description,
-                    evidence=[e.to_contract() for e in input.evidence],
-                    scope=scope,
-                )
-            )
-            return await c.deduct(req)
-
-        result: RecordDeductionResult = await _run(info, "score", call)
-        return result
+        ctx = info.context
+        return await run_mutation(
+            info,
+            RECORD_DEDUCTION,
+            ("scorecard", "score"),
+            request=lambda: evaluation.RecordDeductionRequest(
+                scorecard_id=_card(input.scorecard_id),
+                item_code=input.item_code,
+                description=input.description,
+                evidence=_evidence(input.evidence),
+                scope=scope_of(ctx.authorizer),
+            ),
+            send=ctx.clients.evaluation.deduct,
+            success=_scorecard,
+        )
 
     @strawberry.mutation(description="Lock the scorecard with its total and grade.")
     async def finalize_scorecard(
         self, info: Info[Context, None], input: FinalizeScorecardInput
     ) -> FinalizeScorecardResult:
-        scope = scope_of(info.context.authorizer)
-
-        async def call(c: EvaluationClient) -> ev.ScorecardView:
-            req = ev.FinalizeScorecardRequest(scorecard_id=_card(input.scorecard_id), scope=scope)
-            return await c.finalize(req)
-
-        result: FinalizeScorecardResult = await _run(info, "finalize", call)
-        return result
+        ctx = info.context
+        return await run_mutation(
+            info,
+            FINALIZE_SCORECARD,
+            ("scorecard", "finalize"),
+            request=lambda: evaluation.FinalizeScorecardRequest(
+                scorecard_id=_card(input.scorecard_id), scope=scope_of(ctx.authorizer)
+            ),
+            send=ctx.clients.evaluation.finalize,
+            success=_scorecard,
+        )
 
     @strawberry.mutation(description="Amend a finalised scorecard: a new version, with a reason.")
     async def amend_scorecard(
         self, info: Info[Context, None], input: AmendScorecardInput
     ) -> AmendScorecardResult:
-        scope = scope_of(info.context.authorizer)
-
-        async def call(c: EvaluationClient) -> ev.ScorecardView:
-            req = _contract(
-                lambda: ev.AmendScorecardRequest(
-                    scorecard_id=_card(input.scorecard_id), reason=input.reason, scope=scope
-                )
-            )
-            return await c.amend(req)
-
-        result: AmendScorecardResult = await _run(info, "amend", call)
-        return result
+        ctx = info.context
+        return await run_mutation(
+            info,
+            AMEND_SCORECARD,
+            ("scorecard", "amend"),
+            request=lambda: evaluation.AmendScorecardRequest(
+                scorecard_id=_card(input.scorecard_id),
+                reason=input.reason,
+                scope=scope_of(ctx.authorizer),
+            ),
+            send=ctx.clients.evaluation.amend,
+            success=_scorecard,
+        )
 
     @strawberry.mutation(description="Mark falsified (R7.2): score 0, 不合格, publicly disclosed.")
     async def mark_scorecard_falsified(
         self, info: Info[Context, None], input: MarkScorecardFalsifiedInput
     ) -> MarkScorecardFalsifiedResult:
-        scope = scope_of(info.context.authorizer)
-
-        async def call(c: EvaluationClient) -> ev.ScorecardView:
-            req = _contract(
-                lambda: ev.MarkFalsifiedRequest(
-                    scorecard_id=_card(input.scorecard_id),
-                    party=input.party,
-                    finding=input.finding,
-                    evidence=[e.to_contract() for e in input.evidence],
-                    scope=scope,
-                )
-            )
-            return await c.mark_falsified(req)
-
-        result: MarkScorecardFalsifiedResult = await _run(info, "falsify", call)
-        return result
+        ctx = info.context
+        return await run_mutation(
+            info,
+            MARK_SCORECARD_FALSIFIED,
+            ("scorecard", "falsify"),
+            request=lambda: evaluation.MarkFalsifiedRequest(
+                scorecard_id=_card(input.scorecard_id),
+                party=input.party,
+                finding=input.finding,
+                evidence=_evidence(input.evidence),
+                scope=scope_of(ctx.authorizer),
+            ),
+            send=ctx.clients.evaluation.mark_falsified,
+            success=_scorecard,
+        )
 
     @strawberry.mutation(
         description="Define a validated variant of table C.1 for your agency's contracts "
@@ -325,34 +311,21 @@ class EvaluationMutations:
         self, info: Info[Context, None], input: DefineEvaluationTemplateInput
     ) -> DefineEvaluationTemplateResult:
         ctx = info.context
-        try:
-            if not ctx.authorizer.can("template", "create"):
-                raise ctx.denied()
-            definition = _contract(
-                lambda: ev.TemplateDefinition.model_validate(
-                    {
-                        "code": input.code,
-                        "version": input.version,
-                        "title_zh": input.title_zh,
-                        "title_en": input.title_en,
-                        "source": input.source,
-                        "parts": [
-                            {
-                                "code": p.code,
-                                "title_zh": p.title_zh,
-                                "title_en": p.title_en,
-                                "kind": p.kind,
-                                "max_points": p.max_points,
-                                "items": [vars(i) for i in p.items],
-                            }
-                            for p in input.parts
-                        ],
-                    }
-                )
+
+        def request() -> evaluation.DefineTemplateRequest:
+            # Built on its own, so its errors name the input's fields (`parts.0.items.1.code`).
+            definition = evaluation.TemplateDefinition.model_validate(dataclasses.asdict(input))
+            return evaluation.DefineTemplateRequest(
+                definition=definition, agency_id=ctx.acting_agency()
             )
-            view = await EvaluationClient(ctx.services).define_template(
-                ev.DefineTemplateRequest(definition=definition, agency_id=ctx.acting_agency())
-            )
-            return DefineEvaluationTemplateSuccess(template=EvaluationTemplate.from_view(view))
-        except DomainError as exc:
-            return to_graphql(exc, ctx.request_id)  # type: ignore[return-value]
+
+        return await run_mutation(
+            info,
+            DEFINE_EVALUATION_TEMPLATE,
+            ("template", "create"),
+            request=request,
+            send=ctx.clients.evaluation.define_template,
+            success=lambda view: DefineEvaluationTemplateSuccess(
+                template=EvaluationTemplate.from_view(view)
+            ),
+        )

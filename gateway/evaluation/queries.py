@@ -10,15 +10,12 @@ from strawberry import relay
 from strawberry.types import Info
 
 from contracts.core import Page, ValidationFailed
-from contracts.evaluation import rpc as ev
+from contracts.evaluation import rpc as evaluation
 from contracts.evaluation.enums import Grade
 from gateway.context import Context, scope_of
-from gateway.evaluation.client import EvaluationClient
+from gateway.evaluation.disclosure_types import Disclosure, DisclosureConnection, DisclosureEdge
 from gateway.evaluation.types import (
     AgencyResults,
-    Disclosure,
-    DisclosureConnection,
-    DisclosureEdge,
     EvaluationTemplate,
     GradeDistribution,
     Scorecard,
@@ -44,7 +41,7 @@ class EvaluationQueries:
         ctx = info.context
         if not ctx.authorizer.can("template", "read"):
             return []
-        views = await EvaluationClient(ctx.services).templates(code, scope_of(ctx.authorizer))
+        views = await ctx.clients.evaluation.templates(code, scope_of(ctx.authorizer))
         return [EvaluationTemplate.from_view(v) for v in views]
 
     @strawberry.field(description="A scorecard by its global ID; null if missing or not yours.")
@@ -56,7 +53,7 @@ class EvaluationQueries:
             uuid = decode_global_id(id, "Scorecard", field="id")
         except ValidationFailed:
             return None
-        [view] = await EvaluationClient(ctx.services).scorecards([uuid], scope_of(ctx.authorizer))
+        [view] = await ctx.clients.evaluation.scorecards([uuid], scope_of(ctx.authorizer))
         return Scorecard.from_view(view) if view else None
 
     @strawberry.field(
@@ -82,7 +79,7 @@ class EvaluationQueries:
             agency = UUID(agency_id) if agency_id else None
         except ValueError:
             raise ValidationFailed("not an agency id", field="agencyId") from None
-        f = ev.ScorecardFilter(
+        f = evaluation.ScorecardFilter(
             unit_id=optional_id(unit_id, "Unit", "unitId"),
             agency_id=agency,
             engagement_id=optional_id(engagement_id, "Engagement", "engagementId"),
@@ -93,9 +90,7 @@ class EvaluationQueries:
         )
         if not ctx.authorizer.can("scorecard", "read"):
             return _empty_scorecards(after)
-        result = await EvaluationClient(ctx.services).list_scorecards(
-            scope_of(ctx.authorizer), f, page
-        )
+        result = await ctx.clients.evaluation.list_scorecards(scope_of(ctx.authorizer), f, page)
         return ScorecardConnection(
             edges=[
                 relay.Edge(cursor=encode_cursor(s.id), node=Scorecard.from_view(s))
@@ -112,8 +107,10 @@ class EvaluationQueries:
         ctx = info.context
         if not ctx.authorizer.can("scorecard", "read"):
             return []
-        f = ev.ScorecardFilter(unit_id=optional_id(unit_id, "Unit", "unitId"), finalized_only=True)
-        result = await EvaluationClient(ctx.services).list_scorecards(
+        f = evaluation.ScorecardFilter(
+            unit_id=optional_id(unit_id, "Unit", "unitId"), finalized_only=True
+        )
+        result = await ctx.clients.evaluation.list_scorecards(
             scope_of(ctx.authorizer), f, Page(limit=500)
         )
         return sorted((Scorecard.from_view(s) for s in result.items), key=lambda s: s.period_start)
@@ -126,8 +123,8 @@ class EvaluationQueries:
         if ctx.principal.tenant_kind != "agency" or not ctx.authorizer.can("scorecard", "read"):
             return None
         scope = scope_of(ctx.authorizer)
-        client = EvaluationClient(ctx.services)
-        f = ev.ScorecardFilter(period_label=period_label, finalized_only=True)
+        client = ctx.clients.evaluation
+        f = evaluation.ScorecardFilter(period_label=period_label, finalized_only=True)
         result = await client.list_scorecards(scope, f, Page(limit=500))
         counts = await client.distribution(scope, period_label)
         return AgencyResults(
@@ -146,9 +143,7 @@ class EvaluationQueries:
         ctx = info.context
         if not ctx.authorizer.can("scorecard", "read"):
             return None
-        reply = await EvaluationClient(ctx.services).distribution(
-            scope_of(ctx.authorizer), period_label
-        )
+        reply = await ctx.clients.evaluation.distribution(scope_of(ctx.authorizer), period_label)
         return GradeDistribution.from_reply(period_label, reply)
 
     @strawberry.field(
@@ -163,7 +158,7 @@ class EvaluationQueries:
         # see Authorizer._decide); it exposes only what the standard publishes.
         ctx = info.context
         page = page_of(first, after)
-        result = await EvaluationClient(ctx.services).disclosures(page)
+        result = await ctx.clients.evaluation.disclosures(page)
         return DisclosureConnection(
             edges=[
                 DisclosureEdge(cursor=encode_cursor(d.id), node=Disclosure.from_view(d))

@@ -14,12 +14,12 @@ from strawberry import relay
 from strawberry.types import Info
 
 from contracts.core import ValidationFailed
-from contracts.evaluation import rpc as ev
+from contracts.evaluation import rpc as evaluation
 from contracts.evaluation.enums import EvidenceKind, Grade, ScorecardStatus
 from gateway.context import Context, scope_of
 from gateway.engagement.types import Engagement, Unit, visible_engagement, visible_unit
-from gateway.evaluation.client import EvaluationClient
 from gateway.ids import decode_global_id
+from gateway.views import from_view
 
 # The contracts' enums, exposed as they are: GraphQL enum values are their member names.
 strawberry.enum(
@@ -38,7 +38,7 @@ class EvidenceLink:
     note: str
 
     @classmethod
-    def from_view(cls, v: ev.EvidenceLink) -> Self:
+    def from_view(cls, v: evaluation.EvidenceLink) -> Self:
         return cls(kind=EvidenceKind(v.kind), ref=v.ref, note=v.note)
 
 
@@ -47,9 +47,6 @@ class EvidenceLinkInput:
     kind: EvidenceKind
     ref: str
     note: str = ""
-
-    def to_contract(self) -> ev.EvidenceLink:
-        return ev.EvidenceLink(kind=self.kind.value, ref=self.ref, note=self.note)
 
 
 @strawberry.type(description="考核内容: one row of the table, scored or a deduction.")
@@ -88,38 +85,18 @@ class EvaluationTemplate(relay.Node):
     created_at: datetime
 
     @classmethod
-    def from_view(cls, v: ev.TemplateView) -> Self:
-        d = v.definition
-        return cls(
+    def from_view(cls, v: evaluation.TemplateView) -> Self:
+        parts = [
+            from_view(TemplatePart, p, items=[from_view(TemplateItem, i) for i in p.items])
+            for p in v.definition.parts
+        ]
+        return from_view(
+            cls,
+            v.definition,
             id=str(v.id),
             agency_id=str(v.agency_id) if v.agency_id else None,
-            code=d.code,
-            version=d.version,
-            title_zh=d.title_zh,
-            title_en=d.title_en,
-            panel_rule=d.panel_rule,
             created_at=v.created_at,
-            parts=[
-                TemplatePart(
-                    code=p.code,
-                    title_zh=p.title_zh,
-                    title_en=p.title_en,
-                    kind=p.kind,
-                    max_points=p.max_points,
-                    items=[
-                        TemplateItem(
-                            code=i.code,
-                            text_zh=i.text_zh,
-                            text_en=i.text_en,
-                            max_points=i.max_points,
-                            deduction_per_occurrence=i.deduction_per_occurrence,
-                            evidence_hint=i.evidence_hint,
-                        )
-                        for i in p.items
-                    ],
-                )
-                for p in d.parts
-            ],
+            parts=parts,
         )
 
     @classmethod
@@ -130,7 +107,7 @@ class EvaluationTemplate(relay.Node):
         wanted = list(node_ids)
         if not ctx.authorizer.can("template", "read"):
             return [None for _ in wanted]
-        visible = await EvaluationClient(ctx.services).templates(None, scope_of(ctx.authorizer))
+        visible = await ctx.clients.evaluation.templates(None, scope_of(ctx.authorizer))
         found = {str(t.id): t for t in visible}
         return [cls.from_view(found[i]) if i in found else None for i in wanted]
 
@@ -200,13 +177,13 @@ class _Details:
     """A scorecard's item-level parts (the header travels separately)."""
 
     evaluators: list[str]
-    results: list[ev.ItemResultView]
-    scores: list[ev.ItemScoreView]
-    deductions: list[ev.DeductionView]
-    falsification: ev.FalsificationView | None
+    results: list[evaluation.ItemResultView]
+    scores: list[evaluation.ItemScoreView]
+    deductions: list[evaluation.DeductionView]
+    falsification: evaluation.FalsificationView | None
 
     @classmethod
-    def of(cls, v: ev.ScorecardView) -> _Details:
+    def of(cls, v: evaluation.ScorecardView) -> _Details:
         return cls(v.evaluators, v.results, v.scores, v.deductions, v.falsification)
 
 
@@ -251,7 +228,7 @@ class Scorecard(relay.Node):
     details: strawberry.Private[_Details | None] = None
 
     @classmethod
-    def from_view(cls, v: ev.ScorecardSummary) -> Self:
+    def from_view(cls, v: evaluation.ScorecardSummary) -> Self:
         return cls(
             id=str(v.id),
             version=v.version,
@@ -279,7 +256,7 @@ class Scorecard(relay.Node):
             grade_zh=Grade(v.grade).zh,
             unit_id=v.unit_id,
             engagement_id=v.engagement_id,
-            details=_Details.of(v) if isinstance(v, ev.ScorecardView) else None,
+            details=_Details.of(v) if isinstance(v, evaluation.ScorecardView) else None,
         )
 
     async def _whole(self, info: Info[Context, None]) -> _Details:
@@ -357,9 +334,7 @@ class Scorecard(relay.Node):
         ctx = info.context
         if not ctx.authorizer.can("scorecard", "read"):
             return None
-        found = await EvaluationClient(ctx.services).suggestions(
-            UUID(self.id), scope_of(ctx.authorizer)
-        )
+        found = await ctx.clients.evaluation.suggestions(UUID(self.id), scope_of(ctx.authorizer))
         return [
             Suggestion(
                 item_code=s.item_code,
@@ -376,7 +351,7 @@ class Scorecard(relay.Node):
         ctx = info.context
         if not ctx.authorizer.can("scorecard", "read"):
             return None
-        out = await EvaluationClient(ctx.services).export(UUID(self.id), scope_of(ctx.authorizer))
+        out = await ctx.clients.evaluation.export(UUID(self.id), scope_of(ctx.authorizer))
         return ScorecardExport(
             filename=out.filename, media_type=out.media_type, content_base64=out.content_base64
         )
@@ -389,7 +364,7 @@ class Scorecard(relay.Node):
         wanted = list(node_ids)
         if not ctx.authorizer.can("scorecard", "read"):
             return [None for _ in wanted]
-        views = await EvaluationClient(ctx.services).scorecards(
+        views = await ctx.clients.evaluation.scorecards(
             [UUID(i) for i in wanted], scope_of(ctx.authorizer)
         )
         return [cls.from_view(v) if v else None for v in views]
@@ -414,7 +389,7 @@ class GradeDistribution:
     counts: list[GradeCount]
 
     @classmethod
-    def from_reply(cls, period: str | None, r: ev.GradeDistributionReply) -> Self:
+    def from_reply(cls, period: str | None, r: evaluation.GradeDistributionReply) -> Self:
         return cls(
             period_label=period,
             total=r.total,
@@ -430,49 +405,3 @@ class AgencyResults:
     period_label: str
     scorecards: list[Scorecard]
     distribution: GradeDistribution
-
-
-@strawberry.type(
-    description="A published falsification finding (R7.2 向社会公布): public, no login needed."
-)
-class Disclosure:
-    id: str
-    unit_name: str | None
-    unit_uscc: str | None
-    agency_id: str
-    period_label: str
-    party: str
-    finding: str
-    decided_by: str
-    decided_at: datetime
-    total: Decimal
-    grade: Grade
-
-    @classmethod
-    def from_view(cls, v: ev.DisclosureView) -> Self:
-        return cls(
-            id=str(v.id),
-            unit_name=v.unit_name,
-            unit_uscc=v.unit_uscc,
-            agency_id=str(v.agency_id),
-            period_label=v.period_label,
-            party=v.party,
-            finding=v.finding,
-            decided_by=v.decided_by,
-            decided_at=v.decided_at,
-            total=v.total,
-            grade=Grade(v.grade),
-        )
-
-
-@strawberry.type
-class DisclosureEdge:
-    cursor: str
-    node: Disclosure
-
-
-@strawberry.type(description="A page of public disclosures (Relay-shaped; not Nodes).")
-class DisclosureConnection:
-    edges: list[DisclosureEdge]
-    page_info: relay.PageInfo
-    total_count: int

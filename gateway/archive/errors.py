@@ -1,0 +1,40 @@
+"""Typed errors of the archive catalogue."""
+
+from __future__ import annotations
+
+import strawberry
+
+from gateway.errors import Error
+
+
+@strawberry.type(description="No such archive item — or none you may see (tenant or 密级).")
+class ArchiveItemNotFound(Error):
+    field: str | None
+
+
+@strawberry.type(
+    description="No such volume, handover, borrow request or destruction — or none you may see."
+)
+class ArchiveRecordNotFound(Error):
+    field: str | None
+
+
+@strawberry.type(description="Refused before upload: size or content type outside the limits.")
+class UploadRejected(Error):
+    field: str | None
+
+
+@strawberry.type(
+    description="The uploaded bytes differ from what was declared; the bad bytes "
+    "were removed and the upload URL may be used again until it expires."
+)
+class UploadMismatch(Error):
+    field: str | None
+
+
+@strawberry.type(
+    description="Not allowed in the record's current state (retention not over, "
+    "already decided, own request, …)."
+)
+class ArchiveStateConflict(Error):
+    field: str | None

@@ -1,0 +1,118 @@
+"""Client of the engagement service: the directory, engagements and their workflow."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from contracts import core
+from contracts.archive import rpc as archive_rpc
+from contracts.engagement import actions as engagement_actions
+from contracts.engagement import rpc
+from contracts.engagement import rpc_directory as directory
+from contracts.engagement import rpc_directory as engagement_rpc_directory
+from contracts.engagement import rpc_workflow as wf
+from contracts.evaluation import rpc as evaluation_rpc
+from gateway.clients.base import ServiceClient
+
+
+class EngagementClient(ServiceClient):
+    # --- directory (units, agencies, people) -----------------------------------------
+
+    async def create_unit(
+        self, req: engagement_rpc_directory.CreateUnitRequest
+    ) -> engagement_rpc_directory.UnitView:
+        return await self._call(engagement_rpc_directory.CREATE_UNIT, req)
+
+    async def units(
+        self, ids: list[UUID], scope: core.Scope
+    ) -> list[engagement_rpc_directory.UnitView | None]:
+        req = rpc.GetManyRequest(ids=ids, scope=scope)
+        return (await self._call(engagement_rpc_directory.GET_UNITS, req)).items
+
+    async def units_by_uscc(
+        self, usccs: list[str], scope: core.Scope
+    ) -> list[engagement_rpc_directory.UnitView | None]:
+        req = engagement_rpc_directory.UnitsByUsccRequest(usccs=usccs, scope=scope)
+        return (await self._call(engagement_rpc_directory.GET_UNITS_BY_USCC, req)).items
+
+    async def list_units(
+        self, scope: core.Scope, page: core.Page
+    ) -> engagement_rpc_directory.UnitPage:
+        return await self._call(
+            engagement_rpc_directory.LIST_UNITS,
+            engagement_rpc_directory.ListUnitsRequest(scope=scope, page=page),
+        )
+
+    async def unit_profiles(
+        self, unit_ids: list[UUID], scope: core.Scope
+    ) -> list[directory.UnitProfile | None]:
+        req = directory.UnitProfileRequest(unit_ids=unit_ids, scope=scope)
+        return (await self._call(directory.GET_UNIT_PROFILES, req)).items
+
+    async def update_unit_profile(
+        self, req: directory.UpdateUnitProfileRequest
+    ) -> engagement_rpc_directory.UnitView:
+        return await self._call(directory.UPDATE_UNIT_PROFILE, req)
+
+    async def agency(self, agency_id: UUID) -> directory.AgencyProfile | None:
+        req = directory.AgencyRequest(agency_id=agency_id)
+        return (await self._call(directory.GET_AGENCY, req)).agency
+
+    async def register_agency(
+        self, req: directory.RegisterAgencyRequest
+    ) -> directory.AgencyProfile:
+        return await self._call(directory.REGISTER_AGENCY, req)
+
+    async def people(self, req: directory.PeopleRequest) -> list[directory.PersonView]:
+        return (await self._call(directory.LIST_PEOPLE, req)).items
+
+    async def add_person(self, req: directory.AddPersonRequest) -> directory.PersonView:
+        return await self._call(directory.ADD_PERSON, req)
+
+    # --- engagements -----------------------------------------------------------------
+
+    async def create_engagement(self, req: rpc.CreateEngagementRequest) -> rpc.EngagementView:
+        return await self._call(rpc.CREATE_ENGAGEMENT, req)
+
+    async def engagements(
+        self, ids: list[UUID], scope: core.Scope
+    ) -> list[rpc.EngagementView | None]:
+        req = rpc.GetManyRequest(ids=ids, scope=scope)
+        return (await self._call(rpc.GET_ENGAGEMENTS, req)).items
+
+    async def list_engagements(self, req: rpc.ListEngagementsRequest) -> rpc.EngagementPage:
+        return await self._call(rpc.LIST_ENGAGEMENTS, req)
+
+    async def traces(self, engagement_ids: list[UUID]) -> list[list[archive_rpc.TraceEntryView]]:
+        req = archive_rpc.TraceRequest(engagement_ids=engagement_ids)
+        return (await self._call(archive_rpc.GET_TRACES, req)).traces
+
+    async def registrations(
+        self, engagement_ids: list[UUID]
+    ) -> list[evaluation_rpc.EvaluationRegistrationView | None]:
+        req = evaluation_rpc.RegistrationsRequest(engagement_ids=engagement_ids)
+        return (await self._call(evaluation_rpc.GET_REGISTRATIONS, req)).items
+
+    # --- workflow (figure 1) -----------------------------------------------------------
+
+    async def act(self, req: engagement_actions.ActRequest) -> rpc.EngagementView:
+        return await self._call(wf.ACT, req)
+
+    async def workflows(self, ids: list[UUID], scope: core.Scope) -> list[wf.WorkflowView | None]:
+        req = wf.WorkflowRequest(engagement_ids=ids, scope=scope)
+        return (await self._call(wf.GET_WORKFLOWS, req)).items
+
+    async def due_items(self, req: wf.DueItemsRequest) -> list[wf.DueItemView]:
+        return (await self._call(wf.DUE_ITEMS, req)).items
+
+    async def expert_meetings(self, expert_id: str) -> list[wf.MeetingView]:
+        req = wf.MeetingsRequest(expert_id=expert_id)
+        return (await self._call(wf.EXPERT_MEETINGS, req)).items
+
+    async def service_catalogue(self, version: int | None) -> list[wf.CatalogueItemView]:
+        req = wf.CatalogueRequest(version=version)
+        return (await self._call(wf.GET_CATALOGUE, req)).items
+
+    async def checklist_definition(self, version: int) -> wf.ChecklistDefinitionReply:
+        req = wf.ChecklistDefinitionRequest(version=version)
+        return await self._call(wf.CHECKLIST_DEFINITION, req)

@@ -1,0 +1,46 @@
+"""Typed errors of the directory, engagements and their workflow steps."""
+
+from __future__ import annotations
+
+import strawberry
+
+from gateway.errors import Error
+
+
+@strawberry.type(description="The 统一社会信用代码 is malformed or fails its GB 32100 check.")
+class InvalidUSCC(Error):
+    field: str | None
+
+
+@strawberry.type(description="A unit with this 统一社会信用代码 is already registered.")
+class DuplicateUnit(Error):
+    field: str | None
+
+
+@strawberry.type(description="No such unit — or none you may see.")
+class UnitNotFound(Error):
+    field: str | None
+
+
+@strawberry.type(description="No such engagement — or none you may see.")
+class EngagementNotFound(Error):
+    field: str | None
+
+
+@strawberry.type(
+    description="The engagement cannot change stage yet: `missing` lists what it still needs."
+)
+class TransitionNotAllowed(Error):
+    from_stage: str
+    to_stage: str
+    missing: list[str]
+
+
+@strawberry.type(description="The step does not fit the engagement's current state.")
+class WorkflowConflict(Error):
+    pass
+
+
+@strawberry.type(description="No such service list item in this engagement.")
+class ListItemNotFound(Error):
+    field: str | None

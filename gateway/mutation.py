@@ -1,0 +1,194 @@
+"""The one way a mutation runs: casbin first, then the request, and every failure as a
+member of the mutation's result union — never an error in `errors`.
+
+    return await run_mutation(
+        info, CreateUnitResult, ("unit", "create"),
+        request=lambda: rpc.CreateUnitRequest(...),   # may raise pydantic's errors
+        send=ctx.clients.engagement.create_unit,
+        success=lambda view: CreateUnitSuccess(unit=Unit.from_view(view)),
+    )
+
+A `DomainError` becomes the GraphQL type ERRORS names for its code; a pydantic error
+raised while the request is built becomes `ValidationError` on the camelCase path of
+the first wrong field (`serviceModes`, `feeTerms.amount`, `outlets.0.code`).
+"""
+
+from __future__ import annotations
+
+import inspect
+import typing
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any, Generic, TypeVar, cast
+
+import pydantic
+from strawberry.types import Info
+
+from contracts.archive import errors as archive
+from contracts.core import DomainError, NotFound, ValidationFailed
+from contracts.core import NotAuthorized as NotAuthorizedError
+from contracts.core import ServiceUnavailable as ServiceUnavailableError
+from contracts.engagement import errors as engagement
+from contracts.evaluation import errors as evaluation
+from gateway.archive import errors as archive_errors
+from gateway.context import Context
+from gateway.engagement import errors as engagement_errors
+from gateway.errors import Error, NotAuthorized, ServiceUnavailable, ValidationError, camel
+from gateway.evaluation import errors as evaluation_errors
+from kit.auth import AuthFailure
+
+Request = TypeVar("Request")
+Reply = TypeVar("Reply")
+Result = TypeVar("Result")
+Fields = Callable[[DomainError, str], dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class ErrorType:
+    """A GraphQL error type and its fields beyond `message` and `code`, from the domain
+    error (its field, details) and the request id."""
+
+    type: type[Error]
+    fields: Fields
+
+    def build(self, exc: DomainError, request_id: str) -> Error:
+        return self.type(message=exc.message, code=exc.code, **self.fields(exc, request_id))
+
+
+def _field(exc: DomainError, _request_id: str) -> dict[str, Any]:
+    return {"field": camel(exc.field)}
+
+
+def _named(field: str) -> Fields:
+    return lambda _exc, _request_id: {"field": field}
+
+
+def _details(**read: Callable[[dict[str, Any]], Any]) -> Fields:
+    return lambda exc, _request_id: {name: f(exc.details) for name, f in read.items()}
+
+
+def _reason(exc: DomainError, _request_id: str) -> dict[str, Any]:
+    reason = getattr(exc, "reason", None) or exc.details.get("reason")
+    return {"reason": AuthFailure(reason or AuthFailure.PERMISSION_DENIED)}
+
+
+def _strings(key: str) -> Callable[[dict[str, Any]], list[str]]:
+    return lambda details: [str(m) for m in details.get(key, [])]
+
+
+def _string(key: str, default: str = "") -> Callable[[dict[str, Any]], str]:
+    return lambda details: str(details.get(key, default))
+
+
+ERRORS: dict[str, ErrorType] = {
+    # any service
+    ValidationFailed.code: ErrorType(ValidationError, _field),
+    NotFound.code: ErrorType(ValidationError, _field),
+    NotAuthorizedError.code: ErrorType(NotAuthorized, _reason),
+    ServiceUnavailableError.code: ErrorType(
+        ServiceUnavailable, lambda _exc, request_id: {"request_id": request_id}
+    ),
+    # engagement: directory, engagements, workflow
+    engagement.InvalidUSCC.code: ErrorType(engagement_errors.InvalidUSCC, _field),
+    engagement.DuplicateUnit.code: ErrorType(engagement_errors.DuplicateUnit, _field),
+    engagement.UnitNotFound.code: ErrorType(engagement_errors.UnitNotFound, _field),
+    engagement.EngagementNotFound.code: ErrorType(engagement_errors.EngagementNotFound, _field),
+    engagement.TransitionNotAllowed.code: ErrorType(
+        engagement_errors.TransitionNotAllowed,
+        _details(from_stage=_string("from"), to_stage=_string("to"), missing=_strings("missing")),
+    ),
+    engagement.WorkflowConflict.code: ErrorType(
+        engagement_errors.WorkflowConflict, lambda _exc, _request_id: {}
+    ),
+    engagement.ListItemNotFound.code: ErrorType(
+        engagement_errors.ListItemNotFound, _named("itemId")
+    ),
+    # evaluation
+    evaluation.ScorecardNotFound.code: ErrorType(evaluation_errors.ScorecardNotFound, _field),
+    evaluation.TemplateNotFound.code: ErrorType(ValidationError, _named("templateId")),
+    evaluation.ScorecardLocked.code: ErrorType(
+        evaluation_errors.ScorecardLocked, _details(status=_string("status"))
+    ),
+    evaluation.ScorecardNotFinalized.code: ErrorType(
+        evaluation_errors.ScorecardNotFinalized, _field
+    ),
+    evaluation.ScoreOutOfRange.code: ErrorType(
+        evaluation_errors.ScoreOutOfRange,
+        _details(item=_string("item"), max=lambda d: Decimal(d.get("max", "0"))),
+    ),
+    evaluation.IncompleteScorecard.code: ErrorType(
+        evaluation_errors.IncompleteScorecard, _details(missing=_strings("missing"))
+    ),
+    evaluation.InvalidTemplate.code: ErrorType(
+        evaluation_errors.InvalidTemplate,
+        lambda exc, _request_id: {"reason": str(exc.details.get("reason", exc.message))},
+    ),
+    # archive catalogue
+    archive.ArchiveItemNotFound.code: ErrorType(archive_errors.ArchiveItemNotFound, _field),
+    archive.ArchiveRecordNotFound.code: ErrorType(archive_errors.ArchiveRecordNotFound, _field),
+    archive.UploadRejected.code: ErrorType(archive_errors.UploadRejected, _field),
+    archive.UploadMismatch.code: ErrorType(archive_errors.UploadMismatch, _field),
+    archive.ArchiveStateConflict.code: ErrorType(archive_errors.ArchiveStateConflict, _field),
+}
+
+
+def typed_error(exc: DomainError, request_id: str, members: tuple[type, ...]) -> Error:
+    """The member of a result union that reports `exc`. A code the union has no type
+    for, but which is bad input or a missing object, is a ValidationError on its field;
+    anything else is not the caller's to fix and is raised (a masked INTERNAL error)."""
+    mapped = ERRORS.get(exc.code)
+    if mapped is not None and mapped.type in members:
+        return mapped.build(exc, request_id)
+    if isinstance(exc, ValidationFailed | NotFound) and ValidationError in members:
+        return ERRORS[ValidationFailed.code].build(exc, request_id)
+    raise exc
+
+
+def invalid_input(exc: ValueError) -> ValidationFailed:
+    """A request contract refused the input: its first error, on the camelCase path."""
+    if isinstance(exc, pydantic.ValidationError) and exc.errors():
+        first = exc.errors()[0]
+        path = ".".join(str(part) for part in first["loc"])
+        return ValidationFailed(first["msg"], field=camel(path))
+    return ValidationFailed(str(exc).splitlines()[-1])
+
+
+class ResultUnion(Generic[Result]):
+    """A mutation's result union (`Annotated[A | B | …, strawberry.union(…)]`) as a value:
+    its members at run time, itself as a type for mypy, which cannot take a union as an
+    argument's type. Declare it as `X: ResultUnion[XResult] = ResultUnion(XResult)`."""
+
+    def __init__(self, union: object) -> None:
+        if typing.get_origin(union) is typing.Annotated:
+            union = typing.get_args(union)[0]
+        self.members: tuple[type, ...] = typing.get_args(union) or (union,)
+
+
+async def run_mutation(
+    info: Info[Context, None],
+    result: ResultUnion[Result],
+    permission: tuple[str, str],
+    *,
+    request: Callable[[], Request | Awaitable[Request]],
+    send: Callable[[Request], Awaitable[Reply]],
+    success: Callable[[Reply], Result],
+) -> Result:
+    """Run one mutation; the answer is always a member of `result`.
+
+    `permission` is the casbin (object, action) checked before anything is built or sent.
+    `request` builds the request contract (it may look things up first); `send` is the
+    client method that sends it; `success` wraps the reply in the success type.
+    """
+    ctx = info.context
+    try:
+        if not ctx.authorizer.can(*permission):
+            raise ctx.denied()
+        try:
+            built = request()
+            req: Request = await built if inspect.isawaitable(built) else built
+        except ValueError as exc:  # pydantic's ValidationError is a ValueError
+            raise invalid_input(exc) from None
+        return success(await send(req))
+    except DomainError as exc:
+        return cast(Result, typed_error(exc, ctx.request_id, result.members))
