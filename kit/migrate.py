@@ -2,10 +2,22 @@
 
 Each service has its own `migrations/` folder and version table, so services
 migrate independently. `ecohost migrate` and `make run` call `upgrade` for each.
+
+The outbox, inbox and dead-letter tables (`kit.messaging`) are the same in every
+service, so their steps live once, in `kit/migrations/`: an Alembic branch labelled
+`messaging` that Alembic reads beside each service's own versions. Every service's
+first revision `depends_on` the branch's first step, and a service revision that
+existing databases already record marks each later step as applied there (see the
+services' `outbox_trace_context` revisions). A new messaging step is one file in
+`kit/migrations/` that `upgrade` applies to every service's database: the branch is
+a head of its own, hence "heads". A branch is preferred over step functions that
+each service's revisions call, because those would need one revision per service
+for every messaging change, and one forgotten would leave that service behind.
 """
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -16,15 +28,22 @@ from sqlalchemy.engine import Connection
 
 from kit.db import Database
 
+MESSAGING_STEPS = Path(__file__).parent / "migrations"
+
 
 def alembic_config(migrations_dir: Path) -> Config:
     cfg = Config()
     cfg.set_main_option("script_location", str(migrations_dir))
+    cfg.set_main_option("path_separator", "os")
+    cfg.set_main_option(
+        "version_locations", os.pathsep.join([str(migrations_dir / "versions"), str(MESSAGING_STEPS)])
+    )
     return cfg
 
 
-async def upgrade(db: Database, migrations_dir: Path, revision: str = "head") -> None:
-    """Bring the database to `revision`, creating the service's schema if needed."""
+async def upgrade(db: Database, migrations_dir: Path, revision: str = "heads") -> None:
+    """Bring the database to `revision` (by default the heads of the service's history
+    and of the messaging branch), creating the service's schema if needed."""
     async with db.engine.begin() as conn:
         if db.schema:
             await conn.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{db.schema}"'))
