@@ -25,6 +25,7 @@ from alembic import command, context
 from alembic.config import Config
 from sqlalchemy import MetaData, text
 from sqlalchemy.engine import Connection
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from kit.db import Database
 
@@ -54,8 +55,33 @@ async def upgrade(db: Database, migrations_dir: Path, revision: str = "heads") -
         cfg.attributes["schema"] = db.schema
         command.upgrade(cfg, revision)
 
-    async with db.engine.begin() as conn:
-        await conn.run_sync(run)
+    async with db.engine.connect() as conn:
+        sqlite = conn.dialect.name == "sqlite"
+        if sqlite:
+            await _sqlite_foreign_keys(conn, enforced=False)
+        try:
+            async with conn.begin():
+                await conn.run_sync(run)
+                if sqlite:
+                    await _no_broken_references(conn)
+        finally:
+            if sqlite:
+                await _sqlite_foreign_keys(conn, enforced=True)
+
+
+async def _sqlite_foreign_keys(conn: AsyncConnection, *, enforced: bool) -> None:
+    """SQLite changes a table's shape by copying it to a new table and dropping the old
+    one (Alembic's batch mode); with foreign keys enforced, dropping a table that other
+    rows reference fails. The pragma only takes effect outside a transaction."""
+    await conn.exec_driver_sql(f"PRAGMA foreign_keys={'ON' if enforced else 'OFF'}")
+    await conn.commit()
+
+
+async def _no_broken_references(conn: AsyncConnection) -> None:
+    """What enforcement would have refused while it was off: fail, and roll back."""
+    broken = (await conn.exec_driver_sql("PRAGMA foreign_key_check")).all()
+    if broken:
+        raise RuntimeError(f"migrations left rows referencing missing rows: {broken[:5]}")
 
 
 def run_migrations(target_metadata: MetaData) -> None:

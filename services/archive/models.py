@@ -147,7 +147,7 @@ class ArchiveItem(Base):
     # Null on rows written by the previous release during a rolling upgrade (it does
     # not know the column): such a row is version 1 of its own series. Read `series`.
     # NOT NULL comes in the next release, after a backfill.
-    series_id: Mapped[UUID | None]
+    series_id: Mapped[UUID]
     engagement_id: Mapped[UUID] = mapped_column(index=True)
     agency_id: Mapped[UUID] = mapped_column(index=True)
     unit_id: Mapped[UUID] = mapped_column(index=True)

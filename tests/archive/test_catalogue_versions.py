@@ -436,26 +436,6 @@ async def test_R4_2_4_2_a_handover_names_versions_and_the_unit_sees_what_it_rece
     assert [v.id for v in reply.items[0]] == [v1.id, v2.id]
 
 
-async def test_an_item_the_previous_release_filed_without_a_series_gets_versions(
-    db: Database, archive: Archive
-):
-    # During a rolling upgrade, replicas of the previous release insert items without
-    # `series_id`: such an item is version 1 of a series of its own.
-    engagement = new_id()
-    v1 = await filed(db, archive, engagement)
-    async with db.transaction() as s:
-        await s.execute(update(ArchiveItem).where(ArchiveItem.id == v1.id).values(series_id=None))
-    [current] = await listing(db, engagement)
-    assert (current.id, current.series_id) == (v1.id, v1.id)
-    v2 = await new_version(db, archive, v1.id)
-    assert (v2.version, v2.series_id) == (2, v1.id)
-    assert [i.id for i in await listing(db, engagement)] == [v2.id]
-    assert [(i.id, i.version) for i in await listing(db, engagement, every=True)] == [
-        (v1.id, 1),
-        (v2.id, 2),
-    ]
-
-
 async def test_an_expired_upload_can_no_longer_be_completed(db: Database, archive: Archive):
     engagement = new_id()
     v1 = await filed(db, archive, engagement)
