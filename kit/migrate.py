@@ -37,7 +37,8 @@ def alembic_config(migrations_dir: Path) -> Config:
     cfg.set_main_option("script_location", str(migrations_dir))
     cfg.set_main_option("path_separator", "os")
     cfg.set_main_option(
-        "version_locations", os.pathsep.join([str(migrations_dir / "versions"), str(MESSAGING_STEPS)])
+        "version_locations",
+        os.pathsep.join([str(migrations_dir / "versions"), str(MESSAGING_STEPS)]),
     )
     return cfg
 

@@ -30,8 +30,8 @@ from sqlalchemy import (
     SmallInteger,
     String,
     Table,
-    inspect,
     insert,
+    inspect,
     select,
     text,
 )
@@ -305,7 +305,7 @@ async def test_a_database_at_the_heads_before_the_kit_branch_upgrades_with_its_r
         await upgrade(db, app.MIGRATIONS)
         await upgrade(fresh, app.MIGRATIONS)
 
-        def diff(sync_conn: Connection) -> list[Any]:
+        def diff(sync_conn):
             ctx = MigrationContext.configure(sync_conn, opts={"compare_type": False})
             return compare_metadata(ctx, app.METADATA)
 
