@@ -6,6 +6,9 @@
   the consumer's own writes (nothing applied twice, see `kit.consumer`).
 - dead_letters: events a consumer gave up on after its bounded retries, kept so an
   operator can see and replay them.
+
+Their migration steps are kit's own (`kit/migrations/`, see `kit.migrate`): a change
+here is one new step there, applied to every service's database.
 """
 
 from __future__ import annotations

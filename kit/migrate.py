@@ -2,10 +2,22 @@
 
 Each service has its own `migrations/` folder and version table, so services
 migrate independently. `ecohost migrate` and `make run` call `upgrade` for each.
+
+The outbox, inbox and dead-letter tables (`kit.messaging`) are the same in every
+service, so their steps live once, in `kit/migrations/`: an Alembic branch labelled
+`messaging` that Alembic reads beside each service's own versions. Every service's
+first revision `depends_on` the branch's first step, and a service revision that
+existing databases already record marks each later step as applied there (see the
+services' `outbox_trace_context` revisions). A new messaging step is one file in
+`kit/migrations/` that `upgrade` applies to every service's database: the branch is
+a head of its own, hence "heads". A branch is preferred over step functions that
+each service's revisions call, because those would need one revision per service
+for every messaging change, and one forgotten would leave that service behind.
 """
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -13,18 +25,27 @@ from alembic import command, context
 from alembic.config import Config
 from sqlalchemy import MetaData, text
 from sqlalchemy.engine import Connection
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from kit.db import Database
+
+MESSAGING_STEPS = Path(__file__).parent / "migrations"
 
 
 def alembic_config(migrations_dir: Path) -> Config:
     cfg = Config()
     cfg.set_main_option("script_location", str(migrations_dir))
+    cfg.set_main_option("path_separator", "os")
+    cfg.set_main_option(
+        "version_locations",
+        os.pathsep.join([str(migrations_dir / "versions"), str(MESSAGING_STEPS)]),
+    )
     return cfg
 
 
-async def upgrade(db: Database, migrations_dir: Path, revision: str = "head") -> None:
-    """Bring the database to `revision`, creating the service's schema if needed."""
+async def upgrade(db: Database, migrations_dir: Path, revision: str = "heads") -> None:
+    """Bring the database to `revision` (by default the heads of the service's history
+    and of the messaging branch), creating the service's schema if needed."""
     async with db.engine.begin() as conn:
         if db.schema:
             await conn.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{db.schema}"'))
@@ -35,8 +56,33 @@ async def upgrade(db: Database, migrations_dir: Path, revision: str = "head") ->
         cfg.attributes["schema"] = db.schema
         command.upgrade(cfg, revision)
 
-    async with db.engine.begin() as conn:
-        await conn.run_sync(run)
+    async with db.engine.connect() as conn:
+        sqlite = conn.dialect.name == "sqlite"
+        if sqlite:
+            await _sqlite_foreign_keys(conn, enforced=False)
+        try:
+            async with conn.begin():
+                await conn.run_sync(run)
+                if sqlite:
+                    await _no_broken_references(conn)
+        finally:
+            if sqlite:
+                await _sqlite_foreign_keys(conn, enforced=True)
+
+
+async def _sqlite_foreign_keys(conn: AsyncConnection, *, enforced: bool) -> None:
+    """SQLite changes a table's shape by copying it to a new table and dropping the old
+    one (Alembic's batch mode); with foreign keys enforced, dropping a table that other
+    rows reference fails. The pragma only takes effect outside a transaction."""
+    await conn.exec_driver_sql(f"PRAGMA foreign_keys={'ON' if enforced else 'OFF'}")
+    await conn.commit()
+
+
+async def _no_broken_references(conn: AsyncConnection) -> None:
+    """What enforcement would have refused while it was off: fail, and roll back."""
+    broken = (await conn.exec_driver_sql("PRAGMA foreign_key_check")).all()
+    if broken:
+        raise RuntimeError(f"migrations left rows referencing missing rows: {broken[:5]}")
 
 
 def run_migrations(target_metadata: MetaData) -> None:

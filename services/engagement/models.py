@@ -69,7 +69,7 @@ class Engagement(Base):
     service_modes: Mapped[list[str]] = mapped_column(JSON)
     period_start: Mapped[date] = mapped_column(Date)
     period_end: Mapped[date] = mapped_column(Date)
-    status: Mapped[str] = mapped_column(String(32))
+    status: Mapped[str] = mapped_column("stage", String(32))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     created_by: Mapped[str] = mapped_column(String(100))
     contracted_team_size: Mapped[int | None] = mapped_column(Integer)

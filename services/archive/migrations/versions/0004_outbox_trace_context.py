@@ -4,25 +4,22 @@ Revision ID: 0004
 Revises: 0003
 Create Date: 2026-11-29
 
-Nullable: rows written before this revision, or with tracing off, have none.
+The column is kit's step `messaging_0002`. This revision does nothing itself: it is
+recorded in existing databases, and its dependency tells Alembic that those databases
+already have that step, while a database older than it gets the step on upgrade.
 """
 
 from collections.abc import Sequence
 
-import sqlalchemy as sa
-from alembic import op
-
 revision: str = "0004"
 down_revision: str | Sequence[str] | None = "0003"
 branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = "messaging_0002"
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("outbox", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("trace_context", sa.Text(), nullable=True))
+    pass
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("outbox", schema=None) as batch_op:
-        batch_op.drop_column("trace_context")
+    pass
