@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from contracts import workflow as wf
 from contracts import workflow_events as we
-from services.engagement.domain import Stage
-from services.engagement.step import Step, handles
-from services.engagement.workflow import require_stage
+from services.engagement.workflow.commands.step import Step, handles
+from services.engagement.workflow.domain import Stage, require_stage
 
 
 @handles(wf.CompleteImplementation)

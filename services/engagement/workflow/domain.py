@@ -1,18 +1,57 @@
-"""The hosting-service workflow of figure 1 as one state machine. Pure: no I/O.
+"""The hosting-service workflow of figure 1 as one state machine, and the rules of an
+engagement's inputs. Pure: no I/O.
 
 Stages move only along `TRANSITIONS`; each arm's guard names what is still
 missing, so a refused step tells the user what to do next. Steps inside a stage
-(plan versions, list items) have their own small rules below.
+(plan versions, list items, rectifications) have their own small rules below.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date, timedelta
 from enum import StrEnum
 
 from contracts.errors import TransitionNotAllowed, WorkflowConflict
-from services.engagement.domain import Stage
+from kit.errors import ValidationFailed
+
+
+class ServiceMode(StrEnum):
+    """服务模式 (R5.1): one or several per engagement."""
+
+    FIXED_RESIDENT = "fixed_resident"  # 固定常驻
+    ROVING = "roving"  # 巡回流动
+    REMOTE_MONITORING = "remote_monitoring"  # 远程监控
+
+
+class Stage(StrEnum):
+    """The four stages of figure 1; an engagement starts at preparation (R4.2.1)."""
+
+    PREPARATION = "preparation"  # 准备
+    IMPLEMENTATION = "implementation"  # 实施
+    RESULTS = "results"  # 成果
+    EVALUATION = "evaluation"  # 评价
+    CLOSED = "closed"
+
+
+def valid_service_modes(modes: list[str]) -> list[ServiceMode]:
+    try:
+        parsed = [ServiceMode(m) for m in modes]
+    except ValueError:
+        allowed = ", ".join(m.value for m in ServiceMode)
+        raise ValidationFailed(
+            f"service modes must be among: {allowed}", field="serviceModes"
+        ) from None
+    if not parsed:
+        raise ValidationFailed("at least one service mode is required", field="serviceModes")
+    # Keep the caller's order, drop repeats.
+    return list(dict.fromkeys(parsed))
+
+
+def valid_period(start: date, end: date) -> None:
+    if end < start:
+        raise ValidationFailed("the period must not end before it starts", field="periodEnd")
 
 
 class PlanStatus(StrEnum):
@@ -142,3 +181,33 @@ def next_item_status(current: ItemStatus, action: str) -> ItemStatus:
         case ("waive", ItemStatus.OPEN | ItemStatus.PROPOSED):
             return ItemStatus.WAIVED
     raise WorkflowConflict(f"cannot {action} a list item that is {current.value}")
+
+
+def is_overdue(status: str, due_date: date | None, today: date) -> bool:
+    """A list item is overdue while open past its time node (R4.2.2.1)."""
+    return status == ItemStatus.OPEN.value and due_date is not None and due_date < today
+
+
+class RectificationStatus(StrEnum):
+    """整改 item: open → rectified (by its owner) → closed (verified), or back to open."""
+
+    OPEN = "open"
+    RECTIFIED = "rectified"
+    CLOSED = "closed"
+
+
+RECURRENCE_LIMIT = 3  # "more than 3 times in 12 months"
+RECURRENCE_WINDOW = timedelta(days=365)
+
+
+def is_recurring(occurrences_in_window: int) -> bool:
+    """A problem raised more than 3 times in 12 months at a unit is flagged."""
+    return occurrences_in_window > RECURRENCE_LIMIT
+
+
+class ReportStatus(StrEnum):
+    """阶段性工作报告: submitted to the client, then accepted or objected."""
+
+    SUBMITTED = "submitted"
+    ACCEPTED = "accepted"
+    OBJECTED = "objected"

@@ -9,10 +9,14 @@ from contracts import workflow as wf
 from contracts import workflow_events as we
 from kit.errors import ValidationFailed
 from kit.ids import new_id
-from services.engagement.domain import Stage
 from services.engagement.models import ListItem
-from services.engagement.step import Step, handles
-from services.engagement.workflow import ItemStatus, next_item_status, require_stage
+from services.engagement.workflow.commands.step import Step, handles
+from services.engagement.workflow.domain import (
+    ItemStatus,
+    Stage,
+    next_item_status,
+    require_stage,
+)
 
 IMPLEMENTING = (Stage.IMPLEMENTATION,)
 IMPLEMENTING_OR_AFTER = (Stage.IMPLEMENTATION, Stage.RESULTS)
