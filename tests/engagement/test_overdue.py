@@ -14,7 +14,9 @@ from kit.db import Database
 from kit.ids import new_id
 from kit.migrate import upgrade
 from kit.rpc import CallContext
-from services.engagement import app, schedule, service, steps
+from services.engagement import app
+from services.engagement.directory import commands as directory
+from services.engagement.workflow.commands import act, engagements, overdue
 from services.engagement.models import Engagement, ListItem, messaging
 from tests.e2e.harness import new_uscc
 
@@ -39,7 +41,7 @@ async def overdue_events(db: Database) -> int:
 
 async def test_R4_2_2_1_a_passed_time_node_is_announced_exactly_once(db: Database):
     async with db.transaction() as s:
-        unit = await service.register_unit(
+        unit = await directory.register_unit(
             s,
             rpc.CreateUnitRequest(
                 name="u", uscc=new_uscc(), industry_code="C26", address="a", agency_id=None
@@ -50,7 +52,7 @@ async def test_R4_2_2_1_a_passed_time_node_is_announced_exactly_once(db: Databas
     scope = rpc.Scope(agency_id=agency_id)
     async with db.transaction() as s:
         unit_scope = rpc.Scope(unit_id=unit.id)
-        made = await service.create_engagement(
+        made = await engagements.create_engagement(
             s,
             rpc.CreateEngagementRequest(
                 unit_id=unit.id,
@@ -65,16 +67,14 @@ async def test_R4_2_2_1_a_passed_time_node_is_announced_exactly_once(db: Databas
     for due in (TODAY - timedelta(days=1), TODAY, TODAY + timedelta(days=1), None):
         async with db.transaction() as s:
             action = wf.AddListItem(catalogue_code="6.1.5", scope="监测", due_date=due)
-            await steps.act(
-                s, wf.ActRequest(engagement_id=made.id, scope=scope, action=action), CTX
-            )
+            await act.act(s, wf.ActRequest(engagement_id=made.id, scope=scope, action=action), CTX)
 
     async with db.transaction() as s:
-        assert await schedule.notify_overdue(s, TODAY) == 1
+        assert await overdue.notify_overdue(s, TODAY) == 1
     async with db.transaction() as s:
-        assert await schedule.notify_overdue(s, TODAY) == 0  # already announced
+        assert await overdue.notify_overdue(s, TODAY) == 0  # already announced
         # Two days on, the items due today and tomorrow have passed too; the undated never.
-        assert await schedule.notify_overdue(s, TODAY + timedelta(days=2)) == 2
+        assert await overdue.notify_overdue(s, TODAY + timedelta(days=2)) == 2
     assert await overdue_events(db) == 3
     async with db.transaction() as s:
         notified = await s.scalars(
@@ -89,7 +89,7 @@ async def test_R4_2_2_1_a_passed_time_node_is_announced_exactly_once(db: Databas
 
 async def test_R4_2_3_1_an_overdue_rectification_is_announced_once(db: Database):
     async with db.transaction() as s:
-        unit = await service.register_unit(
+        unit = await directory.register_unit(
             s,
             rpc.CreateUnitRequest(
                 name="u", uscc=new_uscc(), industry_code="C26", address="a", agency_id=None
@@ -98,7 +98,7 @@ async def test_R4_2_3_1_an_overdue_rectification_is_announced_once(db: Database)
         )
     agency_id = new_id()
     async with db.transaction() as s:
-        made = await service.create_engagement(
+        made = await engagements.create_engagement(
             s,
             rpc.CreateEngagementRequest(
                 unit_id=unit.id,
@@ -113,7 +113,7 @@ async def test_R4_2_3_1_an_overdue_rectification_is_announced_once(db: Database)
         # Straight to implementation: the preparation steps are tested elsewhere.
         engagement = await s.get(Engagement, made.id)
         assert engagement is not None
-        engagement.status = "implementation"
+        engagement.stage = "implementation"
     scope = rpc.Scope(agency_id=agency_id)
     for due in (TODAY - timedelta(days=3), TODAY + timedelta(days=3)):
         async with db.transaction() as s:
@@ -121,10 +121,10 @@ async def test_R4_2_3_1_an_overdue_rectification_is_announced_once(db: Database)
                 problem_key="噪声超标", description="d", plan="p", owner="o", due_date=due
             )
             req = wf.ActRequest(engagement_id=made.id, scope=scope, action=action)
-            await steps.act(s, req, CTX)
+            await act.act(s, req, CTX)
     for expected in (1, 0):
         async with db.transaction() as s:
-            assert await schedule.notify_overdue(s, TODAY) == expected
+            assert await overdue.notify_overdue(s, TODAY) == expected
     outbox = messaging.outbox
     async with db.transaction() as s:
         q = select(func.count()).where(outbox.c.subject.like("%rectification_overdue%"))

@@ -11,12 +11,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from contracts.errors import TransitionNotAllowed, WorkflowConflict
-from services.engagement.domain import Stage
-from services.engagement.workflow import (
+from services.engagement.workflow.domain import (
     TRANSITIONS,
     Facts,
     ItemStatus,
     PlanStatus,
+    Stage,
     check_transition,
     next_item_status,
     next_plan_action,
@@ -147,8 +147,8 @@ def test_every_action_of_the_command_has_exactly_one_step():
     from typing import get_args
 
     from contracts import workflow as wf
-    from services.engagement.step import HANDLERS
-    from services.engagement.steps import STEP_MODULES
+    from services.engagement.workflow.commands.act import STEP_MODULES
+    from services.engagement.workflow.commands.step import HANDLERS
 
     union = get_args(get_args(wf.Action)[0])
     assert STEP_MODULES
