@@ -16,8 +16,8 @@ from kit.migrate import upgrade
 from kit.rpc import CallContext
 from services.engagement import app
 from services.engagement.directory import commands as directory
-from services.engagement.workflow.commands import act, engagements, overdue
 from services.engagement.models import Engagement, ListItem, messaging
+from services.engagement.workflow.commands import act, engagements, overdue
 from tests.e2e.harness import new_uscc
 
 CTX = CallContext(actor="pm", tenant="agency:x", correlation_id="c")
