@@ -16,9 +16,10 @@ from kit.migrate import upgrade
 from kit.rpc import CallContext
 from services.engagement import app
 from services.engagement.directory import commands as directory
-from services.engagement.models import Engagement, ListItem, messaging
+from services.engagement.models import ListItem, messaging
 from services.engagement.workflow.commands import act, engagements, overdue
 from tests.e2e.harness import new_uscc
+from tests.engagement.rows import engagement_in_implementation
 
 CTX = CallContext(actor="pm", tenant="agency:x", correlation_id="c")
 TODAY = date(2027, 6, 1)
@@ -88,39 +89,13 @@ async def test_R4_2_2_1_a_passed_time_node_is_announced_exactly_once(db: Databas
 
 
 async def test_R4_2_3_1_an_overdue_rectification_is_announced_once(db: Database):
-    async with db.transaction() as s:
-        unit = await directory.register_unit(
-            s,
-            rpc.CreateUnitRequest(
-                name="u", uscc=new_uscc(), industry_code="C26", address="a", agency_id=None
-            ),
-            CTX,
-        )
-    agency_id = new_id()
-    async with db.transaction() as s:
-        made = await engagements.create_engagement(
-            s,
-            rpc.CreateEngagementRequest(
-                unit_id=unit.id,
-                agency_id=agency_id,
-                service_modes=["roving"],
-                period_start=date(2027, 1, 1),
-                period_end=date(2027, 12, 31),
-                scope=rpc.Scope(unit_id=unit.id),
-            ),
-            CTX,
-        )
-        # Straight to implementation: the preparation steps are tested elsewhere.
-        engagement = await s.get(Engagement, made.id)
-        assert engagement is not None
-        engagement.stage = "implementation"
-    scope = rpc.Scope(agency_id=agency_id)
+    engagement_id, _, scope = await engagement_in_implementation(db)
     for due in (TODAY - timedelta(days=3), TODAY + timedelta(days=3)):
         async with db.transaction() as s:
             action = wf.RaiseRectification(
                 problem_key="噪声超标", description="d", plan="p", owner="o", due_date=due
             )
-            req = wf.ActRequest(engagement_id=made.id, scope=scope, action=action)
+            req = wf.ActRequest(engagement_id=engagement_id, scope=scope, action=action)
             await act.act(s, req, CTX)
     for expected in (1, 0):
         async with db.transaction() as s:

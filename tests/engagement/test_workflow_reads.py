@@ -18,14 +18,11 @@ from contracts import workflow as wf
 from kit.db import Database
 from kit.ids import new_id
 from kit.migrate import upgrade
-from kit.rpc import CallContext
 from services.engagement import app, clock
-from services.engagement.directory import commands as directory
-from services.engagement.models import Engagement, Rectification
+from services.engagement.models import Rectification
 from services.engagement.workflow import queries
-from services.engagement.workflow.commands import act, engagements
-
-CTX = CallContext(actor="pm", tenant="agency:x", correlation_id="c")
+from services.engagement.workflow.commands import act
+from tests.engagement.rows import CTX, engagement_in_implementation
 
 
 @pytest.fixture
@@ -49,38 +46,6 @@ def counted(db: Database) -> Iterator[list[str]]:
         yield statements
     finally:
         event.remove(db.engine.sync_engine, "before_cursor_execute", before)
-
-
-async def engagement_in_implementation(db: Database) -> tuple[UUID, UUID, rpc.Scope]:
-    from tests.e2e.harness import new_uscc
-
-    async with db.transaction() as s:
-        unit = await directory.register_unit(
-            s,
-            rpc.CreateUnitRequest(
-                name="u", uscc=new_uscc(), industry_code="C26", address="a", agency_id=None
-            ),
-            CTX,
-        )
-    agency_id = new_id()
-    async with db.transaction() as s:
-        made = await engagements.create_engagement(
-            s,
-            rpc.CreateEngagementRequest(
-                unit_id=unit.id,
-                agency_id=agency_id,
-                service_modes=["roving"],
-                period_start=date(2027, 1, 1),
-                period_end=date(2027, 12, 31),
-                scope=rpc.Scope(unit_id=unit.id),
-            ),
-            CTX,
-        )
-        # Straight to implementation: the preparation steps are tested elsewhere.
-        engagement = await s.get(Engagement, made.id)
-        assert engagement is not None
-        engagement.stage = "implementation"
-    return made.id, unit.id, rpc.Scope(agency_id=agency_id)
 
 
 async def raise_rectification(
