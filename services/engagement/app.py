@@ -5,9 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from kit.runtime import Periodic, ServiceRuntime, Subscription, build_runtime
-from services.engagement import clock, endpoints, handlers, schedule
+from services.engagement import clock, endpoints, handlers
 from services.engagement.models import Base, messaging
 from services.engagement.settings import EngagementSettings
+from services.engagement.workflow.commands import overdue
 
 NAME = "engagement"
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -33,7 +34,7 @@ async def start(runtime: ServiceRuntime) -> None:
             Periodic(
                 "overdue-time-nodes",
                 settings.overdue_check_interval,
-                lambda session: schedule.notify_overdue(session, clock.today()),
+                lambda session: overdue.notify_overdue(session, clock.today()),
             )
         ],
         description="Engagements, the unit directory and the hosting-service workflow",

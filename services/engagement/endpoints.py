@@ -9,26 +9,30 @@ from contracts.engagement import rpc_workflow as wf
 from kit.endpoints import command, query
 from kit.rpc import RpcServer
 from kit.runtime import ServiceRuntime
-from services.engagement import directory, service, steps, workflow_queries
+from services.engagement.directory import commands as directory
+from services.engagement.directory import queries as directory_queries
+from services.engagement.workflow import queries as workflow_queries
+from services.engagement.workflow.commands import act, engagements
 
 
 def register(server: RpcServer, runtime: ServiceRuntime) -> None:
-    server.add(engagement_rpc_directory.CREATE_UNIT, command(runtime, service.register_unit))
-    server.add(engagement_rpc_directory.GET_UNITS, query(runtime, service.get_units))
+    server.add(engagement_rpc_directory.CREATE_UNIT, command(runtime, directory.register_unit))
+    server.add(engagement_rpc_directory.GET_UNITS, query(runtime, directory_queries.get_units))
     server.add(
-        engagement_rpc_directory.GET_UNITS_BY_USCC, query(runtime, service.get_units_by_uscc)
+        engagement_rpc_directory.GET_UNITS_BY_USCC,
+        query(runtime, directory_queries.get_units_by_uscc),
     )
-    server.add(engagement_rpc_directory.LIST_UNITS, query(runtime, service.list_units))
-    server.add(rpc.CREATE_ENGAGEMENT, command(runtime, service.create_engagement))
-    server.add(rpc.GET_ENGAGEMENTS, query(runtime, service.get_engagements))
-    server.add(rpc.LIST_ENGAGEMENTS, query(runtime, service.list_engagements))
-    server.add(wf.ACT, command(runtime, steps.act))
+    server.add(engagement_rpc_directory.LIST_UNITS, query(runtime, directory_queries.list_units))
     server.add(d.UPDATE_UNIT_PROFILE, command(runtime, directory.update_unit_profile))
-    server.add(d.GET_UNIT_PROFILES, query(runtime, directory.unit_profiles))
+    server.add(d.GET_UNIT_PROFILES, query(runtime, directory_queries.unit_profiles))
     server.add(d.REGISTER_AGENCY, command(runtime, directory.register_agency))
-    server.add(d.GET_AGENCY, query(runtime, directory.get_agency))
+    server.add(d.GET_AGENCY, query(runtime, directory_queries.get_agency))
     server.add(d.ADD_PERSON, command(runtime, directory.add_person))
-    server.add(d.LIST_PEOPLE, query(runtime, directory.list_people))
+    server.add(d.LIST_PEOPLE, query(runtime, directory_queries.list_people))
+    server.add(rpc.CREATE_ENGAGEMENT, command(runtime, engagements.create_engagement))
+    server.add(rpc.GET_ENGAGEMENTS, query(runtime, workflow_queries.get_engagements))
+    server.add(rpc.LIST_ENGAGEMENTS, query(runtime, workflow_queries.list_engagements))
+    server.add(wf.ACT, command(runtime, act.act))
     server.add(wf.GET_WORKFLOWS, query(runtime, workflow_queries.workflows))
     server.add(wf.GET_CATALOGUE, query(runtime, workflow_queries.catalogue))
     server.add(wf.DUE_ITEMS, query(runtime, workflow_queries.due_items))

@@ -10,8 +10,8 @@ from contracts.evaluation.events import ScorecardFinalizedV1
 from kit.logging import get_logger
 from kit.rpc import CallContext
 from kit.runtime import Subscription
-from services.engagement import repository
-from services.engagement.step import Step
+from services.engagement.workflow import repository
+from services.engagement.workflow.commands.step import Step
 
 log = get_logger(__name__)
 
@@ -20,9 +20,8 @@ async def close_evaluated(session: AsyncSession, event: EventEnvelope) -> None:
     """When the evaluation is final, the engagement is closed (R4.2.5 → closed)."""
     if event.engagement_id is None:
         return
-    found = await repository.engagements_by_ids_unscoped(session, [event.engagement_id])
-    engagement = found.get(event.engagement_id)
-    if engagement is None or engagement.status != Stage.EVALUATION.value:
+    engagement = await repository.engagement_unscoped(session, event.engagement_id)
+    if engagement is None or engagement.stage != Stage.EVALUATION.value:
         # A scorecard for a period (annual review) or an already closed engagement.
         log.info("engagement.not_closed", engagement_id=str(event.engagement_id))
         return

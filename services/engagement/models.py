@@ -1,4 +1,6 @@
-"""The engagement service's tables: the unit directory and engagements."""
+"""The engagement service's tables, for both its subdomains: they share one database
+schema and one migration history. The directory: `Unit`, `Agency`, `Person`; the
+workflow: `Engagement` and the rows of its steps."""
 
 from __future__ import annotations
 
@@ -69,7 +71,7 @@ class Engagement(Base):
     service_modes: Mapped[list[str]] = mapped_column(JSON)
     period_start: Mapped[date] = mapped_column(Date)
     period_end: Mapped[date] = mapped_column(Date)
-    status: Mapped[str] = mapped_column("stage", String(32))
+    stage: Mapped[str] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     created_by: Mapped[str] = mapped_column(String(100))
     contracted_team_size: Mapped[int | None] = mapped_column(Integer)

@@ -3,26 +3,28 @@
 from __future__ import annotations
 
 from contracts.evaluation import rpc as ev
+from contracts.evaluation import rpc as evaluation_rpc
 from kit.endpoints import command, query
 from kit.rpc import RpcServer
 from kit.runtime import ServiceRuntime
-from services.evaluation import reads, scoring, service
+from services.evaluation import queries
+from services.evaluation.commands import scorecards, scoring, variants
 
 
 def register(server: RpcServer, runtime: ServiceRuntime) -> None:
-    server.add(ev.GET_REGISTRATIONS, query(runtime, service.registrations))
-    server.add(ev.LIST_TEMPLATES, query(runtime, reads.list_templates))
-    server.add(ev.DEFINE_TEMPLATE, command(runtime, scoring.define_template))
-    server.add(ev.OPEN_SCORECARD, command(runtime, scoring.open_scorecard))
+    server.add(evaluation_rpc.GET_REGISTRATIONS, query(runtime, queries.registrations))
+    server.add(ev.LIST_TEMPLATES, query(runtime, queries.list_templates))
+    server.add(ev.DEFINE_TEMPLATE, command(runtime, variants.define_template))
+    server.add(ev.OPEN_SCORECARD, command(runtime, scorecards.open_scorecard))
     server.add(ev.SCORE_ITEM, command(runtime, scoring.score_item))
     server.add(ev.RECORD_DEDUCTION, command(runtime, scoring.record_deduction))
     server.add(ev.FINALIZE_SCORECARD, command(runtime, scoring.finalize))
-    server.add(ev.AMEND_SCORECARD, command(runtime, scoring.amend))
+    server.add(ev.AMEND_SCORECARD, command(runtime, scorecards.amend))
     server.add(ev.MARK_FALSIFIED, command(runtime, scoring.mark_falsified))
-    server.add(ev.GET_SCORECARDS, query(runtime, reads.get_scorecards))
-    server.add(ev.LIST_SCORECARDS, query(runtime, reads.list_scorecards))
-    server.add(ev.LATEST_SCORECARDS, query(runtime, reads.latest_scorecards))
-    server.add(ev.GRADE_DISTRIBUTION, query(runtime, reads.grade_distribution))
-    server.add(ev.SUGGESTIONS, query(runtime, reads.suggest))
-    server.add(ev.EXPORT_SCORECARD, query(runtime, reads.export_scorecard))
-    server.add(ev.LIST_DISCLOSURES, query(runtime, reads.list_disclosures))
+    server.add(ev.GET_SCORECARDS, query(runtime, queries.get_scorecards))
+    server.add(ev.LIST_SCORECARDS, query(runtime, queries.list_scorecards))
+    server.add(ev.LATEST_SCORECARDS, query(runtime, queries.latest_scorecards))
+    server.add(ev.GRADE_DISTRIBUTION, query(runtime, queries.grade_distribution))
+    server.add(ev.SUGGESTIONS, query(runtime, queries.suggest))
+    server.add(ev.EXPORT_SCORECARD, query(runtime, queries.export_scorecard))
+    server.add(ev.LIST_DISCLOSURES, query(runtime, queries.list_disclosures))

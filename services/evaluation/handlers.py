@@ -6,13 +6,10 @@ from contracts.core import EVENT_SUBJECT_PREFIX
 from contracts.engagement.events import ENGAGEMENT_EVENTS
 from kit.inbox import one_after_another
 from kit.runtime import Subscription
-from services.evaluation import intake
+from services.evaluation.commands import intake
 
 # Every engagement event, in order: units (regions), engagements (registrations),
 # stage changes (automatic scorecards) and the workflow facts kept as evidence.
-# This durable replaced `evaluation-engagements`, which took engagement.created
-# only; a new name rather than a changed filter, so an existing server never has
-# to edit a consumer in place (its history replays harmlessly: intake is idempotent).
 ENGAGEMENTS = Subscription(
     durable="evaluation-workflow",
     subjects=[EVENT_SUBJECT_PREFIX + "engagement.>"],

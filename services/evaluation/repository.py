@@ -8,7 +8,19 @@ from collections.abc import Sequence
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import ColumnElement, Row, Select, and_, case, exists, false, func, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    Row,
+    Select,
+    and_,
+    case,
+    exists,
+    false,
+    func,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -93,6 +105,29 @@ async def registration(
         r = EngagementRegistration
         query = query.where(_owned(scope, r.unit_id, r.agency_id, r.region_code))
     return (await session.execute(query)).scalar_one_or_none()
+
+
+async def registrations(
+    session: AsyncSession, engagement_ids: Sequence[UUID]
+) -> dict[UUID, EngagementRegistration]:
+    if not engagement_ids:
+        return {}
+    rows = await session.execute(
+        select(EngagementRegistration).where(
+            EngagementRegistration.engagement_id.in_(engagement_ids)
+        )
+    )
+    return {r.engagement_id: r for r in rows.scalars()}
+
+
+async def learn_region(session: AsyncSession, unit_id: UUID, region_code: str) -> None:
+    """Registrations and scorecards that arrived before their unit take its region."""
+    for table in (EngagementRegistration, Scorecard):
+        await session.execute(
+            update(table)
+            .where(table.unit_id == unit_id, table.region_code.is_(None))
+            .values(region_code=region_code)
+        )
 
 
 async def unit_entry(session: AsyncSession, unit_id: UUID) -> UnitDirectoryEntry | None:
@@ -315,6 +350,10 @@ async def grade_counts(
 
 
 # --- evidence and disclosures --------------------------------------------------------------
+
+
+async def evidence(session: AsyncSession, event_id: UUID) -> Evidence | None:
+    return await session.get(Evidence, event_id)
 
 
 async def evidence_of(session: AsyncSession, engagement_id: UUID) -> list[Evidence]:

@@ -1,20 +1,20 @@
-"""Scorecards as the contracts show them, with the panel results and totals computed
-by the domain rules (the same code that finalises, so a view never disagrees)."""
+"""Reply shapes built from rows: scorecards as the contracts show them, with the panel
+results and totals computed by the domain rules (the same code that finalises, so a
+view never disagrees), templates, registrations and disclosures. No I/O: the rows
+come from `queries`."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
 from uuid import UUID
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from contracts.evaluation import enums as evaluation_enums
+from contracts.evaluation import rpc as evaluation_rpc
 from contracts.evaluation.rpc import (
     DeductionView,
-    EvidenceLink,
+    DisclosureView,
     FalsificationView,
     ItemResultView,
     ItemScoreView,
@@ -23,28 +23,24 @@ from contracts.evaluation.rpc import (
     TemplateDefinition,
     TemplateView,
 )
-from services.evaluation import domain, repository
+from services.evaluation import domain
 from services.evaluation.models import (
     Deduction,
+    EngagementRegistration,
     EvaluationTemplate,
     Falsification,
     ItemScore,
     Scorecard,
+    UnitDirectoryEntry,
 )
 
 
 def template_view(t: EvaluationTemplate) -> TemplateView:
-    return TemplateView(
-        id=t.id,
-        agency_id=t.agency_id,
-        definition=TemplateDefinition.model_validate(t.definition),
-        created_at=t.created_at,
-        created_by=t.created_by,
-    )
+    return TemplateView.model_validate(t, from_attributes=True)
 
 
-def links(raw: list[dict[str, Any]]) -> list[EvidenceLink]:
-    return [EvidenceLink.model_validate(x) for x in raw]
+def registration_view(r: EngagementRegistration) -> evaluation_rpc.EvaluationRegistrationView:
+    return evaluation_rpc.EvaluationRegistrationView.model_validate(r, from_attributes=True)
 
 
 @dataclass(frozen=True)
@@ -97,15 +93,7 @@ def outcome(
 
 
 def falsification_view(f: Falsification) -> FalsificationView:
-    return FalsificationView(
-        id=f.id,
-        scorecard_id=f.scorecard_id,
-        party=f.party,
-        finding=f.finding,
-        evidence=links(f.evidence),
-        decided_by=f.decided_by,
-        decided_at=f.decided_at,
-    )
+    return FalsificationView.model_validate(f, from_attributes=True)
 
 
 def status_of(
@@ -118,37 +106,9 @@ def status_of(
     return evaluation_enums.ScorecardStatus(card.status)
 
 
-async def scorecard_views(
-    session: AsyncSession, cards: Sequence[Scorecard]
-) -> dict[UUID, ScorecardView]:
-    """Views of many scorecards with a fixed number of queries (no N+1)."""
-    facts = await _facts(session, cards)
-    views = {}
-    for c in cards:
-        header, o = _header(c, facts)
-        f = facts.falsified.get(c.id)
-        views[c.id] = ScorecardView(
-            **dict(header),
-            evaluators=o.evaluators,
-            results=o.results,
-            scores=[_score_view(s) for s in facts.scores[c.id]],
-            deductions=[_deduction_view(d) for d in facts.deductions[c.id]],
-            falsification=falsification_view(f) if f else None,
-        )
-    return views
-
-
-async def scorecard_summaries(
-    session: AsyncSession, cards: Sequence[Scorecard]
-) -> dict[UUID, ScorecardSummary]:
-    """Headers and outcomes only, for lists: the same queries, a far smaller reply."""
-    facts = await _facts(session, cards)
-    return {c.id: _header(c, facts)[0] for c in cards}
-
-
 @dataclass(frozen=True)
-class _Facts:
-    """What the views of a set of scorecards are computed from."""
+class ScorecardFacts:
+    """What the views of a set of scorecards are computed from (read by `queries`)."""
 
     templates: dict[UUID, EvaluationTemplate]
     definitions: dict[UUID, TemplateDefinition]
@@ -158,23 +118,27 @@ class _Facts:
     superseded: set[UUID]
 
 
-async def _facts(session: AsyncSession, cards: Sequence[Scorecard]) -> _Facts:
-    ids = [c.id for c in cards]
-    templates = await repository.templates_by_ids(session, list({c.template_id for c in cards}))
-    return _Facts(
-        templates=templates,
-        # Parsed once per template, not once per card: a list shares one or two.
-        definitions={
-            i: TemplateDefinition.model_validate(t.definition) for i, t in templates.items()
-        },
-        scores=await repository.scores(session, ids),
-        deductions=await repository.deductions(session, ids),
-        falsified=await repository.falsifications(session, ids),
-        superseded=await repository.superseded(session, cards),
+def scorecard_view(c: Scorecard, facts: ScorecardFacts) -> ScorecardView:
+    header, o = _header(c, facts)
+    f = facts.falsified.get(c.id)
+    return ScorecardView(
+        **dict(header),
+        evaluators=o.evaluators,
+        results=o.results,
+        scores=[ItemScoreView.model_validate(s, from_attributes=True) for s in facts.scores[c.id]],
+        deductions=[
+            DeductionView.model_validate(d, from_attributes=True) for d in facts.deductions[c.id]
+        ],
+        falsification=falsification_view(f) if f else None,
     )
 
 
-def _header(c: Scorecard, facts: _Facts) -> tuple[ScorecardSummary, Outcome]:
+def scorecard_summary(c: Scorecard, facts: ScorecardFacts) -> ScorecardSummary:
+    """Header and outcome only, for lists: the same facts, a far smaller reply."""
+    return _header(c, facts)[0]
+
+
+def _header(c: Scorecard, facts: ScorecardFacts) -> tuple[ScorecardSummary, Outcome]:
     t = facts.templates[c.template_id]
     falsified = c.id in facts.falsified
     o = outcome(
@@ -210,30 +174,21 @@ def _header(c: Scorecard, facts: _Facts) -> tuple[ScorecardSummary, Outcome]:
     return header, o
 
 
-async def scorecard_view(session: AsyncSession, card: Scorecard) -> ScorecardView:
-    return (await scorecard_views(session, [card]))[card.id]
-
-
-def _score_view(s: ItemScore) -> ItemScoreView:
-    return ItemScoreView(
-        item_code=s.item_code,
-        evaluator=s.evaluator,
-        points=s.points,
-        justification=s.justification,
-        evidence=links(s.evidence),
-        suggested_points=s.suggested_points,
-        override_reason=s.override_reason,
-        scored_at=s.scored_at,
-    )
-
-
-def _deduction_view(d: Deduction) -> DeductionView:
-    return DeductionView(
-        id=d.id,
-        item_code=d.item_code,
-        points=d.points,
-        description=d.description,
-        evidence=links(d.evidence),
-        recorded_by=d.recorded_by,
-        recorded_at=d.recorded_at,
+def disclosure_view(
+    f: Falsification, card: Scorecard, unit: UnitDirectoryEntry | None
+) -> DisclosureView:
+    """A falsification finding made public (R7.2 向社会公布): it scores 0, 不合格."""
+    return DisclosureView(
+        id=f.id,
+        scorecard_id=card.id,
+        unit_name=unit.name if unit else None,
+        unit_uscc=unit.uscc if unit else None,
+        agency_id=card.agency_id,
+        period_label=card.period_label,
+        party=f.party,
+        finding=f.finding,
+        decided_by=f.decided_by,
+        decided_at=f.decided_at,
+        total=domain.cents(domain.ZERO),
+        grade=evaluation_enums.Grade.UNQUALIFIED.value,
     )

@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from cli.stack import Stack
 from gateway.settings import GatewaySettings
 from kit.auth import issue_token
-from services.engagement import uscc
+from services.engagement.directory import uscc
 
 UNIT_FIELDS = "id name uscc regionCode"
 CREATE_UNIT = f"""

@@ -16,9 +16,12 @@ from kit.db import Database
 from kit.ids import new_id
 from kit.migrate import upgrade
 from kit.rpc import CallContext
-from services.engagement import app, schedule, service, steps
-from services.engagement.models import Engagement, ListItem, messaging
+from services.engagement import app
+from services.engagement.directory import commands as directory
+from services.engagement.models import ListItem, messaging
+from services.engagement.workflow.commands import act, engagements, overdue
 from tests.e2e.harness import new_uscc
+from tests.engagement.rows import engagement_in_implementation
 
 CTX = CallContext(actor="pm", tenant="agency:x", correlation_id="c")
 TODAY = date(2027, 6, 1)
@@ -41,7 +44,7 @@ async def overdue_events(db: Database) -> int:
 
 async def test_R4_2_2_1_a_passed_time_node_is_announced_exactly_once(db: Database):
     async with db.transaction() as s:
-        unit = await service.register_unit(
+        unit = await directory.register_unit(
             s,
             engagement_rpc_directory.CreateUnitRequest(
                 name="u", uscc=new_uscc(), industry_code="C26", address="a", agency_id=None
@@ -52,7 +55,7 @@ async def test_R4_2_2_1_a_passed_time_node_is_announced_exactly_once(db: Databas
     scope = core.Scope(agency_id=agency_id)
     async with db.transaction() as s:
         unit_scope = core.Scope(unit_id=unit.id)
-        made = await service.create_engagement(
+        made = await engagements.create_engagement(
             s,
             rpc.CreateEngagementRequest(
                 unit_id=unit.id,
@@ -69,18 +72,18 @@ async def test_R4_2_2_1_a_passed_time_node_is_announced_exactly_once(db: Databas
             action = engagement_actions.AddListItem(
                 catalogue_code="6.1.5", scope="监测", due_date=due
             )
-            await steps.act(
+            await act.act(
                 s,
                 engagement_actions.ActRequest(engagement_id=made.id, scope=scope, action=action),
                 CTX,
             )
 
     async with db.transaction() as s:
-        assert await schedule.notify_overdue(s, TODAY) == 1
+        assert await overdue.notify_overdue(s, TODAY) == 1
     async with db.transaction() as s:
-        assert await schedule.notify_overdue(s, TODAY) == 0  # already announced
+        assert await overdue.notify_overdue(s, TODAY) == 0  # already announced
         # Two days on, the items due today and tomorrow have passed too; the undated never.
-        assert await schedule.notify_overdue(s, TODAY + timedelta(days=2)) == 2
+        assert await overdue.notify_overdue(s, TODAY + timedelta(days=2)) == 2
     assert await overdue_events(db) == 3
     async with db.transaction() as s:
         notified = await s.scalars(
@@ -94,43 +97,19 @@ async def test_R4_2_2_1_a_passed_time_node_is_announced_exactly_once(db: Databas
 
 
 async def test_R4_2_3_1_an_overdue_rectification_is_announced_once(db: Database):
-    async with db.transaction() as s:
-        unit = await service.register_unit(
-            s,
-            engagement_rpc_directory.CreateUnitRequest(
-                name="u", uscc=new_uscc(), industry_code="C26", address="a", agency_id=None
-            ),
-            CTX,
-        )
-    agency_id = new_id()
-    async with db.transaction() as s:
-        made = await service.create_engagement(
-            s,
-            rpc.CreateEngagementRequest(
-                unit_id=unit.id,
-                agency_id=agency_id,
-                service_modes=["roving"],
-                period_start=date(2027, 1, 1),
-                period_end=date(2027, 12, 31),
-                scope=core.Scope(unit_id=unit.id),
-            ),
-            CTX,
-        )
-        # Straight to implementation: the preparation steps are tested elsewhere.
-        engagement = await s.get(Engagement, made.id)
-        assert engagement is not None
-        engagement.status = "implementation"
-    scope = core.Scope(agency_id=agency_id)
+    engagement_id, _, scope = await engagement_in_implementation(db)
     for due in (TODAY - timedelta(days=3), TODAY + timedelta(days=3)):
         async with db.transaction() as s:
             action = engagement_actions.RaiseRectification(
                 problem_key="噪声超标", description="d", plan="p", owner="o", due_date=due
             )
-            req = engagement_actions.ActRequest(engagement_id=made.id, scope=scope, action=action)
-            await steps.act(s, req, CTX)
+            req = engagement_actions.ActRequest(
+                engagement_id=engagement_id, scope=scope, action=action
+            )
+            await act.act(s, req, CTX)
     for expected in (1, 0):
         async with db.transaction() as s:
-            assert await schedule.notify_overdue(s, TODAY) == expected
+            assert await overdue.notify_overdue(s, TODAY) == expected
     outbox = messaging.outbox
     async with db.transaction() as s:
         q = select(func.count()).where(outbox.c.subject.like("%rectification_overdue%"))

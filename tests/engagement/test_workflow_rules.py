@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from contracts.engagement.enums import ListItemStatus, PlanStatus, Stage
 from contracts.engagement.errors import TransitionNotAllowed, WorkflowConflict
-from services.engagement.workflow import (
+from services.engagement.workflow.domain import (
     TRANSITIONS,
     Facts,
     check_transition,
@@ -145,8 +145,8 @@ def test_every_action_of_the_command_has_exactly_one_step():
     from typing import get_args
 
     from contracts.engagement import actions as engagement_actions
-    from services.engagement.step import HANDLERS
-    from services.engagement.steps import STEP_MODULES
+    from services.engagement.workflow.commands.act import STEP_MODULES
+    from services.engagement.workflow.commands.step import HANDLERS
 
     union = get_args(get_args(engagement_actions.Action)[0])
     assert STEP_MODULES

@@ -21,7 +21,8 @@ from kit.db import Database
 from kit.ids import new_id
 from kit.migrate import upgrade
 from kit.rpc import CallContext
-from services.evaluation import app, intake
+from services.evaluation import app
+from services.evaluation.commands import intake
 
 
 @pytest.fixture

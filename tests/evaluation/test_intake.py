@@ -18,7 +18,7 @@ from kit.bus import ensure_event_stream
 from kit.consumer import EventConsumer
 from kit.db import Database
 from kit.ids import new_id
-from services.evaluation import handlers, reads
+from services.evaluation import handlers, queries
 from services.evaluation.models import Evidence, Scorecard, messaging
 from tests.evaluation.conftest import Engagement, envelope
 
@@ -112,7 +112,9 @@ async def test_R7_1_scorecard_opens_once_when_the_engagement_enters_evaluation(
         ).scalar_one()
         [card] = cards
         view = (
-            await reads.get_scorecards(s, ev.GetScorecardsRequest(ids=[card.id], scope=eng.scope()))
+            await queries.get_scorecards(
+                s, ev.GetScorecardsRequest(ids=[card.id], scope=eng.scope())
+            )
         ).items[0]
     assert card.source_event_id == entered.event_id
     assert (card.period_label, card.region_code, card.opened_by) == ("2027", "440305", "pm-li")

@@ -20,7 +20,8 @@ from contracts.evaluation import errors as evaluation_errors
 from contracts.evaluation import rpc as ev
 from kit.db import Database
 from kit.ids import new_id
-from services.evaluation import reads, scoring
+from services.evaluation import queries
+from services.evaluation.commands import scorecards, scoring, variants
 from services.evaluation.models import EvaluationTemplate, ItemScore, messaging
 from services.evaluation.templates import standard_c1
 from tests.evaluation.conftest import Engagement, caller
@@ -31,7 +32,7 @@ SCORED = [i for p in C1.parts if p.kind == "scored" for i in p.items]
 
 async def open_card(db: Database, eng: Engagement, user: str = "eva-wang") -> ev.ScorecardView:
     async with db.transaction() as s:
-        return await scoring.open_scorecard(
+        return await scorecards.open_scorecard(
             s,
             ev.OpenScorecardRequest(
                 engagement_id=eng.engagement_id,
@@ -160,7 +161,7 @@ async def test_R7_1_opening_is_idempotent_per_period_and_scoped(db: Database):
     other = Engagement.new()
     with pytest.raises(EngagementNotFound):  # another agency's engagement: not found
         async with db.transaction() as s:
-            await scoring.open_scorecard(
+            await scorecards.open_scorecard(
                 s,
                 ev.OpenScorecardRequest(
                     engagement_id=eng.engagement_id,
@@ -194,26 +195,26 @@ async def test_R7_1_amendment_is_a_new_version_and_the_final_one_stays(db: Datab
         scorecard_id=card.id, reason="复核发现一.3记录缺失", scope=eng.scope()
     )
     with pytest.raises(evaluation_errors.ScorecardNotFinalized):
-        await call(db, scoring.amend, amend, "eva-wang", eng)
+        await call(db, scorecards.amend, amend, "eva-wang", eng)
     await score_all(db, eng, card, "eva-wang", Decimal(0))
     req = ev.FinalizeScorecardRequest(scorecard_id=card.id, scope=eng.scope())
     await call(db, scoring.finalize, req, "eva-wang", eng)
 
-    v2 = await call(db, scoring.amend, amend, "eva-wang", eng)
+    v2 = await call(db, scorecards.amend, amend, "eva-wang", eng)
     assert (v2.version, v2.previous_id, v2.series_id, v2.status) == (2, card.id, card.id, "open")
     assert v2.amendment_reason == "复核发现一.3记录缺失"
     assert len(v2.scores) == 22
     v2 = await score(db, eng, v2, "eva-wang", "一.3", 3)
     assert v2.total == Decimal(97)
     async with db.transaction() as s:
-        got = await reads.get_scorecards(
+        got = await queries.get_scorecards(
             s, ev.GetScorecardsRequest(ids=[card.id], scope=eng.scope())
         )
     old = got.items[0]
     assert old is not None
     assert (old.status, old.total) == ("superseded", Decimal(100))  # untouched
     with pytest.raises(evaluation_errors.ScorecardLocked):
-        await call(db, scoring.amend, amend, "eva-wang", eng)  # only the current version
+        await call(db, scorecards.amend, amend, "eva-wang", eng)  # only the current version
     assert await outbox_types(db) == [
         "evaluation.scorecard_opened.v1",
         "evaluation.scorecard_finalized.v1",
@@ -249,7 +250,7 @@ async def test_R7_2_fraud_falsified_scores_zero_unqualified_and_is_disclosed(db:
     with pytest.raises(evaluation_errors.ScorecardLocked):
         await call(db, scoring.mark_falsified, req, "admin-chen", eng)
     async with db.transaction() as s:
-        page = await reads.list_disclosures(s, ev.ListDisclosuresRequest())
+        page = await queries.list_disclosures(s, ev.ListDisclosuresRequest())
     [d] = [d for d in page.items if d.scorecard_id == card.id]
     assert (d.unit_name, d.party, d.grade, d.total) == (
         "绿源化工有限公司",
@@ -268,26 +269,26 @@ async def test_views_history_agency_results_and_regional_distribution(db: Databa
     await finalised_card(db, guangzhou, Decimal("0.5"))  # 89 良好
     await finalised_card(db, beijing, Decimal(1))  # 78 良好
     async with db.transaction() as s:
-        guangdong = await reads.grade_distribution(
+        guangdong = await queries.grade_distribution(
             s, ev.GradeDistributionRequest(scope=Scope(region_prefix="44"), period_label="2027")
         )
-        history = await reads.list_scorecards(
+        history = await queries.list_scorecards(
             s,
             ev.ListScorecardsRequest(
                 scope=shenzhen.scope(),
                 filter=ev.ScorecardFilter(unit_id=shenzhen.unit_id, finalized_only=True),
             ),
         )
-        good = await reads.list_scorecards(
+        good = await queries.list_scorecards(
             s,
             ev.ListScorecardsRequest(
                 scope=Scope(region_prefix="44"), filter=ev.ScorecardFilter(grade="good")
             ),
         )
-        unit_sees = await reads.list_scorecards(
+        unit_sees = await queries.list_scorecards(
             s, ev.ListScorecardsRequest(scope=Scope(unit_id=beijing.unit_id))
         )
-        nobody = await reads.list_scorecards(s, ev.ListScorecardsRequest(scope=Scope()))
+        nobody = await queries.list_scorecards(s, ev.ListScorecardsRequest(scope=Scope()))
     counts = {c.grade: c.count for c in guangdong.counts}
     assert guangdong.total == 2
     assert counts == {"excellent": 1, "good": 1, "qualified": 0, "unqualified": 0}
@@ -301,7 +302,7 @@ async def test_R7_1_export_fills_table_c1_as_xlsx(db: Database):
     eng = Engagement.new()
     card = await finalised_card(db, eng, Decimal(0))
     async with db.transaction() as s:
-        out = await reads.export_scorecard(
+        out = await queries.export_scorecard(
             s, ev.ExportScorecardRequest(scorecard_id=card.id, scope=eng.scope())
         )
     assert out.filename.endswith(".xlsx")
@@ -319,7 +320,7 @@ async def test_R7_1_export_fills_table_c1_as_xlsx(db: Database):
 
 async def define(db: Database, definition: ev.TemplateDefinition, agency: Any) -> ev.TemplateView:
     async with db.transaction() as s:
-        return await scoring.define_template(
+        return await variants.define_template(
             s,
             ev.DefineTemplateRequest(definition=definition, agency_id=agency),
             caller("a", agency),
@@ -328,7 +329,7 @@ async def define(db: Database, definition: ev.TemplateDefinition, agency: Any) -
 
 async def visible_codes(db: Database, scope: Scope) -> set[tuple[str, int]]:
     async with db.transaction() as s:
-        listed = await reads.list_templates(s, ev.ListTemplatesRequest(scope=scope))
+        listed = await queries.list_templates(s, ev.ListTemplatesRequest(scope=scope))
     return {(t.definition.code, t.definition.version) for t in listed.items}
 
 
@@ -360,7 +361,7 @@ async def test_R7_1_a_variant_belongs_to_the_agency_that_defined_it(db: Database
     assert twin.id != variant.id
     assert await visible_codes(db, theirs.scope()) == {("C.1", 1), ("C.1-合同A", 1)}
     async with db.transaction() as s:
-        listed = await reads.list_templates(s, ev.ListTemplatesRequest(scope=theirs.scope()))
+        listed = await queries.list_templates(s, ev.ListTemplatesRequest(scope=theirs.scope()))
     assert variant.id not in {t.id for t in listed.items}
 
     def opening(eng: Engagement, template: Any) -> ev.OpenScorecardRequest:
@@ -375,24 +376,24 @@ async def test_R7_1_a_variant_belongs_to_the_agency_that_defined_it(db: Database
     # Their engagement cannot be scored with our variant: it reads as missing.
     with pytest.raises(evaluation_errors.TemplateNotFound):
         async with db.transaction() as s:
-            await scoring.open_scorecard(
+            await scorecards.open_scorecard(
                 s, opening(theirs, variant.id), caller("x", theirs.agency_id)
             )
     async with db.transaction() as s:
-        card = await scoring.open_scorecard(
+        card = await scorecards.open_scorecard(
             s, opening(ours, variant.id), caller("x", ours.agency_id)
         )
     assert (card.template_code, card.template_id) == ("C.1-合同A", variant.id)
     # Our variant never becomes anyone's default: theirs opens on the standard C.1.
     async with db.transaction() as s:
-        default = await scoring.open_scorecard(
+        default = await scorecards.open_scorecard(
             s, opening(theirs, None), caller("x", theirs.agency_id)
         )
     assert (default.template_code, default.template_version) == ("C.1", 1)
     # The unit scored with our variant reads it; a unit of theirs does not.
     assert ("C.1-合同A", 1) in await visible_codes(db, Scope(unit_id=ours.unit_id))
     async with db.transaction() as s:
-        seen = await reads.list_templates(
+        seen = await queries.list_templates(
             s, ev.ListTemplatesRequest(scope=Scope(unit_id=ours.unit_id))
         )
     assert {t.id for t in seen.items} >= {variant.id}
@@ -428,7 +429,7 @@ async def test_the_latest_scorecard_of_each_engagement_is_the_one_whose_period_e
         await e.register(db)
     annual = await open_card(db, eng)  # 2027-01-01 … 2027-12-31
     async with db.transaction() as s:
-        first_half = await scoring.open_scorecard(
+        first_half = await scorecards.open_scorecard(
             s,
             ev.OpenScorecardRequest(
                 engagement_id=eng.engagement_id,
@@ -441,7 +442,7 @@ async def test_the_latest_scorecard_of_each_engagement_is_the_one_whose_period_e
     await open_card(db, foreign)
     asked = [eng.engagement_id, quiet.engagement_id, foreign.engagement_id, eng.engagement_id]
     async with db.transaction() as s:
-        reply = await reads.latest_scorecards(
+        reply = await queries.latest_scorecards(
             s, ev.LatestScorecardsRequest(engagement_ids=asked, scope=eng.scope())
         )
     assert first_half.id != annual.id

@@ -40,7 +40,8 @@ from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 import kit.migrate
-from cli.commands import SERVICES, service_app
+from cli.commands import service_app
+from cli.stack import SERVICES
 from kit.db import Database, UtcDateTime, is_sqlite
 from kit.messaging import messaging_tables
 from kit.migrate import upgrade

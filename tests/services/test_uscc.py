@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from contracts.engagement.errors import InvalidUSCC
-from services.engagement import domain, uscc
+from services.engagement.directory import domain, uscc
 
 VALID = ["91350100M000100Y43", "91110000600037341L", "91440300708461136T"]
 

@@ -6,29 +6,22 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import func, select
-
 from contracts.core import ValidationFailed
 from contracts.engagement import actions as engagement_actions
 from contracts.engagement import event_data as engagement_event_data
 from contracts.engagement import events as we
+from contracts.engagement.enums import StageReportStatus
 from contracts.engagement.errors import WorkflowConflict
 from kit.ids import new_id
-from services.engagement.implementation import IMPLEMENTING
 from services.engagement.models import StageReport
-from services.engagement.step import Step, handles
-from services.engagement.workflow import require_stage
-
-SUBMITTED, ACCEPTED, OBJECTED = "submitted", "accepted", "objected"
+from services.engagement.workflow import repository
+from services.engagement.workflow.commands.implementation import IMPLEMENTING
+from services.engagement.workflow.commands.step import Step, handles
+from services.engagement.workflow.domain import require_stage
 
 
 async def _latest(step: Step, report_no: int) -> StageReport:
-    report = await step.session.scalar(
-        select(StageReport)
-        .where(StageReport.engagement_id == step.engagement.id, StageReport.report_no == report_no)
-        .order_by(StageReport.version.desc())
-        .limit(1)
-    )
+    report = await repository.latest_report(step.session, step.engagement.id, report_no)
     if report is None:
         raise ValidationFailed(f"no stage report {report_no}", field="reportNo")
     return report
@@ -52,15 +45,11 @@ async def submit_stage_report(step: Step, a: engagement_actions.SubmitStageRepor
         raise ValidationFailed("the period must not end before it starts", field="periodEnd")
     solutions = a.solutions.strip()
     if a.report_no is None:
-        last = await step.session.scalar(
-            select(func.max(StageReport.report_no)).where(
-                StageReport.engagement_id == step.engagement.id
-            )
-        )
-        report_no, version, seminar = (last or 0) + 1, 1, None
+        last = await repository.last_report_no(step.session, step.engagement.id)
+        report_no, version, seminar = last + 1, 1, None
     else:
         previous = await _latest(step, a.report_no)
-        if previous.status != OBJECTED:
+        if previous.status != StageReportStatus.OBJECTED:
             raise WorkflowConflict(
                 f"stage report {a.report_no} is {previous.status}; only an objected one "
                 "is resubmitted"
@@ -79,7 +68,7 @@ async def submit_stage_report(step: Step, a: engagement_actions.SubmitStageRepor
         period_end=a.period_end,
         problems=a.problems,
         solutions=solutions,
-        status=SUBMITTED,
+        status=StageReportStatus.SUBMITTED.value,
         feedback=None,
         seminar_conclusion=seminar,
         submitted_at=datetime.now(UTC),
@@ -93,11 +82,11 @@ async def submit_stage_report(step: Step, a: engagement_actions.SubmitStageRepor
 async def review_stage_report(step: Step, a: engagement_actions.ReviewStageReport) -> None:
     require_stage(step.stage, *IMPLEMENTING, step="reviewing a stage report")
     report = await _latest(step, a.report_no)
-    if report.status != SUBMITTED:
+    if report.status != StageReportStatus.SUBMITTED:
         raise WorkflowConflict(f"stage report {a.report_no} is {report.status}, not submitted")
     if not a.accept and not (a.feedback and a.feedback.strip()):
         raise ValidationFailed("an objection needs feedback", field="feedback")
-    report.status = ACCEPTED if a.accept else OBJECTED
+    report.status = (StageReportStatus.ACCEPTED if a.accept else StageReportStatus.OBJECTED).value
     report.feedback = a.feedback
     report.reviewed_at, report.reviewed_by = datetime.now(UTC), step.ctx.actor
     event = we.StageReportAcceptedV1 if a.accept else we.StageReportObjectedV1

@@ -12,8 +12,8 @@ from contracts.engagement import events as we
 from contracts.engagement.enums import ListItemStatus, Stage
 from kit.ids import new_id
 from services.engagement.models import ListItem
-from services.engagement.step import Step, handles
-from services.engagement.workflow import next_item_status, require_stage
+from services.engagement.workflow.commands.step import Step, handles
+from services.engagement.workflow.domain import next_item_status, require_stage
 
 IMPLEMENTING = (Stage.IMPLEMENTATION,)
 IMPLEMENTING_OR_AFTER = (Stage.IMPLEMENTATION, Stage.RESULTS)

@@ -10,20 +10,15 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.core import EventEnvelope
 from contracts.engagement.events import EngagementCreatedV1, StageChangedV1, UnitRegisteredV1
 from kit.logging import get_logger
 from kit.rpc import CallContext
-from services.evaluation import repository, scoring, suggestions
-from services.evaluation.models import (
-    EngagementRegistration,
-    Evidence,
-    Scorecard,
-    UnitDirectoryEntry,
-)
+from services.evaluation import repository, suggestions
+from services.evaluation.commands import scorecards
+from services.evaluation.models import EngagementRegistration, Evidence, UnitDirectoryEntry
 
 log = get_logger(__name__)
 
@@ -60,12 +55,7 @@ async def register_unit(session: AsyncSession, event: UnitRegisteredV1) -> None:
         )
     )
     # Rows that arrived before the unit (not in normal order) learn its region now.
-    for table in (EngagementRegistration, Scorecard):
-        await session.execute(
-            update(table)
-            .where(table.unit_id == data.unit_id, table.region_code.is_(None))
-            .values(region_code=data.region_code)
-        )
+    await repository.learn_region(session, data.unit_id, data.region_code)
     await session.flush()
 
 
@@ -99,12 +89,12 @@ async def on_stage_changed(session: AsyncSession, event: StageChangedV1) -> None
         # Not seen engagement.created yet: fail, so the consumer retries later.
         raise LookupError(f"engagement {event.data.engagement_id} is not registered")
     ctx = CallContext(actor=event.actor, tenant=event.tenant, correlation_id=event.correlation_id)
-    card = await scoring.open_on_stage_change(session, registration, event.event_id, ctx)
+    card = await scorecards.open_on_stage_change(session, registration, event.event_id, ctx)
     log.info("evaluation.scorecard_opened", opened=card is not None)
 
 
 async def keep_evidence(session: AsyncSession, event: EventEnvelope) -> None:
-    if event.engagement_id is None or await session.get(Evidence, event.event_id) is not None:
+    if event.engagement_id is None or await repository.evidence(session, event.event_id):
         return
     session.add(
         Evidence(

@@ -1,17 +1,44 @@
-"""The hosting-service workflow of figure 1 as one state machine. Pure: no I/O.
+"""The hosting-service workflow of figure 1 as one state machine, and the rules of an
+engagement's inputs. Pure: no I/O.
 
 Stages move only along `TRANSITIONS`; each arm's guard names what is still
 missing, so a refused step tells the user what to do next. Steps inside a stage
-(plan versions, list items) have their own small rules below.
+(plan versions, list items, rectifications) have their own small rules below.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import date, timedelta
 
-from contracts.engagement.enums import ListItemStatus, PlanStatus, Stage
+from contracts.core import ValidationFailed
+from contracts.engagement.enums import (
+    ListItemStatus,
+    PlanStatus,
+    ServiceMode,
+    Stage,
+)
 from contracts.engagement.errors import TransitionNotAllowed, WorkflowConflict
+
+
+def valid_service_modes(modes: Sequence[str]) -> list[ServiceMode]:
+    try:
+        parsed = [ServiceMode(m) for m in modes]
+    except ValueError:
+        allowed = ", ".join(m.value for m in ServiceMode)
+        raise ValidationFailed(
+            f"service modes must be among: {allowed}", field="serviceModes"
+        ) from None
+    if not parsed:
+        raise ValidationFailed("at least one service mode is required", field="serviceModes")
+    # Keep the caller's order, drop repeats.
+    return list(dict.fromkeys(parsed))
+
+
+def valid_period(start: date, end: date) -> None:
+    if end < start:
+        raise ValidationFailed("the period must not end before it starts", field="periodEnd")
 
 
 @dataclass(frozen=True)
@@ -122,3 +149,17 @@ def next_item_status(current: ListItemStatus, action: str) -> ListItemStatus:
         case ("waive", ListItemStatus.OPEN | ListItemStatus.PROPOSED):
             return ListItemStatus.WAIVED
     raise WorkflowConflict(f"cannot {action} a list item that is {current.value}")
+
+
+def is_overdue(status: str, due_date: date | None, today: date) -> bool:
+    """A list item is overdue while open past its time node (R4.2.2.1)."""
+    return status == ListItemStatus.OPEN.value and due_date is not None and due_date < today
+
+
+RECURRENCE_LIMIT = 3  # "more than 3 times in 12 months"
+RECURRENCE_WINDOW = timedelta(days=365)
+
+
+def is_recurring(occurrences_in_window: int) -> bool:
+    """A problem raised more than 3 times in 12 months at a unit is flagged."""
+    return occurrences_in_window > RECURRENCE_LIMIT

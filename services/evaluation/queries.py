@@ -1,9 +1,10 @@
-"""Read-only evaluation use cases: scorecards, the views built on them, suggestions,
-templates, public disclosures and the XLSX export."""
+"""Evaluation reads: registrations, scorecards and the views built on them, grade
+counts, suggestions, templates, public disclosures and the XLSX export."""
 
 from __future__ import annotations
 
 import base64
+from collections.abc import Sequence
 from uuid import UUID
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -11,30 +12,71 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from contracts.evaluation import enums as evaluation_enums
 from contracts.evaluation import errors as evaluation_errors
 from contracts.evaluation import rpc as ev
+from contracts.evaluation import rpc as evaluation_rpc
 from services.evaluation import domain, export_xlsx, repository, suggestions
 from services.evaluation.models import Scorecard
-from services.evaluation.scoring import load_history
 from services.evaluation.views import (
-    scorecard_summaries,
-    scorecard_view,
-    scorecard_views,
+    ScorecardFacts,
+    disclosure_view,
+    registration_view,
+    scorecard_summary,
     template_view,
 )
+from services.evaluation.views import scorecard_view as build_scorecard_view
 
 XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
+async def registrations(
+    session: AsyncSession, req: evaluation_rpc.RegistrationsRequest
+) -> evaluation_rpc.RegistrationsReply:
+    found = await repository.registrations(session, req.engagement_ids)
+    return evaluation_rpc.RegistrationsReply(
+        items=[registration_view(found[i]) if i in found else None for i in req.engagement_ids]
+    )
+
+
+async def scorecard_facts(session: AsyncSession, cards: Sequence[Scorecard]) -> ScorecardFacts:
+    """What the views of these scorecards need, in a fixed number of queries (no N+1)."""
+    ids = [c.id for c in cards]
+    templates = await repository.templates_by_ids(session, list({c.template_id for c in cards}))
+    return ScorecardFacts(
+        templates=templates,
+        # Parsed once per template, not once per card: a list shares one or two.
+        definitions={
+            i: ev.TemplateDefinition.model_validate(t.definition) for i, t in templates.items()
+        },
+        scores=await repository.scores(session, ids),
+        deductions=await repository.deductions(session, ids),
+        falsified=await repository.falsifications(session, ids),
+        superseded=await repository.superseded(session, cards),
+    )
+
+
+async def scorecard_view(session: AsyncSession, card: Scorecard) -> ev.ScorecardView:
+    return build_scorecard_view(card, await scorecard_facts(session, [card]))
+
+
+async def history(session: AsyncSession, engagement_id: UUID) -> list[suggestions.Evidence]:
+    """The workflow facts kept as evidence for an engagement, in the order they happened."""
+    rows = await repository.evidence_of(session, engagement_id)
+    return [suggestions.Evidence(r.event_id, r.kind, r.occurred_at, r.data) for r in rows]
+
+
 async def get_scorecards(session: AsyncSession, req: ev.GetScorecardsRequest) -> ev.ScorecardsReply:
     found = await repository.scorecards_by_ids(session, req.ids, req.scope)
-    views = await scorecard_views(session, list(found.values()))
+    facts = await scorecard_facts(session, list(found.values()))
+    views = {i: build_scorecard_view(card, facts) for i, card in found.items()}
     return ev.ScorecardsReply(items=[views.get(i) for i in req.ids])
 
 
 async def list_scorecards(session: AsyncSession, req: ev.ListScorecardsRequest) -> ev.ScorecardPage:
     query = repository.scorecards_query(req.scope, req.filter)
     rows, has_next, total = await repository.page_of(session, query, req.page)
-    summaries = await scorecard_summaries(session, rows)
-    return ev.ScorecardPage(items=[summaries[r.id] for r in rows], has_next=has_next, total=total)
+    facts = await scorecard_facts(session, rows)
+    return ev.ScorecardPage(
+        items=[scorecard_summary(r, facts) for r in rows], has_next=has_next, total=total
+    )
 
 
 async def latest_scorecards(
@@ -49,8 +91,8 @@ async def latest_scorecards(
         best = latest.get(row.engagement_id)
         if best is None or (row.period_end, row.opened_at) > (best.period_end, best.opened_at):
             latest[row.engagement_id] = row
-    summaries = await scorecard_summaries(session, list(latest.values()))
-    found = {e: summaries[card.id] for e, card in latest.items()}
+    facts = await scorecard_facts(session, list(latest.values()))
+    found = {e: scorecard_summary(card, facts) for e, card in latest.items()}
     return ev.LatestScorecardsReply(items=[found.get(e) for e in req.engagement_ids])
 
 
@@ -75,9 +117,10 @@ async def suggest(session: AsyncSession, req: ev.SuggestionsRequest) -> ev.Sugge
     assert template is not None
     definition = ev.TemplateDefinition.model_validate(template.definition)
     maxima = {i.code: i.max_points for i in domain.scored_items(definition) if i.max_points}
-    history = await load_history(session, card.engagement_id)
     found = suggestions.suggest(
-        history, suggestions.Period(card.period_start, card.period_end), maxima
+        await history(session, card.engagement_id),
+        suggestions.Period(card.period_start, card.period_end),
+        maxima,
     )
     return ev.SuggestionsReply(
         items=[
@@ -104,26 +147,11 @@ async def list_disclosures(
     """Public (R7.2 向社会公布): every falsification finding, oldest first."""
     rows, has_next, total = await repository.disclosures(session, req.page)
     units = await repository.units(session, list({c.unit_id for _, c in rows}))
-    items = []
-    for f, card in rows:
-        unit = units.get(card.unit_id)
-        items.append(
-            ev.DisclosureView(
-                id=f.id,
-                scorecard_id=card.id,
-                unit_name=unit.name if unit else None,
-                unit_uscc=unit.uscc if unit else None,
-                agency_id=card.agency_id,
-                period_label=card.period_label,
-                party=f.party,
-                finding=f.finding,
-                decided_by=f.decided_by,
-                decided_at=f.decided_at,
-                total=domain.cents(domain.ZERO),
-                grade=evaluation_enums.Grade.UNQUALIFIED.value,
-            )
-        )
-    return ev.DisclosurePage(items=items, has_next=has_next, total=total)
+    return ev.DisclosurePage(
+        items=[disclosure_view(f, card, units.get(card.unit_id)) for f, card in rows],
+        has_next=has_next,
+        total=total,
+    )
 
 
 async def export_scorecard(

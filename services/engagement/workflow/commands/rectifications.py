@@ -3,57 +3,38 @@ closure; a problem that recurs more than 3 times in 12 months at a unit is flagg
 
 from __future__ import annotations
 
-from datetime import date, timedelta
-
-from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from uuid import UUID
 
 from contracts.core import NotFound, ValidationFailed
 from contracts.engagement import actions as engagement_actions
 from contracts.engagement import event_data as engagement_event_data
 from contracts.engagement import events as we
-from contracts.engagement import rpc_workflow as wf
+from contracts.engagement.enums import RectificationStatus
 from contracts.engagement.errors import WorkflowConflict
 from kit.ids import new_id
 from services.engagement import clock
-from services.engagement.implementation import IMPLEMENTING_OR_AFTER
-from services.engagement.models import Rectification, ServiceRecord
-from services.engagement.step import Step, handles
-from services.engagement.workflow import require_stage
-
-OPEN, RECTIFIED, CLOSED = "open", "rectified", "closed"
-RECURRENCE_LIMIT = 3  # "more than 3 times in 12 months"
-RECURRENCE_WINDOW = timedelta(days=365)
+from services.engagement.models import Rectification
+from services.engagement.workflow import repository
+from services.engagement.workflow.commands.implementation import IMPLEMENTING_OR_AFTER
+from services.engagement.workflow.commands.step import Step, handles
+from services.engagement.workflow.domain import is_recurring, require_stage
 
 
-async def occurrences(session: AsyncSession, unit_id: object, problem_key: str, on: date) -> int:
-    """How often the unit had this problem in the 12 months up to `on`."""
-    count = await session.scalar(
-        select(func.count()).where(
-            Rectification.unit_id == unit_id,
-            Rectification.problem_key == problem_key,
-            Rectification.raised_on > on - RECURRENCE_WINDOW,
-            Rectification.raised_on <= on,
-        )
-    )
-    return int(count or 0)
-
-
-async def _get(step: Step, rectification_id: object) -> Rectification:
-    row = await step.session.get(Rectification, rectification_id)
+async def _get(step: Step, rectification_id: UUID) -> Rectification:
+    row = await repository.rectification(step.session, rectification_id)
     if row is None or row.engagement_id != step.engagement.id:
         raise NotFound("no such rectification item in this engagement", field="rectificationId")
     return row
 
 
 async def _announce(step: Step, row: Rectification, raised: bool) -> None:
-    recurring = await occurrences(step.session, row.unit_id, row.problem_key, row.raised_on)
+    recurrence = await repository.recurrence(step.session, [row])
     data = engagement_event_data.RectificationData(
         rectification_id=row.id,
         problem_key=row.problem_key,
         status=row.status,
         due_date=row.due_date,
-        recurring=recurring > RECURRENCE_LIMIT,
+        recurring=is_recurring(recurrence[row.id]),
     )
     await step.emit(we.RectificationRaisedV1 if raised else we.RectificationUpdatedV1, data)
 
@@ -62,7 +43,7 @@ async def _announce(step: Step, row: Rectification, raised: bool) -> None:
 async def raise_rectification(step: Step, a: engagement_actions.RaiseRectification) -> None:
     require_stage(step.stage, *IMPLEMENTING_OR_AFTER, step="a rectification item")
     if a.inspection_record_id is not None:
-        record = await step.session.get(ServiceRecord, a.inspection_record_id)
+        record = await repository.service_record(step.session, a.inspection_record_id)
         if (
             record is None
             or record.engagement_id != step.engagement.id
@@ -81,7 +62,7 @@ async def raise_rectification(step: Step, a: engagement_actions.RaiseRectificati
         plan=a.plan,
         owner=a.owner,
         due_date=a.due_date,
-        status=OPEN,
+        status=RectificationStatus.OPEN.value,
         raised_on=clock.today(),
         closed_on=None,
         notes=[],
@@ -94,9 +75,9 @@ async def raise_rectification(step: Step, a: engagement_actions.RaiseRectificati
 @handles(engagement_actions.ReportRectified)
 async def report_rectified(step: Step, a: engagement_actions.ReportRectified) -> None:
     row = await _get(step, a.rectification_id)
-    if row.status != OPEN:
+    if row.status != RectificationStatus.OPEN.value:
         raise WorkflowConflict(f"the rectification item is {row.status}, not open")
-    row.status = RECTIFIED
+    row.status = RectificationStatus.RECTIFIED.value
     row.notes = [*row.notes, f"rectified: {a.note}"]
     await _announce(step, row, raised=False)
 
@@ -104,28 +85,11 @@ async def report_rectified(step: Step, a: engagement_actions.ReportRectified) ->
 @handles(engagement_actions.VerifyRectification)
 async def verify_rectification(step: Step, a: engagement_actions.VerifyRectification) -> None:
     row = await _get(step, a.rectification_id)
-    if row.status != RECTIFIED:
+    if row.status != RectificationStatus.RECTIFIED.value:
         raise WorkflowConflict(f"the rectification item is {row.status}; verify it once rectified")
     if a.passed:
-        row.status, row.closed_on = CLOSED, clock.today()
+        row.status, row.closed_on = RectificationStatus.CLOSED.value, clock.today()
     else:
-        row.status = OPEN  # back to the owner with the reason
+        row.status = RectificationStatus.OPEN.value  # back to the owner with the reason
     row.notes = [*row.notes, f"{'verified' if a.passed else 'rejected'}: {a.note}"]
     await _announce(step, row, raised=False)
-
-
-def view(row: Rectification, occurrences_in_window: int, today: date) -> wf.RectificationView:
-    return wf.RectificationView(
-        id=row.id,
-        problem_key=row.problem_key,
-        description=row.description,
-        plan=row.plan,
-        owner=row.owner,
-        due_date=row.due_date,
-        status=row.status,
-        raised_on=row.raised_on,
-        closed_on=row.closed_on,
-        notes=list(row.notes or []),
-        overdue=row.status != CLOSED and row.due_date < today,
-        recurring=occurrences_in_window > RECURRENCE_LIMIT,
-    )

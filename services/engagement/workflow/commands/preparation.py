@@ -6,8 +6,6 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import select
-
 from contracts.core import EventEnvelope, ValidationFailed
 from contracts.engagement import actions as engagement_actions
 from contracts.engagement import event_data as engagement_event_data
@@ -15,22 +13,17 @@ from contracts.engagement import events as we
 from contracts.engagement.enums import ListItemStatus, PlanStatus, Stage
 from contracts.engagement.errors import WorkflowConflict
 from kit.ids import new_id
-from services.engagement.models import (
-    CatalogueItem,
-    ChecklistEntry,
-    ListItem,
-    PlanVersion,
-    TeamMemberRow,
-)
+from services.engagement.models import ListItem, PlanVersion, TeamMemberRow
 from services.engagement.seed import catalogue_v1
-from services.engagement.step import Step, handles
-from services.engagement.workflow import next_item_status, next_plan_action, require_stage
+from services.engagement.workflow import repository
+from services.engagement.workflow.commands.step import Step, handles
+from services.engagement.workflow.domain import next_item_status, next_plan_action, require_stage
 
 
 @handles(engagement_actions.AddListItem)
 async def add_list_item(step: Step, a: engagement_actions.AddListItem) -> None:
     require_stage(step.stage, Stage.PREPARATION, Stage.IMPLEMENTATION, step="adding a list item")
-    entry = await step.session.get(CatalogueItem, (catalogue_v1.VERSION, a.catalogue_code))
+    entry = await repository.catalogue_entry(step.session, catalogue_v1.VERSION, a.catalogue_code)
     if entry is None:
         raise ValidationFailed(f"no catalogue item {a.catalogue_code}", field="catalogueCode")
     # During implementation only customised items may be added, by a change request
@@ -77,18 +70,16 @@ async def announce_item(step: Step, item: ListItem, title: str) -> None:
 async def approve_list_item(step: Step, a: engagement_actions.ApproveListItem) -> None:
     item = await step.item(a.item_id)
     item.status = next_item_status(ListItemStatus(item.status), "approve").value
-    entry = await step.session.get(CatalogueItem, (catalogue_v1.VERSION, item.catalogue_code))
+    entry = await repository.catalogue_entry(
+        step.session, catalogue_v1.VERSION, item.catalogue_code
+    )
     await announce_item(step, item, entry.name_zh if entry else item.catalogue_code)
 
 
 @handles(engagement_actions.FormTeam)
 async def form_team(step: Step, a: engagement_actions.FormTeam) -> None:
     require_stage(step.stage, Stage.PREPARATION, Stage.IMPLEMENTATION, step="forming the team")
-    existing = await step.session.scalars(
-        select(TeamMemberRow).where(TeamMemberRow.engagement_id == step.engagement.id)
-    )
-    for row in existing:
-        await step.session.delete(row)
+    await repository.remove_team(step.session, step.engagement.id)
     for m in a.members:
         step.session.add(
             TeamMemberRow(
@@ -121,7 +112,7 @@ async def record_site_survey(step: Step, a: engagement_actions.RecordSiteSurvey)
 
 @handles(engagement_actions.UpdateChecklistItem)
 async def update_checklist_item(step: Step, a: engagement_actions.UpdateChecklistItem) -> None:
-    entry = await step.session.get(ChecklistEntry, (step.engagement.id, a.code))
+    entry = await repository.checklist_entry(step.session, step.engagement.id, a.code)
     if entry is None:
         raise ValidationFailed(f"no Appendix A item {a.code}", field="code")
     if a.status == "received" and not a.document_ref:

@@ -6,8 +6,8 @@ from contracts.engagement import actions as engagement_actions
 from contracts.engagement import event_data as engagement_event_data
 from contracts.engagement import events as we
 from contracts.engagement.enums import Stage
-from services.engagement.step import Step, handles
-from services.engagement.workflow import require_stage
+from services.engagement.workflow.commands.step import Step, handles
+from services.engagement.workflow.domain import require_stage
 
 
 @handles(engagement_actions.CompleteImplementation)

@@ -1,9 +1,10 @@
-"""The workflow command: one action applied to one engagement under the state machine.
+"""The workflow command (`contracts.workflow.ACT`): one action applied to one engagement
+under the state machine.
 
 Each step runs in the caller's transaction, checks the state machine first, writes
 its rows and records its events; a refused step raises before writing anything.
-The steps live by stage in `preparation`, `implementation`, `stage_reports` and
-`results`, and register themselves with `step.handles`.
+The steps live by stage in `preparation`, `implementation`, `stage_reports`,
+`rectifications` and `results`, and register themselves with `step.handles`.
 """
 
 from __future__ import annotations
@@ -14,16 +15,16 @@ from contracts.engagement import actions as engagement_actions
 from contracts.engagement.errors import EngagementNotFound
 from contracts.engagement.rpc import EngagementView
 from kit.rpc import CallContext
-from services.engagement import (
+from services.engagement.workflow import repository
+from services.engagement.workflow.commands import (
     implementation,
     preparation,
     rectifications,
-    repository,
     results,
     stage_reports,
 )
-from services.engagement.service import engagement_view
-from services.engagement.step import HANDLERS, Step
+from services.engagement.workflow.commands.step import HANDLERS, Step
+from services.engagement.workflow.views import engagement_view
 
 # Imported for their registrations.
 STEP_MODULES = (preparation, implementation, rectifications, stage_reports, results)

@@ -1,0 +1,107 @@
+"""Directory use cases that change state. Each runs inside the caller's transaction:
+flush, never commit; events go to the outbox in that same transaction."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from contracts.core import ValidationFailed
+from contracts.engagement import rpc_directory as d
+from contracts.engagement import rpc_directory as engagement_rpc_directory
+from contracts.engagement.errors import DuplicateUnit, UnitNotFound
+from contracts.engagement.event_data import UnitRegisteredData
+from contracts.engagement.events import UnitRegisteredV1
+from kit.events import make_event
+from kit.ids import new_id
+from kit.outbox import record_event
+from kit.rpc import CallContext
+from services.engagement.directory import domain, repository
+from services.engagement.directory.views import agency_profile, person_view, unit_view
+from services.engagement.models import Agency, Person, Unit, messaging
+
+
+async def register_unit(
+    session: AsyncSession, req: engagement_rpc_directory.CreateUnitRequest, ctx: CallContext
+) -> engagement_rpc_directory.UnitView:
+    code = domain.valid_uscc(req.uscc)
+    industry = domain.valid_industry_code(req.industry_code)
+    if await repository.unit_by_uscc(session, code) is not None:
+        raise DuplicateUnit(f"a unit with 统一社会信用代码 {code} already exists", field="uscc")
+    unit = Unit(
+        id=new_id(),
+        name=req.name,
+        uscc=code,
+        industry_code=industry,
+        address=req.address,
+        region_code=code[2:8],
+        agency_id=req.agency_id,
+        created_at=datetime.now(UTC),
+        created_by=ctx.actor,
+    )
+    session.add(unit)
+    await session.flush()
+    data = UnitRegisteredData(
+        unit_id=unit.id,
+        name=unit.name,
+        uscc=unit.uscc,
+        industry_code=unit.industry_code,
+        region_code=unit.region_code,
+        registered_by_agency_id=unit.agency_id,
+    )
+    await record_event(session, messaging, make_event(UnitRegisteredV1, ctx, data))
+    return unit_view(unit)
+
+
+async def update_unit_profile(
+    session: AsyncSession, req: d.UpdateUnitProfileRequest, ctx: CallContext
+) -> engagement_rpc_directory.UnitView:
+    unit = (await repository.units_by_ids(session, [req.unit_id], req.scope)).get(req.unit_id)
+    if unit is None:
+        raise UnitNotFound("no such unit", field="unitId")
+    p = req.profile
+    domain.check_profile(p)
+    unit.legal_representative = p.legal_representative
+    unit.latitude, unit.longitude = p.latitude, p.longitude
+    unit.industry_type, unit.scale = p.industry_type, p.scale
+    unit.business_term_start, unit.business_term_end = p.business_term_start, p.business_term_end
+    unit.outlets = [o.model_dump() for o in p.outlets]
+    await session.flush()
+    return unit_view(unit)
+
+
+async def register_agency(
+    session: AsyncSession, req: d.RegisterAgencyRequest, ctx: CallContext
+) -> d.AgencyProfile:
+    """Create or update the calling agency's own profile."""
+    code = domain.valid_uscc(req.uscc)
+    taken = await repository.agency_by_uscc(session, code)
+    if taken is not None and taken.id != req.agency_id:
+        raise ValidationFailed("another agency has this 统一社会信用代码", field="uscc")
+    agency = await repository.agency(session, req.agency_id)
+    if agency is None:
+        agency = Agency(id=req.agency_id)
+        session.add(agency)
+    agency.name, agency.uscc = req.name, code
+    agency.qualifications = list(req.qualifications)
+    agency.updated_at = datetime.now(UTC)
+    await session.flush()
+    return agency_profile(agency)
+
+
+async def add_person(
+    session: AsyncSession, req: d.AddPersonRequest, ctx: CallContext
+) -> d.PersonView:
+    person = Person(
+        id=new_id(),
+        agency_id=req.agency_id,
+        name=req.name,
+        title=req.title,
+        qualifications=list(req.qualifications),
+        expert=req.expert,
+        expertise=list(req.expertise),
+    )
+    session.add(person)
+    await session.flush()
+    return person_view(person)

@@ -1,0 +1,65 @@
+"""Directory reads: units (by id, by USCC, paged), unit profiles, agencies, people."""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from contracts.engagement import rpc
+from contracts.engagement import rpc_directory as d
+from contracts.engagement import rpc_directory as engagement_rpc_directory
+from services.engagement.directory import repository, uscc
+from services.engagement.directory.views import (
+    agency_profile,
+    person_view,
+    unit_profile,
+    unit_view,
+)
+from services.engagement.models import Unit
+from services.engagement.repository import page_of
+
+
+async def get_units(
+    session: AsyncSession, req: rpc.GetManyRequest
+) -> engagement_rpc_directory.UnitsReply:
+    found = await repository.units_by_ids(session, req.ids, req.scope)
+    return engagement_rpc_directory.UnitsReply(
+        items=[unit_view(found[i]) if i in found else None for i in req.ids]
+    )
+
+
+async def get_units_by_uscc(
+    session: AsyncSession, req: engagement_rpc_directory.UnitsByUsccRequest
+) -> engagement_rpc_directory.UnitsReply:
+    codes = [uscc.normalize(code) for code in req.usccs]
+    found = await repository.units_by_usccs(session, codes, req.scope)
+    return engagement_rpc_directory.UnitsReply(
+        items=[unit_view(found[c]) if c in found else None for c in codes]
+    )
+
+
+async def list_units(
+    session: AsyncSession, req: engagement_rpc_directory.ListUnitsRequest
+) -> engagement_rpc_directory.UnitPage:
+    rows, has_next, total = await page_of(
+        session, repository.units_query(req.scope), Unit.id, req.page
+    )
+    return engagement_rpc_directory.UnitPage(
+        items=[unit_view(r[0]) for r in rows], has_next=has_next, total=total
+    )
+
+
+async def unit_profiles(session: AsyncSession, req: d.UnitProfileRequest) -> d.UnitProfileReply:
+    found = await repository.units_by_ids(session, req.unit_ids, req.scope)
+    return d.UnitProfileReply(
+        items=[unit_profile(found[i]) if i in found else None for i in req.unit_ids]
+    )
+
+
+async def get_agency(session: AsyncSession, req: d.AgencyRequest) -> d.AgencyReply:
+    agency = await repository.agency(session, req.agency_id)
+    return d.AgencyReply(agency=agency_profile(agency) if agency else None)
+
+
+async def list_people(session: AsyncSession, req: d.PeopleRequest) -> d.PeopleReply:
+    people = await repository.people(session, req.agency_id, req.experts_only)
+    return d.PeopleReply(items=[person_view(p) for p in people])

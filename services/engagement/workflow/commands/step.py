@@ -1,0 +1,92 @@
+"""What every workflow step shares: the engagement under change, event emission, the
+one place a stage changes, and the registry that maps an action to its step."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from datetime import UTC, date, datetime
+from typing import Any, TypeVar
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from contracts.core import Contract, EventEnvelope
+from contracts.engagement import event_data as engagement_event_data
+from contracts.engagement import events as we
+from contracts.engagement.enums import Stage
+from contracts.engagement.errors import ListItemNotFound
+from kit.events import make_event
+from kit.ids import new_id
+from kit.outbox import record_event
+from kit.rpc import CallContext
+from services.engagement.models import Engagement, ListItem, PlanVersion, ServiceRecord, messaging
+from services.engagement.workflow import repository
+from services.engagement.workflow.domain import check_transition
+
+A = TypeVar("A", bound=Contract)
+StepFn = Callable[["Step", Any], Awaitable[None]]
+
+HANDLERS: dict[type[Contract], StepFn] = {}
+
+
+def handles(action: type[A]) -> Callable[[Callable[[Step, A], Awaitable[None]]], StepFn]:
+    """Register the step that applies `action`; each action has exactly one."""
+
+    def register(fn: Callable[[Step, A], Awaitable[None]]) -> StepFn:
+        if action in HANDLERS:
+            raise RuntimeError(f"{action.__name__} already has a step")
+        HANDLERS[action] = fn
+        return fn
+
+    return register
+
+
+class Step:
+    """The engagement under change (row-locked) and how to record what happened."""
+
+    def __init__(self, session: AsyncSession, engagement: Engagement, ctx: CallContext) -> None:
+        self.session = session
+        self.engagement = engagement
+        self.ctx = ctx
+
+    @property
+    def stage(self) -> Stage:
+        return Stage(self.engagement.stage)
+
+    async def emit(self, cls: type[EventEnvelope], data: Contract) -> None:
+        event = make_event(cls, self.ctx, data, engagement_id=self.engagement.id)
+        await record_event(self.session, messaging, event)
+
+    async def move_to(self, to: Stage) -> None:
+        """Change stage if the guard allows it; the single place stages change."""
+        check_transition(await repository.facts(self.session, self.engagement), to)
+        old = self.engagement.stage
+        self.engagement.stage = to.value
+        data = engagement_event_data.StageChangedData(
+            engagement_id=self.engagement.id, from_stage=old, to_stage=to.value
+        )
+        await self.emit(we.StageChangedV1, data)
+
+    async def record(self, kind: str, on: date, action: Contract, item: ListItem | None) -> None:
+        """Keep an activity as a service record, its details being the action's fields."""
+        details = action.model_dump(mode="json", exclude={"action", "list_item_id"})
+        self.session.add(
+            ServiceRecord(
+                id=new_id(),
+                engagement_id=self.engagement.id,
+                kind=kind,
+                list_item_id=item.id if item else None,
+                occurred_on=on,
+                details=details,
+                recorded_by=self.ctx.actor,
+                recorded_at=datetime.now(UTC),
+            )
+        )
+
+    async def item(self, item_id: Any) -> ListItem:
+        item = await repository.list_item(self.session, item_id)
+        if item is None or item.engagement_id != self.engagement.id:
+            raise ListItemNotFound("no such list item in this engagement", field="itemId")
+        return item
+
+    async def latest_plan(self) -> PlanVersion | None:
+        return await repository.latest_plan(self.session, self.engagement.id)

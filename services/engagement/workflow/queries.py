@@ -1,0 +1,140 @@
+"""Workflow reads: engagements, their workflow state, due items, expert meetings, and
+the published catalogue and 表 A.1 checklist."""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from contracts.core import ValidationFailed
+from contracts.engagement import rpc
+from contracts.engagement import rpc_workflow as wf
+from services.engagement import clock
+from services.engagement.models import (
+    ChecklistEntry,
+    Engagement,
+    ListItem,
+    PlanVersion,
+    Rectification,
+    ServiceRecord,
+    StageReport,
+    TeamMemberRow,
+)
+from services.engagement.repository import page_of
+from services.engagement.seed import catalogue_v1, checklist_a1_v1
+from services.engagement.workflow import repository
+from services.engagement.workflow.domain import is_overdue
+from services.engagement.workflow.views import (
+    engagement_view,
+    list_item_view,
+    meeting_view,
+    rectification_view,
+    workflow_view,
+)
+
+MEETING_KINDS = ("expert_consultation", "technical_seminar")
+
+
+async def get_engagements(session: AsyncSession, req: rpc.GetManyRequest) -> rpc.EngagementsReply:
+    found = await repository.engagements_by_ids(session, req.ids, req.scope)
+    return rpc.EngagementsReply(
+        items=[engagement_view(*found[i]) if i in found else None for i in req.ids]
+    )
+
+
+async def list_engagements(
+    session: AsyncSession, req: rpc.ListEngagementsRequest
+) -> rpc.EngagementPage:
+    rows, has_next, total = await page_of(
+        session, repository.engagements_query(req, clock.today()), Engagement.id, req.page
+    )
+    return rpc.EngagementPage(
+        items=[engagement_view(e, region) for e, region in rows], has_next=has_next, total=total
+    )
+
+
+async def workflows(session: AsyncSession, req: wf.WorkflowRequest) -> wf.WorkflowReply:
+    """The workflow state of several engagements, each table read once for all of them."""
+    found = await repository.engagements_by_ids(session, req.engagement_ids, req.scope)
+    ids = list(found)
+    rows = repository.rows_by_engagement
+    team = await rows(session, TeamMemberRow, ids, (TeamMemberRow.name,))
+    items = await rows(session, ListItem, ids, (ListItem.created_at,))
+    plans = await rows(session, PlanVersion, ids, (PlanVersion.version,))
+    checklist = await rows(session, ChecklistEntry, ids, (ChecklistEntry.code,))
+    records = await rows(
+        session, ServiceRecord, ids, (ServiceRecord.occurred_on, ServiceRecord.recorded_at)
+    )
+    rectified = await rows(session, Rectification, ids, (Rectification.raised_on,))
+    recurrence = await repository.recurrence(
+        session, [r for per_engagement in rectified.values() for r in per_engagement]
+    )
+    reports = await rows(session, StageReport, ids, (StageReport.report_no, StageReport.version))
+    done = await repository.done_per_item(session, ids)
+    today = clock.today()
+    views = {
+        eid: workflow_view(
+            engagement,
+            team[eid],
+            items[eid],
+            plans[eid],
+            checklist[eid],
+            records[eid],
+            reports[eid],
+            [rectification_view(r, recurrence[r.id], today) for r in rectified[eid]],
+            done,
+            today,
+        )
+        for eid, (engagement, _region) in found.items()
+    }
+    return wf.WorkflowReply(items=[views.get(i) for i in req.engagement_ids])
+
+
+async def due_items(session: AsyncSession, req: wf.DueItemsRequest) -> wf.DueItemsReply:
+    """List items falling due in a window, or overdue, across the caller's engagements."""
+    today = clock.today()
+    rows = await repository.due_items(session, req, today)
+    done = await repository.done_per_item(session, list({e.id for _, e in rows}))
+    return wf.DueItemsReply(
+        items=[
+            wf.DueItemView(
+                engagement_id=e.id,
+                unit_id=e.unit_id,
+                agency_id=e.agency_id,
+                item=list_item_view(i, done, today),
+                overdue=is_overdue(i.status, i.due_date, today),
+            )
+            for i, e in rows
+        ]
+    )
+
+
+async def expert_meetings(session: AsyncSession, req: wf.MeetingsRequest) -> wf.MeetingsReply:
+    """The meetings an expert was invited to, newest first — and nothing else."""
+    rows = await repository.meetings_naming(session, MEETING_KINDS, req.expert_id)
+    return wf.MeetingsReply(
+        items=[
+            meeting_view(r) for r in rows if req.expert_id in (r.details.get("expert_ids") or [])
+        ]
+    )
+
+
+async def catalogue(session: AsyncSession, req: wf.CatalogueRequest) -> wf.CatalogueReply:
+    rows = await repository.catalogue(session, req.version or catalogue_v1.VERSION)
+    return wf.CatalogueReply(
+        items=[wf.CatalogueItemView.model_validate(r, from_attributes=True) for r in rows]
+    )
+
+
+async def checklist_definition(
+    session: AsyncSession, req: wf.ChecklistDefinitionRequest
+) -> wf.ChecklistDefinitionReply:
+    """表 A.1 as published (version 1 is the only one so far)."""
+    if req.version not in (None, checklist_a1_v1.VERSION):
+        raise ValidationFailed(f"no checklist version {req.version}", field="version")
+    return wf.ChecklistDefinitionReply(
+        version=checklist_a1_v1.VERSION,
+        items=[
+            wf.ChecklistDefinitionItem(code=code, section=section, title_zh=zh, title_en=en)
+            for code, section, zh, en in checklist_a1_v1.ITEMS
+        ],
+    )

@@ -1,0 +1,349 @@
+"""All SQL of the workflow: engagements, the rows their steps write, and the scans and
+batched reads built on them."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from datetime import date
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import String, cast, exists, func, select, tuple_
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from contracts.core import Scope
+from contracts.engagement.enums import ListItemStatus, PlanStatus, RectificationStatus, Stage
+from contracts.engagement.rpc import ListEngagementsRequest
+from contracts.engagement.rpc_workflow import DueItemsRequest
+from services.engagement.models import (
+    CatalogueItem,
+    ChecklistEntry,
+    Engagement,
+    ListItem,
+    PlanVersion,
+    Rectification,
+    ServiceRecord,
+    StageReport,
+    TeamMemberRow,
+    Unit,
+)
+from services.engagement.repository import AnySelect, engagement_scope
+from services.engagement.workflow.domain import RECURRENCE_WINDOW, Facts
+
+# --- engagements -----------------------------------------------------------------------
+
+
+async def engagements_by_ids(
+    session: AsyncSession, ids: Sequence[UUID], scope: Scope
+) -> dict[UUID, tuple[Engagement, str]]:
+    """Engagements with their unit's region code, keyed by id."""
+    if not ids:
+        return {}
+    rows = await session.execute(
+        select(Engagement, Unit.region_code)
+        .join(Unit, Unit.id == Engagement.unit_id)
+        .where(Engagement.id.in_(ids), engagement_scope(scope))
+    )
+    return {e.id: (e, region) for e, region in rows}
+
+
+async def engagement_unscoped(session: AsyncSession, engagement_id: UUID) -> Engagement | None:
+    """For the service's own reactions to events, which act for no caller."""
+    return await session.scalar(select(Engagement).where(Engagement.id == engagement_id))
+
+
+def engagements_query(req: ListEngagementsRequest, today: date) -> AnySelect:
+    """Engagements in scope with their unit's region code, narrowed by the list's filters."""
+    query: AnySelect = (
+        select(Engagement, Unit.region_code)
+        .join(Unit, Unit.id == Engagement.unit_id)
+        .where(engagement_scope(req.scope))
+    )
+    if req.unit_id is not None:
+        query = query.where(Engagement.unit_id == req.unit_id)
+    if req.agency_id is not None:
+        query = query.where(Engagement.agency_id == req.agency_id)
+    if req.stage is not None:
+        query = query.where(Engagement.stage == req.stage)
+    if req.service_mode is not None:
+        # JSON arrays differ between backends; their text form does not: ["roving", …].
+        token = f'%"{req.service_mode}"%'
+        query = query.where(cast(Engagement.service_modes, String).like(token))
+    if req.overdue is not None:
+        late = exists().where(
+            ListItem.engagement_id == Engagement.id,
+            ListItem.status == ListItemStatus.OPEN.value,
+            ListItem.due_date < today,
+        )
+        query = query.where(late if req.overdue else ~late)
+    return query
+
+
+async def lock_engagement(session: AsyncSession, engagement_id: UUID) -> None:
+    """Serialise workflow steps on one engagement (PostgreSQL row lock; SQLite has a
+    single writer already), so two concurrent steps cannot both pass a guard."""
+    if session.get_bind().dialect.name == "postgresql":
+        await session.execute(
+            select(Engagement.id).where(Engagement.id == engagement_id).with_for_update()
+        )
+
+
+async def facts(session: AsyncSession, engagement: Engagement) -> Facts:
+    """Everything the stage guards look at, read in five small queries."""
+    items = (
+        await session.execute(
+            select(ListItem.status, func.count())
+            .where(ListItem.engagement_id == engagement.id)
+            .group_by(ListItem.status)
+        )
+    ).all()
+    by_status = {status: n for status, n in items}
+    team = await session.scalar(
+        select(func.count()).where(TeamMemberRow.engagement_id == engagement.id)
+    )
+    latest = await latest_plan(session, engagement.id)
+    missing = await session.scalar(
+        select(func.count()).where(
+            ChecklistEntry.engagement_id == engagement.id, ChecklistEntry.status == "pending"
+        )
+    )
+    open_codes = await session.scalars(
+        select(ListItem.catalogue_code)
+        .where(
+            ListItem.engagement_id == engagement.id, ListItem.status == ListItemStatus.OPEN.value
+        )
+        .order_by(ListItem.created_at)
+    )
+    unfinished = tuple(open_codes)
+    # Proposed customised items do not count until the client approves them (R5.2).
+    counted = sum(n for s, n in by_status.items() if s != ListItemStatus.PROPOSED)
+    return Facts(
+        stage=Stage(engagement.stage),
+        list_items=counted,
+        unfinished_items=len(unfinished),
+        unfinished_codes=unfinished,
+        team_size=int(team or 0),
+        contracted_team_size=engagement.contracted_team_size,
+        plan_status=PlanStatus(latest.status) if latest else None,
+        checklist_missing=int(missing or 0),
+        handed_over=engagement.handed_over_on is not None,
+    )
+
+
+# --- rows written by the steps ---------------------------------------------------------
+
+
+async def catalogue_entry(session: AsyncSession, version: int, code: str) -> CatalogueItem | None:
+    return await session.get(CatalogueItem, (version, code))
+
+
+async def catalogue(session: AsyncSession, version: int) -> list[CatalogueItem]:
+    query = select(CatalogueItem).where(CatalogueItem.version == version)
+    return list(await session.scalars(query.order_by(CatalogueItem.code)))
+
+
+async def list_item(session: AsyncSession, item_id: UUID) -> ListItem | None:
+    return await session.get(ListItem, item_id)
+
+
+async def remove_team(session: AsyncSession, engagement_id: UUID) -> None:
+    existing = await session.scalars(
+        select(TeamMemberRow).where(TeamMemberRow.engagement_id == engagement_id)
+    )
+    for row in existing:
+        await session.delete(row)
+
+
+async def checklist_entry(
+    session: AsyncSession, engagement_id: UUID, code: str
+) -> ChecklistEntry | None:
+    return await session.get(ChecklistEntry, (engagement_id, code))
+
+
+async def latest_plan(session: AsyncSession, engagement_id: UUID) -> PlanVersion | None:
+    return await session.scalar(
+        select(PlanVersion)
+        .where(PlanVersion.engagement_id == engagement_id)
+        .order_by(PlanVersion.version.desc())
+        .limit(1)
+    )
+
+
+async def service_record(session: AsyncSession, record_id: UUID) -> ServiceRecord | None:
+    return await session.get(ServiceRecord, record_id)
+
+
+async def latest_report(
+    session: AsyncSession, engagement_id: UUID, report_no: int
+) -> StageReport | None:
+    """The newest version of one stage report."""
+    return await session.scalar(
+        select(StageReport)
+        .where(StageReport.engagement_id == engagement_id, StageReport.report_no == report_no)
+        .order_by(StageReport.version.desc())
+        .limit(1)
+    )
+
+
+async def last_report_no(session: AsyncSession, engagement_id: UUID) -> int:
+    last = await session.scalar(
+        select(func.max(StageReport.report_no)).where(StageReport.engagement_id == engagement_id)
+    )
+    return int(last or 0)
+
+
+async def rectification(session: AsyncSession, rectification_id: UUID) -> Rectification | None:
+    return await session.get(Rectification, rectification_id)
+
+
+async def recurrence(session: AsyncSession, rows: Sequence[Any]) -> dict[UUID, int]:
+    """For each rectification, how often its unit had the same problem in the 12 months
+    up to the day it was raised (itself included): one grouped query for all of them,
+    counted per (unit, problem, day), then summed over each row's window here."""
+    if not rows:
+        return {}
+    pairs = list({(r.unit_id, r.problem_key) for r in rows})
+    earliest = min(r.raised_on for r in rows) - RECURRENCE_WINDOW
+    latest = max(r.raised_on for r in rows)
+    per_day = await session.execute(
+        select(
+            Rectification.unit_id, Rectification.problem_key, Rectification.raised_on, func.count()
+        )
+        .where(
+            tuple_(Rectification.unit_id, Rectification.problem_key).in_(pairs),
+            Rectification.raised_on > earliest,
+            Rectification.raised_on <= latest,
+        )
+        .group_by(Rectification.unit_id, Rectification.problem_key, Rectification.raised_on)
+    )
+    days: defaultdict[tuple[UUID, str], list[tuple[date, int]]] = defaultdict(list)
+    for unit_id, problem_key, raised_on, n in per_day:
+        days[(unit_id, problem_key)].append((raised_on, n))
+    return {
+        r.id: sum(
+            n
+            for on, n in days[(r.unit_id, r.problem_key)]
+            if r.raised_on - RECURRENCE_WINDOW < on <= r.raised_on
+        )
+        for r in rows
+    }
+
+
+# --- scans of the overdue job ------------------------------------------------------------
+
+
+async def claim_overdue_items(
+    session: AsyncSession, today: date, batch: int
+) -> list[tuple[ListItem, UUID]]:
+    """Open list items past their time node and not announced yet, with their agency;
+    on PostgreSQL the rows are claimed (FOR UPDATE SKIP LOCKED) so replicas share them."""
+    query = (
+        select(ListItem, Engagement.agency_id)
+        .join(Engagement, Engagement.id == ListItem.engagement_id)
+        .where(
+            ListItem.status == ListItemStatus.OPEN.value,
+            ListItem.due_date < today,
+            ListItem.overdue_notified_on.is_(None),
+        )
+        .order_by(ListItem.due_date)
+        .limit(batch)
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(of=ListItem, skip_locked=True)
+    return [(item, agency_id) for item, agency_id in await session.execute(query)]
+
+
+async def claim_overdue_rectifications(
+    session: AsyncSession, today: date, batch: int
+) -> list[tuple[Rectification, UUID]]:
+    """Rectification items past their due date, not closed and not announced yet."""
+    query = (
+        select(Rectification, Engagement.agency_id)
+        .join(Engagement, Engagement.id == Rectification.engagement_id)
+        .where(
+            Rectification.status != RectificationStatus.CLOSED.value,
+            Rectification.due_date < today,
+            Rectification.overdue_notified_on.is_(None),
+        )
+        .order_by(Rectification.due_date)
+        .limit(batch)
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(of=Rectification, skip_locked=True)
+    return [(row, agency_id) for row, agency_id in await session.execute(query)]
+
+
+# --- reads of the workflow views --------------------------------------------------------
+
+
+async def rows_by_engagement(
+    session: AsyncSession, model: Any, ids: Sequence[UUID], order: Sequence[Any]
+) -> defaultdict[UUID, list[Any]]:
+    """Rows of `model` for the engagements, grouped by engagement.
+
+    Plain rows, not ORM objects: these are read-only views, and building an
+    identity-mapped instance per row cost most of a 50-engagement dashboard.
+    """
+    grouped: defaultdict[UUID, list[Any]] = defaultdict(list)
+    if ids:
+        table = model.__table__
+        rows = await session.execute(
+            select(*table.c).where(table.c.engagement_id.in_(ids)).order_by(*order)
+        )
+        for row in rows:
+            grouped[row.engagement_id].append(row)
+    return grouped
+
+
+async def done_per_item(session: AsyncSession, engagement_ids: Sequence[UUID]) -> dict[UUID, int]:
+    """Recorded activities linked to each list item of these engagements."""
+    if not engagement_ids:
+        return {}
+    rows = await session.execute(
+        select(ServiceRecord.list_item_id, func.count())
+        .where(
+            ServiceRecord.engagement_id.in_(engagement_ids),
+            ServiceRecord.list_item_id.is_not(None),
+        )
+        .group_by(ServiceRecord.list_item_id)
+    )
+    return {item_id: n for item_id, n in rows if item_id is not None}
+
+
+async def due_items(
+    session: AsyncSession, req: DueItemsRequest, today: date
+) -> list[tuple[ListItem, Engagement]]:
+    """Open or proposed list items with a time node, across the engagements in scope."""
+    query = (
+        select(ListItem, Engagement)
+        .join(Engagement, Engagement.id == ListItem.engagement_id)
+        .join(Unit, Unit.id == Engagement.unit_id)
+        .where(engagement_scope(req.scope), ListItem.due_date.is_not(None))
+        .where(ListItem.status.in_((ListItemStatus.OPEN.value, ListItemStatus.PROPOSED.value)))
+        .order_by(ListItem.due_date, ListItem.created_at)
+        .limit(req.limit)
+    )
+    if req.overdue_only:
+        query = query.where(ListItem.due_date < today, ListItem.status == ListItemStatus.OPEN.value)
+    if req.due_from is not None:
+        query = query.where(ListItem.due_date >= req.due_from)
+    if req.due_to is not None:
+        query = query.where(ListItem.due_date <= req.due_to)
+    if req.unit_id is not None:
+        query = query.where(Engagement.unit_id == req.unit_id)
+    return [(item, engagement) for item, engagement in await session.execute(query)]
+
+
+async def meetings_naming(
+    session: AsyncSession, kinds: Sequence[str], text: str
+) -> list[ServiceRecord]:
+    """Records of these kinds whose details mention `text`, newest first: a cheap
+    textual prefilter, the caller checks membership exactly."""
+    query = (
+        select(ServiceRecord)
+        .where(ServiceRecord.kind.in_(kinds))
+        .where(cast(ServiceRecord.details, String).like(f"%{text}%"))
+        .order_by(ServiceRecord.occurred_on.desc())
+    )
+    return list(await session.scalars(query))

@@ -1,0 +1,107 @@
+"""Workflow rows as the contracts show them. Where a contract repeats the row's fields
+it is validated from the row; derived fields (overdue, recurring, done quantities) are
+computed by the domain rules here."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from typing import Any
+from uuid import UUID
+
+from contracts.engagement import rpc
+from contracts.engagement import rpc_workflow as wf
+from contracts.engagement.enums import RectificationStatus
+from contracts.engagement.event_data import TeamMember
+from services.engagement.models import Engagement
+from services.engagement.workflow.domain import is_overdue, is_recurring
+
+
+def engagement_view(engagement: Engagement, region_code: str) -> rpc.EngagementView:
+    return rpc.EngagementView(
+        id=engagement.id,
+        unit_id=engagement.unit_id,
+        agency_id=engagement.agency_id,
+        service_modes=list(engagement.service_modes),
+        period_start=engagement.period_start,
+        period_end=engagement.period_end,
+        stage=engagement.stage,
+        region_code=region_code,
+        created_at=engagement.created_at,
+        fee_terms=rpc.FeeTerms(**engagement.fee_terms) if engagement.fee_terms else None,
+    )
+
+
+def list_item_view(item: Any, done: dict[UUID, int], today: date) -> wf.ListItemView:
+    """A list item (ORM object or plain row) with its recorded activities counted."""
+    return wf.ListItemView(
+        id=item.id,
+        catalogue_code=item.catalogue_code,
+        scope=item.scope,
+        expected_effect=item.expected_effect,
+        target=item.target,
+        contracted_quantity=item.contracted_quantity,
+        quantity_unit=item.quantity_unit,
+        due_date=item.due_date,
+        customised=item.customised,
+        status=item.status,
+        waived_reason=item.waived_reason,
+        done_quantity=done.get(item.id, 0),
+        overdue=is_overdue(item.status, item.due_date, today),
+    )
+
+
+def rectification_view(row: Any, occurrences_in_window: int, today: date) -> wf.RectificationView:
+    return wf.RectificationView(
+        id=row.id,
+        problem_key=row.problem_key,
+        description=row.description,
+        plan=row.plan,
+        owner=row.owner,
+        due_date=row.due_date,
+        status=row.status,
+        raised_on=row.raised_on,
+        closed_on=row.closed_on,
+        notes=list(row.notes or []),
+        overdue=row.status != RectificationStatus.CLOSED and row.due_date < today,
+        recurring=is_recurring(occurrences_in_window),
+    )
+
+
+def workflow_view(
+    engagement: Engagement,
+    team: Sequence[Any],
+    items: Sequence[Any],
+    plans: Sequence[Any],
+    checklist: Sequence[Any],
+    records: Sequence[Any],
+    reports: Sequence[Any],
+    rectifications: list[wf.RectificationView],
+    done: dict[UUID, int],
+    today: date,
+) -> wf.WorkflowView:
+    """One engagement's workflow state from its rows, each sequence in display order."""
+    return wf.WorkflowView(
+        engagement_id=engagement.id,
+        contracted_team_size=engagement.contracted_team_size,
+        team=[TeamMember.model_validate(m, from_attributes=True) for m in team],
+        list_items=[list_item_view(i, done, today) for i in items],
+        plan_versions=[wf.PlanVersionView.model_validate(p, from_attributes=True) for p in plans],
+        checklist=[wf.ChecklistItemView.model_validate(c, from_attributes=True) for c in checklist],
+        records=[wf.RecordView.model_validate(r, from_attributes=True) for r in records],
+        stage_reports=[wf.StageReportView.model_validate(r, from_attributes=True) for r in reports],
+        rectifications=rectifications,
+        contract_signed_on=engagement.contract_signed_on,
+        handed_over_on=engagement.handed_over_on,
+        deliverables=list(engagement.deliverables or []),
+    )
+
+
+def meeting_view(record: Any) -> wf.MeetingView:
+    return wf.MeetingView(
+        engagement_id=record.engagement_id,
+        record_id=record.id,
+        kind=record.kind,
+        held_on=record.occurred_on,
+        details=record.details,
+    )

@@ -1,0 +1,217 @@
+"""Opening scorecards: by an evaluator for a period, automatically when an engagement
+enters evaluation, and as a new version amending a finalised one. Each runs in the
+caller's transaction (flush, never commit) and records `evaluation.scorecard_opened`
+in its outbox."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from uuid import UUID
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from contracts.core import ValidationFailed
+from contracts.engagement.errors import EngagementNotFound
+from contracts.evaluation import enums as evaluation_enums
+from contracts.evaluation import errors as evaluation_errors
+from contracts.evaluation import events as evaluation_events
+from contracts.evaluation import rpc as ev
+from kit.events import make_event
+from kit.ids import new_id
+from kit.outbox import record_event
+from kit.rpc import CallContext
+from services.evaluation import domain, repository, templates
+from services.evaluation.models import (
+    Deduction,
+    EngagementRegistration,
+    EvaluationTemplate,
+    ItemScore,
+    Scorecard,
+    messaging,
+)
+from services.evaluation.queries import scorecard_view
+
+
+async def open_scorecard(
+    session: AsyncSession, req: ev.OpenScorecardRequest, ctx: CallContext
+) -> ev.ScorecardView:
+    """An evaluator opens a scorecard for a period (e.g. annual). Idempotent: the
+    current scorecard of the engagement for that period is returned if it exists."""
+    registration = await repository.registration(session, req.engagement_id, req.scope)
+    if registration is None:
+        raise EngagementNotFound("no such engagement", field="engagementId")
+    label = req.period_label or domain.period_label(req.period_start, req.period_end)
+    domain.period_label(req.period_start, req.period_end)  # checks the order of the dates
+    existing = await repository.current_in_period(session, req.engagement_id, label)
+    if existing is not None:
+        return await scorecard_view(session, existing)
+    template = await _template(session, req.template_id, registration.agency_id)
+    card = await _open(
+        session, ctx, registration, template, label, req.period_start, req.period_end, None
+    )
+    return await scorecard_view(session, card)
+
+
+async def open_on_stage_change(
+    session: AsyncSession, registration: EngagementRegistration, event_id: UUID, ctx: CallContext
+) -> Scorecard | None:
+    """Open the engagement's scorecard for its whole period when it enters the
+    evaluation stage (R4.2.5); nothing when one is already open for that period."""
+    start, end = registration.period_start, registration.period_end
+    if start is None or end is None:
+        raise ValidationFailed("the engagement's period is unknown")
+    label = domain.period_label(start, end)
+    if await repository.current_in_period(session, registration.engagement_id, label):
+        return None
+    template = await _template(session, None, registration.agency_id)
+    return await _open(session, ctx, registration, template, label, start, end, event_id)
+
+
+async def _template(
+    session: AsyncSession, template_id: UUID | None, agency_id: UUID
+) -> EvaluationTemplate:
+    """The template to score an engagement of `agency_id` with: the one named, if it
+    is the standard's or that agency's own variant; by default the latest C.1."""
+    if template_id is None:
+        found = await repository.latest_standard_template(session, templates.C1_CODE)
+    else:
+        found = await repository.template(session, template_id)
+        if found is not None and found.agency_id not in (None, agency_id):
+            found = None  # another agency's variant reads as missing
+    if found is None:
+        raise evaluation_errors.TemplateNotFound("no such template", field="templateId")
+    return found
+
+
+async def _open(
+    session: AsyncSession,
+    ctx: CallContext,
+    registration: EngagementRegistration,
+    template: EvaluationTemplate,
+    label: str,
+    start: date,
+    end: date,
+    source_event_id: UUID | None,
+) -> Scorecard:
+    card_id = new_id()
+    card = Scorecard(
+        id=card_id,
+        series_id=card_id,
+        version=1,
+        previous_id=None,
+        amendment_reason=None,
+        engagement_id=registration.engagement_id,
+        unit_id=registration.unit_id,
+        agency_id=registration.agency_id,
+        region_code=registration.region_code,
+        template_id=template.id,
+        period_label=label,
+        period_start=start,
+        period_end=end,
+        status=evaluation_enums.ScorecardStatus.OPEN.value,
+        opened_by=ctx.actor,
+        opened_at=datetime.now(UTC),
+        source_event_id=source_event_id,
+    )
+    session.add(card)
+    await session.flush()
+    await _record_opened(session, ctx, card, template)
+    return card
+
+
+async def _record_opened(
+    session: AsyncSession, ctx: CallContext, card: Scorecard, template: EvaluationTemplate
+) -> None:
+    data = evaluation_events.ScorecardOpenedData(
+        scorecard_id=card.id,
+        series_id=card.series_id,
+        version=card.version,
+        previous_id=card.previous_id,
+        amendment_reason=card.amendment_reason,
+        unit_id=card.unit_id,
+        agency_id=card.agency_id,
+        period_label=card.period_label,
+        template_code=template.code,
+        template_version=template.version,
+        automatic=card.source_event_id is not None,
+    )
+    event = make_event(
+        evaluation_events.ScorecardOpenedV1, ctx, data, engagement_id=card.engagement_id
+    )
+    await record_event(session, messaging, event)
+
+
+async def amend(
+    session: AsyncSession, req: ev.AmendScorecardRequest, ctx: CallContext
+) -> ev.ScorecardView:
+    """A new open version carrying the previous scores and deductions, with the
+    reason; the finalised version stays as it was."""
+    card = await repository.scorecard(session, req.scorecard_id, req.scope)
+    if card is None:
+        raise evaluation_errors.ScorecardNotFound("no such scorecard", field="scorecardId")
+    view = await scorecard_view(session, card)
+    if view.status == evaluation_enums.ScorecardStatus.OPEN.value:
+        raise evaluation_errors.ScorecardNotFinalized(
+            "an open scorecard is scored again, not amended", field="scorecardId"
+        )
+    if view.status != evaluation_enums.ScorecardStatus.FINALIZED.value:
+        raise evaluation_errors.ScorecardLocked(
+            f"a {view.status} scorecard cannot be amended",
+            field="scorecardId",
+            details={"status": view.status},
+        )
+    now = datetime.now(UTC)
+    new = Scorecard(
+        id=new_id(),
+        series_id=card.series_id,
+        version=card.version + 1,
+        previous_id=card.id,
+        amendment_reason=req.reason,
+        engagement_id=card.engagement_id,
+        unit_id=card.unit_id,
+        agency_id=card.agency_id,
+        region_code=card.region_code,
+        template_id=card.template_id,
+        period_label=card.period_label,
+        period_start=card.period_start,
+        period_end=card.period_end,
+        status=evaluation_enums.ScorecardStatus.OPEN.value,
+        opened_by=ctx.actor,
+        opened_at=now,
+        source_event_id=None,
+    )
+    session.add(new)
+    await session.flush()
+    for s in (await repository.scores(session, [card.id]))[card.id]:
+        session.add(
+            ItemScore(
+                id=new_id(),
+                scorecard_id=new.id,
+                item_code=s.item_code,
+                evaluator=s.evaluator,
+                points=s.points,
+                justification=s.justification,
+                evidence=s.evidence,
+                suggested_points=s.suggested_points,
+                override_reason=s.override_reason,
+                scored_at=s.scored_at,
+            )
+        )
+    for d in (await repository.deductions(session, [card.id]))[card.id]:
+        session.add(
+            Deduction(
+                id=new_id(),
+                scorecard_id=new.id,
+                item_code=d.item_code,
+                points=d.points,
+                description=d.description,
+                evidence=d.evidence,
+                recorded_by=d.recorded_by,
+                recorded_at=d.recorded_at,
+            )
+        )
+    await session.flush()
+    template = await repository.template(session, card.template_id)
+    assert template is not None
+    await _record_opened(session, ctx, new, template)
+    return await scorecard_view(session, new)

@@ -1,0 +1,45 @@
+"""Variants of an evaluation table (考核表) that an agency defines for its contracts.
+Runs in the caller's transaction: flush, never commit."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from contracts.evaluation import errors as evaluation_errors
+from contracts.evaluation import rpc as ev
+from kit.ids import new_id
+from kit.rpc import CallContext
+from services.evaluation import repository, templates
+from services.evaluation.models import EvaluationTemplate
+from services.evaluation.views import template_view
+
+
+async def define_template(
+    session: AsyncSession, req: ev.DefineTemplateRequest, ctx: CallContext
+) -> ev.TemplateView:
+    """A contract's variant of the table, checked before it can be used (R7.1). It
+    belongs to the defining agency: no other agency sees or uses it."""
+    definition = templates.validate_template(req.definition)
+    existing = await repository.codes_in_use(session, definition.code, req.agency_id)
+    if any(t.agency_id is None for t in existing):
+        reason = f"{definition.code} is a table of the standard; give the variant its own code"
+        raise evaluation_errors.InvalidTemplate(reason, field="code", details={"reason": reason})
+    if any(t.version == definition.version for t in existing):
+        reason = (
+            f"template {definition.code} version {definition.version} exists; use a new version"
+        )
+        raise evaluation_errors.InvalidTemplate(reason, field="version", details={"reason": reason})
+    row = EvaluationTemplate(
+        id=new_id(),
+        agency_id=req.agency_id,
+        code=definition.code,
+        version=definition.version,
+        definition=definition.model_dump(mode="json"),
+        created_at=datetime.now(UTC),
+        created_by=ctx.actor,
+    )
+    session.add(row)
+    await session.flush()
+    return template_view(row)

@@ -1,0 +1,122 @@
+"""Reading the workflow state costs a fixed number of queries, however many rows an
+engagement has; the recurrence of rectifications (R4.2.3.1) is counted in one of them
+(SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
+from datetime import date, timedelta
+from typing import Any
+from uuid import UUID
+
+import pytest
+from sqlalchemy import event
+
+from contracts import core
+from contracts.engagement import actions as engagement_actions
+from contracts.engagement import rpc_workflow as wf
+from kit.db import Database
+from kit.ids import new_id
+from kit.migrate import upgrade
+from services.engagement import app, clock
+from services.engagement.models import Rectification
+from services.engagement.workflow import queries
+from services.engagement.workflow.commands import act
+from tests.engagement.rows import CTX, engagement_in_implementation
+
+
+@pytest.fixture
+async def db(database_url: str) -> AsyncIterator[Database]:
+    database = Database(database_url, schema="engagement")
+    await upgrade(database, app.MIGRATIONS)
+    yield database
+    await database.dispose()
+
+
+@contextmanager
+def counted(db: Database) -> Iterator[list[str]]:
+    """The SQL statements the engine runs inside the block."""
+    statements: list[str] = []
+
+    def before(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        statements.append(statement)
+
+    event.listen(db.engine.sync_engine, "before_cursor_execute", before)
+    try:
+        yield statements
+    finally:
+        event.remove(db.engine.sync_engine, "before_cursor_execute", before)
+
+
+async def raise_rectification(
+    db: Database, engagement_id: UUID, scope: core.Scope, key: str
+) -> None:
+    action = engagement_actions.RaiseRectification(
+        problem_key=key, description="d", plan="p", owner="o", due_date=date(2030, 1, 1)
+    )
+    async with db.transaction() as s:
+        await act.act(
+            s,
+            engagement_actions.ActRequest(engagement_id=engagement_id, scope=scope, action=action),
+            CTX,
+        )
+
+
+async def read(db: Database, engagement_id: UUID, scope: core.Scope) -> tuple[wf.WorkflowView, int]:
+    async with db.transaction() as s:
+        with counted(db) as statements:
+            reply = await queries.workflows(
+                s, wf.WorkflowRequest(engagement_ids=[engagement_id], scope=scope)
+            )
+    view = reply.items[0]
+    assert view is not None
+    return view, len(statements)
+
+
+async def test_a_workflow_page_costs_the_same_queries_for_1_or_6_rectifications(db: Database):
+    engagement_id, _, scope = await engagement_in_implementation(db)
+    await raise_rectification(db, engagement_id, scope, "噪声超标")
+    one, queries_for_one = await read(db, engagement_id, scope)
+    assert len(one.rectifications) == 1
+    for key in ("噪声超标", "噪声超标", "噪声超标", "噪声超标", "废水超标"):
+        await raise_rectification(db, engagement_id, scope, key)
+    six, queries_for_six = await read(db, engagement_id, scope)
+    assert len(six.rectifications) == 6
+    assert queries_for_six == queries_for_one
+    # 5 noise problems in 12 months: "more than 3" → recurring; one effluent problem: not.
+    recurring = {(r.problem_key, r.recurring) for r in six.rectifications}
+    assert recurring == {("噪声超标", True), ("废水超标", False)}
+
+
+async def test_R4_2_3_1_recurrence_counts_the_12_months_up_to_each_item(db: Database):
+    engagement_id, unit_id, scope = await engagement_in_implementation(db)
+    today = clock.today()
+    # Earlier items of the same problem at the unit, two of them just outside the window
+    # of the newest one; the oldest ones are within each other's windows.
+    earlier = [today - timedelta(days=d) for d in (365, 366, 200, 100)]
+    async with db.transaction() as s:
+        for raised_on in earlier:
+            s.add(
+                Rectification(
+                    id=new_id(),
+                    engagement_id=engagement_id,
+                    unit_id=unit_id,
+                    problem_key="异味",
+                    description="d",
+                    plan="p",
+                    owner="o",
+                    due_date=raised_on,
+                    status="closed",
+                    raised_on=raised_on,
+                    notes=[],
+                )
+            )
+    await raise_rectification(db, engagement_id, scope, "异味")
+    view, _ = await read(db, engagement_id, scope)
+    by_day = {r.raised_on: r.recurring for r in view.rectifications}
+    # today: itself, 100 and 200 days ago = 3, not more than 3.
+    assert by_day[today] is False
+    # 100 days ago: itself, 200, 365 and 366 days ago = 4 within its 12 months.
+    assert by_day[today - timedelta(days=100)] is True
+    assert by_day[today - timedelta(days=366)] is False
