@@ -109,8 +109,8 @@ async def replay_dead_letters(name: str, ids: list[int] | None) -> list[replay.R
     handlers; the running service's relay publishes whatever they record."""
     app = service_app(name)
     async with service_runtime(app) as runtime:
-        handlers = {sub.durable: sub.handler for sub in await app.consumers(runtime)}
-        return await replay.replay_dead_letters(runtime.db, runtime.tables, handlers, ids)
+        subscriptions = {sub.durable: sub for sub in await app.consumers(runtime)}
+        return await replay.replay_dead_letters(runtime.db, runtime.tables, subscriptions, ids)
 
 
 async def dead_letters(name: str) -> list[dict[str, Any]]:
