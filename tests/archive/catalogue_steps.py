@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from contracts.archive import enums as archive_enums
 from contracts.archive import rpc_catalogue as c
 from contracts.core import EventEnvelope, Scope, event_type
-from contracts.engagement.events import StageReportAcceptedV1
+from contracts.engagement.events import EngagementCreatedV1, StageReportAcceptedV1
 from kit.db import Database
 from kit.ids import new_id
 from kit.rpc import CallContext
@@ -94,6 +94,19 @@ async def outbox_count(db: Database) -> int:
         return int(
             (await s.execute(select(func.count()).select_from(messaging.outbox))).scalar_one()
         )
+
+
+def engagement_created_event(engagement: uuid.UUID) -> EventEnvelope:
+    return EventEnvelope(
+        event_id=new_id(),
+        type=event_type(EngagementCreatedV1),
+        occurred_at=datetime.now(UTC),
+        actor="pm",
+        tenant=f"agency:{AGENCY}",
+        engagement_id=engagement,
+        correlation_id="t",
+        data={"engagement_id": str(engagement), "unit_id": str(UNIT), "agency_id": str(AGENCY)},
+    )
 
 
 def stage_report_event(engagement: uuid.UUID) -> EventEnvelope:

@@ -13,8 +13,6 @@ import pytest
 from contracts.archive import enums as archive_enums
 from contracts.archive import errors as archive_errors
 from contracts.archive import rpc_catalogue as c
-from contracts.core import EventEnvelope, event_type
-from contracts.engagement.events import EngagementCreatedV1
 from kit.db import Database
 from kit.ids import new_id
 from kit.storage import ObjectNotFound
@@ -28,15 +26,14 @@ from services.archive.catalogue.models import ArchiveItem
 from services.archive.ledger.signing import Signer
 from services.archive.settings import ArchiveSettings
 from tests.archive.catalogue_steps import (
-    AGENCY,
     AGENCY_CALLER,
     CLIENT,
     CONTENT,
     KEEPER,
     OTHER_AGENCY,
     PM,
-    UNIT,
     UNIT_CALLER,
+    engagement_created_event,
     filed,
     outbox_count,
     send,
@@ -144,16 +141,7 @@ async def test_R8_stage_reports_are_filed_once_even_when_redelivered(
     db: Database, archive: CatalogueDeps
 ):
     engagement = new_id()
-    created = EventEnvelope(
-        event_id=new_id(),
-        type=event_type(EngagementCreatedV1),
-        occurred_at=datetime.now(UTC),
-        actor="pm",
-        tenant=f"agency:{AGENCY}",
-        engagement_id=engagement,
-        correlation_id="t",
-        data={"engagement_id": str(engagement), "unit_id": str(UNIT), "agency_id": str(AGENCY)},
-    )
+    created = engagement_created_event(engagement)
     report = stage_report_event(engagement)
     async with db.transaction() as s:
         await filing.file_event(archive, s, created)

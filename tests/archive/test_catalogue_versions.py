@@ -18,8 +18,6 @@ from sqlalchemy import func, select, update
 from contracts.archive import enums as archive_enums
 from contracts.archive import errors as archive_errors
 from contracts.archive import rpc_catalogue as c
-from contracts.core import EventEnvelope, event_type
-from contracts.engagement.events import EngagementCreatedV1
 from kit.db import Database
 from kit.ids import new_id
 from kit.storage import ObjectNotFound
@@ -40,6 +38,7 @@ from tests.archive.catalogue_steps import (
     UNIT_CALLER,
     V2,
     complete,
+    engagement_created_event,
     filed,
     listing,
     new_version,
@@ -309,16 +308,7 @@ async def test_R4_2_4_2_refused_versions_write_nothing(
 
 async def auto_file(db: Database, archive: CatalogueDeps, engagement: uuid.UUID) -> None:
     """The engagement's creation and an accepted stage report, filed from their events."""
-    created = EventEnvelope(
-        event_id=new_id(),
-        type=event_type(EngagementCreatedV1),
-        occurred_at=stage_report_event(engagement).occurred_at,
-        actor="pm",
-        tenant=f"agency:{AGENCY}",
-        engagement_id=engagement,
-        correlation_id="t",
-        data={"engagement_id": str(engagement), "unit_id": str(UNIT), "agency_id": str(AGENCY)},
-    )
+    created = engagement_created_event(engagement)
     async with db.transaction() as s:
         await filing.file_event(archive, s, created)
         await filing.file_event(archive, s, stage_report_event(engagement))
