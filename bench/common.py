@@ -30,10 +30,11 @@ from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from cli.nats import NatsProcess, nats_server_binary, start_nats
+from cli.nats import NatsProcess, nats_server_binary
 from contracts.core import EventEnvelope
 from kit.ids import new_id
 from kit.logging import configure_logging
+from tests.infra.nats_server import running_nats
 
 if TYPE_CHECKING:
     from tests.infra.postgres import PostgresInfo
@@ -111,12 +112,8 @@ def temp_dir(label: str) -> Iterator[Path]:
 def nats_server() -> Iterator[NatsProcess]:
     """A JetStream nats-server on a free loopback port, storing in a temp dir; the
     development configuration of `cli.nats` (one node, default fsync)."""
-    with temp_dir("nats") as tmp:
-        server = start_nats(tmp / "nats")
-        try:
-            yield server
-        finally:
-            server.stop()
+    with temp_dir("nats") as tmp, running_nats(tmp) as server:
+        yield server
 
 
 @contextmanager

@@ -14,7 +14,7 @@ from kit.db import Database
 from kit.ids import new_id
 from services.archive.catalogue import queries
 from services.archive.catalogue.deps import CatalogueDeps
-from tests.archive.test_catalogue_service import AGENCY_CALLER, filed
+from tests.archive.catalogue_steps import AGENCY_CALLER, filed
 
 
 @contextmanager

@@ -12,108 +12,42 @@ import uuid
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-import httpx
 import pytest
 from sqlalchemy import func, select, update
 
 from contracts.archive import enums as archive_enums
 from contracts.archive import errors as archive_errors
 from contracts.archive import rpc_catalogue as c
-from contracts.core import EventEnvelope, event_type
-from contracts.engagement.events import EngagementCreatedV1
 from kit.db import Database
 from kit.ids import new_id
 from kit.storage import ObjectNotFound
-from kit.storage.s3 import S3Store
 from services.archive.catalogue import queries
-from services.archive.catalogue.commands import destruction, filing, handover, items, uploads
+from services.archive.catalogue.commands import destruction, filing, items, uploads
 from services.archive.catalogue.deps import CatalogueDeps
 from services.archive.catalogue.models import ArchiveItem
 from services.archive.ledger.signing import Signer
 from services.archive.models import messaging
 from services.archive.settings import ArchiveSettings
-from tests.archive.test_catalogue_service import (
+from tests.archive.catalogue_steps import (
     AGENCY,
     AGENCY_CALLER,
-    CLIENT,
     KEEPER,
     OTHER_AGENCY,
     PM,
     UNIT,
     UNIT_CALLER,
+    V2,
+    complete,
+    engagement_created_event,
     filed,
+    listing,
+    new_version,
     outbox_count,
+    request_version,
+    send,
     stage_report_event,
+    version_request,
 )
-
-V2 = "深圳市某化工有限公司 托管服务成果报告（修订版）\n".encode() * 900
-
-
-async def put_bytes(archive: CatalogueDeps, ticket: c.UploadTicket, data: bytes) -> None:
-    """The uploader's PUT: to the presigned URL on S3, straight into the local store
-    (its signed URL is served by the gateway, tested end to end)."""
-    if isinstance(archive.store, S3Store):
-        async with httpx.AsyncClient() as client:
-            r = await client.put(ticket.url, content=data, headers=ticket.headers)
-            assert r.status_code == 200, r.text
-    else:
-        item = ticket.item
-        await archive.store.put(
-            f"{item.engagement_id}/{item.id}/{item.version}",
-            data,
-            length=len(data),
-            content_type=ticket.headers["Content-Type"],
-        )
-
-
-def version_request(
-    item_id: uuid.UUID, data: bytes = V2, caller: c.Caller = AGENCY_CALLER, **over: Any
-) -> c.RequestVersionUploadRequest:
-    fields: dict[str, Any] = {
-        "caller": caller,
-        "item_id": item_id,
-        "filename": "成果报告-修订.pdf",
-        "content_type": "application/pdf",
-        "size": len(data),
-        "sha256": hashlib.sha256(data).hexdigest(),
-    }
-    fields.update(over)
-    return c.RequestVersionUploadRequest(**fields)
-
-
-async def request_version(
-    db: Database, archive: CatalogueDeps, item_id: uuid.UUID, data: bytes = V2, **over: Any
-) -> c.UploadTicket:
-    async with db.transaction() as s:
-        return await uploads.request_version_upload(
-            archive, s, version_request(item_id, data, **over), PM
-        )
-
-
-async def complete(db: Database, archive: CatalogueDeps, item_id: uuid.UUID) -> c.ItemView:
-    async with db.transaction() as s:
-        return await uploads.complete_upload(
-            archive, s, c.ItemRequest(caller=AGENCY_CALLER, item_id=item_id), PM
-        )
-
-
-async def new_version(
-    db: Database, archive: CatalogueDeps, item_id: uuid.UUID, data: bytes = V2, **over: Any
-) -> c.ItemView:
-    ticket = await request_version(db, archive, item_id, data, **over)
-    await put_bytes(archive, ticket, data)
-    return await complete(db, archive, ticket.item.id)
-
-
-async def listing(
-    db: Database, engagement: uuid.UUID, *, caller: c.Caller = AGENCY_CALLER, every: bool = False
-) -> list[c.ItemView]:
-    async with db.transaction() as s:
-        reply = await queries.catalogue(
-            s,
-            c.CatalogueRequest(caller=caller, engagement_id=engagement, include_superseded=every),
-        )
-    return reply.items
 
 
 async def item_rows(db: Database) -> int:
@@ -158,7 +92,7 @@ async def test_R4_2_4_2_a_second_version_is_uploaded_verified_and_filed_beside_t
         v1.id,
     )
     assert pending.id != v1.id
-    await put_bytes(archive, ticket, V2)
+    await send(archive, ticket, V2)
     v2 = await complete(db, archive, pending.id)
 
     assert (v2.status, v2.version, v2.series_id) == (archive_enums.ItemStatus.FILED, 2, v1.id)
@@ -233,7 +167,7 @@ async def test_R4_2_4_2_a_mismatching_version_loses_only_its_own_bytes(
     engagement = new_id()
     v1 = await filed(db, archive, engagement)
     ticket = await request_version(db, archive, v1.id)
-    await put_bytes(archive, ticket, V2[:-1] + b"X")  # same size, other bytes
+    await send(archive, ticket, V2[:-1] + b"X")  # same size, other bytes
     before = await outbox_count(db)
     with pytest.raises(archive_errors.UploadMismatch, match="SHA-256"):
         await complete(db, archive, ticket.item.id)
@@ -247,7 +181,7 @@ async def test_R4_2_4_2_a_mismatching_version_loses_only_its_own_bytes(
     assert [i.id for i in await listing(db, engagement, every=True)] == [v1.id]
 
     # The same URL may be used again with the right bytes.
-    await put_bytes(archive, ticket, V2)
+    await send(archive, ticket, V2)
     assert (await complete(db, archive, ticket.item.id)).status == archive_enums.ItemStatus.FILED
 
 
@@ -266,7 +200,7 @@ async def test_R4_2_4_2_one_version_is_uploaded_at_a_time(db: Database, archive:
         await request_version(db, archive, first.item.id, b"other" * 10)
     assert await item_rows(db) == rows
 
-    await put_bytes(archive, first, V2)
+    await send(archive, first, V2)
     await complete(db, archive, first.item.id)
     v3 = await new_version(db, archive, v1.id, b"third" * 10)  # any filed version names it
     assert (v3.version, v3.series_id) == (3, v1.id)
@@ -281,7 +215,7 @@ async def test_R4_2_4_2_an_abandoned_version_upload_expires_and_its_number_is_no
         store=archive.store, settings=ArchiveSettings(upload_expiry=0.001), signer=archive.signer
     )
     abandoned = await request_version(db, hasty, v1.id)
-    await put_bytes(archive, abandoned, V2)  # sent, never completed, now expired
+    await send(archive, abandoned, V2)  # sent, never completed, now expired
     v3 = await new_version(db, archive, v1.id, b"third" * 10)
     assert v3.version == 3
     async with db.transaction() as s:
@@ -374,63 +308,17 @@ async def test_R4_2_4_2_refused_versions_write_nothing(
 
 async def auto_file(db: Database, archive: CatalogueDeps, engagement: uuid.UUID) -> None:
     """The engagement's creation and an accepted stage report, filed from their events."""
-    created = EventEnvelope(
-        event_id=new_id(),
-        type=event_type(EngagementCreatedV1),
-        occurred_at=stage_report_event(engagement).occurred_at,
-        actor="pm",
-        tenant=f"agency:{AGENCY}",
-        engagement_id=engagement,
-        correlation_id="t",
-        data={"engagement_id": str(engagement), "unit_id": str(UNIT), "agency_id": str(AGENCY)},
-    )
+    created = engagement_created_event(engagement)
     async with db.transaction() as s:
         await filing.file_event(archive, s, created)
         await filing.file_event(archive, s, stage_report_event(engagement))
-
-
-async def test_R4_2_4_2_a_handover_names_versions_and_the_unit_sees_what_it_received(
-    db: Database, archive: CatalogueDeps
-):
-    engagement = new_id()
-    v1 = await filed(db, archive, engagement)
-    async with db.transaction() as s:
-        await handover.hand_over(
-            archive,
-            s,
-            c.HandOverRequest(caller=AGENCY_CALLER, engagement_id=engagement, item_ids=[v1.id]),
-            PM,
-        )
-    v2 = await new_version(db, archive, v1.id)
-    # v2 is not handed over: the unit's current version of the series is still v1.
-    assert [i.id for i in await listing(db, engagement, caller=UNIT_CALLER)] == [v1.id]
-    assert [i.id for i in await listing(db, engagement)] == [v2.id]
-    async with db.transaction() as s:
-        h = await handover.hand_over(
-            archive,
-            s,
-            c.HandOverRequest(caller=AGENCY_CALLER, engagement_id=engagement, item_ids=[v2.id]),
-            PM,
-        )
-        await handover.acknowledge(
-            s,
-            c.AcknowledgeHandoverRequest(
-                caller=UNIT_CALLER, handover_id=h.id, representative="张三"
-            ),
-            CLIENT,
-        )
-    assert h.item_ids == [v2.id]
-    assert [i.id for i in await listing(db, engagement, caller=UNIT_CALLER)] == [v2.id]
-    async with db.transaction() as s:
-        reply = await queries.versions(s, c.VersionsRequest(caller=UNIT_CALLER, series_ids=[v1.id]))
-    assert [v.id for v in reply.items[0]] == [v1.id, v2.id]
 
 
 async def test_an_expired_upload_can_no_longer_be_completed(db: Database, archive: CatalogueDeps):
     engagement = new_id()
     v1 = await filed(db, archive, engagement)
     ticket = await request_version(db, archive, v1.id)
-    await put_bytes(archive, ticket, V2)
+    await send(archive, ticket, V2)
     async with db.transaction() as s:
         await s.execute(
             update(ArchiveItem)

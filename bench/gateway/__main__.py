@@ -1,0 +1,80 @@
+"""`python -m bench.gateway`: the stack, the two baselines, the measurement and its table."""
+
+from __future__ import annotations
+
+import argparse
+import time
+from contextlib import ExitStack
+
+import httpx
+
+import bench.gateway
+from bench import common
+from bench.gateway.baselines import (
+    child_server,
+    serve_default_app,
+    serve_in_process_gateway,
+    service_env,
+)
+from bench.gateway.report import report
+from bench.gateway.workload import ROWS, Target, measure, seed
+from cli.process import free_port
+from cli.stack import Stack, StackConfig
+
+
+def run(n: int, concurrency: int, rounds: int, loop: str) -> None:
+    with ExitStack() as stack:
+        server = stack.enter_context(common.nats_server())
+        tmp = stack.enter_context(common.temp_dir("gateway"))
+        data_dir = tmp / "data"
+        config = StackConfig(
+            data_dir=data_dir,
+            gateway_port=free_port(),
+            nats_url=server.url,
+            env={"ECOHOST_ARCHIVE_STORAGE_LOCAL_ROOT": str(tmp / "objects")},
+            log_format="json",
+            log_level="WARNING",
+        )
+        started = time.perf_counter()
+        system = stack.enter_context(Stack(config, sink=lambda _name, _line: None))
+        print(f"stack ready in {time.perf_counter() - started:.1f} s", flush=True)
+        with httpx.Client(timeout=30) as client:
+            manager = seed(client, system.gateway_url)
+        print(f"seeded {ROWS} engagements", flush=True)
+        env = service_env(config, server.url, data_dir)
+        a_url, a_pid = stack.enter_context(child_server("in-process", env))
+        b_url, b_pid = stack.enter_context(child_server("default", env))
+        system_pids = {n: p.pid for n, p in system.processes.items() if p.pid is not None}
+        targets = [
+            Target(
+                "system: gateway → NATS → services",
+                system.gateway_url,
+                {**system_pids, "nats": server.pid or 0},
+            ),
+            Target("(a) same gateway, services in-process", a_url, {"gateway": a_pid}),
+            Target("(b) default FastAPI + strawberry, in-process", b_url, {"app": b_pid}),
+        ]
+        common.run_async(measure(targets, manager, n, concurrency, rounds), loop)
+        report(targets, n, concurrency, rounds)
+
+
+def main() -> None:
+    p = common.parser((bench.gateway.__doc__ or "").splitlines()[0], n=1000)
+    p.prog = "python -m bench.gateway"
+    p.add_argument("--concurrency", type=int, default=32, help="requests in flight (default 32)")
+    p.add_argument("--rounds", type=int, default=3, help="timed rounds per server (default 3)")
+    p.add_argument("--serve", choices=["in-process", "default"], help=argparse.SUPPRESS)
+    p.add_argument("--port", type=int, default=0, help=argparse.SUPPRESS)
+    args = p.parse_args()
+    if args.serve == "in-process":
+        serve_in_process_gateway(args.port)
+        return
+    if args.serve == "default":
+        serve_default_app(args.port)
+        return
+    print(common.machine_facts(args.loop))
+    run(args.n, args.concurrency, args.rounds, args.loop)
+
+
+if __name__ == "__main__":
+    common.run_main(main)

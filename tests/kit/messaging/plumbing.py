@@ -1,0 +1,72 @@
+"""The tables, events and handlers the messaging tests share: kit's outbox, inbox and
+dead letters next to one `applied` table a handler writes to."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Column, MetaData, String, Table, Uuid, func, insert, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from contracts.core import EventEnvelope
+from kit.consumer import EventConsumer
+from kit.db import Database
+from kit.ids import new_id
+from kit.messaging import messaging_tables
+from kit.outbox import record_event
+
+metadata = MetaData()
+tables = messaging_tables(metadata)
+applied = Table(
+    "applied", metadata, Column("event_id", Uuid, primary_key=True), Column("note", String(50))
+)
+
+
+def event(kind: str, n: int = 0) -> EventEnvelope:
+    return EventEnvelope(
+        event_id=new_id(),
+        type=f"test.{kind}.v1",
+        occurred_at=datetime.now(UTC),
+        actor="tester",
+        tenant="agency:1",
+        engagement_id=None,
+        correlation_id=f"corr-{n}",
+        data={"n": n},
+    )
+
+
+async def record(db: Database, events: list[EventEnvelope]) -> None:
+    async with db.transaction() as session:
+        for e in events:
+            await record_event(session, tables, e)
+
+
+class Recorder:
+    def __init__(self, fail_times: int = 0) -> None:
+        self.calls = 0
+        self.fail_times = fail_times
+
+    async def __call__(self, session: AsyncSession, ev: EventEnvelope) -> None:
+        self.calls += 1
+        await session.execute(insert(applied).values(event_id=ev.event_id, note="x"))
+        if self.calls <= self.fail_times:
+            raise RuntimeError("handler failed on purpose")
+
+
+async def run_consumer(consumer: EventConsumer, until: Any, timeout: float = 15.0) -> None:
+    stop = asyncio.Event()
+    task = asyncio.create_task(consumer.run(stop))
+    try:
+        async with asyncio.timeout(timeout):
+            while not until():
+                await asyncio.sleep(0.05)
+    finally:
+        stop.set()
+        await task
+
+
+async def count(db: Database, table: Table) -> int:
+    async with db.transaction() as s:
+        return int((await s.execute(select(func.count()).select_from(table))).scalar_one())
