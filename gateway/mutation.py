@@ -2,8 +2,8 @@
 member of the mutation's result union — never an error in `errors`.
 
     return await run_mutation(
-        info, CreateUnitResult, ("unit", "create"),
-        request=lambda: rpc.CreateUnitRequest(...),   # may raise pydantic's errors
+        info, CREATE_UNIT, ("unit", "create"),   # CREATE_UNIT = ResultUnion(CreateUnitResult)
+        request=lambda: engagement_rpc_directory.CreateUnitRequest(...),  # may raise
         send=ctx.clients.engagement.create_unit,
         success=lambda view: CreateUnitSuccess(unit=Unit.from_view(view)),
     )

@@ -1,6 +1,6 @@
 """Client of the archive service: the ledger (its checkpoints and proofs) and the
-catalogue (items, volumes, handovers, borrowing, destruction). Catalogue items travel
-with their series (the `*_WITH_SERIES` subjects)."""
+catalogue (items, volumes, handovers, borrowing, destruction). Every catalogue item
+travels with its series (`series_id`)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The workflow command (`contracts.workflow.ACT`): one action applied to one engagement
+"""The workflow command (`contracts.engagement.rpc_workflow.ACT`): one action applied to one engagement
 under the state machine.
 
 Each step runs in the caller's transaction, checks the state machine first, writes
