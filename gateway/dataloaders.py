@@ -33,7 +33,7 @@ class Loaders:
 
 
 def build_loaders(clients: ServiceClients, scope: core.Scope) -> Loaders:
-    engagement, scoring = clients.engagement, clients.evaluation
+    engagement, evaluation, archive = clients.engagement, clients.evaluation, clients.archive
 
     async def units(ids: Sequence[UUID]) -> list[engagement_rpc_directory.UnitView | None]:
         return await engagement.units(list(ids), scope)
@@ -45,12 +45,12 @@ def build_loaders(clients: ServiceClients, scope: core.Scope) -> Loaders:
         return await engagement.engagements(list(ids), scope)
 
     async def traces(ids: Sequence[UUID]) -> list[list[archive_rpc.TraceEntryView]]:
-        return await engagement.traces(list(ids))
+        return await archive.traces(list(ids))
 
     async def registrations(
         ids: Sequence[UUID],
     ) -> list[evaluation_rpc.EvaluationRegistrationView | None]:
-        return await engagement.registrations(list(ids))
+        return await evaluation.registrations(list(ids))
 
     async def workflows(ids: Sequence[UUID]) -> list[engagement_rpc_workflow.WorkflowView | None]:
         return await engagement.workflows(list(ids), scope)
@@ -61,12 +61,12 @@ def build_loaders(clients: ServiceClients, scope: core.Scope) -> Loaders:
         return await engagement.unit_profiles(list(ids), scope)
 
     async def scorecards(ids: Sequence[UUID]) -> list[evaluation_rpc.ScorecardView | None]:
-        return await scoring.scorecards(list(ids), scope)
+        return await evaluation.scorecards(list(ids), scope)
 
     async def latest_scorecards(
         ids: Sequence[UUID],
     ) -> list[evaluation_rpc.ScorecardSummary | None]:
-        return await scoring.latest_scorecards(list(ids), scope)
+        return await evaluation.latest_scorecards(list(ids), scope)
 
     async def checklist_definitions(
         versions: Sequence[int],

@@ -14,6 +14,10 @@ from gateway.clients.base import ServiceClient
 class ArchiveClient(ServiceClient):
     # --- ledger ------------------------------------------------------------------------
 
+    async def traces(self, engagement_ids: list[UUID]) -> list[list[archive_rpc.TraceEntryView]]:
+        req = archive_rpc.TraceRequest(engagement_ids=engagement_ids)
+        return (await self._call(archive_rpc.GET_TRACES, req)).traces
+
     async def ledger_key(self) -> archive_rpc.LedgerKeyView:
         return await self._call(archive_rpc.LEDGER_KEY, archive_rpc.Empty())
 

@@ -5,12 +5,10 @@ from __future__ import annotations
 from uuid import UUID
 
 from contracts import core
-from contracts.archive import rpc as archive_rpc
 from contracts.engagement import actions as engagement_actions
 from contracts.engagement import rpc
 from contracts.engagement import rpc_directory as engagement_rpc_directory
 from contracts.engagement import rpc_workflow as engagement_rpc_workflow
-from contracts.evaluation import rpc as evaluation_rpc
 from gateway.clients.base import ServiceClient
 
 
@@ -85,16 +83,6 @@ class EngagementClient(ServiceClient):
 
     async def list_engagements(self, req: rpc.ListEngagementsRequest) -> rpc.EngagementPage:
         return await self._call(rpc.LIST_ENGAGEMENTS, req)
-
-    async def traces(self, engagement_ids: list[UUID]) -> list[list[archive_rpc.TraceEntryView]]:
-        req = archive_rpc.TraceRequest(engagement_ids=engagement_ids)
-        return (await self._call(archive_rpc.GET_TRACES, req)).traces
-
-    async def registrations(
-        self, engagement_ids: list[UUID]
-    ) -> list[evaluation_rpc.EvaluationRegistrationView | None]:
-        req = evaluation_rpc.RegistrationsRequest(engagement_ids=engagement_ids)
-        return (await self._call(evaluation_rpc.GET_REGISTRATIONS, req)).items
 
     # --- workflow (figure 1) -----------------------------------------------------------
 

@@ -10,6 +10,12 @@ from gateway.clients.base import ServiceClient
 
 
 class EvaluationClient(ServiceClient):
+    async def registrations(
+        self, engagement_ids: list[UUID]
+    ) -> list[evaluation_rpc.EvaluationRegistrationView | None]:
+        req = evaluation_rpc.RegistrationsRequest(engagement_ids=engagement_ids)
+        return (await self._call(evaluation_rpc.GET_REGISTRATIONS, req)).items
+
     async def templates(self, code: str | None, scope: Scope) -> list[evaluation_rpc.TemplateView]:
         req = evaluation_rpc.ListTemplatesRequest(code=code, scope=scope)
         return (await self._call(evaluation_rpc.LIST_TEMPLATES, req)).items
