@@ -1,4 +1,4 @@
-"""Request/reply endpoints of the engagement service: thin, one line per contract."""
+"""Request/reply endpoints of the engagement service: thin, one registration per contract."""
 
 from __future__ import annotations
 
