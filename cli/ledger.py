@@ -124,20 +124,22 @@ async def _verify_all(session: AsyncSession, vkey: str | None) -> dict[str, Any]
 async def _proof(
     session: AsyncSession, index: int | None, event_id: str | None, tree_size: int | None
 ) -> dict[str, Any]:
-    from contracts.archive import rpc as c
+    from contracts.archive import rpc as archive_rpc
     from services.archive.ledger import queries
 
     if event_id is not None:
-        wanted = c.LedgerEntriesRequest(event_ids=[UUID(event_id)])
+        wanted = archive_rpc.LedgerEntriesRequest(event_ids=[UUID(event_id)])
         [entry] = (await queries.entries(session, wanted)).items
         if entry is None:
             raise SystemExit(f"no ledger entry for event {event_id}")
         index = entry.index
     assert index is not None
     proof = await queries.inclusion_proof(
-        session, c.InclusionProofRequest(index=index, tree_size=tree_size)
+        session, archive_rpc.InclusionProofRequest(index=index, tree_size=tree_size)
     )
-    [entry] = (await queries.entries(session, c.LedgerEntriesRequest(indexes=[index]))).items
+    [entry] = (
+        await queries.entries(session, archive_rpc.LedgerEntriesRequest(indexes=[index]))
+    ).items
     if proof.checkpoint is None or entry is None:
         raise SystemExit(
             f"no checkpoint of size {proof.tree_size}: make one (createCheckpoint) first"
@@ -164,10 +166,10 @@ def export_bundle(
 
 
 async def _consistency(session: AsyncSession, old: int, new: int) -> dict[str, Any]:
-    from contracts.archive import rpc as c
+    from contracts.archive import rpc as archive_rpc
     from services.archive.ledger import queries
 
     reply = await queries.consistency_proof(
-        session, c.ConsistencyProofRequest(from_size=old, to_size=new)
+        session, archive_rpc.ConsistencyProofRequest(from_size=old, to_size=new)
     )
     return reply.model_dump(mode="json")

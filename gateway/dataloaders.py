@@ -12,10 +12,8 @@ from strawberry.dataloader import DataLoader
 from contracts import core
 from contracts.archive import rpc as archive_rpc
 from contracts.engagement import rpc
-from contracts.engagement import rpc_directory as directory
 from contracts.engagement import rpc_directory as engagement_rpc_directory
-from contracts.engagement import rpc_workflow as wf
-from contracts.evaluation import rpc as evaluation
+from contracts.engagement import rpc_workflow as engagement_rpc_workflow
 from contracts.evaluation import rpc as evaluation_rpc
 from gateway.clients import ServiceClients
 
@@ -27,15 +25,15 @@ class Loaders:
     engagements: DataLoader[UUID, rpc.EngagementView | None]
     traces: DataLoader[UUID, list[archive_rpc.TraceEntryView]]
     registrations: DataLoader[UUID, evaluation_rpc.EvaluationRegistrationView | None]
-    workflows: DataLoader[UUID, wf.WorkflowView | None]
-    checklist_definitions: DataLoader[int, wf.ChecklistDefinitionReply]
-    unit_profiles: DataLoader[UUID, directory.UnitProfile | None]
-    scorecards: DataLoader[UUID, evaluation.ScorecardView | None]
-    latest_scorecards: DataLoader[UUID, evaluation.ScorecardSummary | None]
+    workflows: DataLoader[UUID, engagement_rpc_workflow.WorkflowView | None]
+    checklist_definitions: DataLoader[int, engagement_rpc_workflow.ChecklistDefinitionReply]
+    unit_profiles: DataLoader[UUID, engagement_rpc_directory.UnitProfile | None]
+    scorecards: DataLoader[UUID, evaluation_rpc.ScorecardView | None]
+    latest_scorecards: DataLoader[UUID, evaluation_rpc.ScorecardSummary | None]
 
 
 def build_loaders(clients: ServiceClients, scope: core.Scope) -> Loaders:
-    engagement, scoring = clients.engagement, clients.evaluation
+    engagement, evaluation, archive = clients.engagement, clients.evaluation, clients.archive
 
     async def units(ids: Sequence[UUID]) -> list[engagement_rpc_directory.UnitView | None]:
         return await engagement.units(list(ids), scope)
@@ -47,26 +45,32 @@ def build_loaders(clients: ServiceClients, scope: core.Scope) -> Loaders:
         return await engagement.engagements(list(ids), scope)
 
     async def traces(ids: Sequence[UUID]) -> list[list[archive_rpc.TraceEntryView]]:
-        return await engagement.traces(list(ids))
+        return await archive.traces(list(ids))
 
     async def registrations(
         ids: Sequence[UUID],
     ) -> list[evaluation_rpc.EvaluationRegistrationView | None]:
-        return await engagement.registrations(list(ids))
+        return await evaluation.registrations(list(ids))
 
-    async def workflows(ids: Sequence[UUID]) -> list[wf.WorkflowView | None]:
+    async def workflows(ids: Sequence[UUID]) -> list[engagement_rpc_workflow.WorkflowView | None]:
         return await engagement.workflows(list(ids), scope)
 
-    async def unit_profiles(ids: Sequence[UUID]) -> list[directory.UnitProfile | None]:
+    async def unit_profiles(
+        ids: Sequence[UUID],
+    ) -> list[engagement_rpc_directory.UnitProfile | None]:
         return await engagement.unit_profiles(list(ids), scope)
 
-    async def scorecards(ids: Sequence[UUID]) -> list[evaluation.ScorecardView | None]:
-        return await scoring.scorecards(list(ids), scope)
+    async def scorecards(ids: Sequence[UUID]) -> list[evaluation_rpc.ScorecardView | None]:
+        return await evaluation.scorecards(list(ids), scope)
 
-    async def latest_scorecards(ids: Sequence[UUID]) -> list[evaluation.ScorecardSummary | None]:
-        return await scoring.latest_scorecards(list(ids), scope)
+    async def latest_scorecards(
+        ids: Sequence[UUID],
+    ) -> list[evaluation_rpc.ScorecardSummary | None]:
+        return await evaluation.latest_scorecards(list(ids), scope)
 
-    async def checklist_definitions(versions: Sequence[int]) -> list[wf.ChecklistDefinitionReply]:
+    async def checklist_definitions(
+        versions: Sequence[int],
+    ) -> list[engagement_rpc_workflow.ChecklistDefinitionReply]:
         # Reference data: one request per checklist version in use (in practice one),
         # whatever the number of engagements.
         return [await engagement.checklist_definition(v) for v in versions]

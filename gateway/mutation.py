@@ -2,8 +2,8 @@
 member of the mutation's result union — never an error in `errors`.
 
     return await run_mutation(
-        info, CreateUnitResult, ("unit", "create"),
-        request=lambda: rpc.CreateUnitRequest(...),   # may raise pydantic's errors
+        info, CREATE_UNIT, ("unit", "create"),   # CREATE_UNIT = ResultUnion(CreateUnitResult)
+        request=lambda: engagement_rpc_directory.CreateUnitRequest(...),  # may raise
         send=ctx.clients.engagement.create_unit,
         success=lambda view: CreateUnitSuccess(unit=Unit.from_view(view)),
     )
@@ -25,17 +25,17 @@ from typing import Any, Generic, TypeVar, cast
 import pydantic
 from strawberry.types import Info
 
-from contracts.archive import errors as archive
+from contracts.archive import errors as archive_errors
 from contracts.core import DomainError, NotFound, ValidationFailed
 from contracts.core import NotAuthorized as NotAuthorizedError
 from contracts.core import ServiceUnavailable as ServiceUnavailableError
-from contracts.engagement import errors as engagement
-from contracts.evaluation import errors as evaluation
-from gateway.archive import errors as archive_errors
+from contracts.engagement import errors as engagement_errors
+from contracts.evaluation import errors as evaluation_errors
+from gateway.archive import errors as archive_graphql_errors
 from gateway.context import Context
-from gateway.engagement import errors as engagement_errors
+from gateway.engagement import errors as engagement_graphql_errors
 from gateway.errors import Error, NotAuthorized, ServiceUnavailable, ValidationError, camel
-from gateway.evaluation import errors as evaluation_errors
+from gateway.evaluation import errors as evaluation_graphql_errors
 from kit.auth import AuthFailure
 
 Request = TypeVar("Request")
@@ -90,46 +90,58 @@ ERRORS: dict[str, ErrorType] = {
         ServiceUnavailable, lambda _exc, request_id: {"request_id": request_id}
     ),
     # engagement: directory, engagements, workflow
-    engagement.InvalidUSCC.code: ErrorType(engagement_errors.InvalidUSCC, _field),
-    engagement.DuplicateUnit.code: ErrorType(engagement_errors.DuplicateUnit, _field),
-    engagement.UnitNotFound.code: ErrorType(engagement_errors.UnitNotFound, _field),
-    engagement.EngagementNotFound.code: ErrorType(engagement_errors.EngagementNotFound, _field),
-    engagement.TransitionNotAllowed.code: ErrorType(
-        engagement_errors.TransitionNotAllowed,
+    engagement_errors.InvalidUSCC.code: ErrorType(engagement_graphql_errors.InvalidUSCC, _field),
+    engagement_errors.DuplicateUnit.code: ErrorType(
+        engagement_graphql_errors.DuplicateUnit, _field
+    ),
+    engagement_errors.UnitNotFound.code: ErrorType(engagement_graphql_errors.UnitNotFound, _field),
+    engagement_errors.EngagementNotFound.code: ErrorType(
+        engagement_graphql_errors.EngagementNotFound, _field
+    ),
+    engagement_errors.TransitionNotAllowed.code: ErrorType(
+        engagement_graphql_errors.TransitionNotAllowed,
         _details(from_stage=_string("from"), to_stage=_string("to"), missing=_strings("missing")),
     ),
-    engagement.WorkflowConflict.code: ErrorType(
-        engagement_errors.WorkflowConflict, lambda _exc, _request_id: {}
+    engagement_errors.WorkflowConflict.code: ErrorType(
+        engagement_graphql_errors.WorkflowConflict, lambda _exc, _request_id: {}
     ),
-    engagement.ListItemNotFound.code: ErrorType(
-        engagement_errors.ListItemNotFound, _named("itemId")
+    engagement_errors.ListItemNotFound.code: ErrorType(
+        engagement_graphql_errors.ListItemNotFound, _named("itemId")
     ),
     # evaluation
-    evaluation.ScorecardNotFound.code: ErrorType(evaluation_errors.ScorecardNotFound, _field),
-    evaluation.TemplateNotFound.code: ErrorType(ValidationError, _named("templateId")),
-    evaluation.ScorecardLocked.code: ErrorType(
-        evaluation_errors.ScorecardLocked, _details(status=_string("status"))
+    evaluation_errors.ScorecardNotFound.code: ErrorType(
+        evaluation_graphql_errors.ScorecardNotFound, _field
     ),
-    evaluation.ScorecardNotFinalized.code: ErrorType(
-        evaluation_errors.ScorecardNotFinalized, _field
+    evaluation_errors.TemplateNotFound.code: ErrorType(ValidationError, _named("templateId")),
+    evaluation_errors.ScorecardLocked.code: ErrorType(
+        evaluation_graphql_errors.ScorecardLocked, _details(status=_string("status"))
     ),
-    evaluation.ScoreOutOfRange.code: ErrorType(
-        evaluation_errors.ScoreOutOfRange,
+    evaluation_errors.ScorecardNotFinalized.code: ErrorType(
+        evaluation_graphql_errors.ScorecardNotFinalized, _field
+    ),
+    evaluation_errors.ScoreOutOfRange.code: ErrorType(
+        evaluation_graphql_errors.ScoreOutOfRange,
         _details(item=_string("item"), max=lambda d: Decimal(d.get("max", "0"))),
     ),
-    evaluation.IncompleteScorecard.code: ErrorType(
-        evaluation_errors.IncompleteScorecard, _details(missing=_strings("missing"))
+    evaluation_errors.IncompleteScorecard.code: ErrorType(
+        evaluation_graphql_errors.IncompleteScorecard, _details(missing=_strings("missing"))
     ),
-    evaluation.InvalidTemplate.code: ErrorType(
-        evaluation_errors.InvalidTemplate,
+    evaluation_errors.InvalidTemplate.code: ErrorType(
+        evaluation_graphql_errors.InvalidTemplate,
         lambda exc, _request_id: {"reason": str(exc.details.get("reason", exc.message))},
     ),
     # archive catalogue
-    archive.ArchiveItemNotFound.code: ErrorType(archive_errors.ArchiveItemNotFound, _field),
-    archive.ArchiveRecordNotFound.code: ErrorType(archive_errors.ArchiveRecordNotFound, _field),
-    archive.UploadRejected.code: ErrorType(archive_errors.UploadRejected, _field),
-    archive.UploadMismatch.code: ErrorType(archive_errors.UploadMismatch, _field),
-    archive.ArchiveStateConflict.code: ErrorType(archive_errors.ArchiveStateConflict, _field),
+    archive_errors.ArchiveItemNotFound.code: ErrorType(
+        archive_graphql_errors.ArchiveItemNotFound, _field
+    ),
+    archive_errors.ArchiveRecordNotFound.code: ErrorType(
+        archive_graphql_errors.ArchiveRecordNotFound, _field
+    ),
+    archive_errors.UploadRejected.code: ErrorType(archive_graphql_errors.UploadRejected, _field),
+    archive_errors.UploadMismatch.code: ErrorType(archive_graphql_errors.UploadMismatch, _field),
+    archive_errors.ArchiveStateConflict.code: ErrorType(
+        archive_graphql_errors.ArchiveStateConflict, _field
+    ),
 }
 
 

@@ -1,8 +1,9 @@
 """Typed request/reply over NATS with `nats.micro`.
 
-Server: `RpcServer.add(rpc, handler)` registers a handler for a contract from
-`contracts.rpc`; the service then answers `$SRV.PING/INFO/STATS` for free and
-replicas share the load through the micro queue group.
+Server: `RpcServer.add(rpc, handler)` registers a handler for an `Rpc` (`contracts.core`;
+each service's are in `contracts/<service>/rpc*.py`); the service then answers
+`$SRV.PING/INFO/STATS` for free and replicas share the load through the micro queue
+group.
 
 Client: `RpcClient.call(rpc, request, context)` returns the typed response or
 raises the typed `DomainError` the service raised; no answer within the timeout

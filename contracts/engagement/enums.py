@@ -15,7 +15,7 @@ class ServiceMode(StrEnum):
 
 
 class Stage(StrEnum):
-    """The four stages of figure 1; an engagement starts at preparation (R4.2.1)."""
+    """The four stages of figure 1, then closed; an engagement starts at preparation (R4.2.1)."""
 
     PREPARATION = "preparation"  # 准备
     IMPLEMENTATION = "implementation"  # 实施

@@ -1,6 +1,6 @@
 """Request/reply contracts of engagements (托管服务): create, read and list.
 
-The gateway calls `client.call(CREATE_ENGAGEMENT, request, context)` and gets an
+The gateway's engagement client sends `CREATE_ENGAGEMENT` with a request and gets an
 `EngagementView` back (or a typed error); the engagement service registers a handler
 for the same `Rpc`, so both sides agree by construction.
 """

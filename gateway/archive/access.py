@@ -14,8 +14,8 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from contracts.archive import rpc as c
-from contracts.archive import rpc_catalogue as archive_catalogue
+from contracts.archive import rpc as archive_rpc
+from contracts.archive import rpc_catalogue as archive_rpc_catalogue
 from gateway.context import Context, scope_of
 
 
@@ -26,7 +26,7 @@ async def may_read_engagement_ledger(ctx: Context, engagement_id: UUID) -> bool:
     return await ctx.loaders.engagements.load(engagement_id) is not None
 
 
-async def may_read_entry(ctx: Context, entry: c.LedgerEntryView) -> bool:
+async def may_read_entry(ctx: Context, entry: archive_rpc.LedgerEntryView) -> bool:
     if entry.engagement_id is not None:
         return await may_read_engagement_ledger(ctx, entry.engagement_id)
     own = ctx.principal.tenant
@@ -35,9 +35,9 @@ async def may_read_entry(ctx: Context, entry: c.LedgerEntryView) -> bool:
     )
 
 
-def caller_of(ctx: Context) -> archive_catalogue.Caller:
+def caller_of(ctx: Context) -> archive_rpc_catalogue.Caller:
     """The caller as the archive re-checks it: tenant scope and clearance (密级) travel in
     every catalogue request."""
-    return archive_catalogue.Caller(
+    return archive_rpc_catalogue.Caller(
         scope=scope_of(ctx.authorizer), clearance=max(0, min(3, ctx.principal.clearance))
     )

@@ -9,11 +9,11 @@ from uuid import UUID
 import strawberry
 from strawberry.types import Info
 
-from contracts.archive import rpc_catalogue as c
+from contracts.archive import rpc_catalogue as archive_rpc_catalogue
 from contracts.engagement import rpc
 from contracts.engagement.errors import EngagementNotFound as EngagementNotFoundError
-from gateway.archive import catalogue_inputs as inputs
-from gateway.archive import catalogue_results as results
+from gateway.archive import catalogue_inputs as catalogue_inputs
+from gateway.archive import catalogue_results as catalogue_results
 from gateway.archive.access import caller_of
 from gateway.archive.catalogue_types import (
     ArchiveItem,
@@ -40,30 +40,38 @@ async def _engagement(info: Info[Context, None], value: strawberry.ID) -> rpc.En
     return view
 
 
-def _upload_success(t: c.UploadTicket) -> results.RequestUploadSuccess:
-    return results.RequestUploadSuccess(
+def _upload_success(
+    t: archive_rpc_catalogue.UploadTicket,
+) -> catalogue_results.RequestUploadSuccess:
+    return catalogue_results.RequestUploadSuccess(
         item=ArchiveItem.from_view(t.item),
         upload_url=t.url,
         method=t.method,
-        headers=[results.HttpHeader(name=k, value=v) for k, v in t.headers.items()],
+        headers=[catalogue_results.HttpHeader(name=k, value=v) for k, v in t.headers.items()],
         expires_at=t.expires_at,
     )
 
 
-def _item_success(view: c.ItemView) -> results.ArchiveItemSuccess:
-    return results.ArchiveItemSuccess(item=ArchiveItem.from_view(view))
+def _item_success(view: archive_rpc_catalogue.ItemView) -> catalogue_results.ArchiveItemSuccess:
+    return catalogue_results.ArchiveItemSuccess(item=ArchiveItem.from_view(view))
 
 
-def _handover_success(view: c.HandoverView) -> results.HandoverSuccess:
-    return results.HandoverSuccess(handover=Handover.from_view(view))
+def _handover_success(
+    view: archive_rpc_catalogue.HandoverView,
+) -> catalogue_results.HandoverSuccess:
+    return catalogue_results.HandoverSuccess(handover=Handover.from_view(view))
 
 
-def _borrow_success(view: c.BorrowView) -> results.BorrowRequestSuccess:
-    return results.BorrowRequestSuccess(borrow_request=BorrowRequest.from_view(view))
+def _borrow_success(
+    view: archive_rpc_catalogue.BorrowView,
+) -> catalogue_results.BorrowRequestSuccess:
+    return catalogue_results.BorrowRequestSuccess(borrow_request=BorrowRequest.from_view(view))
 
 
-def _destruction_success(view: c.DestructionView) -> results.DestructionSuccess:
-    return results.DestructionSuccess(destruction=Destruction.from_view(view))
+def _destruction_success(
+    view: archive_rpc_catalogue.DestructionView,
+) -> catalogue_results.DestructionSuccess:
+    return catalogue_results.DestructionSuccess(destruction=Destruction.from_view(view))
 
 
 @strawberry.type
@@ -73,14 +81,14 @@ class CatalogueMutations:
         "to (project managers)."
     )
     async def request_upload(
-        self, info: Info[Context, None], input: inputs.RequestUploadInput
-    ) -> results.RequestUploadResult:
+        self, info: Info[Context, None], input: catalogue_inputs.RequestUploadInput
+    ) -> catalogue_results.RequestUploadResult:
         ctx = info.context
 
-        async def request() -> c.RequestUploadRequest:
+        async def request() -> archive_rpc_catalogue.RequestUploadRequest:
             engagement = await _engagement(info, input.engagement_id)
             volume = input.volume_id
-            return c.RequestUploadRequest(
+            return archive_rpc_catalogue.RequestUploadRequest(
                 caller=caller_of(ctx),
                 engagement_id=engagement.id,
                 agency_id=engagement.agency_id,
@@ -102,7 +110,7 @@ class CatalogueMutations:
 
         return await run_mutation(
             info,
-            results.REQUEST_UPLOAD,
+            catalogue_results.REQUEST_UPLOAD,
             ("archive_item", "upload"),
             request=request,
             send=ctx.clients.archive.request_upload,
@@ -114,14 +122,14 @@ class CatalogueMutations:
         "it to, then call completeUpload (project managers). One upload at a time per item."
     )
     async def request_item_version_upload(
-        self, info: Info[Context, None], input: inputs.RequestItemVersionUploadInput
-    ) -> results.RequestItemVersionUploadResult:
+        self, info: Info[Context, None], input: catalogue_inputs.RequestItemVersionUploadInput
+    ) -> catalogue_results.RequestItemVersionUploadResult:
         ctx = info.context
         return await run_mutation(
             info,
-            results.REQUEST_ITEM_VERSION_UPLOAD,
+            catalogue_results.REQUEST_ITEM_VERSION_UPLOAD,
             ("archive_item", "upload"),
-            request=lambda: c.RequestVersionUploadRequest(
+            request=lambda: archive_rpc_catalogue.RequestVersionUploadRequest(
                 caller=caller_of(ctx),
                 item_id=_item(input.item_id),
                 filename=input.filename,
@@ -139,27 +147,29 @@ class CatalogueMutations:
         description="Check the uploaded bytes (size, type, SHA-256) and file the item."
     )
     async def complete_upload(
-        self, info: Info[Context, None], input: inputs.CompleteUploadInput
-    ) -> results.CompleteUploadResult:
+        self, info: Info[Context, None], input: catalogue_inputs.CompleteUploadInput
+    ) -> catalogue_results.CompleteUploadResult:
         ctx = info.context
         return await run_mutation(
             info,
-            results.COMPLETE_UPLOAD,
+            catalogue_results.COMPLETE_UPLOAD,
             ("archive_item", "upload"),
-            request=lambda: c.ItemRequest(caller=caller_of(ctx), item_id=_item(input.item_id)),
+            request=lambda: archive_rpc_catalogue.ItemRequest(
+                caller=caller_of(ctx), item_id=_item(input.item_id)
+            ),
             send=ctx.clients.archive.complete_upload,
             success=_item_success,
         )
 
     @strawberry.mutation(description="Open a volume (案卷) in an engagement's archive.")
     async def create_archive_volume(
-        self, info: Info[Context, None], input: inputs.CreateArchiveVolumeInput
-    ) -> results.CreateArchiveVolumeResult:
+        self, info: Info[Context, None], input: catalogue_inputs.CreateArchiveVolumeInput
+    ) -> catalogue_results.CreateArchiveVolumeResult:
         ctx = info.context
 
-        async def request() -> c.CreateVolumeRequest:
+        async def request() -> archive_rpc_catalogue.CreateVolumeRequest:
             engagement = await _engagement(info, input.engagement_id)
-            return c.CreateVolumeRequest(
+            return archive_rpc_catalogue.CreateVolumeRequest(
                 caller=caller_of(ctx),
                 engagement_id=engagement.id,
                 agency_id=engagement.agency_id,
@@ -170,11 +180,13 @@ class CatalogueMutations:
 
         return await run_mutation(
             info,
-            results.CREATE_ARCHIVE_VOLUME,
+            catalogue_results.CREATE_ARCHIVE_VOLUME,
             ("archive_item", "upload"),
             request=request,
             send=ctx.clients.archive.create_volume,
-            success=lambda v: results.ArchiveVolumeSuccess(volume=ArchiveVolume.from_view(v)),
+            success=lambda v: catalogue_results.ArchiveVolumeSuccess(
+                volume=ArchiveVolume.from_view(v)
+            ),
         )
 
     @strawberry.mutation(
@@ -182,14 +194,14 @@ class CatalogueMutations:
         "ledger checkpoint (project managers)."
     )
     async def hand_over_deliverables(
-        self, info: Info[Context, None], input: inputs.HandOverDeliverablesInput
-    ) -> results.HandOverDeliverablesResult:
+        self, info: Info[Context, None], input: catalogue_inputs.HandOverDeliverablesInput
+    ) -> catalogue_results.HandOverDeliverablesResult:
         ctx = info.context
         return await run_mutation(
             info,
-            results.HAND_OVER_DELIVERABLES,
+            catalogue_results.HAND_OVER_DELIVERABLES,
             ("handover", "create"),
-            request=lambda: c.HandOverRequest(
+            request=lambda: archive_rpc_catalogue.HandOverRequest(
                 caller=caller_of(ctx),
                 engagement_id=decode_global_id(
                     input.engagement_id, "Engagement", field="engagementId"
@@ -202,14 +214,14 @@ class CatalogueMutations:
 
     @strawberry.mutation(description="The unit acknowledges receipt of a handover (client admins).")
     async def acknowledge_handover(
-        self, info: Info[Context, None], input: inputs.AcknowledgeHandoverInput
-    ) -> results.AcknowledgeHandoverResult:
+        self, info: Info[Context, None], input: catalogue_inputs.AcknowledgeHandoverInput
+    ) -> catalogue_results.AcknowledgeHandoverResult:
         ctx = info.context
         return await run_mutation(
             info,
-            results.ACKNOWLEDGE_HANDOVER,
+            catalogue_results.ACKNOWLEDGE_HANDOVER,
             ("handover", "acknowledge"),
-            request=lambda: c.AcknowledgeHandoverRequest(
+            request=lambda: archive_rpc_catalogue.AcknowledgeHandoverRequest(
                 caller=caller_of(ctx),
                 handover_id=decode_global_id(input.handover_id, "Handover", field="handoverId"),
                 representative=input.representative,
@@ -220,14 +232,14 @@ class CatalogueMutations:
 
     @strawberry.mutation(description="借阅: ask the archive keeper for a time-limited grant.")
     async def request_borrow(
-        self, info: Info[Context, None], input: inputs.RequestBorrowInput
-    ) -> results.RequestBorrowResult:
+        self, info: Info[Context, None], input: catalogue_inputs.RequestBorrowInput
+    ) -> catalogue_results.RequestBorrowResult:
         ctx = info.context
         return await run_mutation(
             info,
-            results.REQUEST_BORROW,
+            catalogue_results.REQUEST_BORROW,
             ("archive_item", "borrow"),
-            request=lambda: c.RequestBorrowRequest(
+            request=lambda: archive_rpc_catalogue.RequestBorrowRequest(
                 caller=caller_of(ctx),
                 item_id=_item(input.item_id),
                 purpose=input.purpose,
@@ -240,14 +252,14 @@ class CatalogueMutations:
 
     @strawberry.mutation(description="Approve or reject a borrow request (archive keepers).")
     async def decide_borrow(
-        self, info: Info[Context, None], input: inputs.DecideBorrowInput
-    ) -> results.DecideBorrowResult:
+        self, info: Info[Context, None], input: catalogue_inputs.DecideBorrowInput
+    ) -> catalogue_results.DecideBorrowResult:
         ctx = info.context
         return await run_mutation(
             info,
-            results.DECIDE_BORROW,
+            catalogue_results.DECIDE_BORROW,
             ("archive_item", "decide_borrow"),
-            request=lambda: c.DecideBorrowRequest(
+            request=lambda: archive_rpc_catalogue.DecideBorrowRequest(
                 caller=caller_of(ctx),
                 borrow_id=decode_global_id(
                     input.borrow_request_id, "BorrowRequest", field="borrowRequestId"
@@ -265,32 +277,34 @@ class CatalogueMutations:
         "of tenant and 密级; without the download role, under a current grant."
     )
     async def issue_download_url(
-        self, info: Info[Context, None], input: inputs.IssueDownloadUrlInput
-    ) -> results.IssueDownloadUrlResult:
+        self, info: Info[Context, None], input: catalogue_inputs.IssueDownloadUrlInput
+    ) -> catalogue_results.IssueDownloadUrlResult:
         ctx = info.context
         direct = ctx.authorizer.can("archive_item", "download")
         # Borrowers without the download role still pass: the service demands their grant.
         return await run_mutation(
             info,
-            results.ISSUE_DOWNLOAD_URL,
+            catalogue_results.ISSUE_DOWNLOAD_URL,
             ("archive_item", "download" if direct else "borrow"),
-            request=lambda: c.IssueDownloadRequest(
+            request=lambda: archive_rpc_catalogue.IssueDownloadRequest(
                 caller=caller_of(ctx), item_id=_item(input.item_id), direct=direct
             ),
             send=ctx.clients.archive.download,
-            success=lambda v: results.DownloadUrlSuccess(url=v.url, expires_at=v.expires_at),
+            success=lambda v: catalogue_results.DownloadUrlSuccess(
+                url=v.url, expires_at=v.expires_at
+            ),
         )
 
     @strawberry.mutation(description="鉴定: propose destroying an item whose retention is over.")
     async def request_destruction(
-        self, info: Info[Context, None], input: inputs.RequestDestructionInput
-    ) -> results.RequestDestructionResult:
+        self, info: Info[Context, None], input: catalogue_inputs.RequestDestructionInput
+    ) -> catalogue_results.RequestDestructionResult:
         ctx = info.context
         return await run_mutation(
             info,
-            results.REQUEST_DESTRUCTION,
+            catalogue_results.REQUEST_DESTRUCTION,
             ("archive_item", "appraise"),
-            request=lambda: c.RequestDestructionRequest(
+            request=lambda: archive_rpc_catalogue.RequestDestructionRequest(
                 caller=caller_of(ctx), item_id=_item(input.item_id), appraisal=input.appraisal
             ),
             send=ctx.clients.archive.request_destruction,
@@ -302,14 +316,14 @@ class CatalogueMutations:
         "(archive keepers); a tombstone stays."
     )
     async def approve_destruction(
-        self, info: Info[Context, None], input: inputs.ApproveDestructionInput
-    ) -> results.ApproveDestructionResult:
+        self, info: Info[Context, None], input: catalogue_inputs.ApproveDestructionInput
+    ) -> catalogue_results.ApproveDestructionResult:
         ctx = info.context
         return await run_mutation(
             info,
-            results.APPROVE_DESTRUCTION,
+            catalogue_results.APPROVE_DESTRUCTION,
             ("archive_item", "destroy"),
-            request=lambda: c.ApproveDestructionRequest(
+            request=lambda: archive_rpc_catalogue.ApproveDestructionRequest(
                 caller=caller_of(ctx),
                 destruction_id=decode_global_id(
                     input.destruction_id, "Destruction", field="destructionId"
@@ -325,14 +339,14 @@ class CatalogueMutations:
         "Logged in the ledger."
     )
     async def change_confidentiality(
-        self, info: Info[Context, None], input: inputs.ChangeConfidentialityInput
-    ) -> results.ChangeConfidentialityResult:
+        self, info: Info[Context, None], input: catalogue_inputs.ChangeConfidentialityInput
+    ) -> catalogue_results.ChangeConfidentialityResult:
         ctx = info.context
         return await run_mutation(
             info,
-            results.CHANGE_CONFIDENTIALITY,
+            catalogue_results.CHANGE_CONFIDENTIALITY,
             ("archive_item", "change_level"),
-            request=lambda: c.ChangeLevelRequest(
+            request=lambda: archive_rpc_catalogue.ChangeLevelRequest(
                 caller=caller_of(ctx),
                 item_id=_item(input.item_id),
                 level=input.confidentiality.value,

@@ -9,7 +9,7 @@ from uuid import UUID
 import strawberry
 from strawberry.types import Info
 
-from contracts.archive import rpc_catalogue as c
+from contracts.archive import rpc_catalogue as archive_rpc_catalogue
 from contracts.core import ValidationFailed
 from gateway.archive.access import caller_of
 from gateway.archive.catalogue_types import (
@@ -41,7 +41,7 @@ class CatalogueQueries:
         item_id = _uuid(id, "ArchiveItem", "id")
         if item_id is None or not ctx.authorizer.can("archive_item", "read"):
             return None
-        req = c.GetItemsRequest(caller=caller_of(ctx), ids=[item_id])
+        req = archive_rpc_catalogue.GetItemsRequest(caller=caller_of(ctx), ids=[item_id])
         [view] = await ctx.clients.archive.items(req)
         return ArchiveItem.from_view(view) if view and readable(ctx, view) else None
 
@@ -61,7 +61,7 @@ class CatalogueQueries:
         engagement = _uuid(engagement_id, "Engagement", "engagementId")
         if engagement is None or not ctx.authorizer.can("archive_item", "read"):
             return ArchiveCatalogue(volumes=[], items=[])
-        req = c.CatalogueRequest(
+        req = archive_rpc_catalogue.CatalogueRequest(
             caller=caller_of(ctx),
             engagement_id=engagement,
             include_superseded=include_superseded,
@@ -81,5 +81,7 @@ class CatalogueQueries:
         engagement = _uuid(engagement_id, "Engagement", "engagementId")
         if engagement is None or not ctx.authorizer.can("handover", "read"):
             return []
-        req = c.HandoversRequest(caller=caller_of(ctx), engagement_id=engagement)
+        req = archive_rpc_catalogue.HandoversRequest(
+            caller=caller_of(ctx), engagement_id=engagement
+        )
         return [Handover.from_view(h) for h in await ctx.clients.archive.handovers(req)]

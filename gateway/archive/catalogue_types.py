@@ -14,7 +14,7 @@ from strawberry.dataloader import DataLoader
 from strawberry.types import Info
 
 from contracts.archive import enums as archive_enums
-from contracts.archive import rpc_catalogue as c
+from contracts.archive import rpc_catalogue as archive_rpc_catalogue
 from gateway.archive.access import caller_of
 from gateway.context import Context
 from gateway.ids import encode_global_id
@@ -41,10 +41,10 @@ def gid(kind: str, value: object) -> strawberry.ID:
     return strawberry.ID(encode_global_id(kind, value))  # type: ignore[arg-type]
 
 
-VersionsLoader = DataLoader[UUID, list[c.ItemView]]
+VersionsLoader = DataLoader[UUID, list[archive_rpc_catalogue.ItemView]]
 
 
-def readable(ctx: Context, view: c.ItemView) -> bool:
+def readable(ctx: Context, view: archive_rpc_catalogue.ItemView) -> bool:
     """Defence in depth: the service filtered already; a bug there must not leak here."""
     return ctx.authorizer.can("archive_item", "read") and ctx.authorizer.can_read_level(view.level)
 
@@ -53,8 +53,10 @@ def versions_loader(ctx: Context) -> VersionsLoader:
     """Batches the `versions` of every item of one list into one request."""
     client, caller = ctx.clients.archive, caller_of(ctx)
 
-    async def load(series_ids: Sequence[UUID]) -> list[list[c.ItemView]]:
-        return await client.versions(c.VersionsRequest(caller=caller, series_ids=list(series_ids)))
+    async def load(series_ids: Sequence[UUID]) -> list[list[archive_rpc_catalogue.ItemView]]:
+        return await client.versions(
+            archive_rpc_catalogue.VersionsRequest(caller=caller, series_ids=list(series_ids))
+        )
 
     return DataLoader(load_fn=load, max_batch_size=200)
 
@@ -97,7 +99,9 @@ class ArchiveItem:
     loader: strawberry.Private[VersionsLoader | None] = None
 
     @classmethod
-    def from_view(cls, v: c.ItemView, loader: VersionsLoader | None = None) -> Self:
+    def from_view(
+        cls, v: archive_rpc_catalogue.ItemView, loader: VersionsLoader | None = None
+    ) -> Self:
         """`loader`: shared by the items of one list, so their versions load together."""
         return cls(
             id=gid("ArchiveItem", v.id),
@@ -147,7 +151,7 @@ class ArchiveItem:
         ctx = info.context
         if not ctx.authorizer.can("archive_item", "read"):
             return []
-        req = c.BorrowsRequest(caller=caller_of(ctx), item_id=self.uuid)
+        req = archive_rpc_catalogue.BorrowsRequest(caller=caller_of(ctx), item_id=self.uuid)
         items = await ctx.clients.archive.borrows(req)
         return [BorrowRequest.from_view(b) for b in items]
 
@@ -159,7 +163,7 @@ class ArchiveItem:
         ctx = info.context
         if not ctx.authorizer.can("archive_item", "usage"):
             return []
-        req = c.ItemRequest(caller=caller_of(ctx), item_id=self.uuid)
+        req = archive_rpc_catalogue.ItemRequest(caller=caller_of(ctx), item_id=self.uuid)
         items = await ctx.clients.archive.usage(req)
         return [UsageRecord.from_view(u) for u in items]
 
@@ -172,7 +176,7 @@ class ArchiveVolume:
     created_at: datetime
 
     @classmethod
-    def from_view(cls, v: c.VolumeView) -> Self:
+    def from_view(cls, v: archive_rpc_catalogue.VolumeView) -> Self:
         return from_view(cls, v, id=gid("ArchiveVolume", v.id))
 
 
@@ -199,7 +203,7 @@ class Handover:
     acknowledged_at: datetime | None
 
     @classmethod
-    def from_view(cls, v: c.HandoverView) -> Self:
+    def from_view(cls, v: archive_rpc_catalogue.HandoverView) -> Self:
         return from_view(
             cls,
             v,
@@ -228,7 +232,7 @@ class BorrowRequest:
     created_at: datetime
 
     @classmethod
-    def from_view(cls, v: c.BorrowView) -> Self:
+    def from_view(cls, v: archive_rpc_catalogue.BorrowView) -> Self:
         return from_view(
             cls, v, id=gid("BorrowRequest", v.id), item_id=gid("ArchiveItem", v.item_id)
         )
@@ -243,7 +247,7 @@ class UsageRecord:
     expires_at: datetime
 
     @classmethod
-    def from_view(cls, v: c.UsageView) -> Self:
+    def from_view(cls, v: archive_rpc_catalogue.UsageView) -> Self:
         borrow = gid("BorrowRequest", v.borrow_id) if v.borrow_id else None
         return from_view(cls, v, borrow_request_id=borrow)
 
@@ -260,5 +264,5 @@ class Destruction:
     executed_at: datetime | None
 
     @classmethod
-    def from_view(cls, v: c.DestructionView) -> Self:
+    def from_view(cls, v: archive_rpc_catalogue.DestructionView) -> Self:
         return from_view(cls, v, id=gid("Destruction", v.id), item_id=gid("ArchiveItem", v.item_id))

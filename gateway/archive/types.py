@@ -9,7 +9,7 @@ from typing import Self
 import strawberry
 from strawberry.types import Info
 
-from contracts.archive import rpc as c
+from contracts.archive import rpc as archive_rpc
 from gateway.context import Context
 from gateway.ids import encode_global_id
 from gateway.views import from_view
@@ -26,7 +26,7 @@ class LedgerPublicKey:
     )
 
     @classmethod
-    def from_view(cls, v: c.LedgerKeyView) -> Self:
+    def from_view(cls, v: archive_rpc.LedgerKeyView) -> Self:
         return from_view(cls, v)
 
 
@@ -44,7 +44,7 @@ class Checkpoint:
     )
 
     @classmethod
-    def from_view(cls, v: c.CheckpointView) -> Self:
+    def from_view(cls, v: archive_rpc.CheckpointView) -> Self:
         return from_view(cls, v, number=v.id)
 
 
@@ -60,7 +60,7 @@ class InclusionProof:
     )
 
     @classmethod
-    def from_view(cls, v: c.InclusionProofView) -> Self:
+    def from_view(cls, v: archive_rpc.InclusionProofView) -> Self:
         checkpoint = Checkpoint.from_view(v.checkpoint) if v.checkpoint else None
         return from_view(cls, v, checkpoint=checkpoint)
 
@@ -74,7 +74,7 @@ class ConsistencyProof:
     path: list[str]
 
     @classmethod
-    def from_view(cls, v: c.ConsistencyProofView) -> Self:
+    def from_view(cls, v: archive_rpc.ConsistencyProofView) -> Self:
         return from_view(cls, v)
 
 
@@ -97,7 +97,7 @@ class LedgerEntry:
     leaf_hash: str
 
     @classmethod
-    def from_view(cls, v: c.LedgerEntryView) -> Self:
+    def from_view(cls, v: archive_rpc.LedgerEntryView) -> Self:
         engagement = v.engagement_id
         return from_view(
             cls,
@@ -137,7 +137,7 @@ class Provenance:
     steps: list[ProvenanceStep]
 
     @classmethod
-    def from_view(cls, v: c.ProvenanceView) -> Self:
+    def from_view(cls, v: archive_rpc.ProvenanceView) -> Self:
         return cls(
             engagement_id=strawberry.ID(encode_global_id("Engagement", v.engagement_id)),
             tree_size=v.tree_size,

@@ -5,13 +5,10 @@ from __future__ import annotations
 from uuid import UUID
 
 from contracts import core
-from contracts.archive import rpc as archive_rpc
 from contracts.engagement import actions as engagement_actions
 from contracts.engagement import rpc
-from contracts.engagement import rpc_directory as directory
 from contracts.engagement import rpc_directory as engagement_rpc_directory
-from contracts.engagement import rpc_workflow as wf
-from contracts.evaluation import rpc as evaluation_rpc
+from contracts.engagement import rpc_workflow as engagement_rpc_workflow
 from gateway.clients.base import ServiceClient
 
 
@@ -45,29 +42,33 @@ class EngagementClient(ServiceClient):
 
     async def unit_profiles(
         self, unit_ids: list[UUID], scope: core.Scope
-    ) -> list[directory.UnitProfile | None]:
-        req = directory.UnitProfileRequest(unit_ids=unit_ids, scope=scope)
-        return (await self._call(directory.GET_UNIT_PROFILES, req)).items
+    ) -> list[engagement_rpc_directory.UnitProfile | None]:
+        req = engagement_rpc_directory.UnitProfileRequest(unit_ids=unit_ids, scope=scope)
+        return (await self._call(engagement_rpc_directory.GET_UNIT_PROFILES, req)).items
 
     async def update_unit_profile(
-        self, req: directory.UpdateUnitProfileRequest
+        self, req: engagement_rpc_directory.UpdateUnitProfileRequest
     ) -> engagement_rpc_directory.UnitView:
-        return await self._call(directory.UPDATE_UNIT_PROFILE, req)
+        return await self._call(engagement_rpc_directory.UPDATE_UNIT_PROFILE, req)
 
-    async def agency(self, agency_id: UUID) -> directory.AgencyProfile | None:
-        req = directory.AgencyRequest(agency_id=agency_id)
-        return (await self._call(directory.GET_AGENCY, req)).agency
+    async def agency(self, agency_id: UUID) -> engagement_rpc_directory.AgencyProfile | None:
+        req = engagement_rpc_directory.AgencyRequest(agency_id=agency_id)
+        return (await self._call(engagement_rpc_directory.GET_AGENCY, req)).agency
 
     async def register_agency(
-        self, req: directory.RegisterAgencyRequest
-    ) -> directory.AgencyProfile:
-        return await self._call(directory.REGISTER_AGENCY, req)
+        self, req: engagement_rpc_directory.RegisterAgencyRequest
+    ) -> engagement_rpc_directory.AgencyProfile:
+        return await self._call(engagement_rpc_directory.REGISTER_AGENCY, req)
 
-    async def people(self, req: directory.PeopleRequest) -> list[directory.PersonView]:
-        return (await self._call(directory.LIST_PEOPLE, req)).items
+    async def people(
+        self, req: engagement_rpc_directory.PeopleRequest
+    ) -> list[engagement_rpc_directory.PersonView]:
+        return (await self._call(engagement_rpc_directory.LIST_PEOPLE, req)).items
 
-    async def add_person(self, req: directory.AddPersonRequest) -> directory.PersonView:
-        return await self._call(directory.ADD_PERSON, req)
+    async def add_person(
+        self, req: engagement_rpc_directory.AddPersonRequest
+    ) -> engagement_rpc_directory.PersonView:
+        return await self._call(engagement_rpc_directory.ADD_PERSON, req)
 
     # --- engagements -----------------------------------------------------------------
 
@@ -83,36 +84,34 @@ class EngagementClient(ServiceClient):
     async def list_engagements(self, req: rpc.ListEngagementsRequest) -> rpc.EngagementPage:
         return await self._call(rpc.LIST_ENGAGEMENTS, req)
 
-    async def traces(self, engagement_ids: list[UUID]) -> list[list[archive_rpc.TraceEntryView]]:
-        req = archive_rpc.TraceRequest(engagement_ids=engagement_ids)
-        return (await self._call(archive_rpc.GET_TRACES, req)).traces
-
-    async def registrations(
-        self, engagement_ids: list[UUID]
-    ) -> list[evaluation_rpc.EvaluationRegistrationView | None]:
-        req = evaluation_rpc.RegistrationsRequest(engagement_ids=engagement_ids)
-        return (await self._call(evaluation_rpc.GET_REGISTRATIONS, req)).items
-
     # --- workflow (figure 1) -----------------------------------------------------------
 
     async def act(self, req: engagement_actions.ActRequest) -> rpc.EngagementView:
-        return await self._call(wf.ACT, req)
+        return await self._call(engagement_rpc_workflow.ACT, req)
 
-    async def workflows(self, ids: list[UUID], scope: core.Scope) -> list[wf.WorkflowView | None]:
-        req = wf.WorkflowRequest(engagement_ids=ids, scope=scope)
-        return (await self._call(wf.GET_WORKFLOWS, req)).items
+    async def workflows(
+        self, ids: list[UUID], scope: core.Scope
+    ) -> list[engagement_rpc_workflow.WorkflowView | None]:
+        req = engagement_rpc_workflow.WorkflowRequest(engagement_ids=ids, scope=scope)
+        return (await self._call(engagement_rpc_workflow.GET_WORKFLOWS, req)).items
 
-    async def due_items(self, req: wf.DueItemsRequest) -> list[wf.DueItemView]:
-        return (await self._call(wf.DUE_ITEMS, req)).items
+    async def due_items(
+        self, req: engagement_rpc_workflow.DueItemsRequest
+    ) -> list[engagement_rpc_workflow.DueItemView]:
+        return (await self._call(engagement_rpc_workflow.DUE_ITEMS, req)).items
 
-    async def expert_meetings(self, expert_id: str) -> list[wf.MeetingView]:
-        req = wf.MeetingsRequest(expert_id=expert_id)
-        return (await self._call(wf.EXPERT_MEETINGS, req)).items
+    async def expert_meetings(self, expert_id: str) -> list[engagement_rpc_workflow.MeetingView]:
+        req = engagement_rpc_workflow.MeetingsRequest(expert_id=expert_id)
+        return (await self._call(engagement_rpc_workflow.EXPERT_MEETINGS, req)).items
 
-    async def service_catalogue(self, version: int | None) -> list[wf.CatalogueItemView]:
-        req = wf.CatalogueRequest(version=version)
-        return (await self._call(wf.GET_CATALOGUE, req)).items
+    async def service_catalogue(
+        self, version: int | None
+    ) -> list[engagement_rpc_workflow.CatalogueItemView]:
+        req = engagement_rpc_workflow.CatalogueRequest(version=version)
+        return (await self._call(engagement_rpc_workflow.GET_CATALOGUE, req)).items
 
-    async def checklist_definition(self, version: int) -> wf.ChecklistDefinitionReply:
-        req = wf.ChecklistDefinitionRequest(version=version)
-        return await self._call(wf.CHECKLIST_DEFINITION, req)
+    async def checklist_definition(
+        self, version: int
+    ) -> engagement_rpc_workflow.ChecklistDefinitionReply:
+        req = engagement_rpc_workflow.ChecklistDefinitionRequest(version=version)
+        return await self._call(engagement_rpc_workflow.CHECKLIST_DEFINITION, req)

@@ -10,7 +10,7 @@ from typing import Annotated
 import strawberry
 from strawberry.types import Info
 
-from contracts.engagement import rpc_directory as d
+from contracts.engagement import rpc_directory as engagement_rpc_directory
 from gateway.context import Context, scope_of
 from gateway.engagement.errors import InvalidUSCC, UnitNotFound
 from gateway.engagement.types import Unit
@@ -105,7 +105,7 @@ AddPersonResult = Annotated[
 ADD_PERSON: ResultUnion[AddPersonResult] = ResultUnion(AddPersonResult)
 
 
-def _agency(a: d.AgencyProfile) -> Agency:
+def _agency(a: engagement_rpc_directory.AgencyProfile) -> Agency:
     return Agency(
         id=str(a.id),
         name=a.name,
@@ -115,7 +115,7 @@ def _agency(a: d.AgencyProfile) -> Agency:
     )
 
 
-def _person(p: d.PersonView) -> Person:
+def _person(p: engagement_rpc_directory.PersonView) -> Person:
     return Person(
         id=strawberry.ID(str(p.id)),
         name=p.name,
@@ -141,7 +141,9 @@ class DirectoryQueries:
         ctx = info.context
         if not ctx.authorizer.can("person", "read"):
             return []
-        req = d.PeopleRequest(agency_id=ctx.acting_agency(), experts_only=experts_only)
+        req = engagement_rpc_directory.PeopleRequest(
+            agency_id=ctx.acting_agency(), experts_only=experts_only
+        )
         return [_person(p) for p in await ctx.clients.engagement.people(req)]
 
 
@@ -153,12 +155,14 @@ class DirectoryMutations:
     ) -> UpdateUnitProfileResult:
         ctx = info.context
 
-        def request() -> d.UpdateUnitProfileRequest:
+        def request() -> engagement_rpc_directory.UpdateUnitProfileRequest:
             unit_id = decode_global_id(input.unit_id, "Unit", field="unitId")
             fields = dataclasses.asdict(input)
             fields.pop("unit_id")
-            profile = d.UnitProfile(**fields)  # its errors name the input's own fields
-            return d.UpdateUnitProfileRequest(
+            profile = engagement_rpc_directory.UnitProfile(
+                **fields
+            )  # its errors name the input's own fields
+            return engagement_rpc_directory.UpdateUnitProfileRequest(
                 unit_id=unit_id, scope=scope_of(ctx.authorizer), profile=profile
             )
 
@@ -180,7 +184,7 @@ class DirectoryMutations:
             info,
             REGISTER_AGENCY,
             ("agency", "update"),
-            request=lambda: d.RegisterAgencyRequest(
+            request=lambda: engagement_rpc_directory.RegisterAgencyRequest(
                 agency_id=ctx.acting_agency(), **dataclasses.asdict(input)
             ),
             send=ctx.clients.engagement.register_agency,
@@ -194,7 +198,7 @@ class DirectoryMutations:
             info,
             ADD_PERSON,
             ("person", "create"),
-            request=lambda: d.AddPersonRequest(
+            request=lambda: engagement_rpc_directory.AddPersonRequest(
                 agency_id=ctx.acting_agency(), **dataclasses.asdict(input)
             ),
             send=ctx.clients.engagement.add_person,

@@ -8,7 +8,7 @@ from typing import Self
 
 import strawberry
 
-from contracts.engagement import rpc_directory as d
+from contracts.engagement import rpc_directory as engagement_rpc_directory
 
 
 @strawberry.type(description="A discharge outlet coded per HJ 608 (DA001 air, DW001 water).")
@@ -29,7 +29,7 @@ class UnitProfile:
     outlets: list[Outlet]
 
     @classmethod
-    def from_contract(cls, p: d.UnitProfile) -> Self:
+    def from_contract(cls, p: engagement_rpc_directory.UnitProfile) -> Self:
         data = p.model_dump()
         data["outlets"] = [Outlet(**o.model_dump()) for o in p.outlets]
         return cls(**data)

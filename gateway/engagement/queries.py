@@ -12,7 +12,7 @@ from strawberry.types import Info
 
 from contracts.core import ValidationFailed
 from contracts.engagement import rpc
-from contracts.engagement import rpc_workflow as wf
+from contracts.engagement import rpc_workflow as engagement_rpc_workflow
 from contracts.engagement.enums import ServiceMode, Stage
 from gateway.context import Context, scope_of
 from gateway.engagement.types import (
@@ -48,7 +48,7 @@ class EngagementQueries:
             return []
         if not 0 < limit <= 1000:
             raise ValidationFailed("limit must be between 1 and 1000", field="limit")
-        req = wf.DueItemsRequest(
+        req = engagement_rpc_workflow.DueItemsRequest(
             scope=scope_of(ctx.authorizer),
             due_from=due_from,
             due_to=due_to,

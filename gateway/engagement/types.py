@@ -16,7 +16,7 @@ from contracts.archive import rpc as archive_rpc
 from contracts.core import ValidationFailed
 from contracts.engagement import rpc
 from contracts.engagement import rpc_directory as engagement_rpc_directory
-from contracts.engagement import rpc_workflow as wf
+from contracts.engagement import rpc_workflow as engagement_rpc_workflow
 from contracts.engagement.enums import ServiceMode, Stage
 from gateway.context import Context
 from gateway.engagement.profile_types import UnitProfile
@@ -227,7 +227,9 @@ class Engagement(relay.Node):
         found = await ctx.loaders.latest_scorecards.load(UUID(self.id))
         return Scorecard.from_view(found) if found else None
 
-    async def _workflow(self, info: Info[Context, None]) -> wf.WorkflowView | None:
+    async def _workflow(
+        self, info: Info[Context, None]
+    ) -> engagement_rpc_workflow.WorkflowView | None:
         return await info.context.loaders.workflows.load(UUID(self.id))
 
     @strawberry.field(description="托管服务清单 (R4.2.2.1), in the order added.")

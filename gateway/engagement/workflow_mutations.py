@@ -16,7 +16,7 @@ from strawberry.types import Info
 
 from contracts.engagement import actions as engagement_actions
 from gateway.context import Context, scope_of
-from gateway.engagement import workflow_inputs as inputs
+from gateway.engagement import workflow_inputs as workflow_inputs
 from gateway.engagement.errors import (
     EngagementNotFound,
     ListItemNotFound,
@@ -96,159 +96,159 @@ def workflow_step(
 class WorkflowMutations:
     # --- preparation (准备, R4.2.2) -----------------------------------------------------
     add_list_item = workflow_step(
-        inputs.AddListItemInput,
+        workflow_inputs.AddListItemInput,
         AGENCY_STEP,
         engagement_actions.AddListItem,
         "Add a service list item (R4.2.2.1; R5.2 when customised).",
     )
     approve_list_item = workflow_step(
-        inputs.ListItemInput,
+        workflow_inputs.ListItemInput,
         CLIENT_APPROVAL,
         engagement_actions.ApproveListItem,
         "The client approves a customised item added mid-way (R5.2).",
     )
     finish_list_item = workflow_step(
-        inputs.FinishListItemInput,
+        workflow_inputs.FinishListItemInput,
         AGENCY_STEP,
         engagement_actions.FinishListItem,
         "Complete a list item, or waive it with a reason.",
     )
     form_team = workflow_step(
-        inputs.FormTeamInput,
+        workflow_inputs.FormTeamInput,
         AGENCY_STEP,
         engagement_actions.FormTeam,
         "Form (or re-form) the service team (R4.2.2.2).",
     )
     record_site_survey = workflow_step(
-        inputs.SiteSurveyInput,
+        workflow_inputs.SiteSurveyInput,
         FIELD_WORK,
         engagement_actions.RecordSiteSurvey,
         "Record a site survey (R4.2.2.3).",
     )
     update_checklist_item = workflow_step(
-        inputs.ChecklistItemInput,
+        workflow_inputs.ChecklistItemInput,
         FIELD_WORK,
         engagement_actions.UpdateChecklistItem,
         "Mark an Appendix A document received or not applicable.",
     )
     draft_plan = workflow_step(
-        inputs.DraftPlanInput,
+        workflow_inputs.DraftPlanInput,
         AGENCY_STEP,
         engagement_actions.DraftPlan,
         "Draft the implementation plan (a new version after an objection).",
     )
     submit_plan = workflow_step(
-        inputs.EngagementInput,
+        workflow_inputs.EngagementInput,
         AGENCY_STEP,
         engagement_actions.SubmitPlan,
         "Submit the draft plan to the client (报委托方确认, R4.2.2.4).",
     )
     decide_plan = workflow_step(
-        inputs.DecidePlanInput,
+        workflow_inputs.DecidePlanInput,
         CLIENT_DECISION,
         engagement_actions.DecidePlan,
         "The client confirms the plan or objects with reasons (R4.2.2.4).",
     )
     record_consultation = workflow_step(
-        inputs.ConsultationInput,
+        workflow_inputs.ConsultationInput,
         AGENCY_STEP,
         engagement_actions.RecordConsultation,
         "Record an expert consultation meeting (专家咨询会).",
     )
     sign_contract = workflow_step(
-        inputs.SignContractInput,
+        workflow_inputs.SignContractInput,
         AGENCY_STEP,
         engagement_actions.SignContract,
         "Sign the service contract: preparation → implementation (R4.2.2.5).",
     )
     # --- implementation (实施, R4.2.3) -------------------------------------------------
     record_inspection = workflow_step(
-        inputs.InspectionInput,
+        workflow_inputs.InspectionInput,
         FIELD_WORK,
         engagement_actions.RecordInspection,
         "Record an inspection (排查) and its rectification plans.",
     )
     record_training = workflow_step(
-        inputs.TrainingInput,
+        workflow_inputs.TrainingInput,
         FIELD_WORK,
         engagement_actions.RecordTraining,
         "Record a training held.",
     )
     record_emergency = workflow_step(
-        inputs.EmergencyInput,
+        workflow_inputs.EmergencyInput,
         FIELD_WORK,
         engagement_actions.RecordEmergency,
         "Record an environmental emergency handled (R6.1.4.2).",
     )
     record_complaint = workflow_step(
-        inputs.ComplaintInput,
+        workflow_inputs.ComplaintInput,
         AGENCY_STEP,
         engagement_actions.RecordComplaint,
         "Record a quality complaint about the service.",
     )
     record_penalty = workflow_step(
-        inputs.PenaltyInput,
+        workflow_inputs.PenaltyInput,
         AGENCY_STEP,
         engagement_actions.RecordPenalty,
         "Record an environmental penalty on the unit.",
     )
     record_satisfaction_survey = workflow_step(
-        inputs.SatisfactionSurveyInput,
+        workflow_inputs.SatisfactionSurveyInput,
         FIELD_WORK,
         engagement_actions.RecordSurvey,
         "Record a satisfaction survey (R4.2.3.1).",
     )
     raise_rectification = workflow_step(
-        inputs.RaiseRectificationInput,
+        workflow_inputs.RaiseRectificationInput,
         FIELD_WORK,
         engagement_actions.RaiseRectification,
         "Raise a rectification item (整改) from an inspection.",
     )
     report_rectified = workflow_step(
-        inputs.RectifiedInput,
+        workflow_inputs.RectifiedInput,
         RECTIFICATION,
         engagement_actions.ReportRectified,
         "Report a rectification item done (the unit or the agency).",
     )
     verify_rectification = workflow_step(
-        inputs.VerifyRectificationInput,
+        workflow_inputs.VerifyRectificationInput,
         FIELD_WORK,
         engagement_actions.VerifyRectification,
         "Verify a rectified item: closed, or back to open.",
     )
     log_work = workflow_step(
-        inputs.WorkLogInput,
+        workflow_inputs.WorkLogInput,
         FIELD_WORK,
         engagement_actions.LogWork,
         "Log work (工作日志): who, when, where, mode, what, hours.",
     )
     submit_stage_report = workflow_step(
-        inputs.StageReportInput,
+        workflow_inputs.StageReportInput,
         AGENCY_STEP,
         engagement_actions.SubmitStageReport,
         "Submit a stage report, or resubmit an objected one (R4.2.3.2).",
     )
     review_stage_report = workflow_step(
-        inputs.ReviewStageReportInput,
+        workflow_inputs.ReviewStageReportInput,
         CLIENT_DECISION,
         engagement_actions.ReviewStageReport,
         "The client accepts a stage report or objects with feedback.",
     )
     record_seminar = workflow_step(
-        inputs.SeminarInput,
+        workflow_inputs.SeminarInput,
         AGENCY_STEP,
         engagement_actions.RecordSeminar,
         "Record a technical seminar (技术研讨会) and its conclusion.",
     )
     # --- results (成果) and evaluation (评价) ------------------------------------------
     complete_implementation = workflow_step(
-        inputs.EngagementInput,
+        workflow_inputs.EngagementInput,
         AGENCY_STEP,
         engagement_actions.CompleteImplementation,
         "All tasks done or waived: implementation → results (R4.2.4.1).",
     )
     hand_over = workflow_step(
-        inputs.HandOverInput,
+        workflow_inputs.HandOverInput,
         AGENCY_STEP,
         engagement_actions.HandOver,
         "Hand the deliverables over: results → evaluation (R4.2.4.2).",

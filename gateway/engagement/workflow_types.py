@@ -9,7 +9,7 @@ from typing import Self, cast
 import strawberry
 from strawberry.scalars import JSON
 
-from contracts.engagement import rpc_workflow as wf
+from contracts.engagement import rpc_workflow as engagement_rpc_workflow
 from contracts.engagement.enums import ChecklistStatus
 
 
@@ -24,7 +24,7 @@ class CatalogueItem:
     version: int
 
     @classmethod
-    def from_view(cls, v: wf.CatalogueItemView) -> Self:
+    def from_view(cls, v: engagement_rpc_workflow.CatalogueItemView) -> Self:
         return cls(**v.model_dump())
 
 
@@ -45,7 +45,7 @@ class ListItem:
     overdue: bool = strawberry.field(description="Open with its time node passed.")
 
     @classmethod
-    def from_view(cls, v: wf.ListItemView) -> Self:
+    def from_view(cls, v: engagement_rpc_workflow.ListItemView) -> Self:
         return cls(**(v.model_dump() | {"id": strawberry.ID(str(v.id))}))
 
 
@@ -125,7 +125,7 @@ class Rectification:
     )
 
     @classmethod
-    def from_view(cls, v: wf.RectificationView) -> Self:
+    def from_view(cls, v: engagement_rpc_workflow.RectificationView) -> Self:
         return cls(**(v.model_dump() | {"id": strawberry.ID(str(v.id))}))
 
 
@@ -138,7 +138,7 @@ class Meeting:
     details: JSON
 
     @classmethod
-    def from_view(cls, v: wf.MeetingView) -> Self:
+    def from_view(cls, v: engagement_rpc_workflow.MeetingView) -> Self:
         return cls(
             engagement_id=strawberry.ID(_global("Engagement", v.engagement_id)),
             record_id=strawberry.ID(str(v.record_id)),
@@ -158,7 +158,7 @@ class ServiceRecord:
     recorded_at: datetime
 
 
-def team_of(view: wf.WorkflowView) -> list[TeamMember]:
+def team_of(view: engagement_rpc_workflow.WorkflowView) -> list[TeamMember]:
     return [
         TeamMember(
             person_id=strawberry.ID(str(m.person_id)),
@@ -170,11 +170,14 @@ def team_of(view: wf.WorkflowView) -> list[TeamMember]:
     ]
 
 
-def plans_of(view: wf.WorkflowView) -> list[PlanVersion]:
+def plans_of(view: engagement_rpc_workflow.WorkflowView) -> list[PlanVersion]:
     return [PlanVersion(**p.model_dump()) for p in view.plan_versions]
 
 
-def checklist_of(view: wf.WorkflowView, definition: wf.ChecklistDefinitionReply) -> Checklist:
+def checklist_of(
+    view: engagement_rpc_workflow.WorkflowView,
+    definition: engagement_rpc_workflow.ChecklistDefinitionReply,
+) -> Checklist:
     """The engagement's document states joined with the 表 A.1 titles."""
     titles = {d.code: d for d in definition.items}
     return Checklist(
@@ -192,11 +195,11 @@ def checklist_of(view: wf.WorkflowView, definition: wf.ChecklistDefinitionReply)
     )
 
 
-def reports_of(view: wf.WorkflowView) -> list[StageReport]:
+def reports_of(view: engagement_rpc_workflow.WorkflowView) -> list[StageReport]:
     return [StageReport(**r.model_dump()) for r in view.stage_reports]
 
 
-def records_of(view: wf.WorkflowView, kind: str | None) -> list[ServiceRecord]:
+def records_of(view: engagement_rpc_workflow.WorkflowView, kind: str | None) -> list[ServiceRecord]:
     return [
         ServiceRecord(
             id=strawberry.ID(str(r.id)),
@@ -220,7 +223,7 @@ class DueItem:
     overdue: bool
 
     @classmethod
-    def from_view(cls, v: wf.DueItemView) -> Self:
+    def from_view(cls, v: engagement_rpc_workflow.DueItemView) -> Self:
         return cls(
             engagement_id=strawberry.ID(_global("Engagement", v.engagement_id)),
             unit_id=strawberry.ID(_global("Unit", v.unit_id)),

@@ -9,7 +9,7 @@ from typing import Self
 import strawberry
 from strawberry import relay
 
-from contracts.evaluation import rpc as evaluation
+from contracts.evaluation import rpc as evaluation_rpc
 from contracts.evaluation.enums import Grade
 from gateway.views import from_view
 
@@ -31,7 +31,7 @@ class Disclosure:
     grade: Grade
 
     @classmethod
-    def from_view(cls, v: evaluation.DisclosureView) -> Self:
+    def from_view(cls, v: evaluation_rpc.DisclosureView) -> Self:
         return from_view(cls, v, id=str(v.id), agency_id=str(v.agency_id), grade=Grade(v.grade))
 
 

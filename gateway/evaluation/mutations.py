@@ -15,7 +15,7 @@ from uuid import UUID
 import strawberry
 from strawberry.types import Info
 
-from contracts.evaluation import rpc as evaluation
+from contracts.evaluation import rpc as evaluation_rpc
 from gateway.context import Context, scope_of
 from gateway.engagement.errors import EngagementNotFound
 from gateway.errors import CommonErrors
@@ -173,7 +173,7 @@ def _evidence(links: list[EvidenceLinkInput]) -> list[dict[str, str]]:
     return [{"kind": e.kind.value, "ref": e.ref, "note": e.note} for e in links]
 
 
-def _scorecard(view: evaluation.ScorecardView) -> ScorecardSuccess:
+def _scorecard(view: evaluation_rpc.ScorecardView) -> ScorecardSuccess:
     return ScorecardSuccess(scorecard=Scorecard.from_view(view))
 
 
@@ -185,9 +185,9 @@ class EvaluationMutations:
     ) -> OpenScorecardResult:
         ctx = info.context
 
-        def request() -> evaluation.OpenScorecardRequest:
+        def request() -> evaluation_rpc.OpenScorecardRequest:
             template = input.template_id
-            return evaluation.OpenScorecardRequest(
+            return evaluation_rpc.OpenScorecardRequest(
                 engagement_id=decode_global_id(
                     input.engagement_id, "Engagement", field="engagementId"
                 ),
@@ -216,7 +216,7 @@ class EvaluationMutations:
             info,
             SCORE_ITEM,
             ("scorecard", "score"),
-            request=lambda: evaluation.ScoreItemRequest(
+            request=lambda: evaluation_rpc.ScoreItemRequest(
                 scorecard_id=_card(input.scorecard_id),
                 item_code=input.item_code,
                 points=input.points,
@@ -238,7 +238,7 @@ class EvaluationMutations:
             info,
             RECORD_DEDUCTION,
             ("scorecard", "score"),
-            request=lambda: evaluation.RecordDeductionRequest(
+            request=lambda: evaluation_rpc.RecordDeductionRequest(
                 scorecard_id=_card(input.scorecard_id),
                 item_code=input.item_code,
                 description=input.description,
@@ -258,7 +258,7 @@ class EvaluationMutations:
             info,
             FINALIZE_SCORECARD,
             ("scorecard", "finalize"),
-            request=lambda: evaluation.FinalizeScorecardRequest(
+            request=lambda: evaluation_rpc.FinalizeScorecardRequest(
                 scorecard_id=_card(input.scorecard_id), scope=scope_of(ctx.authorizer)
             ),
             send=ctx.clients.evaluation.finalize,
@@ -274,7 +274,7 @@ class EvaluationMutations:
             info,
             AMEND_SCORECARD,
             ("scorecard", "amend"),
-            request=lambda: evaluation.AmendScorecardRequest(
+            request=lambda: evaluation_rpc.AmendScorecardRequest(
                 scorecard_id=_card(input.scorecard_id),
                 reason=input.reason,
                 scope=scope_of(ctx.authorizer),
@@ -292,7 +292,7 @@ class EvaluationMutations:
             info,
             MARK_SCORECARD_FALSIFIED,
             ("scorecard", "falsify"),
-            request=lambda: evaluation.MarkFalsifiedRequest(
+            request=lambda: evaluation_rpc.MarkFalsifiedRequest(
                 scorecard_id=_card(input.scorecard_id),
                 party=input.party,
                 finding=input.finding,
@@ -312,10 +312,10 @@ class EvaluationMutations:
     ) -> DefineEvaluationTemplateResult:
         ctx = info.context
 
-        def request() -> evaluation.DefineTemplateRequest:
+        def request() -> evaluation_rpc.DefineTemplateRequest:
             # Built on its own, so its errors name the input's fields (`parts.0.items.1.code`).
-            definition = evaluation.TemplateDefinition.model_validate(dataclasses.asdict(input))
-            return evaluation.DefineTemplateRequest(
+            definition = evaluation_rpc.TemplateDefinition.model_validate(dataclasses.asdict(input))
+            return evaluation_rpc.DefineTemplateRequest(
                 definition=definition, agency_id=ctx.acting_agency()
             )
 

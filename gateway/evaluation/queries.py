@@ -10,7 +10,7 @@ from strawberry import relay
 from strawberry.types import Info
 
 from contracts.core import Page, ValidationFailed
-from contracts.evaluation import rpc as evaluation
+from contracts.evaluation import rpc as evaluation_rpc
 from contracts.evaluation.enums import Grade
 from gateway.context import Context, scope_of
 from gateway.evaluation.disclosure_types import Disclosure, DisclosureConnection, DisclosureEdge
@@ -79,7 +79,7 @@ class EvaluationQueries:
             agency = UUID(agency_id) if agency_id else None
         except ValueError:
             raise ValidationFailed("not an agency id", field="agencyId") from None
-        f = evaluation.ScorecardFilter(
+        f = evaluation_rpc.ScorecardFilter(
             unit_id=optional_id(unit_id, "Unit", "unitId"),
             agency_id=agency,
             engagement_id=optional_id(engagement_id, "Engagement", "engagementId"),
@@ -107,7 +107,7 @@ class EvaluationQueries:
         ctx = info.context
         if not ctx.authorizer.can("scorecard", "read"):
             return []
-        f = evaluation.ScorecardFilter(
+        f = evaluation_rpc.ScorecardFilter(
             unit_id=optional_id(unit_id, "Unit", "unitId"), finalized_only=True
         )
         result = await ctx.clients.evaluation.list_scorecards(
@@ -124,7 +124,7 @@ class EvaluationQueries:
             return None
         scope = scope_of(ctx.authorizer)
         client = ctx.clients.evaluation
-        f = evaluation.ScorecardFilter(period_label=period_label, finalized_only=True)
+        f = evaluation_rpc.ScorecardFilter(period_label=period_label, finalized_only=True)
         result = await client.list_scorecards(scope, f, Page(limit=500))
         counts = await client.distribution(scope, period_label)
         return AgencyResults(

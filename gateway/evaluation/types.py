@@ -14,7 +14,7 @@ from strawberry import relay
 from strawberry.types import Info
 
 from contracts.core import ValidationFailed
-from contracts.evaluation import rpc as evaluation
+from contracts.evaluation import rpc as evaluation_rpc
 from contracts.evaluation.enums import EvidenceKind, Grade, ScorecardStatus
 from gateway.context import Context, scope_of
 from gateway.engagement.types import Engagement, Unit, visible_engagement, visible_unit
@@ -38,7 +38,7 @@ class EvidenceLink:
     note: str
 
     @classmethod
-    def from_view(cls, v: evaluation.EvidenceLink) -> Self:
+    def from_view(cls, v: evaluation_rpc.EvidenceLink) -> Self:
         return cls(kind=EvidenceKind(v.kind), ref=v.ref, note=v.note)
 
 
@@ -85,7 +85,7 @@ class EvaluationTemplate(relay.Node):
     created_at: datetime
 
     @classmethod
-    def from_view(cls, v: evaluation.TemplateView) -> Self:
+    def from_view(cls, v: evaluation_rpc.TemplateView) -> Self:
         parts = [
             from_view(TemplatePart, p, items=[from_view(TemplateItem, i) for i in p.items])
             for p in v.definition.parts
@@ -177,13 +177,13 @@ class _Details:
     """A scorecard's item-level parts (the header travels separately)."""
 
     evaluators: list[str]
-    results: list[evaluation.ItemResultView]
-    scores: list[evaluation.ItemScoreView]
-    deductions: list[evaluation.DeductionView]
-    falsification: evaluation.FalsificationView | None
+    results: list[evaluation_rpc.ItemResultView]
+    scores: list[evaluation_rpc.ItemScoreView]
+    deductions: list[evaluation_rpc.DeductionView]
+    falsification: evaluation_rpc.FalsificationView | None
 
     @classmethod
-    def of(cls, v: evaluation.ScorecardView) -> _Details:
+    def of(cls, v: evaluation_rpc.ScorecardView) -> _Details:
         return cls(v.evaluators, v.results, v.scores, v.deductions, v.falsification)
 
 
@@ -228,7 +228,7 @@ class Scorecard(relay.Node):
     details: strawberry.Private[_Details | None] = None
 
     @classmethod
-    def from_view(cls, v: evaluation.ScorecardSummary) -> Self:
+    def from_view(cls, v: evaluation_rpc.ScorecardSummary) -> Self:
         return cls(
             id=str(v.id),
             version=v.version,
@@ -256,7 +256,7 @@ class Scorecard(relay.Node):
             grade_zh=Grade(v.grade).zh,
             unit_id=v.unit_id,
             engagement_id=v.engagement_id,
-            details=_Details.of(v) if isinstance(v, evaluation.ScorecardView) else None,
+            details=_Details.of(v) if isinstance(v, evaluation_rpc.ScorecardView) else None,
         )
 
     async def _whole(self, info: Info[Context, None]) -> _Details:
@@ -389,7 +389,7 @@ class GradeDistribution:
     counts: list[GradeCount]
 
     @classmethod
-    def from_reply(cls, period: str | None, r: evaluation.GradeDistributionReply) -> Self:
+    def from_reply(cls, period: str | None, r: evaluation_rpc.GradeDistributionReply) -> Self:
         return cls(
             period_label=period,
             total=r.total,

@@ -1,40 +1,54 @@
-"""Request/reply endpoints of the engagement service: thin, one line per contract."""
+"""Request/reply endpoints of the engagement service: thin, one registration per contract."""
 
 from __future__ import annotations
 
 from contracts.engagement import rpc
-from contracts.engagement import rpc_directory as d
 from contracts.engagement import rpc_directory as engagement_rpc_directory
-from contracts.engagement import rpc_workflow as wf
+from contracts.engagement import rpc_workflow as engagement_rpc_workflow
 from kit.endpoints import command, query
 from kit.rpc import RpcServer
 from kit.runtime import ServiceRuntime
-from services.engagement.directory import commands as directory
+from services.engagement.directory import commands as directory_commands
 from services.engagement.directory import queries as directory_queries
 from services.engagement.workflow import queries as workflow_queries
 from services.engagement.workflow.commands import act, engagements
 
 
 def register(server: RpcServer, runtime: ServiceRuntime) -> None:
-    server.add(engagement_rpc_directory.CREATE_UNIT, command(runtime, directory.register_unit))
+    server.add(
+        engagement_rpc_directory.CREATE_UNIT, command(runtime, directory_commands.register_unit)
+    )
     server.add(engagement_rpc_directory.GET_UNITS, query(runtime, directory_queries.get_units))
     server.add(
         engagement_rpc_directory.GET_UNITS_BY_USCC,
         query(runtime, directory_queries.get_units_by_uscc),
     )
     server.add(engagement_rpc_directory.LIST_UNITS, query(runtime, directory_queries.list_units))
-    server.add(d.UPDATE_UNIT_PROFILE, command(runtime, directory.update_unit_profile))
-    server.add(d.GET_UNIT_PROFILES, query(runtime, directory_queries.unit_profiles))
-    server.add(d.REGISTER_AGENCY, command(runtime, directory.register_agency))
-    server.add(d.GET_AGENCY, query(runtime, directory_queries.get_agency))
-    server.add(d.ADD_PERSON, command(runtime, directory.add_person))
-    server.add(d.LIST_PEOPLE, query(runtime, directory_queries.list_people))
+    server.add(
+        engagement_rpc_directory.UPDATE_UNIT_PROFILE,
+        command(runtime, directory_commands.update_unit_profile),
+    )
+    server.add(
+        engagement_rpc_directory.GET_UNIT_PROFILES, query(runtime, directory_queries.unit_profiles)
+    )
+    server.add(
+        engagement_rpc_directory.REGISTER_AGENCY,
+        command(runtime, directory_commands.register_agency),
+    )
+    server.add(engagement_rpc_directory.GET_AGENCY, query(runtime, directory_queries.get_agency))
+    server.add(engagement_rpc_directory.ADD_PERSON, command(runtime, directory_commands.add_person))
+    server.add(engagement_rpc_directory.LIST_PEOPLE, query(runtime, directory_queries.list_people))
     server.add(rpc.CREATE_ENGAGEMENT, command(runtime, engagements.create_engagement))
     server.add(rpc.GET_ENGAGEMENTS, query(runtime, workflow_queries.get_engagements))
     server.add(rpc.LIST_ENGAGEMENTS, query(runtime, workflow_queries.list_engagements))
-    server.add(wf.ACT, command(runtime, act.act))
-    server.add(wf.GET_WORKFLOWS, query(runtime, workflow_queries.workflows))
-    server.add(wf.GET_CATALOGUE, query(runtime, workflow_queries.catalogue))
-    server.add(wf.DUE_ITEMS, query(runtime, workflow_queries.due_items))
-    server.add(wf.CHECKLIST_DEFINITION, query(runtime, workflow_queries.checklist_definition))
-    server.add(wf.EXPERT_MEETINGS, query(runtime, workflow_queries.expert_meetings))
+    server.add(engagement_rpc_workflow.ACT, command(runtime, act.act))
+    server.add(engagement_rpc_workflow.GET_WORKFLOWS, query(runtime, workflow_queries.workflows))
+    server.add(engagement_rpc_workflow.GET_CATALOGUE, query(runtime, workflow_queries.catalogue))
+    server.add(engagement_rpc_workflow.DUE_ITEMS, query(runtime, workflow_queries.due_items))
+    server.add(
+        engagement_rpc_workflow.CHECKLIST_DEFINITION,
+        query(runtime, workflow_queries.checklist_definition),
+    )
+    server.add(
+        engagement_rpc_workflow.EXPERT_MEETINGS, query(runtime, workflow_queries.expert_meetings)
+    )

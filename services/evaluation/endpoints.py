@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from contracts.evaluation import rpc as ev
 from contracts.evaluation import rpc as evaluation_rpc
 from kit.endpoints import command, query
 from kit.rpc import RpcServer
@@ -13,18 +12,18 @@ from services.evaluation.commands import scorecards, scoring, variants
 
 def register(server: RpcServer, runtime: ServiceRuntime) -> None:
     server.add(evaluation_rpc.GET_REGISTRATIONS, query(runtime, queries.registrations))
-    server.add(ev.LIST_TEMPLATES, query(runtime, queries.list_templates))
-    server.add(ev.DEFINE_TEMPLATE, command(runtime, variants.define_template))
-    server.add(ev.OPEN_SCORECARD, command(runtime, scorecards.open_scorecard))
-    server.add(ev.SCORE_ITEM, command(runtime, scoring.score_item))
-    server.add(ev.RECORD_DEDUCTION, command(runtime, scoring.record_deduction))
-    server.add(ev.FINALIZE_SCORECARD, command(runtime, scoring.finalize))
-    server.add(ev.AMEND_SCORECARD, command(runtime, scorecards.amend))
-    server.add(ev.MARK_FALSIFIED, command(runtime, scoring.mark_falsified))
-    server.add(ev.GET_SCORECARDS, query(runtime, queries.get_scorecards))
-    server.add(ev.LIST_SCORECARDS, query(runtime, queries.list_scorecards))
-    server.add(ev.LATEST_SCORECARDS, query(runtime, queries.latest_scorecards))
-    server.add(ev.GRADE_DISTRIBUTION, query(runtime, queries.grade_distribution))
-    server.add(ev.SUGGESTIONS, query(runtime, queries.suggest))
-    server.add(ev.EXPORT_SCORECARD, query(runtime, queries.export_scorecard))
-    server.add(ev.LIST_DISCLOSURES, query(runtime, queries.list_disclosures))
+    server.add(evaluation_rpc.LIST_TEMPLATES, query(runtime, queries.list_templates))
+    server.add(evaluation_rpc.DEFINE_TEMPLATE, command(runtime, variants.define_template))
+    server.add(evaluation_rpc.OPEN_SCORECARD, command(runtime, scorecards.open_scorecard))
+    server.add(evaluation_rpc.SCORE_ITEM, command(runtime, scoring.score_item))
+    server.add(evaluation_rpc.RECORD_DEDUCTION, command(runtime, scoring.record_deduction))
+    server.add(evaluation_rpc.FINALIZE_SCORECARD, command(runtime, scoring.finalize))
+    server.add(evaluation_rpc.AMEND_SCORECARD, command(runtime, scorecards.amend))
+    server.add(evaluation_rpc.MARK_FALSIFIED, command(runtime, scoring.mark_falsified))
+    server.add(evaluation_rpc.GET_SCORECARDS, query(runtime, queries.get_scorecards))
+    server.add(evaluation_rpc.LIST_SCORECARDS, query(runtime, queries.list_scorecards))
+    server.add(evaluation_rpc.LATEST_SCORECARDS, query(runtime, queries.latest_scorecards))
+    server.add(evaluation_rpc.GRADE_DISTRIBUTION, query(runtime, queries.grade_distribution))
+    server.add(evaluation_rpc.SUGGESTIONS, query(runtime, queries.suggest))
+    server.add(evaluation_rpc.EXPORT_SCORECARD, query(runtime, queries.export_scorecard))
+    server.add(evaluation_rpc.LIST_DISCLOSURES, query(runtime, queries.list_disclosures))

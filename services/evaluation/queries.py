@@ -11,7 +11,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.evaluation import enums as evaluation_enums
 from contracts.evaluation import errors as evaluation_errors
-from contracts.evaluation import rpc as ev
 from contracts.evaluation import rpc as evaluation_rpc
 from services.evaluation import domain, export_xlsx, repository, suggestions
 from services.evaluation.models import Scorecard
@@ -44,7 +43,8 @@ async def scorecard_facts(session: AsyncSession, cards: Sequence[Scorecard]) -> 
         templates=templates,
         # Parsed once per template, not once per card: a list shares one or two.
         definitions={
-            i: ev.TemplateDefinition.model_validate(t.definition) for i, t in templates.items()
+            i: evaluation_rpc.TemplateDefinition.model_validate(t.definition)
+            for i, t in templates.items()
         },
         scores=await repository.scores(session, ids),
         deductions=await repository.deductions(session, ids),
@@ -53,7 +53,7 @@ async def scorecard_facts(session: AsyncSession, cards: Sequence[Scorecard]) -> 
     )
 
 
-async def scorecard_view(session: AsyncSession, card: Scorecard) -> ev.ScorecardView:
+async def scorecard_view(session: AsyncSession, card: Scorecard) -> evaluation_rpc.ScorecardView:
     return build_scorecard_view(card, await scorecard_facts(session, [card]))
 
 
@@ -63,25 +63,29 @@ async def history(session: AsyncSession, engagement_id: UUID) -> list[suggestion
     return [suggestions.Evidence(r.event_id, r.kind, r.occurred_at, r.data) for r in rows]
 
 
-async def get_scorecards(session: AsyncSession, req: ev.GetScorecardsRequest) -> ev.ScorecardsReply:
+async def get_scorecards(
+    session: AsyncSession, req: evaluation_rpc.GetScorecardsRequest
+) -> evaluation_rpc.ScorecardsReply:
     found = await repository.scorecards_by_ids(session, req.ids, req.scope)
     facts = await scorecard_facts(session, list(found.values()))
     views = {i: build_scorecard_view(card, facts) for i, card in found.items()}
-    return ev.ScorecardsReply(items=[views.get(i) for i in req.ids])
+    return evaluation_rpc.ScorecardsReply(items=[views.get(i) for i in req.ids])
 
 
-async def list_scorecards(session: AsyncSession, req: ev.ListScorecardsRequest) -> ev.ScorecardPage:
+async def list_scorecards(
+    session: AsyncSession, req: evaluation_rpc.ListScorecardsRequest
+) -> evaluation_rpc.ScorecardPage:
     query = repository.scorecards_query(req.scope, req.filter)
     rows, has_next, total = await repository.page_of(session, query, req.page)
     facts = await scorecard_facts(session, rows)
-    return ev.ScorecardPage(
+    return evaluation_rpc.ScorecardPage(
         items=[scorecard_summary(r, facts) for r in rows], has_next=has_next, total=total
     )
 
 
 async def latest_scorecards(
-    session: AsyncSession, req: ev.LatestScorecardsRequest
-) -> ev.LatestScorecardsReply:
+    session: AsyncSession, req: evaluation_rpc.LatestScorecardsRequest
+) -> evaluation_rpc.LatestScorecardsReply:
     """One query for all the engagements, then the latest per engagement in Python
     (a page asks for at most a few hundred, each with a handful of scorecards)."""
     wanted = list(dict.fromkeys(req.engagement_ids))
@@ -93,61 +97,67 @@ async def latest_scorecards(
             latest[row.engagement_id] = row
     facts = await scorecard_facts(session, list(latest.values()))
     found = {e: scorecard_summary(card, facts) for e, card in latest.items()}
-    return ev.LatestScorecardsReply(items=[found.get(e) for e in req.engagement_ids])
+    return evaluation_rpc.LatestScorecardsReply(items=[found.get(e) for e in req.engagement_ids])
 
 
 async def grade_distribution(
-    session: AsyncSession, req: ev.GradeDistributionRequest
-) -> ev.GradeDistributionReply:
+    session: AsyncSession, req: evaluation_rpc.GradeDistributionRequest
+) -> evaluation_rpc.GradeDistributionReply:
     counts = await repository.grade_counts(session, req.scope, req.period_label)
-    return ev.GradeDistributionReply(
+    return evaluation_rpc.GradeDistributionReply(
         total=sum(counts.values()),
         counts=[
-            ev.GradeCount(grade=g.value, count=counts.get(g.value, 0))
+            evaluation_rpc.GradeCount(grade=g.value, count=counts.get(g.value, 0))
             for g in evaluation_enums.Grade
         ],
     )
 
 
-async def suggest(session: AsyncSession, req: ev.SuggestionsRequest) -> ev.SuggestionsReply:
+async def suggest(
+    session: AsyncSession, req: evaluation_rpc.SuggestionsRequest
+) -> evaluation_rpc.SuggestionsReply:
     card = await repository.scorecard(session, req.scorecard_id, req.scope)
     if card is None:
         raise evaluation_errors.ScorecardNotFound("no such scorecard", field="scorecardId")
     template = await repository.template(session, card.template_id)
     assert template is not None
-    definition = ev.TemplateDefinition.model_validate(template.definition)
+    definition = evaluation_rpc.TemplateDefinition.model_validate(template.definition)
     maxima = {i.code: i.max_points for i in domain.scored_items(definition) if i.max_points}
     found = suggestions.suggest(
         await history(session, card.engagement_id),
         suggestions.Period(card.period_start, card.period_end),
         maxima,
     )
-    return ev.SuggestionsReply(
+    return evaluation_rpc.SuggestionsReply(
         items=[
-            ev.SuggestionView(
+            evaluation_rpc.SuggestionView(
                 item_code=s.item_code,
                 max_points=s.max_points,
                 points=s.points,
                 rationale=s.rationale,
-                evidence=[ev.EvidenceLink(kind="event", ref=str(i)) for i in s.evidence],
+                evidence=[
+                    evaluation_rpc.EvidenceLink(kind="event", ref=str(i)) for i in s.evidence
+                ],
             )
             for s in found
         ]
     )
 
 
-async def list_templates(session: AsyncSession, req: ev.ListTemplatesRequest) -> ev.TemplatesReply:
+async def list_templates(
+    session: AsyncSession, req: evaluation_rpc.ListTemplatesRequest
+) -> evaluation_rpc.TemplatesReply:
     found = await repository.templates(session, req.code, req.scope)
-    return ev.TemplatesReply(items=[template_view(t) for t in found])
+    return evaluation_rpc.TemplatesReply(items=[template_view(t) for t in found])
 
 
 async def list_disclosures(
-    session: AsyncSession, req: ev.ListDisclosuresRequest
-) -> ev.DisclosurePage:
+    session: AsyncSession, req: evaluation_rpc.ListDisclosuresRequest
+) -> evaluation_rpc.DisclosurePage:
     """Public (R7.2 向社会公布): every falsification finding, oldest first."""
     rows, has_next, total = await repository.disclosures(session, req.page)
     units = await repository.units(session, list({c.unit_id for _, c in rows}))
-    return ev.DisclosurePage(
+    return evaluation_rpc.DisclosurePage(
         items=[disclosure_view(f, card, units.get(card.unit_id)) for f, card in rows],
         has_next=has_next,
         total=total,
@@ -155,8 +165,8 @@ async def list_disclosures(
 
 
 async def export_scorecard(
-    session: AsyncSession, req: ev.ExportScorecardRequest
-) -> ev.ScorecardExport:
+    session: AsyncSession, req: evaluation_rpc.ExportScorecardRequest
+) -> evaluation_rpc.ScorecardExport:
     card = await repository.scorecard(session, req.scorecard_id, req.scope)
     if card is None:
         raise evaluation_errors.ScorecardNotFound("no such scorecard", field="scorecardId")
@@ -165,11 +175,11 @@ async def export_scorecard(
     assert template is not None
     unit = await repository.unit_entry(session, card.unit_id)
     content = export_xlsx.render(
-        ev.TemplateDefinition.model_validate(template.definition),
+        evaluation_rpc.TemplateDefinition.model_validate(template.definition),
         view,
         unit_name=unit.name if unit else None,
     )
-    return ev.ScorecardExport(
+    return evaluation_rpc.ScorecardExport(
         filename=export_xlsx.filename(view),
         media_type=XLSX_MEDIA_TYPE,
         content_base64=base64.b64encode(content).decode(),

@@ -1,6 +1,6 @@
 """Scores suggested by the process evidence (证据建议分). Pure functions, no I/O.
 
-The engagement service's workflow events (contracts/workflow_events.py) are kept
+The engagement service's workflow events (contracts/engagement/events.py) are kept
 as evidence; for the items the data can speak to, a rule turns an engagement's
 history into a suggested score with the events it rests on. The evaluator
 accepts the suggestion or overrides it with a reason; both are kept.

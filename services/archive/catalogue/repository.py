@@ -15,7 +15,7 @@ from sqlalchemy.orm import aliased
 
 from contracts.archive import enums as archive_enums
 from contracts.archive import errors as archive_errors
-from contracts.archive import rpc_catalogue as c
+from contracts.archive import rpc_catalogue as archive_rpc_catalogue
 from contracts.core import Scope
 from services.archive.catalogue import domain
 from services.archive.catalogue.models import (
@@ -33,7 +33,11 @@ from services.archive.catalogue.models import (
 
 
 async def visible_item(
-    session: AsyncSession, caller: c.Caller, item_id: UUID, *, lock: bool = False
+    session: AsyncSession,
+    caller: archive_rpc_catalogue.Caller,
+    item_id: UUID,
+    *,
+    lock: bool = False,
 ) -> ArchiveItem:
     """The item if this caller may see it; ArchiveItemNotFound otherwise, whether it is
     missing, another tenant's or above the caller's clearance (no existence leak)."""
@@ -47,7 +51,11 @@ async def visible_item(
 
 
 async def agency_item(
-    session: AsyncSession, caller: c.Caller, item_id: UUID, *, lock: bool = False
+    session: AsyncSession,
+    caller: archive_rpc_catalogue.Caller,
+    item_id: UUID,
+    *,
+    lock: bool = False,
 ) -> ArchiveItem:
     """An item the caller's agency holds and may see: for the agency's own actions."""
     row = await visible_item(session, caller, item_id, lock=lock)
@@ -57,7 +65,7 @@ async def agency_item(
 
 
 async def visible_items(
-    session: AsyncSession, caller: c.Caller, ids: Sequence[UUID]
+    session: AsyncSession, caller: archive_rpc_catalogue.Caller, ids: Sequence[UUID]
 ) -> dict[UUID, ArchiveItem]:
     """The items among `ids` this caller may see, by id: one query, `domain.may_see`
     applied to the rows it returns."""
@@ -67,7 +75,9 @@ async def visible_items(
     return {row.id: row for row in rows.scalars() if domain.may_see(caller, row.holding)}
 
 
-def visible_in_sql(caller: c.Caller, item: type[ArchiveItem] = ArchiveItem) -> ColumnElement[bool]:
+def visible_in_sql(
+    caller: archive_rpc_catalogue.Caller, item: type[ArchiveItem] = ArchiveItem
+) -> ColumnElement[bool]:
     """`domain.may_see` as SQL, for lists, where only filed items and tombstones show."""
     filed_or_tombstone = item.status.in_(
         [archive_enums.ItemStatus.FILED.value, archive_enums.ItemStatus.DESTROYED.value]
@@ -82,7 +92,7 @@ def visible_in_sql(caller: c.Caller, item: type[ArchiveItem] = ArchiveItem) -> C
     return and_(item.level <= caller.clearance, filed_or_tombstone, or_(*owners))
 
 
-def superseded_in_sql(caller: c.Caller) -> ColumnElement[bool]:
+def superseded_in_sql(caller: archive_rpc_catalogue.Caller) -> ColumnElement[bool]:
     """A later version of the item's series is filed, and this caller may see it: the
     item is no longer the current one for them."""
     later = cast(type[ArchiveItem], aliased(ArchiveItem))
@@ -95,7 +105,11 @@ def superseded_in_sql(caller: c.Caller) -> ColumnElement[bool]:
 
 
 async def catalogue_items(
-    session: AsyncSession, caller: c.Caller, engagement_id: UUID, *, superseded: bool
+    session: AsyncSession,
+    caller: archive_rpc_catalogue.Caller,
+    engagement_id: UUID,
+    *,
+    superseded: bool,
 ) -> list[ArchiveItem]:
     """The engagement's items this caller may see, by volume and series, oldest version
     first; without superseded versions unless asked."""
@@ -111,7 +125,7 @@ async def catalogue_items(
 
 
 async def filed_versions(
-    session: AsyncSession, caller: c.Caller, series_ids: Sequence[UUID]
+    session: AsyncSession, caller: archive_rpc_catalogue.Caller, series_ids: Sequence[UUID]
 ) -> list[ArchiveItem]:
     """The filed versions of these series this caller may see, by series, oldest first."""
     rows = await session.execute(
@@ -205,7 +219,10 @@ async def volume(session: AsyncSession, volume_id: UUID) -> ArchiveVolume | None
 
 
 async def volumes(
-    session: AsyncSession, caller: c.Caller, engagement_id: UUID, items: Iterable[ArchiveItem]
+    session: AsyncSession,
+    caller: archive_rpc_catalogue.Caller,
+    engagement_id: UUID,
+    items: Iterable[ArchiveItem],
 ) -> list[ArchiveVolume]:
     """The engagement's volumes for this caller: all its agency's; for anyone else, those
     holding one of `items` (what they may see)."""

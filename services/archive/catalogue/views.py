@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from contracts.archive import enums as archive_enums
-from contracts.archive import rpc_catalogue as c
+from contracts.archive import rpc_catalogue as archive_rpc_catalogue
 from services.archive.catalogue import domain
 from services.archive.catalogue.models import (
     ArchiveItem,
@@ -20,9 +20,9 @@ from services.archive.catalogue.models import (
 from services.archive.ledger.models import LedgerCheckpoint
 
 
-def item_view(row: ArchiveItem) -> c.ItemView:
+def item_view(row: ArchiveItem) -> archive_rpc_catalogue.ItemView:
     retention = archive_enums.Retention(row.retention)
-    return c.ItemView(
+    return archive_rpc_catalogue.ItemView(
         id=row.id,
         series_id=row.series_id,
         engagement_id=row.engagement_id,
@@ -51,8 +51,10 @@ def item_view(row: ArchiveItem) -> c.ItemView:
     )
 
 
-def upload_ticket(row: ArchiveItem, url: str, expires_at: datetime) -> c.UploadTicket:
-    return c.UploadTicket(
+def upload_ticket(
+    row: ArchiveItem, url: str, expires_at: datetime
+) -> archive_rpc_catalogue.UploadTicket:
+    return archive_rpc_catalogue.UploadTicket(
         item=item_view(row),
         url=url,
         headers={"Content-Type": row.content_type},
@@ -60,8 +62,8 @@ def upload_ticket(row: ArchiveItem, url: str, expires_at: datetime) -> c.UploadT
     )
 
 
-def volume_view(row: ArchiveVolume) -> c.VolumeView:
-    return c.VolumeView(
+def volume_view(row: ArchiveVolume) -> archive_rpc_catalogue.VolumeView:
+    return archive_rpc_catalogue.VolumeView(
         id=row.id,
         engagement_id=row.engagement_id,
         title=row.title,
@@ -72,8 +74,8 @@ def volume_view(row: ArchiveVolume) -> c.VolumeView:
 
 def handover_view(
     handover: Handover, lines: Sequence[HandoverItem], checkpoint: LedgerCheckpoint
-) -> c.HandoverView:
-    return c.HandoverView(
+) -> archive_rpc_catalogue.HandoverView:
+    return archive_rpc_catalogue.HandoverView(
         id=handover.id,
         engagement_id=handover.engagement_id,
         unit_id=handover.unit_id,
@@ -91,8 +93,8 @@ def handover_view(
     )
 
 
-def borrow_view(b: BorrowRequest) -> c.BorrowView:
-    return c.BorrowView(
+def borrow_view(b: BorrowRequest) -> archive_rpc_catalogue.BorrowView:
+    return archive_rpc_catalogue.BorrowView(
         id=b.id,
         item_id=b.item_id,
         requested_by=b.requested_by,
@@ -108,8 +110,8 @@ def borrow_view(b: BorrowRequest) -> c.BorrowView:
     )
 
 
-def usage_view(u: UsageRecord) -> c.UsageView:
-    return c.UsageView(
+def usage_view(u: UsageRecord) -> archive_rpc_catalogue.UsageView:
+    return archive_rpc_catalogue.UsageView(
         id=u.id,
         item_id=u.item_id,
         actor=u.actor,
@@ -120,8 +122,8 @@ def usage_view(u: UsageRecord) -> c.UsageView:
     )
 
 
-def destruction_view(d: Destruction) -> c.DestructionView:
-    return c.DestructionView(
+def destruction_view(d: Destruction) -> archive_rpc_catalogue.DestructionView:
+    return archive_rpc_catalogue.DestructionView(
         id=d.id,
         item_id=d.item_id,
         appraisal=d.appraisal,

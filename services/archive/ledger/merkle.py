@@ -8,8 +8,9 @@ Storage never holds a whole tree: it holds every *perfect* subtree that is
 complete, named `NodeId(level, index)` = the 2^level leaves starting at
 index·2^level. Every hash a root or a proof needs is a fold of O(log n) of
 those, so this module answers "which nodes?" (`*_ranges`, `range_nodes`) and
-the store fetches them in one query, then `fold`s. The in-memory `CompactRange`
-does the same while streaming leaves (verification, benchmarks).
+the store fetches them in at most two queries (leaves, stored subtrees), then
+`fold`s. The in-memory `CompactRange` does the same while streaming leaves
+(verification, benchmarks).
 """
 
 from __future__ import annotations

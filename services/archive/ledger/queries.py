@@ -9,7 +9,6 @@ from uuid import UUID
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.archive import rpc as archive_rpc
-from contracts.archive import rpc as c
 from contracts.core import NotFound
 from services.archive.ledger import domain
 from services.archive.ledger.repository import chains, checkpoints, tree
@@ -37,16 +36,20 @@ async def verify_chain(
     )
 
 
-async def list_checkpoints(session: AsyncSession, req: c.CheckpointsRequest) -> c.CheckpointsReply:
+async def list_checkpoints(
+    session: AsyncSession, req: archive_rpc.CheckpointsRequest
+) -> archive_rpc.CheckpointsReply:
     rows = await checkpoints.page(session, req.limit, req.before)
-    return c.CheckpointsReply(items=[checkpoint_view(r) for r in rows])
+    return archive_rpc.CheckpointsReply(items=[checkpoint_view(r) for r in rows])
 
 
-async def entries(session: AsyncSession, req: c.LedgerEntriesRequest) -> c.LedgerEntriesReply:
+async def entries(
+    session: AsyncSession, req: archive_rpc.LedgerEntriesRequest
+) -> archive_rpc.LedgerEntriesReply:
     by_index = await tree.leaves_at(session, req.indexes) if req.indexes else {}
     by_event = await tree.leaves_of_events(session, req.event_ids) if req.event_ids else {}
     found = [by_index.get(i) for i in req.indexes] + [by_event.get(e) for e in req.event_ids]
-    return c.LedgerEntriesReply(items=[entry_view(r) if r else None for r in found])
+    return archive_rpc.LedgerEntriesReply(items=[entry_view(r) if r else None for r in found])
 
 
 async def _proof_size(session: AsyncSession, index: int, requested: int | None) -> int:
@@ -61,10 +64,10 @@ async def _proof_size(session: AsyncSession, index: int, requested: int | None) 
 
 async def _inclusion(
     session: AsyncSession, index: int, leaf_hash: str, tree_size: int
-) -> c.InclusionProofView:
+) -> archive_rpc.InclusionProofView:
     path = await tree.inclusion_path(session, index, tree_size)
     signed = await checkpoints.at_size(session, tree_size)
-    return c.InclusionProofView(
+    return archive_rpc.InclusionProofView(
         leaf_index=index,
         tree_size=tree_size,
         leaf_hash=leaf_hash,
@@ -75,8 +78,8 @@ async def _inclusion(
 
 
 async def inclusion_proof(
-    session: AsyncSession, req: c.InclusionProofRequest
-) -> c.InclusionProofView:
+    session: AsyncSession, req: archive_rpc.InclusionProofRequest
+) -> archive_rpc.InclusionProofView:
     tree_size = await _proof_size(session, req.index, req.tree_size)
     row = await tree.leaf(session, req.index)
     if row is None or req.index >= tree_size:
@@ -85,11 +88,11 @@ async def inclusion_proof(
 
 
 async def consistency_proof(
-    session: AsyncSession, req: c.ConsistencyProofRequest
-) -> c.ConsistencyProofView:
+    session: AsyncSession, req: archive_rpc.ConsistencyProofRequest
+) -> archive_rpc.ConsistencyProofView:
     await tree.checked_size(session, req.to_size)
     path = await tree.consistency_path(session, req.from_size, req.to_size)
-    return c.ConsistencyProofView(
+    return archive_rpc.ConsistencyProofView(
         from_size=req.from_size,
         to_size=req.to_size,
         from_root=(await tree.root(session, req.from_size)).hex(),
@@ -98,7 +101,9 @@ async def consistency_proof(
     )
 
 
-async def provenance(session: AsyncSession, req: c.ProvenanceRequest) -> c.ProvenanceView:
+async def provenance(
+    session: AsyncSession, req: archive_rpc.ProvenanceRequest
+) -> archive_rpc.ProvenanceView:
     """The engagement's entries in chain order, each with its proof against one size:
     the requested one, else the newest checkpoint's, else the current size."""
     rows = await tree.leaves_of_engagement(session, req.engagement_id)
@@ -106,14 +111,14 @@ async def provenance(session: AsyncSession, req: c.ProvenanceRequest) -> c.Prove
     tree_size = await _proof_size(session, newest, req.tree_size)
     covered = [r for r in rows if r.leaf_index < tree_size]
     steps = [
-        c.ProvenanceStep(
+        archive_rpc.ProvenanceStep(
             entry=entry_view(r),
             proof=await _inclusion(session, r.leaf_index, r.leaf_hash, tree_size),
         )
         for r in covered
     ]
     signed = await checkpoints.at_size(session, tree_size)
-    return c.ProvenanceView(
+    return archive_rpc.ProvenanceView(
         engagement_id=req.engagement_id,
         tree_size=tree_size,
         checkpoint=checkpoint_view(signed) if signed else None,

@@ -5,7 +5,6 @@ from __future__ import annotations
 import base64
 
 from contracts.archive import rpc as archive_rpc
-from contracts.archive import rpc as c
 from services.archive.ledger.models import LedgerCheckpoint, LedgerLeaf, TraceEntry
 from services.archive.ledger.signing import Signer
 
@@ -26,8 +25,8 @@ def trace_entry_view(row: TraceEntry) -> archive_rpc.TraceEntryView:
     )
 
 
-def key_view(signer: Signer) -> c.LedgerKeyView:
-    return c.LedgerKeyView(
+def key_view(signer: Signer) -> archive_rpc.LedgerKeyView:
+    return archive_rpc.LedgerKeyView(
         origin=signer.name,
         public_key=base64.b64encode(signer.public_key).decode(),
         key_id=signer.key_id.hex(),
@@ -35,8 +34,8 @@ def key_view(signer: Signer) -> c.LedgerKeyView:
     )
 
 
-def checkpoint_view(row: LedgerCheckpoint) -> c.CheckpointView:
-    return c.CheckpointView(
+def checkpoint_view(row: LedgerCheckpoint) -> archive_rpc.CheckpointView:
+    return archive_rpc.CheckpointView(
         id=row.id,
         tree_size=row.tree_size,
         root_hash=row.root_hash,
@@ -47,8 +46,8 @@ def checkpoint_view(row: LedgerCheckpoint) -> c.CheckpointView:
     )
 
 
-def entry_view(row: LedgerLeaf) -> c.LedgerEntryView:
-    return c.LedgerEntryView(
+def entry_view(row: LedgerLeaf) -> archive_rpc.LedgerEntryView:
+    return archive_rpc.LedgerEntryView(
         index=row.leaf_index,
         event_id=row.event_id,
         event_type=row.event_type,

@@ -8,7 +8,6 @@ from datetime import UTC, datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.core import ValidationFailed
-from contracts.engagement import rpc_directory as d
 from contracts.engagement import rpc_directory as engagement_rpc_directory
 from contracts.engagement.errors import DuplicateUnit, UnitNotFound
 from contracts.engagement.event_data import UnitRegisteredData
@@ -55,7 +54,7 @@ async def register_unit(
 
 
 async def update_unit_profile(
-    session: AsyncSession, req: d.UpdateUnitProfileRequest, ctx: CallContext
+    session: AsyncSession, req: engagement_rpc_directory.UpdateUnitProfileRequest, ctx: CallContext
 ) -> engagement_rpc_directory.UnitView:
     unit = (await repository.units_by_ids(session, [req.unit_id], req.scope)).get(req.unit_id)
     if unit is None:
@@ -72,8 +71,8 @@ async def update_unit_profile(
 
 
 async def register_agency(
-    session: AsyncSession, req: d.RegisterAgencyRequest, ctx: CallContext
-) -> d.AgencyProfile:
+    session: AsyncSession, req: engagement_rpc_directory.RegisterAgencyRequest, ctx: CallContext
+) -> engagement_rpc_directory.AgencyProfile:
     """Create or update the calling agency's own profile."""
     code = domain.valid_uscc(req.uscc)
     taken = await repository.agency_by_uscc(session, code)
@@ -91,8 +90,8 @@ async def register_agency(
 
 
 async def add_person(
-    session: AsyncSession, req: d.AddPersonRequest, ctx: CallContext
-) -> d.PersonView:
+    session: AsyncSession, req: engagement_rpc_directory.AddPersonRequest, ctx: CallContext
+) -> engagement_rpc_directory.PersonView:
     person = Person(
         id=new_id(),
         agency_id=req.agency_id,

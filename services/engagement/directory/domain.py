@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from contracts.core import ValidationFailed
-from contracts.engagement import rpc_directory as d
+from contracts.engagement import rpc_directory as engagement_rpc_directory
 from contracts.engagement.errors import InvalidUSCC
 from services.engagement.directory import uscc
 
@@ -30,7 +30,7 @@ def valid_industry_code(code: str) -> str:
     return code
 
 
-def check_profile(p: d.UnitProfile) -> None:
+def check_profile(p: engagement_rpc_directory.UnitProfile) -> None:
     """表 A.1 基本信息 that can be stored: a business term in order, outlet codes unique."""
     if (
         p.business_term_start

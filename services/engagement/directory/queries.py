@@ -5,7 +5,6 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.engagement import rpc
-from contracts.engagement import rpc_directory as d
 from contracts.engagement import rpc_directory as engagement_rpc_directory
 from services.engagement.directory import repository, uscc
 from services.engagement.directory.views import (
@@ -48,18 +47,24 @@ async def list_units(
     )
 
 
-async def unit_profiles(session: AsyncSession, req: d.UnitProfileRequest) -> d.UnitProfileReply:
+async def unit_profiles(
+    session: AsyncSession, req: engagement_rpc_directory.UnitProfileRequest
+) -> engagement_rpc_directory.UnitProfileReply:
     found = await repository.units_by_ids(session, req.unit_ids, req.scope)
-    return d.UnitProfileReply(
+    return engagement_rpc_directory.UnitProfileReply(
         items=[unit_profile(found[i]) if i in found else None for i in req.unit_ids]
     )
 
 
-async def get_agency(session: AsyncSession, req: d.AgencyRequest) -> d.AgencyReply:
+async def get_agency(
+    session: AsyncSession, req: engagement_rpc_directory.AgencyRequest
+) -> engagement_rpc_directory.AgencyReply:
     agency = await repository.agency(session, req.agency_id)
-    return d.AgencyReply(agency=agency_profile(agency) if agency else None)
+    return engagement_rpc_directory.AgencyReply(agency=agency_profile(agency) if agency else None)
 
 
-async def list_people(session: AsyncSession, req: d.PeopleRequest) -> d.PeopleReply:
+async def list_people(
+    session: AsyncSession, req: engagement_rpc_directory.PeopleRequest
+) -> engagement_rpc_directory.PeopleReply:
     people = await repository.people(session, req.agency_id, req.experts_only)
-    return d.PeopleReply(items=[person_view(p) for p in people])
+    return engagement_rpc_directory.PeopleReply(items=[person_view(p) for p in people])

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from contracts.engagement import rpc_directory as d
 from contracts.engagement import rpc_directory as engagement_rpc_directory
 from services.engagement.models import Agency, Person, Unit
 
@@ -11,14 +10,14 @@ def unit_view(unit: Unit) -> engagement_rpc_directory.UnitView:
     return engagement_rpc_directory.UnitView.model_validate(unit, from_attributes=True)
 
 
-def unit_profile(unit: Unit) -> d.UnitProfile:
+def unit_profile(unit: Unit) -> engagement_rpc_directory.UnitProfile:
     """表 A.1 基本信息, as stored on the unit."""
-    return d.UnitProfile.model_validate(unit, from_attributes=True)
+    return engagement_rpc_directory.UnitProfile.model_validate(unit, from_attributes=True)
 
 
-def agency_profile(agency: Agency) -> d.AgencyProfile:
-    return d.AgencyProfile.model_validate(agency, from_attributes=True)
+def agency_profile(agency: Agency) -> engagement_rpc_directory.AgencyProfile:
+    return engagement_rpc_directory.AgencyProfile.model_validate(agency, from_attributes=True)
 
 
-def person_view(person: Person) -> d.PersonView:
-    return d.PersonView.model_validate(person, from_attributes=True)
+def person_view(person: Person) -> engagement_rpc_directory.PersonView:
+    return engagement_rpc_directory.PersonView.model_validate(person, from_attributes=True)

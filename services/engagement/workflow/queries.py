@@ -7,7 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.core import ValidationFailed
 from contracts.engagement import rpc
-from contracts.engagement import rpc_workflow as wf
+from contracts.engagement import rpc_workflow as engagement_rpc_workflow
 from services.engagement import clock
 from services.engagement.models import (
     ChecklistEntry,
@@ -52,7 +52,9 @@ async def list_engagements(
     )
 
 
-async def workflows(session: AsyncSession, req: wf.WorkflowRequest) -> wf.WorkflowReply:
+async def workflows(
+    session: AsyncSession, req: engagement_rpc_workflow.WorkflowRequest
+) -> engagement_rpc_workflow.WorkflowReply:
     """The workflow state of several engagements, each table read once for all of them."""
     found = await repository.engagements_by_ids(session, req.engagement_ids, req.scope)
     ids = list(found)
@@ -86,17 +88,19 @@ async def workflows(session: AsyncSession, req: wf.WorkflowRequest) -> wf.Workfl
         )
         for eid, (engagement, _region) in found.items()
     }
-    return wf.WorkflowReply(items=[views.get(i) for i in req.engagement_ids])
+    return engagement_rpc_workflow.WorkflowReply(items=[views.get(i) for i in req.engagement_ids])
 
 
-async def due_items(session: AsyncSession, req: wf.DueItemsRequest) -> wf.DueItemsReply:
+async def due_items(
+    session: AsyncSession, req: engagement_rpc_workflow.DueItemsRequest
+) -> engagement_rpc_workflow.DueItemsReply:
     """List items falling due in a window, or overdue, across the caller's engagements."""
     today = clock.today()
     rows = await repository.due_items(session, req, today)
     done = await repository.done_per_item(session, list({e.id for _, e in rows}))
-    return wf.DueItemsReply(
+    return engagement_rpc_workflow.DueItemsReply(
         items=[
-            wf.DueItemView(
+            engagement_rpc_workflow.DueItemView(
                 engagement_id=e.id,
                 unit_id=e.unit_id,
                 agency_id=e.agency_id,
@@ -108,33 +112,42 @@ async def due_items(session: AsyncSession, req: wf.DueItemsRequest) -> wf.DueIte
     )
 
 
-async def expert_meetings(session: AsyncSession, req: wf.MeetingsRequest) -> wf.MeetingsReply:
+async def expert_meetings(
+    session: AsyncSession, req: engagement_rpc_workflow.MeetingsRequest
+) -> engagement_rpc_workflow.MeetingsReply:
     """The meetings an expert was invited to, newest first — and nothing else."""
     rows = await repository.meetings_naming(session, MEETING_KINDS, req.expert_id)
-    return wf.MeetingsReply(
+    return engagement_rpc_workflow.MeetingsReply(
         items=[
             meeting_view(r) for r in rows if req.expert_id in (r.details.get("expert_ids") or [])
         ]
     )
 
 
-async def catalogue(session: AsyncSession, req: wf.CatalogueRequest) -> wf.CatalogueReply:
+async def catalogue(
+    session: AsyncSession, req: engagement_rpc_workflow.CatalogueRequest
+) -> engagement_rpc_workflow.CatalogueReply:
     rows = await repository.catalogue(session, req.version or catalogue_v1.VERSION)
-    return wf.CatalogueReply(
-        items=[wf.CatalogueItemView.model_validate(r, from_attributes=True) for r in rows]
+    return engagement_rpc_workflow.CatalogueReply(
+        items=[
+            engagement_rpc_workflow.CatalogueItemView.model_validate(r, from_attributes=True)
+            for r in rows
+        ]
     )
 
 
 async def checklist_definition(
-    session: AsyncSession, req: wf.ChecklistDefinitionRequest
-) -> wf.ChecklistDefinitionReply:
+    session: AsyncSession, req: engagement_rpc_workflow.ChecklistDefinitionRequest
+) -> engagement_rpc_workflow.ChecklistDefinitionReply:
     """表 A.1 as published (version 1 is the only one so far)."""
     if req.version not in (None, checklist_a1_v1.VERSION):
         raise ValidationFailed(f"no checklist version {req.version}", field="version")
-    return wf.ChecklistDefinitionReply(
+    return engagement_rpc_workflow.ChecklistDefinitionReply(
         version=checklist_a1_v1.VERSION,
         items=[
-            wf.ChecklistDefinitionItem(code=code, section=section, title_zh=zh, title_en=en)
+            engagement_rpc_workflow.ChecklistDefinitionItem(
+                code=code, section=section, title_zh=zh, title_en=en
+            )
             for code, section, zh, en in checklist_a1_v1.ITEMS
         ],
     )

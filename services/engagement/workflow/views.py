@@ -10,7 +10,7 @@ from typing import Any
 from uuid import UUID
 
 from contracts.engagement import rpc
-from contracts.engagement import rpc_workflow as wf
+from contracts.engagement import rpc_workflow as engagement_rpc_workflow
 from contracts.engagement.enums import RectificationStatus
 from contracts.engagement.event_data import TeamMember
 from services.engagement.models import Engagement
@@ -32,9 +32,11 @@ def engagement_view(engagement: Engagement, region_code: str) -> rpc.EngagementV
     )
 
 
-def list_item_view(item: Any, done: dict[UUID, int], today: date) -> wf.ListItemView:
+def list_item_view(
+    item: Any, done: dict[UUID, int], today: date
+) -> engagement_rpc_workflow.ListItemView:
     """A list item (ORM object or plain row) with its recorded activities counted."""
-    return wf.ListItemView(
+    return engagement_rpc_workflow.ListItemView(
         id=item.id,
         catalogue_code=item.catalogue_code,
         scope=item.scope,
@@ -51,8 +53,10 @@ def list_item_view(item: Any, done: dict[UUID, int], today: date) -> wf.ListItem
     )
 
 
-def rectification_view(row: Any, occurrences_in_window: int, today: date) -> wf.RectificationView:
-    return wf.RectificationView(
+def rectification_view(
+    row: Any, occurrences_in_window: int, today: date
+) -> engagement_rpc_workflow.RectificationView:
+    return engagement_rpc_workflow.RectificationView(
         id=row.id,
         problem_key=row.problem_key,
         description=row.description,
@@ -76,20 +80,32 @@ def workflow_view(
     checklist: Sequence[Any],
     records: Sequence[Any],
     reports: Sequence[Any],
-    rectifications: list[wf.RectificationView],
+    rectifications: list[engagement_rpc_workflow.RectificationView],
     done: dict[UUID, int],
     today: date,
-) -> wf.WorkflowView:
+) -> engagement_rpc_workflow.WorkflowView:
     """One engagement's workflow state from its rows, each sequence in display order."""
-    return wf.WorkflowView(
+    return engagement_rpc_workflow.WorkflowView(
         engagement_id=engagement.id,
         contracted_team_size=engagement.contracted_team_size,
         team=[TeamMember.model_validate(m, from_attributes=True) for m in team],
         list_items=[list_item_view(i, done, today) for i in items],
-        plan_versions=[wf.PlanVersionView.model_validate(p, from_attributes=True) for p in plans],
-        checklist=[wf.ChecklistItemView.model_validate(c, from_attributes=True) for c in checklist],
-        records=[wf.RecordView.model_validate(r, from_attributes=True) for r in records],
-        stage_reports=[wf.StageReportView.model_validate(r, from_attributes=True) for r in reports],
+        plan_versions=[
+            engagement_rpc_workflow.PlanVersionView.model_validate(p, from_attributes=True)
+            for p in plans
+        ],
+        checklist=[
+            engagement_rpc_workflow.ChecklistItemView.model_validate(c, from_attributes=True)
+            for c in checklist
+        ],
+        records=[
+            engagement_rpc_workflow.RecordView.model_validate(r, from_attributes=True)
+            for r in records
+        ],
+        stage_reports=[
+            engagement_rpc_workflow.StageReportView.model_validate(r, from_attributes=True)
+            for r in reports
+        ],
         rectifications=rectifications,
         contract_signed_on=engagement.contract_signed_on,
         handed_over_on=engagement.handed_over_on,
@@ -97,8 +113,8 @@ def workflow_view(
     )
 
 
-def meeting_view(record: Any) -> wf.MeetingView:
-    return wf.MeetingView(
+def meeting_view(record: Any) -> engagement_rpc_workflow.MeetingView:
+    return engagement_rpc_workflow.MeetingView(
         engagement_id=record.engagement_id,
         record_id=record.id,
         kind=record.kind,

@@ -15,7 +15,7 @@ from contracts.engagement.errors import EngagementNotFound
 from contracts.evaluation import enums as evaluation_enums
 from contracts.evaluation import errors as evaluation_errors
 from contracts.evaluation import events as evaluation_events
-from contracts.evaluation import rpc as ev
+from contracts.evaluation import rpc as evaluation_rpc
 from kit.events import make_event
 from kit.ids import new_id
 from kit.outbox import record_event
@@ -33,8 +33,8 @@ from services.evaluation.queries import scorecard_view
 
 
 async def open_scorecard(
-    session: AsyncSession, req: ev.OpenScorecardRequest, ctx: CallContext
-) -> ev.ScorecardView:
+    session: AsyncSession, req: evaluation_rpc.OpenScorecardRequest, ctx: CallContext
+) -> evaluation_rpc.ScorecardView:
     """An evaluator opens a scorecard for a period (e.g. annual). Idempotent: the
     current scorecard of the engagement for that period is returned if it exists."""
     registration = await repository.registration(session, req.engagement_id, req.scope)
@@ -142,8 +142,8 @@ async def _record_opened(
 
 
 async def amend(
-    session: AsyncSession, req: ev.AmendScorecardRequest, ctx: CallContext
-) -> ev.ScorecardView:
+    session: AsyncSession, req: evaluation_rpc.AmendScorecardRequest, ctx: CallContext
+) -> evaluation_rpc.ScorecardView:
     """A new open version carrying the previous scores and deductions, with the
     reason; the finalised version stays as it was."""
     card = await repository.scorecard(session, req.scorecard_id, req.scope)

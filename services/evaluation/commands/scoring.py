@@ -14,7 +14,7 @@ from contracts.core import Scope, ValidationFailed
 from contracts.evaluation import enums as evaluation_enums
 from contracts.evaluation import errors as evaluation_errors
 from contracts.evaluation import events as evaluation_events
-from contracts.evaluation import rpc as ev
+from contracts.evaluation import rpc as evaluation_rpc
 from kit.events import make_event
 from kit.ids import new_id
 from kit.outbox import record_event
@@ -26,7 +26,7 @@ from services.evaluation.queries import history, scorecard_view
 
 async def _open_card(
     session: AsyncSession, scorecard_id: UUID, scope: Scope
-) -> tuple[Scorecard, ev.TemplateDefinition]:
+) -> tuple[Scorecard, evaluation_rpc.TemplateDefinition]:
     """A scorecard the caller may change: in scope, current, open, not falsified."""
     card = await repository.scorecard(session, scorecard_id, scope)
     if card is None:
@@ -40,12 +40,12 @@ async def _open_card(
         )
     template = await repository.template(session, card.template_id)
     assert template is not None  # foreign key
-    return card, ev.TemplateDefinition.model_validate(template.definition)
+    return card, evaluation_rpc.TemplateDefinition.model_validate(template.definition)
 
 
 async def score_item(
-    session: AsyncSession, req: ev.ScoreItemRequest, ctx: CallContext
-) -> ev.ScorecardView:
+    session: AsyncSession, req: evaluation_rpc.ScoreItemRequest, ctx: CallContext
+) -> evaluation_rpc.ScorecardView:
     """One evaluator's points for one item; scoring again while open replaces them.
 
     The evidence-suggested score, if the item has one, is stored beside the
@@ -78,7 +78,7 @@ async def score_item(
 
 
 async def _suggestion(
-    session: AsyncSession, card: Scorecard, template: ev.TemplateDefinition, code: str
+    session: AsyncSession, card: Scorecard, template: evaluation_rpc.TemplateDefinition, code: str
 ) -> Decimal | None:
     item = domain.items_by_code(template)[code]
     if code not in suggestions.RULES or item.max_points is None:
@@ -92,8 +92,8 @@ async def _suggestion(
 
 
 async def record_deduction(
-    session: AsyncSession, req: ev.RecordDeductionRequest, ctx: CallContext
-) -> ev.ScorecardView:
+    session: AsyncSession, req: evaluation_rpc.RecordDeductionRequest, ctx: CallContext
+) -> evaluation_rpc.ScorecardView:
     """附加考核: one occurrence, at the item's points per occurrence (10 in C.1)."""
     card, template = await _open_card(session, req.scorecard_id, req.scope)
     item = domain.items_by_code(template).get(req.item_code)
@@ -116,8 +116,8 @@ async def record_deduction(
 
 
 async def finalize(
-    session: AsyncSession, req: ev.FinalizeScorecardRequest, ctx: CallContext
-) -> ev.ScorecardView:
+    session: AsyncSession, req: evaluation_rpc.FinalizeScorecardRequest, ctx: CallContext
+) -> evaluation_rpc.ScorecardView:
     """Lock the scorecard with its total and grade, and announce it (the engagement
     then closes; the archive files the result)."""
     card, template = await _open_card(session, req.scorecard_id, req.scope)
@@ -156,8 +156,8 @@ async def finalize(
 
 
 async def mark_falsified(
-    session: AsyncSession, req: ev.MarkFalsifiedRequest, ctx: CallContext
-) -> ev.ScorecardView:
+    session: AsyncSession, req: evaluation_rpc.MarkFalsifiedRequest, ctx: CallContext
+) -> evaluation_rpc.ScorecardView:
     """R7.2-fraud: the current version scores 0 and grades 不合格 whatever its items
     say, and the finding becomes a public disclosure."""
     card = await repository.scorecard(session, req.scorecard_id, req.scope)

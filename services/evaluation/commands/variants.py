@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.evaluation import errors as evaluation_errors
-from contracts.evaluation import rpc as ev
+from contracts.evaluation import rpc as evaluation_rpc
 from kit.ids import new_id
 from kit.rpc import CallContext
 from services.evaluation import repository, templates
@@ -17,8 +17,8 @@ from services.evaluation.views import template_view
 
 
 async def define_template(
-    session: AsyncSession, req: ev.DefineTemplateRequest, ctx: CallContext
-) -> ev.TemplateView:
+    session: AsyncSession, req: evaluation_rpc.DefineTemplateRequest, ctx: CallContext
+) -> evaluation_rpc.TemplateView:
     """A contract's variant of the table, checked before it can be used (R7.1). It
     belongs to the defining agency: no other agency sees or uses it."""
     definition = templates.validate_template(req.definition)

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.archive import enums as archive_enums
 from contracts.archive import errors as archive_errors
-from contracts.archive import rpc_catalogue as c
+from contracts.archive import rpc_catalogue as archive_rpc_catalogue
 from kit.ids import new_id
 from kit.rpc import CallContext
 from services.archive.catalogue import domain, repository
@@ -21,8 +21,8 @@ from services.archive.catalogue.views import borrow_view
 
 
 async def request_borrow(
-    session: AsyncSession, req: c.RequestBorrowRequest, ctx: CallContext
-) -> c.BorrowView:
+    session: AsyncSession, req: archive_rpc_catalogue.RequestBorrowRequest, ctx: CallContext
+) -> archive_rpc_catalogue.BorrowView:
     row = await repository.visible_item(session, req.caller, req.item_id)
     if row.status != archive_enums.ItemStatus.FILED.value:
         raise archive_errors.ArchiveStateConflict(f"the item is {row.status}", field="item_id")
@@ -45,8 +45,8 @@ async def request_borrow(
 
 
 async def decide_borrow(
-    session: AsyncSession, req: c.DecideBorrowRequest, ctx: CallContext
-) -> c.BorrowView:
+    session: AsyncSession, req: archive_rpc_catalogue.DecideBorrowRequest, ctx: CallContext
+) -> archive_rpc_catalogue.BorrowView:
     borrow = await repository.borrow(session, req.borrow_id)
     if borrow is None:
         raise archive_errors.ArchiveRecordNotFound("no such borrow request", field="borrow_id")
@@ -86,8 +86,11 @@ async def decide_borrow(
 
 
 async def issue_download(
-    deps: CatalogueDeps, session: AsyncSession, req: c.IssueDownloadRequest, ctx: CallContext
-) -> c.DownloadView:
+    deps: CatalogueDeps,
+    session: AsyncSession,
+    req: archive_rpc_catalogue.IssueDownloadRequest,
+    ctx: CallContext,
+) -> archive_rpc_catalogue.DownloadView:
     row = await repository.visible_item(session, req.caller, req.item_id)
     if not domain.may_download(req.caller, row.holding):
         raise archive_errors.ArchiveItemNotFound("no such archive item", field="item_id")
@@ -121,4 +124,6 @@ async def issue_download(
         usage_id=str(usage.id),
         expires_at=expires_at.isoformat(),
     )
-    return c.DownloadView(item_id=row.id, url=url, expires_at=expires_at, borrow_id=usage.borrow_id)
+    return archive_rpc_catalogue.DownloadView(
+        item_id=row.id, url=url, expires_at=expires_at, borrow_id=usage.borrow_id
+    )

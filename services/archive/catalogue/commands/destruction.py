@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.archive import enums as archive_enums
 from contracts.archive import errors as archive_errors
-from contracts.archive import rpc_catalogue as c
+from contracts.archive import rpc_catalogue as archive_rpc_catalogue
 from kit.ids import new_id
 from kit.logging import get_logger
 from kit.rpc import CallContext
@@ -25,8 +25,8 @@ log = get_logger(__name__)
 
 
 async def request_destruction(
-    session: AsyncSession, req: c.RequestDestructionRequest, ctx: CallContext
-) -> c.DestructionView:
+    session: AsyncSession, req: archive_rpc_catalogue.RequestDestructionRequest, ctx: CallContext
+) -> archive_rpc_catalogue.DestructionView:
     row = await repository.agency_item(session, req.caller, req.item_id, lock=True)
     if row.status != archive_enums.ItemStatus.FILED.value:
         raise archive_errors.ArchiveStateConflict(f"the item is {row.status}", field="item_id")
@@ -53,8 +53,11 @@ async def request_destruction(
 
 
 async def approve_destruction(
-    deps: CatalogueDeps, session: AsyncSession, req: c.ApproveDestructionRequest, ctx: CallContext
-) -> c.DestructionView:
+    deps: CatalogueDeps,
+    session: AsyncSession,
+    req: archive_rpc_catalogue.ApproveDestructionRequest,
+    ctx: CallContext,
+) -> archive_rpc_catalogue.DestructionView:
     destruction = await repository.destruction(session, req.destruction_id)
     if destruction is None:
         raise archive_errors.ArchiveRecordNotFound("no such destruction", field="destruction_id")

@@ -10,19 +10,22 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.archive import enums as archive_enums
 from contracts.archive import errors as archive_errors
-from contracts.archive import rpc_catalogue as c
+from contracts.archive import rpc_catalogue as archive_rpc_catalogue
 from kit.ids import new_id
 from kit.rpc import CallContext
 from services.archive.catalogue import queries, repository
 from services.archive.catalogue.commands.actions import record_action
 from services.archive.catalogue.deps import CatalogueDeps
 from services.archive.catalogue.models import ArchiveItem, Handover, HandoverItem
-from services.archive.ledger import commands as ledger
+from services.archive.ledger import commands as ledger_commands
 
 
 async def hand_over(
-    deps: CatalogueDeps, session: AsyncSession, req: c.HandOverRequest, ctx: CallContext
-) -> c.HandoverView:
+    deps: CatalogueDeps,
+    session: AsyncSession,
+    req: archive_rpc_catalogue.HandOverRequest,
+    ctx: CallContext,
+) -> archive_rpc_catalogue.HandoverView:
     parties = await repository.parties(session, req.engagement_id)
     if parties is None or parties.agency_id != req.caller.scope.agency_id:
         raise archive_errors.ArchiveRecordNotFound("no such engagement", field="engagement_id")
@@ -42,7 +45,7 @@ async def hand_over(
                 "only filed items of this engagement", field=f"item_ids.{n}"
             )
         items.append(row)
-    checkpoint = await ledger.create_checkpoint(session, deps.signer)
+    checkpoint = await ledger_commands.create_checkpoint(session, deps.signer)
     handover = Handover(
         id=new_id(),
         engagement_id=req.engagement_id,
@@ -76,8 +79,8 @@ async def hand_over(
 
 
 async def acknowledge(
-    session: AsyncSession, req: c.AcknowledgeHandoverRequest, ctx: CallContext
-) -> c.HandoverView:
+    session: AsyncSession, req: archive_rpc_catalogue.AcknowledgeHandoverRequest, ctx: CallContext
+) -> archive_rpc_catalogue.HandoverView:
     handover = await repository.handover(session, req.handover_id)
     unit = req.caller.scope.unit_id
     if handover is None or unit is None or handover.unit_id != unit:

@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.archive import enums as archive_enums
 from contracts.archive import errors as archive_errors
-from contracts.archive import rpc_catalogue as c
+from contracts.archive import rpc_catalogue as archive_rpc_catalogue
 from kit.ids import new_id
 from kit.rpc import CallContext
 from services.archive.catalogue import domain, repository
@@ -19,8 +19,8 @@ from services.archive.catalogue.views import item_view, volume_view
 
 
 async def create_volume(
-    session: AsyncSession, req: c.CreateVolumeRequest, ctx: CallContext
-) -> c.VolumeView:
+    session: AsyncSession, req: archive_rpc_catalogue.CreateVolumeRequest, ctx: CallContext
+) -> archive_rpc_catalogue.VolumeView:
     if not domain.is_callers_agency(req.caller, req.agency_id):
         # The gateway sends the engagement it loaded in the caller's scope; checked again.
         raise archive_errors.ArchiveRecordNotFound("no such engagement", field="engagement_id")
@@ -41,8 +41,8 @@ async def create_volume(
 
 
 async def change_level(
-    session: AsyncSession, req: c.ChangeLevelRequest, ctx: CallContext
-) -> c.ItemView:
+    session: AsyncSession, req: archive_rpc_catalogue.ChangeLevelRequest, ctx: CallContext
+) -> archive_rpc_catalogue.ItemView:
     row = await repository.agency_item(session, req.caller, req.item_id, lock=True)
     if row.status != archive_enums.ItemStatus.FILED.value:
         raise archive_errors.ArchiveStateConflict(f"the item is {row.status}", field="item_id")

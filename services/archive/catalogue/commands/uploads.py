@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.archive import enums as archive_enums
 from contracts.archive import errors as archive_errors
-from contracts.archive import rpc_catalogue as c
+from contracts.archive import rpc_catalogue as archive_rpc_catalogue
 from kit.ids import new_id
 from kit.logging import get_logger
 from kit.rpc import CallContext
@@ -44,8 +44,11 @@ async def _presign(deps: CatalogueDeps, row: ArchiveItem, now: datetime) -> tupl
 
 
 async def request_upload(
-    deps: CatalogueDeps, session: AsyncSession, req: c.RequestUploadRequest, ctx: CallContext
-) -> c.UploadTicket:
+    deps: CatalogueDeps,
+    session: AsyncSession,
+    req: archive_rpc_catalogue.RequestUploadRequest,
+    ctx: CallContext,
+) -> archive_rpc_catalogue.UploadTicket:
     """A new item, pending until its bytes arrive and check out; it starts its own series."""
     if not domain.is_callers_agency(req.caller, req.agency_id):
         # The gateway sends the engagement it loaded in the caller's scope; checked again.
@@ -96,9 +99,9 @@ async def request_upload(
 async def request_version_upload(
     deps: CatalogueDeps,
     session: AsyncSession,
-    req: c.RequestVersionUploadRequest,
+    req: archive_rpc_catalogue.RequestVersionUploadRequest,
     ctx: CallContext,
-) -> c.UploadTicket:
+) -> archive_rpc_catalogue.UploadTicket:
     """A new version of a filed item: a new row in the item's series, with the next version
     number, its own key and the series' engagement, owners, volume, category, level and
     retention. Completed and filed by `complete_upload` like any upload."""
@@ -173,8 +176,11 @@ async def request_version_upload(
 
 
 async def complete_upload(
-    deps: CatalogueDeps, session: AsyncSession, req: c.ItemRequest, ctx: CallContext
-) -> c.ItemView:
+    deps: CatalogueDeps,
+    session: AsyncSession,
+    req: archive_rpc_catalogue.ItemRequest,
+    ctx: CallContext,
+) -> archive_rpc_catalogue.ItemView:
     """File an uploaded item once the store holds exactly the declared bytes."""
     row = await repository.agency_item(session, req.caller, req.item_id, lock=True)
     if row.status == archive_enums.ItemStatus.FILED.value:

@@ -1,5 +1,5 @@
-"""The workflow command (`contracts.workflow.ACT`): one action applied to one engagement
-under the state machine.
+"""The workflow command (`contracts.engagement.rpc_workflow.ACT`): one action applied to
+one engagement under the state machine.
 
 Each step runs in the caller's transaction, checks the state machine first, writes
 its rows and records its events; a refused step raises before writing anything.

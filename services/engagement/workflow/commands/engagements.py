@@ -16,7 +16,7 @@ from kit.events import make_event
 from kit.ids import new_id
 from kit.outbox import record_event
 from kit.rpc import CallContext
-from services.engagement.directory import repository as directory
+from services.engagement.directory import repository as directory_repository
 from services.engagement.models import ChecklistEntry, Engagement, messaging
 from services.engagement.seed import checklist_a1_v1
 from services.engagement.workflow import domain
@@ -28,7 +28,7 @@ async def create_engagement(
 ) -> rpc.EngagementView:
     modes = domain.valid_service_modes(req.service_modes)
     domain.valid_period(req.period_start, req.period_end)
-    units = await directory.units_by_ids(session, [req.unit_id], req.scope)
+    units = await directory_repository.units_by_ids(session, [req.unit_id], req.scope)
     unit = units.get(req.unit_id)
     if unit is None:
         raise UnitNotFound("no such unit", field="unitId")

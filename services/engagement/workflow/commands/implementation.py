@@ -8,7 +8,7 @@ from typing import Any
 from contracts.core import ValidationFailed
 from contracts.engagement import actions as engagement_actions
 from contracts.engagement import event_data as engagement_event_data
-from contracts.engagement import events as we
+from contracts.engagement import events as engagement_events
 from contracts.engagement.enums import ListItemStatus, Stage
 from kit.ids import new_id
 from services.engagement.models import ListItem
@@ -34,7 +34,7 @@ async def finish_list_item(step: Step, a: engagement_actions.FinishListItem) -> 
     item.status = next_item_status(ListItemStatus(item.status), action).value
     item.waived_reason = reason
     await step.emit(
-        we.ListItemFinishedV1,
+        engagement_events.ListItemFinishedV1,
         engagement_event_data.ListItemFinishedData(
             item_id=item.id, status=item.status, waived_reason=reason
         ),
@@ -49,7 +49,7 @@ async def record_inspection(step: Step, a: engagement_actions.RecordInspection) 
     item = await _linked_item(step, a.list_item_id)
     await step.record("inspection", a.performed_on, a, item)
     await step.emit(
-        we.InspectionCompletedV1,
+        engagement_events.InspectionCompletedV1,
         engagement_event_data.InspectionCompletedData(
             inspection_id=new_id(),
             list_item_id=a.list_item_id,
@@ -66,7 +66,7 @@ async def record_training(step: Step, a: engagement_actions.RecordTraining) -> N
     item = await _linked_item(step, a.list_item_id)
     await step.record("training", a.held_on, a, item)
     await step.emit(
-        we.TrainingHeldV1,
+        engagement_events.TrainingHeldV1,
         engagement_event_data.TrainingHeldData(
             training_id=new_id(),
             list_item_id=a.list_item_id,
@@ -85,7 +85,7 @@ async def record_emergency(step: Step, a: engagement_actions.RecordEmergency) ->
         raise ValidationFailed("reported ≤ responded ≤ closed must hold", field="respondedAt")
     await step.record("emergency", a.reported_at.date(), a, None)
     await step.emit(
-        we.EmergencyClosedV1,
+        engagement_events.EmergencyClosedV1,
         engagement_event_data.EmergencyClosedData(
             incident_id=new_id(),
             reported_at=a.reported_at,
@@ -101,7 +101,7 @@ async def record_complaint(step: Step, a: engagement_actions.RecordComplaint) ->
     require_stage(step.stage, *IMPLEMENTING_OR_AFTER, step="a quality complaint")
     await step.record("complaint", a.received_on, a, None)
     await step.emit(
-        we.ComplaintRecordedV1,
+        engagement_events.ComplaintRecordedV1,
         engagement_event_data.ComplaintRecordedData(
             complaint_id=new_id(), received_on=a.received_on, verified=a.verified
         ),
@@ -113,7 +113,7 @@ async def record_penalty(step: Step, a: engagement_actions.RecordPenalty) -> Non
     require_stage(step.stage, *IMPLEMENTING_OR_AFTER, step="a penalty")
     await step.record("penalty", a.decided_on, a, None)
     await step.emit(
-        we.PenaltyRecordedV1,
+        engagement_events.PenaltyRecordedV1,
         engagement_event_data.PenaltyRecordedData(
             penalty_id=new_id(), decided_on=a.decided_on, authority=a.authority, amount=a.amount
         ),
@@ -125,7 +125,7 @@ async def log_work(step: Step, a: engagement_actions.LogWork) -> None:
     require_stage(step.stage, *IMPLEMENTING_OR_AFTER, step="a work log")
     await step.record("work_log", a.worked_on, a, None)
     await step.emit(
-        we.WorkLoggedV1,
+        engagement_events.WorkLoggedV1,
         engagement_event_data.WorkLoggedData(
             person=a.person, worked_on=a.worked_on, mode=a.mode, hours=a.hours
         ),
@@ -137,7 +137,7 @@ async def record_survey(step: Step, a: engagement_actions.RecordSurvey) -> None:
     require_stage(step.stage, *IMPLEMENTING_OR_AFTER, step="a satisfaction survey")
     await step.record("satisfaction_survey", a.conducted_on, a, None)
     await step.emit(
-        we.SurveyRecordedV1,
+        engagement_events.SurveyRecordedV1,
         engagement_event_data.SurveyRecordedData(
             survey_id=new_id(), method=a.method, conducted_on=a.conducted_on, score=a.score
         ),

@@ -15,7 +15,7 @@ from uuid import UUID
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.engagement import event_data as engagement_event_data
-from contracts.engagement import events as we
+from contracts.engagement import events as engagement_events
 from kit.events import make_event
 from kit.outbox import record_event
 from kit.rpc import CallContext
@@ -42,7 +42,10 @@ async def _overdue_items(session: AsyncSession, today: date) -> int:
             detected_on=today,
         )
         event = make_event(
-            we.MilestoneOverdueV1, _system(agency_id), data, engagement_id=item.engagement_id
+            engagement_events.MilestoneOverdueV1,
+            _system(agency_id),
+            data,
+            engagement_id=item.engagement_id,
         )
         await record_event(session, messaging, event)
     return len(rows)
@@ -59,7 +62,10 @@ async def _overdue_rectifications(session: AsyncSession, today: date) -> int:
             detected_on=today,
         )
         event = make_event(
-            we.RectificationOverdueV1, _system(agency_id), data, engagement_id=row.engagement_id
+            engagement_events.RectificationOverdueV1,
+            _system(agency_id),
+            data,
+            engagement_id=row.engagement_id,
         )
         await record_event(session, messaging, event)
     return len(rows)

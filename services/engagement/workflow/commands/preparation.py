@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from contracts.core import EventEnvelope, ValidationFailed
 from contracts.engagement import actions as engagement_actions
 from contracts.engagement import event_data as engagement_event_data
-from contracts.engagement import events as we
+from contracts.engagement import events as engagement_events
 from contracts.engagement.enums import ListItemStatus, PlanStatus, Stage
 from contracts.engagement.errors import WorkflowConflict
 from kit.ids import new_id
@@ -53,7 +53,7 @@ async def add_list_item(step: Step, a: engagement_actions.AddListItem) -> None:
 
 async def announce_item(step: Step, item: ListItem, title: str) -> None:
     await step.emit(
-        we.ListItemAddedV1,
+        engagement_events.ListItemAddedV1,
         engagement_event_data.ListItemAddedData(
             item_id=item.id,
             catalogue_code=item.catalogue_code,
@@ -93,7 +93,7 @@ async def form_team(step: Step, a: engagement_actions.FormTeam) -> None:
         )
     step.engagement.contracted_team_size = a.contracted_size
     await step.emit(
-        we.TeamFormedV1,
+        engagement_events.TeamFormedV1,
         engagement_event_data.TeamFormedData(contracted_size=a.contracted_size, members=a.members),
     )
 
@@ -103,7 +103,7 @@ async def record_site_survey(step: Step, a: engagement_actions.RecordSiteSurvey)
     require_stage(step.stage, Stage.PREPARATION, step="a site survey")
     await step.record("site_survey", a.surveyed_on, a, None)
     await step.emit(
-        we.SiteSurveyRecordedV1,
+        engagement_events.SiteSurveyRecordedV1,
         engagement_event_data.SiteSurveyData(
             surveyed_on=a.surveyed_on, participants=a.participants
         ),
@@ -120,7 +120,7 @@ async def update_checklist_item(step: Step, a: engagement_actions.UpdateChecklis
     entry.status = a.status
     entry.document_ref = a.document_ref if a.status == "received" else None
     await step.emit(
-        we.ChecklistItemUpdatedV1,
+        engagement_events.ChecklistItemUpdatedV1,
         engagement_event_data.ChecklistItemData(
             code=a.code, status=a.status, document_ref=entry.document_ref
         ),
@@ -145,15 +145,15 @@ async def draft_plan(step: Step, a: engagement_actions.DraftPlan) -> None:
         )
         step.session.add(plan)
     await step.emit(
-        we.PlanDraftedV1,
+        engagement_events.PlanDraftedV1,
         engagement_event_data.PlanVersionData(version=plan.version, status=plan.status),
     )
 
 
 _PLAN_EVENTS: dict[str, type[EventEnvelope]] = {
-    "submit": we.PlanSubmittedV1,
-    "confirm": we.PlanConfirmedV1,
-    "object": we.PlanObjectedV1,
+    "submit": engagement_events.PlanSubmittedV1,
+    "confirm": engagement_events.PlanConfirmedV1,
+    "object": engagement_events.PlanObjectedV1,
 }
 
 
@@ -195,7 +195,7 @@ async def record_consultation(step: Step, a: engagement_actions.RecordConsultati
     require_stage(step.stage, Stage.PREPARATION, Stage.IMPLEMENTATION, step="an expert meeting")
     await step.record("expert_consultation", a.held_on, a, None)
     await step.emit(
-        we.ConsultationHeldV1,
+        engagement_events.ConsultationHeldV1,
         engagement_event_data.ConsultationData(
             held_on=a.held_on, experts=a.experts, conclusion=a.conclusion
         ),
@@ -207,5 +207,6 @@ async def sign_contract(step: Step, a: engagement_actions.SignContract) -> None:
     await step.move_to(Stage.IMPLEMENTATION)
     step.engagement.contract_signed_on = a.signed_on
     await step.emit(
-        we.ContractSignedV1, engagement_event_data.ContractSignedData(signed_on=a.signed_on)
+        engagement_events.ContractSignedV1,
+        engagement_event_data.ContractSignedData(signed_on=a.signed_on),
     )

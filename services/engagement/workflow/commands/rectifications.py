@@ -8,7 +8,7 @@ from uuid import UUID
 from contracts.core import NotFound, ValidationFailed
 from contracts.engagement import actions as engagement_actions
 from contracts.engagement import event_data as engagement_event_data
-from contracts.engagement import events as we
+from contracts.engagement import events as engagement_events
 from contracts.engagement.enums import RectificationStatus
 from contracts.engagement.errors import WorkflowConflict
 from kit.ids import new_id
@@ -36,7 +36,12 @@ async def _announce(step: Step, row: Rectification, raised: bool) -> None:
         due_date=row.due_date,
         recurring=is_recurring(recurrence[row.id]),
     )
-    await step.emit(we.RectificationRaisedV1 if raised else we.RectificationUpdatedV1, data)
+    await step.emit(
+        engagement_events.RectificationRaisedV1
+        if raised
+        else engagement_events.RectificationUpdatedV1,
+        data,
+    )
 
 
 @handles(engagement_actions.RaiseRectification)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from contracts.engagement import actions as engagement_actions
 from contracts.engagement import event_data as engagement_event_data
-from contracts.engagement import events as we
+from contracts.engagement import events as engagement_events
 from contracts.engagement.enums import Stage
 from services.engagement.workflow.commands.step import Step, handles
 from services.engagement.workflow.domain import require_stage
@@ -21,7 +21,7 @@ async def hand_over(step: Step, a: engagement_actions.HandOver) -> None:
     step.engagement.handed_over_on = a.handed_over_on
     step.engagement.deliverables = list(a.deliverables)
     await step.emit(
-        we.HandedOverV1,
+        engagement_events.HandedOverV1,
         engagement_event_data.HandedOverData(
             handed_over_on=a.handed_over_on, deliverables=a.deliverables
         ),

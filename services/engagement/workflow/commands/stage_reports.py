@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from contracts.core import ValidationFailed
 from contracts.engagement import actions as engagement_actions
 from contracts.engagement import event_data as engagement_event_data
-from contracts.engagement import events as we
+from contracts.engagement import events as engagement_events
 from contracts.engagement.enums import StageReportStatus
 from contracts.engagement.errors import WorkflowConflict
 from kit.ids import new_id
@@ -75,7 +75,7 @@ async def submit_stage_report(step: Step, a: engagement_actions.SubmitStageRepor
         submitted_by=step.ctx.actor,
     )
     step.session.add(report)
-    await step.emit(we.StageReportSubmittedV1, _data(report))
+    await step.emit(engagement_events.StageReportSubmittedV1, _data(report))
 
 
 @handles(engagement_actions.ReviewStageReport)
@@ -89,7 +89,11 @@ async def review_stage_report(step: Step, a: engagement_actions.ReviewStageRepor
     report.status = (StageReportStatus.ACCEPTED if a.accept else StageReportStatus.OBJECTED).value
     report.feedback = a.feedback
     report.reviewed_at, report.reviewed_by = datetime.now(UTC), step.ctx.actor
-    event = we.StageReportAcceptedV1 if a.accept else we.StageReportObjectedV1
+    event = (
+        engagement_events.StageReportAcceptedV1
+        if a.accept
+        else engagement_events.StageReportObjectedV1
+    )
     await step.emit(event, _data(report))
 
 
@@ -102,7 +106,7 @@ async def record_seminar(step: Step, a: engagement_actions.RecordSeminar) -> Non
         report.seminar_conclusion = a.conclusion
     await step.record("technical_seminar", a.held_on, a, None)
     await step.emit(
-        we.SeminarHeldV1,
+        engagement_events.SeminarHeldV1,
         engagement_event_data.SeminarData(
             held_on=a.held_on,
             experts=a.experts,

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.core import Contract, EventEnvelope
 from contracts.engagement import event_data as engagement_event_data
-from contracts.engagement import events as we
+from contracts.engagement import events as engagement_events
 from contracts.engagement.enums import Stage
 from contracts.engagement.errors import ListItemNotFound
 from kit.events import make_event
@@ -64,7 +64,7 @@ class Step:
         data = engagement_event_data.StageChangedData(
             engagement_id=self.engagement.id, from_stage=old, to_stage=to.value
         )
-        await self.emit(we.StageChangedV1, data)
+        await self.emit(engagement_events.StageChangedV1, data)
 
     async def record(self, kind: str, on: date, action: Contract, item: ListItem | None) -> None:
         """Keep an activity as a service record, its details being the action's fields."""
