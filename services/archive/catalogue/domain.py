@@ -20,6 +20,30 @@ RETENTION_YEARS: dict[Retention, int | None] = {
 
 _CONTENT_TYPE = re.compile(r"[a-z0-9][a-z0-9!#$&^_.+-]*/[a-z0-9][a-z0-9!#$&^_.+-]*")
 
+# Content a browser runs or renders as a document of the origin serving it: never a
+# deliverable, even where the configured list would let it in (`image/*` covers SVG).
+ACTIVE_CONTENT_TYPES = frozenset(
+    {
+        "text/html",
+        "application/xhtml+xml",
+        "image/svg+xml",
+        "text/xml",
+        "application/xml",
+        "text/javascript",
+        "application/javascript",
+        "application/x-javascript",
+        "application/ecmascript",
+        "text/ecmascript",
+        "text/css",
+        "application/wasm",
+        "application/x-shockwave-flash",
+        "text/vtt",
+        "application/x-java-jnlp-file",
+        "text/x-component",
+        "multipart/x-mixed-replace",
+    }
+)
+
 
 @dataclass(frozen=True, slots=True)
 class Holding:
@@ -96,6 +120,13 @@ def level_change_allowed(current: int, new: int, may_lower: bool) -> bool:
     """Raising a level is always allowed to whoever may edit; lowering (解密/降密) needs
     the keeper's authority."""
     return new >= current or may_lower
+
+
+def is_active_content(content_type: str) -> bool:
+    """HTML, SVG, XML, scripts and the like (parameters ignored), and any `+xml` type:
+    what a browser would execute or render as a page."""
+    value = content_type.split(";", 1)[0].strip().lower()
+    return value in ACTIVE_CONTENT_TYPES or value.endswith(("+xml", "script"))
 
 
 def content_type_allowed(content_type: str, allowed: list[str]) -> bool:

@@ -7,6 +7,7 @@ from datetime import datetime
 
 from contracts.archive import enums as archive_enums
 from contracts.archive import rpc_catalogue as c
+from kit.storage.base import PresignedUpload
 from services.archive.catalogue import domain
 from services.archive.catalogue.models import (
     ArchiveItem,
@@ -51,11 +52,13 @@ def item_view(row: ArchiveItem) -> c.ItemView:
     )
 
 
-def upload_ticket(row: ArchiveItem, url: str, expires_at: datetime) -> c.UploadTicket:
+def upload_ticket(
+    row: ArchiveItem, upload: PresignedUpload, expires_at: datetime
+) -> c.UploadTicket:
     return c.UploadTicket(
         item=item_view(row),
-        url=url,
-        headers={"Content-Type": row.content_type},
+        url=upload.url,
+        headers=dict(upload.headers),
         expires_at=expires_at,
     )
 
