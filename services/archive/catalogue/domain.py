@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from uuid import UUID
@@ -157,6 +158,18 @@ def display_filename(name: str) -> str:
 
 def object_key(engagement_id: UUID, item_id: UUID, version: int) -> str:
     return f"{engagement_id}/{item_id}/{version}"
+
+
+def destruction_remains(sha256: str, remaining_versions: Sequence[str]) -> str:
+    """The destruction note's account of what is left, Chinese first."""
+    note = f"保留墓碑记录及 SHA-256 {sha256} / the tombstone record and SHA-256 {sha256} remain"
+    if not remaining_versions:
+        return f"{note}；存储中已无该对象的任何版本 / no stored version of the object remains"
+    listed = ", ".join(remaining_versions)
+    return (
+        f"{note}；存储拒绝删除的版本（合规锁定）：{listed} / "
+        f"stored versions the store refused to remove (compliance lock): {listed}"
+    )
 
 
 def witnesses_valid(witnesses: list[str], approver: str) -> bool:

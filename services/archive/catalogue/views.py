@@ -133,4 +133,5 @@ def destruction_view(d: Destruction) -> c.DestructionView:
         witnesses=list(d.witnesses or []),
         created_at=d.created_at,
         executed_at=d.executed_at,
+        remains=d.remains,
     )
