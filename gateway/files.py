@@ -5,12 +5,13 @@ route checks the HMAC signature and the expiry, then streams the body to or from
 chunk at a time — a file is never held in memory whole.
 
 Uploads are write-once: the signature covers the declared Content-Type and
-Content-Length (a PUT sending others is refused, 403), and a PUT onto a key that holds an
-object is refused (412), so a filed deliverable cannot be replaced through its old URL.
+Content-Length (a PUT sending others is refused, 403), and a PUT onto a key that holds
+an object is refused (412), so a filed deliverable cannot be replaced through its URL.
 Downloads name the version that was filed (404 for any other) and come as attachments
-with `X-Content-Type-Options: nosniff` and a CSP that lets nothing run. Authorization happened when the
-archive service issued the URL; the signature is the capability. With the S3 backend the
-URLs point at S3 itself and this route answers 404.
+with `X-Content-Type-Options: nosniff` and a CSP that lets nothing run.
+
+Authorization happened when the archive service issued the URL; the signature is the
+capability. With the S3 backend the URLs point at S3 itself and this route answers 404.
 """
 
 from __future__ import annotations
@@ -109,7 +110,9 @@ def files_router(settings: FileRouteSettings | None = None) -> APIRouter:
                 key, body(), length=length, content_type=content_type, if_absent=True
             )
         except ObjectExists:
-            raise HTTPException(412, "an object is already stored here; uploads are write-once")
+            raise HTTPException(
+                412, "an object is already stored here; uploads are write-once"
+            ) from None
         except _TooLarge:
             raise HTTPException(413, "too large") from None
         except ValueError:  # the body ended before Content-Length said it would

@@ -13,10 +13,11 @@ put writes and fsyncs a blob under a fresh name, atomically replaces the sidecar
 object or the new one, never new bytes with old metadata.
 
 Presigned URLs are HMAC-signed; an HTTP route (gateway/files.py) serves them with
-`verify_signature`. An upload URL signs the declared Content-Type and Content-Length and
-is write-once (`put(if_absent=True)`: the sidecar is linked into place, which fails if
-one exists); a download URL signs the version and the attachment's file name. Empty directories left by deletes are not pruned, so a
-concurrent put never has its directory removed under it.
+`verify_signature`. An upload URL signs the declared Content-Type and Content-Length
+and is write-once (`put(if_absent=True)`: the sidecar is linked into place, which fails
+if one exists); a download URL signs the version and the attachment's file name.
+Empty directories left by deletes are not pruned, so a concurrent put never has its
+directory removed under it.
 """
 
 from __future__ import annotations

@@ -179,7 +179,7 @@ class S3Store:
         docs/security.md."""
         validate_key(key)
         validate_expiry(expires)
-        overrides = {
+        overrides: dict[str, str | list[str] | tuple[str]] = {
             "response-content-disposition": attachment_disposition(filename),
             "response-cache-control": DOWNLOAD_SECURITY_HEADERS["Cache-Control"],
         }

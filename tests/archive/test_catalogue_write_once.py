@@ -9,8 +9,8 @@ from __future__ import annotations
 import hashlib
 from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -188,7 +188,8 @@ async def test_R8_destruction_on_s3_removes_every_version_and_says_what_remains(
         await archive.store.stat(key, version_id=locked.version_id)
     assert done.remains is not None
     assert item.sha256 in done.remains
-    assert "墓碑" in done.remains and "tombstone" in done.remains
+    assert "墓碑" in done.remains
+    assert "tombstone" in done.remains
 
 
 def versions_of(store: S3Store, key: str) -> list[str | None]:
@@ -219,7 +220,7 @@ async def test_active_content_is_never_accepted_as_a_deliverable(
     if accepted is not None:
         settings = settings.model_copy(update={"upload_content_types": accepted})
     deps = CatalogueDeps(store=archive.store, settings=settings, signer=archive.signer)
-    with pytest.raises(archive_errors.UploadRejected, match="^不接受可执行的内容类型") as refused:
+    with pytest.raises(archive_errors.UploadRejected, match=r"^不接受可执行的内容类型") as refused:
         async with db.transaction() as s:
             await uploads.request_upload(deps, s, request(EVIL, content_type=content_type), PM)
     assert refused.value.field == "content_type"
