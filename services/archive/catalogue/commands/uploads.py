@@ -35,9 +35,10 @@ def _check_declared(settings: ArchiveSettings, size: int, content_type: str) -> 
         )
     if domain.is_active_content(content_type):
         # Never accepted, whatever the configuration: a browser would run it.
+        declared = content_type.strip().lower()
         raise archive_errors.UploadRejected(
-            f"不接受可执行的内容类型 {content_type.strip().lower()}（HTML、SVG、脚本等）/ "
-            "active content (HTML, SVG, scripts) is not accepted as a deliverable",
+            f"不接受可执行的内容类型 {declared}（HTML、SVG、脚本等）/ active content type "
+            f"{declared} (HTML, SVG, scripts) is not accepted as a deliverable",
             field="content_type",
         )
     if not domain.content_type_allowed(content_type, settings.upload_content_types):
