@@ -2,9 +2,16 @@
 
 `LocalStore.presign_put/presign_get` issue `<public_base_url>/<key>?expires=…&sig=…`; this
 route checks the HMAC signature and the expiry, then streams the body to or from disk a
-chunk at a time — a file is never held in memory whole. Authorization happened when the
-archive service issued the URL; the signature is the capability. With the S3 backend the
-URLs point at S3 itself and this route answers 404.
+chunk at a time — a file is never held in memory whole.
+
+Uploads are write-once: the signature covers the declared Content-Type and
+Content-Length (a PUT sending others is refused, 403), and a PUT onto a key that holds
+an object is refused (412), so a filed deliverable cannot be replaced through its URL.
+Downloads name the version that was filed (404 for any other) and come as attachments
+with `X-Content-Type-Options: nosniff` and a CSP that lets nothing run.
+
+Authorization happened when the archive service issued the URL; the signature is the
+capability. With the S3 backend the URLs point at S3 itself and this route answers 404.
 """
 
 from __future__ import annotations
@@ -17,6 +24,7 @@ from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from kit.storage import ObjectNotFound
+from kit.storage.base import DOWNLOAD_SECURITY_HEADERS, ObjectExists, attachment_disposition
 from kit.storage.factory import StorageSettings
 from kit.storage.local import LocalStore
 
@@ -52,30 +60,40 @@ def files_router(settings: FileRouteSettings | None = None) -> APIRouter:
     )
     limit = settings.max_put_bytes
 
-    def check(method: str, key: str, request: Request) -> None:
+    def check(method: str, key: str, request: Request, bound: tuple[str, ...]) -> None:
         try:
             expires = int(request.query_params.get("expires", ""))
         except ValueError:
             raise HTTPException(403, "invalid or expired link") from None
-        if not store.verify_signature(method, key, expires, request.query_params.get("sig", "")):
+        sig = request.query_params.get("sig", "")
+        if not store.verify_signature(method, key, expires, sig, bound):
             raise HTTPException(403, "invalid or expired link")
 
     @router.get("/{key:path}")
     async def download(key: str, request: Request) -> Response:
-        check("GET", key, request)
+        version = request.query_params.get("v", "")
+        name = request.query_params.get("name", "")
+        check("GET", key, request, (version, name))
         try:
-            stored = await store.stat(key)
-            chunks = await store.get_stream(key)
+            stored = await store.stat(key, version_id=version or None)
+            chunks = await store.get_stream(key, version_id=stored.version_id)
         except ObjectNotFound:
             raise HTTPException(404, "not found") from None
-        headers = {"Content-Length": str(stored.size), "X-Content-SHA256": stored.sha256 or ""}
+        headers = {
+            **DOWNLOAD_SECURITY_HEADERS,
+            "Content-Length": str(stored.size),
+            "Content-Disposition": attachment_disposition(name or None),
+            "X-Content-SHA256": stored.sha256 or "",
+        }
         return StreamingResponse(chunks, media_type=stored.content_type, headers=headers)
 
     @router.put("/{key:path}")
     async def upload(key: str, request: Request) -> Response:
-        check("PUT", key, request)
-        declared = request.headers.get("content-length")
-        length = int(declared) if declared and declared.isdigit() else None
+        declared = request.headers.get("content-length", "")
+        content_type = request.headers.get("content-type", "")
+        # The URL signs the declared type and size: other ones are refused here, unread.
+        check("PUT", key, request, (content_type, declared))
+        length = int(declared) if declared.isdigit() else None
         if length is not None and length > limit:
             raise HTTPException(413, "too large")
 
@@ -87,9 +105,14 @@ def files_router(settings: FileRouteSettings | None = None) -> APIRouter:
                     raise _TooLarge
                 yield chunk
 
-        content_type = request.headers.get("content-type", "application/octet-stream")
         try:
-            stored = await store.put(key, body(), length=length, content_type=content_type)
+            stored = await store.put(
+                key, body(), length=length, content_type=content_type, if_absent=True
+            )
+        except ObjectExists:
+            raise HTTPException(
+                412, "an object is already stored here; uploads are write-once"
+            ) from None
         except _TooLarge:
             raise HTTPException(413, "too large") from None
         except ValueError:  # the body ended before Content-Length said it would

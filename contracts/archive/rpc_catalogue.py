@@ -287,6 +287,11 @@ class DestructionView(Contract):
     witnesses: list[str]
     created_at: datetime
     executed_at: datetime | None
+    remains: str | None = Field(
+        default=None,
+        description="Once executed: what is left (the tombstone record and the hash; any "
+        "stored version the object store refused to remove).",
+    )
 
 
 class RequestDestructionRequest(Contract):

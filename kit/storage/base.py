@@ -14,12 +14,13 @@ import hashlib
 import io
 import re
 import threading
+import urllib.parse
 from collections.abc import AsyncGenerator, AsyncIterator, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import BinaryIO, Protocol, TypeVar
 
-from contracts.core import NotFound, ValidationFailed
+from contracts.core import Conflict, NotFound, ValidationFailed
 
 MAX_KEY_LENGTH = 512
 # A segment is a directory name in the local backend; 255 bytes is the usual NAME_MAX.
@@ -52,6 +53,12 @@ class InvalidKey(ValidationFailed):
     code = "invalid_object_key"
 
 
+class ObjectExists(Conflict):
+    """A write-once upload found an object already under its key; nothing was written."""
+
+    code = "object_exists"
+
+
 OBJECT_LOCK_GOVERNANCE = "governance"
 OBJECT_LOCK_NOT_ENABLED = "not enabled on the bucket"
 OBJECT_LOCK_NOT_SUPPORTED = "not supported"
@@ -73,6 +80,48 @@ class StoredObject:
     metadata: Mapping[str, str] = field(default_factory=dict, hash=False)
 
 
+@dataclass(frozen=True, slots=True)
+class PresignedUpload:
+    """A write-once upload: PUT the bytes to `url` sending exactly `headers`.
+
+    The declared size and content type are part of the signature, and the PUT is
+    refused once an object exists under the key, so the URL cannot replace what was
+    uploaded (and checked) before.
+    """
+
+    url: str
+    headers: Mapping[str, str]
+
+
+@dataclass(frozen=True, slots=True)
+class Purged:
+    """What `ObjectStore.purge` removed, and the versions it could not remove."""
+
+    removed: int
+    remaining: tuple[str, ...] = ()
+
+
+# Sent with every download of stored bytes (where the store lets us): never rendered by
+# the browser in our origin, never sniffed into an active type.
+DOWNLOAD_SECURITY_HEADERS: Mapping[str, str] = {
+    "X-Content-Type-Options": "nosniff",
+    "Content-Security-Policy": "default-src 'none'; sandbox",
+    "Cache-Control": "private, no-store",
+}
+
+
+def attachment_disposition(filename: str | None) -> str:
+    """`attachment`, with the user's file name as an RFC 6266 `filename*` (UTF-8, percent
+    encoded) and a plain ASCII `filename` fallback without quotes or controls."""
+    if not filename:
+        return "attachment"
+    fallback = "".join(
+        ch if ch.isascii() and ch.isprintable() and ch not in '"\\;%' else "_" for ch in filename
+    )
+    encoded = urllib.parse.quote(filename, safe="")
+    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{encoded}"
+
+
 class ObjectStore(Protocol):
     """Asynchronous object storage; every method validates its key first."""
 
@@ -92,36 +141,55 @@ class ObjectStore(Protocol):
         """Stream `data` to `key`, hashing as it goes; `length`, if given, must match."""
         ...
 
-    async def stat(self, key: str) -> StoredObject:
-        """Describe the current version; raises ObjectNotFound."""
+    async def stat(self, key: str, *, version_id: str | None = None) -> StoredObject:
+        """Describe the current version (or `version_id`); raises ObjectNotFound."""
         ...
 
-    async def get_stream(self, key: str) -> AsyncGenerator[bytes, None]:
-        """Open the object (raising ObjectNotFound here) and return its chunks.
+    async def get_stream(
+        self, key: str, *, version_id: str | None = None
+    ) -> AsyncGenerator[bytes, None]:
+        """Open the object (or `version_id` of it; raising ObjectNotFound here) and
+        return its chunks.
 
         Read the iterator to the end or `aclose()` it, so the file or connection
         is released at once rather than when it is collected.
         """
         ...
 
-    async def sha256(self, key: str) -> str:
-        """Re-hash the stored bytes (streamed); raises ObjectNotFound."""
+    async def sha256(self, key: str, *, version_id: str | None = None) -> str:
+        """Re-hash the stored bytes of the current version (or `version_id`), streamed;
+        raises ObjectNotFound."""
         ...
 
     async def delete(self, key: str) -> None:
-        """Remove the object; deleting a missing key is not an error."""
+        """Remove the object; deleting a missing key is not an error. A versioned
+        store keeps older versions (see `purge`)."""
         ...
 
-    async def presign_put(self, key: str, *, expires: timedelta, content_type: str) -> str:
-        """A URL that lets its holder upload `key` until it expires.
-
-        The uploader must send `content_type` itself: neither backend signs the
-        header, so check the stored type after the upload.
-        """
+    async def purge(self, key: str) -> Purged:
+        """Remove every version of `key`, bypassing governance retention where this
+        process may; versions that stay (a compliance lock, a refused bypass) are
+        reported in `Purged.remaining`, never silently kept."""
         ...
 
-    async def presign_get(self, key: str, *, expires: timedelta) -> str:
-        """A URL that lets its holder download `key` until it expires."""
+    async def presign_put(
+        self, key: str, *, expires: timedelta, content_type: str, size: int
+    ) -> PresignedUpload:
+        """A write-once upload of exactly `size` bytes of `content_type` to `key`, until
+        it expires: refused by the store once an object exists under the key, or when
+        the size or type differ from the signed ones."""
+        ...
+
+    async def presign_get(
+        self,
+        key: str,
+        *,
+        expires: timedelta,
+        version_id: str | None = None,
+        filename: str | None = None,
+    ) -> str:
+        """A URL that lets its holder download `key` (exactly `version_id`, if given)
+        until it expires, served as an attachment named `filename`."""
         ...
 
     async def list(self, prefix: str) -> list[StoredObject]:

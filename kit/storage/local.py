@@ -12,9 +12,12 @@ put writes and fsyncs a blob under a fresh name, atomically replaces the sidecar
 (temp file, fsync, rename), then drops the previous blob. A reader sees the old
 object or the new one, never new bytes with old metadata.
 
-Presigned URLs are HMAC-signed; an HTTP route serves them with
-`verify_signature`. Empty directories left by deletes are not pruned, so a
-concurrent put never has its directory removed under it.
+Presigned URLs are HMAC-signed; an HTTP route (gateway/files.py) serves them with
+`verify_signature`. An upload URL signs the declared Content-Type and Content-Length
+and is write-once (`put(if_absent=True)`: the sidecar is linked into place, which fails
+if one exists); a download URL signs the version and the attachment's file name.
+Empty directories left by deletes are not pruned, so a concurrent put never has its
+directory removed under it.
 """
 
 from __future__ import annotations
@@ -27,8 +30,9 @@ import io
 import json
 import os
 import time
+import urllib.parse
 import uuid
-from collections.abc import AsyncGenerator, Callable
+from collections.abc import AsyncGenerator, Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -36,7 +40,10 @@ from kit.storage.base import (
     CHUNK_SIZE,
     OBJECT_LOCK_NOT_SUPPORTED,
     HashingReader,
+    ObjectExists,
     ObjectNotFound,
+    PresignedUpload,
+    Purged,
     PutSource,
     StoredObject,
     is_valid_key,
@@ -84,36 +91,68 @@ class LocalStore:
         length: int | None,
         content_type: str,
         metadata: dict[str, str] | None = None,
+        if_absent: bool = False,
     ) -> StoredObject:
+        """`if_absent`: write once — raise ObjectExists, storing nothing, if an object is
+        (or, by the commit, has become) stored under `key`."""
         directory = self._directory(key)
         user_metadata = validate_metadata(metadata)
+        if if_absent and (directory / _META).exists():
+            raise ObjectExists(f"an object is already stored at {key!r}", field="key")
         reader = HashingReader(data, asyncio.get_running_loop())
         return await write_in_thread(
             reader,
-            lambda: self._put(key, directory, reader, length, content_type, user_metadata),
+            lambda: self._put(
+                key, directory, reader, length, content_type, user_metadata, if_absent
+            ),
         )
 
-    async def stat(self, key: str) -> StoredObject:
+    async def stat(self, key: str, *, version_id: str | None = None) -> StoredObject:
         directory = self._directory(key)
-        return await asyncio.to_thread(self._current, key, directory)
+        return await asyncio.to_thread(self._current, key, directory, version_id)
 
-    async def get_stream(self, key: str) -> AsyncGenerator[bytes, None]:
+    async def get_stream(
+        self, key: str, *, version_id: str | None = None
+    ) -> AsyncGenerator[bytes, None]:
         directory = self._directory(key)
-        return await start_stream(self._chunks(key, directory))
+        return await start_stream(self._chunks(key, directory, version_id))
 
-    async def sha256(self, key: str) -> str:
+    async def sha256(self, key: str, *, version_id: str | None = None) -> str:
         directory = self._directory(key)
-        return await asyncio.to_thread(self._sha256, key, directory)
+        return await asyncio.to_thread(self._sha256, key, directory, version_id)
 
     async def delete(self, key: str) -> None:
         directory = self._directory(key)
         await asyncio.to_thread(self._delete, key, directory)
 
-    async def presign_put(self, key: str, *, expires: timedelta, content_type: str) -> str:
-        return self._presign("PUT", key, expires)
+    async def purge(self, key: str) -> Purged:
+        """The local store keeps one version, so this is `delete`."""
+        directory = self._directory(key)
+        existed = await asyncio.to_thread(_load, key, directory)
+        await asyncio.to_thread(self._delete, key, directory)
+        return Purged(removed=1 if existed is not None else 0)
 
-    async def presign_get(self, key: str, *, expires: timedelta) -> str:
-        return self._presign("GET", key, expires)
+    async def presign_put(
+        self, key: str, *, expires: timedelta, content_type: str, size: int
+    ) -> PresignedUpload:
+        headers = {
+            "Content-Type": content_type,
+            "Content-Length": str(size),
+            "If-None-Match": "*",
+        }
+        url = self._presign("PUT", key, expires, {}, (content_type, str(size)))
+        return PresignedUpload(url=url, headers=headers)
+
+    async def presign_get(
+        self,
+        key: str,
+        *,
+        expires: timedelta,
+        version_id: str | None = None,
+        filename: str | None = None,
+    ) -> str:
+        query = {"v": version_id or "", "name": filename or ""}
+        return self._presign("GET", key, expires, query, (query["v"], query["name"]))
 
     async def list(self, prefix: str) -> list[StoredObject]:
         validate_prefix(prefix)
@@ -126,23 +165,38 @@ class LocalStore:
         validate_key(key)
         return False
 
-    def verify_signature(self, method: str, key: str, expires: int, sig: str) -> bool:
-        """True if `sig` is ours for this method, key and expiry, and it has not expired."""
+    def verify_signature(
+        self, method: str, key: str, expires: int, sig: str, bound: Sequence[str] = ()
+    ) -> bool:
+        """True if `sig` is ours for this method, key, expiry and `bound` values (a PUT's
+        Content-Type and Content-Length; a GET's version and file name), unexpired."""
         if not is_valid_key(key) or not sig.isascii() or self._clock() > expires:
             return False
-        return hmac.compare_digest(self._sign(method.upper(), key, expires), sig)
+        return hmac.compare_digest(self._sign(method.upper(), key, expires, bound), sig)
 
     # -- signing ------------------------------------------------------------------
 
-    def _presign(self, method: str, key: str, expires: timedelta) -> str:
+    def _presign(
+        self,
+        method: str,
+        key: str,
+        expires: timedelta,
+        query: dict[str, str],
+        bound: Sequence[str],
+    ) -> str:
         validate_key(key)
         deadline = int(self._clock()) + validate_expiry(expires)
+        params = {
+            **query,
+            "expires": str(deadline),
+            "sig": self._sign(method, key, deadline, bound),
+        }
         # Keys are unreserved URL characters and "/", so they need no quoting.
-        return f"{self._base_url}/{key}?expires={deadline}&sig={self._sign(method, key, deadline)}"
+        return f"{self._base_url}/{key}?{urllib.parse.urlencode(params)}"
 
-    def _sign(self, method: str, key: str, expires: int) -> str:
-        # Newlines cannot occur in a method, a key or a number, so fields cannot shift.
-        message = f"{method}\n{key}\n{expires}".encode("ascii")
+    def _sign(self, method: str, key: str, expires: int, bound: Sequence[str]) -> str:
+        # A JSON array: no field can shift into the next, whatever characters it holds.
+        message = json.dumps([method, key, expires, *bound], ensure_ascii=True).encode()
         return hmac.new(self._signing_key, message, hashlib.sha256).hexdigest()
 
     # -- blocking helpers, run in worker threads --------------------------------
@@ -158,6 +212,7 @@ class LocalStore:
         length: int | None,
         content_type: str,
         metadata: dict[str, str],
+        if_absent: bool = False,
     ) -> StoredObject:
         _make_directories(directory)
         version_id = uuid.uuid4().hex
@@ -180,7 +235,10 @@ class LocalStore:
                 metadata=metadata,
             )
             previous = _load(key, directory)
-            _replace_file(directory / _META, _encode(record))
+            if if_absent:
+                _create_file(directory / _META, _encode(record), key)
+            else:
+                _replace_file(directory / _META, _encode(record))
         except BaseException:
             blob.unlink(missing_ok=True)
             raise
@@ -189,23 +247,26 @@ class LocalStore:
             (directory / _blob_name(previous.version_id)).unlink(missing_ok=True)
         return record
 
-    def _current(self, key: str, directory: Path) -> StoredObject:
+    def _current(self, key: str, directory: Path, version_id: str | None = None) -> StoredObject:
         record = _load(key, directory)
-        if record is None:
+        # Only the current version is kept: an older one asked for is gone.
+        if record is None or (version_id is not None and record.version_id != version_id):
             raise ObjectNotFound(f"no object at {key!r}", field="key")
         return record
 
-    def _open(self, key: str, directory: Path) -> io.BufferedReader:
+    def _open(self, key: str, directory: Path, version_id: str | None = None) -> io.BufferedReader:
         for _ in range(_OPEN_ATTEMPTS):
-            record = self._current(key, directory)
+            record = self._current(key, directory, version_id)
             try:
                 return (directory / _blob_name(record.version_id or "")).open("rb")
             except FileNotFoundError:
                 continue  # replaced after we read the sidecar: read it again
         raise ObjectNotFound(f"object at {key!r} keeps changing", field="key")
 
-    async def _chunks(self, key: str, directory: Path) -> AsyncGenerator[bytes, None]:
-        file = await asyncio.to_thread(self._open, key, directory)
+    async def _chunks(
+        self, key: str, directory: Path, version_id: str | None
+    ) -> AsyncGenerator[bytes, None]:
+        file = await asyncio.to_thread(self._open, key, directory, version_id)
         try:
             yield b""
             while chunk := await asyncio.to_thread(file.read, CHUNK_SIZE):
@@ -213,8 +274,8 @@ class LocalStore:
         finally:
             file.close()
 
-    def _sha256(self, key: str, directory: Path) -> str:
-        with self._open(key, directory) as file:
+    def _sha256(self, key: str, directory: Path, version_id: str | None) -> str:
+        with self._open(key, directory, version_id) as file:
             return hashlib.file_digest(file, "sha256").hexdigest()
 
     def _delete(self, key: str, directory: Path) -> None:
@@ -292,6 +353,23 @@ def _replace_file(path: Path, data: bytes) -> None:
     except BaseException:
         temp.unlink(missing_ok=True)
         raise
+
+
+def _create_file(path: Path, data: bytes, key: str) -> None:
+    """Write `data` to `path` only if no file is there: the temp file is hard-linked into
+    place, which fails atomically if another writer got there first."""
+    temp = path.with_name(f"~tmp-{uuid.uuid4().hex}")
+    try:
+        with temp.open("xb") as out:
+            out.write(data)
+            out.flush()
+            os.fsync(out.fileno())
+        try:
+            os.link(temp, path)
+        except FileExistsError:
+            raise ObjectExists(f"an object is already stored at {key!r}", field="key") from None
+    finally:
+        temp.unlink(missing_ok=True)
 
 
 def _make_directories(directory: Path) -> None:

@@ -12,11 +12,13 @@ from collections.abc import AsyncGenerator, Mapping
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from typing import Any, BinaryIO, cast
+from urllib.parse import urlsplit, urlunsplit
 
 import structlog
 from minio import Minio
 from minio.commonconfig import ENABLED, GOVERNANCE, REPLACE, CopySource
 from minio.datatypes import Object
+from minio.deleteobjects import DeleteObject
 from minio.error import S3Error
 from minio.helpers import ObjectWriteResult
 from minio.retention import Retention
@@ -25,14 +27,18 @@ from urllib3 import BaseHTTPResponse
 
 from kit.storage.base import (
     CHUNK_SIZE,
+    DOWNLOAD_SECURITY_HEADERS,
     OBJECT_LOCK_GOVERNANCE,
     OBJECT_LOCK_NOT_ENABLED,
     OBJECT_LOCK_NOT_SUPPORTED,
     SHA256_METADATA_KEY,
     HashingReader,
     ObjectNotFound,
+    PresignedUpload,
+    Purged,
     PutSource,
     StoredObject,
+    attachment_disposition,
     is_valid_key,
     start_stream,
     validate_expiry,
@@ -41,6 +47,7 @@ from kit.storage.base import (
     validate_prefix,
     write_in_thread,
 )
+from kit.storage.sigv4 import presign
 
 log = structlog.get_logger(__name__)
 
@@ -79,6 +86,8 @@ class S3Store:
         )
         self._bucket = bucket
         self._region = region
+        self._access_key = access_key
+        self._secret_key = secret_key
         self._lock: str | None = None  # found by ensure_bucket
 
     async def ensure_bucket(self) -> None:
@@ -105,36 +114,82 @@ class S3Store:
             reader, lambda: self._put_stream(key, reader, length, content_type, user_metadata)
         )
 
-    async def stat(self, key: str) -> StoredObject:
+    async def stat(self, key: str, *, version_id: str | None = None) -> StoredObject:
         validate_key(key)
-        return await asyncio.to_thread(self._stat, key)
+        return await asyncio.to_thread(self._stat, key, version_id)
 
-    async def get_stream(self, key: str) -> AsyncGenerator[bytes, None]:
+    async def get_stream(
+        self, key: str, *, version_id: str | None = None
+    ) -> AsyncGenerator[bytes, None]:
         validate_key(key)
-        return await start_stream(self._chunks(key))
+        return await start_stream(self._chunks(key, version_id))
 
-    async def sha256(self, key: str) -> str:
+    async def sha256(self, key: str, *, version_id: str | None = None) -> str:
         validate_key(key)
-        return await asyncio.to_thread(self._sha256, key)
+        return await asyncio.to_thread(self._sha256, key, version_id)
 
     async def delete(self, key: str) -> None:
         validate_key(key)
         # With versioning this adds a delete marker; older versions stay recoverable.
         await asyncio.to_thread(self._client.remove_object, self._bucket, key)
 
-    async def presign_put(self, key: str, *, expires: timedelta, content_type: str) -> str:
-        # minio signs only the host header, so `content_type` cannot be bound here.
+    async def purge(self, key: str) -> Purged:
         validate_key(key)
-        validate_expiry(expires)
-        return await asyncio.to_thread(
-            self._client.presigned_put_object, self._bucket, key, expires
-        )
+        return await asyncio.to_thread(self._purge, key)
 
-    async def presign_get(self, key: str, *, expires: timedelta) -> str:
+    async def presign_put(
+        self, key: str, *, expires: timedelta, content_type: str, size: int
+    ) -> PresignedUpload:
+        validate_key(key)
+        seconds = validate_expiry(expires)
+        # minio builds the object's address (path or virtual-host style) but signs only
+        # `host`; the signature is made again here over the headers the PUT must send.
+        # `If-None-Match: *` is S3's conditional write: refused (412) once the key exists.
+        headers = {
+            "Content-Type": content_type,
+            "Content-Length": str(size),
+            "If-None-Match": "*",
+        }
+        address = await asyncio.to_thread(
+            self._client.get_presigned_url, "PUT", self._bucket, key, expires
+        )
+        parts = urlsplit(address)
+        url = presign(
+            "PUT",
+            urlunsplit((parts.scheme, parts.netloc, parts.path, "", "")),
+            headers=headers,
+            access_key=self._access_key,
+            secret_key=self._secret_key,
+            region=self._region,
+            expires=seconds,
+            now=datetime.now(UTC),
+        )
+        return PresignedUpload(url=url, headers=headers)
+
+    async def presign_get(
+        self,
+        key: str,
+        *,
+        expires: timedelta,
+        version_id: str | None = None,
+        filename: str | None = None,
+    ) -> str:
+        """S3 answers with the response-* overrides signed into the URL (attachment,
+        no caching); it cannot add `X-Content-Type-Options` or a CSP — see
+        docs/security.md."""
         validate_key(key)
         validate_expiry(expires)
+        overrides: dict[str, str | list[str] | tuple[str]] = {
+            "response-content-disposition": attachment_disposition(filename),
+            "response-cache-control": DOWNLOAD_SECURITY_HEADERS["Cache-Control"],
+        }
         return await asyncio.to_thread(
-            self._client.presigned_get_object, self._bucket, key, expires
+            self._client.presigned_get_object,
+            self._bucket,
+            key,
+            expires,
+            response_headers=overrides,
+            version_id=version_id,
         )
 
     async def list(self, prefix: str) -> list[StoredObject]:
@@ -263,27 +318,44 @@ class S3Store:
             self._client.remove_object(self._bucket, staging, version_id=staged.version_id)
         return _written(key, result, reader.size, reader.sha256, content_type, metadata)
 
-    def _stat(self, key: str) -> StoredObject:
+    def _purge(self, key: str) -> Purged:
+        """Every version and delete marker of exactly `key` (a listing by prefix also
+        returns longer keys), each deleted by its id with the governance bypass, in
+        one multi-object delete per listing page."""
+        listed = self._client.list_objects(self._bucket, prefix=key, include_version=True)
+        versions = [o.version_id for o in listed if o.object_name == key]
+        targets = [DeleteObject(key, version_id) for version_id in versions]
+        for error in self._client.remove_objects(
+            self._bucket, targets, bypass_governance_mode=True
+        ):
+            log.warning("storage.purge_refused", key=key, code=error.code)
+        # What is left is read back, not inferred from the errors (which need not
+        # name the version they refer to).
+        listed = self._client.list_objects(self._bucket, prefix=key, include_version=True)
+        remaining = tuple(o.version_id or "null" for o in listed if o.object_name == key)
+        return Purged(removed=len(targets) - len(remaining), remaining=remaining)
+
+    def _stat(self, key: str, version_id: str | None = None) -> StoredObject:
         try:
-            info = self._client.stat_object(self._bucket, key)
+            info = self._client.stat_object(self._bucket, key, version_id=version_id)
         except S3Error as exc:
             raise _not_found_or(exc, key) from exc
         return _from_stat(key, info)
 
     async def _stat_or_none(self, key: str) -> StoredObject | None:
         try:
-            return await asyncio.to_thread(self._stat, key)
+            return await asyncio.to_thread(self._stat, key, None)
         except ObjectNotFound:  # deleted since it was listed
             return None
 
-    def _open(self, key: str) -> BaseHTTPResponse:
+    def _open(self, key: str, version_id: str | None = None) -> BaseHTTPResponse:
         try:
-            return self._client.get_object(self._bucket, key)
+            return self._client.get_object(self._bucket, key, version_id=version_id)
         except S3Error as exc:
             raise _not_found_or(exc, key) from exc
 
-    async def _chunks(self, key: str) -> AsyncGenerator[bytes, None]:
-        response = await asyncio.to_thread(self._open, key)
+    async def _chunks(self, key: str, version_id: str | None) -> AsyncGenerator[bytes, None]:
+        response = await asyncio.to_thread(self._open, key, version_id)
         try:
             yield b""
             while chunk := await asyncio.to_thread(response.read, CHUNK_SIZE):
@@ -292,8 +364,8 @@ class S3Store:
             response.close()
             response.release_conn()
 
-    def _sha256(self, key: str) -> str:
-        response = self._open(key)
+    def _sha256(self, key: str, version_id: str | None) -> str:
+        response = self._open(key, version_id)
         try:
             digest = hashlib.sha256()
             for chunk in response.stream(CHUNK_SIZE):

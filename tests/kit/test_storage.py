@@ -212,7 +212,7 @@ async def test_unsafe_keys_are_rejected(store: ObjectStore, key: str) -> None:
         store.sha256(key),
         store.delete(key),
         store.presign_get(key, expires=timedelta(minutes=5)),
-        store.presign_put(key, expires=timedelta(minutes=5), content_type="a/b"),
+        store.presign_put(key, expires=timedelta(minutes=5), content_type="a/b", size=1),
     ):
         with pytest.raises(InvalidKey):
             await attempt
@@ -255,13 +255,14 @@ async def test_cancelled_put_leaves_nothing(store: ObjectStore) -> None:
 
 async def test_s3_presigned_put_then_get_over_http(s3_store: S3Store) -> None:
     data = os.urandom(50_000)
-    put_url = await s3_store.presign_put(
-        "direct/upload.bin", expires=timedelta(minutes=5), content_type="application/zip"
+    upload = await s3_store.presign_put(
+        "direct/upload.bin",
+        expires=timedelta(minutes=5),
+        content_type="application/zip",
+        size=len(data),
     )
     async with httpx.AsyncClient() as http:
-        uploaded = await http.put(
-            put_url, content=data, headers={"Content-Type": "application/zip"}
-        )
+        uploaded = await http.put(upload.url, content=data, headers=dict(upload.headers))
         assert uploaded.status_code == 200, uploaded.text
 
         get_url = await s3_store.presign_get("direct/upload.bin", expires=timedelta(minutes=5))
@@ -295,9 +296,12 @@ async def test_s3_same_key_twice_keeps_two_versions(s3_store: S3Store, s3_server
 async def test_local_presigned_urls_verify_and_resist_tampering(tmp_path: Path) -> None:
     now = time.time()
     store = make_local_store(tmp_path, clock=now)
-    url = await store.presign_put(
-        "direct/upload.bin", expires=timedelta(minutes=5), content_type="a/b"
-    )
+    url = (
+        await store.presign_put(
+            "direct/upload.bin", expires=timedelta(minutes=5), content_type="a/b", size=9
+        )
+    ).url
+    bound = ("a/b", "9")
 
     parts = urlsplit(url)
     assert url.startswith(f"{BASE_URL}/direct/upload.bin?")
@@ -306,22 +310,24 @@ async def test_local_presigned_urls_verify_and_resist_tampering(tmp_path: Path) 
     expires, sig = int(query["expires"][0]), query["sig"][0]
     assert expires == int(now) + 300
 
-    assert store.verify_signature("PUT", key, expires, sig)
-    assert not store.verify_signature("GET", key, expires, sig)
-    assert not store.verify_signature("PUT", "direct/other.bin", expires, sig)
-    assert not store.verify_signature("PUT", "../direct/upload.bin", expires, sig)
-    assert not store.verify_signature("PUT", key, expires + 1, sig)
+    assert store.verify_signature("PUT", key, expires, sig, bound)
+    assert not store.verify_signature("GET", key, expires, sig, bound)
+    assert not store.verify_signature("PUT", "direct/other.bin", expires, sig, bound)
+    assert not store.verify_signature("PUT", "../direct/upload.bin", expires, sig, bound)
+    assert not store.verify_signature("PUT", key, expires + 1, sig, bound)
     flipped = sig[:-1] + ("0" if sig[-1] != "0" else "1")
-    assert not store.verify_signature("PUT", key, expires, flipped)
-    assert not store.verify_signature("PUT", key, expires, "签名")
+    assert not store.verify_signature("PUT", key, expires, flipped, bound)
+    assert not store.verify_signature("PUT", key, expires, "签名", bound)
     later = make_local_store(tmp_path, clock=now + 301)
-    assert not later.verify_signature("PUT", key, expires, sig)
+    assert not later.verify_signature("PUT", key, expires, sig, bound)
     other_key = LocalStore(tmp_path, signing_key=b"another-key", base_url=BASE_URL)
-    assert not other_key.verify_signature("PUT", key, expires, sig)
+    assert not other_key.verify_signature("PUT", key, expires, sig, bound)
+    assert not store.verify_signature("PUT", key, expires, sig, ("text/html", "9"))
+    assert not store.verify_signature("PUT", key, expires, sig, ("a/b", "10"))
 
     get_url = await store.presign_get("direct/upload.bin", expires=timedelta(minutes=5))
     get_query = parse_qs(urlsplit(get_url).query)
-    assert store.verify_signature("GET", key, expires, get_query["sig"][0])
+    assert store.verify_signature("GET", key, expires, get_query["sig"][0], ("", ""))
 
 
 async def test_presign_expiry_is_bounded(store: ObjectStore) -> None:

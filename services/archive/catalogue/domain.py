@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from uuid import UUID
@@ -19,6 +20,30 @@ RETENTION_YEARS: dict[Retention, int | None] = {
 }
 
 _CONTENT_TYPE = re.compile(r"[a-z0-9][a-z0-9!#$&^_.+-]*/[a-z0-9][a-z0-9!#$&^_.+-]*")
+
+# Content a browser runs or renders as a document of the origin serving it: never a
+# deliverable, even where the configured list would let it in (`image/*` covers SVG).
+ACTIVE_CONTENT_TYPES = frozenset(
+    {
+        "text/html",
+        "application/xhtml+xml",
+        "image/svg+xml",
+        "text/xml",
+        "application/xml",
+        "text/javascript",
+        "application/javascript",
+        "application/x-javascript",
+        "application/ecmascript",
+        "text/ecmascript",
+        "text/css",
+        "application/wasm",
+        "application/x-shockwave-flash",
+        "text/vtt",
+        "application/x-java-jnlp-file",
+        "text/x-component",
+        "multipart/x-mixed-replace",
+    }
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,6 +123,13 @@ def level_change_allowed(current: int, new: int, may_lower: bool) -> bool:
     return new >= current or may_lower
 
 
+def is_active_content(content_type: str) -> bool:
+    """HTML, SVG, XML, scripts and the like (parameters ignored), and any `+xml` type:
+    what a browser would execute or render as a page."""
+    value = content_type.split(";", 1)[0].strip().lower()
+    return value in ACTIVE_CONTENT_TYPES or value.endswith(("+xml", "script"))
+
+
 def content_type_allowed(content_type: str, allowed: list[str]) -> bool:
     """`allowed` holds exact types or `type/*`; an empty list accepts any well-formed type."""
     value = content_type.strip().lower()
@@ -126,6 +158,18 @@ def display_filename(name: str) -> str:
 
 def object_key(engagement_id: UUID, item_id: UUID, version: int) -> str:
     return f"{engagement_id}/{item_id}/{version}"
+
+
+def destruction_remains(sha256: str, remaining_versions: Sequence[str]) -> str:
+    """The destruction note's account of what is left, Chinese first."""
+    note = f"保留墓碑记录及 SHA-256 {sha256} / the tombstone record and SHA-256 {sha256} remain"
+    if not remaining_versions:
+        return f"{note}；存储中已无该对象的任何版本 / no stored version of the object remains"
+    listed = ", ".join(remaining_versions)
+    return (
+        f"{note}；存储拒绝删除的版本（合规锁定）：{listed} / "
+        f"stored versions the store refused to remove (compliance lock): {listed}"
+    )
 
 
 def witnesses_valid(witnesses: list[str], approver: str) -> bool:

@@ -76,6 +76,8 @@ class ArchiveItem(Base):
     sha256: Mapped[str] = mapped_column(String(64))
     version: Mapped[int]
     object_key: Mapped[str] = mapped_column(String(512), unique=True)
+    # The store's version id of the bytes that were hashed and filed; downloads name it.
+    object_version: Mapped[str | None] = mapped_column(String(200))
     level: Mapped[int] = mapped_column(SmallInteger)
     retention: Mapped[str] = mapped_column(String(20))
     document_date: Mapped[date] = mapped_column(Date)
@@ -178,3 +180,6 @@ class Destruction(Base):
     witnesses: Mapped[list[str]] = mapped_column(JSON, default=list)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     executed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # What is left once executed: the tombstone and its hash, and any stored version
+    # the object store refused to remove.
+    remains: Mapped[str | None] = mapped_column(Text)

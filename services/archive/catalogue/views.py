@@ -7,6 +7,7 @@ from datetime import datetime
 
 from contracts.archive import enums as archive_enums
 from contracts.archive import rpc_catalogue as archive_rpc_catalogue
+from kit.storage.base import PresignedUpload
 from services.archive.catalogue import domain
 from services.archive.catalogue.models import (
     ArchiveItem,
@@ -52,12 +53,12 @@ def item_view(row: ArchiveItem) -> archive_rpc_catalogue.ItemView:
 
 
 def upload_ticket(
-    row: ArchiveItem, url: str, expires_at: datetime
+    row: ArchiveItem, upload: PresignedUpload, expires_at: datetime
 ) -> archive_rpc_catalogue.UploadTicket:
     return archive_rpc_catalogue.UploadTicket(
         item=item_view(row),
-        url=url,
-        headers={"Content-Type": row.content_type},
+        url=upload.url,
+        headers=dict(upload.headers),
         expires_at=expires_at,
     )
 
@@ -132,4 +133,5 @@ def destruction_view(d: Destruction) -> archive_rpc_catalogue.DestructionView:
         witnesses=list(d.witnesses or []),
         created_at=d.created_at,
         executed_at=d.executed_at,
+        remains=d.remains,
     )

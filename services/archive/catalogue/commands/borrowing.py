@@ -103,7 +103,13 @@ async def issue_download(
             raise archive_errors.ArchiveStateConflict("borrow the item first", field="item_id")
         assert grant.valid_until is not None
         expires_at = min(expires_at, grant.valid_until)
-    url = await deps.store.presign_get(row.object_key, expires=expires_at - now)
+    # The version that was hashed and filed, as an attachment under the user's file name.
+    url = await deps.store.presign_get(
+        row.object_key,
+        expires=expires_at - now,
+        version_id=row.object_version,
+        filename=row.filename,
+    )
     usage = UsageRecord(
         id=new_id(),
         item_id=row.id,

@@ -1,5 +1,6 @@
 """销毁 after the retention period: an appraisal (鉴定) proposes it, the archive keeper
-approves it with two witnesses (监销人) and it is executed at once. The object is removed;
+approves it with two witnesses (监销人) and it is executed at once. The object is removed,
+every stored version of it;
 the item stays in the catalogue as a tombstone with the hash of what was destroyed, and
 the ledger records the destruction."""
 
@@ -83,6 +84,13 @@ async def approve_destruction(
     destruction.executed_at = now
     row.status = archive_enums.ItemStatus.DESTROYED.value
     row.destroyed_at = now
+    # After every check: a failure above leaves the bytes. Every stored version goes
+    # (a versioned bucket would otherwise keep the old ones behind a delete marker),
+    # governance locks bypassed; what the store refuses is named in the note. If the
+    # commit fails after this, the item is still `filed` with its bytes gone, which
+    # `ecohost archive verify` reports.
+    purged = await deps.store.purge(row.object_key)
+    destruction.remains = domain.destruction_remains(row.sha256, purged.remaining)
     await session.flush()
     await record_action(
         session,
@@ -92,10 +100,12 @@ async def approve_destruction(
         [row],
         id=str(destruction.id),
         witnesses=", ".join(destruction.witnesses),
+        versions_removed=str(purged.removed),
+        remains=destruction.remains,
     )
-    # Last, after every check: a failure above leaves the bytes. If the commit fails
-    # after this, the item is still `filed` with its bytes gone, which
-    # `ecohost archive verify` reports.
-    await deps.store.delete(row.object_key)
-    log.info("archive.destroyed", item_id=str(row.id))
+    if purged.remaining:
+        log.warning(
+            "archive.destruction_incomplete", item_id=str(row.id), remaining=purged.remaining
+        )
+    log.info("archive.destroyed", item_id=str(row.id), versions_removed=purged.removed)
     return destruction_view(destruction)

@@ -105,6 +105,7 @@ async def _file(
         sha256=stored.sha256 or "",
         version=version,
         object_key=key,
+        object_version=stored.version_id,
         level=int(Level.INTERNAL),
         retention=retention.value,
         document_date=_document_date(event),

@@ -15,6 +15,7 @@ from kit.ids import new_id
 from kit.logging import get_logger
 from kit.rpc import CallContext
 from kit.storage import ObjectNotFound
+from kit.storage.base import PresignedUpload
 from services.archive.catalogue import domain, repository
 from services.archive.catalogue.commands.actions import record_action
 from services.archive.catalogue.deps import CatalogueDeps
@@ -32,15 +33,27 @@ def _check_declared(settings: ArchiveSettings, size: int, content_type: str) -> 
         raise archive_errors.UploadRejected(
             f"larger than {settings.upload_max_bytes} bytes", field="size"
         )
+    if domain.is_active_content(content_type):
+        # Never accepted, whatever the configuration: a browser would run it.
+        declared = content_type.strip().lower()
+        raise archive_errors.UploadRejected(
+            f"不接受可执行的内容类型 {declared}（HTML、SVG、脚本等）/ active content type "
+            f"{declared} (HTML, SVG, scripts) is not accepted as a deliverable",
+            field="content_type",
+        )
     if not domain.content_type_allowed(content_type, settings.upload_content_types):
         raise archive_errors.UploadRejected("content type not accepted", field="content_type")
 
 
-async def _presign(deps: CatalogueDeps, row: ArchiveItem, now: datetime) -> tuple[str, datetime]:
-    """A URL to PUT the row's bytes to, and when it stops working."""
+async def _presign(
+    deps: CatalogueDeps, row: ArchiveItem, now: datetime
+) -> tuple[PresignedUpload, datetime]:
+    """A write-once upload of the row's declared size and type, and when it stops working."""
     ttl = timedelta(seconds=deps.settings.upload_url_ttl)
-    url = await deps.store.presign_put(row.object_key, expires=ttl, content_type=row.content_type)
-    return url, now + ttl
+    upload = await deps.store.presign_put(
+        row.object_key, expires=ttl, content_type=row.content_type, size=row.size
+    )
+    return upload, now + ttl
 
 
 async def request_upload(
@@ -90,10 +103,10 @@ async def request_upload(
         created_by=ctx.actor,
         created_at=now,
     )
-    url, expires_at = await _presign(deps, row, now)
+    upload, expires_at = await _presign(deps, row, now)
     session.add(row)
     await session.flush()
-    return upload_ticket(row, url, expires_at)
+    return upload_ticket(row, upload, expires_at)
 
 
 async def request_version_upload(
@@ -168,11 +181,11 @@ async def request_version_upload(
         created_by=ctx.actor,
         created_at=now,
     )
-    url, expires_at = await _presign(deps, row, now)
+    upload, expires_at = await _presign(deps, row, now)
     session.add(row)
     await session.flush()
     log.info("archive.version_requested", item_id=str(item_id), version=version)
-    return upload_ticket(row, url, expires_at)
+    return upload_ticket(row, upload, expires_at)
 
 
 async def complete_upload(
@@ -198,6 +211,9 @@ async def complete_upload(
         stored = await store.stat(row.object_key)
     except ObjectNotFound:
         raise archive_errors.UploadMismatch("nothing was uploaded yet", field="item_id") from None
+    # Everything below reads this version, and downloads will name it: bytes written
+    # under the key later (which the write-once URL refuses anyway) are never served.
+    version = stored.version_id
     problem = None
     if stored.size != row.size:
         problem = f"uploaded {stored.size} bytes, declared {row.size}"
@@ -205,13 +221,14 @@ async def complete_upload(
         problem = f"uploaded as {stored.content_type}, declared {row.content_type}"
     # Re-hash what the store holds (streamed), never trusting the uploader's claim. The
     # row stays locked meanwhile, so two completions cannot both file it.
-    elif (digest := await store.sha256(row.object_key)) != row.sha256:
+    elif (digest := await store.sha256(row.object_key, version_id=version)) != row.sha256:
         problem = f"SHA-256 {digest} differs from the declared {row.sha256}"
     if problem is not None:
         # The bad bytes go; the upload URL may be used again until the item expires.
         await store.delete(row.object_key)
         raise archive_errors.UploadMismatch(problem, field="item_id")
-    await lock_finalised(deps, row, stored.version_id)
+    await lock_finalised(deps, row, version)
+    row.object_version = version
     row.status = archive_enums.ItemStatus.FILED.value
     row.filed_at = datetime.now(UTC)
     row.upload_expires_at = None
