@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from enum import IntEnum, StrEnum
 from types import MappingProxyType
@@ -145,7 +145,7 @@ class Principal:
     tenant: str
     roles: tuple[str, ...]
     clearance: int
-    expires_at: datetime | None = None
+    expires_at: datetime | None = field(default=None, compare=False)
     """When the token that proved this principal expires (its verified `exp`); None for
     the anonymous principal. A long-lived connection (a subscription) ends here."""
 

@@ -82,7 +82,7 @@ def render(template: TemplateDefinition, view: ScorecardView, *, unit_name: str 
     _row(sheet, ["被服务单位", unit_name or str(view.unit_id), "评价期间", view.period_label, ""])
     _row(
         sheet,
-        ["考核表", f"{view.template_code} 第{view.template_version}版", "版本", view.version, ""]
+        ["考核表", f"{view.template_code} 第{view.template_version}版", "版本", view.version, ""],
     )
     _row(sheet, list(HEADERS))
     header_row = sheet.max_row
@@ -150,7 +150,7 @@ def _details(wb: Workbook, view: ScorecardView) -> None:
                 s.justification,
                 s.override_reason or "",
                 evidence,
-            ]
+            ],
         )
     _row(sheet, [])
     _row(sheet, ["扣分条目", "记录人", "扣分", "", "说明", "", "证据"])
