@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, SecretStr
+from pydantic import AliasChoices, BaseModel, SecretStr
 from pydantic.fields import FieldInfo
 from pydantic_settings import BaseSettings
 
@@ -29,6 +29,8 @@ def _rows(model: type[BaseModel], prefix: str) -> list[str]:
         annotation = field.annotation
         if isinstance(annotation, type) and issubclass(annotation, BaseModel):
             continue  # nested settings get their own table
+        if field.validation_alias is not None:
+            continue  # a variable every process shares, not this one's: in "All processes"
         desc = (field.description or "").replace("|", "\\|").replace("\n", " ")
         rows.append(f"| `{prefix}{name.upper()}` | {_default(field)} | {desc} |")
     return rows
@@ -39,14 +41,27 @@ def section(title: str, model: type[BaseModel], prefix: str) -> str:
     return "\n".join([*lines, *_rows(model, prefix), ""])
 
 
+def _shared(model: type[BaseModel]) -> str:
+    """Variables every process reads under one name (`ECOHOST_ENVIRONMENT`)."""
+    lines = ["## All processes", "", "| Variable | Default | Meaning |", "|---|---|---|"]
+    for field in model.model_fields.values():
+        alias = field.validation_alias
+        if isinstance(alias, AliasChoices):
+            name = alias.choices[0]
+            desc = (field.description or "").replace("|", "\\|")
+            lines.append(f"| `{name}` | {_default(field)} | {desc} |")
+    return "\n".join([*lines, ""])
+
+
 def render() -> str:
     from gateway.settings import GatewaySettings
     from kit.auth import AuthSettings
+    from kit.settings import ProcessSettings
     from services.archive.settings import ArchiveSettings, ArchiveStorageSettings
     from services.engagement.settings import EngagementSettings
     from services.evaluation.settings import EvaluationSettings
 
-    parts = [INTRO]
+    parts = [INTRO, _shared(ProcessSettings)]
     classes: list[tuple[str, type[BaseSettings]]] = [
         ("Gateway", GatewaySettings),
         ("Engagement service", EngagementSettings),

@@ -148,7 +148,6 @@ class Stack:
             if name == GATEWAY:
                 env[prefix + "HOST"] = cfg.gateway_host
                 env[prefix + "PORT"] = str(cfg.gateway_port)
-                env[prefix + "ENVIRONMENT"] = "development"
         # Files the archive keeps live in the stack's data directory, not the cwd's.
         env.setdefault("ECOHOST_ARCHIVE_LEDGER_KEY_FILE", str(self.data_dir / "ledger-signing.key"))
         env.setdefault("ECOHOST_ARCHIVE_STORAGE_LOCAL_ROOT", str(self.data_dir / "objects"))

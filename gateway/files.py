@@ -17,15 +17,17 @@ capability. With the S3 backend the URLs point at S3 itself and this route answe
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from typing import Self
 
 from fastapi import APIRouter, HTTPException, Request, Response
 from fastapi.responses import StreamingResponse
-from pydantic import Field
+from pydantic import Field, model_validator
 from pydantic_settings import SettingsConfigDict
 
+from kit.settings import Environment, environment_field, require_production_secret
 from kit.storage import ObjectNotFound
 from kit.storage.base import DOWNLOAD_SECURITY_HEADERS, ObjectExists, attachment_disposition
-from kit.storage.factory import StorageSettings
+from kit.storage.factory import DEV_SIGNING_KEY, StorageSettings
 from kit.storage.local import LocalStore
 
 DEFAULT_MAX_PUT = 2 * 1024**3
@@ -34,14 +36,32 @@ DEFAULT_MAX_PUT = 2 * 1024**3
 class FileRouteSettings(StorageSettings):
     """The archive's storage settings, read from the same variables the archive reads."""
 
-    model_config = SettingsConfigDict(env_prefix="ECOHOST_ARCHIVE_STORAGE_", extra="ignore")
+    model_config = SettingsConfigDict(
+        env_prefix="ECOHOST_ARCHIVE_STORAGE_",
+        extra="ignore",
+        populate_by_name=True,
+        hide_input_in_errors=True,
+    )
 
+    environment: Environment = environment_field()
     max_put_bytes: int = Field(
         default=DEFAULT_MAX_PUT,
         gt=0,
         validation_alias="ECOHOST_ARCHIVE_UPLOAD_MAX_BYTES",
         description="Same variable as the archive's upload limit: a PUT is cut off beyond it.",
     )
+
+    @model_validator(mode="after")
+    def _no_development_signing_key_in_production(self) -> Self:
+        # The gateway verifies what the archive signed: the same key, the same rule.
+        if self.backend == "local":
+            require_production_secret(
+                self.environment,
+                "ECOHOST_ARCHIVE_STORAGE_SIGNING_KEY",
+                self.signing_key,
+                DEV_SIGNING_KEY,
+            )
+        return self
 
 
 class _TooLarge(Exception):

@@ -6,24 +6,24 @@ Nested auth settings use a double underscore: `ECOHOST_GATEWAY_AUTH__SECRET`,
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Literal, Self
 
-from pydantic import Field
+from pydantic import Field, model_validator
 from pydantic_settings import SettingsConfigDict
 
-from kit.auth import AuthSettings
-from kit.settings import ProcessSettings
+from kit.auth import DEV_SECRET, AuthSettings
+from kit.settings import ProcessSettings, require_production_secret
 
 
 class GatewaySettings(ProcessSettings):
     model_config = SettingsConfigDict(
-        env_prefix="ECOHOST_GATEWAY_", env_nested_delimiter="__", extra="ignore"
+        env_prefix="ECOHOST_GATEWAY_",
+        env_nested_delimiter="__",
+        extra="ignore",
+        populate_by_name=True,
+        hide_input_in_errors=True,
     )
 
-    environment: Literal["development", "production"] = Field(
-        default="development",
-        description="`production` turns off GraphiQL, introspection and field suggestions.",
-    )
     host: str = Field(default="127.0.0.1", description="Address uvicorn binds.")
     port: int = Field(default=8000, description="Port uvicorn binds.")
     database_url: str = Field(
@@ -74,6 +74,11 @@ class GatewaySettings(ProcessSettings):
         "`subscription_pending_msgs`.",
     )
 
-    @property
-    def production(self) -> bool:
-        return self.environment == "production"
+    @model_validator(mode="after")
+    def _no_development_secret_in_production(self) -> Self:
+        # RS256 keys come from the identity provider; only a shared secret can be public.
+        if self.auth.algorithm == "HS256":
+            require_production_secret(
+                self.environment, "ECOHOST_GATEWAY_AUTH__SECRET", self.auth.secret, DEV_SECRET
+            )
+        return self

@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from enum import IntEnum, StrEnum
 from types import MappingProxyType
@@ -30,6 +30,7 @@ import jwt
 from pydantic import BaseModel, Field, SecretStr, field_validator, model_validator
 
 from contracts.core import NotAuthorized, ServiceUnavailable
+from kit.logging import get_logger
 
 __all__ = [
     "ANONYMOUS",
@@ -72,9 +73,11 @@ ROLES: tuple[str, ...] = (
     "archive_keeper",  # 档案管理员
 )
 
-# Clearance a token gets when it does not state one: the highest default of its
-# roles. Roles unknown here (added to the policy DB later) contribute PUBLIC, so
-# a new role never silently gains clearance.
+# The highest clearance each role allows, which is also what a token gets when it
+# does not state one: the highest of its roles. A stated clearance above it is cut
+# down to it (the issuer may lower a clearance, never raise it). Roles unknown here
+# (added to the policy DB later) contribute PUBLIC, so a new role never silently
+# gains clearance. `AuthSettings.role_clearance` overrides single roles.
 DEFAULT_CLEARANCE: Mapping[str, Level] = MappingProxyType(
     {
         "agency_admin": Level.TOP_SECRET,
@@ -142,6 +145,9 @@ class Principal:
     tenant: str
     roles: tuple[str, ...]
     clearance: int
+    expires_at: datetime | None = field(default=None, compare=False)
+    """When the token that proved this principal expires (its verified `exp`); None for
+    the anonymous principal. A long-lived connection (a subscription) ends here."""
 
     @property
     def tenant_kind(self) -> TenantKind | None:
@@ -163,11 +169,14 @@ class Principal:
         return not self.user_id
 
 
+log = get_logger(__name__)
+
 ANONYMOUS = Principal(user_id="", tenant="", roles=(), clearance=Level.PUBLIC)
 
-# Public on purpose: it only makes a fresh clone work. 32+ bytes so that PyJWT
+# Public on purpose: it only makes a fresh clone work; a production process refuses it
+# (kit.settings.require_production_secret). 32+ bytes so that PyJWT
 # does not warn on every token and the length check below holds for it too.
-_DEV_SECRET = "ecohost-dev-secret-change-me-not-for-production"  # noqa: S105
+DEV_SECRET = "ecohost-dev-secret-change-me-not-for-production"  # noqa: S105
 
 
 class AuthSettings(BaseModel):
@@ -179,7 +188,7 @@ class AuthSettings(BaseModel):
         "RS256: an identity provider's keys fetched from `jwks_url`.",
     )
     secret: SecretStr = Field(
-        default=SecretStr(_DEV_SECRET),
+        default=SecretStr(DEV_SECRET),
         description="HS256 signing secret, at least 32 bytes (RFC 7518 §3.2). The default "
         "is for development only and must be replaced in any shared deployment.",
     )
@@ -196,6 +205,17 @@ class AuthSettings(BaseModel):
     default_ttl_seconds: int = Field(
         default=3600, gt=0, description="Lifetime of tokens minted by `issue_token`."
     )
+    role_clearance: dict[str, Level] = Field(
+        default_factory=dict,
+        description="Highest clearance per role (0 PUBLIC … 3 TOP_SECRET), as JSON, e.g. "
+        '`{"expert": 2}`; overrides the built-in map for the roles named. A token\'s '
+        "`clearance` claim above the highest of its roles is cut down to it and logged.",
+    )
+
+    def clearance_cap(self, roles: Iterable[str]) -> Level:
+        """The highest clearance a token with these roles may have."""
+        caps = {**DEFAULT_CLEARANCE, **self.role_clearance}
+        return max((caps.get(r, Level.PUBLIC) for r in roles), default=Level.PUBLIC)
 
     @field_validator("secret")
     @classmethod
@@ -239,13 +259,10 @@ def _check_user_id(user_id: object) -> str:
     return user_id
 
 
-def _default_clearance(roles: Iterable[str]) -> Level:
-    return max((DEFAULT_CLEARANCE.get(r, Level.PUBLIC) for r in roles), default=Level.PUBLIC)
-
-
-def _check_clearance(clearance: object, roles: tuple[str, ...]) -> Level:
+def _check_clearance(clearance: object) -> Level | None:
+    """The stated clearance as a Level; None when the token states none."""
     if clearance is None:
-        return _default_clearance(roles)
+        return None
     # bool is an int subclass; `true` is no clearance level.
     if isinstance(clearance, bool) or not isinstance(clearance, int):
         raise _invalid("The token's clearance is malformed.")
@@ -314,11 +331,29 @@ class TokenVerifier:
         if "tenant" not in claims or "roles" not in claims:
             raise _invalid("The token lacks the tenant or roles claim.")
         roles = _check_roles(claims["roles"])
+        user_id = _check_user_id(claims["sub"])
+        tenant = _check_tenant(claims["tenant"])
+        cap = settings.clearance_cap(roles)
+        stated = _check_clearance(claims.get("clearance"))
+        if stated is not None and stated > cap:
+            log.warning(
+                "auth.clearance_above_role_cap",
+                user_id=user_id,
+                tenant=tenant,
+                roles=list(roles),
+                claimed=int(stated),
+                granted=int(cap),
+            )
+        try:  # required above; PyJWT checked it is a number in the future
+            expires_at = datetime.fromtimestamp(claims["exp"], UTC)
+        except (OverflowError, OSError, ValueError):
+            raise _invalid("The token's expiry is out of range.") from None
         return Principal(
-            user_id=_check_user_id(claims["sub"]),
-            tenant=_check_tenant(claims["tenant"]),
+            user_id=user_id,
+            tenant=tenant,
             roles=roles,
-            clearance=_check_clearance(claims.get("clearance"), roles),
+            clearance=cap if stated is None else min(stated, cap),
+            expires_at=expires_at,
         )
 
     def principal_from_header(self, authorization: str | None) -> Principal:
@@ -365,8 +400,11 @@ def issue_token(
             "tenant": _check_tenant(tenant),
             "roles": list(role_tuple),
         }
-        if clearance is not None:
-            claims["clearance"] = int(_check_clearance(clearance, role_tuple))
+        # Written as given (range-checked only): the verifier caps it by role, and
+        # tests need tokens that claim too much.
+        stated = _check_clearance(clearance)
+        if stated is not None:
+            claims["clearance"] = int(stated)
     except AuthError as exc:
         raise ValueError(exc.message) from None
     ttl = settings.default_ttl_seconds if ttl_seconds is None else ttl_seconds

@@ -1,21 +1,87 @@
 """Settings shared by every process; each process subclasses with its own env prefix.
 
 A process reads only `ECOHOST_<PROCESS>_*` variables (e.g. `ECOHOST_ENGAGEMENT_DATABASE_URL`),
-so one environment can configure all of them without ambiguity.
+so one environment can configure all of them without ambiguity. One variable is shared on
+purpose: `ECOHOST_ENVIRONMENT` (`development` or `production`), because a deployment is in
+production as a whole, never one process of it.
 """
 
 from __future__ import annotations
 
-from typing import Any
+import os
+from collections.abc import Mapping
+from typing import Any, Literal, Self
 
-from pydantic import Field
+from pydantic import AliasChoices, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+Environment = Literal["development", "production"]
+ENVIRONMENT_VARIABLE = "ECOHOST_ENVIRONMENT"
+PROCESSES = ("gateway", "engagement", "evaluation", "archive")
+
+
+def environment_field() -> Any:
+    """The `environment` field every settings class declares: read from the one shared
+    variable `ECOHOST_ENVIRONMENT`, whatever the class's own prefix (the class needs
+    `populate_by_name=True` so that code and tests may still pass `environment=`)."""
+    return Field(
+        default="development",
+        validation_alias=AliasChoices(ENVIRONMENT_VARIABLE),
+        description="`production` (one variable for every process): refuses development "
+        "secrets at startup and turns off GraphiQL, introspection and field suggestions.",
+    )
+
+
+class InsecureConfiguration(ValueError):
+    """A production process was given a development secret (or none): it must not start."""
+
+
+def check_environment_variables(environ: Mapping[str, str] | None = None) -> None:
+    """Refuse per-process spellings of the shared variable (`ECOHOST_GATEWAY_ENVIRONMENT`):
+    silently ignored, they would leave a deployment meant for production in development."""
+    environ = os.environ if environ is None else environ
+    stale = sorted(
+        name
+        for name in environ
+        if name.upper() in {f"ECOHOST_{p.upper()}_ENVIRONMENT" for p in PROCESSES}
+    )
+    if stale:
+        raise InsecureConfiguration(
+            f"运行环境须用 {ENVIRONMENT_VARIABLE} 设置 / {', '.join(stale)} is not read: set "
+            f"{ENVIRONMENT_VARIABLE}=production (shared by every process) instead"
+        )
+
+
+def require_production_secret(
+    environment: str, variable: str, value: SecretStr | None, development_default: str
+) -> None:
+    """In production, refuse a secret that is unset, shorter than 32 bytes or equal to the
+    development default written in the source (anyone can read it, so anyone could sign)."""
+    if environment != "production":
+        return
+    secret = value.get_secret_value() if value is not None else ""
+    if not secret or secret == development_default:
+        raise InsecureConfiguration(
+            f"生产环境不得使用开发密钥 / {variable} is unset or the development default; "
+            f"set {variable} to a random secret of at least 32 bytes "
+            f"(e.g. `openssl rand -base64 48`) before starting with "
+            f"{ENVIRONMENT_VARIABLE}=production"
+        )
+    if len(secret.encode()) < 32:
+        raise InsecureConfiguration(
+            f"生产环境密钥过短 / {variable} must be at least 32 bytes in production"
+        )
 
 
 class ProcessSettings(BaseSettings):
-    """What every process needs: where NATS is, how to log."""
+    """What every process needs: where NATS is, how to log, which environment it is in."""
 
-    model_config = SettingsConfigDict(extra="ignore", env_nested_delimiter="__")
+    # hide_input_in_errors: a refused setting must not print the secrets beside it.
+    model_config = SettingsConfigDict(
+        extra="ignore", env_nested_delimiter="__", populate_by_name=True, hide_input_in_errors=True
+    )
+
+    environment: Environment = environment_field()
 
     nats_url: str = Field(
         default="nats://127.0.0.1:4222",
@@ -33,6 +99,15 @@ class ProcessSettings(BaseSettings):
     @property
     def nats_servers(self) -> list[str]:
         return [u.strip() for u in self.nats_url.split(",") if u.strip()]
+
+    @property
+    def production(self) -> bool:
+        return self.environment == "production"
+
+    @model_validator(mode="after")
+    def _no_per_process_environment(self) -> Self:
+        check_environment_variables()
+        return self
 
 
 class ServiceSettings(ProcessSettings):

@@ -228,6 +228,11 @@ class MarkFalsifiedRequest(Contract):
     party: str = Field(min_length=1, max_length=300, description="Who falsified: unit or person.")
     finding: str = Field(min_length=1, max_length=4000)
     evidence: list[EvidenceLink] = Field(min_length=1, max_length=50)
+    decided_as: str = Field(
+        pattern=r"^[a-z][a-z0-9_]{0,63}$",
+        description="The role the decision is made in (the caller's role that may falsify); "
+        "published instead of the person.",
+    )
     scope: Scope
 
 
@@ -327,7 +332,10 @@ class DisclosureView(Contract):
     period_label: str
     party: str
     finding: str
-    decided_by: str
+    decided_as: str | None = Field(
+        description="The role that decided (e.g. `agency_admin`), with agency_id: who decided, "
+        "never which person; None for findings recorded before roles were kept."
+    )
     decided_at: datetime
     total: Decimal
     grade: Grade

@@ -65,6 +65,17 @@ class Authorizer:
             self._enforcer.enforce(role, principal.tenant, obj, act) for role in principal.roles
         )
 
+    def acting_role(self, obj: str, act: str) -> str | None:
+        """The first of the principal's roles that may `act` on `obj`: the capacity a
+        decision is made in (published where a person's id must not be)."""
+        principal = self.principal
+        if principal.is_anonymous or not principal.tenant_id:
+            return None
+        return next(
+            (r for r in principal.roles if self._enforcer.enforce(r, principal.tenant, obj, act)),
+            None,
+        )
+
     def can_read_level(self, level: int) -> bool:
         """Bell–LaPadula's simple security property: no read up (clearance ≥ level)."""
         return self.principal.clearance >= level

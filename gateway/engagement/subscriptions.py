@@ -25,9 +25,8 @@ import json
 import time
 from collections.abc import AsyncGenerator
 from datetime import datetime
-from typing import Any, cast
+from typing import cast
 
-import jwt
 import nats.errors
 import strawberry
 from graphql import GraphQLError
@@ -82,24 +81,11 @@ def may_read(authorizer: Authorizer, event_type: str) -> bool:
 
 
 def token_expiry(ctx: Context) -> float | None:
-    """When the subscription's token expires, as a `time.time()` value; None if it
-    carries no expiry. The token was verified when the context was built, so only
-    its `exp` claim is read here."""
-    header: Any = None
-    if ctx.request is not None and not ctx.principal.is_anonymous:
-        header = ctx.request.headers.get("authorization")
-    if header is None and isinstance(ctx.connection_params, dict):
-        header = ctx.connection_params.get("Authorization") or ctx.connection_params.get(
-            "authorization"
-        )
-    if not isinstance(header, str) or not header.lower().startswith("bearer "):
-        return None
-    try:
-        claims = jwt.decode(header[7:].strip(), options={"verify_signature": False})
-    except jwt.PyJWTError:
-        return None
-    exp = claims.get("exp")
-    return float(exp) if isinstance(exp, int | float) else None
+    """When the token of the principal the subscription runs as expires, as a
+    `time.time()` value; None for an anonymous caller. The verified `exp` travels on
+    the principal, however it arrived (the handshake's header or `connection_init`)."""
+    expires_at = ctx.principal.expires_at
+    return None if expires_at is None else expires_at.timestamp()
 
 
 def limits(ctx: Context) -> tuple[int, int]:
@@ -141,7 +127,7 @@ class EngagementSubscriptions:
         visible = ctx.authorizer.can("trace", "read") and ctx.authorizer.can("engagement", "read")
         if not visible or await ctx.loaders.engagements.load(uuid) is None:
             raise EngagementNotFound("no such engagement", field="engagementId")
-        expires = token_expiry(info.context)
+        expires = token_expiry(ctx)
         nc = ctx.events()
         if nc is None or not nc.is_connected:
             raise ServiceUnavailable("the gateway is not connected to NATS")

@@ -25,7 +25,10 @@ class Disclosure:
     period_label: str
     party: str
     finding: str
-    decided_by: str
+    decided_as: str | None = strawberry.field(
+        description="Who decided: the role (e.g. `agency_admin`) within the agency "
+        "`agencyId`, never a person's id; null for findings recorded before roles were kept."
+    )
     decided_at: datetime
     total: Decimal
     grade: Grade

@@ -297,6 +297,8 @@ class EvaluationMutations:
                 party=input.party,
                 finding=input.finding,
                 evidence=_evidence(input.evidence),
+                # run_mutation checked the permission first, so some role grants it.
+                decided_as=ctx.authorizer.acting_role("scorecard", "falsify") or "unknown",
                 scope=scope_of(ctx.authorizer),
             ),
             send=ctx.clients.evaluation.mark_falsified,

@@ -14,6 +14,10 @@
   POST and GET and for operations sent over graphql-transport-ws (the only
   WebSocket protocol served; gateway/http/websocket.py).
 * An execution timeout cancels an operation that runs too long.
+* A WebSocket whose credentials are present but refused (the handshake's
+  `Authorization` header, or the one in `connection_init`'s payload: malformed,
+  badly signed or expired) is closed at `connection_init` with graphql-transport-ws's
+  `4403: Forbidden`, instead of running on as anonymous.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ from cross_web import AsyncHTTPRequestAdapter
 from fastapi import Request, Response, WebSocket
 from graphql import OperationType
 from starlette.responses import PlainTextResponse
+from strawberry.exceptions import ConnectionRejectionError
 from strawberry.fastapi import GraphQLRouter
 from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
 from strawberry.http.parse_content_type import parse_content_type
@@ -33,6 +38,7 @@ from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.types import ExecutionResult
 from strawberry.types.unset import UNSET
 
+from gateway.context import Context
 from gateway.http.operations import operation_type, timed_out
 from gateway.http.websocket import PersistedTransportWSHandler
 from gateway.persisted import PersistedQueries, PersistedQueryError
@@ -79,6 +85,15 @@ class GatewayRouter(GraphQLRouter[Any, None]):
             return await super().run(request, context=context, root_value=root_value)
         except _NotByGet:
             return _post_only("only queries may be sent with GET; use POST")
+
+    async def on_ws_connect(self, context: Any) -> Any:
+        """`connection_init`: refuse credentials that were sent but do not hold, so a
+        client never mistakes an anonymous connection for its own."""
+        if isinstance(context, Context):
+            refused = context.auth_error or context.for_subscription().auth_error
+            if refused is not None:
+                raise ConnectionRejectionError({"reason": refused.reason.value})
+        return await super().on_ws_connect(context)
 
     def _refusal(self, request: Request) -> Response | None:
         if request.method == "GET":

@@ -3,12 +3,21 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Self
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import SettingsConfigDict
 
-from kit.settings import ServiceSettings, database_schema_field, database_url_field
-from kit.storage.factory import StorageSettings
+from kit.settings import (
+    Environment,
+    InsecureConfiguration,
+    ServiceSettings,
+    database_schema_field,
+    database_url_field,
+    environment_field,
+    require_production_secret,
+)
+from kit.storage.factory import DEV_SIGNING_KEY, StorageSettings
 
 
 class ArchiveSettings(ServiceSettings):
@@ -82,9 +91,39 @@ class ArchiveSettings(ServiceSettings):
         description="Seconds a download URL is valid (a borrowing grant may end sooner).",
     )
 
+    @model_validator(mode="after")
+    def _ledger_key_in_production(self) -> Self:
+        # A generated key would differ per replica and vanish with the pod's filesystem.
+        if self.production and self.ledger_signing_key is None:
+            raise InsecureConfiguration(
+                "生产环境须配置账本签名密钥 / ECOHOST_ARCHIVE_LEDGER_SIGNING_KEY is required "
+                "with ECOHOST_ENVIRONMENT=production (a base64 32-byte seed: "
+                "`openssl rand -base64 32`)"
+            )
+        return self
+
 
 class ArchiveStorageSettings(StorageSettings):
     """Where the archive keeps deliverables: variables `ECOHOST_ARCHIVE_STORAGE_*`, e.g.
     `ECOHOST_ARCHIVE_STORAGE_BACKEND=s3`, `ECOHOST_ARCHIVE_STORAGE_S3_ENDPOINT=minio:9000`."""
 
-    model_config = SettingsConfigDict(env_prefix="ECOHOST_ARCHIVE_STORAGE_", extra="ignore")
+    model_config = SettingsConfigDict(
+        env_prefix="ECOHOST_ARCHIVE_STORAGE_",
+        extra="ignore",
+        populate_by_name=True,
+        hide_input_in_errors=True,
+    )
+
+    environment: Environment = environment_field()
+
+    @model_validator(mode="after")
+    def _no_development_signing_key_in_production(self) -> Self:
+        # Only the local backend signs its own URLs; S3 presigns with its credentials.
+        if self.backend == "local":
+            require_production_secret(
+                self.environment,
+                "ECOHOST_ARCHIVE_STORAGE_SIGNING_KEY",
+                self.signing_key,
+                DEV_SIGNING_KEY,
+            )
+        return self

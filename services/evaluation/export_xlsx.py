@@ -4,6 +4,12 @@ Sheet 1 `表C.1` is the table: 考核指标 (the part, merged down its items), �
 考核内容, 分值, 得分, then 合计, 评价等级 and the panel. Sheet 2 `评分明细` lists
 every evaluator's score with its justification and the deductions, so the
 printed table can be checked against who said what.
+
+Every row goes through `_row`, so every text lands as a string cell, never a formula:
+justifications, findings, unit names and template texts come from users, and a text
+such as `=HYPERLINK(…)` would otherwise run in whoever opens the file (CSV/formula
+injection). A text starting with `= + - @`, a tab or a carriage return gets a leading
+apostrophe, as OWASP recommends, and characters XML cannot hold are dropped.
 """
 
 from __future__ import annotations
@@ -13,7 +19,9 @@ from decimal import Decimal
 from io import BytesIO
 
 from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Border, Font, Side
+from openpyxl.worksheet.worksheet import Worksheet
 
 from contracts.evaluation.enums import Grade
 from contracts.evaluation.rpc import ScorecardView, TemplateDefinition
@@ -32,6 +40,27 @@ STATUS_ZH = {
 }
 
 
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+"""Leading characters that make a spreadsheet read a cell as a formula (OWASP)."""
+
+Cell = str | int | float | None
+
+
+def neutralise(text: str) -> str:
+    """The text as a spreadsheet shows it literally: never a formula, never a control
+    character the file format cannot hold."""
+    text = ILLEGAL_CHARACTERS_RE.sub("", text)
+    return "'" + text if text.startswith(FORMULA_TRIGGERS) else text
+
+
+def _row(sheet: Worksheet, values: list[Cell]) -> None:
+    """Append one row; texts are neutralised and pinned to string cells."""
+    sheet.append([neutralise(v) if isinstance(v, str) else v for v in values])
+    for cell in sheet[sheet.max_row]:
+        if isinstance(cell.value, str):
+            cell.data_type = "s"
+
+
 def filename(view: ScorecardView) -> str:
     return f"C1-{view.period_label.replace('/', '_')}-v{view.version}-{view.id}.xlsx"
 
@@ -46,15 +75,16 @@ def render(template: TemplateDefinition, view: ScorecardView, *, unit_name: str 
     wb = Workbook()
     sheet = wb.active
     sheet.title = "表C.1"
-    sheet.append([f"表C.1 {template.title_zh}"])
+    _row(sheet, [f"表C.1 {template.title_zh}"])
     sheet.merge_cells("A1:E1")
     sheet["A1"].font = Font(bold=True, size=14)
     sheet["A1"].alignment = _CENTER
-    sheet.append(["被服务单位", unit_name or str(view.unit_id), "评价期间", view.period_label, ""])
-    sheet.append(
-        ["考核表", f"{view.template_code} 第{view.template_version}版", "版本", view.version, ""]
+    _row(sheet, ["被服务单位", unit_name or str(view.unit_id), "评价期间", view.period_label, ""])
+    _row(
+        sheet,
+        ["考核表", f"{view.template_code} 第{view.template_version}版", "版本", view.version, ""],
     )
-    sheet.append(HEADERS)
+    _row(sheet, list(HEADERS))
     header_row = sheet.max_row
     for cell in sheet[header_row]:
         cell.font = _BOLD
@@ -75,20 +105,20 @@ def render(template: TemplateDefinition, view: ScorecardView, *, unit_name: str 
             else:
                 times = occurrences.get(item.code, 0)
                 per = item.deduction_per_occurrence or Decimal(0)
-                max_cell = f"-{per}/次"
+                max_cell = f"每次-{per}"  # not "-5/次": a leading minus would be neutralised
                 score = _num(-per * times) if times else ""
-            sheet.append([title if n == 1 else "", n, item.text_zh, max_cell, score])
+            _row(sheet, [title if n == 1 else "", n, item.text_zh, max_cell, score])
         last = sheet.max_row
         if last > first:
             sheet.merge_cells(start_row=first, start_column=1, end_row=last, end_column=1)
 
     grade = Grade(view.grade)
-    sheet.append(["合计", "", "", 100, _num(view.total)])
-    sheet.append(["评价等级", "", grade.zh, "", ""])
+    _row(sheet, ["合计", "", "", 100, _num(view.total)])
+    _row(sheet, ["评价等级", "", grade.zh, "", ""])
     if view.falsification is not None:
-        sheet.append(["弄虚作假", "", f"{view.falsification.party}：{view.falsification.finding}"])
-    sheet.append(["评价人员", "", "、".join(view.evaluators), "", ""])
-    sheet.append(["状态", "", STATUS_ZH.get(view.status, view.status), "", ""])
+        _row(sheet, ["弄虚作假", "", f"{view.falsification.party}：{view.falsification.finding}"])
+    _row(sheet, ["评价人员", "", "、".join(view.evaluators), "", ""])
+    _row(sheet, ["状态", "", STATUS_ZH.get(view.status, view.status), "", ""])
     for row in sheet.iter_rows(min_row=header_row, max_row=sheet.max_row, max_col=5):
         for cell in row:
             cell.border = _BOX
@@ -107,10 +137,11 @@ def render(template: TemplateDefinition, view: ScorecardView, *, unit_name: str 
 
 def _details(wb: Workbook, view: ScorecardView) -> None:
     sheet = wb.create_sheet("评分明细")
-    sheet.append(["条目", "评价人员", "得分", "建议分", "理由", "偏离建议的原因", "证据"])
+    _row(sheet, ["条目", "评价人员", "得分", "建议分", "理由", "偏离建议的原因", "证据"])
     for s in view.scores:
         evidence = "; ".join(f"{e.kind}:{e.ref}" for e in s.evidence)
-        sheet.append(
+        _row(
+            sheet,
             [
                 s.item_code,
                 s.evaluator,
@@ -119,12 +150,12 @@ def _details(wb: Workbook, view: ScorecardView) -> None:
                 s.justification,
                 s.override_reason or "",
                 evidence,
-            ]
+            ],
         )
-    sheet.append([])
-    sheet.append(["扣分条目", "记录人", "扣分", "", "说明", "", "证据"])
+    _row(sheet, [])
+    _row(sheet, ["扣分条目", "记录人", "扣分", "", "说明", "", "证据"])
     for d in view.deductions:
         evidence = "; ".join(f"{e.kind}:{e.ref}" for e in d.evidence)
-        sheet.append([d.item_code, d.recorded_by, _num(-d.points), "", d.description, "", evidence])
+        _row(sheet, [d.item_code, d.recorded_by, _num(-d.points), "", d.description, "", evidence])
     for cell in sheet[1]:
         cell.font = _BOLD

@@ -207,4 +207,6 @@ class Falsification(Base):
     finding: Mapped[str] = mapped_column(Text)
     evidence: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
     decided_by: Mapped[str] = mapped_column(String(100))
+    decided_as: Mapped[str | None] = mapped_column(String(64))
+    """The decider's role: what the public disclosure names instead of the person."""
     decided_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)

@@ -187,7 +187,7 @@ def disclosure_view(
         period_label=card.period_label,
         party=f.party,
         finding=f.finding,
-        decided_by=f.decided_by,
+        decided_as=f.decided_as,  # the role, never the person (user ids stay inside)
         decided_at=f.decided_at,
         total=domain.cents(domain.ZERO),
         grade=evaluation_enums.Grade.UNQUALIFIED.value,

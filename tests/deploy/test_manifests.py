@@ -176,3 +176,29 @@ def test_nats_is_a_three_node_cluster_that_fsyncs_every_write(
     for service in SERVICES:
         assert settings[f"ECOHOST_{service.upper()}_STREAM_REPLICAS"] == "3"
         assert settings[f"ECOHOST_{service.upper()}_HEALTH_PORT"] == "9090"
+
+
+def test_one_environment_for_all_and_production_secrets_come_from_secrets(
+    objects: list[dict[str, Any]],
+) -> None:
+    # Production refuses development secrets at startup (kit/settings.py): an overlay in
+    # production must hand every process its Secret, and never a secret as a literal.
+    settings = next(
+        c for name, c in of_kind(objects, "ConfigMap").items() if name.startswith("ecohost-config")
+    )["data"]
+    assert settings["ECOHOST_ENVIRONMENT"] in ("development", "production")
+    # Per-process spellings are refused at startup: none may linger in a ConfigMap.
+    assert not [k for k in settings if k.endswith("_ENVIRONMENT") and k != "ECOHOST_ENVIRONMENT"]
+    if settings["ECOHOST_ENVIRONMENT"] != "production":
+        return
+    for name, deployment in of_kind(objects, "Deployment").items():
+        container = deployment["spec"]["template"]["spec"]["containers"][0]
+        secrets = [s["secretRef"]["name"] for s in container["envFrom"] if "secretRef" in s]
+        assert secrets == [f"ecohost-{name}"], name
+
+
+def test_the_prod_overlay_runs_in_production() -> None:
+    settings = next(
+        c for c in render("prod") if c["metadata"]["name"].startswith("ecohost-config")
+    )["data"]
+    assert settings["ECOHOST_ENVIRONMENT"] == "production"

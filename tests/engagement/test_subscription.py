@@ -19,10 +19,18 @@ from tests.evaluation import gql as evaluation
 SUBSCRIBE = "subscription($id: ID!) { engagementEvents(engagementId: $id) { type actor data } }"
 
 
-async def open_subscription(system: RunningSystem, engagement_id: str, tok: str | None) -> Any:
+async def open_subscription(
+    system: RunningSystem, engagement_id: str, tok: str | None, *, in_handshake: bool = False
+) -> Any:
+    """Subscribe with the token in `connection_init` (or in the handshake's header)."""
     url = system.api.url.replace("http://", "ws://") + "/graphql"
-    ws = await connect(url, subprotocols=["graphql-transport-ws"])  # type: ignore[list-item]
-    payload = {"Authorization": f"Bearer {tok}"} if tok else {}
+    credentials = {"Authorization": f"Bearer {tok}"} if tok else {}
+    ws = await connect(
+        url,
+        subprotocols=["graphql-transport-ws"],  # type: ignore[list-item]
+        additional_headers=credentials if in_handshake else {},
+    )
+    payload = {} if in_handshake else credentials
     await ws.send(json.dumps({"type": "connection_init", "payload": payload}))
     assert json.loads(await ws.recv())["type"] == "connection_ack"
     await ws.send(
@@ -143,10 +151,12 @@ async def test_events_the_caller_may_not_read_are_skipped(system: RunningSystem,
         await ws.close()
 
 
-async def test_the_stream_ends_when_the_token_expires(system: RunningSystem):
+@pytest.mark.parametrize("where", ["connection_init", "handshake"])
+async def test_the_stream_ends_when_the_token_expires(system: RunningSystem, where: str):
+    # The verified `exp` travels on the principal, however the principal arrived.
     e = new_engagement(system.api, str(new_id()))
     short = token("agency:" + e.manager_agency, "engineer", user="eng", ttl=3)
-    ws = await open_subscription(system, e.id, short)
+    ws = await open_subscription(system, e.id, short, in_handshake=where == "handshake")
     try:
         error = await closing_error(ws)
         assert error["extensions"]["code"] == "NOT_AUTHORIZED", error

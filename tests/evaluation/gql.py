@@ -44,7 +44,8 @@ SUGGESTIONS = (
 )
 XLSX = "query($id: ID!) { scorecard(id: $id) { xlsx { filename mediaType contentBase64 } } }"
 DISCLOSURES = """{ falsificationDisclosures(first: 100) {
-  totalCount edges { node { unitName party finding grade total periodLabel } } } }"""
+  totalCount edges { node { unitName party finding grade total periodLabel agencyId decidedAs
+  } } } }"""
 TEMPLATES = "{ evaluationTemplates { code version parts { code maxPoints items { code } } } }"
 
 

