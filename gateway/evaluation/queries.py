@@ -84,7 +84,7 @@ class EvaluationQueries:
             agency_id=agency,
             engagement_id=optional_id(engagement_id, "Engagement", "engagementId"),
             period_label=period_label,
-            grade=grade.value if grade else None,
+            grade=grade,
             finalized_only=finalized_only,
             current_only=not include_superseded,
         )

@@ -102,10 +102,7 @@ async def grade_distribution(
     counts = await repository.grade_counts(session, req.scope, req.period_label)
     return ev.GradeDistributionReply(
         total=sum(counts.values()),
-        counts=[
-            ev.GradeCount(grade=g.value, count=counts.get(g.value, 0))
-            for g in evaluation_enums.Grade
-        ],
+        counts=[ev.GradeCount(grade=g, count=counts.get(g, 0)) for g in evaluation_enums.Grade],
     )
 
 
@@ -129,7 +126,10 @@ async def suggest(session: AsyncSession, req: ev.SuggestionsRequest) -> ev.Sugge
                 max_points=s.max_points,
                 points=s.points,
                 rationale=s.rationale,
-                evidence=[ev.EvidenceLink(kind="event", ref=str(i)) for i in s.evidence],
+                evidence=[
+                    ev.EvidenceLink(kind=evaluation_enums.EvidenceKind.EVENT, ref=str(i))
+                    for i in s.evidence
+                ],
             )
             for s in found
         ]

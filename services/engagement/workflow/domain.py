@@ -153,7 +153,7 @@ def next_item_status(current: ListItemStatus, action: str) -> ListItemStatus:
 
 def is_overdue(status: str, due_date: date | None, today: date) -> bool:
     """A list item is overdue while open past its time node (R4.2.2.1)."""
-    return status == ListItemStatus.OPEN.value and due_date is not None and due_date < today
+    return status == ListItemStatus.OPEN and due_date is not None and due_date < today
 
 
 RECURRENCE_LIMIT = 3  # "more than 3 times in 12 months"

@@ -28,7 +28,7 @@ async def request_destruction(
     session: AsyncSession, req: c.RequestDestructionRequest, ctx: CallContext
 ) -> c.DestructionView:
     row = await repository.agency_item(session, req.caller, req.item_id, lock=True)
-    if row.status != archive_enums.ItemStatus.FILED.value:
+    if row.status != archive_enums.ItemStatus.FILED:
         raise archive_errors.ArchiveStateConflict(f"the item is {row.status}", field="item_id")
     retention = archive_enums.Retention(row.retention)
     if not domain.may_destroy(retention, row.document_date, datetime.now(UTC).date()):
@@ -47,7 +47,12 @@ async def request_destruction(
     session.add(destruction)
     await session.flush()
     await record_action(
-        session, ctx, "destruction_appraised", row.engagement_id, [row], id=str(destruction.id)
+        session,
+        ctx,
+        archive_enums.ArchiveAction.DESTRUCTION_APPRAISED,
+        row.engagement_id,
+        [row],
+        id=str(destruction.id),
     )
     return destruction_view(destruction)
 
@@ -64,7 +69,7 @@ async def approve_destruction(
         raise archive_errors.ArchiveRecordNotFound(
             "no such destruction", field="destruction_id"
         ) from None
-    if destruction.executed_at is not None or row.status != archive_enums.ItemStatus.FILED.value:
+    if destruction.executed_at is not None or row.status != archive_enums.ItemStatus.FILED:
         raise archive_errors.ArchiveStateConflict("already executed", field="destruction_id")
     if destruction.appraised_by == ctx.actor:
         raise archive_errors.ArchiveStateConflict(
@@ -78,13 +83,13 @@ async def approve_destruction(
     destruction.approved_by = ctx.actor
     destruction.witnesses = [w.strip() for w in req.witnesses]
     destruction.executed_at = now
-    row.status = archive_enums.ItemStatus.DESTROYED.value
+    row.status = archive_enums.ItemStatus.DESTROYED
     row.destroyed_at = now
     await session.flush()
     await record_action(
         session,
         ctx,
-        "destroyed",
+        archive_enums.ArchiveAction.DESTROYED,
         row.engagement_id,
         [row],
         id=str(destruction.id),
