@@ -17,6 +17,7 @@ from contracts.engagement.enums import (
     ChecklistStatus,
     ListItemStatus,
     PlanStatus,
+    RecordKind,
     RectificationStatus,
     Stage,
 )
@@ -341,7 +342,7 @@ async def due_items(
 
 
 async def meetings_naming(
-    session: AsyncSession, kinds: Sequence[str], text: str
+    session: AsyncSession, kinds: Sequence[RecordKind], text: str
 ) -> list[ServiceRecord]:
     """Records of these kinds whose details mention `text`, newest first: a cheap
     textual prefilter, the caller checks membership exactly."""

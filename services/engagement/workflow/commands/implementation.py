@@ -13,7 +13,7 @@ from contracts.engagement.enums import ListItemStatus, RecordKind, Stage
 from kit.ids import new_id
 from services.engagement.models import ListItem
 from services.engagement.workflow.commands.step import Step, handles
-from services.engagement.workflow.domain import next_item_status, require_stage
+from services.engagement.workflow.domain import ItemMove, next_item_status, require_stage
 
 IMPLEMENTING = (Stage.IMPLEMENTATION,)
 IMPLEMENTING_OR_AFTER = (Stage.IMPLEMENTATION, Stage.RESULTS)
@@ -30,7 +30,7 @@ async def finish_list_item(step: Step, a: engagement_actions.FinishListItem) -> 
     reason = a.waived_reason
     if reason is not None and not reason.strip():
         raise ValidationFailed("a waiver needs a reason", field="waivedReason")
-    action = "complete" if reason is None else "waive"
+    action = ItemMove.COMPLETE if reason is None else ItemMove.WAIVE
     item.status = next_item_status(ListItemStatus(item.status), action)
     item.waived_reason = reason
     await step.emit(

@@ -24,7 +24,13 @@ from services.engagement.models import ListItem, PlanVersion, TeamMemberRow
 from services.engagement.seed import catalogue_v1
 from services.engagement.workflow import repository
 from services.engagement.workflow.commands.step import Step, handles
-from services.engagement.workflow.domain import next_item_status, next_plan_action, require_stage
+from services.engagement.workflow.domain import (
+    ItemMove,
+    PlanMove,
+    next_item_status,
+    next_plan_action,
+    require_stage,
+)
 
 
 @handles(engagement_actions.AddListItem)
@@ -76,7 +82,7 @@ async def announce_item(step: Step, item: ListItem, title: str) -> None:
 @handles(engagement_actions.ApproveListItem)
 async def approve_list_item(step: Step, a: engagement_actions.ApproveListItem) -> None:
     item = await step.item(a.item_id)
-    item.status = next_item_status(ListItemStatus(item.status), "approve")
+    item.status = next_item_status(ListItemStatus(item.status), ItemMove.APPROVE)
     entry = await repository.catalogue_entry(
         step.session, catalogue_v1.VERSION, item.catalogue_code
     )
@@ -138,7 +144,7 @@ async def update_checklist_item(step: Step, a: engagement_actions.UpdateChecklis
 async def draft_plan(step: Step, a: engagement_actions.DraftPlan) -> None:
     require_stage(step.stage, Stage.PREPARATION, step="drafting the plan")
     latest = await step.latest_plan()
-    next_plan_action(PlanStatus(latest.status) if latest else None, "draft")
+    next_plan_action(PlanStatus(latest.status) if latest else None, PlanMove.DRAFT)
     if latest is not None and latest.status == PlanStatus.DRAFT:
         latest.content = a.content  # a draft is edited in place until submitted
         plan = latest
@@ -157,20 +163,20 @@ async def draft_plan(step: Step, a: engagement_actions.DraftPlan) -> None:
     )
 
 
-_PLAN_EVENTS: dict[str, type[EventEnvelope]] = {
-    "submit": we.PlanSubmittedV1,
-    "confirm": we.PlanConfirmedV1,
-    "object": we.PlanObjectedV1,
+_PLAN_EVENTS: dict[PlanMove, type[EventEnvelope]] = {
+    PlanMove.SUBMIT: we.PlanSubmittedV1,
+    PlanMove.CONFIRM: we.PlanConfirmedV1,
+    PlanMove.OBJECT: we.PlanObjectedV1,
 }
 
 
-async def _plan_step(step: Step, action: str, reasons: str | None = None) -> None:
+async def _plan_step(step: Step, action: PlanMove, reasons: str | None = None) -> None:
     latest = await step.latest_plan()
     status = next_plan_action(PlanStatus(latest.status) if latest else None, action)
     assert latest is not None  # next_plan_action refuses every action on no plan but draft
     latest.status = status
     now = datetime.now(UTC)
-    if action == "submit":
+    if action is PlanMove.SUBMIT:
         latest.submitted_at = now
     else:
         latest.decided_at, latest.decided_by = now, step.ctx.actor
@@ -186,7 +192,7 @@ async def _plan_step(step: Step, action: str, reasons: str | None = None) -> Non
 @handles(engagement_actions.SubmitPlan)
 async def submit_plan(step: Step, a: engagement_actions.SubmitPlan) -> None:
     require_stage(step.stage, Stage.PREPARATION, step="submitting the plan")
-    await _plan_step(step, "submit")
+    await _plan_step(step, PlanMove.SUBMIT)
 
 
 @handles(engagement_actions.DecidePlan)
@@ -194,7 +200,8 @@ async def decide_plan(step: Step, a: engagement_actions.DecidePlan) -> None:
     require_stage(step.stage, Stage.PREPARATION, step="deciding on the plan")
     if not a.confirm and not (a.reasons and a.reasons.strip()):
         raise ValidationFailed("an objection needs its reasons", field="reasons")
-    await _plan_step(step, "confirm" if a.confirm else "object", None if a.confirm else a.reasons)
+    move = PlanMove.CONFIRM if a.confirm else PlanMove.OBJECT
+    await _plan_step(step, move, None if a.confirm else a.reasons)
 
 
 @handles(engagement_actions.RecordConsultation)
