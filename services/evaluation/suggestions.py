@@ -1,6 +1,6 @@
 """Scores suggested by the process evidence (证据建议分). Pure functions, no I/O.
 
-The engagement service's workflow events (contracts/workflow_events.py) are kept
+The engagement service's workflow events (contracts/engagement/events.py) are kept
 as evidence; for the items the data can speak to, a rule turns an engagement's
 history into a suggested score with the events it rests on. The evaluator
 accepts the suggestion or overrides it with a reason; both are kept.
@@ -46,7 +46,8 @@ from services.evaluation.domain import ZERO, cents
 def evidence_kind(type_: str) -> str:
     """`engagement.training_held.v1` → `training_held`: evidence is kept by the event's
     name, without its service and version."""
-    return type_.split(".")[1]
+    _service, _, name = type_.partition(".")
+    return name.rsplit(".", 1)[0]
 
 
 def _kind(event: type[EventEnvelope]) -> str:
