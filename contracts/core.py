@@ -65,7 +65,13 @@ class Page(Contract):
 # Subjects are `ecohost.events.<type>`, e.g. `ecohost.events.engagement.created.v1`,
 # so a consumer can filter by service (`ecohost.events.engagement.>`) or take all.
 EVENT_SUBJECT_PREFIX = "ecohost.events."
+EVERY_EVENT_SUBJECT = EVENT_SUBJECT_PREFIX + ">"
 EVENT_STREAM = "ECOHOST_EVENTS"
+
+
+def service_events_subject(service: str) -> str:
+    """The subject filter matching every event one service publishes, whatever its type."""
+    return f"{EVENT_SUBJECT_PREFIX}{service}.>"
 
 
 class EventEnvelope(Contract):

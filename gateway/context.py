@@ -13,7 +13,7 @@ from contracts import core
 from gateway.authz.authorizer import Authorizer
 from gateway.clients import ServiceClients
 from gateway.dataloaders import Loaders
-from kit.auth import AuthError, AuthFailure, Principal
+from kit.auth import AuthError, AuthFailure, Principal, TenantKind
 
 
 @dataclass
@@ -36,7 +36,7 @@ class Context(BaseContext):
         """The agency the caller acts for: its own. Outside an agency, or naming
         another agency, the caller is refused."""
         principal = self.principal
-        if principal.tenant_kind != "agency":
+        if principal.tenant_kind is not TenantKind.AGENCY:
             raise self.denied()
         if requested is not None and requested.lower() != principal.tenant_id.lower():
             raise self.denied()

@@ -8,6 +8,9 @@ from uuid import UUID
 
 from contracts.core import ValidationFailed
 
+# What a cursor's decoded text starts with, as a global ID starts with its type.
+CURSOR = "cursor"
+
 
 def encode_global_id(type_name: str, id_: UUID) -> str:
     return base64.b64encode(f"{type_name}:{id_}".encode()).decode()
@@ -25,7 +28,7 @@ def decode_global_id(value: str, type_name: str, *, field: str) -> UUID:
 
 
 def encode_cursor(id_: UUID) -> str:
-    return base64.b64encode(f"cursor:{id_}".encode()).decode()
+    return base64.b64encode(f"{CURSOR}:{id_}".encode()).decode()
 
 
 def decode_cursor(value: str | None) -> UUID | None:
@@ -33,7 +36,7 @@ def decode_cursor(value: str | None) -> UUID | None:
         return None
     try:
         kind, _, raw = base64.b64decode(value, validate=True).decode().partition(":")
-        if kind == "cursor":
+        if kind == CURSOR:
             return UUID(raw)
     except (binascii.Error, UnicodeDecodeError, ValueError):
         pass

@@ -92,7 +92,14 @@ DEFAULT_CLEARANCE: Mapping[str, Level] = MappingProxyType(
     }
 )
 
-TenantKind = Literal["agency", "unit", "region"]
+
+class TenantKind(StrEnum):
+    """Who a caller acts for: the first part of its tenant, `<kind>:<id>`."""
+
+    AGENCY = "agency"  # 托管服务机构
+    UNIT = "unit"  # 排污单位
+    REGION = "region"  # 生态环境主管部门, by GB/T 2260 region code
+
 
 # Agencies and units are identified by UUIDs (hex and dashes). A region is a
 # GB/T 2260 administrative-division prefix: 2 digits (province), 4 (prefecture)
@@ -152,12 +159,10 @@ class Principal:
     @property
     def tenant_kind(self) -> TenantKind | None:
         """`agency`, `unit` or `region`; None for the anonymous principal."""
-        kind, _, _ = self.tenant.partition(":")
-        match kind:
-            case "agency" | "unit" | "region":
-                return kind
-            case _:
-                return None
+        try:
+            return TenantKind(self.tenant.partition(":")[0])
+        except ValueError:
+            return None
 
     @property
     def tenant_id(self) -> str:

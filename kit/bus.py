@@ -14,7 +14,7 @@ from nats.js import JetStreamContext
 from nats.js.api import StorageType, StreamConfig
 from nats.js.errors import BadRequestError
 
-from contracts.core import EVENT_STREAM, EVENT_SUBJECT_PREFIX
+from contracts.core import EVENT_STREAM, EVERY_EVENT_SUBJECT
 from kit.logging import get_logger
 from kit.settings import ProcessSettings
 
@@ -63,7 +63,7 @@ def event_stream_config(*, replicas: int = 1) -> StreamConfig:
     return StreamConfig(
         name=EVENT_STREAM,
         description="Every ecohost domain event, published by the services' outbox relays.",
-        subjects=[EVENT_SUBJECT_PREFIX + ">"],
+        subjects=[EVERY_EVENT_SUBJECT],
         storage=StorageType.FILE,
         num_replicas=replicas,
         duplicate_window=DUPLICATE_WINDOW_SECONDS,

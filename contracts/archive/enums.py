@@ -38,3 +38,17 @@ class BorrowStatus(StrEnum):
     REQUESTED = "requested"
     APPROVED = "approved"
     REJECTED = "rejected"
+
+
+class ArchiveAction(StrEnum):
+    """What was done to archive items, as the ledger records it (`archive.action.v1`)."""
+
+    FILED = "filed"  # 归档
+    LEVEL_CHANGED = "level_changed"  # 密级变更
+    HANDED_OVER = "handed_over"  # 移交
+    HANDOVER_ACKNOWLEDGED = "handover_acknowledged"  # 移交签收
+    BORROW_APPROVED = "borrow_approved"  # 借阅
+    BORROW_REJECTED = "borrow_rejected"
+    DOWNLOAD_URL_ISSUED = "download_url_issued"  # 利用
+    DESTRUCTION_APPRAISED = "destruction_appraised"  # 销毁鉴定
+    DESTROYED = "destroyed"  # 销毁

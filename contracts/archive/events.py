@@ -9,13 +9,14 @@ from uuid import UUID
 
 from pydantic import Field
 
+from contracts.archive.enums import ArchiveAction
 from contracts.core import TYPED_EVENT, Contract, EventEnvelope
 
 
 class ArchiveActionData(Contract):
     """An archive action, in the ledger: what was done to which item."""
 
-    action: str
+    action: ArchiveAction
     item_ids: list[UUID]
     sha256: list[str] = Field(default_factory=list)
     details: dict[str, str] = Field(default_factory=dict)

@@ -75,3 +75,26 @@ class SurveyMethod(StrEnum):
     ONLINE = "online"
     PHONE = "phone"
     ONSITE = "onsite"
+
+
+class CatalogueKind(StrEnum):
+    """A catalogue entry is a regular service (常规托管服务, clause 6.1) or a customised
+    one (定制托管服务, 6.2) that needs the client's approval when added later (R5.2)."""
+
+    REGULAR = "regular"
+    CUSTOMISED = "customised"
+
+
+class RecordKind(StrEnum):
+    """What a service record (服务记录) records: one kind per recording action."""
+
+    SITE_SURVEY = "site_survey"  # 现场调研
+    EXPERT_CONSULTATION = "expert_consultation"  # 专家咨询会
+    INSPECTION = "inspection"  # 巡查
+    TRAINING = "training"  # 培训
+    EMERGENCY = "emergency"  # 突发环境事件
+    COMPLAINT = "complaint"  # 投诉
+    PENALTY = "penalty"  # 行政处罚
+    WORK_LOG = "work_log"  # 工作日志
+    SATISFACTION_SURVEY = "satisfaction_survey"  # 满意度调查
+    TECHNICAL_SEMINAR = "technical_seminar"  # 技术研讨会

@@ -1,14 +1,14 @@
 """Events of the engagement service, published through its outbox.
 
-Subjects are `ecohost.events.<type>`; `ENGAGEMENT_EVENTS` lists every one, for a
-consumer that takes them all.
+Subjects are `ecohost.events.<type>`; `ENGAGEMENT_EVENTS` lists every one, and
+`ENGAGEMENT_EVENTS_SUBJECT` matches them all, for a consumer that takes them all.
 """
 
 from __future__ import annotations
 
 from typing import Literal
 
-from contracts.core import TYPED_EVENT, EventEnvelope
+from contracts.core import TYPED_EVENT, EventEnvelope, service_events_subject
 from contracts.engagement.event_data import (
     ChecklistItemData,
     ComplaintRecordedData,
@@ -221,6 +221,7 @@ class WorkLoggedV1(EventEnvelope):
     data: WorkLoggedData  # type: ignore[assignment]
 
 
+ENGAGEMENT_EVENTS_SUBJECT = service_events_subject("engagement")
 ENGAGEMENT_EVENTS: tuple[type[EventEnvelope], ...] = (
     UnitRegisteredV1,
     EngagementCreatedV1,

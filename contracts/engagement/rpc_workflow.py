@@ -17,9 +17,11 @@ from pydantic import Field
 from contracts.core import Contract, Rpc, Scope
 from contracts.engagement.actions import ActRequest
 from contracts.engagement.enums import (
+    CatalogueKind,
     ChecklistStatus,
     ListItemStatus,
     PlanStatus,
+    RecordKind,
     RectificationStatus,
     StageReportStatus,
 )
@@ -109,7 +111,7 @@ class RecordView(Contract):
     """One recorded activity (survey, consultation, inspection, training, …)."""
 
     id: UUID
-    kind: str
+    kind: RecordKind
     occurred_on: date
     details: dict[str, Any]
     recorded_by: str
@@ -172,7 +174,7 @@ class MeetingView(Contract):
 
     engagement_id: UUID
     record_id: UUID
-    kind: str
+    kind: RecordKind
     held_on: date
     details: dict[str, Any]
 
@@ -184,7 +186,7 @@ class MeetingsReply(Contract):
 class CatalogueItemView(Contract):
     code: str
     parent_code: str | None
-    kind: str
+    kind: CatalogueKind
     name_zh: str
     name_en: str
     description: str

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from kit.auth import AuthError, AuthFailure, Principal
+from kit.auth import AuthError, AuthFailure, Principal, TenantKind
 
 __all__ = ["Authorizer", "Decider"]
 
@@ -107,11 +107,11 @@ class Authorizer:
         # lowering here too keeps hand-built principals and odd rows safe.
         tenant_id = principal.tenant_id.lower()
         match principal.tenant_kind:
-            case "agency":
+            case TenantKind.AGENCY:
                 return agency_id is not None and agency_id.lower() == tenant_id
-            case "unit":
+            case TenantKind.UNIT:
                 return unit_id is not None and unit_id.lower() == tenant_id
-            case "region":
+            case TenantKind.REGION:
                 return region_code is not None and region_code.startswith(tenant_id)
             case None:
                 return False
@@ -125,11 +125,11 @@ class Authorizer:
         """
         principal = self.principal
         match principal.tenant_kind:
-            case "agency":
+            case TenantKind.AGENCY:
                 return {"agency_id": principal.tenant_id}
-            case "unit":
+            case TenantKind.UNIT:
                 return {"unit_id": principal.tenant_id}
-            case "region":
+            case TenantKind.REGION:
                 return {"region_prefix": principal.tenant_id}
             case None:
                 if principal.is_anonymous:

@@ -106,7 +106,7 @@ class EngagementMutations:
             return rpc.CreateEngagementRequest(
                 unit_id=decode_global_id(input.unit_id, "Unit", field="unitId"),
                 agency_id=agency,
-                service_modes=[m.value for m in input.service_modes],
+                service_modes=list(input.service_modes),
                 period_start=input.period_start,
                 period_end=input.period_end,
                 scope=scope_of(ctx.authorizer),

@@ -144,8 +144,8 @@ class EngagementQueries:
             scope=scope_of(ctx.authorizer),
             unit_id=unit_uuid,
             agency_id=agency_uuid,
-            stage=stage.value if stage else None,
-            service_mode=service_mode.value if service_mode else None,
+            stage=stage,
+            service_mode=service_mode,
             overdue=overdue,
             page=page,
         )

@@ -35,7 +35,7 @@ from strawberry.scalars import JSON
 from strawberry.types import Info
 
 from contracts.core import (
-    EVENT_SUBJECT_PREFIX,
+    EVERY_EVENT_SUBJECT,
     DomainError,
     EventEnvelope,
     ServiceUnavailable,
@@ -133,7 +133,7 @@ class EngagementSubscriptions:
             raise ServiceUnavailable("the gateway is not connected to NATS")
         max_msgs, max_bytes = limits(info.context)
         sub = await nc.subscribe(
-            EVENT_SUBJECT_PREFIX + ">", pending_msgs_limit=max_msgs, pending_bytes_limit=max_bytes
+            EVERY_EVENT_SUBJECT, pending_msgs_limit=max_msgs, pending_bytes_limit=max_bytes
         )
         taken = 0
         try:

@@ -170,7 +170,7 @@ def _card(value: strawberry.ID) -> UUID:
 
 def _evidence(links: list[EvidenceLinkInput]) -> list[dict[str, str]]:
     """Plain fields, so a wrong link is reported as `evidence.<n>.<field>`."""
-    return [{"kind": e.kind.value, "ref": e.ref, "note": e.note} for e in links]
+    return [{"kind": e.kind, "ref": e.ref, "note": e.note} for e in links]
 
 
 def _scorecard(view: evaluation_rpc.ScorecardView) -> ScorecardSuccess:

@@ -23,6 +23,7 @@ from gateway.evaluation.types import (
 )
 from gateway.ids import decode_global_id, encode_cursor
 from gateway.pagination import optional_id, page_info, page_of
+from kit.auth import TenantKind
 
 
 def _empty_scorecards(after: str | None) -> ScorecardConnection:
@@ -84,7 +85,7 @@ class EvaluationQueries:
             agency_id=agency,
             engagement_id=optional_id(engagement_id, "Engagement", "engagementId"),
             period_label=period_label,
-            grade=grade.value if grade else None,
+            grade=grade,
             finalized_only=finalized_only,
             current_only=not include_superseded,
         )
@@ -120,7 +121,9 @@ class EvaluationQueries:
         self, info: Info[Context, None], period_label: str
     ) -> AgencyResults | None:
         ctx = info.context
-        if ctx.principal.tenant_kind != "agency" or not ctx.authorizer.can("scorecard", "read"):
+        if ctx.principal.tenant_kind is not TenantKind.AGENCY or not ctx.authorizer.can(
+            "scorecard", "read"
+        ):
             return None
         scope = scope_of(ctx.authorizer)
         client = ctx.clients.evaluation

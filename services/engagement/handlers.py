@@ -21,7 +21,7 @@ async def close_evaluated(session: AsyncSession, event: EventEnvelope) -> None:
     if event.engagement_id is None:
         return
     engagement = await repository.engagement_unscoped(session, event.engagement_id)
-    if engagement is None or engagement.stage != Stage.EVALUATION.value:
+    if engagement is None or engagement.stage != Stage.EVALUATION:
         # A scorecard for a period (annual review) or an already closed engagement.
         log.info("engagement.not_closed", engagement_id=str(event.engagement_id))
         return

@@ -14,7 +14,7 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
 from contracts.core import ValidationFailed
-from contracts.evaluation.enums import Grade
+from contracts.evaluation.enums import Grade, PartKind
 from contracts.evaluation.errors import ScoreOutOfRange
 from contracts.evaluation.rpc import TemplateDefinition, TemplateItem
 
@@ -81,7 +81,7 @@ def items_by_code(template: TemplateDefinition) -> Mapping[str, TemplateItem]:
 
 
 def scored_items(template: TemplateDefinition) -> list[TemplateItem]:
-    return [i for p in template.parts if p.kind == "scored" for i in p.items]
+    return [i for p in template.parts if p.kind == PartKind.SCORED for i in p.items]
 
 
 def missing_items(template: TemplateDefinition, scored_codes: set[str]) -> list[str]:

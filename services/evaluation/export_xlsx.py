@@ -23,7 +23,7 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.worksheet.worksheet import Worksheet
 
-from contracts.evaluation.enums import Grade
+from contracts.evaluation.enums import Grade, PartKind, ScorecardStatus
 from contracts.evaluation.rpc import ScorecardView, TemplateDefinition
 
 _THIN = Side(style="thin")
@@ -33,10 +33,10 @@ _CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
 _BOLD = Font(bold=True)
 HEADERS = ("考核指标", "序号", "考核内容", "分值", "得分")
 STATUS_ZH = {
-    "open": "评分中",
-    "finalized": "已定稿",
-    "falsified": "弄虚作假",
-    "superseded": "已被修订",
+    ScorecardStatus.OPEN: "评分中",
+    ScorecardStatus.FINALIZED: "已定稿",
+    ScorecardStatus.FALSIFIED: "弄虚作假",
+    ScorecardStatus.SUPERSEDED: "已被修订",
 }
 
 
@@ -95,10 +95,10 @@ def render(template: TemplateDefinition, view: ScorecardView, *, unit_name: str 
     for part in template.parts:
         first = sheet.max_row + 1
         title = f"{part.code}、{part.title_zh}"
-        if part.kind == "scored" and part.max_points is not None:
+        if part.kind == PartKind.SCORED and part.max_points is not None:
             title += f"（{part.max_points}分）"
         for n, item in enumerate(part.items, start=1):
-            if part.kind == "scored":
+            if part.kind == PartKind.SCORED:
                 result = results.get(item.code)
                 max_cell: float | str = _num(item.max_points)
                 score: float | str = _num(result.points if result else None)

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from contracts.core import EVENT_SUBJECT_PREFIX
-from contracts.engagement.events import ENGAGEMENT_EVENTS
+from contracts.engagement.events import ENGAGEMENT_EVENTS, ENGAGEMENT_EVENTS_SUBJECT
 from kit.inbox import one_after_another
 from kit.runtime import Subscription
 from services.evaluation.commands import intake
@@ -12,7 +11,7 @@ from services.evaluation.commands import intake
 # stage changes (automatic scorecards) and the workflow facts kept as evidence.
 ENGAGEMENTS = Subscription(
     durable="evaluation-workflow",
-    subjects=[EVENT_SUBJECT_PREFIX + "engagement.>"],
+    subjects=[ENGAGEMENT_EVENTS_SUBJECT],
     events=ENGAGEMENT_EVENTS,
     handler=intake.on_engagement_event,
     # Intake writes only to this service's database: a fetched batch is applied in

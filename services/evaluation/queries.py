@@ -107,7 +107,7 @@ async def grade_distribution(
     return evaluation_rpc.GradeDistributionReply(
         total=sum(counts.values()),
         counts=[
-            evaluation_rpc.GradeCount(grade=g.value, count=counts.get(g.value, 0))
+            evaluation_rpc.GradeCount(grade=g, count=counts.get(g, 0))
             for g in evaluation_enums.Grade
         ],
     )
@@ -136,7 +136,10 @@ async def suggest(
                 points=s.points,
                 rationale=s.rationale,
                 evidence=[
-                    evaluation_rpc.EvidenceLink(kind="event", ref=str(i)) for i in s.evidence
+                    evaluation_rpc.EvidenceLink(
+                        kind=evaluation_enums.EvidenceKind.EVENT, ref=str(i)
+                    )
+                    for i in s.evidence
                 ],
             )
             for s in found

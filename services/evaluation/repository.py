@@ -69,7 +69,7 @@ def is_latest_decided() -> ColumnElement[bool]:
     amendment is open, the last decided version is still the valid result."""
     later = aliased(Scorecard)
     later_decided = or_(
-        later.status == ScorecardStatus.FINALIZED.value,
+        later.status == ScorecardStatus.FINALIZED,
         exists().where(Falsification.scorecard_id == later.id),
     )
     newer = exists().where(
@@ -83,12 +83,12 @@ def is_falsified() -> ColumnElement[bool]:
 
 
 def decided() -> ColumnElement[bool]:
-    return or_(Scorecard.status == ScorecardStatus.FINALIZED.value, is_falsified())
+    return or_(Scorecard.status == ScorecardStatus.FINALIZED, is_falsified())
 
 
 def effective_grade() -> ColumnElement[Any]:
     """The grade that counts: 不合格 when falsified (R7.2), else the finalised grade."""
-    return case((is_falsified(), Grade.UNQUALIFIED.value), else_=Scorecard.grade)
+    return case((is_falsified(), Grade.UNQUALIFIED), else_=Scorecard.grade)
 
 
 # --- registrations and the unit directory ------------------------------------------------

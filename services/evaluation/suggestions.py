@@ -18,6 +18,8 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
+from contracts.core import EventEnvelope, event_type
+from contracts.engagement.enums import RecordKind
 from contracts.engagement.event_data import (
     ComplaintRecordedData,
     EmergencyClosedData,
@@ -28,17 +30,39 @@ from contracts.engagement.event_data import (
     TeamFormedData,
     TrainingHeldData,
 )
+from contracts.engagement.events import (
+    ComplaintRecordedV1,
+    EmergencyClosedV1,
+    InspectionCompletedV1,
+    ListItemAddedV1,
+    PenaltyRecordedV1,
+    SurveyRecordedV1,
+    TeamFormedV1,
+    TrainingHeldV1,
+)
 from services.evaluation.domain import ZERO, cents
 
-# Event types kept as evidence (the `engagement.` prefix and `.v1` dropped).
-LIST_ITEM = "list_item_added"
-TEAM = "team_formed"
-INSPECTION = "inspection_completed"
-TRAINING = "training_held"
-EMERGENCY = "emergency_closed"
-COMPLAINT = "complaint_recorded"
-PENALTY = "penalty_recorded"
-SURVEY = "survey_recorded"
+
+def evidence_kind(type_: str) -> str:
+    """`engagement.training_held.v1` → `training_held`: evidence is kept by the event's
+    name, without its service and version."""
+    _service, _, name = type_.partition(".")
+    return name.rsplit(".", 1)[0]
+
+
+def _kind(event: type[EventEnvelope]) -> str:
+    return evidence_kind(event_type(event))
+
+
+# The events kept as evidence.
+LIST_ITEM = _kind(ListItemAddedV1)
+TEAM = _kind(TeamFormedV1)
+INSPECTION = _kind(InspectionCompletedV1)
+TRAINING = _kind(TrainingHeldV1)
+EMERGENCY = _kind(EmergencyClosedV1)
+COMPLAINT = _kind(ComplaintRecordedV1)
+PENALTY = _kind(PenaltyRecordedV1)
+SURVEY = _kind(SurveyRecordedV1)
 EVIDENCE_KINDS = (LIST_ITEM, TEAM, INSPECTION, TRAINING, EMERGENCY, COMPLAINT, PENALTY, SURVEY)
 
 
@@ -118,7 +142,7 @@ def inspections_done(
 ) -> Suggestion | None:
     """二.2: half for inspections done vs contracted, half for problems that got a
     rectification plan (full when no problem was found)."""
-    wanted, contract_ids = _contracted(history, "inspection")
+    wanted, contract_ids = _contracted(history, RecordKind.INSPECTION)
     if wanted == 0:
         return None
     done = [(e, InspectionCompletedData.model_validate(e.data)) for e in _of(history, INSPECTION)]
@@ -141,7 +165,7 @@ def trainings_held(
     history: Sequence[Evidence], period: Period, max_points: Decimal
 ) -> Suggestion | None:
     """二.3: trainings held with complete records vs contracted."""
-    wanted, contract_ids = _contracted(history, "training")
+    wanted, contract_ids = _contracted(history, RecordKind.TRAINING)
     if wanted == 0:
         return None
     held = [(e, TrainingHeldData.model_validate(e.data)) for e in _of(history, TRAINING)]

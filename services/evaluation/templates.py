@@ -12,6 +12,7 @@ import json
 from pathlib import Path
 from typing import NoReturn
 
+from contracts.evaluation.enums import PartKind
 from contracts.evaluation.errors import InvalidTemplate
 from contracts.evaluation.rpc import TemplateDefinition
 from services.evaluation.domain import FULL_MARKS, ZERO
@@ -46,7 +47,7 @@ def validate_template(template: TemplateDefinition) -> TemplateDefinition:
             seen.add(item.code)
             if not item.code.startswith(part.code + "."):
                 _refuse(f"item {item.code} does not belong to part {part.code}")
-            if part.kind == "scored":
+            if part.kind == PartKind.SCORED:
                 if item.max_points is None or item.max_points <= ZERO:
                     _refuse(f"scored item {item.code} needs a positive maximum")
                 if item.deduction_per_occurrence is not None:
@@ -57,7 +58,7 @@ def validate_template(template: TemplateDefinition) -> TemplateDefinition:
                     _refuse(f"deduction {item.code} needs positive points per occurrence")
                 if item.max_points is not None:
                     _refuse(f"deduction {item.code} has no maximum score")
-        if part.kind == "scored":
+        if part.kind == PartKind.SCORED:
             items_sum = sum((i.max_points or ZERO for i in part.items), ZERO)
             if part.max_points is not None and part.max_points != items_sum:
                 _refuse(

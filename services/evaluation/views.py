@@ -163,13 +163,13 @@ def _header(c: Scorecard, facts: ScorecardFacts) -> tuple[ScorecardSummary, Outc
         opened_by=c.opened_by,
         opened_at=c.opened_at,
         opened_automatically=c.source_event_id is not None,
-        status=status_of(c, falsified, c.id in facts.superseded).value,
+        status=status_of(c, falsified, c.id in facts.superseded),
         finalized_at=c.finalized_at,
         finalized_by=c.finalized_by,
         scored_total=o.scored_total,
         deducted=o.deducted,
         total=o.total,
-        grade=o.grade.value,
+        grade=o.grade,
     )
     return header, o
 
@@ -190,5 +190,5 @@ def disclosure_view(
         decided_as=f.decided_as,  # the role, never the person (user ids stay inside)
         decided_at=f.decided_at,
         total=domain.cents(domain.ZERO),
-        grade=evaluation_enums.Grade.UNQUALIFIED.value,
+        grade=evaluation_enums.Grade.UNQUALIFIED,
     )

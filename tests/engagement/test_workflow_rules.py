@@ -15,6 +15,7 @@ from contracts.engagement.errors import TransitionNotAllowed, WorkflowConflict
 from services.engagement.workflow.domain import (
     TRANSITIONS,
     Facts,
+    PlanMove,
     check_transition,
     next_item_status,
     next_plan_action,
@@ -53,7 +54,7 @@ def test_R4_2_2_4_plan_actions_follow_the_table(actions: list[str]):
     status: PlanStatus | None = None
     for action in actions:
         try:
-            new = next_plan_action(status, action)
+            new = next_plan_action(status, PlanMove(action))
         except WorkflowConflict:
             continue
         allowed = {

@@ -41,7 +41,7 @@ async def verify_objects(
 ) -> ObjectAudit:
     audit = ObjectAudit()
     for item in items:
-        if item.status == ItemStatus.DESTROYED.value:
+        if item.status == ItemStatus.DESTROYED:
             if await _exists(store, item.object_key):
                 audit.problems.append(_problem(item, "destroyed, yet the object is still stored"))
             continue

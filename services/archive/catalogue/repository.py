@@ -80,7 +80,7 @@ def visible_in_sql(
 ) -> ColumnElement[bool]:
     """`domain.may_see` as SQL, for lists, where only filed items and tombstones show."""
     filed_or_tombstone = item.status.in_(
-        [archive_enums.ItemStatus.FILED.value, archive_enums.ItemStatus.DESTROYED.value]
+        [archive_enums.ItemStatus.FILED, archive_enums.ItemStatus.DESTROYED]
     )
     owners = []
     if caller.scope.agency_id is not None:
@@ -99,7 +99,7 @@ def superseded_in_sql(caller: archive_rpc_catalogue.Caller) -> ColumnElement[boo
     return exists().where(
         later.series_id == ArchiveItem.series_id,
         later.version > ArchiveItem.version,
-        later.status == archive_enums.ItemStatus.FILED.value,
+        later.status == archive_enums.ItemStatus.FILED,
         visible_in_sql(caller, later),
     )
 
@@ -132,7 +132,7 @@ async def filed_versions(
         select(ArchiveItem)
         .where(
             ArchiveItem.series_id.in_(series_ids),
-            ArchiveItem.status == archive_enums.ItemStatus.FILED.value,
+            ArchiveItem.status == archive_enums.ItemStatus.FILED,
             visible_in_sql(caller),
         )
         .order_by(ArchiveItem.series_id, ArchiveItem.version)
@@ -167,7 +167,7 @@ async def expired_uploads(session: AsyncSession, now: datetime, limit: int) -> l
     rows = await session.execute(
         select(ArchiveItem)
         .where(
-            ArchiveItem.status == archive_enums.ItemStatus.PENDING.value,
+            ArchiveItem.status == archive_enums.ItemStatus.PENDING,
             ArchiveItem.upload_expires_at < now,
         )
         .limit(limit)
@@ -189,7 +189,7 @@ async def filed_items(session: AsyncSession) -> list[ArchiveItem]:
         select(ArchiveItem)
         .where(
             ArchiveItem.status.in_(
-                [archive_enums.ItemStatus.FILED.value, archive_enums.ItemStatus.DESTROYED.value]
+                [archive_enums.ItemStatus.FILED, archive_enums.ItemStatus.DESTROYED]
             )
         )
         .order_by(ArchiveItem.id)
@@ -288,7 +288,7 @@ async def current_grant(
             .where(
                 BorrowRequest.item_id == item_id,
                 BorrowRequest.requested_by == actor,
-                BorrowRequest.status == archive_enums.BorrowStatus.APPROVED.value,
+                BorrowRequest.status == archive_enums.BorrowStatus.APPROVED,
                 BorrowRequest.valid_until > now,
             )
             .order_by(BorrowRequest.valid_until.desc())

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from enum import StrEnum
 from uuid import UUID
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -30,9 +31,18 @@ from services.archive.ledger.signing import open_note, parse_checkpoint
 BATCH = 2048
 
 
+class ProblemKind(StrEnum):
+    """What part of the ledger a problem was found in."""
+
+    CHAIN = "chain"
+    ENTRY = "entry"
+    NODE = "node"
+    CHECKPOINT = "checkpoint"
+
+
 @dataclass
 class Problem:
-    kind: str  # "chain", "entry", "node" or "checkpoint"
+    kind: ProblemKind
     where: str
     detail: str
     first_bad_entry: int | None = None
@@ -56,7 +66,7 @@ class Report:
     def first_bad_entry(self) -> int | None:
         """The lowest entry found bad by itself; failing that, the start of the range a
         failing checkpoint narrows a consistent rewrite down to."""
-        for kind in ("entry", "checkpoint"):
+        for kind in (ProblemKind.ENTRY, ProblemKind.CHECKPOINT):
             bad = [p.first_bad_entry for p in self.problems if p.kind == kind]
             if found := [b for b in bad if b is not None]:
                 return min(found)
@@ -98,7 +108,9 @@ async def _chains(session: AsyncSession, report: Report) -> Links:
     for engagement, chain in by_engagement.items():
         bad = domain.first_broken((r.chain_entry(), r.prev_hash, r.entry_hash) for r in chain)
         if bad is not None:
-            report.problems.append(Problem("chain", str(engagement), f"first bad seq {bad}"))
+            report.problems.append(
+                Problem(ProblemKind.CHAIN, str(engagement), f"first bad seq {bad}")
+            )
     return {(e, r.seq): r.entry_hash for e, chain in by_engagement.items() for r in chain}
 
 
@@ -121,7 +133,7 @@ async def _tree(
             if root is not None and root != compact.root():
                 report.problems.append(
                     Problem(
-                        "checkpoint",
+                        ProblemKind.CHECKPOINT,
                         f"#{cp.id} (size {size})",
                         f"root differs from the log: an entry in [{last_good}, {size}) was "
                         "rewritten",
@@ -137,19 +149,26 @@ async def _tree(
         expected = compact.size
         if row.leaf_index != expected:
             report.problems.append(
-                Problem("entry", str(expected), "missing", first_bad_entry=expected)
+                Problem(ProblemKind.ENTRY, str(expected), "missing", first_bad_entry=expected)
             )
             break  # positions after a gap cannot be checked against anything
         hashed = row.leaf().hash()
         if hashed.hex() != row.leaf_hash:
             report.problems.append(
-                Problem("entry", str(expected), "content does not match its hash", expected)
+                Problem(
+                    ProblemKind.ENTRY, str(expected), "content does not match its hash", expected
+                )
             )
         elif row.engagement_id is not None and (
             row.chain_seq is None or links.get((row.engagement_id, row.chain_seq)) != row.chain_hash
         ):
             report.problems.append(
-                Problem("entry", str(expected), "not the link its engagement chain has", expected)
+                Problem(
+                    ProblemKind.ENTRY,
+                    str(expected),
+                    "not the link its engagement chain has",
+                    expected,
+                )
             )
         # The tree is rebuilt from the *stored* leaf hashes: a row whose content no longer
         # matches is reported above, and each layer is checked only against the one below.
@@ -164,7 +183,7 @@ async def _tree(
     for cp, _root in [next_cp, *pending] if next_cp else []:
         report.problems.append(
             Problem(
-                "checkpoint",
+                ProblemKind.CHECKPOINT,
                 f"#{cp.id} (size {cp.tree_size})",
                 f"the log has only {compact.size} entries",
                 first_bad_entry=compact.size,
@@ -179,15 +198,19 @@ def _signed_root(
     where = f"#{cp.id} (size {cp.tree_size})"
     body = open_note(cp.note, origin, public_key)
     if body is None:
-        report.problems.append(Problem("checkpoint", where, "no valid signature by the key"))
+        report.problems.append(
+            Problem(ProblemKind.CHECKPOINT, where, "no valid signature by the key")
+        )
         return None
     try:
         signed = parse_checkpoint(body)
     except ValueError as exc:
-        report.problems.append(Problem("checkpoint", where, f"unreadable: {exc}"))
+        report.problems.append(Problem(ProblemKind.CHECKPOINT, where, f"unreadable: {exc}"))
         return None
     if (signed.size, signed.root.hex(), signed.origin) != (cp.tree_size, cp.root_hash, origin):
-        report.problems.append(Problem("checkpoint", where, "columns differ from the signed note"))
+        report.problems.append(
+            Problem(ProblemKind.CHECKPOINT, where, "columns differ from the signed note")
+        )
         return None
     return signed.root
 
@@ -201,7 +224,7 @@ async def _compare_nodes(
             first = node.index << node.level
             report.problems.append(
                 Problem(
-                    "node",
+                    ProblemKind.NODE,
                     f"level {node.level} index {node.index}",
                     f"stored subtree over entries [{first}, {first + (1 << node.level)}) "
                     "differs from the entries",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from contracts.core import EVENT_SUBJECT_PREFIX
+from contracts.core import EVERY_EVENT_SUBJECT
 from kit.runtime import Subscription
 from services.archive.ledger import commands
 
@@ -10,7 +10,7 @@ from services.archive.ledger import commands
 # declares no event classes: each event is hashed as the envelope it arrived as.
 TRACE = Subscription(
     durable="archive-trace",
-    subjects=[EVENT_SUBJECT_PREFIX + ">"],
+    subjects=[EVERY_EVENT_SUBJECT],
     handler=commands.record,
     # A fetched batch joins the ledger in one transaction and one tree update.
     batch_handler=commands.record_many,

@@ -1,18 +1,21 @@
 """托管服务内容 (clause 6): the service catalogue, version 1, as published in the standard.
 
 Each row: (code, parent code, kind, Chinese name, English name, description).
-Kind is `regular` (常规托管服务 6.1) or `customised` (定制托管服务 6.2).
+The kind says whether an entry is a regular (常规托管服务 6.1) or a customised
+(定制托管服务 6.2) service.
 """
 
 from __future__ import annotations
 
+from contracts.engagement.enums import CatalogueKind
+
 VERSION = 1
 
-ITEMS: tuple[tuple[str, str | None, str, str, str, str], ...] = (
+ITEMS: tuple[tuple[str, str | None, CatalogueKind, str, str, str], ...] = (
     (
         "6.1",
         None,
-        "regular",
+        CatalogueKind.REGULAR,
         "常规托管服务",
         "Regular hosting services",
         "托管期内的常规服务 (R5.1)。",
@@ -20,7 +23,7 @@ ITEMS: tuple[tuple[str, str | None, str, str, str, str], ...] = (
     (
         "6.1.1",
         "6.1",
-        "regular",
+        CatalogueKind.REGULAR,
         "环境影响评价",
         "Environmental impact assessment",
         "协助排污单位完成环境影响评价报告。",
@@ -28,7 +31,7 @@ ITEMS: tuple[tuple[str, str | None, str, str, str, str], ...] = (
     (
         "6.1.2",
         "6.1",
-        "regular",
+        CatalogueKind.REGULAR,
         "排污许可申报及维护",
         "Discharge permit application and maintenance",
         "",
@@ -36,7 +39,7 @@ ITEMS: tuple[tuple[str, str | None, str, str, str, str], ...] = (
     (
         "6.1.2.1",
         "6.1.2",
-        "regular",
+        CatalogueKind.REGULAR,
         "排污许可证或排污登记回执办理",
         "Permit or registration receipt",
         "协助排污单位办理排污许可证或者固定污染源排污登记回执。",
@@ -44,16 +47,23 @@ ITEMS: tuple[tuple[str, str | None, str, str, str, str], ...] = (
     (
         "6.1.2.2",
         "6.1.2",
-        "regular",
+        CatalogueKind.REGULAR,
         "执行报告填报与归档",
         "Execution reports and filing",
         "指导排污单位线上填报、上传排污许可证执行报告，并协助做好线下归档工作。",
     ),
-    ("6.1.3", "6.1", "regular", "竣工环境保护验收", "Completion environmental acceptance", ""),
+    (
+        "6.1.3",
+        "6.1",
+        CatalogueKind.REGULAR,
+        "竣工环境保护验收",
+        "Completion environmental acceptance",
+        "",
+    ),
     (
         "6.1.3.1",
         "6.1.3",
-        "regular",
+        CatalogueKind.REGULAR,
         "验收监测（调查）报告",
         "Acceptance monitoring (survey) report",
         "指导排污单位开展竣工环境保护验收工作，协助编制竣工环境保护验收监测（调查）报告。",
@@ -61,7 +71,7 @@ ITEMS: tuple[tuple[str, str | None, str, str, str, str], ...] = (
     (
         "6.1.3.2",
         "6.1.3",
-        "regular",
+        CatalogueKind.REGULAR,
         "验收问题整改",
         "Rectification of acceptance findings",
         "指导排污单位落实竣工环境保护的要求，对存在问题的提出整改措施。",
@@ -69,7 +79,7 @@ ITEMS: tuple[tuple[str, str | None, str, str, str, str], ...] = (
     (
         "6.1.4",
         "6.1",
-        "regular",
+        CatalogueKind.REGULAR,
         "环境风险及应急管理体系建设",
         "Environmental risk and emergency management",
         "",
@@ -77,7 +87,7 @@ ITEMS: tuple[tuple[str, str | None, str, str, str, str], ...] = (
     (
         "6.1.4.1",
         "6.1.4",
-        "regular",
+        CatalogueKind.REGULAR,
         "风险排查与应急预案",
         "Risk screening and emergency plan",
         "环境风险排查和控制、编制突发环境风险及应急预案，落实防控措施，配备应急物资，组建应急队伍，开展应急演练。",
@@ -85,7 +95,7 @@ ITEMS: tuple[tuple[str, str | None, str, str, str, str], ...] = (
     (
         "6.1.4.2",
         "6.1.4",
-        "regular",
+        CatalogueKind.REGULAR,
         "突发环境事件现场协助",
         "On-site help in an environmental emergency",
         "发生突发环境事件时，指导、帮助、协助排污单位开展现场应急处理及事故后的善后处理。",
@@ -93,7 +103,7 @@ ITEMS: tuple[tuple[str, str | None, str, str, str, str], ...] = (
     (
         "6.1.5",
         "6.1",
-        "regular",
+        CatalogueKind.REGULAR,
         "环境监测",
         "Environmental monitoring",
         "制定环境监测方案，监测水、气污染物、噪声及周边环境指标，分析并提供环境监测报告。",
@@ -101,7 +111,7 @@ ITEMS: tuple[tuple[str, str | None, str, str, str, str], ...] = (
     (
         "6.1.6",
         "6.1",
-        "regular",
+        CatalogueKind.REGULAR,
         "环保设施运行与维护",
         "Environmental facility operation and maintenance",
         "",
@@ -109,7 +119,7 @@ ITEMS: tuple[tuple[str, str | None, str, str, str, str], ...] = (
     (
         "6.1.6.1",
         "6.1.6",
-        "regular",
+        CatalogueKind.REGULAR,
         "设施建设单位筛选与管理制度",
         "Facility supplier selection and operating rules",
         "筛选环保设施（设备技术）建设（供货）单位，做好项目建设工作，建立并运行管理制度。",
@@ -117,16 +127,16 @@ ITEMS: tuple[tuple[str, str | None, str, str, str, str], ...] = (
     (
         "6.1.6.2",
         "6.1.6",
-        "regular",
+        CatalogueKind.REGULAR,
         "设施维护保养",
         "Facility maintenance",
         "协助排污单位开展设施维护保养工作。",
     ),
-    ("6.1.7", "6.1", "regular", "环境治理服务", "Environmental remediation", ""),
+    ("6.1.7", "6.1", CatalogueKind.REGULAR, "环境治理服务", "Environmental remediation", ""),
     (
         "6.1.7.1",
         "6.1.7",
-        "regular",
+        CatalogueKind.REGULAR,
         "现状调查报告与治理方案",
         "Status investigation report and remediation plan",
         "针对主要环境问题形成环境管理现状调查报告（附录 B），并提出环境治理方案。",
@@ -134,7 +144,7 @@ ITEMS: tuple[tuple[str, str | None, str, str, str, str], ...] = (
     (
         "6.1.7.2",
         "6.1.7",
-        "regular",
+        CatalogueKind.REGULAR,
         "治理实施跟踪与效果评估",
         "Remediation tracking and effect assessment",
         "配合实施环境治理，跟进实施进度，并开展治理效果评估。",
@@ -142,7 +152,7 @@ ITEMS: tuple[tuple[str, str | None, str, str, str, str], ...] = (
     (
         "6.2",
         None,
-        "customised",
+        CatalogueKind.CUSTOMISED,
         "定制托管服务",
         "Customised hosting services",
         "针对特定需求的定制服务 (R5.2)。",
@@ -150,7 +160,7 @@ ITEMS: tuple[tuple[str, str | None, str, str, str, str], ...] = (
     (
         "6.2.1",
         "6.2",
-        "customised",
+        CatalogueKind.CUSTOMISED,
         "环保资金申请及融资服务",
         "Environmental funding and financing",
         "申报财政奖励、政策性资金、环境保护税优惠、污染治理补贴，申请绿色信贷等。",
@@ -158,16 +168,23 @@ ITEMS: tuple[tuple[str, str | None, str, str, str, str], ...] = (
     (
         "6.2.2",
         "6.2",
-        "customised",
+        CatalogueKind.CUSTOMISED,
         "清洁生产顾问",
         "Cleaner production consulting",
         "调查诊断，提出并筛选清洁生产方案，协助编制清洁生产报告。",
     ),
-    ("6.2.3", "6.2", "customised", "碳达峰碳中和服务", "Carbon peaking and neutrality", ""),
+    (
+        "6.2.3",
+        "6.2",
+        CatalogueKind.CUSTOMISED,
+        "碳达峰碳中和服务",
+        "Carbon peaking and neutrality",
+        "",
+    ),
     (
         "6.2.3.1",
         "6.2.3",
-        "customised",
+        CatalogueKind.CUSTOMISED,
         "碳资产管理与碳排放报告",
         "Carbon asset management and carbon report",
         "碳资产管理、碳排放权交易、碳中和能力培训、碳排放管理体系，编制碳排放报告，落实减排措施。",
@@ -175,7 +192,7 @@ ITEMS: tuple[tuple[str, str | None, str, str, str, str], ...] = (
     (
         "6.2.3.2",
         "6.2.3",
-        "customised",
+        CatalogueKind.CUSTOMISED,
         "双碳政策咨询",
         "Carbon policy advice",
         "碳减排实施方案的政策解读及咨询，减碳分析、低碳发展咨询、碳战略规划等。",
@@ -183,7 +200,7 @@ ITEMS: tuple[tuple[str, str | None, str, str, str, str], ...] = (
     (
         "6.2.4",
         "6.2",
-        "customised",
+        CatalogueKind.CUSTOMISED,
         "绿色制造体系建设",
         "Green manufacturing system",
         "绿色工厂、绿色产品、绿色供应链等。",
@@ -191,16 +208,23 @@ ITEMS: tuple[tuple[str, str | None, str, str, str, str], ...] = (
     (
         "6.2.5",
         "6.2",
-        "customised",
+        CatalogueKind.CUSTOMISED,
         "环保培训",
         "Environmental training",
         "环保法规政策与标准、环保制度、员工环保与职业健康知识培训。",
     ),
-    ("6.2.6", "6.2", "customised", "环保设计", "Environmental design", "环保工艺、环保设备设计。"),
+    (
+        "6.2.6",
+        "6.2",
+        CatalogueKind.CUSTOMISED,
+        "环保设计",
+        "Environmental design",
+        "环保工艺、环保设备设计。",
+    ),
     (
         "6.2.7",
         "6.2",
-        "customised",
+        CatalogueKind.CUSTOMISED,
         "环保法律咨询",
         "Environmental legal advice",
         "就环保法律事务问题作出解释、说明，提出建议和解决方案。",
@@ -208,7 +232,7 @@ ITEMS: tuple[tuple[str, str | None, str, str, str, str], ...] = (
     (
         "6.2.8",
         "6.2",
-        "customised",
+        CatalogueKind.CUSTOMISED,
         "相关资质申请",
         "Qualification applications",
         "申请环保相关资质。",

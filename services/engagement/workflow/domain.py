@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
+from enum import StrEnum
 
 from contracts.core import ValidationFailed
 from contracts.engagement.enums import (
@@ -121,39 +122,56 @@ def require_stage(stage: Stage, *allowed: Stage, step: str) -> None:
         raise WorkflowConflict(f"{step} is a step of {names}; the engagement is in {stage.value}")
 
 
-def next_plan_action(latest: PlanStatus | None, action: str) -> PlanStatus:
+class PlanMove(StrEnum):
+    """What is done to the implementation plan (实施方案)."""
+
+    DRAFT = "draft"
+    SUBMIT = "submit"
+    CONFIRM = "confirm"
+    OBJECT = "object"
+
+
+class ItemMove(StrEnum):
+    """What is done to a service list item."""
+
+    APPROVE = "approve"
+    COMPLETE = "complete"
+    WAIVE = "waive"
+
+
+def next_plan_action(latest: PlanStatus | None, action: PlanMove) -> PlanStatus:
     """The plan status after `action` (draft, submit, confirm, object) from `latest`.
 
     A draft may be edited until submitted; a submitted plan waits for the client;
     an objection opens the way for a new version; a confirmed plan is final.
     """
     match (action, latest):
-        case ("draft", None | PlanStatus.OBJECTED | PlanStatus.DRAFT):
+        case (PlanMove.DRAFT, None | PlanStatus.OBJECTED | PlanStatus.DRAFT):
             return PlanStatus.DRAFT
-        case ("submit", PlanStatus.DRAFT):
+        case (PlanMove.SUBMIT, PlanStatus.DRAFT):
             return PlanStatus.SUBMITTED
-        case ("confirm", PlanStatus.SUBMITTED):
+        case (PlanMove.CONFIRM, PlanStatus.SUBMITTED):
             return PlanStatus.CONFIRMED
-        case ("object", PlanStatus.SUBMITTED):
+        case (PlanMove.OBJECT, PlanStatus.SUBMITTED):
             return PlanStatus.OBJECTED
     state = latest.value if latest else "no plan"
     raise WorkflowConflict(f"cannot {action} the implementation plan: it is {state}")
 
 
-def next_item_status(current: ListItemStatus, action: str) -> ListItemStatus:
+def next_item_status(current: ListItemStatus, action: ItemMove) -> ListItemStatus:
     match (action, current):
-        case ("approve", ListItemStatus.PROPOSED):
+        case (ItemMove.APPROVE, ListItemStatus.PROPOSED):
             return ListItemStatus.OPEN
-        case ("complete", ListItemStatus.OPEN):
+        case (ItemMove.COMPLETE, ListItemStatus.OPEN):
             return ListItemStatus.DONE
-        case ("waive", ListItemStatus.OPEN | ListItemStatus.PROPOSED):
+        case (ItemMove.WAIVE, ListItemStatus.OPEN | ListItemStatus.PROPOSED):
             return ListItemStatus.WAIVED
     raise WorkflowConflict(f"cannot {action} a list item that is {current.value}")
 
 
 def is_overdue(status: str, due_date: date | None, today: date) -> bool:
     """A list item is overdue while open past its time node (R4.2.2.1)."""
-    return status == ListItemStatus.OPEN.value and due_date is not None and due_date < today
+    return status == ListItemStatus.OPEN and due_date is not None and due_date < today
 
 
 RECURRENCE_LIMIT = 3  # "more than 3 times in 12 months"

@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from contracts.core import ValidationFailed
 from contracts.engagement import rpc
 from contracts.engagement import rpc_workflow as engagement_rpc_workflow
+from contracts.engagement.enums import RecordKind
 from services.engagement import clock
 from services.engagement.models import (
     ChecklistEntry,
@@ -31,7 +32,7 @@ from services.engagement.workflow.views import (
     workflow_view,
 )
 
-MEETING_KINDS = ("expert_consultation", "technical_seminar")
+MEETING_KINDS = (RecordKind.EXPERT_CONSULTATION, RecordKind.TECHNICAL_SEMINAR)
 
 
 async def get_engagements(session: AsyncSession, req: rpc.GetManyRequest) -> rpc.EngagementsReply:

@@ -13,7 +13,14 @@ from sqlalchemy import String, cast, exists, func, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.core import Scope
-from contracts.engagement.enums import ListItemStatus, PlanStatus, RectificationStatus, Stage
+from contracts.engagement.enums import (
+    ChecklistStatus,
+    ListItemStatus,
+    PlanStatus,
+    RecordKind,
+    RectificationStatus,
+    Stage,
+)
 from contracts.engagement.rpc import ListEngagementsRequest
 from contracts.engagement.rpc_workflow import DueItemsRequest
 from services.engagement.models import (
@@ -73,7 +80,7 @@ def engagements_query(req: ListEngagementsRequest, today: date) -> AnySelect:
     if req.overdue is not None:
         late = exists().where(
             ListItem.engagement_id == Engagement.id,
-            ListItem.status == ListItemStatus.OPEN.value,
+            ListItem.status == ListItemStatus.OPEN,
             ListItem.due_date < today,
         )
         query = query.where(late if req.overdue else ~late)
@@ -105,14 +112,13 @@ async def facts(session: AsyncSession, engagement: Engagement) -> Facts:
     latest = await latest_plan(session, engagement.id)
     missing = await session.scalar(
         select(func.count()).where(
-            ChecklistEntry.engagement_id == engagement.id, ChecklistEntry.status == "pending"
+            ChecklistEntry.engagement_id == engagement.id,
+            ChecklistEntry.status == ChecklistStatus.PENDING,
         )
     )
     open_codes = await session.scalars(
         select(ListItem.catalogue_code)
-        .where(
-            ListItem.engagement_id == engagement.id, ListItem.status == ListItemStatus.OPEN.value
-        )
+        .where(ListItem.engagement_id == engagement.id, ListItem.status == ListItemStatus.OPEN)
         .order_by(ListItem.created_at)
     )
     unfinished = tuple(open_codes)
@@ -242,7 +248,7 @@ async def claim_overdue_items(
         select(ListItem, Engagement.agency_id)
         .join(Engagement, Engagement.id == ListItem.engagement_id)
         .where(
-            ListItem.status == ListItemStatus.OPEN.value,
+            ListItem.status == ListItemStatus.OPEN,
             ListItem.due_date < today,
             ListItem.overdue_notified_on.is_(None),
         )
@@ -262,7 +268,7 @@ async def claim_overdue_rectifications(
         select(Rectification, Engagement.agency_id)
         .join(Engagement, Engagement.id == Rectification.engagement_id)
         .where(
-            Rectification.status != RectificationStatus.CLOSED.value,
+            Rectification.status != RectificationStatus.CLOSED,
             Rectification.due_date < today,
             Rectification.overdue_notified_on.is_(None),
         )
@@ -320,12 +326,12 @@ async def due_items(
         .join(Engagement, Engagement.id == ListItem.engagement_id)
         .join(Unit, Unit.id == Engagement.unit_id)
         .where(engagement_scope(req.scope), ListItem.due_date.is_not(None))
-        .where(ListItem.status.in_((ListItemStatus.OPEN.value, ListItemStatus.PROPOSED.value)))
+        .where(ListItem.status.in_((ListItemStatus.OPEN, ListItemStatus.PROPOSED)))
         .order_by(ListItem.due_date, ListItem.created_at)
         .limit(req.limit)
     )
     if req.overdue_only:
-        query = query.where(ListItem.due_date < today, ListItem.status == ListItemStatus.OPEN.value)
+        query = query.where(ListItem.due_date < today, ListItem.status == ListItemStatus.OPEN)
     if req.due_from is not None:
         query = query.where(ListItem.due_date >= req.due_from)
     if req.due_to is not None:
@@ -336,7 +342,7 @@ async def due_items(
 
 
 async def meetings_naming(
-    session: AsyncSession, kinds: Sequence[str], text: str
+    session: AsyncSession, kinds: Sequence[RecordKind], text: str
 ) -> list[ServiceRecord]:
     """Records of these kinds whose details mention `text`, newest first: a cheap
     textual prefilter, the caller checks membership exactly."""

@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.core import EventEnvelope
+from contracts.engagement.enums import Stage
 from contracts.engagement.events import EngagementCreatedV1, StageChangedV1, UnitRegisteredV1
 from kit.logging import get_logger
 from kit.rpc import CallContext
@@ -21,9 +22,6 @@ from services.evaluation.commands import scorecards
 from services.evaluation.models import EngagementRegistration, Evidence, UnitDirectoryEntry
 
 log = get_logger(__name__)
-
-EVALUATION_STAGE = "evaluation"  # 评价 (figure 1)
-_PREFIX = "engagement."
 
 
 async def on_engagement_event(session: AsyncSession, event: EventEnvelope) -> None:
@@ -34,7 +32,7 @@ async def on_engagement_event(session: AsyncSession, event: EventEnvelope) -> No
             await register_engagement(session, event)
         case StageChangedV1():
             await on_stage_changed(session, event)
-        case _ if _evidence_kind(event) in suggestions.EVIDENCE_KINDS:
+        case _ if suggestions.evidence_kind(event.type) in suggestions.EVIDENCE_KINDS:
             await keep_evidence(session, event)
         case _:
             pass  # an engagement event that does not bear on evaluation
@@ -82,7 +80,7 @@ async def register_engagement(session: AsyncSession, event: EngagementCreatedV1)
 
 async def on_stage_changed(session: AsyncSession, event: StageChangedV1) -> None:
     """Entering the evaluation stage opens the scorecard, once."""
-    if event.data.to_stage != EVALUATION_STAGE:
+    if event.data.to_stage != Stage.EVALUATION:
         return
     registration = await repository.registration(session, event.data.engagement_id)
     if registration is None:
@@ -100,15 +98,9 @@ async def keep_evidence(session: AsyncSession, event: EventEnvelope) -> None:
         Evidence(
             event_id=event.event_id,
             engagement_id=event.engagement_id,
-            kind=_evidence_kind(event),
+            kind=suggestions.evidence_kind(event.type),
             occurred_at=event.occurred_at,
             data=event.model_dump(mode="json")["data"],
         )
     )
     await session.flush()
-
-
-def _evidence_kind(event: EventEnvelope) -> str:
-    """`engagement.training_held.v1` → `training_held`."""
-    name = event.type.removeprefix(_PREFIX)
-    return name.rsplit(".", 1)[0]

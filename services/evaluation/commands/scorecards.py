@@ -108,7 +108,7 @@ async def _open(
         period_label=label,
         period_start=start,
         period_end=end,
-        status=evaluation_enums.ScorecardStatus.OPEN.value,
+        status=evaluation_enums.ScorecardStatus.OPEN,
         opened_by=ctx.actor,
         opened_at=datetime.now(UTC),
         source_event_id=source_event_id,
@@ -150,11 +150,11 @@ async def amend(
     if card is None:
         raise evaluation_errors.ScorecardNotFound("no such scorecard", field="scorecardId")
     view = await scorecard_view(session, card)
-    if view.status == evaluation_enums.ScorecardStatus.OPEN.value:
+    if view.status == evaluation_enums.ScorecardStatus.OPEN:
         raise evaluation_errors.ScorecardNotFinalized(
             "an open scorecard is scored again, not amended", field="scorecardId"
         )
-    if view.status != evaluation_enums.ScorecardStatus.FINALIZED.value:
+    if view.status != evaluation_enums.ScorecardStatus.FINALIZED:
         raise evaluation_errors.ScorecardLocked(
             f"a {view.status} scorecard cannot be amended",
             field="scorecardId",
@@ -175,7 +175,7 @@ async def amend(
         period_label=card.period_label,
         period_start=card.period_start,
         period_end=card.period_end,
-        status=evaluation_enums.ScorecardStatus.OPEN.value,
+        status=evaluation_enums.ScorecardStatus.OPEN,
         opened_by=ctx.actor,
         opened_at=now,
         source_event_id=None,

@@ -32,7 +32,7 @@ async def _open_card(
     if card is None:
         raise evaluation_errors.ScorecardNotFound("no such scorecard", field="scorecardId")
     view = await scorecard_view(session, card)
-    if view.status != evaluation_enums.ScorecardStatus.OPEN.value:
+    if view.status != evaluation_enums.ScorecardStatus.OPEN:
         raise evaluation_errors.ScorecardLocked(
             f"the scorecard is {view.status}; amend it to change it",
             field="scorecardId",
@@ -127,7 +127,7 @@ async def finalize(
         raise evaluation_errors.IncompleteScorecard(
             f"not scored yet: {', '.join(missing)}", details={"missing": missing}
         )
-    card.status = evaluation_enums.ScorecardStatus.FINALIZED.value
+    card.status = evaluation_enums.ScorecardStatus.FINALIZED
     card.finalized_at = datetime.now(UTC)
     card.finalized_by = ctx.actor
     card.total = view.total
@@ -165,8 +165,8 @@ async def mark_falsified(
         raise evaluation_errors.ScorecardNotFound("no such scorecard", field="scorecardId")
     view = await scorecard_view(session, card)
     if view.status in (
-        evaluation_enums.ScorecardStatus.FALSIFIED.value,
-        evaluation_enums.ScorecardStatus.SUPERSEDED.value,
+        evaluation_enums.ScorecardStatus.FALSIFIED,
+        evaluation_enums.ScorecardStatus.SUPERSEDED,
     ):
         raise evaluation_errors.ScorecardLocked(
             f"the scorecard is {view.status}",

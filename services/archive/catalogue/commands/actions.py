@@ -9,6 +9,7 @@ from uuid import UUID
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.archive import events as archive_events
+from contracts.archive.enums import ArchiveAction
 from kit.events import make_event
 from kit.outbox import record_event
 from kit.rpc import CallContext
@@ -19,7 +20,7 @@ from services.archive.models import messaging
 async def record_action(
     session: AsyncSession,
     ctx: CallContext,
-    action: str,
+    action: ArchiveAction,
     engagement_id: UUID,
     items: list[ArchiveItem],
     **details: str,

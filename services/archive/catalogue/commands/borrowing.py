@@ -24,7 +24,7 @@ async def request_borrow(
     session: AsyncSession, req: archive_rpc_catalogue.RequestBorrowRequest, ctx: CallContext
 ) -> archive_rpc_catalogue.BorrowView:
     row = await repository.visible_item(session, req.caller, req.item_id)
-    if row.status != archive_enums.ItemStatus.FILED.value:
+    if row.status != archive_enums.ItemStatus.FILED:
         raise archive_errors.ArchiveStateConflict(f"the item is {row.status}", field="item_id")
     borrow = BorrowRequest(
         id=new_id(),
@@ -34,7 +34,7 @@ async def request_borrow(
         purpose=req.purpose,
         copy_requested=req.copy_requested,
         days=req.days,
-        status=archive_enums.BorrowStatus.REQUESTED.value,
+        status=archive_enums.BorrowStatus.REQUESTED,
         decision_note="",
         copy_approved=False,
         created_at=datetime.now(UTC),
@@ -56,7 +56,7 @@ async def decide_borrow(
         raise archive_errors.ArchiveRecordNotFound(
             "no such borrow request", field="borrow_id"
         ) from None
-    if borrow.status != archive_enums.BorrowStatus.REQUESTED.value:
+    if borrow.status != archive_enums.BorrowStatus.REQUESTED:
         raise archive_errors.ArchiveStateConflict(f"already {borrow.status}", field="borrow_id")
     if borrow.requested_by == ctx.actor:
         raise archive_errors.ArchiveStateConflict(
@@ -65,7 +65,7 @@ async def decide_borrow(
     now = datetime.now(UTC)
     borrow.status = (
         archive_enums.BorrowStatus.APPROVED if req.approve else archive_enums.BorrowStatus.REJECTED
-    ).value
+    )
     borrow.decided_by = ctx.actor
     borrow.decided_at = now
     borrow.decision_note = req.note
@@ -75,7 +75,9 @@ async def decide_borrow(
     await record_action(
         session,
         ctx,
-        "borrow_" + borrow.status,
+        archive_enums.ArchiveAction.BORROW_APPROVED
+        if req.approve
+        else archive_enums.ArchiveAction.BORROW_REJECTED,
         row.engagement_id,
         [row],
         borrow_id=str(borrow.id),
@@ -124,7 +126,7 @@ async def issue_download(
     await record_action(
         session,
         ctx,
-        "download_url_issued",
+        archive_enums.ArchiveAction.DOWNLOAD_URL_ISSUED,
         row.engagement_id,
         [row],
         usage_id=str(usage.id),

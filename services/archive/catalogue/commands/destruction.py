@@ -29,7 +29,7 @@ async def request_destruction(
     session: AsyncSession, req: archive_rpc_catalogue.RequestDestructionRequest, ctx: CallContext
 ) -> archive_rpc_catalogue.DestructionView:
     row = await repository.agency_item(session, req.caller, req.item_id, lock=True)
-    if row.status != archive_enums.ItemStatus.FILED.value:
+    if row.status != archive_enums.ItemStatus.FILED:
         raise archive_errors.ArchiveStateConflict(f"the item is {row.status}", field="item_id")
     retention = archive_enums.Retention(row.retention)
     if not domain.may_destroy(retention, row.document_date, datetime.now(UTC).date()):
@@ -48,7 +48,12 @@ async def request_destruction(
     session.add(destruction)
     await session.flush()
     await record_action(
-        session, ctx, "destruction_appraised", row.engagement_id, [row], id=str(destruction.id)
+        session,
+        ctx,
+        archive_enums.ArchiveAction.DESTRUCTION_APPRAISED,
+        row.engagement_id,
+        [row],
+        id=str(destruction.id),
     )
     return destruction_view(destruction)
 
@@ -68,7 +73,7 @@ async def approve_destruction(
         raise archive_errors.ArchiveRecordNotFound(
             "no such destruction", field="destruction_id"
         ) from None
-    if destruction.executed_at is not None or row.status != archive_enums.ItemStatus.FILED.value:
+    if destruction.executed_at is not None or row.status != archive_enums.ItemStatus.FILED:
         raise archive_errors.ArchiveStateConflict("already executed", field="destruction_id")
     if destruction.appraised_by == ctx.actor:
         raise archive_errors.ArchiveStateConflict(
@@ -82,7 +87,7 @@ async def approve_destruction(
     destruction.approved_by = ctx.actor
     destruction.witnesses = [w.strip() for w in req.witnesses]
     destruction.executed_at = now
-    row.status = archive_enums.ItemStatus.DESTROYED.value
+    row.status = archive_enums.ItemStatus.DESTROYED
     row.destroyed_at = now
     # After every check: a failure above leaves the bytes. Every stored version goes
     # (a versioned bucket would otherwise keep the old ones behind a delete marker),
@@ -95,7 +100,7 @@ async def approve_destruction(
     await record_action(
         session,
         ctx,
-        "destroyed",
+        archive_enums.ArchiveAction.DESTROYED,
         row.engagement_id,
         [row],
         id=str(destruction.id),

@@ -97,9 +97,9 @@ async def _file(
         agency_id=parties.agency_id,
         unit_id=parties.unit_id,
         volume_id=None,
-        category=category.value,
+        category=category,
         title=title,
-        filename=f"{category.value}-{item_id}.json",
+        filename=f"{category}-{item_id}.json",
         content_type="application/json",
         size=stored.size,
         sha256=stored.sha256 or "",
@@ -107,10 +107,10 @@ async def _file(
         object_key=key,
         object_version=stored.version_id,
         level=int(Level.INTERNAL),
-        retention=retention.value,
+        retention=retention,
         document_date=_document_date(event),
         item_metadata={"source-event-type": event.type},
-        status=archive_enums.ItemStatus.FILED.value,
+        status=archive_enums.ItemStatus.FILED,
         handed_over=False,
         source_event_id=event.event_id,
         created_by=event.actor,
@@ -122,7 +122,13 @@ async def _file(
     await session.flush()
     ctx = CallContext(actor=event.actor, tenant=event.tenant, correlation_id=event.correlation_id)
     await record_action(
-        session, ctx, "filed", event.engagement_id, [row], key=key, source_event=str(event.event_id)
+        session,
+        ctx,
+        archive_enums.ArchiveAction.FILED,
+        event.engagement_id,
+        [row],
+        key=key,
+        source_event=str(event.event_id),
     )
     log.info("archive.auto_filed", item_id=str(item_id), event_type=event.type)
 

@@ -37,10 +37,7 @@ async def hand_over(
             raise archive_errors.ArchiveItemNotFound(
                 "no such archive item", field=f"item_ids.{n}"
             ) from None
-        if (
-            row.engagement_id != req.engagement_id
-            or row.status != archive_enums.ItemStatus.FILED.value
-        ):
+        if row.engagement_id != req.engagement_id or row.status != archive_enums.ItemStatus.FILED:
             raise archive_errors.ArchiveStateConflict(
                 "only filed items of this engagement", field=f"item_ids.{n}"
             )
@@ -68,7 +65,7 @@ async def hand_over(
     await record_action(
         session,
         ctx,
-        "handed_over",
+        archive_enums.ArchiveAction.HANDED_OVER,
         req.engagement_id,
         items,
         handover_id=str(handover.id),
@@ -96,7 +93,7 @@ async def acknowledge(
     await record_action(
         session,
         ctx,
-        "handover_acknowledged",
+        archive_enums.ArchiveAction.HANDOVER_ACKNOWLEDGED,
         handover.engagement_id,
         rows,
         handover_id=str(handover.id),

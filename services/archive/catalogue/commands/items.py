@@ -31,7 +31,7 @@ async def create_volume(
         agency_id=req.agency_id,
         unit_id=req.unit_id,
         title=req.title,
-        retention=req.retention.value,
+        retention=req.retention,
         created_by=ctx.actor,
         created_at=datetime.now(UTC),
     )
@@ -44,7 +44,7 @@ async def change_level(
     session: AsyncSession, req: archive_rpc_catalogue.ChangeLevelRequest, ctx: CallContext
 ) -> archive_rpc_catalogue.ItemView:
     row = await repository.agency_item(session, req.caller, req.item_id, lock=True)
-    if row.status != archive_enums.ItemStatus.FILED.value:
+    if row.status != archive_enums.ItemStatus.FILED:
         raise archive_errors.ArchiveStateConflict(f"the item is {row.status}", field="item_id")
     if req.level > req.caller.clearance:
         raise archive_errors.ArchiveItemNotFound("level above your clearance", field="level")
@@ -58,7 +58,7 @@ async def change_level(
     await record_action(
         session,
         ctx,
-        "level_changed",
+        archive_enums.ArchiveAction.LEVEL_CHANGED,
         row.engagement_id,
         [row],
         previous=str(previous),

@@ -85,7 +85,7 @@ async def request_upload(
         agency_id=req.agency_id,
         unit_id=req.unit_id,
         volume_id=req.volume_id,
-        category=req.category.value,
+        category=req.category,
         title=req.title,
         filename=domain.display_filename(req.filename),
         content_type=req.content_type.lower(),
@@ -94,10 +94,10 @@ async def request_upload(
         version=1,
         object_key=domain.object_key(req.engagement_id, item_id, 1),
         level=req.level,
-        retention=req.retention.value,
+        retention=req.retention,
         document_date=req.document_date,
         item_metadata=dict(req.metadata),
-        status=archive_enums.ItemStatus.PENDING.value,
+        status=archive_enums.ItemStatus.PENDING,
         handed_over=False,
         upload_expires_at=now + timedelta(seconds=settings.upload_expiry),
         created_by=ctx.actor,
@@ -119,7 +119,7 @@ async def request_version_upload(
     number, its own key and the series' engagement, owners, volume, category, level and
     retention. Completed and filed by `complete_upload` like any upload."""
     named = await repository.agency_item(session, req.caller, req.item_id)
-    if named.status != archive_enums.ItemStatus.FILED.value:
+    if named.status != archive_enums.ItemStatus.FILED:
         raise archive_errors.ArchiveStateConflict(
             f"the item is {named.status}: only a filed item gets a new version", field="item_id"
         )
@@ -129,12 +129,12 @@ async def request_version_upload(
             field="item_id",
         )
     series = await repository.locked_series(session, named.series_id)
-    level = max(r.level for r in series if r.status != archive_enums.ItemStatus.EXPIRED.value)
+    level = max(r.level for r in series if r.status != archive_enums.ItemStatus.EXPIRED)
     if level > req.caller.clearance:
         # The caller may not see the whole series: as if the item did not exist.
         raise archive_errors.ArchiveItemNotFound("no such archive item", field="item_id")
     now = datetime.now(UTC)
-    pending = [r for r in series if r.status == archive_enums.ItemStatus.PENDING.value]
+    pending = [r for r in series if r.status == archive_enums.ItemStatus.PENDING]
     abandoned = [r for r in pending if r.upload_expires_at and r.upload_expires_at <= now]
     for row in pending:
         if row not in abandoned:
@@ -149,9 +149,9 @@ async def request_version_upload(
         # Expired but not yet swept: expire it now, as the sweep would. Its number stays
         # taken, like its id.
         await deps.store.delete(row.object_key)
-        row.status = archive_enums.ItemStatus.EXPIRED.value
+        row.status = archive_enums.ItemStatus.EXPIRED
     latest = max(
-        (r for r in series if r.status == archive_enums.ItemStatus.FILED.value),
+        (r for r in series if r.status == archive_enums.ItemStatus.FILED),
         key=lambda r: r.version,
     )
     version = series[-1].version + 1
@@ -175,7 +175,7 @@ async def request_version_upload(
         retention=latest.retention,
         document_date=req.document_date or latest.document_date,
         item_metadata=dict(latest.item_metadata or {}),
-        status=archive_enums.ItemStatus.PENDING.value,
+        status=archive_enums.ItemStatus.PENDING,
         handed_over=False,
         upload_expires_at=now + timedelta(seconds=deps.settings.upload_expiry),
         created_by=ctx.actor,
@@ -196,9 +196,9 @@ async def complete_upload(
 ) -> archive_rpc_catalogue.ItemView:
     """File an uploaded item once the store holds exactly the declared bytes."""
     row = await repository.agency_item(session, req.caller, req.item_id, lock=True)
-    if row.status == archive_enums.ItemStatus.FILED.value:
+    if row.status == archive_enums.ItemStatus.FILED:
         return item_view(row)  # a retried completion
-    if row.status != archive_enums.ItemStatus.PENDING.value:
+    if row.status != archive_enums.ItemStatus.PENDING:
         raise archive_errors.ArchiveStateConflict(f"the item is {row.status}", field="item_id")
     if row.upload_expires_at is not None and row.upload_expires_at <= datetime.now(UTC):
         # Past its expiry the upload is abandoned (the sweep, or a new version request,
@@ -229,14 +229,14 @@ async def complete_upload(
         raise archive_errors.UploadMismatch(problem, field="item_id")
     await lock_finalised(deps, row, version)
     row.object_version = version
-    row.status = archive_enums.ItemStatus.FILED.value
+    row.status = archive_enums.ItemStatus.FILED
     row.filed_at = datetime.now(UTC)
     row.upload_expires_at = None
     await session.flush()
     await record_action(
         session,
         ctx,
-        "filed",
+        archive_enums.ArchiveAction.FILED,
         row.engagement_id,
         [row],
         key=row.object_key,
@@ -264,7 +264,7 @@ async def expire_uploads(deps: CatalogueDeps, session: AsyncSession) -> int:
     The row stays as `expired` so the id is never reused. Records no events."""
     for row in await repository.expired_uploads(session, datetime.now(UTC), SWEEP_BATCH):
         await deps.store.delete(row.object_key)
-        row.status = archive_enums.ItemStatus.EXPIRED.value
+        row.status = archive_enums.ItemStatus.EXPIRED
         log.info("archive.upload_expired", item_id=str(row.id))
     await session.flush()
     return 0

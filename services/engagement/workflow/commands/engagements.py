@@ -8,7 +8,7 @@ from uuid import UUID
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.engagement import rpc
-from contracts.engagement.enums import Stage
+from contracts.engagement.enums import ChecklistStatus, Stage
 from contracts.engagement.errors import UnitNotFound
 from contracts.engagement.event_data import EngagementCreatedData
 from contracts.engagement.events import EngagementCreatedV1
@@ -39,7 +39,7 @@ async def create_engagement(
         service_modes=[m.value for m in modes],
         period_start=req.period_start,
         period_end=req.period_end,
-        stage=Stage.PREPARATION.value,
+        stage=Stage.PREPARATION,
         created_at=datetime.now(UTC),
         created_by=ctx.actor,
         fee_terms=req.fee_terms.model_dump(mode="json") if req.fee_terms else None,
@@ -70,7 +70,7 @@ def checklist_for(engagement_id: UUID) -> list[ChecklistEntry]:
             section=section,
             title_zh=zh,
             title_en=en,
-            status="pending",
+            status=ChecklistStatus.PENDING,
             document_ref=None,
         )
         for code, section, zh, en in checklist_a1_v1.ITEMS

@@ -9,11 +9,11 @@ from contracts.core import ValidationFailed
 from contracts.engagement import actions as engagement_actions
 from contracts.engagement import event_data as engagement_event_data
 from contracts.engagement import events as engagement_events
-from contracts.engagement.enums import ListItemStatus, Stage
+from contracts.engagement.enums import ListItemStatus, RecordKind, Stage
 from kit.ids import new_id
 from services.engagement.models import ListItem
 from services.engagement.workflow.commands.step import Step, handles
-from services.engagement.workflow.domain import next_item_status, require_stage
+from services.engagement.workflow.domain import ItemMove, next_item_status, require_stage
 
 IMPLEMENTING = (Stage.IMPLEMENTATION,)
 IMPLEMENTING_OR_AFTER = (Stage.IMPLEMENTATION, Stage.RESULTS)
@@ -30,8 +30,8 @@ async def finish_list_item(step: Step, a: engagement_actions.FinishListItem) -> 
     reason = a.waived_reason
     if reason is not None and not reason.strip():
         raise ValidationFailed("a waiver needs a reason", field="waivedReason")
-    action = "complete" if reason is None else "waive"
-    item.status = next_item_status(ListItemStatus(item.status), action).value
+    action = ItemMove.COMPLETE if reason is None else ItemMove.WAIVE
+    item.status = next_item_status(ListItemStatus(item.status), action)
     item.waived_reason = reason
     await step.emit(
         engagement_events.ListItemFinishedV1,
@@ -47,7 +47,7 @@ async def record_inspection(step: Step, a: engagement_actions.RecordInspection) 
     if a.rectification_plans > a.problems_found:
         raise ValidationFailed("more rectification plans than problems", field="rectificationPlans")
     item = await _linked_item(step, a.list_item_id)
-    await step.record("inspection", a.performed_on, a, item)
+    await step.record(RecordKind.INSPECTION, a.performed_on, a, item)
     await step.emit(
         engagement_events.InspectionCompletedV1,
         engagement_event_data.InspectionCompletedData(
@@ -64,7 +64,7 @@ async def record_inspection(step: Step, a: engagement_actions.RecordInspection) 
 async def record_training(step: Step, a: engagement_actions.RecordTraining) -> None:
     require_stage(step.stage, *IMPLEMENTING, step="a training")
     item = await _linked_item(step, a.list_item_id)
-    await step.record("training", a.held_on, a, item)
+    await step.record(RecordKind.TRAINING, a.held_on, a, item)
     await step.emit(
         engagement_events.TrainingHeldV1,
         engagement_event_data.TrainingHeldData(
@@ -83,7 +83,7 @@ async def record_emergency(step: Step, a: engagement_actions.RecordEmergency) ->
     require_stage(step.stage, *IMPLEMENTING, step="an environmental emergency")
     if not a.reported_at <= a.responded_at <= a.closed_at:
         raise ValidationFailed("reported ≤ responded ≤ closed must hold", field="respondedAt")
-    await step.record("emergency", a.reported_at.date(), a, None)
+    await step.record(RecordKind.EMERGENCY, a.reported_at.date(), a, None)
     await step.emit(
         engagement_events.EmergencyClosedV1,
         engagement_event_data.EmergencyClosedData(
@@ -99,7 +99,7 @@ async def record_emergency(step: Step, a: engagement_actions.RecordEmergency) ->
 @handles(engagement_actions.RecordComplaint)
 async def record_complaint(step: Step, a: engagement_actions.RecordComplaint) -> None:
     require_stage(step.stage, *IMPLEMENTING_OR_AFTER, step="a quality complaint")
-    await step.record("complaint", a.received_on, a, None)
+    await step.record(RecordKind.COMPLAINT, a.received_on, a, None)
     await step.emit(
         engagement_events.ComplaintRecordedV1,
         engagement_event_data.ComplaintRecordedData(
@@ -111,7 +111,7 @@ async def record_complaint(step: Step, a: engagement_actions.RecordComplaint) ->
 @handles(engagement_actions.RecordPenalty)
 async def record_penalty(step: Step, a: engagement_actions.RecordPenalty) -> None:
     require_stage(step.stage, *IMPLEMENTING_OR_AFTER, step="a penalty")
-    await step.record("penalty", a.decided_on, a, None)
+    await step.record(RecordKind.PENALTY, a.decided_on, a, None)
     await step.emit(
         engagement_events.PenaltyRecordedV1,
         engagement_event_data.PenaltyRecordedData(
@@ -123,7 +123,7 @@ async def record_penalty(step: Step, a: engagement_actions.RecordPenalty) -> Non
 @handles(engagement_actions.LogWork)
 async def log_work(step: Step, a: engagement_actions.LogWork) -> None:
     require_stage(step.stage, *IMPLEMENTING_OR_AFTER, step="a work log")
-    await step.record("work_log", a.worked_on, a, None)
+    await step.record(RecordKind.WORK_LOG, a.worked_on, a, None)
     await step.emit(
         engagement_events.WorkLoggedV1,
         engagement_event_data.WorkLoggedData(
@@ -135,7 +135,7 @@ async def log_work(step: Step, a: engagement_actions.LogWork) -> None:
 @handles(engagement_actions.RecordSurvey)
 async def record_survey(step: Step, a: engagement_actions.RecordSurvey) -> None:
     require_stage(step.stage, *IMPLEMENTING_OR_AFTER, step="a satisfaction survey")
-    await step.record("satisfaction_survey", a.conducted_on, a, None)
+    await step.record(RecordKind.SATISFACTION_SURVEY, a.conducted_on, a, None)
     await step.emit(
         engagement_events.SurveyRecordedV1,
         engagement_event_data.SurveyRecordedData(

@@ -10,14 +10,27 @@ from contracts.core import EventEnvelope, ValidationFailed
 from contracts.engagement import actions as engagement_actions
 from contracts.engagement import event_data as engagement_event_data
 from contracts.engagement import events as engagement_events
-from contracts.engagement.enums import ListItemStatus, PlanStatus, Stage
+from contracts.engagement.enums import (
+    CatalogueKind,
+    ChecklistStatus,
+    ListItemStatus,
+    PlanStatus,
+    RecordKind,
+    Stage,
+)
 from contracts.engagement.errors import WorkflowConflict
 from kit.ids import new_id
 from services.engagement.models import ListItem, PlanVersion, TeamMemberRow
 from services.engagement.seed import catalogue_v1
 from services.engagement.workflow import repository
 from services.engagement.workflow.commands.step import Step, handles
-from services.engagement.workflow.domain import next_item_status, next_plan_action, require_stage
+from services.engagement.workflow.domain import (
+    ItemMove,
+    PlanMove,
+    next_item_status,
+    next_plan_action,
+    require_stage,
+)
 
 
 @handles(engagement_actions.AddListItem)
@@ -29,7 +42,7 @@ async def add_list_item(step: Step, a: engagement_actions.AddListItem) -> None:
     # During implementation only customised items may be added, by a change request
     # the client approves (R5.2); in preparation the list is still being agreed.
     during = step.stage is Stage.IMPLEMENTATION
-    if during and entry.kind != "customised":
+    if during and entry.kind != CatalogueKind.CUSTOMISED:
         raise WorkflowConflict("only customised (6.2) items can be added during implementation")
     item = ListItem(
         id=new_id(),
@@ -41,8 +54,8 @@ async def add_list_item(step: Step, a: engagement_actions.AddListItem) -> None:
         contracted_quantity=a.contracted_quantity,
         quantity_unit=a.quantity_unit,
         due_date=a.due_date,
-        customised=entry.kind == "customised",
-        status=(ListItemStatus.PROPOSED if during else ListItemStatus.OPEN).value,
+        customised=entry.kind == CatalogueKind.CUSTOMISED,
+        status=ListItemStatus.PROPOSED if during else ListItemStatus.OPEN,
         waived_reason=None,
         created_at=datetime.now(UTC),
     )
@@ -69,7 +82,7 @@ async def announce_item(step: Step, item: ListItem, title: str) -> None:
 @handles(engagement_actions.ApproveListItem)
 async def approve_list_item(step: Step, a: engagement_actions.ApproveListItem) -> None:
     item = await step.item(a.item_id)
-    item.status = next_item_status(ListItemStatus(item.status), "approve").value
+    item.status = next_item_status(ListItemStatus(item.status), ItemMove.APPROVE)
     entry = await repository.catalogue_entry(
         step.session, catalogue_v1.VERSION, item.catalogue_code
     )
@@ -101,7 +114,7 @@ async def form_team(step: Step, a: engagement_actions.FormTeam) -> None:
 @handles(engagement_actions.RecordSiteSurvey)
 async def record_site_survey(step: Step, a: engagement_actions.RecordSiteSurvey) -> None:
     require_stage(step.stage, Stage.PREPARATION, step="a site survey")
-    await step.record("site_survey", a.surveyed_on, a, None)
+    await step.record(RecordKind.SITE_SURVEY, a.surveyed_on, a, None)
     await step.emit(
         engagement_events.SiteSurveyRecordedV1,
         engagement_event_data.SiteSurveyData(
@@ -115,10 +128,10 @@ async def update_checklist_item(step: Step, a: engagement_actions.UpdateChecklis
     entry = await repository.checklist_entry(step.session, step.engagement.id, a.code)
     if entry is None:
         raise ValidationFailed(f"no Appendix A item {a.code}", field="code")
-    if a.status == "received" and not a.document_ref:
+    if a.status == ChecklistStatus.RECEIVED and not a.document_ref:
         raise ValidationFailed("a received document needs its archive id", field="documentRef")
     entry.status = a.status
-    entry.document_ref = a.document_ref if a.status == "received" else None
+    entry.document_ref = a.document_ref if a.status == ChecklistStatus.RECEIVED else None
     await step.emit(
         engagement_events.ChecklistItemUpdatedV1,
         engagement_event_data.ChecklistItemData(
@@ -131,8 +144,8 @@ async def update_checklist_item(step: Step, a: engagement_actions.UpdateChecklis
 async def draft_plan(step: Step, a: engagement_actions.DraftPlan) -> None:
     require_stage(step.stage, Stage.PREPARATION, step="drafting the plan")
     latest = await step.latest_plan()
-    next_plan_action(PlanStatus(latest.status) if latest else None, "draft")
-    if latest is not None and latest.status == PlanStatus.DRAFT.value:
+    next_plan_action(PlanStatus(latest.status) if latest else None, PlanMove.DRAFT)
+    if latest is not None and latest.status == PlanStatus.DRAFT:
         latest.content = a.content  # a draft is edited in place until submitted
         plan = latest
     else:
@@ -140,7 +153,7 @@ async def draft_plan(step: Step, a: engagement_actions.DraftPlan) -> None:
             id=new_id(),
             engagement_id=step.engagement.id,
             version=(latest.version + 1) if latest else 1,
-            status=PlanStatus.DRAFT.value,
+            status=PlanStatus.DRAFT,
             content=a.content,
         )
         step.session.add(plan)
@@ -150,20 +163,20 @@ async def draft_plan(step: Step, a: engagement_actions.DraftPlan) -> None:
     )
 
 
-_PLAN_EVENTS: dict[str, type[EventEnvelope]] = {
-    "submit": engagement_events.PlanSubmittedV1,
-    "confirm": engagement_events.PlanConfirmedV1,
-    "object": engagement_events.PlanObjectedV1,
+_PLAN_EVENTS: dict[PlanMove, type[EventEnvelope]] = {
+    PlanMove.SUBMIT: engagement_events.PlanSubmittedV1,
+    PlanMove.CONFIRM: engagement_events.PlanConfirmedV1,
+    PlanMove.OBJECT: engagement_events.PlanObjectedV1,
 }
 
 
-async def _plan_step(step: Step, action: str, reasons: str | None = None) -> None:
+async def _plan_step(step: Step, action: PlanMove, reasons: str | None = None) -> None:
     latest = await step.latest_plan()
     status = next_plan_action(PlanStatus(latest.status) if latest else None, action)
     assert latest is not None  # next_plan_action refuses every action on no plan but draft
-    latest.status = status.value
+    latest.status = status
     now = datetime.now(UTC)
-    if action == "submit":
+    if action is PlanMove.SUBMIT:
         latest.submitted_at = now
     else:
         latest.decided_at, latest.decided_by = now, step.ctx.actor
@@ -179,7 +192,7 @@ async def _plan_step(step: Step, action: str, reasons: str | None = None) -> Non
 @handles(engagement_actions.SubmitPlan)
 async def submit_plan(step: Step, a: engagement_actions.SubmitPlan) -> None:
     require_stage(step.stage, Stage.PREPARATION, step="submitting the plan")
-    await _plan_step(step, "submit")
+    await _plan_step(step, PlanMove.SUBMIT)
 
 
 @handles(engagement_actions.DecidePlan)
@@ -187,13 +200,14 @@ async def decide_plan(step: Step, a: engagement_actions.DecidePlan) -> None:
     require_stage(step.stage, Stage.PREPARATION, step="deciding on the plan")
     if not a.confirm and not (a.reasons and a.reasons.strip()):
         raise ValidationFailed("an objection needs its reasons", field="reasons")
-    await _plan_step(step, "confirm" if a.confirm else "object", None if a.confirm else a.reasons)
+    move = PlanMove.CONFIRM if a.confirm else PlanMove.OBJECT
+    await _plan_step(step, move, None if a.confirm else a.reasons)
 
 
 @handles(engagement_actions.RecordConsultation)
 async def record_consultation(step: Step, a: engagement_actions.RecordConsultation) -> None:
     require_stage(step.stage, Stage.PREPARATION, Stage.IMPLEMENTATION, step="an expert meeting")
-    await step.record("expert_consultation", a.held_on, a, None)
+    await step.record(RecordKind.EXPERT_CONSULTATION, a.held_on, a, None)
     await step.emit(
         engagement_events.ConsultationHeldV1,
         engagement_event_data.ConsultationData(

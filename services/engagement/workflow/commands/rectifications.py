@@ -9,7 +9,7 @@ from contracts.core import NotFound, ValidationFailed
 from contracts.engagement import actions as engagement_actions
 from contracts.engagement import event_data as engagement_event_data
 from contracts.engagement import events as engagement_events
-from contracts.engagement.enums import RectificationStatus
+from contracts.engagement.enums import RecordKind, RectificationStatus
 from contracts.engagement.errors import WorkflowConflict
 from kit.ids import new_id
 from services.engagement import clock
@@ -52,7 +52,7 @@ async def raise_rectification(step: Step, a: engagement_actions.RaiseRectificati
         if (
             record is None
             or record.engagement_id != step.engagement.id
-            or record.kind != "inspection"
+            or record.kind != RecordKind.INSPECTION
         ):
             raise ValidationFailed(
                 "not an inspection of this engagement", field="inspectionRecordId"
@@ -67,7 +67,7 @@ async def raise_rectification(step: Step, a: engagement_actions.RaiseRectificati
         plan=a.plan,
         owner=a.owner,
         due_date=a.due_date,
-        status=RectificationStatus.OPEN.value,
+        status=RectificationStatus.OPEN,
         raised_on=clock.today(),
         closed_on=None,
         notes=[],
@@ -80,9 +80,9 @@ async def raise_rectification(step: Step, a: engagement_actions.RaiseRectificati
 @handles(engagement_actions.ReportRectified)
 async def report_rectified(step: Step, a: engagement_actions.ReportRectified) -> None:
     row = await _get(step, a.rectification_id)
-    if row.status != RectificationStatus.OPEN.value:
+    if row.status != RectificationStatus.OPEN:
         raise WorkflowConflict(f"the rectification item is {row.status}, not open")
-    row.status = RectificationStatus.RECTIFIED.value
+    row.status = RectificationStatus.RECTIFIED
     row.notes = [*row.notes, f"rectified: {a.note}"]
     await _announce(step, row, raised=False)
 
@@ -90,11 +90,11 @@ async def report_rectified(step: Step, a: engagement_actions.ReportRectified) ->
 @handles(engagement_actions.VerifyRectification)
 async def verify_rectification(step: Step, a: engagement_actions.VerifyRectification) -> None:
     row = await _get(step, a.rectification_id)
-    if row.status != RectificationStatus.RECTIFIED.value:
+    if row.status != RectificationStatus.RECTIFIED:
         raise WorkflowConflict(f"the rectification item is {row.status}; verify it once rectified")
     if a.passed:
-        row.status, row.closed_on = RectificationStatus.CLOSED.value, clock.today()
+        row.status, row.closed_on = RectificationStatus.CLOSED, clock.today()
     else:
-        row.status = RectificationStatus.OPEN.value  # back to the owner with the reason
+        row.status = RectificationStatus.OPEN  # back to the owner with the reason
     row.notes = [*row.notes, f"{'verified' if a.passed else 'rejected'}: {a.note}"]
     await _announce(step, row, raised=False)

@@ -10,7 +10,7 @@ from contracts.core import ValidationFailed
 from contracts.engagement import actions as engagement_actions
 from contracts.engagement import event_data as engagement_event_data
 from contracts.engagement import events as engagement_events
-from contracts.engagement.enums import StageReportStatus
+from contracts.engagement.enums import RecordKind, StageReportStatus
 from contracts.engagement.errors import WorkflowConflict
 from kit.ids import new_id
 from services.engagement.models import StageReport
@@ -68,7 +68,7 @@ async def submit_stage_report(step: Step, a: engagement_actions.SubmitStageRepor
         period_end=a.period_end,
         problems=a.problems,
         solutions=solutions,
-        status=StageReportStatus.SUBMITTED.value,
+        status=StageReportStatus.SUBMITTED,
         feedback=None,
         seminar_conclusion=seminar,
         submitted_at=datetime.now(UTC),
@@ -86,7 +86,7 @@ async def review_stage_report(step: Step, a: engagement_actions.ReviewStageRepor
         raise WorkflowConflict(f"stage report {a.report_no} is {report.status}, not submitted")
     if not a.accept and not (a.feedback and a.feedback.strip()):
         raise ValidationFailed("an objection needs feedback", field="feedback")
-    report.status = (StageReportStatus.ACCEPTED if a.accept else StageReportStatus.OBJECTED).value
+    report.status = StageReportStatus.ACCEPTED if a.accept else StageReportStatus.OBJECTED
     report.feedback = a.feedback
     report.reviewed_at, report.reviewed_by = datetime.now(UTC), step.ctx.actor
     event = (
@@ -104,7 +104,7 @@ async def record_seminar(step: Step, a: engagement_actions.RecordSeminar) -> Non
         report = await _latest(step, a.report_no)
         # The seminar's conclusion becomes the solution of the resubmitted report.
         report.seminar_conclusion = a.conclusion
-    await step.record("technical_seminar", a.held_on, a, None)
+    await step.record(RecordKind.TECHNICAL_SEMINAR, a.held_on, a, None)
     await step.emit(
         engagement_events.SeminarHeldV1,
         engagement_event_data.SeminarData(

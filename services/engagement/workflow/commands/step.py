@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from contracts.core import Contract, EventEnvelope
 from contracts.engagement import event_data as engagement_event_data
 from contracts.engagement import events as engagement_events
-from contracts.engagement.enums import Stage
+from contracts.engagement.enums import RecordKind, Stage
 from contracts.engagement.errors import ListItemNotFound
 from kit.events import make_event
 from kit.ids import new_id
@@ -60,13 +60,15 @@ class Step:
         """Change stage if the guard allows it; the single place stages change."""
         check_transition(await repository.facts(self.session, self.engagement), to)
         old = self.engagement.stage
-        self.engagement.stage = to.value
+        self.engagement.stage = to
         data = engagement_event_data.StageChangedData(
-            engagement_id=self.engagement.id, from_stage=old, to_stage=to.value
+            engagement_id=self.engagement.id, from_stage=old, to_stage=to
         )
         await self.emit(engagement_events.StageChangedV1, data)
 
-    async def record(self, kind: str, on: date, action: Contract, item: ListItem | None) -> None:
+    async def record(
+        self, kind: RecordKind, on: date, action: Contract, item: ListItem | None
+    ) -> None:
         """Keep an activity as a service record, its details being the action's fields."""
         details = action.model_dump(mode="json", exclude={"action", "list_item_id"})
         self.session.add(
