@@ -43,14 +43,7 @@ log = get_logger(__name__)
 
 REQUEST_ID_HEADER = "X-Request-Id"
 # The settings that are build_schema's query limits, under the same names.
-SCHEMA_LIMITS = {
-    "production",
-    "max_depth",
-    "max_aliases",
-    "max_tokens",
-    "max_cost",
-    "max_batch_operations",
-}
+SCHEMA_LIMITS = {"max_depth", "max_aliases", "max_tokens", "max_cost", "max_batch_operations"}
 
 
 @dataclass
@@ -153,7 +146,9 @@ def mount_graphql(
     app: FastAPI, settings: GatewaySettings, context_getter: Callable[..., Awaitable[Context]]
 ) -> None:
     """The GraphQL endpoint at /graphql, with every protection from the settings."""
-    schema = build_schema(**settings.model_dump(include=SCHEMA_LIMITS))
+    schema = build_schema(
+        production=settings.production, **settings.model_dump(include=SCHEMA_LIMITS)
+    )
     observe_operations(schema)
     path = settings.persisted_queries_path
     persisted = PersistedQueries(
