@@ -47,10 +47,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bench import common
 from contracts.core import EVENT_STREAM, EventEnvelope
 from kit.bus import ensure_event_stream
-from kit.consumer import EventConsumer
 from kit.db import Database
 from kit.logging import CORRELATION_HEADER
 from kit.messaging import messaging_tables
+from tests.kit.messaging.plumbing import consumer_of
 
 if TYPE_CHECKING:
     from tests.infra.postgres import PostgresInfo
@@ -137,13 +137,13 @@ async def kit_consume(
         if consumer.applied >= n:
             finished.set()
 
-    consumer = EventConsumer(
-        js=js,
-        db=db,
+    consumer = consumer_of(
+        js,
+        db,
+        durable,
+        subject,
+        handler,
         tables=tables,
-        durable=durable,
-        filter_subjects=[subject],
-        handler=handler,
         after_commit=after_commit,
         batch_handler=batch_handler if batched else None,
     )
