@@ -23,7 +23,7 @@ import tempfile
 import time
 import warnings
 from collections.abc import Awaitable, Callable, Coroutine, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -95,8 +95,32 @@ def run_async(main: Coroutine[Any, Any, None], loop: str) -> None:
         asyncio.run(main)
 
 
-def chosen_backends(choice: str) -> list[str]:
-    return list(BACKENDS) if choice == "both" else [choice]
+def start(args: argparse.Namespace) -> list[str]:
+    """Say where the numbers come from, and return the database backends asked for."""
+    print(machine_facts(args.loop))
+    return list(BACKENDS) if args.backend == "both" else [args.backend]
+
+
+def postgres_if_asked(stack: ExitStack, backends: list[str]) -> PostgresInfo | None:
+    """An embedded PostgreSQL held by `stack` when a benchmark runs on it, else None."""
+    return stack.enter_context(postgres()) if "postgresql" in backends else None
+
+
+def run_on_nats(
+    measure: Callable[
+        [str, list[str], int, int, Path, PostgresInfo | None], Coroutine[Any, Any, None]
+    ],
+    label: str,
+    args: argparse.Namespace,
+) -> None:
+    """Run a messaging benchmark's `measure(nats_url, backends, n, repeat, tmp, pg)` against
+    a fresh NATS server, a temp dir and, when asked for, PostgreSQL."""
+    backends = start(args)
+    with ExitStack() as stack:
+        server = stack.enter_context(nats_server())
+        tmp = stack.enter_context(temp_dir(label))
+        pg = postgres_if_asked(stack, backends)
+        run_async(measure(server.url, backends, args.n, args.repeat, tmp, pg), args.loop)
 
 
 # --- servers -----------------------------------------------------------------------

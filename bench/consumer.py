@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable, Sequence
-from contextlib import ExitStack
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -48,10 +47,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bench import common
 from contracts.core import EVENT_STREAM, EventEnvelope
 from kit.bus import ensure_event_stream
-from kit.consumer import EventConsumer
 from kit.db import Database
 from kit.logging import CORRELATION_HEADER
 from kit.messaging import messaging_tables
+from tests.kit.messaging.plumbing import consumer_of
 
 if TYPE_CHECKING:
     from tests.infra.postgres import PostgresInfo
@@ -138,13 +137,13 @@ async def kit_consume(
         if consumer.applied >= n:
             finished.set()
 
-    consumer = EventConsumer(
-        js=js,
-        db=db,
+    consumer = consumer_of(
+        js,
+        db,
+        durable,
+        subject,
+        handler,
         tables=tables,
-        durable=durable,
-        filter_subjects=[subject],
-        handler=handler,
         after_commit=after_commit,
         batch_handler=batch_handler if batched else None,
     )
@@ -231,14 +230,7 @@ async def measure(
 def main() -> None:
     p = common.parser(__doc__.splitlines()[0], n=5000, backend="both")
     p.add_argument("--repeat", type=int, default=3, help="rounds per figure (default 3)")
-    args = p.parse_args()
-    backends = common.chosen_backends(args.backend)
-    print(common.machine_facts(args.loop))
-    with ExitStack() as stack:
-        server = stack.enter_context(common.nats_server())
-        tmp = stack.enter_context(common.temp_dir("consumer"))
-        pg = stack.enter_context(common.postgres()) if "postgresql" in backends else None
-        common.run_async(measure(server.url, backends, args.n, args.repeat, tmp, pg), args.loop)
+    common.run_on_nats(measure, "consumer", p.parse_args())
 
 
 if __name__ == "__main__":

@@ -334,10 +334,9 @@ def main() -> None:
     p = common.parser(__doc__.splitlines()[0], n=1000, backend="sqlite")
     p.add_argument("--concurrency", type=int, default=32, help="requests in flight (default 32)")
     args = p.parse_args()
-    backends = common.chosen_backends(args.backend)
-    print(common.machine_facts(args.loop))
+    backends = common.start(args)
     with ExitStack() as stack:
-        pg = stack.enter_context(common.postgres()) if "postgresql" in backends else None
+        pg = common.postgres_if_asked(stack, backends)
         for backend in backends:
             run_backend(
                 backend,

@@ -247,11 +247,10 @@ def main() -> None:
     p = common.parser(__doc__.splitlines()[0], n=10000, backend="both")
     p.add_argument("--big", type=int, default=1_000_000, help="leaves of the in-memory tree")
     args = p.parse_args()
-    backends = common.chosen_backends(args.backend)
-    print(common.machine_facts(args.loop))
+    backends = common.start(args)
     with ExitStack() as stack:
         tmp = stack.enter_context(common.temp_dir("ledger"))
-        pg = stack.enter_context(common.postgres()) if "postgresql" in backends else None
+        pg = common.postgres_if_asked(stack, backends)
         common.run_async(measure(backends, args.n, args.big, tmp, pg), args.loop)
 
 

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable, Sequence
-from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -233,14 +232,7 @@ async def measure(
 def main() -> None:
     p = common.parser(__doc__.splitlines()[0], n=5000, backend="both")
     p.add_argument("--repeat", type=int, default=5, help="rounds per figure (default 5)")
-    args = p.parse_args()
-    backends = common.chosen_backends(args.backend)
-    print(common.machine_facts(args.loop))
-    with ExitStack() as stack:
-        server = stack.enter_context(common.nats_server())
-        tmp = stack.enter_context(common.temp_dir("outbox"))
-        pg = stack.enter_context(common.postgres()) if "postgresql" in backends else None
-        common.run_async(measure(server.url, backends, args.n, args.repeat, tmp, pg), args.loop)
+    common.run_on_nats(measure, "outbox", p.parse_args())
 
 
 if __name__ == "__main__":

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, ClassVar, Generic, TypeVar
+from typing import Any, ClassVar, Generic, Self, TypeVar
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -22,6 +22,13 @@ class Contract(BaseModel):
     """Base of every message: frozen, strict about unknown fields on input."""
 
     model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
+
+    @classmethod
+    def from_row(cls, row: object, **given: Any) -> Self:
+        """This shape from an object's attributes of the same names (a table row, mostly);
+        `given` holds the fields the row keeps under another name, or not at all."""
+        names = (name for name in cls.model_fields if name not in given)
+        return cls.model_validate({**{name: getattr(row, name) for name in names}, **given})
 
 
 Req = TypeVar("Req", bound=Contract)

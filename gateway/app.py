@@ -42,6 +42,8 @@ from kit.rpc import CallContext, RpcClient
 log = get_logger(__name__)
 
 REQUEST_ID_HEADER = "X-Request-Id"
+# The settings that are build_schema's query limits, under the same names.
+SCHEMA_LIMITS = {"max_depth", "max_aliases", "max_tokens", "max_cost", "max_batch_operations"}
 
 
 @dataclass
@@ -145,12 +147,7 @@ def mount_graphql(
 ) -> None:
     """The GraphQL endpoint at /graphql, with every protection from the settings."""
     schema = build_schema(
-        production=settings.production,
-        max_depth=settings.max_depth,
-        max_aliases=settings.max_aliases,
-        max_tokens=settings.max_tokens,
-        max_cost=settings.max_cost,
-        max_batch_operations=settings.max_batch_operations,
+        production=settings.production, **settings.model_dump(include=SCHEMA_LIMITS)
     )
     observe_operations(schema)
     path = settings.persisted_queries_path

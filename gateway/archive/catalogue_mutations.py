@@ -88,7 +88,8 @@ class CatalogueMutations:
         async def request() -> archive_rpc_catalogue.RequestUploadRequest:
             engagement = await _engagement(info, input.engagement_id)
             volume = input.volume_id
-            return archive_rpc_catalogue.RequestUploadRequest(
+            return archive_rpc_catalogue.RequestUploadRequest.from_row(
+                input,
                 caller=caller_of(ctx),
                 engagement_id=engagement.id,
                 agency_id=engagement.agency_id,
@@ -96,15 +97,7 @@ class CatalogueMutations:
                 volume_id=decode_global_id(volume, "ArchiveVolume", field="volumeId")
                 if volume
                 else None,
-                category=input.category,
-                title=input.title,
-                filename=input.filename,
-                content_type=input.content_type,
-                size=input.size,
-                sha256=input.sha256,
                 level=input.confidentiality.value,
-                retention=input.retention,
-                document_date=input.document_date,
                 metadata={m.name: m.value for m in input.metadata},
             )
 
@@ -129,15 +122,8 @@ class CatalogueMutations:
             info,
             catalogue_results.REQUEST_ITEM_VERSION_UPLOAD,
             ("archive_item", "upload"),
-            request=lambda: archive_rpc_catalogue.RequestVersionUploadRequest(
-                caller=caller_of(ctx),
-                item_id=_item(input.item_id),
-                filename=input.filename,
-                content_type=input.content_type,
-                size=input.size,
-                sha256=input.sha256,
-                title=input.title,
-                document_date=input.document_date,
+            request=lambda: archive_rpc_catalogue.RequestVersionUploadRequest.from_row(
+                input, caller=caller_of(ctx), item_id=_item(input.item_id)
             ),
             send=ctx.clients.archive.request_version_upload,
             success=_upload_success,

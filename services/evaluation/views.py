@@ -144,28 +144,12 @@ def _header(c: Scorecard, facts: ScorecardFacts) -> tuple[ScorecardSummary, Outc
     o = outcome(
         facts.definitions[c.template_id], facts.scores[c.id], facts.deductions[c.id], falsified
     )
-    header = ScorecardSummary(
-        id=c.id,
-        series_id=c.series_id,
-        version=c.version,
-        previous_id=c.previous_id,
-        amendment_reason=c.amendment_reason,
-        engagement_id=c.engagement_id,
-        unit_id=c.unit_id,
-        agency_id=c.agency_id,
-        region_code=c.region_code,
-        template_id=c.template_id,
+    header = ScorecardSummary.from_row(
+        c,
         template_code=t.code,
         template_version=t.version,
-        period_label=c.period_label,
-        period_start=c.period_start,
-        period_end=c.period_end,
-        opened_by=c.opened_by,
-        opened_at=c.opened_at,
         opened_automatically=c.source_event_id is not None,
         status=status_of(c, falsified, c.id in facts.superseded),
-        finalized_at=c.finalized_at,
-        finalized_by=c.finalized_by,
         scored_total=o.scored_total,
         deducted=o.deducted,
         total=o.total,

@@ -15,7 +15,6 @@ import pytest
 from contracts.core import EventEnvelope
 from kit.db import Database
 from kit.ids import new_id
-from kit.migrate import upgrade
 from kit.storage import ObjectStore
 from kit.storage.local import LocalStore
 from kit.storage.s3 import S3Store
@@ -24,6 +23,7 @@ from services.archive.catalogue.deps import CatalogueDeps
 from services.archive.ledger import commands
 from services.archive.ledger.signing import Signer, signer_from_seed
 from services.archive.settings import ArchiveSettings
+from tests.infra.databases import migrated_database
 from tests.infra.s3_server import S3Server
 
 ORIGIN = "test.ecohost/ledger"
@@ -31,10 +31,8 @@ ORIGIN = "test.ecohost/ledger"
 
 @pytest.fixture
 async def db(database_url: str) -> AsyncIterator[Database]:
-    database = Database(database_url, schema="archive")
-    await upgrade(database, app.MIGRATIONS)
-    yield database
-    await database.dispose()
+    async with migrated_database(database_url, "archive", app.MIGRATIONS) as database:
+        yield database
 
 
 @pytest.fixture

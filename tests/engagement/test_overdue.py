@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import date, timedelta
 
-import pytest
 from sqlalchemy import func, select
 
 from contracts import core
@@ -14,9 +12,7 @@ from contracts.engagement import rpc
 from contracts.engagement import rpc_directory as engagement_rpc_directory
 from kit.db import Database
 from kit.ids import new_id
-from kit.migrate import upgrade
 from kit.rpc import CallContext
-from services.engagement import app
 from services.engagement.directory import commands as directory
 from services.engagement.models import ListItem, messaging
 from services.engagement.workflow.commands import act, engagements, overdue
@@ -25,14 +21,6 @@ from tests.engagement.rows import engagement_in_implementation
 
 CTX = CallContext(actor="pm", tenant="agency:x", correlation_id="c")
 TODAY = date(2027, 6, 1)
-
-
-@pytest.fixture
-async def db(database_url: str) -> AsyncIterator[Database]:
-    database = Database(database_url, schema="engagement")
-    await upgrade(database, app.MIGRATIONS)
-    yield database
-    await database.dispose()
 
 
 async def overdue_events(db: Database) -> int:

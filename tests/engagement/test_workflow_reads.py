@@ -4,13 +4,12 @@ engagement has; the recurrence of rectifications (R4.2.3.1) is counted in one of
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, timedelta
 from typing import Any
 from uuid import UUID
 
-import pytest
 from sqlalchemy import event
 
 from contracts import core
@@ -18,20 +17,11 @@ from contracts.engagement import actions as engagement_actions
 from contracts.engagement import rpc_workflow as wf
 from kit.db import Database
 from kit.ids import new_id
-from kit.migrate import upgrade
-from services.engagement import app, clock
+from services.engagement import clock
 from services.engagement.models import Rectification
 from services.engagement.workflow import queries
 from services.engagement.workflow.commands import act
 from tests.engagement.rows import CTX, engagement_in_implementation
-
-
-@pytest.fixture
-async def db(database_url: str) -> AsyncIterator[Database]:
-    database = Database(database_url, schema="engagement")
-    await upgrade(database, app.MIGRATIONS)
-    yield database
-    await database.dispose()
 
 
 @contextmanager

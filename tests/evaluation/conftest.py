@@ -19,18 +19,16 @@ from contracts.engagement.event_data import (
 from contracts.engagement.events import EngagementCreatedV1, StageChangedV1, UnitRegisteredV1
 from kit.db import Database
 from kit.ids import new_id
-from kit.migrate import upgrade
 from kit.rpc import CallContext
 from services.evaluation import app
 from services.evaluation.commands import intake
+from tests.infra.databases import migrated_database
 
 
 @pytest.fixture
 async def db(database_url: str) -> AsyncIterator[Database]:
-    database = Database(database_url, schema="evaluation")
-    await upgrade(database, app.MIGRATIONS)
-    yield database
-    await database.dispose()
+    async with migrated_database(database_url, "evaluation", app.MIGRATIONS) as database:
+        yield database
 
 
 def envelope(cls: type[EventEnvelope], data: Any, engagement_id: UUID | None) -> Any:

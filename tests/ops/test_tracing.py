@@ -29,6 +29,7 @@ from kit.inbox import one_after_another
 from kit.messaging import MessagingTables, messaging_tables
 from kit.outbox import OutboxRelay, record_event
 from kit.rpc import CallContext, RpcClient, RpcServer
+from tests.kit.messaging.plumbing import consumer_of
 
 
 class Ask(Contract):
@@ -147,14 +148,7 @@ async def test_an_event_continues_the_trace_of_the_request_that_recorded_it(
     async def handler(_session: AsyncSession, got: EventEnvelope) -> None:
         handled.append(got.type)
 
-    consumer = EventConsumer(
-        js=js,
-        db=db,
-        tables=tables,
-        durable=f"traced{new_id().hex}",
-        filter_subjects=[event.subject],
-        handler=handler,
-    )
+    consumer = consumer_of(js, db, f"traced{new_id().hex}", event.subject, handler, tables=tables)
     try:
         with tracing.span("graphql mutation", kind=SpanKind.SERVER) as request:
             async with db.transaction() as session:
@@ -190,14 +184,14 @@ async def test_each_event_of_a_batch_continues_its_own_trace(
         logged = structlog.contextvars.get_contextvars()
         seen.append((got.correlation_id, logged["correlation_id"]))
 
-    consumer = EventConsumer(
-        js=js,
-        db=db,
-        tables=tables,
-        durable=f"batched{new_id().hex}",
-        filter_subjects=[events[0].subject],
-        handler=handler,
+    consumer = consumer_of(
+        js,
+        db,
+        f"batched{new_id().hex}",
+        events[0].subject,
+        handler,
         batch_handler=one_after_another(handler),
+        tables=tables,
     )
     try:
         for event in events:

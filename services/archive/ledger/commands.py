@@ -4,6 +4,7 @@ and the global log, and sign checkpoints of the log."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import asdict
 from datetime import UTC, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -72,15 +73,8 @@ async def append_to_trace(session: AsyncSession, event: EventEnvelope) -> TraceE
     )
     prev_hash = head.entry_hash if head else domain.GENESIS
     row = TraceEntry(
-        engagement_id=entry.engagement_id,
-        seq=entry.seq,
-        event_id=entry.event_id,
-        event_type=entry.event_type,
-        occurred_at=entry.occurred_at,
+        **asdict(entry),
         recorded_at=datetime.now(UTC),
-        actor=entry.actor,
-        tenant=entry.tenant,
-        payload_sha256=entry.payload_sha256,
         prev_hash=prev_hash,
         entry_hash=domain.link(prev_hash, entry),
     )

@@ -10,19 +10,7 @@ from services.archive.ledger.signing import Signer
 
 
 def trace_entry_view(row: TraceEntry) -> archive_rpc.TraceEntryView:
-    return archive_rpc.TraceEntryView(
-        engagement_id=row.engagement_id,
-        seq=row.seq,
-        event_id=row.event_id,
-        event_type=row.event_type,
-        occurred_at=row.occurred_at,
-        recorded_at=row.recorded_at,
-        actor=row.actor,
-        tenant=row.tenant,
-        payload_sha256=row.payload_sha256,
-        prev_hash=row.prev_hash,
-        entry_hash=row.entry_hash,
-    )
+    return archive_rpc.TraceEntryView.from_row(row)
 
 
 def key_view(signer: Signer) -> archive_rpc.LedgerKeyView:
@@ -35,30 +23,10 @@ def key_view(signer: Signer) -> archive_rpc.LedgerKeyView:
 
 
 def checkpoint_view(row: LedgerCheckpoint) -> archive_rpc.CheckpointView:
-    return archive_rpc.CheckpointView(
-        id=row.id,
-        tree_size=row.tree_size,
-        root_hash=row.root_hash,
-        origin=row.origin,
-        issued_at=row.issued_at,
-        key_id=row.key_id,
-        note=row.note,
-    )
+    return archive_rpc.CheckpointView.from_row(row)
 
 
 def entry_view(row: LedgerLeaf) -> archive_rpc.LedgerEntryView:
-    return archive_rpc.LedgerEntryView(
-        index=row.leaf_index,
-        event_id=row.event_id,
-        event_type=row.event_type,
-        occurred_at=row.occurred_at,
-        recorded_at=row.recorded_at,
-        actor=row.actor,
-        tenant=row.tenant,
-        payload_sha256=row.payload_sha256,
-        engagement_id=row.engagement_id,
-        chain_seq=row.chain_seq,
-        chain_hash=row.chain_hash,
-        leaf=row.leaf().canonical().decode(),
-        leaf_hash=row.leaf_hash,
+    return archive_rpc.LedgerEntryView.from_row(
+        row, index=row.leaf_index, leaf=row.leaf().canonical().decode()
     )

@@ -41,13 +41,8 @@ async def register_unit(
     )
     session.add(unit)
     await session.flush()
-    data = UnitRegisteredData(
-        unit_id=unit.id,
-        name=unit.name,
-        uscc=unit.uscc,
-        industry_code=unit.industry_code,
-        region_code=unit.region_code,
-        registered_by_agency_id=unit.agency_id,
+    data = UnitRegisteredData.from_row(
+        unit, unit_id=unit.id, registered_by_agency_id=unit.agency_id
     )
     await record_event(session, messaging, make_event(UnitRegisteredV1, ctx, data))
     return unit_view(unit)

@@ -18,36 +18,16 @@ from services.engagement.workflow.domain import is_overdue, is_recurring
 
 
 def engagement_view(engagement: Engagement, region_code: str) -> rpc.EngagementView:
-    return rpc.EngagementView(
-        id=engagement.id,
-        unit_id=engagement.unit_id,
-        agency_id=engagement.agency_id,
-        service_modes=list(engagement.service_modes),
-        period_start=engagement.period_start,
-        period_end=engagement.period_end,
-        stage=engagement.stage,
-        region_code=region_code,
-        created_at=engagement.created_at,
-        fee_terms=rpc.FeeTerms(**engagement.fee_terms) if engagement.fee_terms else None,
-    )
+    fee_terms = rpc.FeeTerms(**engagement.fee_terms) if engagement.fee_terms else None
+    return rpc.EngagementView.from_row(engagement, region_code=region_code, fee_terms=fee_terms)
 
 
 def list_item_view(
     item: Any, done: dict[UUID, int], today: date
 ) -> engagement_rpc_workflow.ListItemView:
     """A list item (ORM object or plain row) with its recorded activities counted."""
-    return engagement_rpc_workflow.ListItemView(
-        id=item.id,
-        catalogue_code=item.catalogue_code,
-        scope=item.scope,
-        expected_effect=item.expected_effect,
-        target=item.target,
-        contracted_quantity=item.contracted_quantity,
-        quantity_unit=item.quantity_unit,
-        due_date=item.due_date,
-        customised=item.customised,
-        status=item.status,
-        waived_reason=item.waived_reason,
+    return engagement_rpc_workflow.ListItemView.from_row(
+        item,
         done_quantity=done.get(item.id, 0),
         overdue=is_overdue(item.status, item.due_date, today),
     )
@@ -56,16 +36,8 @@ def list_item_view(
 def rectification_view(
     row: Any, occurrences_in_window: int, today: date
 ) -> engagement_rpc_workflow.RectificationView:
-    return engagement_rpc_workflow.RectificationView(
-        id=row.id,
-        problem_key=row.problem_key,
-        description=row.description,
-        plan=row.plan,
-        owner=row.owner,
-        due_date=row.due_date,
-        status=row.status,
-        raised_on=row.raised_on,
-        closed_on=row.closed_on,
+    return engagement_rpc_workflow.RectificationView.from_row(
+        row,
         notes=list(row.notes or []),
         overdue=row.status != RectificationStatus.CLOSED and row.due_date < today,
         recurring=is_recurring(occurrences_in_window),

@@ -182,36 +182,19 @@ async def amend(
     )
     session.add(new)
     await session.flush()
-    for s in (await repository.scores(session, [card.id]))[card.id]:
-        session.add(
-            ItemScore(
-                id=new_id(),
-                scorecard_id=new.id,
-                item_code=s.item_code,
-                evaluator=s.evaluator,
-                points=s.points,
-                justification=s.justification,
-                evidence=s.evidence,
-                suggested_points=s.suggested_points,
-                override_reason=s.override_reason,
-                scored_at=s.scored_at,
-            )
-        )
-    for d in (await repository.deductions(session, [card.id]))[card.id]:
-        session.add(
-            Deduction(
-                id=new_id(),
-                scorecard_id=new.id,
-                item_code=d.item_code,
-                points=d.points,
-                description=d.description,
-                evidence=d.evidence,
-                recorded_by=d.recorded_by,
-                recorded_at=d.recorded_at,
-            )
-        )
+    carried: list[ItemScore | Deduction] = [
+        *(await repository.scores(session, [card.id]))[card.id],
+        *(await repository.deductions(session, [card.id]))[card.id],
+    ]
+    session.add_all(_carried_over(row, new.id) for row in carried)
     await session.flush()
     template = await repository.template(session, card.template_id)
     assert template is not None
     await _record_opened(session, ctx, new, template)
     return await scorecard_view(session, new)
+
+
+def _carried_over(row: ItemScore | Deduction, scorecard_id: UUID) -> ItemScore | Deduction:
+    """A score or deduction as it stands, copied onto the amended version."""
+    columns = {a.key: getattr(row, a.key) for a in row.__mapper__.column_attrs}
+    return type(row)(**{**columns, "id": new_id(), "scorecard_id": scorecard_id})

@@ -7,6 +7,7 @@ import asyncio
 from datetime import UTC, datetime
 from typing import Any
 
+from nats.js import JetStreamContext
 from sqlalchemy import Column, MetaData, String, Table, Uuid, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -14,7 +15,7 @@ from contracts.core import EventEnvelope
 from kit.consumer import EventConsumer
 from kit.db import Database
 from kit.ids import new_id
-from kit.messaging import messaging_tables
+from kit.messaging import MessagingTables, messaging_tables
 from kit.outbox import record_event
 
 metadata = MetaData()
@@ -53,6 +54,28 @@ class Recorder:
         await session.execute(insert(applied).values(event_id=ev.event_id, note="x"))
         if self.calls <= self.fail_times:
             raise RuntimeError("handler failed on purpose")
+
+
+def consumer_of(
+    js: JetStreamContext,
+    db: Database,
+    durable: str,
+    subject: str,
+    handler: Any,
+    *,
+    tables: MessagingTables = tables,
+    **options: Any,
+) -> EventConsumer:
+    """A durable consumer of one subject, keeping its inbox and dead letters in `tables`."""
+    return EventConsumer(
+        js=js,
+        db=db,
+        tables=tables,
+        durable=durable,
+        filter_subjects=[subject],
+        handler=handler,
+        **options,
+    )
 
 
 async def run_consumer(consumer: EventConsumer, until: Any, timeout: float = 15.0) -> None:

@@ -12,12 +12,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.core import EventEnvelope
 from kit.bus import ensure_event_stream
-from kit.consumer import EventConsumer
 from kit.db import Database
 from kit.ids import new_id
 from tests.kit.messaging.plumbing import (
     Recorder,
     applied,
+    consumer_of,
     count,
     event,
     run_consumer,
@@ -39,14 +39,7 @@ async def test_consumer_applies_a_redelivered_event_once(db: Database, nc: Clien
             headers={"Nats-Msg-Id": f"{ev.event_id}-{msg_id}"},
         )
     handler = Recorder()
-    consumer = EventConsumer(
-        js=js,
-        db=db,
-        tables=tables,
-        durable=f"c{kind}",
-        filter_subjects=[ev.subject],
-        handler=handler,
-    )
+    consumer = consumer_of(js, db, f"c{kind}", ev.subject, handler)
     await run_consumer(consumer, lambda: consumer.applied + consumer.duplicates >= 2)
 
     assert (consumer.applied, consumer.duplicates, handler.calls) == (1, 1, 1)
@@ -61,15 +54,7 @@ async def test_consumer_retries_a_failing_handler_without_partial_writes(db: Dat
     ev = event(kind)
     await js.publish(ev.subject, ev.model_dump_json().encode())
     handler = Recorder(fail_times=1)
-    consumer = EventConsumer(
-        js=js,
-        db=db,
-        tables=tables,
-        durable=f"c{kind}",
-        filter_subjects=[ev.subject],
-        handler=handler,
-        max_deliver=3,
-    )
+    consumer = consumer_of(js, db, f"c{kind}", ev.subject, handler, max_deliver=3)
     await run_consumer(consumer, lambda: consumer.applied == 1)
 
     assert handler.calls == 2  # failed once (rolled back), then applied
@@ -84,15 +69,7 @@ async def test_consumer_keeps_a_poison_event_as_a_dead_letter(db: Database, nc: 
     ev = event(kind)
     await js.publish(ev.subject, ev.model_dump_json().encode())
     handler = Recorder(fail_times=100)
-    consumer = EventConsumer(
-        js=js,
-        db=db,
-        tables=tables,
-        durable=f"c{kind}",
-        filter_subjects=[ev.subject],
-        handler=handler,
-        max_deliver=2,
-    )
+    consumer = consumer_of(js, db, f"c{kind}", ev.subject, handler, max_deliver=2)
     await run_consumer(consumer, lambda: consumer.dead_lettered == 1)
 
     assert handler.calls == 2
@@ -111,14 +88,7 @@ async def test_consumer_dead_letters_unparseable_messages_at_once(db: Database, 
     await ensure_event_stream(js)
     subject = f"ecohost.events.test.garbage{new_id().hex}.v1"
     await js.publish(subject, b"not json")
-    consumer = EventConsumer(
-        js=js,
-        db=db,
-        tables=tables,
-        durable=f"g{new_id().hex}",
-        filter_subjects=[subject],
-        handler=Recorder(),
-    )
+    consumer = consumer_of(js, db, f"g{new_id().hex}", subject, Recorder())
     await run_consumer(consumer, lambda: consumer.dead_lettered == 1)
     async with db.transaction() as s:
         row = (await s.execute(select(tables.dead_letters))).one()
@@ -161,14 +131,8 @@ async def test_a_batch_consumer_applies_each_fetched_batch_once_in_one_transacti
         headers={"Nats-Msg-Id": f"{events[3].event_id}-again"},
     )
     one_by_one, batches = Recorder(), BatchRecorder()
-    consumer = EventConsumer(
-        js=nc.jetstream(),
-        db=db,
-        tables=tables,
-        durable=f"c{kind}",
-        filter_subjects=[events[0].subject],
-        handler=one_by_one,
-        batch_handler=batches,
+    consumer = consumer_of(
+        nc.jetstream(), db, f"c{kind}", events[0].subject, one_by_one, batch_handler=batches
     )
     await run_consumer(consumer, lambda: consumer.applied + consumer.duplicates >= 31)
 
@@ -195,13 +159,12 @@ async def test_a_failing_batch_is_rolled_back_and_applied_one_by_one(db: Databas
                 raise RuntimeError("handler failed on purpose")
 
     one_by_one = OneByOne()
-    consumer = EventConsumer(
-        js=nc.jetstream(),
-        db=db,
-        tables=tables,
-        durable=f"c{kind}",
-        filter_subjects=[events[0].subject],
-        handler=one_by_one,
+    consumer = consumer_of(
+        nc.jetstream(),
+        db,
+        f"c{kind}",
+        events[0].subject,
+        one_by_one,
         batch_handler=batches,
         max_deliver=2,
     )

@@ -7,7 +7,6 @@ from sqlalchemy import select, update
 
 from contracts.core import EventEnvelope
 from kit.bus import ensure_event_stream
-from kit.consumer import EventConsumer
 from kit.db import Database
 from kit.ids import new_id
 from kit.inbox import apply_once
@@ -17,6 +16,7 @@ from tests.infra.dead_letters import keep_as_dead_letter
 from tests.kit.messaging.plumbing import (
     Recorder,
     applied,
+    consumer_of,
     count,
     event,
     run_consumer,
@@ -43,15 +43,7 @@ async def test_a_dead_letter_replayed_after_the_fix_is_applied_once(db: Database
     await js.publish(ev.subject, ev.model_dump_json().encode())
     durable = f"r{kind}"
     broken = Recorder(fail_times=100)
-    consumer = EventConsumer(
-        js=js,
-        db=db,
-        tables=tables,
-        durable=durable,
-        filter_subjects=[ev.subject],
-        handler=broken,
-        max_deliver=2,
-    )
+    consumer = consumer_of(js, db, durable, ev.subject, broken, max_deliver=2)
     await run_consumer(consumer, lambda: consumer.dead_lettered == 1)
     async with db.transaction() as s:
         letter_id = (await s.execute(select(tables.dead_letters.c.id))).scalar_one()

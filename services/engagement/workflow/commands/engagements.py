@@ -47,14 +47,8 @@ async def create_engagement(
     session.add(engagement)
     await session.flush()
     session.add_all(checklist_for(engagement.id))
-    data = EngagementCreatedData(
-        engagement_id=engagement.id,
-        unit_id=engagement.unit_id,
-        agency_id=engagement.agency_id,
-        service_modes=engagement.service_modes,
-        period_start=engagement.period_start,
-        period_end=engagement.period_end,
-        status=engagement.stage,
+    data = EngagementCreatedData.from_row(
+        engagement, engagement_id=engagement.id, status=engagement.stage
     )
     event = make_event(EngagementCreatedV1, ctx, data, engagement_id=engagement.id)
     await record_event(session, messaging, event)

@@ -50,13 +50,7 @@ async def record_inspection(step: Step, a: engagement_actions.RecordInspection) 
     await step.record(RecordKind.INSPECTION, a.performed_on, a, item)
     await step.emit(
         engagement_events.InspectionCompletedV1,
-        engagement_event_data.InspectionCompletedData(
-            inspection_id=new_id(),
-            list_item_id=a.list_item_id,
-            performed_on=a.performed_on,
-            problems_found=a.problems_found,
-            rectification_plans=a.rectification_plans,
-        ),
+        engagement_event_data.InspectionCompletedData.from_row(a, inspection_id=new_id()),
     )
 
 
@@ -67,14 +61,7 @@ async def record_training(step: Step, a: engagement_actions.RecordTraining) -> N
     await step.record(RecordKind.TRAINING, a.held_on, a, item)
     await step.emit(
         engagement_events.TrainingHeldV1,
-        engagement_event_data.TrainingHeldData(
-            training_id=new_id(),
-            list_item_id=a.list_item_id,
-            topic=a.topic,
-            held_on=a.held_on,
-            attendees=a.attendees,
-            has_records=a.has_records,
-        ),
+        engagement_event_data.TrainingHeldData.from_row(a, training_id=new_id()),
     )
 
 
@@ -86,13 +73,7 @@ async def record_emergency(step: Step, a: engagement_actions.RecordEmergency) ->
     await step.record(RecordKind.EMERGENCY, a.reported_at.date(), a, None)
     await step.emit(
         engagement_events.EmergencyClosedV1,
-        engagement_event_data.EmergencyClosedData(
-            incident_id=new_id(),
-            reported_at=a.reported_at,
-            responded_at=a.responded_at,
-            closed_at=a.closed_at,
-            contracted_response_minutes=a.contracted_response_minutes,
-        ),
+        engagement_event_data.EmergencyClosedData.from_row(a, incident_id=new_id()),
     )
 
 
@@ -102,9 +83,7 @@ async def record_complaint(step: Step, a: engagement_actions.RecordComplaint) ->
     await step.record(RecordKind.COMPLAINT, a.received_on, a, None)
     await step.emit(
         engagement_events.ComplaintRecordedV1,
-        engagement_event_data.ComplaintRecordedData(
-            complaint_id=new_id(), received_on=a.received_on, verified=a.verified
-        ),
+        engagement_event_data.ComplaintRecordedData.from_row(a, complaint_id=new_id()),
     )
 
 
@@ -114,9 +93,7 @@ async def record_penalty(step: Step, a: engagement_actions.RecordPenalty) -> Non
     await step.record(RecordKind.PENALTY, a.decided_on, a, None)
     await step.emit(
         engagement_events.PenaltyRecordedV1,
-        engagement_event_data.PenaltyRecordedData(
-            penalty_id=new_id(), decided_on=a.decided_on, authority=a.authority, amount=a.amount
-        ),
+        engagement_event_data.PenaltyRecordedData.from_row(a, penalty_id=new_id()),
     )
 
 
@@ -125,10 +102,7 @@ async def log_work(step: Step, a: engagement_actions.LogWork) -> None:
     require_stage(step.stage, *IMPLEMENTING_OR_AFTER, step="a work log")
     await step.record(RecordKind.WORK_LOG, a.worked_on, a, None)
     await step.emit(
-        engagement_events.WorkLoggedV1,
-        engagement_event_data.WorkLoggedData(
-            person=a.person, worked_on=a.worked_on, mode=a.mode, hours=a.hours
-        ),
+        engagement_events.WorkLoggedV1, engagement_event_data.WorkLoggedData.from_row(a)
     )
 
 
@@ -138,7 +112,5 @@ async def record_survey(step: Step, a: engagement_actions.RecordSurvey) -> None:
     await step.record(RecordKind.SATISFACTION_SURVEY, a.conducted_on, a, None)
     await step.emit(
         engagement_events.SurveyRecordedV1,
-        engagement_event_data.SurveyRecordedData(
-            survey_id=new_id(), method=a.method, conducted_on=a.conducted_on, score=a.score
-        ),
+        engagement_event_data.SurveyRecordedData.from_row(a, survey_id=new_id()),
     )
