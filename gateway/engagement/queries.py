@@ -68,7 +68,9 @@ class EngagementQueries:
         ctx = info.context
         if not ctx.authorizer.can("meeting", "read"):
             return []
-        meetings = await ctx.clients.engagement.expert_meetings(ctx.principal.user_id)
+        meetings = await ctx.clients.engagement.expert_meetings(
+            ctx.principal.user_id, scope_of(ctx.authorizer)
+        )
         return [Meeting.from_view(m) for m in meetings]
 
     @strawberry.field(description="托管服务内容 (clause 6): the service catalogue, latest version.")
