@@ -106,7 +106,11 @@ class PersistedTransportWSHandler(BaseGraphQLTransportWSHandler[Any, Any]):
             return
         if self._subscriptions_full(query, payload.get("operationName")):
             await self.send_message(
-                {"id": message["id"], "type": "error", "payload": [_too_many(self._limit)]}
+                {
+                    "id": message["id"],
+                    "type": "error",
+                    "payload": [_too_many(self._limit).formatted],
+                }
             )
             return
         connection = self._connection_context
@@ -118,8 +122,8 @@ class PersistedTransportWSHandler(BaseGraphQLTransportWSHandler[Any, Any]):
             _operation_context.reset(started)
 
 
-def _too_many(limit: int) -> dict[str, Any]:
+def _too_many(limit: int) -> GraphQLError:
     return GraphQLError(
         f"一个连接至多 {limit} 个订阅 / at most {limit} subscriptions per connection",
         extensions={"code": "TOO_MANY_SUBSCRIPTIONS", "limit": limit},
-    ).formatted
+    )

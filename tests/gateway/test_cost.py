@@ -5,7 +5,7 @@ costs one, once per parent that may resolve it."""
 from __future__ import annotations
 
 import pytest
-from graphql import OperationDefinitionNode, parse
+from graphql import GraphQLField, GraphQLObjectType, OperationDefinitionNode, parse
 
 from gateway.protection.cost import (
     DEFAULT_LIST_SIZE,
@@ -99,9 +99,12 @@ def test_a_page_above_the_maximum_counts_as_the_maximum():
 
 
 def test_every_coordinate_the_cost_model_names_exists_in_the_schema():
-    def field(coordinate: str):  # type: ignore[no-untyped-def]
+    def field(coordinate: str) -> GraphQLField:
         type_name, name = coordinate.split(".")
-        return SCHEMA.get_type(type_name).fields[name]  # type: ignore[union-attr]
+        parent = SCHEMA.get_type(type_name)
+        assert isinstance(parent, GraphQLObjectType), coordinate
+        found: GraphQLField = parent.fields[name]
+        return found
 
     for coordinate in OWN_REQUESTS:
         assert field(coordinate), coordinate
