@@ -163,6 +163,7 @@ def mount_graphql(
         get_queries=not settings.production,  # GraphQL over HTTP's GET, queries only
         persisted=persisted,
         execution_timeout=settings.execution_timeout,
+        max_subscriptions=settings.max_subscriptions_per_connection,
     )
     app.include_router(graphql, prefix="/graphql")
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes, path_prefix="/graphql")

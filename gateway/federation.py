@@ -5,7 +5,10 @@ the same name on our Query replaces its `_service`. The SDL describes every type
 and field, as introspection would, so it is given only to callers that may read
 the schema (`schema, read`: a platform's router with a regulator token, or an
 agency admin); anyone else gets null. `_entities` stays strawberry's and calls
-each entity's `resolve_reference`, which applies the same checks as `node`.
+each entity's `resolve_reference`, which applies the same checks as `node`; the
+schema (`CappedFederationSchema`) refuses more than `MAX_ENTITIES` representations
+in one call, as `nodes` refuses more than 100 ids: the cost limit counts a variable
+list at that maximum, so a longer one must never run.
 """
 
 from __future__ import annotations
@@ -13,11 +16,31 @@ from __future__ import annotations
 from functools import cache
 
 import strawberry
+from strawberry.federation.schema import FederationAny
 from strawberry.federation.schema import Schema as FederationSchema
 from strawberry.printer import print_schema
 from strawberry.types import Info
 
+from contracts.core import ValidationFailed
 from gateway.context import Context
+
+MAX_ENTITIES = 100
+"""Representations per `_entities` call."""
+
+
+class CappedFederationSchema(FederationSchema):
+    """strawberry's federation schema, with `_entities` refusing an oversized list."""
+
+    def entities_resolver(
+        self, info: Info, representations: list[FederationAny]
+    ) -> list[FederationAny]:
+        if len(representations) > MAX_ENTITIES:
+            raise ValidationFailed(
+                f"一次至多解析 {MAX_ENTITIES} 个实体 / at most {MAX_ENTITIES} representations "
+                "per call",
+                field="representations",
+            )
+        return super().entities_resolver(info, representations)
 
 
 @strawberry.type(name="_Service", description="This subgraph's SDL, for a federated router.")

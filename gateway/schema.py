@@ -31,7 +31,7 @@ from gateway.engagement.subscriptions import EngagementSubscriptions
 from gateway.engagement.workflow_mutations import WorkflowMutations
 from gateway.evaluation.mutations import EvaluationMutations
 from gateway.evaluation.queries import EvaluationQueries
-from gateway.federation import FederationQueries
+from gateway.federation import CappedFederationSchema, FederationQueries
 from gateway.nodes import NodeQueries
 from gateway.protection.cost import cost_limit_rule
 from gateway.protection.shape import only_protection_errors, shape_rule
@@ -151,7 +151,7 @@ def build_schema(
     ]
     # Federation 2 (`@key` on Unit and Engagement): a government platform's router
     # composes this schema with its own subgraphs.
-    return strawberry.federation.Schema(
+    return CappedFederationSchema(
         query=Query,
         mutation=Mutation,
         subscription=Subscription,

@@ -61,6 +61,13 @@ class GatewaySettings(ProcessSettings):
     persisted_queries_cache_size: int = Field(
         default=1000, description="Automatic persisted queries kept in memory (LRU)."
     )
+    max_subscriptions_per_connection: int = Field(
+        default=10,
+        ge=1,
+        description="Subscriptions one WebSocket connection may hold at once (each is a NATS "
+        "subscription with its own buffer); one more is refused with "
+        "`TOO_MANY_SUBSCRIPTIONS`, the connection stays open.",
+    )
     subscription_pending_msgs: int = Field(
         default=256,
         ge=1,

@@ -167,6 +167,7 @@ class DueItemsReply(Contract):
 
 class MeetingsRequest(Contract):
     expert_id: str = Field(min_length=1, max_length=200)
+    scope: Scope = Field(description="The expert's tenant: only its engagements are read.")
 
 
 class MeetingView(Contract):

@@ -100,8 +100,10 @@ class EngagementClient(ServiceClient):
     ) -> list[engagement_rpc_workflow.DueItemView]:
         return (await self._call(engagement_rpc_workflow.DUE_ITEMS, req)).items
 
-    async def expert_meetings(self, expert_id: str) -> list[engagement_rpc_workflow.MeetingView]:
-        req = engagement_rpc_workflow.MeetingsRequest(expert_id=expert_id)
+    async def expert_meetings(
+        self, expert_id: str, scope: core.Scope
+    ) -> list[engagement_rpc_workflow.MeetingView]:
+        req = engagement_rpc_workflow.MeetingsRequest(expert_id=expert_id, scope=scope)
         return (await self._call(engagement_rpc_workflow.EXPERT_MEETINGS, req)).items
 
     async def service_catalogue(

@@ -27,6 +27,8 @@ from gateway.engagement.workflow_types import CatalogueItem, DueItem, Meeting
 from gateway.ids import decode_global_id, encode_cursor
 from gateway.pagination import optional_id, page_info, page_of
 
+MAX_DUE_ITEMS = 1000
+
 
 @strawberry.type
 class EngagementQueries:
@@ -46,8 +48,8 @@ class EngagementQueries:
         ctx = info.context
         if not ctx.authorizer.can("engagement", "read"):
             return []
-        if not 0 < limit <= 1000:
-            raise ValidationFailed("limit must be between 1 and 1000", field="limit")
+        if not 0 < limit <= MAX_DUE_ITEMS:
+            raise ValidationFailed(f"limit must be between 1 and {MAX_DUE_ITEMS}", field="limit")
         req = engagement_rpc_workflow.DueItemsRequest(
             scope=scope_of(ctx.authorizer),
             due_from=due_from,
@@ -66,7 +68,9 @@ class EngagementQueries:
         ctx = info.context
         if not ctx.authorizer.can("meeting", "read"):
             return []
-        meetings = await ctx.clients.engagement.expert_meetings(ctx.principal.user_id)
+        meetings = await ctx.clients.engagement.expert_meetings(
+            ctx.principal.user_id, scope_of(ctx.authorizer)
+        )
         return [Meeting.from_view(m) for m in meetings]
 
     @strawberry.field(description="托管服务内容 (clause 6): the service catalogue, latest version.")

@@ -25,6 +25,9 @@ from gateway.ids import decode_global_id, encode_cursor
 from gateway.pagination import optional_id, page_info, page_of
 from kit.auth import TenantKind
 
+SCORECARD_LIST_LIMIT = 500
+"""Rows of the unpaged scorecard lists (a unit's history, an agency's period)."""
+
 
 def _empty_scorecards(after: str | None) -> ScorecardConnection:
     return ScorecardConnection(edges=[], page_info=page_info([], False, after), total_count=0)
@@ -112,7 +115,7 @@ class EvaluationQueries:
             unit_id=optional_id(unit_id, "Unit", "unitId"), finalized_only=True
         )
         result = await ctx.clients.evaluation.list_scorecards(
-            scope_of(ctx.authorizer), f, Page(limit=500)
+            scope_of(ctx.authorizer), f, Page(limit=SCORECARD_LIST_LIMIT)
         )
         return sorted((Scorecard.from_view(s) for s in result.items), key=lambda s: s.period_start)
 
@@ -128,7 +131,7 @@ class EvaluationQueries:
         scope = scope_of(ctx.authorizer)
         client = ctx.clients.evaluation
         f = evaluation_rpc.ScorecardFilter(period_label=period_label, finalized_only=True)
-        result = await client.list_scorecards(scope, f, Page(limit=500))
+        result = await client.list_scorecards(scope, f, Page(limit=SCORECARD_LIST_LIMIT))
         counts = await client.distribution(scope, period_label)
         return AgencyResults(
             period_label=period_label,

@@ -58,6 +58,7 @@ class GatewayRouter(GraphQLRouter[Any, None]):
         *,
         persisted: PersistedQueries,
         execution_timeout: float,
+        max_subscriptions: int = 10,
         get_queries: bool = False,
         **kwargs: Any,
     ) -> None:
@@ -71,6 +72,7 @@ class GatewayRouter(GraphQLRouter[Any, None]):
         )
         self.persisted = persisted
         self.execution_timeout = execution_timeout
+        self.max_subscriptions = max_subscriptions
         self.get_queries = get_queries
 
     async def run(  # type: ignore[override]

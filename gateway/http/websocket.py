@@ -9,6 +9,11 @@ mode only registered operations run, by hash (`extensions.persistedQuery`) or
 identical text. A refused operation gets the protocol's `error` message for its
 id, with the persisted-query code, and the connection stays open for the
 client's other operations.
+
+A connection holds at most `max_subscriptions` subscriptions at once (each is a
+NATS subscription with its own buffer): one more gets the protocol's `error` for
+its id with `TOO_MANY_SUBSCRIPTIONS`; the connection and its other subscriptions
+go on.
 """
 
 from __future__ import annotations
@@ -17,7 +22,7 @@ import asyncio
 from contextvars import ContextVar
 from typing import Any
 
-from graphql import OperationType
+from graphql import GraphQLError, OperationType
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
     BaseGraphQLTransportWSHandler,
     Operation,
@@ -58,6 +63,23 @@ class PersistedTransportWSHandler(BaseGraphQLTransportWSHandler[Any, Any]):
         except TimeoutError:
             await operation.send_initial_errors([timed_out()])
 
+    @property
+    def _limit(self) -> int:
+        return self.view.max_subscriptions  # type: ignore[attr-defined,no-any-return]
+
+    def _subscriptions_full(self, query: str, operation_name: Any) -> bool:
+        """Whether this operation is a subscription and the connection holds its
+        maximum already (queries and mutations end by themselves: not counted)."""
+        name = operation_name if isinstance(operation_name, str) else None
+        if operation_type(query, name) is not OperationType.SUBSCRIPTION:
+            return False
+        running = sum(
+            1
+            for op in self.operations.values()
+            if operation_type(op.query, op.operation_name) is OperationType.SUBSCRIPTION
+        )
+        return running >= self._limit
+
     async def handle_subscribe(self, message: SubscribeMessage) -> None:
         if not self.connection_acknowledged or message["id"] in self.operations:
             await super().handle_subscribe(message)  # the protocol closes the connection
@@ -82,6 +104,15 @@ class PersistedTransportWSHandler(BaseGraphQLTransportWSHandler[Any, Any]):
         if query is None:
             await self.handle_invalid_message("Failed to parse message")  # no query, no hash
             return
+        if self._subscriptions_full(query, payload.get("operationName")):
+            await self.send_message(
+                {
+                    "id": message["id"],
+                    "type": "error",
+                    "payload": [_too_many(self._limit).formatted],
+                }
+            )
+            return
         connection = self._connection_context
         own = connection.for_operation() if isinstance(connection, Context) else connection
         started = _operation_context.set(own)
@@ -89,3 +120,10 @@ class PersistedTransportWSHandler(BaseGraphQLTransportWSHandler[Any, Any]):
             await super().handle_subscribe({**message, "payload": {**payload, "query": query}})
         finally:
             _operation_context.reset(started)
+
+
+def _too_many(limit: int) -> GraphQLError:
+    return GraphQLError(
+        f"一个连接至多 {limit} 个订阅 / at most {limit} subscriptions per connection",
+        extensions={"code": "TOO_MANY_SUBSCRIPTIONS", "limit": limit},
+    )

@@ -6,10 +6,12 @@ services limited to NATS, PostgreSQL and S3, NATS fsyncing every write."""
 from __future__ import annotations
 
 import copy
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 import pytest
 
+from gateway.persisted import load_registry
 from tests.deploy.render import OVERLAYS, render, validation_errors
 
 PROCESSES = {
@@ -202,3 +204,24 @@ def test_the_prod_overlay_runs_in_production() -> None:
         c for c in render("prod") if c["metadata"]["name"].startswith("ecohost-config")
     )["data"]
     assert settings["ECOHOST_ENVIRONMENT"] == "production"
+
+
+def test_the_prod_overlay_runs_only_registered_operations(tmp_path: Path) -> None:
+    # docs/api.md: production runs with the persisted-query allow-list. The registry is
+    # mounted from a ConfigMap at the path the setting names, and loads as the gateway
+    # loads it at start (a key that is not its query's sha256 would stop it).
+    objects = render("prod")
+    settings = next(c for c in objects if c["metadata"]["name"].startswith("ecohost-config"))[
+        "data"
+    ]
+    assert settings["ECOHOST_GATEWAY_PERSISTED_QUERIES"] == "allow_list"
+    path = PurePosixPath(settings["ECOHOST_GATEWAY_PERSISTED_QUERIES_PATH"])
+    spec = of_kind(objects, "Deployment")["gateway"]["spec"]["template"]["spec"]
+    [mount] = [
+        m for m in spec["containers"][0]["volumeMounts"] if path.is_relative_to(m["mountPath"])
+    ]
+    assert mount["readOnly"] is True
+    [volume] = [v for v in spec["volumes"] if v["name"] == mount["name"]]
+    registry = of_kind(objects, "ConfigMap")[volume["configMap"]["name"]]["data"]
+    (tmp_path / path.name).write_text(registry[path.name])
+    assert load_registry(tmp_path / path.name)

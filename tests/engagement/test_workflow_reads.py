@@ -110,3 +110,34 @@ async def test_R4_2_3_1_recurrence_counts_the_12_months_up_to_each_item(db: Data
     # 100 days ago: itself, 200, 365 and 366 days ago = 4 within its 12 months.
     assert by_day[today - timedelta(days=100)] is True
     assert by_day[today - timedelta(days=366)] is False
+
+
+async def record_meeting(db: Database, engagement_id: UUID, scope: core.Scope, expert: str) -> None:
+    action = engagement_actions.RecordConsultation(
+        held_on=date(2027, 2, 1), experts=["张教授"], opinions="可行", conclusion="通过",
+        expert_ids=[expert],
+    )  # fmt: skip
+    async with db.transaction() as s:
+        await act.act(
+            s,
+            engagement_actions.ActRequest(engagement_id=engagement_id, scope=scope, action=action),
+            CTX,
+        )
+
+
+async def test_my_meetings_of_tenant_a_filter_by_tenant_a_and_never_read_tenant_b(db: Database):
+    # The same expert id invited in two agencies' engagements: asking as agency A reads
+    # A's meetings only, filtered in SQL by A's id, with no text search over the details.
+    mine, _, agency_a = await engagement_in_implementation(db)
+    theirs, _, agency_b = await engagement_in_implementation(db)
+    await record_meeting(db, mine, agency_a, "prof-zhang")
+    await record_meeting(db, theirs, agency_b, "prof-zhang")
+    async with db.transaction() as s:
+        with counted(db) as statements:
+            reply = await queries.expert_meetings(
+                s, wf.MeetingsRequest(expert_id="prof-zhang", scope=agency_a)
+            )
+    assert [m.engagement_id for m in reply.items] == [mine]
+    [select_meetings] = [q for q in statements if "service_record" in q]
+    assert "agency_id" in select_meetings
+    assert "LIKE" not in select_meetings.upper()

@@ -198,3 +198,58 @@ async def test_queries_over_the_socket_get_the_execution_timeout_subscriptions_d
     assert query[0]["payload"][0]["extensions"]["code"] == "TIMEOUT"
     assert [m["type"] for m in subscription] == ["next", "complete"]
     assert subscription[0]["payload"] == {"data": {"tick": 1}}
+
+
+@strawberry.type
+class Stream:
+    @strawberry.subscription
+    async def ticks(self) -> AsyncGenerator[int, None]:
+        n = 0
+        while True:
+            n += 1
+            yield n
+            await asyncio.sleep(0.05)
+
+
+async def test_the_11th_subscription_on_a_connection_is_refused_and_the_first_10_keep_streaming():
+    app = FastAPI()
+    router = GatewayRouter(
+        strawberry.Schema(query=Slow, subscription=Stream),
+        persisted=PersistedQueries("automatic"),
+        execution_timeout=1.0,
+        max_subscriptions=10,
+    )
+    app.include_router(router, prefix="/graphql")
+    ticks = {"query": "subscription { ticks }"}
+    async with serving(app) as url:
+        ws = await connected(url, {})
+        try:
+            for n in range(1, 12):
+                await ws.send(json.dumps({"id": str(n), "type": "subscribe", "payload": ticks}))
+            refused: dict[str, Any] | None = None
+            streaming: set[str] = set()
+            after_refusal: set[str] = set()
+            async with asyncio.timeout(10):  # without the limit, no refusal ever comes
+                while refused is None or len(after_refusal) < 10:
+                    message = json.loads(await ws.recv())
+                    if message["type"] == "error":
+                        refused = message
+                    elif message["type"] == "next":
+                        streaming.add(message["id"])
+                        if refused is not None:
+                            after_refusal.add(message["id"])
+            # The connection is still open: a query on it runs beside the stream.
+            query = {"query": "{ __typename }"}
+            await ws.send(json.dumps({"id": "q", "type": "subscribe", "payload": query}))
+            answer = None
+            while answer is None:
+                message = json.loads(await asyncio.wait_for(ws.recv(), timeout=10))
+                if message["id"] == "q":
+                    answer = message
+        finally:
+            await ws.close()
+    assert refused is not None
+    assert refused["id"] == "11"
+    assert refused["payload"][0]["extensions"]["code"] == "TOO_MANY_SUBSCRIPTIONS"
+    assert streaming == after_refusal == {str(n) for n in range(1, 11)}
+    assert answer["payload"] == {"data": {"__typename": "Slow"}}

@@ -116,8 +116,9 @@ async def due_items(
 async def expert_meetings(
     session: AsyncSession, req: engagement_rpc_workflow.MeetingsRequest
 ) -> engagement_rpc_workflow.MeetingsReply:
-    """The meetings an expert was invited to, newest first — and nothing else."""
-    rows = await repository.meetings_naming(session, MEETING_KINDS, req.expert_id)
+    """The meetings an expert was invited to, newest first — and nothing else. Only the
+    meetings of the expert's own tenant are read; the expert is matched exactly."""
+    rows = await repository.meetings_in_scope(session, MEETING_KINDS, req.scope)
     return engagement_rpc_workflow.MeetingsReply(
         items=[
             meeting_view(r) for r in rows if req.expert_id in (r.details.get("expert_ids") or [])

@@ -341,15 +341,15 @@ async def due_items(
     return [(item, engagement) for item, engagement in await session.execute(query)]
 
 
-async def meetings_naming(
-    session: AsyncSession, kinds: Sequence[RecordKind], text: str
+async def meetings_in_scope(
+    session: AsyncSession, kinds: Sequence[RecordKind], scope: Scope
 ) -> list[ServiceRecord]:
-    """Records of these kinds whose details mention `text`, newest first: a cheap
-    textual prefilter, the caller checks membership exactly."""
+    """Records of these kinds in the engagements the scope covers (the caller's tenant),
+    newest first: by the indexed engagement, never a scan of every tenant's details."""
     query = (
         select(ServiceRecord)
-        .where(ServiceRecord.kind.in_(kinds))
-        .where(cast(ServiceRecord.details, String).like(f"%{text}%"))
+        .join(Engagement, Engagement.id == ServiceRecord.engagement_id)
+        .where(engagement_scope(scope), ServiceRecord.kind.in_(kinds))
         .order_by(ServiceRecord.occurred_on.desc())
     )
     return list(await session.scalars(query))

@@ -1,0 +1,38 @@
+"""Federation `_entities` takes at most 100 representations, like `nodes` takes 100
+ids: the cost limit counts a variable list at that maximum, so a longer one is
+refused with a typed error before any entity is looked up."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from gateway.federation import MAX_ENTITIES
+from tests.gateway.conftest import AppClient
+
+ENTITIES = "query($r: [_Any!]!) { _entities(representations: $r) { ... on Unit { name } } }"
+
+
+def representations(count: int) -> list[dict[str, Any]]:
+    # Malformed ids resolve to null without a service request (none runs here).
+    return [{"__typename": "Unit", "id": f"not-a-unit-{i}"} for i in range(count)]
+
+
+async def test_entities_with_101_representations_are_refused_as_a_validation_error(
+    gateway_client: AppClient,
+):
+    async with gateway_client() as client:
+        at_most = await client.post(
+            "/graphql",
+            json={"query": ENTITIES, "variables": {"r": representations(MAX_ENTITIES)}},
+        )
+        above = await client.post(
+            "/graphql",
+            json={"query": ENTITIES, "variables": {"r": representations(MAX_ENTITIES + 1)}},
+        )
+    assert MAX_ENTITIES == 100
+    assert at_most.json() == {"data": {"_entities": [None] * 100}}
+    [error] = above.json()["errors"]
+    assert error["extensions"]["code"] == "VALIDATION_FAILED"
+    assert error["path"] == ["_entities"]
+    assert "100" in error["message"]
+    assert above.json()["data"] is None
