@@ -73,11 +73,7 @@ ROLES: tuple[str, ...] = (
     "archive_keeper",  # 档案管理员
 )
 
-# The highest clearance each role allows, which is also what a token gets when it
-# does not state one: the highest of its roles. A stated clearance above it is cut
-# down to it (the issuer may lower a clearance, never raise it). Roles unknown here
-# (added to the policy DB later) contribute PUBLIC, so a new role never silently
-# gains clearance. `AuthSettings.role_clearance` overrides single roles.
+# What a token gets when it states no clearance: the highest default of its roles.
 DEFAULT_CLEARANCE: Mapping[str, Level] = MappingProxyType(
     {
         "agency_admin": Level.TOP_SECRET,
@@ -90,6 +86,17 @@ DEFAULT_CLEARANCE: Mapping[str, Level] = MappingProxyType(
         "evaluator": Level.INTERNAL,
         "archive_keeper": Level.TOP_SECRET,
     }
+)
+
+# The highest clearance an issuer may grant each role: a stated clearance above the
+# highest cap of the token's roles is cut down to it (the issuer may lower a
+# clearance, never raise it past this). A unit may let its viewers read its INTERNAL
+# files, so a viewer's cap is above its default; every other role's cap is its
+# default. Roles unknown here (added to the policy DB later) cap at PUBLIC, so a new
+# role never silently gains clearance. `AuthSettings.role_clearance` overrides
+# single roles.
+CLEARANCE_CAP: Mapping[str, Level] = MappingProxyType(
+    {**DEFAULT_CLEARANCE, "client_viewer": Level.INTERNAL}
 )
 
 
@@ -219,8 +226,14 @@ class AuthSettings(BaseModel):
 
     def clearance_cap(self, roles: Iterable[str]) -> Level:
         """The highest clearance a token with these roles may have."""
-        caps = {**DEFAULT_CLEARANCE, **self.role_clearance}
+        caps = {**CLEARANCE_CAP, **self.role_clearance}
         return max((caps.get(r, Level.PUBLIC) for r in roles), default=Level.PUBLIC)
+
+    def default_clearance(self, roles: Iterable[str]) -> Level:
+        """The clearance of a token with these roles that states none (never above
+        its cap)."""
+        default = max((DEFAULT_CLEARANCE.get(r, Level.PUBLIC) for r in roles), default=Level.PUBLIC)
+        return min(default, self.clearance_cap(roles))
 
     @field_validator("secret")
     @classmethod
@@ -357,7 +370,7 @@ class TokenVerifier:
             user_id=user_id,
             tenant=tenant,
             roles=roles,
-            clearance=cap if stated is None else min(stated, cap),
+            clearance=settings.default_clearance(roles) if stated is None else min(stated, cap),
             expires_at=expires_at,
         )
 

@@ -13,16 +13,16 @@ from kit.auth import ANONYMOUS, AuthSettings, Level, TokenVerifier, issue_token
 from tests.kit.auth.tokens import AGENCY, SECRET, VERIFIER, issued_token
 
 
-def test_client_viewer_claiming_top_secret_reads_as_its_role_cap() -> None:
+def test_client_viewer_claiming_top_secret_reads_as_its_role_cap_internal() -> None:
     token = issued_token(
         roles=["client_viewer"], tenant="unit:0190a3c2", clearance=Level.TOP_SECRET
     )
     with structlog.testing.capture_logs() as logged:
         principal = VERIFIER.verify(token)
-    assert principal.clearance == Level.PUBLIC
+    assert principal.clearance == Level.INTERNAL
     [warning] = [e for e in logged if e["event"] == "auth.clearance_above_role_cap"]
     assert warning["log_level"] == "warning"
-    assert (warning["claimed"], warning["granted"], warning["roles"]) == (3, 0, ["client_viewer"])
+    assert (warning["claimed"], warning["granted"], warning["roles"]) == (3, 1, ["client_viewer"])
 
 
 def test_a_clearance_below_the_cap_is_kept_and_not_logged() -> None:
@@ -64,3 +64,11 @@ def test_principal_carries_the_verified_expiry() -> None:
     principal = VERIFIER.verify(issued_token(now=now, ttl_seconds=600))
     assert principal.expires_at == now + timedelta(seconds=600)
     assert ANONYMOUS.expires_at is None
+
+
+def test_a_token_stating_no_clearance_gets_its_roles_default_not_the_cap() -> None:
+    # A viewer may be granted INTERNAL by its issuer, but does not get it by default.
+    assert VERIFIER.verify(issued_token(roles=["client_viewer"])).clearance == Level.PUBLIC
+    lowered = AuthSettings(secret=SecretStr(SECRET), role_clearance={"agency_admin": Level.SECRET})
+    token = issue_token(lowered, user_id="u-1", tenant=AGENCY, roles=["agency_admin"])
+    assert TokenVerifier(lowered).verify(token).clearance == Level.SECRET
