@@ -78,6 +78,7 @@ async def decide_borrow(
         "borrow_" + borrow.status,
         row.engagement_id,
         [row],
+        agency_only=True,
         borrow_id=str(borrow.id),
         borrower=borrow.requested_by,
         copy=str(borrow.copy_approved).lower(),
@@ -127,6 +128,7 @@ async def issue_download(
         "download_url_issued",
         row.engagement_id,
         [row],
+        agency_only=True,
         usage_id=str(usage.id),
         expires_at=expires_at.isoformat(),
     )

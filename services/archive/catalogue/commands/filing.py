@@ -122,7 +122,7 @@ async def _file(
     await session.flush()
     ctx = CallContext(actor=event.actor, tenant=event.tenant, correlation_id=event.correlation_id)
     await record_action(
-        session, ctx, "filed", event.engagement_id, [row], key=key, source_event=str(event.event_id)
+        session, ctx, "filed", event.engagement_id, [row], source_event=str(event.event_id)
     )
     log.info("archive.auto_filed", item_id=str(item_id), event_type=event.type)
 

@@ -239,7 +239,6 @@ async def complete_upload(
         "filed",
         row.engagement_id,
         [row],
-        key=row.object_key,
         series_id=str(row.series_id),
         version=str(row.version),
     )
