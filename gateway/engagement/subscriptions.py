@@ -49,8 +49,8 @@ from contracts.core import (
     event_type,
 )
 from contracts.engagement.errors import EngagementNotFound
-from gateway.authz.authorizer import Authorizer
 from gateway.archive.access import caller_of
+from gateway.authz.authorizer import Authorizer
 from gateway.context import Context
 from gateway.ids import decode_global_id
 from gateway.settings import GatewaySettings

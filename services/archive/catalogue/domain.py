@@ -102,9 +102,7 @@ def audience(holding: Holding, *, unit: bool = True) -> ItemAudience:
     destroyed; nobody above their clearance (no read up). With `unit=False`, the agency
     alone (its own registers: borrowing, usage)."""
     unit_sees = (
-        unit
-        and holding.handed_over
-        and holding.status in (ItemStatus.FILED, ItemStatus.DESTROYED)
+        unit and holding.handed_over and holding.status in (ItemStatus.FILED, ItemStatus.DESTROYED)
     )
     return ItemAudience(
         level=holding.level,
