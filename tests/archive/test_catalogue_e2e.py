@@ -37,7 +37,8 @@ def engagement_of(system: RunningSystem) -> dict[str, Any]:
     return {
         "e": engagement["id"],
         "client_admin": a.tok(f"unit:{unit_id}", "client_admin", "client-admin"),
-        "viewer": a.tok(f"unit:{unit_id}", "client_viewer", "viewer", clearance=1),
+        # A client viewer reads PUBLIC items only: its role caps its clearance.
+        "viewer": a.tok(f"unit:{unit_id}", "client_viewer", "viewer"),
     }
 
 
@@ -50,7 +51,7 @@ def test_R4_2_4_2_upload_handover_borrow_and_usage_over_http(
     system: RunningSystem, engagement: dict[str, Any]
 ):
     api, e = system.api, engagement["e"]
-    item = a.upload(api, PM, e, DATA)
+    item = a.upload(api, PM, e, DATA, level="PUBLIC")
     assert (item["status"], item["size"], item["handedOver"]) == ("FILED", len(DATA), False)
     listed = api.gql(a.CATALOGUE, {"e": e}, KEEPER)["data"]["archiveCatalogue"]["items"]
     assert item["id"] in [i["id"] for i in listed]
@@ -184,7 +185,7 @@ CALLERS = {
 SEES = {
     "keeper": {"PUBLIC", "INTERNAL", "SECRET", "TOP_SECRET"},
     "engineer (internal)": {"PUBLIC", "INTERNAL"},
-    "viewer": {"PUBLIC", "INTERNAL"},
+    "viewer": {"PUBLIC"},
     "client_admin": {"PUBLIC", "INTERNAL", "SECRET"},
 }
 LEVELS = ("PUBLIC", "INTERNAL", "SECRET", "TOP_SECRET")
