@@ -186,12 +186,19 @@ class ArchiveCatalogue:
     items: list[ArchiveItem]
 
 
-@strawberry.type(description="移交: items handed to the unit, sealed by a signed checkpoint.")
+@strawberry.type(
+    description="移交: items handed to the unit, sealed by a signed checkpoint. Lists only "
+    "the items you may see (none above your clearance)."
+)
 class Handover:
     id: strawberry.ID
     engagement_id: strawberry.ID
-    item_ids: list[strawberry.ID]
-    item_sha256: list[str] = strawberry.field(description="Hashes handed over, in list order.")
+    item_ids: list[strawberry.ID] = strawberry.field(
+        description="The items handed over that you may see, in list order."
+    )
+    item_sha256: list[str] = strawberry.field(
+        description="Their hashes, in the order of `itemIds`."
+    )
     created_by: str
     created_at: datetime
     checkpoint_number: int

@@ -8,7 +8,11 @@ missing engagement is `ENGAGEMENT_NOT_FOUND`).
 Checked again for every event, cheaply (no casbin call after the first of each
 kind, no network): the token must not have expired — the stream ends with
 `NOT_AUTHORIZED` (`token_expired`) when it does, event or not — and events of a
-kind the caller may not read (scorecards, archive items) are skipped.
+kind the caller may not read (scorecards, archive items) are skipped. An archive
+action is further shown only with the items whose audience (carried in the event,
+decided by the archive's own visibility rule) admits the caller — clearance at least
+the item's level, the caller's agency or unit among those that see it — and skipped
+when none does.
 
 Back-pressure: the NATS subscription holds at most `subscription_pending_msgs`
 events or `subscription_pending_bytes` bytes the client has not taken yet. A
@@ -34,14 +38,18 @@ from nats.aio.subscription import Subscription
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
+from contracts.archive.events import ArchiveActionV1
+from contracts.archive.rpc_catalogue import Caller
 from contracts.core import (
     EVERY_EVENT_SUBJECT,
     DomainError,
     EventEnvelope,
     ServiceUnavailable,
     ValidationFailed,
+    event_type,
 )
 from contracts.engagement.errors import EngagementNotFound
+from gateway.archive.access import caller_of
 from gateway.authz.authorizer import Authorizer
 from gateway.context import Context
 from gateway.ids import decode_global_id
@@ -78,6 +86,29 @@ def may_read(authorizer: Authorizer, event_type: str) -> bool:
     """Whether the caller may see events of this type (memoised by the authorizer)."""
     permission = EVENT_PERMISSIONS.get(event_type.partition(".")[0])
     return permission is not None and authorizer.can(*permission)
+
+
+def archive_action_for(caller: Caller, raw: bytes) -> dict[str, object] | None:
+    """An `archive.action.v1` event's data with only the items the caller may see (their
+    ids, hashes and audiences), or None when it may see none of them. An event that does
+    not carry an audience for every item shows nothing (never guessed)."""
+    try:
+        data = ArchiveActionV1.model_validate_json(raw).data
+    except ValueError:
+        return None
+    if not len(data.audiences) == len(data.sha256) == len(data.item_ids):
+        return None
+    shown = [n for n, audience in enumerate(data.audiences) if audience.admits(caller)]
+    if not shown:
+        return None
+    visible = data.model_copy(
+        update={
+            "item_ids": [data.item_ids[n] for n in shown],
+            "sha256": [data.sha256[n] for n in shown],
+            "audiences": [data.audiences[n] for n in shown],
+        }
+    )
+    return cast(dict[str, object], visible.model_dump(mode="json"))
 
 
 def token_expiry(ctx: Context) -> float | None:
@@ -128,6 +159,7 @@ class EngagementSubscriptions:
         if not visible or await ctx.loaders.engagements.load(uuid) is None:
             raise EngagementNotFound("no such engagement", field="engagementId")
         expires = token_expiry(ctx)
+        caller = caller_of(ctx)
         nc = ctx.events()
         if nc is None or not nc.is_connected:
             raise ServiceUnavailable("the gateway is not connected to NATS")
@@ -168,12 +200,18 @@ class EngagementSubscriptions:
                     continue  # not an event; nothing a client could use
                 if event.engagement_id != uuid or not may_read(ctx.authorizer, event.type):
                     continue
+                if event.type == event_type(ArchiveActionV1):
+                    data = archive_action_for(caller, msg.data)
+                    if data is None:
+                        continue
+                else:
+                    data = json.loads(msg.data).get("data", {})
                 yield EngagementEvent(
                     event_id=str(event.event_id),
                     type=event.type,
                     occurred_at=event.occurred_at,
                     actor=event.actor,
-                    data=cast(JSON, json.loads(msg.data).get("data", {})),
+                    data=cast(JSON, data),
                 )
         finally:
             with contextlib.suppress(nats.errors.Error):  # a closed connection has none left

@@ -11,6 +11,7 @@ from datetime import UTC, date, datetime, timedelta
 from uuid import UUID
 
 from contracts.archive.enums import ItemStatus, Retention
+from contracts.archive.events import ItemAudience
 from contracts.archive.rpc_catalogue import Caller
 
 RETENTION_YEARS: dict[Retention, int | None] = {
@@ -95,21 +96,25 @@ def agency_holds(caller: Caller, holding: Holding) -> bool:
     return is_callers_agency(caller, holding.agency_id)
 
 
-def may_see(caller: Caller, holding: Holding) -> bool:
-    """Read an item's record: the serving agency sees its filed items and tombstones; the
-    unit sees what was handed over to it; nobody sees above their clearance (no read up)
-    and nobody but the uploader's agency sees an upload in progress."""
-    if caller.clearance < holding.level:
-        return False
-    if agency_holds(caller, holding):
-        return holding.status != ItemStatus.EXPIRED
-    unit = caller.scope.unit_id
-    return (
-        unit is not None
-        and unit == holding.unit_id
-        and holding.handed_over
-        and holding.status in (ItemStatus.FILED, ItemStatus.DESTROYED)
+def audience(holding: Holding, *, unit: bool = True) -> ItemAudience:
+    """Who sees an item's record: the serving agency its filed items and tombstones (and
+    its uploads in progress); the unit what was handed over to it and is filed or
+    destroyed; nobody above their clearance (no read up). With `unit=False`, the agency
+    alone (its own registers: borrowing, usage)."""
+    unit_sees = (
+        unit and holding.handed_over and holding.status in (ItemStatus.FILED, ItemStatus.DESTROYED)
     )
+    return ItemAudience(
+        level=holding.level,
+        agency_id=holding.agency_id if holding.status != ItemStatus.EXPIRED else None,
+        unit_id=holding.unit_id if unit_sees else None,
+    )
+
+
+def may_see(caller: Caller, holding: Holding) -> bool:
+    """Read an item's record: the caller is in its audience. One rule for reads in the
+    archive and for the events that reach people (`ItemAudience.admits`)."""
+    return audience(holding).admits(caller)
 
 
 def may_download(caller: Caller, holding: Holding) -> bool:

@@ -54,16 +54,24 @@ async def versions(
     return archive_rpc_catalogue.VersionsReply(items=[by_series[s] for s in req.series_ids])
 
 
-async def handover(session: AsyncSession, row: Handover) -> archive_rpc_catalogue.HandoverView:
+async def handover(
+    session: AsyncSession, row: Handover, caller: archive_rpc_catalogue.Caller
+) -> archive_rpc_catalogue.HandoverView:
+    """The handover as this caller may read it: only the items it may see (`may_see`:
+    none above its clearance), neither their ids nor their hashes otherwise."""
     lines = await repository.handover_lines(session, row.id)
-    return handover_view(row, lines, await checkpoints.get(session, row.checkpoint_id))
+    visible = await repository.visible_items(session, caller, [line.item_id for line in lines])
+    shown = [line for line in lines if line.item_id in visible]
+    return handover_view(row, shown, await checkpoints.get(session, row.checkpoint_id))
 
 
 async def list_handovers(
     session: AsyncSession, req: archive_rpc_catalogue.HandoversRequest
 ) -> archive_rpc_catalogue.HandoversReply:
     rows = await repository.handovers(session, req.engagement_id, req.caller.scope)
-    return archive_rpc_catalogue.HandoversReply(items=[await handover(session, h) for h in rows])
+    return archive_rpc_catalogue.HandoversReply(
+        items=[await handover(session, h, req.caller) for h in rows]
+    )
 
 
 async def list_borrows(

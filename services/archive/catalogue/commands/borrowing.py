@@ -80,6 +80,7 @@ async def decide_borrow(
         else archive_enums.ArchiveAction.BORROW_REJECTED,
         row.engagement_id,
         [row],
+        agency_only=True,
         borrow_id=str(borrow.id),
         borrower=borrow.requested_by,
         copy=str(borrow.copy_approved).lower(),
@@ -129,6 +130,7 @@ async def issue_download(
         archive_enums.ArchiveAction.DOWNLOAD_URL_ISSUED,
         row.engagement_id,
         [row],
+        agency_only=True,
         usage_id=str(usage.id),
         expires_at=expires_at.isoformat(),
     )

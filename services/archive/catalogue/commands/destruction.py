@@ -106,7 +106,7 @@ async def approve_destruction(
         id=str(destruction.id),
         witnesses=", ".join(destruction.witnesses),
         versions_removed=str(purged.removed),
-        remains=destruction.remains,
+        versions_remaining=str(len(purged.remaining)),
     )
     if purged.remaining:
         log.warning(

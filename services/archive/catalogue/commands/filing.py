@@ -127,7 +127,6 @@ async def _file(
         archive_enums.ArchiveAction.FILED,
         event.engagement_id,
         [row],
-        key=key,
         source_event=str(event.event_id),
     )
     log.info("archive.auto_filed", item_id=str(item_id), event_type=event.type)

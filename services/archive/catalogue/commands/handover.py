@@ -72,7 +72,7 @@ async def hand_over(
         checkpoint_size=str(checkpoint.tree_size),
         checkpoint_root=checkpoint.root_hash,
     )
-    return await queries.handover(session, handover)
+    return await queries.handover(session, handover, req.caller)
 
 
 async def acknowledge(
@@ -99,4 +99,4 @@ async def acknowledge(
         handover_id=str(handover.id),
         representative=req.representative,
     )
-    return await queries.handover(session, handover)
+    return await queries.handover(session, handover, req.caller)

@@ -239,7 +239,6 @@ async def complete_upload(
         archive_enums.ArchiveAction.FILED,
         row.engagement_id,
         [row],
-        key=row.object_key,
         series_id=str(row.series_id),
         version=str(row.version),
     )
