@@ -37,6 +37,7 @@ from gateway.engagement import errors as engagement_graphql_errors
 from gateway.errors import Error, NotAuthorized, ServiceUnavailable, ValidationError, camel
 from gateway.evaluation import errors as evaluation_graphql_errors
 from kit.auth import AuthFailure
+from kit.validation import validation_failed
 
 Request = TypeVar("Request")
 Reply = TypeVar("Reply")
@@ -160,9 +161,8 @@ def typed_error(exc: DomainError, request_id: str, members: tuple[type, ...]) ->
 def invalid_input(exc: ValueError) -> ValidationFailed:
     """A request contract refused the input: its first error, on the camelCase path."""
     if isinstance(exc, pydantic.ValidationError) and exc.errors():
-        first = exc.errors()[0]
-        path = ".".join(str(part) for part in first["loc"])
-        return ValidationFailed(first["msg"], field=camel(path))
+        refused = validation_failed(exc)
+        return ValidationFailed(refused.message, field=camel(refused.field))
     return ValidationFailed(str(exc).splitlines()[-1])
 
 

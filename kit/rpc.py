@@ -36,10 +36,11 @@ from nats.micro.service import Service
 from opentelemetry.trace import SpanKind
 from pydantic import BaseModel, TypeAdapter, ValidationError, create_model
 
-from contracts.core import Contract, DomainError, Rpc, ServiceUnavailable, ValidationFailed
+from contracts.core import Contract, DomainError, Rpc, ServiceUnavailable
 from kit import tracing
 from kit.logging import CORRELATION_HEADER, get_logger
 from kit.metrics import NATS_REQUEST_SECONDS, RPC_HANDLE_SECONDS
+from kit.validation import validation_failed
 
 log = get_logger(__name__)
 
@@ -76,14 +77,6 @@ class CallContext:
 
 
 RpcHandler = Callable[[Any, CallContext], Awaitable[Contract]]
-
-
-def validation_error(exc: ValidationError) -> ValidationFailed:
-    errors = exc.errors()
-    if not errors:
-        return ValidationFailed("invalid request")
-    loc = ".".join(str(p) for p in errors[0]["loc"])
-    return ValidationFailed(errors[0]["msg"], field=loc or None)
 
 
 class RpcServer:
@@ -188,7 +181,7 @@ class RpcServer:
                 body = _OK_PREFIX + result.model_dump_json().encode() + b"}"
                 await request.respond(body)
             except ValidationError as exc:
-                await _respond_error(request, validation_error(exc))
+                await _respond_error(request, validation_failed(exc))
                 return "error"
             except DomainError as exc:
                 await _respond_error(request, exc)
