@@ -8,7 +8,8 @@ agency admin); anyone else gets null. `_entities` stays strawberry's and calls
 each entity's `resolve_reference`, which applies the same checks as `node`; the
 schema (`CappedFederationSchema`) refuses more than `MAX_ENTITIES` representations
 in one call, as `nodes` refuses more than 100 ids: the cost limit counts a variable
-list at that maximum, so a longer one must never run.
+list at that maximum, so a longer one must never run; and a representation that is not
+an object with a string `__typename` is the caller's bad input, not an internal error.
 """
 
 from __future__ import annotations
@@ -40,6 +41,17 @@ class CappedFederationSchema(FederationSchema):
                 "per call",
                 field="representations",
             )
+        for index, representation in enumerate(representations):
+            # strawberry pops `__typename` from each one: anything else would fail
+            # inside it as an internal error instead of the caller's bad input.
+            if not isinstance(representation, dict) or not isinstance(
+                representation.get("__typename"), str
+            ):
+                raise ValidationFailed(
+                    "每个实体须是带 __typename 字符串的对象 / each representation must be an "
+                    "object with a string __typename",
+                    field=f"representations.{index}",
+                )
         return super().entities_resolver(info, representations)
 
 

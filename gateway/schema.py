@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import strawberry
-from graphql import GraphQLError
+from graphql import GraphQLError, VariableDefinitionNode
 from graphql.validation import NoSchemaIntrospectionCustomRule
 from strawberry.extensions import (
     AddValidationRules,
@@ -20,7 +20,7 @@ from strawberry.extensions import (
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import Info
 
-from contracts.core import DomainError
+from contracts.core import DomainError, ValidationFailed
 from gateway.archive.mutations import ArchiveMutations
 from gateway.archive.queries import ArchiveQueries
 from gateway.context import Context
@@ -102,6 +102,16 @@ def _report(error: GraphQLError, request_id: str) -> GraphQLError:
     original = error.original_error
     if original is None:  # syntax, validation, limits: the client's own doing
         return error
+    if _is_variable_error(error):
+        # A variable's value did not coerce to its type (null for `ID!`, a bad Date):
+        # graphql-core keeps the scalar's exception as the original error, but the
+        # input is the caller's to fix, like any other validation error.
+        error.extensions = {
+            **(error.extensions or {}),
+            "code": ValidationFailed.code.upper(),
+            "requestId": request_id,
+        }
+        return error
     if isinstance(original, DomainError):
         error.extensions = {
             **(error.extensions or {}),
@@ -117,6 +127,12 @@ def _report(error: GraphQLError, request_id: str) -> GraphQLError:
         positions=error.positions,
         path=error.path,
         extensions={"code": "INTERNAL", "requestId": request_id},
+    )
+
+
+def _is_variable_error(error: GraphQLError) -> bool:
+    return error.path is None and any(
+        isinstance(node, VariableDefinitionNode) for node in error.nodes or ()
     )
 
 

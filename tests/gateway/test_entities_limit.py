@@ -36,3 +36,20 @@ async def test_entities_with_101_representations_are_refused_as_a_validation_err
     assert error["path"] == ["_entities"]
     assert "100" in error["message"]
     assert above.json()["data"] is None
+
+
+async def test_a_representation_that_is_not_an_entity_object_is_a_validation_error(
+    gateway_client: AppClient,
+):
+    malformed: list[Any] = [1, "Unit", None, [], {}, {"__typename": 5}, {"id": "x"}]
+    async with gateway_client() as client:
+        answers = [
+            await client.post("/graphql", json={"query": ENTITIES, "variables": {"r": [bad]}})
+            for bad in malformed
+        ]
+    for bad, answer in zip(malformed, answers, strict=True):
+        body = answer.json()
+        codes = [e["extensions"]["code"] for e in body.get("errors", [])]
+        assert codes == ["VALIDATION_FAILED"], (bad, body)
+        if bad is not None:  # null is refused by GraphQL itself ([_Any!]!)
+            assert body["errors"][0]["message"].startswith("每个实体"), (bad, body)
