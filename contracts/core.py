@@ -26,9 +26,12 @@ class Contract(BaseModel):
     @classmethod
     def from_row(cls, row: object, **given: Any) -> Self:
         """This shape from an object's attributes of the same names (a table row, mostly);
-        `given` holds the fields the row keeps under another name, or not at all."""
+        `given` holds the fields the row keeps under another name, or not at all. Nested
+        shapes are read from attributes too, as `model_validate(..., from_attributes=True)`
+        does."""
         names = (name for name in cls.model_fields if name not in given)
-        return cls.model_validate({**{name: getattr(row, name) for name in names}, **given})
+        fields = {**{name: getattr(row, name) for name in names}, **given}
+        return cls.model_validate(fields, from_attributes=True)
 
 
 Req = TypeVar("Req", bound=Contract)

@@ -36,11 +36,11 @@ from services.evaluation.models import (
 
 
 def template_view(t: EvaluationTemplate) -> TemplateView:
-    return TemplateView.model_validate(t, from_attributes=True)
+    return TemplateView.from_row(t)
 
 
 def registration_view(r: EngagementRegistration) -> evaluation_rpc.EvaluationRegistrationView:
-    return evaluation_rpc.EvaluationRegistrationView.model_validate(r, from_attributes=True)
+    return evaluation_rpc.EvaluationRegistrationView.from_row(r)
 
 
 @dataclass(frozen=True)
@@ -93,7 +93,7 @@ def outcome(
 
 
 def falsification_view(f: Falsification) -> FalsificationView:
-    return FalsificationView.model_validate(f, from_attributes=True)
+    return FalsificationView.from_row(f)
 
 
 def status_of(
@@ -125,10 +125,8 @@ def scorecard_view(c: Scorecard, facts: ScorecardFacts) -> ScorecardView:
         **dict(header),
         evaluators=o.evaluators,
         results=o.results,
-        scores=[ItemScoreView.model_validate(s, from_attributes=True) for s in facts.scores[c.id]],
-        deductions=[
-            DeductionView.model_validate(d, from_attributes=True) for d in facts.deductions[c.id]
-        ],
+        scores=[ItemScoreView.from_row(s) for s in facts.scores[c.id]],
+        deductions=[DeductionView.from_row(d) for d in facts.deductions[c.id]],
         falsification=falsification_view(f) if f else None,
     )
 

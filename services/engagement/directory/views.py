@@ -7,17 +7,17 @@ from services.engagement.models import Agency, Person, Unit
 
 
 def unit_view(unit: Unit) -> engagement_rpc_directory.UnitView:
-    return engagement_rpc_directory.UnitView.model_validate(unit, from_attributes=True)
+    return engagement_rpc_directory.UnitView.from_row(unit)
 
 
 def unit_profile(unit: Unit) -> engagement_rpc_directory.UnitProfile:
     """表 A.1 基本信息, as stored on the unit."""
-    return engagement_rpc_directory.UnitProfile.model_validate(unit, from_attributes=True)
+    return engagement_rpc_directory.UnitProfile.from_row(unit)
 
 
 def agency_profile(agency: Agency) -> engagement_rpc_directory.AgencyProfile:
-    return engagement_rpc_directory.AgencyProfile.model_validate(agency, from_attributes=True)
+    return engagement_rpc_directory.AgencyProfile.from_row(agency)
 
 
 def person_view(person: Person) -> engagement_rpc_directory.PersonView:
-    return engagement_rpc_directory.PersonView.model_validate(person, from_attributes=True)
+    return engagement_rpc_directory.PersonView.from_row(person)

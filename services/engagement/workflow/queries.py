@@ -131,10 +131,7 @@ async def catalogue(
 ) -> engagement_rpc_workflow.CatalogueReply:
     rows = await repository.catalogue(session, req.version or catalogue_v1.VERSION)
     return engagement_rpc_workflow.CatalogueReply(
-        items=[
-            engagement_rpc_workflow.CatalogueItemView.model_validate(r, from_attributes=True)
-            for r in rows
-        ]
+        items=[engagement_rpc_workflow.CatalogueItemView.from_row(r) for r in rows]
     )
 
 

@@ -60,24 +60,12 @@ def workflow_view(
     return engagement_rpc_workflow.WorkflowView(
         engagement_id=engagement.id,
         contracted_team_size=engagement.contracted_team_size,
-        team=[TeamMember.model_validate(m, from_attributes=True) for m in team],
+        team=[TeamMember.from_row(m) for m in team],
         list_items=[list_item_view(i, done, today) for i in items],
-        plan_versions=[
-            engagement_rpc_workflow.PlanVersionView.model_validate(p, from_attributes=True)
-            for p in plans
-        ],
-        checklist=[
-            engagement_rpc_workflow.ChecklistItemView.model_validate(c, from_attributes=True)
-            for c in checklist
-        ],
-        records=[
-            engagement_rpc_workflow.RecordView.model_validate(r, from_attributes=True)
-            for r in records
-        ],
-        stage_reports=[
-            engagement_rpc_workflow.StageReportView.model_validate(r, from_attributes=True)
-            for r in reports
-        ],
+        plan_versions=[engagement_rpc_workflow.PlanVersionView.from_row(p) for p in plans],
+        checklist=[engagement_rpc_workflow.ChecklistItemView.from_row(c) for c in checklist],
+        records=[engagement_rpc_workflow.RecordView.from_row(r) for r in records],
+        stage_reports=[engagement_rpc_workflow.StageReportView.from_row(r) for r in reports],
         rectifications=rectifications,
         contract_signed_on=engagement.contract_signed_on,
         handed_over_on=engagement.handed_over_on,
