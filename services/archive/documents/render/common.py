@@ -10,13 +10,15 @@ from contracts.engagement.actions import (
     RecordEmergency,
     RecordInspection,
     RecordSeminar,
+    RecordSiteSurvey,
     RecordSurvey,
     RecordTraining,
 )
-from contracts.engagement.rpc_workflow import RectificationView
+from contracts.engagement.enums import PlanStatus
+from contracts.engagement.rpc_workflow import PlanVersionView, RectificationView
 from services.archive.documents.render import labels as L
 from services.archive.documents.render.figures import handling_hours, response_minutes
-from services.archive.documents.render.model import Cover, Fields, Pending, Table
+from services.archive.documents.render.model import Block, Cover, Fields, Paragraph, Pending, Table
 from services.archive.documents.render.records import Dated
 
 
@@ -182,5 +184,57 @@ def seminar_table(items: Sequence[Dated[RecordSeminar]]) -> Table:
                 s.action.conclusion,
             ]
             for s in items
+        ],
+    )
+
+
+def paragraphs(text: str) -> list[Paragraph]:
+    """A user's multi-line text as paragraphs, blank lines dropped."""
+    return [Paragraph(text=line.strip()) for line in text.splitlines() if line.strip()]
+
+
+def catalogue_names(facts: EngagementFacts) -> dict[str, str]:
+    return {c.code: c.name_zh for c in facts.catalogue}
+
+
+def quantity(amount: int | None, unit: str | None) -> str:
+    return f"{amount}{unit or ''}" if amount is not None else "按需"
+
+
+def latest_plan(facts: EngagementFacts) -> PlanVersionView | None:
+    """The confirmed plan, else the latest version."""
+    versions = sorted(facts.workflow.plan_versions, key=lambda p: p.version)
+    confirmed = [p for p in versions if p.status == PlanStatus.CONFIRMED]
+    return (confirmed or versions or [None])[-1]
+
+
+def site_survey_blocks(items: Sequence[Dated[RecordSiteSurvey]]) -> list[Block]:
+    if not items:
+        return [pending("现场调查情况（尚无现场调查记录）")]
+    blocks: list[Block] = []
+    for s in items:
+        blocks.append(
+            Fields(
+                pairs=[("调查日期", L.day(s.on)), ("参加人员", "、".join(s.action.participants))]
+            )
+        )
+        blocks.extend(paragraphs(s.action.findings))
+    return blocks
+
+
+def checklist_table(facts: EngagementFacts) -> Table:
+    titles = {d.code: (d.section, d.title_zh) for d in facts.checklist_definition}
+    return Table(
+        headers=["编号", "信息类别", "资料", "状态", "档案编号"],
+        widths=[1.6, 2.2, 6, 1.8, 2.4],
+        rows=[
+            [
+                c.code,
+                titles.get(c.code, ("", ""))[0],
+                titles.get(c.code, ("", c.code))[1],
+                L.CHECKLIST_STATUS[c.status],
+                c.document_ref or L.NONE,
+            ]
+            for c in sorted(facts.workflow.checklist, key=lambda c: c.code)
         ],
     )
