@@ -1,17 +1,21 @@
 """Rendering the standard's documents from recorded facts, as PDF (Typst) and DOCX.
 
-    missing_data(kind, facts, meta)        what the document needs and the facts lack
+    missing_data(kind, facts, meta)                       what the facts lack, "中文 / English"
     render_document(kind, fmt, facts, meta, variant=None) -> RenderedDocument
+    validate_variant(variant)                             what is wrong with an agency's variant
 
-Each kind's builder (one module per kind) computes the document model from the facts;
-the kind's template — versioned data under services/archive/documents/templates/ —
-lays it out. Sections the data cannot fill are rendered marked 待填写 for the author.
+Each kind's builder (one module per kind or family) computes the document model from
+the facts; the kind's template — versioned data under
+services/archive/documents/templates/<kind>/v<n>/ — lays it out as PDF, and the DOCX
+writer writes the same model as Word structure. Sections the data cannot fill are
+rendered marked 待填写 for the author, never left out.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from pathlib import Path
 
 from contracts.archive.documents import (
     DocumentFormat,
@@ -19,10 +23,38 @@ from contracts.archive.documents import (
     DocumentMeta,
     EngagementFacts,
 )
-from services.archive.documents.render.common import cover
+from services.archive.documents.render.common import cover, paragraphs
+from services.archive.documents.render.docx_writer import write_docx
 from services.archive.documents.render.kinds import KINDS
-from services.archive.documents.render.model import Document
-from services.archive.documents.render.typst_pdf import TEMPLATES, compile_pdf, page_count
+from services.archive.documents.render.model import Document, Section
+from services.archive.documents.render.typst_pdf import (
+    TEMPLATES,
+    TemplateError,
+    compile_pdf,
+    page_count,
+)
+from services.archive.documents.render.variant import (
+    MAX_LOGO_BYTES,
+    ExtraSection,
+    TemplateVariant,
+    fill,
+    logo_suffix,
+    placeholder_values,
+    template_root,
+    unknown_placeholders,
+)
+
+__all__ = [
+    "MEDIA_TYPE",
+    "DocumentNotRenderable",
+    "ExtraSection",
+    "RenderedDocument",
+    "TemplateError",
+    "TemplateVariant",
+    "missing_data",
+    "render_document",
+    "validate_variant",
+]
 
 MEDIA_TYPE = {
     DocumentFormat.PDF: "application/pdf",
@@ -30,8 +62,13 @@ MEDIA_TYPE = {
 }
 
 
-class UnsupportedFormat(ValueError):
-    """The kind is not rendered in that format (XLSX stays with the tabular ledgers)."""
+class DocumentNotRenderable(ValueError):
+    """The facts lack what the document needs, the format is not offered for documents,
+    or the variant is invalid; `problems` lists each, "中文 / English"."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("；".join(problems))
+        self.problems = problems
 
 
 @dataclass(frozen=True)
@@ -46,6 +83,39 @@ def missing_data(kind: DocumentKind, facts: EngagementFacts, meta: DocumentMeta)
     """What the document needs and the facts lack, each "中文 / English"; empty when
     it can be rendered."""
     return KINDS[kind].missing(facts, meta)
+
+
+def _main(kind: DocumentKind, version: int) -> Path:
+    return Path(kind.value) / f"v{version}" / "main.typ"
+
+
+def _with_variant(
+    document: Document, variant: TemplateVariant, values: dict[str, str], logo: str
+) -> Document:
+    sections = [
+        s.model_copy(update={"title": fill(variant.section_titles[s.key], values)})
+        if s.key in variant.section_titles
+        else s
+        for s in document.sections
+    ]
+    for n, extra in enumerate(variant.extra_sections, 1):
+        added = Section(
+            key=f"extra_{n}",
+            title=fill(extra.title, values),
+            blocks=[*paragraphs(fill(extra.body, values))],
+        )
+        at = next((i + 1 for i, s in enumerate(sections) if s.key == extra.after), len(sections))
+        sections.insert(at, added)
+    return document.model_copy(
+        update={
+            "sections": sections,
+            "letterhead": fill(variant.letterhead, values),
+            "logo": logo,
+            "cover": document.cover.model_copy(
+                update={"template": f"{document.cover.template} · {variant.name}"}
+            ),
+        }
+    )
 
 
 def build_document(kind: DocumentKind, facts: EngagementFacts, meta: DocumentMeta) -> Document:
@@ -65,15 +135,79 @@ def filename(kind: DocumentKind, meta: DocumentMeta, fmt: DocumentFormat) -> str
 
 
 def render_document(
-    kind: DocumentKind, fmt: DocumentFormat, facts: EngagementFacts, meta: DocumentMeta
+    kind: DocumentKind,
+    fmt: DocumentFormat,
+    facts: EngagementFacts,
+    meta: DocumentMeta,
+    variant: TemplateVariant | None = None,
 ) -> RenderedDocument:
-    missing = missing_data(kind, facts, meta)
-    if missing:
-        raise ValueError("；".join(missing))
+    """The document as bytes; raises DocumentNotRenderable (what is missing or wrong)
+    or TemplateError (a variant's Typst that does not compile)."""
+    problems = missing_data(kind, facts, meta)
+    if fmt not in MEDIA_TYPE:
+        problems.append(
+            f"文件不以 {fmt.value} 格式生成 / documents are not rendered as {fmt.value}"
+        )
+    if variant is not None:
+        if variant.kind != kind:
+            problems.append(
+                f"模板变体属于 {variant.kind.value} / the variant is for {variant.kind.value}"
+            )
+        problems += unknown_placeholders(variant)
+    if problems:
+        raise DocumentNotRenderable(problems)
     document = build_document(kind, facts, meta)
-    spec = KINDS[kind]
+    version = KINDS[kind].version
+    root, main = TEMPLATES, TEMPLATES / _main(kind, version)
+    if variant is not None:
+        version = variant.base_version
+        root, main, logo = template_root(variant, TEMPLATES, lambda r: r / _main(kind, version))
+        document = _with_variant(document, variant, placeholder_values(facts, meta), logo)
+    name = filename(kind, meta, fmt)
     if fmt == DocumentFormat.PDF:
-        main = TEMPLATES / kind.value / f"v{spec.version}" / "main.typ"
-        pdf = compile_pdf(document, main)
-        return RenderedDocument(pdf, MEDIA_TYPE[fmt], filename(kind, meta, fmt), page_count(pdf))
-    raise UnsupportedFormat(f"{kind.value} 不以 {fmt.value} 格式生成 / not rendered as {fmt.value}")
+        pdf = compile_pdf(document, main, root)
+        return RenderedDocument(pdf, MEDIA_TYPE[fmt], name, page_count(pdf))
+    docx = write_docx(document, variant.logo if variant else None)
+    return RenderedDocument(docx, MEDIA_TYPE[fmt], name, None)
+
+
+def validate_variant(variant: TemplateVariant) -> list[str]:
+    """What is wrong with an agency's variant, each "中文 / English"; empty when it may be
+    used: every placeholder known, every section key one the kind has, the base version
+    one that exists, the logo an image, and the template compiling against sample facts
+    in both formats."""
+    from services.archive.documents.render.samples import month_period, sample_facts, sample_meta
+
+    problems = unknown_placeholders(variant)
+    kind = variant.kind
+    if not (TEMPLATES / _main(kind, variant.base_version)).is_file():
+        problems.append(
+            f"{kind.value} 没有第{variant.base_version}版模板 / no template version "
+            f"{variant.base_version} of {kind.value}"
+        )
+    if variant.logo is not None:
+        if len(variant.logo) > MAX_LOGO_BYTES:
+            problems.append("标志图片超过 1 MB / the logo is larger than 1 MB")
+        if logo_suffix(variant.logo) is None:
+            problems.append("标志须为 PNG 或 JPEG 图片 / the logo must be a PNG or JPEG image")
+    facts = sample_facts()
+    meta = sample_meta(month_period(4))
+    keys = {s.key for s in build_document(kind, facts, meta).sections}
+    for key in variant.section_titles:
+        if key not in keys:
+            problems.append(f"未知章节 {key} / unknown section {key}")
+    for extra in variant.extra_sections:
+        if extra.after is not None and extra.after not in keys:
+            problems.append(
+                f"未知章节 {extra.after}（extra section after）/ unknown section {extra.after}"
+            )
+    if problems:
+        return problems
+    for fmt in (DocumentFormat.PDF, DocumentFormat.DOCX):
+        try:
+            render_document(kind, fmt, facts, meta, variant)
+        except TemplateError as e:
+            problems.append(f"模板无法编译 / the template does not compile: {e}")
+        except Exception as e:  # the DOCX writer or an image Word cannot read
+            problems.append(f"模板无法生成 {fmt.value} / cannot render {fmt.value}: {e}")
+    return problems

@@ -73,6 +73,8 @@ def compile_pdf(document: Document, main: Path, root: Path = TEMPLATES) -> bytes
         try:
             out = c.compiler.compile(format="pdf", sys_inputs={"data": data})
         except typst.TypstError as e:
-            raise TemplateError(f"{e.message}\n{e.diagnostic}") from e
+            # Diagnostics name files by path; the reader needs the template's own path.
+            text = f"{e.message}\n{e.diagnostic}".replace(str(root), "")
+            raise TemplateError(re.sub(r"(\.\./)+[^ \n]*?(?=/[a-z_]+/v\d+/)", "", text)) from e
     assert isinstance(out, bytes)
     return out
