@@ -18,7 +18,8 @@ class ReadDocx:
 
 def read_docx(content: bytes) -> ReadDocx:
     d = docx.Document(BytesIO(content))
-    headings = [(p.style.name, p.text) for p in d.paragraphs if p.style.name.startswith("Heading")]
+    styled = [(p.style.name if p.style else "", p.text) for p in d.paragraphs]
+    headings = [(style, text) for style, text in styled if style.startswith("Heading")]
     tables = [[[c.text for c in row.cells] for row in t.rows] for t in d.tables]
     repeating = sum(
         1

@@ -28,12 +28,11 @@ def c1_table() -> TemplateDefinition:
 def facts(
     *, inspections: int = 24, rectifications: int = 20, unit_name: str | None = None
 ) -> EngagementFacts:
-    kwargs = {"unit_name": unit_name} if unit_name else {}
     return sample_facts(
         inspections=inspections,
         rectifications=rectifications,
         evaluation_template=c1_table(),
-        **kwargs,
+        unit_name=unit_name or "江苏绿源精细化工有限公司",
     )
 
 

@@ -56,7 +56,7 @@ def test_R4_2_2_3_plan_from_list_items_team_content_and_time_nodes():
     # list table: header + 8 items
     list_table = next(t for t in word.tables if t[0][:2] == ["编号", "服务内容"])
     assert len(list_table) == 1 + len(f.workflow.list_items)
-    assert ["6.1.3.1", "环境问题排查"] == list_table[2][:2]
+    assert list_table[2][:2] == ["6.1.3.1", "环境问题排查"]
     assert "待填写：质量控制、沟通机制与应急保障措施" in word.text
 
 
@@ -84,7 +84,8 @@ def test_R4_2_3_2_stage_report_for_its_period():
     assert "危险废物规范化管理" in text
     assert "按约定时限响应1起，平均响应用时25.0分钟。" in text
     assert "雨污混流问题解决方案不具体，请组织技术研讨" in text
-    assert "第4期第1版" in text and "第4期第2版" in text
+    assert "第4期第1版" in text
+    assert "第4期第2版" in text
     assert "见技术研讨会结论" in text  # v2 took the seminar's conclusion as its solution
     assert "本期未开展满意度调查。" in text
     assert "本期未召开技术研讨会。" in text  # the seminar was held in May
@@ -161,8 +162,8 @@ def test_R6_1_7_status_investigation_follows_appendix_b():
         "附件",
     ]
     text = pdf.text
-    assert "王建国" in text and "北纬31.765432°，东经120.912345°" in text
-    assert "DA001" in text and "DW001" in text and "废水排放口" in text
+    for fact in ("王建国", "北纬31.765432°，东经120.912345°", "DA001", "DW001", "废水排放口"):
+        assert fact in text
     assert "表A.1所列资料共10项，已收集8项，不适用1项，待收集1项。" in text
     assert "待填写：适用的法律法规、标准规范及排污许可证（编号、类别、有效期）" in text
     assert "VOCs无组织排放控制不足" in text
@@ -200,4 +201,5 @@ def test_R4_2_4_2_every_kind_renders_both_formats_with_its_cover(kind):
         assert value in cover
     assert "第1页/共" in pdf.pages[1]
     assert f"共{pages - 1}页" in pdf.pages[-1]  # the cover is not numbered
-    assert word.headings and word.tables
+    assert word.headings
+    assert word.tables

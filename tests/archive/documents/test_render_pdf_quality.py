@@ -47,7 +47,7 @@ def _ink(content: bytes, clip_text: str) -> float:
     box = page.search_for(clip_text)[0]
     pix = page.get_pixmap(dpi=300, clip=box, colorspace=pymupdf.csGRAY)
     dark = sum(1 for b in pix.samples if b < 128)
-    return dark / (pix.width * pix.height)
+    return float(dark / (pix.width * pix.height))
 
 
 def test_R4_2_4_2_regular_and_bold_come_out_in_their_weights():

@@ -25,7 +25,7 @@ from tests.archive.documents.pdf import read_pdf
 def _png() -> bytes:
     pix = pymupdf.Pixmap(pymupdf.csRGB, pymupdf.IRect(0, 0, 40, 20), False)
     pix.set_rect(pix.irect, (31, 78, 121))
-    return pix.tobytes("png")
+    return bytes(pix.tobytes("png"))
 
 
 def variant(**changes) -> TemplateVariant:

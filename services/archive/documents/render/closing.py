@@ -133,7 +133,8 @@ def _common(facts: EngagementFacts, meta: DocumentMeta) -> tuple[Records, list[S
             (
                 "问题整改",
                 f"提出{rf.raised}项，销号{rf.closed}项，销号率{L.num(rf.closure_rate, '%')}，"
-                f"平均整改用时{L.num(rf.mean_days_to_close, '天')}，逾期{rf.overdue}项，重复发生{rf.recurring}项",
+                f"平均整改用时{L.num(rf.mean_days_to_close, '天')}，"
+                f"逾期{rf.overdue}项，重复发生{rf.recurring}项",
             ),
             ("宣传培训", f"{tf.count}次，{tf.attendees}人次"),
             (
@@ -143,7 +144,8 @@ def _common(facts: EngagementFacts, meta: DocumentMeta) -> tuple[Records, list[S
             ),
             (
                 "满意度",
-                f"{len(rec.surveys)}次调查，平均{L.num(mean(s.action.score for s in rec.surveys), '分')}",
+                f"{len(rec.surveys)}次调查，"
+                f"平均{L.num(mean(s.action.score for s in rec.surveys), '分')}",
             ),
             ("阶段性工作报告", f"{len({r.report_no for r in w.stage_reports})}期"),
             ("服务工时", f"{hours}小时（工作日志{len(rec.work_logs)}条）"),
@@ -200,7 +202,8 @@ def _activity_sections(rec: Records) -> list[Section]:
             blocks=[
                 Paragraph(
                     text=f"处置突发环境事件{ef.count}起，按约定时限响应{ef.responded_in_time}起，平均响应用时"
-                    f"{L.num(ef.mean_response_minutes, '分钟')}，最长{L.num(ef.longest_response_minutes, '分钟')}。"
+                    f"{L.num(ef.mean_response_minutes, '分钟')}，"
+                    f"最长{L.num(ef.longest_response_minutes, '分钟')}。"
                 ),
                 C.emergency_table(rec.emergencies),
             ]

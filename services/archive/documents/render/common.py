@@ -205,7 +205,8 @@ def latest_plan(facts: EngagementFacts) -> PlanVersionView | None:
     """The confirmed plan, else the latest version."""
     versions = sorted(facts.workflow.plan_versions, key=lambda p: p.version)
     confirmed = [p for p in versions if p.status == PlanStatus.CONFIRMED]
-    return (confirmed or versions or [None])[-1]
+    chosen = confirmed or versions
+    return chosen[-1] if chosen else None
 
 
 def site_survey_blocks(items: Sequence[Dated[RecordSiteSurvey]]) -> list[Block]:

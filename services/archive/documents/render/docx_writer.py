@@ -10,6 +10,7 @@ every Chinese Word installation has; the PDF is the record, the DOCX is for edit
 from __future__ import annotations
 
 from io import BytesIO
+from typing import cast
 
 from docx import Document as new_docx
 from docx.document import Document as DocxDocument
@@ -106,7 +107,7 @@ def _table(doc: DocxDocument, block: Table) -> DocxTable:
     for r, col, rowspan in merges:
         last = min(r + rowspan - 1, len(table.rows) - 1)
         table.cell(r, col).merge(table.cell(last, col))
-    return table
+    return cast(DocxTable, table)
 
 
 def _block(doc: DocxDocument, block: Block) -> None:

@@ -59,7 +59,8 @@ def environmental_files(facts: EngagementFacts, meta: DocumentMeta) -> list[Sect
             title="整改情况",
             blocks=[
                 Paragraph(
-                    text=f"提出整改{rf.raised}项，已销号{rf.closed}项，销号率{L.num(rf.closure_rate, '%')}；"
+                    text=f"提出整改{rf.raised}项，已销号{rf.closed}项，"
+                    f"销号率{L.num(rf.closure_rate, '%')}；"
                     "明细见整改台账。"
                 )
             ],

@@ -39,7 +39,8 @@ def _profile(facts: EngagementFacts) -> list[Block]:
             C.pending("法定代表人、地理位置、行业类型、规模、营业期限（表A.1基本信息）"),
         ]
     term = (
-        f"{L.day(p.business_term_start)} 至 {L.day(p.business_term_end) if p.business_term_end else '长期'}"
+        f"{L.day(p.business_term_start)} 至 "
+        f"{L.day(p.business_term_end) if p.business_term_end else '长期'}"
         if p.business_term_start
         else L.NONE
     )
@@ -63,6 +64,7 @@ def sections(facts: EngagementFacts, meta: DocumentMeta) -> list[Section]:
     for r in sorted(w.rectifications, key=lambda r: r.raised_on):
         plans.setdefault(r.problem_key, r.plan)
     received = [c for c in w.checklist if c.status == ChecklistStatus.RECEIVED]
+    n_na = sum(c.status == ChecklistStatus.NOT_APPLICABLE for c in w.checklist)
     titles = {d.code: d.title_zh for d in facts.checklist_definition}
     return [
         Section(key="unit", title="排污单位概况", blocks=_profile(facts)),
@@ -99,7 +101,7 @@ def sections(facts: EngagementFacts, meta: DocumentMeta) -> list[Section]:
             blocks=[
                 Paragraph(
                     text=f"表A.1 所列资料共{len(w.checklist)}项，已收集{len(received)}项，"
-                    f"不适用{sum(c.status == ChecklistStatus.NOT_APPLICABLE for c in w.checklist)}项，"
+                    f"不适用{n_na}项，"
                     f"待收集{sum(c.status == ChecklistStatus.PENDING for c in w.checklist)}项。"
                 ),
                 C.checklist_table(facts),
