@@ -76,9 +76,9 @@ def inspection_table(items: Sequence[Dated[RecordInspection]]) -> Table:
 
 def rectification_table(items: Sequence[RectificationView], *, full: bool = False) -> Table:
     headers = ["序号", "问题类别", "问题描述", "整改措施", "责任人", "提出日期", "完成时限"]
-    widths = [1.0, 2.2, 4.0, 4.0, 1.6, 2.2, 2.2]
+    widths = [1.0, 2.2, 4.0, 4.0, 1.6, 2.5, 2.5]
     headers += ["状态", "销号日期"]
-    widths += [2.0, 2.2]
+    widths += [2.0, 2.5]
     if full:
         headers += ["验证记录", "备注"]
         widths += [3.5, 1.6]
