@@ -55,13 +55,6 @@ def _compiler(root: Path, main: Path) -> _Compiler:
         return found
 
 
-def forget(root: Path) -> None:
-    """Drop the compilers of a template root that is going away (a variant's temp dir)."""
-    with _compilers_lock:
-        for key in [k for k in _compilers if k[0] == str(root)]:
-            del _compilers[key]
-
-
 def page_count(pdf: bytes) -> int:
     return len(_PAGE.findall(pdf))
 
