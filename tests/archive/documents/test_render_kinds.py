@@ -4,6 +4,9 @@ in python-docx with Word headings and tables."""
 
 from __future__ import annotations
 
+from io import BytesIO
+
+import openpyxl
 import pytest
 
 from contracts.archive.documents import DocumentFormat, DocumentKind
@@ -203,3 +206,32 @@ def test_R4_2_4_2_every_kind_renders_both_formats_with_its_cover(kind):
     assert f"共{pages - 1}页" in pdf.pages[-1]  # the cover is not numbered
     assert word.headings
     assert word.tables
+
+
+def test_R4_2_3_1_ledger_as_xlsx_with_inert_text_cells():
+    f = facts()
+    first = f.workflow.rectifications[0]
+    hostile = first.model_copy(update={"description": '=HYPERLINK("http://x")', "owner": "@SUM(1)"})
+    f = f.model_copy(
+        update={
+            "workflow": f.workflow.model_copy(
+                update={"rectifications": [hostile, *f.workflow.rectifications[1:]]}
+            )
+        }
+    )
+    rendered = render_document(DocumentKind.RECTIFICATION_LEDGER, DocumentFormat.XLSX, f, meta())
+    assert rendered.filename == "rectification_ledger-HBGJ-2025-001.xlsx"
+    assert rendered.template == "rectification_ledger/v1"
+    wb = openpyxl.load_workbook(BytesIO(rendered.content))
+    assert wb.sheetnames == ["概况", "整改明细"]
+    sheet = wb["整改明细"]
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][:3] == ("序号", "问题类别", "问题描述")
+    assert len(rows) == 1 + len(f.workflow.rectifications)
+    texts = {c for row in rows for c in row}
+    assert '\'=HYPERLINK("http://x")' in texts
+    assert "'@SUM(1)" in texts
+    assert all(cell.data_type == "s" for row in sheet.iter_rows() for cell in row if cell.value)
+    summary = dict(wb["概况"].iter_rows(values_only=True))
+    assert summary["排污单位"] == f.unit.name
+    assert summary["提出整改"] == f"{len(f.workflow.rectifications)}项"

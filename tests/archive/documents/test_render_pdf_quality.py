@@ -163,5 +163,8 @@ def test_R4_2_4_2_missing_data_names_what_each_document_lacks():
         render_document(DocumentKind.STAGE_REPORT, PDF, facts(), meta())
     assert raised.value.problems == ["阶段性工作报告需要期间 / a stage report needs a period"]
     with pytest.raises(DocumentNotRenderable) as raised:
-        render_document(DocumentKind.RECTIFICATION_LEDGER, DocumentFormat.XLSX, f, meta())
-    assert raised.value.problems == ["文件不以 xlsx 格式生成 / documents are not rendered as xlsx"]
+        render_document(DocumentKind.STAGE_REPORT, DocumentFormat.XLSX, facts(), meta())
+    assert raised.value.problems == [
+        "阶段性工作报告需要期间 / a stage report needs a period",
+        "stage_report 不以 xlsx 格式生成 / stage_report is not rendered as xlsx",
+    ]

@@ -43,6 +43,7 @@ from services.archive.documents.render.variant import (
     template_root,
     unknown_placeholders,
 )
+from services.archive.documents.render.xlsx_writer import write_xlsx
 
 __all__ = [
     "MEDIA_TYPE",
@@ -51,6 +52,7 @@ __all__ = [
     "RenderedDocument",
     "TemplateError",
     "TemplateVariant",
+    "formats",
     "missing_data",
     "render_document",
     "validate_variant",
@@ -59,7 +61,17 @@ __all__ = [
 MEDIA_TYPE = {
     DocumentFormat.PDF: "application/pdf",
     DocumentFormat.DOCX: "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    DocumentFormat.XLSX: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
+# The tabular documents are also offered as spreadsheets (the C.1 workbook stays with
+# the evaluation service's export).
+XLSX_KINDS = frozenset({DocumentKind.RECTIFICATION_LEDGER, DocumentKind.TRAINING_RECORD})
+
+
+def formats(kind: DocumentKind) -> list[DocumentFormat]:
+    """The formats a kind is rendered in."""
+    extra = [DocumentFormat.XLSX] if kind in XLSX_KINDS else []
+    return [DocumentFormat.PDF, DocumentFormat.DOCX, *extra]
 
 
 class DocumentNotRenderable(ValueError):
@@ -76,7 +88,8 @@ class RenderedDocument:
     content: bytes
     media_type: str
     filename: str
-    page_count: int | None  # None for DOCX: Word lays out its own pages
+    page_count: int | None  # None for DOCX and XLSX: the editor lays out its own pages
+    template: str  # which template made it, e.g. "stage_report/v1" or "stage_report/v1 · 清和版"
 
 
 def missing_data(kind: DocumentKind, facts: EngagementFacts, meta: DocumentMeta) -> list[str]:
@@ -144,9 +157,9 @@ def render_document(
     """The document as bytes; raises DocumentNotRenderable (what is missing or wrong)
     or TemplateError (a variant's Typst that does not compile)."""
     problems = missing_data(kind, facts, meta)
-    if fmt not in MEDIA_TYPE:
+    if fmt not in formats(kind):
         problems.append(
-            f"文件不以 {fmt.value} 格式生成 / documents are not rendered as {fmt.value}"
+            f"{kind.value} 不以 {fmt.value} 格式生成 / {kind.value} is not rendered as {fmt.value}"
         )
     if variant is not None:
         if variant.kind != kind:
@@ -164,11 +177,14 @@ def render_document(
         root, main, logo = template_root(variant, TEMPLATES, lambda r: r / _main(kind, version))
         document = _with_variant(document, variant, placeholder_values(facts, meta), logo)
     name = filename(kind, meta, fmt)
+    template = f"{kind.value}/v{version}" + (f" · {variant.name}" if variant else "")
     if fmt == DocumentFormat.PDF:
         pdf = compile_pdf(document, main, root)
-        return RenderedDocument(pdf, MEDIA_TYPE[fmt], name, page_count(pdf))
+        return RenderedDocument(pdf, MEDIA_TYPE[fmt], name, page_count(pdf), template)
+    if fmt == DocumentFormat.XLSX:
+        return RenderedDocument(write_xlsx(document), MEDIA_TYPE[fmt], name, None, template)
     docx = write_docx(document, variant.logo if variant else None)
-    return RenderedDocument(docx, MEDIA_TYPE[fmt], name, None)
+    return RenderedDocument(docx, MEDIA_TYPE[fmt], name, None, template)
 
 
 def validate_variant(variant: TemplateVariant) -> list[str]:

@@ -24,6 +24,7 @@ from services.archive.documents.render.figures import (
 )
 from services.archive.documents.render.model import Block, Fields, Paragraph, Section, Table
 from services.archive.documents.render.records import Records, read_records, within
+from services.archive.documents.render.stage_report import reports_for
 
 SUMMARY_TITLE = "托管服务实施总结报告"
 RESULTS_TITLE = "托管服务成果报告"
@@ -147,7 +148,7 @@ def _common(facts: EngagementFacts, meta: DocumentMeta) -> tuple[Records, list[S
                 f"{len(rec.surveys)}次调查，"
                 f"平均{L.num(mean(s.action.score for s in rec.surveys), '分')}",
             ),
-            ("阶段性工作报告", f"{len({r.report_no for r in w.stage_reports})}期"),
+            ("阶段性工作报告", f"{len({r.report_no for r in reports_for(facts, period)})}期"),
             ("服务工时", f"{hours}小时（工作日志{len(rec.work_logs)}条）"),
         ]
     )
@@ -245,7 +246,7 @@ def summary_sections(facts: EngagementFacts, meta: DocumentMeta) -> list[Section
 
 def results_sections(facts: EngagementFacts, meta: DocumentMeta) -> list[Section]:
     rec, head, figures = _common(facts, meta)
-    reports = sorted(facts.workflow.stage_reports, key=lambda r: (r.report_no, r.version))
+    reports = reports_for(facts, C.document_period(facts, meta))
     return [
         *head,
         Section(key="figures", title="服务成果概览", blocks=[figures]),
