@@ -116,7 +116,7 @@ def _complaints_penalties(rec: Records) -> list[Block]:
 
 def _common(facts: EngagementFacts, meta: DocumentMeta) -> tuple[Records, list[Section], Fields]:
     """What both reports open with: the overview and the key figures."""
-    period = C.document_period(facts, meta)
+    period = meta.period  # None: everything recorded, before and after the term too
     w = facts.workflow
     rec = read_records(w, period)
     rects = [r for r in w.rectifications if within(r.raised_on, period)]
@@ -157,7 +157,7 @@ def _common(facts: EngagementFacts, meta: DocumentMeta) -> tuple[Records, list[S
 
 
 def _rectification_section(facts: EngagementFacts, meta: DocumentMeta, *, full: bool) -> Section:
-    period = C.document_period(facts, meta)
+    period = meta.period  # None: everything recorded, before and after the term too
     rects = [r for r in facts.workflow.rectifications if within(r.raised_on, period)]
     rf = rectification_figures(rects)
     by_key = Counter(r.problem_key for r in rects)
@@ -246,7 +246,7 @@ def summary_sections(facts: EngagementFacts, meta: DocumentMeta) -> list[Section
 
 def results_sections(facts: EngagementFacts, meta: DocumentMeta) -> list[Section]:
     rec, head, figures = _common(facts, meta)
-    reports = reports_for(facts, C.document_period(facts, meta))
+    reports = reports_for(facts, meta.period)
     return [
         *head,
         Section(key="figures", title="服务成果概览", blocks=[figures]),

@@ -27,7 +27,9 @@ def pending(what: str) -> Pending:
 
 
 def document_period(facts: EngagementFacts, meta: DocumentMeta) -> DocumentPeriod:
-    """The period a document covers: the one asked for, else the engagement's term."""
+    """The period a document's cover names: the one asked for, else the engagement's
+    term. Without a period asked for, documents count everything recorded (a site
+    survey before the term included)."""
     e = facts.engagement
     return meta.period or DocumentPeriod(start=e.period_start, end=e.period_end)
 

@@ -18,7 +18,7 @@ LEDGER_TITLE = "整改台账"
 
 
 def environmental_files(facts: EngagementFacts, meta: DocumentMeta) -> list[Section]:
-    period = C.document_period(facts, meta)
+    period = meta.period  # None: everything recorded
     w = facts.workflow
     rec = read_records(w, period)
     outlets = facts.unit_profile.outlets if facts.unit_profile else []
@@ -113,7 +113,7 @@ def missing_training(facts: EngagementFacts, meta: DocumentMeta) -> list[str]:
 
 
 def training_record(facts: EngagementFacts, meta: DocumentMeta) -> list[Section]:
-    rec = read_records(facts.workflow, C.document_period(facts, meta))
+    rec = read_records(facts.workflow, meta.period)
     tf = training_figures(rec.trainings)
     sections = [
         Section(
@@ -152,7 +152,7 @@ def training_record(facts: EngagementFacts, meta: DocumentMeta) -> list[Section]
 
 
 def rectification_ledger(facts: EngagementFacts, meta: DocumentMeta) -> list[Section]:
-    period = C.document_period(facts, meta)
+    period = meta.period  # None: everything recorded
     rects = [r for r in facts.workflow.rectifications if within(r.raised_on, period)]
     rf = rectification_figures(rects)
     return [

@@ -28,13 +28,14 @@ def missing(facts: EngagementFacts, meta: DocumentMeta) -> list[str]:
     return []
 
 
-def reports_for(facts: EngagementFacts, period: DocumentPeriod) -> list[StageReportView]:
-    """Every version of the submitted reports whose period overlaps this one."""
+def reports_for(facts: EngagementFacts, period: DocumentPeriod | None) -> list[StageReportView]:
+    """Every version of the submitted reports whose period overlaps this one (all of
+    them without a period)."""
     return sorted(
         (
             r
             for r in facts.workflow.stage_reports
-            if r.period_start <= period.end and r.period_end >= period.start
+            if period is None or (r.period_start <= period.end and r.period_end >= period.start)
         ),
         key=lambda r: (r.report_no, r.version),
     )
