@@ -19,7 +19,7 @@ from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK, WD_COLOR_INDEX
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
-from docx.shared import Cm, Pt, RGBColor
+from docx.shared import Cm, Emu, Pt, RGBColor
 from docx.styles.style import ParagraphStyle
 from docx.table import Table as DocxTable
 from docx.text.run import Run
@@ -69,6 +69,24 @@ def _repeat_header(row_element: object) -> None:
     tr_pr.append(header)
 
 
+def _usable_width(doc: DocxDocument) -> int:
+    section = doc.sections[-1]
+    width = (section.page_width or 0) - (section.left_margin or 0) - (section.right_margin or 0)
+    return int(width)
+
+
+def _set_widths(table: DocxTable, widths: list[float], total: int) -> None:
+    """Column widths in the model's proportions (Word otherwise splits them evenly)."""
+    table.autofit = False
+    share = sum(widths) or 1.0
+    emus = [Emu(int(total * w / share)) for w in widths]
+    for column, emu in zip(table.columns, emus, strict=False):
+        column.width = emu
+    for row in table.rows:
+        for cell, emu in zip(row.cells, emus, strict=False):
+            cell.width = emu
+
+
 def _table(doc: DocxDocument, block: Table) -> DocxTable:
     columns = len(block.headers)
     table = doc.add_table(rows=1, cols=columns)
@@ -104,6 +122,7 @@ def _table(doc: DocxDocument, block: Table) -> DocxTable:
             if spec.rowspan > 1:
                 merges.append((r, col, spec.rowspan))
             col += spec.colspan
+    _set_widths(table, block.widths, _usable_width(doc))
     for r, col, rowspan in merges:
         last = min(r + rowspan - 1, len(table.rows) - 1)
         table.cell(r, col).merge(table.cell(last, col))
@@ -125,6 +144,7 @@ def _block(doc: DocxDocument, block: Block) -> None:
             cells = table.add_row().cells
             cells[0].paragraphs[0].add_run(label).bold = True
             cells[1].text = value
+        _set_widths(table, [1, 3], _usable_width(doc))
         doc.add_paragraph()
     elif isinstance(block, Bullets):
         for item in block.items:
@@ -142,14 +162,15 @@ def _cover(doc: DocxDocument, document: Document, logo: bytes | None) -> None:
         doc.add_picture(BytesIO(logo), height=Cm(1.6))
     if document.letterhead:
         doc.add_paragraph(document.letterhead).alignment = WD_ALIGN_PARAGRAPH.CENTER
-    for _ in range(6):
+    spacer = 3 if document.landscape else 6  # the cover stays one page
+    for _ in range(spacer):
         doc.add_paragraph()
     title = doc.add_paragraph(style="Title")
     title.add_run(c.title)
     title.alignment = WD_ALIGN_PARAGRAPH.CENTER
     if c.subtitle:
         doc.add_paragraph(c.subtitle).alignment = WD_ALIGN_PARAGRAPH.CENTER
-    for _ in range(6):
+    for _ in range(spacer):
         doc.add_paragraph()
     for label, value in (
         ("排污单位", c.unit),
