@@ -26,7 +26,7 @@ import pydantic
 from strawberry.types import Info
 
 from contracts.archive import errors as archive_errors
-from contracts.core import DomainError, NotFound, ValidationFailed
+from contracts.core import Contract, DomainError, NotFound, ValidationFailed
 from contracts.core import NotAuthorized as NotAuthorizedError
 from contracts.core import ServiceUnavailable as ServiceUnavailableError
 from contracts.engagement import errors as engagement_errors
@@ -39,6 +39,7 @@ from gateway.evaluation import errors as evaluation_graphql_errors
 from kit.auth import AuthFailure
 from kit.validation import validation_failed
 
+C = TypeVar("C", bound=Contract)
 Request = TypeVar("Request")
 Reply = TypeVar("Reply")
 Result = TypeVar("Result")
@@ -156,6 +157,15 @@ def typed_error(exc: DomainError, request_id: str, members: tuple[type, ...]) ->
     if isinstance(exc, ValidationFailed | NotFound) and ValidationError in members:
         return ERRORS[ValidationFailed.code].build(exc, request_id)
     raise exc
+
+
+def checked(contract: type[C], **fields: Any) -> C:
+    """A request contract from a query's arguments; refused input is VALIDATION_FAILED on
+    the argument's camelCase name, as in mutations."""
+    try:
+        return contract(**fields)
+    except ValueError as exc:
+        raise invalid_input(exc) from None
 
 
 def invalid_input(exc: ValueError) -> ValidationFailed:

@@ -113,9 +113,12 @@ def _report(error: GraphQLError, request_id: str) -> GraphQLError:
         }
         return error
     if isinstance(original, DomainError):
+        # A query's refused argument names itself, as a mutation's ValidationError does.
+        field = {"field": original.field} if original.field else {}
         error.extensions = {
             **(error.extensions or {}),
             "code": original.code.upper(),
+            **field,
             "requestId": request_id,
         }
         return error

@@ -79,6 +79,11 @@ class ArchiveClient(ServiceClient):
     ) -> archive_rpc_catalogue.CatalogueReply:
         return await self._call(archive_rpc_catalogue.CATALOGUE, req)
 
+    async def search_items(
+        self, req: archive_rpc_catalogue.SearchItemsRequest
+    ) -> archive_rpc_catalogue.ItemPage:
+        return await self._call(archive_rpc_catalogue.SEARCH_ITEMS, req)
+
     async def versions(
         self, req: archive_rpc_catalogue.VersionsRequest
     ) -> list[list[archive_rpc_catalogue.ItemView]]:

@@ -78,6 +78,7 @@ RULES: dict[str, Rule | Public] = {
     "Query.provenance": Rule(A, "engineer", "expert"),
     "Query.archiveItem": Rule(A, "engineer", "expert"),
     "Query.archiveCatalogue": Rule(A, "engineer", "expert"),
+    "Query.archiveItems": Rule(A, "engineer", "expert"),
     "Query.handovers": Rule(A, "engineer", "expert"),
     "Query.falsificationDisclosures": Public("R7.2: falsified evaluations are disclosed publicly"),
     "Query.ledgerPublicKey": Public("anyone verifies a proof with the key alone"),

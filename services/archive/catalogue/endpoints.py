@@ -32,6 +32,7 @@ def register(server: RpcServer, runtime: ServiceRuntime, deps: CatalogueDeps) ->
     server.add(archive_rpc_catalogue.COMPLETE_UPLOAD, with_deps(uploads.complete_upload))
     server.add(archive_rpc_catalogue.GET_ITEMS, query(runtime, queries.get_items))
     server.add(archive_rpc_catalogue.CATALOGUE, query(runtime, queries.catalogue))
+    server.add(archive_rpc_catalogue.SEARCH_ITEMS, query(runtime, queries.search_items))
     server.add(archive_rpc_catalogue.VERSIONS, query(runtime, queries.versions))
     server.add(archive_rpc_catalogue.CREATE_VOLUME, command(runtime, items.create_volume))
     server.add(archive_rpc_catalogue.CHANGE_LEVEL, command(runtime, items.change_level))

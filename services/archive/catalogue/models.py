@@ -21,6 +21,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from contracts.archive.enums import ItemStatus
 from kit.db import UtcDateTime
+from kit.search import gram_table
 from services.archive.catalogue.domain import Holding
 from services.archive.models import Base
 
@@ -90,6 +91,8 @@ class ArchiveItem(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     filed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     destroyed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # The title as search matches it (kit.search.normalize); its grams: item_search_gram.
+    search_title: Mapped[str] = mapped_column(String(300), server_default="")
 
     @property
     def holding(self) -> Holding:
@@ -101,6 +104,9 @@ class ArchiveItem(Base):
             level=self.level,
             handed_over=self.handed_over,
         )
+
+
+item_search_grams = gram_table("item_search_gram", Base.metadata, "archive_item.id")
 
 
 class Handover(Base):

@@ -24,6 +24,7 @@ from services.archive.catalogue.commands.actions import record_action
 from services.archive.catalogue.commands.uploads import lock_finalised
 from services.archive.catalogue.deps import CatalogueDeps
 from services.archive.catalogue.models import ArchiveItem
+from services.archive.catalogue.search import index_filed
 
 log = get_logger(__name__)
 
@@ -120,6 +121,7 @@ async def _file(
     await lock_finalised(deps, row, stored.version_id)
     session.add(row)
     await session.flush()
+    await index_filed(session, row)
     ctx = CallContext(actor=event.actor, tenant=event.tenant, correlation_id=event.correlation_id)
     await record_action(
         session,
