@@ -53,9 +53,7 @@ class HandoverWaiver(Contract):
         return reason.strip()
 
 
-def missing_kinds(
-    present: set[ItemCategory], waivers: list[HandoverWaiver]
-) -> list[ItemCategory]:
+def missing_kinds(present: set[ItemCategory], waivers: list[HandoverWaiver]) -> list[ItemCategory]:
     """The required kinds neither handed over nor waived, in the standard's order."""
     waived = {w.kind for w in waivers}
     return [k for k in REQUIRED_KINDS if k not in present and k not in waived]
@@ -98,8 +96,6 @@ class HandoverPackageView(Contract):
 
 
 HANDOVER_CHECK = Rpc("archive", "handover.check", HandoverCheckRequest, HandoverCheckReply)
-HANDOVER_PACKAGE = Rpc(
-    "archive", "handover.package", HandoverPackageRequest, HandoverPackageView
-)
+HANDOVER_PACKAGE = Rpc("archive", "handover.package", HandoverPackageRequest, HandoverPackageView)
 
 HANDOVER_RPCS: tuple[Rpc[Any, Any], ...] = (HANDOVER_CHECK, HANDOVER_PACKAGE)

@@ -201,7 +201,7 @@ class HandedOverData(Contract):
 
     handed_over_on: date
     deliverables: list[UUID]  # archive item ids, in the order handed over
-    waivers: list[HandoverWaiver] = []  # required kinds not handed over, and why
+    waivers: list[HandoverWaiver] = Field(default_factory=list)  # required kinds waived, why
 
 
 class MilestoneOverdueData(Contract):

@@ -67,6 +67,7 @@ async def check(
             f"缺少移交成果：{names}（请移交或说明免交理由） / "
             f"required kinds neither handed over nor waived: {', '.join(missing)}",
             field="waivers",
+            details={"missing": [str(k) for k in missing]},
         )
     return archive_handover.HandoverCheckReply(lines=lines)
 

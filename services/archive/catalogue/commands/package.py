@@ -157,7 +157,9 @@ async def issue_package(
     )
 
 
-async def _copy_item(deps: CatalogueDeps, item: ArchiveItem, zf: zipfile.ZipFile, path: str) -> None:
+async def _copy_item(
+    deps: CatalogueDeps, item: ArchiveItem, zf: zipfile.ZipFile, path: str
+) -> None:
     """The filed version's bytes, streamed into the archive entry."""
     chunks = await deps.store.get_stream(item.object_key, version_id=item.object_version)
     dst: IO[bytes]

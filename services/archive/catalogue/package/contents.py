@@ -76,10 +76,9 @@ def filing_of(actions: list[ActionRecord], item_id: UUID) -> ActionRecord:
 
 def handing_over(actions: list[ActionRecord], handover_id: UUID) -> ActionRecord:
     for record in actions:
-        if (
-            record.data["action"] == ArchiveAction.HANDED_OVER
-            and record.data["details"].get("handover_id") == str(handover_id)
-        ):
+        if record.data["action"] == ArchiveAction.HANDED_OVER and record.data["details"].get(
+            "handover_id"
+        ) == str(handover_id):
             return record
     raise LedgerBehind(f"the handover {handover_id} is not recorded yet")
 

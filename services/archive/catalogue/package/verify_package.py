@@ -164,13 +164,19 @@ def verify(root: Path, pinned_key: str | None) -> int:
         note = (root / ledger["checkpoint"]).read_text(encoding="utf-8")
         sealed_note = (root / ledger["handover_checkpoint"]).read_text(encoding="utf-8")
     except (OSError, ValueError, KeyError) as exc:
-        r.check(False, f"无法读取清单或账本文件：{exc}", f"cannot read the manifest or ledger: {exc}")
+        r.check(
+            False, f"无法读取清单或账本文件：{exc}", f"cannot read the manifest or ledger: {exc}"
+        )
         return 1
     fingerprint = hashlib.sha256(vkey.encode()).hexdigest()[:16]
     print(f"公钥 public key: {vkey}")
-    print(f"公钥指纹 fingerprint: {fingerprint}（请与机构另行提供的公钥核对 / compare out of band）")
+    print(
+        f"公钥指纹 fingerprint: {fingerprint}（请与机构另行提供的公钥核对 / compare out of band）"
+    )
     if pinned_key is not None:
-        r.check(pinned_key.strip() == vkey, "公钥与指定的一致", "the key is the one given with --key")
+        r.check(
+            pinned_key.strip() == vkey, "公钥与指定的一致", "the key is the one given with --key"
+        )
 
     # 1. Checkpoints.
     try:
@@ -213,7 +219,9 @@ def verify(root: Path, pinned_key: str | None) -> int:
         ok = path.stat().st_size == entry["size"] and sha256_file(path) == entry["sha256"]
         r.check(
             ok,
-            f"文件 {name} 的大小与 SHA-256 与清单一致" if ok else f"文件 {name} 与清单不符（已被改动）",
+            f"文件 {name} 的大小与 SHA-256 与清单一致"
+            if ok
+            else f"文件 {name} 与清单不符（已被改动）",
             f"{name} matches the manifest" if ok else f"{name} differs from the manifest",
         )
     files_dir = root / "files"
@@ -222,7 +230,9 @@ def verify(root: Path, pinned_key: str | None) -> int:
         for p in (files_dir.rglob("*") if files_dir.is_dir() else [])
         if p.is_file() and p.relative_to(root).as_posix() not in listed
     )
-    r.check(not extra, f"没有清单外的文件 {extra or ''}", f"no file outside the manifest {extra or ''}")
+    r.check(
+        not extra, f"没有清单外的文件 {extra or ''}", f"no file outside the manifest {extra or ''}"
+    )
 
     # 3. Proofs.
     leaves: dict[str, dict[str, Any]] = {}
@@ -233,7 +243,10 @@ def verify(root: Path, pinned_key: str | None) -> int:
         leaf = json.loads(raw)
         index = proof["leaf_index"]
         ok = leaf.get("index") == index and verify_inclusion(
-            leaf_hash(raw), index, size, [bytes.fromhex(h) for h in proof["inclusion_path"]],
+            leaf_hash(raw),
+            index,
+            size,
+            [bytes.fromhex(h) for h in proof["inclusion_path"]],
             tree_root,
         )
         if "event_data" in proof:
