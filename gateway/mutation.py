@@ -25,6 +25,7 @@ from typing import Any, Generic, TypeVar, cast
 import pydantic
 from strawberry.types import Info
 
+from contracts.archive import enums as archive_enums
 from contracts.archive import errors as archive_errors
 from contracts.core import Contract, DomainError, NotFound, ValidationFailed
 from contracts.core import NotAuthorized as NotAuthorizedError
@@ -143,6 +144,13 @@ ERRORS: dict[str, ErrorType] = {
     archive_errors.UploadMismatch.code: ErrorType(archive_graphql_errors.UploadMismatch, _field),
     archive_errors.ArchiveStateConflict.code: ErrorType(
         archive_graphql_errors.ArchiveStateConflict, _field
+    ),
+    archive_errors.HandoverIncomplete.code: ErrorType(
+        archive_graphql_errors.HandoverIncomplete,
+        lambda exc, request_id: {
+            **_field(exc, request_id),
+            "missing": [archive_enums.ItemCategory(k) for k in exc.details.get("missing", [])],
+        },
     ),
 }
 

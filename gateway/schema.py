@@ -25,6 +25,7 @@ from gateway.archive.mutations import ArchiveMutations
 from gateway.archive.queries import ArchiveQueries
 from gateway.context import Context
 from gateway.engagement.directory import DirectoryMutations, DirectoryQueries
+from gateway.engagement.handover import HandoverMutations
 from gateway.engagement.mutations import EngagementMutations
 from gateway.engagement.queries import EngagementQueries
 from gateway.engagement.subscriptions import EngagementSubscriptions
@@ -71,6 +72,7 @@ class Query(
 class Mutation(
     EngagementMutations,
     WorkflowMutations,
+    HandoverMutations,
     DirectoryMutations,
     EvaluationMutations,
     ArchiveMutations,

@@ -33,3 +33,10 @@ class ArchiveStateConflict(Conflict):
     """Not allowed in the record's current state (e.g. retention not yet over)."""
 
     code = "archive_state_conflict"
+
+
+class HandoverIncomplete(ValidationFailed):
+    """A required kind of R4.2.4.2 is neither handed over nor waived with a reason; the
+    message lists every one missing."""
+
+    code = "handover_incomplete"

@@ -208,12 +208,10 @@ class HandoverView(Contract):
     acknowledged_by: str | None
     representative: str | None
     acknowledged_at: datetime | None
-
-
-class HandOverRequest(Contract):
-    caller: Caller
-    engagement_id: UUID
-    item_ids: list[UUID] = Field(min_length=1, max_length=500)
+    handed_over_on: date | None = None
+    waivers: list[dict[str, str]] = Field(
+        default_factory=list, description="Required kinds waived: {kind, reason}."
+    )
 
 
 class AcknowledgeHandoverRequest(Contract):
@@ -347,7 +345,6 @@ CHANGE_LEVEL = Rpc("archive", "item.level.change", ChangeLevelRequest, ItemView)
 CATALOGUE = Rpc("archive", "catalogue.get", CatalogueRequest, CatalogueReply)
 SEARCH_ITEMS = Rpc("archive", "item.search", SearchItemsRequest, ItemPage)
 CREATE_VOLUME = Rpc("archive", "volume.create", CreateVolumeRequest, VolumeView)
-HAND_OVER = Rpc("archive", "handover.create", HandOverRequest, HandoverView)
 ACKNOWLEDGE_HANDOVER = Rpc(
     "archive", "handover.acknowledge", AcknowledgeHandoverRequest, HandoverView
 )
@@ -374,7 +371,6 @@ CATALOGUE_RPCS: tuple[Rpc[Any, Any], ...] = (
     CATALOGUE,
     SEARCH_ITEMS,
     CREATE_VOLUME,
-    HAND_OVER,
     ACKNOWLEDGE_HANDOVER,
     HANDOVERS,
     REQUEST_BORROW,

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from uuid import UUID
 
+from contracts.archive import handover as archive_handover
 from contracts.archive import rpc as archive_rpc
 from contracts.archive import rpc_catalogue as archive_rpc_catalogue
 from gateway.clients.base import ServiceClient
@@ -99,10 +100,15 @@ class ArchiveClient(ServiceClient):
     ) -> archive_rpc_catalogue.ItemView:
         return await self._call(archive_rpc_catalogue.CHANGE_LEVEL, req)
 
-    async def hand_over(
-        self, req: archive_rpc_catalogue.HandOverRequest
-    ) -> archive_rpc_catalogue.HandoverView:
-        return await self._call(archive_rpc_catalogue.HAND_OVER, req)
+    async def check_handover(
+        self, req: archive_handover.HandoverCheckRequest
+    ) -> archive_handover.HandoverCheckReply:
+        return await self._call(archive_handover.HANDOVER_CHECK, req)
+
+    async def handover_package(
+        self, req: archive_handover.HandoverPackageRequest
+    ) -> archive_handover.HandoverPackageView:
+        return await self._call(archive_handover.HANDOVER_PACKAGE, req)
 
     async def acknowledge(
         self, req: archive_rpc_catalogue.AcknowledgeHandoverRequest

@@ -92,7 +92,11 @@ def register_endpoints(server: RpcServer, runtime: ServiceRuntime, deps: Catalog
 
 
 def subscriptions(deps: CatalogueDeps) -> list[Subscription]:
-    return [ledger_handlers.TRACE, catalogue_handlers.filing_subscription(deps)]
+    return [
+        ledger_handlers.TRACE,
+        catalogue_handlers.filing_subscription(deps),
+        catalogue_handlers.handover_subscription(deps),
+    ]
 
 
 async def consumers(runtime: ServiceRuntime) -> list[Subscription]:

@@ -130,12 +130,12 @@ RULES: dict[str, Rule | Public] = {
     "Mutation.requestItemVersionUpload": PM_STEP,
     "Mutation.completeUpload": PM_STEP,
     "Mutation.createArchiveVolume": PM_STEP,
-    "Mutation.handOverDeliverables": PM_STEP,
     "Mutation.changeConfidentiality": PM_STEP,
     "Mutation.requestDestruction": PM_STEP,
     "Mutation.acknowledgeHandover": CLIENT,
     "Mutation.requestBorrow": FIELD_WORK,
     "Mutation.issueDownloadUrl": Rule(A, "project_manager", "expert"),
+    "Mutation.issueHandoverPackageUrl": Rule(A, "project_manager", "expert"),
     "Mutation.decideBorrow": Rule(A, "archive_keeper", "engineer"),
     "Mutation.approveDestruction": Rule(A, "archive_keeper", "engineer"),
     # --- subscriptions -------------------------------------------------------

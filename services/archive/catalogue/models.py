@@ -125,6 +125,10 @@ class Handover(Base):
     acknowledged_by: Mapped[str | None] = mapped_column(String(255))
     representative: Mapped[str | None] = mapped_column(String(100))
     acknowledged_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # The engagement's handover step (engagement.handed_over.v1): its day and the
+    # required kinds it waived, as [{"kind": …, "reason": …}].
+    handed_over_on: Mapped[date | None] = mapped_column(Date)
+    waivers: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=list)
 
 
 class HandoverItem(Base):
