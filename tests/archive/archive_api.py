@@ -31,10 +31,6 @@ SERIES = f"""query($e: ID!, $all: Boolean!) {{
     items {{ {ITEM} version seriesId versions {{ id version sha256 }} }} }} }}"""
 GET_ITEM = f"query($id: ID!) {{ archiveItem(id: $id) {{ {ITEM} }} }}"
 USAGE = "query($id: ID!) { archiveItem(id: $id) { usage { actor borrowRequestId } } }"
-HAND_OVER = f"""mutation($i: HandOverDeliverablesInput!) {{
-  handOverDeliverables(input: $i) {{ __typename ... on HandoverSuccess {{
-    handover {{ id itemSha256 checkpointTreeSize checkpointNote }} }}
-  {RESULT} }} }}"""
 ACKNOWLEDGE = f"""mutation($i: AcknowledgeHandoverInput!) {{ acknowledgeHandover(input: $i) {{
   __typename ... on HandoverSuccess {{ handover {{ representative acknowledgedBy }} }}
   {RESULT} }} }}"""

@@ -58,7 +58,9 @@ async def _seed(db: Database, archive: CatalogueDeps) -> tuple[str, uuid.UUID, u
 
 async def test_items_by_part_of_the_title_across_engagements(db: Database, archive: CatalogueDeps):
     marker, first, second = await _seed(db, archive)
-    assert await _search(db, search=f"{marker} 2027年度") == [f"{marker} 2027年度托管服务成果报告#1"]
+    assert await _search(db, search=f"{marker} 2027年度") == [
+        f"{marker} 2027年度托管服务成果报告#1"
+    ]
     assert len(await _search(db, search=marker)) == 3
     assert await _search(db, search="阶段性", engagement_id=first) == [
         f"{marker} 第3期阶段性工作报告#1"
@@ -77,7 +79,7 @@ async def test_items_by_part_of_the_title_across_engagements(db: Database, archi
 async def test_search_sees_what_the_catalogue_shows_and_no_more(
     db: Database, archive: CatalogueDeps
 ):
-    marker, first, _ = await _seed(db, archive)
+    marker, _, _ = await _seed(db, archive)
     assert await _search(db, OTHER_AGENCY, search=marker) == []
     # Clearance: the 机密 (3) item is not found by a caller cleared for 1.
     cleared_1 = c.Caller(scope=AGENCY_CALLER.scope, clearance=1)

@@ -56,7 +56,7 @@ def _seed(system: RunningSystem, region: str) -> tuple[str, dict[str, dict[str, 
 
 
 def test_units_by_part_of_the_chinese_name(system: RunningSystem):
-    admin, units = _seed(system, _region())
+    admin, _ = _seed(system, _region())
     api = system.api
     assert _names(api, admin, s="化工") == sorted(
         ["江苏某某化工有限公司", "化工设备工厂", "ＡＢＣ精细化工"]

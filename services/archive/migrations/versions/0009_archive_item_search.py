@@ -1,7 +1,7 @@
 """Archive items are searchable by title: the normalised title and its character grams
 
-Revision ID: 0008
-Revises: 0007
+Revision ID: 0009
+Revises: 0008
 Create Date: 2026-12-02
 
 Backfills filed items and tombstones (the rows lists show) with kit.search's
@@ -15,8 +15,8 @@ from alembic import op
 
 from kit.search import grams, normalize
 
-revision: str = "0008"
-down_revision: str | Sequence[str] | None = "0007"
+revision: str = "0009"
+down_revision: str | Sequence[str] | None = "0008"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
