@@ -21,6 +21,8 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.types import Info
 
 from contracts.core import DomainError, ValidationFailed
+from gateway.archive.documents_mutations import DocumentMutations
+from gateway.archive.documents_queries import DocumentQueries
 from gateway.archive.mutations import ArchiveMutations
 from gateway.archive.queries import ArchiveQueries
 from gateway.context import Context
@@ -55,6 +57,7 @@ class Query(
     DirectoryQueries,
     EvaluationQueries,
     ArchiveQueries,
+    DocumentQueries,
     FederationQueries,
 ):
     @strawberry.field(description="The authenticated caller; null when anonymous.")
@@ -74,6 +77,7 @@ class Mutation(
     DirectoryMutations,
     EvaluationMutations,
     ArchiveMutations,
+    DocumentMutations,
 ):
     pass
 

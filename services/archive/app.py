@@ -109,9 +109,7 @@ async def start(runtime: ServiceRuntime) -> None:
     settings = deps.settings
     documents = DocumentDeps(catalogue=deps, runtime=runtime)
     # Each worker renders one document at a time; the replica's event loop stays free.
-    workers = [
-        DocumentWorker(documents).run for _ in range(settings.document_workers)
-    ]
+    workers = [DocumentWorker(documents).run for _ in range(settings.document_workers)]
 
     async def checkpoint(session: AsyncSession) -> int:
         await ledger_commands.create_checkpoint_if_grown(session, deps.signer)

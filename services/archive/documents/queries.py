@@ -32,7 +32,8 @@ async def jobs(session: AsyncSession, req: DocumentJobsRequest) -> DocumentJobsR
     return DocumentJobsReply(
         items=[
             job_view(row)
-            if (row := found.get(i)) and catalogue_domain.is_callers_agency(req.caller, row.agency_id)
+            if (row := found.get(i))
+            and catalogue_domain.is_callers_agency(req.caller, row.agency_id)
             else None
             for i in req.ids
         ]

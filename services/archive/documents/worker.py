@@ -274,9 +274,7 @@ class DocumentWorker:
                     filename=rendered.filename,
                     content_type=rendered.media_type,
                     level=level_of(deps, claim.kind),
-                    retention=deps.settings.document_retention.get(
-                        claim.kind, Retention.YEARS_10
-                    ),
+                    retention=deps.settings.document_retention.get(claim.kind, Retention.YEARS_10),
                     document_date=document_date,
                     metadata=metadata,
                     created_by=job.created_by,

@@ -10,7 +10,7 @@ import json
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -150,7 +150,9 @@ async def file_bytes(
     `filed` action (outbox) in the caller's transaction. Storing again under the same key
     (a retry after a failed commit) is harmless: the row names the version it hashed."""
     key = domain.object_key(record.engagement_id, record.item_id, record.version)
-    stored = await deps.store.put(key, content, length=len(content), content_type=record.content_type)
+    stored = await deps.store.put(
+        key, content, length=len(content), content_type=record.content_type
+    )
     now = datetime.now(UTC)
     row = ArchiveItem(
         id=record.item_id,
@@ -188,7 +190,7 @@ async def file_bytes(
         archive_enums.ArchiveAction.FILED,
         record.engagement_id,
         [row],
-        **details,
+        **cast(dict[str, Any], details),  # never agency_only: a filing is the unit's record too
     )
     return row
 
