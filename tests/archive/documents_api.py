@@ -30,6 +30,14 @@ REGISTER = f"""mutation($i: RegisterDocumentTemplateInput!) {{
 TEMPLATES = "query { documentTemplates { kind name version } }"
 
 
+# The default request: the first quarter's stage report as PDF.
+FIRST_QUARTER: dict[str, Any] = {
+    "kind": "STAGE_REPORT",
+    "format": "PDF",
+    "period": {"start": "2027-01-01", "end": "2027-03-31"},
+}
+
+
 def generate(api: Api, token: str | None, engagement: str, **over: Any) -> dict[str, Any]:
     variables = {
         "i": {"engagementId": engagement, "kind": "RESULTS_REPORT", "format": "PDF", **over}

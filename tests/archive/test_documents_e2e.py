@@ -1,5 +1,5 @@
-"""Generated documents on the running system (R4.2.2.3, R4.2.3.2, R4.2.4.2, R6.1.7,
-R7.1): a request answered at once with its job, the job polled to DONE, the document
+"""Generated documents on the running system (R4.2.3.2, R4.2.4.2):
+a request answered at once with its job, the job polled to DONE, the document
 filed as version 1 of its series with its category, level, retention, the SHA-256 of its
 bytes and the ledger state it was generated from; regenerating files version 2; missing
 data and unknown formats or templates refused with nothing queued; a job whose worker
@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 from typing import Any
+from uuid import UUID
 
 import httpx
 import pytest
@@ -77,7 +78,7 @@ async def test_R4_2_4_2_generated_document_is_filed_as_version_1_then_2(
         0,
         None,
     )
-    assert (job["kind"], job["format"], job["template"]) == ("RESULTS_REPORT", "PDF", None)
+    assert (job["kind"], job["format"], job["template"]) == ("STAGE_REPORT", "PDF", None)
 
     done = d.finished(api, PM, job["id"])
     assert (done["status"], done["progress"], done["attempts"]) == ("DONE", 100, 1), done
@@ -85,21 +86,21 @@ async def test_R4_2_4_2_generated_document_is_filed_as_version_1_then_2(
 
     [document] = d.documents(api, ENGINEER, e)
     [first] = document["versions"]
-    assert document["kind"] == "RESULTS_REPORT"
+    assert document["kind"] == "STAGE_REPORT"
     assert first["id"] == done["itemId"] == document["latest"]["id"]
     assert (first["version"], first["seriesId"]) == (1, first["id"])
-    assert (first["category"], first["status"]) == ("RESULTS_REPORT", "FILED")
-    assert (first["confidentiality"], first["retention"]) == ("INTERNAL", "YEARS_30")
+    assert (first["category"], first["status"]) == ("STAGE_REPORT", "FILED")
+    assert (first["confidentiality"], first["retention"]) == ("INTERNAL", "YEARS_10")
     assert first["contentType"] == "application/pdf"
-    assert first["title"] == "托管服务成果报告"
+    assert first["title"] == "阶段性工作报告（2027-01-01 至 2027-03-31）"
     source = meta(first)
     assert source["document-job"] == a.raw_id(job["id"])
-    assert (source["document-kind"], source["document-format"]) == ("results_report", "pdf")
+    assert (source["document-kind"], source["document-format"]) == ("stage_report", "pdf")
     assert source["template"] == "standard"
     assert int(source["ledger-tree-size"]) > 0
     assert int(source["ledger-chain-seq"]) >= 0
     assert len(source["ledger-chain-head"]) == 64
-    assert source["document-number"].startswith("CGBG-")
+    assert source["document-number"].startswith("JDBG-")
     # The filing is an archive action in the engagement's trace, like any filing.
     sql = (
         "SELECT count(*) FROM trace_entry WHERE engagement_id = :e "
@@ -131,18 +132,23 @@ async def test_R4_2_4_2_generated_document_is_filed_as_version_1_then_2(
     assert d.documents(api, OTHER_PM, e) == []
 
 
-async def test_R4_2_3_2_a_period_gets_its_own_series(system: RunningSystem):
+async def test_R4_2_3_2_each_period_is_a_series_of_its_own(system: RunningSystem):
     api = system.api
     e = engagement_of(system)["e"]
-    period = {"start": "2027-01-01", "end": "2027-03-31"}
-    job = d.generate(api, PM, e, kind="STAGE_REPORT", period=period)["job"]
-    assert job["period"] == period
-    assert d.finished(api, PM, job["id"])["status"] == "DONE"
-    [document] = d.documents(api, PM, e)
-    [item] = document["versions"]
-    assert (document["kind"], item["category"]) == ("STAGE_REPORT", "STAGE_REPORT")
-    assert item["title"] == "阶段性工作报告（2027-01-01 至 2027-03-31）"
-    assert meta(item)["period"] == "2027-01-01/2027-03-31"
+    second = {"start": "2027-04-01", "end": "2027-06-30"}
+    jobs = [d.generate(api, PM, e)["job"], d.generate(api, PM, e, period=second)["job"]]
+    assert jobs[1]["period"] == second
+    assert [d.finished(api, PM, j["id"])["status"] for j in jobs] == ["DONE", "DONE"]
+    found = d.documents(api, PM, e)
+    assert [len(doc["versions"]) for doc in found] == [1, 1]
+    assert sorted(meta(doc["versions"][0])["period"] for doc in found) == [
+        "2027-01-01/2027-03-31",
+        "2027-04-01/2027-06-30",
+    ]
+    assert {doc["versions"][0]["title"] for doc in found} == {
+        "阶段性工作报告（2027-01-01 至 2027-03-31）",
+        "阶段性工作报告（2027-04-01 至 2027-06-30）",
+    }
 
 
 async def test_R4_2_4_2_refusals_queue_nothing(system: RunningSystem, engagement: dict[str, Any]):
@@ -164,18 +170,17 @@ async def test_R4_2_4_2_refusals_queue_nothing(system: RunningSystem, engagement
     assert await job_rows(system, engagement["raw"]) == before
 
 
-async def test_R6_1_7_missing_data_is_a_typed_error_and_no_job(
+async def test_R4_2_3_2_missing_data_is_a_typed_error_and_no_job(
     system: RunningSystem, engagement: dict[str, Any]
 ):
-    """Appendix B needs the unit's profile; this unit has none recorded."""
+    """A stage report needs the period it reports on."""
     api, e = system.api, engagement["e"]
     before = await job_rows(system, engagement["raw"])
-    refused = d.generate(api, PM, e, kind="STATUS_INVESTIGATION")
+    refused = d.generate(api, PM, e, period=None)
     assert refused["__typename"] == "DocumentDataMissing", refused
     assert refused["code"] == "document_data_missing"
-    assert refused["missing"]
-    assert all(refused["missing"])
-    assert refused["message"].startswith("生成现状调查报告还缺少：")
+    assert refused["missing"] == ["阶段性工作报告需要期间 / a stage report needs a period"]
+    assert refused["message"].startswith("生成阶段性工作报告还缺少：")
     assert await job_rows(system, engagement["raw"]) == before
 
 
@@ -208,7 +213,7 @@ async def test_R4_2_4_2_a_job_whose_worker_died_is_taken_over_and_filed_once(
         if url.startswith("postgresql")
         else "2000-01-01 00:00:00.000000",
     )
-    job_id = encode_global_id("DocumentJob", crashed)
+    job_id = encode_global_id("DocumentJob", UUID(crashed))
     done = d.finished(api, PM, job_id)
     assert (done["status"], done["attempts"], done["progress"]) == ("DONE", 2, 100), done
     [document] = d.documents(api, PM, world["e"])
@@ -223,17 +228,17 @@ async def test_R4_2_4_2_template_variants_are_validated_versioned_and_chosen(
 ):
     api, e = system.api, engagement["e"]
     variant = {"letterhead": "绿源环保科技 · 环保管家服务部"}
-    bad = {"i": {"kind": "RESULTS_REPORT", "name": "机构版", "definition": {"nonsense": 1}}}
+    bad = {"i": {"kind": "STAGE_REPORT", "name": "机构版", "definition": {"nonsense": 1}}}
     refused = api.gql(d.REGISTER, bad, PM)["data"]["registerDocumentTemplate"]
     assert refused["__typename"] == "InvalidDocumentTemplate", refused
     assert refused["code"] == "invalid_document_template"
     assert refused["problems"]
-    good = {"i": {"kind": "RESULTS_REPORT", "name": "机构版", "definition": variant}}
+    good = {"i": {"kind": "STAGE_REPORT", "name": "机构版", "definition": variant}}
     v1 = api.gql(d.REGISTER, good, PM)["data"]["registerDocumentTemplate"]["template"]
     v2 = api.gql(d.REGISTER, good, PM)["data"]["registerDocumentTemplate"]["template"]
     assert (v1["version"], v2["version"], v2["name"]) == (1, 2, "机构版")
     listed = api.gql(d.TEMPLATES, {}, ENGINEER)["data"]["documentTemplates"]
-    assert listed == [{"kind": "RESULTS_REPORT", "name": "机构版", "version": 2}]
+    assert listed == [{"kind": "STAGE_REPORT", "name": "机构版", "version": 2}]
     assert api.gql(d.TEMPLATES, {}, OTHER_PM)["data"]["documentTemplates"] == []
 
     job = d.generate(api, PM, e, template="机构版")["job"]
@@ -265,7 +270,7 @@ async def test_R4_2_4_2_generate_denials_write_nothing(
     assert d.job(api, None, job["id"]) is None
     assert d.job(api, OTHER_PM, job["id"]) is None
     assert d.job(api, engagement["viewer"], job["id"]) is None
-    assert d.job(api, ENGINEER, job["id"])["id"] == job["id"]
+    assert (d.job(api, ENGINEER, job["id"]) or {}).get("id") == job["id"]
     d.finished(api, PM, job["id"])
     assert d.documents(api, None, e) == []
     assert d.documents(api, OTHER_PM, e) == []

@@ -43,8 +43,38 @@ async def gather(
     rpc: RpcClient, ctx: CallContext, caller: Caller, engagement_id: UUID
 ) -> EngagementFacts:
     engagement = await visible_engagement(rpc, ctx, caller, engagement_id)
-    scope = caller.scope
-    units, profiles, agency, workflows, scorecards = await asyncio.gather(
+    (units, profiles, agency, workflows, scorecards), references = await asyncio.gather(
+        _records(rpc, ctx, caller, engagement), _references(rpc, ctx, caller)
+    )
+    catalogue, checklist, templates = references
+    [unit], [profile], [workflow] = units.items, profiles.items, workflows.items
+    if unit is None or workflow is None:
+        # Visible a moment ago: the scope changed in between. As if it did not exist.
+        raise EngagementNotFound("no such engagement", field="engagement_id")
+    return EngagementFacts(
+        engagement=engagement,
+        unit=unit,
+        unit_profile=profile,
+        agency=agency.agency,
+        workflow=workflow,
+        scorecards=scorecards,
+        catalogue=catalogue.items,
+        checklist_definition=checklist.items,
+        evaluation_templates=[t.definition for t in templates.items],
+    )
+
+
+async def _records(
+    rpc: RpcClient, ctx: CallContext, caller: Caller, engagement: EngagementView
+) -> tuple[
+    rpc_directory.UnitsReply,
+    rpc_directory.UnitProfileReply,
+    rpc_directory.AgencyReply,
+    rpc_workflow.WorkflowReply,
+    list[evaluation_rpc.ScorecardView],
+]:
+    scope, engagement_id = caller.scope, engagement.id
+    return await asyncio.gather(
         rpc.call(
             rpc_directory.GET_UNITS,
             engagement_rpc.GetManyRequest(ids=[engagement.unit_id], scope=scope),
@@ -67,17 +97,24 @@ async def gather(
         ),
         _scorecards(rpc, ctx, caller, engagement_id),
     )
-    [unit], [profile], [workflow] = units.items, profiles.items, workflows.items
-    if unit is None or workflow is None:
-        # Visible a moment ago: the scope changed in between. As if it did not exist.
-        raise EngagementNotFound("no such engagement", field="engagement_id")
-    return EngagementFacts(
-        engagement=engagement,
-        unit=unit,
-        unit_profile=profile,
-        agency=agency.agency,
-        workflow=workflow,
-        scorecards=scorecards,
+
+
+async def _references(
+    rpc: RpcClient, ctx: CallContext, caller: Caller
+) -> tuple[
+    rpc_workflow.CatalogueReply,
+    rpc_workflow.ChecklistDefinitionReply,
+    evaluation_rpc.TemplatesReply,
+]:
+    """Reference data the documents print names from."""
+    return await asyncio.gather(
+        rpc.call(rpc_workflow.GET_CATALOGUE, rpc_workflow.CatalogueRequest(), ctx),
+        rpc.call(rpc_workflow.CHECKLIST_DEFINITION, rpc_workflow.ChecklistDefinitionRequest(), ctx),
+        rpc.call(
+            evaluation_rpc.LIST_TEMPLATES,
+            evaluation_rpc.ListTemplatesRequest(scope=caller.scope),
+            ctx,
+        ),
     )
 
 

@@ -183,9 +183,9 @@ class DocumentWorker:
                 f"生成{domain.TITLES[claim.kind]}还缺少：{'；'.join(missing)} / the recorded "
                 "data no longer fills the document"
             )
-        chosen, template_meta = await self._template(claim)
+        template_meta = await self._template(claim)
         rendered = await asyncio.to_thread(
-            rendering.render, claim.kind, claim.format, gathered, meta, chosen
+            rendering.render, claim.kind, claim.format, gathered, meta
         )
         await self._progress(claim, domain.RENDERED)
         metadata = {
@@ -196,20 +196,21 @@ class DocumentWorker:
             "document-number": meta.document_number,
             "document-job": str(claim.job_id),
             "generated-at": meta.generated_at.isoformat(),
-            "pages": str(rendered.page_count),
         }
+        if rendered.page_count is not None:
+            metadata["pages"] = str(rendered.page_count)
         if claim.period is not None:
             metadata["period"] = domain.period_key(claim.period)
         await self._file(claim, rendered, metadata, meta.generated_at.date())
 
-    async def _template(self, claim: Claim) -> tuple[Any, dict[str, str]]:
+    async def _template(self, claim: Claim) -> dict[str, str]:
+        """Which template the document was generated with, for its metadata."""
         if claim.template_id is None:
-            return None, {"template": rendering.STANDARD_TEMPLATE}
+            return {"template": rendering.STANDARD_TEMPLATE}
         async with self._db.transaction() as session:
             row = await repository.template(session, claim.template_id)
             assert row is not None  # templates are never deleted
-            chosen = rendering.variant(claim.kind, row.name, row.definition)
-            return chosen, {"template": row.name, "template-version": str(row.version)}
+            return {"template": row.name, "template-version": str(row.version)}
 
     async def _ledger_state(self, engagement_id: UUID) -> dict[str, str]:
         """What the ledger held when the facts were read: the global tree's size and the

@@ -41,8 +41,10 @@ class Checked:
 async def check(deps: DocumentDeps, req: GenerateDocumentRequest, ctx: CallContext) -> Checked:
     """The checks before the transaction: the facts are gathered over NATS, and no
     transaction stays open meanwhile."""
-    if not domain.offered(req.kind, req.format):
-        offered = sorted(domain.OFFERED_FORMATS[req.kind])
+    if not (domain.offered(req.kind, req.format) and rendering.available(req.kind, req.format)):
+        offered = sorted(
+            f for f in domain.OFFERED_FORMATS[req.kind] if rendering.available(req.kind, f)
+        )
         raise archive_errors.DocumentFormatNotOffered(
             f"{domain.TITLES[req.kind]}不提供 {req.format.upper()} 格式，可选："
             f"{'、'.join(f.upper() for f in offered)} / {req.kind} is not produced as "
