@@ -39,9 +39,7 @@ FIRST_QUARTER: dict[str, Any] = {
 
 
 def generate(api: Api, token: str | None, engagement: str, **over: Any) -> dict[str, Any]:
-    variables = {
-        "i": {"engagementId": engagement, "kind": "RESULTS_REPORT", "format": "PDF", **over}
-    }
+    variables = {"i": {"engagementId": engagement, **FIRST_QUARTER, **over}}
     body = api.gql(GENERATE, variables, token)
     assert body.get("data"), body
     return body["data"]["generateDocument"]  # type: ignore[no-any-return]
