@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
@@ -209,7 +210,8 @@ async def test_R4_2_4_2_a_job_whose_worker_died_is_taken_over_and_filed_once(
         "archive",
         new=_db_uuid(system, crashed),
         id=_db_uuid(system, source),
-        past="2000-01-01 00:00:00+00:00"
+        # asyncpg takes a datetime; SQLite stores the text SQLAlchemy would write.
+        past=datetime(2000, 1, 1, tzinfo=UTC)
         if url.startswith("postgresql")
         else "2000-01-01 00:00:00.000000",
     )
