@@ -10,6 +10,7 @@ from contracts.archive.events import ARCHIVE_EVENTS
 from contracts.archive.handover import HANDOVER_RPCS
 from contracts.archive.rpc import LEDGER_RPCS
 from contracts.archive.rpc_catalogue import CATALOGUE_RPCS
+from contracts.archive.rpc_documents import DOCUMENT_RPCS
 from contracts.core import EventEnvelope, Rpc, event_type
 from contracts.engagement.events import ENGAGEMENT_EVENTS
 from contracts.engagement.rpc import ENGAGEMENT_RPCS
@@ -31,6 +32,7 @@ ALL_RPCS: tuple[Rpc[Any, Any], ...] = (
     *LEDGER_RPCS,
     *CATALOGUE_RPCS,
     *HANDOVER_RPCS,
+    *DOCUMENT_RPCS,
 )
 
 

@@ -32,6 +32,7 @@ from contracts.core import NotAuthorized as NotAuthorizedError
 from contracts.core import ServiceUnavailable as ServiceUnavailableError
 from contracts.engagement import errors as engagement_errors
 from contracts.evaluation import errors as evaluation_errors
+from gateway.archive import documents_errors as document_graphql_errors
 from gateway.archive import errors as archive_graphql_errors
 from gateway.context import Context
 from gateway.engagement import errors as engagement_graphql_errors
@@ -151,6 +152,23 @@ ERRORS: dict[str, ErrorType] = {
             **_field(exc, request_id),
             "missing": [archive_enums.ItemCategory(k) for k in exc.details.get("missing", [])],
         },
+    ),
+    # generated documents
+    archive_errors.DocumentDataMissing.code: ErrorType(
+        document_graphql_errors.DocumentDataMissing, _details(missing=_strings("missing"))
+    ),
+    archive_errors.DocumentFormatNotOffered.code: ErrorType(
+        document_graphql_errors.DocumentFormatNotOffered,
+        lambda exc, _request_id: {
+            "field": camel(exc.field),
+            "offered": [str(f) for f in exc.details.get("offered", [])],
+        },
+    ),
+    archive_errors.DocumentTemplateNotFound.code: ErrorType(
+        document_graphql_errors.DocumentTemplateNotFound, _field
+    ),
+    archive_errors.InvalidDocumentTemplate.code: ErrorType(
+        document_graphql_errors.InvalidDocumentTemplate, _details(problems=_strings("problems"))
     ),
 }
 

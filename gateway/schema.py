@@ -21,6 +21,8 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.types import Info
 
 from contracts.core import DomainError, ValidationFailed
+from gateway.archive.documents_mutations import DocumentMutations
+from gateway.archive.documents_queries import DocumentQueries
 from gateway.archive.mutations import ArchiveMutations
 from gateway.archive.queries import ArchiveQueries
 from gateway.context import Context
@@ -56,6 +58,7 @@ class Query(
     DirectoryQueries,
     EvaluationQueries,
     ArchiveQueries,
+    DocumentQueries,
     FederationQueries,
 ):
     @strawberry.field(description="The authenticated caller; null when anonymous.")
@@ -76,6 +79,7 @@ class Mutation(
     DirectoryMutations,
     EvaluationMutations,
     ArchiveMutations,
+    DocumentMutations,
 ):
     pass
 

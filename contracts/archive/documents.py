@@ -17,8 +17,12 @@ from contracts.archive.enums import ItemCategory
 from contracts.core import Contract
 from contracts.engagement.rpc import EngagementView
 from contracts.engagement.rpc_directory import AgencyProfile, UnitProfile, UnitView
-from contracts.engagement.rpc_workflow import WorkflowView
-from contracts.evaluation.rpc import ScorecardView
+from contracts.engagement.rpc_workflow import (
+    CatalogueItemView,
+    ChecklistDefinitionItem,
+    WorkflowView,
+)
+from contracts.evaluation.rpc import ScorecardView, TemplateDefinition
 
 
 class DocumentKind(StrEnum):
@@ -86,3 +90,15 @@ class EngagementFacts(Contract):
     agency: AgencyProfile | None = None
     workflow: WorkflowView
     scorecards: list[ScorecardView] = Field(default_factory=list)
+    # Reference data the documents print names from (the standard's catalogue, 表 A.1,
+    # table C.1 and its variants). Without it a document prints codes only.
+    catalogue: list[CatalogueItemView] = Field(
+        default_factory=list, description="托管服务内容 (clause 6): names of the list items' codes."
+    )
+    checklist_definition: list[ChecklistDefinitionItem] = Field(
+        default_factory=list, description="表 A.1 titles of the checklist's codes."
+    )
+    evaluation_templates: list[TemplateDefinition] = Field(
+        default_factory=list,
+        description="The templates the scorecards were scored with (matched by code and version).",
+    )

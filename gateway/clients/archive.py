@@ -9,6 +9,7 @@ from uuid import UUID
 from contracts.archive import handover as archive_handover
 from contracts.archive import rpc as archive_rpc
 from contracts.archive import rpc_catalogue as archive_rpc_catalogue
+from contracts.archive import rpc_documents as archive_rpc_documents
 from gateway.clients.base import ServiceClient
 
 
@@ -154,3 +155,30 @@ class ArchiveClient(ServiceClient):
         self, req: archive_rpc_catalogue.ApproveDestructionRequest
     ) -> archive_rpc_catalogue.DestructionView:
         return await self._call(archive_rpc_catalogue.APPROVE_DESTRUCTION, req)
+
+    # --- generated documents -----------------------------------------------------------
+
+    async def generate_document(
+        self, req: archive_rpc_documents.GenerateDocumentRequest
+    ) -> archive_rpc_documents.DocumentJobView:
+        return await self._call(archive_rpc_documents.GENERATE_DOCUMENT, req)
+
+    async def document_jobs(
+        self, req: archive_rpc_documents.DocumentJobsRequest
+    ) -> list[archive_rpc_documents.DocumentJobView | None]:
+        return (await self._call(archive_rpc_documents.DOCUMENT_JOBS, req)).items
+
+    async def documents(
+        self, req: archive_rpc_documents.DocumentsRequest
+    ) -> list[archive_rpc_documents.DocumentSeriesView]:
+        return (await self._call(archive_rpc_documents.DOCUMENTS, req)).items
+
+    async def register_template(
+        self, req: archive_rpc_documents.RegisterTemplateRequest
+    ) -> archive_rpc_documents.DocumentTemplateView:
+        return await self._call(archive_rpc_documents.REGISTER_TEMPLATE, req)
+
+    async def templates(
+        self, req: archive_rpc_documents.TemplatesRequest
+    ) -> list[archive_rpc_documents.DocumentTemplateView]:
+        return (await self._call(archive_rpc_documents.TEMPLATES, req)).items

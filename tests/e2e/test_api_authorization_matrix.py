@@ -80,6 +80,10 @@ RULES: dict[str, Rule | Public] = {
     "Query.archiveCatalogue": Rule(A, "engineer", "expert"),
     "Query.archiveItems": Rule(A, "engineer", "expert"),
     "Query.handovers": Rule(A, "engineer", "expert"),
+    # generated documents (policy: "generated documents" in gateway/authz/policy.csv)
+    "Query.documentJob": Rule(A, "engineer", "expert"),
+    "Query.documents": Rule(A, "engineer", "expert"),
+    "Query.documentTemplates": Rule(A, "engineer", "expert", own_tenant=True),
     "Query.falsificationDisclosures": Public("R7.2: falsified evaluations are disclosed publicly"),
     "Query.ledgerPublicKey": Public("anyone verifies a proof with the key alone"),
     "Query.latestCheckpoint": Public("signed tree heads are public, as in RFC 9162"),
@@ -138,6 +142,8 @@ RULES: dict[str, Rule | Public] = {
     "Mutation.issueHandoverPackageUrl": Rule(A, "project_manager", "expert"),
     "Mutation.decideBorrow": Rule(A, "archive_keeper", "engineer"),
     "Mutation.approveDestruction": Rule(A, "archive_keeper", "engineer"),
+    "Mutation.generateDocument": PM_STEP,
+    "Mutation.registerDocumentTemplate": Rule(A, "project_manager", "engineer", own_tenant=True),
     # --- subscriptions -------------------------------------------------------
     "Subscription.engagementEvents": READ_ENGAGEMENT,
 }
