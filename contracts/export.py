@@ -7,8 +7,10 @@ from typing import Any
 from pydantic import BaseModel
 
 from contracts.archive.events import ARCHIVE_EVENTS
+from contracts.archive.handover import HANDOVER_RPCS
 from contracts.archive.rpc import LEDGER_RPCS
 from contracts.archive.rpc_catalogue import CATALOGUE_RPCS
+from contracts.archive.rpc_documents import DOCUMENT_RPCS
 from contracts.core import EventEnvelope, Rpc, event_type
 from contracts.engagement.events import ENGAGEMENT_EVENTS
 from contracts.engagement.rpc import ENGAGEMENT_RPCS
@@ -29,6 +31,8 @@ ALL_RPCS: tuple[Rpc[Any, Any], ...] = (
     *EVALUATION_RPCS,
     *LEDGER_RPCS,
     *CATALOGUE_RPCS,
+    *HANDOVER_RPCS,
+    *DOCUMENT_RPCS,
 )
 
 

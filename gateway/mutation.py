@@ -25,12 +25,14 @@ from typing import Any, Generic, TypeVar, cast
 import pydantic
 from strawberry.types import Info
 
+from contracts.archive import enums as archive_enums
 from contracts.archive import errors as archive_errors
-from contracts.core import DomainError, NotFound, ValidationFailed
+from contracts.core import Contract, DomainError, NotFound, ValidationFailed
 from contracts.core import NotAuthorized as NotAuthorizedError
 from contracts.core import ServiceUnavailable as ServiceUnavailableError
 from contracts.engagement import errors as engagement_errors
 from contracts.evaluation import errors as evaluation_errors
+from gateway.archive import documents_errors as document_graphql_errors
 from gateway.archive import errors as archive_graphql_errors
 from gateway.context import Context
 from gateway.engagement import errors as engagement_graphql_errors
@@ -39,6 +41,7 @@ from gateway.evaluation import errors as evaluation_graphql_errors
 from kit.auth import AuthFailure
 from kit.validation import validation_failed
 
+C = TypeVar("C", bound=Contract)
 Request = TypeVar("Request")
 Reply = TypeVar("Reply")
 Result = TypeVar("Result")
@@ -143,6 +146,30 @@ ERRORS: dict[str, ErrorType] = {
     archive_errors.ArchiveStateConflict.code: ErrorType(
         archive_graphql_errors.ArchiveStateConflict, _field
     ),
+    archive_errors.HandoverIncomplete.code: ErrorType(
+        archive_graphql_errors.HandoverIncomplete,
+        lambda exc, request_id: {
+            **_field(exc, request_id),
+            "missing": [archive_enums.ItemCategory(k) for k in exc.details.get("missing", [])],
+        },
+    ),
+    # generated documents
+    archive_errors.DocumentDataMissing.code: ErrorType(
+        document_graphql_errors.DocumentDataMissing, _details(missing=_strings("missing"))
+    ),
+    archive_errors.DocumentFormatNotOffered.code: ErrorType(
+        document_graphql_errors.DocumentFormatNotOffered,
+        lambda exc, _request_id: {
+            "field": camel(exc.field),
+            "offered": [str(f) for f in exc.details.get("offered", [])],
+        },
+    ),
+    archive_errors.DocumentTemplateNotFound.code: ErrorType(
+        document_graphql_errors.DocumentTemplateNotFound, _field
+    ),
+    archive_errors.InvalidDocumentTemplate.code: ErrorType(
+        document_graphql_errors.InvalidDocumentTemplate, _details(problems=_strings("problems"))
+    ),
 }
 
 
@@ -156,6 +183,15 @@ def typed_error(exc: DomainError, request_id: str, members: tuple[type, ...]) ->
     if isinstance(exc, ValidationFailed | NotFound) and ValidationError in members:
         return ERRORS[ValidationFailed.code].build(exc, request_id)
     raise exc
+
+
+def checked(contract: type[C], **fields: Any) -> C:
+    """A request contract from a query's arguments; refused input is VALIDATION_FAILED on
+    the argument's camelCase name, as in mutations."""
+    try:
+        return contract(**fields)
+    except ValueError as exc:
+        raise invalid_input(exc) from None
 
 
 def invalid_input(exc: ValueError) -> ValidationFailed:

@@ -21,10 +21,13 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.types import Info
 
 from contracts.core import DomainError, ValidationFailed
+from gateway.archive.documents_mutations import DocumentMutations
+from gateway.archive.documents_queries import DocumentQueries
 from gateway.archive.mutations import ArchiveMutations
 from gateway.archive.queries import ArchiveQueries
 from gateway.context import Context
 from gateway.engagement.directory import DirectoryMutations, DirectoryQueries
+from gateway.engagement.handover import HandoverMutations
 from gateway.engagement.mutations import EngagementMutations
 from gateway.engagement.queries import EngagementQueries
 from gateway.engagement.subscriptions import EngagementSubscriptions
@@ -55,6 +58,7 @@ class Query(
     DirectoryQueries,
     EvaluationQueries,
     ArchiveQueries,
+    DocumentQueries,
     FederationQueries,
 ):
     @strawberry.field(description="The authenticated caller; null when anonymous.")
@@ -71,9 +75,11 @@ class Query(
 class Mutation(
     EngagementMutations,
     WorkflowMutations,
+    HandoverMutations,
     DirectoryMutations,
     EvaluationMutations,
     ArchiveMutations,
+    DocumentMutations,
 ):
     pass
 
@@ -113,9 +119,12 @@ def _report(error: GraphQLError, request_id: str) -> GraphQLError:
         }
         return error
     if isinstance(original, DomainError):
+        # A query's refused argument names itself, as a mutation's ValidationError does.
+        field = {"field": original.field} if original.field else {}
         error.extensions = {
             **(error.extensions or {}),
             "code": original.code.upper(),
+            **field,
             "requestId": request_id,
         }
         return error

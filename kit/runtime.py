@@ -11,8 +11,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import signal
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from nats.aio.client import Client
 from nats.js import JetStreamContext
@@ -88,6 +89,7 @@ class ServiceRuntime:
         register_endpoints: Callable[[RpcServer, ServiceRuntime], None],
         subscriptions: list[Subscription],
         periodic: list[Periodic] | None = None,
+        background: Sequence[Callable[[asyncio.Event], Coroutine[Any, Any, None]]] = (),
         version: str = "0.1.0",
         description: str = "",
     ) -> None:
@@ -127,6 +129,10 @@ class ServiceRuntime:
             self._tasks.append(asyncio.create_task(consumer.run(self.stopping)))
         for job in periodic or []:
             self._tasks.append(asyncio.create_task(self._every(job)))
+        # Long-running loops of the service's own (e.g. the archive's document worker):
+        # each returns once `stopping` is set, and stop() waits for it like the others.
+        for loop in background:
+            self._tasks.append(asyncio.create_task(loop(self.stopping)))
         self.rpc = RpcServer(self.nc, service=self.name, version=version, description=description)
         register_endpoints(self.rpc, self)
         await self.rpc.start()

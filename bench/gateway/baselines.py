@@ -53,6 +53,7 @@ async def in_process_services() -> RpcClient:
     """Every service's endpoints, on the databases their settings (env) name."""
     from services.archive import app as archive_app
     from services.archive.catalogue.deps import CatalogueDeps
+    from services.archive.documents.deps import DocumentDeps
     from services.archive.settings import ArchiveSettings
     from services.engagement import app as engagement_app
     from services.engagement import endpoints as engagement_endpoints
@@ -67,7 +68,8 @@ async def in_process_services() -> RpcClient:
     signer = archive_app.ledger_signer(archive_settings)
     store = await archive_app.open_storage()
     deps = CatalogueDeps(store=store, settings=archive_settings, signer=signer)
-    archive_app.register_endpoints(server, archive_app.build(archive_settings), deps)
+    runtime = archive_app.build(archive_settings)
+    archive_app.register_endpoints(server, runtime, DocumentDeps(catalogue=deps, runtime=runtime))
     return cast(RpcClient, InProcessRpc(collected.handlers))
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from contracts.core import Conflict, NotFound, ValidationFailed
+from contracts.core import Conflict, DomainError, NotFound, ValidationFailed
 
 
 class ArchiveItemNotFound(NotFound):
@@ -33,3 +33,45 @@ class ArchiveStateConflict(Conflict):
     """Not allowed in the record's current state (e.g. retention not yet over)."""
 
     code = "archive_state_conflict"
+
+
+class HandoverIncomplete(ValidationFailed):
+    """A required kind of R4.2.4.2 is neither handed over nor waived with a reason; the
+    message lists every one missing."""
+
+    code = "handover_incomplete"
+
+
+# --- generated documents ----------------------------------------------------------------
+
+
+class DocumentDataMissing(ValidationFailed):
+    """The recorded data cannot fill the document yet; `details.missing` says what is
+    missing, in words a user can act on."""
+
+    code = "document_data_missing"
+
+
+class DocumentFormatNotOffered(ValidationFailed):
+    """This kind of document is not produced in the format asked for."""
+
+    code = "document_format_not_offered"
+
+
+class DocumentTemplateNotFound(NotFound):
+    """The agency has no template variant of this name for this kind."""
+
+    code = "document_template_not_found"
+
+
+class InvalidDocumentTemplate(ValidationFailed):
+    """A template variant was refused before it was stored; `details.problems` lists
+    every problem found."""
+
+    code = "invalid_document_template"
+
+
+class DocumentRenderFailed(DomainError):
+    """Rendering failed (a job's error, never a request's)."""
+
+    code = "document_render_failed"

@@ -14,7 +14,7 @@ from uuid import UUID
 from pydantic import Field, field_validator
 
 from contracts.archive.enums import BorrowStatus, ItemCategory, ItemStatus, Retention
-from contracts.core import Contract, Rpc, Scope
+from contracts.core import Contract, Page, Rpc, Scope
 
 SHA256_HEX = r"^[0-9a-f]{64}$"
 
@@ -171,6 +171,28 @@ class CatalogueReply(Contract):
     items: list[ItemView]
 
 
+class SearchItemsRequest(Contract):
+    """Archive items across every engagement the caller may see, newest last (keyset by
+    id), narrowed by any of the filters; the current version of each series unless
+    `include_superseded`."""
+
+    caller: Caller
+    search: str | None = Field(default=None, max_length=200, description="Part of the title.")
+    engagement_id: UUID | None = None
+    category: ItemCategory | None = None
+    document_date_from: date | None = None
+    document_date_to: date | None = None
+    level: int | None = Field(default=None, ge=0, le=3, description="Exactly this 密级.")
+    include_superseded: bool = False
+    page: Page = Page()
+
+
+class ItemPage(Contract):
+    items: list[ItemView]
+    has_next: bool
+    total: int
+
+
 class HandoverView(Contract):
     id: UUID
     engagement_id: UUID
@@ -186,12 +208,10 @@ class HandoverView(Contract):
     acknowledged_by: str | None
     representative: str | None
     acknowledged_at: datetime | None
-
-
-class HandOverRequest(Contract):
-    caller: Caller
-    engagement_id: UUID
-    item_ids: list[UUID] = Field(min_length=1, max_length=500)
+    handed_over_on: date | None = None
+    waivers: list[dict[str, str]] = Field(
+        default_factory=list, description="Required kinds waived: {kind, reason}."
+    )
 
 
 class AcknowledgeHandoverRequest(Contract):
@@ -323,8 +343,8 @@ GET_ITEMS = Rpc("archive", "item.get_many", GetItemsRequest, ItemsReply)
 VERSIONS = Rpc("archive", "item.versions", VersionsRequest, VersionsReply)
 CHANGE_LEVEL = Rpc("archive", "item.level.change", ChangeLevelRequest, ItemView)
 CATALOGUE = Rpc("archive", "catalogue.get", CatalogueRequest, CatalogueReply)
+SEARCH_ITEMS = Rpc("archive", "item.search", SearchItemsRequest, ItemPage)
 CREATE_VOLUME = Rpc("archive", "volume.create", CreateVolumeRequest, VolumeView)
-HAND_OVER = Rpc("archive", "handover.create", HandOverRequest, HandoverView)
 ACKNOWLEDGE_HANDOVER = Rpc(
     "archive", "handover.acknowledge", AcknowledgeHandoverRequest, HandoverView
 )
@@ -349,8 +369,8 @@ CATALOGUE_RPCS: tuple[Rpc[Any, Any], ...] = (
     VERSIONS,
     CHANGE_LEVEL,
     CATALOGUE,
+    SEARCH_ITEMS,
     CREATE_VOLUME,
-    HAND_OVER,
     ACKNOWLEDGE_HANDOVER,
     HANDOVERS,
     REQUEST_BORROW,

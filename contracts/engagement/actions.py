@@ -11,6 +11,7 @@ from uuid import UUID
 
 from pydantic import Field
 
+from contracts.archive.handover import HandoverWaiver
 from contracts.core import Contract, Scope
 from contracts.engagement.enums import ChecklistStatus, ServiceMode, SurveyMethod
 from contracts.engagement.event_data import TeamMember
@@ -259,9 +260,13 @@ class HandOver(Contract):
 
     action: Literal["hand_over"] = "hand_over"
     handed_over_on: date
-    deliverables: list[str] = Field(
-        min_length=1, description="Archive item ids of the deliverables handed over."
+    deliverables: list[UUID] = Field(
+        min_length=1,
+        max_length=500,
+        description="Archive item ids of the deliverables handed over, checked by the "
+        "archive (filed, of this engagement, visible to the caller, required kinds).",
     )
+    waivers: list[HandoverWaiver] = Field(default_factory=list)
 
 
 Action = Annotated[

@@ -14,6 +14,7 @@ from uuid import UUID
 
 from pydantic import Field
 
+from contracts.archive.handover import HandoverWaiver
 from contracts.core import Contract
 from contracts.engagement.enums import (
     ChecklistStatus,
@@ -199,7 +200,8 @@ class HandedOverData(Contract):
     """归档与移交 (R4.2.4.2)."""
 
     handed_over_on: date
-    deliverables: list[str]
+    deliverables: list[UUID]  # archive item ids, in the order handed over
+    waivers: list[HandoverWaiver] = Field(default_factory=list)  # required kinds waived, why
 
 
 class MilestoneOverdueData(Contract):

@@ -68,6 +68,17 @@ class ListEngagementsRequest(Contract):
     overdue: bool | None = Field(
         default=None, description="Only engagements with (or without) an overdue list item."
     )
+    search: str | None = Field(
+        default=None,
+        max_length=200,
+        description="Part of the unit's name, or the start of its USCC.",
+    )
+    active_from: date | None = Field(
+        default=None, description="Only engagements whose period ends on or after this day."
+    )
+    active_to: date | None = Field(
+        default=None, description="Only engagements whose period starts on or before this day."
+    )
     page: Page = Page()
 
 

@@ -52,6 +52,21 @@ class UnitsReply(Contract):
 class ListUnitsRequest(Contract):
     scope: Scope
     page: Page = Page()
+    search: str | None = Field(
+        default=None,
+        max_length=200,
+        description="Part of the name (Chinese or not), or the start of the USCC.",
+    )
+    industry_code: str | None = Field(
+        default=None,
+        pattern=r"^[A-T](\d{2,4})?$",
+        description="GB/T 4754 code or its prefix: `C` (manufacturing), `C26`, `C2614`.",
+    )
+    region_code: str | None = Field(
+        default=None,
+        pattern=r"^\d{2,6}$",
+        description="GB/T 2260 region code or its prefix: `32` (a province), `3205`, `320506`.",
+    )
 
 
 class UnitPage(Contract):

@@ -62,9 +62,8 @@ class CreateArchiveVolumeInput:
 
 
 @strawberry.input(description="Hand these filed items over to the engagement's unit.")
-class HandOverDeliverablesInput:
-    engagement_id: strawberry.ID
-    item_ids: list[strawberry.ID]
+class IssueHandoverPackageUrlInput:
+    handover_id: strawberry.ID
 
 
 @strawberry.input

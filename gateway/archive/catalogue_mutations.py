@@ -9,6 +9,7 @@ from uuid import UUID
 import strawberry
 from strawberry.types import Info
 
+from contracts.archive import handover as archive_handover
 from contracts.archive import rpc_catalogue as archive_rpc_catalogue
 from contracts.engagement import rpc
 from contracts.engagement.errors import EngagementNotFound as EngagementNotFoundError
@@ -176,26 +177,30 @@ class CatalogueMutations:
         )
 
     @strawberry.mutation(
-        description="移交: hand filed items to the unit, sealed by a new signed "
-        "ledger checkpoint (project managers)."
+        description="移交包: a signed, expiring URL of the handover package (a ZIP with "
+        "every handed-over file, its manifest, the signed checkpoints, the ledger proofs and "
+        "the standalone verifier). Only for a party to the handover who may see every item."
     )
-    async def hand_over_deliverables(
-        self, info: Info[Context, None], input: catalogue_inputs.HandOverDeliverablesInput
-    ) -> catalogue_results.HandOverDeliverablesResult:
+    async def issue_handover_package_url(
+        self, info: Info[Context, None], input: catalogue_inputs.IssueHandoverPackageUrlInput
+    ) -> catalogue_results.IssueHandoverPackageUrlResult:
         ctx = info.context
         return await run_mutation(
             info,
-            catalogue_results.HAND_OVER_DELIVERABLES,
-            ("handover", "create"),
-            request=lambda: archive_rpc_catalogue.HandOverRequest(
+            catalogue_results.ISSUE_HANDOVER_PACKAGE_URL,
+            ("handover", "download"),
+            request=lambda: archive_handover.HandoverPackageRequest(
                 caller=caller_of(ctx),
-                engagement_id=decode_global_id(
-                    input.engagement_id, "Engagement", field="engagementId"
-                ),
-                item_ids=[_item(i, f"itemIds.{n}") for n, i in enumerate(input.item_ids)],
+                handover_id=decode_global_id(input.handover_id, "Handover", field="handoverId"),
             ),
-            send=ctx.clients.archive.hand_over,
-            success=_handover_success,
+            send=ctx.clients.archive.handover_package,
+            success=lambda view: catalogue_results.HandoverPackageSuccess(
+                url=view.url,
+                expires_at=view.expires_at,
+                sha256=view.sha256,
+                size=view.size,
+                filename=view.filename,
+            ),
         )
 
     @strawberry.mutation(description="The unit acknowledges receipt of a handover (client admins).")

@@ -69,6 +69,15 @@ class DownloadUrlSuccess:
     expires_at: datetime
 
 
+@strawberry.type(description="移交包: download it before `expiresAt`; check `sha256` after.")
+class HandoverPackageSuccess:
+    url: str
+    expires_at: datetime
+    sha256: str = strawberry.field(description="SHA-256 of the ZIP, hex.")
+    size: int = strawberry.field(description="Bytes of the ZIP.")
+    filename: str
+
+
 @strawberry.type
 class DestructionSuccess:
     destruction: Destruction
@@ -107,16 +116,12 @@ CreateArchiveVolumeResult = Annotated[
 CREATE_ARCHIVE_VOLUME: ResultUnion[CreateArchiveVolumeResult] = ResultUnion(
     CreateArchiveVolumeResult
 )
-HandOverDeliverablesResult = Annotated[
-    HandoverSuccess
-    | ArchiveRecordNotFound
-    | ArchiveItemNotFound
-    | ArchiveStateConflict
-    | CommonErrors,
-    strawberry.union("HandOverDeliverablesResult"),
+IssueHandoverPackageUrlResult = Annotated[
+    HandoverPackageSuccess | ArchiveRecordNotFound | ArchiveStateConflict | CommonErrors,
+    strawberry.union("IssueHandoverPackageUrlResult"),
 ]
-HAND_OVER_DELIVERABLES: ResultUnion[HandOverDeliverablesResult] = ResultUnion(
-    HandOverDeliverablesResult
+ISSUE_HANDOVER_PACKAGE_URL: ResultUnion[IssueHandoverPackageUrlResult] = ResultUnion(
+    IssueHandoverPackageUrlResult
 )
 AcknowledgeHandoverResult = Annotated[
     HandoverSuccess | ArchiveRecordNotFound | ArchiveStateConflict | CommonErrors,

@@ -10,6 +10,7 @@ from typing import Self
 from uuid import UUID
 
 import strawberry
+from strawberry import relay
 from strawberry.dataloader import DataLoader
 from strawberry.types import Info
 
@@ -166,6 +167,19 @@ class ArchiveItem:
         req = archive_rpc_catalogue.ItemRequest(caller=caller_of(ctx), item_id=self.uuid)
         items = await ctx.clients.archive.usage(req)
         return [UsageRecord.from_view(u) for u in items]
+
+
+@strawberry.type
+class ArchiveItemEdge:
+    cursor: str
+    node: ArchiveItem
+
+
+@strawberry.type(description="A page of archive items (Relay-shaped; items are not Nodes).")
+class ArchiveItemConnection:
+    edges: list[ArchiveItemEdge]
+    page_info: relay.PageInfo
+    total_count: int
 
 
 @strawberry.type(description="案卷: a titled group of an engagement's items.")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import strawberry
 
+from gateway.archive.catalogue_types import ItemCategory
 from gateway.errors import Error
 
 
@@ -38,3 +39,12 @@ class UploadMismatch(Error):
 )
 class ArchiveStateConflict(Error):
     field: str | None
+
+
+@strawberry.type(
+    description="移交不完整: a kind of results R4.2.4.2 requires is neither handed over "
+    "nor waived with a reason; `missing` lists every one."
+)
+class HandoverIncomplete(Error):
+    field: str | None
+    missing: list[ItemCategory]  # type: ignore[valid-type]

@@ -6,8 +6,10 @@ from __future__ import annotations
 
 from uuid import UUID
 
+from contracts.archive import handover as archive_handover
 from contracts.archive import rpc as archive_rpc
 from contracts.archive import rpc_catalogue as archive_rpc_catalogue
+from contracts.archive import rpc_documents as archive_rpc_documents
 from gateway.clients.base import ServiceClient
 
 
@@ -79,6 +81,11 @@ class ArchiveClient(ServiceClient):
     ) -> archive_rpc_catalogue.CatalogueReply:
         return await self._call(archive_rpc_catalogue.CATALOGUE, req)
 
+    async def search_items(
+        self, req: archive_rpc_catalogue.SearchItemsRequest
+    ) -> archive_rpc_catalogue.ItemPage:
+        return await self._call(archive_rpc_catalogue.SEARCH_ITEMS, req)
+
     async def versions(
         self, req: archive_rpc_catalogue.VersionsRequest
     ) -> list[list[archive_rpc_catalogue.ItemView]]:
@@ -94,10 +101,15 @@ class ArchiveClient(ServiceClient):
     ) -> archive_rpc_catalogue.ItemView:
         return await self._call(archive_rpc_catalogue.CHANGE_LEVEL, req)
 
-    async def hand_over(
-        self, req: archive_rpc_catalogue.HandOverRequest
-    ) -> archive_rpc_catalogue.HandoverView:
-        return await self._call(archive_rpc_catalogue.HAND_OVER, req)
+    async def check_handover(
+        self, req: archive_handover.HandoverCheckRequest
+    ) -> archive_handover.HandoverCheckReply:
+        return await self._call(archive_handover.HANDOVER_CHECK, req)
+
+    async def handover_package(
+        self, req: archive_handover.HandoverPackageRequest
+    ) -> archive_handover.HandoverPackageView:
+        return await self._call(archive_handover.HANDOVER_PACKAGE, req)
 
     async def acknowledge(
         self, req: archive_rpc_catalogue.AcknowledgeHandoverRequest
@@ -143,3 +155,30 @@ class ArchiveClient(ServiceClient):
         self, req: archive_rpc_catalogue.ApproveDestructionRequest
     ) -> archive_rpc_catalogue.DestructionView:
         return await self._call(archive_rpc_catalogue.APPROVE_DESTRUCTION, req)
+
+    # --- generated documents -----------------------------------------------------------
+
+    async def generate_document(
+        self, req: archive_rpc_documents.GenerateDocumentRequest
+    ) -> archive_rpc_documents.DocumentJobView:
+        return await self._call(archive_rpc_documents.GENERATE_DOCUMENT, req)
+
+    async def document_jobs(
+        self, req: archive_rpc_documents.DocumentJobsRequest
+    ) -> list[archive_rpc_documents.DocumentJobView | None]:
+        return (await self._call(archive_rpc_documents.DOCUMENT_JOBS, req)).items
+
+    async def documents(
+        self, req: archive_rpc_documents.DocumentsRequest
+    ) -> list[archive_rpc_documents.DocumentSeriesView]:
+        return (await self._call(archive_rpc_documents.DOCUMENTS, req)).items
+
+    async def register_template(
+        self, req: archive_rpc_documents.RegisterTemplateRequest
+    ) -> archive_rpc_documents.DocumentTemplateView:
+        return await self._call(archive_rpc_documents.REGISTER_TEMPLATE, req)
+
+    async def templates(
+        self, req: archive_rpc_documents.TemplatesRequest
+    ) -> list[archive_rpc_documents.DocumentTemplateView]:
+        return (await self._call(archive_rpc_documents.TEMPLATES, req)).items

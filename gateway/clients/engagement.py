@@ -33,12 +33,9 @@ class EngagementClient(ServiceClient):
         return (await self._call(engagement_rpc_directory.GET_UNITS_BY_USCC, req)).items
 
     async def list_units(
-        self, scope: core.Scope, page: core.Page
+        self, req: engagement_rpc_directory.ListUnitsRequest
     ) -> engagement_rpc_directory.UnitPage:
-        return await self._call(
-            engagement_rpc_directory.LIST_UNITS,
-            engagement_rpc_directory.ListUnitsRequest(scope=scope, page=page),
-        )
+        return await self._call(engagement_rpc_directory.LIST_UNITS, req)
 
     async def unit_profiles(
         self, unit_ids: list[UUID], scope: core.Scope

@@ -12,6 +12,7 @@ from strawberry.types import Info
 
 from contracts.core import ValidationFailed
 from contracts.engagement import rpc
+from contracts.engagement import rpc_directory as engagement_rpc_directory
 from contracts.engagement import rpc_workflow as engagement_rpc_workflow
 from contracts.engagement.enums import ServiceMode, Stage
 from gateway.context import Context, scope_of
@@ -25,6 +26,7 @@ from gateway.engagement.types import (
 )
 from gateway.engagement.workflow_types import CatalogueItem, DueItem, Meeting
 from gateway.ids import decode_global_id, encode_cursor
+from gateway.mutation import checked
 from gateway.pagination import optional_id, page_info, page_of
 
 MAX_DUE_ITEMS = 1000
@@ -93,15 +95,38 @@ class EngagementQueries:
             return None  # a malformed id reads as not found, like a denied one
         return await visible_unit(info.context, uuid)
 
-    @strawberry.field(description="Units you may see, oldest first.")
+    @strawberry.field(
+        description="Units you may see, oldest first; `search` finds part of the name "
+        "(某某化工 finds 江苏某某化工有限公司) or the start of the USCC."
+    )
     async def units(
-        self, info: Info[Context, None], first: int | None = None, after: str | None = None
+        self,
+        info: Info[Context, None],
+        first: int | None = None,
+        after: str | None = None,
+        search: str | None = None,
+        industry_code: Annotated[
+            str | None,
+            strawberry.argument(description="GB/T 4754 code or prefix: C, C26, C2614."),
+        ] = None,
+        region_code: Annotated[
+            str | None,
+            strawberry.argument(description="GB/T 2260 region code or prefix: 32, 3205."),
+        ] = None,
     ) -> UnitConnection:
         ctx = info.context
         page = page_of(first, after)
         if not ctx.authorizer.can("unit", "read"):
             return UnitConnection(edges=[], page_info=page_info([], False, after), total_count=0)
-        result = await ctx.clients.engagement.list_units(scope_of(ctx.authorizer), page)
+        req = checked(
+            engagement_rpc_directory.ListUnitsRequest,
+            scope=scope_of(ctx.authorizer),
+            page=page,
+            search=search,
+            industry_code=industry_code,
+            region_code=region_code,
+        )
+        result = await ctx.clients.engagement.list_units(req)
         return UnitConnection(
             edges=[
                 relay.Edge(cursor=encode_cursor(u.id), node=Unit.from_view(u)) for u in result.items
@@ -132,6 +157,18 @@ class EngagementQueries:
             bool | None,
             strawberry.argument(description="With (true) or without (false) an overdue item."),
         ] = None,
+        search: Annotated[
+            str | None,
+            strawberry.argument(description="Part of the unit's name, or the start of its USCC."),
+        ] = None,
+        active_from: Annotated[
+            date | None,
+            strawberry.argument(description="Whose service period ends on or after this day."),
+        ] = None,
+        active_to: Annotated[
+            date | None,
+            strawberry.argument(description="Whose service period starts on or before this day."),
+        ] = None,
     ) -> EngagementConnection:
         ctx = info.context
         page = page_of(first, after)
@@ -144,13 +181,17 @@ class EngagementQueries:
             agency_uuid = UUID(agency_id) if agency_id else None
         except ValueError:
             raise ValidationFailed("not an agency id", field="agencyId") from None
-        req = rpc.ListEngagementsRequest(
+        req = checked(
+            rpc.ListEngagementsRequest,
             scope=scope_of(ctx.authorizer),
             unit_id=unit_uuid,
             agency_id=agency_uuid,
             stage=stage,
             service_mode=service_mode,
             overdue=overdue,
+            search=search,
+            active_from=active_from,
+            active_to=active_to,
             page=page,
         )
         result = await ctx.clients.engagement.list_engagements(req)

@@ -244,10 +244,3 @@ class SeminarInput:
     expert_ids: list[str] = strawberry.field(
         default_factory=list, description="User ids of the invited experts; only they see it."
     )
-
-
-@strawberry.input
-class HandOverInput:
-    engagement_id: strawberry.ID
-    handed_over_on: date
-    deliverables: list[str] = strawberry.field(description="Archive item ids.")

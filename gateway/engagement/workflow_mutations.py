@@ -247,9 +247,5 @@ class WorkflowMutations:
         engagement_actions.CompleteImplementation,
         "All tasks done or waived: implementation → results (R4.2.4.1).",
     )
-    hand_over = workflow_step(
-        workflow_inputs.HandOverInput,
-        AGENCY_STEP,
-        engagement_actions.HandOver,
-        "Hand the deliverables over: results → evaluation (R4.2.4.2).",
-    )
+    # hand_over (移交) has its own mutation: the archive checks its deliverables first
+    # (gateway/engagement/handover.py).

@@ -1,5 +1,5 @@
 """Wiring of the archive service (档案与追溯): ledger and filing consumers, checkpointer,
-upload sweep, endpoints."""
+upload sweep, document workers, endpoints."""
 
 from __future__ import annotations
 
@@ -19,6 +19,9 @@ from services.archive.catalogue import endpoints as catalogue_endpoints
 from services.archive.catalogue import handlers as catalogue_handlers
 from services.archive.catalogue.commands import uploads
 from services.archive.catalogue.deps import CatalogueDeps
+from services.archive.documents import endpoints as document_endpoints
+from services.archive.documents.deps import DocumentDeps
+from services.archive.documents.worker import DocumentWorker
 from services.archive.ledger import commands as ledger_commands
 from services.archive.ledger import endpoints as ledger_endpoints
 from services.archive.ledger import handlers as ledger_handlers
@@ -86,13 +89,18 @@ async def open_catalogue(runtime: ServiceRuntime) -> CatalogueDeps:
     return CatalogueDeps(store=await open_storage(), settings=settings, signer=signer)
 
 
-def register_endpoints(server: RpcServer, runtime: ServiceRuntime, deps: CatalogueDeps) -> None:
-    ledger_endpoints.register(server, runtime, deps.signer)
-    catalogue_endpoints.register(server, runtime, deps)
+def register_endpoints(server: RpcServer, runtime: ServiceRuntime, deps: DocumentDeps) -> None:
+    ledger_endpoints.register(server, runtime, deps.catalogue.signer)
+    catalogue_endpoints.register(server, runtime, deps.catalogue)
+    document_endpoints.register(server, runtime, deps)
 
 
 def subscriptions(deps: CatalogueDeps) -> list[Subscription]:
-    return [ledger_handlers.TRACE, catalogue_handlers.filing_subscription(deps)]
+    return [
+        ledger_handlers.TRACE,
+        catalogue_handlers.filing_subscription(deps),
+        catalogue_handlers.handover_subscription(deps),
+    ]
 
 
 async def consumers(runtime: ServiceRuntime) -> list[Subscription]:
@@ -103,6 +111,9 @@ async def consumers(runtime: ServiceRuntime) -> list[Subscription]:
 async def start(runtime: ServiceRuntime) -> None:
     deps = await open_catalogue(runtime)
     settings = deps.settings
+    documents = DocumentDeps(catalogue=deps, runtime=runtime)
+    # Each worker renders one document at a time; the replica's event loop stays free.
+    workers = [DocumentWorker(documents).run for _ in range(settings.document_workers)]
 
     async def checkpoint(session: AsyncSession) -> int:
         await ledger_commands.create_checkpoint_if_grown(session, deps.signer)
@@ -119,8 +130,9 @@ async def start(runtime: ServiceRuntime) -> None:
     if settings.upload_cleanup_interval > 0:
         periodic.append(Periodic("upload-sweep", settings.upload_cleanup_interval, sweep))
     await runtime.start(
-        register_endpoints=lambda server, rt: register_endpoints(server, rt, deps),
+        register_endpoints=lambda server, rt: register_endpoints(server, rt, documents),
         subscriptions=subscriptions(deps),
         periodic=periodic,
+        background=workers,
         description="Archive: deliverables, handover, access control and the trace ledger",
     )

@@ -8,6 +8,8 @@ from typing import Self
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import SettingsConfigDict
 
+from contracts.archive.documents import DocumentKind
+from contracts.archive.enums import Retention
 from kit.settings import (
     Environment,
     InsecureConfiguration,
@@ -89,6 +91,48 @@ class ArchiveSettings(ServiceSettings):
         gt=0,
         le=7 * 86400,
         description="Seconds a download URL is valid (a borrowing grant may end sooner).",
+    )
+
+    document_levels: dict[DocumentKind, int] = Field(
+        default_factory=lambda: {kind: 1 for kind in DocumentKind},
+        description="Confidentiality level (密级, 0 公开 … 3 机密) a generated document of "
+        "each kind is filed at (JSON object by kind; kinds left out: 1, 内部).",
+    )
+    document_retention: dict[DocumentKind, Retention] = Field(
+        default_factory=lambda: {
+            kind: Retention.YEARS_30
+            if kind in (DocumentKind.RESULTS_REPORT, DocumentKind.EVALUATION_TABLE)
+            else Retention.YEARS_10
+            for kind in DocumentKind
+        },
+        description="Retention period (保管期限) of a generated document of each kind "
+        "(JSON object by kind; kinds left out: years_10).",
+    )
+    document_max_attempts: int = Field(
+        default=3,
+        ge=1,
+        le=20,
+        description="Attempts a document generation job gets (a crashed worker's attempt "
+        "counts) before it fails.",
+    )
+    document_lease: float = Field(
+        default=300.0,
+        gt=0,
+        description="Seconds a worker holds a generation job without reporting progress "
+        "before another may take it over.",
+    )
+    document_poll_interval: float = Field(
+        default=2.0,
+        gt=0,
+        description="Seconds between looks for queued generation jobs (a job queued by this "
+        "replica wakes its worker at once).",
+    )
+    document_workers: int = Field(
+        default=1,
+        ge=0,
+        le=16,
+        description="Documents one archive replica renders at the same time; 0 runs no "
+        "worker in this replica.",
     )
 
     @model_validator(mode="after")

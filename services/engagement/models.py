@@ -24,6 +24,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from kit.db import UtcDateTime, service_metadata
 from kit.messaging import messaging_tables
+from kit.search import gram_table
 
 
 class Base(DeclarativeBase):
@@ -58,6 +59,11 @@ class Unit(Base):
     outlets: Mapped[list[dict[str, str]]] = mapped_column(
         JSON, default=list, server_default=text("'[]'")
     )
+    # The name as search matches it (kit.search.normalize); its grams are in unit_search_gram.
+    search_name: Mapped[str] = mapped_column(String(200), server_default="")
+
+
+unit_search_grams = gram_table("unit_search_gram", Base.metadata, "unit.id")
 
 
 class Engagement(Base):

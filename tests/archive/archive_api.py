@@ -31,10 +31,6 @@ SERIES = f"""query($e: ID!, $all: Boolean!) {{
     items {{ {ITEM} version seriesId versions {{ id version sha256 }} }} }} }}"""
 GET_ITEM = f"query($id: ID!) {{ archiveItem(id: $id) {{ {ITEM} }} }}"
 USAGE = "query($id: ID!) { archiveItem(id: $id) { usage { actor borrowRequestId } } }"
-HAND_OVER = f"""mutation($i: HandOverDeliverablesInput!) {{
-  handOverDeliverables(input: $i) {{ __typename ... on HandoverSuccess {{
-    handover {{ id itemSha256 checkpointTreeSize checkpointNote }} }}
-  {RESULT} }} }}"""
 ACKNOWLEDGE = f"""mutation($i: AcknowledgeHandoverInput!) {{ acknowledgeHandover(input: $i) {{
   __typename ... on HandoverSuccess {{ handover {{ representative acknowledgedBy }} }}
   {RESULT} }} }}"""
@@ -92,15 +88,18 @@ def upload(
     *,
     level: str = "INTERNAL",
     document_date: str = "2027-12-31",
+    category: str = "RESULTS_REPORT",
+    title: str = "托管服务成果报告",
+    filename: str = "成果报告.pdf",
 ) -> dict[str, Any]:
     """requestUpload, PUT the bytes to the URL it returned (S3 or the gateway's /files),
     completeUpload: the frontend's three steps."""
     variables = {
         "i": {
             "engagementId": engagement,
-            "category": "RESULTS_REPORT",
-            "title": "托管服务成果报告",
-            "filename": "成果报告.pdf",
+            "category": category,
+            "title": title,
+            "filename": filename,
             "contentType": "application/pdf",
             "size": len(data),
             "sha256": hashlib.sha256(data).hexdigest(),

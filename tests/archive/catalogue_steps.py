@@ -14,14 +14,17 @@ from sqlalchemy import func, select
 
 from contracts.archive import enums as archive_enums
 from contracts.archive import rpc_catalogue as c
+from contracts.archive.handover import REQUIRED_KINDS, HandoverCheckRequest, HandoverWaiver
 from contracts.core import EventEnvelope, Scope, event_type
-from contracts.engagement.events import EngagementCreatedV1, StageReportAcceptedV1
+from contracts.engagement.event_data import HandedOverData
+from contracts.engagement.events import EngagementCreatedV1, HandedOverV1, StageReportAcceptedV1
 from kit.db import Database
+from kit.events import make_event
 from kit.ids import new_id
 from kit.rpc import CallContext
 from kit.storage.s3 import S3Store
 from services.archive.catalogue import queries
-from services.archive.catalogue.commands import uploads
+from services.archive.catalogue.commands import handover, uploads
 from services.archive.catalogue.deps import CatalogueDeps
 from services.archive.models import messaging
 
@@ -176,3 +179,31 @@ async def listing(
             c.CatalogueRequest(caller=caller, engagement_id=engagement, include_superseded=every),
         )
     return reply.items
+
+
+async def hand_over(
+    db: Database,
+    archive: CatalogueDeps,
+    engagement: uuid.UUID,
+    ids: list[uuid.UUID],
+    *,
+    caller: c.Caller = AGENCY_CALLER,
+) -> c.HandoverView:
+    """The handover as one act: the archive's check (every required kind not handed over
+    waived), then its record from the engagement's handed_over event."""
+    waivers = [HandoverWaiver(kind=k, reason="本期无此项") for k in REQUIRED_KINDS]
+    async with db.transaction() as s:
+        checked = await handover.check(
+            s,
+            HandoverCheckRequest(
+                caller=caller, engagement_id=engagement, item_ids=ids, waivers=waivers
+            ),
+        )
+        data = HandedOverData(
+            handed_over_on=date(2027, 12, 20),
+            deliverables=[line.item_id for line in checked.lines],
+            waivers=waivers,
+        )
+        event = make_event(HandedOverV1, PM, data, engagement_id=engagement)
+        row = await handover.record(archive, s, event)
+        return await queries.handover(s, row, caller)

@@ -17,7 +17,9 @@ import pytest
 
 from kit.ids import new_id
 from tests.archive import archive_api as a
+from tests.archive import handover_api as h
 from tests.e2e.harness import RunningSystem, eventually
+from tests.engagement.workflow_client import new_engagement
 
 ROOT = Path(__file__).resolve().parents[2]
 AGENCY, OTHER_AGENCY, OTHER_UNIT = str(new_id()), str(new_id()), str(new_id())
@@ -29,16 +31,23 @@ DATA = "第一阶段托管服务成果报告 ".encode() * 5000
 
 
 def engagement_of(system: RunningSystem) -> dict[str, Any]:
+    """An engagement of AGENCY at the results stage (成果), ready to hand over."""
     api = system.api
-    unit = api.create_unit(ADMIN)["unit"]
-    engagement = api.create_engagement(ADMIN, unit["id"])["engagement"]
-    eventually(lambda: api.settled(ADMIN, engagement["id"]))
-    unit_id = a.raw_id(unit["id"])
+    e = new_engagement(api, AGENCY)
+    eventually(lambda: api.settled(ADMIN, e.id))
+    h.to_results(e)
     return {
-        "e": engagement["id"],
-        "client_admin": a.tok(f"unit:{unit_id}", "client_admin", "client-admin"),
-        "viewer": a.tok(f"unit:{unit_id}", "client_viewer", "viewer", clearance=1),
+        "e": e.id,
+        "client_admin": a.tok(f"unit:{e.unit}", "client_admin", "client-admin"),
+        "viewer": a.tok(f"unit:{e.unit}", "client_viewer", "viewer", clearance=1),
     }
+
+
+# Only results reports are handed over here; the other required kinds are waived.
+WAIVED = [
+    {"kind": kind, "reason": "本期服务内容不含此项"}
+    for kind in ("IMPLEMENTATION_SUMMARY", "ENVIRONMENTAL_FILES", "TRAINING_PUBLICITY")
+]
 
 
 @pytest.fixture(scope="module")
@@ -58,9 +67,9 @@ def test_R4_2_4_2_upload_handover_borrow_and_usage_over_http(
         api.gql(a.GET_ITEM, {"id": item["id"]}, engagement["viewer"])["data"]["archiveItem"] is None
     )
 
-    handed = api.gql(a.HAND_OVER, {"i": {"engagementId": e, "itemIds": [item["id"]]}}, PM)
-    assert handed.get("data"), handed
-    handover = handed["data"]["handOverDeliverables"]["handover"]
+    handed = h.hand_over(api, PM, e, [item["id"]], waivers=WAIVED)
+    assert handed["__typename"] == "WorkflowStepSuccess", handed
+    handover = h.recorded(api, PM, e)
     assert handover["itemSha256"] == [item["sha256"]]
     assert handover["checkpointTreeSize"] > 0
     assert "\n\n— " in handover["checkpointNote"]  # a signed note
@@ -191,26 +200,26 @@ LEVELS = ("PUBLIC", "INTERNAL", "SECRET", "TOP_SECRET")
 
 
 @pytest.fixture(scope="module")
-def leveled(system: RunningSystem, engagement: dict[str, Any]) -> dict[str, Any]:
-    """One handed-over item per level."""
+def leveled(system: RunningSystem) -> dict[str, Any]:
+    """An engagement of its own with one handed-over item per level."""
+    engagement = engagement_of(system)
     admin = a.tok(f"agency:{AGENCY}", "agency_admin", "admin-3", clearance=3)
     items = {
         lv: a.upload(system.api, admin, engagement["e"], lv.encode() * 10, level=lv)
         for lv in LEVELS
     }
     ids = [i["id"] for i in items.values()]
-    handed = system.api.gql(
-        a.HAND_OVER, {"i": {"engagementId": engagement["e"], "itemIds": ids}}, admin
-    )
-    assert handed["data"]["handOverDeliverables"]["__typename"] == "HandoverSuccess", handed
-    return items
+    handed = h.hand_over(system.api, admin, engagement["e"], ids, waivers=WAIVED)
+    assert handed["__typename"] == "WorkflowStepSuccess", handed
+    h.recorded(system.api, admin, engagement["e"])
+    return {"engagement": engagement, "items": items}
 
 
 @pytest.mark.parametrize("level", LEVELS)
 async def test_R4_2_4_3_confidentiality_matrix(
-    system: RunningSystem, engagement: dict[str, Any], leveled: dict[str, Any], level: str
+    system: RunningSystem, leveled: dict[str, Any], level: str
 ):
-    api, item = system.api, leveled[level]
+    api, item, engagement = system.api, leveled["items"][level], leveled["engagement"]
     callers = {
         **CALLERS,
         "viewer": engagement["viewer"],

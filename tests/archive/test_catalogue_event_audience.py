@@ -30,6 +30,7 @@ from tests.archive.catalogue_steps import (
     UNIT,
     engagement_created_event,
     filed,
+    hand_over,
     stage_report_event,
 )
 
@@ -43,12 +44,6 @@ async def archive_actions(db: Database) -> list[ArchiveActionV1]:
         payloads = (await s.execute(select(messaging.outbox.c.payload))).scalars()
     events = [json.loads(p) for p in payloads]
     return [ArchiveActionV1.model_validate(e) for e in events if e["type"] == "archive.action.v1"]
-
-
-async def hand_over(db: Database, archive: CatalogueDeps, engagement: Any, ids: list[Any]) -> Any:
-    async with db.transaction() as s:
-        req = c.HandOverRequest(caller=AGENCY_CALLER, engagement_id=engagement, item_ids=ids)
-        return await handover.hand_over(archive, s, req, PM)
 
 
 async def test_no_archive_event_carries_a_storage_key_url_or_version_id(

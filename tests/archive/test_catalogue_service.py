@@ -35,6 +35,7 @@ from tests.archive.catalogue_steps import (
     UNIT_CALLER,
     engagement_created_event,
     filed,
+    hand_over,
     outbox_count,
     send,
     stage_report_event,
@@ -58,13 +59,7 @@ async def test_R4_2_4_2_upload_is_verified_then_handed_over_with_a_checkpoint(
         unseen = await queries.get_items(s, c.GetItemsRequest(caller=UNIT_CALLER, ids=[item.id]))
     assert unseen.items == [None]  # not handed over yet
 
-    async with db.transaction() as s:
-        h = await handover.hand_over(
-            archive,
-            s,
-            c.HandOverRequest(caller=AGENCY_CALLER, engagement_id=engagement, item_ids=[item.id]),
-            PM,
-        )
+    h = await hand_over(db, archive, engagement, [item.id])
     assert h.item_sha256 == [item.sha256]
     assert h.checkpoint_note.startswith(archive.signer.name)
     async with db.transaction() as s:

@@ -10,11 +10,10 @@ from services.archive.catalogue import queries
 from services.archive.catalogue.commands import handover
 from services.archive.catalogue.deps import CatalogueDeps
 from tests.archive.catalogue_steps import (
-    AGENCY_CALLER,
     CLIENT,
-    PM,
     UNIT_CALLER,
     filed,
+    hand_over,
     listing,
     new_version,
 )
@@ -25,24 +24,13 @@ async def test_R4_2_4_2_a_handover_names_versions_and_the_unit_sees_what_it_rece
 ):
     engagement = new_id()
     v1 = await filed(db, archive, engagement)
-    async with db.transaction() as s:
-        await handover.hand_over(
-            archive,
-            s,
-            c.HandOverRequest(caller=AGENCY_CALLER, engagement_id=engagement, item_ids=[v1.id]),
-            PM,
-        )
+    await hand_over(db, archive, engagement, [v1.id])
     v2 = await new_version(db, archive, v1.id)
     # v2 is not handed over: the unit's current version of the series is still v1.
     assert [i.id for i in await listing(db, engagement, caller=UNIT_CALLER)] == [v1.id]
     assert [i.id for i in await listing(db, engagement)] == [v2.id]
+    h = await hand_over(db, archive, engagement, [v2.id])
     async with db.transaction() as s:
-        h = await handover.hand_over(
-            archive,
-            s,
-            c.HandOverRequest(caller=AGENCY_CALLER, engagement_id=engagement, item_ids=[v2.id]),
-            PM,
-        )
         await handover.acknowledge(
             s,
             c.AcknowledgeHandoverRequest(

@@ -9,6 +9,7 @@ from typing import Any
 
 from kit.ids import new_id
 from services.evaluation.templates import standard_c1
+from tests.archive import handover_api
 from tests.e2e.harness import RunningSystem, eventually, token
 from tests.engagement.workflow_client import new_engagement, prepare
 from tests.evaluation import gql
@@ -29,7 +30,10 @@ def test_R4_2_5_evaluation_opens_from_the_handover_and_its_finalisation_closes_t
          rectificationPlans=0, listItemId=item)  # fmt: skip
     e.ok("finishListItem", itemId=item)
     e.ok("completeImplementation")
-    assert e.ok("handOver", handedOverOn="2027-12-20", deliverables=["r-1"]) == "EVALUATION"
+    delivered = [d["id"] for d in handover_api.deliverables(system.api, e.manager, e.id)]
+    handed = e.ok("handOver", handedOverOn="2027-12-20", deliverables=delivered,
+                  waivers=handover_api.WAIVERS)  # fmt: skip
+    assert handed == "EVALUATION"
 
     def opened() -> list[dict[str, Any]]:
         edges = system.api.gql(CARDS, {"e": e.id}, evaluator)["data"]["scorecards"]["edges"]

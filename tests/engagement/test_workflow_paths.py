@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from kit.ids import new_id
+from tests.archive import archive_api, handover_api
 from tests.e2e.harness import RunningSystem, token
 from tests.engagement.workflow_client import TEAM, new_engagement, prepare
 
@@ -26,11 +27,14 @@ def test_R4_2_straight_path_from_agreement_to_evaluation(system: RunningSystem):
     assert e.state()["listItems"][0]["doneQuantity"] == 2
     e.ok("finishListItem", itemId=item)
     assert e.ok("completeImplementation") == "RESULTS"
-    assert e.ok("handOver", handedOverOn="2027-12-20", deliverables=["a-1", "a-2"]) == "EVALUATION"
+    delivered = [d["id"] for d in handover_api.deliverables(e.api, e.manager, e.id)]
+    handed = e.ok("handOver", handedOverOn="2027-12-20", deliverables=delivered,
+                  waivers=handover_api.WAIVERS)  # fmt: skip
+    assert handed == "EVALUATION"
 
     state = e.state()
     assert (state["contractSignedOn"], state["handedOverOn"]) == ("2027-01-10", "2027-12-20")
-    assert state["deliverables"] == ["a-1", "a-2"]
+    assert state["deliverables"] == [archive_api.raw_id(i) for i in delivered]
     trace = e.traced("engagement.stage_changed.v1", times=3)
     kinds = [t["eventType"] for t in trace]
     assert kinds[0] == "engagement.created.v1"

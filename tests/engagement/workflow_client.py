@@ -73,6 +73,7 @@ class Engagement:
         self.api = api
         self.id = engagement_id
         self.manager_agency = agency
+        self.unit = unit_uuid
         self.manager = token(f"agency:{agency}", "project_manager", user="pm")
         self.engineer = token(f"agency:{agency}", "engineer", user="eng")
         self.client = token(f"unit:{unit_uuid}", "client_admin", user="client")

@@ -6,6 +6,7 @@ from collections.abc import Awaitable, Callable
 from functools import partial
 from typing import Any
 
+from contracts.archive import handover as archive_handover
 from contracts.archive import rpc_catalogue as archive_rpc_catalogue
 from kit.endpoints import command, query
 from kit.rpc import RpcServer
@@ -16,6 +17,7 @@ from services.archive.catalogue.commands import (
     destruction,
     handover,
     items,
+    package,
     uploads,
 )
 from services.archive.catalogue.deps import CatalogueDeps
@@ -32,10 +34,12 @@ def register(server: RpcServer, runtime: ServiceRuntime, deps: CatalogueDeps) ->
     server.add(archive_rpc_catalogue.COMPLETE_UPLOAD, with_deps(uploads.complete_upload))
     server.add(archive_rpc_catalogue.GET_ITEMS, query(runtime, queries.get_items))
     server.add(archive_rpc_catalogue.CATALOGUE, query(runtime, queries.catalogue))
+    server.add(archive_rpc_catalogue.SEARCH_ITEMS, query(runtime, queries.search_items))
     server.add(archive_rpc_catalogue.VERSIONS, query(runtime, queries.versions))
     server.add(archive_rpc_catalogue.CREATE_VOLUME, command(runtime, items.create_volume))
     server.add(archive_rpc_catalogue.CHANGE_LEVEL, command(runtime, items.change_level))
-    server.add(archive_rpc_catalogue.HAND_OVER, with_deps(handover.hand_over))
+    server.add(archive_handover.HANDOVER_CHECK, query(runtime, handover.check))
+    server.add(archive_handover.HANDOVER_PACKAGE, with_deps(package.issue_package))
     server.add(archive_rpc_catalogue.ACKNOWLEDGE_HANDOVER, command(runtime, handover.acknowledge))
     server.add(archive_rpc_catalogue.HANDOVERS, query(runtime, queries.list_handovers))
     server.add(archive_rpc_catalogue.REQUEST_BORROW, command(runtime, borrowing.request_borrow))

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from contracts.archive.enums import ItemStatus
 from kit.db import UtcDateTime
+from kit.search import gram_table
 from services.archive.catalogue.domain import Holding
 from services.archive.models import Base
 
@@ -90,6 +91,8 @@ class ArchiveItem(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     filed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     destroyed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # The title as search matches it (kit.search.normalize); its grams: item_search_gram.
+    search_title: Mapped[str] = mapped_column(String(300), server_default="")
 
     @property
     def holding(self) -> Holding:
@@ -101,6 +104,9 @@ class ArchiveItem(Base):
             level=self.level,
             handed_over=self.handed_over,
         )
+
+
+item_search_grams = gram_table("item_search_gram", Base.metadata, "archive_item.id")
 
 
 class Handover(Base):
@@ -119,6 +125,10 @@ class Handover(Base):
     acknowledged_by: Mapped[str | None] = mapped_column(String(255))
     representative: Mapped[str | None] = mapped_column(String(100))
     acknowledged_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # The engagement's handover step (engagement.handed_over.v1): its day and the
+    # required kinds it waived, as [{"kind": …, "reason": …}].
+    handed_over_on: Mapped[date | None] = mapped_column(Date)
+    waivers: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=list)
 
 
 class HandoverItem(Base):

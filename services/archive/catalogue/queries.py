@@ -8,8 +8,9 @@ from uuid import UUID
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.archive import rpc_catalogue as archive_rpc_catalogue
-from services.archive.catalogue import domain, repository
-from services.archive.catalogue.models import Handover
+from kit.keyset import page_of
+from services.archive.catalogue import domain, repository, search
+from services.archive.catalogue.models import ArchiveItem, Handover
 from services.archive.catalogue.views import (
     borrow_view,
     handover_view,
@@ -40,6 +41,17 @@ async def catalogue(
     volumes = await repository.volumes(session, req.caller, req.engagement_id, items)
     return archive_rpc_catalogue.CatalogueReply(
         volumes=[volume_view(v) for v in volumes], items=[item_view(i) for i in items]
+    )
+
+
+async def search_items(
+    session: AsyncSession, req: archive_rpc_catalogue.SearchItemsRequest
+) -> archive_rpc_catalogue.ItemPage:
+    rows, has_next, total = await page_of(
+        session, search.items_query(req), ArchiveItem.id, req.page
+    )
+    return archive_rpc_catalogue.ItemPage(
+        items=[item_view(r[0]) for r in rows], has_next=has_next, total=total
     )
 
 

@@ -17,6 +17,7 @@ from kit.ids import new_id
 from kit.outbox import record_event
 from kit.rpc import CallContext
 from services.engagement.directory import domain, repository
+from services.engagement.directory.search import index_unit
 from services.engagement.directory.views import agency_profile, person_view, unit_view
 from services.engagement.models import Agency, Person, Unit, messaging
 
@@ -41,6 +42,7 @@ async def register_unit(
     )
     session.add(unit)
     await session.flush()
+    await index_unit(session, unit)
     data = UnitRegisteredData.from_row(
         unit, unit_id=unit.id, registered_by_agency_id=unit.agency_id
     )

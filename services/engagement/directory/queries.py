@@ -6,6 +6,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.engagement import rpc
 from contracts.engagement import rpc_directory as engagement_rpc_directory
+from kit.keyset import page_of
 from services.engagement.directory import repository, uscc
 from services.engagement.directory.views import (
     agency_profile,
@@ -14,7 +15,6 @@ from services.engagement.directory.views import (
     unit_view,
 )
 from services.engagement.models import Unit
-from services.engagement.repository import page_of
 
 
 async def get_units(
@@ -39,9 +39,7 @@ async def get_units_by_uscc(
 async def list_units(
     session: AsyncSession, req: engagement_rpc_directory.ListUnitsRequest
 ) -> engagement_rpc_directory.UnitPage:
-    rows, has_next, total = await page_of(
-        session, repository.units_query(req.scope), Unit.id, req.page
-    )
+    rows, has_next, total = await page_of(session, repository.units_query(req), Unit.id, req.page)
     return engagement_rpc_directory.UnitPage(
         items=[unit_view(r[0]) for r in rows], has_next=has_next, total=total
     )

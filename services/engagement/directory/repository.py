@@ -9,8 +9,12 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.core import Scope
+from contracts.engagement.rpc_directory import ListUnitsRequest
+from kit.keyset import AnySelect
+from kit.search import search_text
+from services.engagement.directory.search import unit_matches
 from services.engagement.models import Agency, Person, Unit
-from services.engagement.repository import AnySelect, unit_scope
+from services.engagement.repository import unit_scope
 
 
 async def unit_by_uscc(session: AsyncSession, uscc: str) -> Unit | None:
@@ -35,8 +39,16 @@ async def units_by_usccs(
     return {u.uscc: u for u in rows.scalars()}
 
 
-def units_query(scope: Scope) -> AnySelect:
-    return select(Unit).where(unit_scope(scope))
+def units_query(req: ListUnitsRequest) -> AnySelect:
+    """Units in scope, narrowed by the list's search and filters."""
+    query: AnySelect = select(Unit).where(unit_scope(req.scope))
+    if (norm := search_text(req.search)) is not None:
+        query = query.where(unit_matches(norm))
+    if req.industry_code is not None:
+        query = query.where(Unit.industry_code.startswith(req.industry_code, autoescape=True))
+    if req.region_code is not None:
+        query = query.where(Unit.region_code.startswith(req.region_code, autoescape=True))
+    return query
 
 
 async def agency(session: AsyncSession, agency_id: UUID) -> Agency | None:

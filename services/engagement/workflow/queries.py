@@ -9,6 +9,7 @@ from contracts.core import ValidationFailed
 from contracts.engagement import rpc
 from contracts.engagement import rpc_workflow as engagement_rpc_workflow
 from contracts.engagement.enums import RecordKind
+from kit.keyset import page_of
 from services.engagement import clock
 from services.engagement.models import (
     ChecklistEntry,
@@ -20,7 +21,6 @@ from services.engagement.models import (
     StageReport,
     TeamMemberRow,
 )
-from services.engagement.repository import page_of
 from services.engagement.seed import catalogue_v1, checklist_a1_v1
 from services.engagement.workflow import repository
 from services.engagement.workflow.domain import is_overdue

@@ -23,6 +23,9 @@ from contracts.engagement.enums import (
 )
 from contracts.engagement.rpc import ListEngagementsRequest
 from contracts.engagement.rpc_workflow import DueItemsRequest
+from kit.keyset import AnySelect
+from kit.search import search_text
+from services.engagement.directory.search import unit_matches
 from services.engagement.models import (
     CatalogueItem,
     ChecklistEntry,
@@ -35,7 +38,7 @@ from services.engagement.models import (
     TeamMemberRow,
     Unit,
 )
-from services.engagement.repository import AnySelect, engagement_scope
+from services.engagement.repository import engagement_scope
 from services.engagement.workflow.domain import RECURRENCE_WINDOW, Facts
 
 # --- engagements -----------------------------------------------------------------------
@@ -84,6 +87,12 @@ def engagements_query(req: ListEngagementsRequest, today: date) -> AnySelect:
             ListItem.due_date < today,
         )
         query = query.where(late if req.overdue else ~late)
+    if (norm := search_text(req.search)) is not None:
+        query = query.where(Engagement.unit_id.in_(select(Unit.id).where(unit_matches(norm))))
+    if req.active_from is not None:
+        query = query.where(Engagement.period_end >= req.active_from)
+    if req.active_to is not None:
+        query = query.where(Engagement.period_start <= req.active_to)
     return query
 
 

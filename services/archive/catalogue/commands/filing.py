@@ -5,10 +5,12 @@ event id, so even a retry after a failed commit rewrites the same object."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import uuid
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -24,6 +26,7 @@ from services.archive.catalogue.commands.actions import record_action
 from services.archive.catalogue.commands.uploads import lock_finalised
 from services.archive.catalogue.deps import CatalogueDeps
 from services.archive.catalogue.models import ArchiveItem
+from services.archive.catalogue.search import index_filed
 
 log = get_logger(__name__)
 
@@ -84,52 +87,114 @@ async def _file(
         # The engagement's creation has not reached us yet: fail, be redelivered later.
         raise LookupError(f"engagement {event.engagement_id} not yet known to the archive")
     item_id = uuid.uuid5(FILING_NAMESPACE, str(event.event_id))
-    document = _document(event, data)
-    key = domain.object_key(event.engagement_id, item_id, version)
+    ctx = CallContext(actor=event.actor, tenant=event.tenant, correlation_id=event.correlation_id)
+    await file_bytes(
+        deps,
+        session,
+        ctx,
+        NewRecord(
+            item_id=item_id,
+            series_id=item_id,  # versions of a filed record are records of their own events
+            version=version,
+            engagement_id=event.engagement_id,
+            agency_id=parties.agency_id,
+            unit_id=parties.unit_id,
+            category=category,
+            title=title,
+            filename=f"{category}-{item_id}.json",
+            content_type="application/json",
+            level=int(Level.INTERNAL),
+            retention=retention,
+            document_date=_document_date(event),
+            metadata={"source-event-type": event.type},
+            source_event_id=event.event_id,
+        ),
+        _document(event, data),
+        source_event=str(event.event_id),
+    )
+    log.info("archive.auto_filed", item_id=str(item_id), event_type=event.type)
+
+
+@dataclass(frozen=True)
+class NewRecord:
+    """What a record filed by the archive itself (from an event, or a generated document)
+    is: the catalogue's columns the filer decides."""
+
+    item_id: uuid.UUID
+    series_id: uuid.UUID
+    version: int
+    engagement_id: uuid.UUID
+    agency_id: uuid.UUID
+    unit_id: uuid.UUID
+    category: archive_enums.ItemCategory
+    title: str
+    filename: str
+    content_type: str
+    level: int
+    retention: archive_enums.Retention
+    document_date: date
+    metadata: dict[str, str]
+    created_by: str | None = None
+    source_event_id: uuid.UUID | None = None
+
+
+async def file_bytes(
+    deps: CatalogueDeps,
+    session: AsyncSession,
+    ctx: CallContext,
+    record: NewRecord,
+    content: bytes,
+    **details: str,
+) -> ArchiveItem:
+    """File bytes the archive produced: store them under the item's key, hash what the
+    store holds, put that version under object lock, add the filed row and record the
+    `filed` action (outbox) in the caller's transaction. Storing again under the same key
+    (a retry after a failed commit) is harmless: the row names the version it hashed."""
+    key = domain.object_key(record.engagement_id, record.item_id, record.version)
     stored = await deps.store.put(
-        key, document, length=len(document), content_type="application/json"
+        key, content, length=len(content), content_type=record.content_type
     )
     now = datetime.now(UTC)
     row = ArchiveItem(
-        id=item_id,
-        series_id=item_id,  # versions of a filed record are records of their own events
-        engagement_id=event.engagement_id,
-        agency_id=parties.agency_id,
-        unit_id=parties.unit_id,
+        id=record.item_id,
+        series_id=record.series_id,
+        engagement_id=record.engagement_id,
+        agency_id=record.agency_id,
+        unit_id=record.unit_id,
         volume_id=None,
-        category=category,
-        title=title,
-        filename=f"{category}-{item_id}.json",
-        content_type="application/json",
+        category=record.category,
+        title=record.title,
+        filename=domain.display_filename(record.filename),
+        content_type=record.content_type,
         size=stored.size,
-        sha256=stored.sha256 or "",
-        version=version,
+        sha256=stored.sha256 or hashlib.sha256(content).hexdigest(),
+        version=record.version,
         object_key=key,
         object_version=stored.version_id,
-        level=int(Level.INTERNAL),
-        retention=retention,
-        document_date=_document_date(event),
-        item_metadata={"source-event-type": event.type},
+        level=record.level,
+        retention=record.retention,
+        document_date=record.document_date,
+        item_metadata=dict(record.metadata),
         status=archive_enums.ItemStatus.FILED,
         handed_over=False,
-        source_event_id=event.event_id,
-        created_by=event.actor,
+        source_event_id=record.source_event_id,
+        created_by=record.created_by or ctx.actor,
         created_at=now,
         filed_at=now,
     )
     await lock_finalised(deps, row, stored.version_id)
     session.add(row)
     await session.flush()
-    ctx = CallContext(actor=event.actor, tenant=event.tenant, correlation_id=event.correlation_id)
+    await index_filed(session, row)
     await record_action(
         session,
         ctx,
         archive_enums.ArchiveAction.FILED,
-        event.engagement_id,
+        record.engagement_id,
         [row],
-        source_event=str(event.event_id),
+        **cast(dict[str, Any], details),  # never agency_only: a filing is the unit's record too
     )
-    log.info("archive.auto_filed", item_id=str(item_id), event_type=event.type)
+    return row
 
 
 def _document(event: EventEnvelope, data: dict[str, Any]) -> bytes:

@@ -20,6 +20,7 @@ from services.archive.catalogue import domain, repository
 from services.archive.catalogue.commands.actions import record_action
 from services.archive.catalogue.deps import CatalogueDeps
 from services.archive.catalogue.models import ArchiveItem
+from services.archive.catalogue.search import index_filed
 from services.archive.catalogue.views import item_view, upload_ticket
 from services.archive.settings import ArchiveSettings
 
@@ -233,6 +234,7 @@ async def complete_upload(
     row.filed_at = datetime.now(UTC)
     row.upload_expires_at = None
     await session.flush()
+    await index_filed(session, row)
     await record_action(
         session,
         ctx,

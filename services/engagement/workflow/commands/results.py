@@ -19,11 +19,14 @@ async def complete_implementation(step: Step, a: engagement_actions.CompleteImpl
 async def hand_over(step: Step, a: engagement_actions.HandOver) -> None:
     require_stage(step.stage, Stage.RESULTS, step="the handover")
     step.engagement.handed_over_on = a.handed_over_on
-    step.engagement.deliverables = list(a.deliverables)
+    # The gateway had the archive check these items and waivers (HANDOVER_CHECK); the
+    # archive records its handover from this event, so the stage change and the
+    # handover are one commit here and cannot disagree.
+    step.engagement.deliverables = [str(item) for item in a.deliverables]
     await step.emit(
         engagement_events.HandedOverV1,
         engagement_event_data.HandedOverData(
-            handed_over_on=a.handed_over_on, deliverables=a.deliverables
+            handed_over_on=a.handed_over_on, deliverables=a.deliverables, waivers=a.waivers
         ),
     )
     await step.move_to(Stage.EVALUATION)

@@ -1,0 +1,73 @@
+"""The one place the pipeline calls the renderer (`documents/render/`): which kinds and
+formats it renders, what data a document still lacks, and the rendering itself; and the
+shape of an agency's template variant, checked before it is stored."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from contracts.archive.documents import DocumentFormat, DocumentKind, DocumentMeta, EngagementFacts
+from services.archive.documents.render import (
+    MEDIA_TYPE,
+    RenderedDocument,
+    missing_data,
+    render_document,
+)
+from services.archive.documents.render.kinds import KINDS
+
+STANDARD_TEMPLATE = "standard"
+# The placeholders a variant's text may use, filled from the facts.
+PLACEHOLDERS = frozenset({"unit_name", "agency_name", "document_number", "period"})
+
+__all__ = ["STANDARD_TEMPLATE", "RenderedDocument", "available", "missing", "problems", "render"]
+
+
+def available(kind: DocumentKind, fmt: DocumentFormat) -> bool:
+    """Whether the renderer builds this kind in this format yet."""
+    return kind in KINDS and fmt in MEDIA_TYPE
+
+
+def missing(kind: DocumentKind, facts: EngagementFacts, meta: DocumentMeta) -> list[str]:
+    return missing_data(kind, facts, meta)
+
+
+class ExtraSection(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    heading: str = Field(min_length=1, max_length=100)
+    body: str = Field(max_length=20_000)
+
+
+class VariantDefinition(BaseModel):
+    """What an agency may change of a kind's template: its letterhead and footer lines
+    and sections appended to the standard's."""
+
+    model_config = ConfigDict(extra="forbid")
+    letterhead: str | None = Field(default=None, max_length=200)
+    footer: str | None = Field(default=None, max_length=200)
+    extra_sections: list[ExtraSection] = Field(default_factory=list, max_length=20)
+
+
+def problems(kind: DocumentKind, name: str, definition: dict[str, Any]) -> list[str]:
+    """Everything wrong with a variant, [] when it may be stored: its shape, then every
+    placeholder ({{ name }}) it uses must be one the renderer fills."""
+    try:
+        variant = VariantDefinition.model_validate(definition)
+    except ValidationError as exc:
+        return [
+            f"{'.'.join(str(p) for p in error['loc']) or 'definition'}: {error['msg']}"
+            for error in exc.errors()
+        ]
+    texts = [variant.letterhead or "", variant.footer or ""]
+    texts += [t for s in variant.extra_sections for t in (s.heading, s.body)]
+    unknown = sorted({p for t in texts for p in re.findall(r"{{\s*(\w+)\s*}}", t)} - PLACEHOLDERS)
+    return [f"未知占位符 {{{{ {p} }}}} / unknown placeholder {p}" for p in unknown]
+
+
+def render(
+    kind: DocumentKind, fmt: DocumentFormat, facts: EngagementFacts, meta: DocumentMeta
+) -> RenderedDocument:
+    """Blocking (CPU-bound): the worker runs it in a thread."""
+    return render_document(kind, fmt, facts, meta)
