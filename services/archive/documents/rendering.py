@@ -11,10 +11,12 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from contracts.archive.documents import DocumentFormat, DocumentKind, DocumentMeta, EngagementFacts
 from services.archive.documents.render import (
-    MEDIA_TYPE,
     RenderedDocument,
+    TemplateVariant,
+    formats,
     missing_data,
     render_document,
+    variant_from_definition,
 )
 from services.archive.documents.render.kinds import KINDS
 
@@ -22,12 +24,21 @@ STANDARD_TEMPLATE = "standard"
 # The placeholders a variant's text may use, filled from the facts.
 PLACEHOLDERS = frozenset({"unit_name", "agency_name", "document_number", "period"})
 
-__all__ = ["STANDARD_TEMPLATE", "RenderedDocument", "available", "missing", "problems", "render"]
+__all__ = [
+    "STANDARD_TEMPLATE",
+    "RenderedDocument",
+    "TemplateVariant",
+    "available",
+    "missing",
+    "problems",
+    "render",
+    "variant",
+]
 
 
 def available(kind: DocumentKind, fmt: DocumentFormat) -> bool:
     """Whether the renderer builds this kind in this format yet."""
-    return kind in KINDS and fmt in MEDIA_TYPE
+    return kind in KINDS and fmt in formats(kind)
 
 
 def missing(kind: DocumentKind, facts: EngagementFacts, meta: DocumentMeta) -> list[str]:
@@ -66,8 +77,19 @@ def problems(kind: DocumentKind, name: str, definition: dict[str, Any]) -> list[
     return [f"未知占位符 {{{{ {p} }}}} / unknown placeholder {p}" for p in unknown]
 
 
+def variant(
+    kind: DocumentKind, name: str, version: int, definition: dict[str, Any]
+) -> TemplateVariant:
+    """The renderer's variant for a stored definition (letterhead, footer, sections)."""
+    return variant_from_definition(kind, name, version, definition)
+
+
 def render(
-    kind: DocumentKind, fmt: DocumentFormat, facts: EngagementFacts, meta: DocumentMeta
+    kind: DocumentKind,
+    fmt: DocumentFormat,
+    facts: EngagementFacts,
+    meta: DocumentMeta,
+    template: TemplateVariant | None = None,
 ) -> RenderedDocument:
     """Blocking (CPU-bound): the worker runs it in a thread."""
-    return render_document(kind, fmt, facts, meta)
+    return render_document(kind, fmt, facts, meta, template)

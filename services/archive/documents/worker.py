@@ -183,9 +183,9 @@ class DocumentWorker:
                 f"生成{domain.TITLES[claim.kind]}还缺少：{'；'.join(missing)} / the recorded "
                 "data no longer fills the document"
             )
-        template_meta = await self._template(claim)
+        template_meta, template = await self._template(claim)
         rendered = await asyncio.to_thread(
-            rendering.render, claim.kind, claim.format, gathered, meta
+            rendering.render, claim.kind, claim.format, gathered, meta, template
         )
         await self._progress(claim, domain.RENDERED)
         metadata = {
@@ -203,14 +203,18 @@ class DocumentWorker:
             metadata["period"] = domain.period_key(claim.period)
         await self._file(claim, rendered, metadata, meta.generated_at.date())
 
-    async def _template(self, claim: Claim) -> dict[str, str]:
-        """Which template the document was generated with, for its metadata."""
+    async def _template(
+        self, claim: Claim
+    ) -> tuple[dict[str, str], rendering.TemplateVariant | None]:
+        """Which template the document is generated with: for its metadata, and the
+        agency's variant for the renderer."""
         if claim.template_id is None:
-            return {"template": rendering.STANDARD_TEMPLATE}
+            return {"template": rendering.STANDARD_TEMPLATE}, None
         async with self._db.transaction() as session:
             row = await repository.template(session, claim.template_id)
             assert row is not None  # templates are never deleted
-            return {"template": row.name, "template-version": str(row.version)}
+            variant = rendering.variant(claim.kind, row.name, row.version, row.definition)
+            return {"template": row.name, "template-version": str(row.version)}, variant
 
     async def _ledger_state(self, engagement_id: UUID) -> dict[str, str]:
         """What the ledger held when the facts were read: the global tree's size and the

@@ -15,6 +15,7 @@ from services.archive.documents.render import (
     TemplateVariant,
     render_document,
     validate_variant,
+    variant_from_definition,
 )
 from services.archive.documents.render.variant import KNOWN_PLACEHOLDERS, placeholder_values
 from tests.archive.documents.docx_read import read_docx
@@ -126,3 +127,28 @@ def test_R4_2_3_2_every_known_placeholder_has_a_value():
     assert set(values) == KNOWN_PLACEHOLDERS
     assert values["period"] == "2025年4月1日至2025年4月30日"
     assert values["unit.name"] == "江苏绿源精细化工有限公司"
+
+
+def test_R4_2_3_2_the_pipelines_stored_definition_renders_as_a_variant():
+    """The archive stores a variant as {letterhead, footer, extra_sections[heading, body]}
+    with `{{ name }}` placeholders (services/archive/documents/rendering.py)."""
+    definition = {
+        "letterhead": "绿源环保科技 · {{ unit_name }}",
+        "footer": "{{document_number}} · 内部资料 {不是占位符}",
+        "extra_sections": [
+            {"heading": "服务承诺", "body": "对{{ unit_name }}负责（{{ period }}）"}
+        ],
+    }
+    v = variant_from_definition(DocumentKind.STAGE_REPORT, "机构版", 2, definition)
+    assert (v.name, v.letterhead) == ("机构版 v2", "绿源环保科技 · {unit.name}")
+    assert v.footer == "{document_number} · 内部资料 {{不是占位符}}"
+    assert validate_variant(v) == []
+    f, m = facts(), meta(month_period(4))
+    pdf = read_pdf(render_document(DocumentKind.STAGE_REPORT, DocumentFormat.PDF, f, m, v).content)
+    assert f"绿源环保科技·{f.unit.name}" in pdf.pages[1]
+    assert "HBGJ-2025-001·内部资料{不是占位符}第1页" in pdf.pages[1]
+    assert f"对{f.unit.name}负责（2025年4月1日至2025年4月30日）" in pdf.text
+    word = read_docx(
+        render_document(DocumentKind.STAGE_REPORT, DocumentFormat.DOCX, f, m, v).content
+    )
+    assert word.headings[-1] == ("Heading 1", "11 服务承诺")  # appended, as the pipeline says

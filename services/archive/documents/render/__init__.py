@@ -42,6 +42,7 @@ from services.archive.documents.render.variant import (
     placeholder_values,
     template_root,
     unknown_placeholders,
+    variant_from_definition,
 )
 from services.archive.documents.render.xlsx_writer import write_xlsx
 
@@ -56,6 +57,7 @@ __all__ = [
     "missing_data",
     "render_document",
     "validate_variant",
+    "variant_from_definition",
 ]
 
 MEDIA_TYPE = {
@@ -123,6 +125,7 @@ def _with_variant(
         update={
             "sections": sections,
             "letterhead": fill(variant.letterhead, values),
+            "footer": fill(variant.footer, values),
             "logo": logo,
             "cover": document.cover.model_copy(
                 update={"template": f"{document.cover.template} · {variant.name}"}

@@ -187,10 +187,12 @@ def _cover(doc: DocxDocument, document: Document, logo: bytes | None) -> None:
     doc.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
 
 
-def _page_number(doc: DocxDocument) -> None:
+def _page_number(doc: DocxDocument, line: str) -> None:
     """A PAGE field in the footer: Word fills the number in."""
     footer = doc.sections[0].footer.paragraphs[0]
     footer.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    if line:
+        footer.add_run(line).add_break()
     footer.add_run("第 ")
     run = footer.add_run()
     for kind, text in (("begin", None), (None, "PAGE"), ("end", None)):
@@ -219,7 +221,7 @@ def write_docx(document: Document, logo: bytes | None = None) -> bytes:
     header.text = (
         f"{document.letterhead}  {document.cover.title} · {document.cover.document_number}"
     )
-    _page_number(doc)
+    _page_number(doc, document.footer)
     _cover(doc, document, logo)
     numbers = [0, 0]
     for s in document.sections:

@@ -92,5 +92,6 @@ class Document(_Model):
     sections: list[Section]
     landscape: bool = False
     letterhead: str = ""
+    footer: str = Field(default="", description="A line above the page number.")
     logo: str = Field(default="", description="Path of the logo inside the template root.")
     outline: bool = True

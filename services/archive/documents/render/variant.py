@@ -48,6 +48,7 @@ class TemplateVariant(Contract):
     kind: DocumentKind
     base_version: int = Field(default=1, ge=1, description="The kind's template it varies.")
     letterhead: str = Field(default="", max_length=200, description="On every page's header.")
+    footer: str = Field(default="", max_length=200, description="Above every page's number.")
     logo: bytes | None = Field(default=None, description="PNG or JPEG, at most 1 MB.")
     extra_sections: list[ExtraSection] = Field(default_factory=list, max_length=50)
     section_titles: dict[str, str] = Field(
@@ -108,7 +109,7 @@ def fill(text: str, values: dict[str, str]) -> str:
 
 def variant_texts(variant: TemplateVariant) -> list[tuple[str, str]]:
     """(where, text) of every text that may hold placeholders."""
-    out = [("letterhead", variant.letterhead)]
+    out = [("letterhead", variant.letterhead), ("footer", variant.footer)]
     for n, s in enumerate(variant.extra_sections, 1):
         out += [(f"extra_sections[{n}].title", s.title), (f"extra_sections[{n}].body", s.body)]
     out += [(f"section_titles[{k}]", v) for k, v in variant.section_titles.items()]
@@ -167,3 +168,49 @@ def template_root(
                 (root / "assets" / f"logo.{suffix}").write_bytes(variant.logo)
             _roots[key] = root
     return root, main_of(root), logo_path
+
+
+# The pipeline stores an agency's variant as {"letterhead", "footer", "extra_sections":
+# [{"heading", "body"}]} with `{{ name }}` placeholders (services/archive/documents/
+# rendering.py); these are its names here.
+DEFINITION_PLACEHOLDERS = {
+    "unit_name": "unit.name",
+    "agency_name": "agency.name",
+    "document_number": "document_number",
+    "period": "period",
+}
+_DEFINITION_PLACEHOLDER = re.compile(r"{{\s*(\w+)\s*}}")
+
+
+def _from_definition_text(text: str) -> str:
+    """`{{ unit_name }}` → `{unit.name}`; every other brace kept literal. A name that is
+    not a placeholder stays as typed (the pipeline refuses such variants before storing)."""
+    out, pos = [], 0
+    for m in _DEFINITION_PLACEHOLDER.finditer(text):
+        out.append(text[pos : m.start()].replace("{", "{{").replace("}", "}}"))
+        name = DEFINITION_PLACEHOLDERS.get(m.group(1))
+        out.append("{" + name + "}" if name else m.group(0).replace("{", "{{").replace("}", "}}"))
+        pos = m.end()
+    out.append(text[pos:].replace("{", "{{").replace("}", "}}"))
+    return "".join(out)
+
+
+def variant_from_definition(
+    kind: DocumentKind, name: str, version: int, definition: dict[str, object]
+) -> TemplateVariant:
+    """The variant a stored definition describes, applied to the kind's current template."""
+    sections = definition.get("extra_sections") or []
+    assert isinstance(sections, list)
+    return TemplateVariant(
+        name=f"{name} v{version}",
+        kind=kind,
+        letterhead=_from_definition_text(str(definition.get("letterhead") or "")),
+        footer=_from_definition_text(str(definition.get("footer") or "")),
+        extra_sections=[
+            ExtraSection(
+                title=_from_definition_text(str(s["heading"])),
+                body=_from_definition_text(str(s.get("body") or "")) or "—",
+            )
+            for s in sections
+        ],
+    )
