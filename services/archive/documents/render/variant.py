@@ -17,8 +17,9 @@ import re
 import shutil
 import tempfile
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import Any
 
 from pydantic import ConfigDict, Field
 
@@ -196,7 +197,7 @@ def _from_definition_text(text: str) -> str:
 
 
 def variant_from_definition(
-    kind: DocumentKind, name: str, version: int, definition: dict[str, object]
+    kind: DocumentKind, name: str, version: int, definition: Mapping[str, Any]
 ) -> TemplateVariant:
     """The variant a stored definition describes, applied to the kind's current template."""
     sections = definition.get("extra_sections") or []
