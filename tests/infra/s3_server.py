@@ -20,6 +20,8 @@ class S3Server:
     endpoint: str  # "127.0.0.1:PORT", as the minio SDK wants it
     access_key: str
     secret_key: str
+    # "moto" (no signature checks, partial object lock) or "seaweedfs" (seaweedfs_server.py)
+    kind: str = "moto"
 
     @property
     def url(self) -> str:

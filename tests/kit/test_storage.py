@@ -1,4 +1,5 @@
-"""ObjectStore behaviour, each test against S3 (moto's real HTTP server) and the local backend."""
+"""ObjectStore behaviour, each test against S3 (moto's HTTP server and SeaweedFS) and the
+local backend."""
 
 from __future__ import annotations
 
@@ -44,9 +45,20 @@ TRAVERSALS = ["../x", "a/../../b", "/etc/passwd", "a//b", "a\\b", "", "a\x00b", 
 
 
 @pytest.fixture(scope="module")
-def s3_server() -> Iterator[S3Server]:
+def moto_server() -> Iterator[S3Server]:
     with running_s3_server() as server:
         yield server
+
+
+# Every S3 test runs on moto and on SeaweedFS (which, unlike moto, checks signatures and
+# enforces object lock retention); see tests/infra/seaweedfs_server.py.
+S3_SERVERS = {"moto": "moto_server", "seaweedfs": "seaweedfs_server"}
+
+
+@pytest.fixture(params=list(S3_SERVERS))
+def s3_server(request: pytest.FixtureRequest) -> S3Server:
+    server: S3Server = request.getfixturevalue(S3_SERVERS[request.param])
+    return server
 
 
 def make_s3_store(server: S3Server) -> S3Store:
@@ -61,11 +73,11 @@ def make_local_store(root: Path, clock: float | None = None) -> LocalStore:
     return LocalStore(root, signing_key=SIGNING_KEY, base_url=BASE_URL, clock=lambda: clock)
 
 
-@pytest.fixture(params=["s3", "local"])
+@pytest.fixture(params=[*S3_SERVERS, "local"])
 async def store(request: pytest.FixtureRequest, tmp_path: Path) -> ObjectStore:
     chosen: ObjectStore
-    if request.param == "s3":
-        chosen = make_s3_store(request.getfixturevalue("s3_server"))
+    if request.param in S3_SERVERS:
+        chosen = make_s3_store(request.getfixturevalue(S3_SERVERS[request.param]))
     else:
         chosen = make_local_store(tmp_path / "objects")
     await chosen.ensure_bucket()
