@@ -40,12 +40,18 @@ def signer() -> Signer:
     return signer_from_seed(ORIGIN, base64.b64encode(b"\x07" * 32).decode())
 
 
+# The S3 servers an `archive` can stand on, by parameter: moto by default, SeaweedFS for
+# the storage tests that name it (tests/archive/stores.py).
+S3_SERVERS = {"s3": "s3_server", "seaweedfs": "seaweedfs_server"}
+
+
 @pytest.fixture(params=["local", "s3"])
 async def archive(request: pytest.FixtureRequest, tmp_path: Path, signer: Signer) -> CatalogueDeps:
-    """The catalogue's dependencies on each object store: local, and S3 (moto's server)."""
+    """The catalogue's dependencies on each object store: local, and S3 (moto's server;
+    SeaweedFS where a test asks for it)."""
     store: ObjectStore
-    if request.param == "s3":
-        server: S3Server = request.getfixturevalue("s3_server")
+    if request.param in S3_SERVERS:
+        server: S3Server = request.getfixturevalue(S3_SERVERS[request.param])
         bucket = f"archive-{uuid.uuid4().hex[:12]}"
         store = S3Store(server.endpoint, server.access_key, server.secret_key, bucket, secure=False)
     else:

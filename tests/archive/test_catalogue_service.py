@@ -40,8 +40,10 @@ from tests.archive.catalogue_steps import (
     stage_report_event,
     upload_request,
 )
+from tests.archive.stores import ON_EVERY_STORE
 
 
+@ON_EVERY_STORE
 async def test_R4_2_4_2_upload_is_verified_then_handed_over_with_a_checkpoint(
     db: Database, archive: CatalogueDeps
 ):
@@ -83,6 +85,7 @@ async def test_R4_2_4_2_upload_is_verified_then_handed_over_with_a_checkpoint(
     assert [i.id for i in seen.items] == [item.id]
 
 
+@ON_EVERY_STORE
 async def test_R4_2_4_2_a_mismatching_upload_is_refused_and_its_bytes_removed(
     db: Database, archive: CatalogueDeps
 ):
@@ -172,6 +175,7 @@ async def test_R8_stage_reports_are_filed_once_even_when_redelivered(
     assert await archive.store.sha256(f"{engagement}/{item.id}/3") == item.sha256
 
 
+@ON_EVERY_STORE
 async def test_R8_destruction_leaves_a_tombstone_and_verify_catches_swapped_bytes(
     db: Database, archive: CatalogueDeps
 ):
@@ -240,6 +244,7 @@ async def test_R8_destruction_leaves_a_tombstone_and_verify_catches_swapped_byte
     assert "SHA-256" in audit.problems[0]["problem"]
 
 
+@ON_EVERY_STORE
 async def test_R4_2_4_2_a_finalised_item_is_under_object_lock_where_the_store_has_it(
     db: Database, archive: CatalogueDeps
 ):
