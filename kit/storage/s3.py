@@ -323,9 +323,7 @@ class S3Store:
         the put failed), so the delete bypasses governance mode; a version that stays
         (a compliance default) is logged, and the object itself is still written."""
         target = [DeleteObject(staging, version_id)]
-        for error in self._client.remove_objects(
-            self._bucket, target, bypass_governance_mode=True
-        ):
+        for error in self._client.remove_objects(self._bucket, target, bypass_governance_mode=True):
             log.warning(
                 "storage.staging_retained", key=staging, version_id=version_id, code=error.code
             )

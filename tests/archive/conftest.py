@@ -24,7 +24,7 @@ from services.archive.ledger import commands
 from services.archive.ledger.signing import Signer, signer_from_seed
 from services.archive.settings import ArchiveSettings
 from tests.infra.databases import migrated_database
-from tests.infra.s3_server import S3Server
+from tests.infra.s3_server import S3_SERVERS, S3Server
 
 ORIGIN = "test.ecohost/ledger"
 
@@ -40,15 +40,10 @@ def signer() -> Signer:
     return signer_from_seed(ORIGIN, base64.b64encode(b"\x07" * 32).decode())
 
 
-# The S3 servers an `archive` can stand on, by parameter: moto by default, SeaweedFS for
-# the storage tests that name it (tests/archive/stores.py).
-S3_SERVERS = {"s3": "s3_server", "seaweedfs": "seaweedfs_server"}
-
-
-@pytest.fixture(params=["local", "s3"])
+@pytest.fixture(params=["local", "moto"])
 async def archive(request: pytest.FixtureRequest, tmp_path: Path, signer: Signer) -> CatalogueDeps:
     """The catalogue's dependencies on each object store: local, and S3 (moto's server;
-    SeaweedFS where a test asks for it)."""
+    SeaweedFS too for the storage tests, see tests/archive/stores.py)."""
     store: ObjectStore
     if request.param in S3_SERVERS:
         server: S3Server = request.getfixturevalue(S3_SERVERS[request.param])

@@ -14,7 +14,11 @@ import pytest
 ON_EVERY_STORE = pytest.mark.parametrize(
     ("database_url", "archive"),
     [
-        *((database, store) for database in ("sqlite", "postgresql") for store in ("local", "s3")),
+        *(
+            (database, store)
+            for database in ("sqlite", "postgresql")
+            for store in ("local", "moto")
+        ),
         ("sqlite", "seaweedfs"),
     ],
     indirect=True,

@@ -11,6 +11,10 @@ from pathlib import Path
 
 from cli.process import ManagedProcess, free_port, http_status, wait_until
 
+# The S3 servers the storage tests run on: test id -> session fixture (tests/conftest.py).
+# moto checks no signatures and implements object lock partly; SeaweedFS enforces both.
+S3_SERVERS = {"moto": "s3_server", "seaweedfs": "seaweedfs_server"}
+
 _START_TIMEOUT = 30.0
 _STOP_TIMEOUT = 10.0
 

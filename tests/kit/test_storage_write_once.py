@@ -1,12 +1,12 @@
 """Write-once uploads, version-pinned attachment downloads and purging every version
-(issue 11, items 1 and 8), on S3 (moto's HTTP server) and on the local store through the
-gateway's /files route."""
+(issue 11, items 1 and 8), on S3 (moto's HTTP server and SeaweedFS) and on the local store
+through the gateway's /files route."""
 
 from __future__ import annotations
 
 import hashlib
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
@@ -25,7 +25,7 @@ from gateway.files import FileRouteSettings, files_router
 from kit.storage import LocalStore, ObjectNotFound, S3Store
 from kit.storage.base import attachment_disposition
 from kit.storage.sigv4 import presign
-from tests.infra.s3_server import S3Server, running_s3_server
+from tests.infra.s3_server import S3Server
 
 KEY = "e/item/1"
 DATA = b"%PDF-1.7 the filed report\n" * 100
@@ -33,18 +33,13 @@ EVIL = b"<svg onload=alert(1)>"
 BASE_URL = "http://x/files"
 
 
-@pytest.fixture(scope="module")
-def s3_server() -> Iterator[S3Server]:
-    with running_s3_server() as server:
-        yield server
-
-
 @pytest.fixture
-async def s3(s3_server: S3Server) -> S3Store:
+async def s3(each_s3_server: S3Server) -> S3Store:
+    """A new bucket on moto, then on SeaweedFS (which checks what moto does not)."""
     store = S3Store(
-        s3_server.endpoint,
-        s3_server.access_key,
-        s3_server.secret_key,
+        each_s3_server.endpoint,
+        each_s3_server.access_key,
+        each_s3_server.secret_key,
         f"wo-{uuid.uuid4().hex[:16]}",
         secure=False,
     )
