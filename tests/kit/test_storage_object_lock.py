@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import uuid
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
 
@@ -228,7 +229,7 @@ async def test_a_bucket_with_a_default_retention_locks_every_write_and_still_tak
     store = await new_store(each_s3_server, default_retention_days=1)
     assert await store.object_lock() == OBJECT_LOCK_GOVERNANCE
 
-    async def chunks():
+    async def chunks() -> AsyncIterator[bytes]:
         yield DATA[:100]
         yield DATA[100:]
 
