@@ -2,7 +2,8 @@
 upload URL is write-once, the declared size and type are bound to it, downloads name the
 exact version that was hashed and filed and come as attachments, and active content is
 not accepted as a deliverable. Each test runs on both stores: S3 (moto's HTTP server) and
-the local store, whose URLs the gateway's /files route serves."""
+the local store, whose URLs the gateway's /files route serves; the storage ones on
+SeaweedFS too, which checks signatures and enforces object lock."""
 
 from __future__ import annotations
 
