@@ -9,6 +9,7 @@ import hashlib
 from datetime import UTC, date, datetime
 
 import pytest
+from minio.error import S3Error
 
 from contracts.archive import enums as archive_enums
 from contracts.archive import errors as archive_errors
@@ -261,3 +262,8 @@ async def test_R4_2_4_2_a_finalised_item_is_under_object_lock_where_the_store_ha
     # 10 years from a document of 2027: kept to the end of 2037.
     until = head.metadata["x-amz-object-lock-retain-until-date"]
     assert datetime.fromisoformat(until) == datetime(2038, 1, 1, tzinfo=UTC)
+    # Enforced: the filed version cannot be deleted without the governance bypass.
+    with pytest.raises(S3Error) as refused:
+        raw.remove_object(archive.store._bucket, stored.key, version_id=stored.version_id)
+    assert refused.value.code == "AccessDenied"
+    assert await archive.store.sha256(stored.key, version_id=stored.version_id) == item.sha256
