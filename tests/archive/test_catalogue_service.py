@@ -9,6 +9,7 @@ import hashlib
 from datetime import UTC, date, datetime
 
 import pytest
+from minio.error import S3Error
 
 from contracts.archive import enums as archive_enums
 from contracts.archive import errors as archive_errors
@@ -41,8 +42,10 @@ from tests.archive.catalogue_steps import (
     stage_report_event,
     upload_request,
 )
+from tests.archive.stores import ON_EVERY_STORE
 
 
+@ON_EVERY_STORE
 async def test_R4_2_4_2_upload_is_verified_then_handed_over_with_a_checkpoint(
     db: Database, archive: CatalogueDeps
 ):
@@ -78,6 +81,7 @@ async def test_R4_2_4_2_upload_is_verified_then_handed_over_with_a_checkpoint(
     assert [i.id for i in seen.items] == [item.id]
 
 
+@ON_EVERY_STORE
 async def test_R4_2_4_2_a_mismatching_upload_is_refused_and_its_bytes_removed(
     db: Database, archive: CatalogueDeps
 ):
@@ -167,6 +171,7 @@ async def test_R8_stage_reports_are_filed_once_even_when_redelivered(
     assert await archive.store.sha256(f"{engagement}/{item.id}/3") == item.sha256
 
 
+@ON_EVERY_STORE
 async def test_R8_destruction_leaves_a_tombstone_and_verify_catches_swapped_bytes(
     db: Database, archive: CatalogueDeps
 ):
@@ -235,6 +240,7 @@ async def test_R8_destruction_leaves_a_tombstone_and_verify_catches_swapped_byte
     assert "SHA-256" in audit.problems[0]["problem"]
 
 
+@ON_EVERY_STORE
 async def test_R4_2_4_2_a_finalised_item_is_under_object_lock_where_the_store_has_it(
     db: Database, archive: CatalogueDeps
 ):
@@ -251,3 +257,8 @@ async def test_R4_2_4_2_a_finalised_item_is_under_object_lock_where_the_store_ha
     # 10 years from a document of 2027: kept to the end of 2037.
     until = head.metadata["x-amz-object-lock-retain-until-date"]
     assert datetime.fromisoformat(until) == datetime(2038, 1, 1, tzinfo=UTC)
+    # Enforced: the filed version cannot be deleted without the governance bypass.
+    with pytest.raises(S3Error) as refused:
+        raw.remove_object(archive.store._bucket, stored.key, version_id=stored.version_id)
+    assert refused.value.code == "AccessDenied"
+    assert await archive.store.sha256(stored.key, version_id=stored.version_id) == item.sha256

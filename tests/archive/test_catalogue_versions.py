@@ -48,6 +48,7 @@ from tests.archive.catalogue_steps import (
     stage_report_event,
     version_request,
 )
+from tests.archive.stores import ON_EVERY_STORE
 
 
 async def item_rows(db: Database) -> int:
@@ -66,6 +67,7 @@ async def filed_actions(db: Database) -> list[dict[str, Any]]:
     ]
 
 
+@ON_EVERY_STORE
 async def test_R4_2_4_2_a_second_version_is_uploaded_verified_and_filed_beside_the_first(
     db: Database, archive: CatalogueDeps
 ):

@@ -11,6 +11,10 @@ from pathlib import Path
 
 from cli.process import ManagedProcess, free_port, http_status, wait_until
 
+# The S3 servers the storage tests run on: test id -> session fixture (tests/conftest.py).
+# moto checks no signatures and implements object lock partly; SeaweedFS enforces both.
+S3_SERVERS = {"moto": "s3_server", "seaweedfs": "seaweedfs_server"}
+
 _START_TIMEOUT = 30.0
 _STOP_TIMEOUT = 10.0
 
@@ -20,6 +24,8 @@ class S3Server:
     endpoint: str  # "127.0.0.1:PORT", as the minio SDK wants it
     access_key: str
     secret_key: str
+    # "moto" (no signature checks, partial object lock) or "seaweedfs" (seaweedfs_server.py)
+    kind: str = "moto"
 
     @property
     def url(self) -> str:

@@ -1,4 +1,5 @@
-"""ObjectStore behaviour, each test against S3 (moto's real HTTP server) and the local backend."""
+"""ObjectStore behaviour, each test against S3 (moto's HTTP server and SeaweedFS) and the
+local backend."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import hashlib
 import os
 import time
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
@@ -36,17 +37,11 @@ from kit.storage.base import (
     OBJECT_LOCK_NOT_SUPPORTED,
 )
 from kit.storage.s3 import PART_SIZE
-from tests.infra.s3_server import S3Server, running_s3_server
+from tests.infra.s3_server import S3_SERVERS, S3Server
 
 SIGNING_KEY = b"test-signing-key"
 BASE_URL = "http://files.test/files"
 TRAVERSALS = ["../x", "a/../../b", "/etc/passwd", "a//b", "a\\b", "", "a\x00b", "a/./b", "a/"]
-
-
-@pytest.fixture(scope="module")
-def s3_server() -> Iterator[S3Server]:
-    with running_s3_server() as server:
-        yield server
 
 
 def make_s3_store(server: S3Server) -> S3Store:
@@ -61,11 +56,13 @@ def make_local_store(root: Path, clock: float | None = None) -> LocalStore:
     return LocalStore(root, signing_key=SIGNING_KEY, base_url=BASE_URL, clock=lambda: clock)
 
 
-@pytest.fixture(params=["s3", "local"])
+# Every S3 test runs on moto and on SeaweedFS (which, unlike moto, checks signatures and
+# enforces object lock retention); see tests/infra/seaweedfs_server.py.
+@pytest.fixture(params=[*S3_SERVERS, "local"])
 async def store(request: pytest.FixtureRequest, tmp_path: Path) -> ObjectStore:
     chosen: ObjectStore
-    if request.param == "s3":
-        chosen = make_s3_store(request.getfixturevalue("s3_server"))
+    if request.param in S3_SERVERS:
+        chosen = make_s3_store(request.getfixturevalue(S3_SERVERS[request.param]))
     else:
         chosen = make_local_store(tmp_path / "objects")
     await chosen.ensure_bucket()
@@ -73,8 +70,8 @@ async def store(request: pytest.FixtureRequest, tmp_path: Path) -> ObjectStore:
 
 
 @pytest.fixture
-async def s3_store(s3_server: S3Server) -> S3Store:
-    chosen = make_s3_store(s3_server)
+async def s3_store(each_s3_server: S3Server) -> S3Store:
+    chosen = make_s3_store(each_s3_server)
     await chosen.ensure_bucket()
     return chosen
 
@@ -276,7 +273,9 @@ async def test_s3_presigned_put_then_get_over_http(s3_store: S3Store) -> None:
     assert await s3_store.sha256("direct/upload.bin") == sha(data)
 
 
-async def test_s3_same_key_twice_keeps_two_versions(s3_store: S3Store, s3_server: S3Server) -> None:
+async def test_s3_same_key_twice_keeps_two_versions(
+    s3_store: S3Store, each_s3_server: S3Server
+) -> None:
     first = await s3_store.put("versioned", b"one", length=3, content_type="text/plain")
     second = await s3_store.put("versioned", chunks_of(b"two"), length=None, content_type="a/b")
 
@@ -286,7 +285,12 @@ async def test_s3_same_key_twice_keeps_two_versions(s3_store: S3Store, s3_server
     assert (await s3_store.stat("versioned")).version_id == second.version_id
 
     # Staged uploads are removed by version, so no staging object or version lingers.
-    raw = Minio(s3_server.endpoint, s3_server.access_key, s3_server.secret_key, secure=False)
+    raw = Minio(
+        each_s3_server.endpoint,
+        each_s3_server.access_key,
+        each_s3_server.secret_key,
+        secure=False,
+    )
     bucket = s3_store._bucket  # the test's own random bucket
     versions = list(raw.list_objects(bucket, recursive=True, include_version=True))
     assert sorted(v.version_id for v in versions) == sorted([first.version_id, second.version_id])
@@ -376,14 +380,19 @@ def test_settings_build_the_configured_backend(
 
 
 async def test_a_new_s3_bucket_locks_a_retained_version_in_governance_mode(
-    s3_store: S3Store, s3_server: S3Server
+    s3_store: S3Store, each_s3_server: S3Server
 ):
     assert await s3_store.object_lock() == OBJECT_LOCK_GOVERNANCE
     stored = await s3_store.put("locked", b"finalised", length=None, content_type="text/plain")
     until = datetime.now(UTC) + timedelta(days=3650)
     assert await s3_store.retain("locked", version_id=stored.version_id, until=until)
 
-    raw = Minio(s3_server.endpoint, s3_server.access_key, s3_server.secret_key, secure=False)
+    raw = Minio(
+        each_s3_server.endpoint,
+        each_s3_server.access_key,
+        each_s3_server.secret_key,
+        secure=False,
+    )
     head = raw.stat_object(s3_store._bucket, "locked", version_id=stored.version_id)
     assert head.metadata is not None
     assert head.metadata["x-amz-object-lock-mode"] == GOVERNANCE
@@ -403,10 +412,15 @@ async def test_a_new_s3_bucket_locks_a_retained_version_in_governance_mode(
 
 
 async def test_a_bucket_made_without_object_lock_is_reported_and_left_alone(
-    s3_server: S3Server,
+    each_s3_server: S3Server,
 ):
-    store = make_s3_store(s3_server)
-    raw = Minio(s3_server.endpoint, s3_server.access_key, s3_server.secret_key, secure=False)
+    store = make_s3_store(each_s3_server)
+    raw = Minio(
+        each_s3_server.endpoint,
+        each_s3_server.access_key,
+        each_s3_server.secret_key,
+        secure=False,
+    )
     raw.make_bucket(store._bucket)  # an operator's bucket, created before us
     await store.ensure_bucket()
     assert await store.object_lock() == OBJECT_LOCK_NOT_ENABLED

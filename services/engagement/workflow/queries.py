@@ -117,13 +117,10 @@ async def expert_meetings(
     session: AsyncSession, req: engagement_rpc_workflow.MeetingsRequest
 ) -> engagement_rpc_workflow.MeetingsReply:
     """The meetings an expert was invited to, newest first — and nothing else. Only the
-    meetings of the expert's own tenant are read; the expert is matched exactly."""
-    rows = await repository.meetings_in_scope(session, MEETING_KINDS, req.scope)
-    return engagement_rpc_workflow.MeetingsReply(
-        items=[
-            meeting_view(r) for r in rows if req.expert_id in (r.details.get("expert_ids") or [])
-        ]
-    )
+    meetings of the expert's own tenant are read; the expert is matched exactly, by the
+    `meeting_expert` index, in one statement."""
+    rows = await repository.meetings_of_expert(session, req.expert_id, MEETING_KINDS, req.scope)
+    return engagement_rpc_workflow.MeetingsReply(items=[meeting_view(r) for r in rows])
 
 
 async def catalogue(

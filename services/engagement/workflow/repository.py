@@ -31,6 +31,7 @@ from services.engagement.models import (
     ChecklistEntry,
     Engagement,
     ListItem,
+    MeetingExpert,
     PlanVersion,
     Rectification,
     ServiceRecord,
@@ -350,15 +351,18 @@ async def due_items(
     return [(item, engagement) for item, engagement in await session.execute(query)]
 
 
-async def meetings_in_scope(
-    session: AsyncSession, kinds: Sequence[RecordKind], scope: Scope
+async def meetings_of_expert(
+    session: AsyncSession, expert_id: str, kinds: Sequence[RecordKind], scope: Scope
 ) -> list[ServiceRecord]:
-    """Records of these kinds in the engagements the scope covers (the caller's tenant),
-    newest first: by the indexed engagement, never a scan of every tenant's details."""
+    """The records of these kinds that invite `expert_id` (exactly, never a prefix), in
+    the engagements the scope covers (the caller's tenant), newest first: one statement,
+    a range of the `meeting_expert` key, whatever the number of records."""
     query = (
         select(ServiceRecord)
-        .join(Engagement, Engagement.id == ServiceRecord.engagement_id)
+        .join(MeetingExpert, MeetingExpert.record_id == ServiceRecord.id)
+        .join(Engagement, Engagement.id == MeetingExpert.engagement_id)
+        .where(MeetingExpert.expert_id == expert_id)
         .where(engagement_scope(scope), ServiceRecord.kind.in_(kinds))
-        .order_by(ServiceRecord.occurred_on.desc())
+        .order_by(ServiceRecord.occurred_on.desc(), ServiceRecord.id.desc())
     )
     return list(await session.scalars(query))

@@ -207,7 +207,7 @@ async def decide_plan(step: Step, a: engagement_actions.DecidePlan) -> None:
 @handles(engagement_actions.RecordConsultation)
 async def record_consultation(step: Step, a: engagement_actions.RecordConsultation) -> None:
     require_stage(step.stage, Stage.PREPARATION, Stage.IMPLEMENTATION, step="an expert meeting")
-    await step.record(RecordKind.EXPERT_CONSULTATION, a.held_on, a, None)
+    await step.record(RecordKind.EXPERT_CONSULTATION, a.held_on, a, None, experts=a.expert_ids)
     await step.emit(
         engagement_events.ConsultationHeldV1,
         engagement_event_data.ConsultationData(

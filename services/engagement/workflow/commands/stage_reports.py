@@ -104,7 +104,7 @@ async def record_seminar(step: Step, a: engagement_actions.RecordSeminar) -> Non
         report = await _latest(step, a.report_no)
         # The seminar's conclusion becomes the solution of the resubmitted report.
         report.seminar_conclusion = a.conclusion
-    await step.record(RecordKind.TECHNICAL_SEMINAR, a.held_on, a, None)
+    await step.record(RecordKind.TECHNICAL_SEMINAR, a.held_on, a, None, experts=a.expert_ids)
     await step.emit(
         engagement_events.SeminarHeldV1,
         engagement_event_data.SeminarData(

@@ -3,7 +3,7 @@ one place a stage changes, and the registry that maps an action to its step."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, date, datetime
 from typing import Any, TypeVar
 
@@ -18,7 +18,14 @@ from kit.events import make_event
 from kit.ids import new_id
 from kit.outbox import record_event
 from kit.rpc import CallContext
-from services.engagement.models import Engagement, ListItem, PlanVersion, ServiceRecord, messaging
+from services.engagement.models import (
+    Engagement,
+    ListItem,
+    MeetingExpert,
+    PlanVersion,
+    ServiceRecord,
+    messaging,
+)
 from services.engagement.workflow import repository
 from services.engagement.workflow.domain import check_transition
 
@@ -67,22 +74,36 @@ class Step:
         await self.emit(engagement_events.StageChangedV1, data)
 
     async def record(
-        self, kind: RecordKind, on: date, action: Contract, item: ListItem | None
+        self,
+        kind: RecordKind,
+        on: date,
+        action: Contract,
+        item: ListItem | None,
+        *,
+        experts: Sequence[str] = (),
     ) -> None:
-        """Keep an activity as a service record, its details being the action's fields."""
+        """Keep an activity as a service record, its details being the action's fields.
+        `experts` are the user ids of the experts invited to a meeting: each gets a
+        `meeting_expert` row in this transaction, which is what they may read."""
         details = action.model_dump(mode="json", exclude={"action", "list_item_id"})
-        self.session.add(
-            ServiceRecord(
-                id=new_id(),
-                engagement_id=self.engagement.id,
-                kind=kind,
-                list_item_id=item.id if item else None,
-                occurred_on=on,
-                details=details,
-                recorded_by=self.ctx.actor,
-                recorded_at=datetime.now(UTC),
-            )
+        record = ServiceRecord(
+            id=new_id(),
+            engagement_id=self.engagement.id,
+            kind=kind,
+            list_item_id=item.id if item else None,
+            occurred_on=on,
+            details=details,
+            recorded_by=self.ctx.actor,
+            recorded_at=datetime.now(UTC),
         )
+        self.session.add(record)
+        if experts:
+            # The record first: the index rows reference it (no ORM relationship orders them).
+            await self.session.flush()
+            self.session.add_all(
+                MeetingExpert(expert_id=e, engagement_id=self.engagement.id, record_id=record.id)
+                for e in dict.fromkeys(experts)  # an expert named twice is invited once
+            )
 
     async def item(self, item_id: Any) -> ListItem:
         item = await repository.list_item(self.session, item_id)
