@@ -1,7 +1,7 @@
 """Units are searchable by name: the normalised name and its character grams
 
-Revision ID: 0010
-Revises: 0009
+Revision ID: 0011
+Revises: 0010
 Create Date: 2026-12-02
 
 Backfills every existing unit with kit.search's normalisation, the one the running
@@ -15,8 +15,8 @@ from alembic import op
 
 from kit.search import grams, normalize
 
-revision: str = "0010"
-down_revision: str | Sequence[str] | None = "0009"
+revision: str = "0011"
+down_revision: str | Sequence[str] | None = "0010"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
