@@ -32,6 +32,8 @@ from gateway.engagement.workflow_mutations import WorkflowMutations
 from gateway.evaluation.mutations import EvaluationMutations
 from gateway.evaluation.queries import EvaluationQueries
 from gateway.federation import CappedFederationSchema, FederationQueries
+from gateway.i18n.language import DEFAULT, Language
+from gateway.i18n.say import error_message
 from gateway.nodes import NodeQueries
 from gateway.protection.cost import cost_limit_rule
 from gateway.protection.shape import only_protection_errors, shape_rule
@@ -93,12 +95,14 @@ class ErrorReporting(SchemaExtension):
         errors = getattr(result, "errors", None)
         if not errors:
             return
-        request_id = getattr(self.execution_context.context, "request_id", "")
+        context = self.execution_context.context
+        request_id = getattr(context, "request_id", "")
+        language = context.language if isinstance(context, Context) else DEFAULT
         errors = only_protection_errors(list(errors))
-        result.errors = [_report(e, request_id) for e in errors]  # type: ignore[union-attr]
+        result.errors = [_report(e, request_id, language) for e in errors]  # type: ignore[union-attr]
 
 
-def _report(error: GraphQLError, request_id: str) -> GraphQLError:
+def _report(error: GraphQLError, request_id: str, language: Language = DEFAULT) -> GraphQLError:
     original = error.original_error
     if original is None:  # syntax, validation, limits: the client's own doing
         return error
@@ -113,6 +117,8 @@ def _report(error: GraphQLError, request_id: str) -> GraphQLError:
         }
         return error
     if isinstance(original, DomainError):
+        # The same words as a mutation's typed error, in the caller's language.
+        error.message = error_message(original, language)
         error.extensions = {
             **(error.extensions or {}),
             "code": original.code.upper(),
