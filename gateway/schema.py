@@ -32,6 +32,7 @@ from gateway.engagement.workflow_mutations import WorkflowMutations
 from gateway.evaluation.mutations import EvaluationMutations
 from gateway.evaluation.queries import EvaluationQueries
 from gateway.federation import CappedFederationSchema, FederationQueries
+from gateway.i18n.labels import LabelQueries, describe_enum_values
 from gateway.i18n.language import DEFAULT, Language
 from gateway.i18n.say import error_message
 from gateway.nodes import NodeQueries
@@ -58,6 +59,7 @@ class Query(
     EvaluationQueries,
     ArchiveQueries,
     FederationQueries,
+    LabelQueries,
 ):
     @strawberry.field(description="The authenticated caller; null when anonymous.")
     def viewer(self, info: Info[Context, None]) -> Viewer | None:
@@ -173,7 +175,7 @@ def build_schema(
     ]
     # Federation 2 (`@key` on Unit and Engagement): a government platform's router
     # composes this schema with its own subgraphs.
-    return CappedFederationSchema(
+    built = CappedFederationSchema(
         query=Query,
         mutation=Mutation,
         subscription=Subscription,
@@ -187,6 +189,8 @@ def build_schema(
         # 2.5 rather than the newest: older routers still deployed compose it.
         federation_version="2.5",
     )
+    describe_enum_values(built._schema)
+    return built
 
 
 # The schema as served in development; `ecohost export-schema` prints it.

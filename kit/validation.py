@@ -9,6 +9,7 @@ side refused it.
 
 from __future__ import annotations
 
+from string import Formatter
 from typing import Any
 
 from pydantic import ValidationError
@@ -67,16 +68,15 @@ def message_of(error: ErrorDetails) -> Message:
     if template is None:
         return Message(INVALID, {"detail": error["msg"]})
     context: dict[str, Any] = dict(error.get("ctx") or {})
+    wanted = {name for _, name, _, _ in Formatter().parse(template) if name}
+    if not wanted <= context.keys():
+        return Message(INVALID, {"detail": error["msg"]})
     params: dict[str, Param] = {
         k: v if isinstance(v, int) and not isinstance(v, bool) else str(v)
         for k, v in context.items()
+        if k in wanted
     }
-    said = Message(template, params)
-    try:
-        template.format(**params)
-    except (KeyError, IndexError):
-        return Message(INVALID, {"detail": error["msg"]})
-    return said
+    return Message(template, params)
 
 
 def validation_failed(exc: ValidationError, *, field: str | None = None) -> ValidationFailed:
