@@ -220,7 +220,9 @@ class DomainError(Exception):
         details = data.get("details") or {}
         cls = DomainError._by_code.get(code)
         if cls is None or cls is RemoteError:
-            return RemoteError(code, said.template, field=field, details=details, params=said.params)
+            return RemoteError(
+                code, said.template, field=field, details=details, params=said.params
+            )
         return cls(said.template, field=field, details=details, params=said.params)
 
 

@@ -6,7 +6,6 @@ from collections.abc import Iterator
 from typing import Any
 
 import strawberry
-from graphql import GraphQLError, VariableDefinitionNode
 from graphql.validation import NoSchemaIntrospectionCustomRule
 from strawberry.extensions import (
     AddValidationRules,
@@ -20,7 +19,6 @@ from strawberry.extensions import (
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import Info
 
-from contracts.core import DomainError, ValidationFailed
 from gateway.archive.mutations import ArchiveMutations
 from gateway.archive.queries import ArchiveQueries
 from gateway.context import Context
@@ -33,11 +31,11 @@ from gateway.evaluation.mutations import EvaluationMutations
 from gateway.evaluation.queries import EvaluationQueries
 from gateway.federation import CappedFederationSchema, FederationQueries
 from gateway.i18n.labels import LabelQueries, describe_enum_values
-from gateway.i18n.language import DEFAULT, Language
-from gateway.i18n.say import error_message
+from gateway.i18n.language import DEFAULT
 from gateway.nodes import NodeQueries
 from gateway.protection.cost import cost_limit_rule
 from gateway.protection.shape import only_protection_errors, shape_rule
+from gateway.reporting import report
 from kit.logging import get_logger
 
 log = get_logger(__name__)
@@ -101,47 +99,7 @@ class ErrorReporting(SchemaExtension):
         request_id = getattr(context, "request_id", "")
         language = context.language if isinstance(context, Context) else DEFAULT
         errors = only_protection_errors(list(errors))
-        result.errors = [_report(e, request_id, language) for e in errors]  # type: ignore[union-attr]
-
-
-def _report(error: GraphQLError, request_id: str, language: Language = DEFAULT) -> GraphQLError:
-    original = error.original_error
-    if original is None:  # syntax, validation, limits: the client's own doing
-        return error
-    if _is_variable_error(error):
-        # A variable's value did not coerce to its type (null for `ID!`, a bad Date):
-        # graphql-core keeps the scalar's exception as the original error, but the
-        # input is the caller's to fix, like any other validation error.
-        error.extensions = {
-            **(error.extensions or {}),
-            "code": ValidationFailed.code.upper(),
-            "requestId": request_id,
-        }
-        return error
-    if isinstance(original, DomainError):
-        # The same words as a mutation's typed error, in the caller's language.
-        error.message = error_message(original, language)
-        error.extensions = {
-            **(error.extensions or {}),
-            "code": original.code.upper(),
-            "requestId": request_id,
-        }
-        return error
-    log.error("graphql.unexpected_error", path=error.path, request_id=request_id, exc_info=original)
-    return GraphQLError(
-        "internal error",
-        nodes=error.nodes,
-        source=error.source,
-        positions=error.positions,
-        path=error.path,
-        extensions={"code": "INTERNAL", "requestId": request_id},
-    )
-
-
-def _is_variable_error(error: GraphQLError) -> bool:
-    return error.path is None and any(
-        isinstance(node, VariableDefinitionNode) for node in error.nodes or ()
-    )
+        result.errors = [report(e, request_id, language) for e in errors]  # type: ignore[union-attr]
 
 
 def build_schema(

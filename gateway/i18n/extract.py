@@ -57,10 +57,8 @@ class Entry:
 
 def error_classes() -> list[type[DomainError]]:
     """Every DomainError class, once every module that defines one is imported."""
-    import contracts.archive.errors
-    import contracts.engagement.errors
-    import contracts.evaluation.errors
-    import kit.auth  # noqa: F401
+    import kit.auth
+    import kit.storage.base  # noqa: F401
 
     found: list[type[DomainError]] = []
     pending: list[type[DomainError]] = [DomainError]

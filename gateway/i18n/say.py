@@ -19,9 +19,7 @@ _LIST_SEPARATOR = {Language.ZH_CN: "、", Language.EN: ", "}
 
 def say(message: Message, language: Language) -> str:
     """`message` in `language`; the English template when it has no translation."""
-    return _fill(catalogues.lookup(language, message.template), message, language) or str(
-        message
-    )
+    return _fill(catalogues.lookup(language, message.template), message, language) or str(message)
 
 
 def error_message(error: DomainError, language: Language) -> str:
@@ -32,7 +30,8 @@ def error_message(error: DomainError, language: Language) -> str:
     translated = catalogues.lookup(language, said.template)
     if translated is None and language is not Language.EN:
         translated = catalogues.lookup(language, error.code, catalogues.ERROR)
-    return _fill(translated, said, language) or _fill(said.template, said, language) or error.message
+    english = _fill(said.template, said, language) or error.message
+    return _fill(translated, said, language) or english
 
 
 def missing_of(error: DomainError, language: Language) -> list[str]:

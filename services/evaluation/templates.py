@@ -46,7 +46,9 @@ def validate_template(template: TemplateDefinition) -> TemplateDefinition:
                 _refuse("item code {item} appears twice", item=item.code)
             seen.add(item.code)
             if not item.code.startswith(part.code + "."):
-                _refuse("item {item} does not belong to part {part}", item=item.code, part=part.code)
+                _refuse(
+                    "item {item} does not belong to part {part}", item=item.code, part=part.code
+                )
             if part.kind == PartKind.SCORED:
                 if item.max_points is None or item.max_points <= ZERO:
                     _refuse("scored item {item} needs a positive maximum", item=item.code)

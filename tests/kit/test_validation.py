@@ -36,7 +36,8 @@ def test_an_empty_list_names_its_minimum() -> None:
     field, said, words = _refusal(modes=[])
     assert field == "modes"
     assert said == Message("at least {min_length} item(s) are required", {"min_length": 1})
-    assert words == {Language.ZH_CN: "至少需要 1 项", Language.EN: "at least 1 item(s) are required"}
+    assert words[Language.ZH_CN] == "至少需要 1 项"
+    assert words[Language.EN] == "at least 1 item(s) are required"
 
 
 def test_a_nested_number_names_its_path_and_bound() -> None:

@@ -32,7 +32,9 @@ def problem(code: str) -> Message | None:
     """Why `code` is not a valid USCC, or None when it is."""
     code = normalize(code)
     if len(code) != 18:
-        return Message("统一社会信用代码 must be 18 characters, got {length}", {"length": len(code)})
+        return Message(
+            "统一社会信用代码 must be 18 characters, got {length}", {"length": len(code)}
+        )
     if not _SHAPE.match(code):
         return Message(
             "统一社会信用代码 contains characters outside GB 32100 "

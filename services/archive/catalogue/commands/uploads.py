@@ -8,10 +8,10 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from contracts.core import Message
 from contracts.archive import enums as archive_enums
 from contracts.archive import errors as archive_errors
 from contracts.archive import rpc_catalogue as archive_rpc_catalogue
+from contracts.core import Message
 from kit.ids import new_id
 from kit.logging import get_logger
 from kit.rpc import CallContext
@@ -224,7 +224,8 @@ async def complete_upload(
     problem: Message | None = None
     if stored.size != row.size:
         problem = Message(
-            "uploaded {size} bytes, declared {declared}", {"size": stored.size, "declared": row.size}
+            "uploaded {size} bytes, declared {declared}",
+            {"size": stored.size, "declared": row.size},
         )
     elif stored.content_type.split(";")[0].strip().lower() != row.content_type:
         problem = Message(
