@@ -207,4 +207,4 @@ def test_fee_terms_errors_name_the_nested_field(system: RunningSystem, world: di
     fees = {"amount": "-1"}
     result = system.api.create_engagement(admin, world["ids"]["unit"], feeTerms=fees)
     assert (result["__typename"], result["field"]) == ("ValidationError", "feeTerms.amount")
-    assert result["message"].startswith("不得小于 0 / "), result
+    assert result["message"] == "不得小于 0", result

@@ -99,7 +99,8 @@ def test_R5_2_customised_item_added_mid_way_needs_the_clients_approval(system: R
     e.ok("finishListItem", itemId=item)
     refused = e.step("completeImplementation")
     assert refused["__typename"] == "TransitionNotAllowed"
-    assert refused["missing"] == ["1 service list item(s) neither done nor waived (6.2.3.1)"]
+    # Each missing precondition in the caller's language (zh-CN by default).
+    assert refused["missing"] == ["1 项服务清单既未完成也未免除（6.2.3.1）"]
     blank = e.step("finishListItem", itemId=custom["id"], waivedReason=" ")
     assert (blank["__typename"], blank["field"]) == ("ValidationError", "waivedReason")
     e.ok("finishListItem", itemId=custom["id"], waivedReason="企业决定明年开展")
