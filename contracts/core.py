@@ -8,7 +8,7 @@ Imports nothing of ours: `kit/` builds on it, and each service's contracts
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, ClassVar, Generic, Self, TypeVar
 from uuid import UUID
@@ -137,11 +137,47 @@ class EventParser:
 # --- errors -----------------------------------------------------------------------------
 # A code is part of the public contract: the gateway maps it to a GraphQL error type
 # and other services match on it, so codes never change meaning. Messages are for
-# humans and may change.
+# humans and may change: a service raises an error with an English template
+# (`"no stage report {report_no}"`) and its parameters, and the gateway says it in the
+# caller's language from its message catalogues (gateway/i18n), the template being
+# the catalogue key. `message` is the English rendering, for logs and old callers.
+
+Param = str | int | list[str]
+"""A template parameter. The gateway says a string that is a catalogue term (an enum
+value, a step's name) in the caller's language, and joins a list the language's way."""
+
+
+@dataclass(frozen=True)
+class Message:
+    """A sentence for a person: an English template with `{named}` placeholders, the
+    key of its translations, and the values that fill it."""
+
+    template: str
+    params: dict[str, Param] = field(default_factory=dict)
+
+    def __str__(self) -> str:
+        said = {k: ", ".join(v) if isinstance(v, list) else v for k, v in self.params.items()}
+        try:
+            return self.template.format(**said)
+        except (KeyError, IndexError, ValueError):
+            return self.template
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"template": self.template, "params": dict(self.params)}
+
+    @staticmethod
+    def from_dict(data: Any) -> Message:
+        if isinstance(data, str):
+            return Message(data)
+        params = data.get("params") or {}
+        return Message(str(data.get("template", "")), {str(k): v for k, v in params.items()})
 
 
 class DomainError(Exception):
-    """An expected failure a caller can act on (bad input, missing object, conflict)."""
+    """An expected failure a caller can act on (bad input, missing object, conflict).
+
+    `message` is a template with `{named}` placeholders filled from `params`, never an
+    f-string: the template is what the gateway's catalogues translate."""
 
     code: ClassVar[str] = "domain_error"
     _by_code: ClassVar[dict[str, type[DomainError]]] = {}
@@ -153,10 +189,16 @@ class DomainError(Exception):
             DomainError._by_code[cls.code] = cls
 
     def __init__(
-        self, message: str, *, field: str | None = None, details: dict[str, Any] | None = None
+        self,
+        message: str,
+        *,
+        field: str | None = None,
+        details: dict[str, Any] | None = None,
+        params: dict[str, Param] | None = None,
     ) -> None:
-        super().__init__(message)
-        self.message = message
+        self.said = Message(message, dict(params or {}))
+        self.message = str(self.said)
+        super().__init__(self.message)
         self.field = field
         self.details = details or {}
 
@@ -166,19 +208,22 @@ class DomainError(Exception):
             "message": self.message,
             "field": self.field,
             "details": self.details,
+            **self.said.to_dict(),
         }
 
     @staticmethod
     def from_dict(data: dict[str, Any]) -> DomainError:
         """Rebuild an error sent by another process; unknown codes become RemoteError."""
         code = str(data.get("code", "internal"))
-        message = str(data.get("message", ""))
+        said = Message.from_dict(data if "template" in data else str(data.get("message", "")))
         field = data.get("field")
         details = data.get("details") or {}
         cls = DomainError._by_code.get(code)
         if cls is None or cls is RemoteError:
-            return RemoteError(code, message, field=field, details=details)
-        return cls(message, field=field, details=details)
+            return RemoteError(
+                code, said.template, field=field, details=details, params=said.params
+            )
+        return cls(said.template, field=field, details=details, params=said.params)
 
 
 class ValidationFailed(DomainError):
@@ -215,8 +260,9 @@ class RemoteError(DomainError):
         *,
         field: str | None = None,
         details: dict[str, Any] | None = None,
+        params: dict[str, Param] | None = None,
     ) -> None:
-        super().__init__(message, field=field, details=details)
+        super().__init__(message, field=field, details=details, params=params)
         self.remote_code = code
 
     def to_dict(self) -> dict[str, Any]:

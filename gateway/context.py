@@ -13,6 +13,7 @@ from contracts import core
 from gateway.authz.authorizer import Authorizer
 from gateway.clients import ServiceClients
 from gateway.dataloaders import Loaders
+from gateway.i18n.language import Language, negotiate
 from kit.auth import AuthError, AuthFailure, Principal, TenantKind
 
 
@@ -77,6 +78,18 @@ class Context(BaseContext):
 
     def __post_init__(self) -> None:
         super().__init__()
+
+    @property
+    def language(self) -> Language:
+        """The caller's language: the request's (or the WebSocket handshake's)
+        `Accept-Language`, else `connection_init`'s `Accept-Language`; zh-CN by default."""
+        header = self.request.headers.get("accept-language") if self.request else None
+        if not header and isinstance(self.connection_params, dict):
+            sent = self.connection_params.get("Accept-Language") or self.connection_params.get(
+                "accept-language"
+            )
+            header = sent if isinstance(sent, str) else None
+        return negotiate(header)
 
     def denied(self) -> AuthError:
         """The error a refused mutation reports: the token's problem, if it had one."""

@@ -37,9 +37,9 @@ class CappedFederationSchema(FederationSchema):
     ) -> list[FederationAny]:
         if len(representations) > MAX_ENTITIES:
             raise ValidationFailed(
-                f"一次至多解析 {MAX_ENTITIES} 个实体 / at most {MAX_ENTITIES} representations "
-                "per call",
+                "at most {max} representations per call",
                 field="representations",
+                params={"max": MAX_ENTITIES},
             )
         for index, representation in enumerate(representations):
             # strawberry pops `__typename` from each one: anything else would fail
@@ -48,8 +48,7 @@ class CappedFederationSchema(FederationSchema):
                 representation.get("__typename"), str
             ):
                 raise ValidationFailed(
-                    "每个实体须是带 __typename 字符串的对象 / each representation must be an "
-                    "object with a string __typename",
+                    "each representation must be an object with a string __typename",
                     field=f"representations.{index}",
                 )
         return super().entities_resolver(info, representations)

@@ -24,7 +24,7 @@ def decode_global_id(value: str, type_name: str, *, field: str) -> UUID:
             return UUID(raw)
     except (binascii.Error, UnicodeDecodeError, ValueError):
         pass
-    raise ValidationFailed(f"not a {type_name} id", field=field)
+    raise ValidationFailed("not a {type} id", field=field, params={"type": type_name})
 
 
 def encode_cursor(id_: UUID) -> str:

@@ -38,41 +38,47 @@ from gateway.context import Context
 from gateway.engagement import errors as engagement_graphql_errors
 from gateway.errors import Error, NotAuthorized, ServiceUnavailable, ValidationError, camel
 from gateway.evaluation import errors as evaluation_graphql_errors
+from gateway.i18n.language import DEFAULT, Language
+from gateway.i18n.say import error_message, missing_of
 from kit.auth import AuthFailure
-from kit.validation import validation_failed
+from kit.validation import INVALID, validation_failed
 
 C = TypeVar("C", bound=Contract)
 Request = TypeVar("Request")
 Reply = TypeVar("Reply")
 Result = TypeVar("Result")
-Fields = Callable[[DomainError, str], dict[str, Any]]
+Fields = Callable[[DomainError, str, Language], dict[str, Any]]
 
 
 @dataclass(frozen=True)
 class ErrorType:
     """A GraphQL error type and its fields beyond `message` and `code`, from the domain
-    error (its field, details) and the request id."""
+    error (its field, details), the request id and the caller's language."""
 
     type: type[Error]
     fields: Fields
 
-    def build(self, exc: DomainError, request_id: str) -> Error:
-        return self.type(message=exc.message, code=exc.code, **self.fields(exc, request_id))
+    def build(self, exc: DomainError, request_id: str, language: Language = DEFAULT) -> Error:
+        return self.type(
+            message=error_message(exc, language),
+            code=exc.code,
+            **self.fields(exc, request_id, language),
+        )
 
 
-def _field(exc: DomainError, _request_id: str) -> dict[str, Any]:
+def _field(exc: DomainError, _request_id: str, _language: Language) -> dict[str, Any]:
     return {"field": camel(exc.field)}
 
 
 def _named(field: str) -> Fields:
-    return lambda _exc, _request_id: {"field": field}
+    return lambda _exc, _request_id, _language: {"field": field}
 
 
 def _details(**read: Callable[[dict[str, Any]], Any]) -> Fields:
-    return lambda exc, _request_id: {name: f(exc.details) for name, f in read.items()}
+    return lambda exc, _request_id, _language: {name: f(exc.details) for name, f in read.items()}
 
 
-def _reason(exc: DomainError, _request_id: str) -> dict[str, Any]:
+def _reason(exc: DomainError, _request_id: str, _language: Language) -> dict[str, Any]:
     reason = getattr(exc, "reason", None) or exc.details.get("reason")
     return {"reason": AuthFailure(reason or AuthFailure.PERMISSION_DENIED)}
 
@@ -91,7 +97,7 @@ ERRORS: dict[str, ErrorType] = {
     NotFound.code: ErrorType(ValidationError, _field),
     NotAuthorizedError.code: ErrorType(NotAuthorized, _reason),
     ServiceUnavailableError.code: ErrorType(
-        ServiceUnavailable, lambda _exc, request_id: {"request_id": request_id}
+        ServiceUnavailable, lambda _exc, request_id, _language: {"request_id": request_id}
     ),
     # engagement: directory, engagements, workflow
     engagement_errors.InvalidUSCC.code: ErrorType(engagement_graphql_errors.InvalidUSCC, _field),
@@ -104,10 +110,14 @@ ERRORS: dict[str, ErrorType] = {
     ),
     engagement_errors.TransitionNotAllowed.code: ErrorType(
         engagement_graphql_errors.TransitionNotAllowed,
-        _details(from_stage=_string("from"), to_stage=_string("to"), missing=_strings("missing")),
+        lambda exc, _request_id, language: {
+            "from_stage": str(exc.details.get("from", "")),
+            "to_stage": str(exc.details.get("to", "")),
+            "missing": missing_of(exc, language),
+        },
     ),
     engagement_errors.WorkflowConflict.code: ErrorType(
-        engagement_graphql_errors.WorkflowConflict, lambda _exc, _request_id: {}
+        engagement_graphql_errors.WorkflowConflict, lambda _exc, _request_id, _language: {}
     ),
     engagement_errors.ListItemNotFound.code: ErrorType(
         engagement_graphql_errors.ListItemNotFound, _named("itemId")
@@ -132,7 +142,7 @@ ERRORS: dict[str, ErrorType] = {
     ),
     evaluation_errors.InvalidTemplate.code: ErrorType(
         evaluation_graphql_errors.InvalidTemplate,
-        lambda exc, _request_id: {"reason": str(exc.details.get("reason", exc.message))},
+        lambda exc, _request_id, language: {"reason": error_message(exc, language)},
     ),
     # archive catalogue
     archive_errors.ArchiveItemNotFound.code: ErrorType(
@@ -148,8 +158,8 @@ ERRORS: dict[str, ErrorType] = {
     ),
     archive_errors.HandoverIncomplete.code: ErrorType(
         archive_graphql_errors.HandoverIncomplete,
-        lambda exc, request_id: {
-            **_field(exc, request_id),
+        lambda exc, request_id, language: {
+            **_field(exc, request_id, language),
             "missing": [archive_enums.ItemCategory(k) for k in exc.details.get("missing", [])],
         },
     ),
@@ -159,7 +169,7 @@ ERRORS: dict[str, ErrorType] = {
     ),
     archive_errors.DocumentFormatNotOffered.code: ErrorType(
         document_graphql_errors.DocumentFormatNotOffered,
-        lambda exc, _request_id: {
+        lambda exc, _request_id, _language: {
             "field": camel(exc.field),
             "offered": [str(f) for f in exc.details.get("offered", [])],
         },
@@ -173,15 +183,17 @@ ERRORS: dict[str, ErrorType] = {
 }
 
 
-def typed_error(exc: DomainError, request_id: str, members: tuple[type, ...]) -> Error:
+def typed_error(
+    exc: DomainError, request_id: str, members: tuple[type, ...], language: Language = DEFAULT
+) -> Error:
     """The member of a result union that reports `exc`. A code the union has no type
     for, but which is bad input or a missing object, is a ValidationError on its field;
     anything else is not the caller's to fix and is raised (a masked INTERNAL error)."""
     mapped = ERRORS.get(exc.code)
     if mapped is not None and mapped.type in members:
-        return mapped.build(exc, request_id)
+        return mapped.build(exc, request_id, language)
     if isinstance(exc, ValidationFailed | NotFound) and ValidationError in members:
-        return ERRORS[ValidationFailed.code].build(exc, request_id)
+        return ERRORS[ValidationFailed.code].build(exc, request_id, language)
     raise exc
 
 
@@ -198,8 +210,10 @@ def invalid_input(exc: ValueError) -> ValidationFailed:
     """A request contract refused the input: its first error, on the camelCase path."""
     if isinstance(exc, pydantic.ValidationError) and exc.errors():
         refused = validation_failed(exc)
-        return ValidationFailed(refused.message, field=camel(refused.field))
-    return ValidationFailed(str(exc).splitlines()[-1])
+        return ValidationFailed(
+            refused.said.template, field=camel(refused.field), params=refused.said.params
+        )
+    return ValidationFailed(INVALID, params={"detail": str(exc).splitlines()[-1]})
 
 
 class ResultUnion(Generic[Result]):
@@ -239,4 +253,4 @@ async def run_mutation(
             raise invalid_input(exc) from None
         return success(await send(req))
     except DomainError as exc:
-        return cast(Result, typed_error(exc, ctx.request_id, result.members))
+        return cast(Result, typed_error(exc, ctx.request_id, result.members, ctx.language))

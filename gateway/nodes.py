@@ -91,5 +91,5 @@ class NodeQueries:
         self, info: Info[Context, None], ids: list[strawberry.ID]
     ) -> list[relay.Node | None]:
         if len(ids) > MAX_NODES:
-            raise ValidationFailed(f"at most {MAX_NODES} ids", field="ids")
+            raise ValidationFailed("at most {max} ids", field="ids", params={"max": MAX_NODES})
         return await resolve_global_ids(info, ids)

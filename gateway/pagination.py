@@ -17,7 +17,9 @@ DEFAULT_PAGE = 20
 def page_of(first: int | None, after: str | None) -> Page:
     """`first`/`after` as the services' keyset page; a bad value names its argument."""
     if first is not None and not 0 < first <= MAX_PAGE:
-        raise ValidationFailed(f"first must be between 1 and {MAX_PAGE}", field="first")
+        raise ValidationFailed(
+            "first must be between 1 and {max}", field="first", params={"max": MAX_PAGE}
+        )
     return Page(after=decode_cursor(after), limit=first or DEFAULT_PAGE)
 
 

@@ -6,7 +6,6 @@ from collections.abc import Iterator
 from typing import Any
 
 import strawberry
-from graphql import GraphQLError, VariableDefinitionNode
 from graphql.validation import NoSchemaIntrospectionCustomRule
 from strawberry.extensions import (
     AddValidationRules,
@@ -20,7 +19,6 @@ from strawberry.extensions import (
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import Info
 
-from contracts.core import DomainError, ValidationFailed
 from gateway.archive.documents_mutations import DocumentMutations
 from gateway.archive.documents_queries import DocumentQueries
 from gateway.archive.mutations import ArchiveMutations
@@ -35,9 +33,12 @@ from gateway.engagement.workflow_mutations import WorkflowMutations
 from gateway.evaluation.mutations import EvaluationMutations
 from gateway.evaluation.queries import EvaluationQueries
 from gateway.federation import CappedFederationSchema, FederationQueries
+from gateway.i18n.labels import LabelQueries, describe_enum_values
+from gateway.i18n.language import DEFAULT
 from gateway.nodes import NodeQueries
 from gateway.protection.cost import cost_limit_rule
 from gateway.protection.shape import only_protection_errors, shape_rule
+from gateway.reporting import report
 from kit.logging import get_logger
 
 log = get_logger(__name__)
@@ -60,6 +61,7 @@ class Query(
     ArchiveQueries,
     DocumentQueries,
     FederationQueries,
+    LabelQueries,
 ):
     @strawberry.field(description="The authenticated caller; null when anonymous.")
     def viewer(self, info: Info[Context, None]) -> Viewer | None:
@@ -99,50 +101,11 @@ class ErrorReporting(SchemaExtension):
         errors = getattr(result, "errors", None)
         if not errors:
             return
-        request_id = getattr(self.execution_context.context, "request_id", "")
+        context = self.execution_context.context
+        request_id = getattr(context, "request_id", "")
+        language = context.language if isinstance(context, Context) else DEFAULT
         errors = only_protection_errors(list(errors))
-        result.errors = [_report(e, request_id) for e in errors]  # type: ignore[union-attr]
-
-
-def _report(error: GraphQLError, request_id: str) -> GraphQLError:
-    original = error.original_error
-    if original is None:  # syntax, validation, limits: the client's own doing
-        return error
-    if _is_variable_error(error):
-        # A variable's value did not coerce to its type (null for `ID!`, a bad Date):
-        # graphql-core keeps the scalar's exception as the original error, but the
-        # input is the caller's to fix, like any other validation error.
-        error.extensions = {
-            **(error.extensions or {}),
-            "code": ValidationFailed.code.upper(),
-            "requestId": request_id,
-        }
-        return error
-    if isinstance(original, DomainError):
-        # A query's refused argument names itself, as a mutation's ValidationError does.
-        field = {"field": original.field} if original.field else {}
-        error.extensions = {
-            **(error.extensions or {}),
-            "code": original.code.upper(),
-            **field,
-            "requestId": request_id,
-        }
-        return error
-    log.error("graphql.unexpected_error", path=error.path, request_id=request_id, exc_info=original)
-    return GraphQLError(
-        "internal error",
-        nodes=error.nodes,
-        source=error.source,
-        positions=error.positions,
-        path=error.path,
-        extensions={"code": "INTERNAL", "requestId": request_id},
-    )
-
-
-def _is_variable_error(error: GraphQLError) -> bool:
-    return error.path is None and any(
-        isinstance(node, VariableDefinitionNode) for node in error.nodes or ()
-    )
+        result.errors = [report(e, request_id, language) for e in errors]  # type: ignore[union-attr]
 
 
 def build_schema(
@@ -176,7 +139,7 @@ def build_schema(
     ]
     # Federation 2 (`@key` on Unit and Engagement): a government platform's router
     # composes this schema with its own subgraphs.
-    return CappedFederationSchema(
+    built = CappedFederationSchema(
         query=Query,
         mutation=Mutation,
         subscription=Subscription,
@@ -190,6 +153,8 @@ def build_schema(
         # 2.5 rather than the newest: older routers still deployed compose it.
         federation_version="2.5",
     )
+    describe_enum_values(built._schema)
+    return built
 
 
 # The schema as served in development; `ecohost export-schema` prints it.

@@ -257,13 +257,15 @@ class RpcClient:
             )
         except (NoRespondersError, NatsTimeoutError, TimeoutError, ConnectionClosedError) as exc:
             raise ServiceUnavailable(
-                f"{rpc.service} did not answer",
+                "the {service} service did not answer",
                 details={"rpc": rpc.subject, "cause": type(exc).__name__},
+                params={"service": rpc.service},
             ) from exc
         except Exception as exc:
             raise ServiceUnavailable(
-                f"{rpc.service} unreachable",
+                "the {service} service is unreachable",
                 details={"rpc": rpc.subject, "cause": type(exc).__name__},
+                params={"service": rpc.service},
             ) from exc
 
 

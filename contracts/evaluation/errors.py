@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from contracts.core import Conflict, NotFound, ValidationFailed
+from typing import Self
+
+from contracts.core import Conflict, NotFound, Param, ValidationFailed
 
 
 class ScorecardNotFound(NotFound):
@@ -41,3 +43,10 @@ class InvalidTemplate(ValidationFailed):
     """details: {"reason": why the template (variant) is refused}."""
 
     code = "invalid_template"
+
+    @classmethod
+    def because(cls, reason: str, field: str, **params: Param) -> Self:
+        """Refused for `reason` (a template), which `details` also carries in English."""
+        refused = cls(reason, field=field, params=params)
+        refused.details = {"reason": refused.message}
+        return refused

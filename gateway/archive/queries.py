@@ -47,7 +47,9 @@ class ArchiveQueries(CatalogueQueries):
         self, info: Info[Context, None], first: int = 20, before: int | None = None
     ) -> list[Checkpoint]:
         if not 0 < first <= MAX_CHECKPOINTS:
-            raise ValidationFailed(f"first must be between 1 and {MAX_CHECKPOINTS}", field="first")
+            raise ValidationFailed(
+                "first must be between 1 and {max}", field="first", params={"max": MAX_CHECKPOINTS}
+            )
         items = await info.context.clients.archive.checkpoints(first, before)
         return [Checkpoint.from_view(v) for v in items]
 

@@ -51,7 +51,9 @@ class EngagementQueries:
         if not ctx.authorizer.can("engagement", "read"):
             return []
         if not 0 < limit <= MAX_DUE_ITEMS:
-            raise ValidationFailed(f"limit must be between 1 and {MAX_DUE_ITEMS}", field="limit")
+            raise ValidationFailed(
+                "limit must be between 1 and {max}", field="limit", params={"max": MAX_DUE_ITEMS}
+            )
         req = engagement_rpc_workflow.DueItemsRequest(
             scope=scope_of(ctx.authorizer),
             due_from=due_from,

@@ -188,8 +188,9 @@ class EngagementSubscriptions:
                 lost = dropped(sub, taken)
                 if lost > 0:
                     overflow = SlowConsumer(
-                        f"the subscription fell behind by {lost} events and was closed; "
-                        "subscribe again and read what was missed from the engagement's trace"
+                        "the subscription fell behind by {lost} events and was closed; "
+                        "subscribe again and read what was missed from the engagement's trace",
+                        params={"lost": lost},
                     )
                     raise closing(overflow, ctx.request_id)
                 if msg is None:

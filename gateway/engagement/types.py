@@ -17,7 +17,7 @@ from contracts.core import ValidationFailed
 from contracts.engagement import rpc
 from contracts.engagement import rpc_directory as engagement_rpc_directory
 from contracts.engagement import rpc_workflow as engagement_rpc_workflow
-from contracts.engagement.enums import ServiceMode, Stage
+from contracts.engagement.enums import ServiceMode, Stage, SurveyMethod
 from gateway.context import Context
 from gateway.engagement.profile_types import UnitProfile
 from gateway.engagement.workflow_types import (
@@ -49,6 +49,7 @@ strawberry.enum(
 strawberry.enum(
     Stage, description="Stage of the hosting-service workflow (figure 1 of the standard)."
 )
+strawberry.enum(SurveyMethod, description="满意度调查的方式 (R4.2.3.1).")
 
 
 # Federation 2 entities: a government platform's router joins its own types on these keys.

@@ -7,6 +7,8 @@ from decimal import Decimal
 
 import strawberry
 
+from contracts.engagement.enums import SurveyMethod
+
 
 @strawberry.input
 class AddListItemInput:
@@ -160,8 +162,8 @@ class SurveyAnswerInput:
 @strawberry.input
 class SatisfactionSurveyInput:
     engagement_id: strawberry.ID
-    method: str = strawberry.field(
-        description="questionnaire, visit, online, phone or onsite (R4.2.3.1)."
+    method: SurveyMethod = strawberry.field(
+        description="问卷、走访、网络调查、电话访问或现场勘察 (R4.2.3.1)."
     )
     conducted_on: date
     score: Decimal = strawberry.field(description="0–100.")

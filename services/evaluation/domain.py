@@ -64,13 +64,16 @@ def total_score(scored: Iterable[Decimal], deductions: Iterable[Decimal]) -> Dec
 def valid_points(item: TemplateItem, points: Decimal) -> Decimal:
     """An evaluator's points for a scored item: 0..max, at most two decimal places."""
     if item.max_points is None:
-        raise ValidationFailed(f"{item.code} is a deduction, not a scored item", field="itemCode")
+        raise ValidationFailed(
+            "{item} is a deduction, not a scored item", field="itemCode", params={"item": item.code}
+        )
     if not points.is_finite() or points != points.quantize(CENT):
         raise ValidationFailed("points have at most two decimal places", field="points")
     if not ZERO <= points <= item.max_points:
         raise ScoreOutOfRange(
-            f"{item.code} is scored from 0 to {item.max_points}",
+            "{item} is scored from 0 to {max}",
             field="points",
+            params={"item": item.code, "max": str(item.max_points)},
             details={"item": item.code, "max": str(item.max_points)},
         )
     return points

@@ -43,32 +43,37 @@ def validate_template(template: TemplateDefinition) -> TemplateDefinition:
     for part in template.parts:
         for item in part.items:
             if item.code in seen:
-                _refuse(f"item code {item.code} appears twice")
+                _refuse("item code {item} appears twice", item=item.code)
             seen.add(item.code)
             if not item.code.startswith(part.code + "."):
-                _refuse(f"item {item.code} does not belong to part {part.code}")
+                _refuse(
+                    "item {item} does not belong to part {part}", item=item.code, part=part.code
+                )
             if part.kind == PartKind.SCORED:
                 if item.max_points is None or item.max_points <= ZERO:
-                    _refuse(f"scored item {item.code} needs a positive maximum")
+                    _refuse("scored item {item} needs a positive maximum", item=item.code)
                 if item.deduction_per_occurrence is not None:
-                    _refuse(f"scored item {item.code} cannot also be a deduction")
+                    _refuse("scored item {item} cannot also be a deduction", item=item.code)
             else:
                 per = item.deduction_per_occurrence
                 if per is None or per <= ZERO:
-                    _refuse(f"deduction {item.code} needs positive points per occurrence")
+                    _refuse("deduction {item} needs positive points per occurrence", item=item.code)
                 if item.max_points is not None:
-                    _refuse(f"deduction {item.code} has no maximum score")
+                    _refuse("deduction {item} has no maximum score", item=item.code)
         if part.kind == PartKind.SCORED:
             items_sum = sum((i.max_points or ZERO for i in part.items), ZERO)
             if part.max_points is not None and part.max_points != items_sum:
                 _refuse(
-                    f"part {part.code} is worth {part.max_points} but its items sum to {items_sum}"
+                    "part {part} is worth {max} but its items sum to {sum}",
+                    part=part.code,
+                    max=str(part.max_points),
+                    sum=str(items_sum),
                 )
             total += items_sum
     if total != FULL_MARKS:
-        _refuse(f"the scored parts sum to {total}, not 100")
+        _refuse("the scored parts sum to {total}, not 100", total=str(total))
     return template
 
 
-def _refuse(reason: str) -> NoReturn:
-    raise InvalidTemplate(reason, field="definition", details={"reason": reason})
+def _refuse(reason: str, **params: str) -> NoReturn:
+    raise InvalidTemplate.because(reason, "definition", **params)

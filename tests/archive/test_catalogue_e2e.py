@@ -124,7 +124,7 @@ def test_R4_2_4_2_a_new_version_over_http_keeps_the_first_readable(
     assert ticket["item"]["seriesId"] == v1["id"]
     again = a.request_version(api, PM, v1["id"], b"x" * 10)
     assert again["__typename"] == "ArchiveStateConflict", again
-    assert "already being uploaded" in again["message"]
+    assert "正在上传" in again["message"]
 
     # Wrong bytes first: refused, only this version's bytes are removed.
     wrong = a.put_and_complete(api, PM, ticket, revised[:-1] + b"!")

@@ -87,6 +87,7 @@ RULES: dict[str, Rule | Public] = {
     "Query.falsificationDisclosures": Public("R7.2: falsified evaluations are disclosed publicly"),
     "Query.ledgerPublicKey": Public("anyone verifies a proof with the key alone"),
     "Query.latestCheckpoint": Public("signed tree heads are public, as in RFC 9162"),
+    "Query.enumLabels": Public("the vocabulary is public, like the schema"),
     "Query.checkpoints": Public("signed tree heads are public, as in RFC 9162"),
     "Query.viewer": Public("describes the caller's own token, null when anonymous"),
     # --- mutations -----------------------------------------------------------

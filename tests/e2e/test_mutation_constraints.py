@@ -199,7 +199,7 @@ def test_create_engagement_without_service_modes_names_the_field(
     admin = token(world["tenants"]["agency"], "agency_admin")
     result = system.api.create_engagement(admin, world["ids"]["unit"], serviceModes=[])
     assert (result["__typename"], result["field"]) == ("ValidationError", "serviceModes")
-    assert result["message"].startswith("至少需要 1 项 / "), result
+    assert result["message"] == "至少需要 1 项", result
 
 
 def test_fee_terms_errors_name_the_nested_field(system: RunningSystem, world: dict[str, Any]):
@@ -207,4 +207,4 @@ def test_fee_terms_errors_name_the_nested_field(system: RunningSystem, world: di
     fees = {"amount": "-1"}
     result = system.api.create_engagement(admin, world["ids"]["unit"], feeTerms=fees)
     assert (result["__typename"], result["field"]) == ("ValidationError", "feeTerms.amount")
-    assert result["message"].startswith("不得小于 0 / "), result
+    assert result["message"] == "不得小于 0", result

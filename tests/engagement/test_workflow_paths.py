@@ -103,7 +103,8 @@ def test_R5_2_customised_item_added_mid_way_needs_the_clients_approval(system: R
     e.ok("finishListItem", itemId=item)
     refused = e.step("completeImplementation")
     assert refused["__typename"] == "TransitionNotAllowed"
-    assert refused["missing"] == ["1 service list item(s) neither done nor waived (6.2.3.1)"]
+    # Each missing precondition in the caller's language (zh-CN by default).
+    assert refused["missing"] == ["1 项服务清单既未完成也未免除（6.2.3.1）"]
     blank = e.step("finishListItem", itemId=custom["id"], waivedReason=" ")
     assert (blank["__typename"], blank["field"]) == ("ValidationError", "waivedReason")
     e.ok("finishListItem", itemId=custom["id"], waivedReason="企业决定明年开展")
@@ -126,11 +127,17 @@ def test_R6_1_4_2_an_emergency_handled_and_other_evidence(system: RunningSystem)
          hasRecords=True)  # fmt: skip
     e.ok("recordComplaint", receivedOn="2027-05-02", verified=False)
     e.ok("recordPenalty", decidedOn="2027-06-01", authority="市生态环境局", amount="20000.00")
-    e.ok("recordSatisfactionSurvey", e.engineer, method="questionnaire",
+    e.ok("recordSatisfactionSurvey", e.engineer, method="QUESTIONNAIRE",
          conductedOn="2027-06-30", score="92.5")  # fmt: skip
-    bad_method = e.step("recordSatisfactionSurvey", e.engineer, method="telepathy",
-                        conductedOn="2027-06-30", score="90")  # fmt: skip
-    assert (bad_method["__typename"], bad_method["field"]) == ("ValidationError", "method")
+    # The five methods of R4.2.3.1 are an enum: any other value never reaches a resolver.
+    bad_method = e.api.gql(
+        "mutation($input: SatisfactionSurveyInput!) { recordSatisfactionSurvey(input: $input) "
+        "{ __typename } }",
+        {"input": {"engagementId": e.id, "method": "telepathy", "conductedOn": "2027-06-30",
+                   "score": "90"}},
+        e.engineer,
+    )  # fmt: skip
+    assert [x["extensions"]["code"] for x in bad_method["errors"]] == ["VALIDATION_FAILED"]
 
     kinds = [r["kind"] for r in e.state()["records"]]
     assert kinds == [

@@ -52,4 +52,5 @@ async def test_a_representation_that_is_not_an_entity_object_is_a_validation_err
         codes = [e["extensions"]["code"] for e in body.get("errors", [])]
         assert codes == ["VALIDATION_FAILED"], (bad, body)
         if bad is not None:  # null is refused by GraphQL itself ([_Any!]!)
-            assert body["errors"][0]["message"].startswith("每个实体"), (bad, body)
+            refused = "每个实体须是带 __typename 字符串的对象"
+            assert body["errors"][0]["message"] == refused, (bad, body)

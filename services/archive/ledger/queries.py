@@ -83,7 +83,10 @@ async def inclusion_proof(
     tree_size = await _proof_size(session, req.index, req.tree_size)
     row = await tree.leaf(session, req.index)
     if row is None or req.index >= tree_size:
-        raise NotFound(f"no ledger entry {req.index} in a tree of size {tree_size}")
+        raise NotFound(
+            "no ledger entry {index} in a tree of size {tree_size}",
+            params={"index": req.index, "tree_size": tree_size},
+        )
     return await _inclusion(session, req.index, row.leaf_hash, tree_size)
 
 

@@ -28,7 +28,11 @@ async def register_unit(
     code = domain.valid_uscc(req.uscc)
     industry = domain.valid_industry_code(req.industry_code)
     if await repository.unit_by_uscc(session, code) is not None:
-        raise DuplicateUnit(f"a unit with 统一社会信用代码 {code} already exists", field="uscc")
+        raise DuplicateUnit(
+            "a unit with 统一社会信用代码 {uscc} already exists",
+            field="uscc",
+            params={"uscc": code},
+        )
     unit = Unit(
         id=new_id(),
         name=req.name,

@@ -17,7 +17,7 @@ def valid_uscc(code: str) -> str:
     """The normalised USCC, or InvalidUSCC naming what is wrong."""
     reason = uscc.problem(code)
     if reason:
-        raise InvalidUSCC(f"统一社会信用代码 {reason}", field="uscc")
+        raise InvalidUSCC(reason.template, field="uscc", params=reason.params)
     return uscc.normalize(code)
 
 

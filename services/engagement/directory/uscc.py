@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import re
 
+from contracts.core import Message
+
 ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 _VALUE = {ch: i for i, ch in enumerate(ALPHABET)}
 WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
@@ -26,16 +28,24 @@ def normalize(code: str) -> str:
     return code.strip().upper()
 
 
-def problem(code: str) -> str | None:
+def problem(code: str) -> Message | None:
     """Why `code` is not a valid USCC, or None when it is."""
     code = normalize(code)
     if len(code) != 18:
-        return f"must be 18 characters, got {len(code)}"
+        return Message(
+            "统一社会信用代码 must be 18 characters, got {length}", {"length": len(code)}
+        )
     if not _SHAPE.match(code):
-        return "contains characters outside GB 32100 (digits and capitals except I, O, Z, S, V)"
+        return Message(
+            "统一社会信用代码 contains characters outside GB 32100 "
+            "(digits and capitals except I, O, Z, S, V)"
+        )
     expected = check_character(code[:17])
     if code[17] != expected:
-        return f"check character is {code[17]!r}, expected {expected!r}"
+        return Message(
+            "统一社会信用代码 check character is '{found}', expected '{expected}'",
+            {"found": code[17], "expected": expected},
+        )
     return None
 
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
 
-from contracts.core import ValidationFailed
+from contracts.core import Message, ValidationFailed
 from contracts.engagement.enums import (
     ListItemStatus,
     PlanStatus,
@@ -27,9 +27,11 @@ def valid_service_modes(modes: Sequence[str]) -> list[ServiceMode]:
     try:
         parsed = [ServiceMode(m) for m in modes]
     except ValueError:
-        allowed = ", ".join(m.value for m in ServiceMode)
+        allowed = [m.value for m in ServiceMode]
         raise ValidationFailed(
-            f"service modes must be among: {allowed}", field="serviceModes"
+            "service modes must be among: {allowed}",
+            field="serviceModes",
+            params={"allowed": allowed},
         ) from None
     if not parsed:
         raise ValidationFailed("at least one service mode is required", field="serviceModes")
@@ -58,37 +60,52 @@ class Facts:
     """Catalogue codes of the unfinished items, to name them when refusing."""
 
 
-Guard = Callable[[Facts], list[str]]
+Guard = Callable[[Facts], list[Message]]
 
 
-def _to_implementation(f: Facts) -> list[str]:
+def _to_implementation(f: Facts) -> list[Message]:
     # 签订托管服务合同 (R4.2.2.5) is possible once preparation produced its outputs.
     missing = []
     if f.list_items == 0:
-        missing.append("at least one service list item (R4.2.2.1)")
+        missing.append(Message("at least one service list item (R4.2.2.1)"))
     if f.team_size == 0:
-        missing.append("a service team (R4.2.2.2)")
+        missing.append(Message("a service team (R4.2.2.2)"))
     elif f.contracted_team_size is not None and f.team_size < f.contracted_team_size:
-        missing.append(f"{f.contracted_team_size - f.team_size} more team member(s) as contracted")
+        missing.append(
+            Message(
+                "{count} more team member(s) as contracted",
+                {"count": f.contracted_team_size - f.team_size},
+            )
+        )
     if f.plan_status is not PlanStatus.CONFIRMED:
-        missing.append("an implementation plan confirmed by the client (R4.2.2.4)")
+        missing.append(Message("an implementation plan confirmed by the client (R4.2.2.4)"))
     return missing
 
 
-def _to_results(f: Facts) -> list[str]:
+def _to_results(f: Facts) -> list[Message]:
     # 完成全部托管服务任务 (R4.2.4.1): every item done or waived with a reason.
-    if f.unfinished_items:
-        named = f" ({', '.join(f.unfinished_codes)})" if f.unfinished_codes else ""
-        return [f"{f.unfinished_items} service list item(s) neither done nor waived{named}"]
-    return []
+    if not f.unfinished_items:
+        return []
+    if f.unfinished_codes:
+        return [
+            Message(
+                "{count} service list item(s) neither done nor waived ({codes})",
+                {"count": f.unfinished_items, "codes": list(f.unfinished_codes)},
+            )
+        ]
+    return [
+        Message(
+            "{count} service list item(s) neither done nor waived", {"count": f.unfinished_items}
+        )
+    ]
 
 
-def _to_evaluation(f: Facts) -> list[str]:
+def _to_evaluation(f: Facts) -> list[Message]:
     # 归档与移交 (R4.2.4.2) comes before acceptance and evaluation (R4.2.5).
-    return [] if f.handed_over else ["the handover of deliverables to the unit (R4.2.4.2)"]
+    return [] if f.handed_over else [Message("the handover of deliverables to the unit (R4.2.4.2)")]
 
 
-def _to_closed(f: Facts) -> list[str]:
+def _to_closed(f: Facts) -> list[Message]:
     return []  # reached when the evaluation service finalises the scorecard
 
 
@@ -105,21 +122,31 @@ def check_transition(facts: Facts, to: Stage) -> None:
     guard = TRANSITIONS.get((facts.stage, to))
     if guard is None:
         raise TransitionNotAllowed(
-            f"an engagement in {facts.stage.value} cannot move to {to.value}",
+            "an engagement in {from_stage} cannot move to {to_stage}",
             details={"from": facts.stage.value, "to": to.value, "missing": []},
+            params={"from_stage": facts.stage.value, "to_stage": to.value},
         )
     missing = guard(facts)
     if missing:
+        # `missing` in English as before; `missing_messages` for the gateway to translate.
         raise TransitionNotAllowed(
-            f"cannot move to {to.value} yet: " + "; ".join(missing),
-            details={"from": facts.stage.value, "to": to.value, "missing": missing},
+            "cannot move to {to_stage} yet: {missing}",
+            details={
+                "from": facts.stage.value,
+                "to": to.value,
+                "missing": [str(m) for m in missing],
+                "missing_messages": [m.to_dict() for m in missing],
+            },
+            params={"to_stage": to.value, "missing": [str(m) for m in missing]},
         )
 
 
 def require_stage(stage: Stage, *allowed: Stage, step: str) -> None:
     if stage not in allowed:
-        names = " or ".join(s.value for s in allowed)
-        raise WorkflowConflict(f"{step} is a step of {names}; the engagement is in {stage.value}")
+        raise WorkflowConflict(
+            "{step} is a step of {stages}; the engagement is in {stage}",
+            params={"step": step, "stages": [s.value for s in allowed], "stage": stage.value},
+        )
 
 
 class PlanMove(StrEnum):
@@ -155,7 +182,10 @@ def next_plan_action(latest: PlanStatus | None, action: PlanMove) -> PlanStatus:
         case (PlanMove.OBJECT, PlanStatus.SUBMITTED):
             return PlanStatus.OBJECTED
     state = latest.value if latest else "no plan"
-    raise WorkflowConflict(f"cannot {action} the implementation plan: it is {state}")
+    raise WorkflowConflict(
+        "cannot {action} the implementation plan: it is {state}",
+        params={"action": str(action), "state": str(state)},
+    )
 
 
 def next_item_status(current: ListItemStatus, action: ItemMove) -> ListItemStatus:
@@ -166,7 +196,10 @@ def next_item_status(current: ListItemStatus, action: ItemMove) -> ListItemStatu
             return ListItemStatus.DONE
         case (ItemMove.WAIVE, ListItemStatus.OPEN | ListItemStatus.PROPOSED):
             return ListItemStatus.WAIVED
-    raise WorkflowConflict(f"cannot {action} a list item that is {current.value}")
+    raise WorkflowConflict(
+        "cannot {action} a list item that is {status}",
+        params={"action": str(action), "status": current.value},
+    )
 
 
 def is_overdue(status: str, due_date: date | None, today: date) -> bool:

@@ -137,7 +137,9 @@ async def checklist_definition(
 ) -> engagement_rpc_workflow.ChecklistDefinitionReply:
     """表 A.1 as published (version 1 is the only one so far)."""
     if req.version not in (None, checklist_a1_v1.VERSION):
-        raise ValidationFailed(f"no checklist version {req.version}", field="version")
+        raise ValidationFailed(
+            "no checklist version {version}", field="version", params={"version": req.version or 0}
+        )
     return engagement_rpc_workflow.ChecklistDefinitionReply(
         version=checklist_a1_v1.VERSION,
         items=[

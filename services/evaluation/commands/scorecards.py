@@ -156,8 +156,9 @@ async def amend(
         )
     if view.status != evaluation_enums.ScorecardStatus.FINALIZED:
         raise evaluation_errors.ScorecardLocked(
-            f"a {view.status} scorecard cannot be amended",
+            "a {status} scorecard cannot be amended",
             field="scorecardId",
+            params={"status": view.status},
             details={"status": view.status},
         )
     now = datetime.now(UTC)

@@ -34,8 +34,9 @@ async def _open_card(
     view = await scorecard_view(session, card)
     if view.status != evaluation_enums.ScorecardStatus.OPEN:
         raise evaluation_errors.ScorecardLocked(
-            f"the scorecard is {view.status}; amend it to change it",
+            "the scorecard is {status}; amend it to change it",
             field="scorecardId",
+            params={"status": view.status},
             details={"status": view.status},
         )
     template = await repository.template(session, card.template_id)
@@ -54,14 +55,17 @@ async def score_item(
     card, template = await _open_card(session, req.scorecard_id, req.scope)
     item = domain.items_by_code(template).get(req.item_code)
     if item is None:
-        raise ValidationFailed(f"{req.item_code} is not in the template", field="itemCode")
+        raise ValidationFailed(
+            "{item} is not in the template", field="itemCode", params={"item": req.item_code}
+        )
     points = domain.valid_points(item, req.points)
     suggested = await _suggestion(session, card, template, item.code)
     override = (req.override_reason or "").strip() or None
     if suggested is not None and points != suggested and override is None:
         raise ValidationFailed(
-            f"the evidence suggests {suggested} for {item.code}; say why you differ",
+            "the evidence suggests {points} for {item}; say why you differ",
             field="overrideReason",
+            params={"points": str(suggested), "item": item.code},
         )
     row = await repository.score_of(session, card.id, item.code, ctx.actor)
     if row is None:
@@ -98,7 +102,9 @@ async def record_deduction(
     card, template = await _open_card(session, req.scorecard_id, req.scope)
     item = domain.items_by_code(template).get(req.item_code)
     if item is None or item.deduction_per_occurrence is None:
-        raise ValidationFailed(f"{req.item_code} is not a deduction item", field="itemCode")
+        raise ValidationFailed(
+            "{item} is not a deduction item", field="itemCode", params={"item": req.item_code}
+        )
     session.add(
         Deduction(
             id=new_id(),
@@ -125,7 +131,7 @@ async def finalize(
     missing = domain.missing_items(template, {s.item_code for s in view.scores})
     if missing:
         raise evaluation_errors.IncompleteScorecard(
-            f"not scored yet: {', '.join(missing)}", details={"missing": missing}
+            "not scored yet: {items}", details={"missing": missing}, params={"items": missing}
         )
     card.status = evaluation_enums.ScorecardStatus.FINALIZED
     card.finalized_at = datetime.now(UTC)
@@ -169,8 +175,9 @@ async def mark_falsified(
         evaluation_enums.ScorecardStatus.SUPERSEDED,
     ):
         raise evaluation_errors.ScorecardLocked(
-            f"the scorecard is {view.status}",
+            "the scorecard is {status}",
             field="scorecardId",
+            params={"status": view.status},
             details={"status": view.status},
         )
     finding = Falsification(

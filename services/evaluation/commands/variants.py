@@ -24,13 +24,18 @@ async def define_template(
     definition = templates.validate_template(req.definition)
     existing = await repository.codes_in_use(session, definition.code, req.agency_id)
     if any(t.agency_id is None for t in existing):
-        reason = f"{definition.code} is a table of the standard; give the variant its own code"
-        raise evaluation_errors.InvalidTemplate(reason, field="code", details={"reason": reason})
-    if any(t.version == definition.version for t in existing):
-        reason = (
-            f"template {definition.code} version {definition.version} exists; use a new version"
+        raise evaluation_errors.InvalidTemplate.because(
+            "{code} is a table of the standard; give the variant its own code",
+            "code",
+            code=definition.code,
         )
-        raise evaluation_errors.InvalidTemplate(reason, field="version", details={"reason": reason})
+    if any(t.version == definition.version for t in existing):
+        raise evaluation_errors.InvalidTemplate.because(
+            "template {code} version {version} exists; use a new version",
+            "version",
+            code=definition.code,
+            version=definition.version,
+        )
     row = EvaluationTemplate(
         id=new_id(),
         agency_id=req.agency_id,

@@ -25,7 +25,9 @@ async def request_borrow(
 ) -> archive_rpc_catalogue.BorrowView:
     row = await repository.visible_item(session, req.caller, req.item_id)
     if row.status != archive_enums.ItemStatus.FILED:
-        raise archive_errors.ArchiveStateConflict(f"the item is {row.status}", field="item_id")
+        raise archive_errors.ArchiveStateConflict(
+            "the item is {status}", field="item_id", params={"status": row.status}
+        )
     borrow = BorrowRequest(
         id=new_id(),
         item_id=row.id,
@@ -57,7 +59,9 @@ async def decide_borrow(
             "no such borrow request", field="borrow_id"
         ) from None
     if borrow.status != archive_enums.BorrowStatus.REQUESTED:
-        raise archive_errors.ArchiveStateConflict(f"already {borrow.status}", field="borrow_id")
+        raise archive_errors.ArchiveStateConflict(
+            "already {status}", field="borrow_id", params={"status": borrow.status}
+        )
     if borrow.requested_by == ctx.actor:
         raise archive_errors.ArchiveStateConflict(
             "nobody approves their own request", field="borrow_id"

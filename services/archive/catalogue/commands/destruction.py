@@ -30,12 +30,16 @@ async def request_destruction(
 ) -> archive_rpc_catalogue.DestructionView:
     row = await repository.agency_item(session, req.caller, req.item_id, lock=True)
     if row.status != archive_enums.ItemStatus.FILED:
-        raise archive_errors.ArchiveStateConflict(f"the item is {row.status}", field="item_id")
+        raise archive_errors.ArchiveStateConflict(
+            "the item is {status}", field="item_id", params={"status": row.status}
+        )
     retention = archive_enums.Retention(row.retention)
     if not domain.may_destroy(retention, row.document_date, datetime.now(UTC).date()):
         ends = domain.retention_ends(retention, row.document_date)
+        if ends is None:
+            raise archive_errors.ArchiveStateConflict("kept permanently", field="item_id")
         raise archive_errors.ArchiveStateConflict(
-            f"retention runs until {ends}" if ends else "kept permanently", field="item_id"
+            "retention runs until {date}", field="item_id", params={"date": ends.isoformat()}
         )
     destruction = Destruction(
         id=new_id(),

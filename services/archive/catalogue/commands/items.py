@@ -45,7 +45,9 @@ async def change_level(
 ) -> archive_rpc_catalogue.ItemView:
     row = await repository.agency_item(session, req.caller, req.item_id, lock=True)
     if row.status != archive_enums.ItemStatus.FILED:
-        raise archive_errors.ArchiveStateConflict(f"the item is {row.status}", field="item_id")
+        raise archive_errors.ArchiveStateConflict(
+            "the item is {status}", field="item_id", params={"status": row.status}
+        )
     if req.level > req.caller.clearance:
         raise archive_errors.ArchiveItemNotFound("level above your clearance", field="level")
     if not domain.level_change_allowed(row.level, req.level, req.may_lower):

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from contracts.archive import enums as archive_enums
 from contracts.archive import errors as archive_errors
 from contracts.archive import rpc_catalogue as archive_rpc_catalogue
+from contracts.core import Message
 from kit.ids import new_id
 from kit.logging import get_logger
 from kit.rpc import CallContext
@@ -32,15 +33,16 @@ SWEEP_BATCH = 100
 def _check_declared(settings: ArchiveSettings, size: int, content_type: str) -> None:
     if size > settings.upload_max_bytes:
         raise archive_errors.UploadRejected(
-            f"larger than {settings.upload_max_bytes} bytes", field="size"
+            "larger than {max} bytes", field="size", params={"max": settings.upload_max_bytes}
         )
     if domain.is_active_content(content_type):
         # Never accepted, whatever the configuration: a browser would run it.
         declared = content_type.strip().lower()
         raise archive_errors.UploadRejected(
-            f"不接受可执行的内容类型 {declared}（HTML、SVG、脚本等）/ active content type "
-            f"{declared} (HTML, SVG, scripts) is not accepted as a deliverable",
+            "active content type {content_type} (HTML, SVG, scripts) is not accepted as a "
+            "deliverable",
             field="content_type",
+            params={"content_type": declared},
         )
     if not domain.content_type_allowed(content_type, settings.upload_content_types):
         raise archive_errors.UploadRejected("content type not accepted", field="content_type")
@@ -122,7 +124,9 @@ async def request_version_upload(
     named = await repository.agency_item(session, req.caller, req.item_id)
     if named.status != archive_enums.ItemStatus.FILED:
         raise archive_errors.ArchiveStateConflict(
-            f"the item is {named.status}: only a filed item gets a new version", field="item_id"
+            "the item is {status}: only a filed item gets a new version",
+            field="item_id",
+            params={"status": named.status},
         )
     if named.source_event_id is not None:
         raise archive_errors.ArchiveStateConflict(
@@ -140,10 +144,11 @@ async def request_version_upload(
     for row in pending:
         if row not in abandoned:
             raise archive_errors.ArchiveStateConflict(
-                f"version {row.version} of this item is already being uploaded (item "
-                f"{row.id}): complete that upload, or wait until it expires, before "
+                "version {version} of this item is already being uploaded (item "
+                "{item}): complete that upload, or wait until it expires, before "
                 "requesting another",
                 field="item_id",
+                params={"version": row.version, "item": str(row.id)},
             )
     _check_declared(deps.settings, req.size, req.content_type)
     for row in abandoned:
@@ -200,7 +205,9 @@ async def complete_upload(
     if row.status == archive_enums.ItemStatus.FILED:
         return item_view(row)  # a retried completion
     if row.status != archive_enums.ItemStatus.PENDING:
-        raise archive_errors.ArchiveStateConflict(f"the item is {row.status}", field="item_id")
+        raise archive_errors.ArchiveStateConflict(
+            "the item is {status}", field="item_id", params={"status": row.status}
+        )
     if row.upload_expires_at is not None and row.upload_expires_at <= datetime.now(UTC):
         # Past its expiry the upload is abandoned (the sweep, or a new version request,
         # may already have removed its bytes): request a new one.
@@ -215,19 +222,30 @@ async def complete_upload(
     # Everything below reads this version, and downloads will name it: bytes written
     # under the key later (which the write-once URL refuses anyway) are never served.
     version = stored.version_id
-    problem = None
+    problem: Message | None = None
     if stored.size != row.size:
-        problem = f"uploaded {stored.size} bytes, declared {row.size}"
+        problem = Message(
+            "uploaded {size} bytes, declared {declared}",
+            {"size": stored.size, "declared": row.size},
+        )
     elif stored.content_type.split(";")[0].strip().lower() != row.content_type:
-        problem = f"uploaded as {stored.content_type}, declared {row.content_type}"
+        problem = Message(
+            "uploaded as {content_type}, declared {declared}",
+            {"content_type": stored.content_type, "declared": row.content_type},
+        )
     # Re-hash what the store holds (streamed), never trusting the uploader's claim. The
     # row stays locked meanwhile, so two completions cannot both file it.
     elif (digest := await store.sha256(row.object_key, version_id=version)) != row.sha256:
-        problem = f"SHA-256 {digest} differs from the declared {row.sha256}"
+        problem = Message(
+            "SHA-256 {digest} differs from the declared {declared}",
+            {"digest": digest, "declared": row.sha256},
+        )
     if problem is not None:
         # The bad bytes go; the upload URL may be used again until the item expires.
         await store.delete(row.object_key)
-        raise archive_errors.UploadMismatch(problem, field="item_id")
+        raise archive_errors.UploadMismatch(
+            problem.template, field="item_id", params=problem.params
+        )
     await lock_finalised(deps, row, version)
     row.object_version = version
     row.status = archive_enums.ItemStatus.FILED

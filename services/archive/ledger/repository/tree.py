@@ -294,7 +294,9 @@ async def checked_size(session: AsyncSession, tree_size: int | None) -> int:
         return current
     if not 0 <= tree_size <= current:
         raise ValidationFailed(
-            f"tree size must be between 0 and the current size {current}", field="tree_size"
+            "tree size must be between 0 and the current size {current}",
+            field="tree_size",
+            params={"current": current},
         )
     return tree_size
 
@@ -302,7 +304,9 @@ async def checked_size(session: AsyncSession, tree_size: int | None) -> int:
 async def inclusion_path(session: AsyncSession, index: int, tree_size: int) -> list[bytes]:
     if not 0 <= index < tree_size:
         raise ValidationFailed(
-            f"entry {index} is not in a tree of size {tree_size}", field="tree_size"
+            "entry {index} is not in a tree of size {tree_size}",
+            field="tree_size",
+            params={"index": index, "tree_size": tree_size},
         )
     return await resolve(session, merkle.inclusion_ranges(index, tree_size))
 

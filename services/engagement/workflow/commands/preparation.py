@@ -38,7 +38,9 @@ async def add_list_item(step: Step, a: engagement_actions.AddListItem) -> None:
     require_stage(step.stage, Stage.PREPARATION, Stage.IMPLEMENTATION, step="adding a list item")
     entry = await repository.catalogue_entry(step.session, catalogue_v1.VERSION, a.catalogue_code)
     if entry is None:
-        raise ValidationFailed(f"no catalogue item {a.catalogue_code}", field="catalogueCode")
+        raise ValidationFailed(
+            "no catalogue item {code}", field="catalogueCode", params={"code": a.catalogue_code}
+        )
     # During implementation only customised items may be added, by a change request
     # the client approves (R5.2); in preparation the list is still being agreed.
     during = step.stage is Stage.IMPLEMENTATION
@@ -127,7 +129,7 @@ async def record_site_survey(step: Step, a: engagement_actions.RecordSiteSurvey)
 async def update_checklist_item(step: Step, a: engagement_actions.UpdateChecklistItem) -> None:
     entry = await repository.checklist_entry(step.session, step.engagement.id, a.code)
     if entry is None:
-        raise ValidationFailed(f"no Appendix A item {a.code}", field="code")
+        raise ValidationFailed("no Appendix A item {code}", field="code", params={"code": a.code})
     if a.status == ChecklistStatus.RECEIVED and not a.document_ref:
         raise ValidationFailed("a received document needs its archive id", field="documentRef")
     entry.status = a.status

@@ -81,7 +81,9 @@ async def raise_rectification(step: Step, a: engagement_actions.RaiseRectificati
 async def report_rectified(step: Step, a: engagement_actions.ReportRectified) -> None:
     row = await _get(step, a.rectification_id)
     if row.status != RectificationStatus.OPEN:
-        raise WorkflowConflict(f"the rectification item is {row.status}, not open")
+        raise WorkflowConflict(
+            "the rectification item is {status}, not open", params={"status": row.status}
+        )
     row.status = RectificationStatus.RECTIFIED
     row.notes = [*row.notes, f"rectified: {a.note}"]
     await _announce(step, row, raised=False)
@@ -91,7 +93,10 @@ async def report_rectified(step: Step, a: engagement_actions.ReportRectified) ->
 async def verify_rectification(step: Step, a: engagement_actions.VerifyRectification) -> None:
     row = await _get(step, a.rectification_id)
     if row.status != RectificationStatus.RECTIFIED:
-        raise WorkflowConflict(f"the rectification item is {row.status}; verify it once rectified")
+        raise WorkflowConflict(
+            "the rectification item is {status}; verify it once rectified",
+            params={"status": row.status},
+        )
     if a.passed:
         row.status, row.closed_on = RectificationStatus.CLOSED, clock.today()
     else:

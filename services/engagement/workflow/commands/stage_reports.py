@@ -23,7 +23,9 @@ from services.engagement.workflow.domain import require_stage
 async def _latest(step: Step, report_no: int) -> StageReport:
     report = await repository.latest_report(step.session, step.engagement.id, report_no)
     if report is None:
-        raise ValidationFailed(f"no stage report {report_no}", field="reportNo")
+        raise ValidationFailed(
+            "no stage report {report_no}", field="reportNo", params={"report_no": report_no}
+        )
     return report
 
 
@@ -51,8 +53,8 @@ async def submit_stage_report(step: Step, a: engagement_actions.SubmitStageRepor
         previous = await _latest(step, a.report_no)
         if previous.status != StageReportStatus.OBJECTED:
             raise WorkflowConflict(
-                f"stage report {a.report_no} is {previous.status}; only an objected one "
-                "is resubmitted"
+                "stage report {report_no} is {status}; only an objected one is resubmitted",
+                params={"report_no": a.report_no, "status": previous.status},
             )
         report_no, version = previous.report_no, previous.version + 1
         seminar = previous.seminar_conclusion
@@ -83,7 +85,10 @@ async def review_stage_report(step: Step, a: engagement_actions.ReviewStageRepor
     require_stage(step.stage, *IMPLEMENTING, step="reviewing a stage report")
     report = await _latest(step, a.report_no)
     if report.status != StageReportStatus.SUBMITTED:
-        raise WorkflowConflict(f"stage report {a.report_no} is {report.status}, not submitted")
+        raise WorkflowConflict(
+            "stage report {report_no} is {status}, not submitted",
+            params={"report_no": a.report_no, "status": report.status},
+        )
     if not a.accept and not (a.feedback and a.feedback.strip()):
         raise ValidationFailed("an objection needs feedback", field="feedback")
     report.status = StageReportStatus.ACCEPTED if a.accept else StageReportStatus.OBJECTED

@@ -1,0 +1,58 @@
+"""An error as the client reads it: an expected one with its stable `extensions.code` and
+its message in the caller's language, an unexpected one logged with its stack and the
+request id, then masked as "internal error". Used for HTTP (gateway/schema.py) and for
+operations over the WebSocket (gateway/http/websocket.py)."""
+
+from __future__ import annotations
+
+from graphql import GraphQLError, VariableDefinitionNode
+
+from contracts.core import DomainError, ValidationFailed
+from gateway.i18n.language import DEFAULT, Language
+from gateway.i18n.say import error_message
+from kit.logging import get_logger
+
+log = get_logger(__name__)
+
+
+def report(error: GraphQLError, request_id: str, language: Language = DEFAULT) -> GraphQLError:
+    original = error.original_error
+    if original is None:  # syntax, validation, limits: the client's own doing
+        return error
+    if _is_variable_error(error):
+        # A variable's value did not coerce to its type (null for `ID!`, a bad Date):
+        # graphql-core keeps the scalar's exception as the original error, but the
+        # input is the caller's to fix, like any other validation error.
+        error.extensions = {
+            **(error.extensions or {}),
+            "code": ValidationFailed.code.upper(),
+            "requestId": request_id,
+        }
+        return error
+    if isinstance(original, DomainError):
+        # The same words as a mutation's typed error, in the caller's language.
+        error.message = error_message(original, language)
+        # A query's refused argument names itself, as a mutation's ValidationError does.
+        field = {"field": original.field} if original.field else {}
+        error.extensions = {
+            **(error.extensions or {}),
+            "code": original.code.upper(),
+            **field,
+            "requestId": request_id,
+        }
+        return error
+    log.error("graphql.unexpected_error", path=error.path, request_id=request_id, exc_info=original)
+    return GraphQLError(
+        "internal error",
+        nodes=error.nodes,
+        source=error.source,
+        positions=error.positions,
+        path=error.path,
+        extensions={"code": "INTERNAL", "requestId": request_id},
+    )
+
+
+def _is_variable_error(error: GraphQLError) -> bool:
+    return error.path is None and any(
+        isinstance(node, VariableDefinitionNode) for node in error.nodes or ()
+    )
