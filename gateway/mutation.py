@@ -39,7 +39,7 @@ from gateway.engagement import errors as engagement_graphql_errors
 from gateway.errors import Error, NotAuthorized, ServiceUnavailable, ValidationError, camel
 from gateway.evaluation import errors as evaluation_graphql_errors
 from gateway.i18n.language import DEFAULT, Language
-from gateway.i18n.say import error_message, missing_of
+from gateway.i18n.say import error_message, listed, missing_of
 from kit.auth import AuthFailure
 from kit.validation import INVALID, validation_failed
 
@@ -165,7 +165,8 @@ ERRORS: dict[str, ErrorType] = {
     ),
     # generated documents
     archive_errors.DocumentDataMissing.code: ErrorType(
-        document_graphql_errors.DocumentDataMissing, _details(missing=_strings("missing"))
+        document_graphql_errors.DocumentDataMissing,
+        lambda exc, _request_id, language: {"missing": listed(exc, "missing", language)},
     ),
     archive_errors.DocumentFormatNotOffered.code: ErrorType(
         document_graphql_errors.DocumentFormatNotOffered,
@@ -178,7 +179,8 @@ ERRORS: dict[str, ErrorType] = {
         document_graphql_errors.DocumentTemplateNotFound, _field
     ),
     archive_errors.InvalidDocumentTemplate.code: ErrorType(
-        document_graphql_errors.InvalidDocumentTemplate, _details(problems=_strings("problems"))
+        document_graphql_errors.InvalidDocumentTemplate,
+        lambda exc, _request_id, language: {"problems": listed(exc, "problems", language)},
     ),
 }
 

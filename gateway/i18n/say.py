@@ -15,6 +15,9 @@ from gateway.i18n import catalogues
 from gateway.i18n.language import Language
 
 _LIST_SEPARATOR = {Language.ZH_CN: "、", Language.EN: ", "}
+LISTS = ("missing", "problems")
+"""Details an error may list as messages (`<name>_messages`: template, params and,
+for a problem, `at`, where): said one by one, and as the parameter of that name."""
 
 
 def say(message: Message, language: Language) -> str:
@@ -27,6 +30,9 @@ def error_message(error: DomainError, language: Language) -> str:
     said = error.said
     if missing := missing_of(error, language):
         said = Message(said.template, {**said.params, "missing": missing})
+    for name in LISTS:
+        if error.details.get(f"{name}_messages") and name in said.params:
+            said = Message(said.template, {**said.params, name: listed(error, name, language)})
     translated = catalogues.lookup(language, said.template)
     if translated is None and language is not Language.EN:
         translated = catalogues.lookup(language, error.code, catalogues.ERROR)
@@ -42,6 +48,20 @@ def missing_of(error: DomainError, language: Language) -> list[str]:
     if sent:
         return [say(Message.from_dict(m), language) for m in sent]
     return [str(m) for m in error.details.get("missing", [])]
+
+
+def listed(error: DomainError, name: str, language: Language) -> list[str]:
+    """An error's list detail (`missing`, `problems`) in `language`: each message sent
+    in `<name>_messages` said, prefixed by where it is; else the strings as sent."""
+    sent: list[Any] = list(error.details.get(f"{name}_messages") or [])
+    if not sent:
+        return [str(m) for m in error.details.get(name, [])]
+    out = []
+    for m in sent:
+        text = say(Message.from_dict(m), language)
+        at = m.get("at") if isinstance(m, dict) else None
+        out.append(f"{at}: {text}" if at else text)
+    return out
 
 
 def label(language: Language, enum: str, value: str) -> str:

@@ -180,8 +180,10 @@ async def test_R4_2_3_2_missing_data_is_a_typed_error_and_no_job(
     refused = d.generate(api, PM, e, period=None)
     assert refused["__typename"] == "DocumentDataMissing", refused
     assert refused["code"] == "document_data_missing"
-    assert refused["missing"] == ["阶段性工作报告需要期间 / a stage report needs a period"]
-    assert refused["message"].startswith("生成阶段性工作报告还缺少：")
+    assert refused["missing"] == ["阶段性工作报告需要指定报告期间"]
+    assert (
+        refused["message"] == "现有记录尚不足以生成阶段性工作报告：阶段性工作报告需要指定报告期间"
+    )
     assert await job_rows(system, engagement["raw"]) == before
 
 

@@ -5,11 +5,14 @@ shape of an agency's template variant, checked before it is stored."""
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from contracts.archive.documents import DocumentFormat, DocumentKind, DocumentMeta, EngagementFacts
+from contracts.core import Message
+from kit.validation import message_of
 from services.archive.documents.render import (
     RenderedDocument,
     TemplateVariant,
@@ -26,6 +29,7 @@ PLACEHOLDERS = frozenset({"unit_name", "agency_name", "document_number", "period
 
 __all__ = [
     "STANDARD_TEMPLATE",
+    "Problem",
     "RenderedDocument",
     "TemplateVariant",
     "available",
@@ -41,7 +45,7 @@ def available(kind: DocumentKind, fmt: DocumentFormat) -> bool:
     return kind in KINDS and fmt in formats(kind)
 
 
-def missing(kind: DocumentKind, facts: EngagementFacts, meta: DocumentMeta) -> list[str]:
+def missing(kind: DocumentKind, facts: EngagementFacts, meta: DocumentMeta) -> list[Message]:
     return missing_data(kind, facts, meta)
 
 
@@ -61,20 +65,37 @@ class VariantDefinition(BaseModel):
     extra_sections: list[ExtraSection] = Field(default_factory=list, max_length=20)
 
 
-def problems(kind: DocumentKind, name: str, definition: dict[str, Any]) -> list[str]:
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with a variant: where in the definition (a path, the same in
+    every language; None for the whole) and what, as a template the gateway says."""
+
+    at: str | None
+    said: Message
+
+    def __str__(self) -> str:
+        return f"{self.at}: {self.said}" if self.at else str(self.said)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**self.said.to_dict(), "at": self.at}
+
+
+def problems(kind: DocumentKind, name: str, definition: dict[str, Any]) -> list[Problem]:
     """Everything wrong with a variant, [] when it may be stored: its shape, then every
     placeholder ({{ name }}) it uses must be one the renderer fills."""
     try:
         variant = VariantDefinition.model_validate(definition)
     except ValidationError as exc:
         return [
-            f"{'.'.join(str(p) for p in error['loc']) or 'definition'}: {error['msg']}"
+            Problem(".".join(str(p) for p in error["loc"]) or "definition", message_of(error))
             for error in exc.errors()
         ]
     texts = [variant.letterhead or "", variant.footer or ""]
     texts += [t for s in variant.extra_sections for t in (s.heading, s.body)]
     unknown = sorted({p for t in texts for p in re.findall(r"{{\s*(\w+)\s*}}", t)} - PLACEHOLDERS)
-    return [f"未知占位符 {{{{ {p} }}}} / unknown placeholder {p}" for p in unknown]
+    return [
+        Problem(None, Message("unknown placeholder {{{{ {name} }}}}", {"name": p})) for p in unknown
+    ]
 
 
 def variant(

@@ -73,7 +73,8 @@ class RetryLater(Exception):
 
 
 class JobFailed(Exception):
-    """This job cannot succeed (the engagement is no longer visible to its requester)."""
+    """This job cannot succeed (the engagement is no longer visible to its requester,
+    or its data no longer fills the document)."""
 
     def __init__(self, code: str, message: str) -> None:
         super().__init__(message)
@@ -179,9 +180,11 @@ class DocumentWorker:
         )
         missing = rendering.missing(claim.kind, gathered, meta)
         if missing:
-            raise archive_errors.DocumentDataMissing(
-                f"生成{domain.TITLES[claim.kind]}还缺少：{'；'.join(missing)} / the recorded "
-                "data no longer fills the document"
+            # A job's message is stored once for whoever reads it: both languages.
+            raise JobFailed(
+                archive_errors.DocumentDataMissing.code,
+                f"已记录的数据不再足以生成{domain.TITLES[claim.kind]} / the recorded data no "
+                f"longer fills the document: {'; '.join(str(m) for m in missing)}",
             )
         template_meta, template = await self._template(claim)
         rendered = await asyncio.to_thread(

@@ -8,6 +8,7 @@ import pymupdf
 import pytest
 
 from contracts.archive.documents import DocumentFormat, DocumentKind
+from contracts.core import Message
 from services.archive.documents.render import (
     DocumentNotRenderable,
     missing_data,
@@ -140,31 +141,31 @@ def test_R4_2_4_2_sections_without_data_are_marked_for_the_author():
 def test_R4_2_4_2_missing_data_names_what_each_document_lacks():
     f = bare_facts()
     assert missing_data(DocumentKind.STAGE_REPORT, facts(), meta()) == [
-        "阶段性工作报告需要期间 / a stage report needs a period"
+        Message("a stage report needs a period")
     ]
     assert missing_data(DocumentKind.IMPLEMENTATION_PLAN, f, meta()) == [
-        "实施方案需要托管服务清单 / a plan needs the service list items"
+        Message("a plan needs the service list items")
     ]
     assert missing_data(DocumentKind.RESULTS_REPORT, f, meta()) == [
-        "总结与成果报告需要托管服务清单 / summary and results reports need the service list"
+        Message("summary and results reports need the service list")
     ]
     assert missing_data(DocumentKind.STATUS_INVESTIGATION, f, meta()) == [
-        "现状调查报告需要现场调查记录 / a status investigation needs a site survey record"
+        Message("a status investigation needs a site survey record")
     ]
     assert missing_data(DocumentKind.EVALUATION_TABLE, f, meta()) == [
-        "绩效评价表需要一份评价表 / the C.1 table needs a scorecard"
+        Message("the C.1 table needs a scorecard")
     ]
     assert missing_data(DocumentKind.TRAINING_RECORD, facts(), meta(month_period(1))) == [
-        "培训记录需要期间内至少一次培训 / a training record needs a training in the period"
+        Message("a training record needs a training in the period")
     ]
     assert missing_data(DocumentKind.RECTIFICATION_LEDGER, f, meta()) == []
     assert missing_data(DocumentKind.ENVIRONMENTAL_FILES, f, meta()) == []
     with pytest.raises(DocumentNotRenderable) as raised:
         render_document(DocumentKind.STAGE_REPORT, PDF, facts(), meta())
-    assert raised.value.problems == ["阶段性工作报告需要期间 / a stage report needs a period"]
+    assert raised.value.problems == ["a stage report needs a period"]
     with pytest.raises(DocumentNotRenderable) as raised:
         render_document(DocumentKind.STAGE_REPORT, DocumentFormat.XLSX, facts(), meta())
     assert raised.value.problems == [
-        "阶段性工作报告需要期间 / a stage report needs a period",
+        "a stage report needs a period",
         "stage_report 不以 xlsx 格式生成 / stage_report is not rendered as xlsx",
     ]

@@ -62,10 +62,10 @@ async def check(
         )
     missing = archive_handover.missing_kinds({line.kind for line in lines}, req.waivers)
     if missing:
-        names = "、".join(archive_handover.KIND_NAMES[k] for k in missing)
         raise archive_errors.HandoverIncomplete(
-            f"缺少移交成果：{names}（请移交或说明免交理由） / "
-            f"required kinds neither handed over nor waived: {', '.join(missing)}",
+            "required results neither handed over nor waived: {missing} (hand them over "
+            "or give the reason for waiving them)",
+            params={"missing": [str(k) for k in missing]},
             field="waivers",
             details={"missing": [str(k) for k in missing]},
         )

@@ -74,8 +74,9 @@ async def issue_package(
                 raise contents.LedgerBehind(f"event {record.event_id} is not in the ledger yet")
     except contents.LedgerBehind as exc:
         raise archive_errors.ArchiveStateConflict(
-            f"账本尚未记录完整，请稍后再试 / the ledger is still catching up: {exc}",
+            "the ledger is still catching up, try again shortly",
             field="handover_id",
+            details={"behind": str(exc)},
         ) from None
     paths = [
         f"files/{n:02d}-{domain.display_filename(item.filename)}"

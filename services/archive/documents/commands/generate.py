@@ -46,9 +46,12 @@ async def check(deps: DocumentDeps, req: GenerateDocumentRequest, ctx: CallConte
             f for f in domain.OFFERED_FORMATS[req.kind] if rendering.available(req.kind, f)
         )
         raise archive_errors.DocumentFormatNotOffered(
-            f"{domain.TITLES[req.kind]}不提供 {req.format.upper()} 格式，可选："
-            f"{'、'.join(f.upper() for f in offered)} / {req.kind} is not produced as "
-            f"{req.format}",
+            "{kind} is not produced as {format}, only as {offered}",
+            params={
+                "kind": str(req.kind),
+                "format": str(req.format),
+                "offered": [str(f) for f in offered],
+            },
             field="format",
             details={"offered": [str(f) for f in offered]},
         )
@@ -68,10 +71,14 @@ async def check(deps: DocumentDeps, req: GenerateDocumentRequest, ctx: CallConte
     )
     missing = rendering.missing(req.kind, gathered, meta)
     if missing:
+        # `missing` in English; `missing_messages` for the gateway to say each one.
         raise archive_errors.DocumentDataMissing(
-            f"生成{domain.TITLES[req.kind]}还缺少：{'；'.join(missing)} / the recorded data "
-            f"cannot fill the document yet ({len(missing)} missing)",
-            details={"missing": missing},
+            "the recorded data cannot fill the {kind} yet: {missing}",
+            params={"kind": str(req.kind), "missing": [str(m) for m in missing]},
+            details={
+                "missing": [str(m) for m in missing],
+                "missing_messages": [m.to_dict() for m in missing],
+            },
         )
     return Checked(request=req, facts=gathered)
 
@@ -88,16 +95,16 @@ async def enqueue(
         )
         if template is None:
             raise archive_errors.DocumentTemplateNotFound(
-                f"本机构没有名为「{req.template}」的{domain.TITLES[req.kind]}模板 / no template "
-                f"variant {req.template!r} of {req.kind}",
+                "your agency has no template variant named {template} for the {kind}",
+                params={"template": req.template, "kind": str(req.kind)},
                 field="template",
             )
     level = level_of(deps, req.kind)
     if level > req.caller.clearance:
         # The requester could not read what it asked for.
         raise archive_errors.ArchiveStateConflict(
-            f"该类文件按密级 {level} 归档，高于你的权限 / documents of this kind are filed "
-            f"at level {level}, above your clearance",
+            "documents of this kind are filed at level {level}, above your clearance",
+            params={"level": level},
             field="kind",
         )
     await catalogue_repository.remember_parties(

@@ -27,11 +27,15 @@ async def register_template(
         raise archive_errors.ArchiveRecordNotFound("no agency to register for", field="kind")
     problems = rendering.problems(req.kind, req.name, req.definition)
     if problems:
+        # `problems` in English; `problems_messages` for the gateway to say each one.
         raise archive_errors.InvalidDocumentTemplate(
-            f"模板有 {len(problems)} 处问题：{'；'.join(problems)} / the template variant has "
-            f"{len(problems)} problem(s)",
+            "the template variant has {count} problem(s): {problems}",
+            params={"count": len(problems), "problems": [str(p) for p in problems]},
             field="definition",
-            details={"problems": problems},
+            details={
+                "problems": [str(p) for p in problems],
+                "problems_messages": [p.to_dict() for p in problems],
+            },
         )
     latest = await repository.latest_template(session, agency_id, req.kind, req.name)
     row = DocumentTemplate(

@@ -1,6 +1,6 @@
 """Rendering the standard's documents from recorded facts, as PDF (Typst) and DOCX.
 
-    missing_data(kind, facts, meta)                       what the facts lack, "中文 / English"
+    missing_data(kind, facts, meta)                       what the facts lack (Messages)
     render_document(kind, fmt, facts, meta, variant=None) -> RenderedDocument
     validate_variant(variant)                             what is wrong with an agency's variant
 
@@ -23,6 +23,7 @@ from contracts.archive.documents import (
     DocumentMeta,
     EngagementFacts,
 )
+from contracts.core import Message
 from services.archive.documents.render.common import cover, paragraphs
 from services.archive.documents.render.docx_writer import write_docx
 from services.archive.documents.render.kinds import KINDS
@@ -78,7 +79,8 @@ def formats(kind: DocumentKind) -> list[DocumentFormat]:
 
 class DocumentNotRenderable(ValueError):
     """The facts lack what the document needs, the format is not offered for documents,
-    or the variant is invalid; `problems` lists each, "中文 / English"."""
+    or the variant is invalid; `problems` lists each (what is missing in English, the
+    rest "中文 / English": the renderer's own failures, which reach no caller)."""
 
     def __init__(self, problems: list[str]) -> None:
         super().__init__("；".join(problems))
@@ -94,9 +96,9 @@ class RenderedDocument:
     template: str  # which template made it, e.g. "stage_report/v1" or "stage_report/v1 · 清和版"
 
 
-def missing_data(kind: DocumentKind, facts: EngagementFacts, meta: DocumentMeta) -> list[str]:
-    """What the document needs and the facts lack, each "中文 / English"; empty when
-    it can be rendered."""
+def missing_data(kind: DocumentKind, facts: EngagementFacts, meta: DocumentMeta) -> list[Message]:
+    """What the document needs and the facts lack, each an English template the
+    gateway says in the caller's language; empty when it can be rendered."""
     return KINDS[kind].missing(facts, meta)
 
 
@@ -159,7 +161,7 @@ def render_document(
 ) -> RenderedDocument:
     """The document as bytes; raises DocumentNotRenderable (what is missing or wrong)
     or TemplateError (a variant's Typst that does not compile)."""
-    problems = missing_data(kind, facts, meta)
+    problems = [str(m) for m in missing_data(kind, facts, meta)]
     if fmt not in formats(kind):
         problems.append(
             f"{kind.value} 不以 {fmt.value} 格式生成 / {kind.value} is not rendered as {fmt.value}"

@@ -10,6 +10,7 @@ from collections import Counter
 from decimal import Decimal
 
 from contracts.archive.documents import DocumentMeta, EngagementFacts
+from contracts.core import Message
 from contracts.engagement.enums import ListItemStatus
 from services.archive.documents.render import common as C
 from services.archive.documents.render import labels as L
@@ -30,11 +31,9 @@ SUMMARY_TITLE = "托管服务实施总结报告"
 RESULTS_TITLE = "托管服务成果报告"
 
 
-def missing(facts: EngagementFacts, meta: DocumentMeta) -> list[str]:
+def missing(facts: EngagementFacts, meta: DocumentMeta) -> list[Message]:
     if not facts.workflow.list_items:
-        return [
-            "总结与成果报告需要托管服务清单 / summary and results reports need the service list"
-        ]
+        return [Message("summary and results reports need the service list")]
     return []
 
 

@@ -9,6 +9,7 @@ from collections import Counter
 from decimal import Decimal
 
 from contracts.archive.documents import DocumentMeta, EngagementFacts
+from contracts.core import Message
 from contracts.evaluation.enums import Grade, PartKind, ScorecardStatus
 from contracts.evaluation.rpc import ScorecardView, TemplateDefinition
 from services.archive.documents.render import labels as L
@@ -34,9 +35,9 @@ def scorecard(facts: EngagementFacts, meta: DocumentMeta) -> ScorecardView | Non
     return max(cards, key=lambda c: (c.period_end, c.version), default=None)
 
 
-def missing(facts: EngagementFacts, meta: DocumentMeta) -> list[str]:
+def missing(facts: EngagementFacts, meta: DocumentMeta) -> list[Message]:
     if scorecard(facts, meta) is None:
-        return ["绩效评价表需要一份评价表 / the C.1 table needs a scorecard"]
+        return [Message("the C.1 table needs a scorecard")]
     return []
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections import Counter
 
 from contracts.archive.documents import DocumentMeta, EngagementFacts
+from contracts.core import Message
 from services.archive.documents.render import common as C
 from services.archive.documents.render import labels as L
 from services.archive.documents.render.figures import rectification_figures, training_figures
@@ -106,9 +107,9 @@ def environmental_files(facts: EngagementFacts, meta: DocumentMeta) -> list[Sect
     ]
 
 
-def missing_training(facts: EngagementFacts, meta: DocumentMeta) -> list[str]:
+def missing_training(facts: EngagementFacts, meta: DocumentMeta) -> list[Message]:
     if not read_records(facts.workflow, meta.period).trainings:
-        return ["培训记录需要期间内至少一次培训 / a training record needs a training in the period"]
+        return [Message("a training record needs a training in the period")]
     return []
 
 

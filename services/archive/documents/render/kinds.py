@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from contracts.archive.documents import DocumentKind, DocumentMeta, EngagementFacts
+from contracts.core import Message
 from services.archive.documents.render import (
     closing,
     evaluation_table,
@@ -17,10 +18,10 @@ from services.archive.documents.render import (
 from services.archive.documents.render.model import Section
 
 Builder = Callable[[EngagementFacts, DocumentMeta], list[Section]]
-Check = Callable[[EngagementFacts, DocumentMeta], list[str]]
+Check = Callable[[EngagementFacts, DocumentMeta], list[Message]]
 
 
-def _nothing_missing(facts: EngagementFacts, meta: DocumentMeta) -> list[str]:
+def _nothing_missing(facts: EngagementFacts, meta: DocumentMeta) -> list[Message]:
     return []
 
 

@@ -5,6 +5,7 @@ documents collected, with the plan's history of objections and expert opinions."
 from __future__ import annotations
 
 from contracts.archive.documents import DocumentMeta, EngagementFacts
+from contracts.core import Message
 from contracts.engagement.enums import PlanStatus
 from services.archive.documents.render import common as C
 from services.archive.documents.render import labels as L
@@ -14,9 +15,9 @@ from services.archive.documents.render.records import read_records
 TITLE = "托管服务实施方案"
 
 
-def missing(facts: EngagementFacts, meta: DocumentMeta) -> list[str]:
+def missing(facts: EngagementFacts, meta: DocumentMeta) -> list[Message]:
     if not facts.workflow.list_items:
-        return ["实施方案需要托管服务清单 / a plan needs the service list items"]
+        return [Message("a plan needs the service list items")]
     return []
 
 

@@ -6,6 +6,7 @@ objections with the feedback they led to."""
 from __future__ import annotations
 
 from contracts.archive.documents import DocumentMeta, DocumentPeriod, EngagementFacts
+from contracts.core import Message
 from contracts.engagement.rpc_workflow import StageReportView
 from services.archive.documents.render import common as C
 from services.archive.documents.render import labels as L
@@ -22,9 +23,9 @@ from services.archive.documents.render.records import read_records, within
 TITLE = "阶段性工作报告"
 
 
-def missing(facts: EngagementFacts, meta: DocumentMeta) -> list[str]:
+def missing(facts: EngagementFacts, meta: DocumentMeta) -> list[Message]:
     if meta.period is None:
-        return ["阶段性工作报告需要期间 / a stage report needs a period"]
+        return [Message("a stage report needs a period")]
     return []
 
 

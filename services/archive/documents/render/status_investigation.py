@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections import Counter
 
 from contracts.archive.documents import DocumentMeta, EngagementFacts
+from contracts.core import Message
 from contracts.engagement.enums import ChecklistStatus
 from services.archive.documents.render import common as C
 from services.archive.documents.render import labels as L
@@ -19,9 +20,9 @@ TITLE = "环境管理现状调查报告"
 OUTLET_TYPE = {"DA": "废气排放口", "DW": "废水排放口"}
 
 
-def missing(facts: EngagementFacts, meta: DocumentMeta) -> list[str]:
+def missing(facts: EngagementFacts, meta: DocumentMeta) -> list[Message]:
     if not read_records(facts.workflow).site_surveys:
-        return ["现状调查报告需要现场调查记录 / a status investigation needs a site survey record"]
+        return [Message("a status investigation needs a site survey record")]
     return []
 
 
