@@ -20,7 +20,7 @@ from strawberry.extensions import (
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import Info
 
-from contracts.core import DomainError, ValidationFailed
+from contracts.core import DomainError, RemoteError, ValidationFailed
 from gateway.archive.mutations import ArchiveMutations
 from gateway.archive.queries import ArchiveQueries
 from gateway.context import Context
@@ -112,7 +112,7 @@ def _report(error: GraphQLError, request_id: str) -> GraphQLError:
             "requestId": request_id,
         }
         return error
-    if isinstance(original, DomainError):
+    if isinstance(original, DomainError) and not _service_fault(original):
         error.extensions = {
             **(error.extensions or {}),
             "code": original.code.upper(),
@@ -128,6 +128,12 @@ def _report(error: GraphQLError, request_id: str) -> GraphQLError:
         path=error.path,
         extensions={"code": "INTERNAL", "requestId": request_id},
     )
+
+
+def _service_fault(error: DomainError) -> bool:
+    """A service's own unexpected failure, relayed over NATS: a server fault like one in
+    the gateway (INTERNAL, logged), not a domain error the caller could act on."""
+    return isinstance(error, RemoteError) and error.remote_code == "internal"
 
 
 def _is_variable_error(error: GraphQLError) -> bool:
