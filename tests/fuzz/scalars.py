@@ -15,6 +15,8 @@ import graphql
 from hypothesis import strategies as st
 from hypothesis_graphql import nodes
 
+from services.engagement.directory import uscc
+
 # Type names a relay id may carry: those of the schema's Node types and the raw
 # service ids some inputs take (borrow requests, handovers, list items).
 NODE_TYPES = ("Engagement", "Unit", "Scorecard", "ArchiveItem", "Handover", "Person", "Nope")
@@ -23,6 +25,56 @@ _garbage = st.one_of(
     st.text(max_size=40),
     st.sampled_from(["", " ", "null", "0", "-1", "1e309", "NaN", "Infinity", "ÿ", "\x00", "💥"]),
 )
+
+
+def _uscc(region: str, serial: str) -> str:
+    body = f"91{region}{serial}"
+    return body + uscc.check_character(body)
+
+
+# Text that is valid where a field checks its form (so a mutation can get past its
+# contract), and text that has broken servers before: NUL (PostgreSQL cannot store
+# it), LIKE wildcards, quotes, formula starts, direction marks, long runs.
+PLAUSIBLE_TEXT = [
+    _uscc("440300", "MA5F00001"),
+    _uscc("110105", "MA5F00002"),
+    "C2614",
+    "6.1.5",
+    "A.3.01",
+    "二.3",
+    "0" * 64,
+    "application/pdf",
+    "report.pdf",
+    "2027",
+    "绿源化工有限公司",
+    "深圳市南山区",
+]
+HOSTILE_TEXT = [
+    "\x00",
+    "a\x00b",
+    "%",
+    "_",
+    "%_%",
+    "' OR '1'='1",
+    '"; DROP TABLE unit; --',
+    '=HYPERLINK("http://x/","y")',
+    "@SUM(1)",
+    "\u202egnp.exe",
+    "../../etc/passwd",
+    "长" * 5000,
+    " " * 50,
+]
+
+
+def text() -> st.SearchStrategy[graphql.ValueNode]:
+    """Strings: hypothesis' text most of the time, the lists above the rest."""
+    return _string(
+        st.one_of(
+            st.text(max_size=60),
+            st.sampled_from(PLAUSIBLE_TEXT),
+            st.sampled_from(HOSTILE_TEXT),
+        )
+    )
 
 
 def _string(values: st.SearchStrategy[object]) -> st.SearchStrategy[graphql.ValueNode]:
@@ -145,10 +197,10 @@ def custom_scalars(real_ids: Iterable[str]) -> dict[str, st.SearchStrategy[graph
     real = list(real_ids)
     return {
         "ID": ids(real),
+        "String": text(),
         "Date": dates(),
         "DateTime": datetimes(),
         "Decimal": decimals(),
         "JSON": json_values(),
         "_Any": representations(real),
     }
-

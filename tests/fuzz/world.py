@@ -62,7 +62,9 @@ def build_world(system: RunningSystem) -> World:
     item = a.upload(api, pm, engagement["id"], DATA)
     engineer = token(agency, "engineer")
     borrow = api.gql(a.BORROW, {"i": {"itemId": item["id"], "purpose": "模糊测试"}}, engineer)
-    handed = api.gql(a.HAND_OVER, {"i": {"engagementId": engagement["id"], "itemIds": [item["id"]]}}, pm)
+    handed = api.gql(
+        a.HAND_OVER, {"i": {"engagementId": engagement["id"], "itemIds": [item["id"]]}}, pm
+    )
     global_ids = [unit["id"], engagement["id"], scorecard["id"], item["id"]]
     raw = [
         (borrow["data"]["requestBorrow"].get("borrowRequest") or {}).get("id"),
