@@ -126,14 +126,13 @@ def row_counts(fuzz_system: RunningSystem) -> Iterator[RowCounts]:
     counts.close()
 
 
-def refused(data: dict[str, Any] | None, errors: list[dict[str, Any]]) -> bool:
-    """No root field of the mutation succeeded: each is null, errored, or a union
-    member other than a *Success."""
-    if errors or not data:
-        return True
+def refused(data: dict[str, Any] | None) -> bool:
+    """No root field of the mutation succeeded: each is null (an error, or not found)
+    or a union member other than a *Success. An error further down, in a field selected
+    under a success, does not undo the success."""
     return not any(
         isinstance(v, dict) and str(v.get("__typename", "")).endswith("Success")
-        for v in data.values()
+        for v in (data or {}).values()
     )
 
 
@@ -175,10 +174,11 @@ class Driver:
             TALLY.outcomes["query"] += 1
             return
         body = response.json()
-        if refused(body.get("data"), body.get("errors") or []):
+        if refused(body.get("data")):
             TALLY.outcomes["mutation refused"] += 1
             after = self.counts.snapshot()
-            changed = {k: (before.get(k), n) for k, n in after.items() if before.get(k) != n}  # type: ignore[union-attr]
+            assert before is not None
+            changed = {k: (before.get(k), n) for k, n in after.items() if before.get(k) != n}
             assert changed == {}, (
                 f"{operation} as {caller} was refused but wrote: {changed}\n{document}\n{body}"
             )
