@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from dataclasses import replace
+from functools import partial
 from pathlib import Path
 from typing import Any, cast
 
@@ -31,6 +31,7 @@ from hypothesis_graphql import mutations, queries
 
 from gateway.schema import schema as served
 from tests.e2e.harness import RunningSystem
+from tests.fuzz.documents import Request, request
 from tests.fuzz.rowcounts import RowCounts
 from tests.fuzz.scalars import custom_scalars
 from tests.fuzz.tally import TALLY
@@ -91,32 +92,14 @@ def test_the_served_schema_is_the_exported_one():
     assert root_fields(EXPORTED, "Query") + root_fields(EXPORTED, "Mutation") == OPERATIONS
 
 
-def with_typename(document: graphql.DocumentNode) -> str:
-    """The generated document with `__typename` on each root field, so a union result
-    says which member it is (success or a typed error) whatever else was selected."""
-    typename = graphql.FieldNode(name=graphql.NameNode(value="__typename"))
-
-    def tagged(node: graphql.SelectionNode) -> graphql.SelectionNode:
-        field = cast(graphql.FieldNode, node)
-        if field.selection_set is None:
-            return field
-        selections = (typename, *field.selection_set.selections)
-        return replace(field, selection_set=replace(field.selection_set, selections=selections))
-
-    operations = [
-        replace(op, selection_set=replace(op.selection_set, selections=tuple(map(tagged, sel))))
-        for op in cast(tuple[graphql.OperationDefinitionNode, ...], document.definitions)
-        for sel in [op.selection_set.selections]
-    ]
-    return graphql.print_ast(replace(document, definitions=tuple(operations)))
-
-
-def strategy(operation: str, scalars: dict[str, Any]) -> st.SearchStrategy[str]:
+def strategy(operation: str, scalars: dict[str, Any]) -> st.SearchStrategy[Request]:
+    """Documents for one root field, sent with inline arguments or with variables."""
     root, name = operation.split(".")
     make = queries if root == "Query" else mutations
-    return make(
-        SCHEMA, fields=[name], custom_scalars=scalars, print_ast=with_typename, codec="utf-8"
+    documents = make(
+        SCHEMA, fields=[name], custom_scalars=scalars, print_ast=lambda d: d, codec="utf-8"
     )
+    return st.builds(partial(request, SCHEMA), documents, st.booleans())
 
 
 @pytest.fixture(scope="module")
@@ -159,17 +142,17 @@ class Driver:
         self.counts = counts
         self.scalars = custom_scalars(world.ids)
 
-    def send(self, operation: str, caller: str, document: str) -> None:
+    def send(self, operation: str, caller: str, sent: Request) -> None:
         token = self.world.token(operation, caller)
         headers = {"authorization": f"Bearer {token}"} if token else {}
         mutation = operation.startswith("Mutation.")
         before = self.counts.snapshot() if mutation else None
-        response = self.client.post(self.url, json={"query": document}, headers=headers)
+        response = self.client.post(self.url, json=sent.json(), headers=headers)
         TALLY.cases[caller] += 1
         TALLY.operations.add(operation)
         TALLY.sent.setdefault(caller, set()).add(operation)
         found = faults(response)
-        assert not found, f"{operation} as {caller}: {found}\n{document}"
+        assert not found, f"{operation} as {caller}: {found}\n{sent}"
         if not mutation:
             TALLY.outcomes["query"] += 1
             return
@@ -180,7 +163,7 @@ class Driver:
             assert before is not None
             changed = {k: (before.get(k), n) for k, n in after.items() if before.get(k) != n}
             assert changed == {}, (
-                f"{operation} as {caller} was refused but wrote: {changed}\n{document}\n{body}"
+                f"{operation} as {caller} was refused but wrote: {changed}\n{sent}\n{body}"
             )
         else:
             TALLY.outcomes["mutation succeeded"] += 1
@@ -195,9 +178,9 @@ class Driver:
             phases=[Phase.generate, Phase.shrink],
             suppress_health_check=list(HealthCheck),
         )
-        @given(document=strategy(operation, self.scalars))
-        def drive(document: str) -> None:
-            self.send(operation, caller, document)
+        @given(sent=strategy(operation, self.scalars))
+        def drive(sent: Request) -> None:
+            self.send(operation, caller, sent)
 
         drive()
 
