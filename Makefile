@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test install lint typecheck pytest schema clean
+.PHONY: run test install lint typecheck pytest schema clean fuzz
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c "import sys; assert sys.version_info >= (3, 11), sys.version" || { echo "need Python 3.11+ (make PYTHON=/path/to/python3.11)"; exit 1; }
@@ -31,6 +31,13 @@ typecheck: $(STAMP)
 
 pytest: $(STAMP)
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+## make fuzz: the fuzzer of tests/fuzz with more examples, on both backends (docs/security.md, Fuzzing)
+ECOHOST_FUZZ_EXAMPLES ?= 50
+ECOHOST_FUZZ_DATABASES ?= postgresql,sqlite
+fuzz: $(STAMP)
+	ECOHOST_FUZZ_EXAMPLES=$(ECOHOST_FUZZ_EXAMPLES) ECOHOST_FUZZ_DATABASES=$(ECOHOST_FUZZ_DATABASES) \
+		$(BIN)/pytest tests/fuzz -p no:cacheprovider $(PYTEST_ARGS)
 
 ## make schema: re-export schema.graphql and the contract JSON Schemas after an API change
 schema: $(STAMP)

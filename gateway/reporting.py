@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from graphql import GraphQLError, VariableDefinitionNode
 
-from contracts.core import DomainError, ValidationFailed
+from contracts.core import DomainError, RemoteError, ValidationFailed
 from gateway.i18n.language import DEFAULT, Language
 from gateway.i18n.say import error_message
 from kit.logging import get_logger
@@ -29,7 +29,7 @@ def report(error: GraphQLError, request_id: str, language: Language = DEFAULT) -
             "requestId": request_id,
         }
         return error
-    if isinstance(original, DomainError):
+    if isinstance(original, DomainError) and not _service_fault(original):
         # The same words as a mutation's typed error, in the caller's language.
         error.message = error_message(original, language)
         # A query's refused argument names itself, as a mutation's ValidationError does.
@@ -56,3 +56,9 @@ def _is_variable_error(error: GraphQLError) -> bool:
     return error.path is None and any(
         isinstance(node, VariableDefinitionNode) for node in error.nodes or ()
     )
+
+
+def _service_fault(error: DomainError) -> bool:
+    """A service's own unexpected failure, relayed over NATS: a server fault like one in
+    the gateway (INTERNAL, logged), not a domain error the caller could act on."""
+    return isinstance(error, RemoteError) and error.remote_code == "internal"

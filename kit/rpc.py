@@ -40,6 +40,7 @@ from contracts.core import Contract, DomainError, Rpc, ServiceUnavailable
 from kit import tracing
 from kit.logging import CORRELATION_HEADER, get_logger
 from kit.metrics import NATS_REQUEST_SECONDS, RPC_HANDLE_SECONDS
+from kit.nul import refuse_nul
 from kit.validation import validation_failed
 
 log = get_logger(__name__)
@@ -175,6 +176,7 @@ class RpcServer:
             correlation_id=ctx.correlation_id, rpc=rpc.subject, actor=ctx.actor
         ):
             try:
+                refuse_nul(request.data)  # PostgreSQL cannot store it (kit/nul.py)
                 payload = rpc.request.model_validate_json(request.data)
                 result = await handler(payload, ctx)
                 # Serialised by pydantic's core in one pass: no dict, no json.dumps.

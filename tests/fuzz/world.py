@@ -1,0 +1,78 @@
+"""The real objects the fuzzer's ids point at, and the four callers of every operation.
+
+Who may call what comes from the authorization matrix's RULES (one table for both):
+the permitted caller holds the rule's role in the tenant that owns the world, the
+caller without the permission holds the rule's lacking role there (no role at all
+where every role has it), the other tenant holds the permitted role elsewhere."""
+
+from __future__ import annotations
+
+import base64
+from dataclasses import dataclass, field
+
+from kit.ids import new_id
+from tests.archive import archive_api as a
+from tests.e2e.harness import RunningSystem, eventually, token
+from tests.e2e.test_api_authorization_matrix import RULES, A, R, Rule, U
+from tests.evaluation.gql import open_for
+
+CALLERS = ("anonymous", "other-tenant", "same-tenant-without-permission", "permitted")
+# Public operations have no rule: they are called by an agency's people all the same.
+PUBLIC = Rule(A, "engineer", "expert")
+DATA = "托管服务成果报告（模糊测试）".encode() * 100
+
+
+@dataclass
+class World:
+    tenants: dict[str, str]
+    others: dict[str, str]
+    ids: list[str] = field(default_factory=list)
+
+    def token(self, operation: str, caller: str) -> str | None:
+        rule = RULES.get(operation)
+        rule = rule if isinstance(rule, Rule) else PUBLIC
+        match caller:
+            case "anonymous":
+                return None
+            case "other-tenant":
+                return token(self.others[rule.kind], rule.role, user="mallory")
+            case "same-tenant-without-permission":
+                roles = (rule.lacking,) if rule.lacking else ()
+                return token(self.tenants[rule.kind], *roles, user="bob")
+            case "permitted":
+                return token(self.tenants[rule.kind], rule.role, user="alice")
+        raise ValueError(caller)
+
+
+def _raw(global_id: str) -> str:
+    return base64.b64decode(global_id).decode().split(":", 1)[1]
+
+
+def build_world(system: RunningSystem) -> World:
+    """A unit, its engagement (registered with evaluation), a scorecard, a filed archive
+    item with a borrow request and a handover: one of each kind an ID argument names."""
+    agency = f"agency:{new_id()}"
+    admin = token(agency, "agency_admin")
+    pm = token(agency, "project_manager")
+    api = system.api
+    unit = api.create_unit(admin, name="模糊测试单位")["unit"]
+    engagement = api.create_engagement(admin, unit["id"])["engagement"]
+    eventually(lambda: api.settled(admin, engagement["id"]))
+    scorecard = open_for(api, pm, engagement["id"])["scorecard"]
+    item = a.upload(api, pm, engagement["id"], DATA)
+    engineer = token(agency, "engineer")
+    borrow = api.gql(a.BORROW, {"i": {"itemId": item["id"], "purpose": "模糊测试"}}, engineer)
+    handed = api.gql(
+        a.HAND_OVER, {"i": {"engagementId": engagement["id"], "itemIds": [item["id"]]}}, pm
+    )
+    global_ids = [unit["id"], engagement["id"], scorecard["id"], item["id"]]
+    raw = [
+        (borrow["data"]["requestBorrow"].get("borrowRequest") or {}).get("id"),
+        (handed["data"]["handOverDeliverables"].get("handover") or {}).get("id"),
+    ]
+    world = World(
+        tenants={A: agency, U: f"unit:{_raw(unit['id'])}", R: "region:44"},
+        others={A: f"agency:{new_id()}", U: f"unit:{new_id()}", R: "region:11"},
+        ids=global_ids + [_raw(g) for g in global_ids] + [r for r in raw if r],
+    )
+    return world
