@@ -46,7 +46,8 @@ class IssueSurveyLinkRequest(Contract):
         default_factory=lambda: list(DEFAULT_QUESTIONS), min_length=1, max_length=MAX_QUESTIONS
     )
     expires_at: datetime | None = Field(
-        default=None, description=f"Default {DEFAULT_VALID_DAYS} days from now, at most {MAX_VALID_DAYS}."
+        default=None,
+        description=f"Default {DEFAULT_VALID_DAYS} days from now, at most {MAX_VALID_DAYS}.",
     )
     max_answers: int = Field(default=DEFAULT_MAX_ANSWERS, ge=1, le=MAX_ANSWERS)
 
@@ -129,12 +130,14 @@ class LinkSurveyAnswer(Contract):
     survey_link_id: UUID
 
 
-ISSUE_SURVEY_LINK = Rpc(
-    "engagement", "survey_link.issue", IssueSurveyLinkRequest, SurveyLinkIssued
+ISSUE_SURVEY_LINK = Rpc("engagement", "survey_link.issue", IssueSurveyLinkRequest, SurveyLinkIssued)
+REVOKE_SURVEY_LINK = Rpc(
+    "engagement", "survey_link.revoke", RevokeSurveyLinkRequest, SurveyLinkView
 )
-REVOKE_SURVEY_LINK = Rpc("engagement", "survey_link.revoke", RevokeSurveyLinkRequest, SurveyLinkView)
 SURVEY_LINKS = Rpc("engagement", "survey_link.list", SurveyLinksRequest, SurveyLinksReply)
-SURVEY_BY_TOKEN = Rpc("engagement", "survey_link.by_token", SurveyByTokenRequest, SurveyByTokenReply)
+SURVEY_BY_TOKEN = Rpc(
+    "engagement", "survey_link.by_token", SurveyByTokenRequest, SurveyByTokenReply
+)
 ANSWER_SURVEY = Rpc("engagement", "survey_link.answer", AnswerSurveyRequest, SurveyAnswerAccepted)
 
 SURVEY_LINK_RPCS: tuple[Rpc[Any, Any], ...] = (

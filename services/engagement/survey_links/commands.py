@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from contracts.core import ValidationFailed
 from contracts.engagement import event_data as engagement_event_data
 from contracts.engagement import events as engagement_events
 from contracts.engagement import rpc_survey_links as survey_rpc
@@ -34,7 +35,6 @@ from services.engagement.workflow import repository as workflow_repository
 from services.engagement.workflow.commands.step import Step
 from services.engagement.workflow.domain import require_stage
 
-INVALID = "this survey link cannot be answered"
 
 
 async def issue(
@@ -91,16 +91,21 @@ async def answer(
     # with stored hashes, which says nothing about any token.
     found = await repository.by_token_hash(session, domain.token_hash(req.token))
     if found is None:
-        raise SurveyLinkInvalid(INVALID, field="token")
+        raise SurveyLinkInvalid("this survey link cannot be answered", field="token")
     link, engagement, _unit_name, _agency_name = found
     now = datetime.now(UTC)
     full = link.answer_count >= link.max_answers
     if not domain.answerable(Stage(engagement.stage), link.revoked_at, link.expires_at, full, now):
-        raise SurveyLinkInvalid(INVALID, field="token")
+        raise SurveyLinkInvalid("this survey link cannot be answered", field="token")
+    asked = set(link.questions)
+    if any(a.question not in asked for a in req.answers) or len(
+        {a.question for a in req.answers}
+    ) < len(req.answers):
+        raise ValidationFailed("answer each of the link's questions at most once", field="answers")
     # Steps on this engagement wait for us (and we for them): the stage holds until commit.
     await workflow_repository.lock_engagement(session, engagement.id)
     if not await repository.claim_answer(session, link.id, now):
-        raise SurveyLinkInvalid(INVALID, field="token")
+        raise SurveyLinkInvalid("this survey link cannot be answered", field="token")
     who = domain.respondent_hash(link.id, key)
     if await repository.answered(session, link.id, who):
         raise AlreadyAnswered("you have already answered this survey", field="respondent")

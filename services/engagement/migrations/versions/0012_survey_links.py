@@ -59,9 +59,7 @@ def upgrade() -> None:
             name=op.f("fk_survey_response_record_id_service_record"),
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_survey_response")),
-        sa.UniqueConstraint(
-            "link_id", "respondent_hash", name=op.f("uq_survey_response_link_id")
-        ),
+        sa.UniqueConstraint("link_id", "respondent_hash", name=op.f("uq_survey_response_link_id")),
     )
 
 
