@@ -37,7 +37,7 @@ ANSWER = """mutation($input: AnswerSurveyInput!) { answerSurvey(input: $input) {
 } }"""
 BY_TOKEN = """query($t: String!) { surveyByToken(token: $t) {
   unitName agencyName method questions expiresAt } }"""
-LINKS = f"query($e: ID!) {{ surveyLinks(engagementId: $e) {{ {LINK} }} }}"
+LINKS = f"query($eng: ID!) {{ surveyLinks(engagementId: $eng) {{ {LINK} }} }}"
 SUGGESTIONS = """query($id: ID!) { scorecard(id: $id) { suggestions { itemCode points rationale } } }"""
 
 
@@ -169,7 +169,7 @@ def test_R4_2_3_1_unit_people_answer_a_survey_link_once_each_until_it_is_revoked
     )
     assert gql(e, BY_TOKEN, None, t=secret) is None
     assert counts(system, e) == after_two
-    listed = gql(e, LINKS, e.engineer, e=e.id)
+    listed = gql(e, LINKS, e.engineer, eng=e.id)
     assert [(x["id"], x["answerCount"]) for x in listed] == [(link["id"], 2)]
 
     # Each answer traced once by the archive's ledger, as an agency-recorded survey is.
@@ -210,7 +210,7 @@ def test_R4_2_3_1_a_link_takes_at_most_max_answers(system: RunningSystem):
     assert answer(e, secret, "丙", "100")["__typename"] == "SurveyLinkInvalid"
     assert gql(e, BY_TOKEN, None, t=secret) is None
     assert counts(system, e) == full
-    assert [x["answerCount"] for x in gql(e, LINKS, e.engineer, e=e.id)] == [2]
+    assert [x["answerCount"] for x in gql(e, LINKS, e.engineer, eng=e.id)] == [2]
 
     too_many = issue(e, maxAnswers=1001)
     assert (too_many["__typename"], too_many["field"]) == ("ValidationError", "maxAnswers")
@@ -236,14 +236,14 @@ def test_R4_2_3_1_links_only_while_surveys_can_be_recorded(system: RunningSystem
     e = new_engagement(system.api, str(new_id()))
     refused = issue(e)
     assert (refused["__typename"], refused["code"]) == ("WorkflowConflict", "workflow_conflict")
-    assert gql(e, LINKS, e.engineer, e=e.id) == []
+    assert gql(e, LINKS, e.engineer, eng=e.id) == []
 
 
 def test_survey_links_are_the_agency_s_and_tokens_are_never_listed(system: RunningSystem):
     e = implementing(system)
     link = issue(e)["link"]
     other = token(f"agency:{new_id()}", "engineer")
-    assert gql(e, LINKS, other, e=e.id) == []
+    assert gql(e, LINKS, other, eng=e.id) == []
     assert gql(e, REVOKE, other, input={"linkId": link["id"]})["__typename"] == (
         "SurveyLinkNotFound"
     )
