@@ -21,9 +21,9 @@ from gateway.engagement.errors import (
     EngagementNotFound,
     SurveyLinkInvalid,
     SurveyLinkNotFound,
-    TransitionNotAllowed,
     WorkflowConflict,
 )
+from gateway.engagement.workflow_inputs import SurveyAnswerInput
 from gateway.errors import NotAuthorized, ServiceUnavailable, ValidationError
 from gateway.ids import decode_global_id, encode_global_id
 from gateway.mutation import ResultUnion, invalid_input, run_mutation, typed_error
@@ -98,18 +98,12 @@ class RevokeSurveyLinkInput:
 
 
 @strawberry.input
-class SurveyLinkAnswerInput:
-    question: str
-    answer: str
-
-
-@strawberry.input
 class AnswerSurveyInput:
     token: str
     respondent: str = strawberry.field(description="The respondent's name, 1–50 characters.")
     phone: str | None = strawberry.field(default=None, description="Digits only, optional.")
     score: Decimal = strawberry.field(description="Overall satisfaction, 0–100.")
-    answers: list[SurveyLinkAnswerInput] = strawberry.field(default_factory=list)
+    answers: list[SurveyAnswerInput] = strawberry.field(default_factory=list)
 
 
 @strawberry.type(description="The link, and its token: shown this once, never again.")
@@ -131,7 +125,6 @@ class SurveyAnswerAccepted:
 IssueSurveyLinkResult = Annotated[
     SurveyLinkIssued
     | EngagementNotFound
-    | TransitionNotAllowed
     | WorkflowConflict
     | ValidationError
     | NotAuthorized

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import asyncio
 import base64
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
-from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -38,7 +38,9 @@ ANSWER = """mutation($input: AnswerSurveyInput!) { answerSurvey(input: $input) {
 BY_TOKEN = """query($t: String!) { surveyByToken(token: $t) {
   unitName agencyName method questions expiresAt } }"""
 LINKS = f"query($eng: ID!) {{ surveyLinks(engagementId: $eng) {{ {LINK} }} }}"
-SUGGESTIONS = """query($id: ID!) { scorecard(id: $id) { suggestions { itemCode points rationale } } }"""
+SUGGESTIONS = (
+    """query($id: ID!) { scorecard(id: $id) { suggestions { itemCode points rationale } } }"""
+)
 
 
 def gql(e: Engagement, doc: str, tok: str | None, **variables: Any) -> Any:
@@ -156,7 +158,9 @@ def test_R4_2_3_1_unit_people_answer_a_survey_link_once_each_until_it_is_revoked
         ("李四", "80"),
     ]
     assert all("13800000000" not in str(r["details"]) for r in records)
-    assert records[0]["details"]["answers"] == [{"question": DEFAULT_QUESTIONS[0], "answer": "满意"}]
+    assert records[0]["details"]["answers"] == [
+        {"question": DEFAULT_QUESTIONS[0], "answer": "满意"}
+    ]
     assert records[0]["details"]["survey_link_id"] == uuid_of(link["id"])
 
     revoked = gql(e, REVOKE, e.engineer, input={"linkId": link["id"]})
@@ -212,6 +216,17 @@ def test_R4_2_3_1_a_link_takes_at_most_max_answers(system: RunningSystem):
     assert counts(system, e) == full
     assert [x["answerCount"] for x in gql(e, LINKS, e.engineer, eng=e.id)] == [2]
 
+    # Concurrent answers cannot pass the limit: 8 respondents at once, 3 places.
+    crowded = issue(e, maxAnswers=3)["token"]
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        kinds = list(
+            pool.map(lambda n: answer(e, crowded, f"员工{n}", "75")["__typename"], range(8))
+        )
+    assert sorted(kinds) == ["SurveyAnswerAccepted"] * 3 + ["SurveyLinkInvalid"] * 5
+    listed = gql(e, LINKS, e.engineer, eng=e.id)
+    assert [x["answerCount"] for x in listed] == [2, 3]
+    assert counts(system, e)["records"] == full["records"] + 3
+
     too_many = issue(e, maxAnswers=1001)
     assert (too_many["__typename"], too_many["field"]) == ("ValidationError", "maxAnswers")
     too_long = issue(e, expiresAt=(datetime.now(UTC) + timedelta(days=91)).isoformat())
@@ -249,5 +264,5 @@ def test_survey_links_are_the_agency_s_and_tokens_are_never_listed(system: Runni
     )
     expert = token(f"agency:{e.manager_agency}", "expert")
     assert gql(e, REVOKE, expert, input={"linkId": link["id"]})["__typename"] == "NotAuthorized"
-    body = e.api.gql("{ __type(name: \"SurveyLink\") { fields { name } } }", {}, e.engineer)
+    body = e.api.gql('{ __type(name: "SurveyLink") { fields { name } } }', {}, e.engineer)
     assert "token" not in {f["name"] for f in body["data"]["__type"]["fields"]}

@@ -36,7 +36,6 @@ from services.engagement.workflow.commands.step import Step
 from services.engagement.workflow.domain import require_stage
 
 
-
 async def issue(
     session: AsyncSession, req: survey_rpc.IssueSurveyLinkRequest, ctx: CallContext
 ) -> survey_rpc.SurveyLinkIssued:
