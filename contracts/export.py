@@ -15,6 +15,7 @@ from contracts.core import EventEnvelope, Rpc, event_type
 from contracts.engagement.events import ENGAGEMENT_EVENTS
 from contracts.engagement.rpc import ENGAGEMENT_RPCS
 from contracts.engagement.rpc_directory import DIRECTORY_RPCS
+from contracts.engagement.rpc_survey_links import SURVEY_LINK_RPCS
 from contracts.engagement.rpc_workflow import WORKFLOW_RPCS
 from contracts.evaluation.events import EVALUATION_EVENTS
 from contracts.evaluation.rpc import EVALUATION_RPCS
@@ -28,6 +29,7 @@ ALL_RPCS: tuple[Rpc[Any, Any], ...] = (
     *DIRECTORY_RPCS,
     *ENGAGEMENT_RPCS,
     *WORKFLOW_RPCS,
+    *SURVEY_LINK_RPCS,
     *EVALUATION_RPCS,
     *LEDGER_RPCS,
     *CATALOGUE_RPCS,

@@ -122,6 +122,15 @@ ERRORS: dict[str, ErrorType] = {
     engagement_errors.ListItemNotFound.code: ErrorType(
         engagement_graphql_errors.ListItemNotFound, _named("itemId")
     ),
+    engagement_errors.SurveyLinkNotFound.code: ErrorType(
+        engagement_graphql_errors.SurveyLinkNotFound, _named("linkId")
+    ),
+    engagement_errors.SurveyLinkInvalid.code: ErrorType(
+        engagement_graphql_errors.SurveyLinkInvalid, lambda _exc, _request_id, _language: {}
+    ),
+    engagement_errors.AlreadyAnswered.code: ErrorType(
+        engagement_graphql_errors.AlreadyAnswered, lambda _exc, _request_id, _language: {}
+    ),
     # evaluation
     evaluation_errors.ScorecardNotFound.code: ErrorType(
         evaluation_graphql_errors.ScorecardNotFound, _field

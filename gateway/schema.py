@@ -29,6 +29,7 @@ from gateway.engagement.handover import HandoverMutations
 from gateway.engagement.mutations import EngagementMutations
 from gateway.engagement.queries import EngagementQueries
 from gateway.engagement.subscriptions import EngagementSubscriptions
+from gateway.engagement.survey_links import SurveyLinkMutations, SurveyLinkQueries
 from gateway.engagement.workflow_mutations import WorkflowMutations
 from gateway.evaluation.mutations import EvaluationMutations
 from gateway.evaluation.queries import EvaluationQueries
@@ -62,6 +63,7 @@ class Query(
     DocumentQueries,
     FederationQueries,
     LabelQueries,
+    SurveyLinkQueries,
 ):
     @strawberry.field(description="The authenticated caller; null when anonymous.")
     def viewer(self, info: Info[Context, None]) -> Viewer | None:
@@ -82,6 +84,7 @@ class Mutation(
     EvaluationMutations,
     ArchiveMutations,
     DocumentMutations,
+    SurveyLinkMutations,
 ):
     pass
 

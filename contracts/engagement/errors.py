@@ -43,3 +43,22 @@ class WorkflowConflict(DomainError):
 
 class ListItemNotFound(NotFound):
     code = "list_item_not_found"
+
+
+class SurveyLinkNotFound(NotFound):
+    """No such survey link — or none of an engagement the caller may see."""
+
+    code = "survey_link_not_found"
+
+
+class SurveyLinkInvalid(DomainError):
+    """A survey link's token that cannot be answered: unknown, expired, revoked, full, or
+    of an engagement not in a stage that records surveys. Which one is never said."""
+
+    code = "survey_link_invalid"
+
+
+class AlreadyAnswered(DomainError):
+    """This respondent (name and phone) has already answered this survey link."""
+
+    code = "survey_already_answered"

@@ -8,6 +8,7 @@ from contracts import core
 from contracts.engagement import actions as engagement_actions
 from contracts.engagement import rpc
 from contracts.engagement import rpc_directory as engagement_rpc_directory
+from contracts.engagement import rpc_survey_links as survey_rpc
 from contracts.engagement import rpc_workflow as engagement_rpc_workflow
 from gateway.clients.base import ServiceClient
 
@@ -114,3 +115,29 @@ class EngagementClient(ServiceClient):
     ) -> engagement_rpc_workflow.ChecklistDefinitionReply:
         req = engagement_rpc_workflow.ChecklistDefinitionRequest(version=version)
         return await self._call(engagement_rpc_workflow.CHECKLIST_DEFINITION, req)
+
+    # --- survey links (满意度调查链接) -------------------------------------------------
+
+    async def issue_survey_link(
+        self, req: survey_rpc.IssueSurveyLinkRequest
+    ) -> survey_rpc.SurveyLinkIssued:
+        return await self._call(survey_rpc.ISSUE_SURVEY_LINK, req)
+
+    async def revoke_survey_link(
+        self, req: survey_rpc.RevokeSurveyLinkRequest
+    ) -> survey_rpc.SurveyLinkView:
+        return await self._call(survey_rpc.REVOKE_SURVEY_LINK, req)
+
+    async def survey_links(
+        self, req: survey_rpc.SurveyLinksRequest
+    ) -> list[survey_rpc.SurveyLinkView]:
+        return (await self._call(survey_rpc.SURVEY_LINKS, req)).links
+
+    async def survey_by_token(self, token: str) -> survey_rpc.PublicSurvey | None:
+        req = survey_rpc.SurveyByTokenRequest(token=token)
+        return (await self._call(survey_rpc.SURVEY_BY_TOKEN, req)).survey
+
+    async def answer_survey(
+        self, req: survey_rpc.AnswerSurveyRequest
+    ) -> survey_rpc.SurveyAnswerAccepted:
+        return await self._call(survey_rpc.ANSWER_SURVEY, req)

@@ -44,3 +44,21 @@ class WorkflowConflict(Error):
 @strawberry.type(description="No such service list item in this engagement.")
 class ListItemNotFound(Error):
     field: str | None
+
+
+@strawberry.type(description="No such survey link — or none you may see.")
+class SurveyLinkNotFound(Error):
+    field: str | None
+
+
+@strawberry.type(
+    description="This survey link cannot be answered (unknown, expired, revoked or full; "
+    "which one is not said)."
+)
+class SurveyLinkInvalid(Error):
+    pass
+
+
+@strawberry.type(description="This respondent (name and phone) has already answered this link.")
+class AlreadyAnswered(Error):
+    pass

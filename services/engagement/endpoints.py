@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from contracts.engagement import rpc
 from contracts.engagement import rpc_directory as engagement_rpc_directory
+from contracts.engagement import rpc_survey_links as survey_rpc
 from contracts.engagement import rpc_workflow as engagement_rpc_workflow
 from kit.endpoints import command, query
 from kit.rpc import RpcServer
 from kit.runtime import ServiceRuntime
 from services.engagement.directory import commands as directory_commands
 from services.engagement.directory import queries as directory_queries
+from services.engagement.survey_links import commands as survey_commands
+from services.engagement.survey_links import queries as survey_queries
 from services.engagement.workflow import queries as workflow_queries
 from services.engagement.workflow.commands import act, engagements
 
@@ -52,3 +55,9 @@ def register(server: RpcServer, runtime: ServiceRuntime) -> None:
     server.add(
         engagement_rpc_workflow.EXPERT_MEETINGS, query(runtime, workflow_queries.expert_meetings)
     )
+    # survey links (满意度调查链接): issued by the agency, answered by the unit's people
+    server.add(survey_rpc.ISSUE_SURVEY_LINK, command(runtime, survey_commands.issue))
+    server.add(survey_rpc.REVOKE_SURVEY_LINK, command(runtime, survey_commands.revoke))
+    server.add(survey_rpc.SURVEY_LINKS, query(runtime, survey_queries.links))
+    server.add(survey_rpc.SURVEY_BY_TOKEN, query(runtime, survey_queries.by_token))
+    server.add(survey_rpc.ANSWER_SURVEY, command(runtime, survey_commands.answer))

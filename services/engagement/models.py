@@ -269,3 +269,39 @@ class Person(Base):
     qualifications: Mapped[list[str]] = mapped_column(JSON, default=list)
     expert: Mapped[bool]
     expertise: Mapped[list[str]] = mapped_column(JSON, default=list)
+
+
+class SurveyLink(Base):
+    """满意度调查链接 (R4.2.3.1): a link the agency issued for one engagement, answered by
+    the unit's people themselves. Only the token's SHA-256 is kept, so the token cannot
+    be read back; `answer_count` is raised in the statement that checks it against
+    `max_answers`, so concurrent answers cannot pass the limit."""
+
+    __tablename__ = "survey_link"
+
+    id: Mapped[UUID] = mapped_column(primary_key=True)
+    engagement_id: Mapped[UUID] = mapped_column(ForeignKey("engagement.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    method: Mapped[str] = mapped_column(String(16))
+    questions: Mapped[list[str]] = mapped_column(JSON)
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    revoked_by: Mapped[str | None] = mapped_column(String(100))
+    answer_count: Mapped[int] = mapped_column(Integer, default=0)
+    max_answers: Mapped[int] = mapped_column(Integer)
+    issued_by: Mapped[str] = mapped_column(String(100))
+    issued_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class SurveyResponse(Base):
+    """One respondent's answer through a link: who (their normalised name and phone,
+    hashed), and the satisfaction survey record it became. One per respondent per link."""
+
+    __tablename__ = "survey_response"
+    __table_args__ = (UniqueConstraint("link_id", "respondent_hash"),)
+
+    id: Mapped[UUID] = mapped_column(primary_key=True)
+    link_id: Mapped[UUID] = mapped_column(ForeignKey("survey_link.id"))
+    respondent_hash: Mapped[str] = mapped_column(String(64))
+    record_id: Mapped[UUID] = mapped_column(ForeignKey("service_record.id"))
+    answered_at: Mapped[datetime] = mapped_column(UtcDateTime)

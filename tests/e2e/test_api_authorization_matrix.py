@@ -90,6 +90,11 @@ RULES: dict[str, Rule | Public] = {
     "Query.enumLabels": Public("the vocabulary is public, like the schema"),
     "Query.checkpoints": Public("signed tree heads are public, as in RFC 9162"),
     "Query.viewer": Public("describes the caller's own token, null when anonymous"),
+    "Query.surveyLinks": FIELD_WORK,
+    "Query.surveyByToken": Public(
+        "a unit's people answer a survey without an account: the link's token is the "
+        "permission, and an unknown, expired or revoked token reads as null"
+    ),
     # --- mutations -----------------------------------------------------------
     "Mutation.createUnit": PM_STEP,
     "Mutation.createEngagement": PM_STEP,
@@ -145,6 +150,13 @@ RULES: dict[str, Rule | Public] = {
     "Mutation.approveDestruction": Rule(A, "archive_keeper", "engineer"),
     "Mutation.generateDocument": PM_STEP,
     "Mutation.registerDocumentTemplate": Rule(A, "project_manager", "engineer", own_tenant=True),
+    # survey links (policy: "survey links" in gateway/authz/policy.csv)
+    "Mutation.issueSurveyLink": FIELD_WORK,
+    "Mutation.revokeSurveyLink": FIELD_WORK,
+    "Mutation.answerSurvey": Public(
+        "R4.2.3.1: the unit's people answer through the link, without an account; the "
+        "token is the permission (a wrong one writes nothing)"
+    ),
     # --- subscriptions -------------------------------------------------------
     "Subscription.engagementEvents": READ_ENGAGEMENT,
 }

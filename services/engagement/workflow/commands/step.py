@@ -81,7 +81,7 @@ class Step:
         item: ListItem | None,
         *,
         experts: Sequence[str] = (),
-    ) -> None:
+    ) -> ServiceRecord:
         """Keep an activity as a service record, its details being the action's fields.
         `experts` are the user ids of the experts invited to a meeting: each gets a
         `meeting_expert` row in this transaction, which is what they may read."""
@@ -104,6 +104,7 @@ class Step:
                 MeetingExpert(expert_id=e, engagement_id=self.engagement.id, record_id=record.id)
                 for e in dict.fromkeys(experts)  # an expert named twice is invited once
             )
+        return record
 
     async def item(self, item_id: Any) -> ListItem:
         item = await repository.list_item(self.session, item_id)
