@@ -60,7 +60,7 @@ def drive(e: Engagement) -> None:
     e.ok("recordEmergency", e.engineer, reportedAt="2027-03-09T08:00:00Z",
          respondedAt="2027-03-09T08:40:00Z", closedAt="2027-03-09T12:00:00Z",
          contractedResponseMinutes=60)  # fmt: skip
-    e.ok("recordSatisfactionSurvey", e.engineer, method="questionnaire",
+    e.ok("recordSatisfactionSurvey", e.engineer, method="QUESTIONNAIRE",
          conductedOn="2027-03-30", score="92.5")  # fmt: skip
     period = {"periodStart": "2027-03-01", "periodEnd": "2027-03-31"}
     e.ok("submitStageReport", problems="危废管理不规范", solutions="张贴标识", **period)
