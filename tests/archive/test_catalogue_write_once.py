@@ -228,7 +228,7 @@ async def test_active_content_is_never_accepted_as_a_deliverable(
     if accepted is not None:
         settings = settings.model_copy(update={"upload_content_types": accepted})
     deps = CatalogueDeps(store=archive.store, settings=settings, signer=archive.signer)
-    with pytest.raises(archive_errors.UploadRejected, match=r"^不接受可执行的内容类型") as refused:
+    with pytest.raises(archive_errors.UploadRejected, match=r"^active content type") as refused:
         async with db.transaction() as s:
             await uploads.request_upload(deps, s, request(EVIL, content_type=content_type), PM)
     assert refused.value.field == "content_type"
