@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from contracts.evaluation import enums as evaluation_enums
 from contracts.evaluation import errors as evaluation_errors
 from contracts.evaluation import rpc as evaluation_rpc
+from kit.keyset import page_of
 from services.evaluation import domain, export_xlsx, repository, suggestions
 from services.evaluation.models import Scorecard
 from services.evaluation.views import (
@@ -76,7 +77,8 @@ async def list_scorecards(
     session: AsyncSession, req: evaluation_rpc.ListScorecardsRequest
 ) -> evaluation_rpc.ScorecardPage:
     query = repository.scorecards_query(req.scope, req.filter)
-    rows, has_next, total = await repository.page_of(session, query, req.page)
+    found, has_next, total = await page_of(session, query, Scorecard.id, req.page)
+    rows = [r[0] for r in found]
     facts = await scorecard_facts(session, rows)
     return evaluation_rpc.ScorecardPage(
         items=[scorecard_summary(r, facts) for r in rows], has_next=has_next, total=total

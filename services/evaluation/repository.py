@@ -11,7 +11,6 @@ from uuid import UUID
 from sqlalchemy import (
     ColumnElement,
     Row,
-    Select,
     and_,
     case,
     exists,
@@ -27,6 +26,7 @@ from sqlalchemy.orm import aliased
 from contracts.core import Page, Scope
 from contracts.evaluation.enums import Grade, ScorecardStatus
 from contracts.evaluation.rpc import ScorecardFilter
+from kit.keyset import AnySelect
 from services.evaluation.models import (
     Deduction,
     EngagementRegistration,
@@ -37,8 +37,6 @@ from services.evaluation.models import (
     Scorecard,
     UnitDirectoryEntry,
 )
-
-AnySelect = Select[*tuple[Any, ...]]
 
 
 def _owned(scope: Scope, unit: Any, agency: Any, region: Any) -> ColumnElement[bool]:
@@ -317,21 +315,6 @@ async def current_scorecards_of(
         Scorecard.engagement_id.in_(engagement_ids), scorecard_scope(scope), is_current()
     )
     return list((await session.execute(query)).scalars())
-
-
-async def page_of(
-    session: AsyncSession, query: AnySelect, page: Page
-) -> tuple[list[Scorecard], bool, int]:
-    """Keyset page by UUIDv7 id (creation order), with has_next and the total."""
-    total = (
-        await session.execute(select(func.count()).select_from(query.order_by(None).subquery()))
-    ).scalar_one()
-    if page.after is not None:
-        query = query.where(Scorecard.id > page.after)
-    rows = list(
-        (await session.execute(query.order_by(Scorecard.id).limit(page.limit + 1))).scalars()
-    )
-    return rows[: page.limit], len(rows) > page.limit, int(total)
 
 
 async def grade_counts(
