@@ -5,9 +5,10 @@ operations over the WebSocket (gateway/http/websocket.py)."""
 
 from __future__ import annotations
 
-from graphql import GraphQLError, VariableDefinitionNode
+from graphql import FieldNode, GraphQLError, VariableDefinitionNode
 
 from contracts.core import DomainError, RemoteError, ValidationFailed
+from gateway.errors import camel
 from gateway.i18n.language import DEFAULT, Language
 from gateway.i18n.say import error_message
 from kit.logging import get_logger
@@ -33,7 +34,7 @@ def report(error: GraphQLError, request_id: str, language: Language = DEFAULT) -
         # The same words as a mutation's typed error, in the caller's language.
         error.message = error_message(original, language)
         # A query's refused argument names itself, as a mutation's ValidationError does.
-        field = {"field": original.field} if original.field else {}
+        field = {"field": _argument_path(error, original.field)} if original.field else {}
         error.extensions = {
             **(error.extensions or {}),
             "code": original.code.upper(),
@@ -50,6 +51,25 @@ def report(error: GraphQLError, request_id: str, language: Language = DEFAULT) -
         path=error.path,
         extensions={"code": "INTERNAL", "requestId": request_id},
     )
+
+
+def _argument_path(error: GraphQLError, contract_path: str) -> str:
+    """A service names the field of its request contract (`filter.period_label`); the
+    caller wrote an argument of the field it queried (`periodLabel`). The contract path
+    is read from its first segment that is one of those arguments, camelCased; a path
+    that names none of them stays whole (camelCased)."""
+    path = camel(contract_path) or contract_path
+    arguments = {
+        argument.name.value
+        for node in error.nodes or ()
+        if isinstance(node, FieldNode)
+        for argument in node.arguments or ()
+    }
+    segments = path.split(".")
+    for start, segment in enumerate(segments):
+        if segment in arguments:
+            return ".".join(segments[start:])
+    return path
 
 
 def _is_variable_error(error: GraphQLError) -> bool:

@@ -18,7 +18,6 @@ from contracts.core import ValidationFailed
 
 # `\u0000` not itself escaped: preceded by an even number of backslashes.
 _ESCAPED_NUL = re.compile(rb"(?<!\\)(?:\\\\)*\\u0000")
-MESSAGE = "文本不能包含空字符 (U+0000) / text may not contain the NUL character (U+0000)"
 
 
 def refuse_nul(data: bytes) -> None:
@@ -29,7 +28,9 @@ def refuse_nul(data: bytes) -> None:
         path = _path_to_nul(json.loads(data))
     except ValueError:
         return  # not JSON at all: the contract's own parsing refuses it
-    raise ValidationFailed(MESSAGE, field=".".join(path) if path else None)
+    # A literal template: the gateway says it in the caller's language (gateway/i18n).
+    field = ".".join(path) if path else None
+    raise ValidationFailed("text may not contain the NUL character (U+0000)", field=field)
 
 
 def _path_to_nul(value: Any) -> list[str] | None:

@@ -17,8 +17,10 @@ def test_a_nul_in_a_querys_text_is_a_validation_error(production_system: Running
     )
     [error] = body["errors"]
     assert error["extensions"]["code"] == "VALIDATION_FAILED", body
-    # The NUL template is not yet in the gateway's catalogues: the code and field are what hold.
-    assert error["extensions"]["code"] == "VALIDATION_FAILED", body
+    assert (error["message"], error["extensions"]["field"]) == (
+        "文本不能包含空字符 (U+0000)",
+        "periodLabel",
+    ), body
     assert body["data"] == {"agencyResults": None}
 
 
