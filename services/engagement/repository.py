@@ -3,7 +3,7 @@ applied here, so rows outside the caller's scope never leave the database."""
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, exists, false, select
+from sqlalchemy import ColumnElement, false, select, union
 
 from contracts.core import Scope
 from services.engagement.models import Engagement, Unit
@@ -14,10 +14,12 @@ def unit_scope(scope: Scope) -> ColumnElement[bool]:
     if scope.unit_id is not None:
         return Unit.id == scope.unit_id
     if scope.agency_id is not None:
-        served = exists().where(
-            Engagement.unit_id == Unit.id, Engagement.agency_id == scope.agency_id
-        )
-        return (Unit.agency_id == scope.agency_id) | served
+        # One IN over a UNION of two index lookups, not `agency_id = … OR EXISTS(…)`:
+        # PostgreSQL cannot use an index for that OR and scanned every unit (a search
+        # among an agency's 300 units of 100k took 380 ms; docs/BENCHMARKS.md, search).
+        registered = select(Unit.id).where(Unit.agency_id == scope.agency_id)
+        served = select(Engagement.unit_id).where(Engagement.agency_id == scope.agency_id)
+        return Unit.id.in_(union(registered, served))
     if scope.region_prefix:
         return Unit.region_code.startswith(scope.region_prefix, autoescape=True)
     return false()
