@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, case, func, literal, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -166,6 +166,12 @@ async def notifications_of(
 # --- the worker's state machine -----------------------------------------------------------
 
 
+# Written by `claim` over a row it takes from a worker whose lease ran out, so the
+# caller can log that worker's attempt as interrupted. SET expressions see the row's
+# values before the update, which RETURNING (new values only) cannot show.
+TAKEN_OVER = "taken over: the previous worker stopped mid-send"
+
+
 async def claim(
     session: AsyncSession, *, worker: str, now: datetime, lease_until: datetime, limit: int
 ) -> list[tuple[ScheduledNotification, bool]]:
@@ -173,39 +179,40 @@ async def claim(
     rows, and rows left `sending` by a worker whose lease ran out. Returns each row with
     whether it was taken over (its previous attempt is in doubt).
 
-    PostgreSQL: `FOR UPDATE SKIP LOCKED`, so replicas claim disjoint rows without
-    waiting for each other. SQLite has one writer at a time, so the statement is
-    atomic by itself."""
+    One UPDATE statement: on PostgreSQL its subquery locks `FOR UPDATE SKIP LOCKED`, so
+    replicas claim disjoint rows without waiting for each other; on SQLite the statement
+    holds the single write lock. Either way no two workers get the same row."""
     n = notifications
     deliverable = or_(
         and_(n.c.status == str(Status.PENDING), n.c.next_attempt_at <= now),
         and_(n.c.status == str(Status.SENDING), n.c.lease_until < now),
     )
     candidates = (
-        select(n.c.id, n.c.status)
+        select(n.c.id)
         .where(deliverable)
         .order_by(n.c.next_attempt_at, n.c.id)
         .limit(limit)
         .with_for_update(skip_locked=True)
+        .scalar_subquery()
     )
-    picked = (await session.execute(candidates)).all()
-    if not picked:
-        return []
-    taken_over = {r.id for r in picked if r.status == str(Status.SENDING)}
     rows = (
         await session.execute(
             update(n)
-            .where(n.c.id.in_([r.id for r in picked]), deliverable)
+            .where(n.c.id.in_(candidates), deliverable)
             .values(
                 status=str(Status.SENDING),
                 lease_owner=worker,
                 lease_until=lease_until,
                 attempts=n.c.attempts + 1,
+                last_error=case(
+                    (n.c.status == str(Status.SENDING), literal(TAKEN_OVER)),
+                    else_=n.c.last_error,
+                ),
             )
             .returning(*n.c)
         )
     ).all()
-    claimed = [(ScheduledNotification.from_row(r), r.id in taken_over) for r in rows]
+    claimed = [(ScheduledNotification.from_row(r), r.last_error == TAKEN_OVER) for r in rows]
     claimed.sort(key=lambda pair: (pair[0].next_attempt_at, pair[0].id))
     return claimed
 

@@ -93,6 +93,10 @@ class EmailTransport:
 
     def __init__(self, settings: NotifySettings) -> None:
         self._settings = settings
+        self._maildir: mailbox.Maildir | None = None
+        if settings.email_mode == "maildir":
+            # Made once here: concurrent sends creating it would race.
+            self._maildir = mailbox.Maildir(Path(settings.maildir_path), create=True)
 
     async def send(self, item: ScheduledNotification) -> None:
         msg = build_email(item, self._settings)
@@ -134,8 +138,8 @@ class EmailTransport:
             raise DeliveryError(f"SMTP: {exc or type(exc).__name__}") from exc
 
     def _to_maildir(self, msg: EmailMessage) -> None:
-        box = mailbox.Maildir(Path(self._settings.maildir_path), create=True)
-        box.add(msg)
+        assert self._maildir is not None
+        self._maildir.add(msg)
         log.info("notify.email.maildir", to=msg["To"], path=self._settings.maildir_path)
 
 

@@ -226,7 +226,7 @@ class DeliveryWorker:
             item,
             attempt=item.attempts - 1,
             outcome=Outcome.INTERRUPTED,
-            error="worker stopped mid-send; lease expired",
+            error="its worker stopped before finishing (lease expired)",
             worker=self.name,
             started_at=at,
             finished_at=at,
