@@ -64,9 +64,7 @@ def assert_each_arrived_once(box: Mailbox, items: list[Notification]) -> None:
     """Every reminder arrived once, to its own address only, in Chinese, with its own
     data and nobody else's."""
     received = box.messages()
-    assert Counter(tuple(m.rcpt_tos) for m in received) == Counter(
-        (n.address,) for n in items
-    )
+    assert Counter(tuple(m.rcpt_tos) for m in received) == Counter((n.address,) for n in items)
     by_address = {m.rcpt_tos[0]: m for m in received}
     everyone = {n.recipient for n in items}
     for n in items:
@@ -111,7 +109,9 @@ async def test_two_workers_on_one_database_send_each_reminder_once(
     other_replica = Database(database_url, schema=SERVICE)
     try:
         first = DeliveryWorker(db, [EmailTransport(settings)], settings, name="replica-a")
-        second = DeliveryWorker(other_replica, [EmailTransport(settings)], settings, name="replica-b")
+        second = DeliveryWorker(
+            other_replica, [EmailTransport(settings)], settings, name="replica-b"
+        )
         await asyncio.gather(first.drain(), second.drain())
     finally:
         await other_replica.dispose()

@@ -17,7 +17,9 @@ from tests.kit.notify.factories import TENANT, reminder
 
 async def _count(db: Database) -> int:
     async with db.transaction() as session:
-        return int((await session.execute(select(func.count()).select_from(notifications))).scalar_one())
+        return int(
+            (await session.execute(select(func.count()).select_from(notifications))).scalar_one()
+        )
 
 
 async def test_schedule_inserts_each_key_once_and_counts_only_new_rows(db: Database):
