@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, time, timedelta
+from typing import Any
 
 import pytest
 
@@ -38,7 +39,13 @@ def test_quiet_hours_within_a_day_and_none():
 
 
 def test_a_notification_refuses_naive_times_and_missing_addresses():
-    common = {"key": "k", "tenant": "t", "recipient": "p", "subject": "s", "body": "b"}
+    common: dict[str, Any] = {
+        "key": "k",
+        "tenant": "t",
+        "recipient": "p",
+        "subject": "s",
+        "body": "b",
+    }
     with pytest.raises(ValueError, match="timezone"):
         Notification(**common, channel=Channel.IN_APP, address=None, due_at=datetime(2027, 1, 1))
     with pytest.raises(ValueError, match="address"):

@@ -10,7 +10,7 @@ import signal
 import subprocess
 import sys
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from datetime import timedelta
 from email import message_from_bytes, policy
 from pathlib import Path
@@ -68,7 +68,7 @@ def assert_each_arrived_once(box: Mailbox, items: list[Notification]) -> None:
     by_address = {m.rcpt_tos[0]: m for m in received}
     everyone = {n.recipient for n in items}
     for n in items:
-        m = by_address[n.address]
+        m = by_address[str(n.address)]
         assert m.subject == n.subject
         assert m.body.rstrip("\n") == n.body.rstrip("\n")
         assert m.message["To"] == n.address
@@ -94,7 +94,9 @@ async def test_R6_1_2_an_email_reminder_arrives_in_chinese_to_its_recipient_only
     async with db.transaction() as session:
         stored = await get_notification(session, items[0].key)
         log = await delivery_log(session, TENANT, key=items[0].key)
-    assert stored is not None and stored.status is Status.SENT and stored.attempts == 1
+    assert stored is not None
+    assert stored.status is Status.SENT
+    assert stored.attempts == 1
     assert [(a.attempt, a.outcome, a.error) for a in log] == [(1, Outcome.SENT, None)]
     assert log[0].worker == worker.name
 
@@ -123,7 +125,7 @@ async def test_two_workers_on_one_database_send_each_reminder_once(
     assert {a.worker for a in log} <= {"replica-a", "replica-b"}
 
 
-async def _wait_for(condition, timeout: float = 60.0) -> None:  # type: ignore[no-untyped-def]
+async def _wait_for(condition: Callable[[], Awaitable[bool]], timeout: float = 60.0) -> None:
     for _ in range(int(timeout / 0.1)):
         if await condition():
             return
@@ -201,8 +203,11 @@ async def test_a_refused_recipient_fails_at_once_and_a_down_server_is_retried_wi
     assert await DeliveryWorker(db, [EmailTransport(settings)], settings).drain() == 1
     async with db.transaction() as session:
         row = await get_notification(session, refused.key)
-    assert row is not None and row.status is Status.FAILED and row.attempts == 1
-    assert row.last_error is not None and "550" in row.last_error
+    assert row is not None
+    assert row.status is Status.FAILED
+    assert row.attempts == 1
+    assert row.last_error is not None
+    assert "550" in row.last_error
 
     await _schedule(db, [later])
     down = smtp_settings(port + 1 if port < 65535 else port - 1, max_attempts=2, backoff_base=60.0)
@@ -211,7 +216,9 @@ async def test_a_refused_recipient_fails_at_once_and_a_down_server_is_retried_wi
     async with db.transaction() as session:
         row = await get_notification(session, later.key)
         log = await delivery_log(session, TENANT, key=later.key)
-    assert row is not None and row.status is Status.PENDING and row.attempts == 1
+    assert row is not None
+    assert row.status is Status.PENDING
+    assert row.attempts == 1
     assert [a.outcome for a in log] == [Outcome.RETRY]
     assert row.next_attempt_at == log[0].finished_at + timedelta(seconds=60)
     assert box.messages() == []
@@ -223,7 +230,7 @@ async def test_development_sinks_show_what_would_be_sent(db: Database, tmp_path:
     settings = NotifySettings(email_mode="maildir", maildir_path=str(tmp_path / "mail"))
     assert await DeliveryWorker(db, [EmailTransport(settings)], settings).drain() == 2
     box = mailbox.Maildir(tmp_path / "mail", create=False)
-    written = [message_from_bytes(box.get_bytes(k), policy=policy.default) for k in box.keys()]
+    written = [message_from_bytes(box.get_bytes(k), policy=policy.default) for k in box.iterkeys()]
     assert sorted(str(m["Subject"]) for m in written) == sorted(n.subject for n in items)
     assert sorted(str(m["To"]) for m in written) == sorted(str(n.address) for n in items)
 

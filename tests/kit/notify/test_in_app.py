@@ -62,6 +62,7 @@ async def test_a_channel_without_a_transport_fails_visibly(db: Database):
     async with db.transaction() as session:
         row = await get_notification(session, item.key)
         log = await delivery_log(session, TENANT)
-    assert row is not None and row.status is Status.FAILED
+    assert row is not None
+    assert row.status is Status.FAILED
     assert row.last_error == "no transport for channel in_app"
     assert [(a.outcome, a.error) for a in log] == [(Outcome.FAILED, row.last_error)]

@@ -4,11 +4,13 @@ asked for it."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect
+from sqlalchemy.engine import Connection
 
 from kit.db import Database
 from kit.migrate import optional_branches, upgrade
@@ -24,9 +26,9 @@ async def test_the_notify_branch_matches_the_tables_and_can_run_twice(
         await upgrade(db, migrations)
         metadata, _ = service_metadata()
 
-        def diff(sync_conn):  # type: ignore[no-untyped-def]
+        def diff(sync_conn: Connection) -> list[Any]:
             ctx = MigrationContext.configure(sync_conn, opts={"compare_type": False})
-            return compare_metadata(ctx, metadata)
+            return list(compare_metadata(ctx, metadata))
 
         async with db.engine.connect() as conn:
             assert await conn.run_sync(diff) == []

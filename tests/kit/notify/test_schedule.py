@@ -49,17 +49,21 @@ async def test_a_rescheduled_key_keeps_its_first_content(db: Database):
         changed = replace(original, subject="另一个主题")
         assert await schedule(session, [changed], quiet_hours=None) == 0
         stored = await get_notification(session, original.key)
-    assert stored is not None and stored.subject == original.subject
+    assert stored is not None
+    assert stored.subject == original.subject
 
 
 async def test_schedule_rolls_back_with_the_callers_transaction(db: Database):
     class Refused(Exception):
         pass
 
-    with pytest.raises(Refused):
+    async def failing_use_case() -> None:
         async with db.transaction() as session:
             await schedule(session, [reminder(1)], quiet_hours=None)
             raise Refused  # the state change that caused it failed
+
+    with pytest.raises(Refused):
+        await failing_use_case()
     assert await _count(db) == 0
 
 
@@ -84,7 +88,8 @@ async def test_schedule_moves_a_due_time_out_of_quiet_hours(db: Database):
         await schedule(session, [late, day], quiet_hours=QuietHours(time(22), time(8)))
         moved = await get_notification(session, late.key)
         kept = await get_notification(session, day.key)
-    assert moved is not None and kept is not None
+    assert moved is not None
+    assert kept is not None
     assert moved.due_at == datetime(2027, 1, 21, 0, 0, tzinfo=UTC)
     assert moved.next_attempt_at == moved.due_at
     assert kept.due_at == datetime(2027, 1, 20, 3, 0, tzinfo=UTC)

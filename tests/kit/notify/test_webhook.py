@@ -127,7 +127,8 @@ async def test_a_failing_webhook_is_retried_with_exponential_backoff_then_delive
             async with db.transaction() as session:
                 row = await get_notification(session, item.key)
                 [last, *_] = await delivery_log(session, TENANT, key=item.key)
-            assert row is not None and row.status is Status.PENDING
+            assert row is not None
+            assert row.status is Status.PENDING
             backoffs.append(row.next_attempt_at - last.finished_at)
         await _run_until_settled(worker, db, item.key)
     finally:
@@ -145,7 +146,9 @@ async def test_a_failing_webhook_is_retried_with_exponential_backoff_then_delive
         (2, Outcome.RETRY, "HTTP 503"),
         (3, Outcome.SENT, None),
     ]
-    assert after is not None and after.enabled and after.consecutive_failures == 0
+    assert after is not None
+    assert after.enabled
+    assert after.consecutive_failures == 0
 
 
 async def test_attempts_are_bounded_and_the_failure_is_visible(db: Database, receiver: Receiver):
@@ -162,7 +165,9 @@ async def test_attempts_are_bounded_and_the_failure_is_visible(db: Database, rec
     async with db.transaction() as session:
         row = await get_notification(session, item.key)
         log = await delivery_log(session, TENANT, key=item.key)
-    assert row is not None and row.status is Status.FAILED and row.attempts == 3
+    assert row is not None
+    assert row.status is Status.FAILED
+    assert row.attempts == 3
     assert row.last_error == "HTTP 500"
     assert [a.outcome for a in reversed(log)] == [Outcome.RETRY, Outcome.RETRY, Outcome.FAILED]
     assert len(receiver.received()) == 3
@@ -183,9 +188,13 @@ async def test_an_endpoint_is_disabled_after_repeated_failures_until_an_admin_en
         async with db.transaction() as session:
             disabled = await get_webhook(session, TENANT, endpoint.id)
             row = await get_notification(session, first.key)
-        assert disabled is not None and not disabled.enabled
-        assert disabled.consecutive_failures == 3 and disabled.disabled_at is not None
-        assert row is not None and row.status is Status.FAILED and row.attempts == 3
+        assert disabled is not None
+        assert not disabled.enabled
+        assert disabled.consecutive_failures == 3
+        assert disabled.disabled_at is not None
+        assert row is not None
+        assert row.status is Status.FAILED
+        assert row.attempts == 3
 
         # While disabled nothing is posted: the next reminder fails at once, visibly.
         second = reminder(5, channel=Channel.WEBHOOK, address=str(endpoint.id))
@@ -193,7 +202,8 @@ async def test_an_endpoint_is_disabled_after_repeated_failures_until_an_admin_en
         await worker.drain()
         async with db.transaction() as session:
             row = await get_notification(session, second.key)
-        assert row is not None and row.status is Status.FAILED
+        assert row is not None
+        assert row.status is Status.FAILED
         assert row.last_error == "webhook endpoint is disabled"
         assert len(receiver.received()) == 3
 
@@ -208,8 +218,11 @@ async def test_an_endpoint_is_disabled_after_repeated_failures_until_an_admin_en
     async with db.transaction() as session:
         row = await get_notification(session, third.key)
         enabled = await get_webhook(session, TENANT, endpoint.id)
-    assert row is not None and row.status is Status.SENT
-    assert enabled is not None and enabled.enabled and enabled.consecutive_failures == 0
+    assert row is not None
+    assert row.status is Status.SENT
+    assert enabled is not None
+    assert enabled.enabled
+    assert enabled.consecutive_failures == 0
 
 
 async def test_another_tenants_endpoint_is_never_posted_to(db: Database, receiver: Receiver):
@@ -226,10 +239,13 @@ async def test_another_tenants_endpoint_is_never_posted_to(db: Database, receive
         ours = await list_webhooks(session, TENANT)
         mine_by_id = await get_webhook(session, TENANT, theirs.id)
         log = await delivery_log(session, OTHER_TENANT)
-    assert row is not None and row.status is Status.FAILED
+    assert row is not None
+    assert row.status is Status.FAILED
     assert row.last_error == "no such webhook endpoint"
     assert receiver.received() == []
-    assert ours == [] and mine_by_id is None and log == []
+    assert ours == []
+    assert mine_by_id is None
+    assert log == []
 
 
 async def test_register_refuses_a_bad_url_or_a_short_secret(db: Database):
