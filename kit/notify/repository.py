@@ -35,11 +35,6 @@ from kit.notify.tables import (
     webhook_endpoints,
 )
 
-# Rows per INSERT statement: large enough to be fast, small enough for SQLite's
-# limit on bound parameters (32766 since 3.32; 15 columns a row).
-_INSERT_CHUNK = 1000
-
-
 # --- scheduling -------------------------------------------------------------------------
 
 
@@ -77,20 +72,18 @@ async def schedule(
                 "created_at": now,
             }
         )
-    insert = _insert_for(session)
-    new = 0
-    for start in range(0, len(rows), _INSERT_CHUNK):
-        chunk = rows[start : start + _INSERT_CHUNK]
-        # ON CONFLICT DO NOTHING: a concurrent transaction scheduling the same key
-        # waits for the other and then skips, on both backends; no exception.
-        stmt = (
-            insert(notifications)
-            .values(chunk)
-            .on_conflict_do_nothing(index_elements=["key"])
-            .returning(notifications.c.id)
-        )
-        new += len((await session.execute(stmt)).all())
-    return new
+    if not rows:
+        return 0
+    # ON CONFLICT DO NOTHING: a concurrent transaction scheduling the same key waits
+    # for the other and then skips it, on both backends; no exception. Executed as one
+    # executemany, which SQLAlchemy batches into multi-row INSERTs ("insertmanyvalues")
+    # and RETURNING the ids of the rows actually inserted.
+    stmt = (
+        _insert_for(session)(notifications)
+        .on_conflict_do_nothing(index_elements=["key"])
+        .returning(notifications.c.id)
+    )
+    return len((await session.execute(stmt, rows)).all())
 
 
 def _insert_for(session: AsyncSession) -> Any:

@@ -7,8 +7,9 @@ and its state moves pending → sending → sent in committed steps:
 1. claim (one transaction): due rows become `sending`, owned by this worker until
    `lease_until`, attempt + 1. PostgreSQL replicas skip each other's locked rows.
 2. send, outside any transaction (a slow server never holds the database).
-3. finish (one transaction): `sent` (or `pending` with a backoff, or `failed`) and a
-   delivery-log line, only if this worker still owns the row.
+3. record (one transaction, shared by the attempts that finished meanwhile): `sent`
+   (or `pending` with a backoff, or `failed`) and a delivery-log line, only if this
+   worker still owns the row.
 
 A worker killed between 1 and 3 leaves the row `sending`; when its lease has run out
 another worker takes it over, logs the lost attempt as `interrupted` and sends again.
@@ -22,6 +23,7 @@ import asyncio
 import os
 import socket
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -99,123 +101,116 @@ class DeliveryWorker:
         if not claimed:
             return 0
         slots = asyncio.Semaphore(self._settings.concurrency)
+        finished: asyncio.Queue[_Attempt | None] = asyncio.Queue()
+        recorder = asyncio.create_task(self._record(finished))
 
         async def one(item: ScheduledNotification, taken_over: bool) -> None:
             async with slots:
-                await self._deliver(item, taken_over)
+                finished.put_nowait(await self._attempt(item, taken_over))
 
-        await asyncio.gather(*(one(item, over) for item, over in claimed))
+        try:
+            await asyncio.gather(*(one(item, over) for item, over in claimed))
+        finally:
+            finished.put_nowait(None)
+            await recorder
         return len(claimed)
 
-    async def _deliver(self, item: ScheduledNotification, taken_over: bool) -> None:
-        started = datetime.now(UTC)
+    async def _attempt(self, item: ScheduledNotification, taken_over: bool) -> _Attempt:
+        """Send one notification (unless its transport delivers inside the recording
+        transaction) and say how it went."""
+        attempt = _Attempt(item, taken_over, started=datetime.now(UTC))
         transport = self._transports.get(item.channel)
-        if isinstance(transport, InTransactionTransport):
-            await self._deliver_in_transaction(item, taken_over, transport, started)
-            return
-        error: str | None = None
-        permanent = False
         if transport is None:
-            error, permanent = f"no transport for channel {item.channel}", True
+            attempt.error, attempt.permanent = f"no transport for channel {item.channel}", True
+        elif isinstance(transport, InTransactionTransport):
+            attempt.in_transaction = transport
         else:
             try:
                 await transport.send(item)
             except DeliveryError as exc:
-                error, permanent = str(exc), exc.permanent
+                attempt.error, attempt.permanent = str(exc), exc.permanent
             except Exception as exc:  # a transport's bug or a network fault: retry
-                error = f"{type(exc).__name__}: {exc}"
-        await self._finish(item, taken_over, started, error, permanent)
+                attempt.error = f"{type(exc).__name__}: {exc}"
+        attempt.finished = datetime.now(UTC)
+        return attempt
 
-    async def _deliver_in_transaction(
-        self,
-        item: ScheduledNotification,
-        taken_over: bool,
-        transport: InTransactionTransport,
-        started: datetime,
-    ) -> None:
-        async with self._db.transaction() as session:
-            finished = datetime.now(UTC)
-            if taken_over:
-                await self._log_interrupted(session, item, started)
-            if not await repository.finish(
-                session,
-                item,
-                worker=self.name,
-                status=Status.SENT,
-                error=None,
-                next_attempt_at=None,
-                now=finished,
-            ):
-                return  # another worker owns it now; it will deliver it
-            await transport.send_in(session, item)
-            await repository.log_attempt(
-                session,
-                item,
-                attempt=item.attempts,
-                outcome=Outcome.SENT,
-                error=None,
-                worker=self.name,
-                started_at=started,
-                finished_at=finished,
-            )
-        self.delivered += 1
+    async def _record(self, finished: asyncio.Queue[_Attempt | None]) -> None:
+        """Record attempts as they finish, all those finished meanwhile in one
+        transaction (group commit): a sent message waits for at most one commit before
+        its row says so, and a commit is shared by everything that finished during the
+        previous one."""
+        done = False
+        while not done:
+            first = await finished.get()
+            if first is None:
+                return
+            group = [first]
+            while not finished.empty():
+                more = finished.get_nowait()
+                if more is None:
+                    done = True
+                    break
+                group.append(more)
+            async with self._db.transaction() as session:
+                for attempt in group:
+                    await self._record_one(session, attempt)
+            for attempt in group:
+                self._report(attempt)
 
-    async def _finish(
-        self,
-        item: ScheduledNotification,
-        taken_over: bool,
-        started: datetime,
-        error: str | None,
-        permanent: bool,
-    ) -> None:
+    async def _record_one(self, session: AsyncSession, a: _Attempt) -> None:
         s = self._settings
-        finished = datetime.now(UTC)
+        item = a.item
         next_attempt: datetime | None = None
-        if error is None:
-            status, outcome = Status.SENT, Outcome.SENT
-        elif permanent or item.attempts >= s.max_attempts:
-            status, outcome = Status.FAILED, Outcome.FAILED
+        if a.error is None:
+            status, a.outcome = Status.SENT, Outcome.SENT
+        elif a.permanent or item.attempts >= s.max_attempts:
+            status, a.outcome = Status.FAILED, Outcome.FAILED
         else:
-            status, outcome = Status.PENDING, Outcome.RETRY
+            status, a.outcome = Status.PENDING, Outcome.RETRY
             delay = min(s.backoff_max, s.backoff_base * 2 ** (item.attempts - 1))
-            next_attempt = finished + timedelta(seconds=delay)
-        async with self._db.transaction() as session:
-            if taken_over:
-                await self._log_interrupted(session, item, started)
-            owned = await repository.finish(
-                session,
-                item,
-                worker=self.name,
-                status=status,
-                error=error,
-                next_attempt_at=next_attempt,
-                now=finished,
-            )
-            if not owned:
-                outcome = Outcome.LEASE_LOST
-            await repository.log_attempt(
-                session,
-                item,
-                attempt=item.attempts,
-                outcome=outcome,
-                error=error,
-                worker=self.name,
-                started_at=started,
-                finished_at=finished,
-            )
-        if outcome is Outcome.SENT:
+            next_attempt = a.finished + timedelta(seconds=delay)
+        if a.taken_over:
+            await self._log_interrupted(session, item, a.started)
+        owned = await repository.finish(
+            session,
+            item,
+            worker=self.name,
+            status=status,
+            error=a.error,
+            next_attempt_at=next_attempt,
+            now=a.finished,
+        )
+        if not owned:
+            a.outcome = Outcome.LEASE_LOST
+            if a.in_transaction is not None:
+                return  # not delivered: the worker that owns it now will
+        elif a.in_transaction is not None:
+            await a.in_transaction.send_in(session, item)
+        await repository.log_attempt(
+            session,
+            item,
+            attempt=item.attempts,
+            outcome=a.outcome,
+            error=a.error,
+            worker=self.name,
+            started_at=a.started,
+            finished_at=a.finished,
+        )
+
+    def _report(self, a: _Attempt) -> None:
+        if a.outcome is Outcome.SENT:
             self.delivered += 1
-        elif outcome is Outcome.LEASE_LOST:
-            log.error("notify.lease_lost", worker=self.name, key=item.key)
+        elif a.outcome is Outcome.LEASE_LOST:
+            log.error("notify.lease_lost", worker=self.name, key=a.item.key)
         else:
             log.warning(
                 "notify.delivery_failed",
                 worker=self.name,
-                key=item.key,
-                channel=str(item.channel),
-                attempt=item.attempts,
-                outcome=str(outcome),
-                error=error,
+                key=a.item.key,
+                channel=str(a.item.channel),
+                attempt=a.item.attempts,
+                outcome=str(a.outcome),
+                error=a.error,
             )
 
     async def _log_interrupted(
@@ -231,6 +226,18 @@ class DeliveryWorker:
             started_at=at,
             finished_at=at,
         )
+
+
+@dataclass
+class _Attempt:
+    item: ScheduledNotification
+    taken_over: bool
+    started: datetime
+    finished: datetime = field(default_factory=lambda: datetime.now(UTC))
+    error: str | None = None
+    permanent: bool = False
+    in_transaction: InTransactionTransport | None = None
+    outcome: Outcome = Outcome.SENT
 
 
 __all__ = ["Channel", "DeliveryWorker"]
