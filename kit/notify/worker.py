@@ -105,14 +105,23 @@ class DeliveryWorker:
         recorder = asyncio.create_task(self._record(finished))
 
         async def one(item: ScheduledNotification, taken_over: bool) -> None:
+            # The slot is held until the attempt is recorded: at most `concurrency`
+            # messages of this worker are ever sent but not yet recorded as sent.
             async with slots:
-                finished.put_nowait(await self._attempt(item, taken_over))
+                attempt = await self._attempt(item, taken_over)
+                finished.put_nowait(attempt)
+                await attempt.recorded
 
         try:
-            await asyncio.gather(*(one(item, over) for item, over in claimed))
+            results = await asyncio.gather(
+                *(one(item, over) for item, over in claimed), return_exceptions=True
+            )
         finally:
             finished.put_nowait(None)
             await recorder
+        for result in results:
+            if isinstance(result, BaseException):
+                raise result  # the rows stay leased: taken over once the lease runs out
         return len(claimed)
 
     async def _attempt(self, item: ScheduledNotification, taken_over: bool) -> _Attempt:
@@ -138,7 +147,8 @@ class DeliveryWorker:
         """Record attempts as they finish, all those finished meanwhile in one
         transaction (group commit): a sent message waits for at most one commit before
         its row says so, and a commit is shared by everything that finished during the
-        previous one."""
+        previous one. A failed commit fails its attempts' futures; their rows stay
+        leased and are taken over when the lease runs out."""
         done = False
         while not done:
             first = await finished.get()
@@ -151,10 +161,16 @@ class DeliveryWorker:
                     done = True
                     break
                 group.append(more)
-            async with self._db.transaction() as session:
+            try:
+                async with self._db.transaction() as session:
+                    for attempt in group:
+                        await self._record_one(session, attempt)
+            except Exception as exc:
                 for attempt in group:
-                    await self._record_one(session, attempt)
+                    attempt.recorded.set_exception(exc)
+                continue
             for attempt in group:
+                attempt.recorded.set_result(None)
                 self._report(attempt)
 
     async def _record_one(self, session: AsyncSession, a: _Attempt) -> None:
@@ -238,6 +254,9 @@ class _Attempt:
     permanent: bool = False
     in_transaction: InTransactionTransport | None = None
     outcome: Outcome = Outcome.SENT
+    recorded: asyncio.Future[None] = field(
+        default_factory=lambda: asyncio.get_running_loop().create_future()
+    )
 
 
 __all__ = ["Channel", "DeliveryWorker"]
