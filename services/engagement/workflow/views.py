@@ -4,7 +4,7 @@ computed by the domain rules here."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Any
 from uuid import UUID
@@ -80,4 +80,26 @@ def meeting_view(record: Any) -> engagement_rpc_workflow.MeetingView:
         kind=record.kind,
         held_on=record.occurred_on,
         details=record.details,
+    )
+
+
+def with_evidence(
+    links: Mapping[UUID, Sequence[Any]], view: engagement_rpc_workflow.WorkflowView
+) -> engagement_rpc_workflow.WorkflowView:
+    """The view with each record's and rectification item's linked archive items."""
+
+    def of(record_id: UUID) -> list[engagement_rpc_workflow.EvidenceLinkView]:
+        return [
+            engagement_rpc_workflow.EvidenceLinkView.from_row(r) for r in links.get(record_id, ())
+        ]
+
+    if not links:
+        return view
+    return view.model_copy(
+        update={
+            "records": [r.model_copy(update={"evidence": of(r.id)}) for r in view.records],
+            "rectifications": [
+                r.model_copy(update={"evidence": of(r.id)}) for r in view.rectifications
+            ],
+        }
     )
