@@ -44,6 +44,10 @@ from gateway.errors import CommonErrors
 from gateway.ids import decode_global_id
 from gateway.mutation import ResultUnion, run_mutation
 
+# Who uploads to the archive (requestUpload, completeUpload): the project managers, from
+# a record as from the catalogue; the engineers link what is filed (attachEvidence).
+ARCHIVE_UPLOAD = ("archive_item", "upload")
+
 
 @strawberry.input(description="Archive items to link to a record as its evidence.")
 class AttachEvidenceInput:
@@ -208,7 +212,7 @@ async def request_evidence_upload(
     return await run_mutation(
         info,
         REQUEST_EVIDENCE_UPLOAD,
-        FIELD_WORK,
+        ARCHIVE_UPLOAD,
         request=request,
         send=ctx.clients.archive.request_upload,
         success=_upload_success,

@@ -160,7 +160,7 @@ RULES: dict[str, Rule | Public] = {
     # evidence on records (#15 item 2): who records the work links its evidence
     "Mutation.attachEvidence": FIELD_WORK,
     "Mutation.detachEvidence": FIELD_WORK,
-    "Mutation.requestEvidenceUpload": FIELD_WORK,
+    "Mutation.requestEvidenceUpload": PM_STEP,  # archive uploads are the managers'
     # --- subscriptions -------------------------------------------------------
     "Subscription.engagementEvents": READ_ENGAGEMENT,
 }

@@ -19,12 +19,13 @@ from tests.archive import archive_api
 from tests.e2e.harness import RunningSystem, eventually, token
 from tests.engagement.workflow_client import Engagement, new_engagement, prepare
 
-FIELDS = """
+STEP_FIELDS = """
   ... on EvidenceNotFound { field } ... on EvidenceNotFiled { field }
-  ... on EvidenceOtherEngagement { field } ... on RecordNotFound { field }
+  ... on EvidenceOtherEngagement { field }
   ... on ValidationError { field } ... on EngagementNotFound { field }
 """
-RESULT = f"__typename ... on Error {{ code message }} {FIELDS}"
+STEP_RESULT = f"__typename ... on Error {{ code message }} {STEP_FIELDS}"
+RESULT = f"{STEP_RESULT} ... on RecordNotFound {{ field }}"
 STATE = """query($id: ID!) { engagement(id: $id) {
   records { id kind details evidence { id title } }
   rectifications { id status
@@ -33,9 +34,11 @@ STATE = """query($id: ID!) { engagement(id: $id) {
 } }"""
 ATTACH = f"""mutation($i: AttachEvidenceInput!) {{ attachEvidence(input: $i) {{ {RESULT} }} }}"""
 DETACH = f"""mutation($i: DetachEvidenceInput!) {{ detachEvidence(input: $i) {{ {RESULT} }} }}"""
-UPLOAD = f"""mutation($i: RequestEvidenceUploadInput!) {{ requestEvidenceUpload(input: $i) {{
-  {RESULT} ... on RequestUploadSuccess {{ uploadUrl headers {{ name value }} item {{ id }} }}
-}} }}"""
+UPLOAD = """mutation($i: RequestEvidenceUploadInput!) { requestEvidenceUpload(input: $i) {
+  __typename ... on Error { code message } ... on RecordNotFound { field }
+  ... on ValidationError { field } ... on EngagementNotFound { field }
+  ... on RequestUploadSuccess { uploadUrl headers { name value } item { id } }
+} }"""
 
 
 def run(e: Engagement, mutation: str, tok: str | None, **fields: Any) -> dict[str, Any]:
@@ -43,7 +46,8 @@ def run(e: Engagement, mutation: str, tok: str | None, **fields: Any) -> dict[st
     from tests.engagement.workflow_client import INPUT_TYPES
 
     query = (
-        f"mutation($input: {INPUT_TYPES[mutation]}!) {{ {mutation}(input: $input) {{ {RESULT} }} }}"
+        f"mutation($input: {INPUT_TYPES[mutation]}!) "
+        f"{{ {mutation}(input: $input) {{ {STEP_RESULT} }} }}"
     )
     body = e.api.gql(query, {"input": {"engagementId": e.id, **fields}}, tok)
     assert "errors" not in body, body
@@ -183,7 +187,7 @@ def test_R4_2_3_1_denied_callers_change_nothing(system: RunningSystem):
     callers = {
         "anonymous": None,
         "other tenant": token(f"agency:{new_id()}", "engineer"),
-        "without permission": token(f"agency:{agency}", "expert"),
+        "without permission": token(f"agency:{agency}", "expert"),  # nor may upload
         "the unit": token(f"unit:{e.unit}", "client_admin"),
     }
     for who, tok in callers.items():
@@ -232,20 +236,20 @@ def test_R4_2_3_1_upload_from_the_record_links_it_once_filed(system: RunningSyst
     run(e, "reportRectified", e.engineer, rectificationId=item["id"], note="已改造")
 
     data = b"%PDF-1.4 after the work"
-    ticket = call(e, UPLOAD, e.engineer, recordId=item["id"], **_declared(data))
+    ticket = call(e, UPLOAD, e.manager, recordId=item["id"], **_declared(data))
     assert ticket["__typename"] == "RequestUploadSuccess", ticket
     assert state(e)["rectifications"][0]["after"] == []  # nothing linked before it is filed
     headers = {h["name"]: h["value"] for h in ticket["headers"]}
     put = httpx.put(ticket["uploadUrl"], content=data, headers=headers, timeout=30)
     assert put.status_code == 200, put.text
     for _ in range(2):  # a retried completion files (and links) it once
-        done = e.api.gql(archive_api.COMPLETE, {"i": {"itemId": ticket["item"]["id"]}}, e.engineer)
+        done = e.api.gql(archive_api.COMPLETE, {"i": {"itemId": ticket["item"]["id"]}}, e.manager)
         assert done["data"]["completeUpload"]["__typename"] == "ArchiveItemSuccess", done
 
     linked = eventually(lambda: state(e)["rectifications"][0]["after"])
     assert [i["id"] for i in linked] == [ticket["item"]["id"]]
 
-    wrong = call(e, UPLOAD, e.engineer, recordId=str(new_id()), **_declared(data))
+    wrong = call(e, UPLOAD, e.manager, recordId=str(new_id()), **_declared(data))
     assert (wrong["__typename"], wrong["field"]) == ("RecordNotFound", "recordId")
 
 

@@ -335,8 +335,9 @@ def test_R4_2_3_1_work_log(system: RunningSystem):
     log = [r for r in e.state()["records"] if r["kind"] == "work_log"]
     assert log[0]["details"]["hours"] == "3.5"
     assert log[0]["details"]["evidence"] == []  # the legacy free text; links are checked
-    refused = e.step("logWork", e.engineer, person="李工", workedOn="2027-03-02", location="x",
-                     mode="fixed_resident", activity="x", hours="1", evidence=["photo-1"])  # fmt: skip
+    refused = e.step("logWork", e.engineer, person="李工", workedOn="2027-03-02",
+                     location="x", mode="fixed_resident", activity="x", hours="1",
+                     evidence=["photo-1"])  # fmt: skip
     assert (refused["__typename"], refused["field"]) == ("ValidationError", "evidence.0")
 
 

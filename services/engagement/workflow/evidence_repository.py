@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 
@@ -61,9 +61,10 @@ async def link(
             engagement_id=engagement_id,
             role=role,
             linked_by=by,
-            linked_at=at,
+            # A microsecond apart: the items read back in the order they were given.
+            linked_at=at + timedelta(microseconds=n),
         )
-        for item_id in new
+        for n, item_id in enumerate(new)
     )
     await session.flush()
     return new

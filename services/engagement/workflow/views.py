@@ -41,6 +41,7 @@ def rectification_view(
         notes=list(row.notes or []),
         overdue=row.status != RectificationStatus.CLOSED and row.due_date < today,
         recurring=is_recurring(occurrences_in_window),
+        evidence=[],  # filled by `with_evidence`
     )
 
 
@@ -64,7 +65,7 @@ def workflow_view(
         list_items=[list_item_view(i, done, today) for i in items],
         plan_versions=[engagement_rpc_workflow.PlanVersionView.from_row(p) for p in plans],
         checklist=[engagement_rpc_workflow.ChecklistItemView.from_row(c) for c in checklist],
-        records=[engagement_rpc_workflow.RecordView.from_row(r) for r in records],
+        records=[engagement_rpc_workflow.RecordView.from_row(r, evidence=[]) for r in records],
         stage_reports=[engagement_rpc_workflow.StageReportView.from_row(r) for r in reports],
         rectifications=rectifications,
         contract_signed_on=engagement.contract_signed_on,
