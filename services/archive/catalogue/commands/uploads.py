@@ -5,6 +5,7 @@ filed, and the sweep of uploads never completed."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -256,7 +257,7 @@ async def complete_upload(
     await index_filed(session, row)
     # The record an evidence upload was requested from travels in the event, in this
     # transaction: the engagement service links the item from it, once (its inbox).
-    evidence = {"evidence_for": str(row.evidence_for)} if row.evidence_for else {}
+    evidence: dict[str, Any] = {"evidence_for": str(row.evidence_for)} if row.evidence_for else {}
     await record_action(
         session,
         ctx,
