@@ -7,6 +7,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from contracts.archive.events import ARCHIVE_EVENTS
+from contracts.archive.evidence import EVIDENCE_RPCS
 from contracts.archive.handover import HANDOVER_RPCS
 from contracts.archive.rpc import LEDGER_RPCS
 from contracts.archive.rpc_catalogue import CATALOGUE_RPCS
@@ -34,6 +35,7 @@ ALL_RPCS: tuple[Rpc[Any, Any], ...] = (
     *LEDGER_RPCS,
     *CATALOGUE_RPCS,
     *HANDOVER_RPCS,
+    *EVIDENCE_RPCS,
     *DOCUMENT_RPCS,
 )
 

@@ -11,6 +11,7 @@ from strawberry.dataloader import DataLoader
 
 from contracts import core
 from contracts.archive import rpc as archive_rpc
+from contracts.archive import rpc_catalogue as archive_rpc_catalogue
 from contracts.engagement import rpc
 from contracts.engagement import rpc_directory as engagement_rpc_directory
 from contracts.engagement import rpc_workflow as engagement_rpc_workflow
@@ -30,10 +31,13 @@ class Loaders:
     unit_profiles: DataLoader[UUID, engagement_rpc_directory.UnitProfile | None]
     scorecards: DataLoader[UUID, evaluation_rpc.ScorecardView | None]
     latest_scorecards: DataLoader[UUID, evaluation_rpc.ScorecardSummary | None]
+    archive_items: DataLoader[UUID, archive_rpc_catalogue.ItemView | None]
+    """Items as the caller may see them (tenant and 密级): a record's evidence."""
 
 
-def build_loaders(clients: ServiceClients, scope: core.Scope) -> Loaders:
+def build_loaders(clients: ServiceClients, scope: core.Scope, clearance: int = 0) -> Loaders:
     engagement, evaluation, archive = clients.engagement, clients.evaluation, clients.archive
+    caller = archive_rpc_catalogue.Caller(scope=scope, clearance=max(0, min(3, clearance)))
 
     async def units(ids: Sequence[UUID]) -> list[engagement_rpc_directory.UnitView | None]:
         return await engagement.units(list(ids), scope)
@@ -68,6 +72,9 @@ def build_loaders(clients: ServiceClients, scope: core.Scope) -> Loaders:
     ) -> list[evaluation_rpc.ScorecardSummary | None]:
         return await evaluation.latest_scorecards(list(ids), scope)
 
+    async def archive_items(ids: Sequence[UUID]) -> list[archive_rpc_catalogue.ItemView | None]:
+        return await archive.items(archive_rpc_catalogue.GetItemsRequest(caller=caller, ids=ids))
+
     async def checklist_definitions(
         versions: Sequence[int],
     ) -> list[engagement_rpc_workflow.ChecklistDefinitionReply]:
@@ -88,4 +95,5 @@ def build_loaders(clients: ServiceClients, scope: core.Scope) -> Loaders:
         # too large for a NATS message.
         scorecards=DataLoader(load_fn=scorecards, max_batch_size=200),
         latest_scorecards=DataLoader(load_fn=latest_scorecards, max_batch_size=500),
+        archive_items=DataLoader(load_fn=archive_items, max_batch_size=500),
     )

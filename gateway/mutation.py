@@ -172,6 +172,19 @@ ERRORS: dict[str, ErrorType] = {
             "missing": [archive_enums.ItemCategory(k) for k in exc.details.get("missing", [])],
         },
     ),
+    # evidence on records (the archive's check of the items a record links)
+    archive_errors.EvidenceNotFound.code: ErrorType(
+        archive_graphql_errors.EvidenceNotFound, _field
+    ),
+    archive_errors.EvidenceNotFiled.code: ErrorType(
+        archive_graphql_errors.EvidenceNotFiled, _field
+    ),
+    archive_errors.EvidenceOtherEngagement.code: ErrorType(
+        archive_graphql_errors.EvidenceOtherEngagement, _field
+    ),
+    engagement_errors.RecordNotFound.code: ErrorType(
+        engagement_graphql_errors.RecordNotFound, _field
+    ),
     # generated documents
     archive_errors.DocumentDataMissing.code: ErrorType(
         document_graphql_errors.DocumentDataMissing,

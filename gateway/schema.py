@@ -25,6 +25,7 @@ from gateway.archive.mutations import ArchiveMutations
 from gateway.archive.queries import ArchiveQueries
 from gateway.context import Context
 from gateway.engagement.directory import DirectoryMutations, DirectoryQueries
+from gateway.engagement.evidence import EvidenceMutations
 from gateway.engagement.handover import HandoverMutations
 from gateway.engagement.mutations import EngagementMutations
 from gateway.engagement.queries import EngagementQueries
@@ -85,6 +86,7 @@ class Mutation(
     ArchiveMutations,
     DocumentMutations,
     SurveyLinkMutations,
+    EvidenceMutations,
 ):
     pass
 

@@ -75,3 +75,25 @@ class DocumentRenderFailed(DomainError):
     """Rendering failed (a job's error, never a request's)."""
 
     code = "document_render_failed"
+
+
+# --- evidence on engagement records ------------------------------------------------------
+
+
+class EvidenceNotFound(NotFound):
+    """An item named as a record's evidence does not exist, or the caller may not see it
+    (tenant or 密级): the two read the same."""
+
+    code = "evidence_not_found"
+
+
+class EvidenceNotFiled(Conflict):
+    """An item named as evidence is not filed (still uploading, expired or destroyed)."""
+
+    code = "evidence_not_filed"
+
+
+class EvidenceOtherEngagement(ValidationFailed):
+    """An item named as evidence belongs to another engagement than the record."""
+
+    code = "evidence_other_engagement"

@@ -73,6 +73,11 @@ class RequestUploadRequest(Contract):
     retention: Retention
     document_date: date = Field(description="形成日期; retention counts from the next 1 January.")
     metadata: dict[str, str] = Field(default_factory=dict, max_length=20)
+    evidence_for: UUID | None = Field(
+        default=None,
+        description="The engagement record (checked by the gateway) that links the item "
+        "as its evidence once it is filed: the `filed` event names it.",
+    )
 
     @field_validator("sha256", mode="before")
     @classmethod

@@ -13,7 +13,7 @@ from pydantic import Field
 
 from contracts.archive.handover import HandoverWaiver
 from contracts.core import Contract, Scope
-from contracts.engagement.enums import ChecklistStatus, ServiceMode, SurveyMethod
+from contracts.engagement.enums import ChecklistStatus, EvidenceRole, ServiceMode, SurveyMethod
 from contracts.engagement.event_data import TeamMember
 
 # A user id as the meetings lookup takes it (MeetingsRequest.expert_id) and stores it.
@@ -68,7 +68,15 @@ class UpdateChecklistItem(Contract):
     action: Literal["update_checklist_item"] = "update_checklist_item"
     code: str
     status: ChecklistStatus
-    document_ref: str | None = Field(default=None, max_length=200)
+    document_ref: str | None = Field(
+        default=None,
+        max_length=200,
+        description="Free text, as before checking (kept readable as legacy text); the "
+        "gateway sends `document_item_id` instead.",
+    )
+    document_item_id: UUID | None = Field(
+        default=None, description="The archive item received, checked by the archive."
+    )
 
 
 class DraftPlan(Contract):
@@ -206,7 +214,11 @@ class LogWork(Contract):
     mode: ServiceMode
     activity: str = Field(min_length=1, max_length=5000)
     hours: Decimal = Field(gt=0, le=24, max_digits=4, decimal_places=2)
-    evidence: list[str] = Field(default_factory=list, description="Archive item ids.")
+    evidence: list[str] = Field(
+        default_factory=list,
+        max_length=50,
+        description="Legacy free text; evidence is linked by `ActRequest.evidence` (checked).",
+    )
 
 
 class SubmitStageReport(Contract):
@@ -272,6 +284,24 @@ class HandOver(Contract):
     waivers: list[HandoverWaiver] = Field(default_factory=list)
 
 
+class AttachEvidence(Contract):
+    """Link archive items (checked by the archive: filed, of this engagement, visible to
+    the caller) to a record as its evidence; an item already linked stays as it was."""
+
+    action: Literal["attach_evidence"] = "attach_evidence"
+    record_id: UUID = Field(description="A service record or a rectification item.")
+    item_ids: list[UUID] = Field(min_length=1, max_length=50)
+    role: EvidenceRole = EvidenceRole.RECORD
+
+
+class DetachEvidence(Contract):
+    """Unlink archive items from a record (the items stay in the archive)."""
+
+    action: Literal["detach_evidence"] = "detach_evidence"
+    record_id: UUID
+    item_ids: list[UUID] = Field(min_length=1, max_length=50)
+
+
 Action = Annotated[
     AddListItem
     | ApproveListItem
@@ -298,7 +328,9 @@ Action = Annotated[
     | ReviewStageReport
     | RecordSeminar
     | CompleteImplementation
-    | HandOver,
+    | HandOver
+    | AttachEvidence
+    | DetachEvidence,
     Field(discriminator="action"),
 ]
 
@@ -307,3 +339,9 @@ class ActRequest(Contract):
     engagement_id: UUID
     scope: Scope
     action: Action
+    evidence: list[UUID] = Field(
+        default_factory=list,
+        max_length=50,
+        description="Archive items, checked by the archive, linked to the record the "
+        "action creates (a rectification's: before; its report of rectification: after).",
+    )

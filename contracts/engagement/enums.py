@@ -98,3 +98,13 @@ class RecordKind(StrEnum):
     WORK_LOG = "work_log"  # 工作日志
     SATISFACTION_SURVEY = "satisfaction_survey"  # 满意度调查
     TECHNICAL_SEMINAR = "technical_seminar"  # 技术研讨会
+
+
+class EvidenceRole(StrEnum):
+    """What a linked archive item shows of its record: the record itself (photos of an
+    inspection, a training's sign-in sheet, an emergency's report), or a rectification's
+    state before or after the work (整改前/整改后)."""
+
+    RECORD = "record"
+    BEFORE = "before"
+    AFTER = "after"

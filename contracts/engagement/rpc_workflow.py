@@ -19,6 +19,7 @@ from contracts.engagement.actions import ActRequest
 from contracts.engagement.enums import (
     CatalogueKind,
     ChecklistStatus,
+    EvidenceRole,
     ListItemStatus,
     PlanStatus,
     RecordKind,
@@ -60,7 +61,11 @@ class ChecklistItemView(Contract):
 
     code: str
     status: ChecklistStatus
-    document_ref: str | None
+    document_ref: str | None = Field(
+        description="The archive item's id, or free text recorded before references "
+        "were checked (legacy: then `document_item_id` is null)."
+    )
+    document_item_id: UUID | None = Field(default=None, description="The checked archive item.")
 
 
 class ChecklistDefinitionItem(Contract):
@@ -92,6 +97,15 @@ class StageReportView(Contract):
     reviewed_at: datetime | None
 
 
+class EvidenceLinkView(Contract):
+    """An archive item linked to a record as its evidence."""
+
+    item_id: UUID
+    role: EvidenceRole
+    linked_by: str
+    linked_at: datetime
+
+
 class RectificationView(Contract):
     id: UUID
     problem_key: str
@@ -105,6 +119,7 @@ class RectificationView(Contract):
     notes: list[str]
     overdue: bool
     recurring: bool = Field(description="Same problem more than 3 times in 12 months.")
+    evidence: list[EvidenceLinkView] = Field(default_factory=list)
 
 
 class RecordView(Contract):
@@ -116,6 +131,7 @@ class RecordView(Contract):
     details: dict[str, Any]
     recorded_by: str
     recorded_at: datetime
+    evidence: list[EvidenceLinkView] = Field(default_factory=list)
 
 
 class WorkflowView(Contract):

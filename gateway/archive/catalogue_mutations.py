@@ -100,6 +100,7 @@ class CatalogueMutations:
                 else None,
                 level=input.confidentiality.value,
                 metadata={m.name: m.value for m in input.metadata},
+                evidence_for=None,  # a plain upload; requestEvidenceUpload names a record
             )
 
         return await run_mutation(

@@ -48,3 +48,24 @@ class ArchiveStateConflict(Error):
 class HandoverIncomplete(Error):
     field: str | None
     missing: list[ItemCategory]  # type: ignore[valid-type]
+
+
+@strawberry.type(
+    description="An archive item named as a record's evidence does not exist — or is "
+    "one you may not see (tenant or 密级)."
+)
+class EvidenceNotFound(Error):
+    field: str | None
+
+
+@strawberry.type(
+    description="An archive item named as evidence is not filed (still uploading, "
+    "expired or destroyed): complete its upload first."
+)
+class EvidenceNotFiled(Error):
+    field: str | None
+
+
+@strawberry.type(description="An archive item named as evidence belongs to another engagement.")
+class EvidenceOtherEngagement(Error):
+    field: str | None

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from uuid import UUID
 
+from contracts.archive import evidence as archive_evidence
 from contracts.archive import handover as archive_handover
 from contracts.archive import rpc as archive_rpc
 from contracts.archive import rpc_catalogue as archive_rpc_catalogue
@@ -105,6 +106,11 @@ class ArchiveClient(ServiceClient):
         self, req: archive_handover.HandoverCheckRequest
     ) -> archive_handover.HandoverCheckReply:
         return await self._call(archive_handover.HANDOVER_CHECK, req)
+
+    async def check_evidence(
+        self, req: archive_evidence.EvidenceCheckRequest
+    ) -> archive_evidence.EvidenceCheckReply:
+        return await self._call(archive_evidence.EVIDENCE_CHECK, req)
 
     async def handover_package(
         self, req: archive_handover.HandoverPackageRequest

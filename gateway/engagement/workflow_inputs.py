@@ -9,6 +9,13 @@ import strawberry
 
 from contracts.engagement.enums import SurveyMethod
 
+# The `evidence` of every input that creates a record (or reports a rectification done).
+EVIDENCE = (
+    "ArchiveItem ids linked to the record as its evidence: filed items of this "
+    "engagement you may see (checked by the archive). On a rectification item: its "
+    "state before; on reportRectified: after."
+)
+
 
 @strawberry.input
 class AddListItemInput:
@@ -62,6 +69,7 @@ class SiteSurveyInput:
     surveyed_on: date
     participants: list[str]
     findings: str
+    evidence: list[strawberry.ID] = strawberry.field(default_factory=list, description=EVIDENCE)
 
 
 @strawberry.input
@@ -69,8 +77,10 @@ class ChecklistItemInput:
     engagement_id: strawberry.ID
     code: str = strawberry.field(description="表 A.1 item code, e.g. `A.3.01`.")
     status: str = strawberry.field(description="pending, received or not_applicable.")
-    document_ref: str | None = strawberry.field(
-        default=None, description="Archive item id of the received document."
+    document_ref: strawberry.ID | None = strawberry.field(
+        default=None,
+        description="ArchiveItem id of the received document: a filed item of this "
+        "engagement you may see (checked by the archive, as evidence is).",
     )
 
 
@@ -102,6 +112,7 @@ class ConsultationInput:
     expert_ids: list[str] = strawberry.field(
         default_factory=list, description="User ids of the invited experts; only they see it."
     )
+    evidence: list[strawberry.ID] = strawberry.field(default_factory=list, description=EVIDENCE)
 
 
 @strawberry.input
@@ -117,6 +128,7 @@ class InspectionInput:
     problems_found: int
     rectification_plans: int
     list_item_id: strawberry.ID | None = None
+    evidence: list[strawberry.ID] = strawberry.field(default_factory=list, description=EVIDENCE)
 
 
 @strawberry.input
@@ -127,6 +139,7 @@ class TrainingInput:
     attendees: int
     has_records: bool
     list_item_id: strawberry.ID | None = None
+    evidence: list[strawberry.ID] = strawberry.field(default_factory=list, description=EVIDENCE)
 
 
 @strawberry.input
@@ -136,6 +149,7 @@ class EmergencyInput:
     responded_at: datetime
     closed_at: datetime
     contracted_response_minutes: int
+    evidence: list[strawberry.ID] = strawberry.field(default_factory=list, description=EVIDENCE)
 
 
 @strawberry.input
@@ -143,6 +157,7 @@ class ComplaintInput:
     engagement_id: strawberry.ID
     received_on: date
     verified: bool
+    evidence: list[strawberry.ID] = strawberry.field(default_factory=list, description=EVIDENCE)
 
 
 @strawberry.input
@@ -151,6 +166,7 @@ class PenaltyInput:
     decided_on: date
     authority: str
     amount: Decimal
+    evidence: list[strawberry.ID] = strawberry.field(default_factory=list, description=EVIDENCE)
 
 
 @strawberry.input
@@ -168,6 +184,7 @@ class SatisfactionSurveyInput:
     conducted_on: date
     score: Decimal = strawberry.field(description="0–100.")
     answers: list[SurveyAnswerInput] = strawberry.field(default_factory=list)
+    evidence: list[strawberry.ID] = strawberry.field(default_factory=list, description=EVIDENCE)
 
 
 @strawberry.input
@@ -181,6 +198,7 @@ class RaiseRectificationInput:
     inspection_record_id: strawberry.ID | None = strawberry.field(
         default=None, description="The inspection record (see `records`) that found it."
     )
+    evidence: list[strawberry.ID] = strawberry.field(default_factory=list, description=EVIDENCE)
 
 
 @strawberry.input
@@ -188,6 +206,7 @@ class RectifiedInput:
     engagement_id: strawberry.ID
     rectification_id: strawberry.ID
     note: str
+    evidence: list[strawberry.ID] = strawberry.field(default_factory=list, description=EVIDENCE)
 
 
 @strawberry.input
@@ -207,7 +226,7 @@ class WorkLogInput:
     mode: str = strawberry.field(description="fixed_resident, roving or remote_monitoring.")
     activity: str
     hours: Decimal
-    evidence: list[str] = strawberry.field(default_factory=list, description="Archive item ids.")
+    evidence: list[strawberry.ID] = strawberry.field(default_factory=list, description=EVIDENCE)
 
 
 @strawberry.input
@@ -246,3 +265,4 @@ class SeminarInput:
     expert_ids: list[str] = strawberry.field(
         default_factory=list, description="User ids of the invited experts; only they see it."
     )
+    evidence: list[strawberry.ID] = strawberry.field(default_factory=list, description=EVIDENCE)

@@ -15,6 +15,7 @@ import strawberry
 from strawberry.types import Info
 
 from contracts.engagement import actions as engagement_actions
+from gateway.archive.errors import EvidenceNotFiled, EvidenceNotFound, EvidenceOtherEngagement
 from gateway.context import Context, scope_of
 from gateway.engagement import workflow_inputs as workflow_inputs
 from gateway.engagement.errors import (
@@ -23,6 +24,7 @@ from gateway.engagement.errors import (
     TransitionNotAllowed,
     WorkflowConflict,
 )
+from gateway.engagement.evidence_check import checked_items
 from gateway.engagement.types import Engagement
 from gateway.errors import NotAuthorized, ServiceUnavailable, ValidationError
 from gateway.ids import decode_global_id
@@ -47,6 +49,9 @@ WorkflowStepResult = Annotated[
     | ListItemNotFound
     | TransitionNotAllowed
     | WorkflowConflict
+    | EvidenceNotFound
+    | EvidenceNotFiled
+    | EvidenceOtherEngagement
     | ValidationError
     | NotAuthorized
     | ServiceUnavailable,
@@ -67,12 +72,23 @@ def workflow_step(
     async def step(info: Info[Context, None], input: Any) -> Any:
         ctx = info.context
 
-        def request() -> engagement_actions.ActRequest:
+        async def request() -> engagement_actions.ActRequest:
             engagement = decode_global_id(input.engagement_id, "Engagement", field="engagementId")
             fields = dataclasses.asdict(input)
             fields.pop("engagement_id")
+            # Archive items the record links, and a checklist document: the archive
+            # checks them first (filed, this engagement's, visible to the caller).
+            evidence = await checked_items(ctx, engagement, fields.pop("evidence", []), "evidence")
+            if fields.get("document_ref"):
+                [document] = await checked_items(
+                    ctx, engagement, [fields.pop("document_ref")], "documentRef", indexed=False
+                )
+                fields["document_item_id"] = document
             return engagement_actions.ActRequest(
-                engagement_id=engagement, scope=scope_of(ctx.authorizer), action=action(**fields)
+                engagement_id=engagement,
+                scope=scope_of(ctx.authorizer),
+                action=action(**fields),
+                evidence=evidence,
             )
 
         return await run_mutation(

@@ -5,12 +5,35 @@ from __future__ import annotations
 import base64
 from datetime import date, datetime
 from typing import Self, cast
+from uuid import UUID
 
 import strawberry
 from strawberry.scalars import JSON
 
 from contracts.engagement import rpc_workflow as engagement_rpc_workflow
-from contracts.engagement.enums import ChecklistStatus
+from contracts.engagement.enums import ChecklistStatus, EvidenceRole
+from gateway.archive.catalogue_types import ArchiveItem
+from gateway.context import Context
+
+# The domain enum itself becomes the GraphQL enum, so the two cannot drift apart.
+strawberry.enum(
+    EvidenceRole,
+    description="What a record's evidence shows: the record, or a "
+    "rectification item before (整改前) or after (整改后) the work.",
+)
+
+
+async def _evidence(
+    info: strawberry.Info[Context, None],
+    links: list[engagement_rpc_workflow.EvidenceLinkView],
+    role: EvidenceRole | None,
+) -> list[ArchiveItem]:
+    """The linked items the caller may see, in link order; one archive request for all
+    the records of a query (the `archive_items` DataLoader). An item the caller may not
+    see (tenant or 密级) is absent, as in every other list."""
+    wanted = [link.item_id for link in links if role is None or link.role == role]
+    views = await info.context.loaders.archive_items.load_many(wanted)
+    return [ArchiveItem.from_view(v) for v in views if v is not None]
 
 
 @strawberry.type(description="托管服务内容 (clause 6): one catalogue entry.")
@@ -74,7 +97,21 @@ class ChecklistItem:
     title_zh: str
     title_en: str
     status: str = strawberry.field(description="pending, received or not_applicable.")
-    document_ref: str | None
+    document_ref: str | None = strawberry.field(
+        description="The received document's ArchiveItem id; for a document recorded "
+        "before references were checked, its free text (see `legacyDocumentRef`)."
+    )
+    legacy_document_ref: str | None = strawberry.field(
+        default=None, description="Free text recorded before references were checked."
+    )
+    document_item: strawberry.Private[UUID | None] = None
+
+    @strawberry.field(description="The received document, if you may see it.")
+    async def document(self, info: strawberry.Info[Context, None]) -> ArchiveItem | None:
+        if self.document_item is None:
+            return None
+        view = await info.context.loaders.archive_items.load(self.document_item)
+        return ArchiveItem.from_view(view) if view is not None else None
 
 
 @strawberry.type(description="Appendix A document collection: what is in and what is missing.")
@@ -123,10 +160,18 @@ class Rectification:
     recurring: bool = strawberry.field(
         description="The unit had this problem more than 3 times in 12 months."
     )
+    links: strawberry.Private[list[engagement_rpc_workflow.EvidenceLinkView]]
+
+    @strawberry.field(description="Archive items linked as evidence (BEFORE/AFTER: 整改前/后).")
+    async def evidence(
+        self, info: strawberry.Info[Context, None], role: EvidenceRole | None = None
+    ) -> list[ArchiveItem]:
+        return await _evidence(info, self.links, role)
 
     @classmethod
     def from_view(cls, v: engagement_rpc_workflow.RectificationView) -> Self:
-        return cls(**(v.model_dump() | {"id": strawberry.ID(str(v.id))}))
+        fields = v.model_dump(exclude={"evidence"})
+        return cls(**(fields | {"id": strawberry.ID(str(v.id)), "links": v.evidence}))
 
 
 @strawberry.type(description="A meeting an expert was invited to: consultation or seminar.")
@@ -156,6 +201,16 @@ class ServiceRecord:
     details: JSON
     recorded_by: str
     recorded_at: datetime
+    links: strawberry.Private[list[engagement_rpc_workflow.EvidenceLinkView]]
+
+    @strawberry.field(
+        description="Archive items linked as its evidence (photos, sign-in "
+        "sheets, reports), those you may see."
+    )
+    async def evidence(
+        self, info: strawberry.Info[Context, None], role: EvidenceRole | None = None
+    ) -> list[ArchiveItem]:
+        return await _evidence(info, self.links, role)
 
 
 def team_of(view: engagement_rpc_workflow.WorkflowView) -> list[TeamMember]:
@@ -188,7 +243,11 @@ def checklist_of(
                 title_zh=titles[c.code].title_zh if c.code in titles else c.code,
                 title_en=titles[c.code].title_en if c.code in titles else c.code,
                 status=c.status,
-                document_ref=c.document_ref,
+                document_ref=_global("ArchiveItem", c.document_item_id)
+                if c.document_item_id
+                else c.document_ref,
+                legacy_document_ref=None if c.document_item_id else c.document_ref,
+                document_item=c.document_item_id,
             )
             for c in view.checklist
         ]
@@ -208,6 +267,7 @@ def records_of(view: engagement_rpc_workflow.WorkflowView, kind: str | None) -> 
             details=cast(JSON, r.details),
             recorded_by=r.recorded_by,
             recorded_at=r.recorded_at,
+            links=list(r.evidence),
         )
         for r in view.records
         if kind is None or r.kind == kind

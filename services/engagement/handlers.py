@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from contracts.archive.events import ArchiveActionV1
 from contracts.core import EventEnvelope, event_subject
 from contracts.engagement.enums import Stage
 from contracts.evaluation.events import ScorecardFinalizedV1
@@ -11,6 +12,7 @@ from kit.logging import get_logger
 from kit.rpc import CallContext
 from kit.runtime import Subscription
 from services.engagement.workflow import repository
+from services.engagement.workflow.commands.evidence import link_uploaded
 from services.engagement.workflow.commands.step import Step
 
 log = get_logger(__name__)
@@ -37,4 +39,13 @@ EVALUATION_RESULTS = Subscription(
     subjects=[event_subject(ScorecardFinalizedV1)],
     events=(ScorecardFinalizedV1,),
     handler=close_evaluated,
+)
+
+
+# Items uploaded from a record (requestEvidenceUpload) are linked to it once filed.
+EVIDENCE_UPLOADS = Subscription(
+    durable="engagement-evidence-uploads",
+    subjects=[event_subject(ArchiveActionV1)],
+    events=(ArchiveActionV1,),
+    handler=link_uploaded,
 )

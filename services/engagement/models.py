@@ -163,7 +163,9 @@ class ChecklistEntry(Base):
     title_zh: Mapped[str] = mapped_column(String(200))
     title_en: Mapped[str] = mapped_column(String(200))
     status: Mapped[str] = mapped_column(String(16))
+    # The archive item's id as text once checked; before that (legacy rows), free text.
     document_ref: Mapped[str | None] = mapped_column(String(200))
+    document_item_id: Mapped[UUID | None] = mapped_column()
 
 
 class ServiceRecord(Base):
@@ -305,3 +307,19 @@ class SurveyResponse(Base):
     respondent_hash: Mapped[str] = mapped_column(String(64))
     record_id: Mapped[UUID] = mapped_column(ForeignKey("service_record.id"))
     answered_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class RecordEvidence(Base):
+    """An archive item linked to a record (a service record or a rectification item) as
+    its evidence. The archive checked the item when it was linked (filed, of this
+    engagement, visible to who linked it); readers see it only while the archive still
+    lets them. One row per record and item: linking twice changes nothing."""
+
+    __tablename__ = "record_evidence"
+
+    record_id: Mapped[UUID] = mapped_column(primary_key=True)
+    item_id: Mapped[UUID] = mapped_column(primary_key=True)
+    engagement_id: Mapped[UUID] = mapped_column(ForeignKey("engagement.id"), index=True)
+    role: Mapped[str] = mapped_column(String(16))
+    linked_by: Mapped[str] = mapped_column(String(100))
+    linked_at: Mapped[datetime] = mapped_column(UtcDateTime)

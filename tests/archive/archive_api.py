@@ -108,7 +108,9 @@ def upload(
             "documentDate": document_date,
         }
     }
-    ticket = api.gql(REQUEST_UPLOAD, variables, token)["data"]["requestUpload"]
+    body = api.gql(REQUEST_UPLOAD, variables, token)
+    assert body.get("data"), body
+    ticket = body["data"]["requestUpload"]
     assert ticket["__typename"] == "RequestUploadSuccess", ticket
     headers = {h["name"]: h["value"] for h in ticket["headers"]}
     put = httpx.put(ticket["uploadUrl"], content=data, headers=headers, timeout=30)

@@ -157,6 +157,10 @@ RULES: dict[str, Rule | Public] = {
         "R4.2.3.1: the unit's people answer through the link, without an account; the "
         "token is the permission (a wrong one writes nothing)"
     ),
+    # evidence on records (#15 item 2): who records the work links its evidence
+    "Mutation.attachEvidence": FIELD_WORK,
+    "Mutation.detachEvidence": FIELD_WORK,
+    "Mutation.requestEvidenceUpload": PM_STEP,  # archive uploads are the managers'
     # --- subscriptions -------------------------------------------------------
     "Subscription.engagementEvents": READ_ENGAGEMENT,
 }

@@ -325,15 +325,20 @@ def test_R4_2_3_1_work_log(system: RunningSystem):
     e = new_engagement(system.api, str(new_id()))
     prepare(e)
     e.ok("signContract", signedOn="2027-01-10")
+    photo = archive_api.upload(e.api, e.manager, e.id, b"%PDF-1.4 photo", category="PROCESS_FILE")
     e.ok("logWork", e.engineer, person="李工", workedOn="2027-03-02", location="污水站",
          mode="fixed_resident", activity="巡检在线监测设备", hours="3.5",
-         evidence=["photo-1"])  # fmt: skip
+         evidence=[photo["id"]])  # fmt: skip
     bad = e.step("logWork", e.engineer, person="李工", workedOn="2027-03-02", location="x",
                  mode="fixed_resident", activity="x", hours="25")  # fmt: skip
     assert (bad["__typename"], bad["field"]) == ("ValidationError", "hours")
     log = [r for r in e.state()["records"] if r["kind"] == "work_log"]
     assert log[0]["details"]["hours"] == "3.5"
-    assert log[0]["details"]["evidence"] == ["photo-1"]
+    assert log[0]["details"]["evidence"] == []  # the legacy free text; links are checked
+    refused = e.step("logWork", e.engineer, person="李工", workedOn="2027-03-02",
+                     location="x", mode="fixed_resident", activity="x", hours="1",
+                     evidence=["photo-1"])  # fmt: skip
+    assert (refused["__typename"], refused["field"]) == ("ValidationError", "evidence.0")
 
 
 def test_R4_2_2_4_experts_see_only_the_meetings_they_are_invited_to(system: RunningSystem):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 from typing import Any
 
+from tests.archive import archive_api
 from tests.e2e.harness import Api, eventually, token
 
 STEP_RESULT = """
@@ -140,7 +141,11 @@ def prepare(e: Engagement, *, quantity: int = 2) -> str:
     e.ok("formTeam", contractedSize=2, members=TEAM)
     e.ok("recordSiteSurvey", e.engineer, surveyedOn="2027-01-05", participants=["李工", "厂长"],
          findings="雨污管线未分流")  # fmt: skip
-    e.ok("updateChecklistItem", e.engineer, code="A.1.03", status="received", documentRef="doc-1")
+    # A received document is a filed archive item of the engagement (checked by the archive).
+    document = archive_api.upload(e.api, e.manager, e.id, b"%PDF-1.4 A.1.03",
+                                  category="PROCESS_FILE", title="环评批复")  # fmt: skip
+    e.ok("updateChecklistItem", e.engineer, code="A.1.03", status="received",
+         documentRef=document["id"])  # fmt: skip
     e.ok("draftPlan", content="实施方案 v1")
     e.ok("submitPlan")
     e.ok("decidePlan", e.client, confirm=True)

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from kit.ids import new_id
 from tests.archive import archive_api as a
-from tests.e2e.harness import RunningSystem, eventually, token
+from tests.e2e.harness import Api, RunningSystem, eventually, token
 from tests.e2e.test_api_authorization_matrix import RULES, A, R, Rule, U
 from tests.evaluation.gql import open_for
 
@@ -66,6 +66,7 @@ def build_world(system: RunningSystem) -> World:
     global_ids = [unit["id"], engagement["id"], scorecard["id"], item["id"]]
     raw = [
         (borrow["data"]["requestBorrow"].get("borrowRequest") or {}).get("id"),
+        _site_survey(api, engineer, engagement["id"]),  # a record, for evidence's recordId
     ]
     world = World(
         tenants={A: agency, U: f"unit:{_raw(unit['id'])}", R: "region:44"},
@@ -73,3 +74,16 @@ def build_world(system: RunningSystem) -> World:
         ids=global_ids + [_raw(g) for g in global_ids] + [r for r in raw if r],
     )
     return world
+
+
+SITE_SURVEY = """mutation($i: SiteSurveyInput!) { recordSiteSurvey(input: $i) { __typename } }"""
+RECORDS = "query($id: ID!) { engagement(id: $id) { records { id } } }"
+
+
+def _site_survey(api: Api, engineer: str, engagement: str) -> str | None:
+    """A service record of the world's engagement (records have plain UUID ids)."""
+    survey = {"engagementId": engagement, "surveyedOn": "2027-01-05", "participants": ["李工"],
+              "findings": "模糊测试"}  # fmt: skip
+    api.gql(SITE_SURVEY, {"i": survey}, engineer)
+    records = api.gql(RECORDS, {"id": engagement}, engineer)["data"]["engagement"]["records"]
+    return records[0]["id"] if records else None

@@ -6,6 +6,7 @@ from collections.abc import Awaitable, Callable
 from functools import partial
 from typing import Any
 
+from contracts.archive import evidence as archive_evidence
 from contracts.archive import handover as archive_handover
 from contracts.archive import rpc_catalogue as archive_rpc_catalogue
 from kit.endpoints import command, query
@@ -15,6 +16,7 @@ from services.archive.catalogue import queries
 from services.archive.catalogue.commands import (
     borrowing,
     destruction,
+    evidence,
     handover,
     items,
     package,
@@ -39,6 +41,7 @@ def register(server: RpcServer, runtime: ServiceRuntime, deps: CatalogueDeps) ->
     server.add(archive_rpc_catalogue.CREATE_VOLUME, command(runtime, items.create_volume))
     server.add(archive_rpc_catalogue.CHANGE_LEVEL, command(runtime, items.change_level))
     server.add(archive_handover.HANDOVER_CHECK, query(runtime, handover.check))
+    server.add(archive_evidence.EVIDENCE_CHECK, query(runtime, evidence.check))
     server.add(archive_handover.HANDOVER_PACKAGE, with_deps(package.issue_package))
     server.add(archive_rpc_catalogue.ACKNOWLEDGE_HANDOVER, command(runtime, handover.acknowledge))
     server.add(archive_rpc_catalogue.HANDOVERS, query(runtime, queries.list_handovers))

@@ -93,6 +93,9 @@ class ArchiveItem(Base):
     destroyed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     # The title as search matches it (kit.search.normalize); its grams: item_search_gram.
     search_title: Mapped[str] = mapped_column(String(300), server_default="")
+    # The engagement record this upload was requested from (requestEvidenceUpload): its
+    # `filed` event names it, and the engagement service links the item to it then.
+    evidence_for: Mapped[UUID | None] = mapped_column()
 
     @property
     def holding(self) -> Holding:

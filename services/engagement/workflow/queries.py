@@ -22,13 +22,14 @@ from services.engagement.models import (
     TeamMemberRow,
 )
 from services.engagement.seed import catalogue_v1, checklist_a1_v1
-from services.engagement.workflow import repository
+from services.engagement.workflow import evidence_repository, repository
 from services.engagement.workflow.domain import is_overdue
 from services.engagement.workflow.views import (
     engagement_view,
     list_item_view,
     meeting_view,
     rectification_view,
+    with_evidence,
     workflow_view,
 )
 
@@ -73,19 +74,23 @@ async def workflows(
     )
     reports = await rows(session, StageReport, ids, (StageReport.report_no, StageReport.version))
     done = await repository.done_per_item(session, ids)
+    evidence = await evidence_repository.by_record(session, ids)
     today = clock.today()
     views = {
-        eid: workflow_view(
-            engagement,
-            team[eid],
-            items[eid],
-            plans[eid],
-            checklist[eid],
-            records[eid],
-            reports[eid],
-            [rectification_view(r, recurrence[r.id], today) for r in rectified[eid]],
-            done,
-            today,
+        eid: with_evidence(
+            evidence,
+            workflow_view(
+                engagement,
+                team[eid],
+                items[eid],
+                plans[eid],
+                checklist[eid],
+                records[eid],
+                reports[eid],
+                [rectification_view(r, recurrence[r.id], today) for r in rectified[eid]],
+                done,
+                today,
+            ),
         )
         for eid, (engagement, _region) in found.items()
     }

@@ -4,7 +4,7 @@ computed by the domain rules here."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Any
 from uuid import UUID
@@ -41,6 +41,7 @@ def rectification_view(
         notes=list(row.notes or []),
         overdue=row.status != RectificationStatus.CLOSED and row.due_date < today,
         recurring=is_recurring(occurrences_in_window),
+        evidence=[],  # filled by `with_evidence`
     )
 
 
@@ -64,7 +65,7 @@ def workflow_view(
         list_items=[list_item_view(i, done, today) for i in items],
         plan_versions=[engagement_rpc_workflow.PlanVersionView.from_row(p) for p in plans],
         checklist=[engagement_rpc_workflow.ChecklistItemView.from_row(c) for c in checklist],
-        records=[engagement_rpc_workflow.RecordView.from_row(r) for r in records],
+        records=[engagement_rpc_workflow.RecordView.from_row(r, evidence=[]) for r in records],
         stage_reports=[engagement_rpc_workflow.StageReportView.from_row(r) for r in reports],
         rectifications=rectifications,
         contract_signed_on=engagement.contract_signed_on,
@@ -80,4 +81,26 @@ def meeting_view(record: Any) -> engagement_rpc_workflow.MeetingView:
         kind=record.kind,
         held_on=record.occurred_on,
         details=record.details,
+    )
+
+
+def with_evidence(
+    links: Mapping[UUID, Sequence[Any]], view: engagement_rpc_workflow.WorkflowView
+) -> engagement_rpc_workflow.WorkflowView:
+    """The view with each record's and rectification item's linked archive items."""
+
+    def of(record_id: UUID) -> list[engagement_rpc_workflow.EvidenceLinkView]:
+        return [
+            engagement_rpc_workflow.EvidenceLinkView.from_row(r) for r in links.get(record_id, ())
+        ]
+
+    if not links:
+        return view
+    return view.model_copy(
+        update={
+            "records": [r.model_copy(update={"evidence": of(r.id)}) for r in view.records],
+            "rectifications": [
+                r.model_copy(update={"evidence": of(r.id)}) for r in view.rectifications
+            ],
+        }
     )

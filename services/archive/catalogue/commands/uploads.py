@@ -5,6 +5,7 @@ filed, and the sweep of uploads never completed."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -100,6 +101,7 @@ async def request_upload(
         retention=req.retention,
         document_date=req.document_date,
         item_metadata=dict(req.metadata),
+        evidence_for=req.evidence_for,
         status=archive_enums.ItemStatus.PENDING,
         handed_over=False,
         upload_expires_at=now + timedelta(seconds=settings.upload_expiry),
@@ -253,6 +255,9 @@ async def complete_upload(
     row.upload_expires_at = None
     await session.flush()
     await index_filed(session, row)
+    # The record an evidence upload was requested from travels in the event, in this
+    # transaction: the engagement service links the item from it, once (its inbox).
+    evidence: dict[str, Any] = {"evidence_for": str(row.evidence_for)} if row.evidence_for else {}
     await record_action(
         session,
         ctx,
@@ -261,6 +266,7 @@ async def complete_upload(
         [row],
         series_id=str(row.series_id),
         version=str(row.version),
+        **evidence,
     )
     log.info("archive.filed", item_id=str(row.id), size=row.size, version=row.version)
     return item_view(row)

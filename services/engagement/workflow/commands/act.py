@@ -11,12 +11,14 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from contracts.core import ValidationFailed
 from contracts.engagement import actions as engagement_actions
 from contracts.engagement.errors import EngagementNotFound
 from contracts.engagement.rpc import EngagementView
 from kit.rpc import CallContext
 from services.engagement.workflow import repository
 from services.engagement.workflow.commands import (
+    evidence,
     implementation,
     preparation,
     rectifications,
@@ -27,7 +29,7 @@ from services.engagement.workflow.commands.step import HANDLERS, Step
 from services.engagement.workflow.views import engagement_view
 
 # Imported for their registrations.
-STEP_MODULES = (preparation, implementation, rectifications, stage_reports, results)
+STEP_MODULES = (preparation, implementation, rectifications, stage_reports, results, evidence)
 
 
 async def act(
@@ -39,6 +41,10 @@ async def act(
         raise EngagementNotFound("no such engagement", field="engagementId")
     engagement, region = found[req.engagement_id]
     await repository.lock_engagement(session, engagement.id)
-    await HANDLERS[type(req.action)](Step(session, engagement, ctx), req.action)
+    step = Step(session, engagement, ctx, req.evidence)
+    await HANDLERS[type(req.action)](step, req.action)
+    if step.evidence and not step.evidence_linked:
+        # Raised before the commit: the step's writes are rolled back with it.
+        raise ValidationFailed("this step creates no record to link evidence to", field="evidence")
     await session.flush()
     return engagement_view(engagement, region)

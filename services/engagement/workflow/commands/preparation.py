@@ -130,10 +130,15 @@ async def update_checklist_item(step: Step, a: engagement_actions.UpdateChecklis
     entry = await repository.checklist_entry(step.session, step.engagement.id, a.code)
     if entry is None:
         raise ValidationFailed("no Appendix A item {code}", field="code", params={"code": a.code})
-    if a.status == ChecklistStatus.RECEIVED and not a.document_ref:
+    received = a.status == ChecklistStatus.RECEIVED
+    if received and not (a.document_item_id or a.document_ref):
         raise ValidationFailed("a received document needs its archive id", field="documentRef")
     entry.status = a.status
-    entry.document_ref = a.document_ref if a.status == ChecklistStatus.RECEIVED else None
+    # The checked archive item (the gateway had the archive check it); its id is also
+    # kept as the reference text, which older rows hold as free text (legacy).
+    entry.document_item_id = a.document_item_id if received else None
+    ref = str(a.document_item_id) if a.document_item_id else a.document_ref
+    entry.document_ref = ref if received else None
     await step.emit(
         engagement_events.ChecklistItemUpdatedV1,
         engagement_event_data.ChecklistItemData(

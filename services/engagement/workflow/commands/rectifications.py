@@ -9,7 +9,7 @@ from contracts.core import NotFound, ValidationFailed
 from contracts.engagement import actions as engagement_actions
 from contracts.engagement import event_data as engagement_event_data
 from contracts.engagement import events as engagement_events
-from contracts.engagement.enums import RecordKind, RectificationStatus
+from contracts.engagement.enums import EvidenceRole, RecordKind, RectificationStatus
 from contracts.engagement.errors import WorkflowConflict
 from kit.ids import new_id
 from services.engagement import clock
@@ -74,6 +74,7 @@ async def raise_rectification(step: Step, a: engagement_actions.RaiseRectificati
     )
     step.session.add(row)
     await step.session.flush()
+    await step.link_evidence(row.id, EvidenceRole.BEFORE)  # 整改前: the problem as found
     await _announce(step, row, raised=True)
 
 
@@ -86,6 +87,7 @@ async def report_rectified(step: Step, a: engagement_actions.ReportRectified) ->
         )
     row.status = RectificationStatus.RECTIFIED
     row.notes = [*row.notes, f"rectified: {a.note}"]
+    await step.link_evidence(row.id, EvidenceRole.AFTER)  # 整改后: the work done
     await _announce(step, row, raised=False)
 
 

@@ -6,13 +6,14 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, date, datetime
 from typing import Any, TypeVar
+from uuid import UUID
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.core import Contract, EventEnvelope
 from contracts.engagement import event_data as engagement_event_data
 from contracts.engagement import events as engagement_events
-from contracts.engagement.enums import RecordKind, Stage
+from contracts.engagement.enums import EvidenceRole, RecordKind, Stage
 from contracts.engagement.errors import ListItemNotFound
 from kit.events import make_event
 from kit.ids import new_id
@@ -26,7 +27,7 @@ from services.engagement.models import (
     ServiceRecord,
     messaging,
 )
-from services.engagement.workflow import repository
+from services.engagement.workflow import evidence_repository, repository
 from services.engagement.workflow.domain import check_transition
 
 A = TypeVar("A", bound=Contract)
@@ -50,10 +51,19 @@ def handles(action: type[A]) -> Callable[[Callable[[Step, A], Awaitable[None]]],
 class Step:
     """The engagement under change (row-locked) and how to record what happened."""
 
-    def __init__(self, session: AsyncSession, engagement: Engagement, ctx: CallContext) -> None:
+    def __init__(
+        self,
+        session: AsyncSession,
+        engagement: Engagement,
+        ctx: CallContext,
+        evidence: Sequence[UUID] = (),
+    ) -> None:
         self.session = session
         self.engagement = engagement
         self.ctx = ctx
+        # Archive items the archive checked for this step: linked to the record it makes.
+        self.evidence = list(evidence)
+        self.evidence_linked = False
 
     @property
     def stage(self) -> Stage:
@@ -97,6 +107,7 @@ class Step:
             recorded_at=datetime.now(UTC),
         )
         self.session.add(record)
+        await self.link_evidence(record.id, EvidenceRole.RECORD)
         if experts:
             # The record first: the index rows reference it (no ORM relationship orders them).
             await self.session.flush()
@@ -105,6 +116,21 @@ class Step:
                 for e in dict.fromkeys(experts)  # an expert named twice is invited once
             )
         return record
+
+    async def link_evidence(self, record_id: UUID, role: EvidenceRole) -> None:
+        """Link the step's checked evidence to the record it created or reported on."""
+        if not self.evidence:
+            return
+        await evidence_repository.link(
+            self.session,
+            self.engagement.id,
+            record_id,
+            self.evidence,
+            role=role,
+            by=self.ctx.actor,
+            at=datetime.now(UTC),
+        )
+        self.evidence_linked = True
 
     async def item(self, item_id: Any) -> ListItem:
         item = await repository.list_item(self.session, item_id)
