@@ -62,3 +62,9 @@ class AlreadyAnswered(DomainError):
     """This respondent (name and phone) has already answered this survey link."""
 
     code = "survey_already_answered"
+
+
+class RecordNotFound(NotFound):
+    """No such service record (or team member) in this engagement."""
+
+    code = "record_not_found"

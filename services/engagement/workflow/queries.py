@@ -73,6 +73,7 @@ async def workflows(
     )
     reports = await rows(session, StageReport, ids, (StageReport.report_no, StageReport.version))
     done = await repository.done_per_item(session, ids)
+    revisions = await repository.revisions_by_engagement(session, ids)
     today = clock.today()
     views = {
         eid: workflow_view(
@@ -86,6 +87,7 @@ async def workflows(
             [rectification_view(r, recurrence[r.id], today) for r in rectified[eid]],
             done,
             today,
+            revisions[eid],
         )
         for eid, (engagement, _region) in found.items()
     }
