@@ -24,6 +24,7 @@ from gateway.archive.documents_queries import DocumentQueries
 from gateway.archive.mutations import ArchiveMutations
 from gateway.archive.queries import ArchiveQueries
 from gateway.context import Context
+from gateway.engagement.corrections_mutations import CorrectionMutations
 from gateway.engagement.directory import DirectoryMutations, DirectoryQueries
 from gateway.engagement.handover import HandoverMutations
 from gateway.engagement.mutations import EngagementMutations
@@ -85,6 +86,7 @@ class Mutation(
     ArchiveMutations,
     DocumentMutations,
     SurveyLinkMutations,
+    CorrectionMutations,
 ):
     pass
 

@@ -62,3 +62,8 @@ class SurveyLinkInvalid(Error):
 @strawberry.type(description="This respondent (name and phone) has already answered this link.")
 class AlreadyAnswered(Error):
     pass
+
+
+@strawberry.type(description="No such service record (or team member) in this engagement.")
+class RecordNotFound(Error):
+    field: str | None

@@ -20,6 +20,7 @@ from gateway.engagement import workflow_inputs as workflow_inputs
 from gateway.engagement.errors import (
     EngagementNotFound,
     ListItemNotFound,
+    RecordNotFound,
     TransitionNotAllowed,
     WorkflowConflict,
 )
@@ -45,6 +46,7 @@ WorkflowStepResult = Annotated[
     WorkflowStepSuccess
     | EngagementNotFound
     | ListItemNotFound
+    | RecordNotFound
     | TransitionNotAllowed
     | WorkflowConflict
     | ValidationError
@@ -57,12 +59,13 @@ WORKFLOW_STEP: ResultUnion[WorkflowStepResult] = ResultUnion(WorkflowStepResult)
 
 def workflow_step(
     input_type: type[Any],
-    permission: tuple[str, str],
+    permission: tuple[str, str] | Callable[[Any], tuple[str, str]],
     action: Callable[..., engagement_actions.Action],
     description: str,
 ) -> Any:
     """A mutation taking `input_type`: the input's fields but the engagement id build
-    `action`, which the engagement service then applies."""
+    `action`, which the engagement service then applies. `permission` may depend on
+    the input (voiding a record needs what recording its kind needs)."""
 
     async def step(info: Info[Context, None], input: Any) -> Any:
         ctx = info.context
@@ -78,7 +81,7 @@ def workflow_step(
         return await run_mutation(
             info,
             WORKFLOW_STEP,
-            permission,
+            permission(input) if callable(permission) else permission,
             request=request,
             send=ctx.clients.engagement.act,
             success=lambda view: WorkflowStepSuccess(engagement=Engagement.from_view(view)),
