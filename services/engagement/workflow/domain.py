@@ -293,7 +293,7 @@ def next_status(
                 missing.append(Message("no contract signed yet (else terminate it)"))
     if missing:
         raise TransitionNotAllowed(
-            "an engagement that is {status} in {stage} cannot be {move}d",
+            "cannot {move} an engagement that is {status} in {stage}",
             details={
                 "from": status.value,
                 "to": target.value,

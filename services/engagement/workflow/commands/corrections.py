@@ -148,10 +148,10 @@ async def _announce(
 # --- service records ---------------------------------------------------------------------
 
 
-async def _live_record(step: Step, record_id: UUID, verb: str) -> ServiceRecord:
+async def _live_record(step: Step, record_id: UUID) -> ServiceRecord:
     record = await step.service_record(record_id)
     if record.voided_at is not None:
-        raise WorkflowConflict("a voided record cannot be {verb}", params={"verb": verb})
+        raise WorkflowConflict("the record is voided: it can no longer be changed")
     return record
 
 
@@ -159,13 +159,12 @@ async def _live_record(step: Step, record_id: UUID, verb: str) -> ServiceRecord:
 async def correct_record(step: Step, a: engagement_actions.CorrectRecord) -> None:
     require_stage(step.stage, *CORRECTABLE, step="correcting a record")
     reason = reason_given(a.reason)
-    record = await _live_record(step, a.record_id, "corrected")
+    record = await _live_record(step, a.record_id)
     recording = RECORDINGS[type(a.record)]
     if record.kind != recording.kind:
         raise ValidationFailed(
-            "a {kind} record is corrected with content of its own kind",
-            field="record",
-            params={"kind": record.kind},
+            "a record is corrected with content of its own kind (see its kind)",
+            field="recordId",
         )
     recording.check(a.record)
     item_id = getattr(a.record, "list_item_id", None) if recording.linked else None
@@ -196,7 +195,7 @@ async def correct_record(step: Step, a: engagement_actions.CorrectRecord) -> Non
 async def void_record(step: Step, a: engagement_actions.VoidRecord) -> None:
     require_stage(step.stage, *CORRECTABLE, step="voiding a record")
     reason = reason_given(a.reason)
-    record = await _live_record(step, a.record_id, "voided")
+    record = await _live_record(step, a.record_id)
     if record.kind != a.kind:
         # The caller named another kind: as if the record did not exist for that kind.
         raise RecordNotFound("no such record in this engagement", field="recordId")
