@@ -48,8 +48,7 @@ query($id: ID!, $all: Boolean!) {{
 def change(e: Engagement, mutation: str, tok: Any = MANAGER, **fields: Any) -> dict[str, Any]:
     """Run a correction, void or lifecycle move as `tok` (default: the project manager)."""
     query = (
-        f"mutation($input: {INPUT_TYPES[mutation]}!) "
-        f"{{ {mutation}(input: $input) {{ {RESULT} }} }}"
+        f"mutation($input: {INPUT_TYPES[mutation]}!) {{ {mutation}(input: $input) {{ {RESULT} }} }}"
     )
     variables = {"input": {"engagementId": e.id, **fields}}
     body = e.api.gql(query, variables, e.manager if tok is MANAGER else tok)
