@@ -71,5 +71,6 @@ def state(e: Engagement, include_voided: bool = False) -> dict[str, Any]:
 
 
 def record_of(e: Engagement, kind: str) -> dict[str, Any]:
-    [record] = [r for r in state(e)["records"] if r["kind"] == kind]
+    found: list[dict[str, Any]] = [r for r in state(e)["records"] if r["kind"] == kind]
+    [record] = found
     return record

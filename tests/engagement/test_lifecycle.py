@@ -145,7 +145,7 @@ def test_R4_2_5_terminated_early_is_evaluated_for_the_period_served_on_current_r
 
     suggested("二.2", Decimal("4.50"))  # 2 of 2 inspections; plans for 2 of 4 problems
     suggested("三.4", Decimal("0"))  # a penalty
-    first = [r for r in state(e)["records"] if r["occurredOn"] == "2027-03-01"][0]
+    first = next(r for r in state(e)["records"] if r["occurredOn"] == "2027-03-01")
     changed(e, "correctInspection", e.engineer, recordId=first["id"], reason="整改方案漏录",
             performedOn="2027-03-01", problemsFound=2, rectificationPlans=2,
             listItemId=item)  # fmt: skip

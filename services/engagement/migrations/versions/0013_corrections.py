@@ -47,9 +47,7 @@ def upgrade() -> None:
         sa.Column("changed_by", sa.String(length=100), nullable=True),
         sa.Column("changed_at", sa.DateTime(timezone=True), nullable=True),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_revision")),
-        sa.UniqueConstraint(
-            "subject", "subject_id", "version", name=op.f("uq_revision_subject_subject_id_version")
-        ),
+        sa.UniqueConstraint("subject", "subject_id", "version", name=op.f("uq_revision_subject")),
     )
     op.create_index(op.f("ix_revision_subject_id"), "revision", ["subject_id"])
     op.create_index(op.f("ix_revision_engagement_id"), "revision", ["engagement_id"])
