@@ -66,6 +66,7 @@ def build_world(system: RunningSystem) -> World:
     global_ids = [unit["id"], engagement["id"], scorecard["id"], item["id"]]
     raw = [
         (borrow["data"]["requestBorrow"].get("borrowRequest") or {}).get("id"),
+        *correctable_ids(system, engagement["id"], pm),
     ]
     world = World(
         tenants={A: agency, U: f"unit:{_raw(unit['id'])}", R: "region:44"},
@@ -73,3 +74,28 @@ def build_world(system: RunningSystem) -> World:
         ids=global_ids + [_raw(g) for g in global_ids] + [r for r in raw if r],
     )
     return world
+
+
+def correctable_ids(system: RunningSystem, engagement_id: str, pm: str) -> list[str]:
+    """A list item, a team member and a service record of the engagement: the raw ids that
+    corrections and voids name (`itemId`, `personId`, `recordId`)."""
+    person = str(new_id())
+    steps = (
+        ("addListItem", "AddListItemInput", {"catalogueCode": "6.1.5", "scope": "模糊测试"}),
+        ("formTeam", "FormTeamInput",
+         {"contractedSize": 1, "members": [{"personId": person, "name": "王工", "role": "经理"}]}),
+        ("recordSiteSurvey", "SiteSurveyInput",
+         {"surveyedOn": "2027-01-05", "participants": ["王工"], "findings": "模糊测试"}),
+    )  # fmt: skip
+    for mutation, input_type, fields in steps:
+        system.api.gql(
+            f"mutation($i: {input_type}!) {{ {mutation}(input: $i) {{ __typename }} }}",
+            {"i": {"engagementId": engagement_id, **fields}},
+            pm,
+        )
+    found = system.api.gql(
+        "query($id: ID!) { engagement(id: $id) { listItems { id } records { id } } }",
+        {"id": engagement_id},
+        pm,
+    )["data"]["engagement"]
+    return [person, *(i["id"] for i in found["listItems"]), *(r["id"] for r in found["records"])]
