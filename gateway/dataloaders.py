@@ -30,6 +30,7 @@ class Loaders:
     unit_profiles: DataLoader[UUID, engagement_rpc_directory.UnitProfile | None]
     scorecards: DataLoader[UUID, evaluation_rpc.ScorecardView | None]
     latest_scorecards: DataLoader[UUID, evaluation_rpc.ScorecardSummary | None]
+    unit_versions: DataLoader[UUID, list[engagement_rpc_workflow.RevisionView]]
 
 
 def build_loaders(clients: ServiceClients, scope: core.Scope) -> Loaders:
@@ -68,6 +69,11 @@ def build_loaders(clients: ServiceClients, scope: core.Scope) -> Loaders:
     ) -> list[evaluation_rpc.ScorecardSummary | None]:
         return await evaluation.latest_scorecards(list(ids), scope)
 
+    async def unit_versions(
+        ids: Sequence[UUID],
+    ) -> list[list[engagement_rpc_workflow.RevisionView]]:
+        return await engagement.unit_versions(list(ids), scope)
+
     async def checklist_definitions(
         versions: Sequence[int],
     ) -> list[engagement_rpc_workflow.ChecklistDefinitionReply]:
@@ -88,4 +94,5 @@ def build_loaders(clients: ServiceClients, scope: core.Scope) -> Loaders:
         # too large for a NATS message.
         scorecards=DataLoader(load_fn=scorecards, max_batch_size=200),
         latest_scorecards=DataLoader(load_fn=latest_scorecards, max_batch_size=500),
+        unit_versions=DataLoader(load_fn=unit_versions, max_batch_size=500),
     )

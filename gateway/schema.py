@@ -31,6 +31,7 @@ from gateway.engagement.mutations import EngagementMutations
 from gateway.engagement.queries import EngagementQueries
 from gateway.engagement.subscriptions import EngagementSubscriptions
 from gateway.engagement.survey_links import SurveyLinkMutations, SurveyLinkQueries
+from gateway.engagement.unit_corrections import UnitCorrectionMutations
 from gateway.engagement.workflow_mutations import WorkflowMutations
 from gateway.evaluation.mutations import EvaluationMutations
 from gateway.evaluation.queries import EvaluationQueries
@@ -87,6 +88,7 @@ class Mutation(
     DocumentMutations,
     SurveyLinkMutations,
     CorrectionMutations,
+    UnitCorrectionMutations,
 ):
     pass
 

@@ -24,6 +24,7 @@ from gateway.engagement.workflow_types import (
     Checklist,
     ListItem,
     PlanVersion,
+    RecordVersion,
     Rectification,
     ServiceRecord,
     StageReport,
@@ -74,6 +75,7 @@ class Unit(relay.Node):
         description="GB/T 2260 division of the registering office (USCC characters 3–8)."
     )
     created_at: datetime
+    version: int = strawberry.field(default=1, description="Raised by each correction.")
 
     @classmethod
     def from_view(cls, v: engagement_rpc_directory.UnitView) -> Self:
@@ -85,7 +87,16 @@ class Unit(relay.Node):
             address=v.address,
             region_code=v.region_code,
             created_at=v.created_at,
+            version=v.version,
         )
+
+    @strawberry.field(
+        description="Every version of name, address, industry code and legal representative "
+        "once corrected (更正), oldest first; empty if never."
+    )
+    async def versions(self, info: Info[Context, None]) -> list[RecordVersion]:
+        found = await info.context.loaders.unit_versions.load(UUID(self.id))
+        return [RecordVersion.from_view(v) for v in found]
 
     @strawberry.field(description="表 A.1 basic information and HJ 608 outlets.")
     async def profile(self, info: Info[Context, None]) -> UnitProfile | None:

@@ -178,6 +178,7 @@ RULES: dict[str, Rule | Public] = {
     "Mutation.resumeEngagement": PM_STEP,
     "Mutation.terminateEngagement": PM_STEP,
     "Mutation.cancelEngagement": PM_STEP,
+    "Mutation.correctUnit": PM_STEP,
     # --- subscriptions -------------------------------------------------------
     "Subscription.engagementEvents": READ_ENGAGEMENT,
 }

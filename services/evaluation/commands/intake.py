@@ -9,11 +9,12 @@ drops redeliveries; the checks here also make replays of history harmless).
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from uuid import UUID
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.core import EventEnvelope
-from contracts.engagement.enums import Stage
+from contracts.engagement.enums import RevisionSubject, Stage
 from contracts.engagement.events import (
     EngagementCreatedV1,
     EngagementTerminatedV1,
@@ -125,6 +126,8 @@ async def revise_evidence(session: AsyncSession, event: RecordCorrectedV1 | Reco
     facts (or the team as it now stands) count instead. Suggested scores, computed when
     read, follow at once."""
     data = event.data
+    if data.subject == RevisionSubject.UNIT and data.after is not None:
+        await rename_unit(session, data.subject_id, str(data.after.get("name", "")))
     engagement_id = event.engagement_id
     if engagement_id is None or data.evidence_subject_id is None:
         return
@@ -146,6 +149,15 @@ async def revise_evidence(session: AsyncSession, event: RecordCorrectedV1 | Reco
             )
         )
     await session.flush()
+
+
+async def rename_unit(session: AsyncSession, unit_id: UUID, name: str) -> None:
+    """A unit's corrected name is the one public disclosures show (idempotent: the same
+    correction arrives once per engagement of the unit)."""
+    entry = await repository.unit_entry(session, unit_id)
+    if entry is not None and name:
+        entry.name = name
+        await session.flush()
 
 
 async def on_terminated(session: AsyncSession, event: EngagementTerminatedV1) -> None:
