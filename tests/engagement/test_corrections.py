@@ -300,3 +300,53 @@ def test_R4_2_2_2_team_members_are_corrected_and_voided_with_history(system: Run
     refused = e.step("signContract", signedOn="2027-01-10")
     assert refused["missing"] == ["按合同还需 1 名团队成员"]
     e.traced("engagement.record_corrected.v1")
+
+
+CORRECT_UNIT = """
+mutation($input: CorrectUnitInput!) { correctUnit(input: $input) {
+  __typename
+  ... on CorrectUnitSuccess { unit { name address industryCode version } }
+  ... on Error { code message }
+  ... on ValidationError { field }
+} }"""
+UNIT = """
+query($id: ID!, $q: String!) {
+  unit(id: $id) { name version versions { version change content reason changedBy }
+                  profile { legalRepresentative } }
+  units(search: $q) { edges { node { id } } }
+}"""
+
+
+def test_R4_2_2_3_a_units_profile_is_corrected_with_history_and_traced(system: RunningSystem):
+    e = new_engagement(system.api, str(new_id()))
+    unit_id = system.api.gql(
+        "query($id: ID!) { engagement(id: $id) { unit { id } } }", {"id": e.id}, e.manager
+    )["data"]["engagement"]["unit"]["id"]
+    fields = {"unitId": unit_id, "name": "绿源新材料有限公司", "address": "深圳市南山区科技园",
+              "industryCode": "C2651", "legalRepresentative": "赵六"}  # fmt: skip
+
+    def correct(tok: str | None, **overrides: Any) -> dict[str, Any]:
+        body = system.api.gql(CORRECT_UNIT, {"input": fields | overrides}, tok)
+        assert "errors" not in body, body
+        result: dict[str, Any] = body["data"]["correctUnit"]
+        return result
+
+    stranger = token(f"agency:{new_id()}", "project_manager", user="pm2")
+    assert correct(e.engineer, reason="r")["__typename"] == "NotAuthorized"
+    assert correct(stranger, reason="r")["__typename"] == "UnitNotFound"
+    bad = correct(e.manager, reason="r", industryCode="XX")
+    assert (bad["__typename"], bad["field"]) == ("ValidationError", "industryCode")
+    corrected = correct(e.manager, reason="营业执照已变更名称")
+    assert corrected["unit"] == {"name": "绿源新材料有限公司", "address": "深圳市南山区科技园",
+                                 "industryCode": "C2651", "version": 2}  # fmt: skip
+
+    found = system.api.gql(UNIT, {"id": unit_id, "q": "新材料"}, e.manager)["data"]
+    assert (found["unit"]["name"], found["unit"]["version"]) == ("绿源新材料有限公司", 2)
+    assert found["unit"]["profile"]["legalRepresentative"] == "赵六"
+    first, second = found["unit"]["versions"]
+    assert (first["change"], first["content"]["name"]) == ("CREATED", "绿源化工有限公司")
+    assert (second["change"], second["reason"], second["changedBy"]) == (
+        "CORRECTED", "营业执照已变更名称", "pm",
+    )  # fmt: skip
+    assert [n["node"]["id"] for n in found["units"]["edges"]] == [unit_id]  # the new name
+    e.traced("engagement.record_corrected.v1")
