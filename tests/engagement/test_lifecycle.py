@@ -13,6 +13,7 @@ from kit.ids import new_id
 from services.engagement.models import ListItem
 from services.engagement.workflow.commands import act, overdue
 from tests.e2e.harness import RunningSystem, eventually, token
+from tests.engagement import test_survey_links as links
 from tests.engagement.corrections_client import change, changed, record_of, state
 from tests.engagement.rows import CTX, engagement_in_implementation
 from tests.engagement.workflow_client import TEAM, new_engagement, prepare
@@ -184,3 +185,20 @@ def test_R4_2_1_a_mistaken_engagement_is_cancelled_before_its_contract(system: R
     resumed = change(e, "resumeEngagement", resumedOn="2027-02-01")
     assert resumed["__typename"] == "TransitionNotAllowed"
     e.traced("engagement.cancelled.v1")
+
+
+def test_R4_2_3_1_survey_links_of_a_suspended_engagement_are_not_answered(system: RunningSystem):
+    e = links.implementing(system)
+    issued = links.issue(e)
+    assert issued["__typename"] == "SurveyLinkIssued"
+    changed(e, "suspendEngagement", reason="停产", suspendedFrom="2027-04-01")
+
+    assert links.gql(e, links.BY_TOKEN, None, t=issued["token"]) is None
+    refused = links.answer(e, issued["token"], "张三", "90", phone="13800000000")
+    assert refused["__typename"] == "SurveyLinkInvalid"
+    assert links.issue(e)["__typename"] == "WorkflowConflict"
+    assert [r for r in state(e)["records"] if r["kind"] == "satisfaction_survey"] == []
+
+    changed(e, "resumeEngagement", resumedOn="2027-05-01")
+    accepted = links.answer(e, issued["token"], "张三", "90", phone="13800000000")
+    assert accepted["__typename"] == "SurveyAnswerAccepted"
