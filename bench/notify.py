@@ -19,7 +19,6 @@ Also reported: rows re-scheduled (must be 0 new) and the peak RSS of the process
 
 from __future__ import annotations
 
-import asyncio
 import resource
 from collections.abc import Sequence
 from dataclasses import replace

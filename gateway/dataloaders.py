@@ -33,6 +33,7 @@ class Loaders:
     latest_scorecards: DataLoader[UUID, evaluation_rpc.ScorecardSummary | None]
     archive_items: DataLoader[UUID, archive_rpc_catalogue.ItemView | None]
     """Items as the caller may see them (tenant and 密级): a record's evidence."""
+    unit_versions: DataLoader[UUID, list[engagement_rpc_workflow.RevisionView]]
 
 
 def build_loaders(clients: ServiceClients, scope: core.Scope, clearance: int = 0) -> Loaders:
@@ -75,6 +76,11 @@ def build_loaders(clients: ServiceClients, scope: core.Scope, clearance: int = 0
     async def archive_items(ids: Sequence[UUID]) -> list[archive_rpc_catalogue.ItemView | None]:
         return await archive.items(archive_rpc_catalogue.GetItemsRequest(caller=caller, ids=ids))
 
+    async def unit_versions(
+        ids: Sequence[UUID],
+    ) -> list[list[engagement_rpc_workflow.RevisionView]]:
+        return await engagement.unit_versions(list(ids), scope)
+
     async def checklist_definitions(
         versions: Sequence[int],
     ) -> list[engagement_rpc_workflow.ChecklistDefinitionReply]:
@@ -96,4 +102,5 @@ def build_loaders(clients: ServiceClients, scope: core.Scope, clearance: int = 0
         scorecards=DataLoader(load_fn=scorecards, max_batch_size=200),
         latest_scorecards=DataLoader(load_fn=latest_scorecards, max_batch_size=500),
         archive_items=DataLoader(load_fn=archive_items, max_batch_size=500),
+        unit_versions=DataLoader(load_fn=unit_versions, max_batch_size=500),
     )

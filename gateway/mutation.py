@@ -122,6 +122,9 @@ ERRORS: dict[str, ErrorType] = {
     engagement_errors.ListItemNotFound.code: ErrorType(
         engagement_graphql_errors.ListItemNotFound, _named("itemId")
     ),
+    engagement_errors.RecordNotFound.code: ErrorType(
+        engagement_graphql_errors.RecordNotFound, _field
+    ),
     engagement_errors.SurveyLinkNotFound.code: ErrorType(
         engagement_graphql_errors.SurveyLinkNotFound, _named("linkId")
     ),

@@ -24,6 +24,7 @@ from gateway.archive.documents_queries import DocumentQueries
 from gateway.archive.mutations import ArchiveMutations
 from gateway.archive.queries import ArchiveQueries
 from gateway.context import Context
+from gateway.engagement.corrections_mutations import CorrectionMutations
 from gateway.engagement.directory import DirectoryMutations, DirectoryQueries
 from gateway.engagement.evidence import EvidenceMutations
 from gateway.engagement.handover import HandoverMutations
@@ -31,6 +32,7 @@ from gateway.engagement.mutations import EngagementMutations
 from gateway.engagement.queries import EngagementQueries
 from gateway.engagement.subscriptions import EngagementSubscriptions
 from gateway.engagement.survey_links import SurveyLinkMutations, SurveyLinkQueries
+from gateway.engagement.unit_corrections import UnitCorrectionMutations
 from gateway.engagement.workflow_mutations import WorkflowMutations
 from gateway.evaluation.mutations import EvaluationMutations
 from gateway.evaluation.queries import EvaluationQueries
@@ -87,6 +89,8 @@ class Mutation(
     DocumentMutations,
     SurveyLinkMutations,
     EvidenceMutations,
+    CorrectionMutations,
+    UnitCorrectionMutations,
 ):
     pass
 

@@ -13,7 +13,13 @@ from pydantic import Field
 
 from contracts.archive.handover import HandoverWaiver
 from contracts.core import Contract, Scope
-from contracts.engagement.enums import ChecklistStatus, EvidenceRole, ServiceMode, SurveyMethod
+from contracts.engagement.enums import (
+    ChecklistStatus,
+    EvidenceRole,
+    RecordKind,
+    ServiceMode,
+    SurveyMethod,
+)
 from contracts.engagement.event_data import TeamMember
 
 # A user id as the meetings lookup takes it (MeetingsRequest.expert_id) and stores it.
@@ -302,6 +308,117 @@ class DetachEvidence(Contract):
     item_ids: list[UUID] = Field(min_length=1, max_length=50)
 
 
+# --- corrections (更正) and voids (作废): never deleting, each change a new version ------
+
+Reason = Annotated[str, Field(min_length=1, max_length=2000, description="Why (kept).")]
+
+# What a service record can be corrected to: the recording action of its own kind, so a
+# correction is checked by the same rules as the original record.
+RecordContent = Annotated[
+    RecordSiteSurvey
+    | RecordConsultation
+    | RecordInspection
+    | RecordTraining
+    | RecordEmergency
+    | RecordComplaint
+    | RecordPenalty
+    | RecordSurvey
+    | LogWork
+    | RecordSeminar,
+    Field(discriminator="action"),
+]
+
+
+class CorrectRecord(Contract):
+    """A service record corrected: its content replaced by a new version, with a reason;
+    the previous versions stay readable."""
+
+    action: Literal["correct_record"] = "correct_record"
+    record_id: UUID
+    reason: Reason
+    record: RecordContent
+
+
+class VoidRecord(Contract):
+    """A service record voided (作废) with a reason: hidden from lists, no longer evidence,
+    kept with its versions. `kind` is what the caller believes it voids (checked)."""
+
+    action: Literal["void_record"] = "void_record"
+    record_id: UUID
+    kind: RecordKind
+    reason: Reason
+
+
+class CorrectListItem(Contract):
+    """A service list item corrected before the contract is signed (R4.2.2.1)."""
+
+    action: Literal["correct_list_item"] = "correct_list_item"
+    item_id: UUID
+    reason: Reason
+    scope: str = Field(min_length=1, max_length=2000)
+    expected_effect: str = Field(default="", max_length=2000)
+    target: str = Field(default="", max_length=2000)
+    contracted_quantity: int | None = Field(default=None, ge=1, le=10000)
+    quantity_unit: str | None = Field(default=None, max_length=50)
+    due_date: date | None = None
+
+
+class VoidListItem(Contract):
+    action: Literal["void_list_item"] = "void_list_item"
+    item_id: UUID
+    reason: Reason
+
+
+class CorrectTeamMember(Contract):
+    """A team member's name, role or qualification corrected (R4.2.2.2)."""
+
+    action: Literal["correct_team_member"] = "correct_team_member"
+    person_id: UUID
+    reason: Reason
+    name: str = Field(min_length=1, max_length=100)
+    role: str = Field(min_length=1, max_length=100)
+    qualification: str | None = Field(default=None, max_length=200)
+
+
+class VoidTeamMember(Contract):
+    action: Literal["void_team_member"] = "void_team_member"
+    person_id: UUID
+    reason: Reason
+
+
+# --- the engagement's lifecycle beside its stages ----------------------------------------
+
+
+class SuspendEngagement(Contract):
+    """暂停: no steps and no overdue announcements until resumed."""
+
+    action: Literal["suspend_engagement"] = "suspend_engagement"
+    reason: Reason
+    suspended_from: date
+
+
+class ResumeEngagement(Contract):
+    action: Literal["resume_engagement"] = "resume_engagement"
+    resumed_on: date
+
+
+class TerminateEngagement(Contract):
+    """提前终止 after the contract: the period served ends on `terminated_on` and is
+    evaluated as such (the engagement moves to evaluation)."""
+
+    action: Literal["terminate_engagement"] = "terminate_engagement"
+    reason: Reason
+    terminated_on: date
+    by_agreement: bool
+
+
+class CancelEngagement(Contract):
+    """撤销 an engagement created by mistake, before the contract is signed."""
+
+    action: Literal["cancel_engagement"] = "cancel_engagement"
+    reason: Reason
+
+
 Action = Annotated[
     AddListItem
     | ApproveListItem
@@ -330,7 +447,17 @@ Action = Annotated[
     | CompleteImplementation
     | HandOver
     | AttachEvidence
-    | DetachEvidence,
+    | DetachEvidence
+    | CorrectRecord
+    | VoidRecord
+    | CorrectListItem
+    | VoidListItem
+    | CorrectTeamMember
+    | VoidTeamMember
+    | SuspendEngagement
+    | ResumeEngagement
+    | TerminateEngagement
+    | CancelEngagement,
     Field(discriminator="action"),
 ]
 

@@ -108,3 +108,30 @@ class EvidenceRole(StrEnum):
     RECORD = "record"
     BEFORE = "before"
     AFTER = "after"
+
+
+class EngagementStatus(StrEnum):
+    """Where an engagement stands beside its stage: running, suspended (暂停, resumable),
+    terminated early (提前终止, by agreement or not) or cancelled before the contract."""
+
+    ACTIVE = "active"
+    SUSPENDED = "suspended"
+    TERMINATED = "terminated"
+    CANCELLED = "cancelled"
+
+
+class RevisionSubject(StrEnum):
+    """What a correction (更正) or void (作废) applies to; each keeps its versions."""
+
+    RECORD = "record"  # 服务记录
+    LIST_ITEM = "list_item"  # 托管服务清单项 (before the contract)
+    TEAM_MEMBER = "team_member"  # 服务团队成员
+    UNIT = "unit"  # 排污单位基本信息
+
+
+class RevisionChange(StrEnum):
+    """How a version came to be: the original, a correction, or the void that ends it."""
+
+    CREATED = "created"
+    CORRECTED = "corrected"
+    VOIDED = "voided"

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 from uuid import UUID
 
 from pydantic import Field
@@ -18,9 +19,12 @@ from contracts.archive.handover import HandoverWaiver
 from contracts.core import Contract
 from contracts.engagement.enums import (
     ChecklistStatus,
+    EngagementStatus,
     ListItemStatus,
     PlanStatus,
     RectificationStatus,
+    RevisionChange,
+    RevisionSubject,
     ServiceMode,
     Stage,
     StageReportStatus,
@@ -235,3 +239,37 @@ class WorkLoggedData(Contract):
     worked_on: date
     mode: ServiceMode
     hours: Decimal
+
+
+class RevisionData(Contract):
+    """A correction (更正) or void (作废): which subject, its new version, who changed it
+    (the envelope's actor) and why, with the content before and after.
+
+    `evidence_type`/`evidence` are the facts the subject now stands for, in the shape of
+    the event that first announced it (e.g. `engagement.inspection_completed.v1`), so the
+    evaluation service replaces what it kept under `evidence_subject_id`; a void carries
+    none (the subject no longer counts), except for the team, whose facts are the team
+    as it now stands."""
+
+    subject: RevisionSubject
+    subject_id: UUID
+    kind: str | None = Field(default=None, description="The record's kind, for records.")
+    version: int = Field(ge=2)
+    change: RevisionChange
+    reason: str
+    before: dict[str, Any]
+    after: dict[str, Any] | None = None
+    evidence_subject_id: UUID | None = None
+    evidence_type: str | None = None
+    evidence: dict[str, Any] | None = None
+
+
+class LifecycleData(Contract):
+    """The engagement was suspended, resumed, terminated early or cancelled."""
+
+    engagement_id: UUID
+    status: EngagementStatus
+    reason: str | None = None
+    on: date | None = Field(default=None, description="From, resumed on, or terminated on.")
+    by_agreement: bool | None = None
+    stage: Stage

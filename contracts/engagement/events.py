@@ -18,6 +18,7 @@ from contracts.engagement.event_data import (
     EngagementCreatedData,
     HandedOverData,
     InspectionCompletedData,
+    LifecycleData,
     ListItemAddedData,
     ListItemFinishedData,
     MilestoneOverdueData,
@@ -25,6 +26,7 @@ from contracts.engagement.event_data import (
     PlanVersionData,
     RectificationData,
     RectificationOverdueData,
+    RevisionData,
     SeminarData,
     SiteSurveyData,
     StageChangedData,
@@ -221,6 +223,50 @@ class WorkLoggedV1(EventEnvelope):
     data: WorkLoggedData  # type: ignore[assignment]
 
 
+class RecordCorrectedV1(EventEnvelope):
+    """A record, list item, team member or unit profile was corrected: a new version."""
+
+    model_config = TYPED_EVENT
+    type: Literal["engagement.record_corrected.v1"] = "engagement.record_corrected.v1"
+    data: RevisionData  # type: ignore[assignment]
+
+
+class RecordVoidedV1(EventEnvelope):
+    """A record, list item or team member was voided (作废): kept, no longer counted."""
+
+    model_config = TYPED_EVENT
+    type: Literal["engagement.record_voided.v1"] = "engagement.record_voided.v1"
+    data: RevisionData  # type: ignore[assignment]
+
+
+class EngagementSuspendedV1(EventEnvelope):
+    model_config = TYPED_EVENT
+    type: Literal["engagement.suspended.v1"] = "engagement.suspended.v1"
+    data: LifecycleData  # type: ignore[assignment]
+
+
+class EngagementResumedV1(EventEnvelope):
+    model_config = TYPED_EVENT
+    type: Literal["engagement.resumed.v1"] = "engagement.resumed.v1"
+    data: LifecycleData  # type: ignore[assignment]
+
+
+class EngagementTerminatedV1(EventEnvelope):
+    """Terminated early (提前终止): the period served ends on `data.on`."""
+
+    model_config = TYPED_EVENT
+    type: Literal["engagement.terminated.v1"] = "engagement.terminated.v1"
+    data: LifecycleData  # type: ignore[assignment]
+
+
+class EngagementCancelledV1(EventEnvelope):
+    """Cancelled before the contract (created by mistake); never evaluated."""
+
+    model_config = TYPED_EVENT
+    type: Literal["engagement.cancelled.v1"] = "engagement.cancelled.v1"
+    data: LifecycleData  # type: ignore[assignment]
+
+
 ENGAGEMENT_EVENTS_SUBJECT = service_events_subject("engagement")
 ENGAGEMENT_EVENTS: tuple[type[EventEnvelope], ...] = (
     UnitRegisteredV1,
@@ -253,4 +299,10 @@ ENGAGEMENT_EVENTS: tuple[type[EventEnvelope], ...] = (
     RectificationUpdatedV1,
     RectificationOverdueV1,
     WorkLoggedV1,
+    RecordCorrectedV1,
+    RecordVoidedV1,
+    EngagementSuspendedV1,
+    EngagementResumedV1,
+    EngagementTerminatedV1,
+    EngagementCancelledV1,
 )

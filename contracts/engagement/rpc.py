@@ -15,7 +15,7 @@ from uuid import UUID
 from pydantic import Field
 
 from contracts.core import Contract, Page, Rpc, Scope
-from contracts.engagement.enums import ServiceMode, Stage
+from contracts.engagement.enums import EngagementStatus, ServiceMode, Stage
 
 
 class GetManyRequest(Contract):
@@ -53,6 +53,14 @@ class EngagementView(Contract):
     region_code: str
     created_at: datetime
     fee_terms: FeeTerms | None = None
+    status: EngagementStatus = EngagementStatus.ACTIVE
+    status_reason: str | None = Field(
+        default=None, description="Why it was suspended, terminated or cancelled."
+    )
+    status_on: date | None = Field(
+        default=None, description="Suspended from, resumed on, terminated on, cancelled on."
+    )
+    terminated_by_agreement: bool | None = None
 
 
 class EngagementsReply(Contract):

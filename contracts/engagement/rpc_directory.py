@@ -13,6 +13,7 @@ from pydantic import Field
 
 from contracts.core import Contract, Page, Rpc, Scope
 from contracts.engagement.rpc import GetManyRequest
+from contracts.engagement.rpc_workflow import RevisionView
 
 
 class CreateUnitRequest(Contract):
@@ -34,6 +35,7 @@ class UnitView(Contract):
     region_code: str
     agency_id: UUID | None
     created_at: datetime
+    version: int = Field(default=1, description="Raised by each correction of the unit.")
 
 
 class UnitsByUsccRequest(Contract):
@@ -164,6 +166,30 @@ class PeopleReply(Contract):
     items: list[PersonView]
 
 
+class CorrectUnitRequest(Contract):
+    """The unit's identity fields corrected (更正), with the reason; the previous version
+    stays readable (`UNIT_VERSIONS`). The USCC is the unit's key and is not corrected."""
+
+    unit_id: UUID
+    scope: Scope
+    reason: str = Field(min_length=1, max_length=2000)
+    name: str = Field(min_length=1, max_length=200)
+    address: str = Field(min_length=1, max_length=500)
+    industry_code: str
+    legal_representative: str | None = Field(default=None, max_length=100)
+
+
+class UnitVersionsRequest(Contract):
+    unit_ids: list[UUID] = Field(max_length=500)
+    scope: Scope
+
+
+class UnitVersionsReply(Contract):
+    items: list[list[RevisionView]] = Field(
+        description="Each unit's versions, oldest first; empty if never corrected or not visible."
+    )
+
+
 CREATE_UNIT = Rpc("engagement", "unit.create", CreateUnitRequest, UnitView)
 GET_UNITS = Rpc("engagement", "unit.get_many", GetManyRequest, UnitsReply)
 GET_UNITS_BY_USCC = Rpc("engagement", "unit.get_by_uscc", UnitsByUsccRequest, UnitsReply)
@@ -174,6 +200,8 @@ REGISTER_AGENCY = Rpc("engagement", "agency.register", RegisterAgencyRequest, Ag
 GET_AGENCY = Rpc("engagement", "agency.get", AgencyRequest, AgencyReply)
 ADD_PERSON = Rpc("engagement", "person.add", AddPersonRequest, PersonView)
 LIST_PEOPLE = Rpc("engagement", "person.list", PeopleRequest, PeopleReply)
+CORRECT_UNIT = Rpc("engagement", "unit.correct", CorrectUnitRequest, UnitView)
+UNIT_VERSIONS = Rpc("engagement", "unit.versions", UnitVersionsRequest, UnitVersionsReply)
 
 DIRECTORY_RPCS: tuple[Rpc[Any, Any], ...] = (
     CREATE_UNIT,
@@ -186,4 +214,6 @@ DIRECTORY_RPCS: tuple[Rpc[Any, Any], ...] = (
     GET_AGENCY,
     ADD_PERSON,
     LIST_PEOPLE,
+    CORRECT_UNIT,
+    UNIT_VERSIONS,
 )

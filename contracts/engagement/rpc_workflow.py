@@ -24,6 +24,8 @@ from contracts.engagement.enums import (
     PlanStatus,
     RecordKind,
     RectificationStatus,
+    RevisionChange,
+    RevisionSubject,
     StageReportStatus,
 )
 from contracts.engagement.event_data import TeamMember
@@ -44,6 +46,8 @@ class ListItemView(Contract):
     waived_reason: str | None
     done_quantity: int = Field(description="Recorded activities linked to this item.")
     overdue: bool = Field(default=False, description="Open with its time node passed.")
+    version: int = 1
+    voided: bool = False
 
 
 class PlanVersionView(Contract):
@@ -132,12 +136,35 @@ class RecordView(Contract):
     recorded_by: str
     recorded_at: datetime
     evidence: list[EvidenceLinkView] = Field(default_factory=list)
+    version: int = 1
+    voided: bool = False
+
+
+class TeamMemberView(TeamMember):
+    """A team row: the member, and whether it was corrected (version) or voided."""
+
+    id: UUID
+    version: int = 1
+    voided: bool = False
+
+
+class RevisionView(Contract):
+    """One version of a corrected or voided subject (更正/作废), oldest first."""
+
+    subject: RevisionSubject
+    subject_id: UUID
+    version: int
+    change: RevisionChange
+    content: dict[str, Any]
+    reason: str | None
+    changed_by: str | None
+    changed_at: datetime | None
 
 
 class WorkflowView(Contract):
     engagement_id: UUID
     contracted_team_size: int | None
-    team: list[TeamMember]
+    team: list[TeamMemberView]
     list_items: list[ListItemView]
     plan_versions: list[PlanVersionView]
     checklist: list[ChecklistItemView]
@@ -147,6 +174,9 @@ class WorkflowView(Contract):
     contract_signed_on: date | None
     handed_over_on: date | None
     deliverables: list[str]
+    revisions: list[RevisionView] = Field(
+        default_factory=list, description="Versions of corrected or voided subjects."
+    )
 
 
 class WorkflowRequest(Contract):

@@ -49,6 +49,17 @@ class EngagementClient(ServiceClient):
     ) -> engagement_rpc_directory.UnitView:
         return await self._call(engagement_rpc_directory.UPDATE_UNIT_PROFILE, req)
 
+    async def correct_unit(
+        self, req: engagement_rpc_directory.CorrectUnitRequest
+    ) -> engagement_rpc_directory.UnitView:
+        return await self._call(engagement_rpc_directory.CORRECT_UNIT, req)
+
+    async def unit_versions(
+        self, unit_ids: list[UUID], scope: core.Scope
+    ) -> list[list[engagement_rpc_workflow.RevisionView]]:
+        req = engagement_rpc_directory.UnitVersionsRequest(unit_ids=unit_ids, scope=scope)
+        return (await self._call(engagement_rpc_directory.UNIT_VERSIONS, req)).items
+
     async def agency(self, agency_id: UUID) -> engagement_rpc_directory.AgencyProfile | None:
         req = engagement_rpc_directory.AgencyRequest(agency_id=agency_id)
         return (await self._call(engagement_rpc_directory.GET_AGENCY, req)).agency

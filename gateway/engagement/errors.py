@@ -64,6 +64,9 @@ class AlreadyAnswered(Error):
     pass
 
 
-@strawberry.type(description="No such record (service record or rectification item) here.")
+@strawberry.type(
+    description="No such record (service record, rectification item or team member) "
+    "in this engagement."
+)
 class RecordNotFound(Error):
     field: str | None

@@ -17,18 +17,20 @@ from contracts.core import ValidationFailed
 from contracts.engagement import rpc
 from contracts.engagement import rpc_directory as engagement_rpc_directory
 from contracts.engagement import rpc_workflow as engagement_rpc_workflow
-from contracts.engagement.enums import ServiceMode, Stage, SurveyMethod
+from contracts.engagement.enums import EngagementStatus, ServiceMode, Stage, SurveyMethod
 from gateway.context import Context
 from gateway.engagement.profile_types import UnitProfile
 from gateway.engagement.workflow_types import (
     Checklist,
     ListItem,
     PlanVersion,
+    RecordVersion,
     Rectification,
     ServiceRecord,
     StageReport,
     TeamMember,
     checklist_of,
+    list_items_of,
     plans_of,
     records_of,
     reports_of,
@@ -50,6 +52,11 @@ strawberry.enum(
     Stage, description="Stage of the hosting-service workflow (figure 1 of the standard)."
 )
 strawberry.enum(SurveyMethod, description="满意度调查的方式 (R4.2.3.1).")
+strawberry.enum(
+    EngagementStatus,
+    description="Beside the stage: active, suspended (暂停), terminated early (提前终止) or "
+    "cancelled before the contract (撤销).",
+)
 
 
 # Federation 2 entities: a government platform's router joins its own types on these keys.
@@ -68,6 +75,7 @@ class Unit(relay.Node):
         description="GB/T 2260 division of the registering office (USCC characters 3–8)."
     )
     created_at: datetime
+    version: int = strawberry.field(default=1, description="Raised by each correction.")
 
     @classmethod
     def from_view(cls, v: engagement_rpc_directory.UnitView) -> Self:
@@ -79,7 +87,16 @@ class Unit(relay.Node):
             address=v.address,
             region_code=v.region_code,
             created_at=v.created_at,
+            version=v.version,
         )
+
+    @strawberry.field(
+        description="Every version of name, address, industry code and legal representative "
+        "once corrected (更正), oldest first; empty if never."
+    )
+    async def versions(self, info: Info[Context, None]) -> list[RecordVersion]:
+        found = await info.context.loaders.unit_versions.load(UUID(self.id))
+        return [RecordVersion.from_view(v) for v in found]
 
     @strawberry.field(description="表 A.1 basic information and HJ 608 outlets.")
     async def profile(self, info: Info[Context, None]) -> UnitProfile | None:
@@ -173,6 +190,16 @@ class Engagement(relay.Node):
     stage: Stage
     created_at: datetime
     unit_id: strawberry.Private[UUID]
+    status: EngagementStatus = EngagementStatus.ACTIVE
+    status_reason: str | None = strawberry.field(
+        default=None, description="Why it was suspended, terminated or cancelled."
+    )
+    status_on: date | None = strawberry.field(
+        default=None, description="Suspended from, resumed on, terminated on or cancelled on."
+    )
+    terminated_by_agreement: bool | None = strawberry.field(
+        default=None, description="Terminated early by agreement of both parties."
+    )
     fees: strawberry.Private[rpc.FeeTerms | None] = None
 
     @classmethod
@@ -187,6 +214,10 @@ class Engagement(relay.Node):
             created_at=v.created_at,
             unit_id=v.unit_id,
             fees=v.fee_terms,
+            status=EngagementStatus(v.status),
+            status_reason=v.status_reason,
+            status_on=v.status_on,
+            terminated_by_agreement=v.terminated_by_agreement,
         )
 
     @strawberry.field(description="The unit served; null if you may not see it.")
@@ -233,15 +264,21 @@ class Engagement(relay.Node):
     ) -> engagement_rpc_workflow.WorkflowView | None:
         return await info.context.loaders.workflows.load(UUID(self.id))
 
-    @strawberry.field(description="托管服务清单 (R4.2.2.1), in the order added.")
-    async def list_items(self, info: Info[Context, None]) -> list[ListItem]:
+    @strawberry.field(
+        description="托管服务清单 (R4.2.2.1), in the order added; voided items only if asked."
+    )
+    async def list_items(
+        self, info: Info[Context, None], include_voided: bool = False
+    ) -> list[ListItem]:
         view = await self._workflow(info)
-        return [ListItem.from_view(i) for i in view.list_items] if view else []
+        return list_items_of(view, include_voided) if view else []
 
-    @strawberry.field(description="The service team (R4.2.2.2).")
-    async def team(self, info: Info[Context, None]) -> list[TeamMember]:
+    @strawberry.field(description="The service team (R4.2.2.2); voided members only if asked.")
+    async def team(
+        self, info: Info[Context, None], include_voided: bool = False
+    ) -> list[TeamMember]:
         view = await self._workflow(info)
-        return team_of(view) if view else []
+        return team_of(view, include_voided) if view else []
 
     @strawberry.field(description="Team size the contract requires (C.一.1).")
     async def contracted_team_size(self, info: Info[Context, None]) -> int | None:
@@ -261,12 +298,15 @@ class Engagement(relay.Node):
         definition = await info.context.loaders.checklist_definitions.load(CHECKLIST_VERSION)
         return checklist_of(view, definition)
 
-    @strawberry.field(description="Recorded activities, oldest first; optionally of one kind.")
+    @strawberry.field(
+        description="Recorded activities (current versions), oldest first; optionally of one "
+        "kind; voided records only if asked."
+    )
     async def records(
-        self, info: Info[Context, None], kind: str | None = None
+        self, info: Info[Context, None], kind: str | None = None, include_voided: bool = False
     ) -> list[ServiceRecord]:
         view = await self._workflow(info)
-        return records_of(view, kind) if view else []
+        return records_of(view, kind, include_voided) if view else []
 
     @strawberry.field(
         description="How the agency is paid; null if not recorded or you may not see it."

@@ -21,6 +21,7 @@ from gateway.engagement import workflow_inputs as workflow_inputs
 from gateway.engagement.errors import (
     EngagementNotFound,
     ListItemNotFound,
+    RecordNotFound,
     TransitionNotAllowed,
     WorkflowConflict,
 )
@@ -47,6 +48,7 @@ WorkflowStepResult = Annotated[
     WorkflowStepSuccess
     | EngagementNotFound
     | ListItemNotFound
+    | RecordNotFound
     | TransitionNotAllowed
     | WorkflowConflict
     | EvidenceNotFound
@@ -62,12 +64,13 @@ WORKFLOW_STEP: ResultUnion[WorkflowStepResult] = ResultUnion(WorkflowStepResult)
 
 def workflow_step(
     input_type: type[Any],
-    permission: tuple[str, str],
+    permission: tuple[str, str] | Callable[[Any], tuple[str, str]],
     action: Callable[..., engagement_actions.Action],
     description: str,
 ) -> Any:
     """A mutation taking `input_type`: the input's fields but the engagement id build
-    `action`, which the engagement service then applies."""
+    `action`, which the engagement service then applies. `permission` may depend on
+    the input (voiding a record needs what recording its kind needs)."""
 
     async def step(info: Info[Context, None], input: Any) -> Any:
         ctx = info.context
@@ -94,7 +97,7 @@ def workflow_step(
         return await run_mutation(
             info,
             WORKFLOW_STEP,
-            permission,
+            permission(input) if callable(permission) else permission,
             request=request,
             send=ctx.clients.engagement.act,
             success=lambda view: WorkflowStepSuccess(engagement=Engagement.from_view(view)),

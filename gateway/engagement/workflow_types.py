@@ -11,7 +11,7 @@ import strawberry
 from strawberry.scalars import JSON
 
 from contracts.engagement import rpc_workflow as engagement_rpc_workflow
-from contracts.engagement.enums import ChecklistStatus, EvidenceRole
+from contracts.engagement.enums import ChecklistStatus, EvidenceRole, RevisionChange
 from gateway.archive.catalogue_types import ArchiveItem
 from gateway.context import Context
 
@@ -34,6 +34,44 @@ async def _evidence(
     wanted = [link.item_id for link in links if role is None or link.role == role]
     views = await info.context.loaders.archive_items.load_many(wanted)
     return [ArchiveItem.from_view(v) for v in views if v is not None]
+
+
+strawberry.enum(RevisionChange, description="How a version came to be (更正/作废).")
+
+
+@strawberry.type(
+    description="One version of a record, list item, team member or unit profile: its "
+    "content as it stood, how it came to be, by whom, when and why. Oldest first."
+)
+class RecordVersion:
+    version: int
+    change: RevisionChange
+    content: JSON = strawberry.field(description="The fields as they stood (snake_case).")
+    reason: str | None = strawberry.field(description="Why; null for the original.")
+    changed_by: str | None = strawberry.field(description="Who; null if not recorded.")
+    changed_at: datetime | None
+
+    @classmethod
+    def from_view(cls, v: engagement_rpc_workflow.RevisionView) -> Self:
+        return cls(
+            version=v.version,
+            change=RevisionChange(v.change),
+            content=cast(JSON, v.content),
+            reason=v.reason,
+            changed_by=v.changed_by,
+            changed_at=v.changed_at,
+        )
+
+
+Versions = dict[str, list[RecordVersion]]
+
+
+def versions_of(view: engagement_rpc_workflow.WorkflowView) -> Versions:
+    """Each corrected or voided subject's versions, by its id."""
+    found: Versions = {}
+    for r in view.revisions:
+        found.setdefault(str(r.subject_id), []).append(RecordVersion.from_view(r))
+    return found
 
 
 @strawberry.type(description="托管服务内容 (clause 6): one catalogue entry.")
@@ -66,10 +104,19 @@ class ListItem:
     waived_reason: str | None
     done_quantity: int = strawberry.field(description="Recorded activities linked to it.")
     overdue: bool = strawberry.field(description="Open with its time node passed.")
+    version: int = strawberry.field(default=1, description="Raised by each correction.")
+    voided: bool = strawberry.field(default=False, description="Voided (作废): kept, not counted.")
+    versions: list[RecordVersion] = strawberry.field(
+        default_factory=list,
+        description="Every version once corrected or voided, oldest first; empty if never.",
+    )
 
     @classmethod
-    def from_view(cls, v: engagement_rpc_workflow.ListItemView) -> Self:
-        return cls(**(v.model_dump() | {"id": strawberry.ID(str(v.id))}))
+    def from_view(
+        cls, v: engagement_rpc_workflow.ListItemView, versions: Versions | None = None
+    ) -> Self:
+        history = (versions or {}).get(str(v.id), [])
+        return cls(**(v.model_dump() | {"id": strawberry.ID(str(v.id)), "versions": history}))
 
 
 @strawberry.type(description="A member of the service team (R4.2.2.2).")
@@ -78,6 +125,12 @@ class TeamMember:
     name: str
     role: str
     qualification: str | None
+    version: int = strawberry.field(default=1, description="Raised by each correction.")
+    voided: bool = strawberry.field(default=False, description="Voided (作废): no longer counted.")
+    versions: list[RecordVersion] = strawberry.field(
+        default_factory=list,
+        description="Every version once corrected or voided, oldest first; empty if never.",
+    )
 
 
 @strawberry.type(description="实施方案, one version (R4.2.2.3–4).")
@@ -212,16 +265,39 @@ class ServiceRecord:
     ) -> list[ArchiveItem]:
         return await _evidence(info, self.links, role)
 
+    version: int = strawberry.field(default=1, description="Raised by each correction.")
+    voided: bool = strawberry.field(default=False, description="Voided (作废): no longer counted.")
+    versions: list[RecordVersion] = strawberry.field(
+        default_factory=list,
+        description="Every version once corrected or voided, oldest first; empty if never.",
+    )
 
-def team_of(view: engagement_rpc_workflow.WorkflowView) -> list[TeamMember]:
+
+def team_of(
+    view: engagement_rpc_workflow.WorkflowView, include_voided: bool = False
+) -> list[TeamMember]:
+    versions = versions_of(view)
     return [
         TeamMember(
             person_id=strawberry.ID(str(m.person_id)),
             name=m.name,
             role=m.role,
             qualification=m.qualification,
+            version=m.version,
+            voided=m.voided,
+            versions=versions.get(str(m.id), []),
         )
         for m in view.team
+        if include_voided or not m.voided
+    ]
+
+
+def list_items_of(
+    view: engagement_rpc_workflow.WorkflowView, include_voided: bool = False
+) -> list[ListItem]:
+    versions = versions_of(view)
+    return [
+        ListItem.from_view(i, versions) for i in view.list_items if include_voided or not i.voided
     ]
 
 
@@ -258,7 +334,10 @@ def reports_of(view: engagement_rpc_workflow.WorkflowView) -> list[StageReport]:
     return [StageReport(**r.model_dump()) for r in view.stage_reports]
 
 
-def records_of(view: engagement_rpc_workflow.WorkflowView, kind: str | None) -> list[ServiceRecord]:
+def records_of(
+    view: engagement_rpc_workflow.WorkflowView, kind: str | None, include_voided: bool = False
+) -> list[ServiceRecord]:
+    versions = versions_of(view)
     return [
         ServiceRecord(
             id=strawberry.ID(str(r.id)),
@@ -268,9 +347,12 @@ def records_of(view: engagement_rpc_workflow.WorkflowView, kind: str | None) -> 
             recorded_by=r.recorded_by,
             recorded_at=r.recorded_at,
             links=list(r.evidence),
+            version=r.version,
+            voided=r.voided,
+            versions=versions.get(str(r.id), []),
         )
         for r in view.records
-        if kind is None or r.kind == kind
+        if (kind is None or r.kind == kind) and (include_voided or not r.voided)
     ]
 
 

@@ -30,6 +30,8 @@ HELPERS = {"Message", "_refuse", "because", "_invalid"}
 """Calls besides DomainError classes whose first argument is a message template."""
 POT = catalogues.LOCALE_DIR / f"{catalogues.DOMAIN}.pot"
 MOVES = ("draft", "submit", "confirm", "object", "approve", "complete", "waive")
+LIFECYCLE_MOVES = ("suspend", "resume", "terminate", "cancel")
+"""What is done to an engagement's status (`{move}` in a refused lifecycle move)."""
 """What is done to a plan or a list item (`{action}` in the workflow's conflicts)."""
 
 
@@ -44,8 +46,9 @@ def statuses() -> list[str]:
         enums.RectificationStatus,
         enums.StageReportStatus,
         enums.ChecklistStatus,
+        enums.EngagementStatus,
     )
-    return [*MOVES, *(member.value for kind in kinds for member in kind)]
+    return [*MOVES, *LIFECYCLE_MOVES, *(member.value for kind in kinds for member in kind)]
 
 
 @dataclass(frozen=True)

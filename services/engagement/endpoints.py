@@ -35,6 +35,12 @@ def register(server: RpcServer, runtime: ServiceRuntime) -> None:
         engagement_rpc_directory.GET_UNIT_PROFILES, query(runtime, directory_queries.unit_profiles)
     )
     server.add(
+        engagement_rpc_directory.CORRECT_UNIT, command(runtime, directory_commands.correct_unit)
+    )
+    server.add(
+        engagement_rpc_directory.UNIT_VERSIONS, query(runtime, directory_queries.unit_versions)
+    )
+    server.add(
         engagement_rpc_directory.REGISTER_AGENCY,
         command(runtime, directory_commands.register_agency),
     )

@@ -61,6 +61,8 @@ class Unit(Base):
     )
     # The name as search matches it (kit.search.normalize); its grams are in unit_search_gram.
     search_name: Mapped[str] = mapped_column(String(200), server_default="")
+    # The profile's version: raised by each correction; older versions are in `revision`.
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
 
 unit_search_grams = gram_table("unit_search_gram", Base.metadata, "unit.id")
@@ -85,6 +87,11 @@ class Engagement(Base):
     handed_over_on: Mapped[date | None] = mapped_column(Date)
     fee_terms: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     deliverables: Mapped[list[str]] = mapped_column(JSON, default=list, server_default=text("'[]'"))
+    # Beside the stage: active, suspended, terminated (early) or cancelled, since when, why.
+    status: Mapped[str] = mapped_column(String(16), default="active", server_default="active")
+    status_reason: Mapped[str | None] = mapped_column(Text)
+    status_on: Mapped[date | None] = mapped_column(Date)
+    terminated_by_agreement: Mapped[bool | None]
 
 
 class CatalogueItem(Base):
@@ -120,6 +127,10 @@ class ListItem(Base):
     waived_reason: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     overdue_notified_on: Mapped[date | None] = mapped_column(Date)
+    # Corrections raise the version (older versions are in `revision`); a voided row is
+    # kept, hidden from lists and no longer counted.
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    voided_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
 
 class TeamMemberRow(Base):
@@ -133,6 +144,10 @@ class TeamMemberRow(Base):
     name: Mapped[str] = mapped_column(String(100))
     role: Mapped[str] = mapped_column(String(100))
     qualification: Mapped[str | None] = mapped_column(String(200))
+    # Corrections raise the version (older versions are in `revision`); a voided row is
+    # kept, hidden from lists and no longer counted.
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    voided_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
 
 class PlanVersion(Base):
@@ -186,6 +201,10 @@ class ServiceRecord(Base):
     details: Mapped[dict[str, Any]] = mapped_column(JSON)
     recorded_by: Mapped[str] = mapped_column(String(100))
     recorded_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    # Corrections raise the version (older versions are in `revision`); a voided row is
+    # kept, hidden from lists and no longer counted.
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    voided_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
 
 class MeetingExpert(Base):
@@ -323,3 +342,25 @@ class RecordEvidence(Base):
     role: Mapped[str] = mapped_column(String(16))
     linked_by: Mapped[str] = mapped_column(String(100))
     linked_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class Revision(Base):
+    """One version of a correctable subject (a service record, list item, team member or
+    unit profile): its content as it stood, how it came to be (created, corrected,
+    voided), by whom, when and why. Written when a subject is first corrected or voided
+    (its original as version 1), then one row per change; rows are never updated."""
+
+    __tablename__ = "revision"
+    __table_args__ = (UniqueConstraint("subject", "subject_id", "version"),)
+
+    id: Mapped[UUID] = mapped_column(primary_key=True)
+    subject: Mapped[str] = mapped_column(String(16))
+    subject_id: Mapped[UUID] = mapped_column(index=True)
+    engagement_id: Mapped[UUID | None] = mapped_column(index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    change: Mapped[str] = mapped_column(String(16))
+    content: Mapped[dict[str, Any]] = mapped_column(JSON)
+    reason: Mapped[str | None] = mapped_column(Text)
+    # Unknown (null) for an original whose row did not record its author or time.
+    changed_by: Mapped[str | None] = mapped_column(String(100))
+    changed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)

@@ -3,10 +3,13 @@ applied here, so rows outside the caller's scope never leave the database."""
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, false, select, union
+from uuid import UUID
+
+from sqlalchemy import ColumnElement, false, func, select, union
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.core import Scope
-from services.engagement.models import Engagement, Unit
+from services.engagement.models import Engagement, Revision, Unit
 
 
 def unit_scope(scope: Scope) -> ColumnElement[bool]:
@@ -36,3 +39,18 @@ def engagement_scope(scope: Scope) -> ColumnElement[bool]:
         )
         return Engagement.unit_id.in_(in_region)
     return false()
+
+
+async def last_version(session: AsyncSession, subject: str, subject_id: UUID) -> int:
+    """The newest kept version of a subject; 0 when it has never been corrected."""
+    found = await session.scalar(
+        select(func.max(Revision.version)).where(
+            Revision.subject == subject, Revision.subject_id == subject_id
+        )
+    )
+    return int(found or 0)
+
+
+async def revisions_of(session: AsyncSession, subject: str, subject_id: UUID) -> list[Revision]:
+    query = select(Revision).where(Revision.subject == subject, Revision.subject_id == subject_id)
+    return list(await session.scalars(query.order_by(Revision.version)))

@@ -98,6 +98,10 @@ class Evidence(Base):
     kind: Mapped[str] = mapped_column(String(40))
     occurred_at: Mapped[datetime] = mapped_column(UtcDateTime)
     data: Mapped[dict[str, Any]] = mapped_column(JSON)
+    # What the event is about (the record, list item, or for the team the engagement):
+    # a correction or void of it retires its evidence, naming the event that did.
+    subject_id: Mapped[UUID | None] = mapped_column(index=True)
+    retired_by: Mapped[UUID | None]
 
 
 class EvaluationTemplate(Base):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
+from datetime import date
 from typing import Any
 from uuid import UUID
 
@@ -342,10 +343,34 @@ async def evidence(session: AsyncSession, event_id: UUID) -> Evidence | None:
 async def evidence_of(session: AsyncSession, engagement_id: UUID) -> list[Evidence]:
     rows = await session.execute(
         select(Evidence)
-        .where(Evidence.engagement_id == engagement_id)
+        .where(Evidence.engagement_id == engagement_id, Evidence.retired_by.is_(None))
         .order_by(Evidence.occurred_at, Evidence.event_id)
     )
     return list(rows.scalars())
+
+
+async def retire_evidence(
+    session: AsyncSession, engagement_id: UUID, subject_id: UUID, retired_by: UUID
+) -> None:
+    """The current evidence of a corrected or voided subject no longer counts."""
+    await session.execute(
+        update(Evidence)
+        .where(
+            Evidence.engagement_id == engagement_id,
+            Evidence.subject_id == subject_id,
+            Evidence.retired_by.is_(None),
+        )
+        .values(retired_by=retired_by)
+    )
+
+
+async def served_until(session: AsyncSession, engagement_id: UUID, last_day: date) -> None:
+    """An engagement terminated early is evaluated for the period it was served."""
+    await session.execute(
+        update(EngagementRegistration)
+        .where(EngagementRegistration.engagement_id == engagement_id)
+        .values(period_end=last_day)
+    )
 
 
 async def disclosures(

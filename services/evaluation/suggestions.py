@@ -65,6 +65,26 @@ PENALTY = _kind(PenaltyRecordedV1)
 SURVEY = _kind(SurveyRecordedV1)
 EVIDENCE_KINDS = (LIST_ITEM, TEAM, INSPECTION, TRAINING, EMERGENCY, COMPLAINT, PENALTY, SURVEY)
 
+# The field of each kind's data naming what it is about (a record's or item's id), so
+# a correction or void of that subject replaces or retires it. The team's subject is
+# the engagement: there is one team.
+SUBJECT_FIELDS = {
+    LIST_ITEM: "item_id",
+    INSPECTION: "inspection_id",
+    TRAINING: "training_id",
+    EMERGENCY: "incident_id",
+    COMPLAINT: "complaint_id",
+    PENALTY: "penalty_id",
+    SURVEY: "survey_id",
+}
+
+
+def subject_of(kind: str, data: dict[str, Any], engagement_id: UUID) -> UUID | None:
+    if kind == TEAM:
+        return engagement_id
+    field = SUBJECT_FIELDS.get(kind)
+    return UUID(str(data[field])) if field and data.get(field) else None
+
 
 @dataclass(frozen=True)
 class Evidence:

@@ -161,6 +161,28 @@ RULES: dict[str, Rule | Public] = {
     "Mutation.attachEvidence": FIELD_WORK,
     "Mutation.detachEvidence": FIELD_WORK,
     "Mutation.requestEvidenceUpload": PM_STEP,  # archive uploads are the managers'
+    # corrections and voids: who records a kind corrects and voids it; voidRecord with an
+    # unknown kind needs the managers' permission; lifecycle moves are the managers'
+    "Mutation.correctSiteSurvey": FIELD_WORK,
+    "Mutation.correctConsultation": PM_STEP,
+    "Mutation.correctInspection": FIELD_WORK,
+    "Mutation.correctTraining": FIELD_WORK,
+    "Mutation.correctEmergency": FIELD_WORK,
+    "Mutation.correctComplaint": PM_STEP,
+    "Mutation.correctPenalty": PM_STEP,
+    "Mutation.correctSatisfactionSurvey": FIELD_WORK,
+    "Mutation.correctWorkLog": FIELD_WORK,
+    "Mutation.correctSeminar": PM_STEP,
+    "Mutation.voidRecord": PM_STEP,
+    "Mutation.correctListItem": PM_STEP,
+    "Mutation.voidListItem": PM_STEP,
+    "Mutation.correctTeamMember": PM_STEP,
+    "Mutation.voidTeamMember": PM_STEP,
+    "Mutation.suspendEngagement": PM_STEP,
+    "Mutation.resumeEngagement": PM_STEP,
+    "Mutation.terminateEngagement": PM_STEP,
+    "Mutation.cancelEngagement": PM_STEP,
+    "Mutation.correctUnit": PM_STEP,
     # --- subscriptions -------------------------------------------------------
     "Subscription.engagementEvents": READ_ENGAGEMENT,
 }

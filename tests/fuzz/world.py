@@ -67,6 +67,7 @@ def build_world(system: RunningSystem) -> World:
     raw = [
         (borrow["data"]["requestBorrow"].get("borrowRequest") or {}).get("id"),
         _site_survey(api, engineer, engagement["id"]),  # a record, for evidence's recordId
+        *correctable_ids(system, engagement["id"], pm),
     ]
     world = World(
         tenants={A: agency, U: f"unit:{_raw(unit['id'])}", R: "region:44"},
@@ -87,3 +88,28 @@ def _site_survey(api: Api, engineer: str, engagement: str) -> str | None:
     api.gql(SITE_SURVEY, {"i": survey}, engineer)
     records = api.gql(RECORDS, {"id": engagement}, engineer)["data"]["engagement"]["records"]
     return records[0]["id"] if records else None
+
+
+def correctable_ids(system: RunningSystem, engagement_id: str, pm: str) -> list[str]:
+    """A list item, a team member and a service record of the engagement: the raw ids that
+    corrections and voids name (`itemId`, `personId`, `recordId`)."""
+    person = str(new_id())
+    steps = (
+        ("addListItem", "AddListItemInput", {"catalogueCode": "6.1.5", "scope": "模糊测试"}),
+        ("formTeam", "FormTeamInput",
+         {"contractedSize": 1, "members": [{"personId": person, "name": "王工", "role": "经理"}]}),
+        ("recordSiteSurvey", "SiteSurveyInput",
+         {"surveyedOn": "2027-01-05", "participants": ["王工"], "findings": "模糊测试"}),
+    )  # fmt: skip
+    for mutation, input_type, fields in steps:
+        system.api.gql(
+            f"mutation($i: {input_type}!) {{ {mutation}(input: $i) {{ __typename }} }}",
+            {"i": {"engagementId": engagement_id, **fields}},
+            pm,
+        )
+    found = system.api.gql(
+        "query($id: ID!) { engagement(id: $id) { listItems { id } records { id } } }",
+        {"id": engagement_id},
+        pm,
+    )["data"]["engagement"]
+    return [person, *(i["id"] for i in found["listItems"]), *(r["id"] for r in found["records"])]

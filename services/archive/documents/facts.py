@@ -56,11 +56,22 @@ async def gather(
         unit=unit,
         unit_profile=profile,
         agency=agency.agency,
-        workflow=workflow,
+        workflow=current(workflow),
         scorecards=scorecards,
         catalogue=catalogue.items,
         checklist_definition=checklist.items,
         evaluation_templates=[t.definition for t in templates.items],
+    )
+
+
+def current(workflow: rpc_workflow.WorkflowView) -> rpc_workflow.WorkflowView:
+    """What documents show: the current versions, without voided (作废) rows."""
+    return workflow.model_copy(
+        update={
+            "records": [r for r in workflow.records if not r.voided],
+            "list_items": [i for i in workflow.list_items if not i.voided],
+            "team": [m for m in workflow.team if not m.voided],
+        }
     )
 
 

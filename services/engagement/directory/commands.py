@@ -4,14 +4,16 @@ flush, never commit; events go to the outbox in that same transaction."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from uuid import UUID
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.core import ValidationFailed
 from contracts.engagement import rpc_directory as engagement_rpc_directory
+from contracts.engagement.enums import RevisionChange, RevisionSubject
 from contracts.engagement.errors import DuplicateUnit, UnitNotFound
-from contracts.engagement.event_data import UnitRegisteredData
-from contracts.engagement.events import UnitRegisteredV1
+from contracts.engagement.event_data import RevisionData, UnitRegisteredData
+from contracts.engagement.events import RecordCorrectedV1, UnitRegisteredV1
 from kit.events import make_event
 from kit.ids import new_id
 from kit.outbox import record_event
@@ -20,6 +22,7 @@ from services.engagement.directory import domain, repository
 from services.engagement.directory.search import index_unit
 from services.engagement.directory.views import agency_profile, person_view, unit_view
 from services.engagement.models import Agency, Person, Unit, messaging
+from services.engagement.revisions import Original, keep_version, reason_given
 
 
 async def register_unit(
@@ -67,6 +70,50 @@ async def update_unit_profile(
     unit.industry_type, unit.scale = p.industry_type, p.scale
     unit.business_term_start, unit.business_term_end = p.business_term_start, p.business_term_end
     unit.outlets = [o.model_dump() for o in p.outlets]
+    await session.flush()
+    return unit_view(unit)
+
+
+def unit_content(unit: Unit) -> dict[str, str | None]:
+    return {
+        "name": unit.name,
+        "address": unit.address,
+        "industry_code": unit.industry_code,
+        "legal_representative": unit.legal_representative,
+    }
+
+
+async def correct_unit(
+    session: AsyncSession, req: engagement_rpc_directory.CorrectUnitRequest, ctx: CallContext
+) -> engagement_rpc_directory.UnitView:
+    """The unit's name, address, industry code or legal representative corrected (更正):
+    a new version with the reason, the old one kept; each of its engagements' traces
+    records the correction (a unit without engagements: the ledger's own entry)."""
+    unit = (await repository.units_by_ids(session, [req.unit_id], req.scope)).get(req.unit_id)
+    if unit is None:
+        raise UnitNotFound("no such unit", field="unitId")
+    reason = reason_given(req.reason)
+    industry = domain.valid_industry_code(req.industry_code)
+    before = unit_content(unit)
+    renamed = unit.name != req.name
+    unit.name, unit.address, unit.industry_code = req.name, req.address, industry
+    unit.legal_representative = req.legal_representative
+    after = unit_content(unit)
+    original = Original(before, unit.created_by, unit.created_at)
+    unit.version = await keep_version(
+        session, ctx, RevisionSubject.UNIT, unit.id, None, original,
+        RevisionChange.CORRECTED, after, reason,
+    )  # fmt: skip
+    if renamed:
+        await index_unit(session, unit)  # found by its new name, no longer by the old
+    data = RevisionData(
+        subject=RevisionSubject.UNIT, subject_id=unit.id, version=unit.version,
+        change=RevisionChange.CORRECTED, reason=reason, before=before, after=after,
+    )  # fmt: skip
+    engagements: list[UUID | None] = [*await repository.engagements_of_unit(session, unit.id)]
+    for engagement_id in engagements or [None]:
+        event = make_event(RecordCorrectedV1, ctx, data, engagement_id=engagement_id)
+        await record_event(session, messaging, event)
     await session.flush()
     return unit_view(unit)
 

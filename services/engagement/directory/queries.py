@@ -6,6 +6,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.engagement import rpc
 from contracts.engagement import rpc_directory as engagement_rpc_directory
+from contracts.engagement.rpc_workflow import RevisionView
 from kit.keyset import page_of
 from services.engagement.directory import repository, uscc
 from services.engagement.directory.views import (
@@ -51,6 +52,19 @@ async def unit_profiles(
     found = await repository.units_by_ids(session, req.unit_ids, req.scope)
     return engagement_rpc_directory.UnitProfileReply(
         items=[unit_profile(found[i]) if i in found else None for i in req.unit_ids]
+    )
+
+
+async def unit_versions(
+    session: AsyncSession, req: engagement_rpc_directory.UnitVersionsRequest
+) -> engagement_rpc_directory.UnitVersionsReply:
+    visible = await repository.units_by_ids(session, req.unit_ids, req.scope)
+    found = await repository.unit_revisions(session, list(visible))
+    return engagement_rpc_directory.UnitVersionsReply(
+        items=[
+            [RevisionView.from_row(r) for r in found.get(i, [])] if i in visible else []
+            for i in req.unit_ids
+        ]
     )
 
 

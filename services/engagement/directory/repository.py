@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 from uuid import UUID
 
 from sqlalchemy import select
@@ -13,7 +14,7 @@ from contracts.engagement.rpc_directory import ListUnitsRequest
 from kit.keyset import AnySelect
 from kit.search import search_text
 from services.engagement.directory.search import unit_matches
-from services.engagement.models import Agency, Person, Unit
+from services.engagement.models import Agency, Engagement, Person, Revision, Unit
 from services.engagement.repository import unit_scope
 
 
@@ -65,3 +66,24 @@ async def people(session: AsyncSession, agency_id: UUID, experts_only: bool) -> 
     if experts_only:
         query = query.where(Person.expert.is_(True))
     return list(await session.scalars(query))
+
+
+async def engagements_of_unit(session: AsyncSession, unit_id: UUID) -> list[UUID]:
+    """The unit's engagements, oldest first: each one's trace records a correction."""
+    query = select(Engagement.id).where(Engagement.unit_id == unit_id)
+    return list(await session.scalars(query.order_by(Engagement.created_at, Engagement.id)))
+
+
+async def unit_revisions(session: AsyncSession, unit_ids: Sequence[UUID]) -> dict[UUID, list[Any]]:
+    """The versions of these (already scoped) units, oldest first."""
+    found: dict[UUID, list[Any]] = {i: [] for i in unit_ids}
+    if unit_ids:
+        table = Revision.__table__
+        rows = await session.execute(
+            select(*table.c)
+            .where(table.c.subject == "unit", table.c.subject_id.in_(unit_ids))
+            .order_by(table.c.subject_id, table.c.version)
+        )
+        for row in rows:
+            found[row.subject_id].append(row)
+    return found

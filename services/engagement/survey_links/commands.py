@@ -18,7 +18,7 @@ from contracts.core import ValidationFailed
 from contracts.engagement import event_data as engagement_event_data
 from contracts.engagement import events as engagement_events
 from contracts.engagement import rpc_survey_links as survey_rpc
-from contracts.engagement.enums import RecordKind, Stage
+from contracts.engagement.enums import EngagementStatus, RecordKind, Stage
 from contracts.engagement.errors import (
     AlreadyAnswered,
     EngagementNotFound,
@@ -33,7 +33,7 @@ from services.engagement.survey_links import domain, repository
 from services.engagement.survey_links.views import link_view
 from services.engagement.workflow import repository as workflow_repository
 from services.engagement.workflow.commands.step import Step
-from services.engagement.workflow.domain import require_stage
+from services.engagement.workflow.domain import check_status_allows, require_stage
 
 
 async def issue(
@@ -45,6 +45,7 @@ async def issue(
     engagement, _region = found[req.engagement_id]
     # A link is for answers now: as recordSurvey, only while surveys can be recorded.
     require_stage(Stage(engagement.stage), *domain.SURVEY_STAGES, step="a satisfaction survey")
+    check_status_allows(EngagementStatus(engagement.status), "issue_survey_link")
     now = datetime.now(UTC)
     token = domain.new_token()
     link = SurveyLink(
@@ -94,7 +95,9 @@ async def answer(
     link, engagement, _unit_name, _agency_name = found
     now = datetime.now(UTC)
     full = link.answer_count >= link.max_answers
-    if not domain.answerable(Stage(engagement.stage), link.revoked_at, link.expires_at, full, now):
+    running = engagement.status == EngagementStatus.ACTIVE  # not suspended, ended or cancelled
+    stage = Stage(engagement.stage)
+    if not running or not domain.answerable(stage, link.revoked_at, link.expires_at, full, now):
         raise SurveyLinkInvalid("this survey link cannot be answered", field="token")
     asked = set(link.questions)
     if any(a.question not in asked for a in req.answers) or len(

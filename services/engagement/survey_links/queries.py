@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.engagement import rpc_survey_links as survey_rpc
-from contracts.engagement.enums import Stage
+from contracts.engagement.enums import EngagementStatus, Stage
 from services.engagement.survey_links import domain, repository
 from services.engagement.survey_links.views import link_view
 from services.engagement.workflow import repository as workflow_repository
@@ -35,7 +35,9 @@ async def by_token(
     link, engagement, unit_name, agency_name = found
     full = link.answer_count >= link.max_answers
     now = datetime.now(UTC)
-    if not domain.answerable(Stage(engagement.stage), link.revoked_at, link.expires_at, full, now):
+    running = engagement.status == EngagementStatus.ACTIVE  # not suspended, ended or cancelled
+    stage = Stage(engagement.stage)
+    if not running or not domain.answerable(stage, link.revoked_at, link.expires_at, full, now):
         return survey_rpc.SurveyByTokenReply(survey=None)
     return survey_rpc.SurveyByTokenReply(
         survey=survey_rpc.PublicSurvey(

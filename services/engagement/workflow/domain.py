@@ -15,6 +15,7 @@ from enum import StrEnum
 
 from contracts.core import Message, ValidationFailed
 from contracts.engagement.enums import (
+    EngagementStatus,
     ListItemStatus,
     PlanStatus,
     ServiceMode,
@@ -214,3 +215,104 @@ RECURRENCE_WINDOW = timedelta(days=365)
 def is_recurring(occurrences_in_window: int) -> bool:
     """A problem raised more than 3 times in 12 months at a unit is flagged."""
     return occurrences_in_window > RECURRENCE_LIMIT
+
+
+# --- the engagement's lifecycle beside its stages ----------------------------------------
+
+CORRECTIONS = frozenset(
+    {
+        "correct_record",
+        "void_record",
+        "correct_list_item",
+        "void_list_item",
+        "correct_team_member",
+        "void_team_member",
+    }
+)
+LIFECYCLE_MOVES = frozenset(
+    {"suspend_engagement", "resume_engagement", "terminate_engagement", "cancel_engagement"}
+)
+
+
+def check_status_allows(status: EngagementStatus, action: str) -> None:
+    """Which actions an engagement's status lets through. An active engagement takes
+    every step; a suspended one only corrections and lifecycle moves (resume, terminate,
+    cancel); a terminated one only corrections (its period served is still evaluated
+    on its records); a cancelled one nothing."""
+    if status is EngagementStatus.ACTIVE or action in LIFECYCLE_MOVES:
+        return
+    if status is EngagementStatus.SUSPENDED and action in CORRECTIONS:
+        return
+    if status is EngagementStatus.TERMINATED and action in CORRECTIONS:
+        return
+    raise WorkflowConflict(
+        "the engagement is {status}: this step is not possible",
+        params={"status": status.value},
+    )
+
+
+class LifecycleMove(StrEnum):
+    SUSPEND = "suspend"
+    RESUME = "resume"
+    TERMINATE = "terminate"
+    CANCEL = "cancel"
+
+
+RUNNING_STAGES = (Stage.PREPARATION, Stage.IMPLEMENTATION, Stage.RESULTS)
+CONTRACTED_STAGES = (Stage.IMPLEMENTATION, Stage.RESULTS)
+
+
+def next_status(
+    status: EngagementStatus, stage: Stage, move: LifecycleMove, contract_signed: bool
+) -> EngagementStatus:
+    """The status after `move`, or TransitionNotAllowed naming why not.
+
+    Suspension and early termination apply while the service runs (termination after
+    the contract; before it, the engagement is cancelled instead); an engagement in
+    evaluation or closed has run its course."""
+    live = status in (EngagementStatus.ACTIVE, EngagementStatus.SUSPENDED)
+    missing: list[Message] = []
+    match move:
+        case LifecycleMove.SUSPEND:
+            target = EngagementStatus.SUSPENDED
+            if status is not EngagementStatus.ACTIVE or stage not in RUNNING_STAGES:
+                missing.append(Message("an active engagement before evaluation"))
+        case LifecycleMove.RESUME:
+            target = EngagementStatus.ACTIVE
+            if status is not EngagementStatus.SUSPENDED:
+                missing.append(Message("a suspended engagement"))
+        case LifecycleMove.TERMINATE:
+            target = EngagementStatus.TERMINATED
+            if not live or stage not in CONTRACTED_STAGES:
+                missing.append(
+                    Message("a signed contract, in implementation or results (else cancel it)")
+                )
+        case LifecycleMove.CANCEL:
+            target = EngagementStatus.CANCELLED
+            if not live or stage is not Stage.PREPARATION or contract_signed:
+                missing.append(Message("no contract signed yet (else terminate it)"))
+    if missing:
+        raise TransitionNotAllowed(
+            "cannot {move} an engagement that is {status} in {stage}",
+            details={
+                "from": status.value,
+                "to": target.value,
+                "missing": [str(m) for m in missing],
+                "missing_messages": [m.to_dict() for m in missing],
+            },
+            params={"status": status.value, "stage": stage.value, "move": move.value},
+        )
+    return target
+
+
+# --- what a recorded activity must satisfy, when recorded and when corrected ----------
+
+
+def check_inspection(problems_found: int, rectification_plans: int) -> None:
+    if rectification_plans > problems_found:
+        raise ValidationFailed("more rectification plans than problems", field="rectificationPlans")
+
+
+def check_emergency(reported_at: object, responded_at: object, closed_at: object) -> None:
+    if not reported_at <= responded_at <= closed_at:  # type: ignore[operator]
+        raise ValidationFailed("reported ≤ responded ≤ closed must hold", field="respondedAt")

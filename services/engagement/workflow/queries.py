@@ -75,6 +75,7 @@ async def workflows(
     reports = await rows(session, StageReport, ids, (StageReport.report_no, StageReport.version))
     done = await repository.done_per_item(session, ids)
     evidence = await evidence_repository.by_record(session, ids)
+    revisions = await repository.revisions_by_engagement(session, ids)
     today = clock.today()
     views = {
         eid: with_evidence(
@@ -90,6 +91,7 @@ async def workflows(
                 [rectification_view(r, recurrence[r.id], today) for r in rectified[eid]],
                 done,
                 today,
+                revisions[eid],
             ),
         )
         for eid, (engagement, _region) in found.items()

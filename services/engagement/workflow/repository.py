@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from contracts.core import Scope
 from contracts.engagement.enums import (
     ChecklistStatus,
+    EngagementStatus,
     ListItemStatus,
     PlanStatus,
     RecordKind,
@@ -34,6 +35,7 @@ from services.engagement.models import (
     MeetingExpert,
     PlanVersion,
     Rectification,
+    Revision,
     ServiceRecord,
     StageReport,
     TeamMemberRow,
@@ -111,13 +113,15 @@ async def facts(session: AsyncSession, engagement: Engagement) -> Facts:
     items = (
         await session.execute(
             select(ListItem.status, func.count())
-            .where(ListItem.engagement_id == engagement.id)
+            .where(ListItem.engagement_id == engagement.id, ListItem.voided_at.is_(None))
             .group_by(ListItem.status)
         )
     ).all()
     by_status = {status: n for status, n in items}
     team = await session.scalar(
-        select(func.count()).where(TeamMemberRow.engagement_id == engagement.id)
+        select(func.count()).where(
+            TeamMemberRow.engagement_id == engagement.id, TeamMemberRow.voided_at.is_(None)
+        )
     )
     latest = await latest_plan(session, engagement.id)
     missing = await session.scalar(
@@ -129,6 +133,7 @@ async def facts(session: AsyncSession, engagement: Engagement) -> Facts:
     open_codes = await session.scalars(
         select(ListItem.catalogue_code)
         .where(ListItem.engagement_id == engagement.id, ListItem.status == ListItemStatus.OPEN)
+        .where(ListItem.voided_at.is_(None))
         .order_by(ListItem.created_at)
     )
     unfinished = tuple(open_codes)
@@ -168,6 +173,33 @@ async def remove_team(session: AsyncSession, engagement_id: UUID) -> None:
         select(TeamMemberRow).where(TeamMemberRow.engagement_id == engagement_id)
     )
     for row in existing:
+        await session.delete(row)
+
+
+async def team_member(
+    session: AsyncSession, engagement_id: UUID, person_id: UUID
+) -> TeamMemberRow | None:
+    """The engagement's current (not voided) team row of this person."""
+    return await session.scalar(
+        select(TeamMemberRow).where(
+            TeamMemberRow.engagement_id == engagement_id,
+            TeamMemberRow.person_id == person_id,
+            TeamMemberRow.voided_at.is_(None),
+        )
+    )
+
+
+async def current_team(session: AsyncSession, engagement_id: UUID) -> list[TeamMemberRow]:
+    query = select(TeamMemberRow).where(
+        TeamMemberRow.engagement_id == engagement_id, TeamMemberRow.voided_at.is_(None)
+    )
+    return list(await session.scalars(query.order_by(TeamMemberRow.name)))
+
+
+async def forget_meeting_experts(session: AsyncSession, record_id: UUID) -> None:
+    """The invitations of a record, before a correction rewrites them (or a void ends them)."""
+    rows = await session.scalars(select(MeetingExpert).where(MeetingExpert.record_id == record_id))
+    for row in rows:
         await session.delete(row)
 
 
@@ -246,6 +278,23 @@ async def recurrence(session: AsyncSession, rows: Sequence[Any]) -> dict[UUID, i
     }
 
 
+async def revisions_by_engagement(
+    session: AsyncSession, ids: Sequence[UUID]
+) -> defaultdict[UUID, list[Any]]:
+    """The versions of every corrected or voided subject of these engagements, oldest first."""
+    grouped: defaultdict[UUID, list[Any]] = defaultdict(list)
+    if ids:
+        table = Revision.__table__
+        rows = await session.execute(
+            select(*table.c)
+            .where(table.c.engagement_id.in_(ids))
+            .order_by(table.c.subject_id, table.c.version)
+        )
+        for row in rows:
+            grouped[row.engagement_id].append(row)
+    return grouped
+
+
 # --- scans of the overdue job ------------------------------------------------------------
 
 
@@ -261,6 +310,9 @@ async def claim_overdue_items(
             ListItem.status == ListItemStatus.OPEN,
             ListItem.due_date < today,
             ListItem.overdue_notified_on.is_(None),
+            ListItem.voided_at.is_(None),
+            # Suspended, terminated and cancelled engagements are not nagged.
+            Engagement.status == EngagementStatus.ACTIVE,
         )
         .order_by(ListItem.due_date)
         .limit(batch)
@@ -281,6 +333,7 @@ async def claim_overdue_rectifications(
             Rectification.status != RectificationStatus.CLOSED,
             Rectification.due_date < today,
             Rectification.overdue_notified_on.is_(None),
+            Engagement.status == EngagementStatus.ACTIVE,
         )
         .order_by(Rectification.due_date)
         .limit(batch)
@@ -321,6 +374,7 @@ async def done_per_item(session: AsyncSession, engagement_ids: Sequence[UUID]) -
         .where(
             ServiceRecord.engagement_id.in_(engagement_ids),
             ServiceRecord.list_item_id.is_not(None),
+            ServiceRecord.voided_at.is_(None),
         )
         .group_by(ServiceRecord.list_item_id)
     )
@@ -337,6 +391,7 @@ async def due_items(
         .join(Unit, Unit.id == Engagement.unit_id)
         .where(engagement_scope(req.scope), ListItem.due_date.is_not(None))
         .where(ListItem.status.in_((ListItemStatus.OPEN, ListItemStatus.PROPOSED)))
+        .where(ListItem.voided_at.is_(None), Engagement.status == EngagementStatus.ACTIVE)
         .order_by(ListItem.due_date, ListItem.created_at)
         .limit(req.limit)
     )
@@ -363,6 +418,7 @@ async def meetings_of_expert(
         .join(Engagement, Engagement.id == MeetingExpert.engagement_id)
         .where(MeetingExpert.expert_id == expert_id)
         .where(engagement_scope(scope), ServiceRecord.kind.in_(kinds))
+        .where(ServiceRecord.voided_at.is_(None))
         .order_by(ServiceRecord.occurred_on.desc(), ServiceRecord.id.desc())
     )
     return list(await session.scalars(query))

@@ -12,7 +12,6 @@ from uuid import UUID
 from contracts.engagement import rpc
 from contracts.engagement import rpc_workflow as engagement_rpc_workflow
 from contracts.engagement.enums import RectificationStatus
-from contracts.engagement.event_data import TeamMember
 from services.engagement.models import Engagement
 from services.engagement.workflow.domain import is_overdue, is_recurring
 
@@ -29,7 +28,8 @@ def list_item_view(
     return engagement_rpc_workflow.ListItemView.from_row(
         item,
         done_quantity=done.get(item.id, 0),
-        overdue=is_overdue(item.status, item.due_date, today),
+        overdue=is_overdue(item.status, item.due_date, today) and item.voided_at is None,
+        voided=item.voided_at is not None,
     )
 
 
@@ -56,21 +56,31 @@ def workflow_view(
     rectifications: list[engagement_rpc_workflow.RectificationView],
     done: dict[UUID, int],
     today: date,
+    revisions: Sequence[Any] = (),
 ) -> engagement_rpc_workflow.WorkflowView:
     """One engagement's workflow state from its rows, each sequence in display order."""
     return engagement_rpc_workflow.WorkflowView(
         engagement_id=engagement.id,
         contracted_team_size=engagement.contracted_team_size,
-        team=[TeamMember.from_row(m) for m in team],
+        team=[
+            engagement_rpc_workflow.TeamMemberView.from_row(m, voided=m.voided_at is not None)
+            for m in team
+        ],
         list_items=[list_item_view(i, done, today) for i in items],
         plan_versions=[engagement_rpc_workflow.PlanVersionView.from_row(p) for p in plans],
         checklist=[engagement_rpc_workflow.ChecklistItemView.from_row(c) for c in checklist],
-        records=[engagement_rpc_workflow.RecordView.from_row(r, evidence=[]) for r in records],
+        records=[
+            engagement_rpc_workflow.RecordView.from_row(
+                r, evidence=[], voided=r.voided_at is not None
+            )
+            for r in records
+        ],
         stage_reports=[engagement_rpc_workflow.StageReportView.from_row(r) for r in reports],
         rectifications=rectifications,
         contract_signed_on=engagement.contract_signed_on,
         handed_over_on=engagement.handed_over_on,
         deliverables=list(engagement.deliverables or []),
+        revisions=[engagement_rpc_workflow.RevisionView.from_row(r) for r in revisions],
     )
 
 

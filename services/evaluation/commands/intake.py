@@ -9,12 +9,20 @@ drops redeliveries; the checks here also make replays of history harmless).
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from uuid import UUID
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.core import EventEnvelope
-from contracts.engagement.enums import Stage
-from contracts.engagement.events import EngagementCreatedV1, StageChangedV1, UnitRegisteredV1
+from contracts.engagement.enums import RevisionSubject, Stage
+from contracts.engagement.events import (
+    EngagementCreatedV1,
+    EngagementTerminatedV1,
+    RecordCorrectedV1,
+    RecordVoidedV1,
+    StageChangedV1,
+    UnitRegisteredV1,
+)
 from kit.logging import get_logger
 from kit.rpc import CallContext
 from services.evaluation import repository, suggestions
@@ -32,6 +40,10 @@ async def on_engagement_event(session: AsyncSession, event: EventEnvelope) -> No
             await register_engagement(session, event)
         case StageChangedV1():
             await on_stage_changed(session, event)
+        case RecordCorrectedV1() | RecordVoidedV1():
+            await revise_evidence(session, event)
+        case EngagementTerminatedV1():
+            await on_terminated(session, event)
         case _ if suggestions.evidence_kind(event.type) in suggestions.EVIDENCE_KINDS:
             await keep_evidence(session, event)
         case _:
@@ -94,13 +106,62 @@ async def on_stage_changed(session: AsyncSession, event: StageChangedV1) -> None
 async def keep_evidence(session: AsyncSession, event: EventEnvelope) -> None:
     if event.engagement_id is None or await repository.evidence(session, event.event_id):
         return
+    kind = suggestions.evidence_kind(event.type)
+    data = event.model_dump(mode="json")["data"]
     session.add(
         Evidence(
             event_id=event.event_id,
             engagement_id=event.engagement_id,
-            kind=suggestions.evidence_kind(event.type),
+            kind=kind,
             occurred_at=event.occurred_at,
-            data=event.model_dump(mode="json")["data"],
+            data=data,
+            subject_id=suggestions.subject_of(kind, data, event.engagement_id),
         )
     )
     await session.flush()
+
+
+async def revise_evidence(session: AsyncSession, event: RecordCorrectedV1 | RecordVoidedV1) -> None:
+    """A corrected or voided subject: its evidence so far no longer counts; a correction's
+    facts (or the team as it now stands) count instead. Suggested scores, computed when
+    read, follow at once."""
+    data = event.data
+    if data.subject == RevisionSubject.UNIT and data.after is not None:
+        await rename_unit(session, data.subject_id, str(data.after.get("name", "")))
+    engagement_id = event.engagement_id
+    if engagement_id is None or data.evidence_subject_id is None:
+        return
+    if await repository.evidence(session, event.event_id) is not None:
+        return  # applied already
+    await repository.retire_evidence(
+        session, engagement_id, data.evidence_subject_id, event.event_id
+    )
+    kind = suggestions.evidence_kind(data.evidence_type or "")
+    if data.evidence is not None and kind in suggestions.EVIDENCE_KINDS:
+        session.add(
+            Evidence(
+                event_id=event.event_id,
+                engagement_id=engagement_id,
+                kind=kind,
+                occurred_at=event.occurred_at,
+                data=data.evidence,
+                subject_id=data.evidence_subject_id,
+            )
+        )
+    await session.flush()
+
+
+async def rename_unit(session: AsyncSession, unit_id: UUID, name: str) -> None:
+    """A unit's corrected name is the one public disclosures show (idempotent: the same
+    correction arrives once per engagement of the unit)."""
+    entry = await repository.unit_entry(session, unit_id)
+    if entry is not None and name:
+        entry.name = name
+        await session.flush()
+
+
+async def on_terminated(session: AsyncSession, event: EngagementTerminatedV1) -> None:
+    """Terminated early: the scorecard that the following stage change opens covers the
+    period served, up to the termination date."""
+    if event.data.on is not None:
+        await repository.served_until(session, event.data.engagement_id, event.data.on)

@@ -40,6 +40,7 @@ from contracts.engagement.rpc_workflow import (
     RecordView,
     RectificationView,
     StageReportView,
+    TeamMemberView,
     WorkflowView,
 )
 from contracts.evaluation.enums import Grade, PartKind, ScorecardStatus
@@ -463,7 +464,7 @@ def sample_facts(
     workflow = WorkflowView(
         engagement_id=engagement_id,
         contracted_team_size=4,
-        team=team,
+        team=[TeamMemberView(id=m.person_id, **m.model_dump()) for m in team],
         list_items=list_items,
         plan_versions=plans,
         checklist=checklist,

@@ -4,7 +4,10 @@ one engagement under the state machine.
 Each step runs in the caller's transaction, checks the state machine first, writes
 its rows and records its events; a refused step raises before writing anything.
 The steps live by stage in `preparation`, `implementation`, `stage_reports`,
-`rectifications` and `results`, and register themselves with `step.handles`.
+`rectifications` and `results`, corrections and voids in `corrections`, suspension,
+termination and cancellation in `lifecycle`; they register themselves with
+`step.handles`. The engagement's status (suspended, terminated, cancelled) is checked
+before any step.
 """
 
 from __future__ import annotations
@@ -13,23 +16,36 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.core import ValidationFailed
 from contracts.engagement import actions as engagement_actions
+from contracts.engagement.enums import EngagementStatus
 from contracts.engagement.errors import EngagementNotFound
 from contracts.engagement.rpc import EngagementView
 from kit.rpc import CallContext
 from services.engagement.workflow import repository
 from services.engagement.workflow.commands import (
+    corrections,
     evidence,
     implementation,
+    lifecycle,
     preparation,
     rectifications,
     results,
     stage_reports,
 )
 from services.engagement.workflow.commands.step import HANDLERS, Step
+from services.engagement.workflow.domain import check_status_allows
 from services.engagement.workflow.views import engagement_view
 
 # Imported for their registrations.
-STEP_MODULES = (preparation, implementation, rectifications, stage_reports, results, evidence)
+STEP_MODULES = (
+    preparation,
+    implementation,
+    rectifications,
+    stage_reports,
+    results,
+    corrections,
+    lifecycle,
+    evidence,
+)
 
 
 async def act(
@@ -41,6 +57,7 @@ async def act(
         raise EngagementNotFound("no such engagement", field="engagementId")
     engagement, region = found[req.engagement_id]
     await repository.lock_engagement(session, engagement.id)
+    check_status_allows(EngagementStatus(engagement.status), req.action.action)
     step = Step(session, engagement, ctx, req.evidence)
     await HANDLERS[type(req.action)](step, req.action)
     if step.evidence and not step.evidence_linked:

@@ -10,10 +10,15 @@ from contracts.engagement import actions as engagement_actions
 from contracts.engagement import event_data as engagement_event_data
 from contracts.engagement import events as engagement_events
 from contracts.engagement.enums import ListItemStatus, RecordKind, Stage
-from kit.ids import new_id
 from services.engagement.models import ListItem
 from services.engagement.workflow.commands.step import Step, handles
-from services.engagement.workflow.domain import ItemMove, next_item_status, require_stage
+from services.engagement.workflow.domain import (
+    ItemMove,
+    check_emergency,
+    check_inspection,
+    next_item_status,
+    require_stage,
+)
 
 IMPLEMENTING = (Stage.IMPLEMENTATION,)
 IMPLEMENTING_OR_AFTER = (Stage.IMPLEMENTATION, Stage.RESULTS)
@@ -44,13 +49,12 @@ async def finish_list_item(step: Step, a: engagement_actions.FinishListItem) -> 
 @handles(engagement_actions.RecordInspection)
 async def record_inspection(step: Step, a: engagement_actions.RecordInspection) -> None:
     require_stage(step.stage, *IMPLEMENTING, step="an inspection")
-    if a.rectification_plans > a.problems_found:
-        raise ValidationFailed("more rectification plans than problems", field="rectificationPlans")
+    check_inspection(a.problems_found, a.rectification_plans)
     item = await _linked_item(step, a.list_item_id)
-    await step.record(RecordKind.INSPECTION, a.performed_on, a, item)
+    record = await step.record(RecordKind.INSPECTION, a.performed_on, a, item)
     await step.emit(
         engagement_events.InspectionCompletedV1,
-        engagement_event_data.InspectionCompletedData.from_row(a, inspection_id=new_id()),
+        engagement_event_data.InspectionCompletedData.from_row(a, inspection_id=record.id),
     )
 
 
@@ -58,42 +62,41 @@ async def record_inspection(step: Step, a: engagement_actions.RecordInspection) 
 async def record_training(step: Step, a: engagement_actions.RecordTraining) -> None:
     require_stage(step.stage, *IMPLEMENTING, step="a training")
     item = await _linked_item(step, a.list_item_id)
-    await step.record(RecordKind.TRAINING, a.held_on, a, item)
+    record = await step.record(RecordKind.TRAINING, a.held_on, a, item)
     await step.emit(
         engagement_events.TrainingHeldV1,
-        engagement_event_data.TrainingHeldData.from_row(a, training_id=new_id()),
+        engagement_event_data.TrainingHeldData.from_row(a, training_id=record.id),
     )
 
 
 @handles(engagement_actions.RecordEmergency)
 async def record_emergency(step: Step, a: engagement_actions.RecordEmergency) -> None:
     require_stage(step.stage, *IMPLEMENTING, step="an environmental emergency")
-    if not a.reported_at <= a.responded_at <= a.closed_at:
-        raise ValidationFailed("reported ≤ responded ≤ closed must hold", field="respondedAt")
-    await step.record(RecordKind.EMERGENCY, a.reported_at.date(), a, None)
+    check_emergency(a.reported_at, a.responded_at, a.closed_at)
+    record = await step.record(RecordKind.EMERGENCY, a.reported_at.date(), a, None)
     await step.emit(
         engagement_events.EmergencyClosedV1,
-        engagement_event_data.EmergencyClosedData.from_row(a, incident_id=new_id()),
+        engagement_event_data.EmergencyClosedData.from_row(a, incident_id=record.id),
     )
 
 
 @handles(engagement_actions.RecordComplaint)
 async def record_complaint(step: Step, a: engagement_actions.RecordComplaint) -> None:
     require_stage(step.stage, *IMPLEMENTING_OR_AFTER, step="a quality complaint")
-    await step.record(RecordKind.COMPLAINT, a.received_on, a, None)
+    record = await step.record(RecordKind.COMPLAINT, a.received_on, a, None)
     await step.emit(
         engagement_events.ComplaintRecordedV1,
-        engagement_event_data.ComplaintRecordedData.from_row(a, complaint_id=new_id()),
+        engagement_event_data.ComplaintRecordedData.from_row(a, complaint_id=record.id),
     )
 
 
 @handles(engagement_actions.RecordPenalty)
 async def record_penalty(step: Step, a: engagement_actions.RecordPenalty) -> None:
     require_stage(step.stage, *IMPLEMENTING_OR_AFTER, step="a penalty")
-    await step.record(RecordKind.PENALTY, a.decided_on, a, None)
+    record = await step.record(RecordKind.PENALTY, a.decided_on, a, None)
     await step.emit(
         engagement_events.PenaltyRecordedV1,
-        engagement_event_data.PenaltyRecordedData.from_row(a, penalty_id=new_id()),
+        engagement_event_data.PenaltyRecordedData.from_row(a, penalty_id=record.id),
     )
 
 
@@ -109,8 +112,8 @@ async def log_work(step: Step, a: engagement_actions.LogWork) -> None:
 @handles(engagement_actions.RecordSurvey)
 async def record_survey(step: Step, a: engagement_actions.RecordSurvey) -> None:
     require_stage(step.stage, *IMPLEMENTING_OR_AFTER, step="a satisfaction survey")
-    await step.record(RecordKind.SATISFACTION_SURVEY, a.conducted_on, a, None)
+    record = await step.record(RecordKind.SATISFACTION_SURVEY, a.conducted_on, a, None)
     await step.emit(
         engagement_events.SurveyRecordedV1,
-        engagement_event_data.SurveyRecordedData.from_row(a, survey_id=new_id()),
+        engagement_event_data.SurveyRecordedData.from_row(a, survey_id=record.id),
     )

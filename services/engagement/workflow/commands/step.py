@@ -14,7 +14,7 @@ from contracts.core import Contract, EventEnvelope
 from contracts.engagement import event_data as engagement_event_data
 from contracts.engagement import events as engagement_events
 from contracts.engagement.enums import EvidenceRole, RecordKind, Stage
-from contracts.engagement.errors import ListItemNotFound
+from contracts.engagement.errors import ListItemNotFound, RecordNotFound
 from kit.events import make_event
 from kit.ids import new_id
 from kit.outbox import record_event
@@ -48,6 +48,11 @@ def handles(action: type[A]) -> Callable[[Callable[[Step, A], Awaitable[None]]],
     return register
 
 
+def record_details(action: Contract) -> dict[str, Any]:
+    """A service record's details: the recording action's fields (a correction's too)."""
+    return action.model_dump(mode="json", exclude={"action", "list_item_id"})
+
+
 class Step:
     """The engagement under change (row-locked) and how to record what happened."""
 
@@ -74,12 +79,24 @@ class Step:
         await record_event(self.session, messaging, event)
 
     async def move_to(self, to: Stage) -> None:
-        """Change stage if the guard allows it; the single place stages change."""
+        """Change stage if the guard allows it; the one place stages change (but for
+        `end_early`, the early termination that skips the guards)."""
         check_transition(await repository.facts(self.session, self.engagement), to)
         old = self.engagement.stage
         self.engagement.stage = to
         data = engagement_event_data.StageChangedData(
             engagement_id=self.engagement.id, from_stage=old, to_stage=to
+        )
+        await self.emit(engagement_events.StageChangedV1, data)
+
+    async def end_early(self) -> None:
+        """An early termination (提前终止) moves a running engagement straight to
+        evaluation, for the period served: the stage guards (all items finished, the
+        handover) do not apply, since the contract ended before them."""
+        old = self.engagement.stage
+        self.engagement.stage = Stage.EVALUATION
+        data = engagement_event_data.StageChangedData(
+            engagement_id=self.engagement.id, from_stage=old, to_stage=Stage.EVALUATION
         )
         await self.emit(engagement_events.StageChangedV1, data)
 
@@ -95,7 +112,7 @@ class Step:
         """Keep an activity as a service record, its details being the action's fields.
         `experts` are the user ids of the experts invited to a meeting: each gets a
         `meeting_expert` row in this transaction, which is what they may read."""
-        details = action.model_dump(mode="json", exclude={"action", "list_item_id"})
+        details = record_details(action)
         record = ServiceRecord(
             id=new_id(),
             engagement_id=self.engagement.id,
@@ -108,6 +125,11 @@ class Step:
         )
         self.session.add(record)
         await self.link_evidence(record.id, EvidenceRole.RECORD)
+        await self.invite(record, experts)
+        return record
+
+    async def invite(self, record: ServiceRecord, experts: Sequence[str]) -> None:
+        """The `meeting_expert` rows of a meeting's invited experts."""
         if experts:
             # The record first: the index rows reference it (no ORM relationship orders them).
             await self.session.flush()
@@ -115,6 +137,11 @@ class Step:
                 MeetingExpert(expert_id=e, engagement_id=self.engagement.id, record_id=record.id)
                 for e in dict.fromkeys(experts)  # an expert named twice is invited once
             )
+
+    async def service_record(self, record_id: UUID) -> ServiceRecord:
+        record = await repository.service_record(self.session, record_id)
+        if record is None or record.engagement_id != self.engagement.id:
+            raise RecordNotFound("no such record in this engagement", field="recordId")
         return record
 
     async def link_evidence(self, record_id: UUID, role: EvidenceRole) -> None:
@@ -134,7 +161,8 @@ class Step:
 
     async def item(self, item_id: Any) -> ListItem:
         item = await repository.list_item(self.session, item_id)
-        if item is None or item.engagement_id != self.engagement.id:
+        # A voided item is gone for every step (it is kept only as history).
+        if item is None or item.engagement_id != self.engagement.id or item.voided_at:
             raise ListItemNotFound("no such list item in this engagement", field="itemId")
         return item
 
