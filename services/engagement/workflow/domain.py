@@ -227,6 +227,10 @@ CORRECTIONS = frozenset(
         "void_list_item",
         "correct_team_member",
         "void_team_member",
+        # Evidence completes what was recorded (a photo filed late, a wrong scan
+        # detached): it belongs with the corrections, not with new work.
+        "attach_evidence",
+        "detach_evidence",
     }
 )
 LIFECYCLE_MOVES = frozenset(
@@ -236,7 +240,7 @@ LIFECYCLE_MOVES = frozenset(
 
 def check_status_allows(status: EngagementStatus, action: str) -> None:
     """Which actions an engagement's status lets through. An active engagement takes
-    every step; a suspended one only corrections and lifecycle moves (resume, terminate,
+    every step; a suspended one only corrections (evidence included) and lifecycle moves (resume, terminate,
     cancel); a terminated one only corrections (its period served is still evaluated
     on its records); a cancelled one nothing."""
     if status is EngagementStatus.ACTIVE or action in LIFECYCLE_MOVES:
