@@ -272,6 +272,16 @@ class HandOver(Contract):
     waivers: list[HandoverWaiver] = Field(default_factory=list)
 
 
+class DecideResults(Contract):
+    """验收 (R4.2.5): after the handover the client accepts the results (evaluation
+    opens) or returns them with its reasons (back to results, handed over again)."""
+
+    action: Literal["decide_results"] = "decide_results"
+    accept: bool
+    decided_on: date
+    reasons: str | None = Field(default=None, max_length=10000)
+
+
 Action = Annotated[
     AddListItem
     | ApproveListItem
@@ -298,7 +308,8 @@ Action = Annotated[
     | ReviewStageReport
     | RecordSeminar
     | CompleteImplementation
-    | HandOver,
+    | HandOver
+    | DecideResults,
     Field(discriminator="action"),
 ]
 

@@ -16,6 +16,7 @@ from pydantic import Field
 
 from contracts.archive.handover import HandoverWaiver
 from contracts.core import Contract
+from contracts.engagement.agreement import AssessmentMethod, FeeTerms
 from contracts.engagement.enums import (
     ChecklistStatus,
     ListItemStatus,
@@ -45,6 +46,10 @@ class EngagementCreatedData(Contract):
     period_start: date
     period_end: date
     status: Stage
+    assessment: AssessmentMethod | None = Field(
+        default=None, description="考核办法 of the agreement; none: the agency's own evaluators."
+    )
+    fee_terms: FeeTerms | None = None
 
 
 class StageChangedData(Contract):
@@ -235,3 +240,17 @@ class WorkLoggedData(Contract):
     worked_on: date
     mode: ServiceMode
     hours: Decimal
+
+
+class ResultsAcceptedData(Contract):
+    """验收 (R4.2.5): the client accepted the handed-over results; evaluation opens."""
+
+    accepted_on: date
+
+
+class ResultsReturnedData(Contract):
+    """The client returned the handed-over results with its reasons: back to results,
+    to be handed over again."""
+
+    returned_on: date
+    reasons: str

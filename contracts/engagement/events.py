@@ -25,6 +25,8 @@ from contracts.engagement.event_data import (
     PlanVersionData,
     RectificationData,
     RectificationOverdueData,
+    ResultsAcceptedData,
+    ResultsReturnedData,
     SeminarData,
     SiteSurveyData,
     StageChangedData,
@@ -221,6 +223,18 @@ class WorkLoggedV1(EventEnvelope):
     data: WorkLoggedData  # type: ignore[assignment]
 
 
+class ResultsAcceptedV1(EventEnvelope):
+    model_config = TYPED_EVENT
+    type: Literal["engagement.results_accepted.v1"] = "engagement.results_accepted.v1"
+    data: ResultsAcceptedData  # type: ignore[assignment]
+
+
+class ResultsReturnedV1(EventEnvelope):
+    model_config = TYPED_EVENT
+    type: Literal["engagement.results_returned.v1"] = "engagement.results_returned.v1"
+    data: ResultsReturnedData  # type: ignore[assignment]
+
+
 ENGAGEMENT_EVENTS_SUBJECT = service_events_subject("engagement")
 ENGAGEMENT_EVENTS: tuple[type[EventEnvelope], ...] = (
     UnitRegisteredV1,
@@ -253,4 +267,6 @@ ENGAGEMENT_EVENTS: tuple[type[EventEnvelope], ...] = (
     RectificationUpdatedV1,
     RectificationOverdueV1,
     WorkLoggedV1,
+    ResultsAcceptedV1,
+    ResultsReturnedV1,
 )

@@ -246,3 +246,13 @@ class SeminarInput:
     expert_ids: list[str] = strawberry.field(
         default_factory=list, description="User ids of the invited experts; only they see it."
     )
+
+
+@strawberry.input(
+    description="验收 (R4.2.5): accept the handed-over results, or return them with reasons."
+)
+class DecideResultsInput:
+    engagement_id: strawberry.ID
+    accept: bool
+    decided_on: date
+    reasons: str | None = strawberry.field(default=None, description="Required to return them.")

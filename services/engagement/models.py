@@ -85,6 +85,11 @@ class Engagement(Base):
     handed_over_on: Mapped[date | None] = mapped_column(Date)
     fee_terms: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     deliverables: Mapped[list[str]] = mapped_column(JSON, default=list, server_default=text("'[]'"))
+    # 考核办法 (contracts.engagement.agreement.AssessmentMethod); None: as before the
+    # method was recorded (the agency's evaluators, evaluation opens at handover).
+    assessment: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # 验收 (R4.2.5): the client accepted the handed-over results on this day.
+    results_accepted_on: Mapped[date | None] = mapped_column(Date)
 
 
 class CatalogueItem(Base):
