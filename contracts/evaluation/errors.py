@@ -27,6 +27,12 @@ class ScorecardNotFinalized(Conflict):
     code = "scorecard_not_finalized"
 
 
+class SelfAssessmentPending(Conflict):
+    """The contract requires the agency's self-assessment before the binding card."""
+
+    code = "self_assessment_pending"
+
+
 class ScoreOutOfRange(ValidationFailed):
     """details: {"item": code, "max": "5"}."""
 

@@ -6,8 +6,10 @@ from decimal import Decimal
 from typing import Literal
 from uuid import UUID
 
+from pydantic import Field
+
 from contracts.core import TYPED_EVENT, Contract, EventEnvelope
-from contracts.evaluation.enums import Grade
+from contracts.evaluation.enums import Grade, ScorecardKind
 
 
 class ScorecardOpenedData(Contract):
@@ -40,6 +42,14 @@ class ScorecardFinalizedData(Contract):
     total: Decimal
     grade: Grade
     evaluators: list[str]
+    kind: ScorecardKind = Field(
+        default=ScorecardKind.BINDING,
+        description="A self-assessment (self) never closes the engagement.",
+    )
+    settlement_percent: Decimal | None = Field(
+        default=None, description="Percent of the fee paid on this result (R3.1-pay)."
+    )
+    settlement_amount: Decimal | None = Field(default=None, description="CNY to pay.")
 
 
 class ScorecardFalsifiedData(Contract):

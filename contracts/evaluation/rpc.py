@@ -14,7 +14,14 @@ from uuid import UUID
 from pydantic import Field
 
 from contracts.core import Contract, Page, Rpc, Scope
-from contracts.evaluation.enums import EvidenceKind, Grade, PartKind, ScorecardStatus
+from contracts.evaluation.enums import (
+    EvaluatingParty,
+    EvidenceKind,
+    Grade,
+    PartKind,
+    ScorecardKind,
+    ScorecardStatus,
+)
 
 
 class TemplateItem(Contract):
@@ -105,6 +112,9 @@ class ItemScoreView(Contract):
     )
     override_reason: str | None
     scored_at: datetime
+    party: EvaluatingParty | None = Field(
+        default=None, description="Whom the evaluator scored for; null on older scores."
+    )
 
 
 class DeductionView(Contract):
@@ -169,6 +179,17 @@ class ScorecardSummary(Contract):
     deducted: Decimal
     total: Decimal = Field(description="Clamped at 0; 0 when falsified.")
     grade: Grade
+    kind: ScorecardKind = ScorecardKind.BINDING
+    weights: dict[str, Decimal] | None = Field(
+        default=None,
+        description="The evaluating parties with their weights; null: every evaluator "
+        "averaged (no assessment method).",
+    )
+    appeal_days: int | None = None
+    settlement_percent: Decimal | None = Field(
+        default=None, description="Percent of the fee paid on this result (R3.1-pay)."
+    )
+    settlement_amount: Decimal | None = Field(default=None, description="CNY to pay.")
 
 
 class ScorecardView(ScorecardSummary):

@@ -38,3 +38,10 @@ class IncompleteScorecard(Error):
 @strawberry.type(description="The template (variant) is refused: scored parts must sum to 100, …")
 class InvalidTemplate(Error):
     reason: str
+
+
+@strawberry.type(
+    description="The contract requires the agency's self-assessment to be finalised first."
+)
+class SelfAssessmentPending(Error):
+    field: str | None

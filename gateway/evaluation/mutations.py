@@ -26,6 +26,7 @@ from gateway.evaluation.errors import (
     ScorecardNotFinalized,
     ScorecardNotFound,
     ScoreOutOfRange,
+    SelfAssessmentPending,
 )
 from gateway.evaluation.types import EvaluationTemplate, EvidenceLinkInput, Scorecard
 from gateway.ids import decode_global_id
@@ -57,7 +58,12 @@ RecordDeductionResult = Annotated[
 ]
 RECORD_DEDUCTION: ResultUnion[RecordDeductionResult] = ResultUnion(RecordDeductionResult)
 FinalizeScorecardResult = Annotated[
-    ScorecardSuccess | IncompleteScorecard | ScorecardLocked | ScorecardNotFound | CommonErrors,
+    ScorecardSuccess
+    | IncompleteScorecard
+    | ScorecardLocked
+    | ScorecardNotFound
+    | SelfAssessmentPending
+    | CommonErrors,
     strawberry.union("FinalizeScorecardResult"),
 ]
 FINALIZE_SCORECARD: ResultUnion[FinalizeScorecardResult] = ResultUnion(FinalizeScorecardResult)

@@ -15,7 +15,13 @@ from strawberry.types import Info
 
 from contracts.core import ValidationFailed
 from contracts.evaluation import rpc as evaluation_rpc
-from contracts.evaluation.enums import EvidenceKind, Grade, ScorecardStatus
+from contracts.evaluation.enums import (
+    EvaluatingParty,
+    EvidenceKind,
+    Grade,
+    ScorecardKind,
+    ScorecardStatus,
+)
 from gateway.context import Context, scope_of
 from gateway.engagement.types import Engagement, Unit, visible_engagement, visible_unit
 from gateway.ids import decode_global_id
@@ -29,6 +35,8 @@ strawberry.enum(
     ScorecardStatus, description="Open for scoring, finalised (locked), falsified, or superseded."
 )
 strawberry.enum(EvidenceKind, description="What a piece of evidence is.")
+strawberry.enum(ScorecardKind, description="The binding card or the agency's self-assessment.")
+strawberry.enum(EvaluatingParty, name="ScoringParty", description="Whom an evaluator scores for.")
 
 
 @strawberry.type(description="A reference to the evidence a score or finding rests on.")
@@ -124,6 +132,22 @@ class ItemScore:
     )
     override_reason: str | None
     scored_at: datetime
+    party: EvaluatingParty | None = strawberry.field(
+        default=None, description="Whom the evaluator scored for; null on older scores."
+    )
+
+
+@strawberry.type(description="An evaluating party's share of the binding score.")
+class PartyWeight:
+    party: EvaluatingParty
+    weight: Decimal
+
+
+@strawberry.type(description="Pay by results (R3.1-pay): what this result pays.")
+class Settlement:
+    percent: Decimal = strawberry.field(description="Percent of the contracted fee.")
+    amount: Decimal = strawberry.field(description="Amount to pay, rounded as the terms say.")
+    currency: str = "CNY"
 
 
 @strawberry.type(description="The panel's result for one scored item (mean of evaluators).")
@@ -220,8 +244,21 @@ class Scorecard(relay.Node):
     total: Decimal = strawberry.field(description="Clamped at 0; 0 when falsified (R7.2).")
     grade: Grade
     grade_zh: str
+    kind: ScorecardKind = strawberry.field(
+        default=ScorecardKind.BINDING,
+        description="BINDING (scored by the parties the contract names) or SELF (the "
+        "agency's self-assessment, shown beside it, never mixed in).",
+    )
+    weights: list[PartyWeight] | None = strawberry.field(
+        default=None,
+        description="The evaluating parties and their weights; null: the agency's "
+        "evaluators averaged (no assessment method). Each item's result is "
+        "Σ weight × mean of that party's points, rounded half up to 0.01.",
+    )
+    appeal_days: int | None = None
     unit_id: strawberry.Private[UUID]
     engagement_id: strawberry.Private[UUID]
+    paid: strawberry.Private[tuple[Decimal, Decimal] | None] = None
     # The items, scores and deductions: given when the view came whole (a lookup or
     # a mutation), otherwise fetched on first use, one call for every scorecard of
     # the request (lists carry only headers; most screens never ask for items).
@@ -257,7 +294,24 @@ class Scorecard(relay.Node):
             unit_id=v.unit_id,
             engagement_id=v.engagement_id,
             details=_Details.of(v) if isinstance(v, evaluation_rpc.ScorecardView) else None,
+            kind=ScorecardKind(v.kind),
+            weights=[PartyWeight(party=EvaluatingParty(p), weight=w) for p, w in v.weights.items()]
+            if v.weights is not None
+            else None,
+            appeal_days=v.appeal_days,
+            paid=(v.settlement_percent, v.settlement_amount)
+            if v.settlement_percent is not None and v.settlement_amount is not None
+            else None,
         )
+
+    @strawberry.field(
+        description="Pay by results (R3.1-pay), set when finalised under fee terms that pay "
+        "by results; null otherwise or if you may not read the fee terms."
+    )
+    def settlement(self, info: Info[Context, None]) -> Settlement | None:
+        if self.paid is None or not info.context.authorizer.can("fee_terms", "read"):
+            return None
+        return Settlement(percent=self.paid[0], amount=self.paid[1])
 
     async def _whole(self, info: Info[Context, None]) -> _Details:
         """The items, scores and deductions. The header and these come from two reads:

@@ -31,6 +31,7 @@ from services.evaluation.models import (
     Deduction,
     EngagementRegistration,
     EvaluationTemplate,
+    EvaluatorAppointment,
     Evidence,
     Falsification,
     ItemScore,
@@ -39,8 +40,18 @@ from services.evaluation.models import (
 )
 
 
-def _owned(scope: Scope, unit: Any, agency: Any, region: Any) -> ColumnElement[bool]:
-    """Rows a caller may see: its unit's, its agency's, or its region's (by prefix)."""
+def _owned(
+    scope: Scope, unit: Any, agency: Any, region: Any, engagement: Any = None
+) -> ColumnElement[bool]:
+    """Rows a caller may see: its unit's, its agency's, its region's (by prefix), or an
+    appointed evaluator's: those of the engagements it is appointed to."""
+    if scope.evaluator_id is not None:
+        if engagement is None:
+            return false()
+        appointed = select(EvaluatorAppointment.engagement_id).where(
+            EvaluatorAppointment.evaluator_id == scope.evaluator_id
+        )
+        return engagement.in_(appointed)  # type: ignore[no-any-return]
     if scope.unit_id is not None:
         return unit == scope.unit_id  # type: ignore[no-any-return]
     if scope.agency_id is not None:
@@ -51,7 +62,13 @@ def _owned(scope: Scope, unit: Any, agency: Any, region: Any) -> ColumnElement[b
 
 
 def scorecard_scope(scope: Scope) -> ColumnElement[bool]:
-    return _owned(scope, Scorecard.unit_id, Scorecard.agency_id, Scorecard.region_code)
+    return _owned(
+        scope,
+        Scorecard.unit_id,
+        Scorecard.agency_id,
+        Scorecard.region_code,
+        Scorecard.engagement_id,
+    )
 
 
 def is_current() -> ColumnElement[bool]:
@@ -101,7 +118,7 @@ async def registration(
     )
     if scope is not None:
         r = EngagementRegistration
-        query = query.where(_owned(scope, r.unit_id, r.agency_id, r.region_code))
+        query = query.where(_owned(scope, r.unit_id, r.agency_id, r.region_code, r.engagement_id))
     return (await session.execute(query)).scalar_one_or_none()
 
 
@@ -221,12 +238,14 @@ async def scorecards_by_ids(
 
 
 async def current_in_period(
-    session: AsyncSession, engagement_id: UUID, period_label: str
+    session: AsyncSession, engagement_id: UUID, period_label: str, kind: str = "binding"
 ) -> Scorecard | None:
-    """The current version of the engagement's scorecard for the period, if any."""
+    """The current version of the engagement's scorecard (binding, or the agency's
+    self-assessment) for the period, if any."""
     query = select(Scorecard).where(
         Scorecard.engagement_id == engagement_id,
         Scorecard.period_label == period_label,
+        Scorecard.kind == kind,
         is_current(),
     )
     return (await session.execute(query.limit(1))).scalar_one_or_none()
@@ -361,3 +380,11 @@ async def disclosures(
         (await session.execute(base.order_by(Falsification.id).limit(page.limit + 1))).all()
     )
     return rows[: page.limit], len(rows) > page.limit, int(total)
+
+
+# --- parties: appointments ----------------------------------------------------
+
+
+async def appoint(session: AsyncSession, engagement_id: UUID, evaluator_id: UUID) -> None:
+    if await session.get(EvaluatorAppointment, (engagement_id, evaluator_id)) is None:
+        session.add(EvaluatorAppointment(engagement_id=engagement_id, evaluator_id=evaluator_id))

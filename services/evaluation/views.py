@@ -60,21 +60,31 @@ def outcome(
     scores: Sequence[ItemScore],
     deductions: Sequence[Deduction],
     falsified: bool,
+    weights: dict[str, str] | None = None,
 ) -> Outcome:
+    """Item results by the template's rule: the mean of every evaluator's points, or,
+    with the contract's party weights, their weighted combination (domain.weighted_result)."""
     by_item: dict[str, list[Decimal]] = {}
+    by_party: dict[str, dict[str, list[Decimal]]] = {}
     for s in scores:
         by_item.setdefault(s.item_code, []).append(s.points)
+        by_party.setdefault(s.item_code, {}).setdefault(s.party or "", []).append(s.points)
     results = []
     for item in domain.scored_items(template):
         points = by_item.get(item.code, [])
         assert item.max_points is not None  # validated template
+        result = (
+            domain.panel_result(points)
+            if weights is None
+            else domain.weighted_result(by_party.get(item.code, {}), weights)
+        )
         results.append(
             ItemResultView(
                 item_code=item.code,
                 text_zh=item.text_zh,
                 text_en=item.text_en,
                 max_points=item.max_points,
-                points=domain.panel_result(points),
+                points=result,
                 evaluators=len(points),
             )
         )
@@ -140,7 +150,11 @@ def _header(c: Scorecard, facts: ScorecardFacts) -> tuple[ScorecardSummary, Outc
     t = facts.templates[c.template_id]
     falsified = c.id in facts.falsified
     o = outcome(
-        facts.definitions[c.template_id], facts.scores[c.id], facts.deductions[c.id], falsified
+        facts.definitions[c.template_id],
+        facts.scores[c.id],
+        facts.deductions[c.id],
+        falsified,
+        c.weights,
     )
     header = ScorecardSummary.from_row(
         c,
@@ -152,6 +166,7 @@ def _header(c: Scorecard, facts: ScorecardFacts) -> tuple[ScorecardSummary, Outc
         deducted=o.deducted,
         total=o.total,
         grade=o.grade,
+        settlement_amount=Decimal(c.settlement_amount) if c.settlement_amount else None,
     )
     return header, o
 

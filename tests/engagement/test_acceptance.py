@@ -9,6 +9,7 @@ from kit.ids import new_id
 from tests.archive import handover_api
 from tests.e2e.harness import RunningSystem, eventually, token
 from tests.engagement.workflow_client import INPUT_TYPES, Engagement, prepare
+from tests.evaluation.gql import uuid_of
 
 INPUT_TYPES.setdefault("decideResults", "DecideResultsInput")
 
@@ -99,9 +100,12 @@ def test_R4_2_5_a_wrong_assessment_method_is_refused_on_its_field(system: Runnin
     assert (fixed["__typename"], fixed["field"]) == ("ValidationError", "feeTerms.basis")
 
 
-def created_with_method(system: RunningSystem) -> Engagement:
+def created_with_method(
+    system: RunningSystem, method: dict[str, Any] | None = None, **fields: Any
+) -> Engagement:
+    """An engagement whose agreement names an assessment method (the client by default)."""
     agency = str(new_id())
-    made = create(system, agency, assessment={"parties": [{"kind": "CLIENT"}]})
+    made = create(system, agency, assessment=method or {"parties": [{"kind": "CLIENT"}]}, **fields)
     assert made["__typename"] == "CreateEngagementSuccess", made
     admin = token(f"agency:{agency}", "agency_admin")
     eventually(lambda: system.api.settled(admin, made["engagement"]["id"]))
@@ -110,8 +114,6 @@ def created_with_method(system: RunningSystem) -> Engagement:
         {"id": made["engagement"]["id"]},
         admin,
     )["data"]["engagement"]["unit"]["id"]
-    from tests.evaluation.gql import uuid_of
-
     return Engagement(system.api, agency, made["engagement"]["id"], uuid_of(unit))
 
 
@@ -165,3 +167,13 @@ def test_R4_2_5_acceptance_returns_then_accepts_and_only_then_evaluation_opens(
     assert trace.index("engagement.results_returned.v1") < trace.index(
         "engagement.results_accepted.v1"
     )
+
+
+def to_acceptance(system: RunningSystem, e: Engagement) -> str:
+    """Through implementation and the handover to the client's acceptance."""
+    item = prepare(e, quantity=1)
+    e.ok("signContract", signedOn="2027-01-10")
+    e.ok("finishListItem", itemId=item)
+    e.ok("completeImplementation")
+    hand_over(system, e, "2027-12-20")
+    return e.ok("decideResults", e.client, accept=True, decidedOn="2027-12-28")

@@ -1,0 +1,59 @@
+"""The parties of the evaluation: the agreement's assessment method and fee terms, the
+appointed evaluators, binding and self-assessment cards with their weights and
+settlement and each score's party
+
+Revision ID: 0007
+Revises: 0006
+Create Date: 2026-12-03
+
+Existing rows keep working: registrations without an assessment method, binding cards
+without weights (every evaluator averaged, as before) and scores without a party.
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "0007"
+down_revision: str | Sequence[str] | None = "0006"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("engagement_registration", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("assessment", sa.JSON(), nullable=True))
+        batch_op.add_column(sa.Column("fee_terms", sa.JSON(), nullable=True))
+    op.create_table(
+        "evaluator_appointment",
+        sa.Column("engagement_id", sa.Uuid(), nullable=False),
+        sa.Column("evaluator_id", sa.Uuid(), nullable=False),
+        sa.PrimaryKeyConstraint("engagement_id", "evaluator_id"),
+    )
+    op.create_index(
+        "ix_evaluator_appointment_evaluator_id", "evaluator_appointment", ["evaluator_id"]
+    )
+    with op.batch_alter_table("scorecard", schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column("kind", sa.String(length=16), server_default="binding", nullable=False)
+        )
+        batch_op.add_column(sa.Column("weights", sa.JSON(), nullable=True))
+        batch_op.add_column(sa.Column("appeal_days", sa.Integer(), nullable=True))
+        batch_op.add_column(sa.Column("settlement_percent", sa.Integer(), nullable=True))
+        batch_op.add_column(sa.Column("settlement_amount", sa.String(length=32), nullable=True))
+    with op.batch_alter_table("item_score", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("party", sa.String(length=16), nullable=True))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("item_score", schema=None) as batch_op:
+        batch_op.drop_column("party")
+    with op.batch_alter_table("scorecard", schema=None) as batch_op:
+        for column in ("settlement_amount", "settlement_percent", "appeal_days", "weights", "kind"):
+            batch_op.drop_column(column)
+    op.drop_index("ix_evaluator_appointment_evaluator_id", table_name="evaluator_appointment")
+    op.drop_table("evaluator_appointment")
+    with op.batch_alter_table("engagement_registration", schema=None) as batch_op:
+        batch_op.drop_column("fee_terms")
+        batch_op.drop_column("assessment")
