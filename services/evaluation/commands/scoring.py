@@ -144,7 +144,7 @@ async def finalize(
 ) -> evaluation_rpc.ScorecardView:
     """Lock the scorecard with its total and grade, and announce it (the engagement
     then closes; the archive files the result)."""
-    card, template = await _open_card(session, req.scorecard_id, req.scope)
+    card, _template = await _open_card(session, req.scorecard_id, req.scope)
     view = await scorecard_view(session, card)
     # An item is missing until every party named has scored it (its result is None).
     missing = [r.item_code for r in view.results if r.points is None]
