@@ -69,3 +69,11 @@ class EvaluatingParty(StrEnum):
     THIRD_PARTY = "third_party"
     REGULATOR = "regulator"
     AGENCY = "agency"
+
+
+class AppealDecision(StrEnum):
+    """The evaluating party's answer to an appeal: amend the card (a new open version)
+    or keep it."""
+
+    AMEND = "amend"
+    KEEP = "keep"

@@ -405,7 +405,11 @@ class Scorecard(relay.Node):
         ctx = info.context
         if not ctx.authorizer.can("scorecard", "read"):
             return None
-        out = await ctx.clients.evaluation.export(UUID(self.id), scope_of(ctx.authorizer))
+        out = await ctx.clients.evaluation.export(
+            UUID(self.id),
+            scope_of(ctx.authorizer),
+            include_settlement=ctx.authorizer.can("fee_terms", "read"),
+        )
         return ScorecardExport(
             filename=out.filename, media_type=out.media_type, content_base64=out.content_base64
         )

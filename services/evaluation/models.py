@@ -237,3 +237,21 @@ class Falsification(Base):
     decided_as: Mapped[str | None] = mapped_column(String(64))
     """The decider's role: what the public disclosure names instead of the person."""
     decided_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+
+
+class Appeal(Base):
+    """异议: the agency objects to a finalised binding card within the contract's period;
+    an evaluating party answers, amending the card (a new version) or keeping it."""
+
+    __tablename__ = "appeal"
+
+    id: Mapped[UUID] = mapped_column(primary_key=True)
+    scorecard_id: Mapped[UUID] = mapped_column(ForeignKey("scorecard.id"), index=True)
+    reasons: Mapped[str] = mapped_column(Text)
+    raised_by: Mapped[str] = mapped_column(String(100))
+    raised_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    decision: Mapped[str | None] = mapped_column(String(16))
+    answer: Mapped[str | None] = mapped_column(Text)
+    answered_by: Mapped[str | None] = mapped_column(String(100))
+    answered_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    amended_scorecard_id: Mapped[UUID | None] = mapped_column()

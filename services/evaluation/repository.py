@@ -28,6 +28,7 @@ from contracts.evaluation.enums import Grade, ScorecardStatus
 from contracts.evaluation.rpc import ScorecardFilter
 from kit.keyset import AnySelect
 from services.evaluation.models import (
+    Appeal,
     Deduction,
     EngagementRegistration,
     EvaluationTemplate,
@@ -388,3 +389,19 @@ async def disclosures(
 async def appoint(session: AsyncSession, engagement_id: UUID, evaluator_id: UUID) -> None:
     if await session.get(EvaluatorAppointment, (engagement_id, evaluator_id)) is None:
         session.add(EvaluatorAppointment(engagement_id=engagement_id, evaluator_id=evaluator_id))
+
+
+async def appeals(session: AsyncSession, ids: Sequence[UUID]) -> dict[UUID, list[Appeal]]:
+    """The appeals against each scorecard, oldest first."""
+    found: dict[UUID, list[Appeal]] = defaultdict(list)
+    if ids:
+        rows = await session.scalars(
+            select(Appeal).where(Appeal.scorecard_id.in_(ids)).order_by(Appeal.raised_at)
+        )
+        for row in rows:
+            found[row.scorecard_id].append(row)
+    return found
+
+
+async def appeal(session: AsyncSession, appeal_id: UUID) -> Appeal | None:
+    return await session.get(Appeal, appeal_id)

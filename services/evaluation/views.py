@@ -6,13 +6,14 @@ come from `queries`."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from uuid import UUID
 
 from contracts.evaluation import enums as evaluation_enums
 from contracts.evaluation import rpc as evaluation_rpc
 from contracts.evaluation.rpc import (
+    AppealView,
     DeductionView,
     DisclosureView,
     FalsificationView,
@@ -25,6 +26,7 @@ from contracts.evaluation.rpc import (
 )
 from services.evaluation import domain
 from services.evaluation.models import (
+    Appeal,
     Deduction,
     EngagementRegistration,
     EvaluationTemplate,
@@ -126,6 +128,7 @@ class ScorecardFacts:
     deductions: dict[UUID, list[Deduction]]
     falsified: dict[UUID, Falsification]
     superseded: set[UUID]
+    appeals: dict[UUID, list[Appeal]] = field(default_factory=dict)
 
 
 def scorecard_view(c: Scorecard, facts: ScorecardFacts) -> ScorecardView:
@@ -138,6 +141,7 @@ def scorecard_view(c: Scorecard, facts: ScorecardFacts) -> ScorecardView:
         scores=[ItemScoreView.from_row(s) for s in facts.scores[c.id]],
         deductions=[DeductionView.from_row(d) for d in facts.deductions[c.id]],
         falsification=falsification_view(f) if f else None,
+        appeals=[AppealView.from_row(a) for a in facts.appeals.get(c.id, [])],
     )
 
 

@@ -6,8 +6,12 @@ real system."""
 
 from __future__ import annotations
 
+import base64
 from decimal import Decimal
+from io import BytesIO
 from typing import Any
+
+from openpyxl import load_workbook
 
 from kit.ids import new_id
 from services.evaluation.templates import standard_c1
@@ -43,6 +47,16 @@ def cards(system: RunningSystem, tok: str, engagement: str) -> dict[str, dict[st
     body = system.api.gql(CARDS, {"e": engagement}, tok)
     assert "errors" not in body, body
     return {e["node"]["kind"]: e["node"] for e in body["data"]["scorecards"]["edges"]}
+
+
+def settlement_row(system: RunningSystem, tok: str, card: str) -> list[Any] | None:
+    """The settlement row of the scorecard's XLSX (table C.1), if it has one."""
+    xlsx = gql.run(system.api, gql.XLSX, tok, id=card)["xlsx"]
+    sheet = load_workbook(BytesIO(base64.b64decode(xlsx["contentBase64"]))).worksheets[0]
+    for row in sheet.iter_rows(values_only=True):
+        if row[0] == "按效果付费":
+            return [row[0], row[2], row[4]]
+    return None
 
 
 def score_all(system: RunningSystem, tok: str, card: str, less: int) -> dict[str, Any]:
@@ -125,6 +139,9 @@ def test_R4_2_5_R7_1_R7_2_R3_the_parties_named_score_and_the_result_settles_the_
     assert by_agency["BINDING"]["settlement"] == seen["settlement"]
     assert by_agency["SELF"]["settlement"] is None  # a self-assessment pays nothing
     assert gql.run(system.api, CARD, regulator, id=binding["id"])["settlement"] is None
+    # Exported with the C.1 table, for the fee terms' readers only.
+    assert settlement_row(system, e.client, binding["id"]) == ["按效果付费", "90.00%", 108000]
+    assert settlement_row(system, regulator, binding["id"]) is None
 
     assert eventually(lambda: e.state()["stage"] == "CLOSED")
     trace = e.traced("evaluation.scorecard_finalized.v1", times=2)

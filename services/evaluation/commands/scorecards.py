@@ -10,13 +10,14 @@ from uuid import UUID, uuid5
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from contracts.core import ValidationFailed
+from contracts.core import NotAuthorized, Scope, ValidationFailed
 from contracts.engagement.agreement import AssessmentMethod, EvaluationPeriods
 from contracts.engagement.errors import EngagementNotFound
 from contracts.evaluation import enums as evaluation_enums
 from contracts.evaluation import errors as evaluation_errors
 from contracts.evaluation import events as evaluation_events
 from contracts.evaluation import rpc as evaluation_rpc
+from kit.auth import AuthFailure
 from kit.events import make_event
 from kit.ids import new_id
 from kit.logging import get_logger
@@ -185,6 +186,18 @@ async def _record_opened(
     await record_event(session, messaging, event)
 
 
+def require_party(card: Scorecard, scope: Scope) -> evaluation_enums.EvaluatingParty:
+    """The caller's party, if the card is scored by it (R4.2.5: the parties the contract
+    names score the binding card; the agency only its self-assessment)."""
+    party = domain.party_of(scope)
+    if not domain.may_score(card.weights, party):
+        raise NotAuthorized(
+            "only the evaluating parties the contract names score this scorecard",
+            details={"reason": AuthFailure.PERMISSION_DENIED.value},
+        )
+    return party
+
+
 async def amend(
     session: AsyncSession, req: evaluation_rpc.AmendScorecardRequest, ctx: CallContext
 ) -> evaluation_rpc.ScorecardView:
@@ -193,6 +206,7 @@ async def amend(
     card = await repository.scorecard(session, req.scorecard_id, req.scope)
     if card is None:
         raise evaluation_errors.ScorecardNotFound("no such scorecard", field="scorecardId")
+    require_party(card, req.scope)  # the agency does not reopen a card it may not score
     view = await scorecard_view(session, card)
     if view.status == evaluation_enums.ScorecardStatus.OPEN:
         raise evaluation_errors.ScorecardNotFinalized(

@@ -10,13 +10,12 @@ from uuid import UUID
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from contracts.core import NotAuthorized, Scope, ValidationFailed
+from contracts.core import Scope, ValidationFailed
 from contracts.engagement.agreement import FeeTerms
 from contracts.evaluation import enums as evaluation_enums
 from contracts.evaluation import errors as evaluation_errors
 from contracts.evaluation import events as evaluation_events
 from contracts.evaluation import rpc as evaluation_rpc
-from kit.auth import AuthFailure
 from kit.events import make_event
 from kit.ids import new_id
 from kit.outbox import record_event
@@ -27,18 +26,6 @@ from services.evaluation.models import Deduction, Falsification, ItemScore, Scor
 from services.evaluation.queries import history, scorecard_view
 
 
-def _require_party(card: Scorecard, scope: Scope) -> evaluation_enums.EvaluatingParty:
-    """The caller's party, if the card is scored by it (R4.2.5: the parties the contract
-    names score the binding card; the agency only its self-assessment)."""
-    party = domain.party_of(scope)
-    if not domain.may_score(card.weights, party):
-        raise NotAuthorized(
-            "only the evaluating parties the contract names score this scorecard",
-            details={"reason": AuthFailure.PERMISSION_DENIED.value},
-        )
-    return party
-
-
 async def _open_card(
     session: AsyncSession, scorecard_id: UUID, scope: Scope
 ) -> tuple[Scorecard, evaluation_rpc.TemplateDefinition]:
@@ -47,7 +34,7 @@ async def _open_card(
     card = await repository.scorecard(session, scorecard_id, scope)
     if card is None:
         raise evaluation_errors.ScorecardNotFound("no such scorecard", field="scorecardId")
-    _require_party(card, scope)
+    scorecards.require_party(card, scope)
     view = await scorecard_view(session, card)
     if view.status != evaluation_enums.ScorecardStatus.OPEN:
         raise evaluation_errors.ScorecardLocked(
@@ -219,7 +206,7 @@ async def mark_falsified(
     if card is None:
         raise evaluation_errors.ScorecardNotFound("no such scorecard", field="scorecardId")
     if domain.party_of(req.scope) != evaluation_enums.EvaluatingParty.REGULATOR:
-        _require_party(card, req.scope)  # R7.2-fraud: the evaluating party or a regulator
+        scorecards.require_party(card, req.scope)  # R7.2-fraud: the evaluating party or a regulator
     view = await scorecard_view(session, card)
     if view.status in (
         evaluation_enums.ScorecardStatus.FALSIFIED,

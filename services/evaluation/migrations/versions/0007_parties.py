@@ -1,6 +1,6 @@
 """The parties of the evaluation: the agreement's assessment method and fee terms, the
 appointed evaluators, binding and self-assessment cards with their weights and
-settlement and each score's party
+settlement each score's party, and appeals (异议)
 
 Revision ID: 0007
 Revises: 0006
@@ -44,9 +44,27 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("settlement_amount", sa.String(length=32), nullable=True))
     with op.batch_alter_table("item_score", schema=None) as batch_op:
         batch_op.add_column(sa.Column("party", sa.String(length=16), nullable=True))
+    op.create_table(
+        "appeal",
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column("scorecard_id", sa.Uuid(), nullable=False),
+        sa.Column("reasons", sa.Text(), nullable=False),
+        sa.Column("raised_by", sa.String(length=100), nullable=False),
+        sa.Column("raised_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("decision", sa.String(length=16), nullable=True),
+        sa.Column("answer", sa.Text(), nullable=True),
+        sa.Column("answered_by", sa.String(length=100), nullable=True),
+        sa.Column("answered_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("amended_scorecard_id", sa.Uuid(), nullable=True),
+        sa.ForeignKeyConstraint(["scorecard_id"], ["scorecard.id"]),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    op.create_index("ix_appeal_scorecard_id", "appeal", ["scorecard_id"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_appeal_scorecard_id", table_name="appeal")
+    op.drop_table("appeal")
     with op.batch_alter_table("item_score", schema=None) as batch_op:
         batch_op.drop_column("party")
     with op.batch_alter_table("scorecard", schema=None) as batch_op:
