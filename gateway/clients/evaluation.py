@@ -46,6 +46,16 @@ class EvaluationClient(ServiceClient):
     ) -> evaluation_rpc.ScorecardView:
         return await self._call(evaluation_rpc.AMEND_SCORECARD, req)
 
+    async def appeal(
+        self, req: evaluation_rpc.AppealScorecardRequest
+    ) -> evaluation_rpc.ScorecardView:
+        return await self._call(evaluation_rpc.APPEAL_SCORECARD, req)
+
+    async def answer_appeal(
+        self, req: evaluation_rpc.AnswerAppealRequest
+    ) -> evaluation_rpc.ScorecardView:
+        return await self._call(evaluation_rpc.ANSWER_APPEAL, req)
+
     async def mark_falsified(
         self, req: evaluation_rpc.MarkFalsifiedRequest
     ) -> evaluation_rpc.ScorecardView:

@@ -45,3 +45,16 @@ class InvalidTemplate(Error):
 )
 class SelfAssessmentPending(Error):
     field: str | None
+
+
+@strawberry.type(
+    description="Not appealable: only a finalised binding scorecard, within the contract's "
+    "appeal period, with no open appeal; only an open appeal is answered."
+)
+class AppealNotAllowed(Error):
+    field: str | None
+
+
+@strawberry.type(description="No such appeal — or none you may see.")
+class AppealNotFound(Error):
+    field: str | None

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Self
@@ -16,6 +16,7 @@ from strawberry.types import Info
 from contracts.core import ValidationFailed
 from contracts.evaluation import rpc as evaluation_rpc
 from contracts.evaluation.enums import (
+    AppealDecision,
     EvaluatingParty,
     EvidenceKind,
     Grade,
@@ -24,7 +25,7 @@ from contracts.evaluation.enums import (
 )
 from gateway.context import Context, scope_of
 from gateway.engagement.types import Engagement, Unit, visible_engagement, visible_unit
-from gateway.ids import decode_global_id
+from gateway.ids import decode_global_id, encode_global_id
 from gateway.views import from_view
 
 # The contracts' enums, exposed as they are: GraphQL enum values are their member names.
@@ -137,6 +138,41 @@ class ItemScore:
     )
 
 
+strawberry.enum(AppealDecision, description="Amend the card (a new open version) or keep it.")
+
+
+@strawberry.type(description="异议: the agency's objection to a finalised card, and its answer.")
+class Appeal:
+    id: strawberry.ID
+    reasons: str
+    raised_by: str
+    raised_at: datetime
+    decision: AppealDecision | None
+    answer: str | None
+    answered_by: str | None
+    answered_at: datetime | None
+    amended_scorecard_id: strawberry.ID | None = strawberry.field(
+        description="The new version (global id), when amended."
+    )
+
+    @classmethod
+    def from_view(cls, v: evaluation_rpc.AppealView) -> Appeal:
+        amended = v.amended_scorecard_id
+        return cls(
+            id=strawberry.ID(str(v.id)),
+            reasons=v.reasons,
+            raised_by=v.raised_by,
+            raised_at=v.raised_at,
+            decision=v.decision,
+            answer=v.answer,
+            answered_by=v.answered_by,
+            answered_at=v.answered_at,
+            amended_scorecard_id=strawberry.ID(encode_global_id("Scorecard", amended))
+            if amended
+            else None,
+        )
+
+
 @strawberry.type(description="An evaluating party's share of the binding score.")
 class PartyWeight:
     party: EvaluatingParty
@@ -205,10 +241,11 @@ class _Details:
     scores: list[evaluation_rpc.ItemScoreView]
     deductions: list[evaluation_rpc.DeductionView]
     falsification: evaluation_rpc.FalsificationView | None
+    appeals: list[evaluation_rpc.AppealView] = field(default_factory=list)
 
     @classmethod
     def of(cls, v: evaluation_rpc.ScorecardView) -> _Details:
-        return cls(v.evaluators, v.results, v.scores, v.deductions, v.falsification)
+        return cls(v.evaluators, v.results, v.scores, v.deductions, v.falsification, v.appeals)
 
 
 # What the item-level fields show when a scorecard's details can no longer be read.
@@ -338,6 +375,10 @@ class Scorecard(relay.Node):
             ItemScore(**{**s.model_dump(), "evidence": [links(e) for e in s.evidence]})
             for s in (await self._whole(info)).scores
         ]
+
+    @strawberry.field(description="异议 against this card and their answers, oldest first.")
+    async def appeals(self, info: Info[Context, None]) -> list[Appeal]:
+        return [Appeal.from_view(a) for a in (await self._whole(info)).appeals]
 
     @strawberry.field(description="附加考核 deductions, in the order recorded.")
     async def deductions(self, info: Info[Context, None]) -> list[Deduction]:

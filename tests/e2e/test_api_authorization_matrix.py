@@ -134,6 +134,8 @@ RULES: dict[str, Rule | Public] = {
     "Mutation.finalizeScorecard": SCORING,
     "Mutation.amendScorecard": SCORING,
     "Mutation.markScorecardFalsified": SCORING,
+    "Mutation.appealScorecard": SCORING,
+    "Mutation.answerScorecardAppeal": CLIENT,
     "Mutation.defineEvaluationTemplate": SCORING,
     "Mutation.createCheckpoint": Rule(A, "archive_keeper", "engineer", own_tenant=True),
     # archive catalogue (policy: "archive catalogue" in gateway/authz/policy.csv)
@@ -369,6 +371,8 @@ NOT_APPOINTED_OPS = [
     "Mutation.scoreItem",
     "Mutation.finalizeScorecard",
     "Mutation.markScorecardFalsified",
+    "Mutation.appealScorecard",
+    "Mutation.answerScorecardAppeal",
     "Mutation.decideResults",
 ]
 

@@ -34,6 +34,17 @@ CARDS = """query($e: ID!) { scorecards(engagementId: $e) { edges { node {
   settlement { percent amount currency } } } } }"""
 CARD = """query($id: ID!) { scorecard(id: $id) { id kind status total grade
   settlement { percent amount currency } scores { party } } }"""
+APPEALS = "appeals { id reasons decision raisedBy answer amendedScorecardId }"
+CARD_APPEALS = f"query($id: ID!) {{ scorecard(id: $id) {{ status {APPEALS} }} }}"
+APPEAL = gql.mutation(
+    "appealScorecard", "AppealScorecardInput", "... on AppealNotAllowed { field }"
+)
+APPEAL = APPEAL.replace(
+    "falsification { party decidedBy }", "falsification { party decidedBy } " + APPEALS
+)
+ANSWER = gql.mutation(
+    "answerScorecardAppeal", "AnswerScorecardAppealInput", "... on AppealNotAllowed { field }"
+).replace("falsification { party decidedBy }", "falsification { party decidedBy } " + APPEALS)
 FINALIZE = gql.mutation(
     "finalizeScorecard",
     "FinalizeScorecardInput",
@@ -147,6 +158,50 @@ def test_R4_2_5_R7_1_R7_2_R3_the_parties_named_score_and_the_result_settles_the_
     trace = e.traced("evaluation.scorecard_finalized.v1", times=2)
     assert "engagement.results_accepted.v1" in [t["eventType"] for t in trace]
 
+    # 异议: the agency appeals within the period; the third party keeps the card, then
+    # (second appeal) the client amends it: a new open version, the appealed one intact.
+    def appeal(card: str) -> dict[str, Any]:
+        return gql.run(
+            system.api,
+            APPEAL,
+            e.manager,
+            input={"scorecardId": card, "reasons": "二.2 巡查记录齐全"},
+        )
+
+    def answer(tok: str, appeal_id: str, decision: str) -> dict[str, Any]:
+        return gql.run(
+            system.api,
+            ANSWER,
+            tok,
+            input={"appealId": appeal_id, "decision": decision, "answer": "复核意见"},
+        )
+
+    assert appeal(own["id"])["__typename"] == "AppealNotAllowed"  # a self-assessment
+    first = appeal(binding["id"])
+    assert first["__typename"] == "ScorecardSuccess", first
+    [raised] = first["scorecard"]["appeals"]
+    assert (raised["reasons"], raised["decision"], raised["raisedBy"]) == (
+        "二.2 巡查记录齐全",
+        None,
+        "pm",
+    )
+    assert appeal(binding["id"])["__typename"] == "AppealNotAllowed"  # one open at a time
+    by_agency = answer(e.manager, raised["id"], "KEEP")
+    assert by_agency["__typename"] == "NotAuthorized", by_agency  # not an evaluating party
+    kept = answer(third, raised["id"], "KEEP")
+    assert kept["scorecard"]["appeals"][0]["decision"] == "KEEP"
+    assert kept["scorecard"]["status"] == "FINALIZED"
+    second = appeal(binding["id"])["scorecard"]["appeals"][1]
+    amended = answer(e.client, second["id"], "AMEND")
+    assert amended["__typename"] == "ScorecardSuccess", amended
+    new = amended["scorecard"]
+    assert (new["version"], new["status"], new["amendmentReason"]) == (2, "OPEN", "复核意见")
+    old = gql.run(system.api, CARD_APPEALS, e.client, id=binding["id"])
+    assert old["status"] == "SUPERSEDED"
+    assert old["appeals"][1]["amendedScorecardId"] == new["id"]
+    trace = [t["eventType"] for t in e.traced("evaluation.appeal_answered.v1", times=2)]
+    assert trace.count("evaluation.appeal_raised.v1") == 2
+
     # R7.2-fraud: a regulator finds the agency falsified; the disclosure names the party
     # found and the regulator's role, never the person who decided.
     falsified = gql.run(
@@ -154,7 +209,7 @@ def test_R4_2_5_R7_1_R7_2_R3_the_parties_named_score_and_the_result_settles_the_
         gql.FALSIFY,
         regulator,
         input={
-            "scorecardId": binding["id"],
+            "scorecardId": new["id"],
             "party": "某环保管家服务有限公司",
             "finding": "伪造巡查记录",
             "evidence": [{"kind": "DOCUMENT", "ref": "稽查-2028-01"}],
