@@ -186,8 +186,8 @@ def test_R4_2_5_R7_1_R7_2_R3_the_parties_named_score_and_the_result_settles_the_
         "pm",
     )
     assert appeal(binding["id"])["__typename"] == "AppealNotAllowed"  # one open at a time
-    by_agency = answer(e.manager, raised["id"], "KEEP")
-    assert by_agency["__typename"] == "NotAuthorized", by_agency  # not an evaluating party
+    refused_answer = answer(e.manager, raised["id"], "KEEP")
+    assert refused_answer["__typename"] == "NotAuthorized", refused_answer  # not a named party
     kept = answer(third, raised["id"], "KEEP")
     assert kept["scorecard"]["appeals"][0]["decision"] == "KEEP"
     assert kept["scorecard"]["status"] == "FINALIZED"
@@ -199,8 +199,8 @@ def test_R4_2_5_R7_1_R7_2_R3_the_parties_named_score_and_the_result_settles_the_
     old = gql.run(system.api, CARD_APPEALS, e.client, id=binding["id"])
     assert old["status"] == "SUPERSEDED"
     assert old["appeals"][1]["amendedScorecardId"] == new["id"]
-    trace = [t["eventType"] for t in e.traced("evaluation.appeal_answered.v1", times=2)]
-    assert trace.count("evaluation.appeal_raised.v1") == 2
+    traced = [t["eventType"] for t in e.traced("evaluation.appeal_answered.v1", times=2)]
+    assert traced.count("evaluation.appeal_raised.v1") == 2
 
     # R7.2-fraud: a regulator finds the agency falsified; the disclosure names the party
     # found and the regulator's role, never the person who decided.
