@@ -24,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from contracts.core import Page, Scope
-from contracts.evaluation.enums import Grade, ScorecardStatus
+from contracts.evaluation.enums import Grade, ScorecardKind, ScorecardStatus
 from contracts.evaluation.rpc import ScorecardFilter
 from kit.keyset import AnySelect
 from services.evaluation.models import (
@@ -92,6 +92,11 @@ def is_latest_decided() -> ColumnElement[bool]:
         later.series_id == Scorecard.series_id, later.version > Scorecard.version, later_decided
     )
     return and_(decided(), ~newer)
+
+
+def binding() -> ColumnElement[bool]:
+    """The card the contract's parties score, not the agency's self-assessment."""
+    return Scorecard.kind == ScorecardKind.BINDING
 
 
 def is_falsified() -> ColumnElement[bool]:
@@ -308,8 +313,9 @@ async def falsifications(session: AsyncSession, ids: Sequence[UUID]) -> dict[UUI
 def scorecards_query(scope: Scope, f: ScorecardFilter) -> AnySelect:
     query: AnySelect = select(Scorecard).where(scorecard_scope(scope))
     if f.finalized_only:
-        # The valid results: with current_only, the last decided version of each series.
-        query = query.where(is_latest_decided() if f.current_only else decided())
+        # The valid results: with current_only, the last decided version of each series;
+        # an agency's self-assessment is no result (R4.2.5).
+        query = query.where(is_latest_decided() if f.current_only else decided(), binding())
     elif f.current_only:
         query = query.where(is_current())
     for column, value in (
@@ -332,7 +338,7 @@ async def current_scorecards_of(
     if not engagement_ids:
         return []
     query = select(Scorecard).where(
-        Scorecard.engagement_id.in_(engagement_ids), scorecard_scope(scope), is_current()
+        Scorecard.engagement_id.in_(engagement_ids), scorecard_scope(scope), is_current(), binding()
     )
     return list((await session.execute(query)).scalars())
 
@@ -344,7 +350,7 @@ async def grade_counts(
     grade = effective_grade().label("g")
     query = (
         select(grade, func.count())
-        .where(scorecard_scope(scope), is_latest_decided())
+        .where(scorecard_scope(scope), is_latest_decided(), binding())
         .group_by(grade)
     )
     if period_label is not None:
