@@ -155,6 +155,12 @@ def test_R4_2_5_R7_1_R7_2_R3_the_parties_named_score_and_the_result_settles_the_
     assert settlement_row(system, regulator, binding["id"]) is None
 
     assert eventually(lambda: e.state()["stage"] == "CLOSED")
+    latest = system.api.gql(
+        "query($id: ID!) { engagement(id: $id) { latestScorecard { kind total } } }",
+        {"id": e.id},
+        e.manager,
+    )["data"]["engagement"]["latestScorecard"]
+    assert latest == {"kind": "BINDING", "total": "73.60"}  # the self-assessment is no result
     trace = e.traced("evaluation.scorecard_finalized.v1", times=2)
     assert "engagement.results_accepted.v1" in [t["eventType"] for t in trace]
 
