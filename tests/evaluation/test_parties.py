@@ -90,7 +90,7 @@ def score_all(system: RunningSystem, tok: str, card: str, less: int) -> dict[str
     return result
 
 
-def test_R4_2_5_R7_1_R7_2_R3_the_parties_named_score_and_the_result_settles_the_fee(
+def test_R4_2_5_R7_1_R7_2_R7_2_fraud_R3_the_parties_named_score_and_the_result_settles_the_fee(
     system: RunningSystem,
 ):
     e = created_with_method(system, METHOD, feeTerms=FEES)
