@@ -63,6 +63,11 @@ class Scope(Contract):
     agency_id: UUID | None = None
     unit_id: UUID | None = None
     region_prefix: str | None = None
+    evaluator_id: UUID | None = Field(
+        default=None,
+        description="An appointed third-party evaluator: only the evaluation material of "
+        "the engagements it is appointed to.",
+    )
 
 
 class Page(Contract):

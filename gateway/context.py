@@ -111,6 +111,7 @@ def scope_of(authorizer: Authorizer) -> core.Scope:
             agency_id=UUID(scope["agency_id"]) if "agency_id" in scope else None,
             unit_id=UUID(scope["unit_id"]) if "unit_id" in scope else None,
             region_prefix=scope.get("region_prefix"),
+            evaluator_id=UUID(scope["evaluator_id"]) if "evaluator_id" in scope else None,
         )
     except ValueError:
         return core.Scope()  # a tenant id that is not a UUID scopes to nothing

@@ -156,6 +156,15 @@ ERRORS: dict[str, ErrorType] = {
         evaluation_graphql_errors.InvalidTemplate,
         lambda exc, _request_id, language: {"reason": error_message(exc, language)},
     ),
+    evaluation_errors.AppealNotAllowed.code: ErrorType(
+        evaluation_graphql_errors.AppealNotAllowed, _field
+    ),
+    evaluation_errors.AppealNotFound.code: ErrorType(
+        evaluation_graphql_errors.AppealNotFound, _field
+    ),
+    evaluation_errors.SelfAssessmentPending.code: ErrorType(
+        evaluation_graphql_errors.SelfAssessmentPending, _field
+    ),
     # archive catalogue
     archive_errors.ArchiveItemNotFound.code: ErrorType(
         archive_graphql_errors.ArchiveItemNotFound, _field

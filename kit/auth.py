@@ -71,6 +71,7 @@ ROLES: tuple[str, ...] = (
     "regulator",  # 生态环境主管部门 (read-only over a region)
     "evaluator",  # 评价人员
     "archive_keeper",  # 档案管理员
+    "appointed_evaluator",  # 委托方指定的第三方评价人员 (tenant evaluator:<id>)
 )
 
 # What a token gets when it states no clearance: the highest default of its roles.
@@ -85,6 +86,7 @@ DEFAULT_CLEARANCE: Mapping[str, Level] = MappingProxyType(
         "regulator": Level.INTERNAL,
         "evaluator": Level.INTERNAL,
         "archive_keeper": Level.TOP_SECRET,
+        "appointed_evaluator": Level.INTERNAL,
     }
 )
 
@@ -106,13 +108,14 @@ class TenantKind(StrEnum):
     AGENCY = "agency"  # 托管服务机构
     UNIT = "unit"  # 排污单位
     REGION = "region"  # 生态环境主管部门, by GB/T 2260 region code
+    EVALUATOR = "evaluator"  # 第三方评价机构 appointed per engagement by the contract
 
 
 # Agencies and units are identified by UUIDs (hex and dashes). A region is a
 # GB/T 2260 administrative-division prefix: 2 digits (province), 4 (prefecture)
 # or 6 (county). Odd lengths are refused on purpose: "region:440" is no real
 # division, yet as a prefix it would span ten prefectures.
-_TENANT_RE = re.compile(r"(?:agency|unit):[0-9a-fA-F-]{1,64}|region:(?:[0-9]{2}){1,3}")
+_TENANT_RE = re.compile(r"(?:agency|unit|evaluator):[0-9a-fA-F-]{1,64}|region:(?:[0-9]{2}){1,3}")
 # Role names end up as casbin request values; keep them to plain identifiers.
 _ROLE_RE = re.compile(r"[a-z][a-z0-9_]{0,63}")
 _MAX_USER_ID = 255

@@ -419,6 +419,16 @@ class CancelEngagement(Contract):
     reason: Reason
 
 
+class DecideResults(Contract):
+    """验收 (R4.2.5): after the handover the client accepts the results (evaluation
+    opens) or returns them with its reasons (back to results, handed over again)."""
+
+    action: Literal["decide_results"] = "decide_results"
+    accept: bool
+    decided_on: date
+    reasons: str | None = Field(default=None, max_length=10000)
+
+
 Action = Annotated[
     AddListItem
     | ApproveListItem
@@ -457,7 +467,8 @@ Action = Annotated[
     | SuspendEngagement
     | ResumeEngagement
     | TerminateEngagement
-    | CancelEngagement,
+    | CancelEngagement
+    | DecideResults,
     Field(discriminator="action"),
 ]
 

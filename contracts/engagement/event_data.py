@@ -17,6 +17,7 @@ from pydantic import Field
 
 from contracts.archive.handover import HandoverWaiver
 from contracts.core import Contract
+from contracts.engagement.agreement import AssessmentMethod, FeeTerms
 from contracts.engagement.enums import (
     ChecklistStatus,
     EngagementStatus,
@@ -49,6 +50,10 @@ class EngagementCreatedData(Contract):
     period_start: date
     period_end: date
     status: Stage
+    assessment: AssessmentMethod | None = Field(
+        default=None, description="考核办法 of the agreement; none: the agency's own evaluators."
+    )
+    fee_terms: FeeTerms | None = None
 
 
 class StageChangedData(Contract):
@@ -273,3 +278,17 @@ class LifecycleData(Contract):
     on: date | None = Field(default=None, description="From, resumed on, or terminated on.")
     by_agreement: bool | None = None
     stage: Stage
+
+
+class ResultsAcceptedData(Contract):
+    """验收 (R4.2.5): the client accepted the handed-over results; evaluation opens."""
+
+    accepted_on: date
+
+
+class ResultsReturnedData(Contract):
+    """The client returned the handed-over results with its reasons: back to results,
+    to be handed over again."""
+
+    returned_on: date
+    reasons: str

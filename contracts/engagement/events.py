@@ -26,6 +26,8 @@ from contracts.engagement.event_data import (
     PlanVersionData,
     RectificationData,
     RectificationOverdueData,
+    ResultsAcceptedData,
+    ResultsReturnedData,
     RevisionData,
     SeminarData,
     SiteSurveyData,
@@ -267,6 +269,18 @@ class EngagementCancelledV1(EventEnvelope):
     data: LifecycleData  # type: ignore[assignment]
 
 
+class ResultsAcceptedV1(EventEnvelope):
+    model_config = TYPED_EVENT
+    type: Literal["engagement.results_accepted.v1"] = "engagement.results_accepted.v1"
+    data: ResultsAcceptedData  # type: ignore[assignment]
+
+
+class ResultsReturnedV1(EventEnvelope):
+    model_config = TYPED_EVENT
+    type: Literal["engagement.results_returned.v1"] = "engagement.results_returned.v1"
+    data: ResultsReturnedData  # type: ignore[assignment]
+
+
 ENGAGEMENT_EVENTS_SUBJECT = service_events_subject("engagement")
 ENGAGEMENT_EVENTS: tuple[type[EventEnvelope], ...] = (
     UnitRegisteredV1,
@@ -305,4 +319,6 @@ ENGAGEMENT_EVENTS: tuple[type[EventEnvelope], ...] = (
     EngagementResumedV1,
     EngagementTerminatedV1,
     EngagementCancelledV1,
+    ResultsAcceptedV1,
+    ResultsReturnedV1,
 )

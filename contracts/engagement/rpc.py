@@ -8,28 +8,22 @@ for the same `Rpc`, so both sides agree by construction.
 from __future__ import annotations
 
 from datetime import date, datetime
-from decimal import Decimal
-from typing import Any, Literal
+from typing import Any
 from uuid import UUID
 
 from pydantic import Field
 
 from contracts.core import Contract, Page, Rpc, Scope
+
+# Re-exported: the agreement's terms are part of these contracts.
+from contracts.engagement.agreement import AssessmentMethod as AssessmentMethod
+from contracts.engagement.agreement import FeeTerms as FeeTerms
 from contracts.engagement.enums import EngagementStatus, ServiceMode, Stage
 
 
 class GetManyRequest(Contract):
     ids: list[UUID] = Field(max_length=1000)
     scope: Scope
-
-
-class FeeTerms(Contract):
-    """How the agency is paid under the agreement (paid on results in this model)."""
-
-    amount: Decimal = Field(ge=0, max_digits=14, decimal_places=2)
-    currency: Literal["CNY"] = "CNY"
-    basis: Literal["fixed", "per_period", "on_results"] = "fixed"
-    schedule: str = Field(default="", max_length=2000, description="Payment schedule.")
 
 
 class CreateEngagementRequest(Contract):
@@ -40,6 +34,9 @@ class CreateEngagementRequest(Contract):
     period_end: date
     fee_terms: FeeTerms | None = None
     scope: Scope = Field(description="The unit must be within the caller's scope.")
+    assessment: AssessmentMethod | None = Field(
+        default=None, description="考核办法; none keeps the agency's own evaluators (as before)."
+    )
 
 
 class EngagementView(Contract):
@@ -61,6 +58,11 @@ class EngagementView(Contract):
         default=None, description="Suspended from, resumed on, terminated on, cancelled on."
     )
     terminated_by_agreement: bool | None = None
+    assessment: AssessmentMethod | None = None
+    handed_over_on: date | None = None
+    results_accepted_on: date | None = Field(
+        default=None, description="验收: the day the client accepted the results."
+    )
 
 
 class EngagementsReply(Contract):

@@ -51,3 +51,29 @@ class EvidenceKind(StrEnum):
     ENGAGEMENT_RECORD = "engagement_record"
     DOCUMENT = "document"
     EVENT = "event"
+
+
+class ScorecardKind(StrEnum):
+    """The binding card, scored by the parties the contract names, or the agency's
+    self-assessment, shown beside it and never mixed into it."""
+
+    BINDING = "binding"
+    SELF = "self"
+
+
+class EvaluatingParty(StrEnum):
+    """Whom an evaluator scores for: a party the contract names, or the agency itself
+    (its self-assessment; and every card of an engagement without an assessment method)."""
+
+    CLIENT = "client"
+    THIRD_PARTY = "third_party"
+    REGULATOR = "regulator"
+    AGENCY = "agency"
+
+
+class AppealDecision(StrEnum):
+    """The evaluating party's answer to an appeal: amend the card (a new open version)
+    or keep it."""
+
+    AMEND = "amend"
+    KEEP = "keep"

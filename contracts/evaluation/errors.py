@@ -27,6 +27,23 @@ class ScorecardNotFinalized(Conflict):
     code = "scorecard_not_finalized"
 
 
+class SelfAssessmentPending(Conflict):
+    """The contract requires the agency's self-assessment before the binding card."""
+
+    code = "self_assessment_pending"
+
+
+class AppealNotAllowed(Conflict):
+    """Only a finalised binding card, within the contract's appeal period, with no open
+    appeal; only an open appeal is answered."""
+
+    code = "appeal_not_allowed"
+
+
+class AppealNotFound(NotFound):
+    code = "appeal_not_found"
+
+
 class ScoreOutOfRange(ValidationFailed):
     """details: {"item": code, "max": "5"}."""
 

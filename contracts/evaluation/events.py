@@ -6,8 +6,10 @@ from decimal import Decimal
 from typing import Literal
 from uuid import UUID
 
+from pydantic import Field
+
 from contracts.core import TYPED_EVENT, Contract, EventEnvelope
-from contracts.evaluation.enums import Grade
+from contracts.evaluation.enums import AppealDecision, Grade, ScorecardKind
 
 
 class ScorecardOpenedData(Contract):
@@ -40,6 +42,14 @@ class ScorecardFinalizedData(Contract):
     total: Decimal
     grade: Grade
     evaluators: list[str]
+    kind: ScorecardKind = Field(
+        default=ScorecardKind.BINDING,
+        description="A self-assessment (self) never closes the engagement.",
+    )
+    settlement_percent: Decimal | None = Field(
+        default=None, description="Percent of the fee paid on this result (R3.1-pay)."
+    )
+    settlement_amount: Decimal | None = Field(default=None, description="CNY to pay.")
 
 
 class ScorecardFalsifiedData(Contract):
@@ -73,8 +83,34 @@ class ScorecardFalsifiedV1(EventEnvelope):
     data: ScorecardFalsifiedData  # type: ignore[assignment]
 
 
+class AppealData(Contract):
+    """异议: raised by the agency, or answered by an evaluating party (then with the
+    decision, the answer and, when amended, the new version)."""
+
+    appeal_id: UUID
+    scorecard_id: UUID
+    reasons: str
+    decision: AppealDecision | None = None
+    answer: str | None = None
+    amended_scorecard_id: UUID | None = None
+
+
+class AppealRaisedV1(EventEnvelope):
+    model_config = TYPED_EVENT
+    type: Literal["evaluation.appeal_raised.v1"] = "evaluation.appeal_raised.v1"
+    data: AppealData  # type: ignore[assignment]
+
+
+class AppealAnsweredV1(EventEnvelope):
+    model_config = TYPED_EVENT
+    type: Literal["evaluation.appeal_answered.v1"] = "evaluation.appeal_answered.v1"
+    data: AppealData  # type: ignore[assignment]
+
+
 EVALUATION_EVENTS: tuple[type[EventEnvelope], ...] = (
     ScorecardOpenedV1,
     ScorecardFinalizedV1,
     ScorecardFalsifiedV1,
+    AppealRaisedV1,
+    AppealAnsweredV1,
 )

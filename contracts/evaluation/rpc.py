@@ -14,7 +14,15 @@ from uuid import UUID
 from pydantic import Field
 
 from contracts.core import Contract, Page, Rpc, Scope
-from contracts.evaluation.enums import EvidenceKind, Grade, PartKind, ScorecardStatus
+from contracts.evaluation.enums import (
+    AppealDecision,
+    EvaluatingParty,
+    EvidenceKind,
+    Grade,
+    PartKind,
+    ScorecardKind,
+    ScorecardStatus,
+)
 
 
 class TemplateItem(Contract):
@@ -105,6 +113,9 @@ class ItemScoreView(Contract):
     )
     override_reason: str | None
     scored_at: datetime
+    party: EvaluatingParty | None = Field(
+        default=None, description="Whom the evaluator scored for; null on older scores."
+    )
 
 
 class DeductionView(Contract):
@@ -169,6 +180,32 @@ class ScorecardSummary(Contract):
     deducted: Decimal
     total: Decimal = Field(description="Clamped at 0; 0 when falsified.")
     grade: Grade
+    kind: ScorecardKind = ScorecardKind.BINDING
+    weights: dict[str, Decimal] | None = Field(
+        default=None,
+        description="The evaluating parties with their weights; null: every evaluator "
+        "averaged (no assessment method).",
+    )
+    appeal_days: int | None = None
+    settlement_percent: Decimal | None = Field(
+        default=None, description="Percent of the fee paid on this result (R3.1-pay)."
+    )
+    settlement_amount: Decimal | None = Field(default=None, description="CNY to pay.")
+
+
+class AppealView(Contract):
+    """异议 against a finalised card, and the evaluating party's answer."""
+
+    id: UUID
+    scorecard_id: UUID
+    reasons: str
+    raised_by: str
+    raised_at: datetime
+    decision: AppealDecision | None
+    answer: str | None
+    answered_by: str | None
+    answered_at: datetime | None
+    amended_scorecard_id: UUID | None = Field(description="The new version, when amended.")
 
 
 class ScorecardView(ScorecardSummary):
@@ -177,6 +214,7 @@ class ScorecardView(ScorecardSummary):
     scores: list[ItemScoreView]
     deductions: list[DeductionView]
     falsification: FalsificationView | None
+    appeals: list[AppealView] = Field(default_factory=list, description="Oldest first.")
 
 
 class OpenScorecardRequest(Contract):
@@ -233,6 +271,23 @@ class MarkFalsifiedRequest(Contract):
         description="The role the decision is made in (the caller's role that may falsify); "
         "published instead of the person.",
     )
+    scope: Scope
+
+
+class AppealScorecardRequest(Contract):
+    """The agency objects to a finalised binding scorecard within the appeal period."""
+
+    scorecard_id: UUID
+    reasons: str = Field(min_length=1, max_length=10000)
+    scope: Scope
+
+
+class AnswerAppealRequest(Contract):
+    """An evaluating party of the card amends it (a new open version) or keeps it."""
+
+    appeal_id: UUID
+    decision: AppealDecision
+    answer: str = Field(min_length=1, max_length=10000)
     scope: Scope
 
 
@@ -350,6 +405,9 @@ class DisclosurePage(Contract):
 class ExportScorecardRequest(Contract):
     scorecard_id: UUID
     scope: Scope
+    include_settlement: bool = Field(
+        default=False, description="Add the settlement (pay by results): the fee terms' readers."
+    )
 
 
 class ScorecardExport(Contract):
@@ -386,6 +444,8 @@ FINALIZE_SCORECARD = Rpc(
 )
 AMEND_SCORECARD = Rpc("evaluation", "scorecard.amend", AmendScorecardRequest, ScorecardView)
 MARK_FALSIFIED = Rpc("evaluation", "scorecard.mark_falsified", MarkFalsifiedRequest, ScorecardView)
+APPEAL_SCORECARD = Rpc("evaluation", "scorecard.appeal", AppealScorecardRequest, ScorecardView)
+ANSWER_APPEAL = Rpc("evaluation", "scorecard.answer_appeal", AnswerAppealRequest, ScorecardView)
 GET_SCORECARDS = Rpc("evaluation", "scorecard.get_many", GetScorecardsRequest, ScorecardsReply)
 LATEST_SCORECARDS = Rpc(
     "evaluation", "scorecard.latest_for_engagements", LatestScorecardsRequest, LatestScorecardsReply
@@ -410,6 +470,8 @@ EVALUATION_RPCS: tuple[Rpc[Any, Any], ...] = (
     FINALIZE_SCORECARD,
     AMEND_SCORECARD,
     MARK_FALSIFIED,
+    APPEAL_SCORECARD,
+    ANSWER_APPEAL,
     GET_SCORECARDS,
     LATEST_SCORECARDS,
     LIST_SCORECARDS,

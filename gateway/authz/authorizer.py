@@ -113,7 +113,9 @@ class Authorizer:
                 return unit_id is not None and unit_id.lower() == tenant_id
             case TenantKind.REGION:
                 return region_code is not None and region_code.startswith(tenant_id)
-            case None:
+            case TenantKind.EVALUATOR | None:
+                # An appointed evaluator's engagements are known to the evaluation
+                # service only; it scopes them there (Scope.evaluator_id).
                 return False
 
     def scope_filter(self) -> dict[str, str]:
@@ -131,6 +133,8 @@ class Authorizer:
                 return {"unit_id": principal.tenant_id}
             case TenantKind.REGION:
                 return {"region_prefix": principal.tenant_id}
+            case TenantKind.EVALUATOR:
+                return {"evaluator_id": principal.tenant_id}
             case None:
                 if principal.is_anonymous:
                     raise AuthError(AuthFailure.AUTHENTICATION_REQUIRED)

@@ -46,6 +46,16 @@ class EvaluationClient(ServiceClient):
     ) -> evaluation_rpc.ScorecardView:
         return await self._call(evaluation_rpc.AMEND_SCORECARD, req)
 
+    async def appeal(
+        self, req: evaluation_rpc.AppealScorecardRequest
+    ) -> evaluation_rpc.ScorecardView:
+        return await self._call(evaluation_rpc.APPEAL_SCORECARD, req)
+
+    async def answer_appeal(
+        self, req: evaluation_rpc.AnswerAppealRequest
+    ) -> evaluation_rpc.ScorecardView:
+        return await self._call(evaluation_rpc.ANSWER_APPEAL, req)
+
     async def mark_falsified(
         self, req: evaluation_rpc.MarkFalsifiedRequest
     ) -> evaluation_rpc.ScorecardView:
@@ -81,8 +91,12 @@ class EvaluationClient(ServiceClient):
         req = evaluation_rpc.SuggestionsRequest(scorecard_id=scorecard_id, scope=scope)
         return (await self._call(evaluation_rpc.SUGGESTIONS, req)).items
 
-    async def export(self, scorecard_id: UUID, scope: Scope) -> evaluation_rpc.ScorecardExport:
-        req = evaluation_rpc.ExportScorecardRequest(scorecard_id=scorecard_id, scope=scope)
+    async def export(
+        self, scorecard_id: UUID, scope: Scope, *, include_settlement: bool = False
+    ) -> evaluation_rpc.ScorecardExport:
+        req = evaluation_rpc.ExportScorecardRequest(
+            scorecard_id=scorecard_id, scope=scope, include_settlement=include_settlement
+        )
         return await self._call(evaluation_rpc.EXPORT_SCORECARD, req)
 
     async def disclosures(self, page: Page) -> evaluation_rpc.DisclosurePage:

@@ -14,6 +14,11 @@ from contracts.engagement import rpc
 from contracts.engagement import rpc_directory as engagement_rpc_directory
 from contracts.engagement.enums import ServiceMode
 from gateway.context import Context, scope_of
+from gateway.engagement.agreement_types import (
+    AssessmentMethodInput,
+    PayByResultsInput,
+    as_fields,
+)
 from gateway.engagement.errors import DuplicateUnit, InvalidUSCC, UnitNotFound
 from gateway.engagement.types import Engagement, Unit
 from gateway.errors import NotAuthorized, ServiceUnavailable, ValidationError
@@ -51,6 +56,7 @@ class FeeTermsInput:
     amount: Decimal
     basis: str = strawberry.field(default="fixed", description="fixed, per_period or on_results.")
     schedule: str = ""
+    pay_by_results: PayByResultsInput | None = None
 
 
 @strawberry.input(description="An engagement from a signed hosting agreement (R4.2.1).")
@@ -63,6 +69,11 @@ class CreateEngagementInput:
         default=None, description="Your agency's id; defaults to the token's tenant."
     )
     fee_terms: FeeTermsInput | None = None
+    assessment: AssessmentMethodInput | None = strawberry.field(
+        default=None,
+        description="考核办法 (R4.2.5): who evaluates. Without it the agency's own "
+        "evaluators score and evaluation opens at the handover, as before.",
+    )
 
 
 @strawberry.type
@@ -110,7 +121,8 @@ class EngagementMutations:
                 period_start=input.period_start,
                 period_end=input.period_end,
                 scope=scope_of(ctx.authorizer),
-                fee_terms=dataclasses.asdict(input.fee_terms) if input.fee_terms else None,
+                fee_terms=as_fields(input.fee_terms) if input.fee_terms else None,
+                assessment=input.assessment.fields() if input.assessment else None,
             )
 
         return await run_mutation(

@@ -88,6 +88,16 @@ def may_read(authorizer: Authorizer, event_type: str) -> bool:
     return permission is not None and authorizer.can(*permission)
 
 
+# Event fields that say what the agency is paid: only the fee terms' readers see them.
+FEE_FIELDS = frozenset({"fee_terms", "settlement_percent", "settlement_amount"})
+
+
+def without_fees(authorizer: Authorizer, data: dict[str, object]) -> dict[str, object]:
+    if authorizer.can("fee_terms", "read"):
+        return data
+    return {k: v for k, v in data.items() if k not in FEE_FIELDS}
+
+
 def archive_action_for(caller: Caller, raw: bytes) -> dict[str, object] | None:
     """An `archive.action.v1` event's data with only the items the caller may see (their
     ids, hashes and audiences), or None when it may see none of them. An event that does
@@ -206,7 +216,7 @@ class EngagementSubscriptions:
                     if data is None:
                         continue
                 else:
-                    data = json.loads(msg.data).get("data", {})
+                    data = without_fees(ctx.authorizer, json.loads(msg.data).get("data", {}))
                 yield EngagementEvent(
                     event_id=str(event.event_id),
                     type=event.type,

@@ -19,6 +19,7 @@ from contracts.engagement import rpc_directory as engagement_rpc_directory
 from contracts.engagement import rpc_workflow as engagement_rpc_workflow
 from contracts.engagement.enums import EngagementStatus, ServiceMode, Stage, SurveyMethod
 from gateway.context import Context
+from gateway.engagement.agreement_types import AssessmentMethod, PayByResults
 from gateway.engagement.profile_types import UnitProfile
 from gateway.engagement.workflow_types import (
     Checklist,
@@ -176,6 +177,9 @@ class FeeTerms:
     currency: str
     basis: str = strawberry.field(description="fixed, per_period or on_results.")
     schedule: str
+    pay_by_results: PayByResults | None = strawberry.field(
+        default=None, description="How the grade moves the fee; null: not by results."
+    )
 
 
 @strawberry.federation.type(
@@ -201,6 +205,8 @@ class Engagement(relay.Node):
         default=None, description="Terminated early by agreement of both parties."
     )
     fees: strawberry.Private[rpc.FeeTerms | None] = None
+    method: strawberry.Private[rpc.AssessmentMethod | None] = None
+    accepted_on: strawberry.Private[date | None] = None
 
     @classmethod
     def from_view(cls, v: rpc.EngagementView) -> Self:
@@ -218,6 +224,8 @@ class Engagement(relay.Node):
             status_reason=v.status_reason,
             status_on=v.status_on,
             terminated_by_agreement=v.terminated_by_agreement,
+            method=v.assessment,
+            accepted_on=v.results_accepted_on,
         )
 
     @strawberry.field(description="The unit served; null if you may not see it.")
@@ -314,7 +322,22 @@ class Engagement(relay.Node):
     def fee_terms(self, info: Info[Context, None]) -> FeeTerms | None:
         if self.fees is None or not info.context.authorizer.can("fee_terms", "read"):
             return None
-        return FeeTerms(**self.fees.model_dump())
+        pay = self.fees.pay_by_results
+        return FeeTerms(
+            **self.fees.model_dump(exclude={"pay_by_results"}),
+            pay_by_results=PayByResults.from_contract(pay) if pay else None,
+        )
+
+    @strawberry.field(
+        description="考核办法 (R4.2.5): who evaluates, with which template, for which periods. "
+        "Null: recorded before assessment methods were, the agency's own evaluators score."
+    )
+    def assessment(self) -> AssessmentMethod | None:
+        return AssessmentMethod.from_contract(self.method) if self.method else None
+
+    @strawberry.field(description="验收: the day the client accepted the handed-over results.")
+    def results_accepted_on(self) -> date | None:
+        return self.accepted_on
 
     @strawberry.field(description="Rectification items (整改), oldest first.")
     async def rectifications(self, info: Info[Context, None]) -> list[Rectification]:

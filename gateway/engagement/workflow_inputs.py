@@ -266,3 +266,13 @@ class SeminarInput:
         default_factory=list, description="User ids of the invited experts; only they see it."
     )
     evidence: list[strawberry.ID] = strawberry.field(default_factory=list, description=EVIDENCE)
+
+
+@strawberry.input(
+    description="验收 (R4.2.5): accept the handed-over results, or return them with reasons."
+)
+class DecideResultsInput:
+    engagement_id: strawberry.ID
+    accept: bool
+    decided_on: date
+    reasons: str | None = strawberry.field(default=None, description="Required to return them.")

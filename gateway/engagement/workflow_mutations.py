@@ -37,6 +37,7 @@ FIELD_WORK = ("activity", "record")  # engineers on the team, and those above th
 CLIENT_DECISION = ("plan", "decide")  # the unit's client admin (委托方)
 CLIENT_APPROVAL = ("change_request", "approve")
 RECTIFICATION = ("rectification", "report")  # the unit's people or the agency's engineers
+RESULTS_ACCEPTANCE = ("results", "accept")  # 验收: the unit's client admin (委托方)
 
 
 @strawberry.type
@@ -265,6 +266,13 @@ class WorkflowMutations:
         AGENCY_STEP,
         engagement_actions.CompleteImplementation,
         "All tasks done or waived: implementation → results (R4.2.4.1).",
+    )
+    decide_results = workflow_step(
+        workflow_inputs.DecideResultsInput,
+        RESULTS_ACCEPTANCE,
+        engagement_actions.DecideResults,
+        "验收 (R4.2.5): the client accepts the handed-over results (evaluation opens) or "
+        "returns them with reasons (back to results, to be handed over again).",
     )
     # hand_over (移交) has its own mutation: the archive checks its deliverables first
     # (gateway/engagement/handover.py).

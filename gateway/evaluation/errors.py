@@ -38,3 +38,23 @@ class IncompleteScorecard(Error):
 @strawberry.type(description="The template (variant) is refused: scored parts must sum to 100, …")
 class InvalidTemplate(Error):
     reason: str
+
+
+@strawberry.type(
+    description="The contract requires the agency's self-assessment to be finalised first."
+)
+class SelfAssessmentPending(Error):
+    field: str | None
+
+
+@strawberry.type(
+    description="Not appealable: only a finalised binding scorecard, within the contract's "
+    "appeal period, with no open appeal; only an open appeal is answered."
+)
+class AppealNotAllowed(Error):
+    field: str | None
+
+
+@strawberry.type(description="No such appeal — or none you may see.")
+class AppealNotFound(Error):
+    field: str | None

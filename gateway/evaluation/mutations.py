@@ -15,17 +15,22 @@ from uuid import UUID
 import strawberry
 from strawberry.types import Info
 
+from contracts.core import ValidationFailed
 from contracts.evaluation import rpc as evaluation_rpc
+from contracts.evaluation.enums import AppealDecision
 from gateway.context import Context, scope_of
 from gateway.engagement.errors import EngagementNotFound
 from gateway.errors import CommonErrors
 from gateway.evaluation.errors import (
+    AppealNotAllowed,
+    AppealNotFound,
     IncompleteScorecard,
     InvalidTemplate,
     ScorecardLocked,
     ScorecardNotFinalized,
     ScorecardNotFound,
     ScoreOutOfRange,
+    SelfAssessmentPending,
 )
 from gateway.evaluation.types import EvaluationTemplate, EvidenceLinkInput, Scorecard
 from gateway.ids import decode_global_id
@@ -57,7 +62,12 @@ RecordDeductionResult = Annotated[
 ]
 RECORD_DEDUCTION: ResultUnion[RecordDeductionResult] = ResultUnion(RecordDeductionResult)
 FinalizeScorecardResult = Annotated[
-    ScorecardSuccess | IncompleteScorecard | ScorecardLocked | ScorecardNotFound | CommonErrors,
+    ScorecardSuccess
+    | IncompleteScorecard
+    | ScorecardLocked
+    | ScorecardNotFound
+    | SelfAssessmentPending
+    | CommonErrors,
     strawberry.union("FinalizeScorecardResult"),
 ]
 FINALIZE_SCORECARD: ResultUnion[FinalizeScorecardResult] = ResultUnion(FinalizeScorecardResult)
@@ -66,6 +76,16 @@ AmendScorecardResult = Annotated[
     strawberry.union("AmendScorecardResult"),
 ]
 AMEND_SCORECARD: ResultUnion[AmendScorecardResult] = ResultUnion(AmendScorecardResult)
+AppealScorecardResult = Annotated[
+    ScorecardSuccess | AppealNotAllowed | ScorecardNotFound | CommonErrors,
+    strawberry.union("AppealScorecardResult"),
+]
+APPEAL_SCORECARD: ResultUnion[AppealScorecardResult] = ResultUnion(AppealScorecardResult)
+AnswerScorecardAppealResult = Annotated[
+    ScorecardSuccess | AppealNotAllowed | AppealNotFound | ScorecardLocked | CommonErrors,
+    strawberry.union("AnswerScorecardAppealResult"),
+]
+ANSWER_APPEAL: ResultUnion[AnswerScorecardAppealResult] = ResultUnion(AnswerScorecardAppealResult)
 MarkScorecardFalsifiedResult = Annotated[
     ScorecardSuccess | ScorecardLocked | ScorecardNotFound | CommonErrors,
     strawberry.union("MarkScorecardFalsifiedResult"),
@@ -126,6 +146,19 @@ class AmendScorecardInput:
     reason: str
 
 
+@strawberry.input(description="异议: the agency objects to a finalised binding scorecard.")
+class AppealScorecardInput:
+    scorecard_id: strawberry.ID
+    reasons: str
+
+
+@strawberry.input(description="An evaluating party answers an appeal: amend or keep, with reasons.")
+class AnswerScorecardAppealInput:
+    appeal_id: strawberry.ID
+    decision: AppealDecision
+    answer: str
+
+
 @strawberry.input(description="弄虚作假 found (R7.2): scores 0 and publishes the finding.")
 class MarkScorecardFalsifiedInput:
     scorecard_id: strawberry.ID
@@ -162,6 +195,13 @@ class DefineEvaluationTemplateInput:
     title_en: str
     parts: list[TemplatePartInput]
     source: str = ""
+
+
+def _appeal(value: strawberry.ID) -> UUID:
+    try:
+        return UUID(str(value))
+    except ValueError:
+        raise ValidationFailed("not a valid identifier", field="appealId") from None
 
 
 def _card(value: strawberry.ID) -> UUID:
@@ -280,6 +320,49 @@ class EvaluationMutations:
                 scope=scope_of(ctx.authorizer),
             ),
             send=ctx.clients.evaluation.amend,
+            success=_scorecard,
+        )
+
+    @strawberry.mutation(
+        description="异议: the agency objects to a finalised binding scorecard within the "
+        "contract's appeal period; an evaluating party answers it."
+    )
+    async def appeal_scorecard(
+        self, info: Info[Context, None], input: AppealScorecardInput
+    ) -> AppealScorecardResult:
+        ctx = info.context
+        return await run_mutation(
+            info,
+            APPEAL_SCORECARD,
+            ("scorecard", "appeal"),
+            request=lambda: evaluation_rpc.AppealScorecardRequest(
+                scorecard_id=_card(input.scorecard_id),
+                reasons=input.reasons,
+                scope=scope_of(ctx.authorizer),
+            ),
+            send=ctx.clients.evaluation.appeal,
+            success=_scorecard,
+        )
+
+    @strawberry.mutation(
+        description="Answer an appeal: AMEND (returns the new open version) or KEEP (returns "
+        "the card), with reasons. By an evaluating party the card names."
+    )
+    async def answer_scorecard_appeal(
+        self, info: Info[Context, None], input: AnswerScorecardAppealInput
+    ) -> AnswerScorecardAppealResult:
+        ctx = info.context
+        return await run_mutation(
+            info,
+            ANSWER_APPEAL,
+            ("scorecard", "answer_appeal"),
+            request=lambda: evaluation_rpc.AnswerAppealRequest(
+                appeal_id=_appeal(input.appeal_id),
+                decision=input.decision,
+                answer=input.answer,
+                scope=scope_of(ctx.authorizer),
+            ),
+            send=ctx.clients.evaluation.answer_appeal,
             success=_scorecard,
         )
 

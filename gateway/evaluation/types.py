@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Self
@@ -15,10 +15,17 @@ from strawberry.types import Info
 
 from contracts.core import ValidationFailed
 from contracts.evaluation import rpc as evaluation_rpc
-from contracts.evaluation.enums import EvidenceKind, Grade, ScorecardStatus
+from contracts.evaluation.enums import (
+    AppealDecision,
+    EvaluatingParty,
+    EvidenceKind,
+    Grade,
+    ScorecardKind,
+    ScorecardStatus,
+)
 from gateway.context import Context, scope_of
 from gateway.engagement.types import Engagement, Unit, visible_engagement, visible_unit
-from gateway.ids import decode_global_id
+from gateway.ids import decode_global_id, encode_global_id
 from gateway.views import from_view
 
 # The contracts' enums, exposed as they are: GraphQL enum values are their member names.
@@ -29,6 +36,8 @@ strawberry.enum(
     ScorecardStatus, description="Open for scoring, finalised (locked), falsified, or superseded."
 )
 strawberry.enum(EvidenceKind, description="What a piece of evidence is.")
+strawberry.enum(ScorecardKind, description="The binding card or the agency's self-assessment.")
+strawberry.enum(EvaluatingParty, name="ScoringParty", description="Whom an evaluator scores for.")
 
 
 @strawberry.type(description="A reference to the evidence a score or finding rests on.")
@@ -124,6 +133,57 @@ class ItemScore:
     )
     override_reason: str | None
     scored_at: datetime
+    party: EvaluatingParty | None = strawberry.field(
+        default=None, description="Whom the evaluator scored for; null on older scores."
+    )
+
+
+strawberry.enum(AppealDecision, description="Amend the card (a new open version) or keep it.")
+
+
+@strawberry.type(description="异议: the agency's objection to a finalised card, and its answer.")
+class Appeal:
+    id: strawberry.ID
+    reasons: str
+    raised_by: str
+    raised_at: datetime
+    decision: AppealDecision | None
+    answer: str | None
+    answered_by: str | None
+    answered_at: datetime | None
+    amended_scorecard_id: strawberry.ID | None = strawberry.field(
+        description="The new version (global id), when amended."
+    )
+
+    @classmethod
+    def from_view(cls, v: evaluation_rpc.AppealView) -> Appeal:
+        amended = v.amended_scorecard_id
+        return cls(
+            id=strawberry.ID(str(v.id)),
+            reasons=v.reasons,
+            raised_by=v.raised_by,
+            raised_at=v.raised_at,
+            decision=v.decision,
+            answer=v.answer,
+            answered_by=v.answered_by,
+            answered_at=v.answered_at,
+            amended_scorecard_id=strawberry.ID(encode_global_id("Scorecard", amended))
+            if amended
+            else None,
+        )
+
+
+@strawberry.type(description="An evaluating party's share of the binding score.")
+class PartyWeight:
+    party: EvaluatingParty
+    weight: Decimal
+
+
+@strawberry.type(description="Pay by results (R3.1-pay): what this result pays.")
+class Settlement:
+    percent: Decimal = strawberry.field(description="Percent of the contracted fee.")
+    amount: Decimal = strawberry.field(description="Amount to pay, rounded as the terms say.")
+    currency: str = "CNY"
 
 
 @strawberry.type(description="The panel's result for one scored item (mean of evaluators).")
@@ -181,10 +241,11 @@ class _Details:
     scores: list[evaluation_rpc.ItemScoreView]
     deductions: list[evaluation_rpc.DeductionView]
     falsification: evaluation_rpc.FalsificationView | None
+    appeals: list[evaluation_rpc.AppealView] = field(default_factory=list)
 
     @classmethod
     def of(cls, v: evaluation_rpc.ScorecardView) -> _Details:
-        return cls(v.evaluators, v.results, v.scores, v.deductions, v.falsification)
+        return cls(v.evaluators, v.results, v.scores, v.deductions, v.falsification, v.appeals)
 
 
 # What the item-level fields show when a scorecard's details can no longer be read.
@@ -220,8 +281,21 @@ class Scorecard(relay.Node):
     total: Decimal = strawberry.field(description="Clamped at 0; 0 when falsified (R7.2).")
     grade: Grade
     grade_zh: str
+    kind: ScorecardKind = strawberry.field(
+        default=ScorecardKind.BINDING,
+        description="BINDING (scored by the parties the contract names) or SELF (the "
+        "agency's self-assessment, shown beside it, never mixed in).",
+    )
+    weights: list[PartyWeight] | None = strawberry.field(
+        default=None,
+        description="The evaluating parties and their weights; null: the agency's "
+        "evaluators averaged (no assessment method). Each item's result is "
+        "Σ weight × mean of that party's points, rounded half up to 0.01.",
+    )
+    appeal_days: int | None = None
     unit_id: strawberry.Private[UUID]
     engagement_id: strawberry.Private[UUID]
+    paid: strawberry.Private[tuple[Decimal, Decimal] | None] = None
     # The items, scores and deductions: given when the view came whole (a lookup or
     # a mutation), otherwise fetched on first use, one call for every scorecard of
     # the request (lists carry only headers; most screens never ask for items).
@@ -257,7 +331,24 @@ class Scorecard(relay.Node):
             unit_id=v.unit_id,
             engagement_id=v.engagement_id,
             details=_Details.of(v) if isinstance(v, evaluation_rpc.ScorecardView) else None,
+            kind=ScorecardKind(v.kind),
+            weights=[PartyWeight(party=EvaluatingParty(p), weight=w) for p, w in v.weights.items()]
+            if v.weights is not None
+            else None,
+            appeal_days=v.appeal_days,
+            paid=(v.settlement_percent, v.settlement_amount)
+            if v.settlement_percent is not None and v.settlement_amount is not None
+            else None,
         )
+
+    @strawberry.field(
+        description="Pay by results (R3.1-pay), set when finalised under fee terms that pay "
+        "by results; null otherwise or if you may not read the fee terms."
+    )
+    def settlement(self, info: Info[Context, None]) -> Settlement | None:
+        if self.paid is None or not info.context.authorizer.can("fee_terms", "read"):
+            return None
+        return Settlement(percent=self.paid[0], amount=self.paid[1])
 
     async def _whole(self, info: Info[Context, None]) -> _Details:
         """The items, scores and deductions. The header and these come from two reads:
@@ -284,6 +375,10 @@ class Scorecard(relay.Node):
             ItemScore(**{**s.model_dump(), "evidence": [links(e) for e in s.evidence]})
             for s in (await self._whole(info)).scores
         ]
+
+    @strawberry.field(description="异议 against this card and their answers, oldest first.")
+    async def appeals(self, info: Info[Context, None]) -> list[Appeal]:
+        return [Appeal.from_view(a) for a in (await self._whole(info)).appeals]
 
     @strawberry.field(description="附加考核 deductions, in the order recorded.")
     async def deductions(self, info: Info[Context, None]) -> list[Deduction]:
@@ -351,7 +446,11 @@ class Scorecard(relay.Node):
         ctx = info.context
         if not ctx.authorizer.can("scorecard", "read"):
             return None
-        out = await ctx.clients.evaluation.export(UUID(self.id), scope_of(ctx.authorizer))
+        out = await ctx.clients.evaluation.export(
+            UUID(self.id),
+            scope_of(ctx.authorizer),
+            include_settlement=ctx.authorizer.can("fee_terms", "read"),
+        )
         return ScorecardExport(
             filename=out.filename, media_type=out.media_type, content_base64=out.content_base64
         )

@@ -7,6 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from contracts.archive.events import ArchiveActionV1
 from contracts.core import EventEnvelope, event_subject
 from contracts.engagement.enums import Stage
+from contracts.evaluation.enums import ScorecardKind
 from contracts.evaluation.events import ScorecardFinalizedV1
 from kit.logging import get_logger
 from kit.rpc import CallContext
@@ -22,6 +23,8 @@ async def close_evaluated(session: AsyncSession, event: EventEnvelope) -> None:
     """When the evaluation is final, the engagement is closed (R4.2.5 → closed)."""
     if event.engagement_id is None:
         return
+    if isinstance(event, ScorecardFinalizedV1) and event.data.kind == ScorecardKind.SELF:
+        return  # the agency's self-assessment is no evaluation result
     engagement = await repository.engagement_unscoped(session, event.engagement_id)
     if engagement is None or engagement.stage != Stage.EVALUATION:
         # A scorecard for a period (annual review) or an already closed engagement.

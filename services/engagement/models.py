@@ -92,6 +92,11 @@ class Engagement(Base):
     status_reason: Mapped[str | None] = mapped_column(Text)
     status_on: Mapped[date | None] = mapped_column(Date)
     terminated_by_agreement: Mapped[bool | None]
+    # 考核办法 (contracts.engagement.agreement.AssessmentMethod); None: as before the
+    # method was recorded (the agency's evaluators, evaluation opens at handover).
+    assessment: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # 验收 (R4.2.5): the client accepted the handed-over results on this day.
+    results_accepted_on: Mapped[date | None] = mapped_column(Date)
 
 
 class CatalogueItem(Base):

@@ -11,10 +11,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 
-from contracts.core import ValidationFailed
-from contracts.evaluation.enums import Grade, PartKind
+from contracts.core import Scope, ValidationFailed
+from contracts.engagement.agreement import AssessmentMethod, FeeTerms, PayRule
+from contracts.evaluation.enums import EvaluatingParty, Grade, PartKind, ScorecardKind
 from contracts.evaluation.errors import ScoreOutOfRange
 from contracts.evaluation.rpc import TemplateDefinition, TemplateItem
 
@@ -100,3 +101,87 @@ def period_label(start: date, end: date) -> str:
     if (start.month, start.day, end.month, end.day) == (1, 1, 12, 31) and start.year == end.year:
         return str(start.year)
     return f"{start.isoformat()}/{end.isoformat()}"
+
+
+# --- the parties of the evaluation (R4.2.5) and pay by results (R3.1-pay) -------------
+
+
+def evaluation_periods(start: date, end: date, *, yearly: bool) -> list[tuple[date, date]]:
+    """The service period, whole or cut at each 31 December."""
+    if not yearly:
+        return [(start, end)]
+    periods = []
+    while start <= end:
+        year_end = min(end, date(start.year, 12, 31))
+        periods.append((start, year_end))
+        start = date(start.year + 1, 1, 1)
+    return periods
+
+
+def party_weights(method: AssessmentMethod | None, kind: str) -> dict[str, str] | None:
+    """{party: weight} a card is scored by: the contract's parties for the binding card,
+    the agency alone for its self-assessment; None without an assessment method (every
+    evaluator averaged, as before)."""
+    if method is None:
+        return None
+    if kind == ScorecardKind.SELF:
+        return {EvaluatingParty.AGENCY.value: "1"}
+    return {p.kind.value: str(p.weight) for p in method.parties}
+
+
+def party_of(scope: Scope) -> EvaluatingParty:
+    """Whom a caller scores for, from whom it acts for (its tenant)."""
+    if scope.unit_id is not None:
+        return EvaluatingParty.CLIENT
+    if scope.evaluator_id is not None:
+        return EvaluatingParty.THIRD_PARTY
+    if scope.region_prefix:
+        return EvaluatingParty.REGULATOR
+    return EvaluatingParty.AGENCY
+
+
+def may_score(weights: Mapping[str, str] | None, party: EvaluatingParty) -> bool:
+    """Without weights only the agency's evaluators score (the behaviour before
+    assessment methods); with them, only the parties named."""
+    if weights is None:
+        return party == EvaluatingParty.AGENCY
+    return party.value in weights
+
+
+def weighted_result(
+    points_by_party: Mapping[str, Sequence[Decimal]], weights: Mapping[str, str]
+) -> Decimal | None:
+    """A joint panel's result for one item: Σ weight × (mean of that party's evaluators'
+    points), computed exactly in Decimal and rounded half up to 0.01 once, at the end.
+    None until every named party has scored the item."""
+    if any(not points_by_party.get(party) for party in weights):
+        return None
+    total = sum(
+        (
+            Decimal(w) * sum(points_by_party[party], ZERO) / len(points_by_party[party])
+            for party, w in weights.items()
+        ),
+        ZERO,
+    )
+    return cents(total)
+
+
+_ROUNDING = {"fen": Decimal("0.01"), "jiao": Decimal("0.1"), "yuan": Decimal("1")}
+
+
+def settlement(terms: FeeTerms, total: Decimal, grade: Grade) -> tuple[Decimal, Decimal] | None:
+    """R3.1-pay: (percent of the fee, CNY to pay) for a finalised result, or None when the
+    fee terms do not pay by results. by_grade: the grade's percent; linear: 100 ×
+    (score − zero_at) / (full_at − zero_at) clamped to 0..100. The amount is fee ×
+    percent / 100, rounded to the terms' unit (分, 角, 元) half up or down."""
+    pay = terms.pay_by_results
+    if pay is None:
+        return None
+    if pay.rule == PayRule.LINEAR:
+        share = (total - pay.zero_at) / (pay.full_at - pay.zero_at)
+        percent = cents(min(Decimal(1), max(ZERO, share)) * 100)
+    else:
+        percent = getattr(pay.grade_percent, grade.value)
+    mode = ROUND_HALF_UP if pay.rounding_mode == "half_up" else ROUND_DOWN
+    amount = (terms.amount * percent / 100).quantize(_ROUNDING[pay.rounding], rounding=mode)
+    return percent, amount

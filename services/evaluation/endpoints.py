@@ -7,7 +7,7 @@ from kit.endpoints import command, query
 from kit.rpc import RpcServer
 from kit.runtime import ServiceRuntime
 from services.evaluation import queries
-from services.evaluation.commands import scorecards, scoring, variants
+from services.evaluation.commands import appeals, scorecards, scoring, variants
 
 
 def register(server: RpcServer, runtime: ServiceRuntime) -> None:
@@ -20,6 +20,8 @@ def register(server: RpcServer, runtime: ServiceRuntime) -> None:
     server.add(evaluation_rpc.FINALIZE_SCORECARD, command(runtime, scoring.finalize))
     server.add(evaluation_rpc.AMEND_SCORECARD, command(runtime, scorecards.amend))
     server.add(evaluation_rpc.MARK_FALSIFIED, command(runtime, scoring.mark_falsified))
+    server.add(evaluation_rpc.APPEAL_SCORECARD, command(runtime, appeals.appeal))
+    server.add(evaluation_rpc.ANSWER_APPEAL, command(runtime, appeals.answer))
     server.add(evaluation_rpc.GET_SCORECARDS, query(runtime, queries.get_scorecards))
     server.add(evaluation_rpc.LIST_SCORECARDS, query(runtime, queries.list_scorecards))
     server.add(evaluation_rpc.LATEST_SCORECARDS, query(runtime, queries.latest_scorecards))

@@ -23,7 +23,7 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.worksheet.worksheet import Worksheet
 
-from contracts.evaluation.enums import Grade, PartKind, ScorecardStatus
+from contracts.evaluation.enums import Grade, PartKind, ScorecardKind, ScorecardStatus
 from contracts.evaluation.rpc import ScorecardView, TemplateDefinition
 
 _THIN = Side(style="thin")
@@ -71,7 +71,13 @@ def _num(value: Decimal | None) -> float | str:
     return "" if value is None else float(value)
 
 
-def render(template: TemplateDefinition, view: ScorecardView, *, unit_name: str | None) -> bytes:
+def render(
+    template: TemplateDefinition,
+    view: ScorecardView,
+    *,
+    unit_name: str | None,
+    with_settlement: bool = False,
+) -> bytes:
     wb = Workbook()
     sheet = wb.active
     sheet.title = "表C.1"
@@ -115,6 +121,12 @@ def render(template: TemplateDefinition, view: ScorecardView, *, unit_name: str 
     grade = Grade(view.grade)
     _row(sheet, ["合计", "", "", 100, _num(view.total)])
     _row(sheet, ["评价等级", "", grade.zh, "", ""])
+    if view.kind == ScorecardKind.SELF:
+        _row(sheet, ["评价类型", "", "服务机构自评（不作为考核结果）", "", ""])
+    paid = (view.settlement_percent, view.settlement_amount)
+    if with_settlement and paid[0] is not None and paid[1] is not None:
+        # R3.1-pay: what this result pays under the fee terms, beside the grade.
+        _row(sheet, ["按效果付费", "", f"{paid[0]}%", "结算金额（元）", _num(paid[1])])
     if view.falsification is not None:
         _row(sheet, ["弄虚作假", "", f"{view.falsification.party}：{view.falsification.finding}"])
     _row(sheet, ["评价人员", "", "、".join(view.evaluators), "", ""])

@@ -86,6 +86,20 @@ class EngagementRegistration(Base):
     period_start: Mapped[date | None] = mapped_column(Date)
     period_end: Mapped[date | None] = mapped_column(Date)
     region_code: Mapped[str | None] = mapped_column(String(6))
+    # The agreement's 考核办法 and fee terms (contracts.engagement.agreement), as the
+    # creation event carried them; None: recorded before there were any.
+    assessment: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    fee_terms: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+
+class EvaluatorAppointment(Base):
+    """An appointed third-party evaluator (tenant `evaluator:<id>`) of one engagement:
+    what scopes its principals to that engagement's evaluation material."""
+
+    __tablename__ = "evaluator_appointment"
+
+    engagement_id: Mapped[UUID] = mapped_column(primary_key=True)
+    evaluator_id: Mapped[UUID] = mapped_column(primary_key=True, index=True)
 
 
 class Evidence(Base):
@@ -165,6 +179,16 @@ class Scorecard(Base):
     finalized_by: Mapped[str | None] = mapped_column(String(100))
     total: Mapped[Decimal | None] = mapped_column(Points)
     grade: Mapped[str | None] = mapped_column(String(16), index=True)
+    # binding (scored by the parties the contract names) or self (the agency's own
+    # self-assessment, shown beside the binding card and never mixed into it).
+    kind: Mapped[str] = mapped_column(String(16), server_default="binding")
+    # {party: weight} of the contract's assessment method; None: every evaluator's
+    # points are averaged as before (engagements without an assessment method).
+    weights: Mapped[dict[str, str] | None] = mapped_column(JSON)
+    appeal_days: Mapped[int | None] = mapped_column(Integer)
+    # Pay by results (R3.1-pay), computed when finalised: percent of the fee and CNY.
+    settlement_percent: Mapped[Decimal | None] = mapped_column(Points)
+    settlement_amount: Mapped[str | None] = mapped_column(String(32))
 
 
 class ItemScore(Base):
@@ -183,6 +207,9 @@ class ItemScore(Base):
     suggested_points: Mapped[Decimal | None] = mapped_column(Points)
     override_reason: Mapped[str | None] = mapped_column(Text)
     scored_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    # The evaluating party the evaluator scored for (client, third_party, regulator,
+    # agency); None on scores from before parties were recorded.
+    party: Mapped[str | None] = mapped_column(String(16))
 
 
 class Deduction(Base):
@@ -214,3 +241,21 @@ class Falsification(Base):
     decided_as: Mapped[str | None] = mapped_column(String(64))
     """The decider's role: what the public disclosure names instead of the person."""
     decided_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+
+
+class Appeal(Base):
+    """异议: the agency objects to a finalised binding card within the contract's period;
+    an evaluating party answers, amending the card (a new version) or keeping it."""
+
+    __tablename__ = "appeal"
+
+    id: Mapped[UUID] = mapped_column(primary_key=True)
+    scorecard_id: Mapped[UUID] = mapped_column(ForeignKey("scorecard.id"), index=True)
+    reasons: Mapped[str] = mapped_column(Text)
+    raised_by: Mapped[str] = mapped_column(String(100))
+    raised_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    decision: Mapped[str | None] = mapped_column(String(16))
+    answer: Mapped[str | None] = mapped_column(Text)
+    answered_by: Mapped[str | None] = mapped_column(String(100))
+    answered_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    amended_scorecard_id: Mapped[UUID | None] = mapped_column()

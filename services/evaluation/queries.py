@@ -51,6 +51,7 @@ async def scorecard_facts(session: AsyncSession, cards: Sequence[Scorecard]) -> 
         deductions=await repository.deductions(session, ids),
         falsified=await repository.falsifications(session, ids),
         superseded=await repository.superseded(session, cards),
+        appeals=await repository.appeals(session, ids),
     )
 
 
@@ -183,6 +184,7 @@ async def export_scorecard(
         evaluation_rpc.TemplateDefinition.model_validate(template.definition),
         view,
         unit_name=unit.name if unit else None,
+        with_settlement=req.include_settlement,
     )
     return evaluation_rpc.ScorecardExport(
         filename=export_xlsx.filename(view),

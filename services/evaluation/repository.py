@@ -25,13 +25,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from contracts.core import Page, Scope
-from contracts.evaluation.enums import Grade, ScorecardStatus
+from contracts.evaluation.enums import Grade, ScorecardKind, ScorecardStatus
 from contracts.evaluation.rpc import ScorecardFilter
 from kit.keyset import AnySelect
 from services.evaluation.models import (
+    Appeal,
     Deduction,
     EngagementRegistration,
     EvaluationTemplate,
+    EvaluatorAppointment,
     Evidence,
     Falsification,
     ItemScore,
@@ -40,8 +42,18 @@ from services.evaluation.models import (
 )
 
 
-def _owned(scope: Scope, unit: Any, agency: Any, region: Any) -> ColumnElement[bool]:
-    """Rows a caller may see: its unit's, its agency's, or its region's (by prefix)."""
+def _owned(
+    scope: Scope, unit: Any, agency: Any, region: Any, engagement: Any = None
+) -> ColumnElement[bool]:
+    """Rows a caller may see: its unit's, its agency's, its region's (by prefix), or an
+    appointed evaluator's: those of the engagements it is appointed to."""
+    if scope.evaluator_id is not None:
+        if engagement is None:
+            return false()
+        appointed = select(EvaluatorAppointment.engagement_id).where(
+            EvaluatorAppointment.evaluator_id == scope.evaluator_id
+        )
+        return engagement.in_(appointed)  # type: ignore[no-any-return]
     if scope.unit_id is not None:
         return unit == scope.unit_id  # type: ignore[no-any-return]
     if scope.agency_id is not None:
@@ -52,7 +64,13 @@ def _owned(scope: Scope, unit: Any, agency: Any, region: Any) -> ColumnElement[b
 
 
 def scorecard_scope(scope: Scope) -> ColumnElement[bool]:
-    return _owned(scope, Scorecard.unit_id, Scorecard.agency_id, Scorecard.region_code)
+    return _owned(
+        scope,
+        Scorecard.unit_id,
+        Scorecard.agency_id,
+        Scorecard.region_code,
+        Scorecard.engagement_id,
+    )
 
 
 def is_current() -> ColumnElement[bool]:
@@ -75,6 +93,11 @@ def is_latest_decided() -> ColumnElement[bool]:
         later.series_id == Scorecard.series_id, later.version > Scorecard.version, later_decided
     )
     return and_(decided(), ~newer)
+
+
+def binding() -> ColumnElement[bool]:
+    """The card the contract's parties score, not the agency's self-assessment."""
+    return Scorecard.kind == ScorecardKind.BINDING
 
 
 def is_falsified() -> ColumnElement[bool]:
@@ -102,7 +125,7 @@ async def registration(
     )
     if scope is not None:
         r = EngagementRegistration
-        query = query.where(_owned(scope, r.unit_id, r.agency_id, r.region_code))
+        query = query.where(_owned(scope, r.unit_id, r.agency_id, r.region_code, r.engagement_id))
     return (await session.execute(query)).scalar_one_or_none()
 
 
@@ -222,12 +245,14 @@ async def scorecards_by_ids(
 
 
 async def current_in_period(
-    session: AsyncSession, engagement_id: UUID, period_label: str
+    session: AsyncSession, engagement_id: UUID, period_label: str, kind: str = "binding"
 ) -> Scorecard | None:
-    """The current version of the engagement's scorecard for the period, if any."""
+    """The current version of the engagement's scorecard (binding, or the agency's
+    self-assessment) for the period, if any."""
     query = select(Scorecard).where(
         Scorecard.engagement_id == engagement_id,
         Scorecard.period_label == period_label,
+        Scorecard.kind == kind,
         is_current(),
     )
     return (await session.execute(query.limit(1))).scalar_one_or_none()
@@ -289,8 +314,9 @@ async def falsifications(session: AsyncSession, ids: Sequence[UUID]) -> dict[UUI
 def scorecards_query(scope: Scope, f: ScorecardFilter) -> AnySelect:
     query: AnySelect = select(Scorecard).where(scorecard_scope(scope))
     if f.finalized_only:
-        # The valid results: with current_only, the last decided version of each series.
-        query = query.where(is_latest_decided() if f.current_only else decided())
+        # The valid results: with current_only, the last decided version of each series;
+        # an agency's self-assessment is no result (R4.2.5).
+        query = query.where(is_latest_decided() if f.current_only else decided(), binding())
     elif f.current_only:
         query = query.where(is_current())
     for column, value in (
@@ -313,7 +339,7 @@ async def current_scorecards_of(
     if not engagement_ids:
         return []
     query = select(Scorecard).where(
-        Scorecard.engagement_id.in_(engagement_ids), scorecard_scope(scope), is_current()
+        Scorecard.engagement_id.in_(engagement_ids), scorecard_scope(scope), is_current(), binding()
     )
     return list((await session.execute(query)).scalars())
 
@@ -325,7 +351,7 @@ async def grade_counts(
     grade = effective_grade().label("g")
     query = (
         select(grade, func.count())
-        .where(scorecard_scope(scope), is_latest_decided())
+        .where(scorecard_scope(scope), is_latest_decided(), binding())
         .group_by(grade)
     )
     if period_label is not None:
@@ -386,3 +412,27 @@ async def disclosures(
         (await session.execute(base.order_by(Falsification.id).limit(page.limit + 1))).all()
     )
     return rows[: page.limit], len(rows) > page.limit, int(total)
+
+
+# --- parties: appointments ----------------------------------------------------
+
+
+async def appoint(session: AsyncSession, engagement_id: UUID, evaluator_id: UUID) -> None:
+    if await session.get(EvaluatorAppointment, (engagement_id, evaluator_id)) is None:
+        session.add(EvaluatorAppointment(engagement_id=engagement_id, evaluator_id=evaluator_id))
+
+
+async def appeals(session: AsyncSession, ids: Sequence[UUID]) -> dict[UUID, list[Appeal]]:
+    """The appeals against each scorecard, oldest first."""
+    found: dict[UUID, list[Appeal]] = defaultdict(list)
+    if ids:
+        rows = await session.scalars(
+            select(Appeal).where(Appeal.scorecard_id.in_(ids)).order_by(Appeal.raised_at)
+        )
+        for row in rows:
+            found[row.scorecard_id].append(row)
+    return found
+
+
+async def appeal(session: AsyncSession, appeal_id: UUID) -> Appeal | None:
+    return await session.get(Appeal, appeal_id)

@@ -6,13 +6,14 @@ come from `queries`."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from uuid import UUID
 
 from contracts.evaluation import enums as evaluation_enums
 from contracts.evaluation import rpc as evaluation_rpc
 from contracts.evaluation.rpc import (
+    AppealView,
     DeductionView,
     DisclosureView,
     FalsificationView,
@@ -25,6 +26,7 @@ from contracts.evaluation.rpc import (
 )
 from services.evaluation import domain
 from services.evaluation.models import (
+    Appeal,
     Deduction,
     EngagementRegistration,
     EvaluationTemplate,
@@ -60,21 +62,31 @@ def outcome(
     scores: Sequence[ItemScore],
     deductions: Sequence[Deduction],
     falsified: bool,
+    weights: dict[str, str] | None = None,
 ) -> Outcome:
+    """Item results by the template's rule: the mean of every evaluator's points, or,
+    with the contract's party weights, their weighted combination (domain.weighted_result)."""
     by_item: dict[str, list[Decimal]] = {}
+    by_party: dict[str, dict[str, list[Decimal]]] = {}
     for s in scores:
         by_item.setdefault(s.item_code, []).append(s.points)
+        by_party.setdefault(s.item_code, {}).setdefault(s.party or "", []).append(s.points)
     results = []
     for item in domain.scored_items(template):
         points = by_item.get(item.code, [])
         assert item.max_points is not None  # validated template
+        result = (
+            domain.panel_result(points)
+            if weights is None
+            else domain.weighted_result(by_party.get(item.code, {}), weights)
+        )
         results.append(
             ItemResultView(
                 item_code=item.code,
                 text_zh=item.text_zh,
                 text_en=item.text_en,
                 max_points=item.max_points,
-                points=domain.panel_result(points),
+                points=result,
                 evaluators=len(points),
             )
         )
@@ -116,6 +128,7 @@ class ScorecardFacts:
     deductions: dict[UUID, list[Deduction]]
     falsified: dict[UUID, Falsification]
     superseded: set[UUID]
+    appeals: dict[UUID, list[Appeal]] = field(default_factory=dict)
 
 
 def scorecard_view(c: Scorecard, facts: ScorecardFacts) -> ScorecardView:
@@ -128,6 +141,7 @@ def scorecard_view(c: Scorecard, facts: ScorecardFacts) -> ScorecardView:
         scores=[ItemScoreView.from_row(s) for s in facts.scores[c.id]],
         deductions=[DeductionView.from_row(d) for d in facts.deductions[c.id]],
         falsification=falsification_view(f) if f else None,
+        appeals=[AppealView.from_row(a) for a in facts.appeals.get(c.id, [])],
     )
 
 
@@ -140,7 +154,11 @@ def _header(c: Scorecard, facts: ScorecardFacts) -> tuple[ScorecardSummary, Outc
     t = facts.templates[c.template_id]
     falsified = c.id in facts.falsified
     o = outcome(
-        facts.definitions[c.template_id], facts.scores[c.id], facts.deductions[c.id], falsified
+        facts.definitions[c.template_id],
+        facts.scores[c.id],
+        facts.deductions[c.id],
+        falsified,
+        c.weights,
     )
     header = ScorecardSummary.from_row(
         c,
@@ -152,6 +170,7 @@ def _header(c: Scorecard, facts: ScorecardFacts) -> tuple[ScorecardSummary, Outc
         deducted=o.deducted,
         total=o.total,
         grade=o.grade,
+        settlement_amount=Decimal(c.settlement_amount) if c.settlement_amount else None,
     )
     return header, o
 

@@ -124,6 +124,7 @@ RULES: dict[str, Rule | Public] = {
     "Mutation.recordSeminar": PM_STEP,
     "Mutation.completeImplementation": PM_STEP,
     "Mutation.handOver": PM_STEP,
+    "Mutation.decideResults": CLIENT,
     "Mutation.updateUnitProfile": PM_STEP,
     "Mutation.registerAgency": Rule(A, "agency_admin", "project_manager", own_tenant=True),
     "Mutation.addPerson": Rule(A, "agency_admin", "project_manager", own_tenant=True),
@@ -133,6 +134,8 @@ RULES: dict[str, Rule | Public] = {
     "Mutation.finalizeScorecard": SCORING,
     "Mutation.amendScorecard": SCORING,
     "Mutation.markScorecardFalsified": SCORING,
+    "Mutation.appealScorecard": SCORING,
+    "Mutation.answerScorecardAppeal": CLIENT,
     "Mutation.defineEvaluationTemplate": SCORING,
     "Mutation.createCheckpoint": Rule(A, "archive_keeper", "engineer", own_tenant=True),
     # archive catalogue (policy: "archive catalogue" in gateway/authz/policy.csv)
@@ -377,3 +380,36 @@ def test_public_operations_answer_anonymous_callers(
 def test_rules_round_trip_json():
     # The table is data a reviewer can diff: keep it serialisable.
     assert json.loads(json.dumps({k: type(v).__name__ for k, v in RULES.items()}))
+
+
+# An appointed third-party evaluator (tenant `evaluator:<id>`) sees and changes only the
+# evaluation material of the engagements it is appointed to: one appointed to none of the
+# world's gets nothing from any of these (tests/evaluation/test_parties.py covers one
+# that is appointed).
+NOT_APPOINTED_OPS = [
+    "Query.scorecard",
+    "Query.scorecards",
+    "Query.unitGradeHistory",
+    "Query.engagement",
+    "Query.engagements",
+    "Query.units",
+    "Mutation.openScorecard",
+    "Mutation.scoreItem",
+    "Mutation.finalizeScorecard",
+    "Mutation.markScorecardFalsified",
+    "Mutation.appealScorecard",
+    "Mutation.answerScorecardAppeal",
+    "Mutation.decideResults",
+]
+
+
+@pytest.mark.parametrize("op", NOT_APPOINTED_OPS)
+def test_an_evaluator_not_appointed_sees_and_changes_nothing(
+    system: RunningSystem, world: dict[str, Any], denied_mutations: dict[str, Any], op: str
+):
+    outsider = token(f"evaluator:{new_id()}", "appointed_evaluator")
+    result = result_of(run(system, world, op, outsider), op)
+    if op.startswith("Query."):
+        assert not has_data(result), result
+    else:
+        assert result is None or not result["__typename"].endswith("Success"), result

@@ -11,9 +11,16 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
+from decimal import Decimal
 from enum import StrEnum
 
 from contracts.core import Message, ValidationFailed
+from contracts.engagement.agreement import (
+    AssessmentMethod,
+    EvaluatingPartyKind,
+    FeeTerms,
+    PayRule,
+)
 from contracts.engagement.enums import (
     EngagementStatus,
     ListItemStatus,
@@ -45,6 +52,50 @@ def valid_period(start: date, end: date) -> None:
         raise ValidationFailed("the period must not end before it starts", field="periodEnd")
 
 
+def valid_assessment(method: AssessmentMethod) -> AssessmentMethod:
+    """考核办法 (R4.2.5): each party named once; an appointed third party names its
+    evaluator and no other party does; a joint panel's weights sum to exactly 1."""
+    kinds = [p.kind for p in method.parties]
+    if len(set(kinds)) != len(kinds):
+        raise ValidationFailed("each evaluating party is named once", field="assessment.parties")
+    for n, party in enumerate(method.parties):
+        third = party.kind == EvaluatingPartyKind.THIRD_PARTY
+        if third and party.evaluator_id is None:
+            raise ValidationFailed(
+                "an appointed third party needs its evaluator",
+                field=f"assessment.parties.{n}.evaluatorId",
+            )
+        if not third and party.evaluator_id is not None:
+            raise ValidationFailed(
+                "only an appointed third party names an evaluator",
+                field=f"assessment.parties.{n}.evaluatorId",
+            )
+    total = sum((p.weight for p in method.parties), Decimal(0))
+    if total != 1:
+        raise ValidationFailed(
+            "the evaluating parties' weights must sum to 1, not {total}",
+            field="assessment.parties",
+            params={"total": str(total)},
+        )
+    return method
+
+
+def valid_fee_terms(terms: FeeTerms) -> FeeTerms:
+    """Pay by results (R3.1-pay) needs fees paid on results and, for the linear rule, a
+    score range to grow over."""
+    pay = terms.pay_by_results
+    if pay is None:
+        return terms
+    if terms.basis != "on_results":
+        raise ValidationFailed("pay by results needs the basis on_results", field="feeTerms.basis")
+    if pay.rule == PayRule.LINEAR and pay.full_at <= pay.zero_at:
+        raise ValidationFailed(
+            "the full fee must be reached above the score that pays nothing",
+            field="feeTerms.payByResults.fullAt",
+        )
+    return terms
+
+
 @dataclass(frozen=True)
 class Facts:
     """What the stage guards look at, gathered by the repository."""
@@ -59,6 +110,9 @@ class Facts:
     handed_over: bool
     unfinished_codes: tuple[str, ...] = ()
     """Catalogue codes of the unfinished items, to name them when refusing."""
+    acceptance_required: bool = False
+    """The agreement lays down an assessment method, so the client accepts first (验收)."""
+    results_accepted: bool = False
 
 
 Guard = Callable[[Facts], list[Message]]
@@ -103,7 +157,11 @@ def _to_results(f: Facts) -> list[Message]:
 
 def _to_evaluation(f: Facts) -> list[Message]:
     # 归档与移交 (R4.2.4.2) comes before acceptance and evaluation (R4.2.5).
-    return [] if f.handed_over else [Message("the handover of deliverables to the unit (R4.2.4.2)")]
+    if not f.handed_over:
+        return [Message("the handover of deliverables to the unit (R4.2.4.2)")]
+    if f.acceptance_required and not f.results_accepted:
+        return [Message("the client's acceptance of the results (R4.2.5)")]
+    return []
 
 
 def _to_closed(f: Facts) -> list[Message]:
@@ -240,8 +298,8 @@ LIFECYCLE_MOVES = frozenset(
 
 def check_status_allows(status: EngagementStatus, action: str) -> None:
     """Which actions an engagement's status lets through. An active engagement takes
-    every step; a suspended one only corrections (evidence included) and lifecycle moves (resume, terminate,
-    cancel); a terminated one only corrections (its period served is still evaluated
+    every step; a suspended one only corrections (evidence included) and lifecycle moves
+    (resume, terminate, cancel); a terminated one only corrections (its period served is still evaluated
     on its records); a cancelled one nothing."""
     if status is EngagementStatus.ACTIVE or action in LIFECYCLE_MOVES:
         return

@@ -149,6 +149,8 @@ async def facts(session: AsyncSession, engagement: Engagement) -> Facts:
         plan_status=PlanStatus(latest.status) if latest else None,
         checklist_missing=int(missing or 0),
         handed_over=engagement.handed_over_on is not None,
+        acceptance_required=engagement.assessment is not None,
+        results_accepted=engagement.results_accepted_on is not None,
     )
 
 

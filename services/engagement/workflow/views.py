@@ -18,7 +18,14 @@ from services.engagement.workflow.domain import is_overdue, is_recurring
 
 def engagement_view(engagement: Engagement, region_code: str) -> rpc.EngagementView:
     fee_terms = rpc.FeeTerms(**engagement.fee_terms) if engagement.fee_terms else None
-    return rpc.EngagementView.from_row(engagement, region_code=region_code, fee_terms=fee_terms)
+    assessment = (
+        rpc.AssessmentMethod.model_validate(engagement.assessment)
+        if engagement.assessment
+        else None
+    )
+    return rpc.EngagementView.from_row(
+        engagement, region_code=region_code, fee_terms=fee_terms, assessment=assessment
+    )
 
 
 def list_item_view(

@@ -85,8 +85,13 @@ async def register_engagement(session: AsyncSession, event: EngagementCreatedV1)
             period_start=data.period_start,
             period_end=data.period_end,
             region_code=unit.region_code if unit else None,
+            assessment=data.assessment.model_dump(mode="json") if data.assessment else None,
+            fee_terms=data.fee_terms.model_dump(mode="json") if data.fee_terms else None,
         )
     )
+    for party in data.assessment.parties if data.assessment else []:
+        if party.evaluator_id is not None:
+            await repository.appoint(session, data.engagement_id, party.evaluator_id)
     await session.flush()
 
 
@@ -99,8 +104,8 @@ async def on_stage_changed(session: AsyncSession, event: StageChangedV1) -> None
         # Not seen engagement.created yet: fail, so the consumer retries later.
         raise LookupError(f"engagement {event.data.engagement_id} is not registered")
     ctx = CallContext(actor=event.actor, tenant=event.tenant, correlation_id=event.correlation_id)
-    card = await scorecards.open_on_stage_change(session, registration, event.event_id, ctx)
-    log.info("evaluation.scorecard_opened", opened=card is not None)
+    cards = await scorecards.open_on_stage_change(session, registration, event.event_id, ctx)
+    log.info("evaluation.scorecard_opened", opened=len(cards))
 
 
 async def keep_evidence(session: AsyncSession, event: EventEnvelope) -> None:

@@ -6,18 +6,21 @@ in its outbox."""
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
-from uuid import UUID
+from uuid import UUID, uuid5
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from contracts.core import ValidationFailed
+from contracts.core import NotAuthorized, Scope, ValidationFailed
+from contracts.engagement.agreement import AssessmentMethod, EvaluationPeriods
 from contracts.engagement.errors import EngagementNotFound
 from contracts.evaluation import enums as evaluation_enums
 from contracts.evaluation import errors as evaluation_errors
 from contracts.evaluation import events as evaluation_events
 from contracts.evaluation import rpc as evaluation_rpc
+from kit.auth import AuthFailure
 from kit.events import make_event
 from kit.ids import new_id
+from kit.logging import get_logger
 from kit.outbox import record_event
 from kit.rpc import CallContext
 from services.evaluation import domain, repository, templates
@@ -30,6 +33,8 @@ from services.evaluation.models import (
     messaging,
 )
 from services.evaluation.queries import scorecard_view
+
+log = get_logger(__name__)
 
 
 async def open_scorecard(
@@ -54,24 +59,59 @@ async def open_scorecard(
 
 async def open_on_stage_change(
     session: AsyncSession, registration: EngagementRegistration, event_id: UUID, ctx: CallContext
-) -> Scorecard | None:
-    """Open the engagement's scorecard for its whole period when it enters the
-    evaluation stage (R4.2.5); nothing when one is already open for that period."""
+) -> list[Scorecard]:
+    """Open the engagement's scorecards when it enters the evaluation stage (R4.2.5):
+    one binding card per evaluation period of the assessment method (the whole service
+    period by default) and, when the contract names evaluating parties, the agency's
+    self-assessment card beside each. Nothing for a period already opened."""
     start, end = registration.period_start, registration.period_end
     if start is None or end is None:
         raise ValidationFailed("the engagement's period is unknown")
-    label = domain.period_label(start, end)
-    if await repository.current_in_period(session, registration.engagement_id, label):
+    method = assessment_of(registration)
+    template = await _template(
+        session, method.template_id if method else None, registration.agency_id, fallback=True
+    )
+    yearly = method is not None and method.periods == EvaluationPeriods.YEARLY
+    kinds = [evaluation_enums.ScorecardKind.BINDING]
+    if method is not None:
+        kinds.append(evaluation_enums.ScorecardKind.SELF)
+    opened: list[Scorecard] = []
+    first = True
+    for p_start, p_end in domain.evaluation_periods(start, end, yearly=yearly):
+        label = domain.period_label(p_start, p_end)
+        for kind in kinds:
+            if await repository.current_in_period(session, registration.engagement_id, label, kind):
+                continue
+            # `source_event_id` is unique: the first card names the event itself, the
+            # others a name derived from it (still marking them opened automatically).
+            source = event_id if first else uuid5(event_id, f"{label}/{kind}")
+            first = False
+            card = await _open(
+                session, ctx, registration, template, label, p_start, p_end, source, kind
+            )
+            opened.append(card)
+    return opened
+
+
+def assessment_of(registration: EngagementRegistration) -> AssessmentMethod | None:
+    if registration.assessment is None:
         return None
-    template = await _template(session, None, registration.agency_id)
-    return await _open(session, ctx, registration, template, label, start, end, event_id)
+    return AssessmentMethod.model_validate(registration.assessment)
 
 
 async def _template(
-    session: AsyncSession, template_id: UUID | None, agency_id: UUID
+    session: AsyncSession, template_id: UUID | None, agency_id: UUID, *, fallback: bool = False
 ) -> EvaluationTemplate:
     """The template to score an engagement of `agency_id` with: the one named, if it
-    is the standard's or that agency's own variant; by default the latest C.1."""
+    is the standard's or that agency's own variant; by default the latest C.1. With
+    `fallback` (a contract naming a template we cannot use, read from an event that
+    must not fail forever) the latest C.1 is used instead, and logged."""
+    if template_id is not None and fallback:
+        named = await repository.template(session, template_id)
+        if named is not None and named.agency_id in (None, agency_id):
+            return named
+        log.warning("evaluation.contract_template_unusable", template_id=str(template_id))
+        template_id = None
     if template_id is None:
         found = await repository.latest_standard_template(session, templates.C1_CODE)
     else:
@@ -92,8 +132,10 @@ async def _open(
     start: date,
     end: date,
     source_event_id: UUID | None,
+    kind: evaluation_enums.ScorecardKind = evaluation_enums.ScorecardKind.BINDING,
 ) -> Scorecard:
     card_id = new_id()
+    method = assessment_of(registration)
     card = Scorecard(
         id=card_id,
         series_id=card_id,
@@ -112,6 +154,9 @@ async def _open(
         opened_by=ctx.actor,
         opened_at=datetime.now(UTC),
         source_event_id=source_event_id,
+        kind=kind,
+        weights=domain.party_weights(method, kind),
+        appeal_days=method.appeal_days if method else None,
     )
     session.add(card)
     await session.flush()
@@ -141,6 +186,18 @@ async def _record_opened(
     await record_event(session, messaging, event)
 
 
+def require_party(card: Scorecard, scope: Scope) -> evaluation_enums.EvaluatingParty:
+    """The caller's party, if the card is scored by it (R4.2.5: the parties the contract
+    names score the binding card; the agency only its self-assessment)."""
+    party = domain.party_of(scope)
+    if not domain.may_score(card.weights, party):
+        raise NotAuthorized(
+            "only the evaluating parties the contract names score this scorecard",
+            details={"reason": AuthFailure.PERMISSION_DENIED.value},
+        )
+    return party
+
+
 async def amend(
     session: AsyncSession, req: evaluation_rpc.AmendScorecardRequest, ctx: CallContext
 ) -> evaluation_rpc.ScorecardView:
@@ -149,6 +206,7 @@ async def amend(
     card = await repository.scorecard(session, req.scorecard_id, req.scope)
     if card is None:
         raise evaluation_errors.ScorecardNotFound("no such scorecard", field="scorecardId")
+    require_party(card, req.scope)  # the agency does not reopen a card it may not score
     view = await scorecard_view(session, card)
     if view.status == evaluation_enums.ScorecardStatus.OPEN:
         raise evaluation_errors.ScorecardNotFinalized(
@@ -180,6 +238,9 @@ async def amend(
         opened_by=ctx.actor,
         opened_at=now,
         source_event_id=None,
+        kind=card.kind,
+        weights=card.weights,
+        appeal_days=card.appeal_days,
     )
     session.add(new)
     await session.flush()

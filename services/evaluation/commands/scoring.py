@@ -11,6 +11,7 @@ from uuid import UUID
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.core import Scope, ValidationFailed
+from contracts.engagement.agreement import FeeTerms
 from contracts.evaluation import enums as evaluation_enums
 from contracts.evaluation import errors as evaluation_errors
 from contracts.evaluation import events as evaluation_events
@@ -20,6 +21,7 @@ from kit.ids import new_id
 from kit.outbox import record_event
 from kit.rpc import CallContext
 from services.evaluation import domain, repository, suggestions
+from services.evaluation.commands import scorecards
 from services.evaluation.models import Deduction, Falsification, ItemScore, Scorecard, messaging
 from services.evaluation.queries import history, scorecard_view
 
@@ -27,10 +29,12 @@ from services.evaluation.queries import history, scorecard_view
 async def _open_card(
     session: AsyncSession, scorecard_id: UUID, scope: Scope
 ) -> tuple[Scorecard, evaluation_rpc.TemplateDefinition]:
-    """A scorecard the caller may change: in scope, current, open, not falsified."""
+    """A scorecard the caller may change: in scope, scored by the caller's party,
+    current, open, not falsified."""
     card = await repository.scorecard(session, scorecard_id, scope)
     if card is None:
         raise evaluation_errors.ScorecardNotFound("no such scorecard", field="scorecardId")
+    scorecards.require_party(card, scope)
     view = await scorecard_view(session, card)
     if view.status != evaluation_enums.ScorecardStatus.OPEN:
         raise evaluation_errors.ScorecardLocked(
@@ -77,6 +81,7 @@ async def score_item(
     row.suggested_points = suggested
     row.override_reason = override if points != suggested else None
     row.scored_at = datetime.now(UTC)
+    row.party = domain.party_of(req.scope).value if card.weights is not None else None
     await session.flush()
     return await scorecard_view(session, card)
 
@@ -126,18 +131,28 @@ async def finalize(
 ) -> evaluation_rpc.ScorecardView:
     """Lock the scorecard with its total and grade, and announce it (the engagement
     then closes; the archive files the result)."""
-    card, template = await _open_card(session, req.scorecard_id, req.scope)
+    card, _template = await _open_card(session, req.scorecard_id, req.scope)
     view = await scorecard_view(session, card)
-    missing = domain.missing_items(template, {s.item_code for s in view.scores})
+    # An item is missing until every party named has scored it (its result is None).
+    missing = [r.item_code for r in view.results if r.points is None]
     if missing:
         raise evaluation_errors.IncompleteScorecard(
             "not scored yet: {items}", details={"missing": missing}, params={"items": missing}
         )
+    await _self_assessment_first(session, card)
     card.status = evaluation_enums.ScorecardStatus.FINALIZED
     card.finalized_at = datetime.now(UTC)
     card.finalized_by = ctx.actor
     card.total = view.total
     card.grade = view.grade
+    registration = await repository.registration(session, card.engagement_id)
+    terms = registration.fee_terms if registration else None
+    paid = None
+    if terms is not None and card.kind == evaluation_enums.ScorecardKind.BINDING:
+        paid = domain.settlement(FeeTerms.model_validate(terms), view.total, view.grade)
+    if paid is not None:
+        card.settlement_percent, amount = paid
+        card.settlement_amount = str(amount)
     await session.flush()
     data = evaluation_events.ScorecardFinalizedData(
         scorecard_id=card.id,
@@ -153,12 +168,33 @@ async def finalize(
         total=view.total,
         grade=view.grade,
         evaluators=view.evaluators,
+        kind=card.kind,
+        settlement_percent=card.settlement_percent,
+        settlement_amount=Decimal(card.settlement_amount) if card.settlement_amount else None,
     )
     event = make_event(
         evaluation_events.ScorecardFinalizedV1, ctx, data, engagement_id=card.engagement_id
     )
     await record_event(session, messaging, event)
     return await scorecard_view(session, card)
+
+
+async def _self_assessment_first(session: AsyncSession, card: Scorecard) -> None:
+    """When the contract requires it, the agency's self-assessment for the period is
+    finalised before the binding card."""
+    if card.kind != evaluation_enums.ScorecardKind.BINDING or card.weights is None:
+        return
+    registration = await repository.registration(session, card.engagement_id)
+    method = scorecards.assessment_of(registration) if registration else None
+    if method is None or not method.self_assessment_required:
+        return
+    own = await repository.current_in_period(
+        session, card.engagement_id, card.period_label, evaluation_enums.ScorecardKind.SELF
+    )
+    if own is None or (await scorecard_view(session, own)).status == "open":
+        raise evaluation_errors.SelfAssessmentPending(
+            "the agency's self-assessment is finalised first", field="scorecardId"
+        )
 
 
 async def mark_falsified(
@@ -169,6 +205,8 @@ async def mark_falsified(
     card = await repository.scorecard(session, req.scorecard_id, req.scope)
     if card is None:
         raise evaluation_errors.ScorecardNotFound("no such scorecard", field="scorecardId")
+    if domain.party_of(req.scope) != evaluation_enums.EvaluatingParty.REGULATOR:
+        scorecards.require_party(card, req.scope)  # R7.2-fraud: the evaluating party or a regulator
     view = await scorecard_view(session, card)
     if view.status in (
         evaluation_enums.ScorecardStatus.FALSIFIED,

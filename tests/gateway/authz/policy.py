@@ -21,6 +21,7 @@ TENANTS = {
     "agency": f"agency:{AGENCY_ID}",
     "unit": f"unit:{UNIT_ID}",
     "region": "region:44",
+    "evaluator": "evaluator:0190a3c4-0000-7000-8000-0000000e7a10",
 }
 HOME_KIND = {
     "agency_admin": "agency",
@@ -32,6 +33,7 @@ HOME_KIND = {
     "client_admin": "unit",
     "client_viewer": "unit",
     "regulator": "region",
+    "appointed_evaluator": "evaluator",
 }
 OBJECTS = ("unit", "engagement", "trace")
 ACTIONS = ("create", "read", "update")
@@ -49,6 +51,7 @@ ALLOWED: dict[str, set[tuple[str, str]]] = {
     "evaluator": {("engagement", "read")},
     "expert": set(),  # only the meetings they are invited to (object `meeting`)
     "archive_keeper": set(),
+    "appointed_evaluator": set(),  # only scorecards of the engagements it is appointed to
 }
 assert set(ALLOWED) == set(ROLES) == set(HOME_KIND)
 

@@ -28,6 +28,8 @@ async def create_engagement(
 ) -> rpc.EngagementView:
     modes = domain.valid_service_modes(req.service_modes)
     domain.valid_period(req.period_start, req.period_end)
+    assessment = domain.valid_assessment(req.assessment) if req.assessment else None
+    fee_terms = domain.valid_fee_terms(req.fee_terms) if req.fee_terms else None
     units = await directory_repository.units_by_ids(session, [req.unit_id], req.scope)
     unit = units.get(req.unit_id)
     if unit is None:
@@ -42,7 +44,8 @@ async def create_engagement(
         stage=Stage.PREPARATION,
         created_at=datetime.now(UTC),
         created_by=ctx.actor,
-        fee_terms=req.fee_terms.model_dump(mode="json") if req.fee_terms else None,
+        fee_terms=fee_terms.model_dump(mode="json") if fee_terms else None,
+        assessment=assessment.model_dump(mode="json") if assessment else None,
     )
     session.add(engagement)
     await session.flush()
