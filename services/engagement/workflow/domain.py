@@ -299,8 +299,8 @@ LIFECYCLE_MOVES = frozenset(
 def check_status_allows(status: EngagementStatus, action: str) -> None:
     """Which actions an engagement's status lets through. An active engagement takes
     every step; a suspended one only corrections (evidence included) and lifecycle moves
-    (resume, terminate, cancel); a terminated one only corrections (its period served is still evaluated
-    on its records); a cancelled one nothing."""
+    (resume, terminate, cancel); a terminated one only corrections (its period served
+    is still evaluated on its records); a cancelled one nothing."""
     if status is EngagementStatus.ACTIVE or action in LIFECYCLE_MOVES:
         return
     if status is EngagementStatus.SUSPENDED and action in CORRECTIONS:
