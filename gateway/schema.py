@@ -30,6 +30,7 @@ from gateway.engagement.mutations import EngagementMutations
 from gateway.engagement.queries import EngagementQueries
 from gateway.engagement.subscriptions import EngagementSubscriptions
 from gateway.engagement.survey_links import SurveyLinkMutations, SurveyLinkQueries
+from gateway.engagement.unit_import import UnitImportMutations, UnitImportQueries
 from gateway.engagement.workflow_mutations import WorkflowMutations
 from gateway.evaluation.mutations import EvaluationMutations
 from gateway.evaluation.queries import EvaluationQueries
@@ -64,6 +65,7 @@ class Query(
     FederationQueries,
     LabelQueries,
     SurveyLinkQueries,
+    UnitImportQueries,
 ):
     @strawberry.field(description="The authenticated caller; null when anonymous.")
     def viewer(self, info: Info[Context, None]) -> Viewer | None:
@@ -85,6 +87,7 @@ class Mutation(
     ArchiveMutations,
     DocumentMutations,
     SurveyLinkMutations,
+    UnitImportMutations,
 ):
     pass
 

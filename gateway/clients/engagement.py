@@ -8,6 +8,7 @@ from contracts import core
 from contracts.engagement import actions as engagement_actions
 from contracts.engagement import rpc
 from contracts.engagement import rpc_directory as engagement_rpc_directory
+from contracts.engagement import rpc_import as engagement_rpc_import
 from contracts.engagement import rpc_survey_links as survey_rpc
 from contracts.engagement import rpc_workflow as engagement_rpc_workflow
 from gateway.clients.base import ServiceClient
@@ -141,3 +142,10 @@ class EngagementClient(ServiceClient):
         self, req: survey_rpc.AnswerSurveyRequest
     ) -> survey_rpc.SurveyAnswerAccepted:
         return await self._call(survey_rpc.ANSWER_SURVEY, req)
+
+    # --- bulk import of units ---------------------------------------------------------
+
+    async def import_units(
+        self, req: engagement_rpc_import.ImportUnitsRequest, timeout: float
+    ) -> engagement_rpc_import.ImportReport:
+        return await self._call(engagement_rpc_import.IMPORT_UNITS, req, timeout)

@@ -1,0 +1,1 @@
+"""Bulk import of units from XLSX/CSV: reader (file → rows), domain (row rules), repository, commands."""

@@ -1,0 +1,77 @@
+"""All SQL of the bulk import: what the directory holds for a batch's USCCs, and the
+batch's units, contacts and search grams written with one statement per table."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import insert, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from contracts.core import Scope
+from services.engagement.directory.importing.domain import StoredUnit
+from services.engagement.models import Unit, UnitContact, unit_search_grams
+from services.engagement.repository import unit_scope
+
+
+@dataclass(frozen=True)
+class Registered:
+    unit_id: UUID
+    visible: bool
+    """In the caller's scope: only then may the import say how its values compare."""
+    stored: StoredUnit
+
+
+async def registered(
+    session: AsyncSession, usccs: Sequence[str], scope: Scope
+) -> dict[str, Registered]:
+    """The directory's units with these USCCs, whoever's they are."""
+    if not usccs:
+        return {}
+    units = list(await session.scalars(select(Unit).where(Unit.uscc.in_(usccs))))
+    if not units:
+        return {}
+    ids = [u.id for u in units]
+    visible = set(await session.scalars(select(Unit.id).where(Unit.id.in_(ids), unit_scope(scope))))
+    contacts = {
+        c.unit_id: c
+        for c in await session.scalars(
+            select(UnitContact)
+            .where(UnitContact.unit_id.in_(ids))
+            .order_by(UnitContact.unit_id, UnitContact.position.desc())
+        )
+    }
+    found = {}
+    for u in units:
+        c = contacts.get(u.id)
+        values: dict[str, str | None] = {
+            "name": u.name,
+            "industryCode": u.industry_code,
+            "address": u.address,
+            "regionCode": u.region_code,
+            "legalRepresentative": u.legal_representative,
+            "contactName": c.name if c else None,
+            "contactTitle": c.title if c else None,
+            "contactPhone": c.phone if c else None,
+            "contactEmail": c.email if c else None,
+        }
+        found[u.uscc] = Registered(u.id, u.id in visible, StoredUnit(values, list(u.outlets)))
+    return found
+
+
+async def add_units(
+    session: AsyncSession,
+    units: list[dict[str, Any]],
+    contacts: list[dict[str, Any]],
+    grams: list[dict[str, Any]],
+) -> None:
+    """Insert a batch: units first, then what refers to them."""
+    if units:
+        await session.execute(insert(Unit), units)
+    if contacts:
+        await session.execute(insert(UnitContact), contacts)
+    if grams:
+        await session.execute(insert(unit_search_grams), grams)
