@@ -14,6 +14,7 @@ import asyncio
 import json
 import random
 import zlib
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -50,7 +51,7 @@ async def record_event(
 
 
 async def record_events(
-    session: AsyncSession, tables: MessagingTables, events: list[EventEnvelope]
+    session: AsyncSession, tables: MessagingTables, events: Sequence[EventEnvelope]
 ) -> None:
     """Add many events to the outbox in one statement (a bulk import's thousands),
     inside the caller's transaction, in the order given."""

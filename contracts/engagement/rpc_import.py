@@ -26,14 +26,10 @@ class ImportColumn(Contract):
 
 COLUMNS: tuple[ImportColumn, ...] = (
     ImportColumn(key="name", zh="单位名称", required=True, note="不超过200字"),
-    ImportColumn(
-        key="uscc", zh="统一社会信用代码", required=True, note="18位，校验位按GB 32100"
-    ),
+    ImportColumn(key="uscc", zh="统一社会信用代码", required=True, note="18位，校验位按GB 32100"),
     ImportColumn(key="industryCode", zh="行业代码", required=True, note="GB/T 4754，如 C2614"),
     ImportColumn(key="address", zh="详细地址", required=True, note="不超过500字"),
-    ImportColumn(
-        key="regionCode", zh="行政区划代码", note="GB/T 2260 六位；空则取信用代码第3-8位"
-    ),
+    ImportColumn(key="regionCode", zh="行政区划代码", note="GB/T 2260 六位；空则取信用代码第3-8位"),
     ImportColumn(key="legalRepresentative", zh="法定代表人"),
     ImportColumn(
         key="outlets",

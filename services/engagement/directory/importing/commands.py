@@ -93,9 +93,7 @@ async def import_batch(
         if hit is None:
             new.append(row)
         elif not hit.visible:
-            said = Message(
-                "a unit with 统一社会信用代码 {uscc} already exists", {"uscc": row.uscc}
-            )
+            said = Message("a unit with 统一社会信用代码 {uscc} already exists", {"uscc": row.uscc})
             outcome.problems.append(domain.problem(row.row, "uscc", "already_registered", said))
         elif columns := domain.differences(row, hit.stored):
             outcome.changed.append(ChangedRow(row=row.row, unit_id=hit.unit_id, columns=columns))

@@ -15,20 +15,25 @@ from dataclasses import dataclass, field
 from contracts.core import Message, ValidationFailed
 from contracts.engagement.rpc_directory import OUTLET_CODE
 from contracts.engagement.rpc_import import COLUMNS, RowProblem
-from services.engagement.directory import uscc
 from services.engagement.directory import domain as directory
+from services.engagement.directory import uscc
 from services.engagement.directory.importing.reader import FileRow
 
 _Bad = Callable[..., None]
 """Reports a problem of the row: bad(column, message, code="invalid")."""
-_LIMITS = {"name": 200, "address": 500, "legalRepresentative": 100}
-_CONTACT_Bad = Callable[..., None]
-"""Reports a problem of the row: bad(column, message, code="invalid")."""
-_LIMITS = {"contactName": 100, "contactTitle": 100, "contactEmail": 200}
+_LIMITS = {
+    "name": 200,
+    "address": 500,
+    "legalRepresentative": 100,
+    "contactName": 100,
+    "contactTitle": 100,
+    "contactEmail": 200,
+}
 # GB/T 2260: the provinces' two-digit prefixes (incl. Taiwan, Hong Kong, Macao).
 _PROVINCES = frozenset(
-    "11 12 13 14 15 21 22 23 31 32 33 34 35 36 37 41 42 43 44 45 46 "
-    "50 51 52 53 54 61 62 63 64 65 71 81 82".split()
+    {"11", "12", "13", "14", "15", "21", "22", "23", "31", "32", "33", "34", "35", "36"}
+    | {"37", "41", "42", "43", "44", "45", "46", "50", "51", "52", "53", "54", "61", "62"}
+    | {"63", "64", "65", "71", "81", "82"}
 )
 _REGION = re.compile(r"^\d{6}$")
 _OUTLET = re.compile(OUTLET_CODE)
@@ -117,7 +122,7 @@ def check_row(r: FileRow) -> tuple[UnitRow | None, list[RowProblem]]:
     for c in COLUMNS:
         if c.required and not cells.get(c.key):
             bad(c.key, Message("this column is required"), "required")
-    for key, limit in {**_LIMITS, **_CONTACT_LIMITS}.items():
+    for key, limit in _LIMITS.items():
         if len(cells.get(key, "")) > limit:
             bad(key, Message("at most {max} characters", {"max": limit}))
 
