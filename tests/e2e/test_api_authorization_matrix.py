@@ -157,6 +157,11 @@ RULES: dict[str, Rule | Public] = {
         "R4.2.3.1: the unit's people answer through the link, without an account; the "
         "token is the permission (a wrong one writes nothing)"
     ),
+    # bulk import of units: who may createUnit, into the caller's own agency
+    "Mutation.importUnits": Rule(A, "project_manager", "engineer", own_tenant=True),
+    "Query.unitImportTemplate": Rule(
+        A, "project_manager", "engineer", shared=True, expect_data=True
+    ),
     # --- subscriptions -------------------------------------------------------
     "Subscription.engagementEvents": READ_ENGAGEMENT,
 }
