@@ -40,11 +40,17 @@ def add_parser(sub: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     if args.import_command == "template":
         return write_template(args.file)
+    try:
+        content = args.file.read_bytes()
+    except OSError as failed:
+        print(json.dumps({"error": "unreadable_file", "message": str(failed)}, ensure_ascii=False))
+        return 2
     bar = None if args.quiet else RowsBar()
     try:
         result = asyncio.run(
             import_units(
-                args.file,
+                args.file.name,
+                content,
                 args.agency,
                 actor=args.actor,
                 dry_run=args.dry_run,
@@ -53,7 +59,8 @@ def run(args: argparse.Namespace) -> int:
             )
         )
     except DomainError as refused:
-        print(json.dumps({"error": refused.code, "message": _say(refused.said, args.lang)}))
+        said = _say(refused.said, args.lang)
+        print(json.dumps({"error": refused.code, "message": said}, ensure_ascii=False))
         return 2
     finally:
         if bar is not None:
@@ -63,7 +70,8 @@ def run(args: argparse.Namespace) -> int:
 
 
 async def import_units(
-    path: Path,
+    file_name: str,
+    content: bytes,
     agency_id: UUID,
     *,
     actor: str = "cli",
@@ -81,8 +89,8 @@ async def import_units(
     try:
         return await import_file(
             runtime.db,
-            path.name,
-            path.read_bytes(),
+            file_name,
+            content,
             agency_id,
             ctx,
             dry_run=dry_run,
@@ -138,8 +146,9 @@ def _say(message: Message, lang: str) -> str:
 class RowsBar:
     """A one-line bar of rows imported, on stderr, redrawn at most ten times a second."""
 
-    def __init__(self, out: TextIO = sys.stderr, width: int = 30) -> None:
-        self.out, self.width, self._drawn, self._shown = out, width, 0.0, False
+    def __init__(self, out: TextIO | None = None, width: int = 30) -> None:
+        self.out = out or sys.stderr
+        self.width, self._drawn, self._shown = width, 0.0, False
 
     def __call__(self, done: int, total: int) -> None:
         now = time.monotonic()

@@ -13,7 +13,7 @@ XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CSV_TYPE = "text/csv; charset=utf-8"
 EXAMPLE = {
     "name": "示例化工有限公司",
-    "uscc": "91320506MA1MXXXXXX",
+    "uscc": "91320506MA1M9XK3DE",
     "industryCode": "C2614",
     "address": "江苏省苏州市吴中区示例路1号",
     "outlets": "DA001 锅炉废气排放口；DW001 废水总排口",
