@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 import json
+from typing import Any
 from uuid import UUID
 
 import pytest
@@ -57,7 +58,7 @@ async def outbox_usccs(db: Database) -> list[str]:
         ]
 
 
-def problems(report: ImportReport) -> list[tuple[int, str | None, str, str, dict]]:
+def problems(report: ImportReport) -> list[tuple[int, str | None, str, str, dict[str, Any]]]:
     return [(p.row, p.column, p.code, p.template, p.params) for p in report.problems]
 
 
@@ -297,7 +298,7 @@ async def test_xlsx_with_english_headers_in_another_order(db: Database):
     ],
 )
 async def test_a_file_that_is_not_the_template_is_refused_whole(
-    db: Database, name: str, content: bytes, template: str, params: dict
+    db: Database, name: str, content: bytes, template: str, params: dict[str, Any]
 ):
     with pytest.raises(ValidationFailed) as refused:
         await run(db, new_id(), content, name)
