@@ -21,8 +21,9 @@ from kit.ids import new_id
 from kit.rpc import CallContext
 from services.engagement.directory import commands as directory
 from services.engagement.directory import queries as directory_queries
-from services.engagement.directory.importing import commands
+from services.engagement.directory.importing import commands, domain
 from services.engagement.directory.importing.batches import import_file
+from services.engagement.directory.importing.reader import FileRow
 from services.engagement.models import Unit, UnitContact, messaging
 from tests.e2e.harness import new_uscc
 from tests.engagement.unit_files import csv_bytes, table, unit_row, xlsx_bytes
@@ -320,3 +321,17 @@ async def test_big_file_in_batches_each_with_its_events(db: Database):
     assert (again.created, again.unchanged) == (0, 23)
     async with db.transaction() as s:
         assert await s.scalar(select(func.count()).select_from(Unit)) == 23
+
+
+async def test_a_unit_registered_meanwhile_rolls_the_batch_back_with_a_clear_error(db: Database):
+    # Between a batch's lookup and its insert another import (or createUnit) may register
+    # one of its USCCs: the unique index refuses it and the caller hears what to do.
+    agency, code = new_id(), new_uscc()
+    assert (await run(db, agency, csv_bytes(table([unit_row(code)])))).created == 1
+    [row] = domain.check_rows([FileRow(2, unit_row(code))]).units
+    with pytest.raises(ValidationFailed) as refused:
+        async with db.transaction() as s:
+            await commands._create(s, [row], agency, CTX)
+    assert refused.value.field == "file"
+    assert refused.value.said.template.startswith("some units of this file were registered")
+    assert await outbox_usccs(db) == [code]

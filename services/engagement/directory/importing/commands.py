@@ -19,6 +19,7 @@ from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.core import Message, Scope, ValidationFailed
@@ -153,7 +154,16 @@ async def _create(
             registered_by_agency_id=agency_id,
         )
         events.append(make_event(UnitRegisteredV1, ctx, data))
-    await repository.add_units(session, units, contacts, grams)
+    try:
+        await repository.add_units(session, units, contacts, grams)
+    except IntegrityError:
+        # Another import or createUnit registered one of these USCCs since the lookup:
+        # the caller's transaction rolls back whole, and a re-run sorts the rows anew.
+        raise ValidationFailed(
+            "some units of this file were registered at the same time by someone else; "
+            "run the import again",
+            field="file",
+        ) from None
     await record_events(session, messaging, events)
 
 
