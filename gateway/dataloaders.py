@@ -13,6 +13,7 @@ from contracts import core
 from contracts.archive import rpc as archive_rpc
 from contracts.engagement import rpc
 from contracts.engagement import rpc_directory as engagement_rpc_directory
+from contracts.engagement import rpc_import as engagement_rpc_import
 from contracts.engagement import rpc_workflow as engagement_rpc_workflow
 from contracts.evaluation import rpc as evaluation_rpc
 from gateway.clients import ServiceClients
@@ -30,6 +31,7 @@ class Loaders:
     unit_profiles: DataLoader[UUID, engagement_rpc_directory.UnitProfile | None]
     scorecards: DataLoader[UUID, evaluation_rpc.ScorecardView | None]
     latest_scorecards: DataLoader[UUID, evaluation_rpc.ScorecardSummary | None]
+    unit_contacts: DataLoader[UUID, list[engagement_rpc_import.UnitContactView]]
 
 
 def build_loaders(clients: ServiceClients, scope: core.Scope) -> Loaders:
@@ -75,6 +77,11 @@ def build_loaders(clients: ServiceClients, scope: core.Scope) -> Loaders:
         # whatever the number of engagements.
         return [await engagement.checklist_definition(v) for v in versions]
 
+    async def unit_contacts(
+        ids: Sequence[UUID],
+    ) -> list[list[engagement_rpc_import.UnitContactView]]:
+        return await engagement.unit_contacts(list(ids), scope)
+
     return Loaders(
         units=DataLoader(load_fn=units),
         units_by_uscc=DataLoader(load_fn=units_by_uscc),
@@ -88,4 +95,5 @@ def build_loaders(clients: ServiceClients, scope: core.Scope) -> Loaders:
         # too large for a NATS message.
         scorecards=DataLoader(load_fn=scorecards, max_batch_size=200),
         latest_scorecards=DataLoader(load_fn=latest_scorecards, max_batch_size=500),
+        unit_contacts=DataLoader(load_fn=unit_contacts, max_batch_size=500),
     )

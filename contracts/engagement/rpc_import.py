@@ -87,6 +87,29 @@ class ImportReport(Contract):
     dry_run: bool = False
 
 
-IMPORT_UNITS = Rpc("engagement", "unit.import", ImportUnitsRequest, ImportReport)
+class UnitContactView(Contract):
+    """A unit's contact person (联系人)."""
 
-IMPORT_RPCS: tuple[Rpc[Any, Any], ...] = (IMPORT_UNITS,)
+    name: str
+    title: str | None
+    phone: str | None
+    email: str | None
+
+
+class UnitContactsRequest(Contract):
+    unit_ids: list[UUID] = Field(max_length=500)
+    scope: Scope
+
+
+class UnitContactsReply(Contract):
+    """Per requested unit, in order: its contacts; [] when none, missing or out of scope."""
+
+    items: list[list[UnitContactView]]
+
+
+IMPORT_UNITS = Rpc("engagement", "unit.import", ImportUnitsRequest, ImportReport)
+GET_UNIT_CONTACTS = Rpc(
+    "engagement", "unit.contacts.get_many", UnitContactsRequest, UnitContactsReply
+)
+
+IMPORT_RPCS: tuple[Rpc[Any, Any], ...] = (IMPORT_UNITS, GET_UNIT_CONTACTS)

@@ -149,3 +149,9 @@ class EngagementClient(ServiceClient):
         self, req: engagement_rpc_import.ImportUnitsRequest, timeout: float
     ) -> engagement_rpc_import.ImportReport:
         return await self._call(engagement_rpc_import.IMPORT_UNITS, req, timeout)
+
+    async def unit_contacts(
+        self, ids: list[UUID], scope: core.Scope
+    ) -> list[list[engagement_rpc_import.UnitContactView]]:
+        req = engagement_rpc_import.UnitContactsRequest(unit_ids=ids, scope=scope)
+        return (await self._call(engagement_rpc_import.GET_UNIT_CONTACTS, req)).items

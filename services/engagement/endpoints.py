@@ -13,6 +13,7 @@ from kit.runtime import ServiceRuntime
 from services.engagement.directory import commands as directory_commands
 from services.engagement.directory import queries as directory_queries
 from services.engagement.directory.importing import commands as import_commands
+from services.engagement.directory.importing import queries as import_queries
 from services.engagement.survey_links import commands as survey_commands
 from services.engagement.survey_links import queries as survey_queries
 from services.engagement.workflow import queries as workflow_queries
@@ -64,3 +65,6 @@ def register(server: RpcServer, runtime: ServiceRuntime) -> None:
     server.add(survey_rpc.SURVEY_BY_TOKEN, query(runtime, survey_queries.by_token))
     server.add(survey_rpc.ANSWER_SURVEY, command(runtime, survey_commands.answer))
     server.add(engagement_rpc_import.IMPORT_UNITS, command(runtime, import_commands.import_units))
+    server.add(
+        engagement_rpc_import.GET_UNIT_CONTACTS, query(runtime, import_queries.unit_contacts)
+    )

@@ -335,3 +335,25 @@ async def test_a_unit_registered_meanwhile_rolls_the_batch_back_with_a_clear_err
     assert refused.value.field == "file"
     assert refused.value.said.template.startswith("some units of this file were registered")
     assert await outbox_usccs(db) == [code]
+
+
+async def test_contacts_are_read_in_scope_only(db: Database):
+    from contracts.engagement.rpc_import import UnitContactsRequest
+    from services.engagement.directory.importing import queries
+
+    agency, code = new_id(), new_uscc()
+    await run(db, agency, csv_bytes(table([unit_row(code, contactTitle="厂长")])))
+    unit_id = (await units_of(db, agency))[code].id
+    missing = new_id()
+    async with db.transaction() as s:
+        mine = await queries.unit_contacts(
+            s, UnitContactsRequest(unit_ids=[unit_id, missing], scope=Scope(agency_id=agency))
+        )
+        theirs = await queries.unit_contacts(
+            s, UnitContactsRequest(unit_ids=[unit_id], scope=Scope(agency_id=new_id()))
+        )
+    assert [[c.model_dump() for c in cs] for cs in mine.items] == [
+        [{"name": "李四", "title": "厂长", "phone": "0512-12345678", "email": None}],
+        [],
+    ]
+    assert theirs.items == [[]]

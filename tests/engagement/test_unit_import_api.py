@@ -31,6 +31,9 @@ query($format: ImportFileFormat!) {
   }
 }"""
 UNITS = "query($s: String) { units(search: $s, first: 10) { edges { node { uscc name } } } }"
+CONTACTS = """
+query($s: String) { units(search: $s, first: 10) { edges { node {
+  profile { outlets { code name } } contacts { name title phone email } } } } }"""
 
 
 def send(
@@ -100,6 +103,18 @@ def test_import_reports_rows_in_chinese_and_units_appear_in_the_directory(system
         },
     ]
     assert found(system, pm, "导入甲") == [(good, "导入甲化工")]
+    [edge] = system.api.gql(CONTACTS, {"s": "导入甲"}, pm)["data"]["units"]["edges"]
+    assert edge["node"] == {
+        "profile": {
+            "outlets": [
+                {"code": "DA001", "name": "锅炉废气排放口"},
+                {"code": "DW001", "name": "废水总排口"},
+            ]
+        },
+        "contacts": [{"name": "李四", "title": None, "phone": "0512-12345678", "email": None}],
+    }
+    outsider = token(f"agency:{new_id()}", "project_manager")
+    assert system.api.gql(CONTACTS, {"s": "导入甲"}, outsider)["data"]["units"]["edges"] == []
 
     # The same file again: nothing new, the good row unchanged.
     again = send(system, pm, csv_bytes(table(rows)))["report"]

@@ -75,3 +75,21 @@ async def add_units(
         await session.execute(insert(UnitContact), contacts)
     if grams:
         await session.execute(insert(unit_search_grams), grams)
+
+
+async def contacts_of(
+    session: AsyncSession, unit_ids: Sequence[UUID], scope: Scope
+) -> dict[UUID, list[UnitContact]]:
+    """The contacts of those of these units the caller may see, in their order."""
+    if not unit_ids:
+        return {}
+    rows = await session.scalars(
+        select(UnitContact)
+        .join(Unit, Unit.id == UnitContact.unit_id)
+        .where(UnitContact.unit_id.in_(unit_ids), unit_scope(scope))
+        .order_by(UnitContact.unit_id, UnitContact.position, UnitContact.id)
+    )
+    found: dict[UUID, list[UnitContact]] = {}
+    for c in rows:
+        found.setdefault(c.unit_id, []).append(c)
+    return found
