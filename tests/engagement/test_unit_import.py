@@ -357,3 +357,23 @@ async def test_contacts_are_read_in_scope_only(db: Database):
         [],
     ]
     assert theirs.items == [[]]
+
+
+async def test_imported_names_have_the_grams_create_unit_writes(db: Database):
+    # The import writes the search grams in one statement; they must be the very rows
+    # kit.search.index_text writes for a unit made by createUnit.
+    from kit.search import grams as grams_of
+    from services.engagement.models import unit_search_grams
+
+    agency, code = new_id(), new_uscc()
+    await run(db, agency, csv_bytes(table([unit_row(code, name="常州 新材料ABC厂")])))
+    unit = (await units_of(db, agency))[code]
+    async with db.transaction() as s:
+        stored = await s.execute(
+            select(unit_search_grams.c.gram, unit_search_grams.c.owner_id).where(
+                unit_search_grams.c.owner_id == unit.id
+            )
+        )
+        rows = sorted((r[0], r[1]) for r in stored)
+    assert rows == sorted((g, unit.id) for g in grams_of("常州 新材料ABC厂"))
+    assert unit.search_name == "常州新材料abc厂"

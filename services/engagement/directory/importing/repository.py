@@ -3,12 +3,14 @@ batch's units, contacts and search grams written with one statement per table.""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 from uuid import UUID
 
-from sqlalchemy import insert, select
+from sqlalchemy import String, Table, Uuid, bindparam, func, insert, select
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.core import Scope
@@ -68,13 +70,37 @@ async def add_units(
     contacts: list[dict[str, Any]],
     grams: list[dict[str, Any]],
 ) -> None:
-    """Insert a batch: units first, then what refers to them."""
+    """Insert a batch: units first, then what refers to them. Core inserts of the tables,
+    not the ORM's bulk path: thousands of plain rows, no objects wanted back."""
     if units:
-        await session.execute(insert(Unit), units)
+        await session.execute(insert(cast(Table, Unit.__table__)), units)
     if contacts:
-        await session.execute(insert(UnitContact), contacts)
+        await session.execute(insert(cast(Table, UnitContact.__table__)), contacts)
     if grams:
+        await _insert_grams(session, grams)
+
+
+async def _insert_grams(session: AsyncSession, grams: list[dict[str, Any]]) -> None:
+    """The batch's search grams (two dozen a name: most of an import's rows) as one
+    parameter instead of one parameter set per row, where the database can unpack it:
+    arrays unnested side by side on PostgreSQL, a JSON array on SQLite (whose Uuid
+    columns hold 32 hex digits)."""
+    columns = ["gram", "owner_id"]
+    dialect = (await session.connection()).dialect.name
+    if dialect == "postgresql":
+        letters = bindparam("grams", [g["gram"] for g in grams], type_=ARRAY(String))
+        owners = bindparam("owners", [g["owner_id"] for g in grams], type_=ARRAY(Uuid))
+        rows = select(func.unnest(letters), func.unnest(owners))
+    elif dialect == "sqlite":
+        pairs = json.dumps([[g["gram"], g["owner_id"].hex] for g in grams], ensure_ascii=False)
+        each = func.json_each(bindparam("pairs", pairs, type_=String)).table_valued("value")
+        rows = select(
+            func.json_extract(each.c.value, "$[0]"), func.json_extract(each.c.value, "$[1]")
+        )
+    else:
         await session.execute(insert(unit_search_grams), grams)
+        return
+    await session.execute(insert(unit_search_grams).from_select(columns, rows))
 
 
 async def contacts_of(
