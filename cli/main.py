@@ -10,7 +10,7 @@ import sys
 from dataclasses import asdict
 from pathlib import Path
 
-from cli import archive, commands, dev, ledger
+from cli import archive, commands, dev, ledger, unit_import
 from cli.stack import SERVICES, StackConfig
 from kit.logging import configure_logging
 from kit.replay import UNRESOLVED
@@ -61,6 +61,7 @@ def main(argv: list[str] | None = None) -> int:
 
     ledger.add_parser(sub)
     archive.add_parser(sub)
+    unit_import.add_parser(sub)
 
     args = parser.parse_args(argv)
     # Commands print their results on stdout (JSON, proofs, tokens): logs go to stderr.
@@ -97,6 +98,8 @@ def main(argv: list[str] | None = None) -> int:
             return ledger.run(args)
         case "archive":
             return archive.run(args)
+        case "import":
+            return unit_import.run(args)
     return 2
 
 

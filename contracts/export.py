@@ -16,6 +16,7 @@ from contracts.core import EventEnvelope, Rpc, event_type
 from contracts.engagement.events import ENGAGEMENT_EVENTS
 from contracts.engagement.rpc import ENGAGEMENT_RPCS
 from contracts.engagement.rpc_directory import DIRECTORY_RPCS
+from contracts.engagement.rpc_import import IMPORT_RPCS
 from contracts.engagement.rpc_survey_links import SURVEY_LINK_RPCS
 from contracts.engagement.rpc_workflow import WORKFLOW_RPCS
 from contracts.evaluation.events import EVALUATION_EVENTS
@@ -37,6 +38,7 @@ ALL_RPCS: tuple[Rpc[Any, Any], ...] = (
     *HANDOVER_RPCS,
     *EVIDENCE_RPCS,
     *DOCUMENT_RPCS,
+    *IMPORT_RPCS,
 )
 
 

@@ -14,6 +14,7 @@ from contracts.archive import rpc as archive_rpc
 from contracts.archive import rpc_catalogue as archive_rpc_catalogue
 from contracts.engagement import rpc
 from contracts.engagement import rpc_directory as engagement_rpc_directory
+from contracts.engagement import rpc_import as engagement_rpc_import
 from contracts.engagement import rpc_workflow as engagement_rpc_workflow
 from contracts.evaluation import rpc as evaluation_rpc
 from gateway.clients import ServiceClients
@@ -34,6 +35,7 @@ class Loaders:
     archive_items: DataLoader[UUID, archive_rpc_catalogue.ItemView | None]
     """Items as the caller may see them (tenant and 密级): a record's evidence."""
     unit_versions: DataLoader[UUID, list[engagement_rpc_workflow.RevisionView]]
+    unit_contacts: DataLoader[UUID, list[engagement_rpc_import.UnitContactView]]
 
 
 def build_loaders(clients: ServiceClients, scope: core.Scope, clearance: int = 0) -> Loaders:
@@ -88,6 +90,11 @@ def build_loaders(clients: ServiceClients, scope: core.Scope, clearance: int = 0
         # whatever the number of engagements.
         return [await engagement.checklist_definition(v) for v in versions]
 
+    async def unit_contacts(
+        ids: Sequence[UUID],
+    ) -> list[list[engagement_rpc_import.UnitContactView]]:
+        return await engagement.unit_contacts(list(ids), scope)
+
     return Loaders(
         units=DataLoader(load_fn=units),
         units_by_uscc=DataLoader(load_fn=units_by_uscc),
@@ -103,4 +110,5 @@ def build_loaders(clients: ServiceClients, scope: core.Scope, clearance: int = 0
         latest_scorecards=DataLoader(load_fn=latest_scorecards, max_batch_size=500),
         archive_items=DataLoader(load_fn=archive_items, max_batch_size=500),
         unit_versions=DataLoader(load_fn=unit_versions, max_batch_size=500),
+        unit_contacts=DataLoader(load_fn=unit_contacts, max_batch_size=500),
     )

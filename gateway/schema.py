@@ -33,6 +33,7 @@ from gateway.engagement.queries import EngagementQueries
 from gateway.engagement.subscriptions import EngagementSubscriptions
 from gateway.engagement.survey_links import SurveyLinkMutations, SurveyLinkQueries
 from gateway.engagement.unit_corrections import UnitCorrectionMutations
+from gateway.engagement.unit_import import UnitImportMutations, UnitImportQueries
 from gateway.engagement.workflow_mutations import WorkflowMutations
 from gateway.evaluation.mutations import EvaluationMutations
 from gateway.evaluation.queries import EvaluationQueries
@@ -67,6 +68,7 @@ class Query(
     FederationQueries,
     LabelQueries,
     SurveyLinkQueries,
+    UnitImportQueries,
 ):
     @strawberry.field(description="The authenticated caller; null when anonymous.")
     def viewer(self, info: Info[Context, None]) -> Viewer | None:
@@ -91,6 +93,7 @@ class Mutation(
     EvidenceMutations,
     CorrectionMutations,
     UnitCorrectionMutations,
+    UnitImportMutations,
 ):
     pass
 

@@ -14,6 +14,7 @@ import asyncio
 import json
 import random
 import zlib
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -46,6 +47,33 @@ async def record_event(
             attempts=0,
             trace_context=json.dumps(trace_context) if trace_context else None,
         )
+    )
+
+
+async def record_events(
+    session: AsyncSession, tables: MessagingTables, events: Sequence[EventEnvelope]
+) -> None:
+    """Add many events to the outbox in one statement (a bulk import's thousands),
+    inside the caller's transaction, in the order given."""
+    if not events:
+        return
+    trace_context: dict[str, str] = {}
+    tracing.inject(trace_context)
+    now, context = datetime.now(UTC), json.dumps(trace_context) if trace_context else None
+    await session.execute(
+        insert(tables.outbox),
+        [
+            {
+                "event_id": event.event_id,
+                "subject": event.subject,
+                "payload": event.model_dump_json(),
+                "correlation_id": event.correlation_id,
+                "created_at": now,
+                "attempts": 0,
+                "trace_context": context,
+            }
+            for event in events
+        ],
     )
 
 

@@ -11,5 +11,7 @@ class ServiceClient:
         self._rpc = rpc
         self._caller = caller
 
-    async def _call(self, subject: Rpc[Req, Resp], request: Req) -> Resp:
-        return await self._rpc.call(subject, request, self._caller)
+    async def _call(
+        self, subject: Rpc[Req, Resp], request: Req, timeout: float | None = None
+    ) -> Resp:
+        return await self._rpc.call(subject, request, self._caller, timeout=timeout)

@@ -8,6 +8,7 @@ from contracts import core
 from contracts.engagement import actions as engagement_actions
 from contracts.engagement import rpc
 from contracts.engagement import rpc_directory as engagement_rpc_directory
+from contracts.engagement import rpc_import as engagement_rpc_import
 from contracts.engagement import rpc_survey_links as survey_rpc
 from contracts.engagement import rpc_workflow as engagement_rpc_workflow
 from gateway.clients.base import ServiceClient
@@ -152,3 +153,16 @@ class EngagementClient(ServiceClient):
         self, req: survey_rpc.AnswerSurveyRequest
     ) -> survey_rpc.SurveyAnswerAccepted:
         return await self._call(survey_rpc.ANSWER_SURVEY, req)
+
+    # --- bulk import of units ---------------------------------------------------------
+
+    async def import_units(
+        self, req: engagement_rpc_import.ImportUnitsRequest, timeout: float
+    ) -> engagement_rpc_import.ImportReport:
+        return await self._call(engagement_rpc_import.IMPORT_UNITS, req, timeout)
+
+    async def unit_contacts(
+        self, ids: list[UUID], scope: core.Scope
+    ) -> list[list[engagement_rpc_import.UnitContactView]]:
+        req = engagement_rpc_import.UnitContactsRequest(unit_ids=ids, scope=scope)
+        return (await self._call(engagement_rpc_import.GET_UNIT_CONTACTS, req)).items

@@ -21,6 +21,7 @@ from contracts.engagement.enums import EngagementStatus, ServiceMode, Stage, Sur
 from gateway.context import Context
 from gateway.engagement.agreement_types import AssessmentMethod, PayByResults
 from gateway.engagement.profile_types import UnitProfile
+from gateway.engagement.unit_contact_types import UnitContact
 from gateway.engagement.workflow_types import (
     Checklist,
     ListItem,
@@ -103,6 +104,13 @@ class Unit(relay.Node):
     async def profile(self, info: Info[Context, None]) -> UnitProfile | None:
         profile = await info.context.loaders.unit_profiles.load(UUID(self.id))
         return UnitProfile.from_contract(profile) if profile else None
+
+    @strawberry.field(description="Contact people (联系人), as a bulk import brought them.")
+    async def contacts(self, info: Info[Context, None]) -> list[UnitContact]:
+        found = await info.context.loaders.unit_contacts.load(UUID(self.id))
+        return [
+            UnitContact(name=c.name, title=c.title, phone=c.phone, email=c.email) for c in found
+        ]
 
     @classmethod
     async def resolve_nodes(  # type: ignore[override]

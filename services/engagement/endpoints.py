@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from contracts.engagement import rpc
 from contracts.engagement import rpc_directory as engagement_rpc_directory
+from contracts.engagement import rpc_import as engagement_rpc_import
 from contracts.engagement import rpc_survey_links as survey_rpc
 from contracts.engagement import rpc_workflow as engagement_rpc_workflow
 from kit.endpoints import command, query
@@ -11,6 +12,8 @@ from kit.rpc import RpcServer
 from kit.runtime import ServiceRuntime
 from services.engagement.directory import commands as directory_commands
 from services.engagement.directory import queries as directory_queries
+from services.engagement.directory.importing import commands as import_commands
+from services.engagement.directory.importing import queries as import_queries
 from services.engagement.survey_links import commands as survey_commands
 from services.engagement.survey_links import queries as survey_queries
 from services.engagement.workflow import queries as workflow_queries
@@ -67,3 +70,7 @@ def register(server: RpcServer, runtime: ServiceRuntime) -> None:
     server.add(survey_rpc.SURVEY_LINKS, query(runtime, survey_queries.links))
     server.add(survey_rpc.SURVEY_BY_TOKEN, query(runtime, survey_queries.by_token))
     server.add(survey_rpc.ANSWER_SURVEY, command(runtime, survey_commands.answer))
+    server.add(engagement_rpc_import.IMPORT_UNITS, command(runtime, import_commands.import_units))
+    server.add(
+        engagement_rpc_import.GET_UNIT_CONTACTS, query(runtime, import_queries.unit_contacts)
+    )

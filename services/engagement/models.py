@@ -369,3 +369,17 @@ class Revision(Base):
     # Unknown (null) for an original whose row did not record its author or time.
     changed_by: Mapped[str | None] = mapped_column(String(100))
     changed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class UnitContact(Base):
+    """A unit's contact person (联系人), as brought by a bulk import: who the agency calls."""
+
+    __tablename__ = "unit_contact"
+
+    id: Mapped[UUID] = mapped_column(primary_key=True)
+    unit_id: Mapped[UUID] = mapped_column(ForeignKey("unit.id"), index=True)
+    position: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    name: Mapped[str] = mapped_column(String(100))
+    title: Mapped[str | None] = mapped_column(String(100))
+    phone: Mapped[str | None] = mapped_column(String(30))
+    email: Mapped[str | None] = mapped_column(String(200))

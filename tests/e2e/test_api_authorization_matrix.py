@@ -186,6 +186,11 @@ RULES: dict[str, Rule | Public] = {
     "Mutation.terminateEngagement": PM_STEP,
     "Mutation.cancelEngagement": PM_STEP,
     "Mutation.correctUnit": PM_STEP,
+    # bulk import of units: who may createUnit, into the caller's own agency
+    "Mutation.importUnits": Rule(A, "project_manager", "engineer", own_tenant=True),
+    "Query.unitImportTemplate": Rule(
+        A, "project_manager", "engineer", shared=True, expect_data=True
+    ),
     # --- subscriptions -------------------------------------------------------
     "Subscription.engagementEvents": READ_ENGAGEMENT,
 }

@@ -53,6 +53,11 @@ PLAUSIBLE: dict[str, Callable[[], str]] = {
     "sha256": lambda: "0" * 64,
     "contentType": lambda: "application/pdf",
     "filename": lambda: "report.pdf",
+    # importUnits: an import file with the template's header and no rows.
+    "fileName": lambda: "units.csv",
+    "contentBase64": lambda: base64.b64encode(
+        "单位名称,统一社会信用代码,行业代码,详细地址\n".encode()
+    ).decode(),
 }
 SCALARS: dict[str, Any] = {
     "String": "x",

@@ -1,0 +1,121 @@
+"""All SQL of the bulk import: what the directory holds for a batch's USCCs, and the
+batch's units, contacts and search grams written with one statement per table."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, cast
+from uuid import UUID
+
+from sqlalchemy import String, Table, Uuid, bindparam, func, insert, select
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from contracts.core import Scope
+from services.engagement.directory.importing.domain import StoredUnit
+from services.engagement.models import Unit, UnitContact, unit_search_grams
+from services.engagement.repository import unit_scope
+
+
+@dataclass(frozen=True)
+class Registered:
+    unit_id: UUID
+    visible: bool
+    """In the caller's scope: only then may the import say how its values compare."""
+    stored: StoredUnit
+
+
+async def registered(
+    session: AsyncSession, usccs: Sequence[str], scope: Scope
+) -> dict[str, Registered]:
+    """The directory's units with these USCCs, whoever's they are."""
+    if not usccs:
+        return {}
+    units = list(await session.scalars(select(Unit).where(Unit.uscc.in_(usccs))))
+    if not units:
+        return {}
+    ids = [u.id for u in units]
+    visible = set(await session.scalars(select(Unit.id).where(Unit.id.in_(ids), unit_scope(scope))))
+    contacts = {
+        c.unit_id: c
+        for c in await session.scalars(
+            select(UnitContact)
+            .where(UnitContact.unit_id.in_(ids))
+            .order_by(UnitContact.unit_id, UnitContact.position.desc())
+        )
+    }
+    found = {}
+    for u in units:
+        c = contacts.get(u.id)
+        values: dict[str, str | None] = {
+            "name": u.name,
+            "industryCode": u.industry_code,
+            "address": u.address,
+            "regionCode": u.region_code,
+            "legalRepresentative": u.legal_representative,
+            "contactName": c.name if c else None,
+            "contactTitle": c.title if c else None,
+            "contactPhone": c.phone if c else None,
+            "contactEmail": c.email if c else None,
+        }
+        found[u.uscc] = Registered(u.id, u.id in visible, StoredUnit(values, list(u.outlets)))
+    return found
+
+
+async def add_units(
+    session: AsyncSession,
+    units: list[dict[str, Any]],
+    contacts: list[dict[str, Any]],
+    grams: list[dict[str, Any]],
+) -> None:
+    """Insert a batch: units first, then what refers to them. Core inserts of the tables,
+    not the ORM's bulk path: thousands of plain rows, no objects wanted back."""
+    if units:
+        await session.execute(insert(cast(Table, Unit.__table__)), units)
+    if contacts:
+        await session.execute(insert(cast(Table, UnitContact.__table__)), contacts)
+    if grams:
+        await _insert_grams(session, grams)
+
+
+async def _insert_grams(session: AsyncSession, grams: list[dict[str, Any]]) -> None:
+    """The batch's search grams (two dozen a name: most of an import's rows) as one
+    parameter instead of one parameter set per row, where the database can unpack it:
+    arrays unnested side by side on PostgreSQL, a JSON array on SQLite (whose Uuid
+    columns hold 32 hex digits)."""
+    columns = ["gram", "owner_id"]
+    dialect = (await session.connection()).dialect.name
+    if dialect == "postgresql":
+        letters = bindparam("grams", [g["gram"] for g in grams], type_=ARRAY(String))
+        owners = bindparam("owners", [g["owner_id"] for g in grams], type_=ARRAY(Uuid))
+        rows = select(func.unnest(letters), func.unnest(owners))
+    elif dialect == "sqlite":
+        pairs = json.dumps([[g["gram"], g["owner_id"].hex] for g in grams], ensure_ascii=False)
+        each = func.json_each(bindparam("pairs", pairs, type_=String)).table_valued("value")
+        rows = select(
+            func.json_extract(each.c.value, "$[0]"), func.json_extract(each.c.value, "$[1]")
+        )
+    else:
+        await session.execute(insert(unit_search_grams), grams)
+        return
+    await session.execute(insert(unit_search_grams).from_select(columns, rows))
+
+
+async def contacts_of(
+    session: AsyncSession, unit_ids: Sequence[UUID], scope: Scope
+) -> dict[UUID, list[UnitContact]]:
+    """The contacts of those of these units the caller may see, in their order."""
+    if not unit_ids:
+        return {}
+    rows = await session.scalars(
+        select(UnitContact)
+        .join(Unit, Unit.id == UnitContact.unit_id)
+        .where(UnitContact.unit_id.in_(unit_ids), unit_scope(scope))
+        .order_by(UnitContact.unit_id, UnitContact.position, UnitContact.id)
+    )
+    found: dict[UUID, list[UnitContact]] = {}
+    for c in rows:
+        found.setdefault(c.unit_id, []).append(c)
+    return found
