@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import resource
 from collections.abc import Sequence
-from dataclasses import replace
+from contextlib import ExitStack
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -131,7 +131,8 @@ async def library_round(url: str, tmp: Path, items: list[Notification]) -> dict[
             delivered = await worker.drain()
         async with db.transaction() as session:
             states = await count_by_status(session)
-        assert delivered == len(items) and states == {Status.SENT: len(items)}, states
+        assert delivered == len(items), delivered
+        assert states == {Status.SENT: len(items)}, states
         return {"schedule": sched, "again": again, "new": new, "drain": drain, "sink": sink}
     finally:
         await db.dispose()
@@ -163,7 +164,7 @@ async def baseline_round(url: str, tmp: Path, items: list[Notification]) -> dict
                     break
                 for row in batch:
                     item = ScheduledNotification.from_row(row)
-                    build_email(replace(item), settings).as_bytes()
+                    build_email(item, settings).as_bytes()
                     sent += 1
                 ids = [r.id for r in batch]
                 last = ids[-1]
@@ -232,8 +233,6 @@ def main() -> None:
     p.add_argument("--repeat", type=int, default=1, help="rounds per backend (default 1)")
     args = p.parse_args()
     backends = common.start(args)
-    from contextlib import ExitStack
-
     with ExitStack() as stack:
         tmp = stack.enter_context(common.temp_dir("notify"))
         pg = common.postgres_if_asked(stack, backends)

@@ -246,6 +246,28 @@ async def finish(
     return bool(getattr(result, "rowcount", 0))
 
 
+async def release(session: AsyncSession, item: ScheduledNotification, *, worker: str) -> bool:
+    """Give back a claimed row that this worker did not try (its lease would have run
+    out during the send): pending again, the attempt not counted."""
+    n = notifications
+    result = await session.execute(
+        update(n)
+        .where(
+            n.c.id == item.id,
+            n.c.status == str(Status.SENDING),
+            n.c.lease_owner == worker,
+            n.c.attempts == item.attempts,
+        )
+        .values(
+            status=str(Status.PENDING),
+            lease_owner=None,
+            lease_until=None,
+            attempts=n.c.attempts - 1,
+        )
+    )
+    return bool(getattr(result, "rowcount", 0))
+
+
 async def log_attempt(
     session: AsyncSession,
     item: ScheduledNotification,

@@ -129,7 +129,11 @@ class DeliveryWorker:
         transaction) and say how it went."""
         attempt = _Attempt(item, taken_over, started=datetime.now(UTC))
         transport = self._transports.get(item.channel)
-        if transport is None:
+        if self._lease_ends_during_a_send(item, attempt.started):
+            # A send must end within the lease, or another worker could take the row
+            # over and send it too. Rows that waited too long for a slot go back.
+            attempt.skipped = True
+        elif transport is None:
             attempt.error, attempt.permanent = f"no transport for channel {item.channel}", True
         elif isinstance(transport, InTransactionTransport):
             attempt.in_transaction = transport
@@ -173,9 +177,19 @@ class DeliveryWorker:
                 attempt.recorded.set_result(None)
                 self._report(attempt)
 
+    def _lease_ends_during_a_send(self, item: ScheduledNotification, now: datetime) -> bool:
+        s = self._settings
+        longest = timedelta(seconds=max(s.smtp_timeout, s.webhook_timeout))
+        return item.lease_until is None or now + longest >= item.lease_until
+
     async def _record_one(self, session: AsyncSession, a: _Attempt) -> None:
         s = self._settings
         item = a.item
+        if a.skipped:
+            if a.taken_over:
+                await self._log_interrupted(session, item, a.started)
+            await repository.release(session, item, worker=self.name)
+            return
         next_attempt: datetime | None = None
         if a.error is None:
             status, a.outcome = Status.SENT, Outcome.SENT
@@ -214,6 +228,8 @@ class DeliveryWorker:
         )
 
     def _report(self, a: _Attempt) -> None:
+        if a.skipped:
+            return
         if a.outcome is Outcome.SENT:
             self.delivered += 1
         elif a.outcome is Outcome.LEASE_LOST:
@@ -253,6 +269,7 @@ class _Attempt:
     error: str | None = None
     permanent: bool = False
     in_transaction: InTransactionTransport | None = None
+    skipped: bool = False
     outcome: Outcome = Outcome.SENT
     recorded: asyncio.Future[None] = field(
         default_factory=lambda: asyncio.get_running_loop().create_future()

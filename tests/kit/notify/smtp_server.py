@@ -44,6 +44,7 @@ class Mailbox:
     received: list[Received] = field(default_factory=list)
     refuse: set[str] = field(default_factory=set)
     hold_rcpt: str | None = None
+    hold_after_accepting: str | None = None  # keeps it, then holds before answering 250
     held: threading.Event = field(default_factory=threading.Event)
     release: threading.Event = field(default_factory=threading.Event)
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -65,6 +66,10 @@ class Mailbox:
             self.received.append(
                 Received(envelope.mail_from, list(envelope.rcpt_tos), bytes(envelope.content))
             )
+        if self.hold_after_accepting in envelope.rcpt_tos:
+            self.held.set()
+            while not self.release.is_set():
+                await asyncio.sleep(0.02)
         return "250 Message accepted for delivery"
 
     def messages(self) -> list[Received]:

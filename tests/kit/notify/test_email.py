@@ -192,6 +192,53 @@ async def test_a_worker_killed_mid_send_is_taken_over_and_each_email_arrives_onc
     assert [(a.attempt, a.outcome, a.worker) for a in first] == [(1, Outcome.SENT, killed_name)]
 
 
+async def test_a_worker_killed_after_the_server_accepted_resends_with_the_same_message_id(
+    database_url: str, db: Database, smtp: tuple[Mailbox, int]
+):
+    """The one window the docs name: the server has the message, the worker dies before
+    recording it. The takeover sends it again, recognisably the same message."""
+    box, port = smtp
+    items = [reminder(i) for i in range(2)]
+    await _schedule(db, items)
+    box.hold_after_accepting = items[1].address
+    killed = _start_worker(database_url, port)
+    try:
+        assert await asyncio.to_thread(box.held.wait, 60)
+        killed.send_signal(signal.SIGKILL)
+        killed.wait(30)
+    finally:
+        if killed.poll() is None:
+            killed.kill()
+    box.hold_after_accepting = None
+    box.release.set()
+
+    restarted = _start_worker(database_url, port)
+    try:
+
+        async def all_sent() -> bool:
+            async with db.transaction() as session:
+                found = [await get_notification(session, n.key) for n in items]
+            return all(f is not None and f.status is Status.SENT for f in found)
+
+        await _wait_for(all_sent)
+    finally:
+        restarted.kill()
+        restarted.wait(30)
+
+    copies = [m for m in box.messages() if m.rcpt_tos == [items[1].address]]
+    assert len(copies) == 2
+    assert {m.message["Message-ID"] for m in copies} == {
+        message_id(items[1].key, "ecohost.localhost")
+    }
+    assert [m.rcpt_tos for m in box.messages()].count([str(items[0].address)]) == 1
+    async with db.transaction() as session:
+        log = await delivery_log(session, TENANT, key=items[1].key)
+    assert [(a.attempt, a.outcome) for a in reversed(log)] == [
+        (1, Outcome.INTERRUPTED),
+        (2, Outcome.SENT),
+    ]
+
+
 async def test_a_refused_recipient_fails_at_once_and_a_down_server_is_retried_with_backoff(
     db: Database, smtp: tuple[Mailbox, int]
 ):

@@ -3,7 +3,10 @@ marks them sent (so the outbox relay publishes each exactly once)."""
 
 from __future__ import annotations
 
+import asyncio
 import json
+from collections import Counter
+from typing import ClassVar
 
 from sqlalchemy import select
 
@@ -13,7 +16,9 @@ from kit.notify import (
     Channel,
     DeliveryWorker,
     InAppTransport,
+    NotifySettings,
     Outcome,
+    ScheduledNotification,
     Status,
     delivery_log,
     get_notification,
@@ -66,3 +71,36 @@ async def test_a_channel_without_a_transport_fails_visibly(db: Database):
     assert row.status is Status.FAILED
     assert row.last_error == "no transport for channel in_app"
     assert [(a.outcome, a.error) for a in log] == [(Outcome.FAILED, row.last_error)]
+
+
+class SlowSink:
+    """Takes its time over each send, so rows at the end of a batch wait for a slot."""
+
+    channel: ClassVar[Channel] = Channel.EMAIL
+
+    def __init__(self) -> None:
+        self.sent: list[str] = []
+
+    async def send(self, item: ScheduledNotification) -> None:
+        await asyncio.sleep(0.1)
+        self.sent.append(item.key)
+
+
+async def test_rows_whose_lease_would_end_mid_send_go_back_unsent(db: Database):
+    """A batch longer than the lease: rows that waited too long for a slot are given back
+    (not sent, attempt not counted) rather than sent when another worker may own them."""
+    items = [reminder(i) for i in range(6)]
+    async with db.transaction() as session:
+        await schedule(session, items, quiet_hours=None)
+    settings = NotifySettings(
+        smtp_timeout=0.2, webhook_timeout=0.2, lease_seconds=0.5, batch_size=6, concurrency=1
+    )
+    sink = SlowSink()
+    worker = DeliveryWorker(db, [sink], settings)
+    await worker.drain()
+    assert sorted(sink.sent) == sorted(n.key for n in items)
+    async with db.transaction() as session:
+        rows = [await get_notification(session, n.key) for n in items]
+        log = await delivery_log(session, TENANT)
+    assert {(r.status, r.attempts) for r in rows if r} == {(Status.SENT, 1)}
+    assert Counter(a.outcome for a in log) == {Outcome.SENT: 6}
