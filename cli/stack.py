@@ -29,12 +29,12 @@ from cli.process import (
     wait_until,
 )
 
-SERVICES = ("engagement", "evaluation", "archive")
+SERVICES = ("engagement", "evaluation", "archive", "compliance")
 GATEWAY = "gateway"
 MODULES = {name: f"services.{name}" for name in SERVICES} | {GATEWAY: "gateway"}
 """The long-running processes after NATS, in start order, with the module each runs."""
 MIGRATE = "migrate"
-COLOURS = {nats.NAME: "35", "engagement": "36", "evaluation": "33", "archive": "32", GATEWAY: "34"}
+COLOURS = {nats.NAME: "35", "engagement": "36", "evaluation": "33", "archive": "32", "compliance": "31", GATEWAY: "34"}
 """ANSI colour of each process's label in the dev stack's output."""
 
 
