@@ -23,6 +23,8 @@ from gateway.archive.documents_mutations import DocumentMutations
 from gateway.archive.documents_queries import DocumentQueries
 from gateway.archive.mutations import ArchiveMutations
 from gateway.archive.queries import ArchiveQueries
+from gateway.compliance.mutations import ComplianceMutations
+from gateway.compliance.queries import ComplianceQueries
 from gateway.context import Context
 from gateway.engagement.directory import DirectoryMutations, DirectoryQueries
 from gateway.engagement.handover import HandoverMutations
@@ -64,6 +66,7 @@ class Query(
     FederationQueries,
     LabelQueries,
     SurveyLinkQueries,
+    ComplianceQueries,
 ):
     @strawberry.field(description="The authenticated caller; null when anonymous.")
     def viewer(self, info: Info[Context, None]) -> Viewer | None:
@@ -85,6 +88,7 @@ class Mutation(
     ArchiveMutations,
     DocumentMutations,
     SurveyLinkMutations,
+    ComplianceMutations,
 ):
     pass
 

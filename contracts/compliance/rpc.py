@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Annotated
+from typing import Annotated, Any
 from uuid import UUID
 
 from pydantic import Field, field_validator
@@ -386,3 +386,20 @@ MY_WORK = Rpc(SERVICE, "my_work", MyWorkRequest, WorkPage)
 ISSUE_FEED = Rpc(SERVICE, "issue_feed", IssueFeedRequest, FeedIssued)
 REVOKE_FEED = Rpc(SERVICE, "revoke_feed", RevokeFeedRequest, FeedsRevoked)
 FEED_OWNER = Rpc(SERVICE, "feed_owner", FeedOwnerRequest, FeedOwner)
+
+COMPLIANCE_RPCS: tuple[Rpc[Any, Any], ...] = (
+    REGISTER_PERMIT,
+    UPDATE_REPORT_SCHEDULE,
+    PERMITS,
+    ADD_MONITORING_PLAN,
+    RECORD_MONITORING_RESULT,
+    RECORD_STOPPAGE,
+    DEFINE_AGENCY_RULE,
+    COMPLETE_OCCURRENCE,
+    WAIVE_OCCURRENCE,
+    CALENDAR,
+    MY_WORK,
+    ISSUE_FEED,
+    REVOKE_FEED,
+    FEED_OWNER,
+)
