@@ -61,7 +61,6 @@ def _empty(after: str | None) -> OccurrenceConnection:
             end_cursor=None,
         ),
         total_count=0,
-        today=date.today(),
     )
 
 
@@ -79,7 +78,6 @@ def _connection(page: compliance_rpc.CalendarPage, after: str | None) -> Occurre
             end_cursor=edges[-1].cursor if edges else None,
         ),
         total_count=page.total,
-        today=page.today,
     )
 
 

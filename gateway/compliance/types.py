@@ -235,7 +235,6 @@ class OccurrenceConnection:
     edges: list[OccurrenceEdge]
     page_info: relay.PageInfo
     total_count: int
-    today: date = strawberry.field(description="Today in Asia/Shanghai, as states were read.")
 
 
 @strawberry.type(description="Something waiting for you: an obligation or an engagement step.")

@@ -36,7 +36,7 @@ query($unit: ID, $engagement: ID, $kinds: [OccurrenceKind!], $states: [Occurrenc
       $first: Int, $after: String, $agency: Boolean! = false) {{
   complianceCalendar(unitId: $unit, engagementId: $engagement, kinds: $kinds, states: $states,
                      first: $first, after: $after, agency: $agency) {{
-    totalCount today
+    totalCount
     pageInfo {{ hasNextPage endCursor }}
     edges {{ cursor node {{ {OCCURRENCE} }} }}
   }}
@@ -75,7 +75,9 @@ CLOSE_RESULT = f"""
     ... on Error {{ code message }}
 """
 COMPLETE = f"""
-mutation($input: CompleteOccurrenceInput!) {{ completeOccurrence(input: $input) {{ {CLOSE_RESULT} }} }}"""
+mutation($input: CompleteOccurrenceInput!) {{
+  completeOccurrence(input: $input) {{ {CLOSE_RESULT} }}
+}}"""
 WAIVE = f"""
 mutation($input: WaiveOccurrenceInput!) {{ waiveOccurrence(input: $input) {{ {CLOSE_RESULT} }} }}"""
 RESULT = f"""
@@ -256,7 +258,8 @@ def test_R6_1_2_changing_the_schedule_keeps_completed_reports(
     kept = [r for r in after if r["id"] == annual["id"]]
     assert kept == [done["occurrence"]]  # the completed report, exactly as it was
     monthly = [r for r in after if r["ruleCode"].endswith(".monthly")]
-    assert monthly and all(r["dueDate"].endswith("-20") for r in monthly)
+    assert monthly
+    assert all(r["dueDate"].endswith("-20") for r in monthly)
     assert {r["ruleCode"] for r in after} == {
         "permit.execution_report.annual",  # only the completed one is left
         "permit.execution_report.monthly",
@@ -357,7 +360,8 @@ def test_R6_1_5_monitoring_plan_results_and_exceedance(
     assert automatic["__typename"] == "MonitoringPlanSuccess"
     monitoring = calendar(system, ENGINEER, unit=unit, kinds=["MONITORING"])
     # Monthly sampling of DA001 only: automatic monitoring schedules no sampling.
-    assert monitoring and all("DA001 二氧化硫" in m["titleZh"] for m in monitoring)
+    assert monitoring
+    assert all("DA001 二氧化硫" in m["titleZh"] for m in monitoring)
     labels = [m["periodLabel"] for m in monitoring]
     assert len(labels) == len(set(labels))
     first = monitoring[0]
@@ -430,7 +434,8 @@ def test_R6_1_4_emergency_plan_revision_and_drills(system: RunningSystem, world:
         ("2025-01-01/2027-12-31", "2027-12-31")
     ]
     drills = calendar(system, ENGINEER, unit=unit, kinds=["DRILL"])
-    assert drills and all(d["dueDate"] == f"{d['periodLabel']}-12-31" for d in drills)
+    assert drills
+    assert all(d["dueDate"] == f"{d['periodLabel']}-12-31" for d in drills)
     waste = calendar(system, ENGINEER, unit=unit, kinds=["HAZARDOUS_WASTE_PLAN"])
     # Filed by 31 March, moved to the next working day when that is a rest day.
     for w in waste:
@@ -522,7 +527,8 @@ def test_R4_2_2_1_time_nodes_and_client_decisions_on_the_same_calendar(
 def test_my_work_lists_open_obligations_by_due_date(system: RunningSystem, world: dict[str, Any]):
     work = gql(system, MY_WORK, {"kinds": ["OBLIGATION"]}, ENGINEER)["myWork"]
     nodes = [e["node"] for e in work["edges"]]
-    assert nodes and {n["kind"] for n in nodes} == {"OBLIGATION"}
+    assert nodes
+    assert {n["kind"] for n in nodes} == {"OBLIGATION"}
     assert {n["state"] for n in nodes} <= {"UPCOMING", "DUE_SOON", "OVERDUE"}
     dues = [n["dueDate"] for n in nodes]
     assert dues == sorted(dues)
