@@ -129,7 +129,9 @@ def variants(
         inner = get_named_type(field.type)
         if not isinstance(inner, GraphQLInputObjectType) or depth >= 3:
             continue
-        is_list = isinstance(getattr(field.type, "of_type", field.type), GraphQLList)
+        # A list whether it is required or not (`[X!]!` and `[X!]`).
+        listed = field.type.of_type if isinstance(field.type, GraphQLNonNull) else field.type
+        is_list = isinstance(listed, GraphQLList)
         element = (current[0] if current else valid(inner, name, ids)) if is_list else current
         for sub_path, bad_element in variants(inner, element, ids, f"{here}.", depth + 1):
             yield sub_path, {**value, name: [bad_element] if is_list else bad_element}
