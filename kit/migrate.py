@@ -31,6 +31,28 @@ from kit.db import Database
 
 MESSAGING_STEPS = Path(__file__).parent / "migrations"
 
+# Kit branches a service takes only if it asks: their steps live in a folder of
+# `kit/migrations/` named after the branch, and a service names the ones it wants,
+# one a line, in `<its migrations>/kit_branches` (e.g. `notify`, for `kit.notify`).
+OPTIONAL_BRANCHES_FILE = "kit_branches"
+
+
+def optional_branches(migrations_dir: Path) -> list[Path]:
+    """The step folders of the optional kit branches the service opted into."""
+    listed = migrations_dir / OPTIONAL_BRANCHES_FILE
+    if not listed.exists():
+        return []
+    folders = []
+    for line in listed.read_text().splitlines():
+        name = line.split("#", 1)[0].strip()
+        if not name:
+            continue
+        folder = MESSAGING_STEPS / name
+        if not folder.is_dir():
+            raise ValueError(f"{listed}: no kit migration branch {name!r}")
+        folders.append(folder)
+    return folders
+
 
 def alembic_config(migrations_dir: Path) -> Config:
     cfg = Config()
@@ -38,7 +60,13 @@ def alembic_config(migrations_dir: Path) -> Config:
     cfg.set_main_option("path_separator", "os")
     cfg.set_main_option(
         "version_locations",
-        os.pathsep.join([str(migrations_dir / "versions"), str(MESSAGING_STEPS)]),
+        os.pathsep.join(
+            [
+                str(migrations_dir / "versions"),
+                str(MESSAGING_STEPS),
+                *map(str, optional_branches(migrations_dir)),
+            ]
+        ),
     )
     return cfg
 

@@ -1,0 +1,83 @@
+"""Reminder delivery for any service: schedule notifications in your own transaction,
+run a `DeliveryWorker`, and each is delivered once per key over in-app, email or
+webhook. See docs/notifications.md."""
+
+from kit.notify.domain import (
+    DEFAULT_CHANNELS,
+    DEFAULT_LEAD_DAYS,
+    Channel,
+    DeliveryAttempt,
+    Notification,
+    Outcome,
+    Preferences,
+    QuietHours,
+    Status,
+    WebhookEndpoint,
+)
+from kit.notify.repository import (
+    ScheduledNotification,
+    clear_preferences,
+    count_by_status,
+    delivery_log,
+    get_notification,
+    get_preferences,
+    get_webhook,
+    list_webhooks,
+    notifications_of,
+    register_webhook,
+    schedule,
+    set_preferences,
+    set_tenant_defaults,
+    set_webhook_enabled,
+)
+from kit.notify.settings import NotifySettings
+from kit.notify.tables import add_notify_tables
+from kit.notify.transports import (
+    DeliveryError,
+    EmailTransport,
+    InAppTransport,
+    WebhookTransport,
+    build_email,
+    message_id,
+    sign,
+    verify,
+)
+from kit.notify.worker import DeliveryWorker
+
+__all__ = [
+    "DEFAULT_CHANNELS",
+    "DEFAULT_LEAD_DAYS",
+    "Channel",
+    "DeliveryAttempt",
+    "DeliveryError",
+    "DeliveryWorker",
+    "EmailTransport",
+    "InAppTransport",
+    "Notification",
+    "NotifySettings",
+    "Outcome",
+    "Preferences",
+    "QuietHours",
+    "ScheduledNotification",
+    "Status",
+    "WebhookEndpoint",
+    "WebhookTransport",
+    "add_notify_tables",
+    "build_email",
+    "clear_preferences",
+    "count_by_status",
+    "delivery_log",
+    "get_notification",
+    "get_preferences",
+    "get_webhook",
+    "list_webhooks",
+    "message_id",
+    "notifications_of",
+    "register_webhook",
+    "schedule",
+    "set_preferences",
+    "set_tenant_defaults",
+    "set_webhook_enabled",
+    "sign",
+    "verify",
+]
