@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from kit.ids import new_id
+from kit.notify import DeliveryWorker, InAppTransport
 from kit.runtime import Periodic, ServiceRuntime, Subscription, build_runtime
 from services.compliance import clock, endpoints, handlers
 from services.compliance.calendar.commands import daily_scan
@@ -28,6 +30,14 @@ async def consumers(runtime: ServiceRuntime) -> list[Subscription]:
 async def start(runtime: ServiceRuntime) -> None:
     settings = runtime.settings
     assert isinstance(settings, ComplianceSettings)
+    # Reminders scheduled by the scan and the commands, delivered once per key; in-app
+    # delivery is an event in this service's outbox (kit.notify.InAppTransport).
+    worker = DeliveryWorker(
+        runtime.db,
+        [InAppTransport(runtime.tables, service=NAME)],
+        settings.notify,
+        name=f"compliance:{new_id().hex[-8:]}",
+    )
     await runtime.start(
         register_endpoints=endpoints.register,
         subscriptions=await consumers(runtime),
@@ -38,5 +48,6 @@ async def start(runtime: ServiceRuntime) -> None:
                 lambda session: daily_scan(session, clock.today()),
             )
         ],
+        background=[worker.run],
         description="Compliance calendar: permits, monitoring, obligations and my work",
     )

@@ -26,6 +26,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from kit.db import UtcDateTime, service_metadata
 from kit.messaging import messaging_tables
+from kit.notify import add_notify_tables
 
 
 class Base(DeclarativeBase):
@@ -33,6 +34,9 @@ class Base(DeclarativeBase):
 
 
 messaging = messaging_tables(Base.metadata)
+# Reminders (kit.notify): the notify kit branch's tables, opted into in
+# migrations/kit_branches.
+add_notify_tables(Base.metadata)
 
 
 class ExactDecimal(TypeDecorator[Decimal]):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
+from kit.notify import NotifySettings
 from kit.settings import ServiceSettings, database_schema_field, database_url_field
 
 
@@ -24,4 +25,8 @@ class ComplianceSettings(ServiceSettings):
         gt=0,
         description="Seconds between daily scans (extend the 18-month horizon, suspend "
         "work during stoppages); each run does a day's work at most once.",
+    )
+    notify: NotifySettings = Field(
+        default_factory=NotifySettings,
+        description="Reminder delivery (`ECOHOST_COMPLIANCE_NOTIFY__*`, docs/notifications.md).",
     )

@@ -583,3 +583,54 @@ def test_calendar_feed_is_secret_scoped_and_revocable(system: RunningSystem, wor
     assert gql(system, REVOKE, {}, ENGINEER)["revokeCalendarFeeds"]["revoked"] == 1
     assert httpx.get(url).status_code == 404
     assert httpx.get(system.stack.gateway_url + "/calendar/not-a-token.ics").status_code == 404
+
+
+def test_R6_1_2_renewal_reminder_is_scheduled_and_delivered_once(system: RunningSystem):
+    """A permit expiring in 67 days: its renewal is due in 7, a lead time of the rule, so
+    registering it schedules today's in-app reminder to the project manager, which the
+    service's delivery worker sends once (kit.notify)."""
+    unit = system.api.create_unit(ADMIN, name="续证提醒测试单位")["unit"]
+    valid_to = today() + timedelta(days=67)
+    permit_input = {
+        "unitId": unit["id"],
+        "number": f"REMIND-{new_id().hex[:10]}",
+        "authority": "深圳市生态环境局",
+        "category": "SIMPLIFIED",
+        "validFrom": "2023-03-01",
+        "validTo": valid_to.isoformat(),
+    }
+
+    def registered() -> dict[str, Any] | None:
+        result = gql(system, REGISTER, {"input": permit_input}, PM)["registerPermit"]
+        return result if result["__typename"] == "PermitSuccess" else None
+
+    eventually(registered)
+    [renewal] = calendar(system, ENGINEER, unit=unit["id"], kinds=["PERMIT_RENEWAL"])
+    assert renewal["dueDate"] == (today() + timedelta(days=7)).isoformat()
+    assert renewal["state"] == "DUE_SOON"
+    key = f"{raw_id(renewal['id'])}:pm:7:in_app"
+
+    async def notification() -> list[Any]:
+        return await system.rows(
+            "compliance",
+            "select recipient, tenant, channel, subject, status from notify_notifications "
+            "where key = :k",
+            k=key,
+        )
+
+    def sent() -> list[Any] | None:
+        rows = asyncio.run(notification())
+        return rows if rows and rows[0][4] == "sent" else None
+
+    [(recipient, tenant, channel, subject, status)] = eventually(sent, timeout=60)
+    assert (recipient, tenant, channel, status) == ("pm", f"agency:{AGENCY}", "in_app", "sent")
+    number, period = permit_input["number"], renewal["periodLabel"]
+    assert subject == f"【7天后到期】排污许可证延续申请（{number}）（{period}）"
+    # Another change to the unit regenerates it and schedules again: nothing twice.
+    later = (today() + timedelta(days=400)).isoformat()
+    stopped = gql(system, STOPPAGE, {"input": {"unitId": unit["id"], "startsOn": later}}, PM)[
+        "recordStoppage"
+    ]
+    assert stopped["__typename"] == "StoppageSuccess"
+    count = "select count(*) from notify_notifications where key = :k"
+    assert asyncio.run(system.count("compliance", count, k=key)) == 1

@@ -33,6 +33,7 @@ from services.compliance.calendar.owed import (
     keeps,
     owed_by_unit,
 )
+from services.compliance.calendar.reminders import schedule_reminders
 from services.compliance.calendar.views import occurrence_view
 from services.compliance.models import Occurrence, messaging
 from services.compliance.obligations import repository as obligations
@@ -158,13 +159,20 @@ def _new_row(unit_id: UUID, region_code: str, owed: Owed, version: str) -> Occur
 async def daily_scan(session: AsyncSession, today: date) -> int:
     """Extend every unit's horizon to today + 18 months and let stoppages act.
 
-    Idempotent: a second run on the same day changes nothing. Reminders are scheduled
-    here once `kit.notify` is merged (docs/calendar.md, "Reminders")."""
+    Idempotent: a second run on the same day changes nothing, and reminders are keyed
+    (calendar/reminders.py), so a second replica's scan schedules nothing twice."""
     changed = 0
     for unit_id in await obligations.units_with_permits(session):
         changed += await generate_unit(session, unit_id, today)
-    log.info("daily scan", day=today.isoformat(), changed=changed)
+    reminders = await schedule_reminders(session, today)
+    log.info("compliance.daily_scan", day=today.isoformat(), changed=changed, reminders=reminders)
     return 0  # records no events: nothing for the relay to publish
+
+
+async def refresh_unit(session: AsyncSession, unit_id: UUID, today: date) -> None:
+    """After a change to what the unit owes: its occurrences, and reminders due now."""
+    await generate_unit(session, unit_id, today)
+    await schedule_reminders(session, today, unit_id)
 
 
 # --- closing an occurrence ------------------------------------------------------------

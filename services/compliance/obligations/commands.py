@@ -23,7 +23,7 @@ from kit.ids import new_id
 from kit.outbox import record_event
 from kit.rpc import CallContext
 from services.compliance import clock
-from services.compliance.calendar.commands import generate_unit
+from services.compliance.calendar.commands import refresh_unit
 from services.compliance.models import AgencyRule, MonitoringPlan, Permit, Stoppage, messaging
 from services.compliance.obligations import repository
 from services.compliance.obligations.views import (
@@ -81,7 +81,7 @@ async def register_permit(
         valid_to=permit.valid_to,
     )
     await record_event(session, messaging, make_event(PermitRegisteredV1, ctx, data))
-    await generate_unit(session, permit.unit_id, clock.today())
+    await refresh_unit(session, permit.unit_id, clock.today())
     return permit_view(permit)
 
 
@@ -98,7 +98,7 @@ async def update_report_schedule(
         )
     permit.report_schedule = [e.model_dump(mode="json") for e in req.report_schedule]
     await session.flush()
-    await generate_unit(session, permit.unit_id, clock.today())
+    await refresh_unit(session, permit.unit_id, clock.today())
     return permit_view(permit)
 
 
@@ -139,7 +139,7 @@ async def add_monitoring_plan(
     )
     session.add(plan)
     await session.flush()
-    await generate_unit(session, permit.unit_id, clock.today())
+    await refresh_unit(session, permit.unit_id, clock.today())
     return plan_view(plan)
 
 
@@ -162,7 +162,7 @@ async def record_stoppage(
     )
     session.add(stoppage)
     await session.flush()
-    await generate_unit(session, unit.unit_id, clock.today())
+    await refresh_unit(session, unit.unit_id, clock.today())
     return stoppage_view(stoppage)
 
 
@@ -191,5 +191,5 @@ async def define_agency_rule(
     await session.flush()
     today = clock.today()
     for unit_id in await repository.units_with_permits_of_agency(session, req.agency_id):
-        await generate_unit(session, unit_id, today)
+        await refresh_unit(session, unit_id, today)
     return agency_rule_view(row)
