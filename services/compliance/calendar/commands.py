@@ -5,6 +5,7 @@ result), each close recorded as a traced event in the same transaction."""
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from typing import Any
 from uuid import UUID
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -99,34 +100,41 @@ async def _apply(
     version: str,
     today: date,
 ) -> int:
+    # Core statements, not ORM objects: a unit has ~100 occurrences and the daily scan
+    # visits every unit (bench/calendar.py).
     stored = {
-        (o.source_id, o.rule_code, o.period_label): o
-        for o in await repository.generated_of_unit(session, unit_id)
+        (r.source_id, r.rule_code, r.period_label): r
+        for r in await repository.generated_keys_of_unit(session, unit_id)
     }
+    new_rows = []
     changed = 0
     for owed in wanted:
         row = stored.pop(owed.key, None)
         if row is None:
-            session.add(_new_row(unit_id, region_code, owed, version))
-            changed += 1
+            new_rows.append(_new_row(unit_id, region_code, owed, version))
         elif not keeps(row.status) and _differs(row, owed):
-            row.due_date = owed.due_date
-            row.title_zh, row.title_en = owed.title_zh, owed.title_en
-            row.status = owed.status
-            row.statement_only = owed.statement_only
-            row.lead_days = list(owed.lead_days)
-            row.ruleset_version = version
+            await repository.update_open(
+                session,
+                row.id,
+                due_date=owed.due_date,
+                title_zh=owed.title_zh,
+                title_en=owed.title_en,
+                status=owed.status,
+                statement_only=owed.statement_only,
+                lead_days=list(owed.lead_days),
+                ruleset_version=version,
+            )
             changed += 1
+    await repository.insert_many(session, new_rows)
     # Open rows the rules no longer want (a schedule changed, a plan went): gone from
     # today on; what fell due before stays, as does everything someone closed.
     dropped = [o.id for o in stored.values() if not keeps(o.status) and o.due_date >= today]
     await repository.remove(session, dropped)
-    await session.flush()
-    return changed + len(dropped)
+    return changed + len(new_rows) + len(dropped)
 
 
-def _differs(row: Occurrence, owed: Owed) -> bool:
-    return (
+def _differs(row: Any, owed: Owed) -> bool:
+    return bool(
         row.due_date != owed.due_date
         or row.status != owed.status
         or row.statement_only != owed.statement_only
@@ -135,25 +143,25 @@ def _differs(row: Occurrence, owed: Owed) -> bool:
     )
 
 
-def _new_row(unit_id: UUID, region_code: str, owed: Owed, version: str) -> Occurrence:
-    return Occurrence(
-        id=new_id(),
-        unit_id=unit_id,
-        agency_id=owed.agency_id,
-        region_code=region_code,
-        engagement_id=None,
-        source_id=owed.source_id,
-        kind=owed.kind.value,
-        rule_code=owed.rule_code,
-        ruleset_version=version,
-        title_zh=owed.title_zh,
-        title_en=owed.title_en,
-        period_label=owed.period_label,
-        due_date=owed.due_date,
-        status=owed.status,
-        statement_only=owed.statement_only,
-        lead_days=list(owed.lead_days),
-    )
+def _new_row(unit_id: UUID, region_code: str, owed: Owed, version: str) -> dict[str, Any]:
+    return {
+        "id": new_id(),
+        "unit_id": unit_id,
+        "agency_id": owed.agency_id,
+        "region_code": region_code,
+        "engagement_id": None,
+        "source_id": owed.source_id,
+        "kind": owed.kind.value,
+        "rule_code": owed.rule_code,
+        "ruleset_version": version,
+        "title_zh": owed.title_zh,
+        "title_en": owed.title_en,
+        "period_label": owed.period_label,
+        "due_date": owed.due_date,
+        "status": owed.status,
+        "statement_only": owed.statement_only,
+        "lead_days": list(owed.lead_days),
+    }
 
 
 async def daily_scan(session: AsyncSession, today: date) -> int:

@@ -7,7 +7,7 @@ from datetime import date, timedelta
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import ColumnElement, and_, delete, func, or_, select
+from sqlalchemy import ColumnElement, and_, delete, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.compliance.enums import OccurrenceState
@@ -25,6 +25,36 @@ async def generated_of_unit(session: AsyncSession, unit_id: UUID) -> list[Occurr
         Occurrence.unit_id == unit_id, Occurrence.kind.not_in(RULE_KINDS_EXCLUDED)
     )
     return list((await session.execute(query)).scalars())
+
+
+async def generated_keys_of_unit(session: AsyncSession, unit_id: UUID) -> list[Any]:
+    """What generation compares: the key, state and scheduled fields of each row."""
+    o = Occurrence
+    query = select(
+        o.id,
+        o.source_id,
+        o.rule_code,
+        o.period_label,
+        o.status,
+        o.due_date,
+        o.title_zh,
+        o.statement_only,
+        o.lead_days,
+    ).where(o.unit_id == unit_id, o.kind.not_in(RULE_KINDS_EXCLUDED))
+    return list((await session.execute(query)).all())
+
+
+async def insert_many(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
+    if rows:
+        await session.execute(insert(Occurrence), rows)
+
+
+async def update_open(session: AsyncSession, occurrence_id: UUID, **values: Any) -> None:
+    await session.execute(
+        update(Occurrence)
+        .where(Occurrence.id == occurrence_id, Occurrence.status.in_((OPEN, SUSPENDED)))
+        .values(**values)
+    )
 
 
 async def remove(session: AsyncSession, ids: list[UUID]) -> None:
