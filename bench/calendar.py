@@ -255,7 +255,6 @@ async def run(backend: str, url: str, units: int, plans: int, repeat: int) -> No
         raw = await raw_pages(db, agency, today, repeat)
         shown_plan = await plan(db, agency, today)
         copied, copy_s, copy_mb = await measured(lambda: copy_rows(db, rows))
-        del rows
         print(
             f"\n### {backend}: {units:,} units × ({plans} monitoring plans + 1 permit), "
             f"{total:,} occurrences\n"
