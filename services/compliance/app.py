@@ -3,7 +3,11 @@ obligations as occurrences over a rolling horizon, my work and calendar feeds.""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from datetime import date
 from pathlib import Path
+
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from kit.ids import new_id
 from kit.notify import DeliveryWorker, InAppTransport
@@ -27,6 +31,24 @@ async def consumers(runtime: ServiceRuntime) -> list[Subscription]:
     return [handlers.ENGAGEMENTS, handlers.EVALUATIONS, handlers.ARCHIVE]
 
 
+def once_a_day() -> Callable[[AsyncSession], Awaitable[int]]:
+    """The daily scan, run at the first tick of each day (Asia/Shanghai) in this
+    process; the ticks in between cost nothing. Another replica's scan of the same day
+    changes nothing (generation and reminder keys are idempotent)."""
+    scanned: set[date] = set()
+
+    async def job(session: AsyncSession) -> int:
+        today = clock.today()
+        if today in scanned:
+            return 0
+        recorded = await daily_scan(session, today)
+        scanned.clear()
+        scanned.add(today)
+        return recorded
+
+    return job
+
+
 async def start(runtime: ServiceRuntime) -> None:
     settings = runtime.settings
     assert isinstance(settings, ComplianceSettings)
@@ -41,13 +63,7 @@ async def start(runtime: ServiceRuntime) -> None:
     await runtime.start(
         register_endpoints=endpoints.register,
         subscriptions=await consumers(runtime),
-        periodic=[
-            Periodic(
-                "compliance-daily-scan",
-                settings.scan_interval,
-                lambda session: daily_scan(session, clock.today()),
-            )
-        ],
+        periodic=[Periodic("compliance-daily-scan", settings.scan_interval, once_a_day())],
         background=[worker.run],
         description="Compliance calendar: permits, monitoring, obligations and my work",
     )

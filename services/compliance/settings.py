@@ -23,8 +23,8 @@ class ComplianceSettings(ServiceSettings):
     scan_interval: float = Field(
         default=3600.0,
         gt=0,
-        description="Seconds between daily scans (extend the 18-month horizon, suspend "
-        "work during stoppages); each run does a day's work at most once.",
+        description="Seconds between checks for the daily scan (extend the 18-month "
+        "horizon, let stoppages act, schedule reminders), which runs once a day.",
     )
     notify: NotifySettings = Field(
         default_factory=NotifySettings,

@@ -10,6 +10,7 @@ from contracts.compliance import rpc as compliance_rpc
 from contracts.compliance.enums import OccurrenceState, WorkKind
 from services.compliance import clock
 from services.compliance.calendar import repository
+from services.compliance.calendar.domain import OPEN, state
 from services.compliance.calendar.views import occurrence_view
 from services.compliance.models import WorkItem
 
@@ -105,8 +106,6 @@ async def my_work(
 
 
 def _work_state(work: WorkItem, today: date, soon: int) -> OccurrenceState:
-    from services.compliance.calendar.domain import OPEN, state
-
     if work.due_date is None:
         return OccurrenceState.UPCOMING
     return state(OPEN, work.due_date, today, soon)
