@@ -61,14 +61,14 @@ class OccurrenceSuccess:
 
 
 @strawberry.type(description="Your secret calendar URL: shown once, only its hash is kept.")
-class CalendarFeedIssued:
+class IssueCalendarFeedSuccess:
     id: strawberry.ID
     token: str
     path: str = strawberry.field(description="`/calendar/<token>.ics` on the gateway.")
 
 
 @strawberry.type
-class CalendarFeedsRevoked:
+class RevokeCalendarFeedsSuccess:
     revoked: int
 
 
@@ -105,11 +105,11 @@ CloseOccurrenceResult = Annotated[
 ]
 CLOSE_OCCURRENCE: ResultUnion[CloseOccurrenceResult] = ResultUnion(CloseOccurrenceResult)
 IssueCalendarFeedResult = Annotated[
-    CalendarFeedIssued | CommonErrors, strawberry.union("IssueCalendarFeedResult")
+    IssueCalendarFeedSuccess | CommonErrors, strawberry.union("IssueCalendarFeedResult")
 ]
 ISSUE_CALENDAR_FEED: ResultUnion[IssueCalendarFeedResult] = ResultUnion(IssueCalendarFeedResult)
 RevokeCalendarFeedsResult = Annotated[
-    CalendarFeedsRevoked | CommonErrors, strawberry.union("RevokeCalendarFeedsResult")
+    RevokeCalendarFeedsSuccess | CommonErrors, strawberry.union("RevokeCalendarFeedsResult")
 ]
 REVOKE_CALENDAR_FEEDS: ResultUnion[RevokeCalendarFeedsResult] = ResultUnion(
     RevokeCalendarFeedsResult
@@ -461,7 +461,7 @@ class ComplianceMutations:
                 scope=scope_of(ctx.authorizer),
             ),
             send=ctx.clients.compliance.issue_feed,
-            success=lambda v: CalendarFeedIssued(
+            success=lambda v: IssueCalendarFeedSuccess(
                 id=strawberry.ID(str(v.id)), token=v.token, path=f"/calendar/{v.token}.ics"
             ),
         )
@@ -483,5 +483,5 @@ class ComplianceMutations:
             FEED,
             request=request,
             send=ctx.clients.compliance.revoke_feed,
-            success=lambda v: CalendarFeedsRevoked(revoked=v.revoked),
+            success=lambda v: RevokeCalendarFeedsSuccess(revoked=v.revoked),
         )

@@ -544,14 +544,15 @@ def test_region_overdue_is_read_only_and_scoped(system: RunningSystem, world: di
     assert gql(system, query, {}, ENGINEER)["regionOverdueObligations"]["totalCount"] == 0
 
 
-ISSUE = "mutation { issueCalendarFeed { __typename ... on CalendarFeedIssued { id token path } } }"
+ISSUE = """mutation { issueCalendarFeed {
+  __typename ... on IssueCalendarFeedSuccess { id token path } } }"""
 REVOKE = """mutation { revokeCalendarFeeds(input: {}) {
-  __typename ... on CalendarFeedsRevoked { revoked } } }"""
+  __typename ... on RevokeCalendarFeedsSuccess { revoked } } }"""
 
 
 def test_calendar_feed_is_secret_scoped_and_revocable(system: RunningSystem, world: dict[str, Any]):
     issued = gql(system, ISSUE, {}, ENGINEER)["issueCalendarFeed"]
-    assert issued["__typename"] == "CalendarFeedIssued"
+    assert issued["__typename"] == "IssueCalendarFeedSuccess"
     stored = asyncio.run(
         system.count(
             "compliance",
