@@ -86,22 +86,33 @@ def _visible(scope: Scope) -> ColumnElement[bool]:
 def state_condition(
     states: list[OccurrenceState], today: date, soon_days: int
 ) -> ColumnElement[bool] | None:
-    """The SQL of the wanted states: open ones by their due date against today."""
+    """The SQL of the wanted states: open ones by their due date against today. Open
+    states come out as `status = 'open' AND <due range>`, so the (owner, status,
+    due_date) indexes serve them."""
     if not states:
         return None
     soon = today + timedelta(days=soon_days)
-    open_ = Occurrence.status == OPEN
-    parts = {
-        OccurrenceState.OVERDUE: and_(open_, Occurrence.due_date < today),
-        OccurrenceState.DUE_SOON: and_(
-            open_, Occurrence.due_date >= today, Occurrence.due_date <= soon
-        ),
-        OccurrenceState.UPCOMING: and_(open_, Occurrence.due_date > soon),
-        OccurrenceState.DONE: Occurrence.status == DONE,
-        OccurrenceState.WAIVED: Occurrence.status == WAIVED,
-        OccurrenceState.SUSPENDED: Occurrence.status == SUSPENDED,
+    due = Occurrence.due_date
+    ranges = {
+        OccurrenceState.OVERDUE: due < today,
+        OccurrenceState.DUE_SOON: and_(due >= today, due <= soon),
+        OccurrenceState.UPCOMING: due > soon,
     }
-    return or_(*(parts[s] for s in states))
+    closed = {
+        OccurrenceState.DONE: DONE,
+        OccurrenceState.WAIVED: WAIVED,
+        OccurrenceState.SUSPENDED: SUSPENDED,
+    }
+    parts: list[ColumnElement[bool]] = []
+    wanted_open = [s for s in ranges if s in states]
+    if len(wanted_open) == len(ranges):
+        parts.append(Occurrence.status == OPEN)
+    elif wanted_open:
+        parts.append(and_(Occurrence.status == OPEN, or_(*(ranges[s] for s in wanted_open))))
+    wanted_closed = [closed[s] for s in closed if s in states]
+    if wanted_closed:
+        parts.append(Occurrence.status.in_(wanted_closed))
+    return parts[0] if len(parts) == 1 else or_(*parts)
 
 
 def occurrence_filters(
