@@ -635,3 +635,68 @@ def test_R6_1_2_renewal_reminder_is_scheduled_and_delivered_once(system: Running
     assert stopped["__typename"] == "StoppageSuccess"
     count = "select count(*) from notify_notifications where key = :k"
     assert asyncio.run(system.count("compliance", count, k=key)) == 1
+
+
+RULE = """
+mutation($input: DefineComplianceRuleInput!) {
+  defineComplianceRule(input: $input) {
+    __typename
+    ... on AgencyRuleSuccess { rule { code version kind frequency leadDays } }
+    ... on InvalidRule { field message }
+    ... on ValidationError { field message }
+  }
+}"""
+
+
+def test_R6_1_6_agency_rule_is_versioned_and_scheduled_for_its_units(
+    system: RunningSystem, world: dict[str, Any]
+):
+    unit = world["unit"]["id"]
+    rule = {
+        "code": "wwtp.sludge_check",
+        "kind": "MAINTENANCE",
+        "titleZh": "污水站污泥检查",
+        "titleEn": "Sludge check of the wastewater station",
+        "frequency": "SEMIANNUAL",
+        "deadlineDays": 10,
+        "leadDays": [14, 3],
+    }
+    first = gql(system, RULE, {"input": rule}, PM)["defineComplianceRule"]
+    assert first == {
+        "__typename": "AgencyRuleSuccess",
+        "rule": {
+            "code": "wwtp.sludge_check",
+            "version": 1,
+            "kind": "MAINTENANCE",
+            "frequency": "SEMIANNUAL",
+            "leadDays": [14, 3],
+        },
+    }
+    checks = [
+        m
+        for m in calendar(system, ENGINEER, unit=unit, kinds=["MAINTENANCE"])
+        if m["ruleCode"] == "agency.wwtp.sludge_check"
+    ]
+    assert checks
+    for c in checks:
+        year, half = c["periodLabel"].split("-H")
+        end = date(int(year), 6, 30) if half == "1" else date(int(year), 12, 31)
+        assert c["dueDate"] == (end + timedelta(days=10)).isoformat()
+        assert c["leadDays"] == [14, 3]
+    second = gql(system, RULE, {"input": {**rule, "deadlineDays": 20}}, PM)["defineComplianceRule"]
+    assert second["rule"]["version"] == 2
+    moved = [
+        m
+        for m in calendar(system, ENGINEER, unit=unit, kinds=["MAINTENANCE"])
+        if m["ruleCode"] == "agency.wwtp.sludge_check"
+    ]
+    assert [m["id"] for m in moved] == [c["id"] for c in checks]  # the same occurrences,
+    assert all(  # due by the new version
+        date.fromisoformat(m["dueDate"]) - date.fromisoformat(c["dueDate"]) == timedelta(days=10)
+        for m, c in zip(moved, checks, strict=True)
+    )
+    once = gql(system, RULE, {"input": {**rule, "frequency": "ONCE"}}, PM)["defineComplianceRule"]
+    assert once["__typename"] == "InvalidRule"
+    assert once["field"] == "rule.frequency"
+    # Another agency's units are untouched by this agency's rule.
+    assert calendar(system, OTHER_AGENCY, kinds=["MAINTENANCE"]) == []
