@@ -33,17 +33,21 @@ async def consumers(runtime: ServiceRuntime) -> list[Subscription]:
 
 def once_a_day() -> Callable[[AsyncSession], Awaitable[int]]:
     """The daily scan, run at the first tick of each day (Asia/Shanghai) in this
-    process; the ticks in between cost nothing. Another replica's scan of the same day
-    changes nothing (generation and reminder keys are idempotent)."""
-    scanned: set[date] = set()
+    process; the ticks in between cost nothing. The horizon is regenerated at the
+    process's first scan (a deploy may bring a new rule set) and the first of each month
+    (the horizon moves by months). Another replica's scan changes nothing twice."""
+    scanned: dict[str, date] = {}
 
     async def job(session: AsyncSession) -> int:
         today = clock.today()
-        if today in scanned:
+        if scanned.get("day") == today:
             return 0
-        recorded = await daily_scan(session, today)
-        scanned.clear()
-        scanned.add(today)
+        last = scanned.get("regenerated")
+        regenerate = last is None or (last.year, last.month) != (today.year, today.month)
+        recorded = await daily_scan(session, today, regenerate=regenerate)
+        scanned["day"] = today
+        if regenerate:
+            scanned["regenerated"] = today
         return recorded
 
     return job

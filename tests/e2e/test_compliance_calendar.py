@@ -185,7 +185,8 @@ def test_R6_1_2_permit_schedules_execution_reports_and_renewal(
     assert permit["category"] == "KEY"
     assert [e["frequency"] for e in permit["reportSchedule"]] == ["ANNUAL", "QUARTERLY"]
     reports = calendar(system, ENGINEER, unit=world["unit"]["id"], kinds=["EXECUTION_REPORT"])
-    horizon = add_months(today(), 18)
+    # The horizon: to the end of the month 18 months ahead.
+    horizon = add_months(today().replace(day=1), 19) - timedelta(days=1)
     assert reports, "a key-management permit has execution reports"
     for r in reports:
         assert r["dueDate"] == expected_report_due(r["periodLabel"]).isoformat(), r

@@ -164,14 +164,18 @@ def _new_row(unit_id: UUID, region_code: str, owed: Owed, version: str) -> dict[
     }
 
 
-async def daily_scan(session: AsyncSession, today: date) -> int:
-    """Extend every unit's horizon to today + 18 months and let stoppages act.
+async def daily_scan(session: AsyncSession, today: date, *, regenerate: bool = True) -> int:
+    """Extend every unit's horizon (`regenerate`: the first scan of a month, or of a
+    process, which may run a new rule set) and schedule the day's reminders.
 
-    Idempotent: a second run on the same day changes nothing, and reminders are keyed
+    Everything else that changes what a unit owes (permits, schedules, plans, stoppages,
+    agency rules) regenerates that unit when it happens, so the other days only remind.
+    Idempotent: a second run changes nothing, and reminders are keyed
     (calendar/reminders.py), so a second replica's scan schedules nothing twice."""
     changed = 0
-    for unit_id in await obligations.units_with_permits(session):
-        changed += await generate_unit(session, unit_id, today)
+    if regenerate:
+        for unit_id in await obligations.units_with_permits(session):
+            changed += await generate_unit(session, unit_id, today)
     reminders = await schedule_reminders(session, today)
     log.info("compliance.daily_scan", day=today.isoformat(), changed=changed, reminders=reminders)
     return 0  # records no events: nothing for the relay to publish

@@ -126,7 +126,9 @@ def due_date(period: Period, deadline: Deadline, cal: WorkingCalendar) -> date:
 
 
 def horizon_end(today: date) -> date:
-    return add_months(today, HORIZON_MONTHS)
+    """The last day of the month 18 months ahead: the horizon moves a month at a time,
+    so only the first scan of a month has new occurrences to generate."""
+    return add_months(today.replace(day=1), HORIZON_MONTHS + 1) - timedelta(days=1)
 
 
 @dataclass(frozen=True)
