@@ -58,6 +58,7 @@ def render() -> str:
     from kit.auth import AuthSettings
     from kit.settings import ProcessSettings
     from services.archive.settings import ArchiveSettings, ArchiveStorageSettings
+    from services.compliance.settings import ComplianceSettings
     from services.engagement.settings import EngagementSettings
     from services.evaluation.settings import EvaluationSettings
 
@@ -68,6 +69,7 @@ def render() -> str:
         ("Evaluation service", EvaluationSettings),
         ("Archive service", ArchiveSettings),
         ("Archive object storage", ArchiveStorageSettings),
+        ("Compliance calendar service", ComplianceSettings),
     ]
     for title, cls in classes:
         prefix = str(cls.model_config.get("env_prefix", ""))

@@ -1,4 +1,4 @@
-"""The whole system on one machine: NATS, migrations, three services and the gateway.
+"""The whole system on one machine: NATS, migrations, the services and the gateway.
 
 Which processes make the system, the environment each one gets, and the embedded
 default (NATS, SQLite files and local object storage under one data directory).
@@ -29,12 +29,19 @@ from cli.process import (
     wait_until,
 )
 
-SERVICES = ("engagement", "evaluation", "archive")
+SERVICES = ("engagement", "evaluation", "archive", "compliance")
 GATEWAY = "gateway"
 MODULES = {name: f"services.{name}" for name in SERVICES} | {GATEWAY: "gateway"}
 """The long-running processes after NATS, in start order, with the module each runs."""
 MIGRATE = "migrate"
-COLOURS = {nats.NAME: "35", "engagement": "36", "evaluation": "33", "archive": "32", GATEWAY: "34"}
+COLOURS = {
+    nats.NAME: "35",
+    "engagement": "36",
+    "evaluation": "33",
+    "archive": "32",
+    "compliance": "31",
+    GATEWAY: "34",
+}
 """ANSI colour of each process's label in the dev stack's output."""
 
 
@@ -62,7 +69,7 @@ class StackConfig:
 
 
 class Stack:
-    """NATS, the three services and the gateway, started in order and stopped in reverse."""
+    """NATS, the services and the gateway, started in order and stopped in reverse."""
 
     def __init__(self, config: StackConfig | None = None, *, sink: Sink | None = None) -> None:
         self.config = config or StackConfig()

@@ -12,6 +12,8 @@ from contracts.archive.handover import HANDOVER_RPCS
 from contracts.archive.rpc import LEDGER_RPCS
 from contracts.archive.rpc_catalogue import CATALOGUE_RPCS
 from contracts.archive.rpc_documents import DOCUMENT_RPCS
+from contracts.compliance.events import COMPLIANCE_EVENTS
+from contracts.compliance.rpc import COMPLIANCE_RPCS
 from contracts.core import EventEnvelope, Rpc, event_type
 from contracts.engagement.events import ENGAGEMENT_EVENTS
 from contracts.engagement.rpc import ENGAGEMENT_RPCS
@@ -26,6 +28,7 @@ ALL_EVENTS: tuple[type[EventEnvelope], ...] = (
     *ENGAGEMENT_EVENTS,
     *EVALUATION_EVENTS,
     *ARCHIVE_EVENTS,
+    *COMPLIANCE_EVENTS,
 )
 ALL_RPCS: tuple[Rpc[Any, Any], ...] = (
     *DIRECTORY_RPCS,
@@ -39,6 +42,7 @@ ALL_RPCS: tuple[Rpc[Any, Any], ...] = (
     *EVIDENCE_RPCS,
     *DOCUMENT_RPCS,
     *IMPORT_RPCS,
+    *COMPLIANCE_RPCS,
 )
 
 

@@ -24,6 +24,7 @@ from starlette.requests import HTTPConnection
 from gateway.authz.authorizer import Authorizer, Decider
 from gateway.authz.enforcer import build_enforcer
 from gateway.clients import ServiceClients
+from gateway.compliance.feed import feed_router
 from gateway.context import Context, scope_of
 from gateway.dataloaders import build_loaders
 from gateway.files import files_router
@@ -125,6 +126,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     app = FastAPI(title="ecohost gateway", lifespan=lifespan, docs_url=None, redoc_url=None)
     mount_graphql(app, settings, context_getter)
     app.include_router(files_router())  # the local store's signed URLs (archive)
+    app.include_router(feed_router(lambda: (state.rpc, state.enforcer)))  # iCalendar feeds
 
     @app.get("/health/live", include_in_schema=False)
     async def live() -> dict[str, str]:

@@ -27,6 +27,7 @@ from strawberry.types import Info
 
 from contracts.archive import enums as archive_enums
 from contracts.archive import errors as archive_errors
+from contracts.compliance import errors as compliance_errors
 from contracts.core import Contract, DomainError, NotFound, ValidationFailed
 from contracts.core import NotAuthorized as NotAuthorizedError
 from contracts.core import ServiceUnavailable as ServiceUnavailableError
@@ -34,6 +35,7 @@ from contracts.engagement import errors as engagement_errors
 from contracts.evaluation import errors as evaluation_errors
 from gateway.archive import documents_errors as document_graphql_errors
 from gateway.archive import errors as archive_graphql_errors
+from gateway.compliance import errors as compliance_graphql_errors
 from gateway.context import Context
 from gateway.engagement import errors as engagement_graphql_errors
 from gateway.errors import Error, NotAuthorized, ServiceUnavailable, ValidationError, camel
@@ -165,6 +167,23 @@ ERRORS: dict[str, ErrorType] = {
     evaluation_errors.SelfAssessmentPending.code: ErrorType(
         evaluation_graphql_errors.SelfAssessmentPending, _field
     ),
+    # compliance calendar
+    compliance_errors.ComplianceUnitNotFound.code: ErrorType(
+        compliance_graphql_errors.ComplianceUnitNotFound, _field
+    ),
+    compliance_errors.PermitNotFound.code: ErrorType(
+        compliance_graphql_errors.PermitNotFound, _field
+    ),
+    compliance_errors.DuplicatePermit.code: ErrorType(
+        compliance_graphql_errors.DuplicatePermit, _field
+    ),
+    compliance_errors.OccurrenceNotFound.code: ErrorType(
+        compliance_graphql_errors.OccurrenceNotFound, _field
+    ),
+    compliance_errors.OccurrenceClosed.code: ErrorType(
+        compliance_graphql_errors.OccurrenceClosed, _details(state=_string("state"))
+    ),
+    compliance_errors.InvalidRule.code: ErrorType(compliance_graphql_errors.InvalidRule, _field),
     # archive catalogue
     archive_errors.ArchiveItemNotFound.code: ErrorType(
         archive_graphql_errors.ArchiveItemNotFound, _field

@@ -23,6 +23,8 @@ from gateway.archive.documents_mutations import DocumentMutations
 from gateway.archive.documents_queries import DocumentQueries
 from gateway.archive.mutations import ArchiveMutations
 from gateway.archive.queries import ArchiveQueries
+from gateway.compliance.mutations import ComplianceMutations
+from gateway.compliance.queries import ComplianceQueries
 from gateway.context import Context
 from gateway.engagement.corrections_mutations import CorrectionMutations
 from gateway.engagement.directory import DirectoryMutations, DirectoryQueries
@@ -69,6 +71,7 @@ class Query(
     LabelQueries,
     SurveyLinkQueries,
     UnitImportQueries,
+    ComplianceQueries,
 ):
     @strawberry.field(description="The authenticated caller; null when anonymous.")
     def viewer(self, info: Info[Context, None]) -> Viewer | None:
@@ -94,6 +97,7 @@ class Mutation(
     CorrectionMutations,
     UnitCorrectionMutations,
     UnitImportMutations,
+    ComplianceMutations,
 ):
     pass
 

@@ -17,7 +17,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 Environment = Literal["development", "production"]
 ENVIRONMENT_VARIABLE = "ECOHOST_ENVIRONMENT"
-PROCESSES = ("gateway", "engagement", "evaluation", "archive")
+PROCESSES = ("gateway", "engagement", "evaluation", "archive", "compliance")
 
 
 def environment_field() -> Any:

@@ -20,6 +20,6 @@ kubectl wait --namespace "$namespace" --for=condition=complete --timeout=15m \
   job --selector app.kubernetes.io/component=migration
 # Now the Deployments (rolling, maxUnavailable 0), their PDBs, HPAs and the gateway Service.
 kubectl apply --filename "$rendered"
-for deployment in gateway engagement evaluation archive; do
+for deployment in gateway engagement evaluation archive compliance; do
   kubectl rollout status --namespace "$namespace" --timeout=10m "deployment/$deployment"
 done

@@ -1,4 +1,4 @@
-"""The gateway's clients of the three services: each module is the only place that
+"""The gateway's clients of the services: each module is the only place that
 speaks its service's subjects, for resolvers and DataLoaders alike.
 
 Every call carries the caller's identity and the request id in NATS headers; the scope
@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from gateway.clients.archive import ArchiveClient
+from gateway.clients.compliance import ComplianceClient
 from gateway.clients.engagement import EngagementClient
 from gateway.clients.evaluation import EvaluationClient
 from kit.rpc import CallContext, RpcClient
@@ -22,6 +23,7 @@ class ServiceClients:
     engagement: EngagementClient
     evaluation: EvaluationClient
     archive: ArchiveClient
+    compliance: ComplianceClient
 
     @classmethod
     def of(cls, rpc: RpcClient, caller: CallContext) -> ServiceClients:
@@ -29,4 +31,5 @@ class ServiceClients:
             engagement=EngagementClient(rpc, caller),
             evaluation=EvaluationClient(rpc, caller),
             archive=ArchiveClient(rpc, caller),
+            compliance=ComplianceClient(rpc, caller),
         )

@@ -51,7 +51,7 @@ def test_a_non_editable_install_carries_migrations_policies_and_templates(tmp_pa
     )
     (wheel,) = tmp_path.glob("ecohost-*.whl")
     names = set(zipfile.ZipFile(wheel).namelist())
-    for service in ("engagement", "evaluation", "archive"):
+    for service in ("engagement", "evaluation", "archive", "compliance"):
         migrations = f"services/{service}/migrations/"
         assert migrations + "env.py" in names
         assert migrations + "script.py.mako" in names

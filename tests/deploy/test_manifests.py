@@ -19,8 +19,9 @@ PROCESSES = {
     "engagement": ["python", "-m", "services.engagement"],
     "evaluation": ["python", "-m", "services.evaluation"],
     "archive": ["python", "-m", "services.archive"],
+    "compliance": ["python", "-m", "services.compliance"],
 }
-SERVICES = ("engagement", "evaluation", "archive")
+SERVICES = ("engagement", "evaluation", "archive", "compliance")
 # Env names whose value would be a credential: they must come from a Secret.
 SECRET_WORDS = ("SECRET", "PASSWORD", "DATABASE_URL", "SIGNING_KEY", "ACCESS_KEY")
 

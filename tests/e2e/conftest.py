@@ -16,7 +16,7 @@ from tests.e2e.harness import Api, RunningSystem
 from tests.infra.postgres import PostgresInfo
 from tests.infra.s3_server import S3Server
 
-SERVICES = ("engagement", "evaluation", "archive", "gateway")
+SERVICES = ("engagement", "evaluation", "archive", "compliance", "gateway")
 PRODUCTION_BUCKET = "ecohost-e2e-archive"
 
 

@@ -191,6 +191,21 @@ RULES: dict[str, Rule | Public] = {
     "Query.unitImportTemplate": Rule(
         A, "project_manager", "engineer", shared=True, expect_data=True
     ),
+    # compliance calendar (policy: "compliance calendar" in gateway/authz/policy.csv)
+    "Query.complianceCalendar": Rule(A, "engineer", "expert"),
+    "Query.regionOverdueObligations": Rule(R, "regulator", "engineer"),
+    "Query.myWork": Rule(A, "engineer", "expert"),
+    "Query.permits": Rule(A, "engineer", "expert"),
+    "Mutation.registerPermit": PM_STEP,
+    "Mutation.updateReportSchedule": PM_STEP,
+    "Mutation.addMonitoringPlan": PM_STEP,
+    "Mutation.recordStoppage": PM_STEP,
+    "Mutation.defineComplianceRule": Rule(A, "project_manager", "engineer", own_tenant=True),
+    "Mutation.completeOccurrence": Rule(A, "engineer", "expert"),
+    "Mutation.waiveOccurrence": Rule(A, "engineer", "expert"),
+    "Mutation.recordMonitoringResult": Rule(A, "engineer", "expert"),
+    "Mutation.issueCalendarFeed": Rule(A, "engineer", "expert", own_tenant=True),
+    "Mutation.revokeCalendarFeeds": Rule(A, "engineer", "expert", own_tenant=True),
     # --- subscriptions -------------------------------------------------------
     "Subscription.engagementEvents": READ_ENGAGEMENT,
 }
@@ -251,9 +266,9 @@ def result_of(body: dict[str, Any], op: str) -> Any:
 
 
 async def fingerprint(system: RunningSystem) -> dict[str, int]:
-    """Row counts of every table of the three services (periodic checkpoints aside)."""
+    """Row counts of every table of the services (periodic checkpoints aside)."""
     counts: dict[str, int] = {}
-    for service in ("engagement", "evaluation", "archive"):
+    for service in ("engagement", "evaluation", "archive", "compliance"):
         url = system.database_urls[service]
         if url.startswith("sqlite"):
             sql = "SELECT name FROM sqlite_master WHERE type = 'table'"

@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
-SERVICES = ("engagement", "evaluation", "archive")
+SERVICES = ("engagement", "evaluation", "archive", "compliance")
 
 
 class RowCounts:

@@ -64,6 +64,7 @@ def build_world(system: RunningSystem) -> World:
     engineer = token(agency, "engineer")
     borrow = api.gql(a.BORROW, {"i": {"itemId": item["id"], "purpose": "模糊测试"}}, engineer)
     global_ids = [unit["id"], engagement["id"], scorecard["id"], item["id"]]
+    global_ids += compliance_ids(api, pm, unit["id"])
     raw = [
         (borrow["data"]["requestBorrow"].get("borrowRequest") or {}).get("id"),
         _site_survey(api, engineer, engagement["id"]),  # a record, for evidence's recordId
@@ -113,3 +114,44 @@ def correctable_ids(system: RunningSystem, engagement_id: str, pm: str) -> list[
         pm,
     )["data"]["engagement"]
     return [person, *(i["id"] for i in found["listItems"]), *(r["id"] for r in found["records"])]
+
+
+PERMIT = """mutation($i: RegisterPermitInput!) { registerPermit(input: $i) {
+  __typename ... on PermitSuccess { permit { id } } } }"""
+MONITORING_PLAN = """mutation($i: AddMonitoringPlanInput!) { addMonitoringPlan(input: $i) {
+  __typename ... on MonitoringPlanSuccess { plan { id } } } }"""
+OCCURRENCES = """query($u: ID!) { complianceCalendar(unitId: $u, first: 1) {
+  edges { node { id } } } }"""
+
+
+def compliance_ids(api: Api, pm: str, unit_id: str) -> list[str]:
+    """A permit, a monitoring plan and an occurrence of the unit on the compliance
+    calendar (which learns the unit from events, hence `eventually`)."""
+
+    def registered() -> str | None:
+        result = api.gql(
+            PERMIT,
+            {
+                "i": {
+                    "unitId": unit_id,
+                    "number": f"FUZZ-{new_id().hex[:12]}",
+                    "authority": "局",
+                    "category": "KEY",
+                    "validFrom": "2025-01-01",
+                    "validTo": "2029-12-31",
+                    "outlets": ["DA001"],
+                }
+            },
+            pm,
+        )["data"]["registerPermit"]
+        return result["permit"]["id"] if result["__typename"] == "PermitSuccess" else None
+
+    permit: str = eventually(registered)
+    plan = api.gql(
+        MONITORING_PLAN,
+        {"i": {"permitId": permit, "outlet": "DA001", "pollutant": "SO2", "frequency": "MONTHLY"}},
+        pm,
+    )["data"]["addMonitoringPlan"]["plan"]["id"]
+    engineer_view = api.gql(OCCURRENCES, {"u": unit_id}, pm)["data"]["complianceCalendar"]
+    occurrences = [e["node"]["id"] for e in engineer_view["edges"]]
+    return [permit, plan, *occurrences]

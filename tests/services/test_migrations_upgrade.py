@@ -289,7 +289,8 @@ async def _check_rows(conn: AsyncConnection, name: str, ids: dict[str, UUID]) ->
         assert borrowed == ids["unsorted"]
 
 
-@pytest.mark.parametrize("name", SERVICES)
+# Services that existed before the kit branch (a later service starts on it).
+@pytest.mark.parametrize("name", [s for s in SERVICES if s in HEADS_BEFORE_KIT_BRANCH])
 async def test_a_database_at_the_heads_before_the_kit_branch_upgrades_with_its_rows(
     name: str, database_url: str
 ):

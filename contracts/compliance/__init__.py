@@ -1,0 +1,1 @@
+"""Contracts of the compliance calendar service (合规日历)."""

@@ -1,0 +1,1 @@
+"""GraphQL of the compliance calendar (合规日历)."""

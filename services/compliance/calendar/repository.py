@@ -1,0 +1,221 @@
+"""All SQL of occurrences and work items: the unit's stored occurrences, one occurrence
+in scope, and the keyset pages of the calendar and of my work."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import ColumnElement, and_, delete, func, insert, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from contracts.compliance.enums import OccurrenceState
+from contracts.core import Scope
+from services.compliance.calendar.domain import DONE, OPEN, SUSPENDED, WAIVED
+from services.compliance.models import Occurrence, WorkItem
+from services.compliance.scope import rows_in_scope
+
+RULE_KINDS_EXCLUDED = ("list_item", "rectification")
+"""Occurrences fed by engagement events; generation from rules leaves them alone."""
+
+
+async def generated_of_unit(session: AsyncSession, unit_id: UUID) -> list[Occurrence]:
+    query = select(Occurrence).where(
+        Occurrence.unit_id == unit_id, Occurrence.kind.not_in(RULE_KINDS_EXCLUDED)
+    )
+    return list((await session.execute(query)).scalars())
+
+
+async def generated_keys_of_unit(session: AsyncSession, unit_id: UUID) -> list[Any]:
+    """What generation compares: the key, state and scheduled fields of each row."""
+    o = Occurrence
+    query = select(
+        o.id,
+        o.source_id,
+        o.rule_code,
+        o.period_label,
+        o.status,
+        o.due_date,
+        o.title_zh,
+        o.statement_only,
+        o.lead_days,
+    ).where(o.unit_id == unit_id, o.kind.not_in(RULE_KINDS_EXCLUDED))
+    return list((await session.execute(query)).all())
+
+
+async def insert_many(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
+    if rows:
+        await session.execute(insert(Occurrence), rows)
+
+
+async def update_open(session: AsyncSession, occurrence_id: UUID, **values: Any) -> None:
+    await session.execute(
+        update(Occurrence)
+        .where(Occurrence.id == occurrence_id, Occurrence.status.in_((OPEN, SUSPENDED)))
+        .values(**values)
+    )
+
+
+async def remove(session: AsyncSession, ids: list[UUID]) -> None:
+    if ids:
+        await session.execute(delete(Occurrence).where(Occurrence.id.in_(ids)))
+
+
+async def occurrence(session: AsyncSession, occurrence_id: UUID, scope: Scope) -> Occurrence | None:
+    query = select(Occurrence).where(Occurrence.id == occurrence_id, _visible(scope))
+    return (await session.execute(query.with_for_update())).scalar_one_or_none()
+
+
+async def by_source(session: AsyncSession, source_id: UUID, rule_code: str) -> list[Occurrence]:
+    query = select(Occurrence).where(
+        Occurrence.source_id == source_id, Occurrence.rule_code == rule_code
+    )
+    return list((await session.execute(query)).scalars())
+
+
+def _visible(scope: Scope) -> ColumnElement[bool]:
+    return rows_in_scope(
+        scope,
+        unit_id=Occurrence.unit_id,
+        agency_id=Occurrence.agency_id,
+        region_code=Occurrence.region_code,
+    )
+
+
+def state_condition(
+    states: list[OccurrenceState], today: date, soon_days: int
+) -> ColumnElement[bool] | None:
+    """The SQL of the wanted states: open ones by their due date against today. Open
+    states come out as `status = 'open' AND <due range>`, so the (owner, status,
+    due_date) indexes serve them."""
+    if not states:
+        return None
+    soon = today + timedelta(days=soon_days)
+    due = Occurrence.due_date
+    ranges = {
+        OccurrenceState.OVERDUE: due < today,
+        OccurrenceState.DUE_SOON: and_(due >= today, due <= soon),
+        OccurrenceState.UPCOMING: due > soon,
+    }
+    closed = {
+        OccurrenceState.DONE: DONE,
+        OccurrenceState.WAIVED: WAIVED,
+        OccurrenceState.SUSPENDED: SUSPENDED,
+    }
+    parts: list[ColumnElement[bool]] = []
+    wanted_open = [s for s in ranges if s in states]
+    if len(wanted_open) == len(ranges):
+        parts.append(Occurrence.status == OPEN)
+    elif wanted_open:
+        parts.append(and_(Occurrence.status == OPEN, or_(*(ranges[s] for s in wanted_open))))
+    wanted_closed = [closed[s] for s in closed if s in states]
+    if wanted_closed:
+        parts.append(Occurrence.status.in_(wanted_closed))
+    return parts[0] if len(parts) == 1 else or_(*parts)
+
+
+def occurrence_filters(
+    scope: Scope,
+    *,
+    unit_id: UUID | None,
+    engagement_id: UUID | None,
+    agency_id: UUID | None,
+    from_date: date | None,
+    to_date: date | None,
+    kinds: list[str],
+    states: ColumnElement[bool] | None,
+) -> list[ColumnElement[bool]]:
+    where = [_visible(scope)]
+    if unit_id is not None:
+        where.append(Occurrence.unit_id == unit_id)
+    if engagement_id is not None:
+        where.append(Occurrence.engagement_id == engagement_id)
+    if agency_id is not None:
+        where.append(Occurrence.agency_id == agency_id)
+    if from_date is not None:
+        where.append(Occurrence.due_date >= from_date)
+    if to_date is not None:
+        where.append(Occurrence.due_date <= to_date)
+    if kinds:
+        where.append(Occurrence.kind.in_(kinds))
+    if states is not None:
+        where.append(states)
+    return where
+
+
+async def occurrence_page(
+    session: AsyncSession,
+    where: list[ColumnElement[bool]],
+    after_due: date | None,
+    after_id: UUID | None,
+    limit: int,
+) -> tuple[list[Occurrence], bool, int]:
+    """Keyset page in (due date, id) order, with has_next and the total."""
+    total = (
+        await session.execute(select(func.count()).select_from(Occurrence).where(*where))
+    ).scalar_one()
+    query = select(Occurrence).where(*where)
+    if after_due is not None and after_id is not None:
+        query = query.where(
+            or_(
+                Occurrence.due_date > after_due,
+                and_(Occurrence.due_date == after_due, Occurrence.id > after_id),
+            )
+        )
+    query = query.order_by(Occurrence.due_date, Occurrence.id).limit(limit + 1)
+    rows = list((await session.execute(query)).scalars())
+    return rows[:limit], len(rows) > limit, int(total)
+
+
+def work_filters(
+    scope: Scope,
+    *,
+    kinds: list[str],
+    unit_id: UUID | None,
+    engagement_id: UUID | None,
+    from_date: date | None,
+    to_date: date | None,
+) -> list[ColumnElement[bool]]:
+    where: list[ColumnElement[bool]] = [
+        WorkItem.is_open.is_(True),
+        WorkItem.kind.in_(kinds),
+        rows_in_scope(
+            scope,
+            unit_id=WorkItem.unit_id,
+            agency_id=WorkItem.agency_id,
+            region_code=WorkItem.region_code,
+        ),
+    ]
+    if unit_id is not None:
+        where.append(WorkItem.unit_id == unit_id)
+    if engagement_id is not None:
+        where.append(WorkItem.engagement_id == engagement_id)
+    if from_date is not None:
+        where.append(WorkItem.due_date >= from_date)
+    if to_date is not None:
+        where.append(WorkItem.due_date <= to_date)
+    return where
+
+
+async def open_work(session: AsyncSession, where: list[ColumnElement[bool]]) -> list[WorkItem]:
+    query = select(WorkItem).where(*where).order_by(WorkItem.opened_at, WorkItem.id)
+    return list((await session.execute(query.limit(1000))).scalars())
+
+
+async def work_item(session: AsyncSession, kind: str, source_id: UUID) -> WorkItem | None:
+    query = select(WorkItem).where(WorkItem.kind == kind, WorkItem.source_id == source_id)
+    return (await session.execute(query)).scalar_one_or_none()
+
+
+async def open_work_of_engagement(
+    session: AsyncSession, kind: str, engagement_id: UUID
+) -> list[WorkItem]:
+    query = select(WorkItem).where(
+        WorkItem.kind == kind, WorkItem.engagement_id == engagement_id, WorkItem.is_open
+    )
+    return list((await session.execute(query)).scalars())
+
+
+def values(row: Any) -> dict[str, Any]:
+    return {c.key: getattr(row, c.key) for c in Occurrence.__table__.columns}

@@ -1,0 +1,44 @@
+"""Request/reply endpoints of the compliance calendar service: thin, one line per contract."""
+
+from __future__ import annotations
+
+from contracts.compliance import rpc as compliance_rpc
+from kit.endpoints import command, query
+from kit.rpc import RpcServer
+from kit.runtime import ServiceRuntime
+from services.compliance.calendar import commands as calendar_commands
+from services.compliance.calendar import queries as calendar_queries
+from services.compliance.feeds import commands as feed_commands
+from services.compliance.feeds import queries as feed_queries
+from services.compliance.obligations import commands as obligation_commands
+from services.compliance.obligations import queries as obligation_queries
+
+
+def register(server: RpcServer, runtime: ServiceRuntime) -> None:
+    add = server.add
+    add(compliance_rpc.REGISTER_PERMIT, command(runtime, obligation_commands.register_permit))
+    add(
+        compliance_rpc.UPDATE_REPORT_SCHEDULE,
+        command(runtime, obligation_commands.update_report_schedule),
+    )
+    add(compliance_rpc.PERMITS, query(runtime, obligation_queries.permits))
+    add(
+        compliance_rpc.ADD_MONITORING_PLAN,
+        command(runtime, obligation_commands.add_monitoring_plan),
+    )
+    add(compliance_rpc.RECORD_STOPPAGE, command(runtime, obligation_commands.record_stoppage))
+    add(
+        compliance_rpc.DEFINE_AGENCY_RULE,
+        command(runtime, obligation_commands.define_agency_rule),
+    )
+    add(compliance_rpc.COMPLETE_OCCURRENCE, command(runtime, calendar_commands.complete))
+    add(compliance_rpc.WAIVE_OCCURRENCE, command(runtime, calendar_commands.waive))
+    add(
+        compliance_rpc.RECORD_MONITORING_RESULT,
+        command(runtime, calendar_commands.record_result),
+    )
+    add(compliance_rpc.CALENDAR, query(runtime, calendar_queries.calendar))
+    add(compliance_rpc.MY_WORK, query(runtime, calendar_queries.my_work))
+    add(compliance_rpc.ISSUE_FEED, command(runtime, feed_commands.issue))
+    add(compliance_rpc.REVOKE_FEED, command(runtime, feed_commands.revoke))
+    add(compliance_rpc.FEED_OWNER, query(runtime, feed_queries.owner))
