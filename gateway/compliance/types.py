@@ -21,6 +21,8 @@ from contracts.compliance.enums import (
     WorkKind,
 )
 from contracts.core import ValidationFailed
+from gateway.context import Context
+from gateway.i18n.language import Language
 from gateway.ids import encode_global_id
 
 strawberry.enum(ManagementCategory, description="排污许可分类: 重点管理, 简化管理, 登记管理.")
@@ -153,6 +155,13 @@ class AgencyRule:
     frequency: Frequency
     lead_days: list[int]
 
+    @strawberry.field(
+        description="The title in the caller's language (Accept-Language, zh-CN by "
+        "default); titleZh and titleEn give both."
+    )
+    def title(self, info: strawberry.Info[Context, None]) -> str:
+        return self.title_en if info.context.language is Language.EN else self.title_zh
+
     @classmethod
     def from_view(cls, v: compliance_rpc.AgencyRuleView) -> Self:
         return cls(
@@ -192,6 +201,13 @@ class Occurrence:
     result_limit: Decimal | None
     result_unit: str | None
     exceeded: bool | None
+
+    @strawberry.field(
+        description="The title in the caller's language (Accept-Language, zh-CN by "
+        "default); titleZh and titleEn give both."
+    )
+    def title(self, info: strawberry.Info[Context, None]) -> str:
+        return self.title_en if info.context.language is Language.EN else self.title_zh
 
     @classmethod
     def from_view(cls, v: compliance_rpc.OccurrenceView) -> Self:

@@ -28,7 +28,7 @@ OTHER_REGULATOR = token("region:11", "regulator", user="reg-bj")
 OTHER_AGENCY = token(f"agency:{new_id()}", "agency_admin", user="other")
 
 OCCURRENCE = """
-id kind ruleCode titleZh periodLabel dueDate state statementOnly leadDays
+id kind ruleCode title titleZh titleEn periodLabel dueDate state statementOnly leadDays
 closedBy waivedReason resultValue resultLimit resultUnit exceeded evidenceItemId
 """
 CALENDAR = f"""
@@ -363,6 +363,8 @@ def test_R6_1_5_monitoring_plan_results_and_exceedance(
     # Monthly sampling of DA001 only: automatic monitoring schedules no sampling.
     assert monitoring
     assert all("DA001 二氧化硫" in m["titleZh"] for m in monitoring)
+    # `title` is the caller's language: zh-CN when the request names none.
+    assert all(m["title"] == m["titleZh"] != m["titleEn"] for m in monitoring)
     labels = [m["periodLabel"] for m in monitoring]
     assert len(labels) == len(set(labels))
     first = monitoring[0]
