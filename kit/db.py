@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import DateTime, Dialect, MetaData, TypeDecorator, event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -57,6 +58,13 @@ class UtcDateTime(TypeDecorator[datetime]):
 def service_metadata() -> MetaData:
     """Fresh metadata for one service: each service declares its own base with it."""
     return MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def dialect_insert(session: AsyncSession) -> Any:
+    """`insert` of the session's backend, for `on_conflict_do_nothing` / `_do_update`:
+    both PostgreSQL and SQLite have them, with the same arguments."""
+    dialect = session.get_bind().dialect.name
+    return postgresql.insert if dialect == "postgresql" else sqlite.insert
 
 
 def is_sqlite(url: str) -> bool:

@@ -12,10 +12,10 @@ from typing import Any
 from uuid import UUID
 
 from sqlalchemy import and_, case, func, literal, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from kit.db import dialect_insert
 from kit.ids import new_id
 from kit.notify.domain import (
     Channel,
@@ -79,16 +79,11 @@ async def schedule(
     # executemany, which SQLAlchemy batches into multi-row INSERTs ("insertmanyvalues")
     # and RETURNING the ids of the rows actually inserted.
     stmt = (
-        _insert_for(session)(notifications)
+        dialect_insert(session)(notifications)
         .on_conflict_do_nothing(index_elements=["key"])
         .returning(notifications.c.id)
     )
     return len((await session.execute(stmt, rows)).all())
-
-
-def _insert_for(session: AsyncSession) -> Any:
-    dialect = session.get_bind().dialect.name
-    return postgresql.insert if dialect == "postgresql" else sqlite.insert
 
 
 @dataclass(frozen=True)
@@ -386,7 +381,7 @@ async def _upsert_preferences(
         "lead_days": json.dumps(lead_days),
         "updated_at": datetime.now(UTC),
     }
-    stmt = _insert_for(session)(preferences).values(values)
+    stmt = dialect_insert(session)(preferences).values(values)
     await session.execute(
         stmt.on_conflict_do_update(
             index_elements=["tenant", "person"],

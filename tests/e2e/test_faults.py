@@ -60,7 +60,9 @@ async def burst(
                     json={"query": CREATE_ENGAGEMENT, "variables": variables},
                     headers={"authorization": f"Bearer {tok}"},
                 )
-                results.append(r.json()["data"]["createEngagement"])
+                body = r.json()
+                assert body.get("data"), body  # a refused call names its error
+                results.append(body["data"]["createEngagement"])
                 for at in [k for k in pending_faults if len(results) >= k]:
                     fault_tasks.append(asyncio.create_task(pending_faults.pop(at)()))
 

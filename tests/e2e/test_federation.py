@@ -26,8 +26,8 @@ ADMIN = token(f"agency:{AGENCY}", "agency_admin")
 OTHER_AGENCY = str(new_id())
 OTHER_ADMIN = token(f"agency:{OTHER_AGENCY}", "agency_admin")
 
-PERMITS = "{ permits { number holder { uscc name regionCode } } }"
-UNIT_WITH_PERMITS = "query($id: ID!) { unit(id: $id) { name uscc permitNumbers } }"
+PERMITS = "{ nationalPermits { number holder { uscc name regionCode } } }"
+UNIT_WITH_PERMITS = "query($id: ID!) { unit(id: $id) { name uscc nationalPermitNumbers } }"
 
 
 def test_our_sdl_composes_with_a_subgraph_extending_unit() -> None:
@@ -107,9 +107,9 @@ def test_queries_through_apollo_gateway_keep_authorization(
     ]
     with router(system, tmp_path, permits) as url:
         # permits subgraph → ecohost `_entities` by uscc, with the forwarded token.
-        as_admin = routed(url, PERMITS, ADMIN)["data"]["permits"]
-        as_other = routed(url, PERMITS, OTHER_ADMIN)["data"]["permits"]
-        anonymous = routed(url, PERMITS, None)["data"]["permits"]
+        as_admin = routed(url, PERMITS, ADMIN)["data"]["nationalPermits"]
+        as_other = routed(url, PERMITS, OTHER_ADMIN)["data"]["nationalPermits"]
+        anonymous = routed(url, PERMITS, None)["data"]["nationalPermits"]
         # ecohost → permits subgraph by uscc.
         own_unit = routed(url, UNIT_WITH_PERMITS, ADMIN, id=ours["id"])
         foreign_unit = routed(url, UNIT_WITH_PERMITS, OTHER_ADMIN, id=ours["id"])
@@ -127,7 +127,7 @@ def test_queries_through_apollo_gateway_keep_authorization(
     assert own_unit["data"]["unit"] == {
         "name": ours["name"],
         "uscc": ours["uscc"],
-        "permitNumbers": ["91440300-001P"],
+        "nationalPermitNumbers": ["91440300-001P"],
     }
     assert foreign_unit["data"]["unit"] is None
     assert anonymous_unit["data"]["unit"] is None

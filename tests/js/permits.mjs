@@ -8,11 +8,11 @@ export const permitsTypeDefs = parse(`
 
   type Query {
     "Every permit this platform holds."
-    permits: [Permit!]!
+    nationalPermits: [NationalPermit!]!
   }
 
-  "排污许可证: a discharge permit."
-  type Permit {
+  "排污许可证 as the national platform records it (ecohost has a Permit type of its own)."
+  type NationalPermit {
     number: String!
     "The unit holding it; null where ecohost does not show it to the caller."
     holder: Unit
@@ -20,7 +20,7 @@ export const permitsTypeDefs = parse(`
 
   type Unit @key(fields: "uscc") {
     uscc: String!
-    permitNumbers: [String!]!
+    nationalPermitNumbers: [String!]!
   }
 `);
 
@@ -31,11 +31,11 @@ export function permitsSchema(permits) {
     typeDefs: permitsTypeDefs,
     resolvers: {
       Query: {
-        permits: () => permits.map((p) => ({ number: p.number, holder: { uscc: p.uscc } })),
+        nationalPermits: () => permits.map((p) => ({ number: p.number, holder: { uscc: p.uscc } })),
       },
       Unit: {
         __resolveReference: (ref) => ({ uscc: ref.uscc }),
-        permitNumbers: (unit) => numbersOf(unit.uscc),
+        nationalPermitNumbers: (unit) => numbersOf(unit.uscc),
       },
     },
   });

@@ -17,6 +17,7 @@ from contracts.archive import enums as archive_enums
 from contracts.archive import errors as archive_errors
 from contracts.archive import rpc_catalogue as archive_rpc_catalogue
 from contracts.core import Scope
+from kit.db import dialect_insert
 from services.archive.catalogue import domain
 from services.archive.catalogue.models import (
     ArchiveItem,
@@ -207,11 +208,16 @@ async def parties(session: AsyncSession, engagement_id: UUID) -> EngagementParti
 async def remember_parties(
     session: AsyncSession, engagement_id: UUID, agency_id: UUID, unit_id: UUID
 ) -> None:
-    if await parties(session, engagement_id) is None:
-        session.add(
-            EngagementParties(engagement_id=engagement_id, agency_id=agency_id, unit_id=unit_id)
-        )
-        await session.flush()
+    """The engagement's owners, first written by whichever comes first: an upload, a
+    record, or a filing from an event (concurrently, on two replicas): ON CONFLICT DO
+    NOTHING, since a check-then-insert lost that race with a unique violation."""
+    if await parties(session, engagement_id) is not None:
+        return
+    await session.execute(
+        dialect_insert(session)(EngagementParties)
+        .values(engagement_id=engagement_id, agency_id=agency_id, unit_id=unit_id)
+        .on_conflict_do_nothing(index_elements=["engagement_id"])
+    )
 
 
 async def volume(session: AsyncSession, volume_id: UUID) -> ArchiveVolume | None:
