@@ -69,6 +69,15 @@ class ListItemAddedV1(EventEnvelope):
     data: ListItemAddedData  # type: ignore[assignment]
 
 
+class ListItemProposedV1(EventEnvelope):
+    """A customised item proposed during implementation (R5.2): it waits for the client's
+    approval, after which `list_item_added.v1` announces it like any other item."""
+
+    model_config = TYPED_EVENT
+    type: Literal["engagement.list_item_proposed.v1"] = "engagement.list_item_proposed.v1"
+    data: ListItemAddedData  # type: ignore[assignment]
+
+
 class TeamFormedV1(EventEnvelope):
     model_config = TYPED_EVENT
     type: Literal["engagement.team_formed.v1"] = "engagement.team_formed.v1"
@@ -287,6 +296,7 @@ ENGAGEMENT_EVENTS: tuple[type[EventEnvelope], ...] = (
     EngagementCreatedV1,
     StageChangedV1,
     ListItemAddedV1,
+    ListItemProposedV1,
     TeamFormedV1,
     InspectionCompletedV1,
     TrainingHeldV1,

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from kit.ids import new_id
 from tests.archive import archive_api, handover_api
-from tests.e2e.harness import RunningSystem, token
-from tests.engagement.workflow_client import TEAM, new_engagement, prepare
+from tests.e2e.harness import RunningSystem, eventually, token
+from tests.engagement.workflow_client import TEAM, Engagement, new_engagement, prepare
 
 
 def test_R4_2_straight_path_from_agreement_to_evaluation(system: RunningSystem):
@@ -95,10 +95,18 @@ def test_R5_2_customised_item_added_mid_way_needs_the_clients_approval(system: R
         "proposed",
         True,
     )
+    # It waits in the client's work inbox, not in the agency's.
+    [waiting] = eventually(lambda: _approvals(e, e.client))
+    assert waiting == {
+        "kind": "CUSTOMISED_ITEM_APPROVAL",
+        "title": "定制化服务事项待审批：6.2.3.1 碳资产管理与碳排放报告",
+    }
+    assert _approvals(e, e.manager) == []
     denied = e.step("approveListItem", e.manager, itemId=custom["id"])
     assert (denied["__typename"], denied["reason"]) == ("NotAuthorized", "PERMISSION_DENIED")
     e.ok("approveListItem", e.client, itemId=custom["id"])
     assert e.state()["listItems"][1]["status"] == "open"
+    eventually(lambda: _approvals(e, e.client) == [])
 
     e.ok("finishListItem", itemId=item)
     refused = e.step("completeImplementation")
@@ -110,6 +118,20 @@ def test_R5_2_customised_item_added_mid_way_needs_the_clients_approval(system: R
     e.ok("finishListItem", itemId=custom["id"], waivedReason="企业决定明年开展")
     assert e.ok("completeImplementation") == "RESULTS"
     e.traced("engagement.list_item_added.v1", times=2)
+    e.traced("engagement.list_item_proposed.v1", times=1)
+
+
+MY_APPROVALS = """query($engagement: ID) {
+  myWork(kinds: [CUSTOMISED_ITEM_APPROVAL], engagementId: $engagement) {
+    edges { node { kind title } }
+  }
+}"""
+
+
+def _approvals(e: Engagement, who: str) -> list[dict[str, str]]:
+    body = e.api.gql(MY_APPROVALS, {"engagement": e.id}, who)
+    assert "errors" not in body, body
+    return [edge["node"] for edge in body["data"]["myWork"]["edges"]]
 
 
 def test_R6_1_4_2_an_emergency_handled_and_other_evidence(system: RunningSystem):

@@ -24,6 +24,7 @@ from contracts.engagement.events import (
     HandedOverV1,
     ListItemAddedV1,
     ListItemFinishedV1,
+    ListItemProposedV1,
     PenaltyRecordedV1,
     PlanConfirmedV1,
     PlanObjectedV1,
@@ -62,9 +63,24 @@ async def on_engagement_event(session: AsyncSession, event: EventEnvelope) -> No
             await _unit(session, event)
         case EngagementCreatedV1():
             await _engagement(session, event)
+        case ListItemProposedV1():
+            proposed = event.data
+            await _open_work(
+                session,
+                event,
+                WorkKind.CUSTOMISED_ITEM_APPROVAL,
+                "customised-item",
+                f"定制化服务事项待审批：{proposed.catalogue_code} {proposed.title}",
+                proposed.due_date,
+                source_id=proposed.item_id,
+            )
         case ListItemAddedV1():
+            # Approved (or added in preparation): nothing waits for the client any more.
+            await _close_work(session, WorkKind.CUSTOMISED_ITEM_APPROVAL, event.data.item_id, event)
             await _list_item(session, event)
         case ListItemFinishedV1():
+            # A proposal may be waived before the client decided.
+            await _close_work(session, WorkKind.CUSTOMISED_ITEM_APPROVAL, event.data.item_id, event)
             status = domain.DONE if event.data.status is ListItemStatus.DONE else domain.WAIVED
             await _close_engagement_occurrence(
                 session, event.data.item_id, LIST_ITEM_RULE, status, event

@@ -62,13 +62,21 @@ async def add_list_item(step: Step, a: engagement_actions.AddListItem) -> None:
         created_at=datetime.now(UTC),
     )
     step.session.add(item)
-    if not during:
+    if during:
+        # Waits for the client (their work inbox learns it from this event).
+        await announce_item(step, item, entry.name_zh, engagement_events.ListItemProposedV1)
+    else:
         await announce_item(step, item, entry.name_zh)
 
 
-async def announce_item(step: Step, item: ListItem, title: str) -> None:
+async def announce_item(
+    step: Step,
+    item: ListItem,
+    title: str,
+    event: type[EventEnvelope] = engagement_events.ListItemAddedV1,
+) -> None:
     await step.emit(
-        engagement_events.ListItemAddedV1,
+        event,
         engagement_event_data.ListItemAddedData(
             item_id=item.id,
             catalogue_code=item.catalogue_code,
