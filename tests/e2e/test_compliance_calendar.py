@@ -540,6 +540,69 @@ def test_my_work_lists_open_obligations_by_due_date(system: RunningSystem, world
     assert gql(system, MY_WORK, {}, expert)["myWork"]["totalCount"] == 0
 
 
+MY_WORK_PAGE = """
+query($engagement: ID, $first: Int, $after: String) {
+  myWork(engagementId: $engagement, first: $first, after: $after) {
+    totalCount
+    pageInfo { hasNextPage endCursor }
+    edges { node { kind title dueDate } }
+  }
+}"""
+
+
+def test_my_work_pages_obligations_and_steps_as_one_keyset(system: RunningSystem):
+    """Obligations and steps merge by due date (undated steps last) and page by cursor
+    without losing or repeating an item at a page boundary."""
+    unit = system.api.create_unit(ADMIN, name="待办分页测试单位")["unit"]
+    engagement = system.api.create_engagement(ADMIN, unit["id"])["engagement"]["id"]
+    for months, code in ((1, "6.1.5"), (3, "6.1.4.1"), (2, "6.2.5")):
+        added = gql(
+            system,
+            STEP % ("AddListItemInput", "addListItem"),
+            {
+                "input": {
+                    "engagementId": engagement,
+                    "catalogueCode": code,
+                    "scope": "分页",
+                    "dueDate": add_months(today(), months).isoformat(),
+                }
+            },
+            PM,
+        )["addListItem"]
+        assert added["__typename"] == "WorkflowStepSuccess", added
+    for step, kind, variables in (
+        ("draftPlan", "DraftPlanInput", {"content": "实施方案 v1"}),
+        ("submitPlan", "EngagementInput", {}),
+    ):
+        done = gql(
+            system, STEP % (kind, step), {"input": {"engagementId": engagement, **variables}}, PM
+        )[step]
+        assert done["__typename"] == "WorkflowStepSuccess", done
+    client = token(f"unit:{raw_id(unit['id'])}", "client_admin", user="client")
+
+    def whole() -> list[dict[str, Any]] | None:
+        work = gql(system, MY_WORK_PAGE, {"engagement": engagement, "first": 100}, client)
+        nodes = [e["node"] for e in work["myWork"]["edges"]]
+        return nodes if len(nodes) == 4 and work["myWork"]["totalCount"] == 4 else None
+
+    everything = eventually(whole)
+    assert [n["kind"] for n in everything] == ["OBLIGATION"] * 3 + ["PLAN_DECISION"]
+    dues = [n["dueDate"] for n in everything[:3]]
+    assert dues == sorted(dues) and everything[3]["dueDate"] is None
+    paged: list[dict[str, Any]] = []
+    after = None
+    while True:
+        page = gql(
+            system, MY_WORK_PAGE, {"engagement": engagement, "first": 1, "after": after}, client
+        )["myWork"]
+        assert page["totalCount"] == 4
+        paged += [e["node"] for e in page["edges"]]
+        if not page["pageInfo"]["hasNextPage"]:
+            break
+        after = page["pageInfo"]["endCursor"]
+    assert paged == everything
+
+
 def test_region_overdue_is_read_only_and_scoped(system: RunningSystem, world: dict[str, Any]):
     query = "{ regionOverdueObligations(first: 100) { totalCount edges { node { state } } } }"
     mine = gql(system, query, {}, REGULATOR)["regionOverdueObligations"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from uuid import UUID
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -11,8 +12,9 @@ from contracts.compliance.enums import OccurrenceState, WorkKind
 from services.compliance import clock
 from services.compliance.calendar import repository
 from services.compliance.calendar.domain import OPEN, state
+from services.compliance.calendar.repository import NO_DUE_DATE
 from services.compliance.calendar.views import occurrence_view
-from services.compliance.models import WorkItem
+from services.compliance.models import Occurrence, WorkItem
 
 
 async def calendar(
@@ -46,14 +48,16 @@ OPEN_STATES = [OccurrenceState.OVERDUE, OccurrenceState.DUE_SOON, OccurrenceStat
 async def my_work(
     session: AsyncSession, req: compliance_rpc.MyWorkRequest
 ) -> compliance_rpc.WorkPage:
-    """Obligations (open occurrences, by due date) first, then the engagement steps
-    waiting for the caller. One keyset over both: obligations by (due date, id), then
-    steps by (due date or far future, id)."""
+    """Obligations (open occurrences) and the engagement steps waiting for the caller, as
+    one keyset in (due date, id) order — steps without a due date last. Each stream is a
+    keyset page in SQL from the same cursor; the page is the first `limit` of their merge,
+    so a page costs two indexed reads however much work there is."""
     today, soon = clock.today(), clock.due_soon_days()
-    items: list[compliance_rpc.WorkItemView] = []
+    after = None if req.after_id is None else (req.after_due or NO_DUE_DATE, req.after_id)
+    merged: list[tuple[tuple[date, UUID], compliance_rpc.WorkItemView]] = []
     total = 0
-    if WorkKind.OBLIGATION in req.kinds:
-        states = [s for s in (req.states or OPEN_STATES) if s in OPEN_STATES]
+    states = [s for s in (req.states or OPEN_STATES) if s in OPEN_STATES]
+    if WorkKind.OBLIGATION in req.kinds and states:
         where = repository.occurrence_filters(
             req.scope,
             unit_id=req.unit_id,
@@ -62,26 +66,20 @@ async def my_work(
             from_date=req.from_date,
             to_date=req.to_date,
             kinds=[],
-            states=repository.state_condition(states, today, soon) if states else None,
+            states=repository.state_condition(states, today, soon),
         )
-        if states:
-            rows, _more, total = await repository.occurrence_page(session, where, None, None, 5000)
-            for row in rows:
-                view = occurrence_view(row, today, soon)
-                items.append(
-                    compliance_rpc.WorkItemView(
-                        id=row.id,
-                        kind=WorkKind.OBLIGATION,
-                        title=row.title_zh,
-                        unit_id=row.unit_id,
-                        engagement_id=row.engagement_id,
-                        due_date=row.due_date,
-                        state=view.state,
-                        occurrence=view,
-                    )
-                )
+        # Every obligation has a due date: after an undated step none is left.
+        exhausted = after is not None and after[0] == NO_DUE_DATE
+        after_due, after_id = after if after is not None else (None, None)
+        rows, _more, count = await repository.occurrence_page(
+            session, where, after_due, after_id, 0 if exhausted else req.limit
+        )
+        total += count
+        for row in rows:
+            view = occurrence_view(row, today, soon)
+            merged.append(((row.due_date, row.id), _obligation_view(row, view)))
     steps = [k.value for k in req.kinds if k is not WorkKind.OBLIGATION]
-    if steps:
+    if steps and states:
         where = repository.work_filters(
             req.scope,
             kinds=steps,
@@ -90,18 +88,34 @@ async def my_work(
             from_date=req.from_date,
             to_date=req.to_date,
         )
-        for work in await repository.open_work(session, where):
-            view_state = _work_state(work, today, soon)
-            if req.states and view_state not in req.states:
-                continue
-            items.append(_work_view(work, view_state))
-    items.sort(key=lambda i: (i.due_date or date.max, i.id))
-    total = len(items)
-    if req.after_id is not None:
-        after = (req.after_due or date.max, req.after_id)
-        items = [i for i in items if (i.due_date or date.max, i.id) > after]
+        condition = repository.work_state_condition(states, today, soon)
+        if condition is not None:
+            where.append(condition)
+        work, count = await repository.work_page(session, where, after, req.limit)
+        total += count
+        for w in work:
+            key = (w.due_date or NO_DUE_DATE, w.id)
+            merged.append((key, _work_view(w, _work_state(w, today, soon))))
+    merged.sort(key=lambda pair: pair[0])
     return compliance_rpc.WorkPage(
-        items=items[: req.limit], has_next=len(items) > req.limit, total=total
+        items=[view for _key, view in merged[: req.limit]],
+        has_next=len(merged) > req.limit,
+        total=total,
+    )
+
+
+def _obligation_view(
+    row: Occurrence, view: compliance_rpc.OccurrenceView
+) -> compliance_rpc.WorkItemView:
+    return compliance_rpc.WorkItemView(
+        id=row.id,
+        kind=WorkKind.OBLIGATION,
+        title=row.title_zh,
+        unit_id=row.unit_id,
+        engagement_id=row.engagement_id,
+        due_date=row.due_date,
+        state=view.state,
+        occurrence=view,
     )
 
 

@@ -7,7 +7,17 @@ from datetime import date, timedelta
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import ColumnElement, and_, delete, func, insert, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    and_,
+    delete,
+    false,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.compliance.enums import OccurrenceState
@@ -198,9 +208,51 @@ def work_filters(
     return where
 
 
-async def open_work(session: AsyncSession, where: list[ColumnElement[bool]]) -> list[WorkItem]:
-    query = select(WorkItem).where(*where).order_by(WorkItem.opened_at, WorkItem.id)
-    return list((await session.execute(query.limit(1000))).scalars())
+NO_DUE_DATE = date.max
+"""Where a step without a due date sorts in my work: after every dated one."""
+
+
+def work_due() -> ColumnElement[date]:
+    return func.coalesce(WorkItem.due_date, NO_DUE_DATE)
+
+
+def work_state_condition(
+    states: list[OccurrenceState], today: date, soon_days: int
+) -> ColumnElement[bool] | None:
+    """Open steps in the wanted states, from their due date as for occurrences; a step
+    without one is upcoming. None: every open step."""
+    soon = today + timedelta(days=soon_days)
+    due = WorkItem.due_date
+    ranges = {
+        OccurrenceState.OVERDUE: due < today,
+        OccurrenceState.DUE_SOON: and_(due >= today, due <= soon),
+        OccurrenceState.UPCOMING: or_(due > soon, due.is_(None)),
+    }
+    wanted = [ranges[s] for s in ranges if s in states]
+    if not states or len(wanted) == len(ranges):
+        return None
+    return or_(*wanted) if wanted else false()
+
+
+async def work_page(
+    session: AsyncSession,
+    where: list[ColumnElement[bool]],
+    after: tuple[date, UUID] | None,
+    limit: int,
+) -> tuple[list[WorkItem], int]:
+    """Open steps in (due date, steps without one last; id) order after the cursor, and
+    how many there are in all."""
+    total = (
+        await session.execute(select(func.count()).select_from(WorkItem).where(*where))
+    ).scalar_one()
+    query = select(WorkItem).where(*where)
+    if after is not None:
+        after_due, after_id = after
+        query = query.where(
+            or_(work_due() > after_due, and_(work_due() == after_due, WorkItem.id > after_id))
+        )
+    query = query.order_by(work_due(), WorkItem.id).limit(limit + 1)
+    return list((await session.execute(query)).scalars()), int(total)
 
 
 async def work_item(session: AsyncSession, kind: str, source_id: UUID) -> WorkItem | None:
