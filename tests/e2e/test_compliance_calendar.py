@@ -588,7 +588,8 @@ def test_my_work_pages_obligations_and_steps_as_one_keyset(system: RunningSystem
     everything = eventually(whole)
     assert [n["kind"] for n in everything] == ["OBLIGATION"] * 3 + ["PLAN_DECISION"]
     dues = [n["dueDate"] for n in everything[:3]]
-    assert dues == sorted(dues) and everything[3]["dueDate"] is None
+    assert dues == sorted(dues)
+    assert everything[3]["dueDate"] is None
     paged: list[dict[str, Any]] = []
     after = None
     while True:
