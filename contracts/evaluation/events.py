@@ -50,6 +50,11 @@ class ScorecardFinalizedData(Contract):
         default=None, description="Percent of the fee paid on this result (R3.1-pay)."
     )
     settlement_amount: Decimal | None = Field(default=None, description="CNY to pay.")
+    evaluation_complete: bool = Field(
+        default=True,
+        description="No other binding card of the engagement's evaluation periods is still "
+        "undecided: with yearly periods the engagement closes at the last one.",
+    )
 
 
 class ScorecardFalsifiedData(Contract):

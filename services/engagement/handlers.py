@@ -25,6 +25,10 @@ async def close_evaluated(session: AsyncSession, event: EventEnvelope) -> None:
         return
     if isinstance(event, ScorecardFinalizedV1) and event.data.kind == ScorecardKind.SELF:
         return  # the agency's self-assessment is no evaluation result
+    if isinstance(event, ScorecardFinalizedV1) and not event.data.evaluation_complete:
+        # Yearly periods: the engagement stays in evaluation until the last card is final.
+        log.info("engagement.evaluation_continues", engagement_id=str(event.engagement_id))
+        return
     engagement = await repository.engagement_unscoped(session, event.engagement_id)
     if engagement is None or engagement.stage != Stage.EVALUATION:
         # A scorecard for a period (annual review) or an already closed engagement.

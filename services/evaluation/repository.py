@@ -108,6 +108,31 @@ def decided() -> ColumnElement[bool]:
     return or_(Scorecard.status == ScorecardStatus.FINALIZED, is_falsified())
 
 
+async def undecided_binding_cards(
+    session: AsyncSession, engagement_id: UUID, excluding: UUID
+) -> int:
+    """The engagement's other binding cards (one per evaluation period) still to decide.
+    Locks the engagement's registration first, so two cards finalised at once cannot
+    each see the other as undecided (and the engagement never close)."""
+    await session.execute(
+        select(EngagementRegistration.engagement_id)
+        .where(EngagementRegistration.engagement_id == engagement_id)
+        .with_for_update()
+    )
+    query = (
+        select(func.count())
+        .select_from(Scorecard)
+        .where(
+            Scorecard.engagement_id == engagement_id,
+            Scorecard.id != excluding,
+            binding(),
+            is_current(),
+            ~decided(),
+        )
+    )
+    return int((await session.execute(query)).scalar_one())
+
+
 def effective_grade() -> ColumnElement[Any]:
     """The grade that counts: 不合格 when falsified (R7.2), else the finalised grade."""
     return case((is_falsified(), Grade.UNQUALIFIED), else_=Scorecard.grade)

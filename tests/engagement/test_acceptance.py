@@ -6,9 +6,11 @@ from __future__ import annotations
 from typing import Any
 
 from kit.ids import new_id
+from services.evaluation.templates import standard_c1
 from tests.archive import handover_api
 from tests.e2e.harness import RunningSystem, eventually, token
 from tests.engagement.workflow_client import INPUT_TYPES, Engagement, prepare
+from tests.evaluation import gql as evaluation_gql
 from tests.evaluation.gql import uuid_of
 
 INPUT_TYPES.setdefault("decideResults", "DecideResultsInput")
@@ -34,6 +36,11 @@ PANEL = {
     "appealDays": 10,
 }
 ON_RESULTS = {"amount": "120000.00", "basis": "on_results", "payByResults": {"rule": "BY_GRADE"}}
+
+
+SCORED_ITEMS = [i for p in standard_c1().parts if p.kind == "scored" for i in p.items]
+YEAR_CARDS = """query($e: ID!) { scorecards(engagementId: $e) { edges { node {
+  id kind periodLabel } } } }"""
 
 
 def create(system: RunningSystem, agency: str, **fields: Any) -> dict[str, Any]:
@@ -177,3 +184,53 @@ def to_acceptance(system: RunningSystem, e: Engagement) -> str:
     e.ok("completeImplementation")
     hand_over(system, e, "2027-12-20")
     return e.ok("decideResults", e.client, accept=True, decidedOn="2027-12-28")
+
+
+def test_R4_2_5_yearly_periods_close_the_engagement_at_the_last_binding_card(
+    system: RunningSystem,
+):
+    """A two-year agreement evaluated yearly: finalising the first year's card leaves
+    the engagement in evaluation; the second year's closes it."""
+    e = created_with_method(
+        system, {"parties": [{"kind": "CLIENT"}], "periods": "YEARLY"}, periodEnd="2028-12-31"
+    )
+    assert to_acceptance(system, e) == "EVALUATION"
+
+    def binding_cards() -> list[dict[str, Any]] | None:
+        body = system.api.gql(YEAR_CARDS, {"e": e.id}, e.client)
+        assert "errors" not in body, body
+        edges = body["data"]["scorecards"]["edges"]
+        nodes = [edge["node"] for edge in edges if edge["node"]["kind"] == "BINDING"]
+        return nodes if len(nodes) == 2 else None
+
+    cards = sorted(eventually(binding_cards), key=lambda c: c["periodLabel"])
+    assert [c["periodLabel"] for c in cards] == ["2027", "2028"]
+    for n, card in enumerate(cards):
+        for item in SCORED_ITEMS:
+            scored = evaluation_gql.run(
+                system.api,
+                evaluation_gql.SCORE,
+                e.client,
+                input={
+                    "scorecardId": card["id"],
+                    "itemCode": item.code,
+                    "points": str(item.max_points),
+                    "justification": "年度考核",
+                    "overrideReason": "年度考核",
+                },
+            )
+            assert scored["__typename"] == "ScorecardSuccess", scored
+        final = evaluation_gql.run(
+            system.api, evaluation_gql.FINALIZE, e.client, input={"scorecardId": card["id"]}
+        )
+        assert final["__typename"] == "ScorecardSuccess", final
+        if n == 0:
+            # The archive traces the finalisation; the engagement must not have closed.
+            e.traced("evaluation.scorecard_finalized.v1")
+            assert e.state()["stage"] == "EVALUATION"
+    eventually(lambda: e.state()["stage"] == "CLOSED")
+    # Closed by the second year's card: after both finalisations in the trace.
+    order = [t["eventType"] for t in e.traced("engagement.stage_changed.v1", times=4)]
+    finalised = [i for i, kind in enumerate(order) if kind == "evaluation.scorecard_finalized.v1"]
+    assert len(finalised) == 2
+    assert order.index("engagement.stage_changed.v1", finalised[0]) > finalised[1]

@@ -154,6 +154,7 @@ async def finalize(
         card.settlement_percent, amount = paid
         card.settlement_amount = str(amount)
     await session.flush()
+    others = await repository.undecided_binding_cards(session, card.engagement_id, card.id)
     data = evaluation_events.ScorecardFinalizedData(
         scorecard_id=card.id,
         series_id=card.series_id,
@@ -171,6 +172,7 @@ async def finalize(
         kind=card.kind,
         settlement_percent=card.settlement_percent,
         settlement_amount=Decimal(card.settlement_amount) if card.settlement_amount else None,
+        evaluation_complete=others == 0,
     )
     event = make_event(
         evaluation_events.ScorecardFinalizedV1, ctx, data, engagement_id=card.engagement_id
