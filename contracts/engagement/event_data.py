@@ -21,6 +21,7 @@ from contracts.engagement.agreement import AssessmentMethod, FeeTerms
 from contracts.engagement.enums import (
     ChecklistStatus,
     EngagementStatus,
+    EvidenceRole,
     ListItemStatus,
     PlanStatus,
     RectificationStatus,
@@ -284,6 +285,18 @@ class ResultsAcceptedData(Contract):
     """验收 (R4.2.5): the client accepted the handed-over results; evaluation opens."""
 
     accepted_on: date
+
+
+class EvidenceChangedData(Contract):
+    """Archive items linked to, or unlinked from, a service record or a rectification
+    item (R4.2.3.1 evidence; traceability of what each record stands on)."""
+
+    record_id: UUID
+    item_ids: list[UUID] = Field(description="The items this change linked or unlinked.")
+    role: EvidenceRole | None = Field(
+        default=None, description="What the items show; none when they were unlinked."
+    )
+    linked: bool = Field(description="True: linked; false: unlinked.")
 
 
 class ResultsReturnedData(Contract):

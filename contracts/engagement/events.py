@@ -16,6 +16,7 @@ from contracts.engagement.event_data import (
     ContractSignedData,
     EmergencyClosedData,
     EngagementCreatedData,
+    EvidenceChangedData,
     HandedOverData,
     InspectionCompletedData,
     LifecycleData,
@@ -290,6 +291,12 @@ class ResultsReturnedV1(EventEnvelope):
     data: ResultsReturnedData  # type: ignore[assignment]
 
 
+class EvidenceChangedV1(EventEnvelope):
+    model_config = TYPED_EVENT
+    type: Literal["engagement.evidence_changed.v1"] = "engagement.evidence_changed.v1"
+    data: EvidenceChangedData  # type: ignore[assignment]
+
+
 ENGAGEMENT_EVENTS_SUBJECT = service_events_subject("engagement")
 ENGAGEMENT_EVENTS: tuple[type[EventEnvelope], ...] = (
     UnitRegisteredV1,
@@ -331,4 +338,5 @@ ENGAGEMENT_EVENTS: tuple[type[EventEnvelope], ...] = (
     EngagementCancelledV1,
     ResultsAcceptedV1,
     ResultsReturnedV1,
+    EvidenceChangedV1,
 )

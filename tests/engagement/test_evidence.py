@@ -175,6 +175,9 @@ def test_R4_2_3_1_attach_and_detach_after_the_fact(system: RunningSystem):
     detached = call(e, DETACH, e.engineer, recordId=inspection["id"], itemIds=[one["id"]])
     assert detached["__typename"] == "WorkflowStepSuccess", detached
     assert [i["title"] for i in records(e, "inspection")[0]["evidence"]] == ["补充照片2"]
+    # Traced: linked one, linked the one new of two, unlinked one; refusals nothing.
+    trace = e.traced("engagement.evidence_changed.v1", times=3)
+    assert [t["eventType"] for t in trace].count("engagement.evidence_changed.v1") == 3
 
 
 def test_R4_2_3_1_denied_callers_change_nothing(system: RunningSystem):

@@ -3,7 +3,9 @@ record links the item to it, once, whatever the redeliveries (SQLite and Postgre
 
 from __future__ import annotations
 
+import json
 from datetime import date
+from typing import Any
 from uuid import UUID
 
 from sqlalchemy import func, select
@@ -14,7 +16,7 @@ from contracts.engagement import actions as engagement_actions
 from kit.db import Database
 from kit.events import make_event
 from kit.ids import new_id
-from services.engagement.models import RecordEvidence, ServiceRecord
+from services.engagement.models import RecordEvidence, ServiceRecord, messaging
 from services.engagement.workflow.commands import act
 from services.engagement.workflow.commands.evidence import link_uploaded
 from tests.engagement.rows import CTX, engagement_in_implementation
@@ -60,6 +62,22 @@ async def test_R4_2_3_1_a_filed_upload_is_linked_once_however_often_delivered(db
         async with db.transaction() as s:
             await link_uploaded(s, event)
     assert await links(db, record) == [(item, "record")]
+    # Traced once, by the uploader, naming the record and the item.
+    [changed] = await evidence_events(db)
+    assert changed["actor"] == CTX.actor
+    assert changed["data"] == {
+        "record_id": str(record),
+        "item_ids": [str(item)],
+        "role": "record",
+        "linked": True,
+    }
+
+
+async def evidence_events(db: Database) -> list[dict[str, Any]]:
+    async with db.transaction() as s:
+        payloads = await s.scalars(select(messaging.outbox.c.payload))
+        events = [json.loads(p) for p in payloads]
+    return [e for e in events if e["type"] == "engagement.evidence_changed.v1"]
 
 
 async def test_other_actions_and_foreign_records_link_nothing(db: Database):

@@ -5,7 +5,6 @@ files the item (`link_uploaded`, from its `archive.action.v1`)."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from uuid import UUID
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -17,6 +16,7 @@ from contracts.engagement import actions as engagement_actions
 from contracts.engagement.enums import EvidenceRole, RectificationStatus
 from contracts.engagement.errors import RecordNotFound
 from kit.logging import get_logger
+from kit.rpc import CallContext
 from services.engagement.workflow import evidence_repository, repository
 from services.engagement.workflow.commands.step import Step, handles
 
@@ -41,15 +41,7 @@ async def attach_evidence(step: Step, a: engagement_actions.AttachEvidence) -> N
         raise ValidationFailed(
             "before and after are the roles of a rectification item's evidence", field="role"
         )
-    await evidence_repository.link(
-        step.session,
-        step.engagement.id,
-        a.record_id,
-        a.item_ids,
-        role=a.role,
-        by=step.ctx.actor,
-        at=datetime.now(UTC),
-    )
+    await step.link_evidence(a.record_id, a.role, a.item_ids)
 
 
 @handles(engagement_actions.DetachEvidence)
@@ -64,6 +56,7 @@ async def detach_evidence(step: Step, a: engagement_actions.DetachEvidence) -> N
             field=f"itemIds.{a.item_ids.index(missing[0])}",
             params={"item": str(missing[0])},
         )
+    await step.announce_evidence(a.record_id, a.item_ids, None)
 
 
 async def link_uploaded(session: AsyncSession, event: EventEnvelope) -> None:
@@ -94,12 +87,5 @@ async def link_uploaded(session: AsyncSession, event: EventEnvelope) -> None:
     if rectification is not None:
         open_ = rectification.status == RectificationStatus.OPEN
         role = EvidenceRole.BEFORE if open_ else EvidenceRole.AFTER
-    await evidence_repository.link(
-        session,
-        engagement.id,
-        record,
-        event.data.item_ids,
-        role=role,
-        by=event.actor,
-        at=datetime.now(UTC),
-    )
+    ctx = CallContext(actor=event.actor, tenant=event.tenant, correlation_id=event.correlation_id)
+    await Step(session, engagement, ctx).link_evidence(record, role, event.data.item_ids)

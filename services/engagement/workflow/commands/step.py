@@ -144,20 +144,35 @@ class Step:
             raise RecordNotFound("no such record in this engagement", field="recordId")
         return record
 
-    async def link_evidence(self, record_id: UUID, role: EvidenceRole) -> None:
-        """Link the step's checked evidence to the record it created or reported on."""
-        if not self.evidence:
+    async def link_evidence(
+        self, record_id: UUID, role: EvidenceRole, items: Sequence[UUID] | None = None
+    ) -> None:
+        """Link checked evidence (by default the step's own) to the record it created or
+        reported on, and trace the items newly linked."""
+        items = self.evidence if items is None else items
+        if not items:
             return
-        await evidence_repository.link(
+        linked = await evidence_repository.link(
             self.session,
             self.engagement.id,
             record_id,
-            self.evidence,
+            items,
             role=role,
             by=self.ctx.actor,
             at=datetime.now(UTC),
         )
         self.evidence_linked = True
+        if linked:
+            await self.announce_evidence(record_id, linked, role)
+
+    async def announce_evidence(
+        self, record_id: UUID, items: Sequence[UUID], role: EvidenceRole | None
+    ) -> None:
+        """Trace a change of a record's evidence (role None: unlinked)."""
+        data = engagement_event_data.EvidenceChangedData(
+            record_id=record_id, item_ids=list(items), role=role, linked=role is not None
+        )
+        await self.emit(engagement_events.EvidenceChangedV1, data)
 
     async def item(self, item_id: Any) -> ListItem:
         item = await repository.list_item(self.session, item_id)
