@@ -20,8 +20,8 @@ from contracts.engagement.events import ENGAGEMENT_EVENTS
 from contracts.engagement.rpc import ENGAGEMENT_RPCS
 from contracts.engagement.rpc_directory import DIRECTORY_RPCS
 from contracts.engagement.rpc_import import IMPORT_RPCS
-from contracts.engagement.rpc_survey_links import SURVEY_LINK_RPCS
 from contracts.engagement.rpc_statistics import STATISTICS_RPCS as ENGAGEMENT_STATISTICS_RPCS
+from contracts.engagement.rpc_survey_links import SURVEY_LINK_RPCS
 from contracts.engagement.rpc_workflow import WORKFLOW_RPCS
 from contracts.evaluation.events import EVALUATION_EVENTS
 from contracts.evaluation.rpc import EVALUATION_RPCS

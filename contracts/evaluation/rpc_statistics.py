@@ -26,6 +26,8 @@ class GradeStatisticsReply(Contract):
     rows: list[GradeStatisticsRow]
 
 
-GRADE_STATISTICS = Rpc("evaluation", "statistics.grades", RegionStatisticsRequest, GradeStatisticsReply)
+GRADE_STATISTICS = Rpc(
+    "evaluation", "statistics.grades", RegionStatisticsRequest, GradeStatisticsReply
+)
 
 STATISTICS_RPCS: tuple[Rpc[Any, Any], ...] = (GRADE_STATISTICS,)

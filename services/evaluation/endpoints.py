@@ -13,9 +13,7 @@ from services.evaluation.statistics import queries as statistics_queries
 
 
 def register(server: RpcServer, runtime: ServiceRuntime) -> None:
-    server.add(
-        statistics_rpc.GRADE_STATISTICS, query(runtime, statistics_queries.grade_statistics)
-    )
+    server.add(statistics_rpc.GRADE_STATISTICS, query(runtime, statistics_queries.grade_statistics))
     server.add(evaluation_rpc.GET_REGISTRATIONS, query(runtime, queries.registrations))
     server.add(evaluation_rpc.LIST_TEMPLATES, query(runtime, queries.list_templates))
     server.add(evaluation_rpc.DEFINE_TEMPLATE, command(runtime, variants.define_template))

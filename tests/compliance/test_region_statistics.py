@@ -19,6 +19,7 @@ from services.compliance.statistics.queries import obligation_statistics_on
 from tests.infra.databases import migrated_database
 
 TODAY = date(2027, 12, 1)
+REGULATOR_44 = Scope(region_prefix="44")
 A1 = new_id()
 U1, U2, U3 = new_id(), new_id(), new_id()
 
@@ -66,7 +67,7 @@ async def seeded(db: Database) -> Database:
 
 async def overdue(
     db: Database,
-    scope: Scope = Scope(region_prefix="44"),
+    scope: Scope = REGULATOR_44,
     prefix: str = "44",
     group_by: StatisticsGroup = StatisticsGroup.REGION,
     **window: date,
@@ -81,8 +82,8 @@ async def test_R7_1_overdue_obligations_per_group(seeded: Database):
     assert await overdue(seeded) == {"440305": 2, "440306": 1}
     assert await overdue(seeded, group_by=StatisticsGroup.AGENCY) == {str(A1): 2, "": 1}
     assert await overdue(seeded, group_by=StatisticsGroup.UNIT) == {str(U1): 2, str(U2): 1}
-    window = {"from_date": date(2027, 5, 1), "to_date": date(2027, 12, 31)}
-    assert await overdue(seeded, **window) == {"440305": 1, "440306": 1}
+    window = await overdue(seeded, from_date=date(2027, 5, 1), to_date=date(2027, 12, 31))
+    assert window == {"440305": 1, "440306": 1}
 
 
 async def test_R3_overdue_obligations_scoped(seeded: Database):

@@ -4,7 +4,6 @@ region (tests/engagement/region_world.py), on both backends."""
 from __future__ import annotations
 
 from datetime import date
-from decimal import Decimal
 from typing import Any
 
 import pytest

@@ -18,6 +18,7 @@ from services.evaluation.models import EvaluationTemplate, Falsification, Scorec
 from services.evaluation.statistics.queries import grade_statistics
 
 NOW = datetime(2028, 1, 10, tzinfo=UTC)
+REGULATOR_44 = Scope(region_prefix="44")
 A1, A2 = new_id(), new_id()
 U1, U2, U3, U4 = new_id(), new_id(), new_id(), new_id()
 REGION = {U1: "440305", U2: "440305", U3: "440306", U4: "110101"}
@@ -91,7 +92,7 @@ async def seeded(db: Database) -> Database:
 
 async def grades(
     db: Database,
-    scope: Scope = Scope(region_prefix="44"),
+    scope: Scope = REGULATOR_44,
     prefix: str = "44",
     group_by: StatisticsGroup = StatisticsGroup.REGION,
     **window: date,

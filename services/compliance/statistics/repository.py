@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.statistics import RegionStatisticsRequest, StatisticsGroup
@@ -15,7 +15,7 @@ from services.compliance.models import Occurrence
 from services.compliance.scope import rows_in_scope
 
 
-def group_key(group_by: StatisticsGroup) -> ColumnElement[Any]:
+def group_key(group_by: StatisticsGroup) -> Any:
     match group_by:
         case StatisticsGroup.REGION:
             return Occurrence.region_code

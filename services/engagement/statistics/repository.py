@@ -46,7 +46,7 @@ Counts = dict[str, dict[str, Any]]
 """Figures by group key, then by figure name."""
 
 
-def group_key(group_by: StatisticsGroup) -> ColumnElement[Any]:
+def group_key(group_by: StatisticsGroup) -> Any:
     match group_by:
         case StatisticsGroup.REGION:
             return Unit.region_code
@@ -145,7 +145,7 @@ async def overdue_time_nodes(
     return {key_text(k): {"overdue_time_nodes": int(n)} for k, n in await session.execute(query)}
 
 
-def _days(session: AsyncSession, start: Any, end: Any) -> ColumnElement[Any]:
+def _days(session: AsyncSession, start: Any, end: Any) -> Any:
     """Whole days from one date column to another."""
     if _postgres(session):
         return end - start  # date - date is an integer in PostgreSQL
@@ -174,7 +174,7 @@ async def rectifications(session: AsyncSession, req: RegionStatisticsRequest) ->
         key_text(k): {
             "rectifications_raised": int(n),
             "rectifications_closed": int(c or 0),
-            "days_to_close_sum": int(round(d or 0)),
+            "days_to_close_sum": round(d or 0),
         }
         for k, n, c, d in await session.execute(query)
     }
@@ -237,7 +237,9 @@ async def incidents(session: AsyncSession, req: RegionStatisticsRequest) -> Coun
         .join(ServiceRecord, ServiceRecord.engagement_id == Engagement.id)
         .where(
             *_in_reach(req),
-            ServiceRecord.kind.in_([RecordKind.EMERGENCY, RecordKind.COMPLAINT, RecordKind.PENALTY]),
+            ServiceRecord.kind.in_(
+                [RecordKind.EMERGENCY, RecordKind.COMPLAINT, RecordKind.PENALTY]
+            ),
             ServiceRecord.voided_at.is_(None),
             *_between(ServiceRecord.occurred_on, req),
         )

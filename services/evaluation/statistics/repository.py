@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.statistics import RegionStatisticsRequest, StatisticsGroup
@@ -20,7 +20,7 @@ from services.evaluation.repository import (
 )
 
 
-def group_key(group_by: StatisticsGroup) -> ColumnElement[Any]:
+def group_key(group_by: StatisticsGroup) -> Any:
     match group_by:
         case StatisticsGroup.REGION:
             return Scorecard.region_code
