@@ -117,14 +117,14 @@ def request_for(
     group_by: StatisticsGroup,
 ) -> RegionStatisticsRequest | None:
     """The services' request, or None when the caller may not see this region."""
+    if not ctx.authorizer.can(*READ):
+        return None
     if not _PREFIX.match(region_prefix):
         raise ValidationFailed(
             "a region prefix is up to six digits of a GB/T 2260 code", field="regionPrefix"
         )
     if from_date and to_date and from_date > to_date:
         raise ValidationFailed("the window ends before it starts", field="toDate")
-    if not ctx.authorizer.can(*READ):
-        return None
     principal = ctx.principal
     match principal.tenant_kind:
         case TenantKind.REGION if region_prefix.startswith(principal.tenant_id):
