@@ -51,18 +51,29 @@ def occurrence(unit: UUID, agency: UUID | None, region: str, due: date, status: 
 
 @pytest.fixture
 async def seeded(db: Database) -> Database:
+    await seed(db)
+    return db
+
+
+async def seed(db: Database, today: date = TODAY) -> None:
+    """Overdue on `today`: two in 440305 (agency A1), one in 440306 (no agency), one in
+    110101; besides, one not yet due and one done."""
+    day = today.toordinal()
     async with db.transaction() as s:
         s.add_all(
             [
-                occurrence(U1, A1, "440305", date(2027, 3, 1), "open"),  # overdue
-                occurrence(U1, A1, "440305", date(2027, 11, 1), "open"),  # overdue
-                occurrence(U1, A1, "440305", date(2027, 12, 15), "open"),  # not yet due
-                occurrence(U1, A1, "440305", date(2027, 2, 1), "done"),
-                occurrence(U2, None, "440306", date(2027, 6, 1), "open"),  # overdue, no agency
-                occurrence(U3, A1, "110101", date(2027, 6, 1), "open"),  # outside 44
+                occurrence(U1, A1, "440305", ago(day, 275), "open"),  # overdue
+                occurrence(U1, A1, "440305", ago(day, 30), "open"),  # overdue
+                occurrence(U1, A1, "440305", ago(day, -14), "open"),  # not yet due
+                occurrence(U1, A1, "440305", ago(day, 303), "done"),
+                occurrence(U2, None, "440306", ago(day, 183), "open"),  # overdue, no agency
+                occurrence(U3, A1, "110101", ago(day, 183), "open"),  # outside 44
             ]
         )
-    return db
+
+
+def ago(day: int, days: int) -> date:
+    return date.fromordinal(day - days)
 
 
 async def overdue(

@@ -7,6 +7,7 @@ through the API, who sees them, and the workbook."""
 
 from __future__ import annotations
 
+import asyncio
 import base64
 from io import BytesIO
 from typing import Any
@@ -15,8 +16,14 @@ import httpx
 import pytest
 from openpyxl import load_workbook
 
+from kit.db import Database
 from kit.ids import new_id
+from services.compliance import clock as compliance_clock
+from services.engagement import clock as engagement_clock
+from tests.compliance import test_region_statistics as obligation_world
 from tests.e2e.harness import RunningSystem, eventually, new_uscc, token
+from tests.engagement import region_world
+from tests.evaluation import test_grade_statistics as grade_world
 
 X, Y = str(new_id()), str(new_id())
 ADMIN_X = token(f"agency:{X}", "agency_admin", user="admin-x")
@@ -50,7 +57,8 @@ def raw_id(global_id: str) -> str:
 @pytest.fixture(scope="module")
 def world(system: RunningSystem) -> dict[str, Any]:
     """Two agencies, three units under 45 (two in 450101, one in 450102), one in 46."""
-    made = {}
+    made: dict[str, str] = {}
+    made_by: dict[str, str] = {}
     for name, tok, region, modes in (
         (FORMULA_NAME, ADMIN_X, "450101", ["FIXED_RESIDENT", "ROVING"]),
         ("南宁二厂", ADMIN_X, "450102", ["ROVING"]),
@@ -60,8 +68,9 @@ def world(system: RunningSystem) -> dict[str, Any]:
         unit = system.api.create_unit(tok, name=name, uscc=new_uscc(region))["unit"]
         engagement = system.api.create_engagement(tok, unit["id"], serviceModes=modes)
         made[name] = raw_id(unit["id"])
-        eid = engagement["engagement"]["id"]
-        eventually(lambda tok=tok, eid=eid: system.api.settled(tok, eid))
+        made_by[engagement["engagement"]["id"]] = tok
+    for eid, tok in made_by.items():
+        eventually(lambda: system.api.settled(tok, eid))  # noqa: B023 — called at once
     return made
 
 
@@ -201,3 +210,107 @@ def test_R3_xlsx_refuses_like_the_query(system: RunningSystem, world: Any):
     assert (bad.status_code, bad.json()["detail"]["field"]) == (400, "regionPrefix")
     assert xlsx(system, REGULATOR, regionPrefix="45", groupBy="CITY").status_code == 400
     assert xlsx(system, REGULATOR, regionPrefix="45", fromDate="2027-13-01").status_code == 400
+
+
+@pytest.fixture(scope="module")
+def region_44(system: RunningSystem) -> None:
+    """The seeded region of the service tests (440305, 440306 and 110101 outside),
+    written into the running services' databases: engagements with rectifications,
+    emergencies, complaints and penalties; finalised scorecards in 2026 and 2027;
+    overdue obligations. Dates follow each service's today."""
+
+    def database(service: str) -> Database:
+        return Database(system.database_urls[service], schema=service)
+
+    async def seed() -> None:
+        engagement, evaluation, compliance = (
+            database(s) for s in ("engagement", "evaluation", "compliance")
+        )
+        try:
+            await region_world.seed(engagement, engagement_clock.today())
+            await grade_world.seed(evaluation)
+            await obligation_world.seed(compliance, compliance_clock.today())
+        finally:
+            for db in (engagement, evaluation, compliance):
+                await db.dispose()
+
+    asyncio.run(seed())
+
+
+ROW_FIGURES = """rows { key engagements overdueTimeNodes overdueObligations
+  rectificationsRaised rectificationsClosed closureRate meanDaysToClose recurringProblems
+  emergencies emergenciesInTime meanResponseMinutes complaints complaintsVerified penalties
+  penaltyAmount grades { year grade gradeZh count } }"""
+FIGURES = f"""query($g: StatisticsGroup) {{ regionStatistics(regionPrefix: "44", groupBy: $g) {{
+  {ROW_FIGURES} total {{ {ROW_FIGURES.removeprefix("rows {").removesuffix("}")} }} }} }}"""
+
+
+def test_R7_1_exact_figures_of_a_seeded_region(system: RunningSystem, region_44: None):
+    body = system.api.gql(FIGURES, {"g": "REGION"}, token("region:44", "regulator"))
+    assert "errors" not in body, body
+    found = body["data"]["regionStatistics"]
+    [r305, r306] = found["rows"]
+    assert r305 == {
+        "key": "440305",
+        "engagements": 2,
+        "overdueTimeNodes": 2,
+        "overdueObligations": 2,
+        "rectificationsRaised": 4,
+        "rectificationsClosed": 2,
+        "closureRate": "0.500",
+        "meanDaysToClose": "7.0",  # (10 + 4) / 2
+        "recurringProblems": 1,  # 废气 twice at 一号厂
+        "emergencies": 2,
+        "emergenciesInTime": 1,
+        "meanResponseMinutes": "60.0",  # (30 + 90) / 2
+        "complaints": 2,
+        "complaintsVerified": 1,
+        "penalties": 1,
+        "penaltyAmount": "10000.50",
+        "grades": [
+            {"year": 2026, "grade": "EXCELLENT", "gradeZh": "优秀", "count": 1},
+            {"year": 2026, "grade": "QUALIFIED", "gradeZh": "合格", "count": 1},
+            {"year": 2027, "grade": "GOOD", "gradeZh": "良好", "count": 1},
+            {"year": 2027, "grade": "QUALIFIED", "gradeZh": "合格", "count": 1},
+        ],
+    }
+    assert (r306["key"], r306["closureRate"], r306["meanDaysToClose"]) == (
+        "440306",
+        "1.000",
+        "30.0",
+    )
+    assert (r306["overdueObligations"], r306["penaltyAmount"]) == (1, "2000.00")
+    assert r306["grades"] == [
+        {"year": 2027, "grade": "UNQUALIFIED", "gradeZh": "不合格", "count": 1}
+    ]
+    total = found["total"]
+    assert (total["key"], total["engagements"], total["overdueObligations"]) == ("", 3, 3)
+    # Means over the total are weighted by what they average: 44 days over 3 closed.
+    assert (total["closureRate"], total["meanDaysToClose"]) == ("0.600", "14.7")
+    assert (total["penalties"], total["penaltyAmount"]) == (2, "12000.50")
+    assert len(total["grades"]) == 5
+
+
+def test_R7_1_exact_figures_per_agency(system: RunningSystem, region_44: None):
+    body = system.api.gql(FIGURES, {"g": "AGENCY"}, token("region:44", "regulator"))
+    rows = {r["key"]: r for r in body["data"]["regionStatistics"]["rows"]}
+    a1, a2 = rows[str(region_world.A1)], rows[str(region_world.A2)]
+    assert (a1["engagements"], a1["rectificationsClosed"], a1["meanDaysToClose"]) == (2, 3, "14.7")
+    assert (a2["engagements"], a2["closureRate"], a2["complaints"]) == (1, "0.000", 1)
+    # The obligation of a unit no agency serves has its own row, keyed ''.
+    assert rows[""]["overdueObligations"] == 1
+
+
+def test_R7_1_seeded_figures_as_xlsx(system: RunningSystem, region_44: None):
+    r = xlsx(system, token("region:44", "regulator"), regionPrefix="44")
+    book = load_workbook(BytesIO(r.content))
+    rows = [[c.value for c in row] for row in book["辖区统计"].iter_rows()]
+    header = rows[1]
+    by_key = {row[1]: dict(zip(header, row, strict=True)) for row in rows[2:]}
+    r305 = by_key["440305"]
+    assert (r305["托管项目数"], r305["实施阶段"], r305["准备阶段"]) == (2, 1, 1)
+    assert (r305["整改闭环率"], r305["平均整改天数"], r305["平均响应分钟"]) == (0.5, 7.0, 60.0)
+    assert (r305["行政处罚"], r305["处罚金额（元）"]) == (1, 10000.5)
+    assert by_key[None]["行政区划代码"] == "合计"
+    grades = [[c.value for c in row] for row in book["评价等级"].iter_rows()]
+    assert ["440305", "440305", 2026, 1, 0, 1, 0] in grades

@@ -5,7 +5,7 @@ expected figures."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 from uuid import UUID
@@ -48,15 +48,15 @@ def _unit(id_: UUID, name: str, region: str, agency: UUID) -> Unit:
 
 
 def _engagement(
-    id_: UUID, unit: UUID, agency: UUID, modes: list[str], stage: str, year: int
+    id_: UUID, unit: UUID, agency: UUID, modes: list[str], stage: str, period: tuple[date, date]
 ) -> Engagement:
     return Engagement(
         id=id_,
         unit_id=unit,
         agency_id=agency,
         service_modes=modes,
-        period_start=date(year, 1, 1),
-        period_end=date(year, 12, 31),
+        period_start=period[0],
+        period_end=period[1],
         stage=stage,
         created_at=NOW,
         created_by="t",
@@ -113,11 +113,13 @@ def _record(
     )
 
 
-def _emergency(engagement: UUID, reported: str, responded: str, contracted: int) -> Any:
+def _emergency(
+    engagement: UUID, reported: str, responded: str, contracted: int, shift: timedelta
+) -> Any:
     a = actions.RecordEmergency(
-        reported_at=datetime.fromisoformat(reported),
-        responded_at=datetime.fromisoformat(responded),
-        closed_at=datetime.fromisoformat(responded),
+        reported_at=datetime.fromisoformat(reported) + shift,
+        responded_at=datetime.fromisoformat(responded) + shift,
+        closed_at=datetime.fromisoformat(responded) + shift,
         contracted_response_minutes=contracted,
     )
     return _record(engagement, "emergency", a.reported_at.date(), a)
@@ -133,7 +135,17 @@ def _complaint(engagement: UUID, on: date, verified: bool) -> ServiceRecord:
     return _record(engagement, "complaint", on, a)
 
 
-async def seed(db: Database) -> None:
+async def seed(db: Database, today: date = TODAY) -> None:
+    """The world as of `today`: every date moves with it, so what is overdue stays the
+    same whatever day a test runs on (the test's own days are those of TODAY)."""
+    shift = today - TODAY
+
+    def on(y: int, m: int, d: int) -> date:
+        return date(y, m, d) + shift
+
+    def year(y: int) -> tuple[date, date]:
+        return on(y, 1, 1), on(y, 12, 31)
+
     async with db.transaction() as s:
         for id_, name in ((A1, "甲环保"), (A2, "=乙环保")):
             s.add(Agency(id=id_, name=name, uscc=new_uscc(), qualifications=[], updated_at=NOW))
@@ -149,35 +161,41 @@ async def seed(db: Database) -> None:
         s.add_all(
             [
                 _engagement(
-                    E1, U1, A1, ["fixed_resident", "remote_monitoring"], "implementation", 2027
+                    E1,
+                    U1,
+                    A1,
+                    ["fixed_resident", "remote_monitoring"],
+                    "implementation",
+                    year(2027),
                 ),
-                _engagement(E2, U2, A2, ["roving"], "preparation", 2027),
-                _engagement(E3, U3, A1, ["roving"], "closed", 2026),
-                _engagement(E4, U4, A1, ["roving"], "implementation", 2027),
+                _engagement(E2, U2, A2, ["roving"], "preparation", year(2027)),
+                _engagement(E3, U3, A1, ["roving"], "closed", year(2026)),
+                _engagement(E4, U4, A1, ["roving"], "implementation", year(2027)),
             ]
         )
         await s.flush()
         s.add_all(
             [
-                _item(E1, date(2027, 3, 1), "open"),  # overdue
-                _item(E1, date(2027, 12, 20), "open"),  # not yet due
-                _item(E1, date(2027, 2, 1), "done"),
-                _item(E1, date(2027, 1, 15), "open", voided=True),
-                _item(E2, date(2027, 6, 1), "open"),  # overdue
-                _item(E4, date(2027, 3, 1), "open"),  # outside the region
-                _rectification(E1, U1, "废气", date(2027, 2, 1), date(2027, 2, 11), "closed"),
-                _rectification(E1, U1, "废气", date(2027, 5, 1), date(2027, 5, 5), "closed"),
-                _rectification(E1, U1, "噪声", date(2027, 6, 1), None, "open"),
-                _rectification(E2, U2, "废气", date(2027, 4, 1), None, "rectified"),
-                _rectification(E3, U3, "废水", date(2026, 3, 1), date(2026, 3, 31), "closed"),
-                _rectification(E4, U4, "废气", date(2027, 3, 1), date(2027, 3, 2), "closed"),
-                _emergency(E1, "2027-03-01T08:00:00+08:00", "2027-03-01T08:30:00+08:00", 60),
-                _emergency(E1, "2027-04-01T10:00:00+00:00", "2027-04-01T11:30:00+00:00", 60),
-                _emergency(E4, "2027-04-01T10:00:00+00:00", "2027-04-01T10:05:00+00:00", 60),
-                _complaint(E1, date(2027, 5, 1), verified=True),
-                _complaint(E2, date(2027, 5, 2), verified=False),
-                _penalty(E1, date(2027, 7, 1), "10000.50"),
-                _penalty(E1, date(2027, 7, 2), "999.00", voided=True),
-                _penalty(E3, date(2026, 5, 1), "2000.00"),
+                _item(E1, on(2027, 3, 1), "open"),  # overdue
+                _item(E1, on(2027, 12, 20), "open"),  # not yet due
+                _item(E1, on(2027, 2, 1), "done"),
+                _item(E1, on(2027, 1, 15), "open", voided=True),
+                _item(E2, on(2027, 6, 1), "open"),  # overdue
+                _item(E4, on(2027, 3, 1), "open"),  # outside the region
+                _rectification(E1, U1, "废气", on(2027, 2, 1), on(2027, 2, 11), "closed"),
+                _rectification(E1, U1, "废气", on(2027, 5, 1), on(2027, 5, 5), "closed"),
+                _rectification(E1, U1, "噪声", on(2027, 6, 1), None, "open"),
+                _rectification(E2, U2, "废气", on(2027, 4, 1), None, "rectified"),
+                _rectification(E3, U3, "废水", on(2026, 3, 1), on(2026, 3, 31), "closed"),
+                _rectification(E4, U4, "废气", on(2027, 3, 1), on(2027, 3, 2), "closed"),
+                # 30 minutes (in time), 90 minutes (late), and one outside the region.
+                _emergency(E1, "2027-03-01T08:00+08:00", "2027-03-01T08:30+08:00", 60, shift),
+                _emergency(E1, "2027-04-01T10:00+00:00", "2027-04-01T11:30+00:00", 60, shift),
+                _emergency(E4, "2027-04-01T10:00+00:00", "2027-04-01T10:05+00:00", 60, shift),
+                _complaint(E1, on(2027, 5, 1), verified=True),
+                _complaint(E2, on(2027, 5, 2), verified=False),
+                _penalty(E1, on(2027, 7, 1), "10000.50"),
+                _penalty(E1, on(2027, 7, 2), "999.00", voided=True),
+                _penalty(E3, on(2026, 5, 1), "2000.00"),
             ]
         )

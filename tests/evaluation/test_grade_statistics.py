@@ -58,6 +58,14 @@ def card(
 
 @pytest.fixture
 async def seeded(db: Database) -> Database:
+    await seed(db)
+    return db
+
+
+async def seed(db: Database) -> None:
+    """Valid results: 440305 has 2026 优秀 (U1) and 合格 (U2, amended from 良好), 2027
+    良好 (U1) and 合格 (U2); 440306 has 2027 不合格 (U3, falsified). Not counted: an open
+    card, a self-assessment, a superseded version, a unit in 110101."""
     async with db.transaction() as s:
         template = (await s.execute(select(EvaluationTemplate.id).limit(1))).scalar_one()
         amended = new_id()
@@ -87,7 +95,6 @@ async def seeded(db: Database) -> Database:
                 decided_at=NOW,
             )
         )
-    return db
 
 
 async def grades(
