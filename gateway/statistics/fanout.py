@@ -119,7 +119,7 @@ def request_for(
     """The services' request, or None when the caller may not see this region."""
     if not ctx.authorizer.can(*READ):
         return None
-    if not _PREFIX.match(region_prefix):
+    if not _PREFIX.fullmatch(region_prefix):  # fullmatch: "44\n" is no prefix
         raise ValidationFailed(
             "a region prefix is up to six digits of a GB/T 2260 code", field="regionPrefix"
         )

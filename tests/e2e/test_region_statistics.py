@@ -150,8 +150,9 @@ def test_R3_an_agency_admin_sees_its_own_engagements_only(system: RunningSystem,
     ]
 
 
-def test_a_malformed_prefix_is_a_validation_error(system: RunningSystem, world: Any):
-    body = system.api.gql(QUERY, {"p": "45x"}, REGULATOR)
+@pytest.mark.parametrize("prefix", ["45x", "4501011", "45\n", " 45"])
+def test_a_malformed_prefix_is_a_validation_error(system: RunningSystem, world: Any, prefix: str):
+    body = system.api.gql(QUERY, {"p": prefix}, REGULATOR)
     [error] = body["errors"]
     assert error["extensions"]["code"] == "VALIDATION_FAILED", error
     assert body["data"]["regionStatistics"] is None
