@@ -14,15 +14,18 @@ from contracts.archive.rpc_catalogue import CATALOGUE_RPCS
 from contracts.archive.rpc_documents import DOCUMENT_RPCS
 from contracts.compliance.events import COMPLIANCE_EVENTS
 from contracts.compliance.rpc import COMPLIANCE_RPCS
+from contracts.compliance.rpc_statistics import STATISTICS_RPCS as COMPLIANCE_STATISTICS_RPCS
 from contracts.core import EventEnvelope, Rpc, event_type
 from contracts.engagement.events import ENGAGEMENT_EVENTS
 from contracts.engagement.rpc import ENGAGEMENT_RPCS
 from contracts.engagement.rpc_directory import DIRECTORY_RPCS
 from contracts.engagement.rpc_import import IMPORT_RPCS
+from contracts.engagement.rpc_statistics import STATISTICS_RPCS as ENGAGEMENT_STATISTICS_RPCS
 from contracts.engagement.rpc_survey_links import SURVEY_LINK_RPCS
 from contracts.engagement.rpc_workflow import WORKFLOW_RPCS
 from contracts.evaluation.events import EVALUATION_EVENTS
 from contracts.evaluation.rpc import EVALUATION_RPCS
+from contracts.evaluation.rpc_statistics import STATISTICS_RPCS as EVALUATION_STATISTICS_RPCS
 
 ALL_EVENTS: tuple[type[EventEnvelope], ...] = (
     *ENGAGEMENT_EVENTS,
@@ -43,6 +46,9 @@ ALL_RPCS: tuple[Rpc[Any, Any], ...] = (
     *DOCUMENT_RPCS,
     *IMPORT_RPCS,
     *COMPLIANCE_RPCS,
+    *ENGAGEMENT_STATISTICS_RPCS,
+    *EVALUATION_STATISTICS_RPCS,
+    *COMPLIANCE_STATISTICS_RPCS,
 )
 
 

@@ -34,6 +34,7 @@ from gateway.observability import draining, mount_metrics, observe_operations
 from gateway.persisted import PersistedQueries, load_registry
 from gateway.schema import build_schema
 from gateway.settings import GatewaySettings
+from gateway.statistics.report import reports_router
 from kit.auth import ANONYMOUS, AuthError, TokenVerifier
 from kit.bus import connect
 from kit.ids import new_id
@@ -127,6 +128,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     mount_graphql(app, settings, context_getter)
     app.include_router(files_router())  # the local store's signed URLs (archive)
     app.include_router(feed_router(lambda: (state.rpc, state.enforcer)))  # iCalendar feeds
+    app.include_router(reports_router(context_getter))  # XLSX reports (region statistics)
 
     @app.get("/health/live", include_in_schema=False)
     async def live() -> dict[str, str]:

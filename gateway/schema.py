@@ -46,6 +46,7 @@ from gateway.nodes import NodeQueries
 from gateway.protection.cost import cost_limit_rule
 from gateway.protection.shape import only_protection_errors, shape_rule
 from gateway.reporting import report
+from gateway.statistics.queries import RegionStatisticsQueries
 from kit.logging import get_logger
 
 log = get_logger(__name__)
@@ -72,6 +73,7 @@ class Query(
     SurveyLinkQueries,
     UnitImportQueries,
     ComplianceQueries,
+    RegionStatisticsQueries,
 ):
     @strawberry.field(description="The authenticated caller; null when anonymous.")
     def viewer(self, info: Info[Context, None]) -> Viewer | None:

@@ -4,6 +4,8 @@ the calendar, my work and calendar feeds."""
 from __future__ import annotations
 
 from contracts.compliance import rpc as compliance_rpc
+from contracts.compliance import rpc_statistics as compliance_rpc_statistics
+from contracts.statistics import RegionStatisticsRequest
 from gateway.clients.base import ServiceClient
 
 
@@ -67,3 +69,8 @@ class ComplianceClient(ServiceClient):
 
     async def feed_owner(self, req: compliance_rpc.FeedOwnerRequest) -> compliance_rpc.FeedOwner:
         return await self._call(compliance_rpc.FEED_OWNER, req)
+
+    async def obligation_statistics(
+        self, req: RegionStatisticsRequest
+    ) -> compliance_rpc_statistics.ObligationStatisticsReply:
+        return await self._call(compliance_rpc_statistics.OBLIGATION_STATISTICS, req)

@@ -9,8 +9,10 @@ from contracts.engagement import actions as engagement_actions
 from contracts.engagement import rpc
 from contracts.engagement import rpc_directory as engagement_rpc_directory
 from contracts.engagement import rpc_import as engagement_rpc_import
+from contracts.engagement import rpc_statistics as engagement_rpc_statistics
 from contracts.engagement import rpc_survey_links as survey_rpc
 from contracts.engagement import rpc_workflow as engagement_rpc_workflow
+from contracts.statistics import RegionStatisticsRequest
 from gateway.clients.base import ServiceClient
 
 
@@ -166,3 +168,8 @@ class EngagementClient(ServiceClient):
     ) -> list[list[engagement_rpc_import.UnitContactView]]:
         req = engagement_rpc_import.UnitContactsRequest(unit_ids=ids, scope=scope)
         return (await self._call(engagement_rpc_import.GET_UNIT_CONTACTS, req)).items
+
+    async def region_statistics(
+        self, req: RegionStatisticsRequest
+    ) -> engagement_rpc_statistics.EngagementStatisticsReply:
+        return await self._call(engagement_rpc_statistics.REGION_STATISTICS, req)

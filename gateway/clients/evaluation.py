@@ -6,6 +6,8 @@ from uuid import UUID
 
 from contracts.core import Page, Scope
 from contracts.evaluation import rpc as evaluation_rpc
+from contracts.evaluation import rpc_statistics as evaluation_rpc_statistics
+from contracts.statistics import RegionStatisticsRequest
 from gateway.clients.base import ServiceClient
 
 
@@ -102,3 +104,8 @@ class EvaluationClient(ServiceClient):
     async def disclosures(self, page: Page) -> evaluation_rpc.DisclosurePage:
         req = evaluation_rpc.ListDisclosuresRequest(page=page)
         return await self._call(evaluation_rpc.LIST_DISCLOSURES, req)
+
+    async def grade_statistics(
+        self, req: RegionStatisticsRequest
+    ) -> evaluation_rpc_statistics.GradeStatisticsReply:
+        return await self._call(evaluation_rpc_statistics.GRADE_STATISTICS, req)

@@ -48,6 +48,7 @@ from graphql import (
 )
 from graphql.type.definition import GraphQLInterfaceType, GraphQLNamedType
 
+from contracts.engagement.enums import ServiceMode, Stage
 from gateway.archive.queries import MAX_CHECKPOINTS
 from gateway.engagement.queries import MAX_DUE_ITEMS
 from gateway.evaluation.queries import SCORECARD_LIST_LIMIT
@@ -77,6 +78,8 @@ ID_LISTS: dict[str, tuple[str, int]] = {
 LIST_MAXIMA: dict[str, int] = {
     "Query.unitGradeHistory": SCORECARD_LIST_LIMIT,
     "AgencyResults.scorecards": SCORECARD_LIST_LIMIT,
+    "RegionStatisticsRow.byStage": len(Stage),
+    "RegionStatisticsRow.byMode": len(ServiceMode),
 }
 """Lists without a page argument whose resolver fetches up to this many rows."""
 
@@ -87,6 +90,8 @@ OWN_REQUESTS: frozenset[str] = frozenset(
         "ArchiveItem.borrowRequests",
         "ArchiveItem.usage",
         "LedgerEntry.inclusionProof",
+        # One request to each of three services, each a set of GROUP BYs.
+        "Query.regionStatistics",
     }
 )
 """Fields below the root that each make their own, unbatched service request."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from contracts.compliance import rpc as compliance_rpc
+from contracts.compliance import rpc_statistics as statistics_rpc
 from kit.endpoints import command, query
 from kit.rpc import RpcServer
 from kit.runtime import ServiceRuntime
@@ -12,6 +13,7 @@ from services.compliance.feeds import commands as feed_commands
 from services.compliance.feeds import queries as feed_queries
 from services.compliance.obligations import commands as obligation_commands
 from services.compliance.obligations import queries as obligation_queries
+from services.compliance.statistics import queries as statistics_queries
 
 
 def register(server: RpcServer, runtime: ServiceRuntime) -> None:
@@ -42,3 +44,7 @@ def register(server: RpcServer, runtime: ServiceRuntime) -> None:
     add(compliance_rpc.ISSUE_FEED, command(runtime, feed_commands.issue))
     add(compliance_rpc.REVOKE_FEED, command(runtime, feed_commands.revoke))
     add(compliance_rpc.FEED_OWNER, query(runtime, feed_queries.owner))
+    add(
+        statistics_rpc.OBLIGATION_STATISTICS,
+        query(runtime, statistics_queries.obligation_statistics),
+    )

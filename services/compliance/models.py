@@ -164,6 +164,15 @@ class Occurrence(Base):
         Index("ix_occurrence_agency_due", "agency_id", "status", "due_date", "id"),
         Index("ix_occurrence_unit_due", "unit_id", "due_date", "id"),
         Index("ix_occurrence_region_due", "region_code", "status", "due_date"),
+        # The same for a region's LIKE 'prefix%' on PostgreSQL (pattern operator class,
+        # unless the collation is C): the region statistics' overdue count.
+        Index(
+            "ix_occurrence_region_prefix",
+            "region_code",
+            "status",
+            "due_date",
+            postgresql_ops={"region_code": "varchar_pattern_ops"},
+        ),
         Index("ix_occurrence_status_due", "status", "due_date"),
     )
 

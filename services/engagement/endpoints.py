@@ -5,6 +5,7 @@ from __future__ import annotations
 from contracts.engagement import rpc
 from contracts.engagement import rpc_directory as engagement_rpc_directory
 from contracts.engagement import rpc_import as engagement_rpc_import
+from contracts.engagement import rpc_statistics as statistics_rpc
 from contracts.engagement import rpc_survey_links as survey_rpc
 from contracts.engagement import rpc_workflow as engagement_rpc_workflow
 from kit.endpoints import command, query
@@ -14,6 +15,7 @@ from services.engagement.directory import commands as directory_commands
 from services.engagement.directory import queries as directory_queries
 from services.engagement.directory.importing import commands as import_commands
 from services.engagement.directory.importing import queries as import_queries
+from services.engagement.statistics import queries as statistics_queries
 from services.engagement.survey_links import commands as survey_commands
 from services.engagement.survey_links import queries as survey_queries
 from services.engagement.workflow import queries as workflow_queries
@@ -21,6 +23,9 @@ from services.engagement.workflow.commands import act, engagements
 
 
 def register(server: RpcServer, runtime: ServiceRuntime) -> None:
+    server.add(
+        statistics_rpc.REGION_STATISTICS, query(runtime, statistics_queries.region_statistics)
+    )
     server.add(
         engagement_rpc_directory.CREATE_UNIT, command(runtime, directory_commands.register_unit)
     )

@@ -13,6 +13,7 @@ from sqlalchemy import (
     JSON,
     Date,
     ForeignKey,
+    Index,
     Integer,
     Numeric,
     String,
@@ -38,6 +39,16 @@ class Unit(Base):
     """排污单位: a pollutant-discharging unit, the client of an engagement."""
 
     __tablename__ = "unit"
+    __table_args__ = (
+        # A regulator's region is a LIKE 'prefix%' on region_code; PostgreSQL serves that
+        # from a btree only with the pattern operator class (unless the database's
+        # collation is C). On SQLite it is a plain index.
+        Index(
+            "ix_unit_region_prefix",
+            "region_code",
+            postgresql_ops={"region_code": "varchar_pattern_ops"},
+        ),
+    )
 
     id: Mapped[UUID] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200))

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from contracts.evaluation import rpc as evaluation_rpc
+from contracts.evaluation import rpc_statistics as statistics_rpc
 from kit.endpoints import command, query
 from kit.rpc import RpcServer
 from kit.runtime import ServiceRuntime
 from services.evaluation import queries
 from services.evaluation.commands import appeals, scorecards, scoring, variants
+from services.evaluation.statistics import queries as statistics_queries
 
 
 def register(server: RpcServer, runtime: ServiceRuntime) -> None:
+    server.add(statistics_rpc.GRADE_STATISTICS, query(runtime, statistics_queries.grade_statistics))
     server.add(evaluation_rpc.GET_REGISTRATIONS, query(runtime, queries.registrations))
     server.add(evaluation_rpc.LIST_TEMPLATES, query(runtime, queries.list_templates))
     server.add(evaluation_rpc.DEFINE_TEMPLATE, command(runtime, variants.define_template))

@@ -156,7 +156,17 @@ class Scorecard(Base):
     """
 
     __tablename__ = "scorecard"
-    __table_args__ = (UniqueConstraint("series_id", "version"),)
+    __table_args__ = (
+        UniqueConstraint("series_id", "version"),
+        # A regulator's region is a LIKE 'prefix%' (grade distribution, region
+        # statistics): PostgreSQL serves it from a btree only with the pattern operator
+        # class, unless the database's collation is C. On SQLite a plain index.
+        Index(
+            "ix_scorecard_region_prefix",
+            "region_code",
+            postgresql_ops={"region_code": "varchar_pattern_ops"},
+        ),
+    )
 
     id: Mapped[UUID] = mapped_column(primary_key=True)
     series_id: Mapped[UUID] = mapped_column(index=True)

@@ -194,6 +194,8 @@ RULES: dict[str, Rule | Public] = {
     # compliance calendar (policy: "compliance calendar" in gateway/authz/policy.csv)
     "Query.complianceCalendar": Rule(A, "engineer", "expert"),
     "Query.regionOverdueObligations": Rule(R, "regulator", "engineer"),
+    # region statistics (policy: "region statistics" in gateway/authz/policy.csv)
+    "Query.regionStatistics": Rule(R, "regulator", "engineer"),
     "Query.myWork": Rule(A, "engineer", "expert"),
     "Query.permits": Rule(A, "engineer", "expert"),
     "Mutation.registerPermit": PM_STEP,

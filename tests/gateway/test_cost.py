@@ -116,6 +116,25 @@ def test_every_coordinate_the_cost_model_names_exists_in_the_schema():
         assert "[" in str(field(coordinate).type), coordinate
 
 
+def test_region_statistics_cost_three_service_requests_and_a_page_of_rows():
+    query = """{ regionStatistics(regionPrefix: "44") {
+        total { engagements byStage { stage count } }
+        rows(first: 50) { key byMode { mode } grades { year } } } }"""
+    # one request (to three services) + total (1 + 1 + stages 5 × 2)
+    # + 50 rows × (key + byMode (1 + 3 modes × 1) + grades (1 + 10 × 1))
+    assert cost(query) == SERVICE_REQUEST + (1 + 1 + 1 + 5 * 2) + 1 + 50 * (1 + 4 + 11)
+
+
+def test_a_full_page_of_region_statistics_passes_the_default_limit():
+    query = """{ regionStatistics(regionPrefix: "44") { rows {
+        key label engagements byStage { stage stageZh count } byMode { mode modeZh count }
+        overdueTimeNodes overdueObligations rectificationsRaised rectificationsClosed
+        closureRate meanDaysToClose recurringProblems recurringRectifications emergencies
+        emergenciesInTime meanResponseMinutes complaints complaintsVerified penalties
+        penaltyAmount grades { year grade gradeZh count } } } }"""
+    assert cost(query) < 20_000
+
+
 async def test_a_page_of_xlsx_exports_is_refused_under_the_default_limit():
     result = await build_schema().execute(
         "{ scorecards(first: 100) { edges { node { xlsx { filename } } } } }"

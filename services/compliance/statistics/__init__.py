@@ -1,0 +1,1 @@
+"""Region statistics (辖区统计): overdue obligations per region, agency or unit."""

@@ -1,0 +1,28 @@
+"""The grade statistics request behind `regionStatistics`."""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from contracts.evaluation import rpc_statistics as statistics_rpc
+from contracts.evaluation.enums import Grade
+from contracts.statistics import RegionStatisticsRequest
+from services.evaluation.statistics import repository
+
+
+async def grade_statistics(
+    session: AsyncSession, req: RegionStatisticsRequest
+) -> statistics_rpc.GradeStatisticsReply:
+    found = await repository.grades_by_year(session, req)
+    return statistics_rpc.GradeStatisticsReply(
+        rows=[
+            statistics_rpc.GradeStatisticsRow(
+                key=key,
+                grades=[
+                    statistics_rpc.GradeYearCount(year=y, grade=Grade(g), count=n)
+                    for y, g, n in found[key]
+                ],
+            )
+            for key in sorted(found)
+        ]
+    )
