@@ -3,9 +3,9 @@ must never run as a formula in whoever opens the file (CSV/formula injection).
 
 A text starting with `= + - @`, a tab or a carriage return gets a leading apostrophe,
 as OWASP recommends, characters the XML cannot hold are dropped, and every text cell is
-pinned to a string cell. The same rule as the C.1 table's and the documents' workbooks
-(services/evaluation/export_xlsx.py, services/archive/documents/render/xlsx_writer.py),
-here for the gateway's own reports."""
+pinned to a string cell. Every workbook ecohost writes uses it: the C.1 table
+(services/evaluation/export_xlsx.py), the documents (services/archive/documents/render/
+xlsx_writer.py) and the gateway's reports."""
 
 from __future__ import annotations
 

@@ -19,12 +19,11 @@ from decimal import Decimal
 from io import BytesIO
 
 from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Border, Font, Side
-from openpyxl.worksheet.worksheet import Worksheet
 
 from contracts.evaluation.enums import Grade, PartKind, ScorecardKind, ScorecardStatus
 from contracts.evaluation.rpc import ScorecardView, TemplateDefinition
+from kit.spreadsheet import append_row
 
 _THIN = Side(style="thin")
 _BOX = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
@@ -38,27 +37,6 @@ STATUS_ZH = {
     ScorecardStatus.FALSIFIED: "弄虚作假",
     ScorecardStatus.SUPERSEDED: "已被修订",
 }
-
-
-FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
-"""Leading characters that make a spreadsheet read a cell as a formula (OWASP)."""
-
-Cell = str | int | float | None
-
-
-def neutralise(text: str) -> str:
-    """The text as a spreadsheet shows it literally: never a formula, never a control
-    character the file format cannot hold."""
-    text = ILLEGAL_CHARACTERS_RE.sub("", text)
-    return "'" + text if text.startswith(FORMULA_TRIGGERS) else text
-
-
-def _row(sheet: Worksheet, values: list[Cell]) -> None:
-    """Append one row; texts are neutralised and pinned to string cells."""
-    sheet.append([neutralise(v) if isinstance(v, str) else v for v in values])
-    for cell in sheet[sheet.max_row]:
-        if isinstance(cell.value, str):
-            cell.data_type = "s"
 
 
 def filename(view: ScorecardView) -> str:
@@ -81,16 +59,18 @@ def render(
     wb = Workbook()
     sheet = wb.active
     sheet.title = "表C.1"
-    _row(sheet, [f"表C.1 {template.title_zh}"])
+    append_row(sheet, [f"表C.1 {template.title_zh}"])
     sheet.merge_cells("A1:E1")
     sheet["A1"].font = Font(bold=True, size=14)
     sheet["A1"].alignment = _CENTER
-    _row(sheet, ["被服务单位", unit_name or str(view.unit_id), "评价期间", view.period_label, ""])
-    _row(
+    append_row(
+        sheet, ["被服务单位", unit_name or str(view.unit_id), "评价期间", view.period_label, ""]
+    )
+    append_row(
         sheet,
         ["考核表", f"{view.template_code} 第{view.template_version}版", "版本", view.version, ""],
     )
-    _row(sheet, list(HEADERS))
+    append_row(sheet, list(HEADERS))
     header_row = sheet.max_row
     for cell in sheet[header_row]:
         cell.font = _BOLD
@@ -113,24 +93,26 @@ def render(
                 per = item.deduction_per_occurrence or Decimal(0)
                 max_cell = f"每次-{per}"  # not "-5/次": a leading minus would be neutralised
                 score = _num(-per * times) if times else ""
-            _row(sheet, [title if n == 1 else "", n, item.text_zh, max_cell, score])
+            append_row(sheet, [title if n == 1 else "", n, item.text_zh, max_cell, score])
         last = sheet.max_row
         if last > first:
             sheet.merge_cells(start_row=first, start_column=1, end_row=last, end_column=1)
 
     grade = Grade(view.grade)
-    _row(sheet, ["合计", "", "", 100, _num(view.total)])
-    _row(sheet, ["评价等级", "", grade.zh, "", ""])
+    append_row(sheet, ["合计", "", "", 100, _num(view.total)])
+    append_row(sheet, ["评价等级", "", grade.zh, "", ""])
     if view.kind == ScorecardKind.SELF:
-        _row(sheet, ["评价类型", "", "服务机构自评（不作为考核结果）", "", ""])
+        append_row(sheet, ["评价类型", "", "服务机构自评（不作为考核结果）", "", ""])
     paid = (view.settlement_percent, view.settlement_amount)
     if with_settlement and paid[0] is not None and paid[1] is not None:
         # R3.1-pay: what this result pays under the fee terms, beside the grade.
-        _row(sheet, ["按效果付费", "", f"{paid[0]}%", "结算金额（元）", _num(paid[1])])
+        append_row(sheet, ["按效果付费", "", f"{paid[0]}%", "结算金额（元）", _num(paid[1])])
     if view.falsification is not None:
-        _row(sheet, ["弄虚作假", "", f"{view.falsification.party}：{view.falsification.finding}"])
-    _row(sheet, ["评价人员", "", "、".join(view.evaluators), "", ""])
-    _row(sheet, ["状态", "", STATUS_ZH.get(view.status, view.status), "", ""])
+        append_row(
+            sheet, ["弄虚作假", "", f"{view.falsification.party}：{view.falsification.finding}"]
+        )
+    append_row(sheet, ["评价人员", "", "、".join(view.evaluators), "", ""])
+    append_row(sheet, ["状态", "", STATUS_ZH.get(view.status, view.status), "", ""])
     for row in sheet.iter_rows(min_row=header_row, max_row=sheet.max_row, max_col=5):
         for cell in row:
             cell.border = _BOX
@@ -149,10 +131,10 @@ def render(
 
 def _details(wb: Workbook, view: ScorecardView) -> None:
     sheet = wb.create_sheet("评分明细")
-    _row(sheet, ["条目", "评价人员", "得分", "建议分", "理由", "偏离建议的原因", "证据"])
+    append_row(sheet, ["条目", "评价人员", "得分", "建议分", "理由", "偏离建议的原因", "证据"])
     for s in view.scores:
         evidence = "; ".join(f"{e.kind}:{e.ref}" for e in s.evidence)
-        _row(
+        append_row(
             sheet,
             [
                 s.item_code,
@@ -164,10 +146,12 @@ def _details(wb: Workbook, view: ScorecardView) -> None:
                 evidence,
             ],
         )
-    _row(sheet, [])
-    _row(sheet, ["扣分条目", "记录人", "扣分", "", "说明", "", "证据"])
+    append_row(sheet, [])
+    append_row(sheet, ["扣分条目", "记录人", "扣分", "", "说明", "", "证据"])
     for d in view.deductions:
         evidence = "; ".join(f"{e.kind}:{e.ref}" for e in d.evidence)
-        _row(sheet, [d.item_code, d.recorded_by, _num(-d.points), "", d.description, "", evidence])
+        append_row(
+            sheet, [d.item_code, d.recorded_by, _num(-d.points), "", d.description, "", evidence]
+        )
     for cell in sheet[1]:
         cell.font = _BOLD

@@ -14,22 +14,16 @@ import re
 from io import BytesIO
 
 from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font
 
+from kit.spreadsheet import neutralise
 from services.archive.documents.render.model import Cell, Document, Fields, Table
 
-FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 _SHEET_NAME_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
 
 
-def inert(text: str) -> str:
-    text = ILLEGAL_CHARACTERS_RE.sub("", text)
-    return "'" + text if text.startswith(FORMULA_TRIGGERS) else text
-
-
 def _append(sheet: object, values: list[str]) -> None:
-    sheet.append([inert(v) for v in values])  # type: ignore[attr-defined]
+    sheet.append([neutralise(v) for v in values])  # type: ignore[attr-defined]
     for cell in sheet[sheet.max_row]:  # type: ignore[index, attr-defined]
         cell.data_type = "s"
         cell.alignment = Alignment(wrap_text=True, vertical="top")
