@@ -513,8 +513,7 @@ async def test_conflicts_found_by_compliance_open_a_refusal_in_the_agencys_work(
     async with compliance_db.transaction() as s:
         work = list(
             await s.scalars(
-                select(WorkItem)
-                .where(WorkItem.kind == WorkKind.PERMIT_IMPORT_REFUSED.value)
+                select(WorkItem).where(WorkItem.kind == WorkKind.PERMIT_IMPORT_REFUSED.value)
             )
         )
         holders = list(await s.scalars(select(Permit.unit_id).where(Permit.number == taken)))
