@@ -28,6 +28,7 @@ from kit.rpc import CallContext
 from services.compliance import app as compliance_app
 from services.compliance.intake.commands import on_engagement_event
 from services.compliance.models import Occurrence, Permit, WorkItem
+from services.compliance.models import messaging as compliance_messaging
 from services.engagement.directory.importing import commands
 from services.engagement.directory.importing import repository as import_repository
 from services.engagement.directory.importing.batches import import_file
@@ -468,7 +469,7 @@ async def test_R6_1_2_compliance_registers_imported_permits_once_with_their_occu
         )
         outbox_types = [
             json.loads(p)["type"]
-            for p in await s.scalars(select(compliance_app.messaging.outbox.c.payload))
+            for p in await s.scalars(select(compliance_messaging.outbox.c.payload))
         ]
     assert set(permits) == {n1, n2}  # once each, though the event came twice
     first, second = permits[n1], permits[n2]
