@@ -87,6 +87,11 @@ class ImportUnitsRequest(Contract):
     permits_content_base64: str | None = Field(
         default=None, max_length=8 * 1024 * 1024, description="That file's bytes, base64."
     )
+    may_register_permits: bool = Field(
+        default=True,
+        description="The caller may registerPermit (casbin `permit` `manage`); without it "
+        "a file with permit rows is refused.",
+    )
 
 
 class RowProblem(Contract):

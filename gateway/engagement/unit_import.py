@@ -200,6 +200,7 @@ class UnitImportMutations:
                 dry_run=input.dry_run,
                 permits_file_name=input.permits_file_name,
                 permits_content_base64=input.permits_content_base64,
+                may_register_permits=ctx.authorizer.can("permit", "manage"),
             ),
             send=lambda req: ctx.clients.engagement.import_units(req, UNIT_IMPORT_TIMEOUT),
             success=lambda reply: ImportUnitsSuccess(report=_report(reply, ctx.language)),

@@ -18,7 +18,7 @@ import pytest
 from sqlalchemy import select
 
 from contracts.compliance.enums import Frequency, ManagementCategory, WorkKind
-from contracts.core import Scope, ValidationFailed
+from contracts.core import NotAuthorized, Scope, ValidationFailed
 from contracts.engagement.event_data import ImportedPermit
 from contracts.engagement.events import UnitPermitsImportedV1, UnitRegisteredV1
 from contracts.engagement.rpc_import import ImportReport, ImportUnitsRequest
@@ -369,6 +369,32 @@ async def test_permits_given_twice_or_half_are_refused_whole(db: Database):
         {"columns": ["发证日期"]},
     )
     assert await unit_ids(db, agency) == {}
+
+
+async def test_a_caller_who_may_not_register_permits_imports_none_of_the_file(db: Database):
+    agency, a = new_id(), new_uscc()
+    book = workbook(table([unit_row(a)]), permit_table([permit_row(a, number())]))
+    req = ImportUnitsRequest(
+        file_name="u.xlsx",
+        content_base64=base64.b64encode(book).decode(),
+        agency_id=agency,
+        scope=Scope(agency_id=agency),
+        may_register_permits=False,
+    )
+    with pytest.raises(NotAuthorized) as refused:
+        async with db.transaction() as s:
+            await commands.import_units(s, req, CTX)
+    assert (refused.value.field, refused.value.said.template) == (
+        "permits",
+        "you may not register permits",
+    )
+    assert (await unit_ids(db, agency), await outbox(db)) == ({}, [])
+    # Without permit rows the same caller imports units as before.
+    plain = req.model_copy(
+        update={"content_base64": base64.b64encode(workbook(table([unit_row(a)]), [])).decode()}
+    )
+    async with db.transaction() as s:
+        assert (await commands.import_units(s, plain, CTX)).created == 1
 
 
 async def test_batches_of_the_cli_path_carry_the_permits(db: Database):

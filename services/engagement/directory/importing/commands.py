@@ -30,7 +30,7 @@ from uuid import UUID
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from contracts.core import Message, Scope, ValidationFailed
+from contracts.core import Message, NotAuthorized, Scope, ValidationFailed
 from contracts.engagement.event_data import (
     ImportedPermit,
     UnitPermitsImportedData,
@@ -81,6 +81,9 @@ async def import_units(
             )
         permits = (req.permits_file_name, decode(req.permits_content_base64, "permits"))
     file = reader.read(req.file_name, decode(req.content_base64), permits)
+    if file.permit_rows and not req.may_register_permits:
+        # Permits are registerPermit's to enter: the same right, whichever way they come.
+        raise NotAuthorized("you may not register permits", field="permits")
     checked = domain.check_rows(file.rows, file.permit_rows)
     outcome = Outcome()
     for batch in batches(checked.units):
