@@ -60,20 +60,20 @@ def schedule_problem(frequencies: Sequence[Frequency]) -> Message | None:
     return None
 
 
+_CATEGORY_BY_TEXT = {
+    text: value
+    for value, zh in CATEGORY_ZH.items()
+    for text in (zh, zh.removesuffix("管理"), value.value, value.name.casefold())
+}
+_REPORT_BY_TEXT = {text: value for value, zh in REPORT_ZH.items() for text in (zh, value.value)}
+
+
 def category(text: str) -> ManagementCategory | None:
-    """重点管理 / 简化管理 / 登记管理, or the enum's value (key, simplified, registration);
-    a trailing 类 or 许可 as people write it is accepted."""
-    cleaned = text.strip().removesuffix("类").casefold()
-    for value, zh in CATEGORY_ZH.items():
-        if cleaned in (zh, zh.removesuffix("管理"), value.value, value.name.casefold()):
-            return value
-    return None
+    """重点管理 / 简化管理 / 登记管理 (or 重点 / 简化 / 登记, with a trailing 类 as people
+    write it), or the enum's value (key, simplified, registration)."""
+    return _CATEGORY_BY_TEXT.get(text.strip().removesuffix("类").casefold())
 
 
 def report_frequency(text: str) -> Frequency | None:
     """月报 / 季报 / 半年报 / 年报, or monthly, quarterly, semiannual, annual."""
-    cleaned = text.strip().casefold()
-    for value, zh in REPORT_ZH.items():
-        if cleaned in (zh, value.value):
-            return value
-    return None
+    return _REPORT_BY_TEXT.get(text.strip().casefold())
