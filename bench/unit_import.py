@@ -4,10 +4,12 @@ Per backend and round, in a freshly migrated engagement database, one generated 
 `--n` units (valid USCCs, two outlets and a contact each) goes through what the CLI runs
 (`directory.importing.batches.import_file`: read, check every row, then per batch of 500
 the registry lookup and the inserts of units, contacts, search grams and one outbox event
-per unit, each batch its own transaction), as CSV and as XLSX. The same file is then
-imported again (every row found unchanged). The baseline inserts the same unit rows,
-already built, with `session.execute(insert(Unit), rows)` in transactions of 500 into
-another fresh database: no parsing, no checks, no contacts, grams or events.
+per unit, each batch its own transaction), as CSV and as XLSX, and as XLSX with a
+排污许可证 sheet of one permit per unit (checked, and one UnitPermitsImportedV1 per unit
+in the same outbox). The same file is then imported again (every row found unchanged).
+The baseline inserts the same unit rows, already built, with
+`session.execute(insert(Unit), rows)` in transactions of 500 into another fresh
+database: no parsing, no checks, no contacts, grams or events.
 
 The figures are the median seconds of `--repeat` rounds.
 """
@@ -27,7 +29,7 @@ import openpyxl
 from sqlalchemy import insert
 
 from bench import common
-from contracts.engagement.rpc_import import COLUMNS
+from contracts.engagement.rpc_import import COLUMNS, PERMIT_COLUMNS, PERMITS_SHEET_TITLE
 from kit.db import Database
 from kit.ids import new_id
 from kit.migrate import upgrade
@@ -66,18 +68,40 @@ def _table(cells: list[dict[str, str]]) -> list[list[str]]:
     return [[c.zh for c in COLUMNS], *[[r.get(c.key, "") for c in COLUMNS] for r in cells]]
 
 
+def _permit_table(cells: list[dict[str, str]]) -> list[list[str]]:
+    """One key-management permit per unit, its execution reports as the template shows."""
+    header = [c.zh for c in PERMIT_COLUMNS]
+    rows = [
+        [
+            c["uscc"],
+            f"{c['uscc']}001P",
+            "苏州市生态环境局",
+            "重点管理",
+            "2024-01-01",
+            "2028-12-31",
+            "年报；季报",
+        ]
+        for c in cells
+    ]
+    return [header, *rows]
+
+
 def _csv(table: list[list[str]]) -> bytes:
     out = io.StringIO()
     csv.writer(out).writerows(table)
     return out.getvalue().encode("utf-8-sig")
 
 
-def _xlsx(table: list[list[str]]) -> bytes:
+def _xlsx(table: list[list[str]], permits: list[list[str]] | None = None) -> bytes:
     book = openpyxl.Workbook()
     sheet = book.active
     assert sheet is not None
     for row in table:
         sheet.append(row)
+    if permits is not None:
+        second = book.create_sheet(PERMITS_SHEET_TITLE)
+        for row in permits:
+            second.append(row)
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
@@ -149,7 +173,11 @@ async def measure(
 ) -> None:
     cells = _cells(n)
     table = _table(cells)
-    files = {"csv": _csv(table), "xlsx": _xlsx(table)}
+    files = {
+        "csv": _csv(table),
+        "xlsx": _xlsx(table),
+        "xlsx + a permit each": _xlsx(table, _permit_table(cells)),
+    }
     out: list[list[object]] = []
     for backend in backends:
         dbs = Databases(backend, tmp, pg)
@@ -158,7 +186,7 @@ async def measure(
             for kind, content in files.items():
                 db = await dbs.fresh()
                 try:
-                    first, again = await _ours(db, f"units.{kind}", content)
+                    first, again = await _ours(db, "units." + kind.split()[0], content)
                 finally:
                     await db.dispose()
                 times.setdefault(f"import_file, {kind}", []).append(first)

@@ -30,18 +30,25 @@ def add_parser(sub: Any) -> None:
     units.add_argument("--agency", required=True, type=UUID, help="the agency's id")
     units.add_argument("--actor", default="cli", help="recorded as created_by (default: cli)")
     units.add_argument("--dry-run", action="store_true", help="check and report, write nothing")
+    units.add_argument(
+        "--permits", type=Path, help="the units' permits (.csv or .xlsx), one row per permit"
+    )
     units.add_argument("--batch", type=int, default=500, help="rows per transaction")
     units.add_argument("--lang", choices=["zh-CN", "en"], default="zh-CN", help="of the messages")
     units.add_argument("--quiet", action="store_true", help="no progress bar")
     template = cmds.add_parser("template", help="write the import template (.xlsx or .csv)")
     template.add_argument("file", type=Path)
+    template.add_argument(
+        "--permits", action="store_true", help="the permits' CSV template (beside a units CSV)"
+    )
 
 
 def run(args: argparse.Namespace) -> int:
     if args.import_command == "template":
-        return write_template(args.file)
+        return write_template(args.file, permits_only=args.permits)
     try:
         content = args.file.read_bytes()
+        permits = None if args.permits is None else (args.permits.name, args.permits.read_bytes())
     except OSError as failed:
         print(json.dumps({"error": "unreadable_file", "message": str(failed)}, ensure_ascii=False))
         return 2
@@ -56,6 +63,7 @@ def run(args: argparse.Namespace) -> int:
                 dry_run=args.dry_run,
                 batch_size=args.batch,
                 on_rows=bar,
+                permits=permits,
             )
         )
     except DomainError as refused:
@@ -66,7 +74,7 @@ def run(args: argparse.Namespace) -> int:
         if bar is not None:
             bar.close()
     print(json.dumps(as_json(result, args.lang), indent=2, ensure_ascii=False))
-    return 1 if result.rejected_rows or result.changed else 0
+    return 1 if result.rejected_rows or result.rejected_permit_rows or result.changed else 0
 
 
 async def import_units(
@@ -78,6 +86,7 @@ async def import_units(
     dry_run: bool = False,
     batch_size: int = 500,
     on_rows: Any = None,
+    permits: tuple[str, bytes] | None = None,
 ) -> ImportReport:
     from kit.ids import new_id
     from kit.rpc import CallContext
@@ -96,15 +105,22 @@ async def import_units(
             dry_run=dry_run,
             batch_size=batch_size,
             on_rows=on_rows or (lambda done, total: None),
+            permits=permits,
         )
     finally:
         await runtime.db.dispose()
 
 
-def write_template(path: Path) -> int:
+def write_template(path: Path, *, permits_only: bool = False) -> int:
+    from contracts.engagement.rpc_import import PERMIT_COLUMNS
     from gateway.engagement import unit_import_template as template
 
-    content = template.csv_text() if path.suffix.casefold() == ".csv" else template.xlsx()
+    if permits_only:
+        content = template.csv_text(PERMIT_COLUMNS)
+    elif path.suffix.casefold() == ".csv":
+        content = template.csv_text()
+    else:
+        content = template.xlsx()
     path.write_bytes(content)
     print(path)
     return 0
@@ -112,12 +128,13 @@ def write_template(path: Path) -> int:
 
 def as_json(result: ImportReport, lang: str) -> dict[str, Any]:
     """The report with each problem said in `lang` and its column by header."""
-    from contracts.engagement.rpc_import import COLUMN_BY_KEY
+    from contracts.engagement.rpc_import import COLUMN_BY_KEY, PERMIT_COLUMN_BY_KEY, PERMITS_SHEET
 
-    def column(key: str | None) -> str | None:
-        if key is None or lang == "en" or key not in COLUMN_BY_KEY:
+    def column(key: str | None, sheet: str = "units") -> str | None:
+        known = PERMIT_COLUMN_BY_KEY if sheet == PERMITS_SHEET else COLUMN_BY_KEY
+        if key is None or lang == "en" or key not in known:
             return key
-        return COLUMN_BY_KEY[key].zh
+        return known[key].zh
 
     out = result.model_dump(mode="json", exclude={"problems", "changed"})
     out["changed"] = [
@@ -126,8 +143,9 @@ def as_json(result: ImportReport, lang: str) -> dict[str, Any]:
     ]
     out["problems"] = [
         {
+            "sheet": p.sheet,
             "row": p.row,
-            "column": column(p.column),
+            "column": column(p.column, p.sheet),
             "code": p.code,
             "message": _say(Message(p.template, dict(p.params)), lang),
         }

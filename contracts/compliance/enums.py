@@ -65,3 +65,4 @@ class WorkKind(StrEnum):
     CUSTOMISED_ITEM_APPROVAL = "customised_item_approval"
     HANDOVER_ACKNOWLEDGEMENT = "handover_acknowledgement"
     SCORECARD = "scorecard"
+    PERMIT_IMPORT_REFUSED = "permit_import_refused"  # an imported permit not registered

@@ -22,6 +22,7 @@ from contracts.compliance.enums import (
     OccurrenceState,
     WorkKind,
 )
+from contracts.compliance.permits import AUTHORITY_MAX, NUMBER_MAX, NUMBER_MIN, REPORT_FREQUENCIES
 from contracts.core import Contract, Rpc, Scope
 
 OUTLET_CODE = re.compile(r"^D[AW]\d{3}$")
@@ -88,7 +89,7 @@ class ReportScheduleEntry(Contract):
     @field_validator("frequency")
     @classmethod
     def _report_frequency(cls, value: Frequency) -> Frequency:
-        if value in (Frequency.AUTOMATIC, Frequency.TRIENNIAL, Frequency.ONCE):
+        if value not in REPORT_FREQUENCIES:
             raise ValueError("execution reports are monthly, quarterly, semiannual or annual")
         return value
 
@@ -99,8 +100,8 @@ class ReportScheduleEntry(Contract):
 class RegisterPermitRequest(Contract):
     unit_id: UUID
     agency_id: UUID
-    number: str = Field(min_length=4, max_length=60)
-    authority: Text
+    number: str = Field(min_length=NUMBER_MIN, max_length=NUMBER_MAX)
+    authority: str = Field(min_length=1, max_length=AUTHORITY_MAX)
     category: ManagementCategory
     valid_from: date
     valid_to: date

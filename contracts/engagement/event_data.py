@@ -16,6 +16,7 @@ from uuid import UUID
 from pydantic import Field
 
 from contracts.archive.handover import HandoverWaiver
+from contracts.compliance.enums import Frequency, ManagementCategory
 from contracts.core import Contract
 from contracts.engagement.agreement import AssessmentMethod, FeeTerms
 from contracts.engagement.enums import (
@@ -41,6 +42,29 @@ class UnitRegisteredData(Contract):
     industry_code: str
     region_code: str
     registered_by_agency_id: UUID | None
+
+
+class ImportedPermit(Contract):
+    """A permit (排污许可证) as a row of an import file gave it, already checked by
+    contracts.compliance.permits; `report_frequencies` None: the category's default."""
+
+    row: int = Field(description="Its row in the permits sheet or file, for the agency.")
+    number: str
+    authority: str
+    category: ManagementCategory
+    valid_from: date
+    valid_to: date
+    report_frequencies: list[Frequency] | None = None
+
+
+class UnitPermitsImportedData(Contract):
+    """Permits an agency imported with a unit: the compliance service registers each that
+    is new, as registerPermit would for that agency."""
+
+    unit_id: UUID
+    uscc: str
+    agency_id: UUID
+    permits: list[ImportedPermit]
 
 
 class EngagementCreatedData(Contract):

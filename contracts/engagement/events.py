@@ -37,9 +37,19 @@ from contracts.engagement.event_data import (
     SurveyRecordedData,
     TeamFormedData,
     TrainingHeldData,
+    UnitPermitsImportedData,
     UnitRegisteredData,
     WorkLoggedData,
 )
+
+
+class UnitPermitsImportedV1(EventEnvelope):
+    """An agency imported a unit's permits with it (importUnits): for the compliance
+    service to register; published after the unit's UnitRegisteredV1."""
+
+    model_config = TYPED_EVENT
+    type: Literal["engagement.unit_permits_imported.v1"] = "engagement.unit_permits_imported.v1"
+    data: UnitPermitsImportedData  # type: ignore[assignment]
 
 
 class UnitRegisteredV1(EventEnvelope):
@@ -300,6 +310,7 @@ class EvidenceChangedV1(EventEnvelope):
 ENGAGEMENT_EVENTS_SUBJECT = service_events_subject("engagement")
 ENGAGEMENT_EVENTS: tuple[type[EventEnvelope], ...] = (
     UnitRegisteredV1,
+    UnitPermitsImportedV1,
     EngagementCreatedV1,
     StageChangedV1,
     ListItemAddedV1,

@@ -40,6 +40,7 @@ WORK_PERMISSIONS: dict[WorkKind, tuple[str, str]] = {
     WorkKind.CUSTOMISED_ITEM_APPROVAL: ("change_request", "approve"),
     WorkKind.HANDOVER_ACKNOWLEDGEMENT: ("handover", "acknowledge"),
     WorkKind.SCORECARD: ("scorecard", "score"),
+    WorkKind.PERMIT_IMPORT_REFUSED: ("unit", "create"),  # who imports units
 }
 
 

@@ -38,17 +38,30 @@ class ImportUnitsInput:
     dry_run: bool = strawberry.field(
         default=False, description="Check every row and report; import nothing."
     )
+    permits_file_name: str | None = strawberry.field(
+        default=None,
+        description="The units' permits as a file of their own (.csv or .xlsx), one row per "
+        "permit; an XLSX units file carries them in its sheet 排污许可证 instead.",
+    )
+    permits_content_base64: str | None = strawberry.field(
+        default=None, description="That file's bytes, base64."
+    )
 
 
 @strawberry.type(description="Why one row of the file was not imported.")
 class ImportRowProblem:
+    sheet: str = strawberry.field(
+        description="units, or permits (the sheet 排污许可证 or the permits file)."
+    )
     row: int = strawberry.field(description="Row number in the spreadsheet (header: row 1).")
     column: str | None = strawberry.field(description="The column's key; null: the whole row.")
     column_name: str | None = strawberry.field(
         description="The column's header in your language (中文 as in the template)."
     )
     code: str = strawberry.field(
-        description="invalid, required, duplicate_in_file or already_registered."
+        description="invalid, required, duplicate_in_file, already_registered; unknown_unit "
+        "(a permit whose USCC is no row of the units), permit_refused (a unit's row whose "
+        "permit is refused)."
     )
     message: str
 
@@ -70,6 +83,14 @@ class UnitImportReport:
     dry_run: bool
     changed: list[ImportChangedRow]
     problems: list[ImportRowProblem]
+    permits: int = strawberry.field(
+        description="Permits handed to the compliance calendar to register; they appear in "
+        "permits(unitId) once it has (a refusal there opens PERMIT_IMPORT_REFUSED in myWork)."
+    )
+    permits_unchanged: int = strawberry.field(
+        description="Permit rows already registered for their unit: not sent again."
+    )
+    rejected_permit_rows: int
 
 
 @strawberry.type
@@ -88,6 +109,7 @@ IMPORT_UNITS: ResultUnion[ImportUnitsResult] = ResultUnion(ImportUnitsResult)
 class ImportFileFormat(Enum):
     XLSX = "xlsx"
     CSV = "csv"
+    PERMITS_CSV = "permits.csv"
 
 
 @strawberry.type(description="A column of the import file.")
@@ -104,12 +126,22 @@ class UnitImportTemplate:
     content_type: str
     content_base64: str
     columns: list[ImportColumn]
+    permit_columns: list[ImportColumn] = strawberry.field(
+        description="The columns of the sheet 排污许可证 (or of the permits CSV)."
+    )
 
 
-def column_name(key: str | None, language: Language) -> str | None:
-    if key is None or key not in rpc_import.COLUMN_BY_KEY:
+def column_name(
+    key: str | None, language: Language, sheet: str = rpc_import.UNITS_SHEET
+) -> str | None:
+    known = (
+        rpc_import.PERMIT_COLUMN_BY_KEY
+        if sheet == rpc_import.PERMITS_SHEET
+        else rpc_import.COLUMN_BY_KEY
+    )
+    if key is None or key not in known:
         return key
-    return key if language is Language.EN else rpc_import.COLUMN_BY_KEY[key].zh
+    return key if language is Language.EN else known[key].zh
 
 
 def _report(reply: rpc_import.ImportReport, language: Language) -> UnitImportReport:
@@ -128,11 +160,15 @@ def _report(reply: rpc_import.ImportReport, language: Language) -> UnitImportRep
             )
             for c in reply.changed
         ],
+        permits=reply.permits,
+        permits_unchanged=reply.permits_unchanged,
+        rejected_permit_rows=reply.rejected_permit_rows,
         problems=[
             ImportRowProblem(
+                sheet=p.sheet,
                 row=p.row,
                 column=p.column,
-                column_name=column_name(p.column, language),
+                column_name=column_name(p.column, language, p.sheet),
                 code=p.code,
                 message=say(Message(p.template, dict(p.params)), language),
             )
@@ -144,8 +180,9 @@ def _report(reply: rpc_import.ImportReport, language: Language) -> UnitImportRep
 @strawberry.type
 class UnitImportMutations:
     @strawberry.mutation(
-        description="Import units (排污单位) with their outlets and contact from XLSX/CSV. "
-        "Rows with a problem import nothing; the report names each by row and column."
+        description="Import units (排污单位) with their outlets, contact and permits "
+        "(排污许可证) from XLSX/CSV. Rows with a problem import nothing; the report names "
+        "each by sheet, row and column."
     )
     async def import_units(
         self, info: Info[Context, None], input: ImportUnitsInput
@@ -161,6 +198,9 @@ class UnitImportMutations:
                 agency_id=ctx.acting_agency(),
                 scope=scope_of(ctx.authorizer),
                 dry_run=input.dry_run,
+                permits_file_name=input.permits_file_name,
+                permits_content_base64=input.permits_content_base64,
+                may_register_permits=ctx.authorizer.can("permit", "manage"),
             ),
             send=lambda req: ctx.clients.engagement.import_units(req, UNIT_IMPORT_TIMEOUT),
             success=lambda reply: ImportUnitsSuccess(report=_report(reply, ctx.language)),
@@ -177,15 +217,22 @@ class UnitImportQueries:
             return None
         if format is ImportFileFormat.CSV:
             content, kind = template.csv_text(), template.CSV_TYPE
+        elif format is ImportFileFormat.PERMITS_CSV:
+            content, kind = template.csv_text(rpc_import.PERMIT_COLUMNS), template.CSV_TYPE
         else:
             content, kind = template.xlsx(), template.XLSX_TYPE
-        columns = [
-            ImportColumn(key=c.key, name=c.zh, required=c.required, note=c.note)
-            for c in rpc_import.COLUMNS
-        ]
         return UnitImportTemplate(
-            file_name=f"units-template.{format.value}",
+            file_name=(
+                "permits-template.csv"
+                if format is ImportFileFormat.PERMITS_CSV
+                else f"units-template.{format.value}"
+            ),
             content_type=kind,
             content_base64=base64.b64encode(content).decode("ascii"),
-            columns=columns,
+            columns=_columns(rpc_import.COLUMNS),
+            permit_columns=_columns(rpc_import.PERMIT_COLUMNS),
         )
+
+
+def _columns(columns: tuple[rpc_import.ImportColumn, ...]) -> list[ImportColumn]:
+    return [ImportColumn(key=c.key, name=c.zh, required=c.required, note=c.note) for c in columns]

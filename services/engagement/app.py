@@ -21,7 +21,7 @@ def build(settings: EngagementSettings | None = None) -> ServiceRuntime:
 
 async def consumers(runtime: ServiceRuntime) -> list[Subscription]:
     """The durable consumers and their handlers (also what a dead-letter replay runs)."""
-    return [handlers.EVALUATION_RESULTS, handlers.EVIDENCE_UPLOADS]
+    return [handlers.EVALUATION_RESULTS, handlers.EVIDENCE_UPLOADS, handlers.REGISTERED_PERMITS]
 
 
 async def start(runtime: ServiceRuntime) -> None:

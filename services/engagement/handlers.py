@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.archive.events import ArchiveActionV1
+from contracts.compliance.events import PermitRegisteredV1
 from contracts.core import EventEnvelope, event_subject
 from contracts.engagement.enums import Stage
 from contracts.evaluation.enums import ScorecardKind
@@ -12,6 +13,7 @@ from contracts.evaluation.events import ScorecardFinalizedV1
 from kit.logging import get_logger
 from kit.rpc import CallContext
 from kit.runtime import Subscription
+from services.engagement.directory.importing import repository as importing
 from services.engagement.workflow import repository
 from services.engagement.workflow.commands.evidence import link_uploaded
 from services.engagement.workflow.commands.step import Step
@@ -55,4 +57,20 @@ EVIDENCE_UPLOADS = Subscription(
     subjects=[event_subject(ArchiveActionV1)],
     events=(ArchiveActionV1,),
     handler=link_uploaded,
+)
+
+
+async def remember_permit(session: AsyncSession, event: EventEnvelope) -> None:
+    """A permit the compliance service registered: the unit import checks numbers on it."""
+    if isinstance(event, PermitRegisteredV1):
+        data = event.data
+        await importing.remember_permit(session, data.number, data.permit_id, data.unit_id)
+
+
+# Permits registered (registerPermit or an import): the import's duplicate check.
+REGISTERED_PERMITS = Subscription(
+    durable="engagement-registered-permits",
+    subjects=[event_subject(PermitRegisteredV1)],
+    events=(PermitRegisteredV1,),
+    handler=remember_permit,
 )

@@ -394,3 +394,16 @@ class UnitContact(Base):
     title: Mapped[str | None] = mapped_column(String(100))
     phone: Mapped[str | None] = mapped_column(String(30))
     email: Mapped[str | None] = mapped_column(String(200))
+
+
+class RegisteredPermit(Base):
+    """A permit (排污许可证) the compliance service registered, as its PermitRegisteredV1
+    told us: the import refuses a permit number held by another unit before handing it
+    over, and counts one its unit holds already as unchanged. The compliance service
+    stays the judge (it checks again when it registers)."""
+
+    __tablename__ = "registered_permit"
+
+    number: Mapped[str] = mapped_column(String(60), primary_key=True)
+    permit_id: Mapped[UUID] = mapped_column()
+    unit_id: Mapped[UUID] = mapped_column(index=True)

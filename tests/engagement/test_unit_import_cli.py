@@ -13,7 +13,7 @@ import pytest
 from cli.main import main
 from kit.ids import new_id
 from tests.e2e.harness import new_uscc
-from tests.engagement.unit_files import csv_bytes, table, unit_row
+from tests.engagement.unit_files import csv_bytes, permit_row, permit_table, table, unit_row
 
 
 @pytest.fixture
@@ -83,7 +83,55 @@ def test_cli_writes_the_template(tmp_path: Path, capsys: pytest.CaptureFixture[s
     book = openpyxl.load_workbook(path)
     header = [c.value for c in book.worksheets[0][1]]
     assert header[:4] == ["单位名称*", "统一社会信用代码*", "行业代码*", "详细地址*"]
-    assert book.sheetnames == ["排污单位", "填写说明"]
+    assert book.sheetnames == ["排污单位", "排污许可证", "填写说明"]
+    assert [c.value for c in book["排污许可证"][1]] == [
+        "统一社会信用代码*",
+        "许可证编号*",
+        "发证机关*",
+        "管理类别*",
+        "有效期起*",
+        "有效期止*",
+        "执行报告频次",
+    ]
     csv_path = tmp_path / "template.csv"
     assert main(["import", "template", str(csv_path)]) == 0
     assert csv_path.read_bytes().startswith("\ufeff单位名称*,".encode())
+    permits_path = tmp_path / "permits.csv"
+    assert main(["import", "template", str(permits_path), "--permits"]) == 0
+    assert permits_path.read_bytes().startswith("\ufeff统一社会信用代码*,许可证编号*,".encode())
+
+
+def test_cli_imports_units_with_a_permits_file_and_names_refused_permit_rows(
+    engagement_db: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+):
+    agency, good, bad = new_id(), new_uscc(), new_uscc()
+    units = tmp_path / "units.csv"
+    units.write_bytes(csv_bytes(table([unit_row(good), unit_row(bad, name="乙")])))
+    permits = tmp_path / "permits.csv"
+    rows = [
+        permit_row(good, f"91320506{new_id().hex[-10:].upper()}001P"),
+        permit_row(bad, f"91320506{new_id().hex[-10:].upper()}002P", permitCategory="甲类"),
+    ]
+    permits.write_bytes(csv_bytes(permit_table(rows), "gb18030"))
+    capsys.readouterr()
+
+    args = ["import", "units", str(units), "--agency", str(agency), "--quiet"]
+    code = main([*args, "--permits", str(permits)])
+    report = json.loads(capsys.readouterr().out)
+    assert code == 1
+    assert (report["created"], report["permits"], report["rejected_permit_rows"]) == (1, 1, 1)
+    assert [(p["sheet"], p["row"], p["column"], p["code"]) for p in report["problems"]] == [
+        ("units", 3, None, "permit_refused"),
+        ("permits", 3, "管理类别", "invalid"),
+    ]
+    assert (
+        report["problems"][1]["message"]
+        == "管理类别只能是重点管理、简化管理或登记管理，不能是“甲类”"
+    )
+
+    rows.pop()
+    permits.write_bytes(csv_bytes(permit_table(rows)))
+    units.write_bytes(csv_bytes(table([unit_row(good)])))
+    code = main([*args, "--permits", str(permits)])
+    report = json.loads(capsys.readouterr().out)
+    assert (code, report["unchanged"], report["permits"], report["problems"]) == (0, 1, 1, [])

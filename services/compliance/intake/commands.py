@@ -34,6 +34,7 @@ from contracts.engagement.events import (
     StageReportAcceptedV1,
     StageReportObjectedV1,
     StageReportSubmittedV1,
+    UnitPermitsImportedV1,
     UnitRegisteredV1,
 )
 from contracts.evaluation.events import (
@@ -46,6 +47,7 @@ from services.compliance.calendar import domain
 from services.compliance.calendar import repository as calendar_repository
 from services.compliance.intake import repository
 from services.compliance.models import EngagementLink, Occurrence, UnitEntry, WorkItem
+from services.compliance.obligations import commands as obligations
 from services.compliance.rules import ruleset
 
 LIST_ITEM_RULE = "engagement.list_item"
@@ -61,6 +63,8 @@ async def on_engagement_event(session: AsyncSession, event: EventEnvelope) -> No
     match event:
         case UnitRegisteredV1():
             await _unit(session, event)
+        case UnitPermitsImportedV1():
+            await obligations.register_imported(session, event)
         case EngagementCreatedV1():
             await _engagement(session, event)
         case ListItemProposedV1():

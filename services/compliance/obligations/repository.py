@@ -26,6 +26,10 @@ async def visible_unit(session: AsyncSession, unit_id: UUID, scope: Scope) -> Un
     return (await session.execute(query)).scalar_one_or_none()
 
 
+async def unit(session: AsyncSession, unit_id: UUID) -> UnitEntry | None:
+    return await session.get(UnitEntry, unit_id)
+
+
 async def serves(session: AsyncSession, agency_id: UUID, unit_id: UUID) -> bool:
     query = select(UnitAgency.unit_id).where(
         UnitAgency.unit_id == unit_id, UnitAgency.agency_id == agency_id

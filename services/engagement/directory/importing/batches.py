@@ -1,7 +1,8 @@
 """The import of a big file (`ecohost import units`): one transaction per batch, straight
 on the engagement database.
 
-Each batch commits its units together with their UnitRegisteredV1 events in the outbox;
+Each batch commits its units together with their UnitRegisteredV1 events (and their
+permits' UnitPermitsImportedV1) in the outbox;
 the running engagement service's relay publishes them. A run cut off halfway leaves
 whole batches behind, never half of one, and running the file again finishes the job:
 the batches already in are counted unchanged.
@@ -36,12 +37,13 @@ async def import_file(
     dry_run: bool = False,
     batch_size: int = BATCH,
     on_rows: Callable[[int, int], None] = lambda done, total: None,
+    permits: tuple[str, bytes] | None = None,
 ) -> ImportReport:
     """Import `content` into `agency_id`'s directory; `on_rows(done, total)` after each
-    batch (total: the rows that passed the checks). A bad file raises ValidationFailed
-    before anything is written."""
-    file = reader.read(file_name, content)
-    checked = domain.check_rows(file.rows)
+    batch (total: the rows that passed the checks). `permits`: a permits file (name,
+    bytes) beside a CSV. A bad file raises ValidationFailed before anything is written."""
+    file = reader.read(file_name, content, permits)
+    checked = domain.check_rows(file.rows, file.permit_rows)
     outcome, done, total = Outcome(), 0, len(checked.units)
     scope = Scope(agency_id=agency_id)
     on_rows(0, total)

@@ -7,6 +7,14 @@ the same values is counted `unchanged`; with other values it is reported as `cha
 (the columns that differ) and left as it is: an import never overwrites a unit, a
 correction goes through the unit's own mutations. A USCC registered by someone the
 caller cannot see is refused as `already_registered`, as createUnit refuses it.
+
+A unit's permits travel to the compliance service as one UnitPermitsImportedV1 per unit,
+in the outbox of the batch's transaction, after the unit's UnitRegisteredV1: a new unit's
+permits and the permits not yet registered of a unit already in the caller's directory.
+A permit number the compliance service registered for another unit refuses the row
+(`already_registered`); one registered for this unit is counted `permits_unchanged` and
+not sent again. The compliance service checks once more when it registers (docs/api.md,
+"Importing units with their permits").
 """
 
 from __future__ import annotations
@@ -14,7 +22,7 @@ from __future__ import annotations
 import base64
 import binascii
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
@@ -22,10 +30,15 @@ from uuid import UUID
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from contracts.core import Message, Scope, ValidationFailed
-from contracts.engagement.event_data import UnitRegisteredData
-from contracts.engagement.events import UnitRegisteredV1
+from contracts.core import Message, NotAuthorized, Scope, ValidationFailed
+from contracts.engagement.event_data import (
+    ImportedPermit,
+    UnitPermitsImportedData,
+    UnitRegisteredData,
+)
+from contracts.engagement.events import UnitPermitsImportedV1, UnitRegisteredV1
 from contracts.engagement.rpc_import import (
+    UNITS_SHEET,
     ChangedRow,
     ImportReport,
     ImportUnitsRequest,
@@ -36,7 +49,7 @@ from kit.events import make_event
 from kit.ids import new_id
 from kit.outbox import record_events
 from kit.rpc import CallContext
-from services.engagement.directory.importing import domain, reader, repository
+from services.engagement.directory.importing import domain, permit_rows, reader, repository
 from services.engagement.models import messaging
 
 BATCH = 500
@@ -51,25 +64,38 @@ class Outcome:
     unchanged: int = 0
     changed: list[ChangedRow] = field(default_factory=list)
     problems: list[RowProblem] = field(default_factory=list)
+    permits: int = 0
+    permits_unchanged: int = 0
+    rejected_permit_rows: int = 0
 
 
 async def import_units(
     session: AsyncSession, req: ImportUnitsRequest, ctx: CallContext
 ) -> ImportReport:
     """The request/reply import (GraphQL): the whole file in one transaction."""
-    file = reader.read(req.file_name, decode(req.content_base64))
-    checked = domain.check_rows(file.rows)
+    permits = None
+    if req.permits_file_name is not None or req.permits_content_base64 is not None:
+        if req.permits_file_name is None or req.permits_content_base64 is None:
+            raise ValidationFailed(
+                "a permits file needs both its name and its content", field="permits"
+            )
+        permits = (req.permits_file_name, decode(req.permits_content_base64, "permits"))
+    file = reader.read(req.file_name, decode(req.content_base64), permits)
+    if file.permit_rows and not req.may_register_permits:
+        # Permits are registerPermit's to enter: the same right, whichever way they come.
+        raise NotAuthorized("you may not register permits", field="permits")
+    checked = domain.check_rows(file.rows, file.permit_rows)
     outcome = Outcome()
     for batch in batches(checked.units):
         await import_batch(session, batch, req.agency_id, req.scope, ctx, outcome, req.dry_run)
     return report(len(file.rows), checked, outcome, req.dry_run)
 
 
-def decode(content_base64: str) -> bytes:
+def decode(content_base64: str, where: str = "file") -> bytes:
     try:
         return base64.b64decode(content_base64, validate=True)
     except (binascii.Error, ValueError):
-        raise ValidationFailed("the file content is not valid base64", field="file") from None
+        raise ValidationFailed("the file content is not valid base64", field=where) from None
 
 
 def batches(units: list[domain.UnitRow], size: int = BATCH) -> Iterator[list[domain.UnitRow]]:
@@ -86,35 +112,93 @@ async def import_batch(
     outcome: Outcome,
     dry_run: bool = False,
 ) -> None:
-    """Sort a batch's rows against the directory and, unless dry, create the new ones."""
+    """Sort a batch's rows against the directory and the registered permits and, unless
+    dry, create the new units and hand over the permits not registered yet."""
     known = await repository.registered(session, [u.uscc for u in batch], scope)
+    holders = await repository.permit_holders(
+        session, [p.number for row in batch for p in row.permits]
+    )
     new: list[domain.UnitRow] = []
+    handed: list[tuple[UUID, str, list[ImportedPermit]]] = []
     for row in batch:
         hit = known.get(row.uscc)
-        if hit is None:
-            new.append(row)
-        elif not hit.visible:
+        if hit is not None and not hit.visible:
             said = Message("a unit with 统一社会信用代码 {uscc} already exists", {"uscc": row.uscc})
             outcome.problems.append(domain.problem(row.row, "uscc", "already_registered", said))
-        elif columns := domain.differences(row, hit.stored):
+            continue
+        unit_id = hit.unit_id if hit is not None else None
+        if _held_elsewhere(row, unit_id, holders, outcome):
+            continue
+        fresh = [p for p in row.permits if p.number not in holders]
+        outcome.permits += len(fresh)
+        outcome.permits_unchanged += len(row.permits) - len(fresh)
+        if hit is None:
+            new.append(replace(row, permits=tuple(fresh)))
+            continue
+        if columns := domain.differences(row, hit.stored):
             outcome.changed.append(ChangedRow(row=row.row, unit_id=hit.unit_id, columns=columns))
         else:
             outcome.unchanged += 1
+        if fresh:
+            handed.append((hit.unit_id, row.uscc, fresh))
     if not dry_run:
-        await _create(session, new, agency_id, ctx)
+        created = await _create(session, new, agency_id, ctx)
+        handed = [(created[r.uscc], r.uscc, list(r.permits)) for r in new if r.permits] + handed
+        await _hand_over(session, handed, agency_id, ctx)
     outcome.created += len(new)
+
+
+def _held_elsewhere(
+    row: domain.UnitRow, unit_id: UUID | None, holders: dict[str, UUID], outcome: Outcome
+) -> bool:
+    """A permit of the row registered for another unit refuses the row, as a bad cell does."""
+    taken = [p for p in row.permits if p.number in holders and holders[p.number] != unit_id]
+    for p in taken:
+        said = Message("permit {number} is already registered", {"number": p.number})
+        outcome.problems.append(
+            permit_rows.problem(p.row, "permitNumber", "already_registered", said)
+        )
+    if taken:
+        said = Message(
+            "a permit of this unit is refused: rows {rows} of the 排污许可证 sheet",
+            {"rows": [str(p.row) for p in taken]},
+        )
+        outcome.problems.append(domain.problem(row.row, None, "permit_refused", said))
+        outcome.rejected_permit_rows += len(taken)
+    return bool(taken)
+
+
+async def _hand_over(
+    session: AsyncSession,
+    handed: list[tuple[UUID, str, list[ImportedPermit]]],
+    agency_id: UUID,
+    ctx: CallContext,
+) -> None:
+    """One UnitPermitsImportedV1 per unit, recorded after the batch's UnitRegisteredV1s."""
+    events = [
+        make_event(
+            UnitPermitsImportedV1,
+            ctx,
+            UnitPermitsImportedData(unit_id=unit_id, uscc=code, agency_id=agency_id, permits=ps),
+        )
+        for unit_id, code, ps in handed
+    ]
+    if events:
+        await record_events(session, messaging, events)
 
 
 async def _create(
     session: AsyncSession, rows: list[domain.UnitRow], agency_id: UUID, ctx: CallContext
-) -> None:
+) -> dict[str, UUID]:
+    """Create the units; their ids by USCC."""
     now = datetime.now(UTC)
+    ids: dict[str, UUID] = {}
     units: list[dict[str, Any]] = []
     contacts: list[dict[str, Any]] = []
     grams: list[dict[str, Any]] = []
     events = []
     for row in rows:
-        unit_id = new_id()
+        unit_id = ids[row.uscc] = new_id()
         units.append(
             {
                 "id": unit_id,
@@ -165,11 +249,14 @@ async def _create(
             field="file",
         ) from None
     await record_events(session, messaging, events)
+    return ids
 
 
 def report(rows: int, checked: domain.Checked, outcome: Outcome, dry_run: bool) -> ImportReport:
-    problems = sorted([*checked.problems, *outcome.problems], key=lambda p: p.row)
-    refused_later = {p.row for p in outcome.problems}
+    problems = sorted(
+        [*checked.problems, *outcome.problems], key=lambda p: (p.sheet != UNITS_SHEET, p.row)
+    )
+    refused_later = {p.row for p in outcome.problems if p.sheet == UNITS_SHEET}
     return ImportReport(
         rows=rows,
         created=outcome.created,
@@ -178,4 +265,7 @@ def report(rows: int, checked: domain.Checked, outcome: Outcome, dry_run: bool) 
         problems=problems,
         rejected_rows=checked.rejected_rows + len(refused_later),
         dry_run=dry_run,
+        permits=outcome.permits,
+        permits_unchanged=outcome.permits_unchanged,
+        rejected_permit_rows=checked.rejected_permit_rows + outcome.rejected_permit_rows,
     )

@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from contracts.core import Message, ValidationFailed
+from contracts.engagement.event_data import ImportedPermit
 from contracts.engagement.rpc_directory import OUTLET_CODE
 from contracts.engagement.rpc_import import COLUMNS, RowProblem
 from services.engagement.directory import domain as directory
 from services.engagement.directory import uscc
+from services.engagement.directory.importing import permit_rows
 from services.engagement.directory.importing.reader import FileRow
 
 _Bad = Callable[..., None]
@@ -66,6 +68,8 @@ class UnitRow:
     contact: Contact | None
     given: frozenset[str] = field(default_factory=frozenset)
     """The columns the row had a value in: only those are compared with a stored unit."""
+    permits: tuple[ImportedPermit, ...] = ()
+    """Its rows of the permits sheet, every one of them good."""
 
 
 @dataclass
@@ -73,11 +77,13 @@ class Checked:
     units: list[UnitRow]
     problems: list[RowProblem]
     rejected_rows: int
+    rejected_permit_rows: int = 0
 
 
-def check_rows(rows: list[FileRow]) -> Checked:
+def check_rows(rows: list[FileRow], permits: list[FileRow] | None = None) -> Checked:
     """Every row checked on its own, then USCCs repeated within the file refused (every
-    row holding one, naming the other rows: which one is right is the user's call)."""
+    row holding one, naming the other rows: which one is right is the user's call), then
+    the permits: a unit with a refused permit row is refused too, naming those rows."""
     units: list[UnitRow] = []
     problems: list[RowProblem] = []
     rejected: set[int] = set()
@@ -108,8 +114,29 @@ def check_rows(rows: list[FileRow]) -> Checked:
                 )
             )
             rejected.add(n)
+    permit_problems: list[RowProblem] = []
+    rejected_permits = 0
+    if permits:
+        named = {uscc.normalize(r.cells.get("uscc", "")) for r in rows} - {""}
+        checked = permit_rows.check(permits, named)
+        permit_problems, rejected_permits = checked.problems, checked.rejected_rows
+        for i, u in enumerate(units):
+            if refused := checked.refused_by_uscc.get(u.uscc):
+                said = Message(
+                    "a permit of this unit is refused: rows {rows} of the 排污许可证 sheet",
+                    {"rows": [str(n) for n in sorted(refused)]},
+                )
+                problems.append(problem(u.row, None, "permit_refused", said))
+                rejected.add(u.row)
+            elif good := checked.by_uscc.get(u.uscc):
+                units[i] = replace(u, permits=tuple(good))
     problems.sort(key=lambda p: (p.row, _COLUMN_ORDER.get(p.column or "", -1)))
-    return Checked([u for u in units if u.row not in rejected], problems, len(rejected))
+    return Checked(
+        [u for u in units if u.row not in rejected],
+        [*problems, *permit_problems],
+        len(rejected),
+        rejected_permits,
+    )
 
 
 def check_row(r: FileRow) -> tuple[UnitRow | None, list[RowProblem]]:

@@ -1,5 +1,6 @@
-"""All SQL of the bulk import: what the directory holds for a batch's USCCs, and the
-batch's units, contacts and search grams written with one statement per table."""
+"""All SQL of the bulk import: what the directory holds for a batch's USCCs and permit
+numbers, the batch's units, contacts and search grams written with one statement per
+table, and the permits the compliance service told us it registered."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.core import Scope
 from services.engagement.directory.importing.domain import StoredUnit
-from services.engagement.models import Unit, UnitContact, unit_search_grams
+from services.engagement.models import RegisteredPermit, Unit, UnitContact, unit_search_grams
 from services.engagement.repository import unit_scope
 
 
@@ -119,3 +120,24 @@ async def contacts_of(
     for c in rows:
         found.setdefault(c.unit_id, []).append(c)
     return found
+
+
+async def permit_holders(session: AsyncSession, numbers: Sequence[str]) -> dict[str, UUID]:
+    """The unit holding each of these permit numbers, of those registered."""
+    if not numbers:
+        return {}
+    rows = await session.execute(
+        select(RegisteredPermit.number, RegisteredPermit.unit_id).where(
+            RegisteredPermit.number.in_(numbers)
+        )
+    )
+    return {number: unit_id for number, unit_id in rows.tuples()}
+
+
+async def remember_permit(
+    session: AsyncSession, number: str, permit_id: UUID, unit_id: UUID
+) -> None:
+    """Once per number: a redelivered event finds it there and changes nothing."""
+    if await session.get(RegisteredPermit, number) is None:
+        session.add(RegisteredPermit(number=number, permit_id=permit_id, unit_id=unit_id))
+        await session.flush()
