@@ -14,6 +14,7 @@ from contracts.archive.rpc_catalogue import CATALOGUE_RPCS
 from contracts.archive.rpc_documents import DOCUMENT_RPCS
 from contracts.compliance.events import COMPLIANCE_EVENTS
 from contracts.compliance.rpc import COMPLIANCE_RPCS
+from contracts.compliance.rpc_reminders import REMINDER_RPCS
 from contracts.core import EventEnvelope, Rpc, event_type
 from contracts.engagement.events import ENGAGEMENT_EVENTS
 from contracts.engagement.rpc import ENGAGEMENT_RPCS
@@ -43,6 +44,7 @@ ALL_RPCS: tuple[Rpc[Any, Any], ...] = (
     *DOCUMENT_RPCS,
     *IMPORT_RPCS,
     *COMPLIANCE_RPCS,
+    *REMINDER_RPCS,
 )
 
 

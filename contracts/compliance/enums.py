@@ -65,3 +65,12 @@ class WorkKind(StrEnum):
     CUSTOMISED_ITEM_APPROVAL = "customised_item_approval"
     HANDOVER_ACKNOWLEDGEMENT = "handover_acknowledgement"
     SCORECARD = "scorecard"
+
+
+class ReminderChannel(StrEnum):
+    """Where a reminder goes (kit.notify's channels): the in-app inbox, email, or a
+    webhook (a 钉钉/企业微信 bot, another system)."""
+
+    IN_APP = "in_app"
+    EMAIL = "email"
+    WEBHOOK = "webhook"

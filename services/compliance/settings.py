@@ -26,6 +26,11 @@ class ComplianceSettings(ServiceSettings):
         description="Seconds between checks for the daily scan (extend the 18-month "
         "horizon, let stoppages act, schedule reminders), which runs once a day.",
     )
+    webhook_allow_http: bool = Field(
+        default=False,
+        description="Accept http:// webhook URLs (development and tests); production "
+        "takes https only.",
+    )
     notify: NotifySettings = Field(
         default_factory=NotifySettings,
         description="Reminder delivery (`ECOHOST_COMPLIANCE_NOTIFY__*`, docs/notifications.md).",
