@@ -25,6 +25,8 @@ from gateway.archive.mutations import ArchiveMutations
 from gateway.archive.queries import ArchiveQueries
 from gateway.compliance.mutations import ComplianceMutations
 from gateway.compliance.queries import ComplianceQueries
+from gateway.compliance.reminder_mutations import ReminderMutations
+from gateway.compliance.reminder_queries import ReminderQueries
 from gateway.context import Context
 from gateway.engagement.corrections_mutations import CorrectionMutations
 from gateway.engagement.directory import DirectoryMutations, DirectoryQueries
@@ -72,6 +74,7 @@ class Query(
     SurveyLinkQueries,
     UnitImportQueries,
     ComplianceQueries,
+    ReminderQueries,
 ):
     @strawberry.field(description="The authenticated caller; null when anonymous.")
     def viewer(self, info: Info[Context, None]) -> Viewer | None:
@@ -98,6 +101,7 @@ class Mutation(
     UnitCorrectionMutations,
     UnitImportMutations,
     ComplianceMutations,
+    ReminderMutations,
 ):
     pass
 
