@@ -162,8 +162,14 @@ WEBHOOK = """mutation($i: RegisterAgencyWebhookInput!) { registerAgencyWebhook(i
   __typename ... on RegisterAgencyWebhookSuccess { webhook { id } } } }"""
 
 
+DISABLE_WEBHOOK = """mutation($i: SetAgencyWebhookEnabledInput!) {
+  setAgencyWebhookEnabled(input: $i) { __typename } }"""
+
+
 def webhook_ids(api: Api, admin: str) -> list[str]:
-    """One of the agency's reminder webhook endpoints (never posted to: no reminders
-    fall due in the fuzzer's world on its day)."""
+    """One of the agency's reminder webhook endpoints, disabled at once so that no
+    reminder is ever posted to its made-up host."""
     result = api.gql(WEBHOOK, {"i": {"url": "https://hooks.example.cn/fuzz"}}, admin)
-    return [result["data"]["registerAgencyWebhook"]["webhook"]["id"]]
+    webhook: str = result["data"]["registerAgencyWebhook"]["webhook"]["id"]
+    api.gql(DISABLE_WEBHOOK, {"i": {"webhookId": webhook, "enabled": False}}, admin)
+    return [webhook]
