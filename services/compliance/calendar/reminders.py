@@ -21,7 +21,7 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from collections.abc import Iterable
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
@@ -31,6 +31,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from kit import notify
 from kit.notify import Channel, Notification, Preferences, QuietHours, schedule
 from kit.notify.tables import preferences as preference_table
+from services.compliance import clock
 from services.compliance.calendar.domain import OPEN
 from services.compliance.contacts import repository as contacts
 from services.compliance.contacts.views import effective_quiet
@@ -44,8 +45,6 @@ from services.compliance.models import (
 from services.compliance.rules import ruleset
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
-REMIND_AT = time(9, 0)
-"""Local time a reminder of a day is due (quiet hours move it if they cover it)."""
 OVERDUE_LEAD = -1
 """The day after the due date: the 'overdue' reminder."""
 ENGAGEMENT_LEADS = (14, 7, 3, 1)
@@ -60,7 +59,8 @@ def reminder_days(due: date, leads: Iterable[int]) -> dict[int, date]:
 
 
 def _due_at(day: date) -> datetime:
-    return datetime.combine(day, REMIND_AT, SHANGHAI).astimezone(UTC)
+    """The day's reminder time (ECOHOST_COMPLIANCE_REMIND_AT, 09:00) in Shanghai, as UTC."""
+    return datetime.combine(day, clock.remind_at(), SHANGHAI).astimezone(UTC)
 
 
 def _text(o: Occurrence, lead: int, unit_name: str) -> tuple[str, str]:

@@ -118,7 +118,7 @@ async def register_agency_webhook(
     *,
     allow_http: bool = False,
 ) -> rpc.WebhookRegistered:
-    url = domain.webhook_url(req.url, allow_http=allow_http)
+    url = domain.webhook_url(req.url, allow_http=allow_http, field="url")
     secret = secrets.token_urlsafe(32)
     endpoint = await notify.register_webhook(session, req.tenant, url, secret)
     return rpc.WebhookRegistered(webhook=views.webhook(endpoint), secret=secret)

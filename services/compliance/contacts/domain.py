@@ -37,7 +37,7 @@ def email_address(raw: str) -> str:
     return f"{local}@{domain.lower()}"
 
 
-def webhook_url(raw: str, *, allow_http: bool) -> str:
+def webhook_url(raw: str, *, allow_http: bool, field: str = "webhook_url") -> str:
     """An https URL with a host and no credentials in it (they would be shown in the
     delivery log); http only where the service allows it (development, tests)."""
     value = raw.strip()
@@ -58,8 +58,7 @@ def webhook_url(raw: str, *, allow_http: bool) -> str:
         or any(c.isspace() for c in value)
     ):
         raise InvalidWebhookUrl(
-            "a webhook URL must be https://host/path, without credentials",
-            field="webhook_url",
+            "a webhook URL must be https://host/path, without credentials", field=field
         )
     return value
 
