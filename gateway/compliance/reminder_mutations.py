@@ -5,7 +5,7 @@ manage`: agency admins). The person and tenant are always the caller's, from the
 from __future__ import annotations
 
 from datetime import time
-from typing import Annotated
+from typing import Annotated, Any
 
 import strawberry
 from strawberry.types import Info
@@ -140,15 +140,17 @@ class SetAgencyWebhookEnabledInput:
     enabled: bool
 
 
-def _choice(value: ReminderChoiceInput | None) -> rpc.ReminderChoice | None:
+def _choice(value: ReminderChoiceInput | None) -> dict[str, Any] | None:
+    """As data, validated with the request that holds it, so that a refused value is
+    named by its whole path (`choice.leadDays`)."""
     if value is None:
         return None
     quiet = value.quiet_hours
-    return rpc.ReminderChoice(
-        channels=list(value.channels),
-        lead_days=list(value.lead_days),
-        quiet_hours=rpc.QuietHoursView(start=quiet.start, end=quiet.end) if quiet else None,
-    )
+    return {
+        "channels": list(value.channels),
+        "lead_days": list(value.lead_days),
+        "quiet_hours": {"start": quiet.start, "end": quiet.end} if quiet else None,
+    }
 
 
 @strawberry.type
@@ -166,13 +168,15 @@ class ReminderMutations:
             info,
             UPDATE_MY_SETTINGS,
             OWN_SETTINGS,
-            request=lambda: rpc.UpdateMySettingsRequest(
-                person=p.user_id,
-                tenant=p.tenant,
-                email=input.email,
-                webhook_url=input.webhook_url,
-                remind_all_units=input.remind_all_units,
-                choice=_choice(input.choice),
+            request=lambda: rpc.UpdateMySettingsRequest.model_validate(
+                {
+                    "person": p.user_id,
+                    "tenant": p.tenant,
+                    "email": input.email,
+                    "webhook_url": input.webhook_url,
+                    "remind_all_units": input.remind_all_units,
+                    "choice": _choice(input.choice),
+                }
             ),
             send=ctx.clients.compliance.update_my_notification_settings,
             success=lambda v: NotificationSettingsSuccess(
@@ -190,9 +194,9 @@ class ReminderMutations:
         ctx = info.context
 
         def request() -> rpc.SetAgencyDefaultsRequest:
-            choice = _choice(input.choice)
-            assert choice is not None
-            return rpc.SetAgencyDefaultsRequest(tenant=ctx.principal.tenant, choice=choice)
+            return rpc.SetAgencyDefaultsRequest.model_validate(
+                {"tenant": ctx.principal.tenant, "choice": _choice(input.choice)}
+            )
 
         return await run_mutation(
             info,

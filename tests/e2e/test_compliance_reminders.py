@@ -244,7 +244,9 @@ def test_agency_webhooks_are_the_admins_and_people_keep_their_own(
     admin = token(agency, "agency_admin")
     person = token(agency, "engineer", user="hooked")
     refused = gql(system, HOOK, {"input": {"url": "javascript:alert(1)"}}, admin)
-    assert refused["registerAgencyWebhook"] == {"__typename": "InvalidWebhookUrl", "field": "url"}
+    refusal = refused["registerAgencyWebhook"]
+    assert (refusal["__typename"], refusal["field"]) == ("InvalidWebhookUrl", "url")
+    assert refusal["message"] == "Webhook 地址须为 https://主机/路径，且不得包含用户名或密码"
     hook = gql(system, HOOK, {"input": {"url": "https://oapi.example.cn/robot/send"}}, admin)[
         "registerAgencyWebhook"
     ]
@@ -291,8 +293,17 @@ def test_R6_1_2_renewal_reminder_reaches_the_right_people_once_by_email_and_webh
     the colleague's personal webhook and the agency's webhook get it signed; a colleague
     who follows nothing, and another agency's people, get nothing."""
     system, mailbox, receiver = reminders
+    # No quiet hours for the project manager and the agency (equal start and end), so
+    # that today's 00:00 reminders have fallen due whenever the test runs.
+    none = {"start": "00:00:00", "end": "00:00:00"}
+    agency = {"channels": ["IN_APP", "EMAIL"], "leadDays": [30, 7, 1, 0], "quietHours": none}
+    defaults = gql(system, DEFAULTS, {"input": {"choice": agency}}, ADMIN)
+    assert defaults["setAgencyNotificationDefaults"]["__typename"].endswith("Success")
     pm = update(
-        system, PM, email=PM_MAIL, choice={"channels": ["IN_APP", "EMAIL"], "leadDays": [7]}
+        system,
+        PM,
+        email=PM_MAIL,
+        choice={"channels": ["IN_APP", "EMAIL"], "leadDays": [7], "quietHours": none},
     )
     assert pm["__typename"] == "NotificationSettingsSuccess", pm
     follower = update(

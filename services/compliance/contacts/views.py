@@ -50,7 +50,7 @@ def agency_defaults(
         channels=[ReminderChannel(str(c)) for c in prefs.channels],
         lead_days=list(prefs.lead_days),
         quiet_hours=quiet_view(effective_quiet(None, tenant_row)),
-        source=prefs.source,
+        source="tenant" if prefs.source in ("person", "tenant") else prefs.source,
     )
 
 
