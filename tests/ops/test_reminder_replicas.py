@@ -9,6 +9,7 @@ import asyncio
 from collections import Counter
 from collections.abc import Iterator
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -113,7 +114,7 @@ def test_R6_1_2_each_email_arrives_once_with_two_replicas_and_one_killed_mid_sen
             "validFrom": "2023-03-01",
             "validTo": valid_to,
         }
-        eventually(lambda p=permit: _registered(system, p))
+        eventually(partial(_registered, system, permit))
 
     assert mailbox.held.wait(60), "no session reached the held RCPT"
 
