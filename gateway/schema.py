@@ -27,6 +27,7 @@ from gateway.compliance.mutations import ComplianceMutations
 from gateway.compliance.queries import ComplianceQueries
 from gateway.compliance.reminder_mutations import ReminderMutations
 from gateway.compliance.reminder_queries import ReminderQueries
+from gateway.compliance.reminder_subscriptions import ReminderSubscriptions
 from gateway.context import Context
 from gateway.engagement.corrections_mutations import CorrectionMutations
 from gateway.engagement.directory import DirectoryMutations, DirectoryQueries
@@ -107,7 +108,7 @@ class Mutation(
 
 
 @strawberry.type
-class Subscription(EngagementSubscriptions):
+class Subscription(EngagementSubscriptions, ReminderSubscriptions):
     pass
 
 

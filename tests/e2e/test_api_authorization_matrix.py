@@ -219,6 +219,7 @@ RULES: dict[str, Rule | Public] = {
     "Mutation.setAgencyWebhookEnabled": Rule(A, "agency_admin", "project_manager"),
     # --- subscriptions -------------------------------------------------------
     "Subscription.engagementEvents": READ_ENGAGEMENT,
+    "Subscription.myReminders": Rule(A, "engineer", "expert", own_tenant=True),
 }
 
 

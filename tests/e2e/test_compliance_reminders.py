@@ -15,7 +15,9 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import httpx
 import pytest
+from websockets.asyncio.client import connect
 
 from kit.ids import new_id
 from kit.notify import verify
@@ -458,3 +460,112 @@ def _instant(value: Any) -> datetime:
         value = datetime.fromisoformat(value)
     instant: datetime = value if value.tzinfo else value.replace(tzinfo=ZoneInfo("UTC"))
     return instant.astimezone(SHANGHAI)
+
+
+MY_REMINDERS = "subscription { myReminders { key subject body dueDate leadDays occurrenceId } }"
+
+
+async def _subscribe(system: RunningSystem, tok: str | None) -> Any:
+    url = system.api.url.replace("http://", "ws://") + "/graphql"
+    ws = await connect(url, subprotocols=["graphql-transport-ws"])  # type: ignore[list-item]
+    payload = {"Authorization": f"Bearer {tok}"} if tok else {}
+    await ws.send(json.dumps({"type": "connection_init", "payload": payload}))
+    assert json.loads(await ws.recv())["type"] == "connection_ack"
+    subscribe = {"query": MY_REMINDERS}
+    await ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": subscribe}))
+    return ws
+
+
+def _gateway_reminder_subscriptions(system: RunningSystem) -> int:
+    """The gateway's NATS subscriptions to in-app reminders, from nats-server's monitor."""
+    assert system.stack.nats is not None
+    url = system.stack.nats.monitor_url + "/connz?subs=1"
+    connections = httpx.get(url, timeout=5).json()["connections"]
+    return sum(
+        subject == "ecohost.events.compliance.notification.v1"
+        for c in connections
+        if c.get("name") == "gateway"
+        for subject in c.get("subscriptions_list", [])
+    )
+
+
+def _renewal_due_in_7_days(system: RunningSystem, tok: str, admin: str, name: str) -> str:
+    """Registers a permit whose renewal is due in 7 days; returns the occurrence's id."""
+    unit = system.api.create_unit(admin, name=name)["unit"]
+    permit = {
+        "unitId": unit["id"],
+        "number": f"LIVE-{new_id().hex[:10]}",
+        "authority": "深圳市生态环境局",
+        "category": "SIMPLIFIED",
+        "validFrom": "2023-03-01",
+        "validTo": (today() + timedelta(days=67)).isoformat(),
+    }
+    eventually(
+        lambda: (
+            gql(system, REGISTER, {"input": permit}, tok)["registerPermit"]["__typename"]
+            == "PermitSuccess"
+        )
+    )
+    [edge] = gql(system, RENEWAL, {"unit": unit["id"]}, tok)["complianceCalendar"]["edges"]
+    return raw_id(edge["node"]["id"])
+
+
+async def _next(ws: Any) -> dict[str, Any]:
+    message: dict[str, Any] = json.loads(await asyncio.wait_for(ws.recv(), timeout=30))
+    return message
+
+
+async def test_R6_1_2_in_app_reminders_are_pushed_to_their_recipient_only(
+    reminders: tuple[RunningSystem, Mailbox, Receiver],
+):
+    system, _, _ = reminders
+    first, second = f"agency:{new_id()}", f"agency:{new_id()}"
+    # The same user id in two agencies: two people, each sees only their own.
+    live = token(first, "project_manager", user="live")
+    live_elsewhere = token(second, "project_manager", user="live")
+    quiet_free = {
+        "choice": {
+            "channels": ["IN_APP"],
+            "leadDays": [7],
+            "quietHours": {"start": "00:00:00", "end": "00:00:00"},
+        }
+    }
+    for tok in (live, live_elsewhere):
+        result = await asyncio.to_thread(update, system, tok, **quiet_free)
+        assert result["__typename"] == "NotificationSettingsSuccess"
+
+    anonymous = await _subscribe(system, None)
+    refused = await _next(anonymous)
+    assert refused["payload"]["errors"][0]["extensions"]["code"] == "NOT_AUTHORIZED", refused
+    await anonymous.close()
+
+    before = await asyncio.to_thread(_gateway_reminder_subscriptions, system)
+    mine, theirs = await _subscribe(system, live), await _subscribe(system, live_elsewhere)
+    try:
+        await asyncio.to_thread(
+            eventually, lambda: _gateway_reminder_subscriptions(system) >= before + 2
+        )
+        admin = token(first, "agency_admin")
+        occurrence = await asyncio.to_thread(
+            _renewal_due_in_7_days, system, live, admin, "推送提醒测试单位"
+        )
+        pushed = await _next(mine)
+        reminder = pushed["payload"]["data"]["myReminders"]
+        assert reminder["key"] == f"{occurrence}:live:7:in_app"
+        assert reminder["subject"].startswith(
+            "【7天后到期】推送提醒测试单位：排污许可证延续申请（LIVE-"
+        )
+        assert reminder["leadDays"] == 7
+        assert reminder["dueDate"] == (today() + timedelta(days=7)).isoformat()
+        assert raw_id(reminder["occurrenceId"]) == occurrence
+        # The other agency's "live" got nothing of it: the first reminder it is pushed
+        # is its own, delivered after the first agency's.
+        other_admin = token(second, "agency_admin")
+        their_occurrence = await asyncio.to_thread(
+            _renewal_due_in_7_days, system, live_elsewhere, other_admin, "推送提醒另一单位"
+        )
+        their_first = (await _next(theirs))["payload"]["data"]["myReminders"]
+        assert their_first["key"] == f"{their_occurrence}:live:7:in_app"
+    finally:
+        await mine.close()
+        await theirs.close()
