@@ -61,18 +61,18 @@ class ReminderQueries:
 
     @strawberry.field(
         description="Agency admins: every delivery attempt of the agency's reminders, "
-        "newest first; `before` is the last `id` of the previous page."
+        "newest first; `before` is the last `id` of the previous page. Null for others."
     )
     async def notification_delivery_log(
         self, info: Info[Context, None], first: int = 50, before: int | None = None
-    ) -> NotificationDeliveryPage:
+    ) -> NotificationDeliveryPage | None:
         ctx = info.context
         if not 0 < first <= MAX_LOG_PAGE:
             raise ValidationFailed(
                 "first must be between 1 and {max}", field="first", params={"max": MAX_LOG_PAGE}
             )
         if not ctx.authorizer.can(*LOG):
-            return NotificationDeliveryPage(items=[], has_next=False)
+            return None
         page = await ctx.clients.compliance.notification_delivery_log(
             rpc.DeliveryLogRequest(
                 tenant=ctx.principal.tenant,
