@@ -77,7 +77,7 @@ class ReminderSubscriptions:
     async def my_reminders(self, info: Info[Context, None]) -> AsyncGenerator[Reminder, None]:
         ctx = info.context.for_subscription()
         if not ctx.authorizer.can(*OWN_SETTINGS):
-            raise NotAuthorized("you have no reminders")
+            raise closing(NotAuthorized("you have no reminders"), ctx.request_id)
         tenant, person = ctx.principal.tenant, ctx.principal.user_id
         expires = token_expiry(ctx)
         nc = ctx.events()

@@ -536,7 +536,9 @@ async def test_R6_1_2_in_app_reminders_are_pushed_to_their_recipient_only(
 
     anonymous = await _subscribe(system, None)
     refused = await _next(anonymous)
-    assert refused["payload"]["errors"][0]["extensions"]["code"] == "NOT_AUTHORIZED", refused
+    assert refused["payload"]["data"] is None, refused
+    [error] = refused["payload"]["errors"]
+    assert error["extensions"]["code"] == "NOT_AUTHORIZED", refused
     await anonymous.close()
 
     before = await asyncio.to_thread(_gateway_reminder_subscriptions, system)
