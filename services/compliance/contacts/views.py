@@ -46,6 +46,8 @@ def my_settings(
 def agency_defaults(
     prefs: Preferences, tenant_row: NotificationContact | None
 ) -> rpc.AgencyDefaultsView:
+    """`prefs` are read for the agency's own default row, where kit.notify calls them
+    the "person"'s: to the admin they are the agency's default."""
     return rpc.AgencyDefaultsView(
         channels=[ReminderChannel(str(c)) for c in prefs.channels],
         lead_days=list(prefs.lead_days),
