@@ -160,6 +160,8 @@ class Stack:
         env.setdefault("ECOHOST_ARCHIVE_STORAGE_LOCAL_ROOT", str(self.data_dir / "objects"))
         # The local store's signed URLs point at this stack's gateway (gateway/files.py).
         env.setdefault("ECOHOST_ARCHIVE_STORAGE_PUBLIC_BASE_URL", f"{self.gateway_url}/files")
+        # Reminder emails: SMTP is off; the development sink is a maildir in the data dir.
+        env.setdefault("ECOHOST_COMPLIANCE_NOTIFY__MAILDIR_PATH", str(self.data_dir / "mail"))
         env.update(cfg.env)
         return env
 

@@ -14,6 +14,7 @@ from contracts.archive.rpc_catalogue import CATALOGUE_RPCS
 from contracts.archive.rpc_documents import DOCUMENT_RPCS
 from contracts.compliance.events import COMPLIANCE_EVENTS
 from contracts.compliance.rpc import COMPLIANCE_RPCS
+from contracts.compliance.rpc_reminders import REMINDER_RPCS
 from contracts.compliance.rpc_statistics import STATISTICS_RPCS as COMPLIANCE_STATISTICS_RPCS
 from contracts.core import EventEnvelope, Rpc, event_type
 from contracts.engagement.events import ENGAGEMENT_EVENTS
@@ -49,6 +50,7 @@ ALL_RPCS: tuple[Rpc[Any, Any], ...] = (
     *ENGAGEMENT_STATISTICS_RPCS,
     *EVALUATION_STATISTICS_RPCS,
     *COMPLIANCE_STATISTICS_RPCS,
+    *REMINDER_RPCS,
 )
 
 

@@ -184,6 +184,22 @@ ERRORS: dict[str, ErrorType] = {
         compliance_graphql_errors.OccurrenceClosed, _details(state=_string("state"))
     ),
     compliance_errors.InvalidRule.code: ErrorType(compliance_graphql_errors.InvalidRule, _field),
+    compliance_errors.InvalidEmailAddress.code: ErrorType(
+        compliance_graphql_errors.InvalidEmailAddress, _field
+    ),
+    compliance_errors.InvalidWebhookUrl.code: ErrorType(
+        compliance_graphql_errors.InvalidWebhookUrl, _field
+    ),
+    compliance_errors.ChannelWithoutAddress.code: ErrorType(
+        compliance_graphql_errors.ChannelWithoutAddress,
+        lambda exc, _r, _l: {
+            "field": camel(exc.field),
+            "channel": str(exc.details.get("channel", "")),
+        },
+    ),
+    compliance_errors.WebhookEndpointNotFound.code: ErrorType(
+        compliance_graphql_errors.WebhookEndpointNotFound, _field
+    ),
     # archive catalogue
     archive_errors.ArchiveItemNotFound.code: ErrorType(
         archive_graphql_errors.ArchiveItemNotFound, _field

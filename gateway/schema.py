@@ -25,6 +25,9 @@ from gateway.archive.mutations import ArchiveMutations
 from gateway.archive.queries import ArchiveQueries
 from gateway.compliance.mutations import ComplianceMutations
 from gateway.compliance.queries import ComplianceQueries
+from gateway.compliance.reminder_mutations import ReminderMutations
+from gateway.compliance.reminder_queries import ReminderQueries
+from gateway.compliance.reminder_subscriptions import ReminderSubscriptions
 from gateway.context import Context
 from gateway.engagement.corrections_mutations import CorrectionMutations
 from gateway.engagement.directory import DirectoryMutations, DirectoryQueries
@@ -74,6 +77,7 @@ class Query(
     UnitImportQueries,
     ComplianceQueries,
     RegionStatisticsQueries,
+    ReminderQueries,
 ):
     @strawberry.field(description="The authenticated caller; null when anonymous.")
     def viewer(self, info: Info[Context, None]) -> Viewer | None:
@@ -100,12 +104,13 @@ class Mutation(
     UnitCorrectionMutations,
     UnitImportMutations,
     ComplianceMutations,
+    ReminderMutations,
 ):
     pass
 
 
 @strawberry.type
-class Subscription(EngagementSubscriptions):
+class Subscription(EngagementSubscriptions, ReminderSubscriptions):
     pass
 
 

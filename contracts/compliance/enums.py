@@ -66,3 +66,12 @@ class WorkKind(StrEnum):
     HANDOVER_ACKNOWLEDGEMENT = "handover_acknowledgement"
     SCORECARD = "scorecard"
     PERMIT_IMPORT_REFUSED = "permit_import_refused"  # an imported permit not registered
+
+
+class ReminderChannel(StrEnum):
+    """Where a reminder goes (kit.notify's channels): the in-app inbox, email, or a
+    webhook (a 钉钉/企业微信 bot, another system)."""
+
+    IN_APP = "in_app"
+    EMAIL = "email"
+    WEBHOOK = "webhook"

@@ -35,3 +35,27 @@ class DuplicatePermit(Conflict):
     """The permit number is already registered."""
 
     code = "duplicate_permit"
+
+
+class InvalidEmailAddress(ValidationFailed):
+    """Not a deliverable email address (one `local@domain.tld`, no display name)."""
+
+    code = "invalid_email_address"
+
+
+class InvalidWebhookUrl(ValidationFailed):
+    """A webhook URL must be https (http only where the service allows it, for tests and
+    development), with a host and without credentials."""
+
+    code = "invalid_webhook_url"
+
+
+class ChannelWithoutAddress(ValidationFailed):
+    """A chosen channel has nowhere to go: email without an email address, a personal
+    webhook without its URL. details: {"channel": "email" | "webhook"}."""
+
+    code = "channel_without_address"
+
+
+class WebhookEndpointNotFound(NotFound):
+    code = "webhook_endpoint_not_found"

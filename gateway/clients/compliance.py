@@ -4,6 +4,7 @@ the calendar, my work and calendar feeds."""
 from __future__ import annotations
 
 from contracts.compliance import rpc as compliance_rpc
+from contracts.compliance import rpc_reminders as reminder_rpc
 from contracts.compliance import rpc_statistics as compliance_rpc_statistics
 from contracts.statistics import RegionStatisticsRequest
 from gateway.clients.base import ServiceClient
@@ -74,3 +75,45 @@ class ComplianceClient(ServiceClient):
         self, req: RegionStatisticsRequest
     ) -> compliance_rpc_statistics.ObligationStatisticsReply:
         return await self._call(compliance_rpc_statistics.OBLIGATION_STATISTICS, req)
+
+    # --- reminder settings (contracts/compliance/rpc_reminders.py) ---
+
+    async def update_my_notification_settings(
+        self, req: reminder_rpc.UpdateMySettingsRequest
+    ) -> reminder_rpc.MySettingsView:
+        return await self._call(reminder_rpc.UPDATE_MY_SETTINGS, req)
+
+    async def my_notification_settings(
+        self, req: reminder_rpc.MySettingsRequest
+    ) -> reminder_rpc.MySettingsView:
+        return await self._call(reminder_rpc.MY_SETTINGS, req)
+
+    async def set_agency_notification_defaults(
+        self, req: reminder_rpc.SetAgencyDefaultsRequest
+    ) -> reminder_rpc.AgencyDefaultsView:
+        return await self._call(reminder_rpc.SET_AGENCY_DEFAULTS, req)
+
+    async def agency_notification_defaults(
+        self, req: reminder_rpc.AgencyDefaultsRequest
+    ) -> reminder_rpc.AgencyDefaultsView:
+        return await self._call(reminder_rpc.AGENCY_DEFAULTS, req)
+
+    async def register_agency_webhook(
+        self, req: reminder_rpc.RegisterAgencyWebhookRequest
+    ) -> reminder_rpc.WebhookRegistered:
+        return await self._call(reminder_rpc.REGISTER_AGENCY_WEBHOOK, req)
+
+    async def set_agency_webhook_enabled(
+        self, req: reminder_rpc.SetAgencyWebhookEnabledRequest
+    ) -> reminder_rpc.WebhookView:
+        return await self._call(reminder_rpc.SET_AGENCY_WEBHOOK_ENABLED, req)
+
+    async def agency_webhooks(
+        self, req: reminder_rpc.AgencyWebhooksRequest
+    ) -> reminder_rpc.AgencyWebhooksReply:
+        return await self._call(reminder_rpc.AGENCY_WEBHOOKS, req)
+
+    async def notification_delivery_log(
+        self, req: reminder_rpc.DeliveryLogRequest
+    ) -> reminder_rpc.DeliveryLogPage:
+        return await self._call(reminder_rpc.DELIVERY_LOG, req)

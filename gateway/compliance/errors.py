@@ -38,3 +38,27 @@ class OccurrenceClosed(Error):
 @strawberry.type(description="The agency rule cannot be scheduled.")
 class InvalidRule(Error):
     field: str | None
+
+
+@strawberry.type(description="Not an email address: give one address like name@example.cn.")
+class InvalidEmailAddress(Error):
+    field: str | None
+
+
+@strawberry.type(description="A webhook URL must be https://host/path, without credentials in it.")
+class InvalidWebhookUrl(Error):
+    field: str | None
+
+
+@strawberry.type(
+    description="A chosen channel has nowhere to go: email needs your email address, "
+    "webhook your webhook URL; `channel` says which."
+)
+class ChannelWithoutAddress(Error):
+    field: str | None
+    channel: str
+
+
+@strawberry.type(description="No such webhook endpoint of your agency.")
+class WebhookEndpointNotFound(Error):
+    field: str | None

@@ -3,6 +3,9 @@ obligations as occurrences over a rolling horizon, my work and calendar feeds.""
 
 from __future__ import annotations
 
+import asyncio
+import os
+import socket
 from collections.abc import Awaitable, Callable
 from datetime import date
 from pathlib import Path
@@ -10,7 +13,7 @@ from pathlib import Path
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kit.ids import new_id
-from kit.notify import DeliveryWorker, InAppTransport
+from kit.notify import DeliveryWorker, EmailTransport, InAppTransport, WebhookTransport
 from kit.runtime import Periodic, ServiceRuntime, Subscription, build_runtime
 from services.compliance import clock, endpoints, handlers
 from services.compliance.calendar.commands import daily_scan
@@ -56,18 +59,28 @@ def once_a_day() -> Callable[[AsyncSession], Awaitable[int]]:
 async def start(runtime: ServiceRuntime) -> None:
     settings = runtime.settings
     assert isinstance(settings, ComplianceSettings)
-    # Reminders scheduled by the scan and the commands, delivered once per key; in-app
-    # delivery is an event in this service's outbox (kit.notify.InAppTransport).
+    # Reminders scheduled by the scan and the commands, delivered once per key: in-app
+    # as an event in this service's outbox, email over SMTP (a maildir in development,
+    # ECOHOST_COMPLIANCE_NOTIFY__EMAIL_MODE), webhooks signed (docs/notifications.md).
+    # The worker's name says which host (pod) and process holds a row's lease.
+    webhooks = WebhookTransport(runtime.db, settings.notify)
     worker = DeliveryWorker(
         runtime.db,
-        [InAppTransport(runtime.tables, service=NAME)],
+        [InAppTransport(runtime.tables, service=NAME), EmailTransport(settings.notify), webhooks],
         settings.notify,
-        name=f"compliance:{new_id().hex[-8:]}",
+        name=f"compliance:{socket.gethostname()[:40]}:{os.getpid()}:{new_id().hex[-6:]}",
     )
+
+    async def deliver(stop: asyncio.Event) -> None:
+        try:
+            await worker.run(stop)
+        finally:
+            await webhooks.aclose()
+
     await runtime.start(
         register_endpoints=endpoints.register,
         subscriptions=await consumers(runtime),
         periodic=[Periodic("compliance-daily-scan", settings.scan_interval, once_a_day())],
-        background=[worker.run],
+        background=[deliver],
         description="Compliance calendar: permits, monitoring, obligations and my work",
     )

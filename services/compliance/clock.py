@@ -3,7 +3,7 @@ time zone (China), not by the server's UTC date."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, time
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
@@ -21,3 +21,7 @@ def today() -> date:
 
 def due_soon_days() -> int:
     return _settings().due_soon_days
+
+
+def remind_at() -> time:
+    return _settings().remind_at

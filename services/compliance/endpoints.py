@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from contracts.compliance import rpc as compliance_rpc
+from contracts.compliance import rpc_reminders as reminder_rpc
 from contracts.compliance import rpc_statistics as statistics_rpc
 from kit.endpoints import command, query
 from kit.rpc import RpcServer
 from kit.runtime import ServiceRuntime
 from services.compliance.calendar import commands as calendar_commands
 from services.compliance.calendar import queries as calendar_queries
+from services.compliance.contacts import commands as contact_commands
+from services.compliance.contacts import queries as contact_queries
 from services.compliance.feeds import commands as feed_commands
 from services.compliance.feeds import queries as feed_queries
 from services.compliance.obligations import commands as obligation_commands
 from services.compliance.obligations import queries as obligation_queries
+from services.compliance.settings import ComplianceSettings
 from services.compliance.statistics import queries as statistics_queries
 
 
@@ -48,3 +54,28 @@ def register(server: RpcServer, runtime: ServiceRuntime) -> None:
         statistics_rpc.OBLIGATION_STATISTICS,
         query(runtime, statistics_queries.obligation_statistics),
     )
+    register_reminder_settings(server, runtime)
+
+
+def register_reminder_settings(server: RpcServer, runtime: ServiceRuntime) -> None:
+    settings = runtime.settings
+    assert isinstance(settings, ComplianceSettings)
+    http = settings.webhook_allow_http
+    add = server.add
+    add(
+        reminder_rpc.UPDATE_MY_SETTINGS,
+        command(runtime, partial(contact_commands.update_my_settings, allow_http=http)),
+    )
+    add(reminder_rpc.MY_SETTINGS, query(runtime, contact_queries.my_settings))
+    add(reminder_rpc.SET_AGENCY_DEFAULTS, command(runtime, contact_commands.set_agency_defaults))
+    add(reminder_rpc.AGENCY_DEFAULTS, query(runtime, contact_queries.agency_defaults))
+    add(
+        reminder_rpc.REGISTER_AGENCY_WEBHOOK,
+        command(runtime, partial(contact_commands.register_agency_webhook, allow_http=http)),
+    )
+    add(
+        reminder_rpc.SET_AGENCY_WEBHOOK_ENABLED,
+        command(runtime, contact_commands.set_agency_webhook_enabled),
+    )
+    add(reminder_rpc.AGENCY_WEBHOOKS, query(runtime, contact_queries.agency_webhooks))
+    add(reminder_rpc.DELIVERY_LOG, query(runtime, contact_queries.delivery_log))

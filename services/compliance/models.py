@@ -243,3 +243,21 @@ class CalendarFeed(Base):
     clearance: Mapped[int] = mapped_column(Integer)
     issued_at: Mapped[datetime] = mapped_column(UtcDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class NotificationContact(Base):
+    """Where a person's reminders go, beside kit.notify's preferences (channels, lead
+    times): their email address, personal webhook (a kit.notify endpoint of the tenant),
+    quiet hours, and whether they follow every unit of their agency. The row with person
+    `*` holds the agency's default quiet hours."""
+
+    __tablename__ = "notification_contact"
+
+    tenant: Mapped[str] = mapped_column(String(100), primary_key=True)
+    person: Mapped[str] = mapped_column(String(100), primary_key=True)
+    email: Mapped[str | None] = mapped_column(String(254))
+    webhook_id: Mapped[UUID | None] = mapped_column()
+    remind_all_units: Mapped[bool] = mapped_column(Boolean, default=False)
+    quiet_start: Mapped[str | None] = mapped_column(String(5))  # "HH:MM", Asia/Shanghai
+    quiet_end: Mapped[str | None] = mapped_column(String(5))
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import time
+
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
@@ -25,6 +27,16 @@ class ComplianceSettings(ServiceSettings):
         gt=0,
         description="Seconds between checks for the daily scan (extend the 18-month "
         "horizon, let stoppages act, schedule reminders), which runs once a day.",
+    )
+    remind_at: time = Field(
+        default=time(9, 0),
+        description="Local time (Asia/Shanghai) a reminder of a day is due; quiet hours "
+        "covering it move it to their end.",
+    )
+    webhook_allow_http: bool = Field(
+        default=False,
+        description="Accept http:// webhook URLs (development and tests); production "
+        "takes https only.",
     )
     notify: NotifySettings = Field(
         default_factory=NotifySettings,

@@ -208,8 +208,20 @@ RULES: dict[str, Rule | Public] = {
     "Mutation.recordMonitoringResult": Rule(A, "engineer", "expert"),
     "Mutation.issueCalendarFeed": Rule(A, "engineer", "expert", own_tenant=True),
     "Mutation.revokeCalendarFeeds": Rule(A, "engineer", "expert", own_tenant=True),
+    # reminder settings (policy: "reminder settings" in gateway/authz/policy.csv)
+    "Query.myNotificationSettings": Rule(A, "engineer", "expert", own_tenant=True),
+    "Query.agencyNotificationDefaults": Rule(A, "agency_admin", "project_manager", own_tenant=True),
+    "Query.agencyWebhooks": Rule(A, "agency_admin", "project_manager", own_tenant=True),
+    "Query.notificationDeliveryLog": Rule(A, "agency_admin", "project_manager", own_tenant=True),
+    "Mutation.updateMyNotificationSettings": Rule(A, "engineer", "expert", own_tenant=True),
+    "Mutation.setAgencyNotificationDefaults": Rule(
+        A, "agency_admin", "project_manager", own_tenant=True
+    ),
+    "Mutation.registerAgencyWebhook": Rule(A, "agency_admin", "project_manager", own_tenant=True),
+    "Mutation.setAgencyWebhookEnabled": Rule(A, "agency_admin", "project_manager"),
     # --- subscriptions -------------------------------------------------------
     "Subscription.engagementEvents": READ_ENGAGEMENT,
+    "Subscription.myReminders": Rule(A, "engineer", "expert", own_tenant=True),
 }
 
 

@@ -693,7 +693,7 @@ def test_R6_1_2_renewal_reminder_is_scheduled_and_delivered_once(system: Running
     [(recipient, tenant, channel, subject, status)] = eventually(sent, timeout=60)
     assert (recipient, tenant, channel, status) == ("pm", f"agency:{AGENCY}", "in_app", "sent")
     number, period = permit_input["number"], renewal["periodLabel"]
-    assert subject == f"【7天后到期】排污许可证延续申请（{number}）（{period}）"
+    assert subject == f"【7天后到期】续证提醒测试单位：排污许可证延续申请（{number}）（{period}）"
     # Another change to the unit regenerates it and schedules again: nothing twice.
     later = (today() + timedelta(days=400)).isoformat()
     stopped = gql(system, STOPPAGE, {"input": {"unitId": unit["id"], "startsOn": later}}, PM)[

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Iterable, Mapping
-from datetime import UTC, date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta, timezone
 
 import graphql
 from hypothesis import strategies as st
@@ -141,6 +141,17 @@ def datetimes() -> st.SearchStrategy[graphql.ValueNode]:
     )
 
 
+def times() -> st.SearchStrategy[graphql.ValueNode]:
+    """Times of day (reminder quiet hours)."""
+    return _string(
+        st.one_of(
+            st.times().map(time.isoformat),
+            st.sampled_from(["24:00:00", "23:60", "7:5", "00:00:00+08:00"]),
+            _garbage,
+        )
+    )
+
+
 def decimals() -> st.SearchStrategy[graphql.ValueNode]:
     return _string(
         st.one_of(
@@ -200,6 +211,7 @@ def custom_scalars(real_ids: Iterable[str]) -> dict[str, st.SearchStrategy[graph
         "String": text(),
         "Date": dates(),
         "DateTime": datetimes(),
+        "Time": times(),
         "Decimal": decimals(),
         "JSON": json_values(),
         "_Any": representations(real),

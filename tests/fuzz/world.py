@@ -65,6 +65,7 @@ def build_world(system: RunningSystem) -> World:
     borrow = api.gql(a.BORROW, {"i": {"itemId": item["id"], "purpose": "模糊测试"}}, engineer)
     global_ids = [unit["id"], engagement["id"], scorecard["id"], item["id"]]
     global_ids += compliance_ids(api, pm, unit["id"])
+    global_ids += webhook_ids(api, admin)
     raw = [
         (borrow["data"]["requestBorrow"].get("borrowRequest") or {}).get("id"),
         _site_survey(api, engineer, engagement["id"]),  # a record, for evidence's recordId
@@ -155,3 +156,20 @@ def compliance_ids(api: Api, pm: str, unit_id: str) -> list[str]:
     engineer_view = api.gql(OCCURRENCES, {"u": unit_id}, pm)["data"]["complianceCalendar"]
     occurrences = [e["node"]["id"] for e in engineer_view["edges"]]
     return [permit, plan, *occurrences]
+
+
+WEBHOOK = """mutation($i: RegisterAgencyWebhookInput!) { registerAgencyWebhook(input: $i) {
+  __typename ... on RegisterAgencyWebhookSuccess { webhook { id } } } }"""
+
+
+DISABLE_WEBHOOK = """mutation($i: SetAgencyWebhookEnabledInput!) {
+  setAgencyWebhookEnabled(input: $i) { __typename } }"""
+
+
+def webhook_ids(api: Api, admin: str) -> list[str]:
+    """One of the agency's reminder webhook endpoints, disabled at once so that no
+    reminder is ever posted to its made-up host."""
+    result = api.gql(WEBHOOK, {"i": {"url": "https://hooks.example.cn/fuzz"}}, admin)
+    webhook: str = result["data"]["registerAgencyWebhook"]["webhook"]["id"]
+    api.gql(DISABLE_WEBHOOK, {"i": {"webhookId": webhook, "enabled": False}}, admin)
+    return [webhook]

@@ -63,12 +63,14 @@ def _wait_ready(port: int, child: ManagedProcess, timeout: float = 60) -> None:
 
 
 @contextmanager
-def replicated_system(data_dir: Path, pg: PostgresInfo) -> Iterator[Replicated]:
+def replicated_system(
+    data_dir: Path, pg: PostgresInfo, env: dict[str, str] | None = None
+) -> Iterator[Replicated]:
     database = f"replicas_{data_dir.name.replace('-', '_')}"
     pg.create_database(database)
     urls = {name: pg.async_url(database) for name in (*SERVICES, "gateway")}
     ports = {name: free_port() for name in SERVICES}
-    env = {"ECOHOST_GATEWAY_RPC_TIMEOUT": "5"}
+    env = {"ECOHOST_GATEWAY_RPC_TIMEOUT": "5", **(env or {})}
     for name in SERVICES:
         env |= _health_env(name, ports[name])
     config = StackConfig(

@@ -3,35 +3,55 @@ service's DeliveryWorker): for each open occurrence, each person to remind, each
 time whose day is today or tomorrow (a day's slack for a missed scan) and each of the
 person's channels, one notification keyed `occurrence:person:lead:channel`, so the
 daily scan, a second replica and a restart may all schedule it and it is sent once.
+The agency's own webhook endpoints get one per occurrence, lead time and endpoint.
 
-Who is reminded: the people who registered the unit's permits (its project managers).
-In-app only for now: email and webhooks need addresses the calendar does not hold (the
-people's directory is the engagement service's); `kit.notify` preferences choose among
-the channels the calendar can address."""
+Who is reminded (docs/calendar.md, "Reminders"): the people who registered the unit's
+permits (its project managers), and the agency's staff who asked to follow every unit
+of their agency (`remindAllUnits` in their settings). On which channels: the person's
+kit.notify preferences (else the agency's default, else in-app and email), each only
+where the person has an address for it (an email address, a personal webhook).
+
+Lead times: the rule's always (they are the legal warning points, e.g. 6 and 3 months
+before a permit expires) plus the day after the due date; a person's or the agency's
+chosen lead times add to them. Quiet hours: the person's, else the agency's, else
+22:00-08:00 Asia/Shanghai."""
 
 from __future__ import annotations
 
+import json
+from collections import defaultdict
 from collections.abc import Iterable
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from kit.notify import Channel, Notification, QuietHours, get_preferences, schedule
+from kit import notify
+from kit.notify import Channel, Notification, Preferences, QuietHours, schedule
+from kit.notify.tables import preferences as preference_table
+from services.compliance import clock
 from services.compliance.calendar.domain import OPEN
-from services.compliance.models import AgencyRule, Occurrence, Permit
+from services.compliance.contacts import repository as contacts
+from services.compliance.contacts.views import effective_quiet
+from services.compliance.models import (
+    AgencyRule,
+    NotificationContact,
+    Occurrence,
+    Permit,
+    UnitEntry,
+)
 from services.compliance.rules import ruleset
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
-REMIND_AT = time(9, 0)
-"""Local time a reminder of a day is due (quiet hours move it if they cover it)."""
 OVERDUE_LEAD = -1
 """The day after the due date: the 'overdue' reminder."""
-ADDRESSABLE = (Channel.IN_APP,)
 ENGAGEMENT_LEADS = (14, 7, 3, 1)
 """Lead times of the engagements' list items and rectifications (intake/commands.py)."""
+AGENCY_WEBHOOK = "agency-webhook"
+"""The recipient part of an agency endpoint's keys:
+`<occurrence>:agency-webhook:<endpoint>:<lead>:webhook`."""
 
 
 def reminder_days(due: date, leads: Iterable[int]) -> dict[int, date]:
@@ -39,28 +59,61 @@ def reminder_days(due: date, leads: Iterable[int]) -> dict[int, date]:
 
 
 def _due_at(day: date) -> datetime:
-    return datetime.combine(day, REMIND_AT, SHANGHAI).astimezone(UTC)
+    """The day's reminder time (ECOHOST_COMPLIANCE_REMIND_AT, 09:00) in Shanghai, as UTC."""
+    return datetime.combine(day, clock.remind_at(), SHANGHAI).astimezone(UTC)
 
 
-def _text(o: Occurrence, lead: int) -> tuple[str, str]:
-    if lead == OVERDUE_LEAD:
-        subject = f"【已逾期】{o.title_zh}（{o.period_label}）"
-        body = f"{o.title_zh}（{o.period_label}）已于 {o.due_date} 到期，尚未办结。"
+def _text(o: Occurrence, lead: int, unit_name: str) -> tuple[str, str]:
+    """Chinese subject and body: the unit, the obligation, its period and due date, and
+    nothing about anyone else."""
+    what = f"{o.title_zh}（{o.period_label}）"
+    if lead < 0:
+        subject = f"【已逾期】{unit_name}：{what}"
+        when = f"已于 {o.due_date} 到期，尚未办结"
     elif lead == 0:
-        subject = f"【今日到期】{o.title_zh}（{o.period_label}）"
-        body = f"{o.title_zh}（{o.period_label}）今天（{o.due_date}）到期。"
+        subject = f"【今日到期】{unit_name}：{what}"
+        when = f"今天（{o.due_date}）到期"
     else:
-        subject = f"【{lead}天后到期】{o.title_zh}（{o.period_label}）"
-        body = f"{o.title_zh}（{o.period_label}）将于 {o.due_date} 到期，还有 {lead} 天。"
+        subject = f"【{lead}天后到期】{unit_name}：{what}"
+        when = f"将于 {o.due_date} 到期，还有 {lead} 天"
+    body = (
+        f"单位：{unit_name}\n"
+        f"事项：{what}\n"
+        f"到期日：{o.due_date}（{when}）\n"
+        "\n"
+        "请在环保管家系统的合规日历中办理（完成或说明不适用）。\n"
+        "此提醒由环保管家系统自动发送；提醒方式、提前天数和免打扰时段可在“我的提醒设置”中修改。\n"
+    )
     return subject, body
 
 
-async def _people(session: AsyncSession, unit_ids: set[UUID]) -> dict[UUID, set[str]]:
+async def _responsible(session: AsyncSession, unit_ids: set[UUID]) -> dict[UUID, set[str]]:
     query = select(Permit.unit_id, Permit.created_by).where(Permit.unit_id.in_(unit_ids))
     people: dict[UUID, set[str]] = {}
     for unit_id, person in await session.execute(query):
         people.setdefault(unit_id, set()).add(person)
     return people
+
+
+async def _unit_names(session: AsyncSession, unit_ids: set[UUID]) -> dict[UUID, str]:
+    query = select(UnitEntry.unit_id, UnitEntry.name).where(UnitEntry.unit_id.in_(unit_ids))
+    return {unit_id: name for unit_id, name in await session.execute(query)}
+
+
+def _address(channel: Channel, contact: NotificationContact | None) -> str | None:
+    """Where a person's reminder on `channel` goes; None: nowhere (not sent on it)."""
+    if channel == Channel.IN_APP:
+        return ""
+    if contact is None:
+        return None
+    if channel == Channel.EMAIL:
+        return contact.email
+    return str(contact.webhook_id) if contact.webhook_id else None
+
+
+def _leads(o: Occurrence, prefs: Preferences | None) -> dict[int, date]:
+    chosen = prefs.lead_days if prefs is not None and prefs.source != "library" else ()
+    return reminder_days(o.due_date, {*o.lead_days, *chosen})
 
 
 async def schedule_reminders(
@@ -79,46 +132,102 @@ async def schedule_reminders(
     rows = list((await session.execute(query)).scalars())
     if not rows:
         return 0
-    people = await _people(session, {o.unit_id for o in rows})
-    items: list[Notification] = []
+    unit_ids = {o.unit_id for o in rows}
+    tenants = {f"agency:{o.agency_id}" for o in rows}
+    responsible = await _responsible(session, unit_ids)
+    followers = await contacts.followers(session, tenants)
+    names = await _unit_names(session, unit_ids)
+    pairs = {
+        (f"agency:{o.agency_id}", person)
+        for o in rows
+        for person in responsible.get(o.unit_id, set())
+        | followers.get(f"agency:{o.agency_id}", set())
+    }
+    contact_of = await contacts.of_people(session, pairs)
+    prefs_of = {pair: await notify.get_preferences(session, *pair) for pair in sorted(pairs)}
+    endpoints = {tenant: await _agency_endpoints(session, tenant) for tenant in tenants}
+
+    by_quiet: dict[QuietHours, list[Notification]] = defaultdict(list)
     window = (today, today + timedelta(days=1))
     for o in rows:
         tenant = f"agency:{o.agency_id}"
-        for person in sorted(people.get(o.unit_id, ())):
-            prefs = await get_preferences(session, tenant, person)
-            channels = [c for c in prefs.channels if c in ADDRESSABLE]
-            for lead, day in reminder_days(o.due_date, o.lead_days).items():
+        unit_name = names.get(o.unit_id, "")
+        data = {
+            "occurrence_id": str(o.id),
+            "unit_id": str(o.unit_id),
+            "due_date": o.due_date.isoformat(),
+        }
+        people = responsible.get(o.unit_id, set()) | followers.get(tenant, set())
+        for person in sorted(people):
+            contact = contact_of.get((tenant, person))
+            prefs = prefs_of[(tenant, person)]
+            quiet = effective_quiet(contact, contact_of.get((tenant, contacts.TENANT_ROW)))
+            for lead, day in _leads(o, prefs).items():
                 if not window[0] <= day <= window[1]:
                     continue
-                subject, body = _text(o, lead)
-                for channel in channels:
-                    items.append(
+                subject, body = _text(o, lead, unit_name)
+                for channel in prefs.channels:
+                    address = _address(channel, contact)
+                    if address is None:
+                        continue
+                    by_quiet[quiet].append(
                         Notification(
                             key=f"{o.id}:{person}:{lead}:{channel.value}",
                             tenant=tenant,
                             recipient=person,
                             channel=channel,
-                            address=None,
+                            address=address or None,
                             subject=subject,
                             body=body,
-                            data={
-                                "occurrence_id": str(o.id),
-                                "unit_id": str(o.unit_id),
-                                "due_date": o.due_date.isoformat(),
-                                "lead_days": lead,
-                            },
+                            data={**data, "lead_days": lead},
                             due_at=_due_at(day),
                         )
                     )
-    return await schedule(session, items, quiet_hours=QuietHours()) if items else 0
+        agency_quiet = effective_quiet(None, contact_of.get((tenant, contacts.TENANT_ROW)))
+        for endpoint_id in endpoints[tenant]:
+            for lead, day in _leads(o, None).items():
+                if not window[0] <= day <= window[1]:
+                    continue
+                subject, body = _text(o, lead, unit_name)
+                by_quiet[agency_quiet].append(
+                    Notification(
+                        key=f"{o.id}:{AGENCY_WEBHOOK}:{endpoint_id}:{lead}:webhook",
+                        tenant=tenant,
+                        recipient=f"{AGENCY_WEBHOOK}:{endpoint_id}",
+                        channel=Channel.WEBHOOK,
+                        address=str(endpoint_id),
+                        subject=subject,
+                        body=body,
+                        data={**data, "lead_days": lead},
+                        due_at=_due_at(day),
+                    )
+                )
+    new = 0
+    for quiet, items in by_quiet.items():
+        new += await schedule(session, items, quiet_hours=quiet)
+    return new
+
+
+async def _agency_endpoints(session: AsyncSession, tenant: str) -> list[UUID]:
+    """The agency's enabled endpoints, not its people's personal ones."""
+    personal = await contacts.personal_webhook_ids(session, tenant)
+    return [
+        w.id
+        for w in await notify.list_webhooks(session, tenant)
+        if w.enabled and w.id not in personal
+    ]
 
 
 async def _all_leads(session: AsyncSession) -> set[int]:
-    """Every lead time the rules use (a handful), plus the overdue one."""
+    """Every lead time the rules and people's preferences use (a handful), plus the
+    overdue one."""
     rules = ruleset()
     leads = {OVERDUE_LEAD, *ENGAGEMENT_LEADS}
     for rule in [*rules.rules.values(), *rules.event_rules.values()]:
         leads.update(rule.lead_days)
     for (definition,) in await session.execute(select(AgencyRule.definition)):
         leads.update(int(d) for d in definition.get("lead_days", []))
+    chosen = select(preference_table.c.lead_days).distinct()
+    for (text,) in await session.execute(chosen):
+        leads.update(int(d) for d in json.loads(text))
     return leads

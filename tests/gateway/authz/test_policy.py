@@ -58,7 +58,7 @@ def test_unknown_object_or_action_is_denied(enforcer: Any) -> None:
 
 def test_inheritance_grants_what_the_role_has_no_lines_for(enforcer: Any) -> None:
     # agency_admin's own lines are about its agency (profile, people, its region
-    # statistics) and the federation SDL; everything
+    # statistics, its reminder defaults and delivery log) and the federation SDL; everything
     # on units and engagements comes through project_manager, traces through engineer.
     own = {(rule[2], rule[3]) for rule in enforcer.get_filtered_policy(0, "agency_admin")}
     assert own == {
@@ -66,6 +66,8 @@ def test_inheritance_grants_what_the_role_has_no_lines_for(enforcer: Any) -> Non
         ("person", "create"),
         ("schema", "read"),
         ("region_statistics", "read"),
+        ("notification_defaults", "manage"),
+        ("notification_log", "read"),
     }
     assert set(enforcer.get_implicit_roles_for_user("agency_admin")) == {
         "project_manager",
