@@ -9,28 +9,18 @@ that falls behind loses it (`SLOW_CONSUMER`) and may re-read what it missed from
 from __future__ import annotations
 
 import contextlib
-import time
 from collections.abc import AsyncGenerator
 from datetime import date, datetime
 from typing import Any, Self
 
-import nats.errors
 import strawberry
 from strawberry.types import Info
 
-from contracts.core import EVENT_SUBJECT_PREFIX, EventEnvelope, NotAuthorized, ServiceUnavailable
+from contracts.core import EVENT_SUBJECT_PREFIX, EventEnvelope, NotAuthorized
 from gateway.compliance.reminder_mutations import OWN_SETTINGS
 from gateway.context import Context
-from gateway.engagement.subscriptions import (
-    IDLE_CHECK_SECONDS,
-    SlowConsumer,
-    closing,
-    dropped,
-    limits,
-    token_expiry,
-)
 from gateway.ids import encode_global_id
-from kit.auth import AuthError, AuthFailure
+from gateway.live import SlowConsumer, closing, limits, live_messages
 
 SUBJECT = EVENT_SUBJECT_PREFIX + "compliance.notification.v1"
 
@@ -79,51 +69,22 @@ class ReminderSubscriptions:
         if not ctx.authorizer.can(*OWN_SETTINGS):
             raise closing(NotAuthorized("you have no reminders"), ctx.request_id)
         tenant, person = ctx.principal.tenant, ctx.principal.user_id
-        expires = token_expiry(ctx)
-        nc = ctx.events()
-        if nc is None or not nc.is_connected:
-            raise ServiceUnavailable("the gateway is not connected to NATS")
-        max_msgs, max_bytes = limits(info.context)
-        sub = await nc.subscribe(
-            SUBJECT, pending_msgs_limit=max_msgs, pending_bytes_limit=max_bytes
-        )
-        taken = 0
-        try:
-            while True:
-                wait = IDLE_CHECK_SECONDS
-                if expires is not None:
-                    wait = min(wait, expires - time.time())
-                msg = None
-                if wait > 0:
-                    try:
-                        msg = await sub.next_msg(timeout=wait)
-                        taken += 1
-                    except nats.errors.TimeoutError:
-                        pass
-                    except nats.errors.ConnectionClosedError:
-                        lost_nats = ServiceUnavailable("the gateway lost its NATS connection")
-                        raise closing(lost_nats, ctx.request_id) from None
-                if expires is not None and time.time() >= expires:
-                    raise closing(AuthError(AuthFailure.TOKEN_EXPIRED), ctx.request_id)
-                lost = dropped(sub, taken)
-                if lost > 0:
-                    overflow = SlowConsumer(
-                        "the subscription fell behind by {lost} reminders and was closed; "
-                        "subscribe again and read what is due in myWork",
-                        params={"lost": lost},
-                    )
-                    raise closing(overflow, ctx.request_id)
-                if msg is None:
-                    continue
+
+        def overflow(lost: int) -> SlowConsumer:
+            return SlowConsumer(
+                "the subscription fell behind by {lost} reminders and was closed; "
+                "subscribe again and read what is due in myWork",
+                params={"lost": lost},
+            )
+
+        stream = live_messages(ctx, SUBJECT, overflow, limits(info.context))
+        async with contextlib.aclosing(stream) as messages:
+            async for raw in messages:
                 try:
-                    event = EventEnvelope.model_validate_json(msg.data)
-                    if _mine(event, tenant, person):
-                        reminder = Reminder.from_event(event.data)
-                    else:
+                    event = EventEnvelope.model_validate_json(raw)
+                    if not _mine(event, tenant, person):
                         continue
+                    reminder = Reminder.from_event(event.data)
                 except (ValueError, KeyError):
                     continue  # not a reminder a client could use
                 yield reminder
-        finally:
-            with contextlib.suppress(nats.errors.Error):  # a closed connection has none left
-                await sub.unsubscribe()

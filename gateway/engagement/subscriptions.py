@@ -26,15 +26,11 @@ from __future__ import annotations
 
 import contextlib
 import json
-import time
 from collections.abc import AsyncGenerator
 from datetime import datetime
 from typing import cast
 
-import nats.errors
 import strawberry
-from graphql import GraphQLError
-from nats.aio.subscription import Subscription
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
@@ -42,9 +38,7 @@ from contracts.archive.events import ArchiveActionV1
 from contracts.archive.rpc_catalogue import Caller
 from contracts.core import (
     EVERY_EVENT_SUBJECT,
-    DomainError,
     EventEnvelope,
-    ServiceUnavailable,
     ValidationFailed,
     event_type,
 )
@@ -53,8 +47,7 @@ from gateway.archive.access import caller_of
 from gateway.authz.authorizer import Authorizer
 from gateway.context import Context
 from gateway.ids import decode_global_id
-from gateway.settings import GatewaySettings
-from kit.auth import AuthError, AuthFailure
+from gateway.live import SlowConsumer, limits, live_messages
 
 # What a caller must be allowed to read to see an event, by the service that
 # published it (the type's first part). Unknown services: nobody.
@@ -63,14 +56,6 @@ EVENT_PERMISSIONS: dict[str, tuple[str, str]] = {
     "evaluation": ("scorecard", "read"),
     "archive": ("archive_item", "read"),
 }
-# How often an idle stream wakes to notice events NATS dropped for it.
-IDLE_CHECK_SECONDS = 1.0
-
-
-class SlowConsumer(ServiceUnavailable):
-    """The client did not keep up; the subscription was closed, not buffered."""
-
-    code = "slow_consumer"
 
 
 @strawberry.type(description="One event of an engagement, as the services published it.")
@@ -121,39 +106,6 @@ def archive_action_for(caller: Caller, raw: bytes) -> dict[str, object] | None:
     return cast(dict[str, object], visible.model_dump(mode="json"))
 
 
-def token_expiry(ctx: Context) -> float | None:
-    """When the token of the principal the subscription runs as expires, as a
-    `time.time()` value; None for an anonymous caller. The verified `exp` travels on
-    the principal, however it arrived (the handshake's header or `connection_init`)."""
-    expires_at = ctx.principal.expires_at
-    return None if expires_at is None else expires_at.timestamp()
-
-
-def limits(ctx: Context) -> tuple[int, int]:
-    """(pending messages, pending bytes) from the serving app's settings."""
-    app = getattr(ctx.request, "app", None)
-    state = getattr(getattr(app, "state", None), "gateway", None)
-    settings = getattr(state, "settings", None)
-    if not isinstance(settings, GatewaySettings):
-        settings = GatewaySettings()
-    return settings.subscription_pending_msgs, settings.subscription_pending_bytes
-
-
-def closing(error: DomainError, request_id: str) -> GraphQLError:
-    """The error a stream ends with once it has started: raised as a GraphQLError so it
-    carries the same `code` and `requestId` extensions as any other expected error."""
-    return GraphQLError(
-        str(error),
-        original_error=None,
-        extensions={"code": error.code.upper(), "requestId": request_id, **error.details},
-    )
-
-
-def dropped(sub: Subscription, taken: int) -> int:
-    """Events NATS received for `sub` but threw away because its queue was full."""
-    return sub.delivered - taken - sub.pending_msgs
-
-
 @strawberry.type
 class EngagementSubscriptions:
     @strawberry.subscription(description="Events of one engagement as they happen.")
@@ -168,55 +120,30 @@ class EngagementSubscriptions:
         visible = ctx.authorizer.can("trace", "read") and ctx.authorizer.can("engagement", "read")
         if not visible or await ctx.loaders.engagements.load(uuid) is None:
             raise EngagementNotFound("no such engagement", field="engagementId")
-        expires = token_expiry(ctx)
         caller = caller_of(ctx)
-        nc = ctx.events()
-        if nc is None or not nc.is_connected:
-            raise ServiceUnavailable("the gateway is not connected to NATS")
-        max_msgs, max_bytes = limits(info.context)
-        sub = await nc.subscribe(
-            EVERY_EVENT_SUBJECT, pending_msgs_limit=max_msgs, pending_bytes_limit=max_bytes
-        )
-        taken = 0
-        try:
-            while True:
-                wait = IDLE_CHECK_SECONDS
-                if expires is not None:
-                    wait = min(wait, expires - time.time())
-                msg = None
-                if wait > 0:
-                    try:
-                        msg = await sub.next_msg(timeout=wait)
-                        taken += 1
-                    except nats.errors.TimeoutError:
-                        pass
-                    except nats.errors.ConnectionClosedError:
-                        lost_nats = ServiceUnavailable("the gateway lost its NATS connection")
-                        raise closing(lost_nats, ctx.request_id) from None
-                if expires is not None and time.time() >= expires:
-                    raise closing(AuthError(AuthFailure.TOKEN_EXPIRED), ctx.request_id)
-                lost = dropped(sub, taken)
-                if lost > 0:
-                    overflow = SlowConsumer(
-                        "the subscription fell behind by {lost} events and was closed; "
-                        "subscribe again and read what was missed from the engagement's trace",
-                        params={"lost": lost},
-                    )
-                    raise closing(overflow, ctx.request_id)
-                if msg is None:
-                    continue
+
+        def overflow(lost: int) -> SlowConsumer:
+            return SlowConsumer(
+                "the subscription fell behind by {lost} events and was closed; "
+                "subscribe again and read what was missed from the engagement's trace",
+                params={"lost": lost},
+            )
+
+        stream = live_messages(ctx, EVERY_EVENT_SUBJECT, overflow, limits(info.context))
+        async with contextlib.aclosing(stream) as messages:
+            async for raw in messages:
                 try:
-                    event = EventEnvelope.model_validate_json(msg.data)
+                    event = EventEnvelope.model_validate_json(raw)
                 except ValueError:
                     continue  # not an event; nothing a client could use
                 if event.engagement_id != uuid or not may_read(ctx.authorizer, event.type):
                     continue
                 if event.type == event_type(ArchiveActionV1):
-                    data = archive_action_for(caller, msg.data)
+                    data = archive_action_for(caller, raw)
                     if data is None:
                         continue
                 else:
-                    data = without_fees(ctx.authorizer, json.loads(msg.data).get("data", {}))
+                    data = without_fees(ctx.authorizer, json.loads(raw).get("data", {}))
                 yield EngagementEvent(
                     event_id=str(event.event_id),
                     type=event.type,
@@ -224,6 +151,3 @@ class EngagementSubscriptions:
                     actor=event.actor,
                     data=cast(JSON, data),
                 )
-        finally:
-            with contextlib.suppress(nats.errors.Error):  # a closed connection has none left
-                await sub.unsubscribe()
