@@ -42,6 +42,11 @@ class NotifySettings(BaseModel):
     webhook_disable_after: int = Field(
         default=10, ge=1, description="Consecutive failures after which an endpoint is disabled."
     )
+    webhook_allow_private: bool = Field(
+        default=False,
+        description="Deliver webhooks to loopback, private and link-local addresses "
+        "(development and tests). Off: only public addresses (no request forgery inward).",
+    )
     # --- the worker
     batch_size: int = Field(default=50, ge=1, description="Rows one claim takes.")
     concurrency: int = Field(default=8, ge=1, description="Sends in flight per worker.")

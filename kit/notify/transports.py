@@ -17,6 +17,7 @@ from email.message import EmailMessage
 from email.utils import format_datetime
 from pathlib import Path
 from typing import Any, ClassVar, Protocol, runtime_checkable
+from urllib.parse import urlsplit
 from uuid import UUID
 
 import aiosmtplib
@@ -29,6 +30,7 @@ from kit.ids import new_id
 from kit.logging import get_logger
 from kit.messaging import MessagingTables
 from kit.notify import repository
+from kit.notify.addresses import literal_is_private, private_addresses
 from kit.notify.domain import Channel
 from kit.notify.repository import ScheduledNotification
 from kit.notify.settings import NotifySettings
@@ -215,6 +217,7 @@ class WebhookTransport:
             raise DeliveryError("no such webhook endpoint", permanent=True)
         if not endpoint.enabled:
             raise DeliveryError("webhook endpoint is disabled", permanent=True)
+        await self._check_public(endpoint.url)
         body = webhook_body(item)
         timestamp = str(int(time.time()))
         headers = {
@@ -243,6 +246,22 @@ class WebhookTransport:
             if disabled:
                 log.warning("notify.webhook.disabled", endpoint=str(endpoint_id), error=error)
             raise DeliveryError(error, permanent=disabled)
+
+    async def _check_public(self, url: str) -> None:
+        """Refuse (for good) a URL whose host resolves to a non-public address."""
+        if self._settings.webhook_allow_private:
+            return
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+        try:
+            inward = await private_addresses(host, port)
+        except OSError as exc:
+            raise DeliveryError(f"cannot resolve {host}: {exc}") from exc
+        if inward or literal_is_private(host):
+            raise DeliveryError(
+                f"webhook host {host} resolves to a non-public address", permanent=True
+            )
 
 
 # --- in-app -----------------------------------------------------------------------------

@@ -60,18 +60,27 @@ def register(server: RpcServer, runtime: ServiceRuntime) -> None:
 def register_reminder_settings(server: RpcServer, runtime: ServiceRuntime) -> None:
     settings = runtime.settings
     assert isinstance(settings, ComplianceSettings)
-    http = settings.webhook_allow_http
+    # Where webhooks may point: see ComplianceSettings and kit/notify/addresses.py.
+    http, private = settings.webhook_allow_http, settings.notify.webhook_allow_private
     add = server.add
     add(
         reminder_rpc.UPDATE_MY_SETTINGS,
-        command(runtime, partial(contact_commands.update_my_settings, allow_http=http)),
+        command(
+            runtime,
+            partial(contact_commands.update_my_settings, allow_http=http, allow_private=private),
+        ),
     )
     add(reminder_rpc.MY_SETTINGS, query(runtime, contact_queries.my_settings))
     add(reminder_rpc.SET_AGENCY_DEFAULTS, command(runtime, contact_commands.set_agency_defaults))
     add(reminder_rpc.AGENCY_DEFAULTS, query(runtime, contact_queries.agency_defaults))
     add(
         reminder_rpc.REGISTER_AGENCY_WEBHOOK,
-        command(runtime, partial(contact_commands.register_agency_webhook, allow_http=http)),
+        command(
+            runtime,
+            partial(
+                contact_commands.register_agency_webhook, allow_http=http, allow_private=private
+            ),
+        ),
     )
     add(
         reminder_rpc.SET_AGENCY_WEBHOOK_ENABLED,

@@ -84,8 +84,25 @@ def test_other_webhooks_are_refused(raw: str):
     assert refused.value.field == "url"
 
 
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "https://127.0.0.1/hook",
+        "https://[::1]/hook",
+        "https://localhost/hook",
+        "https://169.254.169.254/latest/meta-data",
+        "https://10.0.0.5:8443/hook",
+    ],
+)
+def test_webhooks_to_private_addresses_are_refused(raw: str):
+    with pytest.raises(InvalidWebhookUrl) as refused:
+        webhook_url(raw, allow_http=False, field="url")
+    assert (refused.value.field, refused.value.code) == ("url", "invalid_webhook_url")
+    assert "public address" in str(refused.value)
+
+
 def test_http_only_where_allowed():
-    assert webhook_url("http://127.0.0.1:8080/hook", allow_http=True) == (
+    assert webhook_url("http://127.0.0.1:8080/hook", allow_http=True, allow_private=True) == (
         "http://127.0.0.1:8080/hook"
     )
 

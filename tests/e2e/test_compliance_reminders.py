@@ -145,6 +145,8 @@ def reminders(
         env = {
             "ECOHOST_COMPLIANCE_REMIND_AT": "00:00",
             "ECOHOST_COMPLIANCE_WEBHOOK_ALLOW_HTTP": "true",
+            # The test's receiver listens on 127.0.0.1.
+            "ECOHOST_COMPLIANCE_NOTIFY__WEBHOOK_ALLOW_PRIVATE": "true",
             "ECOHOST_COMPLIANCE_NOTIFY__EMAIL_MODE": "smtp",
             "ECOHOST_COMPLIANCE_NOTIFY__SMTP_HOST": "127.0.0.1",
             "ECOHOST_COMPLIANCE_NOTIFY__SMTP_PORT": str(port),

@@ -68,9 +68,14 @@ async def update_my_settings(
     ctx: CallContext,
     *,
     allow_http: bool = False,
+    allow_private: bool = False,
 ) -> rpc.MySettingsView:
     email = domain.email_address(req.email) if req.email else None
-    url = domain.webhook_url(req.webhook_url, allow_http=allow_http) if req.webhook_url else None
+    url = (
+        domain.webhook_url(req.webhook_url, allow_http=allow_http, allow_private=allow_private)
+        if req.webhook_url
+        else None
+    )
     if req.choice is not None:
         chosen = set(req.choice.channels)
         if ReminderChannel.EMAIL in chosen and email is None:
@@ -117,8 +122,11 @@ async def register_agency_webhook(
     ctx: CallContext,
     *,
     allow_http: bool = False,
+    allow_private: bool = False,
 ) -> rpc.WebhookRegistered:
-    url = domain.webhook_url(req.url, allow_http=allow_http, field="url")
+    url = domain.webhook_url(
+        req.url, allow_http=allow_http, allow_private=allow_private, field="url"
+    )
     secret = secrets.token_urlsafe(32)
     endpoint = await notify.register_webhook(session, req.tenant, url, secret)
     return rpc.WebhookRegistered(webhook=views.webhook(endpoint), secret=secret)

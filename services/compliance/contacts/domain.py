@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 
 from contracts.compliance.errors import InvalidEmailAddress, InvalidWebhookUrl
 from kit.notify import QuietHours
+from kit.notify.addresses import literal_is_private
 
 _LOCAL = re.compile(r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*$")
 _LABEL = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$")
@@ -37,9 +38,13 @@ def email_address(raw: str) -> str:
     return f"{local}@{domain.lower()}"
 
 
-def webhook_url(raw: str, *, allow_http: bool, field: str = "webhook_url") -> str:
+def webhook_url(
+    raw: str, *, allow_http: bool, allow_private: bool = False, field: str = "webhook_url"
+) -> str:
     """An https URL with a host and no credentials in it (they would be shown in the
-    delivery log); http only where the service allows it (development, tests)."""
+    delivery log); http only where the service allows it (development, tests). A host
+    that is a loopback, private or link-local address is refused unless allowed
+    (kit/notify/addresses.py; names are checked again when delivered)."""
     value = raw.strip()
     try:
         parts = urlsplit(value)
@@ -59,6 +64,12 @@ def webhook_url(raw: str, *, allow_http: bool, field: str = "webhook_url") -> st
     ):
         raise InvalidWebhookUrl(
             "a webhook URL must be https://host/path, without credentials", field=field
+        )
+    if not allow_private and literal_is_private(host):
+        raise InvalidWebhookUrl(
+            "a webhook URL must point to a public address, not {host}",
+            field=field,
+            params={"host": host},
         )
     return value
 

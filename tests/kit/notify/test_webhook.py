@@ -30,6 +30,7 @@ from kit.notify import (
     set_webhook_enabled,
     verify,
 )
+from kit.notify.addresses import is_public, literal_is_private
 from tests.kit.notify.factories import OTHER_TENANT, TENANT, reminder
 from tests.kit.notify.http_receiver import Receiver, running_receiver
 
@@ -53,7 +54,12 @@ async def _schedule(db: Database, *items: Notification) -> None:
 
 
 def _settings(**overrides: object) -> NotifySettings:
-    values: dict[str, object] = {"webhook_timeout": 5.0, "backoff_base": 0.05, **overrides}
+    values: dict[str, object] = {
+        "webhook_timeout": 5.0,
+        "backoff_base": 0.05,
+        "webhook_allow_private": True,  # the receiver listens on 127.0.0.1
+        **overrides,
+    }
     return NotifySettings.model_validate(values)
 
 
@@ -254,3 +260,60 @@ async def test_register_refuses_a_bad_url_or_a_short_secret(db: Database):
             await register_webhook(session, TENANT, "ftp://example.cn/hook", SECRET)
         with pytest.raises(ValueError, match="16 bytes"):
             await register_webhook(session, TENANT, "https://example.cn/hook", "short")
+
+
+async def test_a_webhook_to_a_private_address_is_refused_for_good_and_never_sent(
+    db: Database, receiver: Receiver
+):
+    """No request forgery inward: without `webhook_allow_private` the worker refuses a
+    host that resolves to loopback (the receiver's 127.0.0.1), permanently, and logs why."""
+    endpoint = await _endpoint(db, receiver.url)
+    item = reminder(7, channel=Channel.WEBHOOK, address=str(endpoint.id))
+    await _schedule(db, item)
+    settings = _settings(webhook_allow_private=False)
+    transport = WebhookTransport(db, settings)
+    try:
+        await DeliveryWorker(db, [transport], settings).drain()
+    finally:
+        await transport.aclose()
+    assert receiver.received() == []
+    async with db.transaction() as session:
+        row = await get_notification(session, item.key)
+        log = await delivery_log(session, TENANT, key=item.key)
+    assert row is not None
+    assert row.status == Status.FAILED
+    [attempt] = log
+    assert attempt.outcome == Outcome.FAILED
+    assert "non-public address" in (attempt.error or "")
+
+
+@pytest.mark.parametrize(
+    ("address", "public"),
+    [
+        ("8.8.8.8", True),
+        ("2400:3200::1", True),
+        ("127.0.0.1", False),
+        ("10.1.2.3", False),
+        ("172.16.0.1", False),
+        ("192.168.1.1", False),
+        ("169.254.169.254", False),  # cloud metadata
+        ("100.64.0.1", False),  # shared address space (CGNAT)
+        ("::1", False),
+        ("fd00::1", False),
+        ("fe80::1%eth0", False),
+        ("::ffff:127.0.0.1", False),
+        ("0.0.0.0", False),
+        ("224.0.0.1", False),
+    ],
+)
+def test_only_public_addresses_are_public(address: str, public: bool):
+    assert is_public(address) is public
+
+
+def test_private_literals_and_localhost_are_refused_names_are_left_to_resolution():
+    assert literal_is_private("127.0.0.1")
+    assert literal_is_private("[::1]")
+    assert literal_is_private("localhost")
+    assert literal_is_private("api.localhost")
+    assert not literal_is_private("8.8.8.8")
+    assert not literal_is_private("oapi.dingtalk.com")
