@@ -66,6 +66,17 @@ class Periodic:
 
 
 @dataclass
+class PeriodicBatches:
+    """Work on a timer too large for one transaction (e.g. regenerating thousands of
+    units' calendars): `job` opens its own, one per batch, so no lock is held for
+    minutes and a failure loses only the batch it hit. Returns events recorded."""
+
+    name: str
+    interval: float
+    job: Callable[[Database], Awaitable[int]]
+
+
+@dataclass
 class ServiceRuntime:
     """Everything a running service holds; built by `start`, torn down by `stop`."""
 
@@ -88,7 +99,7 @@ class ServiceRuntime:
         *,
         register_endpoints: Callable[[RpcServer, ServiceRuntime], None],
         subscriptions: list[Subscription],
-        periodic: list[Periodic] | None = None,
+        periodic: Sequence[Periodic | PeriodicBatches] | None = None,
         background: Sequence[Callable[[asyncio.Event], Coroutine[Any, Any, None]]] = (),
         version: str = "0.1.0",
         description: str = "",
@@ -161,11 +172,14 @@ class ServiceRuntime:
             return False
         return True
 
-    async def _every(self, job: Periodic) -> None:
+    async def _every(self, job: Periodic | PeriodicBatches) -> None:
         while not self.stopping.is_set():
             try:
-                async with self.db.transaction() as session:
-                    recorded = await job.job(session)
+                if isinstance(job, PeriodicBatches):
+                    recorded = await job.job(self.db)
+                else:
+                    async with self.db.transaction() as session:
+                        recorded = await job.job(session)
                 if recorded:
                     self.committed()
                     log.info("periodic.done", job=job.name, events=recorded)

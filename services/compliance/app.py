@@ -10,11 +10,10 @@ from collections.abc import Awaitable, Callable
 from datetime import date
 from pathlib import Path
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
+from kit.db import Database
 from kit.ids import new_id
 from kit.notify import DeliveryWorker, EmailTransport, InAppTransport, WebhookTransport
-from kit.runtime import Periodic, ServiceRuntime, Subscription, build_runtime
+from kit.runtime import PeriodicBatches, ServiceRuntime, Subscription, build_runtime
 from services.compliance import clock, endpoints, handlers
 from services.compliance.calendar.commands import daily_scan
 from services.compliance.models import Base, messaging
@@ -34,23 +33,19 @@ async def consumers(runtime: ServiceRuntime) -> list[Subscription]:
     return [handlers.ENGAGEMENTS, handlers.EVALUATIONS, handlers.ARCHIVE]
 
 
-def once_a_day() -> Callable[[AsyncSession], Awaitable[int]]:
+def once_a_day() -> Callable[[Database], Awaitable[int]]:
     """The daily scan, run at the first tick of each day (Asia/Shanghai) in this
-    process; the ticks in between cost nothing. The horizon is regenerated at the
-    process's first scan (a deploy may bring a new rule set) and the first of each month
-    (the horizon moves by months). Another replica's scan changes nothing twice."""
+    process; the ticks in between cost nothing. What a scan regenerates is kept in the
+    database (`unit_horizon`), so a restart or a second replica regenerates nothing
+    twice, and a deploy with a new rule set regenerates every unit at its first scan."""
     scanned: dict[str, date] = {}
 
-    async def job(session: AsyncSession) -> int:
+    async def job(db: Database) -> int:
         today = clock.today()
         if scanned.get("day") == today:
             return 0
-        last = scanned.get("regenerated")
-        regenerate = last is None or (last.year, last.month) != (today.year, today.month)
-        recorded = await daily_scan(session, today, regenerate=regenerate)
+        recorded = await daily_scan(db, today)
         scanned["day"] = today
-        if regenerate:
-            scanned["regenerated"] = today
         return recorded
 
     return job
@@ -80,7 +75,7 @@ async def start(runtime: ServiceRuntime) -> None:
     await runtime.start(
         register_endpoints=endpoints.register,
         subscriptions=await consumers(runtime),
-        periodic=[Periodic("compliance-daily-scan", settings.scan_interval, once_a_day())],
+        periodic=[PeriodicBatches("compliance-daily-scan", settings.scan_interval, once_a_day())],
         background=[deliver],
         description="Compliance calendar: permits, monitoring, obligations and my work",
     )

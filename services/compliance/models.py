@@ -204,6 +204,19 @@ class Occurrence(Base):
     exceeded: Mapped[bool | None] = mapped_column(Boolean)
 
 
+class UnitHorizon(Base):
+    """When a unit's occurrences were last generated, under which rule set, and when
+    they are next due to be: the daily scan regenerates only the units whose day has
+    come or whose rule set is not the running one."""
+
+    __tablename__ = "unit_horizon"
+
+    unit_id: Mapped[UUID] = mapped_column(primary_key=True)
+    ruleset_version: Mapped[str] = mapped_column(String(20))
+    generated_on: Mapped[date] = mapped_column(Date)
+    next_on: Mapped[date] = mapped_column(Date, index=True)
+
+
 class WorkItem(Base):
     """An engagement step waiting for someone (a plan for the client's decision, a stage
     report for review, …), opened and closed by the engagement, archive and evaluation

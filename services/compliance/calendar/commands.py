@@ -19,6 +19,7 @@ from contracts.compliance.events import (
     OccurrenceWaivedV1,
 )
 from contracts.core import Scope, ValidationFailed
+from kit.db import Database
 from kit.events import make_event
 from kit.ids import new_id
 from kit.logging import get_logger
@@ -52,6 +53,8 @@ async def generate_unit(session: AsyncSession, unit_id: UUID, today: date) -> in
     if not permits:
         return 0
     rules = ruleset()
+    next_on = domain.next_regeneration(unit_id, today)
+    await repository.record_generated(session, unit_id, rules.version, today, next_on)
     facts = [
         PermitFacts(
             id=p.id,
@@ -164,21 +167,45 @@ def _new_row(unit_id: UUID, region_code: str, owed: Owed, version: str) -> dict[
     }
 
 
-async def daily_scan(session: AsyncSession, today: date, *, regenerate: bool = True) -> int:
-    """Extend every unit's horizon (`regenerate`: the first scan of a month, or of a
-    process, which may run a new rule set) and schedule the day's reminders.
+REGENERATION_BATCH = 200
+"""Units regenerated per transaction by the daily scan: a new rule set regenerates every
+unit, which at 10,000 units takes minutes (bench/calendar.py) — never in one transaction."""
+
+
+async def daily_scan(db: Database, today: date) -> int:
+    """Extend the horizon of the units whose day has come (a 28th of them each day, see
+    `domain.next_regeneration`), regenerate every unit whose occurrences follow another
+    rule set than the running one (a deploy brought new rules), then schedule the day's
+    reminders. Each batch of units is its own transaction.
 
     Everything else that changes what a unit owes (permits, schedules, plans, stoppages,
-    agency rules) regenerates that unit when it happens, so the other days only remind.
-    Idempotent: a second run changes nothing, and reminders are keyed
-    (calendar/reminders.py), so a second replica's scan schedules nothing twice."""
-    changed = 0
-    if regenerate:
-        for unit_id in await obligations.units_with_permits(session):
-            changed += await generate_unit(session, unit_id, today)
-    reminders = await schedule_reminders(session, today)
-    log.info("compliance.daily_scan", day=today.isoformat(), changed=changed, reminders=reminders)
+    agency rules) regenerates that unit when it happens, so a unit's other days only
+    remind. Idempotent: a second run finds no unit to regenerate, and reminders are
+    keyed (calendar/reminders.py), so a second replica's scan schedules nothing twice."""
+    version = ruleset().version
+    async with db.transaction() as session:
+        units = await repository.units_to_regenerate(session, today, version)
+    for start in range(0, len(units), REGENERATION_BATCH):
+        async with db.transaction() as session:
+            await regenerate(session, units[start : start + REGENERATION_BATCH], today)
+    async with db.transaction() as session:
+        reminders = await schedule_reminders(session, today)
+    log.info(
+        "compliance.daily_scan", day=today.isoformat(), regenerated=len(units), reminders=reminders
+    )
     return 0  # records no events: nothing for the relay to publish
+
+
+async def regenerate_due(session: AsyncSession, today: date) -> list[UUID]:
+    """Regenerate, in this transaction, the units `daily_scan` would; returns them."""
+    units = await repository.units_to_regenerate(session, today, ruleset().version)
+    await regenerate(session, units, today)
+    return units
+
+
+async def regenerate(session: AsyncSession, units: list[UUID], today: date) -> None:
+    for unit_id in units:
+        await generate_unit(session, unit_id, today)
 
 
 async def refresh_unit(session: AsyncSession, unit_id: UUID, today: date) -> None:

@@ -8,6 +8,7 @@ import calendar as gregorian
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
+from uuid import UUID
 
 from contracts.compliance.enums import Frequency, OccurrenceState
 from contracts.compliance.rpc import Deadline
@@ -127,8 +128,21 @@ def due_date(period: Period, deadline: Deadline, cal: WorkingCalendar) -> date:
 
 def horizon_end(today: date) -> date:
     """The last day of the month 18 months ahead: the horizon moves a month at a time,
-    so only the first scan of a month has new occurrences to generate."""
+    so a unit has new occurrences to generate once a month."""
     return add_months(today.replace(day=1), HORIZON_MONTHS + 1) - timedelta(days=1)
+
+
+REGENERATION_SLICES = 28
+"""A unit's monthly regeneration falls on one of the first 28 days of the month, by its
+id: the daily scan regenerates a 28th of the units instead of all of them on the 1st
+(bench/calendar.py). The horizon then reaches at least 17 months ahead, far beyond the
+longest reminder lead (6 months)."""
+
+
+def next_regeneration(unit_id: UUID, today: date) -> date:
+    """The day after `today` on which the unit's horizon is next extended: its slice's
+    day of next month."""
+    return add_months(today.replace(day=1), 1) + timedelta(days=unit_id.int % REGENERATION_SLICES)
 
 
 @dataclass(frozen=True)

@@ -22,8 +22,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.compliance.enums import OccurrenceState
 from contracts.core import Scope
+from kit.db import dialect_insert
 from services.compliance.calendar.domain import DONE, OPEN, SUSPENDED, WAIVED
-from services.compliance.models import Occurrence, WorkItem
+from services.compliance.models import Occurrence, Permit, UnitHorizon, WorkItem
 from services.compliance.scope import rows_in_scope
 
 RULE_KINDS_EXCLUDED = ("list_item", "rectification")
@@ -70,6 +71,31 @@ async def update_open(session: AsyncSession, occurrence_id: UUID, **values: Any)
 async def remove(session: AsyncSession, ids: list[UUID]) -> None:
     if ids:
         await session.execute(delete(Occurrence).where(Occurrence.id.in_(ids)))
+
+
+async def units_to_regenerate(session: AsyncSession, today: date, version: str) -> list[UUID]:
+    """Units with permits that were never generated, whose day has come, or whose
+    occurrences follow another rule set than `version`."""
+    h = UnitHorizon
+    query = (
+        select(Permit.unit_id)
+        .distinct()
+        .outerjoin(h, h.unit_id == Permit.unit_id)
+        .where(or_(h.unit_id.is_(None), h.next_on <= today, h.ruleset_version != version))
+        .order_by(Permit.unit_id)
+    )
+    return list((await session.execute(query)).scalars())
+
+
+async def record_generated(
+    session: AsyncSession, unit_id: UUID, version: str, today: date, next_on: date
+) -> None:
+    values = {"ruleset_version": version, "generated_on": today, "next_on": next_on}
+    # An upsert: another replica's scan may generate the same unit at the same time.
+    statement = dialect_insert(session)(UnitHorizon).values(unit_id=unit_id, **values)
+    await session.execute(
+        statement.on_conflict_do_update(index_elements=[UnitHorizon.unit_id], set_=values)
+    )
 
 
 async def occurrence(session: AsyncSession, occurrence_id: UUID, scope: Scope) -> Occurrence | None:
