@@ -13,6 +13,7 @@ from kit.notify.domain import (
     QuietHours,
     Status,
     WebhookEndpoint,
+    WebhookFormat,
 )
 from kit.notify.repository import (
     ScheduledNotification,
@@ -61,6 +62,7 @@ __all__ = [
     "ScheduledNotification",
     "Status",
     "WebhookEndpoint",
+    "WebhookFormat",
     "WebhookTransport",
     "add_notify_tables",
     "build_email",

@@ -19,6 +19,15 @@ class Channel(StrEnum):
     WEBHOOK = "webhook"
 
 
+class WebhookFormat(StrEnum):
+    """What a webhook endpoint receives: ecohost's HMAC-signed JSON (any system), or a
+    chat robot's own text message (kit/notify/bots.py)."""
+
+    ECOHOST = "ecohost"
+    DINGTALK = "dingtalk"
+    WECOM = "wecom"
+
+
 class Status(StrEnum):
     """A notification's state machine: pending → sending → sent | pending (retry) | failed.
 
@@ -122,6 +131,7 @@ class WebhookEndpoint:
     disabled_at: datetime | None
     last_error: str | None
     created_at: datetime
+    format: WebhookFormat = WebhookFormat.ECOHOST
 
 
 @dataclass(frozen=True)

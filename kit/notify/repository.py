@@ -26,6 +26,7 @@ from kit.notify.domain import (
     QuietHours,
     Status,
     WebhookEndpoint,
+    WebhookFormat,
 )
 from kit.notify.tables import (
     TENANT_DEFAULT,
@@ -404,17 +405,26 @@ def _endpoint(row: Row[Any]) -> WebhookEndpoint:
         disabled_at=row.disabled_at,
         last_error=row.last_error,
         created_at=row.created_at,
+        format=WebhookFormat(row.format),
     )
 
 
 async def register_webhook(
-    session: AsyncSession, tenant: str, url: str, secret: str
+    session: AsyncSession,
+    tenant: str,
+    url: str,
+    secret: str,
+    format: WebhookFormat = WebhookFormat.ECOHOST,
 ) -> WebhookEndpoint:
-    """A new enabled endpoint of `tenant`; its id is the `address` of WEBHOOK notifications."""
+    """A new enabled endpoint of `tenant`; its id is the `address` of WEBHOOK notifications.
+    `secret` signs what ecohost sends (at least 16 bytes), or is a DingTalk robot's 加签
+    secret ("" for a robot without one, and for WeCom's, which signs nothing)."""
     if not url.startswith(("https://", "http://")):
         raise ValueError("a webhook url must be http(s)")
-    if len(secret.encode()) < 16:
+    if format is WebhookFormat.ECOHOST and len(secret.encode()) < 16:
         raise ValueError("a webhook secret must be at least 16 bytes")
+    if format is WebhookFormat.WECOM and secret:
+        raise ValueError("a WeCom robot has no secret")
     endpoint_id = new_id()
     await session.execute(
         webhook_endpoints.insert().values(
@@ -422,6 +432,7 @@ async def register_webhook(
             tenant=tenant,
             url=url,
             secret=secret,
+            format=format.value,
             enabled=True,
             consecutive_failures=0,
             created_at=datetime.now(UTC),

@@ -104,7 +104,9 @@ webhook_endpoints = Table(
     Column("id", Uuid, primary_key=True),
     Column("tenant", String(100), nullable=False),
     Column("url", String(2000), nullable=False),
+    # ecohost's HMAC key; a DingTalk robot's 加签 secret, or "" (kit/notify/bots.py).
     Column("secret", String(200), nullable=False),
+    Column("format", String(16), nullable=False, server_default="ecohost"),
     Column("enabled", Boolean, nullable=False),
     Column("consecutive_failures", Integer, nullable=False),
     Column("disabled_at", UtcDateTime, nullable=True),

@@ -31,7 +31,8 @@ from kit.logging import get_logger
 from kit.messaging import MessagingTables
 from kit.notify import repository
 from kit.notify.addresses import literal_is_private, private_addresses
-from kit.notify.domain import Channel
+from kit.notify.bots import BOT_FORMATS, bot_body, bot_refusal, signed_dingtalk_url
+from kit.notify.domain import Channel, WebhookEndpoint, WebhookFormat
 from kit.notify.repository import ScheduledNotification
 from kit.notify.settings import NotifySettings
 from kit.outbox import record_event
@@ -188,6 +189,30 @@ def webhook_body(item: ScheduledNotification) -> bytes:
     ).encode()
 
 
+def _request(
+    endpoint: WebhookEndpoint, item: ScheduledNotification
+) -> tuple[str, bytes, dict[str, str]]:
+    """URL, body and headers of one attempt, in the endpoint's format."""
+    if endpoint.format is WebhookFormat.ECOHOST:
+        body = webhook_body(item)
+        timestamp = str(int(time.time()))
+        return (
+            endpoint.url,
+            body,
+            {
+                "Content-Type": "application/json; charset=utf-8",
+                TIMESTAMP_HEADER: timestamp,
+                SIGNATURE_HEADER: sign(endpoint.secret, timestamp, body),
+                # The same on every attempt: a receiver drops a repeat it already has.
+                DELIVERY_HEADER: item.key,
+            },
+        )
+    url = endpoint.url
+    if endpoint.format is WebhookFormat.DINGTALK:
+        url = signed_dingtalk_url(url, endpoint.secret, int(time.time() * 1000))
+    return url, bot_body(item), {"Content-Type": "application/json; charset=utf-8"}
+
+
 class WebhookTransport:
     """POSTs the notification as JSON to the tenant's endpoint (the notification's
     `address` is the endpoint id). Failures count against the endpoint, which is
@@ -218,20 +243,14 @@ class WebhookTransport:
         if not endpoint.enabled:
             raise DeliveryError("webhook endpoint is disabled", permanent=True)
         await self._check_public(endpoint.url)
-        body = webhook_body(item)
-        timestamp = str(int(time.time()))
-        headers = {
-            "Content-Type": "application/json; charset=utf-8",
-            TIMESTAMP_HEADER: timestamp,
-            SIGNATURE_HEADER: sign(endpoint.secret, timestamp, body),
-            # The same on every attempt: a receiver drops a repeat it already has.
-            DELIVERY_HEADER: item.key,
-        }
+        url, body, headers = _request(endpoint, item)
         error: str | None = None
         try:
-            response = await self._client.post(endpoint.url, content=body, headers=headers)
+            response = await self._client.post(url, content=body, headers=headers)
             if not 200 <= response.status_code < 300:
                 error = f"HTTP {response.status_code}"
+            elif endpoint.format in BOT_FORMATS:
+                error = bot_refusal(response.content)
         except httpx.HTTPError as exc:
             error = f"{type(exc).__name__}: {exc}"
         async with self._db.transaction() as session:

@@ -22,6 +22,7 @@ from tests.kit.notify.smtp_server import free_port
 class Hit:
     headers: dict[str, str]
     body: bytes
+    query: str = ""
 
 
 @dataclass
@@ -30,14 +31,17 @@ class Receiver:
     hits: list[Hit] = field(default_factory=list)
     statuses: list[int] = field(default_factory=list)  # answered in order, then 200
     always: int | None = None
+    answers: list[bytes] = field(default_factory=list)  # bodies answered in order, then none
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     async def handle(self, request: Request) -> Response:
         body = await request.body()
+        headers = {k.lower(): v for k, v in request.headers.items()}
         with self.lock:
-            self.hits.append(Hit({k.lower(): v for k, v in request.headers.items()}, body))
+            self.hits.append(Hit(headers, body, request.url.query))
             status = self.always or (self.statuses.pop(0) if self.statuses else 200)
-        return Response(status_code=status)
+            answer = self.answers.pop(0) if self.answers else b""
+        return Response(content=answer, status_code=status, media_type="application/json")
 
     def received(self) -> list[Hit]:
         with self.lock:
