@@ -6,10 +6,13 @@ from __future__ import annotations
 
 from datetime import date
 from enum import StrEnum
+from typing import TypeVar
 
 from pydantic import Field, model_validator
 
 from contracts.core import Contract, Scope
+
+T = TypeVar("T")
 
 
 class StatisticsGroup(StrEnum):
@@ -18,6 +21,10 @@ class StatisticsGroup(StrEnum):
     REGION = "region"  # 行政区划 (the unit's 6-digit GB/T 2260 code)
     AGENCY = "agency"  # 托管服务单位
     UNIT = "unit"  # 排污单位
+
+    def pick(self, *, region: T, agency: T, unit: T) -> T:
+        """The one of a service's three (e.g. its columns) this grouping reads."""
+        return {StatisticsGroup.REGION: region, StatisticsGroup.AGENCY: agency}.get(self, unit)
 
 
 REGION_PREFIX_PATTERN = r"^[0-9]{0,6}$"

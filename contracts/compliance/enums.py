@@ -68,6 +68,15 @@ class WorkKind(StrEnum):
     PERMIT_IMPORT_REFUSED = "permit_import_refused"  # an imported permit not registered
 
 
+class WebhookFormat(StrEnum):
+    """What an agency's webhook receives (kit.notify's formats): ecohost's HMAC-signed
+    JSON, or a 钉钉 (DingTalk) / 企业微信 (WeCom) group robot's own text message."""
+
+    ECOHOST = "ecohost"
+    DINGTALK = "dingtalk"
+    WECOM = "wecom"
+
+
 class ReminderChannel(StrEnum):
     """Where a reminder goes (kit.notify's channels): the in-app inbox, email, or a
     webhook (a 钉钉/企业微信 bot, another system)."""

@@ -10,7 +10,7 @@ from uuid import UUID
 
 from pydantic import Field, field_validator
 
-from contracts.compliance.enums import ReminderChannel
+from contracts.compliance.enums import ReminderChannel, WebhookFormat
 from contracts.core import Contract, Rpc
 
 LEAD_DAYS_MIN, LEAD_DAYS_MAX = -30, 400
@@ -97,6 +97,13 @@ class AgencyDefaultsView(Contract):
 class RegisterAgencyWebhookRequest(Contract):
     tenant: str = Field(min_length=1, max_length=100)
     url: str = Field(min_length=1, max_length=2000)
+    format: WebhookFormat = WebhookFormat.ECOHOST
+    bot_secret: str = Field(
+        default="",
+        max_length=200,
+        description="A DingTalk robot's 加签 secret (SEC…); empty for a robot secured by "
+        "keywords or IP, and for every other format.",
+    )
 
 
 class WebhookView(Contract):
@@ -107,11 +114,15 @@ class WebhookView(Contract):
     disabled_at: datetime | None
     last_error: str | None
     created_at: datetime
+    format: WebhookFormat = WebhookFormat.ECOHOST
 
 
 class WebhookRegistered(Contract):
     webhook: WebhookView
-    secret: str = Field(description="Shown once: the HMAC key the receiver verifies with.")
+    secret: str | None = Field(
+        description="Shown once: the HMAC key the receiver verifies with; None for a robot, "
+        "which verifies nothing of ecohost's."
+    )
 
 
 class SetAgencyWebhookEnabledRequest(Contract):

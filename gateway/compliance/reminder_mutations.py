@@ -11,7 +11,7 @@ import strawberry
 from strawberry.types import Info
 
 from contracts.compliance import rpc_reminders as rpc
-from contracts.compliance.enums import ReminderChannel
+from contracts.compliance.enums import ReminderChannel, WebhookFormat
 from gateway.compliance.errors import (
     ChannelWithoutAddress,
     InvalidEmailAddress,
@@ -50,7 +50,10 @@ class AgencyNotificationDefaultsSuccess:
 @strawberry.type
 class RegisterAgencyWebhookSuccess:
     webhook: NotificationWebhook
-    secret: str = strawberry.field(description="The HMAC key, shown once.")
+    secret: str | None = strawberry.field(
+        description="The HMAC key, shown once; null for a 钉钉/企业微信 robot, which checks "
+        "its own secret, not ecohost's."
+    )
 
 
 @strawberry.type
@@ -131,7 +134,18 @@ class SetAgencyNotificationDefaultsInput:
 
 @strawberry.input
 class RegisterAgencyWebhookInput:
-    url: str
+    url: str = strawberry.field(
+        description="The receiver's https URL; a robot's webhook address as 钉钉/企业微信 "
+        "shows it (with its access_token or key)."
+    )
+    format: WebhookFormat = strawberry.field(
+        default=WebhookFormat.ECOHOST, description="Default: ecohost's signed JSON."
+    )
+    bot_secret: str = strawberry.field(
+        default="",
+        description="A 钉钉 robot's 加签 secret (SEC…), if the robot uses 加签; refused for "
+        "other formats.",
+    )
 
 
 @strawberry.input
@@ -211,7 +225,8 @@ class ReminderMutations:
 
     @strawberry.mutation(
         description="Agency admins: a webhook receiving every reminder of the agency's "
-        "units (HMAC-signed; the secret is shown once)."
+        "units: ecohost's HMAC-signed JSON (the secret is shown once), or a 钉钉/企业微信 "
+        "group robot's text message."
     )
     async def register_agency_webhook(
         self, info: Info[Context, None], input: RegisterAgencyWebhookInput
@@ -222,7 +237,10 @@ class ReminderMutations:
             REGISTER_AGENCY_WEBHOOK,
             AGENCY_SETTINGS,
             request=lambda: rpc.RegisterAgencyWebhookRequest(
-                tenant=ctx.principal.tenant, url=input.url
+                tenant=ctx.principal.tenant,
+                url=input.url,
+                format=input.format,
+                bot_secret=input.bot_secret,
             ),
             send=ctx.clients.compliance.register_agency_webhook,
             success=lambda v: RegisterAgencyWebhookSuccess(

@@ -8,11 +8,16 @@ from typing import Self
 import strawberry
 
 from contracts.compliance import rpc_reminders as rpc
-from contracts.compliance.enums import ReminderChannel
+from contracts.compliance.enums import ReminderChannel, WebhookFormat
 from gateway.ids import encode_global_id
 
 strawberry.enum(
     ReminderChannel, description="Where a reminder goes: the in-app inbox, email or a webhook."
+)
+strawberry.enum(
+    WebhookFormat,
+    description="What a webhook receives: ecohost's HMAC-signed JSON, or a 钉钉 (DingTalk) / "
+    "企业微信 (WeCom) group robot's text message.",
 )
 
 WEBHOOK_NODE = "NotificationWebhook"
@@ -92,6 +97,7 @@ class NotificationWebhook:
     disabled_at: datetime | None
     last_error: str | None
     created_at: datetime
+    format: WebhookFormat
 
     @classmethod
     def from_view(cls, v: rpc.WebhookView) -> Self:
@@ -103,6 +109,7 @@ class NotificationWebhook:
             disabled_at=v.disabled_at,
             last_error=v.last_error,
             created_at=v.created_at,
+            format=v.format,
         )
 
 

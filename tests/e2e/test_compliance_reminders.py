@@ -281,6 +281,52 @@ def test_agency_webhooks_are_the_admins_and_people_keep_their_own(
     assert again["webhookSecret"] is None
 
 
+ROBOT_HOOK = """
+mutation($input: RegisterAgencyWebhookInput!) {
+  registerAgencyWebhook(input: $input) {
+    __typename
+    ... on RegisterAgencyWebhookSuccess { secret webhook { url format enabled } }
+    ... on ValidationError { field }
+    ... on Error { code message }
+  }
+}"""
+
+
+def test_R6_1_2_an_agency_registers_dingtalk_and_wecom_robots(
+    reminders: tuple[RunningSystem, Mailbox, Receiver],
+):
+    system, _, _ = reminders
+    admin = token(f"agency:{new_id()}", "agency_admin")
+    dingtalk = "https://oapi.example.cn/robot/send?access_token=t0k3n"
+    robot = gql(
+        system,
+        ROBOT_HOOK,
+        {"input": {"url": dingtalk, "format": "DINGTALK", "botSecret": "SEC" + "a" * 61}},
+        admin,
+    )["registerAgencyWebhook"]
+    # The robot checks its own 加签 secret: ecohost shows none, and never echoes it.
+    assert robot == {
+        "__typename": "RegisterAgencyWebhookSuccess",
+        "secret": None,
+        "webhook": {"url": dingtalk, "format": "DINGTALK", "enabled": True},
+    }
+    wecom = "https://qyapi.example.cn/cgi-bin/webhook/send?key=k3y"
+    refused = gql(
+        system,
+        ROBOT_HOOK,
+        {"input": {"url": wecom, "format": "WECOM", "botSecret": "SECxyz"}},
+        admin,
+    )["registerAgencyWebhook"]
+    assert (refused["__typename"], refused["field"], refused["message"]) == (
+        "ValidationError",
+        "botSecret",
+        "只有钉钉机器人需要填写加签密钥",
+    )
+    gql(system, ROBOT_HOOK, {"input": {"url": wecom, "format": "WECOM"}}, admin)
+    listed = gql(system, "query { agencyWebhooks { url format } }", {}, admin)
+    assert sorted(h["format"] for h in listed["agencyWebhooks"]) == ["DINGTALK", "WECOM"]
+
+
 def _renewal_mail(mailbox: Mailbox, occurrence: str) -> list[Received]:
     return [
         m

@@ -63,7 +63,7 @@ def _due_at(day: date) -> datetime:
     return datetime.combine(day, clock.remind_at(), SHANGHAI).astimezone(UTC)
 
 
-def _text(o: Occurrence, lead: int, unit_name: str) -> tuple[str, str]:
+def reminder_text(o: Occurrence, lead: int, unit_name: str) -> tuple[str, str]:
     """Chinese subject and body: the unit, the obligation, its period and due date, and
     nothing about anyone else."""
     what = f"{o.title_zh}（{o.period_label}）"
@@ -85,6 +85,15 @@ def _text(o: Occurrence, lead: int, unit_name: str) -> tuple[str, str]:
         "此提醒由环保管家系统自动发送；提醒方式、提前天数和免打扰时段可在“我的提醒设置”中修改。\n"
     )
     return subject, body
+
+
+def reminder_data(o: Occurrence) -> dict[str, str]:
+    """What a reminder carries for a machine (a webhook's `data`), besides its lead time."""
+    return {
+        "occurrence_id": str(o.id),
+        "unit_id": str(o.unit_id),
+        "due_date": o.due_date.isoformat(),
+    }
 
 
 async def _responsible(session: AsyncSession, unit_ids: set[UUID]) -> dict[UUID, set[str]]:
@@ -152,11 +161,7 @@ async def schedule_reminders(
     for o in rows:
         tenant = f"agency:{o.agency_id}"
         unit_name = names.get(o.unit_id, "")
-        data = {
-            "occurrence_id": str(o.id),
-            "unit_id": str(o.unit_id),
-            "due_date": o.due_date.isoformat(),
-        }
+        data = reminder_data(o)
         people = responsible.get(o.unit_id, set()) | followers.get(tenant, set())
         for person in sorted(people):
             contact = contact_of.get((tenant, person))
@@ -165,7 +170,7 @@ async def schedule_reminders(
             for lead, day in _leads(o, prefs).items():
                 if not window[0] <= day <= window[1]:
                     continue
-                subject, body = _text(o, lead, unit_name)
+                subject, body = reminder_text(o, lead, unit_name)
                 for channel in prefs.channels:
                     address = _address(channel, contact)
                     if address is None:
@@ -188,7 +193,7 @@ async def schedule_reminders(
             for lead, day in _leads(o, None).items():
                 if not window[0] <= day <= window[1]:
                     continue
-                subject, body = _text(o, lead, unit_name)
+                subject, body = reminder_text(o, lead, unit_name)
                 by_quiet[agency_quiet].append(
                     Notification(
                         key=f"{o.id}:{AGENCY_WEBHOOK}:{endpoint_id}:{lead}:webhook",

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.compliance import rpc_reminders as rpc
-from contracts.compliance.enums import ReminderChannel
+from contracts.compliance.enums import ReminderChannel, WebhookFormat
 from contracts.compliance.errors import ChannelWithoutAddress, WebhookEndpointNotFound
 from kit import notify
 from kit.notify import Channel, Preferences, WebhookEndpoint
@@ -127,9 +127,15 @@ async def register_agency_webhook(
     url = domain.webhook_url(
         req.url, allow_http=allow_http, allow_private=allow_private, field="url"
     )
-    secret = secrets.token_urlsafe(32)
-    endpoint = await notify.register_webhook(session, req.tenant, url, secret)
-    return rpc.WebhookRegistered(webhook=views.webhook(endpoint), secret=secret)
+    secret = domain.bot_secret(req.format, req.bot_secret)
+    ours = req.format is WebhookFormat.ECOHOST
+    if ours:
+        secret = secrets.token_urlsafe(32)
+    endpoint = await notify.register_webhook(
+        session, req.tenant, url, secret, notify.WebhookFormat(req.format.value)
+    )
+    # A robot checks its own secret (DingTalk's 加签), never ours: none is shown.
+    return rpc.WebhookRegistered(webhook=views.webhook(endpoint), secret=secret if ours else None)
 
 
 async def set_agency_webhook_enabled(

@@ -7,7 +7,9 @@ import re
 from datetime import time
 from urllib.parse import urlsplit
 
+from contracts.compliance.enums import WebhookFormat
 from contracts.compliance.errors import InvalidEmailAddress, InvalidWebhookUrl
+from contracts.core import ValidationFailed
 from kit.notify import QuietHours
 from kit.notify.addresses import literal_is_private
 
@@ -36,6 +38,15 @@ def email_address(raw: str) -> str:
             "an email address is one address like name@example.cn", field="email"
         )
     return f"{local}@{domain.lower()}"
+
+
+def bot_secret(format: WebhookFormat, raw: str) -> str:
+    """Only a DingTalk robot takes a secret (its 加签 key); any other format refuses one
+    rather than silently dropping what the admin typed."""
+    value = raw.strip()
+    if value and format is not WebhookFormat.DINGTALK:
+        raise ValidationFailed("only a DingTalk robot takes a secret", field="bot_secret")
+    return value
 
 
 def webhook_url(

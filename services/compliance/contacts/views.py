@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from contracts.compliance import rpc_reminders as rpc
-from contracts.compliance.enums import ReminderChannel
+from contracts.compliance.enums import ReminderChannel, WebhookFormat
 from kit.notify import DeliveryAttempt, Preferences, QuietHours, WebhookEndpoint
 from services.compliance.contacts.domain import quiet_hours
 from services.compliance.models import NotificationContact
@@ -65,6 +65,7 @@ def webhook(w: WebhookEndpoint) -> rpc.WebhookView:
         disabled_at=w.disabled_at,
         last_error=w.last_error,
         created_at=w.created_at,
+        format=WebhookFormat(w.format.value),
     )
 
 

@@ -16,13 +16,9 @@ from services.compliance.scope import rows_in_scope
 
 
 def group_key(group_by: StatisticsGroup) -> Any:
-    match group_by:
-        case StatisticsGroup.REGION:
-            return Occurrence.region_code
-        case StatisticsGroup.AGENCY:
-            return Occurrence.agency_id
-        case StatisticsGroup.UNIT:
-            return Occurrence.unit_id
+    return group_by.pick(
+        region=Occurrence.region_code, agency=Occurrence.agency_id, unit=Occurrence.unit_id
+    )
 
 
 async def overdue_obligations(

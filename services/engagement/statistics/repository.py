@@ -47,13 +47,9 @@ Counts = dict[str, dict[str, Any]]
 
 
 def group_key(group_by: StatisticsGroup) -> Any:
-    match group_by:
-        case StatisticsGroup.REGION:
-            return Unit.region_code
-        case StatisticsGroup.AGENCY:
-            return Engagement.agency_id
-        case StatisticsGroup.UNIT:
-            return Engagement.unit_id
+    return group_by.pick(
+        region=Unit.region_code, agency=Engagement.agency_id, unit=Engagement.unit_id
+    )
 
 
 def key_text(value: object) -> str:

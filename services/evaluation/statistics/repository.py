@@ -21,13 +21,9 @@ from services.evaluation.repository import (
 
 
 def group_key(group_by: StatisticsGroup) -> Any:
-    match group_by:
-        case StatisticsGroup.REGION:
-            return Scorecard.region_code
-        case StatisticsGroup.AGENCY:
-            return Scorecard.agency_id
-        case StatisticsGroup.UNIT:
-            return Scorecard.unit_id
+    return group_by.pick(
+        region=Scorecard.region_code, agency=Scorecard.agency_id, unit=Scorecard.unit_id
+    )
 
 
 async def grades_by_year(
