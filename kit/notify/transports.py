@@ -30,7 +30,7 @@ from kit.ids import new_id
 from kit.logging import get_logger
 from kit.messaging import MessagingTables
 from kit.notify import repository
-from kit.notify.addresses import literal_is_private, private_addresses
+from kit.notify.addresses import Pinned, is_public, literal_is_private, pinned, resolve
 from kit.notify.bots import BOT_FORMATS, bot_body, bot_refusal, signed_dingtalk_url
 from kit.notify.domain import Channel, WebhookEndpoint, WebhookFormat
 from kit.notify.repository import ScheduledNotification
@@ -242,11 +242,17 @@ class WebhookTransport:
             raise DeliveryError("no such webhook endpoint", permanent=True)
         if not endpoint.enabled:
             raise DeliveryError("webhook endpoint is disabled", permanent=True)
-        await self._check_public(endpoint.url)
         url, body, headers = _request(endpoint, item)
+        target = await self._target(url)
+        extensions: dict[str, Any] = {}
+        if target is not None:
+            url, extensions = target.url, target.extensions
+            headers = {**headers, **target.headers}
         error: str | None = None
         try:
-            response = await self._client.post(url, content=body, headers=headers)
+            response = await self._client.post(
+                url, content=body, headers=headers, extensions=extensions
+            )
             if not 200 <= response.status_code < 300:
                 error = f"HTTP {response.status_code}"
             elif endpoint.format in BOT_FORMATS:
@@ -266,21 +272,26 @@ class WebhookTransport:
                 log.warning("notify.webhook.disabled", endpoint=str(endpoint_id), error=error)
             raise DeliveryError(error, permanent=disabled)
 
-    async def _check_public(self, url: str) -> None:
-        """Refuse (for good) a URL whose host resolves to a non-public address."""
+    async def _target(self, url: str) -> Pinned | None:
+        """Where to POST: the first address `url`'s host resolves to, once every one is
+        checked public (refused for good otherwise); None to let the client resolve
+        (development and tests, which allow private addresses)."""
         if self._settings.webhook_allow_private:
-            return
+            return None
         parts = urlsplit(url)
         host = parts.hostname or ""
+        if literal_is_private(host):
+            raise DeliveryError(f"webhook host {host} is a non-public address", permanent=True)
         port = parts.port or (443 if parts.scheme == "https" else 80)
         try:
-            inward = await private_addresses(host, port)
+            addresses = await resolve(host, port)
         except OSError as exc:
             raise DeliveryError(f"cannot resolve {host}: {exc}") from exc
-        if inward or literal_is_private(host):
+        if not addresses or not all(is_public(a) for a in addresses):
             raise DeliveryError(
                 f"webhook host {host} resolves to a non-public address", permanent=True
             )
+        return pinned(url, addresses[0])
 
 
 # --- in-app -----------------------------------------------------------------------------

@@ -28,9 +28,10 @@ from kit.notify import (
     register_webhook,
     schedule,
     set_webhook_enabled,
+    transports,
     verify,
 )
-from kit.notify.addresses import is_public, literal_is_private
+from kit.notify.addresses import Pinned, is_public, literal_is_private, pinned
 from tests.kit.notify.factories import OTHER_TENANT, TENANT, reminder
 from tests.kit.notify.http_receiver import Receiver, running_receiver
 
@@ -317,3 +318,52 @@ def test_private_literals_and_localhost_are_refused_names_are_left_to_resolution
     assert literal_is_private("api.localhost")
     assert not literal_is_private("8.8.8.8")
     assert not literal_is_private("oapi.dingtalk.com")
+
+
+async def test_the_post_goes_to_the_address_that_was_checked_not_a_second_lookup(
+    db: Database, receiver: Receiver, monkeypatch: pytest.MonkeyPatch
+):
+    """DNS rebinding: a name checked public, then resolved again for the POST, could
+    answer inward the second time. The POST goes to the checked address, naming the host
+    in `Host` (and TLS). Here the resolver's one answer is the receiver's 127.0.0.1,
+    taken as public for the test; the name is under `.invalid` (RFC 6761), which no real
+    resolver answers, so the request arrives only if it was not looked up again."""
+    port = receiver.url.split(":")[2].split("/")[0]
+    host = f"hooks.rebind.invalid:{port}"
+    looked_up: list[str] = []
+
+    async def resolve(name: str, _port: int) -> list[str]:
+        looked_up.append(name)
+        return ["127.0.0.1"]
+
+    monkeypatch.setattr(transports, "resolve", resolve)
+    monkeypatch.setattr(transports, "is_public", lambda address: address == "127.0.0.1")
+    endpoint = await _endpoint(db, f"http://{host}/hook")
+    item = reminder(8, channel=Channel.WEBHOOK, address=str(endpoint.id))
+    await _schedule(db, item)
+    settings = _settings(webhook_allow_private=False)
+    transport = WebhookTransport(db, settings)
+    try:
+        assert await DeliveryWorker(db, [transport], settings).drain() == 1
+    finally:
+        await transport.aclose()
+    [hit] = receiver.received()
+    assert hit.headers["host"] == host
+    assert looked_up == ["hooks.rebind.invalid"]
+    async with db.transaction() as session:
+        row = await get_notification(session, item.key)
+    assert row is not None
+    assert row.status == Status.SENT
+
+
+def test_a_pinned_request_names_the_address_in_the_url_and_the_host_everywhere_else():
+    https = pinned("https://oapi.example.cn/robot/send?access_token=t", "203.0.113.7")
+    assert https == Pinned(
+        "https://203.0.113.7/robot/send?access_token=t",
+        {"Host": "oapi.example.cn", "Connection": "close"},
+        {"sni_hostname": "oapi.example.cn"},  # SNI and the certificate's name
+    )
+    v6 = pinned("http://hooks.example.cn:8080/h", "2400:3200::1")
+    assert v6 == Pinned(
+        "http://[2400:3200::1]:8080/h", {"Host": "hooks.example.cn:8080", "Connection": "close"}, {}
+    )
