@@ -182,18 +182,24 @@ async def daily_scan(db: Database, today: date) -> int:
     agency rules) regenerates that unit when it happens, so a unit's other days only
     remind. Idempotent: a second run finds no unit to regenerate, and reminders are
     keyed (calendar/reminders.py), so a second replica's scan schedules nothing twice."""
-    version = ruleset().version
-    async with db.transaction() as session:
-        units = await repository.units_to_regenerate(session, today, version)
-    for start in range(0, len(units), REGENERATION_BATCH):
-        async with db.transaction() as session:
-            await regenerate(session, units[start : start + REGENERATION_BATCH], today)
+    regenerated = await extend_horizons(db, today)
     async with db.transaction() as session:
         reminders = await schedule_reminders(session, today)
     log.info(
-        "compliance.daily_scan", day=today.isoformat(), regenerated=len(units), reminders=reminders
+        "compliance.daily_scan", day=today.isoformat(), regenerated=regenerated, reminders=reminders
     )
     return 0  # records no events: nothing for the relay to publish
+
+
+async def extend_horizons(db: Database, today: date) -> int:
+    """The daily scan's regeneration, `REGENERATION_BATCH` units a transaction; returns
+    how many units it regenerated."""
+    async with db.transaction() as session:
+        units = await repository.units_to_regenerate(session, today, ruleset().version)
+    for start in range(0, len(units), REGENERATION_BATCH):
+        async with db.transaction() as session:
+            await regenerate(session, units[start : start + REGENERATION_BATCH], today)
+    return len(units)
 
 
 async def regenerate_due(session: AsyncSession, today: date) -> list[UUID]:
