@@ -207,7 +207,8 @@ async def test_R3_two_agencies_one_unit_the_second_proposes_learns_nothing_until
         [(first, "ENDED"), (second, "ACTIVE")]
     )
     kept = system.api.engagement(first_pm, past["id"])
-    assert kept is not None and kept["unit"]["name"] == "绿源化工有限公司"
+    assert kept is not None
+    assert kept["unit"]["name"] == "绿源化工有限公司"
     step = _data(system.api.gql(ACT_ADD_ITEM, {"id": past["id"]}, first_pm), "addListItem")
     assert step["__typename"] == "WorkflowConflict"
     assert system.api.create_engagement(first_pm, unit["id"])["__typename"] == "UnitNotFound"
@@ -215,7 +216,8 @@ async def test_R3_two_agencies_one_unit_the_second_proposes_learns_nothing_until
     assert edit["__typename"] == "UnitNotFound"
     # The unit's file as it is today is no longer the past agency's to read.
     seen = _data(system.api.gql(UNIT, {"id": unit["id"]}, first_pm), "unit")
-    assert seen is not None and seen["profile"] is None
+    assert seen is not None
+    assert seen["profile"] is None
     # The second agency's own engagement works on.
     ongoing = current["engagement"]["id"]
     step = _data(system.api.gql(ACT_ADD_ITEM, {"id": ongoing}, second_pm), "addListItem")
