@@ -95,17 +95,10 @@ async def overdue_requests(session: AsyncSession, now: datetime) -> list[UnitLin
     return list(await session.scalars(query.order_by(UnitLinkRequest.id).with_for_update()))
 
 
-async def has_active_link(session: AsyncSession, unit_ids: Sequence[UUID], agency_id: UUID) -> bool:
-    """Whether the agency has an active link to every one of these units."""
-    wanted = set(unit_ids)
-    found = await session.scalars(
-        select(UnitLink.unit_id).where(
-            UnitLink.unit_id.in_(wanted),
-            UnitLink.agency_id == agency_id,
-            UnitLink.status == LinkStatus.ACTIVE,
-        )
-    )
-    return set(found) == wanted
+async def link_ended(session: AsyncSession, unit_id: UUID, agency_id: UUID) -> bool:
+    """Whether the agency's link to the unit was ended (a past link: read-only)."""
+    found = await link(session, unit_id, agency_id)
+    return found is not None and found.status == LinkStatus.ENDED
 
 
 async def client(session: AsyncSession, client_id: UUID, agency_id: UUID) -> Client | None:

@@ -51,13 +51,11 @@ STEP_MODULES = (
 
 
 async def past_link_reads_only(session: AsyncSession, scope: Scope, engagement: Engagement) -> None:
-    """An agency whose link to the unit ended reads its engagement; it changes nothing
+    """An agency whose link to the unit was ended reads its engagement; it changes nothing
     of it any more (issue 14: past links are read-only)."""
     if scope.agency_id is None:
         return
-    if not await registry_repository.has_active_link(
-        session, [engagement.unit_id], scope.agency_id
-    ):
+    if await registry_repository.link_ended(session, engagement.unit_id, scope.agency_id):
         raise WorkflowConflict(
             "your agency's link to this unit has ended: its engagements are read-only",
             field="engagementId",
