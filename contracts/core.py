@@ -68,6 +68,11 @@ class Scope(Contract):
         description="An appointed third-party evaluator: only the evaluation material of "
         "the engagements it is appointed to.",
     )
+    client_id: UUID | None = Field(
+        default=None,
+        description="A client that is not one unit (园区, 集团, 区域): its engagements and "
+        "the units they cover.",
+    )
 
 
 class Page(Contract):

@@ -21,6 +21,7 @@ from contracts.engagement.events import ENGAGEMENT_EVENTS
 from contracts.engagement.rpc import ENGAGEMENT_RPCS
 from contracts.engagement.rpc_directory import DIRECTORY_RPCS
 from contracts.engagement.rpc_import import IMPORT_RPCS
+from contracts.engagement.rpc_registry import REGISTRY_RPCS
 from contracts.engagement.rpc_statistics import STATISTICS_RPCS as ENGAGEMENT_STATISTICS_RPCS
 from contracts.engagement.rpc_survey_links import SURVEY_LINK_RPCS
 from contracts.engagement.rpc_workflow import WORKFLOW_RPCS
@@ -36,6 +37,7 @@ ALL_EVENTS: tuple[type[EventEnvelope], ...] = (
 )
 ALL_RPCS: tuple[Rpc[Any, Any], ...] = (
     *DIRECTORY_RPCS,
+    *REGISTRY_RPCS,
     *ENGAGEMENT_RPCS,
     *WORKFLOW_RPCS,
     *SURVEY_LINK_RPCS,

@@ -46,6 +46,16 @@ class Context(BaseContext):
         except ValueError:
             raise self.denied() from None
 
+    def acting_unit(self) -> UUID:
+        """The unit the caller acts for (a unit's own people); anyone else is refused."""
+        principal = self.principal
+        if principal.tenant_kind is not TenantKind.UNIT:
+            raise self.denied()
+        try:
+            return UUID(principal.tenant_id)
+        except ValueError:
+            raise self.denied() from None
+
     def for_operation(self) -> Context:
         """The context one operation on a WebSocket runs as. The connection's
         credentials (the handshake's Authorization header, else `connection_init`'s)
@@ -112,6 +122,7 @@ def scope_of(authorizer: Authorizer) -> core.Scope:
             unit_id=UUID(scope["unit_id"]) if "unit_id" in scope else None,
             region_prefix=scope.get("region_prefix"),
             evaluator_id=UUID(scope["evaluator_id"]) if "evaluator_id" in scope else None,
+            client_id=UUID(scope["client_id"]) if "client_id" in scope else None,
         )
     except ValueError:
         return core.Scope()  # a tenant id that is not a UUID scopes to nothing

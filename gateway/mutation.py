@@ -107,6 +107,22 @@ ERRORS: dict[str, ErrorType] = {
         engagement_graphql_errors.DuplicateUnit, _field
     ),
     engagement_errors.UnitNotFound.code: ErrorType(engagement_graphql_errors.UnitNotFound, _field),
+    # the unit registry (issue 14)
+    engagement_errors.LinkRequestNotFound.code: ErrorType(
+        engagement_graphql_errors.LinkRequestNotFound, _field
+    ),
+    engagement_errors.LinkRequestClosed.code: ErrorType(
+        engagement_graphql_errors.LinkRequestClosed, _field
+    ),
+    engagement_errors.UnitAlreadyRegistered.code: ErrorType(
+        engagement_graphql_errors.UnitAlreadyRegistered, _field
+    ),
+    engagement_errors.AgencyNotFound.code: ErrorType(
+        engagement_graphql_errors.AgencyNotFound, _field
+    ),
+    engagement_errors.ClientNotFound.code: ErrorType(
+        engagement_graphql_errors.ClientNotFound, _field
+    ),
     engagement_errors.EngagementNotFound.code: ErrorType(
         engagement_graphql_errors.EngagementNotFound, _field
     ),

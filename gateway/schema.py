@@ -35,6 +35,8 @@ from gateway.engagement.evidence import EvidenceMutations
 from gateway.engagement.handover import HandoverMutations
 from gateway.engagement.mutations import EngagementMutations
 from gateway.engagement.queries import EngagementQueries
+from gateway.engagement.registry_mutations import RegistryMutations
+from gateway.engagement.registry_queries import RegistryQueries
 from gateway.engagement.subscriptions import EngagementSubscriptions
 from gateway.engagement.survey_links import SurveyLinkMutations, SurveyLinkQueries
 from gateway.engagement.unit_corrections import UnitCorrectionMutations
@@ -78,6 +80,7 @@ class Query(
     ComplianceQueries,
     RegionStatisticsQueries,
     ReminderQueries,
+    RegistryQueries,
 ):
     @strawberry.field(description="The authenticated caller; null when anonymous.")
     def viewer(self, info: Info[Context, None]) -> Viewer | None:
@@ -105,6 +108,7 @@ class Mutation(
     UnitImportMutations,
     ComplianceMutations,
     ReminderMutations,
+    RegistryMutations,
 ):
     pass
 

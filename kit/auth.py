@@ -109,13 +109,16 @@ class TenantKind(StrEnum):
     UNIT = "unit"  # 排污单位
     REGION = "region"  # 生态环境主管部门, by GB/T 2260 region code
     EVALUATOR = "evaluator"  # 第三方评价机构 appointed per engagement by the contract
+    CLIENT = "client"  # 委托方 that is not one unit: 园区, 集团, 区域 (issue 14)
 
 
 # Agencies and units are identified by UUIDs (hex and dashes). A region is a
 # GB/T 2260 administrative-division prefix: 2 digits (province), 4 (prefecture)
 # or 6 (county). Odd lengths are refused on purpose: "region:440" is no real
 # division, yet as a prefix it would span ten prefectures.
-_TENANT_RE = re.compile(r"(?:agency|unit|evaluator):[0-9a-fA-F-]{1,64}|region:(?:[0-9]{2}){1,3}")
+_TENANT_RE = re.compile(
+    r"(?:agency|unit|evaluator|client):[0-9a-fA-F-]{1,64}|region:(?:[0-9]{2}){1,3}"
+)
 # Role names end up as casbin request values; keep them to plain identifiers.
 _ROLE_RE = re.compile(r"[a-z][a-z0-9_]{0,63}")
 _MAX_USER_ID = 255

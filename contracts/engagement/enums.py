@@ -135,3 +135,44 @@ class RevisionChange(StrEnum):
     CREATED = "created"
     CORRECTED = "corrected"
     VOIDED = "voided"
+
+
+class LinkDirection(StrEnum):
+    """Who asked for a unit link (issue 14 part 2): the agency or the unit."""
+
+    PROPOSAL = "proposal"  # an agency proposes an engagement to a unit, by USCC
+    INVITATION = "invitation"  # a unit invites an agency
+
+
+class LinkRequestStatus(StrEnum):
+    """A proposal's or invitation's state: pending until the other side answers, the
+    sender withdraws or it expires; each change is an event."""
+
+    PENDING = "pending"
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+    WITHDRAWN = "withdrawn"
+    EXPIRED = "expired"
+
+
+class LinkStatus(StrEnum):
+    """An agency's link to a unit: active (it works on the unit), or ended (past: its
+    own engagements stay readable, nothing of the unit is editable)."""
+
+    ACTIVE = "active"
+    ENDED = "ended"
+
+
+class ClientKind(StrEnum):
+    """委托方 that is not one unit."""
+
+    PARK = "park"  # 工业园区
+    GROUP = "group"  # 集团公司
+    REGION = "region"  # 区域/流域 (a government or management committee for an area)
+
+
+class ResultsBasis(StrEnum):
+    """What an engagement's results (C 三) are measured on."""
+
+    UNITS = "units"  # the covered units' own results (as every engagement before)
+    ENVIRONMENT_IMPROVEMENT = "environment_improvement"  # C 三.1: the area's environment

@@ -68,3 +68,34 @@ class RecordNotFound(NotFound):
     """No such service record (or team member) in this engagement."""
 
     code = "record_not_found"
+
+
+class LinkRequestNotFound(NotFound):
+    """No such proposal or invitation — or none the caller sent or may answer."""
+
+    code = "link_request_not_found"
+
+
+class LinkRequestClosed(DomainError):
+    """The proposal or invitation was already accepted, declined, withdrawn or expired."""
+
+    code = "link_request_closed"
+
+
+class UnitAlreadyRegistered(DomainError):
+    """A unit registering itself with a USCC the registry already has under another
+    account: the platform's operator issues that unit's own token instead."""
+
+    code = "unit_already_registered"
+
+
+class AgencyNotFound(NotFound):
+    """No agency with this 统一社会信用代码 has registered its profile."""
+
+    code = "agency_not_found"
+
+
+class ClientNotFound(NotFound):
+    """No such client (园区, 集团, 区域) — or none of the caller's agency."""
+
+    code = "client_not_found"

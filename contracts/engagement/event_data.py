@@ -23,6 +23,9 @@ from contracts.engagement.enums import (
     ChecklistStatus,
     EngagementStatus,
     EvidenceRole,
+    LinkDirection,
+    LinkRequestStatus,
+    LinkStatus,
     ListItemStatus,
     PlanStatus,
     RectificationStatus,
@@ -329,3 +332,25 @@ class ResultsReturnedData(Contract):
 
     returned_on: date
     reasons: str
+
+
+class UnitLinkRequestData(Contract):
+    """A proposal or invitation, and each change of its state. `unit_id` is None while no
+    unit of the registry has the proposal's USCC."""
+
+    request_id: UUID
+    direction: LinkDirection
+    status: LinkRequestStatus
+    uscc: str
+    unit_id: UUID | None
+    agency_id: UUID
+    reason: str | None = None
+
+
+class UnitLinkData(Contract):
+    """An agency's link to a unit began (`active`) or ended."""
+
+    unit_id: UUID
+    agency_id: UUID
+    status: LinkStatus
+    via: str

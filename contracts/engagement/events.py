@@ -37,6 +37,8 @@ from contracts.engagement.event_data import (
     SurveyRecordedData,
     TeamFormedData,
     TrainingHeldData,
+    UnitLinkData,
+    UnitLinkRequestData,
     UnitPermitsImportedData,
     UnitRegisteredData,
     WorkLoggedData,
@@ -307,6 +309,32 @@ class EvidenceChangedV1(EventEnvelope):
     data: EvidenceChangedData  # type: ignore[assignment]
 
 
+class UnitLinkRequestedV1(EventEnvelope):
+    """An agency proposed an engagement to a unit (by USCC), or a unit invited an agency."""
+
+    model_config = TYPED_EVENT
+    type: Literal["engagement.unit_link_requested.v1"] = "engagement.unit_link_requested.v1"
+    data: UnitLinkRequestData  # type: ignore[assignment]
+
+
+class UnitLinkRequestDecidedV1(EventEnvelope):
+    """A proposal or invitation was accepted, declined, withdrawn or expired."""
+
+    model_config = TYPED_EVENT
+    type: Literal["engagement.unit_link_request_decided.v1"] = (
+        "engagement.unit_link_request_decided.v1"
+    )
+    data: UnitLinkRequestData  # type: ignore[assignment]
+
+
+class UnitLinkChangedV1(EventEnvelope):
+    """An agency's link to a unit began or ended: who sees and works on the unit."""
+
+    model_config = TYPED_EVENT
+    type: Literal["engagement.unit_link_changed.v1"] = "engagement.unit_link_changed.v1"
+    data: UnitLinkData  # type: ignore[assignment]
+
+
 ENGAGEMENT_EVENTS_SUBJECT = service_events_subject("engagement")
 ENGAGEMENT_EVENTS: tuple[type[EventEnvelope], ...] = (
     UnitRegisteredV1,
@@ -350,4 +378,7 @@ ENGAGEMENT_EVENTS: tuple[type[EventEnvelope], ...] = (
     ResultsAcceptedV1,
     ResultsReturnedV1,
     EvidenceChangedV1,
+    UnitLinkRequestedV1,
+    UnitLinkRequestDecidedV1,
+    UnitLinkChangedV1,
 )

@@ -18,7 +18,7 @@ from contracts.core import Contract, Page, Rpc, Scope
 # Re-exported: the agreement's terms are part of these contracts.
 from contracts.engagement.agreement import AssessmentMethod as AssessmentMethod
 from contracts.engagement.agreement import FeeTerms as FeeTerms
-from contracts.engagement.enums import EngagementStatus, ServiceMode, Stage
+from contracts.engagement.enums import EngagementStatus, ResultsBasis, ServiceMode, Stage
 
 
 class GetManyRequest(Contract):
@@ -36,6 +36,22 @@ class CreateEngagementRequest(Contract):
     scope: Scope = Field(description="The unit must be within the caller's scope.")
     assessment: AssessmentMethod | None = Field(
         default=None, description="考核办法; none keeps the agency's own evaluators (as before)."
+    )
+    client_id: UUID | None = Field(
+        default=None,
+        description="委托方 that is not the unit (a park, group or region, CREATE_CLIENT); "
+        "none: the unit itself, as before.",
+    )
+    covered_unit_ids: list[UUID] = Field(
+        default_factory=list,
+        max_length=500,
+        description="Further units a client's engagement covers, beside `unit_id` (its lead "
+        "unit); each must be linked to the agency.",
+    )
+    results_basis: ResultsBasis = Field(
+        default=ResultsBasis.UNITS,
+        description="environment_improvement: a regional engagement scored on the area's "
+        "environment (C 三.1); only with a client of kind region.",
     )
 
 
@@ -62,6 +78,12 @@ class EngagementView(Contract):
     handed_over_on: date | None = None
     results_accepted_on: date | None = Field(
         default=None, description="验收: the day the client accepted the results."
+    )
+    client_id: UUID | None = Field(
+        default=None, description="委托方 other than the unit (park, group, region), if any."
+    )
+    results_basis: ResultsBasis | None = Field(
+        default=None, description="None or units: the units' own results; or C 三.1's area."
     )
 
 

@@ -190,7 +190,6 @@ class UnitVersionsReply(Contract):
     )
 
 
-CREATE_UNIT = Rpc("engagement", "unit.create", CreateUnitRequest, UnitView)
 GET_UNITS = Rpc("engagement", "unit.get_many", GetManyRequest, UnitsReply)
 GET_UNITS_BY_USCC = Rpc("engagement", "unit.get_by_uscc", UnitsByUsccRequest, UnitsReply)
 LIST_UNITS = Rpc("engagement", "unit.list", ListUnitsRequest, UnitPage)
@@ -204,7 +203,6 @@ CORRECT_UNIT = Rpc("engagement", "unit.correct", CorrectUnitRequest, UnitView)
 UNIT_VERSIONS = Rpc("engagement", "unit.versions", UnitVersionsRequest, UnitVersionsReply)
 
 DIRECTORY_RPCS: tuple[Rpc[Any, Any], ...] = (
-    CREATE_UNIT,
     GET_UNITS,
     GET_UNITS_BY_USCC,
     LIST_UNITS,

@@ -113,9 +113,10 @@ class Authorizer:
                 return unit_id is not None and unit_id.lower() == tenant_id
             case TenantKind.REGION:
                 return region_code is not None and region_code.startswith(tenant_id)
-            case TenantKind.EVALUATOR | None:
+            case TenantKind.EVALUATOR | TenantKind.CLIENT | None:
                 # An appointed evaluator's engagements are known to the evaluation
-                # service only; it scopes them there (Scope.evaluator_id).
+                # service only; it scopes them there (Scope.evaluator_id). A client's
+                # (park, group, region) are known to the engagement service (client_id).
                 return False
 
     def scope_filter(self) -> dict[str, str]:
@@ -135,6 +136,8 @@ class Authorizer:
                 return {"region_prefix": principal.tenant_id}
             case TenantKind.EVALUATOR:
                 return {"evaluator_id": principal.tenant_id}
+            case TenantKind.CLIENT:
+                return {"client_id": principal.tenant_id}
             case None:
                 if principal.is_anonymous:
                     raise AuthError(AuthFailure.AUTHENTICATION_REQUIRED)

@@ -6,7 +6,7 @@ from uuid import UUID
 
 from contracts import core
 from contracts.engagement import actions as engagement_actions
-from contracts.engagement import rpc
+from contracts.engagement import rpc, rpc_registry
 from contracts.engagement import rpc_directory as engagement_rpc_directory
 from contracts.engagement import rpc_import as engagement_rpc_import
 from contracts.engagement import rpc_statistics as engagement_rpc_statistics
@@ -21,8 +21,67 @@ class EngagementClient(ServiceClient):
 
     async def create_unit(
         self, req: engagement_rpc_directory.CreateUnitRequest
+    ) -> rpc_registry.CreateUnitReply:
+        return await self._call(rpc_registry.CREATE_UNIT, req)
+
+    # --- the unit registry: consent, links, clients (issue 14) ----------------------
+
+    async def propose_engagement(
+        self, req: rpc_registry.ProposeEngagementRequest
+    ) -> rpc_registry.LinkRequestView:
+        return await self._call(rpc_registry.PROPOSE_ENGAGEMENT, req)
+
+    async def register_own_unit(
+        self, req: rpc_registry.RegisterOwnUnitRequest
     ) -> engagement_rpc_directory.UnitView:
-        return await self._call(engagement_rpc_directory.CREATE_UNIT, req)
+        return await self._call(rpc_registry.REGISTER_OWN_UNIT, req)
+
+    async def invite_agency(
+        self, req: rpc_registry.InviteAgencyRequest
+    ) -> rpc_registry.LinkRequestView:
+        return await self._call(rpc_registry.INVITE_AGENCY, req)
+
+    async def accept_link_request(
+        self, req: rpc_registry.LinkDecision
+    ) -> rpc_registry.LinkRequestView:
+        return await self._call(rpc_registry.ACCEPT_LINK_REQUEST, req)
+
+    async def decline_link_request(
+        self, req: rpc_registry.LinkDecision
+    ) -> rpc_registry.LinkRequestView:
+        return await self._call(rpc_registry.DECLINE_LINK_REQUEST, req)
+
+    async def withdraw_link_request(
+        self, req: rpc_registry.LinkDecision
+    ) -> rpc_registry.LinkRequestView:
+        return await self._call(rpc_registry.WITHDRAW_LINK_REQUEST, req)
+
+    async def end_unit_link(
+        self, req: rpc_registry.EndUnitLinkRequest
+    ) -> rpc_registry.UnitLinkView:
+        return await self._call(rpc_registry.END_UNIT_LINK, req)
+
+    async def link_requests(
+        self, req: rpc_registry.LinkRequestsRequest
+    ) -> list[rpc_registry.LinkRequestView]:
+        return (await self._call(rpc_registry.LINK_REQUESTS, req)).items
+
+    async def unit_links(self, scope: core.Scope) -> list[rpc_registry.UnitLinkView]:
+        req = rpc_registry.UnitLinksRequest(scope=scope)
+        return (await self._call(rpc_registry.UNIT_LINKS, req)).items
+
+    async def create_client(self, req: rpc_registry.CreateClientRequest) -> rpc_registry.ClientView:
+        return await self._call(rpc_registry.CREATE_CLIENT, req)
+
+    async def clients(
+        self, ids: list[UUID], scope: core.Scope
+    ) -> list[rpc_registry.ClientView | None]:
+        req = rpc_registry.ClientsRequest(ids=ids, scope=scope)
+        return (await self._call(rpc_registry.GET_CLIENTS, req)).items
+
+    async def covered_units(self, ids: list[UUID], scope: core.Scope) -> list[list[UUID]]:
+        req = rpc.GetManyRequest(ids=ids, scope=scope)
+        return (await self._call(rpc_registry.COVERED_UNITS, req)).items
 
     async def units(
         self, ids: list[UUID], scope: core.Scope

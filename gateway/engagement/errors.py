@@ -70,3 +70,33 @@ class AlreadyAnswered(Error):
 )
 class RecordNotFound(Error):
     field: str | None
+
+
+@strawberry.type(description="No such proposal or invitation — or none you sent or may answer.")
+class LinkRequestNotFound(Error):
+    field: str | None
+
+
+@strawberry.type(
+    description="The proposal or invitation was already accepted, declined, withdrawn or expired."
+)
+class LinkRequestClosed(Error):
+    field: str | None
+
+
+@strawberry.type(
+    description="This 统一社会信用代码 is already in the registry under another account: "
+    "the platform's operator issues that unit's own token."
+)
+class UnitAlreadyRegistered(Error):
+    field: str | None
+
+
+@strawberry.type(description="No agency with this 统一社会信用代码 has registered its profile.")
+class AgencyNotFound(Error):
+    field: str | None
+
+
+@strawberry.type(description="No such client (园区, 集团, 区域) — or none of your agency.")
+class ClientNotFound(Error):
+    field: str | None

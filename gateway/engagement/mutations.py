@@ -10,16 +10,17 @@ from typing import Annotated
 import strawberry
 from strawberry.types import Info
 
-from contracts.engagement import rpc
+from contracts.engagement import rpc, rpc_registry
 from contracts.engagement import rpc_directory as engagement_rpc_directory
-from contracts.engagement.enums import ServiceMode
+from contracts.engagement.enums import ResultsBasis, ServiceMode
 from gateway.context import Context, scope_of
 from gateway.engagement.agreement_types import (
     AssessmentMethodInput,
     PayByResultsInput,
     as_fields,
 )
-from gateway.engagement.errors import DuplicateUnit, InvalidUSCC, UnitNotFound
+from gateway.engagement.errors import ClientNotFound, DuplicateUnit, InvalidUSCC, UnitNotFound
+from gateway.engagement.registry_types import UnitLinkRequest
 from gateway.engagement.types import Engagement, Unit
 from gateway.errors import NotAuthorized, ServiceUnavailable, ValidationError
 from gateway.ids import decode_global_id
@@ -39,8 +40,17 @@ class CreateUnitSuccess:
     unit: Unit
 
 
+@strawberry.type(
+    description="The USCC was not new to you: a proposal waits for the unit's consent, "
+    "the same answer proposeEngagement gives; you see the unit once it accepts."
+)
+class UnitLinkRequested:
+    request: UnitLinkRequest
+
+
 CreateUnitResult = Annotated[
     CreateUnitSuccess
+    | UnitLinkRequested
     | InvalidUSCC
     | DuplicateUnit
     | ValidationError
@@ -74,6 +84,20 @@ class CreateEngagementInput:
         description="考核办法 (R4.2.5): who evaluates. Without it the agency's own "
         "evaluators score and evaluation opens at the handover, as before.",
     )
+    client_id: strawberry.ID | None = strawberry.field(
+        default=None,
+        description="委托方 that is not the unit (createClient: a park, group or region); "
+        "leave out for a single-unit engagement.",
+    )
+    covered_unit_ids: list[strawberry.ID] = strawberry.field(
+        default_factory=list,
+        description="With a client: the further units it covers, beside `unitId` (the lead).",
+    )
+    results_basis: ResultsBasis = strawberry.field(
+        default=ResultsBasis.UNITS,
+        description="ENVIRONMENT_IMPROVEMENT: a region's engagement scored on the area's "
+        "environment (C 三.1).",
+    )
 
 
 @strawberry.type
@@ -82,10 +106,22 @@ class CreateEngagementSuccess:
 
 
 CreateEngagementResult = Annotated[
-    CreateEngagementSuccess | UnitNotFound | ValidationError | NotAuthorized | ServiceUnavailable,
+    CreateEngagementSuccess
+    | UnitNotFound
+    | ClientNotFound
+    | ValidationError
+    | NotAuthorized
+    | ServiceUnavailable,
     strawberry.union("CreateEngagementResult"),
 ]
 CREATE_ENGAGEMENT: ResultUnion[CreateEngagementResult] = ResultUnion(CreateEngagementResult)
+
+
+def _created(reply: rpc_registry.CreateUnitReply) -> CreateUnitSuccess | UnitLinkRequested:
+    if reply.unit is not None:
+        return CreateUnitSuccess(unit=Unit.from_view(reply.unit))
+    assert reply.request is not None  # the service answers one or the other
+    return UnitLinkRequested(request=UnitLinkRequest.from_view(reply.request))
 
 
 @strawberry.type
@@ -103,7 +139,7 @@ class EngagementMutations:
                 agency_id=ctx.acting_agency(), **dataclasses.asdict(input)
             ),
             send=ctx.clients.engagement.create_unit,
-            success=lambda view: CreateUnitSuccess(unit=Unit.from_view(view)),
+            success=_created,
         )
 
     @strawberry.mutation(description="Start an engagement for a unit from a signed agreement.")
@@ -123,6 +159,12 @@ class EngagementMutations:
                 scope=scope_of(ctx.authorizer),
                 fee_terms=as_fields(input.fee_terms) if input.fee_terms else None,
                 assessment=input.assessment.fields() if input.assessment else None,
+                client_id=input.client_id,
+                covered_unit_ids=[
+                    decode_global_id(u, "Unit", field="coveredUnitIds")
+                    for u in input.covered_unit_ids
+                ],
+                results_basis=input.results_basis,
             )
 
         return await run_mutation(

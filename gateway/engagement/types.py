@@ -17,8 +17,14 @@ from contracts.core import ValidationFailed
 from contracts.engagement import rpc
 from contracts.engagement import rpc_directory as engagement_rpc_directory
 from contracts.engagement import rpc_workflow as engagement_rpc_workflow
-from contracts.engagement.enums import EngagementStatus, ServiceMode, Stage, SurveyMethod
-from gateway.context import Context
+from contracts.engagement.enums import (
+    EngagementStatus,
+    ResultsBasis,
+    ServiceMode,
+    Stage,
+    SurveyMethod,
+)
+from gateway.context import Context, scope_of
 from gateway.engagement.agreement_types import AssessmentMethod, PayByResults
 from gateway.engagement.profile_types import UnitProfile
 from gateway.engagement.unit_contact_types import UnitContact
@@ -41,6 +47,7 @@ from gateway.engagement.workflow_types import (
 from gateway.ids import decode_global_id
 
 if TYPE_CHECKING:
+    from gateway.engagement.registry_types import Client
     from gateway.evaluation.types import Scorecard
 
 CHECKLIST_VERSION = 1  # 表 A.1 as published; engagements are instantiated from it
@@ -52,6 +59,11 @@ strawberry.enum(
 )
 strawberry.enum(
     Stage, description="Stage of the hosting-service workflow (figure 1 of the standard)."
+)
+strawberry.enum(
+    ResultsBasis,
+    description="What the results (C 三) are measured on: the units' own, or the area's "
+    "environment (C 三.1, a regional engagement).",
 )
 strawberry.enum(SurveyMethod, description="满意度调查的方式 (R4.2.3.1).")
 strawberry.enum(
@@ -215,6 +227,12 @@ class Engagement(relay.Node):
     fees: strawberry.Private[rpc.FeeTerms | None] = None
     method: strawberry.Private[rpc.AssessmentMethod | None] = None
     accepted_on: strawberry.Private[date | None] = None
+    client_id: strawberry.Private[UUID | None] = None
+    results_basis: ResultsBasis = strawberry.field(
+        default=ResultsBasis.UNITS,
+        description="What its results (C 三) are measured on: the units' own, or the area's "
+        "environment (C 三.1) for a regional engagement.",
+    )
 
     @classmethod
     def from_view(cls, v: rpc.EngagementView) -> Self:
@@ -234,11 +252,37 @@ class Engagement(relay.Node):
             terminated_by_agreement=v.terminated_by_agreement,
             method=v.assessment,
             accepted_on=v.results_accepted_on,
+            client_id=v.client_id,
+            results_basis=ResultsBasis(v.results_basis or ResultsBasis.UNITS),
         )
 
     @strawberry.field(description="The unit served; null if you may not see it.")
     async def unit(self, info: Info[Context, None]) -> Unit | None:
         return await visible_unit(info.context, self.unit_id)
+
+    @strawberry.field(
+        description="委托方 other than the unit (a park, group or region); null for a "
+        "single-unit engagement or if you may not see it."
+    )
+    async def client(
+        self, info: Info[Context, None]
+    ) -> Annotated[Client, strawberry.lazy("gateway.engagement.registry_types")] | None:
+        from gateway.engagement.registry_queries import visible_client
+
+        return await visible_client(info.context, self.client_id) if self.client_id else None
+
+    @strawberry.field(
+        description="The units a client's engagement covers, the lead unit included, those "
+        "you may see; a single-unit engagement: its unit."
+    )
+    async def covered_units(self, info: Info[Context, None]) -> list[Unit]:
+        ctx = info.context
+        ids = [self.unit_id]
+        if self.client_id is not None:
+            scope = scope_of(ctx.authorizer)
+            [ids] = await ctx.clients.engagement.covered_units([UUID(self.id)], scope)
+        found = [await visible_unit(ctx, i) for i in ids]
+        return [u for u in found if u is not None]
 
     @strawberry.field(
         description="What happened, in order, as recorded by the archive's ledger. "

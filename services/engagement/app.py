@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 from kit.runtime import Periodic, ServiceRuntime, Subscription, build_runtime
 from services.engagement import clock, endpoints, handlers
 from services.engagement.models import Base, messaging
+from services.engagement.registry import commands as registry_commands
 from services.engagement.settings import EngagementSettings
 from services.engagement.workflow.commands import overdue
 
@@ -35,7 +37,12 @@ async def start(runtime: ServiceRuntime) -> None:
                 "overdue-time-nodes",
                 settings.overdue_check_interval,
                 lambda session: overdue.notify_overdue(session, clock.today()),
-            )
+            ),
+            Periodic(
+                "expire-unit-link-requests",
+                settings.overdue_check_interval,
+                lambda session: registry_commands.expire_requests(session, datetime.now(UTC)),
+            ),
         ],
         description="Engagements, the unit directory and the hosting-service workflow",
     )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from contracts.engagement import rpc
+from contracts.engagement import rpc, rpc_registry
 from contracts.engagement import rpc_directory as engagement_rpc_directory
 from contracts.engagement import rpc_import as engagement_rpc_import
 from contracts.engagement import rpc_statistics as statistics_rpc
@@ -15,6 +15,8 @@ from services.engagement.directory import commands as directory_commands
 from services.engagement.directory import queries as directory_queries
 from services.engagement.directory.importing import commands as import_commands
 from services.engagement.directory.importing import queries as import_queries
+from services.engagement.registry import commands as registry_commands
+from services.engagement.registry import queries as registry_queries
 from services.engagement.statistics import queries as statistics_queries
 from services.engagement.survey_links import commands as survey_commands
 from services.engagement.survey_links import queries as survey_queries
@@ -26,9 +28,7 @@ def register(server: RpcServer, runtime: ServiceRuntime) -> None:
     server.add(
         statistics_rpc.REGION_STATISTICS, query(runtime, statistics_queries.region_statistics)
     )
-    server.add(
-        engagement_rpc_directory.CREATE_UNIT, command(runtime, directory_commands.register_unit)
-    )
+    register_registry(server, runtime)
     server.add(engagement_rpc_directory.GET_UNITS, query(runtime, directory_queries.get_units))
     server.add(
         engagement_rpc_directory.GET_UNITS_BY_USCC,
@@ -79,3 +79,22 @@ def register(server: RpcServer, runtime: ServiceRuntime) -> None:
     server.add(
         engagement_rpc_import.GET_UNIT_CONTACTS, query(runtime, import_queries.unit_contacts)
     )
+
+
+def register_registry(server: RpcServer, runtime: ServiceRuntime) -> None:
+    """The unit registry: units entered or self-registered, consent, links, clients."""
+    server.add(rpc_registry.CREATE_UNIT, command(runtime, registry_commands.create_unit))
+    server.add(rpc_registry.PROPOSE_ENGAGEMENT, command(runtime, registry_commands.propose))
+    server.add(
+        rpc_registry.REGISTER_OWN_UNIT, command(runtime, registry_commands.register_own_unit)
+    )
+    server.add(rpc_registry.INVITE_AGENCY, command(runtime, registry_commands.invite))
+    server.add(rpc_registry.ACCEPT_LINK_REQUEST, command(runtime, registry_commands.accept))
+    server.add(rpc_registry.DECLINE_LINK_REQUEST, command(runtime, registry_commands.decline))
+    server.add(rpc_registry.WITHDRAW_LINK_REQUEST, command(runtime, registry_commands.withdraw))
+    server.add(rpc_registry.END_UNIT_LINK, command(runtime, registry_commands.end_link))
+    server.add(rpc_registry.CREATE_CLIENT, command(runtime, registry_commands.create_client))
+    server.add(rpc_registry.LINK_REQUESTS, query(runtime, registry_queries.link_requests))
+    server.add(rpc_registry.UNIT_LINKS, query(runtime, registry_queries.unit_links))
+    server.add(rpc_registry.GET_CLIENTS, query(runtime, registry_queries.clients))
+    server.add(rpc_registry.COVERED_UNITS, query(runtime, registry_queries.covered_units))

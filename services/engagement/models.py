@@ -108,6 +108,11 @@ class Engagement(Base):
     assessment: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     # 验收 (R4.2.5): the client accepted the handed-over results on this day.
     results_accepted_on: Mapped[date | None] = mapped_column(Date)
+    # 委托方 other than the unit (a park, group or region: `client`); None: the unit itself.
+    client_id: Mapped[UUID | None] = mapped_column(index=True)
+    # What the results (C 三) are measured on: None, the unit's own; "environment_improvement"
+    # for a regional engagement scored on the area's environment (C 三.1).
+    results_basis: Mapped[str | None] = mapped_column(String(32))
 
 
 class CatalogueItem(Base):
@@ -407,3 +412,69 @@ class RegisteredPermit(Base):
     number: Mapped[str] = mapped_column(String(60), primary_key=True)
     permit_id: Mapped[UUID] = mapped_column()
     unit_id: Mapped[UUID] = mapped_column(index=True)
+
+
+class UnitLink(Base):
+    """An agency's link to a unit of the registry (issue 14 part 2): what lets it see the
+    unit's file, edit it and open engagements for it. Active while the relationship lasts;
+    ended, the agency keeps reading its own engagements and nothing newer of the unit."""
+
+    __tablename__ = "unit_link"
+
+    unit_id: Mapped[UUID] = mapped_column(ForeignKey("unit.id"), primary_key=True)
+    agency_id: Mapped[UUID] = mapped_column(primary_key=True, index=True)
+    status: Mapped[str] = mapped_column(String(16))
+    # registered (the agency entered the unit), proposal, invitation, migration (0019)
+    via: Mapped[str] = mapped_column(String(16))
+    since: Mapped[datetime] = mapped_column(UtcDateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    ended_by: Mapped[str | None] = mapped_column(String(100))
+
+
+class UnitLinkRequest(Base):
+    """A proposal (an agency to a unit, by USCC) or an invitation (a unit to an agency)
+    waiting for the other side. A proposal names only the USCC: whether a unit has it is
+    never told the agency; a unit registering that USCC later finds the proposal waiting."""
+
+    __tablename__ = "unit_link_request"
+
+    id: Mapped[UUID] = mapped_column(primary_key=True)
+    direction: Mapped[str] = mapped_column(String(16))
+    uscc: Mapped[str] = mapped_column(String(18), index=True)
+    unit_id: Mapped[UUID | None] = mapped_column(index=True)
+    agency_id: Mapped[UUID] = mapped_column(index=True)
+    status: Mapped[str] = mapped_column(String(16))
+    note: Mapped[str | None] = mapped_column(Text)
+    reason: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    created_by: Mapped[str] = mapped_column(String(100))
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    decided_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    decided_by: Mapped[str | None] = mapped_column(String(100))
+
+
+class Client(Base):
+    """委托方 that is not one unit: an industrial park (园区), a group company (集团) or a
+    region (区域/流域). Its engagements cover several units (`engagement_unit`); a regional
+    one is scored on the environment's improvement (C 三.1)."""
+
+    __tablename__ = "client"
+
+    id: Mapped[UUID] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    name: Mapped[str] = mapped_column(String(200))
+    uscc: Mapped[str | None] = mapped_column(String(18))
+    region_code: Mapped[str] = mapped_column(String(6), index=True)
+    agency_id: Mapped[UUID] = mapped_column(index=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    created_by: Mapped[str] = mapped_column(String(100))
+
+
+class EngagementUnit(Base):
+    """A unit a client's (park, group, region) engagement covers, its lead unit
+    (`engagement.unit_id`) included. A single-unit engagement has no rows here."""
+
+    __tablename__ = "engagement_unit"
+
+    engagement_id: Mapped[UUID] = mapped_column(ForeignKey("engagement.id"), primary_key=True)
+    unit_id: Mapped[UUID] = mapped_column(ForeignKey("unit.id"), primary_key=True, index=True)

@@ -9,28 +9,74 @@ from sqlalchemy import ColumnElement, false, func, select, union
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.core import Scope
-from services.engagement.models import Engagement, Revision, Unit
+from services.engagement.models import Engagement, EngagementUnit, Revision, Unit, UnitLink
 
 
 def unit_scope(scope: Scope) -> ColumnElement[bool]:
-    """Units a caller may see: its own unit, its agency's units, or its region's."""
+    """Units a caller may see: its own unit, its agency's linked and served units (past
+    engagements included), a client's covered units, or its region's. Never who typed
+    the unit in first (issue 14)."""
     if scope.unit_id is not None:
         return Unit.id == scope.unit_id
     if scope.agency_id is not None:
-        # One IN over a UNION of two index lookups, not `agency_id = … OR EXISTS(…)`:
-        # PostgreSQL cannot use an index for that OR and scanned every unit (a search
-        # among an agency's 300 units of 100k took 380 ms; docs/BENCHMARKS.md, search).
-        registered = select(Unit.id).where(Unit.agency_id == scope.agency_id)
+        # One IN over a UNION of index lookups, not `… OR EXISTS(…)`: PostgreSQL cannot
+        # use an index for that OR and scanned every unit (a search among an agency's
+        # 300 units of 100k took 380 ms; docs/BENCHMARKS.md, search).
+        linked = select(UnitLink.unit_id).where(
+            UnitLink.agency_id == scope.agency_id, UnitLink.status == "active"
+        )
         served = select(Engagement.unit_id).where(Engagement.agency_id == scope.agency_id)
-        return Unit.id.in_(union(registered, served))
+        covered = (
+            select(EngagementUnit.unit_id)
+            .join(Engagement, Engagement.id == EngagementUnit.engagement_id)
+            .where(Engagement.agency_id == scope.agency_id)
+        )
+        return Unit.id.in_(union(linked, served, covered))
+    if scope.client_id is not None:
+        return Unit.id.in_(
+            select(EngagementUnit.unit_id)
+            .join(Engagement, Engagement.id == EngagementUnit.engagement_id)
+            .where(Engagement.client_id == scope.client_id)
+        )
     if scope.region_prefix:
         return Unit.region_code.startswith(scope.region_prefix, autoescape=True)
     return false()
 
 
+def unit_write_scope(scope: Scope) -> ColumnElement[bool]:
+    """Units whose file a caller may change or open engagements for: its own unit, or,
+    for an agency, the units it has an active link to. A past link reads its engagements
+    only; a regulator or a client changes no unit's file."""
+    if scope.unit_id is not None:
+        return Unit.id == scope.unit_id
+    if scope.agency_id is not None:
+        return Unit.id.in_(
+            select(UnitLink.unit_id).where(
+                UnitLink.agency_id == scope.agency_id, UnitLink.status == "active"
+            )
+        )
+    return false()
+
+
+def unit_file_scope(scope: Scope) -> ColumnElement[bool]:
+    """Units whose file as it is today (表 A.1, its versions) a caller may read: as
+    `unit_scope`, but an agency only through an active link; a past agency keeps its
+    engagements, not what the unit recorded since."""
+    if scope.agency_id is not None:
+        return unit_write_scope(scope)
+    return unit_scope(scope)
+
+
 def engagement_scope(scope: Scope) -> ColumnElement[bool]:
     if scope.unit_id is not None:
-        return Engagement.unit_id == scope.unit_id
+        # Its own engagements, and a park's, group's or region's that cover it.
+        covering = select(EngagementUnit.engagement_id).where(
+            EngagementUnit.unit_id == scope.unit_id
+        )
+        own = select(Engagement.id).where(Engagement.unit_id == scope.unit_id)
+        return Engagement.id.in_(union(own, covering))  # a UNION, not an OR: see unit_scope
+    if scope.client_id is not None:
+        return Engagement.client_id == scope.client_id
     if scope.agency_id is not None:
         return Engagement.agency_id == scope.agency_id
     if scope.region_prefix:

@@ -219,6 +219,20 @@ RULES: dict[str, Rule | Public] = {
     ),
     "Mutation.registerAgencyWebhook": Rule(A, "agency_admin", "project_manager", own_tenant=True),
     "Mutation.setAgencyWebhookEnabled": Rule(A, "agency_admin", "project_manager"),
+    # the unit registry and consent (policy: "the unit registry" in gateway/authz/policy.csv):
+    # proposing, self-registering, inviting and entering a client act for the caller's own
+    # tenant; answering, withdrawing and ending need the request or link in scope
+    "Query.unitLinkRequests": Rule(A, "engineer", "expert"),
+    "Query.unitLinks": Rule(A, "engineer", "expert", expect_data=True),
+    "Query.client": Rule(A, "engineer", "expert"),
+    "Mutation.proposeEngagement": Rule(A, "project_manager", "engineer", own_tenant=True),
+    "Mutation.registerOwnUnit": Rule(U, "client_admin", "client_viewer", own_tenant=True),
+    "Mutation.inviteAgency": Rule(U, "client_admin", "client_viewer", own_tenant=True),
+    "Mutation.acceptUnitLinkRequest": PM_STEP,
+    "Mutation.declineUnitLinkRequest": PM_STEP,
+    "Mutation.withdrawUnitLinkRequest": PM_STEP,
+    "Mutation.endUnitLink": PM_STEP,
+    "Mutation.createClient": Rule(A, "project_manager", "engineer", own_tenant=True),
     # --- subscriptions -------------------------------------------------------
     "Subscription.engagementEvents": READ_ENGAGEMENT,
     "Subscription.myReminders": Rule(A, "engineer", "expert", own_tenant=True),

@@ -46,6 +46,7 @@ OVERSIZED_LIST = 1001
 # variant breaks only the field it is about.
 PLAUSIBLE: dict[str, Callable[[], str]] = {
     "uscc": new_uscc,
+    "agencyUscc": new_uscc,  # inviteAgency: an agency's 统一社会信用代码
     "industryCode": lambda: "C2614",
     "catalogueCode": lambda: "6.1.5",
     "code": lambda: "A.3.01",

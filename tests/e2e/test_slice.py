@@ -116,11 +116,16 @@ async def test_invalid_industry_code_names_the_field(system: RunningSystem):
     assert await counts(system) == before
 
 
-async def test_duplicate_uscc_is_refused(system: RunningSystem):
+async def test_the_same_uscc_entered_again_is_the_same_unit(system: RunningSystem):
+    # One registry (issue 14): entering a unit your agency is linked to answers that unit
+    # and writes nothing; another agency gets a proposal (tests/engagement/test_unit_registry).
     code = new_uscc()
-    assert system.api.create_unit(ADMIN, uscc=code)["__typename"] == "CreateUnitSuccess"
+    first = system.api.create_unit(ADMIN, uscc=code)
+    assert first["__typename"] == "CreateUnitSuccess"
     before = await counts(system)
-    assert system.api.create_unit(ADMIN, uscc=code)["__typename"] == "DuplicateUnit"
+    again = system.api.create_unit(ADMIN, uscc=code)
+    assert again["__typename"] == "CreateUnitSuccess"
+    assert again["unit"]["id"] == first["unit"]["id"]
     assert await counts(system) == before
 
 

@@ -12,17 +12,17 @@ from contracts.engagement import rpc_directory as engagement_rpc_directory
 from kit.db import Database
 from kit.ids import new_id
 from kit.rpc import CallContext
-from services.engagement.directory import commands as directory
 from services.engagement.models import Engagement
 from services.engagement.workflow.commands import engagements
 from tests.e2e.harness import new_uscc
+from tests.engagement import registry_rows as registry
 
 CTX = CallContext(actor="pm", tenant="agency:x", correlation_id="c")
 
 
 async def engagement_in_implementation(db: Database) -> tuple[UUID, UUID, core.Scope]:
     async with db.transaction() as s:
-        unit = await directory.register_unit(
+        unit = await registry.entered_unit(
             s,
             engagement_rpc_directory.CreateUnitRequest(
                 name="u", uscc=new_uscc(), industry_code="C26", address="a", agency_id=None

@@ -13,10 +13,10 @@ from contracts.engagement import rpc_directory as engagement_rpc_directory
 from kit.db import Database
 from kit.ids import new_id
 from kit.rpc import CallContext
-from services.engagement.directory import commands as directory
 from services.engagement.models import ListItem, messaging
 from services.engagement.workflow.commands import act, engagements, overdue
 from tests.e2e.harness import new_uscc
+from tests.engagement import registry_rows as registry
 from tests.engagement.rows import engagement_in_implementation
 
 CTX = CallContext(actor="pm", tenant="agency:x", correlation_id="c")
@@ -32,7 +32,7 @@ async def overdue_events(db: Database) -> int:
 
 async def test_R4_2_2_1_a_passed_time_node_is_announced_exactly_once(db: Database):
     async with db.transaction() as s:
-        unit = await directory.register_unit(
+        unit = await registry.entered_unit(
             s,
             engagement_rpc_directory.CreateUnitRequest(
                 name="u", uscc=new_uscc(), industry_code="C26", address="a", agency_id=None

@@ -19,13 +19,13 @@ from contracts.engagement.rpc_import import ImportReport, ImportUnitsRequest
 from kit.db import Database
 from kit.ids import new_id
 from kit.rpc import CallContext
-from services.engagement.directory import commands as directory
 from services.engagement.directory import queries as directory_queries
 from services.engagement.directory.importing import commands, domain
 from services.engagement.directory.importing.batches import import_file
 from services.engagement.directory.importing.reader import FileRow
 from services.engagement.models import Unit, UnitContact, messaging
 from tests.e2e.harness import new_uscc
+from tests.engagement import registry_rows as registry
 from tests.engagement.unit_files import csv_bytes, table, unit_row, xlsx_bytes
 
 CTX = CallContext(actor="importer", tenant="agency:x", correlation_id="c")
@@ -171,7 +171,7 @@ async def test_duplicates_within_the_file_and_against_the_registry(db: Database)
     agency, other_agency = new_id(), new_id()
     twice, taken, fine = new_uscc(), new_uscc(), new_uscc()
     async with db.transaction() as s:
-        await directory.register_unit(
+        await registry.entered_unit(
             s,
             rpc_directory.CreateUnitRequest(
                 name="别家的单位",

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from kit.ids import new_id
 from tests.archive import archive_api as a
-from tests.e2e.harness import Api, RunningSystem, eventually, token
+from tests.e2e.harness import Api, RunningSystem, eventually, new_uscc, token
 from tests.e2e.test_api_authorization_matrix import RULES, A, R, Rule, U
 from tests.evaluation.gql import open_for
 
@@ -70,6 +70,7 @@ def build_world(system: RunningSystem) -> World:
         (borrow["data"]["requestBorrow"].get("borrowRequest") or {}).get("id"),
         _site_survey(api, engineer, engagement["id"]),  # a record, for evidence's recordId
         *correctable_ids(system, engagement["id"], pm),
+        *registry_ids(api, pm),
     ]
     world = World(
         tenants={A: agency, U: f"unit:{_raw(unit['id'])}", R: "region:44"},
@@ -77,6 +78,21 @@ def build_world(system: RunningSystem) -> World:
         ids=global_ids + [_raw(g) for g in global_ids] + [r for r in raw if r],
     )
     return world
+
+
+CLIENT = """mutation($i: CreateClientInput!) { createClient(input: $i) {
+  __typename ... on CreateClientSuccess { client { id } } } }"""
+PROPOSAL = """mutation($i: ProposeEngagementInput!) { proposeEngagement(input: $i) {
+  __typename ... on UnitLinkRequestSuccess { request { id } } } }"""
+
+
+def registry_ids(api: Api, pm: str) -> list[str]:
+    """A client (park) of the agency and a proposal it sent: the raw ids `clientId` and
+    `requestId` name (the unit registry, issue 14)."""
+    park = {"kind": "PARK", "name": "模糊测试园区", "regionCode": "440300"}
+    client = api.gql(CLIENT, {"i": park}, pm)["data"]["createClient"].get("client") or {}
+    sent = api.gql(PROPOSAL, {"i": {"uscc": new_uscc()}}, pm)["data"]["proposeEngagement"]
+    return [i for i in (client.get("id"), (sent.get("request") or {}).get("id")) if i]
 
 
 SITE_SURVEY = """mutation($i: SiteSurveyInput!) { recordSiteSurvey(input: $i) { __typename } }"""

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from contracts.core import ValidationFailed
 from contracts.engagement import rpc_directory as engagement_rpc_directory
 from contracts.engagement.enums import RevisionChange, RevisionSubject
-from contracts.engagement.errors import DuplicateUnit, UnitNotFound
+from contracts.engagement.errors import UnitNotFound
 from contracts.engagement.event_data import RevisionData, UnitRegisteredData
 from contracts.engagement.events import RecordCorrectedV1, UnitRegisteredV1
 from kit.events import make_event
@@ -25,22 +25,21 @@ from services.engagement.models import Agency, Person, Unit, messaging
 from services.engagement.revisions import Original, keep_version, reason_given
 
 
-async def register_unit(
-    session: AsyncSession, req: engagement_rpc_directory.CreateUnitRequest, ctx: CallContext
-) -> engagement_rpc_directory.UnitView:
+async def add_unit(
+    session: AsyncSession,
+    req: engagement_rpc_directory.CreateUnitRequest,
+    ctx: CallContext,
+    *,
+    unit_id: UUID | None = None,
+) -> Unit:
+    """A unit new to the registry (its USCC checked free by the caller), findable and
+    announced. `agency_id` records who entered it; it grants nothing (links do)."""
     code = domain.valid_uscc(req.uscc)
-    industry = domain.valid_industry_code(req.industry_code)
-    if await repository.unit_by_uscc(session, code) is not None:
-        raise DuplicateUnit(
-            "a unit with 统一社会信用代码 {uscc} already exists",
-            field="uscc",
-            params={"uscc": code},
-        )
     unit = Unit(
-        id=new_id(),
+        id=unit_id or new_id(),
         name=req.name,
         uscc=code,
-        industry_code=industry,
+        industry_code=domain.valid_industry_code(req.industry_code),
         address=req.address,
         region_code=code[2:8],
         agency_id=req.agency_id,
@@ -54,13 +53,13 @@ async def register_unit(
         unit, unit_id=unit.id, registered_by_agency_id=unit.agency_id
     )
     await record_event(session, messaging, make_event(UnitRegisteredV1, ctx, data))
-    return unit_view(unit)
+    return unit
 
 
 async def update_unit_profile(
     session: AsyncSession, req: engagement_rpc_directory.UpdateUnitProfileRequest, ctx: CallContext
 ) -> engagement_rpc_directory.UnitView:
-    unit = (await repository.units_by_ids(session, [req.unit_id], req.scope)).get(req.unit_id)
+    unit = (await repository.writable_units(session, [req.unit_id], req.scope)).get(req.unit_id)
     if unit is None:
         raise UnitNotFound("no such unit", field="unitId")
     p = req.profile
@@ -89,7 +88,7 @@ async def correct_unit(
     """The unit's name, address, industry code or legal representative corrected (更正):
     a new version with the reason, the old one kept; each of its engagements' traces
     records the correction (a unit without engagements: the ledger's own entry)."""
-    unit = (await repository.units_by_ids(session, [req.unit_id], req.scope)).get(req.unit_id)
+    unit = (await repository.writable_units(session, [req.unit_id], req.scope)).get(req.unit_id)
     if unit is None:
         raise UnitNotFound("no such unit", field="unitId")
     reason = reason_given(req.reason)

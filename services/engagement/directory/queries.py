@@ -49,7 +49,8 @@ async def list_units(
 async def unit_profiles(
     session: AsyncSession, req: engagement_rpc_directory.UnitProfileRequest
 ) -> engagement_rpc_directory.UnitProfileReply:
-    found = await repository.units_by_ids(session, req.unit_ids, req.scope)
+    # A past agency reads its engagements, not the unit's file as it is today.
+    found = await repository.readable_profiles(session, req.unit_ids, req.scope)
     return engagement_rpc_directory.UnitProfileReply(
         items=[unit_profile(found[i]) if i in found else None for i in req.unit_ids]
     )
@@ -58,7 +59,7 @@ async def unit_profiles(
 async def unit_versions(
     session: AsyncSession, req: engagement_rpc_directory.UnitVersionsRequest
 ) -> engagement_rpc_directory.UnitVersionsReply:
-    visible = await repository.units_by_ids(session, req.unit_ids, req.scope)
+    visible = await repository.readable_profiles(session, req.unit_ids, req.scope)
     found = await repository.unit_revisions(session, list(visible))
     return engagement_rpc_directory.UnitVersionsReply(
         items=[

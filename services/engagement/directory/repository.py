@@ -15,7 +15,7 @@ from kit.keyset import AnySelect
 from kit.search import search_text
 from services.engagement.directory.search import unit_matches
 from services.engagement.models import Agency, Engagement, Person, Revision, Unit
-from services.engagement.repository import unit_scope
+from services.engagement.repository import unit_file_scope, unit_scope, unit_write_scope
 
 
 async def unit_by_uscc(session: AsyncSession, uscc: str) -> Unit | None:
@@ -28,6 +28,27 @@ async def units_by_ids(
     if not ids:
         return {}
     rows = await session.execute(select(Unit).where(Unit.id.in_(ids), unit_scope(scope)))
+    return {u.id: u for u in rows.scalars()}
+
+
+async def writable_units(
+    session: AsyncSession, ids: Sequence[UUID], scope: Scope
+) -> dict[UUID, Unit]:
+    """The units among `ids` whose file the caller may change and read today (表 A.1,
+    its versions) or open engagements for: for an agency, those of its active links."""
+    if not ids:
+        return {}
+    rows = await session.execute(select(Unit).where(Unit.id.in_(ids), unit_write_scope(scope)))
+    return {u.id: u for u in rows.scalars()}
+
+
+async def readable_profiles(
+    session: AsyncSession, ids: Sequence[UUID], scope: Scope
+) -> dict[UUID, Unit]:
+    """The units among `ids` whose file as it is today the caller may read."""
+    if not ids:
+        return {}
+    rows = await session.execute(select(Unit).where(Unit.id.in_(ids), unit_file_scope(scope)))
     return {u.id: u for u in rows.scalars()}
 
 

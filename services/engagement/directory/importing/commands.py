@@ -248,6 +248,8 @@ async def _create(
             "run the import again",
             field="file",
         ) from None
+    # The importing agency's links to its new units (issue 14: links, not who typed first).
+    await repository.add_links(session, [*ids.values()], agency_id, now)
     await record_events(session, messaging, events)
     return ids
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, cast
 from uuid import UUID
 
@@ -16,7 +17,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.core import Scope
 from services.engagement.directory.importing.domain import StoredUnit
-from services.engagement.models import RegisteredPermit, Unit, UnitContact, unit_search_grams
+from services.engagement.models import (
+    RegisteredPermit,
+    Unit,
+    UnitContact,
+    UnitLink,
+    unit_search_grams,
+)
 from services.engagement.repository import unit_scope
 
 
@@ -79,6 +86,20 @@ async def add_units(
         await session.execute(insert(cast(Table, UnitContact.__table__)), contacts)
     if grams:
         await _insert_grams(session, grams)
+
+
+async def add_links(
+    session: AsyncSession, unit_ids: list[UUID], agency_id: UUID, since: datetime
+) -> None:
+    """The importing agency's active links to the units it entered (their
+    UnitRegisteredV1 names the agency, as createUnit's link does)."""
+    if unit_ids:
+        rows = [
+            {"unit_id": u, "agency_id": agency_id, "status": "active", "via": "registered",
+             "since": since}
+            for u in unit_ids
+        ]  # fmt: skip
+        await session.execute(insert(cast(Table, UnitLink.__table__)), rows)
 
 
 async def _insert_grams(session: AsyncSession, grams: list[dict[str, Any]]) -> None:

@@ -14,12 +14,14 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from contracts.core import ValidationFailed
+from contracts.core import Scope, ValidationFailed
 from contracts.engagement import actions as engagement_actions
 from contracts.engagement.enums import EngagementStatus
-from contracts.engagement.errors import EngagementNotFound
+from contracts.engagement.errors import EngagementNotFound, WorkflowConflict
 from contracts.engagement.rpc import EngagementView
 from kit.rpc import CallContext
+from services.engagement.models import Engagement
+from services.engagement.registry import repository as registry_repository
 from services.engagement.workflow import repository
 from services.engagement.workflow.commands import (
     corrections,
@@ -48,6 +50,18 @@ STEP_MODULES = (
 )
 
 
+async def past_link_reads_only(session: AsyncSession, scope: Scope, engagement: Engagement) -> None:
+    """An agency whose link to the unit was ended reads its engagement; it changes nothing
+    of it any more (issue 14: past links are read-only)."""
+    if scope.agency_id is None:
+        return
+    if await registry_repository.link_ended(session, engagement.unit_id, scope.agency_id):
+        raise WorkflowConflict(
+            "your agency's link to this unit has ended: its engagements are read-only",
+            field="engagementId",
+        )
+
+
 async def act(
     session: AsyncSession, req: engagement_actions.ActRequest, ctx: CallContext
 ) -> EngagementView:
@@ -56,6 +70,7 @@ async def act(
     if req.engagement_id not in found:
         raise EngagementNotFound("no such engagement", field="engagementId")
     engagement, region = found[req.engagement_id]
+    await past_link_reads_only(session, req.scope, engagement)
     await repository.lock_engagement(session, engagement.id)
     check_status_allows(EngagementStatus(engagement.status), req.action.action)
     step = Step(session, engagement, ctx, req.evidence)

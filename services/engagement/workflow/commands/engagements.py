@@ -7,9 +7,10 @@ from uuid import UUID
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from contracts.core import ValidationFailed
 from contracts.engagement import rpc
-from contracts.engagement.enums import ChecklistStatus, Stage
-from contracts.engagement.errors import UnitNotFound
+from contracts.engagement.enums import ChecklistStatus, ClientKind, Stage
+from contracts.engagement.errors import ClientNotFound, UnitNotFound
 from contracts.engagement.event_data import EngagementCreatedData
 from contracts.engagement.events import EngagementCreatedV1
 from kit.events import make_event
@@ -17,7 +18,9 @@ from kit.ids import new_id
 from kit.outbox import record_event
 from kit.rpc import CallContext
 from services.engagement.directory import repository as directory_repository
-from services.engagement.models import ChecklistEntry, Engagement, messaging
+from services.engagement.models import ChecklistEntry, Client, Engagement, EngagementUnit, messaging
+from services.engagement.registry import domain as registry_domain
+from services.engagement.registry import repository as registry_repository
 from services.engagement.seed import checklist_a1_v1
 from services.engagement.workflow import domain
 from services.engagement.workflow.views import engagement_view
@@ -30,10 +33,15 @@ async def create_engagement(
     domain.valid_period(req.period_start, req.period_end)
     assessment = domain.valid_assessment(req.assessment) if req.assessment else None
     fee_terms = domain.valid_fee_terms(req.fee_terms) if req.fee_terms else None
-    units = await directory_repository.units_by_ids(session, [req.unit_id], req.scope)
+    # Only for units the agency has an active link to (a past link opens nothing new).
+    covered = list(dict.fromkeys([req.unit_id, *req.covered_unit_ids]))
+    units = await directory_repository.writable_units(session, covered, req.scope)
     unit = units.get(req.unit_id)
     if unit is None:
         raise UnitNotFound("no such unit", field="unitId")
+    if len(units) != len(covered):
+        raise UnitNotFound("no such unit among the covered units", field="coveredUnitIds")
+    client = await _client(session, req)
     engagement = Engagement(
         id=new_id(),
         unit_id=unit.id,
@@ -46,9 +54,13 @@ async def create_engagement(
         created_by=ctx.actor,
         fee_terms=fee_terms.model_dump(mode="json") if fee_terms else None,
         assessment=assessment.model_dump(mode="json") if assessment else None,
+        client_id=client.id if client else None,
+        results_basis=req.results_basis if client else None,
     )
     session.add(engagement)
     await session.flush()
+    if client is not None:
+        session.add_all(EngagementUnit(engagement_id=engagement.id, unit_id=u) for u in covered)
     session.add_all(checklist_for(engagement.id))
     data = EngagementCreatedData.from_row(
         engagement, engagement_id=engagement.id, status=engagement.stage
@@ -56,6 +68,24 @@ async def create_engagement(
     event = make_event(EngagementCreatedV1, ctx, data, engagement_id=engagement.id)
     await record_event(session, messaging, event)
     return engagement_view(engagement, unit.region_code)
+
+
+async def _client(session: AsyncSession, req: rpc.CreateEngagementRequest) -> Client | None:
+    """The agency's client (park, group, region) the engagement is for, if any; several
+    units or a regional basis need one."""
+    if req.client_id is None:
+        registry_domain.check_basis(None, req.results_basis)
+        if req.covered_unit_ids:
+            raise ValidationFailed(
+                "an engagement covering several units needs its client (clientId)",
+                field="coveredUnitIds",
+            )
+        return None
+    client = await registry_repository.client(session, req.client_id, req.agency_id)
+    if client is None:
+        raise ClientNotFound("no such client", field="clientId")
+    registry_domain.check_basis(ClientKind(client.kind), req.results_basis)
+    return client
 
 
 def checklist_for(engagement_id: UUID) -> list[ChecklistEntry]:
