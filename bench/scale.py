@@ -48,6 +48,8 @@ SERVICES = {
 }
 DEEP_PAGE = 500
 PAGE = 20
+GOAL = 1.3
+"""The largest size's time over the smallest's that a read may reach."""
 
 
 async def migrate(url: str) -> None:
@@ -146,8 +148,28 @@ def rows_in(answer: dict[str, Any]) -> str:
     return " ".join(parts) or "1"
 
 
+async def explain(dsn: str, case: Case) -> str:
+    """EXPLAIN (ANALYZE, BUFFERS) of the baseline's statements, which read what the
+    service's repository reads: why a read grew with the data."""
+    conn = await asyncpg.connect(dsn)
+    try:
+        plans = []
+        for sql, params in case.baseline:
+            rows = await conn.fetch("EXPLAIN (ANALYZE, BUFFERS) " + sql, *params)
+            plans.append(sql + "\n" + "\n".join(r[0] for r in rows))
+        return "\n\n".join(plans)
+    finally:
+        await conn.close()
+
+
 def run_size(
-    pg: PostgresInfo, nats_url: str, n: int, warmup: int, repeat: int, tmp: Path
+    pg: PostgresInfo,
+    nats_url: str,
+    n: int,
+    warmup: int,
+    repeat: int,
+    tmp: Path,
+    reference: dict[str, Any] | None,
 ) -> dict[str, Any]:
     name = f"scale_{n}_{datetime.now(UTC):%H%M%S}"
     url = pg.create_database(name)
@@ -185,6 +207,7 @@ def run_size(
         "rows": world.rows,
         "load": os.getloadavg(),
         "cases": {},
+        "plans": {},
     }
     with (
         Stack(config, sink=lambda _name, _line: None) as system,
@@ -199,6 +222,8 @@ def run_size(
             base = asyncio.run(time_sql(dsn, case, warmup, repeat))
             results["cases"][case.name] = (ours, base, rows_in(answer))
             print(f"  {case.name}: {ours:.1f} ms (SQL {base:.1f} ms) {rows_in(answer)}", flush=True)
+            if reference is not None and ours > GOAL * reference["cases"][case.name][0]:
+                results["plans"][case.name] = asyncio.run(explain(dsn, case))
     results["load_after"] = os.getloadavg()
     return results
 
@@ -228,6 +253,8 @@ def report(sizes: list[int], results: dict[int, dict[str, Any]]) -> None:
             f"- {n:,} engagements: seeded by COPY in {r['seeded']:.0f} s, database "
             f"{r['size'] / 2**20:,.0f} MiB, load average {load} before the reads"
         )
+    for name, plan in results[sizes[-1]]["plans"].items():
+        print(f"\n#### Over {GOAL}×: {name}\n\n```\n{plan}\n```")
 
 
 def main() -> None:
@@ -242,7 +269,10 @@ def main() -> None:
         server = stack.enter_context(common.nats_server())
         tmp = stack.enter_context(common.temp_dir("scale"))
         pg = stack.enter_context(common.postgres())
-        results = {n: run_size(pg, server.url, n, args.warmup, args.repeat, tmp) for n in sizes}
+        results: dict[int, dict[str, Any]] = {}
+        for n in sizes:
+            reference = results[sizes[0]] if results else None
+            results[n] = run_size(pg, server.url, n, args.warmup, args.repeat, tmp, reference)
     report(sizes, results)
 
 

@@ -10,6 +10,7 @@ from datetime import timedelta
 from typing import Any
 
 from bench.scale_seed import World
+from kit.keyset import TOTAL_CAP
 from tests.e2e.harness import token
 
 AGENCY_ROLES = ("project_manager", "agency_admin")
@@ -60,14 +61,15 @@ def tokens(world: World) -> dict[str, str]:
     }
 
 
-CAP = 1000
+# The baselines count as far as the lists do ("LIMIT 1000" below).
+assert TOTAL_CAP == 1000, "keep the baselines' LIMIT in step with kit.keyset.TOTAL_CAP"
 ENGAGEMENT_PAGE = (
     "SELECT e.*, u.region_code FROM engagement.engagement e "
     "JOIN engagement.unit u ON u.id = e.unit_id WHERE {where} ORDER BY e.id LIMIT {limit}"
 )
 CAPPED_COUNT = (
     "SELECT count(*) FROM (SELECT 1 FROM engagement.engagement e "
-    "JOIN engagement.unit u ON u.id = e.unit_id WHERE {where} LIMIT " + str(CAP) + ") c"
+    "JOIN engagement.unit u ON u.id = e.unit_id WHERE {where} LIMIT 1000) c"
 )
 OVERDUE = (
     "EXISTS (SELECT 1 FROM engagement.list_item li WHERE li.engagement_id = e.id "
@@ -90,7 +92,10 @@ def cases(world: World, deep_after: Any) -> list[Case]:
     engagement = world.engagements[0]
     today = world.today
     region_like = PROVINCE + "%"
-    page = f"totalCount pageInfo {{ hasNextPage endCursor }} edges {{ node {{ {ENGAGEMENT_FIELDS} }} }}"
+    page = (
+        "totalCount pageInfo { hasNextPage endCursor } "
+        f"edges {{ node {{ {ENGAGEMENT_FIELDS} }} }}"
+    )
     return [
         Case(
             "engagements, first page (agency)",
@@ -127,9 +132,7 @@ def cases(world: World, deep_after: Any) -> list[Case]:
             "engagements overdue (province)",
             "regulator",
             f"{{ engagements(first: 20, overdue: true) {{ {page} }} }}",
-            baseline=_engagement_list(
-                f"u.region_code LIKE $1 AND {OVERDUE}", [region_like, today]
-            ),
+            baseline=_engagement_list(f"u.region_code LIKE $1 AND {OVERDUE}", [region_like, today]),
         ),
         Case(
             "a unit with its engagements (agency)",
@@ -193,7 +196,7 @@ def cases(world: World, deep_after: Any) -> list[Case]:
             baseline=[
                 (
                     "SELECT count(*) FROM (SELECT 1 FROM compliance.occurrence WHERE "
-                    f"agency_id = $1 AND status = 'open' LIMIT {CAP}) c",
+                    "agency_id = $1 AND status = 'open' LIMIT 1000) c",
                     [agency],
                 ),
                 (
@@ -216,7 +219,7 @@ def cases(world: World, deep_after: Any) -> list[Case]:
             baseline=[
                 (
                     "SELECT count(*) FROM (SELECT 1 FROM engagement.unit WHERE "
-                    f"region_code LIKE $1 LIMIT {CAP}) c",
+                    "region_code LIKE $1 LIMIT 1000) c",
                     [CITY + "%"],
                 ),
                 (
@@ -234,7 +237,7 @@ def cases(world: World, deep_after: Any) -> list[Case]:
                 (
                     "SELECT count(*) FROM (SELECT 1 FROM compliance.occurrence WHERE "
                     "region_code LIKE $1 AND status = 'open' AND due_date < $2 "
-                    f"LIMIT {CAP}) c",
+                    "LIMIT 1000) c",
                     [region_like, today],
                 ),
                 (
@@ -259,7 +262,7 @@ def cases(world: World, deep_after: Any) -> list[Case]:
         Case(
             "regionStatistics (city 3205)",
             "city",
-            "{ regionStatistics(regionPrefix: \"3205\") { rowCount total { engagements "
+            '{ regionStatistics(regionPrefix: "3205") { rowCount total { engagements '
             "overdueTimeNodes overdueObligations grades { year count } } } }",
             baseline=[
                 (
@@ -308,7 +311,7 @@ def cases(world: World, deep_after: Any) -> list[Case]:
             baseline=[
                 (
                     "SELECT count(*) FROM (SELECT 1 FROM engagement.unit WHERE region_code "
-                    f"LIKE $1 AND search_name LIKE '%化工%' LIMIT {CAP}) c",
+                    "LIKE $1 AND search_name LIKE '%化工%' LIMIT 1000) c",
                     [region_like],
                 ),
                 (
@@ -322,8 +325,6 @@ def cases(world: World, deep_after: Any) -> list[Case]:
             "search engagements 化工 (agency)",
             "agency",
             f'{{ engagements(first: 20, search: "化工") {{ {page} }} }}',
-            baseline=_engagement_list(
-                "e.agency_id = $1 AND u.search_name LIKE '%化工%'", [agency]
-            ),
+            baseline=_engagement_list("e.agency_id = $1 AND u.search_name LIKE '%化工%'", [agency]),
         ),
     ]

@@ -48,7 +48,8 @@ async def test_R1_trace_provenance_proofs_equal_the_single_entry_proofs(
             for s in view.steps
         ]
     assert view.tree_size == 23
-    assert view.checkpoint is not None and view.checkpoint.tree_size == 23
+    assert view.checkpoint is not None
+    assert view.checkpoint.tree_size == 23
     assert [s.entry.chain_seq for s in view.steps] == list(range(1, 16))
     assert [s.proof for s in view.steps] == singles
     for step in view.steps:
