@@ -99,6 +99,23 @@ def wait_for_checkpoint(client: httpx.Client, url: str, leaves: int) -> None:
     raise RuntimeError("no checkpoint covers the seeded ledger")
 
 
+async def wait_until_quiet(dsn: str) -> None:
+    """No other statement running in the database (autovacuum, the services' start-up
+    jobs) for three checks in a row, so the timings measure the reads alone."""
+    conn = await asyncpg.connect(dsn)
+    try:
+        quiet, deadline = 0, time.monotonic() + 900
+        while quiet < 3 and time.monotonic() < deadline:
+            busy = await conn.fetchval(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                "AND state = 'active' AND pid <> pg_backend_pid()"
+            )
+            quiet = quiet + 1 if busy == 0 else 0
+            await asyncio.sleep(1)
+    finally:
+        await conn.close()
+
+
 def time_graphql(
     client: httpx.Client, url: str, auth: str, case: Case, warmup: int, repeat: int
 ) -> tuple[float, dict[str, Any]]:
@@ -214,6 +231,8 @@ def run_size(
         httpx.Client(timeout=120) as client,
     ):
         wait_for_checkpoint(client, system.gateway_url, leaves)
+        asyncio.run(wait_until_quiet(dsn))
+        results["load"] = os.getloadavg()
         auth = tokens(world)
         for case in cases(world, deep_after):
             ours, answer = time_graphql(

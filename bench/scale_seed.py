@@ -12,7 +12,8 @@ the same at every size and only the rest of the province grows:
   too, with their real hashes and the Merkle tree's stored subtrees), two scorecards;
 - per unit: 50 calendar occurrences over the year (1M at 100k).
 
-Rows are generated in Python and streamed with asyncpg's binary COPY in chunks.
+Rows are generated in Python and streamed with asyncpg's binary COPY in chunks, then
+the database is vacuumed and analysed.
 """
 
 from __future__ import annotations
@@ -167,6 +168,12 @@ def _agencies(w: World) -> Iterator[dict[str, Any]]:
         }
 
 
+def _spread(i: int) -> int:
+    """A well-mixed number per engagement (Knuth's multiplicative hash), so stages and
+    overdue items fall evenly over every agency's book, whatever its stride in `i`."""
+    return (i * 2654435761) % 2**32
+
+
 def _engagements(w: World) -> Iterator[dict[str, Any]]:
     now = datetime.now(UTC)
     start = date(w.today.year, 1, 1)
@@ -178,7 +185,7 @@ def _engagements(w: World) -> Iterator[dict[str, Any]]:
             "service_modes": _json(["fixed_resident"]),
             "period_start": start,
             "period_end": start + timedelta(days=364),
-            "stage": STAGES[i % len(STAGES)],
+            "stage": STAGES[_spread(i) % len(STAGES)],
             "created_at": now,
             "created_by": "bench",
         }
@@ -188,7 +195,7 @@ def _list_items(w: World) -> Iterator[dict[str, Any]]:
     now = datetime.now(UTC)
     for i, engagement in enumerate(w.engagements):
         for k, code in enumerate(("6.1.5", "6.1.6")):
-            overdue = i % 10 == 0 and k == 0
+            overdue = (_spread(i) >> 8) % 10 == 0 and k == 0
             yield {
                 "id": new_id(),
                 "engagement_id": engagement,
@@ -482,8 +489,10 @@ async def seed(dsn: str, world: World) -> None:
             started = time.perf_counter()
             world.rows[f"{schema}.{table}"] = await copy(conn, schema, table, rows())
             world.seconds[f"{schema}.{table}"] = time.perf_counter() - started
+        # VACUUM too: the visibility map lets index-only scans skip the rows, and
+        # autovacuum, which a bulk load triggers, does not run during the timings.
         started = time.perf_counter()
-        await conn.execute("ANALYZE")
-        world.seconds["ANALYZE"] = time.perf_counter() - started
+        await conn.execute("VACUUM ANALYZE")
+        world.seconds["VACUUM ANALYZE"] = time.perf_counter() - started
     finally:
         await conn.close()
