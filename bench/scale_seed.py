@@ -28,7 +28,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
-import asyncpg
+import asyncpg  # type: ignore[import-untyped]  # no stubs; the bench talks COPY and SQL directly
 
 from kit.ids import new_id
 from kit.search import grams, normalize
