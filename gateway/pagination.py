@@ -35,3 +35,11 @@ def page_info(ids: list[UUID], has_next: bool, after: str | None) -> relay.PageI
 def optional_id(value: strawberry.ID | None, type_name: str, field: str) -> UUID | None:
     """The UUID of an optional global-ID argument (e.g. a `unitId` filter)."""
     return None if value is None else decode_global_id(value, type_name, field=field)
+
+
+TOTAL_COUNT = (
+    "How many rows match, counted up to 1,000: exact below it, 1000 when there are "
+    '1,000 or more (show "1,000+"), so a page costs the same at any size. The pages '
+    "reach every row."
+)
+"""The description of every connection's `totalCount` (services: kit.keyset.TOTAL_CAP)."""

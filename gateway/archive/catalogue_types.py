@@ -19,6 +19,7 @@ from contracts.archive import rpc_catalogue as archive_rpc_catalogue
 from gateway.archive.access import caller_of
 from gateway.context import Context
 from gateway.ids import encode_global_id
+from gateway.pagination import TOTAL_COUNT
 from gateway.views import from_view
 from kit.auth import Level
 
@@ -179,7 +180,7 @@ class ArchiveItemEdge:
 class ArchiveItemConnection:
     edges: list[ArchiveItemEdge]
     page_info: relay.PageInfo
-    total_count: int
+    total_count: int = strawberry.field(description=TOTAL_COUNT)
 
 
 @strawberry.type(description="案卷: a titled group of an engagement's items.")

@@ -24,6 +24,7 @@ from contracts.core import ValidationFailed
 from gateway.context import Context
 from gateway.i18n.language import Language
 from gateway.ids import encode_global_id
+from gateway.pagination import TOTAL_COUNT
 
 strawberry.enum(ManagementCategory, description="排污许可分类: 重点管理, 简化管理, 登记管理.")
 strawberry.enum(Frequency, description="How often an obligation recurs.")
@@ -250,7 +251,7 @@ class OccurrenceEdge:
 class OccurrenceConnection:
     edges: list[OccurrenceEdge]
     page_info: relay.PageInfo
-    total_count: int
+    total_count: int = strawberry.field(description=TOTAL_COUNT)
 
 
 @strawberry.type(description="Something waiting for you: an obligation or an engagement step.")
@@ -290,4 +291,4 @@ class WorkItemEdge:
 class WorkItemConnection:
     edges: list[WorkItemEdge]
     page_info: relay.PageInfo
-    total_count: int
+    total_count: int = strawberry.field(description=TOTAL_COUNT)

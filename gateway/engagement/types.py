@@ -45,6 +45,7 @@ from gateway.engagement.workflow_types import (
     team_of,
 )
 from gateway.ids import decode_global_id
+from gateway.pagination import TOTAL_COUNT
 
 if TYPE_CHECKING:
     from gateway.engagement.registry_types import Client
@@ -439,12 +440,12 @@ class Engagement(relay.Node):
 
 @strawberry.type(name="UnitConnection", description="A page of units.")
 class UnitConnection(relay.Connection[Unit]):
-    total_count: int
+    total_count: int = strawberry.field(description=TOTAL_COUNT)
 
 
 @strawberry.type(name="EngagementConnection", description="A page of engagements.")
 class EngagementConnection(relay.Connection[Engagement]):
-    total_count: int
+    total_count: int = strawberry.field(description=TOTAL_COUNT)
 
 
 async def visible_unit(ctx: Context, unit_id: UUID) -> Unit | None:

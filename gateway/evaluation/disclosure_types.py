@@ -11,6 +11,7 @@ from strawberry import relay
 
 from contracts.evaluation import rpc as evaluation_rpc
 from contracts.evaluation.enums import Grade
+from gateway.pagination import TOTAL_COUNT
 from gateway.views import from_view
 
 
@@ -48,4 +49,4 @@ class DisclosureEdge:
 class DisclosureConnection:
     edges: list[DisclosureEdge]
     page_info: relay.PageInfo
-    total_count: int
+    total_count: int = strawberry.field(description=TOTAL_COUNT)

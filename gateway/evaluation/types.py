@@ -26,6 +26,7 @@ from contracts.evaluation.enums import (
 from gateway.context import Context, scope_of
 from gateway.engagement.types import Engagement, Unit, visible_engagement, visible_unit
 from gateway.ids import decode_global_id, encode_global_id
+from gateway.pagination import TOTAL_COUNT
 from gateway.views import from_view
 
 # The contracts' enums, exposed as they are: GraphQL enum values are their member names.
@@ -471,7 +472,7 @@ class Scorecard(relay.Node):
 
 @strawberry.type(name="ScorecardConnection", description="A page of scorecards.")
 class ScorecardConnection(relay.Connection[Scorecard]):
-    total_count: int
+    total_count: int = strawberry.field(description=TOTAL_COUNT)
 
 
 @strawberry.type

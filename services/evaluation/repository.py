@@ -27,7 +27,7 @@ from sqlalchemy.orm import aliased
 from contracts.core import Page, Scope
 from contracts.evaluation.enums import Grade, ScorecardKind, ScorecardStatus
 from contracts.evaluation.rpc import ScorecardFilter
-from kit.keyset import AnySelect
+from kit.keyset import AnySelect, capped_total
 from services.evaluation.models import (
     Appeal,
     Deduction,
@@ -430,13 +430,13 @@ async def disclosures(
     base = select(Falsification, Scorecard).join(
         Scorecard, and_(Scorecard.id == Falsification.scorecard_id)
     )
-    total = (await session.execute(select(func.count()).select_from(Falsification))).scalar_one()
+    total = await capped_total(session, select(Falsification.id))
     if page.after is not None:
         base = base.where(Falsification.id > page.after)
     rows = list(
         (await session.execute(base.order_by(Falsification.id).limit(page.limit + 1))).all()
     )
-    return rows[: page.limit], len(rows) > page.limit, int(total)
+    return rows[: page.limit], len(rows) > page.limit, total
 
 
 # --- parties: appointments ----------------------------------------------------

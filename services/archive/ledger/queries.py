@@ -113,17 +113,28 @@ async def provenance(
     newest = max((r.leaf_index for r in rows), default=-1)
     tree_size = await _proof_size(session, newest, req.tree_size)
     covered = [r for r in rows if r.leaf_index < tree_size]
+    # Every step's path and the root from one read of the nodes: a query per step would
+    # make an engagement's page cost grow with its history times the log's depth.
+    paths, root = await tree.inclusion_paths(session, [r.leaf_index for r in covered], tree_size)
+    signed = await checkpoints.at_size(session, tree_size)
+    signed_view = checkpoint_view(signed) if signed else None
     steps = [
         archive_rpc.ProvenanceStep(
             entry=entry_view(r),
-            proof=await _inclusion(session, r.leaf_index, r.leaf_hash, tree_size),
+            proof=archive_rpc.InclusionProofView(
+                leaf_index=r.leaf_index,
+                tree_size=tree_size,
+                leaf_hash=r.leaf_hash,
+                root_hash=root.hex(),
+                path=[p.hex() for p in paths[r.leaf_index]],
+                checkpoint=signed_view,
+            ),
         )
         for r in covered
     ]
-    signed = await checkpoints.at_size(session, tree_size)
     return archive_rpc.ProvenanceView(
         engagement_id=req.engagement_id,
         tree_size=tree_size,
-        checkpoint=checkpoint_view(signed) if signed else None,
+        checkpoint=signed_view,
         steps=steps,
     )

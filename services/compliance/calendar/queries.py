@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.compliance import rpc as compliance_rpc
 from contracts.compliance.enums import OccurrenceState, WorkKind
+from kit.keyset import TOTAL_CAP
 from services.compliance import clock
 from services.compliance.calendar import repository
 from services.compliance.calendar.domain import OPEN, state
@@ -100,7 +101,7 @@ async def my_work(
     return compliance_rpc.WorkPage(
         items=[view for _key, view in merged[: req.limit]],
         has_next=len(merged) > req.limit,
-        total=total,
+        total=min(total, TOTAL_CAP),  # two capped counts: still "1,000 or more" at most
     )
 
 

@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from contracts.compliance.enums import OccurrenceState
 from contracts.core import Scope
 from kit.db import dialect_insert
+from kit.keyset import capped_total
 from services.compliance.calendar.domain import DONE, OPEN, SUSPENDED, WAIVED
 from services.compliance.models import Occurrence, Permit, UnitHorizon, WorkItem
 from services.compliance.scope import rows_in_scope
@@ -187,10 +188,8 @@ async def occurrence_page(
     after_id: UUID | None,
     limit: int,
 ) -> tuple[list[Occurrence], bool, int]:
-    """Keyset page in (due date, id) order, with has_next and the total."""
-    total = (
-        await session.execute(select(func.count()).select_from(Occurrence).where(*where))
-    ).scalar_one()
+    """Keyset page in (due date, id) order, with has_next and the capped total."""
+    total = await capped_total(session, select(Occurrence.id).where(*where))
     query = select(Occurrence).where(*where)
     if after_due is not None and after_id is not None:
         query = query.where(
@@ -267,10 +266,8 @@ async def work_page(
     limit: int,
 ) -> tuple[list[WorkItem], int]:
     """Open steps in (due date, steps without one last; id) order after the cursor, and
-    how many there are in all."""
-    total = (
-        await session.execute(select(func.count()).select_from(WorkItem).where(*where))
-    ).scalar_one()
+    how many there are in all (capped)."""
+    total = await capped_total(session, select(WorkItem.id).where(*where))
     query = select(WorkItem).where(*where)
     if after is not None:
         after_due, after_id = after

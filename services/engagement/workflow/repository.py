@@ -91,7 +91,10 @@ def engagements_query(req: ListEngagementsRequest, today: date) -> AnySelect:
         )
         query = query.where(late if req.overdue else ~late)
     if (norm := search_text(req.search)) is not None:
-        query = query.where(Engagement.unit_id.in_(select(Unit.id).where(unit_matches(norm))))
+        # On the joined unit row, not `unit_id IN (every matching unit)`: an agency's
+        # search then probes the grams of its own few hundred engagements' units instead
+        # of collecting every match in the province first (docs/BENCHMARKS.md §14).
+        query = query.where(unit_matches(norm))
     if req.active_from is not None:
         query = query.where(Engagement.period_end >= req.active_from)
     if req.active_to is not None:

@@ -311,6 +311,30 @@ async def inclusion_path(session: AsyncSession, index: int, tree_size: int) -> l
     return await resolve(session, merkle.inclusion_ranges(index, tree_size))
 
 
+async def inclusion_paths(
+    session: AsyncSession, indexes: Sequence[int], tree_size: int
+) -> tuple[dict[int, list[bytes]], bytes]:
+    """The inclusion path of each leaf in a tree of `tree_size`, and that tree's root,
+    from one read of the nodes they need (two queries whatever the number of leaves)."""
+    if tree_size == 0:
+        return {}, merkle.EMPTY_ROOT
+    for index in indexes:
+        if not 0 <= index < tree_size:
+            raise ValidationFailed(
+                "entry {index} is not in a tree of size {tree_size}",
+                field="tree_size",
+                params={"index": index, "tree_size": tree_size},
+            )
+    ranges = {index: merkle.inclusion_ranges(index, tree_size) for index in indexes}
+    whole = [(0, tree_size)]
+    found = await nodes(
+        session, merkle.nodes_for(whole).union(*(merkle.nodes_for(r) for r in ranges.values()))
+    )
+    [root_hash] = merkle.resolve(whole, found.__getitem__)
+    paths = {index: merkle.resolve(r, found.__getitem__) for index, r in ranges.items()}
+    return paths, root_hash
+
+
 async def consistency_path(session: AsyncSession, old: int, new: int) -> list[bytes]:
     if not 0 <= old <= new:
         raise ValidationFailed("need 0 ≤ from ≤ to", field="from_size")
