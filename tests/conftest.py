@@ -19,12 +19,25 @@ import pytest
 from nats.aio.client import Client
 
 from cli.nats import NatsProcess
+from tests import stack_count
 from tests.infra.nats_server import running_nats
 from tests.infra.postgres import PostgresInfo, running_postgres
 from tests.infra.s3_server import S3_SERVERS, S3Server, running_s3_server
 from tests.infra.seaweedfs_server import running_seaweedfs
 
 _db_counter = itertools.count()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    stack_count.install()
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    stack_count.publish_worker_totals(session.config)
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    stack_count.summary(terminalreporter)
 
 
 @pytest.fixture(scope="session")
