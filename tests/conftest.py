@@ -38,47 +38,6 @@ def pytest_configure(config: pytest.Config) -> None:
     stack_count.install()
 
 
-def pytest_sessionfinish(session: pytest.Session) -> None:
-    stack_count.publish_worker_totals(session.config)
-
-
-STACK_FIXTURES = (
-    "system",
-    "production_system",
-    "fuzz_system",
-    "tight_system",
-    "reminders",
-    "replicated",
-    "mail_replicas",
-    "seeded_system",
-)
-"""Fixtures that start a whole stack; tools/stack_plan.sh counts their set-ups."""
-
-
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Under pytest-xdist's `--dist loadgroup`, the tests of one stack go to one worker:
-    all tests on `system[sqlite]` together, all on `system[postgresql]` together, each
-    module with a stack of its own together; the rest spread test by test."""
-    if not config.pluginmanager.hasplugin("xdist"):
-        return
-    for item in items:
-        used = [name for name in STACK_FIXTURES if name in getattr(item, "fixturenames", ())]
-        if not used:
-            continue
-        if used[0] == "system":
-            group = f"system-{item.callspec.params['system']}"  # type: ignore[attr-defined]
-        elif used[0] == "production_system":
-            group = "production_system"
-        else:
-            group = item.nodeid.split("::", 1)[0]
-        item.add_marker(pytest.mark.xdist_group(group))
-
-
-@pytest.hookimpl(optionalhook=True)
-def pytest_testnodedown(node: object, error: object) -> None:
-    stack_count.add_worker_totals(node)
-
-
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     stack_count.summary(terminalreporter)
 

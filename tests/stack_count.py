@@ -1,9 +1,9 @@
 """How many whole stacks (nats-server, the services, the gateway) the run started, and
-the seconds spent starting and stopping them: the suite's main cost, and a number the
-machine's load does not change (docs/testing.md, How long the suite takes).
+the seconds spent starting and stopping them: the suite's main cost. The count does not
+change with the machine's load; the seconds do (docs/testing.md, How long it takes).
 
 `Stack.start` and `Stack.stop` are wrapped for the session; the terminal summary prints
-the totals. Under pytest-xdist each worker counts its own and the controller adds them up.
+the totals.
 """
 
 from __future__ import annotations
@@ -12,11 +12,8 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-import pytest
-
 from cli.stack import Stack
 
-_KEY = "ecohost_stacks"
 _totals = {"started": 0.0, "start_seconds": 0.0, "stop_seconds": 0.0}
 
 
@@ -43,18 +40,6 @@ def install() -> None:
         start._counted = True  # type: ignore[attr-defined]
         Stack.start = start  # type: ignore[method-assign]
         Stack.stop = stop  # type: ignore[method-assign]
-
-
-def add_worker_totals(node: Any) -> None:
-    """pytest-xdist's `pytest_testnodedown`: a worker's totals join the controller's."""
-    for key, value in getattr(node, "workeroutput", {}).get(_KEY, {}).items():
-        _totals[key] += value
-
-
-def publish_worker_totals(config: pytest.Config) -> None:
-    workeroutput = getattr(config, "workeroutput", None)
-    if workeroutput is not None:
-        workeroutput[_KEY] = dict(_totals)
 
 
 def summary(terminal: Any) -> None:
