@@ -6,6 +6,10 @@
 - `seaweedfs_server`: SeaweedFS's S3 gateway, which checks signatures and enforces object lock
 - `each_s3_server`: both of them in turn
 - `database_url`: a fresh database per test, on SQLite and on PostgreSQL
+- `system`: the whole stack (nats-server, the services, the gateway) on SQLite, then on
+  PostgreSQL; one per backend for the whole session, shared by every module that asks
+  for it, so its tests make their own data (their own agency, units, region codes)
+- `production_system`: the stack on the production parts (PostgreSQL, S3), one per session
 """
 
 from __future__ import annotations
@@ -19,12 +23,23 @@ import pytest
 from nats.aio.client import Client
 
 from cli.nats import NatsProcess
+from tests import stack_count
+from tests.e2e.conftest import PRODUCTION_BUCKET, backend_system, pg_urls, start_system
+from tests.e2e.harness import RunningSystem
 from tests.infra.nats_server import running_nats
 from tests.infra.postgres import PostgresInfo, running_postgres
 from tests.infra.s3_server import S3_SERVERS, S3Server, running_s3_server
 from tests.infra.seaweedfs_server import running_seaweedfs
 
 _db_counter = itertools.count()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    stack_count.install()
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    stack_count.summary(terminalreporter)
 
 
 @pytest.fixture(scope="session")
@@ -76,3 +91,32 @@ async def nc(nats_server: NatsProcess) -> AsyncIterator[Client]:
     client = await nats.connect(nats_server.url)
     yield client
     await client.close()
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def system(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[RunningSystem]:
+    """Session-scoped and parametrized, so pytest runs every test that uses it on the
+    SQLite stack first, then on the PostgreSQL one: two stack starts for the whole suite
+    instead of two per module (docs/testing.md). A test that stops or reconfigures a
+    service starts its own stack instead."""
+    yield from backend_system(request, tmp_path_factory)
+
+
+@pytest.fixture(scope="session")
+def production_system(
+    postgres: PostgresInfo, s3_server: S3Server, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[RunningSystem]:
+    """PostgreSQL (a schema per service), S3 for the archive, the stack's own NATS:
+    the production parts, chosen by settings alone."""
+    s3 = {
+        "ECOHOST_ARCHIVE_STORAGE_BACKEND": "s3",
+        "ECOHOST_ARCHIVE_STORAGE_S3_ENDPOINT": s3_server.endpoint,
+        "ECOHOST_ARCHIVE_STORAGE_S3_ACCESS_KEY": s3_server.access_key,
+        "ECOHOST_ARCHIVE_STORAGE_S3_SECRET_KEY": s3_server.secret_key,
+        "ECOHOST_ARCHIVE_STORAGE_S3_SECURE": "false",
+        "ECOHOST_ARCHIVE_STORAGE_S3_BUCKET": PRODUCTION_BUCKET,
+    }
+    data_dir = tmp_path_factory.mktemp("production")
+    yield from start_system(data_dir, pg_urls(postgres, "production"), env=s3)

@@ -89,7 +89,3 @@ async def populate(db: Database, signer: Signer, n: int = 12) -> list[EventEnvel
     await record(db, *events[5:])
     await checkpoint(db, signer)
     return events
-
-
-# The running system of the end-to-end tests (a stack per backend, per module).
-from tests.e2e.conftest import production_system, system  # noqa: E402, F401

@@ -1,5 +1,7 @@
 """The whole system as `make run` starts it, on the embedded default (SQLite) and on
-PostgreSQL, with its own nats-server."""
+PostgreSQL, with its own nats-server. The shared fixtures `system` and
+`production_system` live in tests/conftest.py (one stack each per session); a module
+whose stack needs other settings starts its own with `start_system`."""
 
 from __future__ import annotations
 
@@ -14,7 +16,6 @@ from cli.process import free_port
 from cli.stack import Stack, StackConfig
 from tests.e2e.harness import Api, RunningSystem
 from tests.infra.postgres import PostgresInfo
-from tests.infra.s3_server import S3Server
 
 SERVICES = ("engagement", "evaluation", "archive", "compliance", "gateway")
 PRODUCTION_BUCKET = "ecohost-e2e-archive"
@@ -51,31 +52,16 @@ def pg_urls(pg: PostgresInfo, database: str) -> dict[str, str]:
     return {name: pg.async_url(database) for name in SERVICES}
 
 
-@pytest.fixture(scope="session")
-def production_system(
-    postgres: PostgresInfo, s3_server: S3Server, tmp_path_factory: pytest.TempPathFactory
+def backend_system(
+    request: pytest.FixtureRequest,
+    tmp_path_factory: pytest.TempPathFactory,
+    env: dict[str, str] | None = None,
 ) -> Iterator[RunningSystem]:
-    """PostgreSQL (a schema per service), S3 for the archive, the stack's own NATS:
-    the production parts, chosen by settings alone."""
-    s3 = {
-        "ECOHOST_ARCHIVE_STORAGE_BACKEND": "s3",
-        "ECOHOST_ARCHIVE_STORAGE_S3_ENDPOINT": s3_server.endpoint,
-        "ECOHOST_ARCHIVE_STORAGE_S3_ACCESS_KEY": s3_server.access_key,
-        "ECOHOST_ARCHIVE_STORAGE_S3_SECRET_KEY": s3_server.secret_key,
-        "ECOHOST_ARCHIVE_STORAGE_S3_SECURE": "false",
-        "ECOHOST_ARCHIVE_STORAGE_S3_BUCKET": PRODUCTION_BUCKET,
-    }
-    data_dir = tmp_path_factory.mktemp("production")
-    yield from start_system(data_dir, pg_urls(postgres, "production"), env=s3)
-
-
-@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
-def system(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[RunningSystem]:
+    """The stack on the backend of `request.param` ("sqlite" or "postgresql"): the body
+    of `system` (tests/conftest.py) and of a module's own stack when it needs one."""
     data_dir = tmp_path_factory.mktemp(f"stack-{request.param}")
     urls: dict[str, str] = {}
     if request.param == "postgresql":
         pg: PostgresInfo = request.getfixturevalue("postgres")
         urls = pg_urls(pg, f"e2e_{data_dir.name.replace('-', '_')}")
-    yield from start_system(data_dir, urls)
+    yield from start_system(data_dir, urls, env)

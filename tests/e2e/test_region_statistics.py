@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+from collections.abc import Iterator
 from io import BytesIO
 from typing import Any
 
@@ -21,6 +22,7 @@ from kit.ids import new_id
 from services.compliance import clock as compliance_clock
 from services.engagement import clock as engagement_clock
 from tests.compliance import test_region_statistics as obligation_world
+from tests.e2e.conftest import backend_system
 from tests.e2e.harness import RunningSystem, eventually, new_uscc, token
 from tests.engagement import region_world
 from tests.evaluation import test_grade_statistics as grade_world
@@ -213,15 +215,25 @@ def test_R3_xlsx_refuses_like_the_query(system: RunningSystem, world: Any):
     assert xlsx(system, REGULATOR, regionPrefix="45", fromDate="2027-13-01").status_code == 400
 
 
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def seeded_system(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[RunningSystem]:
+    """A stack of this module's own: `region_44` writes rows straight into the services'
+    databases, and its figures are every engagement under 44, where the other modules'
+    units live on the shared `system` (new_uscc registers them in 440300)."""
+    yield from backend_system(request, tmp_path_factory)
+
+
 @pytest.fixture(scope="module")
-def region_44(system: RunningSystem) -> None:
+def region_44(seeded_system: RunningSystem) -> None:
     """The seeded region of the service tests (440305, 440306 and 110101 outside),
     written into the running services' databases: engagements with rectifications,
     emergencies, complaints and penalties; finalised scorecards in 2026 and 2027;
     overdue obligations. Dates follow each service's today."""
 
     def database(service: str) -> Database:
-        return Database(system.database_urls[service], schema=service)
+        return Database(seeded_system.database_urls[service], schema=service)
 
     async def seed() -> None:
         engagement, evaluation, compliance = (
@@ -246,7 +258,8 @@ FIGURES = f"""query($g: StatisticsGroup) {{ regionStatistics(regionPrefix: "44",
   {ROW_FIGURES} total {{ {ROW_FIGURES.removeprefix("rows {").removesuffix("}")} }} }} }}"""
 
 
-def test_R7_1_exact_figures_of_a_seeded_region(system: RunningSystem, region_44: None):
+def test_R7_1_exact_figures_of_a_seeded_region(seeded_system: RunningSystem, region_44: None):
+    system = seeded_system
     body = system.api.gql(FIGURES, {"g": "REGION"}, token("region:44", "regulator"))
     assert "errors" not in body, body
     found = body["data"]["regionStatistics"]
@@ -292,7 +305,8 @@ def test_R7_1_exact_figures_of_a_seeded_region(system: RunningSystem, region_44:
     assert len(total["grades"]) == 5
 
 
-def test_R7_1_exact_figures_per_agency(system: RunningSystem, region_44: None):
+def test_R7_1_exact_figures_per_agency(seeded_system: RunningSystem, region_44: None):
+    system = seeded_system
     body = system.api.gql(FIGURES, {"g": "AGENCY"}, token("region:44", "regulator"))
     rows = {r["key"]: r for r in body["data"]["regionStatistics"]["rows"]}
     a1, a2 = rows[str(region_world.A1)], rows[str(region_world.A2)]
@@ -302,7 +316,8 @@ def test_R7_1_exact_figures_per_agency(system: RunningSystem, region_44: None):
     assert rows[""]["overdueObligations"] == 1
 
 
-def test_R7_1_seeded_figures_as_xlsx(system: RunningSystem, region_44: None):
+def test_R7_1_seeded_figures_as_xlsx(seeded_system: RunningSystem, region_44: None):
+    system = seeded_system
     r = xlsx(system, token("region:44", "regulator"), regionPrefix="44")
     book = load_workbook(BytesIO(r.content))
     rows = [[c.value for c in row] for row in book["辖区统计"].iter_rows()]

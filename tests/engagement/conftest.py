@@ -7,10 +7,7 @@ import pytest
 
 from kit.db import Database
 from services.engagement import app
-from tests.e2e.conftest import system
 from tests.infra.databases import migrated_database
-
-__all__ = ["system"]
 
 
 @pytest.fixture

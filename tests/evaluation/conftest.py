@@ -99,8 +99,3 @@ class Engagement:
 
 def caller(user: str, agency: UUID) -> CallContext:
     return CallContext(actor=user, tenant=f"agency:{agency}", correlation_id=str(new_id()))
-
-
-# The running system (NATS, the three services, the gateway) on SQLite and on
-# PostgreSQL, exactly as tests/e2e starts it.
-from tests.e2e.conftest import system  # noqa: E402, F401

@@ -27,11 +27,8 @@ from services.archive.documents.render import missing_data, render_document
 from tests.archive.documents.docx_read import read_docx
 from tests.archive.documents.factory import meta
 from tests.archive.documents.pdf import read_pdf
-from tests.e2e.conftest import system
 from tests.e2e.harness import RunningSystem
 from tests.engagement.workflow_client import Engagement, new_engagement, prepare
-
-__all__ = ["system"]
 
 
 def _uuid(global_id: str) -> UUID:

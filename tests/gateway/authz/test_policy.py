@@ -118,13 +118,20 @@ async def test_the_role_index_answers_as_the_plain_enforcer() -> None:
     plain.add_policy(chain[-1], "agency:*", objects[0], "read")
     roles = [*ROLES, "custom_0", "custom_1", "nobody"]
     tenants = ["agency:a1", "unit:u1", "region:440300", "agency:tenant-0"]
+    # The matcher demands r.obj == p.obj && r.act == p.act, so for an (object, action)
+    # no policy line names the plain enforcer's answer is False without asking it: it
+    # is asked the rest (its scan of every line per question was 40 s of this test),
+    # and the indexed enforcer is asked everything.
+    assert plain.get_model()["m"]["m"].value.startswith("r_obj == p_obj && r_act == p_act &&")
+    named = {(line[2], line[3]) for line in plain.get_policy()}
     asked = 0
     for role in roles:
         for tenant in tenants:
             for obj in [*objects, "unknown"]:
                 for act in actions:
                     question = (role, tenant, obj, act)
-                    assert indexed.enforce(*question) == plain.enforce(*question), question
+                    expected = plain.enforce(*question) if (obj, act) in named else False
+                    assert indexed.enforce(*question) == expected, question
                     asked += 1
     assert asked == len(roles) * len(tenants) * (len(objects) + 1) * len(actions)
     reach = [indexed.enforce(r, "agency:a1", objects[0], "read") for r in chain]

@@ -13,7 +13,6 @@ from kit.ids import new_id
 from tests.archive import archive_api as a
 from tests.archive import documents_api as d
 from tests.archive import handover_api as h
-from tests.e2e.conftest import system  # noqa: F401
 from tests.e2e.harness import RunningSystem, eventually
 from tests.engagement.workflow_client import new_engagement
 
@@ -48,7 +47,7 @@ def both(stack: RunningSystem, query: str, variables: dict[str, Any]) -> tuple[A
 
 
 @pytest.fixture(scope="module")
-def engagement(system: RunningSystem) -> Any:  # noqa: F811
+def engagement(system: RunningSystem) -> Any:
     e = new_engagement(system.api, AGENCY)
     eventually(lambda: system.api.settled(ADMIN, e.id))
     return e
@@ -59,7 +58,7 @@ def request(e: Any, **over: Any) -> dict[str, Any]:
 
 
 def test_R4_2_3_2_document_errors_follow_accept_language(
-    system: RunningSystem,  # noqa: F811
+    system: RunningSystem,
     engagement: Any,
 ) -> None:
     zh, en = both(system, GENERATE, request(engagement, period=None))
@@ -101,7 +100,7 @@ def test_R4_2_3_2_document_errors_follow_accept_language(
 
 
 def test_invalid_document_template_lists_its_problems_in_the_callers_language(
-    system: RunningSystem,  # noqa: F811
+    system: RunningSystem,
 ) -> None:
     shape = {"kind": "STAGE_REPORT", "name": "机构版", "definition": {"footer": "页" * 201}}
     zh, en = both(system, REGISTER, {"i": shape})
@@ -123,7 +122,7 @@ def test_invalid_document_template_lists_its_problems_in_the_callers_language(
 
 
 def test_R4_2_4_2_handover_incomplete_follows_accept_language(
-    system: RunningSystem,  # noqa: F811
+    system: RunningSystem,
     engagement: Any,
 ) -> None:
     h.to_results(engagement)
