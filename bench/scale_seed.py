@@ -150,6 +150,21 @@ def _units(w: World) -> Iterator[dict[str, Any]]:
         }
 
 
+def _unit_links(w: World) -> Iterator[dict[str, Any]]:
+    """Each unit's agency holds the active link the registry shows it the unit by."""
+    now = datetime.now(UTC)
+    for unit in w.units:
+        yield {
+            "unit_id": unit,
+            "agency_id": w.unit_agency[unit],
+            "status": "active",
+            "via": "registered",
+            "since": now,
+            "ended_at": None,
+            "ended_by": None,
+        }
+
+
 def _unit_grams(w: World) -> Iterator[dict[str, Any]]:
     for unit, name in zip(w.units, w.unit_names, strict=True):
         for g in sorted(grams(name)):
@@ -470,6 +485,7 @@ async def seed(dsn: str, world: World) -> None:
         steps: list[tuple[str, str, Callable[[], Iterator[dict[str, Any]]]]] = [
             ("engagement", "agency", lambda: _agencies(world)),
             ("engagement", "unit", lambda: _units(world)),
+            ("engagement", "unit_link", lambda: _unit_links(world)),
             ("engagement", "unit_search_gram", lambda: _unit_grams(world)),
             ("engagement", "engagement", lambda: _engagements(world)),
             ("engagement", "list_item", lambda: _list_items(world)),

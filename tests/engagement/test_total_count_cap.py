@@ -10,13 +10,14 @@ from uuid import UUID
 from sqlalchemy import insert
 
 from contracts.core import Page, Scope
+from contracts.engagement.enums import LinkStatus
 from contracts.engagement.rpc_directory import ListUnitsRequest
 from kit.db import Database
 from kit.ids import new_id
 from kit.keyset import TOTAL_CAP
 from kit.search import normalize
 from services.engagement.directory import queries
-from services.engagement.models import Unit
+from services.engagement.models import Unit, UnitLink
 
 AGENCY = UUID("0192f3a0-0000-7000-8000-0000000000aa")
 
@@ -38,8 +39,19 @@ async def add_units(db: Database, n: int, region: str = "320505") -> None:
         }
         for i in range(n)
     ]
+    links = [
+        {
+            "unit_id": row["id"],
+            "agency_id": AGENCY,
+            "status": LinkStatus.ACTIVE.value,
+            "via": "registered",
+            "since": row["created_at"],
+        }
+        for row in rows
+    ]
     async with db.transaction() as session:
         await session.execute(insert(Unit), rows)
+        await session.execute(insert(UnitLink), links)  # the agency sees them by its link
 
 
 async def first_page(db: Database, scope: Scope, limit: int = 20) -> tuple[int, bool, int]:
