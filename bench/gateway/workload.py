@@ -159,7 +159,7 @@ async def measure(
             assert "errors" not in a, f"{t.label} answers with errors: {a}"
             assert a == answers[0], f"{t.label} answers differently: {a}"
         rows = len(answers[0]["data"]["engagements"]["edges"])
-        print(f"all three answer the same ({rows} rows, {len(body)} B query)", flush=True)
+        print(f"all {len(targets)} answer the same ({rows} rows, {len(body)} B query)", flush=True)
 
         def caller(url: str) -> Callable[[int], Awaitable[None]]:
             async def call(_i: int) -> None:
