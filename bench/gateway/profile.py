@@ -64,7 +64,7 @@ async def _load(url: str, manager: str, n: int, concurrency: int) -> None:
     headers = {"authorization": f"Bearer {manager}", "content-type": "application/json"}
     body = json.dumps({"query": DASHBOARD}).encode()
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
-    async with httpx.AsyncClient(limits=limits, timeout=60) as client:
+    async with httpx.AsyncClient(limits=limits, timeout=600) as client:
 
         async def call(_i: int) -> None:
             (await client.post(url + "/graphql", content=body, headers=headers)).raise_for_status()

@@ -146,7 +146,7 @@ async def measure(
     headers = {"authorization": f"Bearer {manager}", "content-type": "application/json"}
     body = json.dumps({"query": DASHBOARD}).encode()
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
-    async with httpx.AsyncClient(limits=limits, timeout=60) as client:
+    async with httpx.AsyncClient(limits=limits, timeout=600) as client:
 
         async def ask(url: str) -> dict[str, Any]:
             r = await client.post(url + "/graphql", content=body, headers=headers)
