@@ -25,7 +25,9 @@ from cli.process import free_port
 from cli.stack import Stack, StackConfig
 
 
-def run(n: int, concurrency: int, rounds: int, loop: str, profile: Path | None = None) -> None:
+def run(
+    n: int, concurrency: list[int], rounds: int, loop: str, profile: Path | None = None
+) -> None:
     with ExitStack() as stack:
         server = stack.enter_context(common.nats_server())
         tmp = stack.enter_context(common.temp_dir("gateway"))
@@ -49,26 +51,38 @@ def run(n: int, concurrency: int, rounds: int, loop: str, profile: Path | None =
         b_url, b_pid = stack.enter_context(child_server("default", env))
         c_url, c_pid = stack.enter_context(child_server("monolith", env))
         system_pids = {n: p.pid for n, p in system.processes.items() if p.pid is not None}
-        targets = [
-            Target(
-                "system: gateway → NATS → services",
-                system.gateway_url,
-                {**system_pids, "nats": server.pid or 0},
-            ),
-            Target("(a) same gateway, services in-process", a_url, {"gateway": a_pid}),
-            Target("(b) default FastAPI + strawberry, in-process", b_url, {"app": b_pid}),
-            Target("(c) monolith: FastAPI + strawberry + SQLAlchemy ORM", c_url, {"app": c_pid}),
-        ]
-        common.run_async(measure(targets, manager, n, concurrency, rounds), loop)
-        report(targets, n, concurrency, rounds)
+
+        def targets() -> list[Target]:
+            return [
+                Target(
+                    "system: gateway → NATS → services",
+                    system.gateway_url,
+                    {**system_pids, "nats": server.pid or 0},
+                ),
+                Target("(a) same gateway, services in-process", a_url, {"gateway": a_pid}),
+                Target("(b) default FastAPI + strawberry, in-process", b_url, {"app": b_pid}),
+                Target(
+                    "(c) monolith: FastAPI + strawberry + SQLAlchemy ORM", c_url, {"app": c_pid}
+                ),
+            ]
+
+        for clients in concurrency:  # each level on the same stack and data
+            measured = targets()
+            common.run_async(measure(measured, manager, n, clients, rounds), loop)
+            report(measured, n, clients, rounds)
         if profile is not None:
-            profile_system(targets[0], manager, n, concurrency, loop, profile)
+            profile_system(targets()[0], manager, n, max(concurrency), loop, profile)
 
 
 def main() -> None:
     p = common.parser((bench.gateway.__doc__ or "").splitlines()[0], n=1000)
     p.prog = "python -m bench.gateway"
-    p.add_argument("--concurrency", type=int, default=32, help="requests in flight (default 32)")
+    p.add_argument(
+        "--concurrency",
+        type=lambda text: [int(c) for c in text.split(",")],
+        default=[32],
+        help="requests in flight, or several levels in turn: 1,32 (default 32)",
+    )
     p.add_argument("--rounds", type=int, default=3, help="timed rounds per server (default 3)")
     p.add_argument(
         "--profile",

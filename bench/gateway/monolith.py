@@ -59,11 +59,16 @@ def global_id(kind: str, id_: UUID) -> str:
 # --- per-request context: the caller, its casbin decisions, the loaders --------------
 
 
+# A request holds up to three sessions at once (its loaders); with SQLAlchemy's
+# default pool (5 + 10 overflow) 32 clients waited out the 30 s pool timeout.
+POOL = {"pool_size": 32, "max_overflow": 32}
+
+
 class Databases:
     def __init__(self, settings: dict[str, str]) -> None:
-        self.engagement = async_sessionmaker(create_async_engine(settings["engagement"]))
-        self.evaluation = async_sessionmaker(create_async_engine(settings["evaluation"]))
-        self.archive = async_sessionmaker(create_async_engine(settings["archive"]))
+        self.engagement = async_sessionmaker(create_async_engine(settings["engagement"], **POOL))
+        self.evaluation = async_sessionmaker(create_async_engine(settings["evaluation"], **POOL))
+        self.archive = async_sessionmaker(create_async_engine(settings["archive"], **POOL))
 
 
 class Context(BaseContext):

@@ -152,6 +152,8 @@ async def measure(
             r = await client.post(url + "/graphql", content=body, headers=headers)
             assert r.status_code == 200, f"{url}: {r.status_code} {r.text[:500]}"
             answer: dict[str, Any] = r.json()
+            # Every timed answer is a whole one: a server that fails some is not faster.
+            assert "errors" not in answer, f"{url}: {str(answer['errors'])[:500]}"
             return answer
 
         answers = [await ask(t.url) for t in targets]
