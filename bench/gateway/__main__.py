@@ -36,7 +36,14 @@ def run(
             data_dir=data_dir,
             gateway_port=free_port(),
             nats_url=server.url,
-            env={"ECOHOST_ARCHIVE_STORAGE_LOCAL_ROOT": str(tmp / "objects")},
+            env={
+                "ECOHOST_ARCHIVE_STORAGE_LOCAL_ROOT": str(tmp / "objects"),
+                # This measures CPU and throughput, not the timeouts: on a shared,
+                # loaded machine 32 dashboards in flight outlast the 5 s RPC and 15 s
+                # operation limits, and a refused answer must not count as a fast one.
+                "ECOHOST_GATEWAY_RPC_TIMEOUT": "120",
+                "ECOHOST_GATEWAY_EXECUTION_TIMEOUT": "300",
+            },
             log_format="json",
             log_level="WARNING",
         )
