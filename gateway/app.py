@@ -22,6 +22,7 @@ from nats.aio.client import Client
 from starlette.requests import HTTPConnection
 
 from gateway.authz.authorizer import Authorizer, Decider
+from gateway.authz.decisions import DecisionCache
 from gateway.authz.enforcer import build_enforcer
 from gateway.clients import ServiceClients
 from gateway.compliance.feed import feed_router
@@ -74,7 +75,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        state.enforcer = await build_enforcer(settings.database_url)
+        state.enforcer = DecisionCache(await build_enforcer(settings.database_url))
 
         async def connect_nats() -> None:
             state.nc = await connect(settings, name="gateway")

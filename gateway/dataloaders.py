@@ -19,6 +19,8 @@ from contracts.engagement import rpc_workflow as engagement_rpc_workflow
 from contracts.evaluation import rpc as evaluation_rpc
 from gateway.clients import ServiceClients
 
+WorkflowParts = tuple[engagement_rpc_workflow.WorkflowPart, ...]
+
 
 @dataclass
 class Loaders:
@@ -28,6 +30,13 @@ class Loaders:
     traces: DataLoader[UUID, list[archive_rpc.TraceEntryView]]
     registrations: DataLoader[UUID, evaluation_rpc.EvaluationRegistrationView | None]
     workflows: DataLoader[UUID, engagement_rpc_workflow.WorkflowView | None]
+    """Whole workflows, for commands that look into them."""
+    selected_workflows: DataLoader[
+        tuple[UUID, WorkflowParts], engagement_rpc_workflow.WorkflowView | None
+    ]
+    """Workflows with only the lists an operation selects (`gateway.engagement.selection`),
+    keyed by both: what the engagement fields read. A 50-row dashboard does not read 50
+    teams, plans and records."""
     checklist_definitions: DataLoader[int, engagement_rpc_workflow.ChecklistDefinitionReply]
     unit_profiles: DataLoader[UUID, engagement_rpc_directory.UnitProfile | None]
     scorecards: DataLoader[UUID, evaluation_rpc.ScorecardView | None]
@@ -61,6 +70,19 @@ def build_loaders(clients: ServiceClients, scope: core.Scope, clearance: int = 0
 
     async def workflows(ids: Sequence[UUID]) -> list[engagement_rpc_workflow.WorkflowView | None]:
         return await engagement.workflows(list(ids), scope)
+
+    async def selected_workflows(
+        keys: Sequence[tuple[UUID, WorkflowParts]],
+    ) -> list[engagement_rpc_workflow.WorkflowView | None]:
+        # One request per distinct selection: one per operation, so one in practice.
+        by_parts: dict[WorkflowParts, list[UUID]] = {}
+        for engagement_id, parts in keys:
+            by_parts.setdefault(parts, []).append(engagement_id)
+        found: dict[tuple[UUID, WorkflowParts], engagement_rpc_workflow.WorkflowView | None] = {}
+        for parts, ids in by_parts.items():
+            views = await engagement.workflows(ids, scope, list(parts))
+            found.update(((i, parts), v) for i, v in zip(ids, views, strict=True))
+        return [found[k] for k in keys]
 
     async def unit_profiles(
         ids: Sequence[UUID],
@@ -102,6 +124,7 @@ def build_loaders(clients: ServiceClients, scope: core.Scope, clearance: int = 0
         traces=DataLoader(load_fn=traces),
         registrations=DataLoader(load_fn=registrations),
         workflows=DataLoader(load_fn=workflows),
+        selected_workflows=DataLoader(load_fn=selected_workflows),
         checklist_definitions=DataLoader(load_fn=checklist_definitions),
         unit_profiles=DataLoader(load_fn=unit_profiles),
         # Bounded: several 500-row lists in one query must not become one reply

@@ -17,6 +17,7 @@ from strawberry.extensions import (
     ValidationCache,
 )
 from strawberry.schema.config import StrawberryConfig
+from strawberry.schema.name_converter import NameConverter
 from strawberry.types import Info
 
 from gateway.archive.documents_mutations import DocumentMutations
@@ -118,6 +119,22 @@ class Subscription(EngagementSubscriptions, ReminderSubscriptions):
     pass
 
 
+class CachedNameConverter(NameConverter):
+    """strawberry converts every argument's name to camelCase on every resolver call
+    (`convert_arguments`): 7 % of the gateway's CPU on the 50-row dashboard. The names
+    are a fixed set, so each is converted once; the schema's names do not change."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._converted: dict[str, str] = {}
+
+    def apply_naming_config(self, name: str) -> str:
+        converted = self._converted.get(name)
+        if converted is None:
+            converted = self._converted[name] = super().apply_naming_config(name)
+        return converted
+
+
 class ErrorReporting(SchemaExtension):
     """Expected errors get a stable `extensions.code`; unexpected ones are logged with
     their stack and the request id, then masked as "internal error" for the client."""
@@ -172,6 +189,7 @@ def build_schema(
         subscription=Subscription,
         extensions=extensions,
         config=StrawberryConfig(
+            name_converter=CachedNameConverter(),
             disable_field_suggestions=production,
             batching_config=(
                 {"max_operations": max_batch_operations} if max_batch_operations > 0 else None

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import time
 from contextlib import ExitStack
+from pathlib import Path
 
 import httpx
 
@@ -16,13 +17,17 @@ from bench.gateway.baselines import (
     serve_in_process_gateway,
     service_env,
 )
+from bench.gateway.monolith import serve_monolith
+from bench.gateway.profile import profile_system
 from bench.gateway.report import report
 from bench.gateway.workload import ROWS, Target, measure, seed
 from cli.process import free_port
 from cli.stack import Stack, StackConfig
 
 
-def run(n: int, concurrency: int, rounds: int, loop: str) -> None:
+def run(
+    n: int, concurrency: list[int], rounds: int, loop: str, profile: Path | None = None
+) -> None:
     with ExitStack() as stack:
         server = stack.enter_context(common.nats_server())
         tmp = stack.enter_context(common.temp_dir("gateway"))
@@ -31,7 +36,14 @@ def run(n: int, concurrency: int, rounds: int, loop: str) -> None:
             data_dir=data_dir,
             gateway_port=free_port(),
             nats_url=server.url,
-            env={"ECOHOST_ARCHIVE_STORAGE_LOCAL_ROOT": str(tmp / "objects")},
+            env={
+                "ECOHOST_ARCHIVE_STORAGE_LOCAL_ROOT": str(tmp / "objects"),
+                # This measures CPU and throughput, not the timeouts: on a shared,
+                # loaded machine 32 dashboards in flight outlast the 5 s RPC and 15 s
+                # operation limits, and a refused answer must not count as a fast one.
+                "ECOHOST_GATEWAY_RPC_TIMEOUT": "120",
+                "ECOHOST_GATEWAY_EXECUTION_TIMEOUT": "300",
+            },
             log_format="json",
             log_level="WARNING",
         )
@@ -44,26 +56,47 @@ def run(n: int, concurrency: int, rounds: int, loop: str) -> None:
         env = service_env(config, server.url, data_dir)
         a_url, a_pid = stack.enter_context(child_server("in-process", env))
         b_url, b_pid = stack.enter_context(child_server("default", env))
+        c_url, c_pid = stack.enter_context(child_server("monolith", env))
         system_pids = {n: p.pid for n, p in system.processes.items() if p.pid is not None}
-        targets = [
-            Target(
-                "system: gateway → NATS → services",
-                system.gateway_url,
-                {**system_pids, "nats": server.pid or 0},
-            ),
-            Target("(a) same gateway, services in-process", a_url, {"gateway": a_pid}),
-            Target("(b) default FastAPI + strawberry, in-process", b_url, {"app": b_pid}),
-        ]
-        common.run_async(measure(targets, manager, n, concurrency, rounds), loop)
-        report(targets, n, concurrency, rounds)
+
+        def targets() -> list[Target]:
+            return [
+                Target(
+                    "system: gateway → NATS → services",
+                    system.gateway_url,
+                    {**system_pids, "nats": server.pid or 0},
+                ),
+                Target("(a) same gateway, services in-process", a_url, {"gateway": a_pid}),
+                Target("(b) default FastAPI + strawberry, in-process", b_url, {"app": b_pid}),
+                Target(
+                    "(c) monolith: FastAPI + strawberry + SQLAlchemy ORM", c_url, {"app": c_pid}
+                ),
+            ]
+
+        for clients in concurrency:  # each level on the same stack and data
+            measured = targets()
+            common.run_async(measure(measured, manager, n, clients, rounds), loop)
+            report(measured, n, clients, rounds)
+        if profile is not None:
+            profile_system(targets()[0], manager, n, max(concurrency), loop, profile)
 
 
 def main() -> None:
     p = common.parser((bench.gateway.__doc__ or "").splitlines()[0], n=1000)
     p.prog = "python -m bench.gateway"
-    p.add_argument("--concurrency", type=int, default=32, help="requests in flight (default 32)")
+    p.add_argument(
+        "--concurrency",
+        type=lambda text: [int(c) for c in text.split(",")],
+        default=[32],
+        help="requests in flight, or several levels in turn: 1,32 (default 32)",
+    )
     p.add_argument("--rounds", type=int, default=3, help="timed rounds per server (default 3)")
-    p.add_argument("--serve", choices=["in-process", "default"], help=argparse.SUPPRESS)
+    p.add_argument(
+        "--profile",
+        type=Path,
+        help="after the rounds, py-spy every system process into this directory",
+    )
+    p.add_argument("--serve", choices=["in-process", "default", "monolith"], help=argparse.SUPPRESS)
     p.add_argument("--port", type=int, default=0, help=argparse.SUPPRESS)
     args = p.parse_args()
     if args.serve == "in-process":
@@ -72,8 +105,11 @@ def main() -> None:
     if args.serve == "default":
         serve_default_app(args.port)
         return
+    if args.serve == "monolith":
+        serve_monolith(args.port)
+        return
     print(common.machine_facts(args.loop))
-    run(args.n, args.concurrency, args.rounds, args.loop)
+    run(args.n, args.concurrency, args.rounds, args.loop, args.profile)
 
 
 if __name__ == "__main__":

@@ -20,6 +20,8 @@ from cli.stack import SERVICES, StackConfig
 from contracts.core import Rpc
 from kit.rpc import CallContext, RpcClient, RpcServer
 
+READY_WITHIN = 300  # seconds; a loaded machine (other test runs) starts a child slowly
+
 # --- the services without NATS -------------------------------------------------------
 
 
@@ -167,7 +169,7 @@ def child_server(kind: str, env: dict[str, str]) -> Iterator[tuple[str, int]]:
     )
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + READY_WITHIN
         while True:
             if proc.poll() is not None:
                 raise RuntimeError(f"{kind} server exited with {proc.returncode}")
@@ -177,7 +179,7 @@ def child_server(kind: str, env: dict[str, str]) -> Iterator[tuple[str, int]]:
             except httpx.HTTPError:
                 pass
             if time.monotonic() > deadline:
-                raise RuntimeError(f"{kind} server not ready after 60 s")
+                raise RuntimeError(f"{kind} server not ready after {READY_WITHIN} s")
             time.sleep(0.2)
         yield url, proc.pid
     finally:

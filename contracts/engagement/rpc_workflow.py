@@ -9,7 +9,7 @@ the wire contract small while every step stays typed and versioned in the union.
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Literal
 from uuid import UUID
 
 from pydantic import Field
@@ -70,6 +70,14 @@ class ChecklistItemView(Contract):
         "were checked (legacy: then `document_item_id` is null)."
     )
     document_item_id: UUID | None = Field(default=None, description="The checked archive item.")
+
+
+class ChecklistCounts(Contract):
+    """How many of the engagement's 表 A.1 documents are settled (received or not
+    applicable) of how many: completeness without the list."""
+
+    settled: int
+    total: int
 
 
 class ChecklistDefinitionItem(Contract):
@@ -177,11 +185,34 @@ class WorkflowView(Contract):
     revisions: list[RevisionView] = Field(
         default_factory=list, description="Versions of corrected or voided subjects."
     )
+    checklist_counts: ChecklistCounts | None = Field(
+        default=None, description="Sent when asked for (part `checklist_counts`)."
+    )
+
+
+WorkflowPart = Literal[
+    "team",
+    "list_items",
+    "plan_versions",
+    "checklist",
+    "checklist_counts",
+    "records",
+    "stage_reports",
+    "rectifications",
+    "revisions",
+]
+"""The lists of a `WorkflowView` a caller may ask for by name; the scalar fields
+(team size, contract and handover dates, deliverables) always come."""
 
 
 class WorkflowRequest(Contract):
     engagement_ids: list[UUID] = Field(max_length=500)
     scope: Scope
+    parts: list[WorkflowPart] | None = Field(
+        default=None,
+        description="Only these lists are read and sent; the others come empty. "
+        "Null: every list (the gateway asks for what the query selects).",
+    )
 
 
 class WorkflowReply(Contract):

@@ -161,9 +161,12 @@ class EngagementClient(ServiceClient):
         return await self._call(engagement_rpc_workflow.ACT, req)
 
     async def workflows(
-        self, ids: list[UUID], scope: core.Scope
+        self,
+        ids: list[UUID],
+        scope: core.Scope,
+        parts: list[engagement_rpc_workflow.WorkflowPart] | None = None,
     ) -> list[engagement_rpc_workflow.WorkflowView | None]:
-        req = engagement_rpc_workflow.WorkflowRequest(engagement_ids=ids, scope=scope)
+        req = engagement_rpc_workflow.WorkflowRequest(engagement_ids=ids, scope=scope, parts=parts)
         return (await self._call(engagement_rpc_workflow.GET_WORKFLOWS, req)).items
 
     async def due_items(

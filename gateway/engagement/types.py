@@ -27,6 +27,7 @@ from contracts.engagement.enums import (
 from gateway.context import Context, scope_of
 from gateway.engagement.agreement_types import AssessmentMethod, PayByResults
 from gateway.engagement.profile_types import UnitProfile
+from gateway.engagement.selection import workflow_parts
 from gateway.engagement.unit_contact_types import UnitContact
 from gateway.engagement.workflow_types import (
     Checklist,
@@ -323,7 +324,9 @@ class Engagement(relay.Node):
     async def _workflow(
         self, info: Info[Context, None]
     ) -> engagement_rpc_workflow.WorkflowView | None:
-        return await info.context.loaders.workflows.load(UUID(self.id))
+        # strawberry's Info does not expose the fragments; graphql-core's does.
+        parts = workflow_parts(info.operation, info._raw_info.fragments)
+        return await info.context.loaders.selected_workflows.load((UUID(self.id), parts))
 
     @strawberry.field(
         description="托管服务清单 (R4.2.2.1), in the order added; voided items only if asked."
@@ -355,7 +358,9 @@ class Engagement(relay.Node):
     async def checklist(self, info: Info[Context, None]) -> Checklist:
         view = await self._workflow(info)
         if view is None:
-            return Checklist(items=[])
+            return Checklist(entries=[], titles={})
+        if view.checklist_counts is not None:  # completeness only: no titles needed
+            return Checklist(entries=[], titles={}, counts=view.checklist_counts)
         definition = await info.context.loaders.checklist_definitions.load(CHECKLIST_VERSION)
         return checklist_of(view, definition)
 

@@ -169,18 +169,54 @@ class ChecklistItem:
 
 @strawberry.type(description="Appendix A document collection: what is in and what is missing.")
 class Checklist:
-    items: list[ChecklistItem]
+    # The engagement's document states and the 表 A.1 titles; the items are built only
+    # when asked for (a dashboard asks for completeness only: 50 × the list otherwise).
+    entries: strawberry.Private[list[engagement_rpc_workflow.ChecklistItemView]]
+    titles: strawberry.Private[dict[str, engagement_rpc_workflow.ChecklistDefinitionItem]]
+    # Settled and total documents, when the query asked for completeness only
+    # (gateway.engagement.selection); then `entries` is empty.
+    counts: strawberry.Private[engagement_rpc_workflow.ChecklistCounts | None] = None
+
+    @strawberry.field
+    def items(self) -> list[ChecklistItem]:
+        return [_checklist_item(c, self.titles) for c in self.entries]
 
     @strawberry.field(description="Share of items received or not applicable, 0–100.")
     def completeness(self) -> float:
-        if not self.items:
-            return 100.0
-        settled = sum(1 for i in self.items if i.status != ChecklistStatus.PENDING)
-        return round(100 * settled / len(self.items), 1)
+        if self.counts is not None:
+            settled, total = self.counts.settled, self.counts.total
+        else:
+            settled = sum(1 for c in self.entries if c.status != ChecklistStatus.PENDING)
+            total = len(self.entries)
+        return round(100 * settled / total, 1) if total else 100.0
 
     @strawberry.field(description="The items still pending.")
     def missing(self) -> list[ChecklistItem]:
-        return [i for i in self.items if i.status == ChecklistStatus.PENDING]
+        return [
+            _checklist_item(c, self.titles)
+            for c in self.entries
+            if c.status == ChecklistStatus.PENDING
+        ]
+
+
+def _checklist_item(
+    c: engagement_rpc_workflow.ChecklistItemView,
+    titles: dict[str, engagement_rpc_workflow.ChecklistDefinitionItem],
+) -> ChecklistItem:
+    """One engagement's state of a 表 A.1 document, joined with its titles."""
+    title = titles.get(c.code)
+    return ChecklistItem(
+        code=c.code,
+        section=title.section if title else "",
+        title_zh=title.title_zh if title else c.code,
+        title_en=title.title_en if title else c.code,
+        status=c.status,
+        document_ref=_global("ArchiveItem", c.document_item_id)
+        if c.document_item_id
+        else c.document_ref,
+        legacy_document_ref=None if c.document_item_id else c.document_ref,
+        document_item=c.document_item_id,
+    )
 
 
 @strawberry.type(description="阶段性工作报告 (R4.2.3.2), one version of its review loop.")
@@ -309,25 +345,8 @@ def checklist_of(
     view: engagement_rpc_workflow.WorkflowView,
     definition: engagement_rpc_workflow.ChecklistDefinitionReply,
 ) -> Checklist:
-    """The engagement's document states joined with the 表 A.1 titles."""
-    titles = {d.code: d for d in definition.items}
-    return Checklist(
-        items=[
-            ChecklistItem(
-                code=c.code,
-                section=titles[c.code].section if c.code in titles else "",
-                title_zh=titles[c.code].title_zh if c.code in titles else c.code,
-                title_en=titles[c.code].title_en if c.code in titles else c.code,
-                status=c.status,
-                document_ref=_global("ArchiveItem", c.document_item_id)
-                if c.document_item_id
-                else c.document_ref,
-                legacy_document_ref=None if c.document_item_id else c.document_ref,
-                document_item=c.document_item_id,
-            )
-            for c in view.checklist
-        ]
-    )
+    """The engagement's document states with the 表 A.1 titles."""
+    return Checklist(entries=view.checklist, titles={d.code: d for d in definition.items})
 
 
 def reports_of(view: engagement_rpc_workflow.WorkflowView) -> list[StageReport]:

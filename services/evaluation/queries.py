@@ -36,8 +36,16 @@ async def registrations(
     )
 
 
-async def scorecard_facts(session: AsyncSession, cards: Sequence[Scorecard]) -> ScorecardFacts:
-    """What the views of these scorecards need, in a fixed number of queries (no N+1)."""
+async def scorecard_facts(
+    session: AsyncSession,
+    cards: Sequence[Scorecard],
+    *,
+    current: bool = False,
+    appeals: bool = True,
+) -> ScorecardFacts:
+    """What the views of these scorecards need, in a fixed number of queries (no N+1).
+    `current`: the cards are known not to be amended (read with `is_current`), so none
+    is superseded; `appeals=False`: for summaries, which do not show them."""
     ids = [c.id for c in cards]
     templates = await repository.templates_by_ids(session, list({c.template_id for c in cards}))
     return ScorecardFacts(
@@ -50,8 +58,8 @@ async def scorecard_facts(session: AsyncSession, cards: Sequence[Scorecard]) -> 
         scores=await repository.scores(session, ids),
         deductions=await repository.deductions(session, ids),
         falsified=await repository.falsifications(session, ids),
-        superseded=await repository.superseded(session, cards),
-        appeals=await repository.appeals(session, ids),
+        superseded=set() if current else await repository.superseded(session, cards),
+        appeals=await repository.appeals(session, ids) if appeals else {},
     )
 
 
@@ -98,7 +106,8 @@ async def latest_scorecards(
         best = latest.get(row.engagement_id)
         if best is None or (row.period_end, row.opened_at) > (best.period_end, best.opened_at):
             latest[row.engagement_id] = row
-    facts = await scorecard_facts(session, list(latest.values()))
+    # Current cards (is_current) shown as summaries: no superseded, no appeals to read.
+    facts = await scorecard_facts(session, list(latest.values()), current=True, appeals=False)
     found = {e: scorecard_summary(card, facts) for e, card in latest.items()}
     return evaluation_rpc.LatestScorecardsReply(items=[found.get(e) for e in req.engagement_ids])
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, get_args
 from uuid import UUID
 
 from sqlalchemy import event
@@ -141,3 +141,63 @@ async def test_my_meetings_of_tenant_a_filter_by_tenant_a_and_never_read_tenant_
     [select_meetings] = [q for q in statements if "service_record" in q]
     assert "agency_id" in select_meetings
     assert "LIKE" not in select_meetings.upper()
+
+
+async def test_a_workflow_read_of_some_parts_reads_and_sends_only_those(db: Database):
+    """The gateway asks for the lists a query selects (`WorkflowRequest.parts`): the
+    others are not read (fewer statements) and come empty; the scalar fields always come."""
+    engagement_id, _, scope = await engagement_in_implementation(db)
+    await raise_rectification(db, engagement_id, scope, "噪声超标")
+    whole, statements_for_whole = await read(db, engagement_id, scope)
+    async with db.transaction() as s:
+        with counted(db) as statements:
+            reply = await queries.workflows(
+                s,
+                wf.WorkflowRequest(
+                    engagement_ids=[engagement_id], scope=scope, parts=["list_items", "checklist"]
+                ),
+            )
+    some = reply.items[0]
+    assert some is not None
+    assert some.list_items == whole.list_items
+    assert some.checklist == whole.checklist
+    assert whole.rectifications
+    assert some.rectifications == []
+    assert (some.team, some.plan_versions, some.records, some.stage_reports) == ([], [], [], [])
+    assert some.revisions == []
+    assert some.contracted_team_size == whole.contracted_team_size
+    assert some.contract_signed_on == whole.contract_signed_on
+    assert some.deliverables == whole.deliverables
+    # engagements + list items + done counts + checklist, against every table.
+    assert len(statements) == 4 < statements_for_whole
+
+
+async def test_a_workflow_read_without_parts_reads_every_list(db: Database):
+    engagement_id, _, scope = await engagement_in_implementation(db)
+    await raise_rectification(db, engagement_id, scope, "噪声超标")
+    whole, _ = await read(db, engagement_id, scope)
+    every = list(get_args(wf.WorkflowPart))
+    async with db.transaction() as s:
+        reply = await queries.workflows(
+            s, wf.WorkflowRequest(engagement_ids=[engagement_id], scope=scope, parts=every)
+        )
+    assert reply.items[0] == whole
+
+
+async def test_checklist_counts_give_completeness_without_the_documents(db: Database):
+    engagement_id, _, scope = await engagement_in_implementation(db)
+    whole, _ = await read(db, engagement_id, scope)
+    async with db.transaction() as s:
+        reply = await queries.workflows(
+            s,
+            wf.WorkflowRequest(
+                engagement_ids=[engagement_id], scope=scope, parts=["checklist_counts"]
+            ),
+        )
+    view = reply.items[0]
+    assert view is not None
+    assert view.checklist == []
+    settled = sum(1 for c in whole.checklist if c.status != "pending")
+    assert view.checklist_counts == wf.ChecklistCounts(settled=settled, total=len(whole.checklist))
+    assert view.checklist_counts.total == 25  # 表 A.1
+    assert whole.checklist_counts == view.checklist_counts  # every part when none named

@@ -108,3 +108,27 @@ async def test_the_latest_scorecard_of_each_engagement_is_the_one_whose_period_e
     # In the order asked (twice the same engagement: twice its card); nothing for an
     # engagement without a scorecard, nothing for one outside the scope.
     assert [i.id if i else None for i in reply.items] == [annual.id, None, None, annual.id]
+
+
+async def test_the_latest_scorecard_summary_is_the_full_views_header(db: Database):
+    """The latest-scorecard read skips the superseded and appeal queries (its cards are
+    current, summaries show no appeals): its summary is still the full view's."""
+    open_one, scored = Engagement.new(), Engagement.new()
+    await open_one.register(db)
+    card = await open_card(db, open_one)
+    finalised = await finalised_card(db, scored, Decimal(0))
+    asked = [open_one.engagement_id, scored.engagement_id]
+    for engagement, expected in ((open_one, card), (scored, finalised)):
+        async with db.transaction() as s:
+            latest = await queries.latest_scorecards(
+                s, ev.LatestScorecardsRequest(engagement_ids=asked, scope=engagement.scope())
+            )
+            whole = await queries.get_scorecards(
+                s, ev.GetScorecardsRequest(ids=[expected.id], scope=engagement.scope())
+            )
+        summary = next(i for i in latest.items if i is not None)
+        view = whole.items[0]
+        assert view is not None
+        assert summary.id == expected.id
+        for name in ev.ScorecardSummary.model_fields:
+            assert getattr(summary, name) == getattr(view, name), name

@@ -3,6 +3,9 @@ the published catalogue and 表 A.1 checklist."""
 
 from __future__ import annotations
 
+from typing import Any, get_args
+from uuid import UUID
+
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.core import ValidationFailed
@@ -57,46 +60,66 @@ async def list_engagements(
 async def workflows(
     session: AsyncSession, req: engagement_rpc_workflow.WorkflowRequest
 ) -> engagement_rpc_workflow.WorkflowReply:
-    """The workflow state of several engagements, each table read once for all of them."""
+    """The workflow state of several engagements, each table read once for all of them;
+    only the lists the caller asks for (`req.parts`) are read, the others come empty."""
     found = await repository.engagements_by_ids(session, req.engagement_ids, req.scope)
     ids = list(found)
+    wanted = set(req.parts) if req.parts is not None else ALL_PARTS
     rows = repository.rows_by_engagement
-    team = await rows(session, TeamMemberRow, ids, (TeamMemberRow.name,))
-    items = await rows(session, ListItem, ids, (ListItem.created_at,))
-    plans = await rows(session, PlanVersion, ids, (PlanVersion.version,))
-    checklist = await rows(session, ChecklistEntry, ids, (ChecklistEntry.code,))
-    records = await rows(
-        session, ServiceRecord, ids, (ServiceRecord.occurred_on, ServiceRecord.recorded_at)
+
+    async def part(name: str, model: Any, order: tuple[Any, ...]) -> dict[UUID, list[Any]]:
+        return await rows(session, model, ids, order) if name in wanted else _NONE
+
+    team = await part("team", TeamMemberRow, (TeamMemberRow.name,))
+    items = await part("list_items", ListItem, (ListItem.created_at,))
+    plans = await part("plan_versions", PlanVersion, (PlanVersion.version,))
+    checklist = await part("checklist", ChecklistEntry, (ChecklistEntry.code,))
+    records = await part(
+        "records", ServiceRecord, (ServiceRecord.occurred_on, ServiceRecord.recorded_at)
     )
-    rectified = await rows(session, Rectification, ids, (Rectification.raised_on,))
+    rectified = await part("rectifications", Rectification, (Rectification.raised_on,))
     recurrence = await repository.recurrence(
         session, [r for per_engagement in rectified.values() for r in per_engagement]
     )
-    reports = await rows(session, StageReport, ids, (StageReport.report_no, StageReport.version))
-    done = await repository.done_per_item(session, ids)
-    evidence = await evidence_repository.by_record(session, ids)
-    revisions = await repository.revisions_by_engagement(session, ids)
+    reports = await part("stage_reports", StageReport, (StageReport.report_no, StageReport.version))
+    done = await repository.done_per_item(session, ids) if "list_items" in wanted else {}
+    evidence = (
+        await evidence_repository.by_record(session, ids)
+        if wanted & {"records", "rectifications"}
+        else {}
+    )
+    revisions = (
+        await repository.revisions_by_engagement(session, ids) if "revisions" in wanted else _NONE
+    )
+    counts = (
+        await repository.checklist_counts(session, ids) if "checklist_counts" in wanted else None
+    )
     today = clock.today()
     views = {
         eid: with_evidence(
             evidence,
             workflow_view(
                 engagement,
-                team[eid],
-                items[eid],
-                plans[eid],
-                checklist[eid],
-                records[eid],
-                reports[eid],
-                [rectification_view(r, recurrence[r.id], today) for r in rectified[eid]],
+                team.get(eid, ()),
+                items.get(eid, ()),
+                plans.get(eid, ()),
+                checklist.get(eid, ()),
+                records.get(eid, ()),
+                reports.get(eid, ()),
+                [rectification_view(r, recurrence[r.id], today) for r in rectified.get(eid, ())],
                 done,
                 today,
-                revisions[eid],
+                revisions.get(eid, ()),
+                None if counts is None else counts.get(eid, (0, 0)),
             ),
         )
         for eid, (engagement, _region) in found.items()
     }
     return engagement_rpc_workflow.WorkflowReply(items=[views.get(i) for i in req.engagement_ids])
+
+
+ALL_PARTS: frozenset[str] = frozenset(get_args(engagement_rpc_workflow.WorkflowPart))
+_NONE: dict[UUID, list[Any]] = {}
 
 
 async def due_items(

@@ -9,7 +9,7 @@ from datetime import date
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import String, cast, exists, func, select, tuple_
+from sqlalchemy import String, case, cast, exists, func, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.core import Scope
@@ -427,3 +427,19 @@ async def meetings_of_expert(
         .order_by(ServiceRecord.occurred_on.desc(), ServiceRecord.id.desc())
     )
     return list(await session.scalars(query))
+
+
+async def checklist_counts(
+    session: AsyncSession, engagement_ids: Sequence[UUID]
+) -> dict[UUID, tuple[int, int]]:
+    """Per engagement, its 表 A.1 documents settled (not pending) and in all: one
+    grouped query, for a completeness that does not need the list."""
+    if not engagement_ids:
+        return {}
+    settled = func.sum(case((ChecklistEntry.status != ChecklistStatus.PENDING, 1), else_=0))
+    rows = await session.execute(
+        select(ChecklistEntry.engagement_id, settled, func.count())
+        .where(ChecklistEntry.engagement_id.in_(engagement_ids))
+        .group_by(ChecklistEntry.engagement_id)
+    )
+    return {e: (int(s or 0), int(n)) for e, s, n in rows}

@@ -64,6 +64,7 @@ def workflow_view(
     done: dict[UUID, int],
     today: date,
     revisions: Sequence[Any] = (),
+    checklist_counts: tuple[int, int] | None = None,
 ) -> engagement_rpc_workflow.WorkflowView:
     """One engagement's workflow state from its rows, each sequence in display order."""
     return engagement_rpc_workflow.WorkflowView(
@@ -88,6 +89,11 @@ def workflow_view(
         handed_over_on=engagement.handed_over_on,
         deliverables=list(engagement.deliverables or []),
         revisions=[engagement_rpc_workflow.RevisionView.from_row(r) for r in revisions],
+        checklist_counts=engagement_rpc_workflow.ChecklistCounts(
+            settled=checklist_counts[0], total=checklist_counts[1]
+        )
+        if checklist_counts is not None
+        else None,
     )
 
 
