@@ -51,8 +51,11 @@ class EventConsumer:
         batch: int = 100,
         after_commit: Callable[[], None] | None = None,
         batch_handler: BatchHandler | None = None,
+        replicas: int | None = None,
     ) -> None:
         self._js = js
+        # None: as many as the stream (JetStream's default for a durable consumer).
+        self._replicas = replicas
         self._db = db
         self._tables = tables
         self.durable = durable
@@ -84,6 +87,7 @@ class EventConsumer:
             backoff=backoff,
             filter_subjects=self._filter_subjects,
             max_ack_pending=1000,
+            num_replicas=self._replicas,
         )
 
     async def declare(self) -> None:
