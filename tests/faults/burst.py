@@ -193,7 +193,9 @@ async def census(system: RunningSystem, unit: UUID, timeout: float) -> Census:
 
 async def _lags(system: RunningSystem, ids: list[UUID]) -> list[float]:
     created = dict(
-        await system.rows("engagement", "select id, created_at from engagement where id = any(:ids)", ids=ids)
+        await system.rows(
+            "engagement", "select id, created_at from engagement where id = any(:ids)", ids=ids
+        )
     )
     traced = await system.rows(
         "archive",

@@ -38,8 +38,10 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
     load = " ".join(f"{x:.2f}" for x in os.getloadavg())
     write = terminalreporter.write_line
     terminalreporter.section(f"faults on a 3-node cluster, {BURST} events each")
-    write(f"{'fault':<28} {'accepted':>8} {'refused':>7} {'lost':>4} {'dup':>4} "
-          f"{'recovery s':>10} {'lag p99 s':>9} {'wall s':>7}")
+    write(
+        f"{'fault':<28} {'accepted':>8} {'refused':>7} {'lost':>4} {'dup':>4} "
+        f"{'recovery s':>10} {'lag p99 s':>9} {'wall s':>7}"
+    )
     for row in REPORT:
         write(
             f"{row['fault']:<28} {row['accepted']:>8} {row['refused']:>7} {row['lost']:>4} "

@@ -55,9 +55,7 @@ def injector(stack: FaultStack, fault: str) -> Callable[[], Awaitable[None]]:
         case "postgresql":
             return lambda: down_then_up(stack.postgres.kill, stack.postgres.restart)
         case _:
-            return lambda: down_then_up(
-                lambda: stack.kill(fault), lambda: stack.restart(fault)
-            )
+            return lambda: down_then_up(lambda: stack.kill(fault), lambda: stack.restart(fault))
 
 
 @pytest.mark.timeout(600 + BURST)
