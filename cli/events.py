@@ -63,34 +63,32 @@ def _settings() -> Any:
 
 async def export_events(path: Path) -> dict[str, int]:
     """Every message of the stream up to its last sequence at the start, in order."""
-    from contracts.core import EVENT_STREAM, EVERY_EVENT_SUBJECT
+    from nats.js.errors import NotFoundError
+
+    from contracts.core import EVENT_STREAM
     from kit.bus import connect
 
     nc = await connect(_settings(), name="ecohost-events-export", attempts=3)
     written = 0
     try:
         js = nc.jetstream()
-        last = (await js.stream_info(EVENT_STREAM)).state.last_seq
+        state = (await js.stream_info(EVENT_STREAM)).state
+        last = state.last_seq
         tmp = path.with_suffix(path.suffix + ".partial")
         with tmp.open("w") as out:
-            if last:
-                sub = await js.subscribe(
-                    EVERY_EVENT_SUBJECT, stream=EVENT_STREAM, ordered_consumer=True
-                )
+            # One direct read per sequence: simple and bounded (a gap is skipped).
+            for seq in range(state.first_seq or 1, last + 1) if last else ():
                 try:
-                    while True:
-                        msg = await sub.next_msg(timeout=30)
-                        line = {
-                            "subject": msg.subject,
-                            "headers": msg.headers or {},
-                            "data": base64.b64encode(msg.data).decode(),
-                        }
-                        out.write(json.dumps(line) + "\n")
-                        written += 1
-                        if msg.metadata.sequence.stream >= last:
-                            break
-                finally:
-                    await sub.unsubscribe()
+                    msg = await js.get_msg(EVENT_STREAM, seq)
+                except NotFoundError:
+                    continue
+                line = {
+                    "subject": msg.subject,
+                    "headers": msg.headers or {},
+                    "data": base64.b64encode(msg.data or b"").decode(),
+                }
+                out.write(json.dumps(line) + "\n")
+                written += 1
         tmp.replace(path)  # a file that exists is a whole export
     finally:
         await nc.close()
