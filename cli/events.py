@@ -102,7 +102,8 @@ async def restore_events(path: Path) -> dict[str, int]:
     from cli.stack import SERVICES
     from kit.bus import connect, ensure_event_stream
 
-    exported = [json.loads(line) for line in path.read_text().splitlines() if line]
+    lines = await asyncio.to_thread(path.read_text)
+    exported = [json.loads(line) for line in lines.splitlines() if line]
     in_file = {UUID(m["headers"][EVENT_ID_HEADER]) for m in exported}
     known: set[UUID] = set()
     marked_unsent = 0

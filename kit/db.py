@@ -149,7 +149,7 @@ def database_unreachable(exc: BaseException) -> bool:
         return sqlstate.startswith(_UNREACHABLE_SQLSTATES)
     # asyncpg's own client errors carry no SQLSTATE: the connection closed in the middle
     # of an operation, or was left mid-protocol by one that did.
-    import asyncpg
+    import asyncpg  # type: ignore[import-untyped]
 
     cause = exc.orig.__cause__ if exc.orig is not None else None
     return isinstance(cause, asyncpg.InterfaceError | asyncpg.InternalClientError | OSError)

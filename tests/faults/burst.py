@@ -154,11 +154,13 @@ class Census:
 TABLES = {
     "archive.trace_entry": (
         "archive",
-        "select count(*), count(distinct event_id) from trace_entry where engagement_id = any(:ids)",
+        "select count(*), count(distinct event_id) from trace_entry"
+        " where engagement_id = any(:ids)",
     ),
     "archive.ledger_leaf": (
         "archive",
-        "select count(*), count(distinct event_id) from ledger_leaf where engagement_id = any(:ids)",
+        "select count(*), count(distinct event_id) from ledger_leaf"
+        " where engagement_id = any(:ids)",
     ),
     "evaluation.engagement_registration": (
         "evaluation",

@@ -40,7 +40,8 @@ from tests.infra.s3_server import S3Server
 BURST = int(os.environ.get("ECOHOST_DRILL_BURST", "120"))
 """Engagements per phase of traffic (three phases)."""
 SIGNING_KEY = base64.b64encode(b"drill-ledger-signing-key-32bytes").decode()
-CHECKPOINT = "mutation { createCheckpoint { __typename ... on CreateCheckpointSuccess { checkpoint { treeSize note } } } }"
+CHECKPOINT = """mutation { createCheckpoint { __typename
+  ... on CreateCheckpointSuccess { checkpoint { treeSize note } } } }"""
 
 
 def _env(pg: PostgresInfo, database: str, s3: S3Server, bucket: str) -> dict[str, str]:
@@ -129,7 +130,8 @@ async def test_backup_while_traffic_runs_restores_into_a_fresh_stack_and_a_rollb
         code, exported = await asyncio.to_thread(
             ecohost_json, _cli_env(config_a), "events", "export", str(backup / "events.jsonl")
         )
-        assert code == 0 and exported["exported"] > 0, exported
+        assert code == 0, exported
+        assert exported["exported"] > 0, exported
         copied = await asyncio.to_thread(copy_bucket, s3_server, buckets["a"], buckets["backup"])
         await phase
         await census(a, global_uuid(unit_id), timeout=120 + BURST)

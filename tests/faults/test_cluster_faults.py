@@ -91,7 +91,8 @@ async def test_burst_with_a_fault_loses_nothing_and_applies_nothing_twice(
     sample = random.sample(sorted(burst.accepted), min(VISIBLE_SAMPLE, len(burst.accepted)))
     for engagement in sample:
         view = system.api.engagement(tok, encode_global_id("Engagement", engagement))
-        assert view is not None and view["trace"], engagement
+        assert view is not None, engagement
+        assert view["trace"], engagement
     report.append(
         {
             "fault": f"SIGKILL {_victim(fault)}",
