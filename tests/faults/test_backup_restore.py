@@ -128,7 +128,11 @@ async def test_backup_while_traffic_runs_restores_into_a_fresh_stack_and_a_rollb
         await asyncio.sleep(1)
         await asyncio.to_thread(pg_dump, postgres, source_db, backup / "database.dump")
         code, exported = await asyncio.to_thread(
-            ecohost_json, a.stack._environment(*SERVICES), "events", "export", str(backup / "events.jsonl")
+            ecohost_json,
+            a.stack._environment(*SERVICES),
+            "events",
+            "export",
+            str(backup / "events.jsonl"),
         )
         assert code == 0, exported
         assert exported["exported"] > 0, exported
