@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test install lint typecheck pytest schema clean fuzz
+.PHONY: run test install lint typecheck pytest schema clean fuzz faults
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c "import sys; assert sys.version_info >= (3, 11), sys.version" || { echo "need Python 3.11+ (make PYTHON=/path/to/python3.11)"; exit 1; }
@@ -38,6 +38,13 @@ ECOHOST_FUZZ_DATABASES ?= postgresql,sqlite
 fuzz: $(STAMP)
 	ECOHOST_FUZZ_EXAMPLES=$(ECOHOST_FUZZ_EXAMPLES) ECOHOST_FUZZ_DATABASES=$(ECOHOST_FUZZ_DATABASES) \
 		$(BIN)/pytest tests/fuzz -p no:cacheprovider $(PYTEST_ARGS)
+
+## make faults: the fault suite and the backup drill on a 3-node NATS cluster, 10,000 events per fault (docs/BENCHMARKS.md §16)
+FAULT_BURST ?= 10000
+faults: $(STAMP)
+	ECOHOST_FAULT_BURST=$(FAULT_BURST) ECOHOST_DRILL_BURST=$$(( $(FAULT_BURST) / 10 )) \
+		ECOHOST_FAULT_REPORT=$${ECOHOST_FAULT_REPORT:-faults-report.json} \
+		$(BIN)/pytest tests/faults -p no:cacheprovider $(PYTEST_ARGS)
 
 ## make schema: re-export schema.graphql and the contract JSON Schemas after an API change
 schema: $(STAMP)

@@ -36,6 +36,16 @@ def add_parser(sub: Any) -> None:
         help="check checkpoints against this key (`name+id+base64`); default: the "
         "archive's configured signing key",
     )
+    verify.add_argument(
+        "--checkpoint",
+        type=Path,
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="also check against this signed checkpoint note, kept outside the database "
+        "(e.g. the last one published): a database restored from before it, or rewritten "
+        "since, fails (rollback detection); repeat for several",
+    )
     proof = cmds.add_parser(
         "proof",
         help="export an entry's inclusion proof and checkpoint as JSON for tools/verify_ledger.py",
@@ -55,7 +65,8 @@ def run(args: argparse.Namespace) -> int:
         case "verify" if args.engagement_id:
             result = asyncio.run(_in_archive(lambda s: _verify_chain(s, args.engagement_id)))
         case "verify":
-            result = asyncio.run(_in_archive(lambda s: _verify_all(s, args.verifier_key)))
+            kept = [path.read_text() for path in args.checkpoint]
+            result = asyncio.run(_in_archive(lambda s: _verify_all(s, args.verifier_key, kept)))
         case "proof":
             result = asyncio.run(
                 _in_archive(lambda s: _proof(s, args.index, args.event_id, args.tree_size))
@@ -114,11 +125,11 @@ async def _verify_chain(session: AsyncSession, engagement_id: str) -> dict[str, 
     return reply.model_dump(mode="json")
 
 
-async def _verify_all(session: AsyncSession, vkey: str | None) -> dict[str, Any]:
+async def _verify_all(session: AsyncSession, vkey: str | None, kept: list[str]) -> dict[str, Any]:
     from services.archive.ledger.audit import verify_ledger
 
     name, public_key = verifier(vkey)
-    return (await verify_ledger(session, name, public_key)).as_dict()
+    return (await verify_ledger(session, name, public_key, kept=kept)).as_dict()
 
 
 async def _proof(

@@ -10,7 +10,7 @@ import sys
 from dataclasses import asdict
 from pathlib import Path
 
-from cli import archive, commands, dev, ledger, unit_import
+from cli import archive, commands, dev, events, ledger, unit_import
 from cli.stack import SERVICES, StackConfig
 from kit.logging import configure_logging
 from kit.replay import UNRESOLVED
@@ -60,6 +60,7 @@ def main(argv: list[str] | None = None) -> int:
     replay.add_argument("--replay-all", action="store_true", help="replay every dead letter")
 
     ledger.add_parser(sub)
+    events.add_parser(sub)
     archive.add_parser(sub)
     unit_import.add_parser(sub)
 
@@ -96,6 +97,8 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         case "ledger":
             return ledger.run(args)
+        case "events":
+            return events.run(args)
         case "archive":
             return archive.run(args)
         case "import":

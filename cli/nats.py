@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import shutil
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 from cli.process import (
@@ -38,16 +39,35 @@ def nats_server_binary() -> Path:
     return Path(found)
 
 
+@dataclass(frozen=True)
+class ClusterMember:
+    """What makes a nats-server one node of a JetStream cluster: its name, the port its
+    peers dial, and the peers' route URLs (its own included, which nats-server skips)."""
+
+    server_name: str
+    cluster_port: int
+    routes: tuple[str, ...]
+    cluster_name: str = "ecohost"
+
+
 class NatsProcess:
     """A nats-server with JetStream, made by `start_nats`; its config and log sit in `store_dir`."""
 
     def __init__(
-        self, store_dir: Path, *, host: str, port: int, monitor_port: int, sink: Sink | None
+        self,
+        store_dir: Path,
+        *,
+        host: str,
+        port: int,
+        monitor_port: int,
+        sink: Sink | None,
+        cluster: ClusterMember | None = None,
     ) -> None:
         self.store_dir = store_dir
         self.host = host
         self.port = port
         self.monitor_port = monitor_port
+        self.cluster = cluster
         self.config_path = store_dir / "nats.conf"
         self.process = ManagedProcess(
             NAME,
@@ -68,23 +88,49 @@ class NatsProcess:
     def pid(self) -> int | None:
         return self.process.pid
 
-    def start(self, timeout: float = 10.0) -> None:
-        # Development and test settings: one node, default fsync. Production runs a
-        # 3-node cluster with `sync_interval: always` in `jetstream {}` and stream
-        # replicas 3 (ARCHITECTURE.md: an ack is not durable otherwise).
+    def config_text(self) -> str:
+        """The server's configuration. Alone (development and tests): one node, default
+        fsync. As a cluster member: `sync_interval: always` and routes to its peers, as
+        production runs it (deploy/k8s/base/nats/nats.conf; ARCHITECTURE.md: an ack is
+        not durable otherwise)."""
         # json.dumps quotes a path the way the NATS config parser reads strings.
-        self.config_path.write_text(
+        text = (
             "# Written by ecohost (cli/nats.py) on every start; edits are overwritten.\n"
             f"listen: {json.dumps(f'{self.host}:{self.port}')}\n"
             f"http: {json.dumps(f'127.0.0.1:{self.monitor_port}')}\n"
-            f"jetstream {{\n  store_dir: {json.dumps(str(self.store_dir))}\n}}\n"
         )
+        store = f"  store_dir: {json.dumps(str(self.store_dir))}\n"
+        if self.cluster is None:
+            return text + f"jetstream {{\n{store}}}\n"
+        member = self.cluster
+        routes = "".join(f"    {json.dumps(r)}\n" for r in member.routes)
+        return (
+            text
+            + f"server_name: {json.dumps(member.server_name)}\n"
+            + f"jetstream {{\n{store}  sync_interval: always\n}}\n"
+            + "cluster {\n"
+            + f"  name: {json.dumps(member.cluster_name)}\n"
+            + f"  listen: {json.dumps(f'{self.host}:{member.cluster_port}')}\n"
+            + f"  routes: [\n{routes}  ]\n"
+            + "  connect_retries: 120\n"
+            + "}\n"
+        )
+
+    def launch(self) -> None:
+        """Write the configuration and start the process without waiting for health (a
+        cluster member is healthy only once its peers are up too)."""
+        self.config_path.write_text(self.config_text())
         self.process.start()
+
+    def start(self, timeout: float = 10.0) -> None:
+        self.launch()
         self.wait_healthy(timeout)
 
     def wait_healthy(self, timeout: float = 10.0) -> None:
-        """Return once clients can connect and JetStream answers its health check."""
-        health = f"{self.monitor_url}/healthz?js-enabled-only=true"
+        """Return once clients can connect and JetStream answers its health check (a
+        cluster member: once it has a meta leader and its streams caught up)."""
+        query = "" if self.cluster is not None else "?js-enabled-only=true"
+        health = f"{self.monitor_url}/healthz{query}"
         wait_until(
             lambda: tcp_open(dialable(self.host), self.port) and http_status(health) == 200,
             what=f"nats-server to be healthy at {health}",

@@ -25,12 +25,16 @@ from sqlalchemy import insert
 
 from contracts.core import EVENT_STREAM, EventEnvelope, EventParser
 from kit import tracing
-from kit.db import Database
+from kit.db import Database, database_unreachable
 from kit.inbox import BatchHandler, EventHandler, apply_batch_once, apply_once, batch_traces
 from kit.logging import CORRELATION_HEADER, get_logger
 from kit.messaging import MessagingTables
 
 log = get_logger(__name__)
+
+OUTAGE_PATIENCE = 600.0
+"""Seconds a consumer holds an event while its database is unreachable before it
+counts the attempt as a failed delivery."""
 
 __all__ = ["BatchHandler", "EventConsumer", "EventHandler"]
 
@@ -51,8 +55,11 @@ class EventConsumer:
         batch: int = 100,
         after_commit: Callable[[], None] | None = None,
         batch_handler: BatchHandler | None = None,
+        replicas: int | None = None,
     ) -> None:
         self._js = js
+        # None: as many as the stream (JetStream's default for a durable consumer).
+        self._replicas = replicas
         self._db = db
         self._tables = tables
         self.durable = durable
@@ -84,6 +91,7 @@ class EventConsumer:
             backoff=backoff,
             filter_subjects=self._filter_subjects,
             max_ack_pending=1000,
+            num_replicas=self._replicas,
         )
 
     async def declare(self) -> None:
@@ -213,7 +221,7 @@ class EventConsumer:
             event_type=event.type,
         ):
             try:
-                applied = await self._apply(event)
+                applied = await self._apply_through_outage(msg, event)
             except Exception as exc:
                 if deliveries >= self._max_deliver:
                     log.error("consumer.dead_letter", consumer=self.durable, error=repr(exc))
@@ -236,6 +244,33 @@ class EventConsumer:
                 self.duplicates += 1
             # If this ack is lost, the redelivery finds the inbox row: harmless.
             await _quietly(msg.ack())
+
+    async def _apply_through_outage(self, msg: Msg, event: EventEnvelope) -> bool:
+        """Apply; while the database is unreachable, keep the message and try again.
+
+        A nak is redelivered at once, so a few seconds of database restart used to
+        spend an event's whole delivery budget and send it to the dead letters (or,
+        with the database down, nowhere: the server stops after `max_deliver`). Held
+        here, with `in_progress` keeping the ack deadline off, an outage costs no
+        delivery. Bounded by OUTAGE_PATIENCE; after that the event counts as failed."""
+        waited = 0.0
+        delay = 0.25
+        while True:
+            try:
+                return await self._apply(event)
+            except Exception as exc:
+                if not database_unreachable(exc) or waited >= OUTAGE_PATIENCE:
+                    raise
+                log.warning(
+                    "consumer.database_unreachable",
+                    consumer=self.durable,
+                    error=str(exc).splitlines()[0] if str(exc) else type(exc).__name__,
+                    waited=round(waited, 2),
+                )
+                await _quietly(msg.in_progress())
+                await asyncio.sleep(delay)
+                waited += delay
+                delay = min(2 * delay, 5.0)
 
     async def _apply(self, event: EventEnvelope) -> bool:
         """Apply once (kit.inbox); False when the event had already been applied."""

@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import DateTime, Dialect, MetaData, TypeDecorator, event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -123,3 +124,32 @@ class Database:
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+
+
+# SQLSTATEs of a server that is gone or not accepting work yet: connection exceptions
+# (class 08), admin/crash shutdown and "the database system is starting up" (57P01-3).
+_UNREACHABLE_SQLSTATES = ("08", "57P01", "57P02", "57P03")
+
+
+def database_unreachable(exc: BaseException) -> bool:
+    """Whether `exc` says the database could not be reached or dropped the connection
+    (a restart, a crash, the network), rather than refused the statement.
+
+    Such a failure is transient: the caller should hear ServiceUnavailable and retry,
+    not an internal error. The transaction did not commit (or its outcome is unknown
+    to this process, exactly as with a timeout)."""
+    if isinstance(exc, OSError):  # ConnectionRefusedError and friends, while connecting
+        return True
+    if not isinstance(exc, DBAPIError):
+        return False
+    if exc.connection_invalidated:
+        return True
+    sqlstate = getattr(exc.orig, "sqlstate", None)
+    if isinstance(sqlstate, str):
+        return sqlstate.startswith(_UNREACHABLE_SQLSTATES)
+    # asyncpg's own client errors carry no SQLSTATE: the connection closed in the middle
+    # of an operation, or was left mid-protocol by one that did.
+    import asyncpg  # type: ignore[import-untyped]
+
+    cause = exc.orig.__cause__ if exc.orig is not None else None
+    return isinstance(cause, asyncpg.InterfaceError | asyncpg.InternalClientError | OSError)

@@ -38,6 +38,7 @@ from pydantic import BaseModel, TypeAdapter, ValidationError, create_model
 
 from contracts.core import Contract, DomainError, Rpc, ServiceUnavailable
 from kit import tracing
+from kit.db import database_unreachable
 from kit.logging import CORRELATION_HEADER, get_logger
 from kit.metrics import NATS_REQUEST_SECONDS, RPC_HANDLE_SECONDS
 from kit.nul import refuse_nul
@@ -188,7 +189,18 @@ class RpcServer:
             except DomainError as exc:
                 await _respond_error(request, exc)
                 return "error"
-            except Exception:
+            except Exception as exc:
+                if database_unreachable(exc):
+                    # A database restart is an outage like NATS's, not a bug: the caller
+                    # gets ServiceUnavailable and may retry.
+                    log.warning("rpc.database_unreachable", error=str(exc).splitlines()[0])
+                    unavailable = ServiceUnavailable(
+                        "the {service} service cannot reach its database",
+                        details={"rpc": rpc.subject, "cause": type(exc).__name__},
+                        params={"service": rpc.service},
+                    )
+                    await _respond_error(request, unavailable)
+                    return "unavailable"
                 log.exception("rpc.internal_error")
                 await _respond_error(request, DomainError("internal error"), code="internal")
                 return "internal"

@@ -135,6 +135,7 @@ class ServiceRuntime:
                 max_deliver=self.settings.consumer_max_deliver,
                 ack_wait=self.settings.consumer_ack_wait,
                 after_commit=self.relay.notify,
+                replicas=self.settings.stream_replicas,
             )
             self.consumers.append(consumer)
             self._tasks.append(asyncio.create_task(consumer.run(self.stopping)))

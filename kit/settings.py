@@ -122,7 +122,9 @@ class ServiceSettings(ProcessSettings):
         description="PostgreSQL schema owned by this service (default: the service name).",
     )
     stream_replicas: int = Field(
-        default=1, description="JetStream replicas for the event stream (3 in production)."
+        default=1,
+        description="JetStream replicas of the event stream and of this service's durable "
+        "consumers (3 in production, on a 3-node cluster).",
     )
     consumer_max_deliver: int = Field(
         default=5, description="Deliveries of one event before it becomes a dead letter."

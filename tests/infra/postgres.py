@@ -10,6 +10,7 @@ concurrently closes it again under the running server.
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 import subprocess
 import tempfile
@@ -95,6 +96,51 @@ def running_postgres(tmp_dir: Path | None = None) -> Iterator[PostgresInfo]:
                 if postmaster.process is not None:
                     with suppress(psutil.TimeoutExpired):
                         postmaster.process.wait(10)  # gone: cleanup has nothing to stop
+        finally:
+            server.cleanup()
+    finally:
+        shutil.rmtree(base, ignore_errors=True)
+
+
+@dataclass
+class KillablePostgres:
+    """A server the fault tests SIGKILL and restart on the same data directory."""
+
+    info: PostgresInfo
+    server: PostgresServer
+
+    def kill(self) -> None:
+        """SIGKILL the postmaster and every backend, as a crash of the machine would
+        (a backend left alive would hold the shared memory and block the restart)."""
+        postmaster = psutil.Process(self.server.get_pid())
+        for proc in [postmaster, *postmaster.children(recursive=True)]:
+            with contextlib.suppress(psutil.NoSuchProcess):
+                proc.kill()
+        psutil.wait_procs([postmaster], timeout=10)
+
+    def restart(self) -> None:
+        """Start again on the same data directory (crash recovery replays the WAL), on
+        the same socket and port, so that clients reconnect with the URLs they have."""
+        self.server.ensure_postgres_running()
+        postmaster = self.server.get_postmaster_info()
+        where = (Path(postmaster.socket_dir), int(postmaster.port))
+        assert where == (self.info.socket_dir, self.info.port), where
+
+
+@contextmanager
+def killable_postgres(tmp_dir: Path | None = None) -> Iterator[KillablePostgres]:
+    """Like `running_postgres`, with the handle to kill and restart the server."""
+    base = Path(tempfile.mkdtemp(prefix="ecohost-pg-", dir=tmp_dir))
+    base.chmod(0o755)
+    try:
+        server = get_server(base / "pgdata", cleanup_mode="delete")
+        try:
+            # Durable, unlike the throwaway server: the tests SIGKILL this one and count on
+            # every acknowledged commit surviving (synchronous_commit off would lose some).
+            _configure(server, {"max_connections": str(MAX_CONNECTIONS)})
+            postmaster = server.get_postmaster_info()
+            info = PostgresInfo(socket_dir=Path(postmaster.socket_dir), port=int(postmaster.port))
+            yield KillablePostgres(info=info, server=server)
         finally:
             server.cleanup()
     finally:

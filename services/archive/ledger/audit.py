@@ -16,6 +16,7 @@ stored but the checkpoints' signatures under the key the caller supplies.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from uuid import UUID
@@ -87,11 +88,20 @@ class Report:
 
 
 async def verify_ledger(
-    session: AsyncSession, origin: str, public_key: bytes, *, max_problems: int = 50
+    session: AsyncSession,
+    origin: str,
+    public_key: bytes,
+    *,
+    kept: Sequence[str] = (),
+    max_problems: int = 50,
 ) -> Report:
+    """`kept`: signed checkpoint notes held outside the database (the last one
+    published, say). Checked like the stored ones, they catch what the stored ones
+    cannot: a database restored from before them, whose own checkpoints are as old."""
     report = Report()
     links = await _chains(session, report)
-    await _tree(session, report, origin, public_key, links)
+    outside = [cp for note in kept if (cp := _kept(note, origin, public_key, report))]
+    await _tree(session, report, origin, public_key, links, outside)
     del report.problems[max_problems:]
     return report
 
@@ -114,11 +124,39 @@ async def _chains(session: AsyncSession, report: Report) -> Links:
     return {(e, r.seq): r.entry_hash for e, chain in by_engagement.items() for r in chain}
 
 
+def _kept(note: str, origin: str, public_key: bytes, report: Report) -> LedgerCheckpoint | None:
+    """A checkpoint note from outside the database, as an unsaved row (id None)."""
+    body = open_note(note, origin, public_key)
+    try:
+        signed = parse_checkpoint(body) if body is not None else None
+    except ValueError:
+        signed = None
+    if signed is None:
+        report.problems.append(
+            Problem(ProblemKind.CHECKPOINT, "kept", "not a checkpoint signed by the key")
+        )
+        return None
+    return LedgerCheckpoint(
+        tree_size=signed.size, root_hash=signed.root.hex(), origin=signed.origin, note=note
+    )
+
+
+def _where(cp: LedgerCheckpoint) -> str:
+    stored = f"#{cp.id}" if cp.id is not None else "kept"
+    return f"{stored} (size {cp.tree_size})"
+
+
 async def _tree(
-    session: AsyncSession, report: Report, origin: str, public_key: bytes, links: Links
+    session: AsyncSession,
+    report: Report,
+    origin: str,
+    public_key: bytes,
+    links: Links,
+    outside: Sequence[LedgerCheckpoint] = (),
 ) -> None:
-    every_checkpoint = await checkpoints.by_size(session)
-    report.checkpoints = len(every_checkpoint)
+    stored_checkpoints = await checkpoints.by_size(session)
+    report.checkpoints = len(stored_checkpoints)
+    every_checkpoint = sorted([*stored_checkpoints, *outside], key=lambda cp: cp.tree_size)
     signed = [(cp, _signed_root(cp, origin, public_key, report)) for cp in every_checkpoint]
     compact = merkle.CompactRange()
     made: dict[NodeId, bytes] = {}
@@ -134,7 +172,7 @@ async def _tree(
                 report.problems.append(
                     Problem(
                         ProblemKind.CHECKPOINT,
-                        f"#{cp.id} (size {size})",
+                        _where(cp),
                         f"root differs from the log: an entry in [{last_good}, {size}) was "
                         "rewritten",
                         first_bad_entry=last_good,
@@ -181,11 +219,12 @@ async def _tree(
     await _compare_nodes(session, made, report)
     report.entries = compact.size
     for cp, _root in [next_cp, *pending] if next_cp else []:
+        rolled_back = " (a database restored from before this checkpoint?)"
         report.problems.append(
             Problem(
                 ProblemKind.CHECKPOINT,
-                f"#{cp.id} (size {cp.tree_size})",
-                f"the log has only {compact.size} entries",
+                _where(cp),
+                f"the log has only {compact.size} entries" + (rolled_back if cp.id is None else ""),
                 first_bad_entry=compact.size,
             )
         )
@@ -195,7 +234,7 @@ def _signed_root(
     cp: LedgerCheckpoint, origin: str, public_key: bytes, report: Report
 ) -> bytes | None:
     """The root the checkpoint's valid signature vouches for, else None (and a problem)."""
-    where = f"#{cp.id} (size {cp.tree_size})"
+    where = _where(cp)
     body = open_note(cp.note, origin, public_key)
     if body is None:
         report.problems.append(

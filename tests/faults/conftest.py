@@ -1,0 +1,55 @@
+"""The fault suite's stack and its report.
+
+`ECOHOST_FAULT_BURST` sets the events per fault (default 300, the short version `make
+test` runs; `make faults` runs 10,000). Each test adds a row (fault, lost, duplicated,
+refused, recovery, lag p99); the terminal summary prints them, and
+`ECOHOST_FAULT_REPORT` names a JSON file to write them to (docs/BENCHMARKS.md, §16)."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.faults.cluster import FaultStack, fault_stack
+
+BURST = int(os.environ.get("ECOHOST_FAULT_BURST", "300"))
+REPORT: list[dict[str, Any]] = []
+
+
+@pytest.fixture(scope="module")
+def faults(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FaultStack]:
+    with fault_stack(tmp_path_factory.mktemp("faults")) as stack:
+        yield stack
+
+
+@pytest.fixture
+def report() -> list[dict[str, Any]]:
+    return REPORT
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    if not REPORT:
+        return
+    load = " ".join(f"{x:.2f}" for x in os.getloadavg())
+    write = terminalreporter.write_line
+    terminalreporter.section(f"faults on a 3-node cluster, {BURST} events each")
+    write(
+        f"{'fault':<28} {'accepted':>8} {'refused':>7} {'lost':>4} {'dup':>4} "
+        f"{'recovery s':>10} {'lag p99 s':>9} {'wall s':>7}"
+    )
+    for row in REPORT:
+        write(
+            f"{row['fault']:<28} {row['accepted']:>8} {row['refused']:>7} {row['lost']:>4} "
+            f"{row['duplicated']:>4} {row['recovery_s']:>10.2f} {row['lag_p99_s']:>9.2f} "
+            f"{row['wall_s']:>7.1f}"
+        )
+    write(f"load average at the end: {load}")
+    if target := os.environ.get("ECOHOST_FAULT_REPORT"):
+        document = {"burst": BURST, "load_average_end": load, "faults": REPORT}
+        Path(target).write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n")
+        write(f"written to {target}")
