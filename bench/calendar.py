@@ -280,10 +280,14 @@ async def run(backend: str, url: str, units: int, plans: int, repeat: int) -> No
                 for r in (await conn.execute(select(*Occurrence.__table__.columns))).all()
             ]
         await new_rule_set(db)
-        everyone, scan_s, scan_mb = await measured(lambda: commands.extend_horizons(db, today))
+        regenerated, scan_s, scan_mb = await measured(lambda: commands.extend_horizons(db, today))
+        everyone = len(regenerated)
         _, day_s, _ = await measured(lambda: scan(db, today))
         slice_day = add_months(today.replace(day=1), 1)
-        sliced, slice_s, slice_mb = await measured(lambda: commands.extend_horizons(db, slice_day))
+        in_slice, slice_s, slice_mb = await measured(
+            lambda: commands.extend_horizons(db, slice_day)
+        )
+        sliced = len(in_slice)
         busy_day = await busiest_reminder_day(db, today)
         scheduled, busy_s, busy_mb = await measured(lambda: remind(db, busy_day))
         _, read_s, read_mb = await measured(lambda: read_open(db))

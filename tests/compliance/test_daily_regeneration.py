@@ -15,7 +15,6 @@ from kit.db import Database
 from kit.ids import new_id
 from services.compliance import app
 from services.compliance.calendar import commands, domain
-from services.compliance.calendar.commands import regenerate_due
 from services.compliance.models import Occurrence, Permit, UnitHorizon
 from services.compliance.rules import ruleset
 from tests.infra.databases import migrated_database
@@ -55,8 +54,7 @@ def permit(unit_id: UUID, i: int) -> dict[str, object]:
 
 
 async def scan(db: Database, day: date) -> set[UUID]:
-    async with db.transaction() as s:
-        return set(await regenerate_due(s, day))
+    return set(await commands.extend_horizons(db, day))
 
 
 async def due_in(db: Database, unit_id: UUID, first: date, last: date) -> int:

@@ -182,7 +182,7 @@ async def daily_scan(db: Database, today: date) -> int:
     agency rules) regenerates that unit when it happens, so a unit's other days only
     remind. Idempotent: a second run finds no unit to regenerate, and reminders are
     keyed (calendar/reminders.py), so a second replica's scan schedules nothing twice."""
-    regenerated = await extend_horizons(db, today)
+    regenerated = len(await extend_horizons(db, today))
     async with db.transaction() as session:
         reminders = await schedule_reminders(session, today)
     log.info(
@@ -191,21 +191,14 @@ async def daily_scan(db: Database, today: date) -> int:
     return 0  # records no events: nothing for the relay to publish
 
 
-async def extend_horizons(db: Database, today: date) -> int:
+async def extend_horizons(db: Database, today: date) -> list[UUID]:
     """The daily scan's regeneration, `REGENERATION_BATCH` units a transaction; returns
-    how many units it regenerated."""
+    the units it regenerated."""
     async with db.transaction() as session:
         units = await repository.units_to_regenerate(session, today, ruleset().version)
     for start in range(0, len(units), REGENERATION_BATCH):
         async with db.transaction() as session:
             await regenerate(session, units[start : start + REGENERATION_BATCH], today)
-    return len(units)
-
-
-async def regenerate_due(session: AsyncSession, today: date) -> list[UUID]:
-    """Regenerate, in this transaction, the units `daily_scan` would; returns them."""
-    units = await repository.units_to_regenerate(session, today, ruleset().version)
-    await regenerate(session, units, today)
     return units
 
 
