@@ -3,7 +3,7 @@ opted-in `notify` kit branch, migrated exactly as a service's database is."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
@@ -13,6 +13,7 @@ from kit.db import NAMING_CONVENTION, Database
 from kit.messaging import MessagingTables, messaging_tables
 from kit.migrate import upgrade
 from kit.notify import add_notify_tables
+from tests.kit.notify.http_receiver import Receiver, running_receiver
 
 SERVICE = "notifytest"
 
@@ -62,3 +63,10 @@ async def db(database_url: str, migrations: Path) -> AsyncIterator[Database]:
 @pytest.fixture
 def messaging() -> MessagingTables:
     return service_metadata()[1]
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    """A real HTTP server on 127.0.0.1 recording what webhooks post to it."""
+    with running_receiver() as r:
+        yield r

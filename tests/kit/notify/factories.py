@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from kit.notify import Channel, Notification
+from kit.notify import Channel, Notification, NotifySettings
 
 TENANT = "agency:11111111-1111-1111-1111-111111111111"
 OTHER_TENANT = "agency:22222222-2222-2222-2222-222222222222"
@@ -34,3 +34,15 @@ def reminder(
         data={"occurrence": f"occ-{i:04d}", "unit": f"单位{i:04d}", "lead_days": lead},
         due_at=due_at or datetime.now(UTC) - timedelta(minutes=1),
     )
+
+
+def webhook_settings(**overrides: object) -> NotifySettings:
+    """Settings for webhook tests: short timeouts and backoffs, and private addresses
+    allowed, since the test receiver listens on 127.0.0.1."""
+    values: dict[str, object] = {
+        "webhook_timeout": 5.0,
+        "backoff_base": 0.05,
+        "webhook_allow_private": True,
+        **overrides,
+    }
+    return NotifySettings.model_validate(values)

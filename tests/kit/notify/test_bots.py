@@ -10,7 +10,6 @@ import hashlib
 import hmac
 import json
 import time
-from collections.abc import Iterator
 from urllib.parse import parse_qs
 
 import pytest
@@ -19,7 +18,6 @@ from kit.db import Database
 from kit.notify import (
     Channel,
     DeliveryWorker,
-    NotifySettings,
     Outcome,
     Status,
     WebhookFormat,
@@ -31,27 +29,11 @@ from kit.notify import (
     schedule,
 )
 from kit.notify.bots import TEXT_LIMIT_BYTES, bot_text
-from tests.kit.notify.factories import TENANT, reminder
-from tests.kit.notify.http_receiver import Receiver, running_receiver
+from tests.kit.notify.factories import TENANT, reminder, webhook_settings
+from tests.kit.notify.http_receiver import Receiver
 
 DINGTALK_SECRET = "SEC0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcd"
 OK = json.dumps({"errcode": 0, "errmsg": "ok"}).encode()
-
-
-@pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    with running_receiver() as r:
-        yield r
-
-
-def _settings(**overrides: object) -> NotifySettings:
-    values: dict[str, object] = {
-        "webhook_timeout": 5.0,
-        "backoff_base": 0.05,
-        "webhook_allow_private": True,  # the receiver listens on 127.0.0.1
-        **overrides,
-    }
-    return NotifySettings.model_validate(values)
 
 
 async def _deliver_one(db: Database, url: str, fmt: WebhookFormat, secret: str, i: int) -> str:
@@ -59,9 +41,9 @@ async def _deliver_one(db: Database, url: str, fmt: WebhookFormat, secret: str, 
         endpoint = await register_webhook(session, TENANT, url, secret, fmt)
         item = reminder(i, channel=Channel.WEBHOOK, address=str(endpoint.id))
         await schedule(session, [item], quiet_hours=None)
-    transport = WebhookTransport(db, _settings())
+    transport = WebhookTransport(db, webhook_settings())
     try:
-        assert await DeliveryWorker(db, [transport], _settings()).drain() == 1
+        assert await DeliveryWorker(db, [transport], webhook_settings()).drain() == 1
     finally:
         await transport.aclose()
     return item.key
@@ -129,7 +111,7 @@ async def test_a_robots_refusal_in_an_http_200_is_a_failed_attempt_then_retried(
         )
         item = reminder(4, channel=Channel.WEBHOOK, address=str(endpoint.id))
         await schedule(session, [item], quiet_hours=None)
-    settings = _settings(max_attempts=3)
+    settings = webhook_settings(max_attempts=3)
     transport = WebhookTransport(db, settings)
     worker = DeliveryWorker(db, [transport], settings)
     try:

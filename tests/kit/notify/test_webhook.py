@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
@@ -16,7 +15,6 @@ from kit.notify import (
     Channel,
     DeliveryWorker,
     Notification,
-    NotifySettings,
     Outcome,
     Status,
     WebhookEndpoint,
@@ -32,16 +30,10 @@ from kit.notify import (
     verify,
 )
 from kit.notify.addresses import Pinned, is_public, literal_is_private, pinned
-from tests.kit.notify.factories import OTHER_TENANT, TENANT, reminder
-from tests.kit.notify.http_receiver import Receiver, running_receiver
+from tests.kit.notify.factories import OTHER_TENANT, TENANT, reminder, webhook_settings
+from tests.kit.notify.http_receiver import Receiver
 
 SECRET = "s3cret-for-the-tests-0123456789abcdef"
-
-
-@pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    with running_receiver() as r:
-        yield r
 
 
 async def _endpoint(db: Database, url: str, tenant: str = TENANT) -> WebhookEndpoint:
@@ -52,16 +44,6 @@ async def _endpoint(db: Database, url: str, tenant: str = TENANT) -> WebhookEndp
 async def _schedule(db: Database, *items: Notification) -> None:
     async with db.transaction() as session:
         await schedule(session, list(items), quiet_hours=None)
-
-
-def _settings(**overrides: object) -> NotifySettings:
-    values: dict[str, object] = {
-        "webhook_timeout": 5.0,
-        "backoff_base": 0.05,
-        "webhook_allow_private": True,  # the receiver listens on 127.0.0.1
-        **overrides,
-    }
-    return NotifySettings.model_validate(values)
 
 
 async def _run_until_settled(worker: DeliveryWorker, db: Database, key: str) -> None:
@@ -87,9 +69,9 @@ async def test_R6_1_2_a_webhook_carries_a_verifiable_signature_over_timestamp_an
     endpoint = await _endpoint(db, receiver.url)
     item = reminder(1, channel=Channel.WEBHOOK, address=str(endpoint.id))
     await _schedule(db, item)
-    transport = WebhookTransport(db, _settings())
+    transport = WebhookTransport(db, webhook_settings())
     try:
-        assert await DeliveryWorker(db, [transport], _settings()).drain() == 1
+        assert await DeliveryWorker(db, [transport], webhook_settings()).drain() == 1
     finally:
         await transport.aclose()
     [hit] = receiver.received()
@@ -122,7 +104,7 @@ async def test_a_failing_webhook_is_retried_with_exponential_backoff_then_delive
     endpoint = await _endpoint(db, receiver.url)
     item = reminder(2, channel=Channel.WEBHOOK, address=str(endpoint.id))
     await _schedule(db, item)
-    settings = _settings(max_attempts=5)
+    settings = webhook_settings(max_attempts=5)
     transport = WebhookTransport(db, settings)
     worker = DeliveryWorker(db, [transport], settings)
     backoffs: list[timedelta] = []
@@ -163,7 +145,7 @@ async def test_attempts_are_bounded_and_the_failure_is_visible(db: Database, rec
     endpoint = await _endpoint(db, receiver.url)
     item = reminder(3, channel=Channel.WEBHOOK, address=str(endpoint.id))
     await _schedule(db, item)
-    settings = _settings(max_attempts=3)
+    settings = webhook_settings(max_attempts=3)
     transport = WebhookTransport(db, settings)
     try:
         await _run_until_settled(DeliveryWorker(db, [transport], settings), db, item.key)
@@ -187,7 +169,7 @@ async def test_an_endpoint_is_disabled_after_repeated_failures_until_an_admin_en
     endpoint = await _endpoint(db, receiver.url)
     first = reminder(4, channel=Channel.WEBHOOK, address=str(endpoint.id))
     await _schedule(db, first)
-    settings = _settings(max_attempts=10, webhook_disable_after=3)
+    settings = webhook_settings(max_attempts=10, webhook_disable_after=3)
     transport = WebhookTransport(db, settings)
     worker = DeliveryWorker(db, [transport], settings)
     try:
@@ -236,9 +218,9 @@ async def test_another_tenants_endpoint_is_never_posted_to(db: Database, receive
     theirs = await _endpoint(db, receiver.url, tenant=OTHER_TENANT)
     item = reminder(7, channel=Channel.WEBHOOK, address=str(theirs.id))  # our tenant's row
     await _schedule(db, item)
-    transport = WebhookTransport(db, _settings())
+    transport = WebhookTransport(db, webhook_settings())
     try:
-        await DeliveryWorker(db, [transport], _settings()).drain()
+        await DeliveryWorker(db, [transport], webhook_settings()).drain()
     finally:
         await transport.aclose()
     async with db.transaction() as session:
@@ -271,7 +253,7 @@ async def test_a_webhook_to_a_private_address_is_refused_for_good_and_never_sent
     endpoint = await _endpoint(db, receiver.url)
     item = reminder(7, channel=Channel.WEBHOOK, address=str(endpoint.id))
     await _schedule(db, item)
-    settings = _settings(webhook_allow_private=False)
+    settings = webhook_settings(webhook_allow_private=False)
     transport = WebhookTransport(db, settings)
     try:
         await DeliveryWorker(db, [transport], settings).drain()
@@ -341,7 +323,7 @@ async def test_the_post_goes_to_the_address_that_was_checked_not_a_second_lookup
     endpoint = await _endpoint(db, f"http://{host}/hook")
     item = reminder(8, channel=Channel.WEBHOOK, address=str(endpoint.id))
     await _schedule(db, item)
-    settings = _settings(webhook_allow_private=False)
+    settings = webhook_settings(webhook_allow_private=False)
     transport = WebhookTransport(db, settings)
     try:
         assert await DeliveryWorker(db, [transport], settings).drain() == 1
