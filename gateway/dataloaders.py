@@ -3,8 +3,10 @@ NATS request per loader (per batch of `max_batch_size` where one is set), not on
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import inspect
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 from uuid import UUID
 
 from strawberry.dataloader import DataLoader
@@ -18,6 +20,10 @@ from contracts.engagement import rpc_import as engagement_rpc_import
 from contracts.engagement import rpc_workflow as engagement_rpc_workflow
 from contracts.evaluation import rpc as evaluation_rpc
 from gateway.clients import ServiceClients
+
+K = TypeVar("K")
+V = TypeVar("V")
+R = TypeVar("R")
 
 WorkflowParts = tuple[engagement_rpc_workflow.WorkflowPart, ...]
 
@@ -135,3 +141,27 @@ def build_loaders(clients: ServiceClients, scope: core.Scope, clearance: int = 0
         unit_versions=DataLoader(load_fn=unit_versions, max_batch_size=500),
         unit_contacts=DataLoader(load_fn=unit_contacts, max_batch_size=500),
     )
+
+
+def now_or_later(
+    loader: DataLoader[K, V], key: K, convert: Callable[[V], R | Awaitable[R]]
+) -> R | Awaitable[R]:
+    """`convert` of what `loader` holds for `key`: at once when it is already loaded (a
+    page prefetched it, `gateway.engagement.prefetch`), else an awaitable of it.
+
+    A resolver that returns a value, not a coroutine, costs graphql-core no task: on a
+    50-row page, seven fields a row awaited one each, and creating and scheduling those
+    tasks was a tenth of the gateway's CPU. A failed or pending load is awaited as
+    before, so its error reaches the field the same way. `convert` may itself need to
+    await (a second loader); then its awaitable is what the field gets.
+    """
+    future = loader.cache_map.get(key)
+    loaded = future is not None and future.done() and not future.cancelled()
+    if loaded and future.exception() is None:  # type: ignore[union-attr]
+        return convert(future.result())  # type: ignore[union-attr]
+
+    async def later() -> R:
+        converted = convert(await loader.load(key))
+        return await converted if inspect.isawaitable(converted) else converted
+
+    return later()

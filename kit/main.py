@@ -6,6 +6,7 @@ import asyncio
 from collections.abc import Awaitable
 from typing import Protocol
 
+from kit.gc_tuning import settle_heap
 from kit.logging import configure_logging
 from kit.runtime import ServiceRuntime, serve_until_signalled
 from kit.tracing import configure_tracing
@@ -24,6 +25,7 @@ def run_service(app: ServiceApp) -> None:
     configure_logging(app.NAME, level=runtime.settings.log_level, fmt=runtime.settings.log_format)
     configure_tracing(app.NAME)
     main = serve_until_signalled(runtime, lambda: app.start(runtime))
+    settle_heap()
     try:
         import uvloop
     except ImportError:  # uvloop is optional; asyncio's own loop works too

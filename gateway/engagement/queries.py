@@ -16,6 +16,7 @@ from contracts.engagement import rpc_directory as engagement_rpc_directory
 from contracts.engagement import rpc_workflow as engagement_rpc_workflow
 from contracts.engagement.enums import ServiceMode, Stage
 from gateway.context import Context, scope_of
+from gateway.engagement.prefetch import prefetch_rows
 from gateway.engagement.types import (
     Engagement,
     EngagementConnection,
@@ -197,6 +198,7 @@ class EngagementQueries:
             page=page,
         )
         result = await ctx.clients.engagement.list_engagements(req)
+        await prefetch_rows(info, [(e.id, e.unit_id) for e in result.items])
         return EngagementConnection(
             edges=[
                 relay.Edge(cursor=encode_cursor(e.id), node=Engagement.from_view(e))

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from datetime import date, datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING, Annotated, Self
+from typing import TYPE_CHECKING, Annotated, Self, TypeAlias, TypeVar
 from uuid import UUID
 
 import strawberry
@@ -25,6 +25,7 @@ from contracts.engagement.enums import (
     SurveyMethod,
 )
 from gateway.context import Context, scope_of
+from gateway.dataloaders import now_or_later
 from gateway.engagement.agreement_types import AssessmentMethod, PayByResults
 from gateway.engagement.profile_types import UnitProfile
 from gateway.engagement.selection import workflow_parts
@@ -51,6 +52,10 @@ from gateway.pagination import TOTAL_COUNT
 if TYPE_CHECKING:
     from gateway.engagement.registry_types import Client
     from gateway.evaluation.types import Scorecard
+
+R = TypeVar("R")
+# A field's value now (its data was prefetched with the page) or an awaitable of it.
+Maybe: TypeAlias = R | Awaitable[R]
 
 CHECKLIST_VERSION = 1  # 表 A.1 as published; engagements are instantiated from it
 
@@ -258,9 +263,14 @@ class Engagement(relay.Node):
             results_basis=ResultsBasis(v.results_basis or ResultsBasis.UNITS),
         )
 
-    @strawberry.field(description="The unit served; null if you may not see it.")
-    async def unit(self, info: Info[Context, None]) -> Unit | None:
-        return await visible_unit(info.context, self.unit_id)
+    @strawberry.field(
+        description="The unit served; null if you may not see it.", graphql_type=Unit | None
+    )
+    def unit(self, info: Info[Context, None]) -> Maybe[Unit | None]:
+        ctx = info.context
+        if not ctx.authorizer.can("unit", "read"):
+            return None
+        return now_or_later(ctx.loaders.units, self.unit_id, _unit_of)
 
     @strawberry.field(
         description="委托方 other than the unit (a park, group or region); null for a "
@@ -288,14 +298,14 @@ class Engagement(relay.Node):
 
     @strawberry.field(
         description="What happened, in order, as recorded by the archive's ledger. "
-        "Null if you may not read traces."
+        "Null if you may not read traces.",
+        graphql_type=list[TraceEntry] | None,
     )
-    async def trace(self, info: Info[Context, None]) -> list[TraceEntry] | None:
+    def trace(self, info: Info[Context, None]) -> Maybe[list[TraceEntry] | None]:
         ctx = info.context
         if not ctx.authorizer.can("trace", "read"):
             return None
-        entries = await ctx.loaders.traces.load(UUID(self.id))
-        return [TraceEntry.from_view(e) for e in entries]
+        return now_or_later(ctx.loaders.traces, UUID(self.id), _entries_of)
 
     @strawberry.field(
         description="Whether the evaluation service has registered this engagement for "
@@ -308,18 +318,20 @@ class Engagement(relay.Node):
     @strawberry.field(
         description="The engagement's latest scorecard: of its current (not amended) "
         "scorecards, the one whose period ends last. Null if none is open yet or you may "
-        "not read scorecards."
+        "not read scorecards.",
+        graphql_type=Annotated["Scorecard", strawberry.lazy("gateway.evaluation.types")] | None,
     )
-    async def latest_scorecard(
-        self, info: Info[Context, None]
-    ) -> Annotated[Scorecard, strawberry.lazy("gateway.evaluation.types")] | None:
+    def latest_scorecard(self, info: Info[Context, None]) -> Maybe[Scorecard | None]:
         from gateway.evaluation.types import Scorecard
 
         ctx = info.context
         if not ctx.authorizer.can("scorecard", "read"):
             return None
-        found = await ctx.loaders.latest_scorecards.load(UUID(self.id))
-        return Scorecard.from_view(found) if found else None
+        return now_or_later(
+            ctx.loaders.latest_scorecards,
+            UUID(self.id),
+            lambda found: Scorecard.from_view(found) if found else None,
+        )
 
     async def _workflow(
         self, info: Info[Context, None]
@@ -328,14 +340,26 @@ class Engagement(relay.Node):
         parts = workflow_parts(info.operation, info._raw_info.fragments)
         return await info.context.loaders.selected_workflows.load((UUID(self.id), parts))
 
+    def _from_workflow(
+        self,
+        info: Info[Context, None],
+        convert: Callable[[engagement_rpc_workflow.WorkflowView | None], R | Awaitable[R]],
+    ) -> Maybe[R]:
+        """`convert` of the workflow, at once when the page prefetched it."""
+        parts = workflow_parts(info.operation, info._raw_info.fragments)
+        key = (UUID(self.id), parts)
+        return now_or_later(info.context.loaders.selected_workflows, key, convert)
+
     @strawberry.field(
-        description="托管服务清单 (R4.2.2.1), in the order added; voided items only if asked."
+        description="托管服务清单 (R4.2.2.1), in the order added; voided items only if asked.",
+        graphql_type=list[ListItem],
     )
-    async def list_items(
+    def list_items(
         self, info: Info[Context, None], include_voided: bool = False
-    ) -> list[ListItem]:
-        view = await self._workflow(info)
-        return list_items_of(view, include_voided) if view else []
+    ) -> Maybe[list[ListItem]]:
+        return self._from_workflow(
+            info, lambda view: list_items_of(view, include_voided) if view else []
+        )
 
     @strawberry.field(description="The service team (R4.2.2.2); voided members only if asked.")
     async def team(
@@ -344,25 +368,33 @@ class Engagement(relay.Node):
         view = await self._workflow(info)
         return team_of(view, include_voided) if view else []
 
-    @strawberry.field(description="Team size the contract requires (C.一.1).")
-    async def contracted_team_size(self, info: Info[Context, None]) -> int | None:
-        view = await self._workflow(info)
-        return view.contracted_team_size if view else None
+    @strawberry.field(
+        description="Team size the contract requires (C.一.1).", graphql_type=int | None
+    )
+    def contracted_team_size(self, info: Info[Context, None]) -> Maybe[int | None]:
+        return self._from_workflow(info, lambda view: view.contracted_team_size if view else None)
 
     @strawberry.field(description="Implementation plan versions, oldest first.")
     async def plan_versions(self, info: Info[Context, None]) -> list[PlanVersion]:
         view = await self._workflow(info)
         return plans_of(view) if view else []
 
-    @strawberry.field(description="Appendix A document checklist with completeness.")
-    async def checklist(self, info: Info[Context, None]) -> Checklist:
-        view = await self._workflow(info)
-        if view is None:
-            return Checklist(entries=[], titles={})
-        if view.checklist_counts is not None:  # completeness only: no titles needed
-            return Checklist(entries=[], titles={}, counts=view.checklist_counts)
-        definition = await info.context.loaders.checklist_definitions.load(CHECKLIST_VERSION)
-        return checklist_of(view, definition)
+    @strawberry.field(
+        description="Appendix A document checklist with completeness.", graphql_type=Checklist
+    )
+    def checklist(self, info: Info[Context, None]) -> Maybe[Checklist]:
+        def build(view: engagement_rpc_workflow.WorkflowView | None) -> Maybe[Checklist]:
+            if view is None:
+                return Checklist(entries=[], titles={})
+            if view.checklist_counts is not None:  # completeness only: no titles needed
+                return Checklist(entries=[], titles={}, counts=view.checklist_counts)
+            return now_or_later(
+                info.context.loaders.checklist_definitions,
+                CHECKLIST_VERSION,
+                lambda definition: checklist_of(view, definition),
+            )
+
+        return self._from_workflow(info, build)
 
     @strawberry.field(
         description="Recorded activities (current versions), oldest first; optionally of one "
@@ -407,10 +439,9 @@ class Engagement(relay.Node):
         view = await self._workflow(info)
         return reports_of(view) if view else []
 
-    @strawberry.field
-    async def contract_signed_on(self, info: Info[Context, None]) -> date | None:
-        view = await self._workflow(info)
-        return view.contract_signed_on if view else None
+    @strawberry.field(graphql_type=date | None)
+    def contract_signed_on(self, info: Info[Context, None]) -> Maybe[date | None]:
+        return self._from_workflow(info, lambda view: view.contract_signed_on if view else None)
 
     @strawberry.field
     async def handed_over_on(self, info: Info[Context, None]) -> date | None:
@@ -451,6 +482,14 @@ class UnitConnection(relay.Connection[Unit]):
 @strawberry.type(name="EngagementConnection", description="A page of engagements.")
 class EngagementConnection(relay.Connection[Engagement]):
     total_count: int = strawberry.field(description=TOTAL_COUNT)
+
+
+def _unit_of(view: engagement_rpc_directory.UnitView | None) -> Unit | None:
+    return Unit.from_view(view) if view else None
+
+
+def _entries_of(entries: list[archive_rpc.TraceEntryView]) -> list[TraceEntry]:
+    return [TraceEntry.from_view(e) for e in entries]
 
 
 async def visible_unit(ctx: Context, unit_id: UUID) -> Unit | None:
