@@ -6,8 +6,10 @@ from types import FrameType
 
 import uvicorn
 
+from gateway.app import create_app
 from gateway.observability import begin_draining
 from gateway.settings import GatewaySettings
+from kit.gc_tuning import settle_heap
 from kit.logging import configure_logging
 from kit.tracing import configure_tracing
 
@@ -23,9 +25,10 @@ def main() -> None:
     settings = GatewaySettings()
     configure_logging("gateway", level=settings.log_level, fmt=settings.log_format)
     configure_tracing("gateway")
+    app = create_app(settings)
+    settle_heap()  # what the app holds for its lifetime leaves the collector's walks
     config = uvicorn.Config(
-        "gateway.app:create_app",
-        factory=True,
+        app,
         host=settings.host,
         port=settings.port,
         log_level=settings.log_level.lower(),

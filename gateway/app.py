@@ -38,7 +38,6 @@ from gateway.settings import GatewaySettings
 from gateway.statistics.report import reports_router
 from kit.auth import ANONYMOUS, AuthError, TokenVerifier
 from kit.bus import connect
-from kit.gc_tuning import settle_heap
 from kit.ids import new_id
 from kit.logging import get_logger
 from kit.rpc import CallContext, RpcClient
@@ -84,7 +83,6 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
             log.info("gateway.nats_connected", servers=settings.nats_servers)
 
         state.tasks.append(asyncio.create_task(connect_nats()))
-        settle_heap()
         log.info("gateway.started", environment=settings.environment)
         yield
         state.stopping = True

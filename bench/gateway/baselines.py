@@ -84,6 +84,7 @@ def serve_in_process_gateway(port: int) -> None:
     from fastapi import Response
 
     from gateway.app import create_app
+    from kit.gc_tuning import settle_heap
 
     app = create_app()
     swapped: list[bool] = []
@@ -96,6 +97,7 @@ def serve_in_process_gateway(port: int) -> None:
             swapped.append(True)
         return Response(status_code=200 if swapped else 503)
 
+    settle_heap()  # as `python -m gateway` does
     uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
 
 
