@@ -26,7 +26,7 @@ from contracts.engagement.rpc import ListEngagementsRequest
 from contracts.engagement.rpc_workflow import DueItemsRequest
 from kit.keyset import AnySelect
 from kit.search import search_text
-from services.engagement.directory.search import unit_matches
+from services.engagement.directory.search import own_file, unit_matches
 from services.engagement.models import (
     CatalogueItem,
     ChecklistEntry,
@@ -40,6 +40,7 @@ from services.engagement.models import (
     StageReport,
     TeamMemberRow,
     Unit,
+    UnitFile,
 )
 from services.engagement.repository import engagement_scope
 from services.engagement.workflow.domain import RECURRENCE_WINDOW, Facts
@@ -71,6 +72,9 @@ def engagements_query(req: ListEngagementsRequest, today: date) -> AnySelect:
     query: AnySelect = (
         select(Engagement, Unit.region_code)
         .join(Unit, Unit.id == Engagement.unit_id)
+        # An agency's own file of the unit, where it reads that one: a search matches
+        # the name it typed, never the registry's (issue 14).
+        .outerjoin(UnitFile, own_file(req.scope))
         .where(engagement_scope(req.scope))
     )
     if req.unit_id is not None:
