@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from kit.ids import new_id
-from tests.e2e.harness import RunningSystem, new_uscc, token
+from tests.e2e.harness import RunningSystem, eventually, new_uscc, token
 from tests.engagement.test_unit_registry import _data, _events, decide, uuid_of
 
 UNIT_FIELDS = """id name uscc industryCode address regionCode createdAt version
@@ -302,3 +302,34 @@ async def test_R3_regulators_count_a_unit_entered_by_two_agencies_once(system: R
     assert found["totalCount"] == 1
     assert [e["node"]["name"] for e in found["edges"]] == ["甲方更正化工有限公司"]
     assert unit(system, regulator, registry["id"]) == registry
+
+
+REGISTER_PERMIT = """
+mutation($input: RegisterPermitInput!) {
+  registerPermit(input: $input) { __typename ... on PermitSuccess { permit { number } } }
+}"""
+
+
+async def test_R3_the_calendar_takes_a_permit_for_a_registered_uscc_as_for_a_new_one(
+    system: RunningSystem,
+):
+    code, _registry, _first = registered_by_first(system)
+    second_pm = token(f"agency:{new_id()}", "agency_admin")
+    fresh = enter(system, second_pm, new_uscc("320506"), "乙方新单位")["unit"]
+    known = enter(system, second_pm, code, "乙方录入的单位")["unit"]
+
+    def registered(unit_id: str) -> dict[str, Any] | None:
+        permit = {
+            "unitId": unit_id, "number": f"91320506MA1{new_id().hex[:6]}001P",
+            "authority": "苏州市生态环境局", "category": "SIMPLIFIED",
+            "validFrom": "2026-01-01", "validTo": "2030-12-31", "outlets": ["DW001"],
+        }  # fmt: skip
+        answer = _data(
+            system.api.gql(REGISTER_PERMIT, {"input": permit}, second_pm), "registerPermit"
+        )
+        return answer if answer["__typename"] == "PermitSuccess" else None
+
+    # The calendar learns from the engagement service's events that the agency serves
+    # both units: the same answer for each, without an engagement first.
+    assert eventually(lambda: registered(fresh["id"]))["__typename"] == "PermitSuccess"
+    assert eventually(lambda: registered(known["id"]))["__typename"] == "PermitSuccess"

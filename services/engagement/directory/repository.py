@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import func, select
+from sqlalchemy import func, null, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.core import Scope
@@ -67,11 +67,17 @@ def units_query(req: ListUnitsRequest) -> AnySelect:
     (a search for what the registry has finds nothing the agency did not type)."""
     query: AnySelect = (
         select(Unit, UnitFile).outerjoin(UnitFile, own_file(req.scope)).where(unit_scope(req.scope))
+        if req.scope.agency_id is not None
+        else select(Unit, null()).where(unit_scope(req.scope))
     )
     if (norm := search_text(req.search)) is not None:
-        query = query.where(unit_matches(norm))
+        query = query.where(unit_matches(norm, own_files=req.scope.agency_id is not None))
     if req.industry_code is not None:
-        industry = func.coalesce(UnitFile.industry_code, Unit.industry_code)
+        industry = (
+            func.coalesce(UnitFile.industry_code, Unit.industry_code)
+            if req.scope.agency_id is not None
+            else Unit.industry_code
+        )
         query = query.where(industry.startswith(req.industry_code, autoescape=True))
     if req.region_code is not None:
         query = query.where(Unit.region_code.startswith(req.region_code, autoescape=True))

@@ -40,13 +40,15 @@ def own_file(scope: Scope) -> ColumnElement[bool]:
     )
 
 
-def unit_matches(norm: str) -> ColumnElement[bool]:
-    """Units whose name contains the normalised query, or whose USCC starts with it. The
-    list joins the agency's own file of a unit (UnitFile, outer): where there is one, its
-    name is the one matched, never the registry's."""
-    registry = text_matches(unit_search_grams, Unit.id, Unit.search_name, norm)
-    own = UnitFile.search_name.like(like_contains(norm), escape="\\")
-    by_name = or_(and_(UnitFile.id.is_(None), registry), and_(UnitFile.id.is_not(None), own))
+def unit_matches(norm: str, *, own_files: bool = False) -> ColumnElement[bool]:
+    """Units whose name contains the normalised query, or whose USCC starts with it.
+    `own_files`: the query outer-joins the agency's own files (`own_file`); where a unit
+    has one, its name is the one matched, never the registry's. Only an agency's queries
+    join them: everyone else keeps the plain condition (and its plan)."""
+    by_name = text_matches(unit_search_grams, Unit.id, Unit.search_name, norm)
+    if own_files:
+        own = UnitFile.search_name.like(like_contains(norm), escape="\\")
+        by_name = or_(and_(UnitFile.id.is_(None), by_name), and_(UnitFile.id.is_not(None), own))
     if _USCC_PREFIX.match(norm):
         return or_(by_name, Unit.uscc.startswith(norm.upper(), autoescape=True))
     return by_name

@@ -19,11 +19,16 @@ from contracts.engagement.errors import (
     UnitAlreadyRegistered,
     UnitNotFound,
 )
-from contracts.engagement.event_data import UnitLinkData, UnitLinkRequestData
+from contracts.engagement.event_data import (
+    UnitLinkData,
+    UnitLinkRequestData,
+    UnitRegisteredData,
+)
 from contracts.engagement.events import (
     UnitLinkChangedV1,
     UnitLinkRequestDecidedV1,
     UnitLinkRequestedV1,
+    UnitRegisteredV1,
 )
 from kit.events import make_event
 from kit.ids import new_id
@@ -139,6 +144,14 @@ async def open_provisional(
         unit_id=unit.id, agency_id=req.agency_id, status=LinkStatus.PROVISIONAL, via="registered"
     )
     await record_event(session, messaging, make_event(UnitLinkChangedV1, ctx, data))
+    # Announced again with this agency, as a new unit's entry is: the calendar learns the
+    # agency serves the unit (registerPermit, imported permits) just as for a new USCC.
+    # The registry's values, never what the agency typed: consumers keep the first
+    # announcement of a unit, and must not learn the agency's file if this one came first.
+    announced = UnitRegisteredData.from_row(
+        unit, unit_id=unit.id, registered_by_agency_id=req.agency_id
+    )
+    await record_event(session, messaging, make_event(UnitRegisteredV1, ctx, announced))
     if await repository.pending_proposal(session, req.agency_id, unit.uscc) is None:
         request = UnitLinkRequest(
             id=new_id(),

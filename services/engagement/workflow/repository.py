@@ -72,9 +72,6 @@ def engagements_query(req: ListEngagementsRequest, today: date) -> AnySelect:
     query: AnySelect = (
         select(Engagement, Unit.region_code)
         .join(Unit, Unit.id == Engagement.unit_id)
-        # An agency's own file of the unit, where it reads that one: a search matches
-        # the name it typed, never the registry's (issue 14).
-        .outerjoin(UnitFile, own_file(req.scope))
         .where(engagement_scope(req.scope))
     )
     if req.unit_id is not None:
@@ -98,7 +95,12 @@ def engagements_query(req: ListEngagementsRequest, today: date) -> AnySelect:
         # On the joined unit row, not `unit_id IN (every matching unit)`: an agency's
         # search then probes the grams of its own few hundred engagements' units instead
         # of collecting every match in the province first (docs/BENCHMARKS.md §14).
-        query = query.where(unit_matches(norm))
+        mine = req.scope.agency_id is not None
+        if mine:
+            # An agency's own file of the unit, where it reads that one: a search
+            # matches the name it typed, never the registry's (issue 14).
+            query = query.outerjoin(UnitFile, own_file(req.scope))
+        query = query.where(unit_matches(norm, own_files=mine))
     if req.active_from is not None:
         query = query.where(Engagement.period_end >= req.active_from)
     if req.active_to is not None:
