@@ -320,7 +320,7 @@ async def test_R3_the_calendar_takes_a_permit_for_a_registered_uscc_as_for_a_new
 
     def registered(unit_id: str) -> dict[str, Any] | None:
         permit = {
-            "unitId": unit_id, "number": f"91320506MA1{new_id().hex[:6]}001P",
+            "unitId": unit_id, "number": f"91320506MA1{new_id().hex[-6:]}001P",
             "authority": "苏州市生态环境局", "category": "SIMPLIFIED",
             "validFrom": "2026-01-01", "validTo": "2030-12-31", "outlets": ["DW001"],
         }  # fmt: skip
