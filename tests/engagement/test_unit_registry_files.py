@@ -13,6 +13,7 @@ from typing import Any
 from kit.ids import new_id
 from tests.e2e.harness import RunningSystem, eventually, new_uscc, token
 from tests.engagement.test_unit_registry import _data, _events, decide, uuid_of
+from tests.engagement.workflow_client import Engagement, prepare
 
 UNIT_FIELDS = """id name uscc industryCode address regionCode createdAt version
   versions { version change content reason }
@@ -333,3 +334,32 @@ async def test_R3_the_calendar_takes_a_permit_for_a_registered_uscc_as_for_a_new
     # both units: the same answer for each, without an engagement first.
     assert eventually(lambda: registered(fresh["id"]))["__typename"] == "PermitSuccess"
     assert eventually(lambda: registered(known["id"]))["__typename"] == "PermitSuccess"
+
+
+SURVEY = """
+mutation($input: IssueSurveyLinkInput!) {
+  issueSurveyLink(input: $input) { __typename ... on SurveyLinkIssued { token } }
+}"""
+SURVEY_PAGE = "query($t: String!) { surveyByToken(token: $t) { unitName } }"
+
+
+async def test_R4_2_1_a_provisional_engagement_runs_its_workflow_with_the_units_own_people(
+    system: RunningSystem,
+):
+    code, _registry, _first = registered_by_first(system)
+    second = str(new_id())
+    mine = enter(system, token(f"agency:{second}", "agency_admin"), code, "乙方录入的单位")
+    made = system.api.create_engagement(
+        token(f"agency:{second}", "agency_admin"), mine["unit"]["id"]
+    )
+    e = Engagement(system.api, second, made["engagement"]["id"], uuid_of(mine["unit"]["id"]))
+
+    # Preparation to a plan the unit's own client admin confirms, and the contract signed.
+    prepare(e)
+    assert e.ok("signContract", signedOn="2027-01-10") == "IMPLEMENTATION"
+    # The survey page the agency can open itself names the unit as the agency has it.
+    issued = _data(
+        system.api.gql(SURVEY, {"input": {"engagementId": e.id}}, e.engineer), "issueSurveyLink"
+    )
+    page = _data(system.api.gql(SURVEY_PAGE, {"t": issued["token"]}, None), "surveyByToken")
+    assert page == {"unitName": "乙方录入的单位"}
