@@ -127,6 +127,7 @@ class RevisionSubject(StrEnum):
     LIST_ITEM = "list_item"  # 托管服务清单项 (before the contract)
     TEAM_MEMBER = "team_member"  # 服务团队成员
     UNIT = "unit"  # 排污单位基本信息
+    UNIT_FILE = "unit_file"  # an agency's own file of a unit, before the unit consents
 
 
 class RevisionChange(StrEnum):
@@ -161,6 +162,9 @@ class LinkStatus(StrEnum):
 
     ACTIVE = "active"
     ENDED = "ended"
+    # The agency entered a USCC the registry had: it works on its own file of the unit
+    # until the unit consents (then active). The agency itself is shown it as active.
+    PROVISIONAL = "provisional"
 
 
 class ClientKind(StrEnum):

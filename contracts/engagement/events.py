@@ -55,7 +55,10 @@ class UnitPermitsImportedV1(EventEnvelope):
 
 
 class UnitRegisteredV1(EventEnvelope):
-    """A pollutant-discharging unit (排污单位) was entered in the directory."""
+    """A pollutant-discharging unit (排污单位) was entered in the directory. Announced again
+    (same unit, the registry's values) when another agency enters the unit's USCC and gets
+    a provisional link (issue 14): `registered_by_agency_id` names that agency; consumers
+    keep the unit's first announcement and learn the agency serves it."""
 
     model_config = TYPED_EVENT
     type: Literal["engagement.unit_registered.v1"] = "engagement.unit_registered.v1"

@@ -40,12 +40,14 @@ class LinkRequestView(Contract):
 
 
 class CreateUnitReply(Contract):
-    """An agency entering a unit: a new USCC gives the new unit (and the agency's link to
-    it); a USCC already in the registry gives a proposal the unit must accept instead,
-    exactly as PROPOSE_ENGAGEMENT would: nothing of the unit is told."""
+    """An agency entering a unit: always the unit as the agency sees it. A new USCC: the
+    new unit (and the agency's link to it); a USCC already in the registry: the agency's
+    own file of it under a provisional link, the same answer in every field (issue 14)."""
 
     unit: UnitView | None = None
-    request: LinkRequestView | None = None
+    request: LinkRequestView | None = Field(
+        default=None, description="No longer set: kept for replies of older services."
+    )
 
 
 class ProposeEngagementRequest(Contract):

@@ -20,7 +20,6 @@ from gateway.engagement.agreement_types import (
     as_fields,
 )
 from gateway.engagement.errors import ClientNotFound, DuplicateUnit, InvalidUSCC, UnitNotFound
-from gateway.engagement.registry_types import UnitLinkRequest
 from gateway.engagement.types import Engagement, Unit
 from gateway.errors import NotAuthorized, ServiceUnavailable, ValidationError
 from gateway.ids import decode_global_id
@@ -40,17 +39,8 @@ class CreateUnitSuccess:
     unit: Unit
 
 
-@strawberry.type(
-    description="The USCC was not new to you: a proposal waits for the unit's consent, "
-    "the same answer proposeEngagement gives; you see the unit once it accepts."
-)
-class UnitLinkRequested:
-    request: UnitLinkRequest
-
-
 CreateUnitResult = Annotated[
     CreateUnitSuccess
-    | UnitLinkRequested
     | InvalidUSCC
     | DuplicateUnit
     | ValidationError
@@ -117,11 +107,11 @@ CreateEngagementResult = Annotated[
 CREATE_ENGAGEMENT: ResultUnion[CreateEngagementResult] = ResultUnion(CreateEngagementResult)
 
 
-def _created(reply: rpc_registry.CreateUnitReply) -> CreateUnitSuccess | UnitLinkRequested:
-    if reply.unit is not None:
-        return CreateUnitSuccess(unit=Unit.from_view(reply.unit))
-    assert reply.request is not None  # the service answers one or the other
-    return UnitLinkRequested(request=UnitLinkRequest.from_view(reply.request))
+def _created(reply: rpc_registry.CreateUnitReply) -> CreateUnitSuccess:
+    # A USCC new or not: a unit either way (for one the registry had, the agency's own
+    # file of it until the unit consents; issue 14).
+    assert reply.unit is not None
+    return CreateUnitSuccess(unit=Unit.from_view(reply.unit))
 
 
 @strawberry.type

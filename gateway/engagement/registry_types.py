@@ -24,7 +24,12 @@ strawberry.enum(LinkDirection, description="Who asked: an agency (proposal) or a
 strawberry.enum(
     LinkRequestStatus, description="A proposal's or invitation's state; each change is traced."
 )
-strawberry.enum(LinkStatus, description="An agency's link to a unit: active, or ended (past).")
+strawberry.enum(
+    LinkStatus,
+    description="An agency's link to a unit: active, ended (past), or provisional (the agency "
+    "works on its own file of the unit until the unit consents; shown to the agency as "
+    "active).",
+)
 strawberry.enum(ClientKind, description="委托方 that is not one unit: 园区, 集团, 区域/流域.")
 
 

@@ -405,6 +405,8 @@ class UnitContact(Base):
 
     id: Mapped[UUID] = mapped_column(primary_key=True)
     unit_id: Mapped[UUID] = mapped_column(ForeignKey("unit.id"), index=True)
+    # Set: a contact of an agency's own file of the unit (UnitFile), not the registry's.
+    file_id: Mapped[UUID | None] = mapped_column(ForeignKey("unit_file.id"), index=True)
     position: Mapped[int] = mapped_column(Integer, server_default=text("0"))
     name: Mapped[str] = mapped_column(String(100))
     title: Mapped[str | None] = mapped_column(String(100))
@@ -442,6 +444,43 @@ class UnitLink(Base):
     ended_by: Mapped[str | None] = mapped_column(String(100))
 
 
+class UnitFile(Base):
+    """An agency's own file of a registry unit it serves by a provisional link (issue 14):
+    entered with createUnit (or the bulk import) for a USCC the registry already had.
+    While the unit has not consented (`shared_at` null) the agency reads and edits this
+    file, never the registry's; on consent it reads the registry's file and this one stays
+    as the link's history."""
+
+    __tablename__ = "unit_file"
+    __table_args__ = (UniqueConstraint("unit_id", "agency_id"),)
+
+    id: Mapped[UUID] = mapped_column(primary_key=True)
+    unit_id: Mapped[UUID] = mapped_column(ForeignKey("unit.id"), index=True)
+    agency_id: Mapped[UUID] = mapped_column(index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    industry_code: Mapped[str] = mapped_column(String(8))
+    address: Mapped[str] = mapped_column(String(500))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    created_by: Mapped[str] = mapped_column(String(100))
+    # 表 A.1 基本信息 as the agency recorded it (the same columns as the unit's).
+    legal_representative: Mapped[str | None] = mapped_column(String(100))
+    latitude: Mapped[Decimal | None] = mapped_column(Numeric(9, 6))
+    longitude: Mapped[Decimal | None] = mapped_column(Numeric(9, 6))
+    industry_type: Mapped[str | None] = mapped_column(String(100))
+    scale: Mapped[str | None] = mapped_column(String(10))
+    business_term_start: Mapped[date | None] = mapped_column(Date)
+    business_term_end: Mapped[date | None] = mapped_column(Date)
+    outlets: Mapped[list[dict[str, str]]] = mapped_column(
+        JSON, default=list, server_default=text("'[]'")
+    )
+    # The name as search matches it (kit.search.normalize): an agency's files are few,
+    # a LIKE over them needs no gram index.
+    search_name: Mapped[str] = mapped_column(String(200), server_default="")
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    # When the unit consented and the agency began reading the registry's file instead.
+    shared_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
 class UnitLinkRequest(Base):
     """A proposal (an agency to a unit, by USCC) or an invitation (a unit to an agency)
     waiting for the other side. A proposal names only the USCC: whether a unit has it is
@@ -462,6 +501,10 @@ class UnitLinkRequest(Base):
     expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
     decided_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     decided_by: Mapped[str | None] = mapped_column(String(100))
+    # Filed by createUnit or the import beside a provisional link (issue 14): the agency
+    # is never shown it (its list would tell a registered USCC from a new one); the unit
+    # answers it as any proposal.
+    silent: Mapped[bool] = mapped_column(default=False, server_default=text("false"))
 
 
 class Client(Base):

@@ -11,6 +11,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from contracts.core import Scope
 from services.engagement.models import Engagement, EngagementUnit, Revision, Unit, UnitLink
 
+# Links an agency works on a unit through: active, or provisional (on its own file of
+# the unit until the unit consents; issue 14).
+WORKING = ("active", "provisional")
+
 
 def unit_scope(scope: Scope) -> ColumnElement[bool]:
     """Units a caller may see: its own unit, its agency's linked and served units (past
@@ -23,7 +27,7 @@ def unit_scope(scope: Scope) -> ColumnElement[bool]:
         # use an index for that OR and scanned every unit (a search among an agency's
         # 300 units of 100k took 380 ms; docs/BENCHMARKS.md, search).
         linked = select(UnitLink.unit_id).where(
-            UnitLink.agency_id == scope.agency_id, UnitLink.status == "active"
+            UnitLink.agency_id == scope.agency_id, UnitLink.status.in_(WORKING)
         )
         served = select(Engagement.unit_id).where(Engagement.agency_id == scope.agency_id)
         covered = (
@@ -45,14 +49,15 @@ def unit_scope(scope: Scope) -> ColumnElement[bool]:
 
 def unit_write_scope(scope: Scope) -> ColumnElement[bool]:
     """Units whose file a caller may change or open engagements for: its own unit, or,
-    for an agency, the units it has an active link to. A past link reads its engagements
+    for an agency, the units it has an active or provisional link to (provisional: the
+    changes go to its own file of the unit). A past link reads its engagements
     only; a regulator or a client changes no unit's file."""
     if scope.unit_id is not None:
         return Unit.id == scope.unit_id
     if scope.agency_id is not None:
         return Unit.id.in_(
             select(UnitLink.unit_id).where(
-                UnitLink.agency_id == scope.agency_id, UnitLink.status == "active"
+                UnitLink.agency_id == scope.agency_id, UnitLink.status.in_(WORKING)
             )
         )
     return false()

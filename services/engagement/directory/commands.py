@@ -19,9 +19,9 @@ from kit.ids import new_id
 from kit.outbox import record_event
 from kit.rpc import CallContext
 from services.engagement.directory import domain, repository
-from services.engagement.directory.search import index_unit
+from services.engagement.directory.search import index_file, index_unit
 from services.engagement.directory.views import agency_profile, person_view, unit_view
-from services.engagement.models import Agency, Person, Unit, messaging
+from services.engagement.models import Agency, Person, Unit, UnitFile, messaging
 from services.engagement.revisions import Original, keep_version, reason_given
 
 
@@ -64,16 +64,20 @@ async def update_unit_profile(
         raise UnitNotFound("no such unit", field="unitId")
     p = req.profile
     domain.check_profile(p)
-    unit.legal_representative = p.legal_representative
-    unit.latitude, unit.longitude = p.latitude, p.longitude
-    unit.industry_type, unit.scale = p.industry_type, p.scale
-    unit.business_term_start, unit.business_term_end = p.business_term_start, p.business_term_end
-    unit.outlets = [o.model_dump() for o in p.outlets]
+    # An agency on a provisional link edits its own file of the unit (issue 14).
+    file = (await repository.own_files(session, [unit.id], req.scope)).get(unit.id)
+    target: Unit | UnitFile = file or unit
+    target.legal_representative = p.legal_representative
+    target.latitude, target.longitude = p.latitude, p.longitude
+    target.industry_type, target.scale = p.industry_type, p.scale
+    target.business_term_start = p.business_term_start
+    target.business_term_end = p.business_term_end
+    target.outlets = [o.model_dump() for o in p.outlets]
     await session.flush()
-    return unit_view(unit)
+    return unit_view(unit, file)
 
 
-def unit_content(unit: Unit) -> dict[str, str | None]:
+def unit_content(unit: Unit | UnitFile) -> dict[str, str | None]:
     return {
         "name": unit.name,
         "address": unit.address,
@@ -93,28 +97,38 @@ async def correct_unit(
         raise UnitNotFound("no such unit", field="unitId")
     reason = reason_given(req.reason)
     industry = domain.valid_industry_code(req.industry_code)
-    before = unit_content(unit)
-    renamed = unit.name != req.name
-    unit.name, unit.address, unit.industry_code = req.name, req.address, industry
-    unit.legal_representative = req.legal_representative
-    after = unit_content(unit)
-    original = Original(before, unit.created_by, unit.created_at)
-    unit.version = await keep_version(
-        session, ctx, RevisionSubject.UNIT, unit.id, None, original,
+    # An agency on a provisional link corrects its own file of the unit (issue 14): its
+    # own versions, traced on its own engagements only; the registry's file is untouched.
+    file = (await repository.own_files(session, [unit.id], req.scope)).get(unit.id)
+    target: Unit | UnitFile = file or unit
+    subject = RevisionSubject.UNIT if file is None else RevisionSubject.UNIT_FILE
+    before = unit_content(target)
+    renamed = target.name != req.name
+    target.name, target.address, target.industry_code = req.name, req.address, industry
+    target.legal_representative = req.legal_representative
+    after = unit_content(target)
+    original = Original(before, target.created_by, target.created_at)
+    target.version = await keep_version(
+        session, ctx, subject, target.id, None, original,
         RevisionChange.CORRECTED, after, reason,
     )  # fmt: skip
-    if renamed:
+    if renamed and file is not None:
+        index_file(file)
+    elif renamed:
         await index_unit(session, unit)  # found by its new name, no longer by the old
     data = RevisionData(
-        subject=RevisionSubject.UNIT, subject_id=unit.id, version=unit.version,
+        subject=subject, subject_id=target.id, version=target.version,
         change=RevisionChange.CORRECTED, reason=reason, before=before, after=after,
     )  # fmt: skip
-    engagements: list[UUID | None] = [*await repository.engagements_of_unit(session, unit.id)]
+    whose = file.agency_id if file is not None else None
+    engagements: list[UUID | None] = [
+        *await repository.engagements_of_unit(session, unit.id, agency_id=whose)
+    ]
     for engagement_id in engagements or [None]:
         event = make_event(RecordCorrectedV1, ctx, data, engagement_id=engagement_id)
         await record_event(session, messaging, event)
     await session.flush()
-    return unit_view(unit)
+    return unit_view(unit, file)
 
 
 async def register_agency(

@@ -6,6 +6,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.engagement import rpc
 from contracts.engagement import rpc_directory as engagement_rpc_directory
+from contracts.engagement.enums import RevisionSubject
 from contracts.engagement.rpc_workflow import RevisionView
 from kit.keyset import page_of
 from services.engagement.directory import repository, uscc
@@ -22,8 +23,9 @@ async def get_units(
     session: AsyncSession, req: rpc.GetManyRequest
 ) -> engagement_rpc_directory.UnitsReply:
     found = await repository.units_by_ids(session, req.ids, req.scope)
+    files = await repository.own_files(session, list(found), req.scope)
     return engagement_rpc_directory.UnitsReply(
-        items=[unit_view(found[i]) if i in found else None for i in req.ids]
+        items=[unit_view(found[i], files.get(i)) if i in found else None for i in req.ids]
     )
 
 
@@ -32,8 +34,9 @@ async def get_units_by_uscc(
 ) -> engagement_rpc_directory.UnitsReply:
     codes = [uscc.normalize(code) for code in req.usccs]
     found = await repository.units_by_usccs(session, codes, req.scope)
+    files = await repository.own_files(session, [u.id for u in found.values()], req.scope)
     return engagement_rpc_directory.UnitsReply(
-        items=[unit_view(found[c]) if c in found else None for c in codes]
+        items=[unit_view(found[c], files.get(found[c].id)) if c in found else None for c in codes]
     )
 
 
@@ -42,7 +45,7 @@ async def list_units(
 ) -> engagement_rpc_directory.UnitPage:
     rows, has_next, total = await page_of(session, repository.units_query(req), Unit.id, req.page)
     return engagement_rpc_directory.UnitPage(
-        items=[unit_view(r[0]) for r in rows], has_next=has_next, total=total
+        items=[unit_view(r[0], r[1]) for r in rows], has_next=has_next, total=total
     )
 
 
@@ -51,8 +54,11 @@ async def unit_profiles(
 ) -> engagement_rpc_directory.UnitProfileReply:
     # A past agency reads its engagements, not the unit's file as it is today.
     found = await repository.readable_profiles(session, req.unit_ids, req.scope)
+    # An agency on a provisional link reads its own file (issue 14).
+    files = await repository.own_files(session, list(found), req.scope)
+    shown = {i: files.get(i) or unit for i, unit in found.items()}
     return engagement_rpc_directory.UnitProfileReply(
-        items=[unit_profile(found[i]) if i in found else None for i in req.unit_ids]
+        items=[unit_profile(shown[i]) if i in shown else None for i in req.unit_ids]
     )
 
 
@@ -60,12 +66,21 @@ async def unit_versions(
     session: AsyncSession, req: engagement_rpc_directory.UnitVersionsRequest
 ) -> engagement_rpc_directory.UnitVersionsReply:
     visible = await repository.readable_profiles(session, req.unit_ids, req.scope)
-    found = await repository.unit_revisions(session, list(visible))
-    return engagement_rpc_directory.UnitVersionsReply(
-        items=[
-            [RevisionView.from_row(r) for r in found.get(i, [])] if i in visible else []
-            for i in req.unit_ids
+    # An agency on a provisional link reads the versions of its own file (issue 14).
+    files = await repository.own_files(session, list(visible), req.scope)
+    found = await repository.unit_revisions(session, [i for i in visible if i not in files])
+    by_file = await repository.unit_revisions(
+        session, [f.id for f in files.values()], subject=RevisionSubject.UNIT_FILE
+    )
+    shown = {i: [RevisionView.from_row(r) for r in rows] for i, rows in found.items()}
+    for unit_id, file in files.items():
+        # Shown as the unit's versions, as those of a unit the agency entered new.
+        shown[unit_id] = [
+            RevisionView.from_row(r, subject=RevisionSubject.UNIT, subject_id=unit_id)
+            for r in by_file[file.id]
         ]
+    return engagement_rpc_directory.UnitVersionsReply(
+        items=[shown.get(i, []) if i in visible else [] for i in req.unit_ids]
     )
 
 

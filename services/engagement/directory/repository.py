@@ -6,15 +6,15 @@ from collections.abc import Sequence
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import select
+from sqlalchemy import func, null, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.core import Scope
 from contracts.engagement.rpc_directory import ListUnitsRequest
 from kit.keyset import AnySelect
 from kit.search import search_text
-from services.engagement.directory.search import unit_matches
-from services.engagement.models import Agency, Engagement, Person, Revision, Unit
+from services.engagement.directory.search import own_file, unit_matches
+from services.engagement.models import Agency, Engagement, Person, Revision, Unit, UnitFile
 from services.engagement.repository import unit_file_scope, unit_scope, unit_write_scope
 
 
@@ -62,15 +62,47 @@ async def units_by_usccs(
 
 
 def units_query(req: ListUnitsRequest) -> AnySelect:
-    """Units in scope, narrowed by the list's search and filters."""
-    query: AnySelect = select(Unit).where(unit_scope(req.scope))
+    """Units in scope, each (unit, the agency's own file of it or None), narrowed by the
+    list's search and filters; where the agency reads its own file, on that file's values
+    (a search for what the registry has finds nothing the agency did not type)."""
+    query: AnySelect = (
+        select(Unit, UnitFile).outerjoin(UnitFile, own_file(req.scope)).where(unit_scope(req.scope))
+        if req.scope.agency_id is not None
+        else select(Unit, null()).where(unit_scope(req.scope))
+    )
     if (norm := search_text(req.search)) is not None:
-        query = query.where(unit_matches(norm))
+        query = query.where(unit_matches(norm, own_files=req.scope.agency_id is not None))
     if req.industry_code is not None:
-        query = query.where(Unit.industry_code.startswith(req.industry_code, autoescape=True))
+        industry = (
+            func.coalesce(UnitFile.industry_code, Unit.industry_code)
+            if req.scope.agency_id is not None
+            else Unit.industry_code
+        )
+        query = query.where(industry.startswith(req.industry_code, autoescape=True))
     if req.region_code is not None:
         query = query.where(Unit.region_code.startswith(req.region_code, autoescape=True))
     return query
+
+
+async def own_files(
+    session: AsyncSession, unit_ids: Sequence[UUID], scope: Scope
+) -> dict[UUID, UnitFile]:
+    """The caller agency's own files of these units, where it still reads its own (a
+    provisional link: the unit has not consented yet), by unit id."""
+    if scope.agency_id is None or not unit_ids:
+        return {}
+    query = select(UnitFile).where(
+        UnitFile.unit_id.in_(unit_ids),
+        UnitFile.agency_id == scope.agency_id,
+        UnitFile.shared_at.is_(None),
+    )
+    return {f.unit_id: f for f in await session.scalars(query)}
+
+
+async def file_of(session: AsyncSession, unit_id: UUID, agency_id: UUID) -> UnitFile | None:
+    """The agency's file of the unit, current or kept as its link's history."""
+    query = select(UnitFile).where(UnitFile.unit_id == unit_id, UnitFile.agency_id == agency_id)
+    return await session.scalar(query)
 
 
 async def agency(session: AsyncSession, agency_id: UUID) -> Agency | None:
@@ -89,20 +121,28 @@ async def people(session: AsyncSession, agency_id: UUID, experts_only: bool) -> 
     return list(await session.scalars(query))
 
 
-async def engagements_of_unit(session: AsyncSession, unit_id: UUID) -> list[UUID]:
-    """The unit's engagements, oldest first: each one's trace records a correction."""
+async def engagements_of_unit(
+    session: AsyncSession, unit_id: UUID, agency_id: UUID | None = None
+) -> list[UUID]:
+    """The unit's engagements (with `agency_id`, that agency's only), oldest first: each
+    one's trace records a correction."""
     query = select(Engagement.id).where(Engagement.unit_id == unit_id)
+    if agency_id is not None:
+        query = query.where(Engagement.agency_id == agency_id)
     return list(await session.scalars(query.order_by(Engagement.created_at, Engagement.id)))
 
 
-async def unit_revisions(session: AsyncSession, unit_ids: Sequence[UUID]) -> dict[UUID, list[Any]]:
-    """The versions of these (already scoped) units, oldest first."""
+async def unit_revisions(
+    session: AsyncSession, unit_ids: Sequence[UUID], subject: str = "unit"
+) -> dict[UUID, list[Any]]:
+    """The versions of these (already scoped) units, oldest first; with subject
+    `unit_file`, of these agency files (by file id)."""
     found: dict[UUID, list[Any]] = {i: [] for i in unit_ids}
     if unit_ids:
         table = Revision.__table__
         rows = await session.execute(
             select(*table.c)
-            .where(table.c.subject == "unit", table.c.subject_id.in_(unit_ids))
+            .where(table.c.subject == subject, table.c.subject_id.in_(unit_ids))
             .order_by(table.c.subject_id, table.c.version)
         )
         for row in rows:

@@ -19,11 +19,16 @@ from contracts.engagement.errors import (
     UnitAlreadyRegistered,
     UnitNotFound,
 )
-from contracts.engagement.event_data import UnitLinkData, UnitLinkRequestData
+from contracts.engagement.event_data import (
+    UnitLinkData,
+    UnitLinkRequestData,
+    UnitRegisteredData,
+)
 from contracts.engagement.events import (
     UnitLinkChangedV1,
     UnitLinkRequestDecidedV1,
     UnitLinkRequestedV1,
+    UnitRegisteredV1,
 )
 from kit.events import make_event
 from kit.ids import new_id
@@ -32,10 +37,19 @@ from kit.rpc import CallContext
 from services.engagement.directory import domain as directory_domain
 from services.engagement.directory import repository as directory_repository
 from services.engagement.directory.commands import add_unit
+from services.engagement.directory.search import index_file
 from services.engagement.directory.views import unit_view
-from services.engagement.models import Client, UnitLink, UnitLinkRequest, messaging
+from services.engagement.models import (
+    Client,
+    Unit,
+    UnitFile,
+    UnitLink,
+    UnitLinkRequest,
+    messaging,
+)
 from services.engagement.registry import domain, repository
 from services.engagement.registry.views import client_view, link_view, request_view
+from services.engagement.repository import WORKING
 
 _TAKEN = "this 统一社会信用代码 is already in the registry"
 
@@ -60,6 +74,9 @@ async def open_link(
     if link is not None and link.status == LinkStatus.ACTIVE:
         return link
     now = datetime.now(UTC)
+    # A provisional agency now reads the registry's file; its own stays as the link's
+    # history (traced by this link's change event).
+    await repository.share_file(session, unit_id, agency_id, now)
     if link is None:
         link = UnitLink(unit_id=unit_id, agency_id=agency_id)
         session.add(link)
@@ -74,9 +91,11 @@ async def open_link(
 async def create_unit(
     session: AsyncSession, req: rpc_directory.CreateUnitRequest, ctx: CallContext
 ) -> rpc_registry.CreateUnitReply:
-    """An agency enters a unit. A USCC new to the registry: the unit, with the agency's
-    link. One the agency is linked to already: that unit. Any other: a proposal the unit
-    must accept, the same answer proposeEngagement gives for any USCC (issue 14)."""
+    """An agency enters a unit, and the answer is the same whether the registry had its
+    USCC or not (issue 14): a unit the agency works with at once. A new USCC: the unit,
+    with the agency's link. One the agency works on already: that unit as it sees it.
+    Any other: a provisional link to the registry's unit, the agency's own file of it
+    (what it typed) and a proposal the unit answers; the agency is shown neither."""
     code = directory_domain.valid_uscc(req.uscc)
     directory_domain.valid_industry_code(req.industry_code)
     existing = await directory_repository.unit_by_uscc(session, code)
@@ -89,11 +108,68 @@ async def create_unit(
         raise UnitAlreadyRegistered(
             "this 统一社会信用代码 is already in the registry", field="uscc"
         )
+    scope = Scope(agency_id=req.agency_id)
     link = await repository.link(session, existing.id, req.agency_id)
-    if link is not None and link.status == LinkStatus.ACTIVE:
-        return rpc_registry.CreateUnitReply(unit=unit_view(existing))
-    proposal = rpc_registry.ProposeEngagementRequest(agency_id=req.agency_id, uscc=code)
-    return rpc_registry.CreateUnitReply(request=await propose(session, proposal, ctx))
+    if link is None or link.status not in WORKING:
+        await open_provisional(session, ctx, existing, req)
+    file = (await directory_repository.own_files(session, [existing.id], scope)).get(existing.id)
+    return rpc_registry.CreateUnitReply(unit=unit_view(existing, file))
+
+
+async def open_provisional(
+    session: AsyncSession, ctx: CallContext, unit: Unit, req: rpc_directory.CreateUnitRequest
+) -> UnitFile:
+    """The agency's provisional link to a registry unit, its own file of the unit as it
+    typed it, and a proposal the unit's client admin answers (accepted: the agency reads
+    the registry's file from then on). The proposal is silent: the agency's list of
+    requests would otherwise tell a registered USCC from a new one."""
+    assert req.agency_id is not None
+    now = datetime.now(UTC)
+    file = await directory_repository.file_of(session, unit.id, req.agency_id)
+    if file is None:
+        file = UnitFile(id=new_id(), unit_id=unit.id, agency_id=req.agency_id)
+        session.add(file)
+    file.name, file.address = req.name, req.address
+    file.industry_code = directory_domain.valid_industry_code(req.industry_code)
+    file.created_at, file.created_by, file.shared_at = now, ctx.actor, None
+    index_file(file)
+    link = await repository.link(session, unit.id, req.agency_id)
+    if link is None:
+        link = UnitLink(unit_id=unit.id, agency_id=req.agency_id)
+        session.add(link)
+    link.status, link.via, link.since = LinkStatus.PROVISIONAL, "registered", now
+    link.ended_at = link.ended_by = None
+    await session.flush()
+    data = UnitLinkData(
+        unit_id=unit.id, agency_id=req.agency_id, status=LinkStatus.PROVISIONAL, via="registered"
+    )
+    await record_event(session, messaging, make_event(UnitLinkChangedV1, ctx, data))
+    # Announced again with this agency, as a new unit's entry is: the calendar learns the
+    # agency serves the unit (registerPermit, imported permits) just as for a new USCC.
+    # The registry's values, never what the agency typed: consumers keep the first
+    # announcement of a unit, and must not learn the agency's file if this one came first.
+    announced = UnitRegisteredData.from_row(
+        unit, unit_id=unit.id, registered_by_agency_id=req.agency_id
+    )
+    await record_event(session, messaging, make_event(UnitRegisteredV1, ctx, announced))
+    if await repository.pending_proposal(session, req.agency_id, unit.uscc) is None:
+        request = UnitLinkRequest(
+            id=new_id(),
+            direction=LinkDirection.PROPOSAL,
+            uscc=unit.uscc,
+            unit_id=unit.id,
+            agency_id=req.agency_id,
+            status=LinkRequestStatus.PENDING,
+            note=None,
+            created_at=now,
+            created_by=ctx.actor,
+            expires_at=domain.expires_at(now),
+            silent=True,
+        )
+        session.add(request)
+        await session.flush()
+        await _request_event(session, ctx, request, decided=False)
+    return file
 
 
 async def propose(
@@ -103,7 +179,7 @@ async def propose(
     on whether the registry has it: the request shows no unit until the unit accepts."""
     code = directory_domain.valid_uscc(req.uscc)
     scope = Scope(agency_id=req.agency_id)
-    waiting = await repository.pending_proposal(session, req.agency_id, code)
+    waiting = await repository.pending_proposal(session, req.agency_id, code, shown_only=True)
     if waiting is not None:
         return request_view(waiting, scope)
     unit = await directory_repository.unit_by_uscc(session, code)
@@ -232,7 +308,7 @@ async def end_link(
     engagements (read-only from now on) and nothing newer of the unit."""
     mine = req.scope.unit_id == req.unit_id or req.scope.agency_id == req.agency_id
     link = await repository.link(session, req.unit_id, req.agency_id) if mine else None
-    if link is None or link.status != LinkStatus.ACTIVE:
+    if link is None or link.status not in WORKING:
         raise UnitNotFound("no active link to this unit", field="unitId")
     link.status, link.ended_at, link.ended_by = LinkStatus.ENDED, datetime.now(UTC), ctx.actor
     await session.flush()

@@ -21,7 +21,7 @@ async def unit_links(
     session: AsyncSession, req: rpc_registry.UnitLinksRequest
 ) -> rpc_registry.UnitLinksReply:
     return rpc_registry.UnitLinksReply(
-        items=[link_view(link) for link in await repository.links_of(session, req.scope)]
+        items=[link_view(link, req.scope) for link in await repository.links_of(session, req.scope)]
     )
 
 

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from uuid import UUID
 
-from sqlalchemy import ColumnElement, select, update
+from sqlalchemy import ColumnElement, and_, case, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.core import Scope
@@ -15,6 +15,7 @@ from services.engagement.models import (
     Client,
     Engagement,
     EngagementUnit,
+    UnitFile,
     UnitLink,
     UnitLinkRequest,
 )
@@ -23,6 +24,19 @@ from services.engagement.repository import engagement_scope
 
 async def link(session: AsyncSession, unit_id: UUID, agency_id: UUID) -> UnitLink | None:
     return await session.get(UnitLink, (unit_id, agency_id))
+
+
+async def share_file(session: AsyncSession, unit_id: UUID, agency_id: UUID, now: datetime) -> None:
+    """The unit consented: the agency's own file of it is kept, no longer read."""
+    await session.execute(
+        update(UnitFile)
+        .where(
+            UnitFile.unit_id == unit_id,
+            UnitFile.agency_id == agency_id,
+            UnitFile.shared_at.is_(None),
+        )
+        .values(shared_at=now)
+    )
 
 
 async def links_of(session: AsyncSession, scope: Scope) -> list[UnitLink]:
@@ -34,7 +48,10 @@ async def links_of(session: AsyncSession, scope: Scope) -> list[UnitLink]:
         query = query.where(UnitLink.agency_id == scope.agency_id)
     else:
         return []
-    order = (UnitLink.status, UnitLink.since.desc(), UnitLink.unit_id, UnitLink.agency_id)
+    # Working links (active, provisional) first: an agency is shown a provisional link
+    # as active, and its place in the list must not tell otherwise.
+    ended = case((UnitLink.status == LinkStatus.ENDED, 1), else_=0)
+    order = (ended, UnitLink.since.desc(), UnitLink.unit_id, UnitLink.agency_id)
     return list(await session.scalars(query.order_by(*order)))
 
 
@@ -48,7 +65,8 @@ def _mine(scope: Scope) -> ColumnElement[bool] | None:
     if scope.unit_id is not None:
         return UnitLinkRequest.unit_id == scope.unit_id
     if scope.agency_id is not None:
-        return UnitLinkRequest.agency_id == scope.agency_id
+        # Not the silent proposals createUnit filed beside a provisional link (issue 14).
+        return and_(UnitLinkRequest.agency_id == scope.agency_id, UnitLinkRequest.silent.is_(False))
     return None
 
 
@@ -66,17 +84,20 @@ async def requests_of(
 
 
 async def pending_proposal(
-    session: AsyncSession, agency_id: UUID, uscc: str
+    session: AsyncSession, agency_id: UUID, uscc: str, *, shown_only: bool = False
 ) -> UnitLinkRequest | None:
     """The agency's proposal for this USCC still waiting, if any: proposing twice
-    answers with the same request."""
+    answers with the same request. `shown_only`: not a silent one createUnit filed (the
+    agency was never shown it; answering with it would tell)."""
     query = select(UnitLinkRequest).where(
         UnitLinkRequest.agency_id == agency_id,
         UnitLinkRequest.uscc == uscc,
         UnitLinkRequest.direction == LinkDirection.PROPOSAL,
         UnitLinkRequest.status == LinkRequestStatus.PENDING,
     )
-    return await session.scalar(query.limit(1))
+    if shown_only:
+        query = query.where(UnitLinkRequest.silent.is_(False))
+    return await session.scalar(query.order_by(UnitLinkRequest.created_at).limit(1))
 
 
 async def attach_proposals(session: AsyncSession, uscc: str, unit_id: UUID) -> None:

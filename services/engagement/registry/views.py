@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from contracts.core import Scope
 from contracts.engagement import rpc_registry
+from contracts.engagement.enums import LinkStatus
 from services.engagement.models import Client, UnitLink, UnitLinkRequest
 from services.engagement.registry.domain import unit_shown
 
@@ -15,7 +16,11 @@ def request_view(request: UnitLinkRequest, scope: Scope) -> rpc_registry.LinkReq
     return rpc_registry.LinkRequestView.from_row(request, unit_id=unit_id)
 
 
-def link_view(link: UnitLink) -> rpc_registry.UnitLinkView:
+def link_view(link: UnitLink, scope: Scope | None = None) -> rpc_registry.UnitLinkView:
+    """A link; the agency itself is shown a provisional link as active, as the link of a
+    unit it entered new (issue 14): only the unit sees that it has not consented yet."""
+    if link.status == LinkStatus.PROVISIONAL and scope is not None and scope.unit_id is None:
+        return rpc_registry.UnitLinkView.from_row(link, status=LinkStatus.ACTIVE)
     return rpc_registry.UnitLinkView.from_row(link)
 
 

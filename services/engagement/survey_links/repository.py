@@ -5,11 +5,18 @@ from __future__ import annotations
 from datetime import datetime
 from uuid import UUID
 
-from sqlalchemy import select, update
+from sqlalchemy import and_, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.core import Scope
-from services.engagement.models import Agency, Engagement, SurveyLink, SurveyResponse, Unit
+from services.engagement.models import (
+    Agency,
+    Engagement,
+    SurveyLink,
+    SurveyResponse,
+    Unit,
+    UnitFile,
+)
 from services.engagement.repository import engagement_scope
 
 
@@ -34,12 +41,20 @@ async def links_of(session: AsyncSession, engagement_id: UUID) -> list[SurveyLin
 async def by_token_hash(
     session: AsyncSession, digest: str
 ) -> tuple[SurveyLink, Engagement, str, str | None] | None:
-    """The link with its engagement, the unit's name and the agency's (if registered)."""
+    """The link with its engagement, the unit's name and the agency's (if registered). The
+    unit's name as the agency has it: its own file's while it works on a provisional link
+    (issue 14; the agency may open its own link and must not read the registry's name)."""
+    own = and_(
+        UnitFile.unit_id == Engagement.unit_id,
+        UnitFile.agency_id == Engagement.agency_id,
+        UnitFile.shared_at.is_(None),
+    )
     row = (
         await session.execute(
-            select(SurveyLink, Engagement, Unit.name, Agency.name)
+            select(SurveyLink, Engagement, func.coalesce(UnitFile.name, Unit.name), Agency.name)
             .join(Engagement, Engagement.id == SurveyLink.engagement_id)
             .join(Unit, Unit.id == Engagement.unit_id)
+            .outerjoin(UnitFile, own)
             .outerjoin(Agency, Agency.id == Engagement.agency_id)
             .where(SurveyLink.token_hash == digest)
         )

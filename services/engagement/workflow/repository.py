@@ -26,7 +26,7 @@ from contracts.engagement.rpc import ListEngagementsRequest
 from contracts.engagement.rpc_workflow import DueItemsRequest
 from kit.keyset import AnySelect
 from kit.search import search_text
-from services.engagement.directory.search import unit_matches
+from services.engagement.directory.search import own_file, unit_matches
 from services.engagement.models import (
     CatalogueItem,
     ChecklistEntry,
@@ -40,6 +40,7 @@ from services.engagement.models import (
     StageReport,
     TeamMemberRow,
     Unit,
+    UnitFile,
 )
 from services.engagement.repository import engagement_scope
 from services.engagement.workflow.domain import RECURRENCE_WINDOW, Facts
@@ -94,7 +95,12 @@ def engagements_query(req: ListEngagementsRequest, today: date) -> AnySelect:
         # On the joined unit row, not `unit_id IN (every matching unit)`: an agency's
         # search then probes the grams of its own few hundred engagements' units instead
         # of collecting every match in the province first (docs/BENCHMARKS.md §14).
-        query = query.where(unit_matches(norm))
+        mine = req.scope.agency_id is not None
+        if mine:
+            # An agency's own file of the unit, where it reads that one: a search
+            # matches the name it typed, never the registry's (issue 14).
+            query = query.outerjoin(UnitFile, own_file(req.scope))
+        query = query.where(unit_matches(norm, own_files=mine))
     if req.active_from is not None:
         query = query.where(Engagement.period_end >= req.active_from)
     if req.active_to is not None:

@@ -6,7 +6,8 @@ Re-running a file is safe: a row whose USCC is already in the caller's directory
 the same values is counted `unchanged`; with other values it is reported as `changed`
 (the columns that differ) and left as it is: an import never overwrites a unit, a
 correction goes through the unit's own mutations. A USCC registered by someone the
-caller cannot see is refused as `already_registered`, as createUnit refuses it.
+caller cannot see is entered as createUnit enters it (issue 14): a provisional link to
+the registry's unit with the caller's own file of it, counted `created` like a new unit.
 
 A unit's permits travel to the compliance service as one UnitPermitsImportedV1 per unit,
 in the outbox of the batch's transaction, after the unit's UnitRegisteredV1: a new unit's
@@ -37,6 +38,7 @@ from contracts.engagement.event_data import (
     UnitRegisteredData,
 )
 from contracts.engagement.events import UnitPermitsImportedV1, UnitRegisteredV1
+from contracts.engagement.rpc_directory import CreateUnitRequest
 from contracts.engagement.rpc_import import (
     UNITS_SHEET,
     ChangedRow,
@@ -50,7 +52,8 @@ from kit.ids import new_id
 from kit.outbox import record_events
 from kit.rpc import CallContext
 from services.engagement.directory.importing import domain, permit_rows, reader, repository
-from services.engagement.models import messaging
+from services.engagement.models import Unit, messaging
+from services.engagement.registry.commands import open_provisional
 
 BATCH = 500
 """Rows per batch: bounded statements and IN lists, on PostgreSQL and SQLite alike."""
@@ -119,17 +122,21 @@ async def import_batch(
         session, [p.number for row in batch for p in row.permits]
     )
     new: list[domain.UnitRow] = []
+    provisional: list[tuple[UUID, domain.UnitRow]] = []
     handed: list[tuple[UUID, str, list[ImportedPermit]]] = []
     for row in batch:
         hit = known.get(row.uscc)
-        if hit is not None and not hit.visible:
-            said = Message("a unit with 统一社会信用代码 {uscc} already exists", {"uscc": row.uscc})
-            outcome.problems.append(domain.problem(row.row, "uscc", "already_registered", said))
-            continue
         unit_id = hit.unit_id if hit is not None else None
         if _held_elsewhere(row, unit_id, holders, outcome):
             continue
         fresh = [p for p in row.permits if p.number not in holders]
+        if hit is not None and not hit.visible:
+            # A USCC the registry has, not the caller's: created as createUnit does, a
+            # provisional link with the agency's own file (issue 14). Counted as a new
+            # unit's row is, permits included: the report must not tell the two apart.
+            outcome.permits += len(row.permits)
+            provisional.append((hit.unit_id, replace(row, permits=tuple(fresh))))
+            continue
         outcome.permits += len(fresh)
         outcome.permits_unchanged += len(row.permits) - len(fresh)
         if hit is None:
@@ -143,9 +150,35 @@ async def import_batch(
             handed.append((hit.unit_id, row.uscc, fresh))
     if not dry_run:
         created = await _create(session, new, agency_id, ctx)
-        handed = [(created[r.uscc], r.uscc, list(r.permits)) for r in new if r.permits] + handed
+        for unit_id, row in provisional:
+            await _open_provisional(session, unit_id, row, agency_id, ctx)
+        created.update({row.uscc: unit_id for unit_id, row in provisional})
+        entered = [*new, *(row for _, row in provisional)]
+        handed = [(created[r.uscc], r.uscc, list(r.permits)) for r in entered if r.permits] + handed
         await _hand_over(session, handed, agency_id, ctx)
-    outcome.created += len(new)
+    outcome.created += len(new) + len(provisional)
+
+
+async def _open_provisional(
+    session: AsyncSession, unit_id: UUID, row: domain.UnitRow, agency_id: UUID, ctx: CallContext
+) -> None:
+    """The agency's provisional link and own file of a registry unit, as createUnit makes
+    them, with the rest of the row (legal representative, outlets, contact) on the file."""
+    unit = await session.get(Unit, unit_id)
+    assert unit is not None  # found by its USCC in this transaction
+    entry = CreateUnitRequest(
+        name=row.name,
+        uscc=row.uscc,
+        industry_code=row.industry_code,
+        address=row.address,
+        agency_id=agency_id,
+    )
+    file = await open_provisional(session, ctx, unit, entry)
+    file.legal_representative, file.outlets = row.legal_representative, row.outlets
+    if (c := row.contact) is not None:
+        contact = {"name": c.name, "title": c.title, "phone": c.phone, "email": c.email}
+        await repository.add_file_contact(session, unit_id, file.id, contact)
+    await session.flush()
 
 
 def _held_elsewhere(

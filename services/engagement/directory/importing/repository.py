@@ -11,16 +11,20 @@ from datetime import datetime
 from typing import Any, cast
 from uuid import UUID
 
-from sqlalchemy import String, Table, Uuid, bindparam, func, insert, select
+from sqlalchemy import String, Table, Uuid, and_, bindparam, func, insert, or_, select
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.core import Scope
+from kit.ids import new_id
 from services.engagement.directory.importing.domain import StoredUnit
+from services.engagement.directory.repository import own_files
+from services.engagement.directory.search import own_file
 from services.engagement.models import (
     RegisteredPermit,
     Unit,
     UnitContact,
+    UnitFile,
     UnitLink,
     unit_search_grams,
 )
@@ -46,8 +50,11 @@ async def registered(
         return {}
     ids = [u.id for u in units]
     visible = set(await session.scalars(select(Unit.id).where(Unit.id.in_(ids), unit_scope(scope))))
+    # Where the caller reads its own file of a unit (issue 14), the import compares with
+    # that file and its contacts, never with the registry's.
+    files = await own_files(session, [i for i in ids if i in visible], scope)
     contacts = {
-        c.unit_id: c
+        (c.unit_id, c.file_id): c
         for c in await session.scalars(
             select(UnitContact)
             .where(UnitContact.unit_id.in_(ids))
@@ -56,20 +63,31 @@ async def registered(
     }
     found = {}
     for u in units:
-        c = contacts.get(u.id)
+        file = files.get(u.id)
+        shown: Unit | UnitFile = file or u
+        c = contacts.get((u.id, file.id if file else None))
         values: dict[str, str | None] = {
-            "name": u.name,
-            "industryCode": u.industry_code,
-            "address": u.address,
+            "name": shown.name,
+            "industryCode": shown.industry_code,
+            "address": shown.address,
             "regionCode": u.region_code,
-            "legalRepresentative": u.legal_representative,
+            "legalRepresentative": shown.legal_representative,
             "contactName": c.name if c else None,
             "contactTitle": c.title if c else None,
             "contactPhone": c.phone if c else None,
             "contactEmail": c.email if c else None,
         }
-        found[u.uscc] = Registered(u.id, u.id in visible, StoredUnit(values, list(u.outlets)))
+        stored = StoredUnit(values, list(shown.outlets))
+        found[u.uscc] = Registered(u.id, u.id in visible, stored)
     return found
+
+
+async def add_file_contact(
+    session: AsyncSession, unit_id: UUID, file_id: UUID, contact: dict[str, str | None]
+) -> None:
+    """A contact of an agency's own file of the unit (not the registry's)."""
+    row = {"id": new_id(), "unit_id": unit_id, "file_id": file_id, "position": 0, **contact}
+    await session.execute(insert(cast(Table, UnitContact.__table__)), [row])
 
 
 async def add_units(
@@ -131,10 +149,17 @@ async def contacts_of(
     """The contacts of those of these units the caller may see, in their order."""
     if not unit_ids:
         return {}
+    # The registry's contacts, or, where the caller agency reads its own file of the
+    # unit (issue 14), that file's.
+    mine = or_(
+        and_(UnitFile.id.is_(None), UnitContact.file_id.is_(None)),
+        UnitContact.file_id == UnitFile.id,
+    )
     rows = await session.scalars(
         select(UnitContact)
         .join(Unit, Unit.id == UnitContact.unit_id)
-        .where(UnitContact.unit_id.in_(unit_ids), unit_scope(scope))
+        .outerjoin(UnitFile, own_file(scope))
+        .where(UnitContact.unit_id.in_(unit_ids), unit_scope(scope), mine)
         .order_by(UnitContact.unit_id, UnitContact.position, UnitContact.id)
     )
     found: dict[UUID, list[UnitContact]] = {}
