@@ -20,8 +20,18 @@ async def engagement(session: AsyncSession, engagement_id: UUID) -> EngagementLi
 
 async def add_serving_agency(session: AsyncSession, unit_id: UUID, agency_id: UUID) -> None:
     if await session.get(UnitAgency, (unit_id, agency_id)) is None:
-        session.add(UnitAgency(unit_id=unit_id, agency_id=agency_id))
+        session.add(UnitAgency(unit_id=unit_id, agency_id=agency_id, active=True))
         await session.flush()
+
+
+async def set_link(session: AsyncSession, unit_id: UUID, agency_id: UUID, active: bool) -> None:
+    """The agency's link to the unit as the latest link event says (idempotent)."""
+    row = await session.get(UnitAgency, (unit_id, agency_id))
+    if row is None:
+        session.add(UnitAgency(unit_id=unit_id, agency_id=agency_id, active=active))
+    else:
+        row.active = active
+    await session.flush()
 
 
 async def engagement_occurrence(
