@@ -90,6 +90,20 @@ class EngagementLink(Base):
     client_id: Mapped[UUID | None] = mapped_column(index=True, default=None)
 
 
+class UnwaitedProposal(Base):
+    """An agency's proposal, by USCC, that no unit of the registry had when it was made
+    (issue 14): it waits for the unit that registers with that USCC, and enters its
+    client admin's work then."""
+
+    __tablename__ = "unwaited_proposal"
+
+    request_id: Mapped[UUID] = mapped_column(primary_key=True)
+    uscc: Mapped[str] = mapped_column(String(18), index=True)
+    agency_id: Mapped[UUID] = mapped_column()
+    expires_on: Mapped[date | None] = mapped_column(Date)
+    opened_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
 class EngagementCover(Base):
     """A unit a client's engagement covers (its own unit among them): whose calendar the
     client (`client:<id>`) sees."""

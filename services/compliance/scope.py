@@ -12,12 +12,12 @@ from contracts.core import Scope
 from services.compliance.models import EngagementCover, EngagementLink, UnitAgency
 
 
-def client_engagements(client_id: UUID) -> Select[tuple[UUID]]:
+def client_engagements(client_id: UUID) -> Select[UUID]:
     """The engagements a client that is not one unit (园区, 集团, 区域) is the 委托方 of."""
     return select(EngagementLink.engagement_id).where(EngagementLink.client_id == client_id)
 
 
-def client_units(client_id: UUID) -> Select[tuple[UUID]]:
+def client_units(client_id: UUID) -> Select[UUID]:
     """The units its engagements cover."""
     return (
         select(EngagementCover.unit_id)
@@ -26,7 +26,7 @@ def client_units(client_id: UUID) -> Select[tuple[UUID]]:
     )
 
 
-def linked_units(agency_id: UUID, *, active: bool) -> Select[tuple[UUID]]:
+def linked_units(agency_id: UUID, *, active: bool) -> Select[UUID]:
     """The units the agency serves through an active link, or served through one that
     ended."""
     return select(UnitAgency.unit_id).where(

@@ -78,6 +78,7 @@ async def on_engagement_event(session: AsyncSession, event: EventEnvelope) -> No
     match event:
         case UnitRegisteredV1():
             await _unit(session, event)
+            await _proposals_found(session, event)
         case UnitPermitsImportedV1():
             await obligations.register_imported(session, event)
         case EngagementCreatedV1():
@@ -238,32 +239,67 @@ async def _link_request(
     data = event.data
     proposal = data.direction is LinkDirection.PROPOSAL
     kind = WorkKind.UNIT_LINK_PROPOSAL if proposal else WorkKind.UNIT_LINK_INVITATION
+    expires_on = data.expires_at.date() if data.expires_at else None
     if data.status is not LinkRequestStatus.PENDING:
+        await repository.forget_unwaited(session, data.request_id)
         await _close_work(session, kind, data.request_id, event)
-        return
-    if data.unit_id is None:
-        return
-    row = await calendar_repository.work_item(session, kind.value, data.request_id)
-    if row is not None:
+    elif data.unit_id is not None:
+        await _open_link_work(
+            session, kind, data.request_id, data.unit_id, data.agency_id, expires_on, event
+        )
+    elif proposal:
+        await repository.keep_unwaited(
+            session, data.request_id, data.uscc, data.agency_id, expires_on, event.occurred_at
+        )
+
+
+async def _open_link_work(
+    session: AsyncSession,
+    kind: WorkKind,
+    request_id: UUID,
+    unit_id: UUID,
+    agency_id: UUID,
+    expires_on: date | None,
+    event: EventEnvelope,
+) -> None:
+    if await calendar_repository.work_item(session, kind.value, request_id) is not None:
         return  # a replay
-    unit = await repository.unit(session, data.unit_id)
-    title = "服务机构提出托管服务建议待答复" if proposal else "企业邀请服务机构待答复"
+    unit = await repository.unit(session, unit_id)
+    proposal = kind is WorkKind.UNIT_LINK_PROPOSAL
     session.add(
         WorkItem(
             id=new_id(),
             kind=kind.value,
-            source_id=data.request_id,
+            source_id=request_id,
             engagement_id=None,
-            unit_id=data.unit_id,
-            agency_id=data.agency_id,
+            unit_id=unit_id,
+            agency_id=agency_id,
             region_code=unit.region_code if unit else "",
-            title=title,
-            due_date=data.expires_at.date() if data.expires_at else None,
+            title="服务机构提出托管服务建议待答复" if proposal else "企业邀请服务机构待答复",
+            due_date=expires_on,
             is_open=True,
             opened_at=event.occurred_at,
             closed_at=None,
         )
     )
+    await session.flush()
+
+
+async def _proposals_found(session: AsyncSession, event: UnitRegisteredV1) -> None:
+    """A unit entered the registry: the proposals made for its USCC before now wait for
+    its client admin."""
+    data = event.data
+    for waiting in await repository.unwaited(session, data.uscc):
+        await _open_link_work(
+            session,
+            WorkKind.UNIT_LINK_PROPOSAL,
+            waiting.request_id,
+            data.unit_id,
+            waiting.agency_id,
+            waiting.expires_on,
+            event,
+        )
+        await session.delete(waiting)
     await session.flush()
 
 

@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from uuid import UUID
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.compliance.models import EngagementLink, Occurrence, UnitAgency, UnitEntry
+from services.compliance.models import (
+    EngagementLink,
+    Occurrence,
+    UnitAgency,
+    UnitEntry,
+    UnwaitedProposal,
+)
 
 
 async def unit(session: AsyncSession, unit_id: UUID) -> UnitEntry | None:
@@ -41,3 +48,36 @@ async def engagement_occurrence(
         Occurrence.source_id == source_id, Occurrence.rule_code == rule_code
     )
     return (await session.execute(query)).scalars().first()
+
+
+async def keep_unwaited(
+    session: AsyncSession,
+    request_id: UUID,
+    uscc: str,
+    agency_id: UUID,
+    expires_on: date | None,
+    opened_at: datetime,
+) -> None:
+    if await session.get(UnwaitedProposal, request_id) is None:
+        session.add(
+            UnwaitedProposal(
+                request_id=request_id,
+                uscc=uscc,
+                agency_id=agency_id,
+                expires_on=expires_on,
+                opened_at=opened_at,
+            )
+        )
+        await session.flush()
+
+
+async def unwaited(session: AsyncSession, uscc: str) -> list[UnwaitedProposal]:
+    query = select(UnwaitedProposal).where(UnwaitedProposal.uscc == uscc)
+    return list((await session.execute(query.order_by(UnwaitedProposal.request_id))).scalars())
+
+
+async def forget_unwaited(session: AsyncSession, request_id: UUID) -> None:
+    row = await session.get(UnwaitedProposal, request_id)
+    if row is not None:
+        await session.delete(row)
+        await session.flush()

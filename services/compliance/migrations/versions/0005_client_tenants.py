@@ -1,6 +1,6 @@
 """Client tenants and unit links (issue 14): an engagement's client that is not one unit
 (园区, 集团, 区域) with the units it covers, so its people (`client:<id>`) see their
-calendar; and whether an agency's link to a unit is active, from
+calendar; proposals waiting for a unit not yet registered; and whether an agency's link to a unit is active, from
 `engagement.unit_link_changed.v1`. Rows from before: no client, every link active.
 
 Revision ID: 0005
@@ -34,9 +34,21 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("engagement_id", "unit_id", name=op.f("pk_engagement_cover")),
     )
     op.create_index(op.f("ix_engagement_cover_unit_id"), "engagement_cover", ["unit_id"])
+    op.create_table(
+        "unwaited_proposal",
+        sa.Column("request_id", sa.Uuid(), nullable=False),
+        sa.Column("uscc", sa.String(length=18), nullable=False),
+        sa.Column("agency_id", sa.Uuid(), nullable=False),
+        sa.Column("expires_on", sa.Date(), nullable=True),
+        sa.Column("opened_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("request_id", name=op.f("pk_unwaited_proposal")),
+    )
+    op.create_index(op.f("ix_unwaited_proposal_uscc"), "unwaited_proposal", ["uscc"])
 
 
 def downgrade() -> None:
+    op.drop_index(op.f("ix_unwaited_proposal_uscc"), table_name="unwaited_proposal")
+    op.drop_table("unwaited_proposal")
     op.drop_index(op.f("ix_engagement_cover_unit_id"), table_name="engagement_cover")
     op.drop_table("engagement_cover")
     with op.batch_alter_table("unit_agency") as batch:
