@@ -147,8 +147,9 @@ def test_R4_2_5_R7_1_R3_a_park_admin_accepts_scores_and_sees_its_engagement_othe
     delivered = eventually(lambda: handed_over(unit_viewer))
     assert len(delivered) == 2
     assert handed_over(viewer) == delivered
-    assert _data(system.api.gql(ITEM, {"id": delivered[0]}, viewer), "archiveItem")["id"] == (
-        delivered[0]
+    assert (
+        _data(system.api.gql(ITEM, {"id": delivered[0]}, viewer), "archiveItem")["id"]
+        == (delivered[0])
     )
     assert len(_data(system.api.gql(HANDOVERS, {"e": e.id}, viewer), "handovers")) == 1
     assert handed_over(other_park) == []
