@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from kit.ids import new_id
-from tests.archive.archive_api import tok
+from tests.archive.archive_api import DOWNLOAD, tok
 from tests.e2e.harness import RunningSystem, eventually, token
 from tests.e2e.test_compliance_calendar import CALENDAR, MY_WORK, REGISTER, add_months, today
 from tests.engagement.test_acceptance import hand_over
@@ -152,7 +152,15 @@ def test_R4_2_5_R7_1_R3_a_park_admin_accepts_scores_and_sees_its_engagement_othe
         == (delivered[0])
     )
     assert len(_data(system.api.gql(HANDOVERS, {"e": e.id}, viewer), "handovers")) == 1
+    url = _data(
+        system.api.gql(DOWNLOAD, {"i": {"itemId": delivered[0]}}, viewer), "issueDownloadUrl"
+    )
+    assert url["__typename"] == "DownloadUrlSuccess", url
     assert handed_over(other_park) == []
+    hidden = _data(
+        system.api.gql(DOWNLOAD, {"i": {"itemId": delivered[0]}}, other_park), "issueDownloadUrl"
+    )
+    assert hidden["__typename"] == "ArchiveItemNotFound", hidden
     assert _data(system.api.gql(ITEM, {"id": delivered[0]}, other_park), "archiveItem") is None
     assert _data(system.api.gql(HANDOVERS, {"e": e.id}, other_park), "handovers") == []
 
