@@ -9,7 +9,7 @@ from sqlalchemy import ColumnElement, Select, and_, false, or_, select, true
 from sqlalchemy.orm import InstrumentedAttribute
 
 from contracts.core import Scope
-from services.compliance.models import EngagementCover, EngagementLink, UnitAgency
+from services.compliance.models import EngagementCover, EngagementLink, Permit, UnitAgency
 
 
 def client_engagements(client_id: UUID) -> Select[UUID]:
@@ -26,11 +26,22 @@ def client_units(client_id: UUID) -> Select[UUID]:
     )
 
 
-def linked_units(agency_id: UUID, *, active: bool) -> Select[UUID]:
-    """The units the agency serves through an active link, or served through one that
-    ended."""
+def ended_links(agency_id: UUID) -> Select[UUID]:
+    """The units the agency served through a link that ended."""
     return select(UnitAgency.unit_id).where(
-        UnitAgency.agency_id == agency_id, UnitAgency.active.is_(active)
+        UnitAgency.agency_id == agency_id, UnitAgency.active.is_(False)
+    )
+
+
+def others_units(agency_id: UUID) -> Select[UUID]:
+    """The units the agency has an active link to whose own obligations come (in part)
+    from another agency's permits: the only ones where the agency sees dates it does not
+    own. Usually none or few, so the calendar's agency index still serves the rest."""
+    foreign = select(Permit.id).where(
+        Permit.unit_id == UnitAgency.unit_id, Permit.agency_id != agency_id
+    )
+    return select(UnitAgency.unit_id).where(
+        UnitAgency.agency_id == agency_id, UnitAgency.active.is_(True), foreign.exists()
     )
 
 
@@ -72,10 +83,10 @@ def calendar_in_scope(
     them until its link ends (issue 14: visibility follows the relationships)."""
     own_unit = engagement_id.is_(None)
     if scope.agency_id is not None:
-        ended = linked_units(scope.agency_id, active=False)
+        ended = ended_links(scope.agency_id)
         return or_(
             and_(agency_id == scope.agency_id, or_(~own_unit, unit_id.not_in(ended))),
-            and_(own_unit, unit_id.in_(linked_units(scope.agency_id, active=True))),
+            and_(own_unit, unit_id.in_(others_units(scope.agency_id))),
         )
     if scope.client_id is not None:
         return or_(
