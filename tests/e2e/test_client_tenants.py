@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from kit.ids import new_id
 from tests.archive.archive_api import DOWNLOAD, tok
 from tests.e2e.harness import RunningSystem, eventually, token
@@ -37,7 +39,9 @@ def _data(body: dict[str, Any], name: str) -> Any:
     return body["data"][name]
 
 
-def _park_engagement(system: RunningSystem) -> tuple[Engagement, list[dict[str, Any]], str]:
+def _park_engagement(
+    system: RunningSystem, kind: str = "PARK", **fields: Any
+) -> tuple[Engagement, list[dict[str, Any]], str]:
     """An agency, three units, a park as the client of one engagement covering them, the
     contract naming the client as evaluator; the engagement as its people see it, with
     the park's admin as its client."""
@@ -45,7 +49,7 @@ def _park_engagement(system: RunningSystem) -> tuple[Engagement, list[dict[str, 
     admin = token(f"agency:{agency}", "agency_admin")
     names = ["园区甲化工有限公司", "园区乙印染有限公司", "园区丙电镀有限公司"]
     units = [system.api.create_unit(admin, name=n)["unit"] for n in names]
-    park = _client(system, admin, "PARK", "苏州某工业园区管委会")
+    park = _client(system, admin, kind, "苏州某工业园区管委会")
     made = _data(
         system.api.gql(
             CREATE,
@@ -59,6 +63,7 @@ def _park_engagement(system: RunningSystem) -> tuple[Engagement, list[dict[str, 
                     "periodEnd": "2027-12-31",
                     "assessment": {"parties": [{"kind": "CLIENT"}]},
                     "feeTerms": FEES,
+                    **fields,
                 }
             },
             admin,
@@ -212,8 +217,14 @@ def test_R4_2_5_R7_1_R3_a_park_admin_accepts_scores_and_sees_its_engagement_othe
     assert _cards(system, other_park, e.id) == []
 
 
-def test_R3_the_park_sees_the_plan_waiting_in_its_work(system: RunningSystem):
-    e, _units, park = _park_engagement(system)
+@pytest.mark.parametrize(
+    ("kind", "fields"),
+    [("PARK", {}), ("REGION", {"resultsBasis": "ENVIRONMENT_IMPROVEMENT"})],
+)
+def test_R3_a_park_or_region_sees_the_plan_waiting_in_its_work_and_decides_it(
+    system: RunningSystem, kind: str, fields: dict[str, str]
+):
+    e, units, park = _park_engagement(system, kind, **fields)
     other_park = token(f"client:{new_id()}", "client_admin", user="other-park")
     e.ok("addListItem", catalogueCode="6.1.5", scope="废水月度监测", expectedEffect="达标",
          target="每月一份报告", contractedQuantity=1, quantityUnit="inspection",
@@ -230,6 +241,11 @@ def test_R3_the_park_sees_the_plan_waiting_in_its_work(system: RunningSystem):
 
     assert eventually(lambda: waiting(e.client)) == ["PLAN_DECISION"]
     assert waiting(other_park) == []
+    assert e.step("decidePlan", other_park, confirm=True)["__typename"] == "EngagementNotFound"
     e.ok("decidePlan", e.client, confirm=True)
     eventually(lambda: waiting(e.client) == [])
-    assert park
+    # Its people read the engagement's units, another client's none of them.
+    viewer = token(f"client:{park}", "client_viewer")
+    listed = _data(system.api.gql("{ units(first: 20) { edges { node { id } } } }", None, viewer),
+                   "units")["edges"]  # fmt: skip
+    assert sorted(edge["node"]["id"] for edge in listed) == sorted(u["id"] for u in units)
