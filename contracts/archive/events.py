@@ -25,6 +25,11 @@ class ItemAudience(Contract):
     level: int = Field(ge=0, le=3, description="kit.auth.Level of the item.")
     agency_id: UUID | None = Field(description="The agency that sees it, if any.")
     unit_id: UUID | None = Field(description="The unit that sees it, if any.")
+    client_id: UUID | None = Field(
+        default=None,
+        description="The engagement's client that is not one unit (园区, 集团, 区域), "
+        "seeing it when and as the unit does; none otherwise.",
+    )
 
     def admits(self, caller: Caller) -> bool:
         """The caller's clearance reaches the level (no read up) and its tenant is one
@@ -32,8 +37,10 @@ class ItemAudience(Contract):
         if caller.clearance < self.level:
             return False
         scope = caller.scope
-        return (scope.agency_id is not None and scope.agency_id == self.agency_id) or (
-            scope.unit_id is not None and scope.unit_id == self.unit_id
+        return (
+            (scope.agency_id is not None and scope.agency_id == self.agency_id)
+            or (scope.unit_id is not None and scope.unit_id == self.unit_id)
+            or (scope.client_id is not None and scope.client_id == self.client_id)
         )
 
 

@@ -66,6 +66,10 @@ class WorkKind(StrEnum):
     HANDOVER_ACKNOWLEDGEMENT = "handover_acknowledgement"
     SCORECARD = "scorecard"
     PERMIT_IMPORT_REFUSED = "permit_import_refused"  # an imported permit not registered
+    # A unit link request waiting for its recipient (issue 14): an agency's proposal for
+    # the unit's client admin, a unit's invitation for the agency.
+    UNIT_LINK_PROPOSAL = "unit_link_proposal"
+    UNIT_LINK_INVITATION = "unit_link_invitation"
 
 
 class WebhookFormat(StrEnum):

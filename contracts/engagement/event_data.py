@@ -82,6 +82,16 @@ class EngagementCreatedData(Contract):
         default=None, description="考核办法 of the agreement; none: the agency's own evaluators."
     )
     fee_terms: FeeTerms | None = None
+    client_id: UUID | None = Field(
+        default=None,
+        description="The client that is not one unit (园区, 集团, 区域) the engagement is "
+        "for; none: the unit itself is the client. Older events carry none.",
+    )
+    covered_unit_ids: list[UUID] = Field(
+        default_factory=list,
+        description="Every unit a client's engagement covers, its own unit first; empty "
+        "for a single-unit engagement.",
+    )
 
 
 class StageChangedData(Contract):
@@ -345,6 +355,9 @@ class UnitLinkRequestData(Contract):
     unit_id: UUID | None
     agency_id: UUID
     reason: str | None = None
+    expires_at: datetime | None = Field(
+        default=None, description="When a pending request expires unanswered."
+    )
 
 
 class UnitLinkData(Contract):

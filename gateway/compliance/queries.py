@@ -41,6 +41,9 @@ WORK_PERMISSIONS: dict[WorkKind, tuple[str, str]] = {
     WorkKind.HANDOVER_ACKNOWLEDGEMENT: ("handover", "acknowledge"),
     WorkKind.SCORECARD: ("scorecard", "score"),
     WorkKind.PERMIT_IMPORT_REFUSED: ("unit", "create"),  # who imports units
+    # A unit link request: whoever answers it (the unit's client admin, the agency's PM).
+    WorkKind.UNIT_LINK_PROPOSAL: ("unit_link", "decide"),
+    WorkKind.UNIT_LINK_INVITATION: ("unit_link", "decide"),
 }
 
 

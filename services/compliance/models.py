@@ -21,6 +21,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    true,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -66,12 +67,15 @@ class UnitEntry(Base):
 
 class UnitAgency(Base):
     """An agency that serves the unit: the one that registered it, and every agency
-    with an engagement of it."""
+    with an engagement of it, or a link to it (`engagement.unit_link_changed.v1`).
+    An ended link (not active) keeps the agency's engagements' dates and hides the
+    unit's own calendar from it; an active one shows it, whoever registered the permits."""
 
     __tablename__ = "unit_agency"
 
     unit_id: Mapped[UUID] = mapped_column(primary_key=True)
     agency_id: Mapped[UUID] = mapped_column(primary_key=True, index=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
 
 
 class EngagementLink(Base):
@@ -82,6 +86,32 @@ class EngagementLink(Base):
     engagement_id: Mapped[UUID] = mapped_column(primary_key=True)
     unit_id: Mapped[UUID] = mapped_column(index=True)
     agency_id: Mapped[UUID] = mapped_column(index=True)
+    # A client that is not one unit (园区, 集团, 区域; tenant `client:<id>`), if any.
+    client_id: Mapped[UUID | None] = mapped_column(index=True, default=None)
+
+
+class UnwaitedProposal(Base):
+    """An agency's proposal, by USCC, that no unit of the registry had when it was made
+    (issue 14): it waits for the unit that registers with that USCC, and enters its
+    client admin's work then."""
+
+    __tablename__ = "unwaited_proposal"
+
+    request_id: Mapped[UUID] = mapped_column(primary_key=True)
+    uscc: Mapped[str] = mapped_column(String(18), index=True)
+    agency_id: Mapped[UUID] = mapped_column()
+    expires_on: Mapped[date | None] = mapped_column(Date)
+    opened_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class EngagementCover(Base):
+    """A unit a client's engagement covers (its own unit among them): whose calendar the
+    client (`client:<id>`) sees."""
+
+    __tablename__ = "engagement_cover"
+
+    engagement_id: Mapped[UUID] = mapped_column(primary_key=True)
+    unit_id: Mapped[UUID] = mapped_column(primary_key=True, index=True)
 
 
 class Permit(Base):

@@ -131,8 +131,8 @@ def party_weights(method: AssessmentMethod | None, kind: str) -> dict[str, str] 
 
 def party_of(scope: Scope) -> EvaluatingParty:
     """Whom a caller scores for, from whom it acts for (its tenant)."""
-    if scope.unit_id is not None:
-        return EvaluatingParty.CLIENT
+    if scope.unit_id is not None or scope.client_id is not None:
+        return EvaluatingParty.CLIENT  # the unit, or a park, group or region (委托方)
     if scope.evaluator_id is not None:
         return EvaluatingParty.THIRD_PARTY
     if scope.region_prefix:

@@ -90,6 +90,9 @@ class EngagementRegistration(Base):
     # creation event carried them; None: recorded before there were any.
     assessment: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     fee_terms: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # The client that is not one unit (园区, 集团, 区域; tenant `client:<id>`) the
+    # engagement is for: its people see and score its cards as a unit client does its own.
+    client_id: Mapped[UUID | None] = mapped_column(index=True)
 
 
 class EvaluatorAppointment(Base):

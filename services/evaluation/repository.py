@@ -45,8 +45,16 @@ from services.evaluation.models import (
 def _owned(
     scope: Scope, unit: Any, agency: Any, region: Any, engagement: Any = None
 ) -> ColumnElement[bool]:
-    """Rows a caller may see: its unit's, its agency's, its region's (by prefix), or an
-    appointed evaluator's: those of the engagements it is appointed to."""
+    """Rows a caller may see: its unit's, its agency's, its region's (by prefix), an
+    appointed evaluator's: those of the engagements it is appointed to, or a client's
+    (园区, 集团, 区域): those of the engagements it is the 委托方 of."""
+    if scope.client_id is not None:
+        if engagement is None:
+            return false()
+        its_own = select(EngagementRegistration.engagement_id).where(
+            EngagementRegistration.client_id == scope.client_id
+        )
+        return engagement.in_(its_own)  # type: ignore[no-any-return]
     if scope.evaluator_id is not None:
         if engagement is None:
             return false()

@@ -461,3 +461,132 @@ def test_an_evaluator_not_appointed_sees_and_changes_nothing(
         assert not has_data(result), result
     else:
         assert result is None or not result["__typename"].endswith("Success"), result
+
+
+# A client that is not one unit (园区, 集团, 区域; tenant `client:<id>`, issue 14) on the
+# fields that now apply to it: its people see, and its admin acts on, what a unit's do for
+# their own engagements, for the engagements they are the 委托方 of. RULES has one rule per
+# operation (the agency's, the unit's or the region's); these are the same operations
+# called by a park: anonymous, another park, the park with a role that has no permission
+# in a client's domain, and with it (tests/e2e/test_client_tenants.py runs the workflow).
+C = "client"
+CLIENT_READ = Rule(C, "client_viewer", "engineer")
+CLIENT_READ_DATA = Rule(C, "client_viewer", "engineer", expect_data=True)
+CLIENT_DECIDES = Rule(C, "client_admin", "client_viewer")
+CLIENT_RULES: dict[str, Rule] = {
+    "Query.engagement": CLIENT_READ_DATA,
+    "Query.engagements": CLIENT_READ_DATA,
+    "Query.unit": CLIENT_READ_DATA,
+    "Query.units": CLIENT_READ_DATA,
+    "Query.scorecard": CLIENT_READ,
+    "Query.scorecards": CLIENT_READ,
+    "Query.archiveItem": CLIENT_READ,
+    "Query.archiveItems": CLIENT_READ,
+    "Query.archiveCatalogue": CLIENT_READ,
+    "Query.handovers": CLIENT_READ,
+    "Query.complianceCalendar": CLIENT_READ,
+    "Query.myWork": CLIENT_READ,
+    "Mutation.decidePlan": CLIENT_DECIDES,
+    "Mutation.approveListItem": CLIENT_DECIDES,
+    "Mutation.decideResults": CLIENT_DECIDES,
+    "Mutation.scoreItem": CLIENT_DECIDES,
+    "Mutation.finalizeScorecard": CLIENT_DECIDES,
+    "Mutation.markScorecardFalsified": CLIENT_DECIDES,
+    "Mutation.answerScorecardAppeal": CLIENT_DECIDES,
+    "Mutation.amendScorecard": CLIENT_DECIDES,
+}
+CLIENT_MUTATIONS = [op for op in CLIENT_RULES if op.startswith("Mutation.")]
+CREATE_PARK = """mutation { createClient(input: {kind: PARK, name: "矩阵测试园区",
+  regionCode: "440300"}) { ... on CreateClientSuccess { client { id } } } }"""
+
+
+def test_client_rules_name_operations_that_exist():
+    assert sorted(set(CLIENT_RULES) - set(ALL)) == []
+
+
+@pytest.fixture(scope="module")
+def park_world(system: RunningSystem, world: dict[str, Any]) -> dict[str, Any]:
+    """A park, the client of one engagement of the world's agency covering two units."""
+    units = [system.api.create_unit(ADMIN, name=f"矩阵园区企业{n}")["unit"] for n in range(2)]
+    park = system.api.gql(CREATE_PARK, None, ADMIN)["data"]["createClient"]["client"]["id"]
+    engagement = system.api.create_engagement(
+        ADMIN, units[0]["id"], clientId=park, coveredUnitIds=[units[1]["id"]]
+    )["engagement"]
+    eventually(lambda: system.api.settled(ADMIN, engagement["id"]))
+    return {
+        "ids": {**world["ids"], "unit": units[1]["id"], "engagement": engagement["id"]},
+        "tenant": f"client:{park}",
+        "other": f"client:{new_id()}",
+    }
+
+
+def park_token(park_world: dict[str, Any], rule: Rule, caller: str) -> str | None:
+    match caller:
+        case "anonymous":
+            return None
+        case "other-tenant":
+            return token(park_world["other"], rule.role)
+        case "same-tenant-without-permission":
+            assert rule.lacking is not None
+            return token(park_world["tenant"], rule.lacking)
+        case _:
+            return token(park_world["tenant"], rule.role)
+
+
+def run_as_park(system: RunningSystem, park_world: dict[str, Any], op: str, tok: str | None):
+    root, name = op.split(".")
+    return system.api.gql(call(SCHEMA, root, name, park_world["ids"]), None, tok)
+
+
+@pytest.mark.parametrize("caller", [*DENIED_CALLERS, "with-permission"])
+@pytest.mark.parametrize("op", [op for op in CLIENT_RULES if op.startswith("Query.")])
+def test_client_queries(system: RunningSystem, park_world: dict[str, Any], op: str, caller: str):
+    rule = CLIENT_RULES[op]
+    tok = park_token(park_world, rule, caller)
+    result = result_of(run_as_park(system, park_world, op, tok), op)
+    if caller != "with-permission":
+        assert not has_data(result), f"{caller} must not see {op}: {result}"
+    elif rule.expect_data:
+        assert has_data(result), f"the park should see {op}: {result}"
+
+
+@pytest.fixture(scope="module")
+def denied_client_mutations(
+    system: RunningSystem, park_world: dict[str, Any], denied_mutations: dict[str, Any]
+) -> dict[str, Any]:
+    """Every denied client mutation, before any allowed one, between two snapshots."""
+    before = asyncio.run(settled_fingerprint(system))
+    results = {}
+    for op in CLIENT_MUTATIONS:
+        for caller in DENIED_CALLERS:
+            tok = park_token(park_world, CLIENT_RULES[op], caller)
+            results[(op, caller)] = run_as_park(system, park_world, op, tok)
+    after = asyncio.run(settled_fingerprint(system))
+    return {"results": results, "before": before, "after": after}
+
+
+def test_denied_client_mutations_changed_nothing(denied_client_mutations: dict[str, Any]):
+    before, after = denied_client_mutations["before"], denied_client_mutations["after"]
+    assert {k: (before.get(k), v) for k, v in after.items() if before.get(k) != v} == {}
+
+
+@pytest.mark.parametrize("caller", DENIED_CALLERS)
+@pytest.mark.parametrize("op", CLIENT_MUTATIONS)
+def test_denied_client_mutations_return_no_data(
+    denied_client_mutations: dict[str, Any], op: str, caller: str
+):
+    result = result_of(denied_client_mutations["results"][(op, caller)], op)
+    assert result is None or not result["__typename"].endswith("Success"), result
+
+
+@pytest.mark.parametrize("op", CLIENT_MUTATIONS)
+def test_allowed_client_mutations_pass_authorization(
+    system: RunningSystem,
+    park_world: dict[str, Any],
+    denied_client_mutations: dict[str, Any],
+    op: str,
+):
+    tok = park_token(park_world, CLIENT_RULES[op], "with-permission")
+    result = result_of(run_as_park(system, park_world, op, tok), op)
+    assert result is not None
+    assert result["__typename"] != "NotAuthorized", result

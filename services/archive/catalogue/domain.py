@@ -56,6 +56,7 @@ class Holding:
     status: ItemStatus
     level: int
     handed_over: bool
+    client_id: UUID | None = None  # a park's, group's or region's engagement: its client
 
 
 def retention_ends(retention: Retention, document_date: date) -> date | None:
@@ -99,7 +100,8 @@ def agency_holds(caller: Caller, holding: Holding) -> bool:
 def audience(holding: Holding, *, unit: bool = True) -> ItemAudience:
     """Who sees an item's record: the serving agency its filed items and tombstones (and
     its uploads in progress); the unit what was handed over to it and is filed or
-    destroyed; nobody above their clearance (no read up). With `unit=False`, the agency
+    destroyed; nobody above their clearance (no read up). An engagement's client that is
+    not one unit (园区, 集团, 区域) sees what its unit sees. With `unit=False`, the agency
     alone (its own registers: borrowing, usage)."""
     unit_sees = (
         unit and holding.handed_over and holding.status in (ItemStatus.FILED, ItemStatus.DESTROYED)
@@ -108,6 +110,7 @@ def audience(holding: Holding, *, unit: bool = True) -> ItemAudience:
         level=holding.level,
         agency_id=holding.agency_id if holding.status != ItemStatus.EXPIRED else None,
         unit_id=holding.unit_id if unit_sees else None,
+        client_id=holding.client_id if unit_sees else None,
     )
 
 

@@ -35,6 +35,8 @@ class EngagementParties(Base):
     engagement_id: Mapped[UUID] = mapped_column(primary_key=True)
     agency_id: Mapped[UUID]
     unit_id: Mapped[UUID]
+    # A client that is not one unit (园区, 集团, 区域), from `engagement.created.v1`.
+    client_id: Mapped[UUID | None] = mapped_column(default=None)
 
 
 class ArchiveVolume(Base):
@@ -68,6 +70,8 @@ class ArchiveItem(Base):
     engagement_id: Mapped[UUID] = mapped_column(index=True)
     agency_id: Mapped[UUID] = mapped_column(index=True)
     unit_id: Mapped[UUID] = mapped_column(index=True)
+    # The engagement's client that is not one unit: it sees what the unit sees.
+    client_id: Mapped[UUID | None] = mapped_column(index=True, default=None)
     volume_id: Mapped[UUID | None] = mapped_column(ForeignKey("archive_volume.id"))
     category: Mapped[str] = mapped_column(String(40))
     title: Mapped[str] = mapped_column(String(300))
@@ -103,6 +107,7 @@ class ArchiveItem(Base):
         return Holding(
             agency_id=self.agency_id,
             unit_id=self.unit_id,
+            client_id=self.client_id,
             status=ItemStatus(self.status),
             level=self.level,
             handed_over=self.handed_over,

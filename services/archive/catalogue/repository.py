@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import cast
 from uuid import UUID
 
-from sqlalchemy import ColumnElement, and_, exists, false, or_, select
+from sqlalchemy import ColumnElement, and_, exists, false, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -88,6 +88,8 @@ def visible_in_sql(
         owners.append(item.agency_id == caller.scope.agency_id)
     if caller.scope.unit_id is not None:
         owners.append(and_(item.unit_id == caller.scope.unit_id, item.handed_over))
+    if caller.scope.client_id is not None:
+        owners.append(and_(item.client_id == caller.scope.client_id, item.handed_over))
     if not owners:
         return false()  # matches nothing
     return and_(item.level <= caller.clearance, filed_or_tombstone, or_(*owners))
@@ -206,18 +208,45 @@ async def parties(session: AsyncSession, engagement_id: UUID) -> EngagementParti
 
 
 async def remember_parties(
-    session: AsyncSession, engagement_id: UUID, agency_id: UUID, unit_id: UUID
+    session: AsyncSession,
+    engagement_id: UUID,
+    agency_id: UUID,
+    unit_id: UUID,
+    client_id: UUID | None = None,
 ) -> None:
     """The engagement's owners, first written by whichever comes first: an upload, a
     record, or a filing from an event (concurrently, on two replicas): ON CONFLICT DO
-    NOTHING, since a check-then-insert lost that race with a unique violation."""
-    if await parties(session, engagement_id) is not None:
-        return
-    await session.execute(
-        dialect_insert(session)(EngagementParties)
-        .values(engagement_id=engagement_id, agency_id=agency_id, unit_id=unit_id)
-        .on_conflict_do_nothing(index_elements=["engagement_id"])
-    )
+    NOTHING, since a check-then-insert lost that race with a unique violation. Only
+    `engagement.created.v1` names the client; when an upload came first, the client is
+    added then, to the parties and to the items already filed."""
+    known = await parties(session, engagement_id)
+    if known is None:
+        await session.execute(
+            dialect_insert(session)(EngagementParties)
+            .values(
+                engagement_id=engagement_id,
+                agency_id=agency_id,
+                unit_id=unit_id,
+                client_id=client_id,
+            )
+            .on_conflict_do_nothing(index_elements=["engagement_id"])
+        )
+        known = await parties(session, engagement_id)
+    if client_id is not None and known is not None and known.client_id is None:
+        known.client_id = client_id
+        await session.execute(
+            update(ArchiveItem)
+            .where(ArchiveItem.engagement_id == engagement_id, ArchiveItem.client_id.is_(None))
+            .values(client_id=client_id)
+        )
+        await session.flush()
+
+
+async def client_of(session: AsyncSession, engagement_id: UUID) -> UUID | None:
+    """The engagement's client that is not one unit, if the archive knows one: what a
+    new item of the engagement carries."""
+    known = await parties(session, engagement_id)
+    return known.client_id if known is not None else None
 
 
 async def volume(session: AsyncSession, volume_id: UUID) -> ArchiveVolume | None:
@@ -249,12 +278,18 @@ async def handover(session: AsyncSession, handover_id: UUID) -> Handover | None:
 
 
 async def handovers(session: AsyncSession, engagement_id: UUID, scope: Scope) -> list[Handover]:
-    """The engagement's handovers its agency made, or its unit received."""
+    """The engagement's handovers its agency made, or its unit received (and with it
+    the engagement's client that is not one unit)."""
     query = select(Handover).where(Handover.engagement_id == engagement_id)
     if scope.agency_id is not None:
         query = query.where(Handover.agency_id == scope.agency_id)
     elif scope.unit_id is not None:
         query = query.where(Handover.unit_id == scope.unit_id)
+    elif scope.client_id is not None:
+        its_own = select(EngagementParties.engagement_id).where(
+            EngagementParties.client_id == scope.client_id
+        )
+        query = query.where(Handover.engagement_id.in_(its_own))
     else:
         return []
     return list((await session.execute(query.order_by(Handover.created_at))).scalars())

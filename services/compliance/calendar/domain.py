@@ -10,8 +10,9 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from uuid import UUID
 
-from contracts.compliance.enums import Frequency, OccurrenceState
+from contracts.compliance.enums import Frequency, OccurrenceState, WorkKind
 from contracts.compliance.rpc import Deadline
+from contracts.core import Scope
 from services.compliance.rules import HolidayYear, holiday_years
 
 HORIZON_MONTHS = 18
@@ -172,3 +173,18 @@ def state(status: str, due: date, today: date, soon_days: int) -> OccurrenceStat
     if due <= today + timedelta(days=soon_days):
         return OccurrenceState.DUE_SOON
     return OccurrenceState.UPCOMING
+
+
+# A unit link request waits for its recipient only: the sender sees it among the
+# requests it sent (unitLinkRequests), not as work of its own; nobody else waits on it.
+LINK_REQUESTS = [WorkKind.UNIT_LINK_PROPOSAL.value, WorkKind.UNIT_LINK_INVITATION.value]
+
+
+def work_not_waiting_for(scope: Scope) -> list[str]:
+    """The kinds of step that never wait for this caller, whatever their owners: an
+    agency's proposal waits for the unit, a unit's invitation for the agency."""
+    if scope.unit_id is not None:
+        return [WorkKind.UNIT_LINK_INVITATION.value]
+    if scope.agency_id is not None:
+        return [WorkKind.UNIT_LINK_PROPOSAL.value]
+    return LINK_REQUESTS

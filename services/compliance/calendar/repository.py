@@ -24,9 +24,10 @@ from contracts.compliance.enums import OccurrenceState
 from contracts.core import Scope
 from kit.db import dialect_insert
 from kit.keyset import capped_total
+from services.compliance.calendar import domain
 from services.compliance.calendar.domain import DONE, OPEN, SUSPENDED, WAIVED
 from services.compliance.models import Occurrence, Permit, UnitHorizon, WorkItem
-from services.compliance.scope import rows_in_scope
+from services.compliance.scope import calendar_in_scope, rows_in_scope
 
 RULE_KINDS_EXCLUDED = ("list_item", "rectification")
 """Occurrences fed by engagement events; generation from rules leaves them alone."""
@@ -112,11 +113,12 @@ async def by_source(session: AsyncSession, source_id: UUID, rule_code: str) -> l
 
 
 def _visible(scope: Scope) -> ColumnElement[bool]:
-    return rows_in_scope(
+    return calendar_in_scope(
         scope,
         unit_id=Occurrence.unit_id,
         agency_id=Occurrence.agency_id,
         region_code=Occurrence.region_code,
+        engagement_id=Occurrence.engagement_id,
     )
 
 
@@ -220,8 +222,12 @@ def work_filters(
             unit_id=WorkItem.unit_id,
             agency_id=WorkItem.agency_id,
             region_code=WorkItem.region_code,
+            engagement_id=WorkItem.engagement_id,
         ),
     ]
+    not_theirs = domain.work_not_waiting_for(scope)
+    if not_theirs:
+        where.append(WorkItem.kind.not_in(not_theirs))
     if unit_id is not None:
         where.append(WorkItem.unit_id == unit_id)
     if engagement_id is not None:

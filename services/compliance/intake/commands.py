@@ -18,7 +18,13 @@ from contracts.archive.enums import ArchiveAction
 from contracts.archive.events import ArchiveActionV1
 from contracts.compliance.enums import OccurrenceKind, WorkKind
 from contracts.core import EventEnvelope
-from contracts.engagement.enums import ListItemStatus, RectificationStatus
+from contracts.engagement.enums import (
+    LinkDirection,
+    LinkRequestStatus,
+    LinkStatus,
+    ListItemStatus,
+    RectificationStatus,
+)
 from contracts.engagement.events import (
     EngagementCreatedV1,
     HandedOverV1,
@@ -34,6 +40,9 @@ from contracts.engagement.events import (
     StageReportAcceptedV1,
     StageReportObjectedV1,
     StageReportSubmittedV1,
+    UnitLinkChangedV1,
+    UnitLinkRequestDecidedV1,
+    UnitLinkRequestedV1,
     UnitPermitsImportedV1,
     UnitRegisteredV1,
 )
@@ -46,7 +55,13 @@ from kit.ids import new_id
 from services.compliance.calendar import domain
 from services.compliance.calendar import repository as calendar_repository
 from services.compliance.intake import repository
-from services.compliance.models import EngagementLink, Occurrence, UnitEntry, WorkItem
+from services.compliance.models import (
+    EngagementCover,
+    EngagementLink,
+    Occurrence,
+    UnitEntry,
+    WorkItem,
+)
 from services.compliance.obligations import commands as obligations
 from services.compliance.rules import ruleset
 
@@ -63,10 +78,15 @@ async def on_engagement_event(session: AsyncSession, event: EventEnvelope) -> No
     match event:
         case UnitRegisteredV1():
             await _unit(session, event)
+            await _proposals_found(session, event)
         case UnitPermitsImportedV1():
             await obligations.register_imported(session, event)
         case EngagementCreatedV1():
             await _engagement(session, event)
+        case UnitLinkChangedV1():
+            await _link(session, event)
+        case UnitLinkRequestedV1() | UnitLinkRequestDecidedV1():
+            await _link_request(session, event)
         case ListItemProposedV1():
             proposed = event.data
             await _open_work(
@@ -186,11 +206,101 @@ async def _engagement(session: AsyncSession, event: EngagementCreatedV1) -> None
     if await repository.engagement(session, data.engagement_id) is None:
         session.add(
             EngagementLink(
-                engagement_id=data.engagement_id, unit_id=data.unit_id, agency_id=data.agency_id
+                engagement_id=data.engagement_id,
+                unit_id=data.unit_id,
+                agency_id=data.agency_id,
+                client_id=data.client_id,
             )
+        )
+        # A park's, group's or region's engagement: the units whose calendar it sees.
+        session.add_all(
+            EngagementCover(engagement_id=data.engagement_id, unit_id=u)
+            for u in dict.fromkeys(data.covered_unit_ids)
         )
         await session.flush()
     await repository.add_serving_agency(session, data.unit_id, data.agency_id)
+
+
+async def _link(session: AsyncSession, event: UnitLinkChangedV1) -> None:
+    """An agency's link to a unit began or ended (issue 14): from now on it sees the
+    unit's calendar, or no longer does."""
+    data = event.data
+    await repository.set_link(
+        session, data.unit_id, data.agency_id, data.status is LinkStatus.ACTIVE
+    )
+
+
+async def _link_request(
+    session: AsyncSession, event: UnitLinkRequestedV1 | UnitLinkRequestDecidedV1
+) -> None:
+    """A proposal waits for the unit's client admin, an invitation for the agency, in
+    their work until it is accepted, declined, withdrawn or expires. A proposal for a
+    USCC no unit has yet waits for nobody."""
+    data = event.data
+    proposal = data.direction is LinkDirection.PROPOSAL
+    kind = WorkKind.UNIT_LINK_PROPOSAL if proposal else WorkKind.UNIT_LINK_INVITATION
+    expires_on = data.expires_at.date() if data.expires_at else None
+    if data.status is not LinkRequestStatus.PENDING:
+        await repository.forget_unwaited(session, data.request_id)
+        await _close_work(session, kind, data.request_id, event)
+    elif data.unit_id is not None:
+        await _open_link_work(
+            session, kind, data.request_id, data.unit_id, data.agency_id, expires_on, event
+        )
+    elif proposal:
+        await repository.keep_unwaited(
+            session, data.request_id, data.uscc, data.agency_id, expires_on, event.occurred_at
+        )
+
+
+async def _open_link_work(
+    session: AsyncSession,
+    kind: WorkKind,
+    request_id: UUID,
+    unit_id: UUID,
+    agency_id: UUID,
+    expires_on: date | None,
+    event: EventEnvelope,
+) -> None:
+    if await calendar_repository.work_item(session, kind.value, request_id) is not None:
+        return  # a replay
+    unit = await repository.unit(session, unit_id)
+    proposal = kind is WorkKind.UNIT_LINK_PROPOSAL
+    session.add(
+        WorkItem(
+            id=new_id(),
+            kind=kind.value,
+            source_id=request_id,
+            engagement_id=None,
+            unit_id=unit_id,
+            agency_id=agency_id,
+            region_code=unit.region_code if unit else "",
+            title="服务机构提出托管服务建议待答复" if proposal else "企业邀请服务机构待答复",
+            due_date=expires_on,
+            is_open=True,
+            opened_at=event.occurred_at,
+            closed_at=None,
+        )
+    )
+    await session.flush()
+
+
+async def _proposals_found(session: AsyncSession, event: UnitRegisteredV1) -> None:
+    """A unit entered the registry: the proposals made for its USCC before now wait for
+    its client admin."""
+    data = event.data
+    for waiting in await repository.unwaited(session, data.uscc):
+        await _open_link_work(
+            session,
+            WorkKind.UNIT_LINK_PROPOSAL,
+            waiting.request_id,
+            data.unit_id,
+            waiting.agency_id,
+            waiting.expires_on,
+            event,
+        )
+        await session.delete(waiting)
+    await session.flush()
 
 
 async def _owner(session: AsyncSession, event: EventEnvelope) -> tuple[EngagementLink, str] | None:

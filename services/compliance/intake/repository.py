@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from uuid import UUID
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.compliance.models import EngagementLink, Occurrence, UnitAgency, UnitEntry
+from services.compliance.models import (
+    EngagementLink,
+    Occurrence,
+    UnitAgency,
+    UnitEntry,
+    UnwaitedProposal,
+)
 
 
 async def unit(session: AsyncSession, unit_id: UUID) -> UnitEntry | None:
@@ -20,8 +27,18 @@ async def engagement(session: AsyncSession, engagement_id: UUID) -> EngagementLi
 
 async def add_serving_agency(session: AsyncSession, unit_id: UUID, agency_id: UUID) -> None:
     if await session.get(UnitAgency, (unit_id, agency_id)) is None:
-        session.add(UnitAgency(unit_id=unit_id, agency_id=agency_id))
+        session.add(UnitAgency(unit_id=unit_id, agency_id=agency_id, active=True))
         await session.flush()
+
+
+async def set_link(session: AsyncSession, unit_id: UUID, agency_id: UUID, active: bool) -> None:
+    """The agency's link to the unit as the latest link event says (idempotent)."""
+    row = await session.get(UnitAgency, (unit_id, agency_id))
+    if row is None:
+        session.add(UnitAgency(unit_id=unit_id, agency_id=agency_id, active=active))
+    else:
+        row.active = active
+    await session.flush()
 
 
 async def engagement_occurrence(
@@ -31,3 +48,36 @@ async def engagement_occurrence(
         Occurrence.source_id == source_id, Occurrence.rule_code == rule_code
     )
     return (await session.execute(query)).scalars().first()
+
+
+async def keep_unwaited(
+    session: AsyncSession,
+    request_id: UUID,
+    uscc: str,
+    agency_id: UUID,
+    expires_on: date | None,
+    opened_at: datetime,
+) -> None:
+    if await session.get(UnwaitedProposal, request_id) is None:
+        session.add(
+            UnwaitedProposal(
+                request_id=request_id,
+                uscc=uscc,
+                agency_id=agency_id,
+                expires_on=expires_on,
+                opened_at=opened_at,
+            )
+        )
+        await session.flush()
+
+
+async def unwaited(session: AsyncSession, uscc: str) -> list[UnwaitedProposal]:
+    query = select(UnwaitedProposal).where(UnwaitedProposal.uscc == uscc)
+    return list((await session.execute(query.order_by(UnwaitedProposal.request_id))).scalars())
+
+
+async def forget_unwaited(session: AsyncSession, request_id: UUID) -> None:
+    row = await session.get(UnwaitedProposal, request_id)
+    if row is not None:
+        await session.delete(row)
+        await session.flush()

@@ -31,8 +31,11 @@ async def unit(session: AsyncSession, unit_id: UUID) -> UnitEntry | None:
 
 
 async def serves(session: AsyncSession, agency_id: UUID, unit_id: UUID) -> bool:
+    """The agency works on the unit now: a link that ended registers nothing new."""
     query = select(UnitAgency.unit_id).where(
-        UnitAgency.unit_id == unit_id, UnitAgency.agency_id == agency_id
+        UnitAgency.unit_id == unit_id,
+        UnitAgency.agency_id == agency_id,
+        UnitAgency.active.is_(True),
     )
     return (await session.execute(query)).first() is not None
 

@@ -87,6 +87,7 @@ async def register_engagement(session: AsyncSession, event: EngagementCreatedV1)
             region_code=unit.region_code if unit else None,
             assessment=data.assessment.model_dump(mode="json") if data.assessment else None,
             fee_terms=data.fee_terms.model_dump(mode="json") if data.fee_terms else None,
+            client_id=data.client_id,
         )
     )
     for party in data.assessment.parties if data.assessment else []:

@@ -43,6 +43,7 @@ async def file_event(deps: CatalogueDeps, session: AsyncSession, event: EventEnv
             uuid.UUID(data["engagement_id"]),
             uuid.UUID(data["agency_id"]),
             uuid.UUID(data["unit_id"]),
+            uuid.UUID(data["client_id"]) if data.get("client_id") else None,
         )
         return
     if event.engagement_id is None:
@@ -161,6 +162,7 @@ async def file_bytes(
         engagement_id=record.engagement_id,
         agency_id=record.agency_id,
         unit_id=record.unit_id,
+        client_id=await repository.client_of(session, record.engagement_id),
         volume_id=None,
         category=record.category,
         title=record.title,

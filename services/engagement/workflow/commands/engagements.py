@@ -63,7 +63,11 @@ async def create_engagement(
         session.add_all(EngagementUnit(engagement_id=engagement.id, unit_id=u) for u in covered)
     session.add_all(checklist_for(engagement.id))
     data = EngagementCreatedData.from_row(
-        engagement, engagement_id=engagement.id, status=engagement.stage
+        engagement,
+        engagement_id=engagement.id,
+        status=engagement.stage,
+        # The other services scope a client's (client:<id>) reads by these.
+        covered_unit_ids=covered if client is not None else [],
     )
     event = make_event(EngagementCreatedV1, ctx, data, engagement_id=engagement.id)
     await record_event(session, messaging, event)
