@@ -22,6 +22,7 @@ from services.engagement.models import (
     ServiceRecord,
     Unit,
 )
+from services.engagement.statistics.repository import rebuild_tally
 from services.engagement.workflow.commands.step import record_details
 from tests.e2e.harness import new_uscc
 
@@ -199,3 +200,7 @@ async def seed(db: Database, today: date = TODAY) -> None:
                 _penalty(E3, on(2026, 5, 1), "2000.00"),
             ]
         )
+        # Rows written around the commands: their counters are recounted, as a
+        # migration's backfill would (statistics.repository.rebuild_tally).
+        await s.flush()
+        await rebuild_tally(s)

@@ -16,6 +16,7 @@ from kit.db import Database
 from kit.ids import new_id
 from services.evaluation.models import EvaluationTemplate, Falsification, Scorecard
 from services.evaluation.statistics.queries import grade_statistics
+from services.evaluation.statistics.repository import rebuild_tally
 
 NOW = datetime(2028, 1, 10, tzinfo=UTC)
 REGULATOR_44 = Scope(region_prefix="44")
@@ -95,6 +96,10 @@ async def seed(db: Database) -> None:
                 decided_at=NOW,
             )
         )
+        # Cards written around the commands: their counters are recounted, as a
+        # migration's backfill would.
+        await s.flush()
+        await rebuild_tally(s)
 
 
 async def grades(
