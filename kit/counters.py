@@ -9,9 +9,9 @@ from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import Table
-from sqlalchemy.dialects.postgresql import insert as postgres_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
+
+from kit.db import dialect_insert
 
 COUNT = "n"
 """The column every counter table counts in; its primary key is everything else."""
@@ -24,9 +24,7 @@ async def add_to_counters(
     A counter that reaches 0 stays (reads sum it as 0), so a later +1 is an UPDATE."""
     if not rows:
         return
-    postgres = session.get_bind().dialect.name == "postgresql"
-    insert = postgres_insert if postgres else sqlite_insert
-    statement = insert(table).values(list(rows))
+    statement = dialect_insert(session)(table).values(list(rows))
     keys = [c.name for c in table.primary_key.columns]
     await session.execute(
         statement.on_conflict_do_update(
