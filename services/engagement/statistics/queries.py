@@ -26,9 +26,15 @@ async def statistics_on(
 ) -> statistics_rpc.EngagementStatisticsReply:
     """The figures as of `today` (what is overdue depends on it)."""
     merged: dict[str, dict[str, Any]] = {}
+    if repository.counted_by_region(req):  # a regulator by region: the counters
+        by_stage = await repository.tallied(session, req, repository.STAGE)
+        by_mode = await repository.tallied(session, req, repository.MODE)
+    else:
+        by_stage = await repository.engagements_by_stage(session, req)
+        by_mode = await repository.engagements_by_mode(session, req)
     for part in (
-        await repository.engagements_by_stage(session, req),
-        await repository.engagements_by_mode(session, req),
+        by_stage,
+        by_mode,
         await repository.overdue_time_nodes(session, req, today),
         await repository.rectifications(session, req),
         await repository.recurring_problems(session, req),

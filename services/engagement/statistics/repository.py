@@ -101,8 +101,6 @@ def _postgres(session: AsyncSession) -> bool:
 
 
 async def engagements_by_stage(session: AsyncSession, req: RegionStatisticsRequest) -> Counts:
-    if counted_by_region(req):
-        return await tallied(session, req, STAGE)
     key = group_key(req.group_by)
     query = (
         _engagements(key, Engagement.stage, func.count())
@@ -118,8 +116,6 @@ async def engagements_by_stage(session: AsyncSession, req: RegionStatisticsReque
 async def engagements_by_mode(session: AsyncSession, req: RegionStatisticsRequest) -> Counts:
     """An engagement with two service modes counts under both. The JSON list is unnested
     in SQL (a function in FROM sees the engagement row on both backends)."""
-    if counted_by_region(req):
-        return await tallied(session, req, MODE)
     unnest = func.json_array_elements_text if _postgres(session) else func.json_each
     modes = unnest(Engagement.service_modes).table_valued("value").alias("mode")
     key = group_key(req.group_by)
