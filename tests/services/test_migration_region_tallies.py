@@ -1,5 +1,5 @@
-"""Evaluation revision 0010 (`grade_tally`) and engagement revision 0021
-(`engagement_tally`) backfill the region statistics' counters from the rows already
+"""Evaluation revision 0010 (`grade_tally`) and engagement revisions 0021
+(`engagement_tally`) and 0022 (`open_item_tally`) backfill the region statistics' counters from the rows already
 there, on SQLite and PostgreSQL: the counters equal the GROUP BY over the rows (the
 oracle) and the services' own rebuild, and the schema is the one a new database gets."""
 
@@ -82,6 +82,12 @@ async def test_the_engagement_counters_are_backfilled_from_the_engagements(datab
             ("440306", *y2026, "mode", "roving"): 1,
             ("110101", *y2027, "stage", "implementation"): 1,
             ("110101", *y2027, "mode", "roving"): 1,
+        }
+        assert await engagement_tally.item_counters(db) == {
+            ("440305", date(2027, 3, 1)): 1,  # voided and done items do not count
+            ("440305", date(2027, 6, 1)): 1,
+            ("440305", date(2027, 12, 20)): 1,
+            ("110101", date(2027, 3, 1)): 1,
         }
         await engagement_tally.assert_counters_equal_the_oracle(db)
         assert await _schema_diff(db, engagement_app.METADATA) == []

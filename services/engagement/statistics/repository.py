@@ -41,6 +41,7 @@ from services.engagement.models import (
     Engagement,
     EngagementTally,
     ListItem,
+    OpenItemTally,
     Rectification,
     ServiceRecord,
     Unit,
@@ -319,11 +320,7 @@ async def tallied(session: AsyncSession, req: RegionStatisticsRequest, figure: s
         select(t.region_code, t.value, func.sum(t.n))
         .where(
             t.figure == figure,
-            *(
-                t.region_code.startswith(p, autoescape=True)
-                for p in (req.scope.region_prefix, req.region_prefix)
-                if p
-            ),
+            *_prefixes(t.region_code, req),
         )
         .group_by(t.region_code, t.value)
     )
@@ -383,3 +380,50 @@ async def rebuild_tally(session: AsyncSession) -> None:
     )
     await session.execute(insert(t).from_select(columns, stages))
     await session.execute(insert(t).from_select(columns, by_mode))
+    await rebuild_item_tally(session)
+
+
+async def tallied_overdue_time_nodes(
+    session: AsyncSession, req: RegionStatisticsRequest, today: date
+) -> Counts:
+    """overdue_time_nodes for a regulator by region: the open items' counters of the
+    due dates before today (and in the window), summed per region."""
+    t = OpenItemTally
+    query = (
+        select(t.region_code, func.sum(t.n))
+        .where(
+            t.due_date < today,
+            *_prefixes(t.region_code, req),
+            *_between(t.due_date, req),
+        )
+        .group_by(t.region_code)
+    )
+    return {r: {"overdue_time_nodes": int(n)} for r, n in await session.execute(query) if n}
+
+
+def _prefixes(column: Any, req: RegionStatisticsRequest) -> list[ColumnElement[bool]]:
+    """The caller's region and the requested one, on a counter table's region code."""
+    wanted = (req.scope.region_prefix, req.region_prefix)
+    return [column.startswith(p, autoescape=True) for p in wanted if p]
+
+
+async def add_to_item_tally(session: AsyncSession, region: str, changes: dict[date, int]) -> None:
+    rows = [{"region_code": region, "due_date": d, "n": n} for d, n in sorted(changes.items()) if n]
+    await add_to_counters(session, OpenItemTally.__table__, rows)  # type: ignore[arg-type]
+
+
+async def rebuild_item_tally(session: AsyncSession) -> None:
+    """Recount the open items per region and due date (as migration 0022 does)."""
+    t = OpenItemTally
+    await session.execute(delete(t))
+    query = (
+        _engagements(Unit.region_code, ListItem.due_date, func.count())
+        .join(ListItem, ListItem.engagement_id == Engagement.id)
+        .where(
+            ListItem.status == ListItemStatus.OPEN,
+            ListItem.voided_at.is_(None),
+            ListItem.due_date.is_not(None),
+        )
+        .group_by(Unit.region_code, ListItem.due_date)
+    )
+    await session.execute(insert(t).from_select(["region_code", "due_date", "n"], query))
