@@ -266,8 +266,9 @@ def cases(world: World, deep_after: Any) -> list[Case]:
             '{ regionStatistics(regionPrefix: "3205") { rowCount total { engagements '
             "overdueTimeNodes overdueObligations grades { year count } } } }",
             # What the services read for a regulator grouping by region: the counters of
-            # engagements by stage and mode and of grades, and the two overdue counts
-            # (today's date decides them: counted from the open rows, see §14).
+            # engagements by stage and mode, of open list items by due date (summed over
+            # the dates before today) and of grades; the overdue obligations are counted
+            # from the open occurrences' index (§14).
             baseline=[
                 (
                     "SELECT region_code, figure, value, sum(n) FROM engagement.engagement_tally "
@@ -275,10 +276,8 @@ def cases(world: World, deep_after: Any) -> list[Case]:
                     [CITY + "%"],
                 ),
                 (
-                    "SELECT u.region_code, count(*) FROM engagement.engagement e JOIN "
-                    "engagement.unit u ON u.id = e.unit_id JOIN engagement.list_item i ON "
-                    "i.engagement_id = e.id WHERE u.region_code LIKE $1 AND i.status = 'open' "
-                    "AND i.voided_at IS NULL AND i.due_date < $2 GROUP BY u.region_code",
+                    "SELECT region_code, sum(n) FROM engagement.open_item_tally WHERE "
+                    "region_code LIKE $1 AND due_date < $2 GROUP BY region_code",
                     [CITY + "%", today],
                 ),
                 (
