@@ -122,7 +122,7 @@ async def evaluated(db: Database, engagement_id: UUID) -> None:
         grade=Grade.EXCELLENT,
         evaluators=["eva"],
     )
-    event = ScorecardFinalizedV1(  # type: ignore[call-arg]  # `type` defaults
+    event = ScorecardFinalizedV1(
         event_id=new_id(),
         occurred_at=datetime.now(UTC),
         actor="eva",
