@@ -1,7 +1,8 @@
 """Evaluation revision 0010 (`grade_tally`) and engagement revisions 0021
-(`engagement_tally`) and 0022 (`open_item_tally`) backfill the region statistics' counters from the rows already
-there, on SQLite and PostgreSQL: the counters equal the GROUP BY over the rows (the
-oracle) and the services' own rebuild, and the schema is the one a new database gets."""
+(`engagement_tally`) and 0022 (`open_item_tally`) backfill the region statistics'
+counters from the rows already there, on SQLite and PostgreSQL: the counters equal the
+GROUP BY over the rows (the oracle) and the services' own rebuild, and the schema is
+the one a new database gets."""
 
 from __future__ import annotations
 
