@@ -37,7 +37,9 @@ from kit.migrate import upgrade
 from services.archive import app as archive_app
 from services.compliance import app as compliance_app
 from services.engagement import app as engagement_app
+from services.engagement.statistics import repository as engagement_statistics
 from services.evaluation import app as evaluation_app
+from services.evaluation.statistics import repository as evaluation_statistics
 from tests.infra.postgres import PostgresInfo
 
 SERVICES = {
@@ -59,6 +61,28 @@ async def migrate(url: str) -> None:
             await upgrade(db, app.MIGRATIONS)
         finally:
             await db.dispose()
+
+
+async def count_on_write_tables(url: str, dsn: str) -> None:
+    """The region statistics' counters (grade_tally, engagement_tally) for the rows the
+    COPY wrote around the commands: each service's own rebuild, the migrations'
+    backfill in SQLAlchemy, then ANALYZE of the two tables."""
+    for name, rebuild in (
+        ("engagement", engagement_statistics.rebuild_tally),
+        ("evaluation", evaluation_statistics.rebuild_tally),
+    ):
+        db = Database(url, schema=name)
+        try:
+            async with db.transaction() as session:
+                await rebuild(session)
+        finally:
+            await db.dispose()
+    conn = await asyncpg.connect(dsn)
+    try:
+        await conn.execute("ANALYZE engagement.engagement_tally")
+        await conn.execute("ANALYZE evaluation.grade_tally")
+    finally:
+        await conn.close()
 
 
 async def deep_cursor(dsn: str, world: World) -> Any:
@@ -196,9 +220,13 @@ def run_size(
     started = time.perf_counter()
     asyncio.run(seed(dsn, world))
     seeded = time.perf_counter() - started
+    started = time.perf_counter()
+    asyncio.run(count_on_write_tables(url, dsn))
+    counted = time.perf_counter() - started
     size, leaves = asyncio.run(database_facts(dsn))
     print(
-        f"{n:,} engagements: seeded in {seeded:.0f} s, database {size / 2**30:.2f} GiB, "
+        f"{n:,} engagements: seeded in {seeded:.0f} s, counters rebuilt in {counted:.1f} s, "
+        f"database {size / 2**30:.2f} GiB, "
         + ", ".join(f"{table} {rows:,}" for table, rows in world.rows.items()),
         flush=True,
     )
@@ -220,6 +248,7 @@ def run_size(
     deep_after = asyncio.run(deep_cursor(dsn, world))
     results: dict[str, Any] = {
         "seeded": seeded,
+        "counted": counted,
         "size": size,
         "rows": world.rows,
         "load": os.getloadavg(),

@@ -251,10 +251,11 @@ def cases(world: World, deep_after: Any) -> list[Case]:
             "gradeDistribution (province)",
             "regulator",
             "{ gradeDistribution { total counts { grade count } } }",
+            # The counters the service sums for a regulator (grade_tally, kept on write).
             baseline=[
                 (
-                    "SELECT grade, count(*) FROM evaluation.scorecard WHERE region_code LIKE $1 "
-                    "AND status = 'finalized' GROUP BY grade",
+                    "SELECT grade, sum(n) FROM evaluation.grade_tally WHERE region_code LIKE $1 "
+                    "GROUP BY grade",
                     [region_like],
                 )
             ],
@@ -264,21 +265,29 @@ def cases(world: World, deep_after: Any) -> list[Case]:
             "city",
             '{ regionStatistics(regionPrefix: "3205") { rowCount total { engagements '
             "overdueTimeNodes overdueObligations grades { year count } } } }",
+            # What the services read for a regulator grouping by region: the counters of
+            # engagements by stage and mode, of open list items by due date (summed over
+            # the dates before today) and of grades; the overdue obligations are counted
+            # from the open occurrences' index (§14).
             baseline=[
                 (
-                    "SELECT e.stage, count(*) FROM engagement.engagement e JOIN "
-                    "engagement.unit u ON u.id = e.unit_id WHERE u.region_code LIKE $1 "
-                    "GROUP BY e.stage",
+                    "SELECT region_code, figure, value, sum(n) FROM engagement.engagement_tally "
+                    "WHERE region_code LIKE $1 GROUP BY region_code, figure, value",
                     [CITY + "%"],
                 ),
                 (
-                    "SELECT count(*) FROM compliance.occurrence WHERE region_code LIKE $1 "
-                    "AND status = 'open' AND due_date < $2",
+                    "SELECT region_code, sum(n) FROM engagement.open_item_tally WHERE "
+                    "region_code LIKE $1 AND due_date < $2 GROUP BY region_code",
                     [CITY + "%", today],
                 ),
                 (
-                    "SELECT grade, count(*) FROM evaluation.scorecard WHERE region_code LIKE $1 "
-                    "AND status = 'finalized' GROUP BY grade",
+                    "SELECT region_code, count(*) FROM compliance.occurrence WHERE region_code "
+                    "LIKE $1 AND status = 'open' AND due_date < $2 GROUP BY region_code",
+                    [CITY + "%", today],
+                ),
+                (
+                    "SELECT region_code, period_end, grade, sum(n) FROM evaluation.grade_tally "
+                    "WHERE region_code LIKE $1 GROUP BY region_code, period_end, grade",
                     [CITY + "%"],
                 ),
             ],

@@ -532,3 +532,49 @@ class EngagementUnit(Base):
 
     engagement_id: Mapped[UUID] = mapped_column(ForeignKey("engagement.id"), primary_key=True)
     unit_id: Mapped[UUID] = mapped_column(ForeignKey("unit.id"), primary_key=True, index=True)
+
+
+class EngagementTally(Base):
+    """How many engagements a region has per period, by stage (figure 'stage') and by
+    service mode (figure 'mode', an engagement counting once per mode it lists): what
+    regionStatistics sums for a regulator, so its cost is regions × periods × values,
+    not engagements. Kept in the transaction that opens an engagement or moves its stage
+    (statistics/commands.py); rebuilt from the engagements by migration 0021. An
+    engagement's unit, period and modes never change, nor does a unit's region code."""
+
+    __tablename__ = "engagement_tally"
+    __table_args__ = (
+        Index(
+            "ix_engagement_tally_region_prefix",
+            "region_code",
+            postgresql_ops={"region_code": "varchar_pattern_ops"},
+        ),
+    )
+
+    region_code: Mapped[str] = mapped_column(String(6), primary_key=True)
+    period_start: Mapped[date] = mapped_column(Date, primary_key=True)
+    period_end: Mapped[date] = mapped_column(Date, primary_key=True)
+    figure: Mapped[str] = mapped_column(String(16), primary_key=True)
+    value: Mapped[str] = mapped_column(String(32), primary_key=True)
+    n: Mapped[int] = mapped_column(Integer)
+
+
+class OpenItemTally(Base):
+    """How many open, not voided list items a region has per due date: the overdue
+    time nodes of regionStatistics are the sum over due dates before today (what is
+    overdue depends on the day, so it is a range over dates, not a counter), at a cost
+    of regions × days, not items. Kept in the transaction that adds, approves,
+    finishes, corrects or voids an item (statistics/commands.py); migration 0022."""
+
+    __tablename__ = "open_item_tally"
+    __table_args__ = (
+        Index(
+            "ix_open_item_tally_region_prefix",
+            "region_code",
+            postgresql_ops={"region_code": "varchar_pattern_ops"},
+        ),
+    )
+
+    region_code: Mapped[str] = mapped_column(String(6), primary_key=True)
+    due_date: Mapped[date] = mapped_column(Date, primary_key=True)
+    n: Mapped[int] = mapped_column(Integer)

@@ -272,3 +272,27 @@ class Appeal(Base):
     answered_by: Mapped[str | None] = mapped_column(String(100))
     answered_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     amended_scorecard_id: Mapped[UUID | None] = mapped_column()
+
+
+class GradeTally(Base):
+    """How many valid results (the last decided version of each binding card, falsified
+    ones as 不合格) a region has per period and effective grade: what gradeDistribution
+    and regionStatistics sum for a regulator, so their cost is regions × periods, not
+    cards. Kept in the transaction that decides a card (statistics/commands.py); rebuilt
+    from the cards by migration 0010. `region_code` '' while the unit's region is unknown."""
+
+    __tablename__ = "grade_tally"
+    __table_args__ = (
+        Index(
+            "ix_grade_tally_region_prefix",
+            "region_code",
+            postgresql_ops={"region_code": "varchar_pattern_ops"},
+        ),
+    )
+
+    region_code: Mapped[str] = mapped_column(String(6), primary_key=True)
+    period_label: Mapped[str] = mapped_column(String(40), primary_key=True)
+    period_start: Mapped[date] = mapped_column(Date, primary_key=True)
+    period_end: Mapped[date] = mapped_column(Date, primary_key=True)
+    grade: Mapped[str] = mapped_column(String(16), primary_key=True)
+    n: Mapped[int] = mapped_column(Integer)

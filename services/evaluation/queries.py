@@ -15,6 +15,7 @@ from contracts.evaluation import rpc as evaluation_rpc
 from kit.keyset import page_of
 from services.evaluation import domain, export_xlsx, repository, suggestions
 from services.evaluation.models import Scorecard
+from services.evaluation.statistics import repository as statistics_repository
 from services.evaluation.views import (
     ScorecardFacts,
     disclosure_view,
@@ -115,7 +116,12 @@ async def latest_scorecards(
 async def grade_distribution(
     session: AsyncSession, req: evaluation_rpc.GradeDistributionRequest
 ) -> evaluation_rpc.GradeDistributionReply:
-    counts = await repository.grade_counts(session, req.scope, req.period_label)
+    if statistics_repository.counted_by_region(req.scope):  # a regulator: the counters
+        counts = await statistics_repository.tallied_grade_counts(
+            session, req.scope, req.period_label
+        )
+    else:
+        counts = await repository.grade_counts(session, req.scope, req.period_label)
     return evaluation_rpc.GradeDistributionReply(
         total=sum(counts.values()),
         counts=[

@@ -22,6 +22,7 @@ from services.engagement.models import (
     ServiceRecord,
     Unit,
 )
+from services.engagement.statistics.repository import rebuild_tally
 from services.engagement.workflow.commands.step import record_details
 from tests.e2e.harness import new_uscc
 
@@ -135,9 +136,10 @@ def _complaint(engagement: UUID, on: date, verified: bool) -> ServiceRecord:
     return _record(engagement, "complaint", on, a)
 
 
-async def seed(db: Database, today: date = TODAY) -> None:
+async def seed(db: Database, today: date = TODAY, *, counters: bool = True) -> None:
     """The world as of `today`: every date moves with it, so what is overdue stays the
-    same whatever day a test runs on (the test's own days are those of TODAY)."""
+    same whatever day a test runs on (the test's own days are those of TODAY). Without
+    `counters`, for a schema from before engagement_tally (its migration's test)."""
     shift = today - TODAY
 
     def on(y: int, m: int, d: int) -> date:
@@ -199,3 +201,8 @@ async def seed(db: Database, today: date = TODAY) -> None:
                 _penalty(E3, on(2026, 5, 1), "2000.00"),
             ]
         )
+        # Rows written around the commands: their counters are recounted, as a
+        # migration's backfill would (statistics.repository.rebuild_tally).
+        if counters:
+            await s.flush()
+            await rebuild_tally(s)

@@ -9,6 +9,7 @@ from uuid import UUID
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.core import Scope
 from contracts.statistics import RegionStatisticsRequest, StatisticsGroup
@@ -16,6 +17,7 @@ from kit.db import Database
 from kit.ids import new_id
 from services.evaluation.models import EvaluationTemplate, Falsification, Scorecard
 from services.evaluation.statistics.queries import grade_statistics
+from services.evaluation.statistics.repository import rebuild_tally
 
 NOW = datetime(2028, 1, 10, tzinfo=UTC)
 REGULATOR_44 = Scope(region_prefix="44")
@@ -63,38 +65,46 @@ async def seeded(db: Database) -> Database:
 
 
 async def seed(db: Database) -> None:
+    async with db.transaction() as s:
+        await seed_cards(s)
+        # Cards written around the commands: their counters are recounted, as a
+        # migration's backfill would.
+        await s.flush()
+        await rebuild_tally(s)
+
+
+async def seed_cards(s: AsyncSession) -> None:
     """Valid results: 440305 has 2026 优秀 (U1) and 合格 (U2, amended from 良好), 2027
     良好 (U1) and 合格 (U2); 440306 has 2027 不合格 (U3, falsified). Not counted: an open
     card, a self-assessment, a superseded version, a unit in 110101."""
-    async with db.transaction() as s:
-        template = (await s.execute(select(EvaluationTemplate.id).limit(1))).scalar_one()
-        amended = new_id()
-        falsified = card(template, U3, 2027, "excellent")
-        s.add_all(
-            [
-                card(template, U1, 2026, "excellent"),
-                card(template, U1, 2027, "good"),
-                card(template, U2, 2027, "qualified"),
-                card(template, U2, 2027, None, status="open"),  # not decided
-                card(template, U2, 2026, "good", series=amended),  # amended below
-                card(template, U2, 2026, "qualified", series=amended, version=2),
-                card(template, U1, 2027, "excellent", kind="self"),  # never a result
-                falsified,  # falsified: counts as 不合格 (R7.2)
-                card(template, U4, 2027, "excellent"),  # outside 44
-            ]
+    template = (await s.execute(select(EvaluationTemplate.id).limit(1))).scalar_one()
+    amended = new_id()
+    falsified = card(template, U3, 2027, "excellent")
+    s.add_all(
+        [
+            card(template, U1, 2026, "excellent"),
+            card(template, U1, 2027, "good"),
+            card(template, U2, 2027, "qualified"),
+            card(template, U2, 2027, None, status="open"),  # not decided
+            card(template, U2, 2026, "good", series=amended),  # amended below
+            card(template, U2, 2026, "qualified", series=amended, version=2),
+            card(template, U1, 2027, "excellent", kind="self"),  # never a result
+            falsified,  # falsified: counts as 不合格 (R7.2)
+            card(template, U4, 2027, "excellent"),  # outside 44
+        ]
+    )
+    await s.flush()
+    s.add(
+        Falsification(
+            id=new_id(),
+            scorecard_id=falsified.id,
+            party="甲环保",
+            finding="f",
+            evidence=[],
+            decided_by="reg",
+            decided_at=NOW,
         )
-        await s.flush()
-        s.add(
-            Falsification(
-                id=new_id(),
-                scorecard_id=falsified.id,
-                party="甲环保",
-                finding="f",
-                evidence=[],
-                decided_by="reg",
-                decided_at=NOW,
-            )
-        )
+    )
 
 
 async def grades(

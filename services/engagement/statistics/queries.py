@@ -26,10 +26,18 @@ async def statistics_on(
 ) -> statistics_rpc.EngagementStatisticsReply:
     """The figures as of `today` (what is overdue depends on it)."""
     merged: dict[str, dict[str, Any]] = {}
+    if repository.counted_by_region(req):  # a regulator by region: the counters
+        by_stage = await repository.tallied(session, req, repository.STAGE)
+        by_mode = await repository.tallied(session, req, repository.MODE)
+        overdue = await repository.tallied_overdue_time_nodes(session, req, today)
+    else:
+        by_stage = await repository.engagements_by_stage(session, req)
+        by_mode = await repository.engagements_by_mode(session, req)
+        overdue = await repository.overdue_time_nodes(session, req, today)
     for part in (
-        await repository.engagements_by_stage(session, req),
-        await repository.engagements_by_mode(session, req),
-        await repository.overdue_time_nodes(session, req, today),
+        by_stage,
+        by_mode,
+        overdue,
         await repository.rectifications(session, req),
         await repository.recurring_problems(session, req),
         await repository.incidents(session, req),

@@ -1,6 +1,12 @@
 """All SQL of the region statistics. Every figure is one GROUP BY in the database over
 engagements joined to their unit (for the region code); no row is loaded to be counted
-here. Scoping is the caller's scope AND the requested region prefix, both in SQL."""
+here. Scoping is the caller's scope AND the requested region prefix, both in SQL.
+
+For a regulator grouping by region, the engagements by stage and by mode are the sums
+of `engagement_tally`, the counters kept as engagements open and move (cost: regions ×
+periods × values, whatever the number of engagements); the GROUP BYs stay, for every
+other scope and grouping, and as the oracle the counters are tested against
+(tests/engagement/test_engagement_tally.py)."""
 
 from __future__ import annotations
 
@@ -17,19 +23,25 @@ from sqlalchemy import (
     and_,
     case,
     cast,
+    delete,
     func,
+    insert,
     literal,
     select,
     true,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from contracts.core import Scope
 from contracts.engagement.enums import ListItemStatus, RecordKind, RectificationStatus
 from contracts.statistics import RegionStatisticsRequest, StatisticsGroup
+from kit.counters import add_to_counters
 from services.engagement.models import (
     Agency,
     Engagement,
+    EngagementTally,
     ListItem,
+    OpenItemTally,
     Rectification,
     ServiceRecord,
     Unit,
@@ -278,3 +290,140 @@ async def labels(
         case _:
             return {}
     return {str(i): name for i, name in await session.execute(found)}
+
+
+# --- the counters ----------------------------------------------------------------------------
+
+STAGE, MODE = "stage", "mode"
+"""engagement_tally's figures: engagements by stage, and by service mode."""
+
+
+def counted_by_region(req: RegionStatisticsRequest) -> bool:
+    """A regulator's scope (the branch engagement_scope takes) grouping by region: the
+    counters answer it. Every other scope is one agency's, unit's or client's book (the
+    same size as the province grows); other groupings are as many rows as agencies or
+    units; both are counted from the engagements."""
+    scope: Scope = req.scope
+    return (
+        req.group_by is StatisticsGroup.REGION
+        and scope.unit_id is None
+        and scope.client_id is None
+        and scope.agency_id is None
+        and bool(scope.region_prefix)
+    )
+
+
+async def tallied(session: AsyncSession, req: RegionStatisticsRequest, figure: str) -> Counts:
+    """One figure's counts by region and value, summed over the periods in the window."""
+    t = EngagementTally
+    query = (
+        select(t.region_code, t.value, func.sum(t.n))
+        .where(
+            t.figure == figure,
+            *_prefixes(t.region_code, req),
+        )
+        .group_by(t.region_code, t.value)
+    )
+    if req.to_date is not None:
+        query = query.where(t.period_start <= req.to_date)
+    if req.from_date is not None:
+        query = query.where(t.period_end >= req.from_date)
+    name = {STAGE: "by_stage", MODE: "by_mode"}[figure]
+    out: Counts = defaultdict(dict)
+    for region, value, n in await session.execute(query):
+        if n:
+            out[region].setdefault(name, {})[value] = int(n)
+    return out
+
+
+async def region_of(session: AsyncSession, unit_id: UUID) -> str:
+    found = await session.scalar(select(Unit.region_code).where(Unit.id == unit_id))
+    assert found is not None  # an engagement's unit (foreign key)
+    return found
+
+
+async def add_to_tally(
+    session: AsyncSession, engagement: Engagement, region: str, changes: dict[tuple[str, str], int]
+) -> None:
+    """Add to the counters of the engagement's region and period: (figure, value) → n."""
+    rows = [
+        {
+            "region_code": region,
+            "period_start": engagement.period_start,
+            "period_end": engagement.period_end,
+            "figure": figure,
+            "value": value,
+            "n": n,
+        }
+        for (figure, value), n in sorted(changes.items())
+        if n
+    ]
+    await add_to_counters(session, EngagementTally.__table__, rows)  # type: ignore[arg-type]
+
+
+async def rebuild_tally(session: AsyncSession) -> None:
+    """Recount every counter from the engagements (rows written around the commands: a
+    bulk load, tests' seeds). Migration 0021 does the same in its own SQL."""
+    t = EngagementTally
+    columns = ["region_code", "period_start", "period_end", "figure", "value", "n"]
+    await session.execute(delete(t))
+    period = (Unit.region_code, Engagement.period_start, Engagement.period_end)
+    stages = _engagements(*period, literal(STAGE), Engagement.stage, func.count()).group_by(
+        *period, Engagement.stage
+    )
+    unnest = func.json_array_elements_text if _postgres(session) else func.json_each
+    modes = unnest(Engagement.service_modes).table_valued("value").alias("mode")
+    by_mode = (
+        _engagements(*period, literal(MODE), modes.c.value, func.count())
+        .join(modes, true())
+        .group_by(*period, modes.c.value)
+    )
+    await session.execute(insert(t).from_select(columns, stages))
+    await session.execute(insert(t).from_select(columns, by_mode))
+    await rebuild_item_tally(session)
+
+
+async def tallied_overdue_time_nodes(
+    session: AsyncSession, req: RegionStatisticsRequest, today: date
+) -> Counts:
+    """overdue_time_nodes for a regulator by region: the open items' counters of the
+    due dates before today (and in the window), summed per region."""
+    t = OpenItemTally
+    query = (
+        select(t.region_code, func.sum(t.n))
+        .where(
+            t.due_date < today,
+            *_prefixes(t.region_code, req),
+            *_between(t.due_date, req),
+        )
+        .group_by(t.region_code)
+    )
+    return {r: {"overdue_time_nodes": int(n)} for r, n in await session.execute(query) if n}
+
+
+def _prefixes(column: Any, req: RegionStatisticsRequest) -> list[ColumnElement[bool]]:
+    """The caller's region and the requested one, on a counter table's region code."""
+    wanted = (req.scope.region_prefix, req.region_prefix)
+    return [column.startswith(p, autoescape=True) for p in wanted if p]
+
+
+async def add_to_item_tally(session: AsyncSession, region: str, changes: dict[date, int]) -> None:
+    rows = [{"region_code": region, "due_date": d, "n": n} for d, n in sorted(changes.items()) if n]
+    await add_to_counters(session, OpenItemTally.__table__, rows)  # type: ignore[arg-type]
+
+
+async def rebuild_item_tally(session: AsyncSession) -> None:
+    """Recount the open items per region and due date (as migration 0022 does)."""
+    t = OpenItemTally
+    await session.execute(delete(t))
+    query = (
+        _engagements(Unit.region_code, ListItem.due_date, func.count())
+        .join(ListItem, ListItem.engagement_id == Engagement.id)
+        .where(
+            ListItem.status == ListItemStatus.OPEN,
+            ListItem.voided_at.is_(None),
+            ListItem.due_date.is_not(None),
+        )
+        .group_by(Unit.region_code, ListItem.due_date)
+    )
+    await session.execute(insert(t).from_select(["region_code", "due_date", "n"], query))

@@ -28,6 +28,8 @@ from kit.rpc import CallContext
 from services.evaluation import repository, suggestions
 from services.evaluation.commands import scorecards
 from services.evaluation.models import EngagementRegistration, Evidence, UnitDirectoryEntry
+from services.evaluation.statistics import repository as statistics_repository
+from services.evaluation.statistics.commands import tallied
 
 log = get_logger(__name__)
 
@@ -64,9 +66,11 @@ async def register_unit(session: AsyncSession, event: UnitRegisteredV1) -> None:
             source_event_id=event.event_id,
         )
     )
-    # Rows that arrived before the unit (not in normal order) learn its region now.
-    await repository.learn_region(session, data.unit_id, data.region_code)
-    await session.flush()
+    # Rows that arrived before the unit (not in normal order) learn its region now,
+    # and their results move in the counters from the unknown region ('') to it.
+    unplaced = await statistics_repository.series_without_region(session, data.unit_id)
+    async with tallied(session, unplaced):
+        await repository.learn_region(session, data.unit_id, data.region_code)
 
 
 async def register_engagement(session: AsyncSession, event: EngagementCreatedV1) -> None:

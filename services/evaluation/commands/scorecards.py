@@ -33,6 +33,7 @@ from services.evaluation.models import (
     messaging,
 )
 from services.evaluation.queries import scorecard_view
+from services.evaluation.statistics.commands import tallied
 
 log = get_logger(__name__)
 
@@ -242,8 +243,9 @@ async def amend(
         weights=card.weights,
         appeal_days=card.appeal_days,
     )
-    session.add(new)
-    await session.flush()
+    # An open amendment leaves the valid result where it was; kept in step all the same.
+    async with tallied(session, [card.series_id]):
+        session.add(new)
     carried: list[ItemScore | Deduction] = [
         *(await repository.scores(session, [card.id]))[card.id],
         *(await repository.deductions(session, [card.id]))[card.id],

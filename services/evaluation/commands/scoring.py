@@ -24,6 +24,7 @@ from services.evaluation import domain, repository, suggestions
 from services.evaluation.commands import scorecards
 from services.evaluation.models import Deduction, Falsification, ItemScore, Scorecard, messaging
 from services.evaluation.queries import history, scorecard_view
+from services.evaluation.statistics.commands import tallied
 
 
 async def _open_card(
@@ -140,20 +141,20 @@ async def finalize(
             "not scored yet: {items}", details={"missing": missing}, params={"items": missing}
         )
     await _self_assessment_first(session, card)
-    card.status = evaluation_enums.ScorecardStatus.FINALIZED
-    card.finalized_at = datetime.now(UTC)
-    card.finalized_by = ctx.actor
-    card.total = view.total
-    card.grade = view.grade
-    registration = await repository.registration(session, card.engagement_id)
-    terms = registration.fee_terms if registration else None
-    paid = None
-    if terms is not None and card.kind == evaluation_enums.ScorecardKind.BINDING:
-        paid = domain.settlement(FeeTerms.model_validate(terms), view.total, view.grade)
-    if paid is not None:
-        card.settlement_percent, amount = paid
-        card.settlement_amount = str(amount)
-    await session.flush()
+    async with tallied(session, [card.series_id]):  # region statistics' counters
+        card.status = evaluation_enums.ScorecardStatus.FINALIZED
+        card.finalized_at = datetime.now(UTC)
+        card.finalized_by = ctx.actor
+        card.total = view.total
+        card.grade = view.grade
+        registration = await repository.registration(session, card.engagement_id)
+        terms = registration.fee_terms if registration else None
+        paid = None
+        if terms is not None and card.kind == evaluation_enums.ScorecardKind.BINDING:
+            paid = domain.settlement(FeeTerms.model_validate(terms), view.total, view.grade)
+        if paid is not None:
+            card.settlement_percent, amount = paid
+            card.settlement_amount = str(amount)
     others = await repository.undecided_binding_cards(session, card.engagement_id, card.id)
     data = evaluation_events.ScorecardFinalizedData(
         scorecard_id=card.id,
@@ -230,8 +231,8 @@ async def mark_falsified(
         decided_as=req.decided_as,
         decided_at=datetime.now(UTC),
     )
-    session.add(finding)
-    await session.flush()
+    async with tallied(session, [card.series_id]):  # now 不合格 in the counters
+        session.add(finding)
     data = evaluation_events.ScorecardFalsifiedData(
         scorecard_id=card.id,
         disclosure_id=finding.id,

@@ -6,14 +6,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.evaluation import rpc_statistics as statistics_rpc
 from contracts.evaluation.enums import Grade
-from contracts.statistics import RegionStatisticsRequest
+from contracts.statistics import RegionStatisticsRequest, StatisticsGroup
 from services.evaluation.statistics import repository
 
 
 async def grade_statistics(
     session: AsyncSession, req: RegionStatisticsRequest
 ) -> statistics_rpc.GradeStatisticsReply:
-    found = await repository.grades_by_year(session, req)
+    if req.group_by is StatisticsGroup.REGION and repository.counted_by_region(req.scope):
+        found = await repository.tallied_grades_by_year(session, req)  # flat in cards
+    else:
+        found = await repository.grades_by_year(session, req)
     return statistics_rpc.GradeStatisticsReply(
         rows=[
             statistics_rpc.GradeStatisticsRow(

@@ -25,6 +25,7 @@ from contracts.engagement.errors import RecordNotFound, WorkflowConflict
 from services.engagement.models import ListItem, ServiceRecord, TeamMemberRow
 from services.engagement.revisions import Original, keep_version, reason_given
 from services.engagement.seed import catalogue_v1
+from services.engagement.statistics import commands as statistics
 from services.engagement.workflow import repository
 from services.engagement.workflow.commands.step import Step, handles, record_details
 from services.engagement.workflow.domain import check_emergency, check_inspection, require_stage
@@ -227,7 +228,9 @@ async def correct_list_item(step: Step, a: engagement_actions.CorrectListItem) -
     before = item_content(item)
     item.scope, item.expected_effect, item.target = a.scope, a.expected_effect, a.target
     item.contracted_quantity, item.quantity_unit = a.contracted_quantity, a.quantity_unit
+    was = statistics.open_due(item)
     item.due_date = a.due_date
+    await statistics.count_item(step.session, step.engagement, was, item)
     item.overdue_notified_on = None  # a new time node is announced anew when it passes
     after = item_content(item)
     item.version = await keep_version(
@@ -260,7 +263,9 @@ async def void_list_item(step: Step, a: engagement_actions.VoidListItem) -> None
     reason = reason_given(a.reason)
     item = await step.item(a.item_id)
     content = item_content(item)
+    was = statistics.open_due(item)
     item.voided_at = datetime.now(UTC)
+    await statistics.count_item(step.session, step.engagement, was, item)
     item.version = await keep_version(
         step.session, step.ctx, RevisionSubject.LIST_ITEM, item.id, step.engagement.id,
         Original(content, None, item.created_at), RevisionChange.VOIDED, content, reason,

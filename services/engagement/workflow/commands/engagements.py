@@ -22,6 +22,7 @@ from services.engagement.models import ChecklistEntry, Client, Engagement, Engag
 from services.engagement.registry import domain as registry_domain
 from services.engagement.registry import repository as registry_repository
 from services.engagement.seed import checklist_a1_v1
+from services.engagement.statistics import commands as statistics
 from services.engagement.workflow import domain
 from services.engagement.workflow.views import engagement_view
 
@@ -59,6 +60,7 @@ async def create_engagement(
     )
     session.add(engagement)
     await session.flush()
+    await statistics.count_opened(session, engagement)  # the region statistics' counters
     if client is not None:
         session.add_all(EngagementUnit(engagement_id=engagement.id, unit_id=u) for u in covered)
     session.add_all(checklist_for(engagement.id))

@@ -11,6 +11,7 @@ from contracts.engagement import event_data as engagement_event_data
 from contracts.engagement import events as engagement_events
 from contracts.engagement.enums import ListItemStatus, RecordKind, Stage
 from services.engagement.models import ListItem
+from services.engagement.statistics import commands as statistics
 from services.engagement.workflow.commands.step import Step, handles
 from services.engagement.workflow.domain import (
     ItemMove,
@@ -36,8 +37,10 @@ async def finish_list_item(step: Step, a: engagement_actions.FinishListItem) -> 
     if reason is not None and not reason.strip():
         raise ValidationFailed("a waiver needs a reason", field="waivedReason")
     action = ItemMove.COMPLETE if reason is None else ItemMove.WAIVE
+    was = statistics.open_due(item)
     item.status = next_item_status(ListItemStatus(item.status), action)
     item.waived_reason = reason
+    await statistics.count_item(step.session, step.engagement, was, item)
     await step.emit(
         engagement_events.ListItemFinishedV1,
         engagement_event_data.ListItemFinishedData(

@@ -22,6 +22,7 @@ from contracts.engagement.errors import WorkflowConflict
 from kit.ids import new_id
 from services.engagement.models import ListItem, PlanVersion, TeamMemberRow
 from services.engagement.seed import catalogue_v1
+from services.engagement.statistics import commands as statistics
 from services.engagement.workflow import repository
 from services.engagement.workflow.commands.step import Step, handles
 from services.engagement.workflow.domain import (
@@ -62,6 +63,7 @@ async def add_list_item(step: Step, a: engagement_actions.AddListItem) -> None:
         created_at=datetime.now(UTC),
     )
     step.session.add(item)
+    await statistics.count_item(step.session, step.engagement, None, item)
     if during:
         # Waits for the client (their work inbox learns it from this event).
         await announce_item(step, item, entry.name_zh, engagement_events.ListItemProposedV1)
@@ -92,7 +94,9 @@ async def announce_item(
 @handles(engagement_actions.ApproveListItem)
 async def approve_list_item(step: Step, a: engagement_actions.ApproveListItem) -> None:
     item = await step.item(a.item_id)
+    was = statistics.open_due(item)
     item.status = next_item_status(ListItemStatus(item.status), ItemMove.APPROVE)
+    await statistics.count_item(step.session, step.engagement, was, item)
     entry = await repository.catalogue_entry(
         step.session, catalogue_v1.VERSION, item.catalogue_code
     )

@@ -27,6 +27,7 @@ from services.engagement.models import (
     ServiceRecord,
     messaging,
 )
+from services.engagement.statistics import commands as statistics
 from services.engagement.workflow import evidence_repository, repository
 from services.engagement.workflow.domain import check_transition
 
@@ -84,6 +85,7 @@ class Step:
         check_transition(await repository.facts(self.session, self.engagement), to)
         old = self.engagement.stage
         self.engagement.stage = to
+        await statistics.count_moved(self.session, self.engagement, old, to)
         data = engagement_event_data.StageChangedData(
             engagement_id=self.engagement.id, from_stage=old, to_stage=to
         )
@@ -95,6 +97,7 @@ class Step:
         handover) do not apply, since the contract ended before them."""
         old = self.engagement.stage
         self.engagement.stage = Stage.EVALUATION
+        await statistics.count_moved(self.session, self.engagement, old, Stage.EVALUATION)
         data = engagement_event_data.StageChangedData(
             engagement_id=self.engagement.id, from_stage=old, to_stage=Stage.EVALUATION
         )
