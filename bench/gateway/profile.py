@@ -6,6 +6,7 @@ each one's top functions by own time and by time below them."""
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import signal
 import subprocess
@@ -22,6 +23,9 @@ from bench.gateway.workload import DASHBOARD, Target
 
 RATE = 200  # samples per second
 TOP = 12
+# Sampling without pausing the process (the default) skews little; BENCH_SPY_BLOCKING=1
+# pauses it per sample for consistent stacks (slower, the stacks of native code whole).
+NONBLOCKING = [] if os.environ.get("BENCH_SPY_BLOCKING") else ["--nonblocking"]
 
 
 def profile_system(
@@ -54,7 +58,7 @@ def sampling(pids: Mapping[str, int | None], out_dir: Path) -> Iterator[None]:
                 str(RATE),
                 "--format",
                 "raw",
-                "--nonblocking",
+                *NONBLOCKING,
                 "--output",
                 str(out_dir / f"{name}.txt"),
             ],
