@@ -53,6 +53,7 @@ from bench.gateway.profile import print_top, sampling
 from cli.process import free_port
 from cli.stack import SERVICES, Stack, StackConfig
 from contracts import core
+from contracts.core import EVENT_STREAM
 from contracts.engagement import rpc
 from kit.db import Database
 from kit.ids import new_id
@@ -185,17 +186,44 @@ async def timed_phase(
     concurrency: int,
     meter: CpuMeter,
     settle: Callable[[float], Awaitable[float]] | None = None,
+    quiet: Callable[[], Awaitable[None]] | None = None,
 ) -> Phase:
-    """Warm up, then `n` calls; with `settle`, also the seconds until it reports done."""
+    """Warm up, then `n` calls; with `settle`, also the seconds until it reports done.
+    With `quiet`, the CPU is counted from a system that has consumed every event of
+    the warm-up until it has consumed every event of the calls: a consumer's backlog
+    is charged to the part that made it, not to the next."""
     await common.drive(call, WARMUP, concurrency)
+    if quiet is not None:
+        await quiet()
     before = meter.snapshot()
     started = time.perf_counter()
     seconds, latencies = await common.drive(call, n, concurrency)
     phase = Phase(what, n, seconds, latencies)
     if settle is not None:
         phase.traced_after = await settle(started)
+    if quiet is not None:
+        await quiet()
     phase.cpu = CpuMeter.spent(before, meter.snapshot())
     return phase
+
+
+def every_event_consumed(nc: NATS) -> Callable[[], Awaitable[None]]:
+    """Waits until no durable consumer of the system's event stream has events pending
+    or unacknowledged (evaluation, compliance, the archive's trace and filing, …)."""
+    js = nc.jetstream()
+
+    async def quiet() -> None:
+        deadline = time.perf_counter() + TRACE_TIMEOUT
+        while True:
+            infos = await js.consumers_info(EVENT_STREAM)
+            busy = [i.name for i in infos if i.num_pending or i.num_ack_pending]
+            if not busy:
+                return
+            if time.perf_counter() > deadline:
+                raise RuntimeError(f"consumers still busy after {TRACE_TIMEOUT:.0f} s: {busy}")
+            await asyncio.sleep(POLL)
+
+    return quiet
 
 
 async def measure(
@@ -311,6 +339,9 @@ class Parts:
     created: list[UUID] = field(default_factory=list)
     resent: int = 0
 
+    def __post_init__(self) -> None:
+        self.quiet = every_event_consumed(self.nc)
+
     async def mutation(self, _i: int) -> None:
         """The whole path: HTTP → gateway (GraphQL, casbin) → RPC → engagement DB and
         outbox → relay → JetStream → consumers (archive: trace ledger)."""
@@ -345,6 +376,7 @@ class Parts:
                 concurrency,
                 meter,
                 graphql_traced,
+                self.quiet,
             )
         )
 
@@ -384,6 +416,7 @@ class Parts:
                 concurrency,
                 meter,
                 rpc_traced,
+                self.quiet,
             )
         )
 
@@ -399,6 +432,9 @@ class Parts:
                 lambda: self.direct.all_applied(written[WARMUP:]), len(written) - WARMUP, started
             )
 
+        async def direct_quiet() -> None:
+            await wait_until(lambda: self.direct.all_applied(written), len(written), 0.0)
+
         phases.append(
             await timed_phase(
                 "baseline: same writes, SQLAlchemy + nats-py",
@@ -407,6 +443,7 @@ class Parts:
                 concurrency,
                 meter,
                 direct_applied,
+                direct_quiet,
             )
         )
         for p in phases:
