@@ -183,13 +183,7 @@ async def _unit(session: AsyncSession, event: UnitRegisteredV1) -> None:
 
 async def _engagement(session: AsyncSession, event: EngagementCreatedV1) -> None:
     data = event.data
-    if await repository.engagement(session, data.engagement_id) is None:
-        session.add(
-            EngagementLink(
-                engagement_id=data.engagement_id, unit_id=data.unit_id, agency_id=data.agency_id
-            )
-        )
-        await session.flush()
+    await repository.link_engagement(session, data.engagement_id, data.unit_id, data.agency_id)
     await repository.add_serving_agency(session, data.unit_id, data.agency_id)
 
 
