@@ -151,8 +151,11 @@ class Phase:
             other = max(0.0, machine - sum(k or 0.0 for k in known))
         bench = self.cpu.get("bench")
         system = None if machine is None or bench is None else machine - bench
+        # The system's own processes (not the client, PostgreSQL or anything else).
+        ours = [v for name, v in zip(names, known, strict=True) if name != "bench"]
+        own = None if None in ours else sum(v or 0.0 for v in ours)
         busy = "?" if machine is None else f"{machine / ((os.cpu_count() or 1) * wall):.0%}"
-        cells = [self._per_request(v) for v in (*known, other, system)]
+        cells = [self._per_request(v) for v in (*known, own, other, system)]
         return [backend, self.what, str(self.concurrency), f"{wall:.2f}", *cells, busy]
 
     def _per_request(self, seconds: float | None) -> str:
@@ -310,6 +313,7 @@ def report(backend: str, n: int, phases: list[Phase], names: list[str]) -> None:
             "clients",
             "wall s",
             *names,
+            "services + gateway + nats",
             "everything else",
             "system (all but bench)",
             "machine busy",
