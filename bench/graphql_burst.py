@@ -1,6 +1,7 @@
 """GraphQL burst: the whole system, createEngagement over HTTP until the archive traced all.
 
-    python -m bench.graphql_burst [--n 1000] [--concurrency 32] [--backend sqlite|postgresql|both]
+    python -m bench.graphql_burst [--n 1000] [--concurrency 1,32]
+        [--backend sqlite|postgresql|both] [--profile DIR]
 
 Starts NATS (own temp dir, free port) and `cli.stack.Stack` (three services and
 the gateway on a free loopback port; SQLite files by default, or one PostgreSQL
@@ -14,12 +15,17 @@ archive's inbox consumer. Baselines in the same run, against the same processes:
 - `GET /health/live` on the gateway `n` times: the HTTP + uvicorn + FastAPI floor;
 - `CREATE_ENGAGEMENT` called `n` times over NATS with `kit.rpc.RpcClient` and the
   `CallContext` the gateway would send: everything but HTTP and GraphQL, also
-  timed until the archive traced it.
+  timed until the archive traced it;
+- the same writes with the libraries alone (`bench.burst_direct`): engagement,
+  checklist and outbox rows in one SQLAlchemy Core transaction, a relay publishing
+  to JetStream (file storage) and three inbox consumers, in this process.
 
-A warm-up of 50 mutations (and 50 of each baseline) precedes every timed part.
-A second table gives the CPU seconds each process spent in each part (from
-/proc), which shows where the time goes and whether the client itself (httpx is
-CPU-hungry at high concurrency) was the limit.
+A warm-up of 50 mutations (and 50 of each baseline) precedes every timed part;
+every part runs at each `--concurrency` level in turn. A second table gives the
+CPU milliseconds per request each process spent in each part (from /proc), which
+shows where the time goes and whether the client itself (httpx is CPU-hungry at
+high concurrency) was the limit. `--profile DIR` samples every Python process of
+the system with py-spy during one more GraphQL burst after the timed parts.
 """
 
 from __future__ import annotations
@@ -32,17 +38,22 @@ from collections.abc import Awaitable, Callable
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import date
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 import httpx
 import nats
+from nats.aio.client import Client as NATS
 from sqlalchemy import Column, MetaData, String, Table, Uuid, func, select
 
 from bench import common
+from bench.burst_direct import Direct
+from bench.gateway.profile import print_top, sampling
 from cli.process import free_port
 from cli.stack import SERVICES, Stack, StackConfig
 from contracts import core
+from contracts.core import EVENT_STREAM
 from contracts.engagement import rpc
 from kit.db import Database
 from kit.ids import new_id
@@ -113,12 +124,14 @@ class Phase:
     latencies: list[float]
     traced_after: float | None = None
     cpu: CpuTimes = field(default_factory=dict)
+    concurrency: int = 1
 
     def row(self, backend: str) -> list[str]:
         traced = self.traced_after
         return [
             backend,
             self.what,
+            str(self.concurrency),
             common.per_second(self.n, self.seconds),
             common.ms(common.percentile(self.latencies, 50)),
             common.ms(common.percentile(self.latencies, 99)),
@@ -127,6 +140,8 @@ class Phase:
         ]
 
     def cpu_row(self, backend: str, names: list[str]) -> list[str]:
+        """CPU milliseconds per request of each process; "system" is all but the bench
+        client (the machine's busy time less this process: PostgreSQL included)."""
         wall = self.traced_after or self.seconds
         known = [self.cpu.get(name) for name in names]
         machine = self.cpu.get("machine")
@@ -134,13 +149,17 @@ class Phase:
         if machine is not None and None not in known:
             # Clock ticks are 10 ms: a small negative rest is rounding, not time.
             other = max(0.0, machine - sum(k or 0.0 for k in known))
+        bench = self.cpu.get("bench")
+        system = None if machine is None or bench is None else machine - bench
+        # The system's own processes (not the client, PostgreSQL or anything else).
+        ours = [v for name, v in zip(names, known, strict=True) if name != "bench"]
+        own = None if None in ours else sum(v or 0.0 for v in ours)
         busy = "?" if machine is None else f"{machine / ((os.cpu_count() or 1) * wall):.0%}"
-        cells = [_cpu_cell(v) for v in (*known, other)]
-        return [backend, self.what, f"{wall:.2f}", *cells, busy]
+        cells = [self._per_request(v) for v in (*known, own, other, system)]
+        return [backend, self.what, str(self.concurrency), f"{wall:.2f}", *cells, busy]
 
-
-def _cpu_cell(value: float | None) -> str:
-    return "?" if value is None else f"{value:.2f}"
+    def _per_request(self, seconds: float | None) -> str:
+        return "?" if seconds is None else f"{1000 * seconds / self.n:.2f}"
 
 
 class CpuMeter:
@@ -170,88 +189,228 @@ async def timed_phase(
     concurrency: int,
     meter: CpuMeter,
     settle: Callable[[float], Awaitable[float]] | None = None,
+    quiet: Callable[[], Awaitable[None]] | None = None,
 ) -> Phase:
-    """Warm up, then `n` calls; with `settle`, also the seconds until it reports done."""
+    """Warm up, then `n` calls; with `settle`, also the seconds until it reports done.
+    With `quiet`, the CPU is counted from a system that has consumed every event of
+    the warm-up until it has consumed every event of the calls: a consumer's backlog
+    is charged to the part that made it, not to the next."""
     await common.drive(call, WARMUP, concurrency)
+    if quiet is not None:
+        await quiet()
     before = meter.snapshot()
     started = time.perf_counter()
     seconds, latencies = await common.drive(call, n, concurrency)
     phase = Phase(what, n, seconds, latencies)
     if settle is not None:
         phase.traced_after = await settle(started)
+    if quiet is not None:
+        await quiet()
     phase.cpu = CpuMeter.spent(before, meter.snapshot())
     return phase
 
 
+def every_event_consumed(nc: NATS) -> Callable[[], Awaitable[None]]:
+    """Waits until no durable consumer of the system's event stream has events pending
+    or unacknowledged (evaluation, compliance, the archive's trace and filing, …)."""
+    js = nc.jetstream()
+
+    async def quiet() -> None:
+        deadline = time.perf_counter() + TRACE_TIMEOUT
+        while True:
+            infos = await js.consumers_info(EVENT_STREAM)
+            busy = [i.name for i in infos if i.num_pending or i.num_ack_pending]
+            if not busy:
+                return
+            if time.perf_counter() > deadline:
+                raise RuntimeError(f"consumers still busy after {TRACE_TIMEOUT:.0f} s: {busy}")
+            await asyncio.sleep(POLL)
+
+    return quiet
+
+
 async def measure(
-    stack: Stack, nats_pid: int | None, archive_url: str, backend: str, n: int, concurrency: int
+    stack: Stack,
+    nats_pid: int | None,
+    urls: BenchUrls,
+    backend: str,
+    n: int,
+    levels: list[int],
+    profile: Path | None,
 ) -> None:
     agency = new_id()
     tenant = f"agency:{agency}"
     bearer = {"authorization": f"Bearer {token(tenant, 'agency_admin', user='bench')}"}
-    archive = Archive(archive_url)
+    archive = Archive(urls.archive)
     pids: dict[str, int | None] = {"bench": None}
-    pids |= {name: child.pid for name, child in stack.processes.items()}
+    pids |= {name: child.pid for name, child in stack.processes.items() if name != "nats"}
     pids["nats"] = nats_pid
     meter = CpuMeter(pids)
     nc = await nats.connect(stack.nats_url, name="bench-direct-rpc")
+    direct = Direct(urls.direct, nc)
+    await direct.start()
     phases: list[Phase] = []
     # trust_env=False: no proxy from the environment; traffic stays on loopback.
-    client = httpx.AsyncClient(base_url=stack.gateway_url, timeout=30, trust_env=False)
+    # Idle connections are dropped before uvicorn's keep-alive timeout (5 s) closes them.
+    limits = httpx.Limits(
+        max_connections=max(levels), max_keepalive_connections=max(levels), keepalive_expiry=2
+    )
+    client = httpx.AsyncClient(
+        base_url=stack.gateway_url, timeout=30, trust_env=False, limits=limits
+    )
     try:
         unit_id = await create_unit(client, bearer)
+        parts = Parts(client, bearer, archive, unit_id, agency, tenant, nc, direct)
+        for concurrency in levels:
+            phases += await parts.measure_all(n, concurrency, meter)
+        report(backend, n, phases, [name for name in pids if name != "machine"])
+        if parts.resent:
+            print(f"{parts.resent} mutations sent again after a dropped connection", flush=True)
+        if profile is not None:
+            python = {k: v for k, v in pids.items() if k not in ("bench", "nats")}
+            failed = 0
 
-        # 1. The whole path: HTTP → gateway (GraphQL, casbin) → RPC → engagement DB and
-        #    outbox → relay → JetStream → archive consumer → trace ledger.
+            async def sampled(i: int) -> None:
+                nonlocal failed
+                try:  # under the sampler a request may time out: counted, not fatal
+                    await parts.mutation(i)
+                except Exception:
+                    failed += 1
+
+            with sampling(python, profile):
+                await common.drive(sampled, n, max(levels))
+            print(f"profiled burst: {n - failed} of {n} mutations answered", flush=True)
+            for name in python:
+                print_top(name, profile / f"{name}.txt")
+    finally:
+        await client.aclose()
+        await direct.stop()
+        await nc.close()
+        await archive.db.dispose()
+
+
+def report(backend: str, n: int, phases: list[Phase], names: list[str]) -> None:
+    common.report(
+        f"GraphQL burst on {backend}: {n:,} requests per row",
+        [
+            "backend",
+            "path",
+            "clients",
+            "requests/s",
+            "p50 ms",
+            "p99 ms",
+            "all traced after s",
+            "end-to-end events/s",
+        ],
+        [p.row(backend) for p in phases],
+    )
+    common.report(
+        f"CPU ms per request by process during each timed part ({backend}; "
+        f"{os.cpu_count()} CPUs; 'everything else' is PostgreSQL when used, and other load)",
+        [
+            "backend",
+            "part",
+            "clients",
+            "wall s",
+            *names,
+            "services + gateway + nats",
+            "everything else",
+            "system (all but bench)",
+            "machine busy",
+        ],
+        [p.cpu_row(backend, names) for p in phases],
+    )
+
+
+@dataclass
+class BenchUrls:
+    archive: str
+    direct: str
+
+
+@dataclass
+class Parts:
+    """The timed parts of one run, sharing the unit, clients and archive."""
+
+    client: httpx.AsyncClient
+    bearer: dict[str, str]
+    archive: Archive
+    unit_id: str
+    agency: UUID
+    tenant: str
+    nc: NATS
+    direct: Direct
+    created: list[UUID] = field(default_factory=list)
+    resent: int = 0
+
+    def __post_init__(self) -> None:
+        self.quiet = every_event_consumed(self.nc)
+
+    async def mutation(self, _i: int) -> None:
+        """The whole path: HTTP → gateway (GraphQL, casbin) → RPC → engagement DB and
+        outbox → relay → JetStream → consumers (archive: trace ledger)."""
         body = {
             "query": CREATE_ENGAGEMENT,
-            "variables": {"input": {"unitId": unit_id, "serviceModes": ["ROVING"], **PERIOD}},
+            "variables": {"input": {"unitId": self.unit_id, "serviceModes": ["ROVING"], **PERIOD}},
         }
-        created: list[UUID] = []
+        try:
+            r = await self.client.post("/graphql", json=body, headers=self.bearer)
+        except (httpx.ReadError, httpx.RemoteProtocolError):
+            # A kept-alive connection the server closed as it was reused: sent again on
+            # a new one (counted; the engagement of a request that did arrive is extra).
+            self.resent += 1
+            r = await self.client.post("/graphql", json=body, headers=self.bearer)
+        result: dict[str, Any] = r.json()["data"]["createEngagement"]
+        if result["__typename"] != "CreateEngagementSuccess":
+            raise RuntimeError(f"createEngagement failed: {result}")
+        self.created.append(_uuid_of(result["engagement"]["id"]))
 
-        async def mutation(_i: int) -> None:
-            r = await client.post("/graphql", json=body, headers=bearer)
-            result: dict[str, Any] = r.json()["data"]["createEngagement"]
-            if result["__typename"] != "CreateEngagementSuccess":
-                raise RuntimeError(f"createEngagement failed: {result}")
-            created.append(_uuid_of(result["engagement"]["id"]))
+    async def measure_all(self, n: int, concurrency: int, meter: CpuMeter) -> list[Phase]:
+        phases: list[Phase] = []
+        self.created = []
 
         async def graphql_traced(started: float) -> float:
-            return await archive.wait_for(created[WARMUP:], started)
+            return await self.archive.wait_for(self.created[WARMUP:], started)
 
         phases.append(
             await timed_phase(
-                "GraphQL createEngagement", mutation, n, concurrency, meter, graphql_traced
+                "GraphQL createEngagement",
+                self.mutation,
+                n,
+                concurrency,
+                meter,
+                graphql_traced,
+                self.quiet,
             )
         )
 
-        # 2. Baseline: the HTTP + FastAPI floor of the same gateway process.
+        # Baseline: the HTTP + FastAPI floor of the same gateway process.
         async def live(_i: int) -> None:
-            r = await client.get("/health/live")
+            r = await self.client.get("/health/live")
             if r.status_code != 200:
                 raise RuntimeError(f"/health/live: {r.status_code}")
 
         phases.append(await timed_phase("baseline: GET /health/live", live, n, concurrency, meter))
 
-        # 3. Baseline: the same command without HTTP and GraphQL.
-        rpc_client = RpcClient(nc, timeout=30.0)
+        # Baseline: the same command without HTTP and GraphQL.
+        rpc_client = RpcClient(self.nc, timeout=30.0)
         request = rpc.CreateEngagementRequest(
-            unit_id=_uuid_of(unit_id),
-            agency_id=agency,
+            unit_id=_uuid_of(self.unit_id),
+            agency_id=self.agency,
             service_modes=["roving"],
             period_start=date(2027, 1, 1),
             period_end=date(2027, 12, 31),
-            scope=core.Scope(agency_id=agency),
+            scope=core.Scope(agency_id=self.agency),
         )
-        direct: list[UUID] = []
+        sent: list[UUID] = []
 
         async def command(_i: int) -> None:
-            ctx = CallContext(actor="bench", tenant=tenant, correlation_id=str(new_id()))
+            ctx = CallContext(actor="bench", tenant=self.tenant, correlation_id=str(new_id()))
             view = await rpc_client.call(rpc.CREATE_ENGAGEMENT, request, ctx)
-            direct.append(view.id)
+            sent.append(view.id)
 
         async def rpc_traced(started: float) -> float:
-            return await archive.wait_for(direct[WARMUP:], started)
+            return await self.archive.wait_for(sent[WARMUP:], started)
 
         phases.append(
             await timed_phase(
@@ -261,31 +420,52 @@ async def measure(
                 concurrency,
                 meter,
                 rpc_traced,
+                self.quiet,
             )
         )
-    finally:
-        await client.aclose()
-        await nc.close()
-        await archive.db.dispose()
-    common.report(
-        f"GraphQL burst on {backend}: {n:,} requests per row, {concurrency} in flight",
-        [
-            "backend",
-            "path",
-            "requests/s",
-            "p50 ms",
-            "p99 ms",
-            "all traced after s",
-            "end-to-end events/s",
-        ],
-        [p.row(backend) for p in phases],
-    )
-    names = [name for name in pids if name != "machine"]
-    common.report(
-        f"CPU seconds per process during each timed part ({backend}; {os.cpu_count()} CPUs)",
-        ["backend", "part", "wall s", *names, "everything else", "machine busy"],
-        [p.cpu_row(backend, names) for p in phases],
-    )
+
+        # Baseline: the same writes, relay and consumers with SQLAlchemy and nats-py.
+        written: list[UUID] = []
+        unit = _uuid_of(self.unit_id)
+
+        async def direct(_i: int) -> None:
+            written.append(await self.direct.create(unit, self.agency))
+
+        async def direct_applied(started: float) -> float:
+            return await wait_until(
+                lambda: self.direct.all_applied(written[WARMUP:]), len(written) - WARMUP, started
+            )
+
+        async def direct_quiet() -> None:
+            await wait_until(lambda: self.direct.all_applied(written), len(written), 0.0)
+
+        phases.append(
+            await timed_phase(
+                "baseline: same writes, SQLAlchemy + nats-py",
+                direct,
+                n,
+                concurrency,
+                meter,
+                direct_applied,
+                direct_quiet,
+            )
+        )
+        for p in phases:
+            p.concurrency = concurrency
+        return phases
+
+
+async def wait_until(count: Callable[[], Awaitable[int]], want: int, since: float) -> float:
+    """Seconds from `since` (perf_counter) until `count()` reaches `want`."""
+    deadline = time.perf_counter() + TRACE_TIMEOUT
+    while True:
+        done = await count()
+        now = time.perf_counter()
+        if done >= want:
+            return now - since
+        if now > deadline:
+            raise RuntimeError(f"{done} of {want} applied in {TRACE_TIMEOUT:.0f} s")
+        await asyncio.sleep(POLL)
 
 
 async def create_unit(client: httpx.AsyncClient, bearer: dict[str, str]) -> str:
@@ -306,34 +486,60 @@ async def create_unit(client: httpx.AsyncClient, bearer: dict[str, str]) -> str:
     return str(unit["unit"]["id"])
 
 
-def run_backend(backend: str, pg: PostgresInfo | None, n: int, concurrency: int, loop: str) -> None:
+def run_backend(
+    backend: str,
+    pg: PostgresInfo | None,
+    n: int,
+    levels: list[int],
+    loop: str,
+    profile: Path | None,
+) -> None:
     with ExitStack() as stack:
         server = stack.enter_context(common.nats_server())
         tmp = stack.enter_context(common.temp_dir(f"stack-{backend}"))
         urls: dict[str, str] = {}
+        direct_url = common.sqlite_url(tmp / "direct.db")
         if pg is not None:
             url = pg.create_database(f"bench_stack_{int(time.time() * 1000)}")
             urls = {name: url for name in (*SERVICES, "gateway")}
+            direct_url = pg.create_database(f"bench_direct_{int(time.time() * 1000)}")
         config = StackConfig(
             data_dir=tmp / "data",
             gateway_port=free_port(),
             nats_url=server.url,
             database_urls=urls,
             # Deliverables (unused here) go to the temp dir, not ./.ecohost.
-            env={"ECOHOST_ARCHIVE_STORAGE_LOCAL_ROOT": str(tmp / "objects")},
+            # Generous timeouts: this measures CPU and throughput on a shared box,
+            # not the limits (as bench.gateway does).
+            env={
+                "ECOHOST_ARCHIVE_STORAGE_LOCAL_ROOT": str(tmp / "objects"),
+                "ECOHOST_GATEWAY_RPC_TIMEOUT": "120",
+                "ECOHOST_GATEWAY_EXECUTION_TIMEOUT": "300",
+            },
             log_format="json",
         )
         started = time.perf_counter()
         system = stack.enter_context(Stack(config, sink=lambda _name, _line: None))
         print(f"{backend}: stack ready in {time.perf_counter() - started:.1f} s", flush=True)
-        archive_url = config.database_url("archive")
-        common.run_async(measure(system, server.pid, archive_url, backend, n, concurrency), loop)
+        bench_urls = BenchUrls(archive=config.database_url("archive"), direct=direct_url)
+        common.run_async(measure(system, server.pid, bench_urls, backend, n, levels, profile), loop)
 
 
 def main() -> None:
     p = common.parser(__doc__.splitlines()[0], n=1000, backend="sqlite")
-    p.add_argument("--concurrency", type=int, default=32, help="requests in flight (default 32)")
+    p.add_argument(
+        "--concurrency",
+        default="1,32",
+        help="requests in flight, one level or several comma-separated (default 1,32)",
+    )
+    p.add_argument(
+        "--profile",
+        type=Path,
+        default=None,
+        help="sample every Python process with py-spy into DIR during one more burst",
+    )
     args = p.parse_args()
+    levels = [int(c) for c in args.concurrency.split(",")]
     backends = common.start(args)
     with ExitStack() as stack:
         pg = common.postgres_if_asked(stack, backends)
@@ -342,8 +548,9 @@ def main() -> None:
                 backend,
                 pg if backend == "postgresql" else None,
                 args.n,
-                args.concurrency,
+                levels,
                 args.loop,
+                args.profile,
             )
 
 

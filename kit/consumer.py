@@ -26,7 +26,14 @@ from sqlalchemy import insert
 from contracts.core import EVENT_STREAM, EventEnvelope, EventParser
 from kit import tracing
 from kit.db import Database, database_unreachable
-from kit.inbox import BatchHandler, EventHandler, apply_batch_once, apply_once, batch_traces
+from kit.inbox import (
+    BatchHandler,
+    EventHandler,
+    NotBatchable,
+    apply_batch_once,
+    apply_once,
+    batch_traces,
+)
 from kit.logging import CORRELATION_HEADER, get_logger
 from kit.messaging import MessagingTables
 
@@ -173,6 +180,8 @@ class EventConsumer:
                 fresh = await apply_batch_once(
                     self._db, self._tables, self.durable, events, self._batch_handler
                 )
+        except NotBatchable:
+            single = msgs
         except Exception as exc:
             log.warning(
                 "consumer.batch_failed", consumer=self.durable, error=repr(exc), size=len(msgs)

@@ -28,6 +28,12 @@ EventHandler = Callable[[AsyncSession, EventEnvelope], Awaitable[None]]
 BatchHandler = Callable[[AsyncSession, Sequence[EventEnvelope]], Awaitable[None]]
 
 
+class NotBatchable(Exception):
+    """Raised by a batch handler before it writes anything, for a batch it must not
+    apply in one transaction (an event with effects outside the database): the consumer
+    then applies each event on its own, without reporting a failure."""
+
+
 async def apply_once(
     db: Database,
     tables: MessagingTables,
@@ -50,12 +56,13 @@ async def apply_once(
                     await also(session)
                 return False
             await session.execute(
-                insert(tables.inbox).values(
-                    consumer=consumer,
-                    event_id=event.event_id,
-                    event_type=event.type,
-                    processed_at=datetime.now(UTC),
-                )
+                insert(tables.inbox),
+                {
+                    "consumer": consumer,
+                    "event_id": event.event_id,
+                    "event_type": event.type,
+                    "processed_at": datetime.now(UTC),
+                },
             )
             await handler(session, event)
             if also:

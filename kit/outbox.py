@@ -37,16 +37,20 @@ async def record_event(
     """Add `event` to the outbox inside the caller's transaction."""
     trace_context: dict[str, str] = {}
     tracing.inject(trace_context)
+    # The row as parameters of a plain INSERT, not `.values()`: the statement is then
+    # the same object every time and its compiled form comes from the cache without
+    # building a cache key from the values.
     await session.execute(
-        insert(tables.outbox).values(
-            event_id=event.event_id,
-            subject=event.subject,
-            payload=event.model_dump_json(),
-            correlation_id=event.correlation_id,
-            created_at=datetime.now(UTC),
-            attempts=0,
-            trace_context=json.dumps(trace_context) if trace_context else None,
-        )
+        insert(tables.outbox),
+        {
+            "event_id": event.event_id,
+            "subject": event.subject,
+            "payload": event.model_dump_json(),
+            "correlation_id": event.correlation_id,
+            "created_at": datetime.now(UTC),
+            "attempts": 0,
+            "trace_context": json.dumps(trace_context) if trace_context else None,
+        },
     )
 
 

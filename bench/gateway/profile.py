@@ -6,11 +6,14 @@ each one's top functions by own time and by time below them."""
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import signal
 import subprocess
 import sys
 from collections import Counter
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -20,17 +23,30 @@ from bench.gateway.workload import DASHBOARD, Target
 
 RATE = 200  # samples per second
 TOP = 12
+# Sampling without pausing the process (the default) skews little; BENCH_SPY_BLOCKING=1
+# pauses it per sample for consistent stacks (slower, the stacks of native code whole).
+NONBLOCKING = [] if os.environ.get("BENCH_SPY_BLOCKING") else ["--nonblocking"]
 
 
 def profile_system(
     target: Target, manager: str, n: int, concurrency: int, loop: str, out_dir: Path
 ) -> None:
+    # nats-server is Go: py-spy cannot sample it.
+    pids = {name: pid for name, pid in target.pids.items() if name != "nats"}
+    with sampling(pids, out_dir):
+        common.run_async(_load(target.url, manager, n, concurrency), loop)
+    for name in pids:
+        print_top(name, out_dir / f"{name}.txt")
+
+
+@contextmanager
+def sampling(pids: Mapping[str, int | None], out_dir: Path) -> Iterator[None]:
+    """py-spy records each of `pids` (Python processes) into DIR/<name>.txt while
+    the block runs."""
     spy = shutil.which("py-spy") or shutil.which("py-spy", path=str(Path(sys.executable).parent))
     if spy is None:
         raise RuntimeError("py-spy is not installed (pip install -e '.[bench]')")
     out_dir.mkdir(parents=True, exist_ok=True)
-    # nats-server is Go: py-spy cannot sample it.
-    pids = {name: pid for name, pid in target.pids.items() if name != "nats"}
     spies = {
         name: subprocess.Popen(
             [
@@ -42,7 +58,7 @@ def profile_system(
                 str(RATE),
                 "--format",
                 "raw",
-                "--nonblocking",
+                *NONBLOCKING,
                 "--output",
                 str(out_dir / f"{name}.txt"),
             ],
@@ -50,14 +66,15 @@ def profile_system(
             stderr=subprocess.DEVNULL,
         )
         for name, pid in pids.items()
+        if pid is not None
     }
-    common.run_async(_load(target.url, manager, n, concurrency), loop)
-    for p in spies.values():
-        p.send_signal(signal.SIGINT)
-    for p in spies.values():
-        p.wait(30)
-    for name in spies:
-        print_top(name, out_dir / f"{name}.txt")
+    try:
+        yield
+    finally:
+        for p in spies.values():
+            p.send_signal(signal.SIGINT)
+        for p in spies.values():
+            p.wait(30)
 
 
 async def _load(url: str, manager: str, n: int, concurrency: int) -> None:

@@ -3,6 +3,7 @@ the caller's scope never leave the database."""
 
 from __future__ import annotations
 
+import typing
 from collections import defaultdict
 from collections.abc import Sequence
 from datetime import date
@@ -11,7 +12,9 @@ from uuid import UUID
 
 from sqlalchemy import (
     ColumnElement,
+    CursorResult,
     Row,
+    Table,
     and_,
     case,
     exists,
@@ -27,6 +30,7 @@ from sqlalchemy.orm import aliased
 from contracts.core import Page, Scope
 from contracts.evaluation.enums import Grade, ScorecardKind, ScorecardStatus
 from contracts.evaluation.rpc import ScorecardFilter
+from kit.db import dialect_insert
 from kit.keyset import AnySelect, capped_total
 from services.evaluation.models import (
     Appeal,
@@ -183,6 +187,25 @@ async def learn_region(session: AsyncSession, unit_id: UUID, region_code: str) -
             .where(table.unit_id == unit_id, table.region_code.is_(None))
             .values(region_code=region_code)
         )
+
+
+async def register(session: AsyncSession, row: dict[str, Any]) -> bool:
+    """Add an engagement's registration (the columns of `EngagementRegistration` but the
+    region) unless it is registered already, with its unit's region as the directory
+    knows it, in one statement instead of two lookups and an insert; False when it was
+    registered already."""
+    table = typing.cast(Table, EngagementRegistration.__table__)
+    region = (
+        select(UnitDirectoryEntry.region_code)
+        .where(UnitDirectoryEntry.unit_id == row["unit_id"])
+        .scalar_subquery()
+    )
+    result = await session.execute(
+        dialect_insert(session)(table)
+        .values(**row, region_code=region)
+        .on_conflict_do_nothing(index_elements=["engagement_id"])
+    )
+    return bool(typing.cast(CursorResult[Any], result).rowcount)
 
 
 async def unit_entry(session: AsyncSession, unit_id: UUID) -> UnitDirectoryEntry | None:

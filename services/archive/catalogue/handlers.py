@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.core import EventEnvelope, event_subject
-from contracts.engagement.events import HandedOverV1
+from contracts.engagement.events import EngagementCreatedV1, HandedOverV1
+from kit.inbox import NotBatchable, one_after_another
 from kit.runtime import Subscription
 from services.archive.catalogue.commands import filing, handover
 from services.archive.catalogue.deps import CatalogueDeps
@@ -17,11 +20,19 @@ def filing_subscription(deps: CatalogueDeps) -> Subscription:
     async def handle(session: AsyncSession, event: EventEnvelope) -> None:
         await filing.file_event(deps, session, event)
 
+    async def handle_batch(session: AsyncSession, events: Sequence[EventEnvelope]) -> None:
+        # Filing a report or scorecard stores an object first, which a rolled-back batch
+        # would leave behind; a batch of engagements' parties is only rows.
+        if not all(isinstance(e, EngagementCreatedV1) for e in events):
+            raise NotBatchable
+        await one_after_another(handle)(session, events)
+
     return Subscription(
         durable="archive-filing",
         subjects=[event_subject(e) for e in filing.FILED_EVENTS],
         events=filing.FILED_EVENTS,
         handler=handle,
+        batch_handler=handle_batch,
     )
 
 

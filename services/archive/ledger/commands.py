@@ -6,13 +6,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import asdict
 from datetime import UTC, datetime
+from typing import Any
+from uuid import UUID
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.core import EventEnvelope
 from kit.logging import get_logger
 from services.archive.ledger import domain
-from services.archive.ledger.models import LedgerCheckpoint, TraceEntry
+from services.archive.ledger.models import LedgerCheckpoint
 from services.archive.ledger.repository import chains, checkpoints, tree
 from services.archive.ledger.signing import Checkpoint, Signer
 
@@ -26,12 +28,13 @@ async def record(session: AsyncSession, event: EventEnvelope) -> None:
 
 
 async def record_many(session: AsyncSession, events: Sequence[EventEnvelope]) -> None:
-    """Record events in this order, in one transaction: their leaves go in together
-    (`tree.append_many`)."""
+    """Record events in this order, in one transaction: their chain links go in with one
+    read of the chains' heads and one insert, their leaves together (`tree.append_many`)."""
     first = await tree.open_append(session)  # the append lock first: it queues replicas
+    links = await link_to_chains(session, events)
     leaves = []
     for index, event in enumerate(events, start=first):
-        link = await append_to_trace(session, event)
+        link = links.get(event.event_id)
         leaves.append(
             domain.Leaf(
                 index=index,
@@ -40,10 +43,10 @@ async def record_many(session: AsyncSession, events: Sequence[EventEnvelope]) ->
                 occurred_at=event.occurred_at,
                 actor=event.actor,
                 tenant=event.tenant,
-                payload_sha256=link.payload_sha256 if link else _payload_sha256(event),
+                payload_sha256=link["payload_sha256"] if link else _payload_sha256(event),
                 engagement_id=event.engagement_id,
-                chain_seq=link.seq if link else None,
-                chain_hash=link.entry_hash if link else None,
+                chain_seq=link["seq"] if link else None,
+                chain_hash=link["entry_hash"] if link else None,
             )
         )
     await tree.append_many(session, leaves)
@@ -55,33 +58,44 @@ def _payload_sha256(event: EventEnvelope) -> str:
     return domain.payload_digest(event.model_dump(mode="json")["data"])
 
 
-async def append_to_trace(session: AsyncSession, event: EventEnvelope) -> TraceEntry | None:
-    """Record an engagement's event as the next link of its chain (events without an
-    engagement have no chain to join)."""
-    if event.engagement_id is None:
-        return None
-    head = await chains.head(session, event.engagement_id)
-    entry = domain.ChainEntry(
-        engagement_id=event.engagement_id,
-        seq=head.seq + 1 if head else 1,
-        event_id=event.event_id,
-        event_type=event.type,
-        occurred_at=event.occurred_at,
-        actor=event.actor,
-        tenant=event.tenant,
-        payload_sha256=_payload_sha256(event),
-    )
-    prev_hash = head.entry_hash if head else domain.GENESIS
-    row = TraceEntry(
-        **asdict(entry),
-        recorded_at=datetime.now(UTC),
-        prev_hash=prev_hash,
-        entry_hash=domain.link(prev_hash, entry),
-    )
-    session.add(row)
-    await session.flush()
-    log.info("trace.appended", engagement_id=str(entry.engagement_id), seq=entry.seq)
-    return row
+async def link_to_chains(
+    session: AsyncSession, events: Sequence[EventEnvelope]
+) -> dict[UUID, dict[str, Any]]:
+    """Record each engagement's event as the next link of its chain, in this order (events
+    without an engagement have no chain to join); returns the trace rows by event id.
+
+    The heads of all the chains concerned are read at once and followed in memory, so a
+    batch costs two statements however many events and engagements it has."""
+    chained = [e for e in events if e.engagement_id is not None]
+    if not chained:
+        return {}
+    heads = await chains.heads(session, {e.engagement_id for e in chained if e.engagement_id})
+    recorded_at = datetime.now(UTC)
+    rows: dict[UUID, dict[str, Any]] = {}
+    for event in chained:
+        assert event.engagement_id is not None
+        head = heads.get(event.engagement_id)
+        entry = domain.ChainEntry(
+            engagement_id=event.engagement_id,
+            seq=head[0] + 1 if head else 1,
+            event_id=event.event_id,
+            event_type=event.type,
+            occurred_at=event.occurred_at,
+            actor=event.actor,
+            tenant=event.tenant,
+            payload_sha256=_payload_sha256(event),
+        )
+        prev_hash = head[1] if head else domain.GENESIS
+        entry_hash = domain.link(prev_hash, entry)
+        heads[event.engagement_id] = (entry.seq, entry_hash)
+        rows[event.event_id] = {
+            **asdict(entry),
+            "recorded_at": recorded_at,
+            "prev_hash": prev_hash,
+            "entry_hash": entry_hash,
+        }
+    await chains.append(session, list(rows.values()))
+    return rows
 
 
 async def create_checkpoint(session: AsyncSession, signer: Signer) -> LedgerCheckpoint:

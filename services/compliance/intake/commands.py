@@ -56,7 +56,6 @@ from services.compliance.calendar import domain
 from services.compliance.calendar import repository as calendar_repository
 from services.compliance.intake import repository
 from services.compliance.models import (
-    EngagementCover,
     EngagementLink,
     Occurrence,
     UnitEntry,
@@ -203,21 +202,11 @@ async def _unit(session: AsyncSession, event: UnitRegisteredV1) -> None:
 
 async def _engagement(session: AsyncSession, event: EngagementCreatedV1) -> None:
     data = event.data
-    if await repository.engagement(session, data.engagement_id) is None:
-        session.add(
-            EngagementLink(
-                engagement_id=data.engagement_id,
-                unit_id=data.unit_id,
-                agency_id=data.agency_id,
-                client_id=data.client_id,
-            )
-        )
-        # A park's, group's or region's engagement: the units whose calendar it sees.
-        session.add_all(
-            EngagementCover(engagement_id=data.engagement_id, unit_id=u)
-            for u in dict.fromkeys(data.covered_unit_ids)
-        )
-        await session.flush()
+    await repository.link_engagement(
+        session, data.engagement_id, data.unit_id, data.agency_id, data.client_id
+    )
+    # A park's, group's or region's engagement: the units whose calendar it sees.
+    await repository.cover_units(session, data.engagement_id, data.covered_unit_ids)
     await repository.add_serving_agency(session, data.unit_id, data.agency_id)
 
 

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import typing
 from datetime import date, datetime
 from uuid import UUID
 
-from sqlalchemy import select
+from sqlalchemy import Table, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from kit.db import dialect_insert
 from services.compliance.models import (
+    EngagementCover,
     EngagementLink,
     Occurrence,
     UnitAgency,
@@ -25,10 +28,41 @@ async def engagement(session: AsyncSession, engagement_id: UUID) -> EngagementLi
     return await session.get(EngagementLink, engagement_id)
 
 
+async def link_engagement(
+    session: AsyncSession,
+    engagement_id: UUID,
+    unit_id: UUID,
+    agency_id: UUID,
+    client_id: UUID | None = None,
+) -> None:
+    """Remember the engagement's unit, agency and client, unless known already: one
+    statement (ON CONFLICT DO NOTHING) instead of a lookup and an insert."""
+    await session.execute(
+        dialect_insert(session)(typing.cast(Table, EngagementLink.__table__))
+        .values(
+            engagement_id=engagement_id, unit_id=unit_id, agency_id=agency_id, client_id=client_id
+        )
+        .on_conflict_do_nothing(index_elements=["engagement_id"])
+    )
+
+
+async def cover_units(session: AsyncSession, engagement_id: UUID, unit_ids: list[UUID]) -> None:
+    """The units a client's engagement covers (idempotent: a redelivery adds none)."""
+    if not unit_ids:
+        return
+    await session.execute(
+        dialect_insert(session)(typing.cast(Table, EngagementCover.__table__))
+        .values([{"engagement_id": engagement_id, "unit_id": u} for u in dict.fromkeys(unit_ids)])
+        .on_conflict_do_nothing(index_elements=["engagement_id", "unit_id"])
+    )
+
+
 async def add_serving_agency(session: AsyncSession, unit_id: UUID, agency_id: UUID) -> None:
-    if await session.get(UnitAgency, (unit_id, agency_id)) is None:
-        session.add(UnitAgency(unit_id=unit_id, agency_id=agency_id, active=True))
-        await session.flush()
+    await session.execute(
+        dialect_insert(session)(typing.cast(Table, UnitAgency.__table__))
+        .values(unit_id=unit_id, agency_id=agency_id)
+        .on_conflict_do_nothing(index_elements=["unit_id", "agency_id"])
+    )
 
 
 async def set_link(session: AsyncSession, unit_id: UUID, agency_id: UUID, active: bool) -> None:

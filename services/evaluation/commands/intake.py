@@ -27,7 +27,7 @@ from kit.logging import get_logger
 from kit.rpc import CallContext
 from services.evaluation import repository, suggestions
 from services.evaluation.commands import scorecards
-from services.evaluation.models import EngagementRegistration, Evidence, UnitDirectoryEntry
+from services.evaluation.models import Evidence, UnitDirectoryEntry
 from services.evaluation.statistics import repository as statistics_repository
 from services.evaluation.statistics.commands import tallied
 
@@ -76,24 +76,23 @@ async def register_unit(session: AsyncSession, event: UnitRegisteredV1) -> None:
 async def register_engagement(session: AsyncSession, event: EngagementCreatedV1) -> None:
     """Remember an engagement so it can be evaluated later (R4.2.5)."""
     data = event.data
-    if await repository.registration(session, data.engagement_id) is not None:
-        return
-    unit = await repository.unit_entry(session, data.unit_id)
-    session.add(
-        EngagementRegistration(
-            engagement_id=data.engagement_id,
-            unit_id=data.unit_id,
-            agency_id=data.agency_id,
-            source_event_id=event.event_id,
-            registered_at=datetime.now(UTC),
-            period_start=data.period_start,
-            period_end=data.period_end,
-            region_code=unit.region_code if unit else None,
-            assessment=data.assessment.model_dump(mode="json") if data.assessment else None,
-            fee_terms=data.fee_terms.model_dump(mode="json") if data.fee_terms else None,
-            client_id=data.client_id,
-        )
+    registered = await repository.register(
+        session,
+        {
+            "engagement_id": data.engagement_id,
+            "unit_id": data.unit_id,
+            "agency_id": data.agency_id,
+            "source_event_id": event.event_id,
+            "registered_at": datetime.now(UTC),
+            "period_start": data.period_start,
+            "period_end": data.period_end,
+            "assessment": data.assessment.model_dump(mode="json") if data.assessment else None,
+            "fee_terms": data.fee_terms.model_dump(mode="json") if data.fee_terms else None,
+            "client_id": data.client_id,
+        },
     )
+    if not registered:
+        return
     for party in data.assessment.parties if data.assessment else []:
         if party.evaluator_id is not None:
             await repository.appoint(session, data.engagement_id, party.evaluator_id)

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
-from typing import Any
+from collections.abc import AsyncIterator, Collection, Sequence
+from typing import Any, cast
 from uuid import UUID
 
-from sqlalchemy import Row, select
+from sqlalchemy import Row, Table, and_, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.archive.ledger.models import TraceEntry
@@ -22,6 +22,32 @@ async def head(session: AsyncSession, engagement_id: UUID) -> TraceEntry | None:
             .limit(1)
         )
     ).scalar_one_or_none()
+
+
+async def heads(
+    session: AsyncSession, engagement_ids: Collection[UUID]
+) -> dict[UUID, tuple[int, str]]:
+    """Each chain's last (seq, entry_hash), for those of `engagement_ids` that have one."""
+    table = TraceEntry.__table__
+    last = (
+        select(table.c.engagement_id, func.max(table.c.seq).label("seq"))
+        .where(table.c.engagement_id.in_(list(engagement_ids)))
+        .group_by(table.c.engagement_id)
+        .subquery()
+    )
+    rows = await session.execute(
+        select(table.c.engagement_id, table.c.seq, table.c.entry_hash).join(
+            last,
+            and_(table.c.engagement_id == last.c.engagement_id, table.c.seq == last.c.seq),
+        )
+    )
+    return {row.engagement_id: (row.seq, row.entry_hash) for row in rows}
+
+
+async def append(session: AsyncSession, entries: Sequence[dict[str, Any]]) -> None:
+    """New chain links (`TraceEntry` rows) in one statement: plain rows, not ORM
+    instances, which nothing in the recording transaction reads back."""
+    await session.execute(insert(cast(Table, TraceEntry.__table__)), list(entries))
 
 
 async def chain(session: AsyncSession, engagement_id: UUID) -> list[TraceEntry]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 from uuid import UUID
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -18,12 +19,12 @@ from kit.ids import new_id
 from kit.outbox import record_event
 from kit.rpc import CallContext
 from services.engagement.directory import repository as directory_repository
-from services.engagement.models import ChecklistEntry, Client, Engagement, EngagementUnit, messaging
+from services.engagement.models import Client, Engagement, EngagementUnit, messaging
 from services.engagement.registry import domain as registry_domain
 from services.engagement.registry import repository as registry_repository
 from services.engagement.seed import checklist_a1_v1
 from services.engagement.statistics import commands as statistics
-from services.engagement.workflow import domain
+from services.engagement.workflow import domain, repository
 from services.engagement.workflow.views import engagement_view
 
 
@@ -63,7 +64,7 @@ async def create_engagement(
     await statistics.count_opened(session, engagement)  # the region statistics' counters
     if client is not None:
         session.add_all(EngagementUnit(engagement_id=engagement.id, unit_id=u) for u in covered)
-    session.add_all(checklist_for(engagement.id))
+    await repository.add_checklist(session, checklist_for(engagement.id))
     data = EngagementCreatedData.from_row(
         engagement,
         engagement_id=engagement.id,
@@ -94,17 +95,19 @@ async def _client(session: AsyncSession, req: rpc.CreateEngagementRequest) -> Cl
     return client
 
 
-def checklist_for(engagement_id: UUID) -> list[ChecklistEntry]:
-    """表 A.1 instantiated for a new engagement: every document pending."""
+def checklist_for(engagement_id: UUID) -> list[dict[str, Any]]:
+    """表 A.1 instantiated for a new engagement: every document pending (the rows of
+    `ChecklistEntry`)."""
     return [
-        ChecklistEntry(
-            engagement_id=engagement_id,
-            code=code,
-            section=section,
-            title_zh=zh,
-            title_en=en,
-            status=ChecklistStatus.PENDING,
-            document_ref=None,
-        )
+        {
+            "engagement_id": engagement_id,
+            "code": code,
+            "section": section,
+            "title_zh": zh,
+            "title_en": en,
+            "status": ChecklistStatus.PENDING,
+            "document_ref": None,
+            "document_item_id": None,
+        }
         for code, section, zh, en in checklist_a1_v1.ITEMS
     ]
