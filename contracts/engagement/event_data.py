@@ -45,6 +45,12 @@ class UnitRegisteredData(Contract):
     industry_code: str
     region_code: str
     registered_by_agency_id: UUID | None
+    agency_file_name: str | None = Field(
+        default=None,
+        description="The name in the registering agency's own file of a unit the registry "
+        "already had (a provisional link, issue 14): what that agency is shown instead of "
+        "`name` until the unit shares its file with it.",
+    )
 
 
 class ImportedPermit(Contract):

@@ -21,6 +21,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    false,
     true,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -69,13 +70,18 @@ class UnitAgency(Base):
     """An agency that serves the unit: the one that registered it, and every agency
     with an engagement of it, or a link to it (`engagement.unit_link_changed.v1`).
     An ended link (not active) keeps the agency's engagements' dates and hides the
-    unit's own calendar from it; an active one shows it, whoever registered the permits."""
+    unit's own calendar from it; an active one shows it, whoever registered the permits.
+    A provisional one (the agency works from its own file of a unit the registry already
+    had, issue 14) shows the agency what it registered itself and nothing of others',
+    under the name in its own file, until the unit shares its file."""
 
     __tablename__ = "unit_agency"
 
     unit_id: Mapped[UUID] = mapped_column(primary_key=True)
     agency_id: Mapped[UUID] = mapped_column(primary_key=True, index=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    provisional: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    file_name: Mapped[str | None] = mapped_column(String(200))
 
 
 class EngagementLink(Base):

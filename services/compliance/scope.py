@@ -41,7 +41,11 @@ def others_units(agency_id: UUID) -> Select[UUID]:
         Permit.unit_id == UnitAgency.unit_id, Permit.agency_id != agency_id
     )
     return select(UnitAgency.unit_id).where(
-        UnitAgency.agency_id == agency_id, UnitAgency.active.is_(True), foreign.exists()
+        UnitAgency.agency_id == agency_id,
+        UnitAgency.active.is_(True),
+        # A provisional link (issue 14) shows the agency only what it registered itself.
+        UnitAgency.provisional.is_(False),
+        foreign.exists(),
     )
 
 

@@ -69,6 +69,18 @@ class UnitDirectoryEntry(Base):
     source_event_id: Mapped[UUID] = mapped_column(unique=True)
 
 
+class UnitFileName(Base):
+    """The name in an agency's own file of a unit the registry already had (a
+    provisional link, issue 14): what that agency's scorecard exports call the unit
+    until the unit shares its file (then the row goes)."""
+
+    __tablename__ = "unit_file_name"
+
+    unit_id: Mapped[UUID] = mapped_column(primary_key=True)
+    agency_id: Mapped[UUID] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+
+
 class EngagementRegistration(Base):
     """An engagement known to the evaluation service, from `engagement.created.v1`.
 

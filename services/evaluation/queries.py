@@ -194,11 +194,16 @@ async def export_scorecard(
     view = await scorecard_view(session, card)
     template = await repository.template(session, card.template_id)
     assert template is not None
-    unit = await repository.unit_entry(session, card.unit_id)
+    # The card's agency gets the unit as it knows it (its own file, if it works from one).
+    if req.scope.agency_id is not None:
+        unit_name = await repository.unit_name_for(session, card.unit_id, req.scope.agency_id)
+    else:
+        entry = await repository.unit_entry(session, card.unit_id)
+        unit_name = entry.name if entry else None
     content = export_xlsx.render(
         evaluation_rpc.TemplateDefinition.model_validate(template.definition),
         view,
-        unit_name=unit.name if unit else None,
+        unit_name=unit_name,
         with_settlement=req.include_settlement,
     )
     return evaluation_rpc.ScorecardExport(

@@ -43,6 +43,7 @@ from services.evaluation.models import (
     ItemScore,
     Scorecard,
     UnitDirectoryEntry,
+    UnitFileName,
 )
 
 
@@ -210,6 +211,31 @@ async def register(session: AsyncSession, row: dict[str, Any]) -> bool:
 
 async def unit_entry(session: AsyncSession, unit_id: UUID) -> UnitDirectoryEntry | None:
     return await session.get(UnitDirectoryEntry, unit_id)
+
+
+async def unit_name_for(session: AsyncSession, unit_id: UUID, agency_id: UUID) -> str | None:
+    """The unit's name as the agency knows it: its own file's, else the registry's."""
+    own = await session.get(UnitFileName, (unit_id, agency_id))
+    if own is not None:
+        return own.name
+    entry = await unit_entry(session, unit_id)
+    return entry.name if entry else None
+
+
+async def keep_file_name(session: AsyncSession, unit_id: UUID, agency_id: UUID, name: str) -> None:
+    row = await session.get(UnitFileName, (unit_id, agency_id))
+    if row is None:
+        session.add(UnitFileName(unit_id=unit_id, agency_id=agency_id, name=name))
+    else:
+        row.name = name
+    await session.flush()
+
+
+async def drop_file_name(session: AsyncSession, unit_id: UUID, agency_id: UUID) -> None:
+    row = await session.get(UnitFileName, (unit_id, agency_id))
+    if row is not None:
+        await session.delete(row)
+        await session.flush()
 
 
 async def units(session: AsyncSession, ids: Sequence[UUID]) -> dict[UUID, UnitDirectoryEntry]:

@@ -40,6 +40,7 @@ from services.compliance.models import (
     NotificationContact,
     Occurrence,
     Permit,
+    UnitAgency,
     UnitEntry,
 )
 from services.compliance.rules import ruleset
@@ -104,9 +105,22 @@ async def _responsible(session: AsyncSession, unit_ids: set[UUID]) -> dict[UUID,
     return people
 
 
-async def _unit_names(session: AsyncSession, unit_ids: set[UUID]) -> dict[UUID, str]:
+async def unit_names(
+    session: AsyncSession, unit_ids: set[UUID]
+) -> dict[tuple[UUID, UUID | None], str]:
+    """Each unit's name by (unit, None); by (unit, agency) where that agency works from
+    its own file of the unit (a provisional link, issue 14): the name it typed, never
+    the registry's, which it has not been shown."""
     query = select(UnitEntry.unit_id, UnitEntry.name).where(UnitEntry.unit_id.in_(unit_ids))
-    return {unit_id: name for unit_id, name in await session.execute(query)}
+    names: dict[tuple[UUID, UUID | None], str] = {
+        (unit_id, None): name for unit_id, name in await session.execute(query)
+    }
+    own = select(UnitAgency.unit_id, UnitAgency.agency_id, UnitAgency.file_name).where(
+        UnitAgency.unit_id.in_(unit_ids), UnitAgency.file_name.is_not(None)
+    )
+    for unit_id, agency_id, file_name in await session.execute(own):
+        names[(unit_id, agency_id)] = str(file_name)
+    return names
 
 
 def _address(channel: Channel, contact: NotificationContact | None) -> str | None:
@@ -145,7 +159,7 @@ async def schedule_reminders(
     tenants = {f"agency:{o.agency_id}" for o in rows}
     responsible = await _responsible(session, unit_ids)
     followers = await contacts.followers(session, tenants)
-    names = await _unit_names(session, unit_ids)
+    names = await unit_names(session, unit_ids)
     pairs = {
         (f"agency:{o.agency_id}", person)
         for o in rows
@@ -160,7 +174,7 @@ async def schedule_reminders(
     window = (today, today + timedelta(days=1))
     for o in rows:
         tenant = f"agency:{o.agency_id}"
-        unit_name = names.get(o.unit_id, "")
+        unit_name = names.get((o.unit_id, o.agency_id)) or names.get((o.unit_id, None), "")
         data = reminder_data(o)
         people = responsible.get(o.unit_id, set()) | followers.get(tenant, set())
         for person in sorted(people):

@@ -198,6 +198,10 @@ async def _unit(session: AsyncSession, event: UnitRegisteredV1) -> None:
         await session.flush()
     if data.registered_by_agency_id is not None:
         await repository.add_serving_agency(session, data.unit_id, data.registered_by_agency_id)
+        if data.agency_file_name is not None:
+            await repository.set_file_name(
+                session, data.unit_id, data.registered_by_agency_id, data.agency_file_name
+            )
 
 
 async def _engagement(session: AsyncSession, event: EngagementCreatedV1) -> None:
@@ -214,8 +218,13 @@ async def _link(session: AsyncSession, event: UnitLinkChangedV1) -> None:
     """An agency's link to a unit began or ended (issue 14): from now on it sees the
     unit's calendar, or no longer does."""
     data = event.data
+    provisional = data.status is LinkStatus.PROVISIONAL
     await repository.set_link(
-        session, data.unit_id, data.agency_id, data.status is LinkStatus.ACTIVE
+        session,
+        data.unit_id,
+        data.agency_id,
+        active=data.status is LinkStatus.ACTIVE or provisional,
+        provisional=provisional,
     )
 
 

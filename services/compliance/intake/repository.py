@@ -65,13 +65,29 @@ async def add_serving_agency(session: AsyncSession, unit_id: UUID, agency_id: UU
     )
 
 
-async def set_link(session: AsyncSession, unit_id: UUID, agency_id: UUID, active: bool) -> None:
-    """The agency's link to the unit as the latest link event says (idempotent)."""
+async def set_link(
+    session: AsyncSession, unit_id: UUID, agency_id: UUID, active: bool, provisional: bool = False
+) -> None:
+    """The agency's link to the unit as the latest link event says (idempotent). A link
+    no longer provisional (the unit shared its file) drops the agency's own name."""
     row = await session.get(UnitAgency, (unit_id, agency_id))
     if row is None:
-        session.add(UnitAgency(unit_id=unit_id, agency_id=agency_id, active=active))
-    else:
-        row.active = active
+        row = UnitAgency(unit_id=unit_id, agency_id=agency_id)
+        session.add(row)
+    row.active, row.provisional = active, provisional
+    if not provisional:
+        row.file_name = None
+    await session.flush()
+
+
+async def set_file_name(session: AsyncSession, unit_id: UUID, agency_id: UUID, name: str) -> None:
+    """The name in the agency's own file of the unit, shown to that agency alone."""
+    row = await session.get(UnitAgency, (unit_id, agency_id))
+    if row is None:
+        row = UnitAgency(unit_id=unit_id, agency_id=agency_id, active=True, provisional=True)
+        session.add(row)
+    if row.provisional:
+        row.file_name = name
     await session.flush()
 
 

@@ -50,7 +50,7 @@ async def add_unit(
     await session.flush()
     await index_unit(session, unit)
     data = UnitRegisteredData.from_row(
-        unit, unit_id=unit.id, registered_by_agency_id=unit.agency_id
+        unit, unit_id=unit.id, registered_by_agency_id=unit.agency_id, agency_file_name=None
     )
     await record_event(session, messaging, make_event(UnitRegisteredV1, ctx, data))
     return unit

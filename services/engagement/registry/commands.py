@@ -146,10 +146,11 @@ async def open_provisional(
     await record_event(session, messaging, make_event(UnitLinkChangedV1, ctx, data))
     # Announced again with this agency, as a new unit's entry is: the calendar learns the
     # agency serves the unit (registerPermit, imported permits) just as for a new USCC.
-    # The registry's values, never what the agency typed: consumers keep the first
-    # announcement of a unit, and must not learn the agency's file if this one came first.
+    # The registry's values, so consumers that keep a unit's first announcement never
+    # take the agency's file for the registry's; the agency's own name beside them, for
+    # what consumers show that agency (its reminders, its scorecard exports).
     announced = UnitRegisteredData.from_row(
-        unit, unit_id=unit.id, registered_by_agency_id=req.agency_id
+        unit, unit_id=unit.id, registered_by_agency_id=req.agency_id, agency_file_name=file.name
     )
     await record_event(session, messaging, make_event(UnitRegisteredV1, ctx, announced))
     if await repository.pending_proposal(session, req.agency_id, unit.uscc) is None:

@@ -14,13 +14,14 @@ from uuid import UUID
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.core import EventEnvelope
-from contracts.engagement.enums import RevisionSubject, Stage
+from contracts.engagement.enums import LinkStatus, RevisionSubject, Stage
 from contracts.engagement.events import (
     EngagementCreatedV1,
     EngagementTerminatedV1,
     RecordCorrectedV1,
     RecordVoidedV1,
     StageChangedV1,
+    UnitLinkChangedV1,
     UnitRegisteredV1,
 )
 from kit.logging import get_logger
@@ -38,6 +39,9 @@ async def on_engagement_event(session: AsyncSession, event: EventEnvelope) -> No
     match event:
         case UnitRegisteredV1():
             await register_unit(session, event)
+        case UnitLinkChangedV1() if event.data.status is not LinkStatus.PROVISIONAL:
+            # The unit shared its file (or the link ended): the agency's own name goes.
+            await repository.drop_file_name(session, event.data.unit_id, event.data.agency_id)
         case EngagementCreatedV1():
             await register_engagement(session, event)
         case StageChangedV1():
@@ -53,8 +57,13 @@ async def on_engagement_event(session: AsyncSession, event: EventEnvelope) -> No
 
 
 async def register_unit(session: AsyncSession, event: UnitRegisteredV1) -> None:
-    """Remember the unit's region (regulator scoping) and name (public disclosures)."""
+    """Remember the unit's region (regulator scoping) and name (public disclosures), and
+    the name an agency working from its own file of the unit knows it by."""
     data = event.data
+    if data.agency_file_name is not None and data.registered_by_agency_id is not None:
+        await repository.keep_file_name(
+            session, data.unit_id, data.registered_by_agency_id, data.agency_file_name
+        )
     if await repository.unit_entry(session, data.unit_id) is not None:
         return
     session.add(
