@@ -37,7 +37,7 @@ async def _schema_diff(db: Database, metadata: MetaData) -> list[Any]:
 async def test_the_grade_counters_are_backfilled_from_the_decided_cards(database_url: str):
     db = Database(database_url, schema="evaluation")
     try:
-        await upgrade(db, evaluation_app.MIGRATIONS, "0009")
+        await upgrade(db, evaluation_app.MIGRATIONS, "0010")
         async with db.transaction() as s:
             await seeded_cards.seed_cards(s)
 
@@ -64,7 +64,7 @@ async def test_the_grade_counters_are_backfilled_from_the_decided_cards(database
 async def test_the_engagement_counters_are_backfilled_from_the_engagements(database_url: str):
     db = Database(database_url, schema="engagement")
     try:
-        await upgrade(db, engagement_app.MIGRATIONS, "0020")
+        await upgrade(db, engagement_app.MIGRATIONS, "0021")
         await region_world.seed(db, counters=False)
 
         await upgrade(db, engagement_app.MIGRATIONS)

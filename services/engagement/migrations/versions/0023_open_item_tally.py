@@ -4,8 +4,8 @@ overdue time nodes (docs/BENCHMARKS.md §14), backfilled from the items there ar
 From here on the workflow keeps it in the transaction that adds, approves, finishes,
 corrects or voids an item (services/engagement/statistics/commands.py).
 
-Revision ID: 0022
-Revises: 0021
+Revision ID: 0023
+Revises: 0022
 Create Date: 2026-12-03
 """
 
@@ -14,8 +14,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0022"
-down_revision: str | Sequence[str] | None = "0021"
+revision: str = "0023"
+down_revision: str | Sequence[str] | None = "0022"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -6,8 +6,8 @@ that decides a card (services/evaluation/statistics/commands.py).
 The backfill is this revision's own SQL (the same rules as repository.is_latest_decided
 and effective_grade, as they stand today), the same text on PostgreSQL and SQLite.
 
-Revision ID: 0010
-Revises: 0009
+Revision ID: 0011
+Revises: 0010
 Create Date: 2026-12-03
 """
 
@@ -16,8 +16,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0010"
-down_revision: str | Sequence[str] | None = "0009"
+revision: str = "0011"
+down_revision: str | Sequence[str] | None = "0010"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
