@@ -16,17 +16,11 @@ from collections.abc import Awaitable, Iterable, Sequence
 from typing import Any
 from uuid import UUID
 
-from graphql import (
-    FieldNode,
-    FragmentDefinitionNode,
-    FragmentSpreadNode,
-    InlineFragmentNode,
-    SelectionSetNode,
-)
+from graphql import FieldNode, FragmentDefinitionNode
 from strawberry.types import Info
 
 from gateway.context import Context
-from gateway.engagement.selection import workflow_parts
+from gateway.engagement.selection import names_below, workflow_parts
 
 # Engagement fields read from its workflow (`Engagement._workflow`).
 WORKFLOW_FIELDS = frozenset(
@@ -58,22 +52,7 @@ def selected_names(
     cached = _cache.get(id(nodes[0]))
     if cached is not None and cached[0] is nodes[0]:
         return cached[1]
-    names: set[str] = set()
-    seen: set[str] = set()
-    pending: list[SelectionSetNode] = [n.selection_set for n in nodes if n.selection_set]
-    while pending:
-        for node in pending.pop().selections:
-            if isinstance(node, FieldNode):
-                names.add(node.name.value)
-                if node.selection_set is not None:
-                    pending.append(node.selection_set)
-            elif isinstance(node, InlineFragmentNode):
-                pending.append(node.selection_set)
-            elif isinstance(node, FragmentSpreadNode) and node.name.value not in seen:
-                seen.add(node.name.value)
-                fragment = fragments.get(node.name.value)
-                if fragment is not None:
-                    pending.append(fragment.selection_set)
+    names = names_below((n.selection_set for n in nodes if n.selection_set), fragments)
     found = frozenset(names)
     if len(_cache) >= CACHED:
         _cache.clear()

@@ -9,9 +9,12 @@ ParserCache), so the answer is cached per operation node too.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from graphql import (
     FieldNode,
     FragmentDefinitionNode,
+    FragmentSpreadNode,
     InlineFragmentNode,
     OperationDefinitionNode,
     SelectionSetNode,
@@ -42,9 +45,18 @@ def field_names(
     operation: OperationDefinitionNode, fragments: dict[str, FragmentDefinitionNode]
 ) -> set[str]:
     """Every field name in the operation and the fragments it may spread."""
+    return names_below([operation.selection_set, *(f.selection_set for f in fragments.values())])
+
+
+def names_below(
+    selection_sets: Iterable[SelectionSetNode],
+    fragments: dict[str, FragmentDefinitionNode] | None = None,
+) -> set[str]:
+    """Every field name in these selection sets, inline fragments included; with
+    `fragments`, the named fragments they spread too (each once)."""
     names: set[str] = set()
-    pending: list[SelectionSetNode] = [operation.selection_set]
-    pending.extend(f.selection_set for f in fragments.values())
+    spread: set[str] = set()
+    pending = list(selection_sets)
     while pending:
         for node in pending.pop().selections:
             if isinstance(node, FieldNode):
@@ -53,6 +65,11 @@ def field_names(
                     pending.append(node.selection_set)
             elif isinstance(node, InlineFragmentNode):
                 pending.append(node.selection_set)
+            elif isinstance(node, FragmentSpreadNode) and fragments is not None:
+                name = node.name.value
+                if name not in spread and name in fragments:
+                    spread.add(name)
+                    pending.append(fragments[name].selection_set)
     return names
 
 

@@ -13,42 +13,30 @@ import pytest
 from sqlalchemy import insert
 
 from contracts.engagement.enums import LinkStatus
-from contracts.engagement.event_data import UnitLinkData, UnitRegisteredData
 from contracts.engagement.events import UnitLinkChangedV1, UnitRegisteredV1
 from kit.db import Database
-from kit.events import make_event
 from kit.ids import new_id
-from kit.rpc import CallContext
 from services.compliance import app
 from services.compliance.calendar.reminders import unit_names
 from services.compliance.intake.commands import on_engagement_event
 from services.compliance.models import Permit
 from services.compliance.scope import ended_links, others_units
 from tests.infra.databases import migrated_database
-
-CTX = CallContext(actor="pm", tenant="agency:x", correlation_id="c")
-UNIT, FIRST, SECOND = new_id(), new_id(), new_id()
-REGISTRY_NAME, SECOND_FILE_NAME = "甲方更正化工有限公司", "乙方录入的单位"
+from tests.provisional_events import (
+    FIRST,
+    REGISTRY_NAME,
+    SECOND,
+    SECOND_FILE_NAME,
+    UNIT,
+    link,
+    registered,
+)
 
 
 @pytest.fixture
 async def db(database_url: str) -> AsyncIterator[Database]:
     async with migrated_database(database_url, "compliance", app.MIGRATIONS) as database:
         yield database
-
-
-def registered(agency: UUID, file_name: str | None = None) -> UnitRegisteredV1:
-    data = UnitRegisteredData(
-        unit_id=UNIT, name=REGISTRY_NAME, uscc="91320506MA1XXXXX01",
-        industry_code="C26", region_code="320506",
-        registered_by_agency_id=agency, agency_file_name=file_name,
-    )  # fmt: skip
-    return make_event(UnitRegisteredV1, CTX, data)
-
-
-def link(agency: UUID, status: LinkStatus) -> UnitLinkChangedV1:
-    data = UnitLinkData(unit_id=UNIT, agency_id=agency, status=status, via="registered")
-    return make_event(UnitLinkChangedV1, CTX, data)
 
 
 async def apply(db: Database, *events: UnitRegisteredV1 | UnitLinkChangedV1) -> None:
