@@ -24,7 +24,7 @@ import pytest
 from nats.aio.client import Client
 
 from cli.nats import NatsProcess
-from tests import parallel, stack_count
+from tests import parallel, stack_count, worker_summaries
 from tests.e2e.conftest import PRODUCTION_BUCKET, backend_system, pg_urls, start_system
 from tests.e2e.harness import RunningSystem
 from tests.infra.nats_server import running_nats
@@ -62,14 +62,18 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
 
 @pytest.hookimpl(optionalhook=True)
 def pytest_testnodedown(node: Any, error: object) -> None:
-    stack_count.add_worker(getattr(node, "workeroutput", {}))
+    output = getattr(node, "workeroutput", {})
+    stack_count.add_worker(output)
+    worker_summaries.add_worker(output)
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
     stack_count.worker_output(session.config)
+    worker_summaries.worker_output(session.config)
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    worker_summaries.summary(terminalreporter)
     stack_count.summary(terminalreporter)
 
 
