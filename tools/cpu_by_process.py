@@ -39,7 +39,7 @@ KINDS = (
     ("postgres", "postgres"),
     ("cli.main migrate", "migrate"),
     ("pytest", "pytest"),
-    ("xdist", "pytest"),
+    ("exec(eval(sys.stdin", "pytest"),  # a pytest-xdist worker, started by execnet
 )
 
 
