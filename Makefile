@@ -29,8 +29,11 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy .
 
+# Two pytest-xdist workers, each stack's tests on one of them (tests/parallel.py,
+# docs/testing.md); PYTEST_WORKERS=0 runs the suite in one process.
+PYTEST_WORKERS ?= 2
 pytest: $(STAMP)
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest $(if $(filter-out 0,$(PYTEST_WORKERS)),-n $(PYTEST_WORKERS) --dist loadgroup) $(PYTEST_ARGS)
 
 ## make fuzz: the fuzzer of tests/fuzz with more examples, on both backends (docs/security.md, Fuzzing)
 ECOHOST_FUZZ_EXAMPLES ?= 50

@@ -10,7 +10,7 @@ import sys
 from dataclasses import asdict
 from pathlib import Path
 
-from cli import archive, commands, dev, events, ledger, unit_import
+from cli import archive, commands, dev, events, ledger, nats, unit_import
 from cli.stack import SERVICES, StackConfig
 from kit.logging import configure_logging
 from kit.replay import UNRESOLVED
@@ -70,7 +70,10 @@ def main(argv: list[str] | None = None) -> int:
     match args.command:
         case "dev":
             config = StackConfig(
-                data_dir=args.data_dir, gateway_port=args.port, nats_url=args.nats_url
+                data_dir=args.data_dir,
+                gateway_port=args.port,
+                nats_url=args.nats_url,
+                nats_port=nats.DEFAULT_PORT,
             )
             return dev.run(config)
         case "migrate":

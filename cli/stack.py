@@ -55,6 +55,11 @@ class StackConfig:
     gateway_port: int = 8000
     nats_url: str | None = None
     """An external NATS; None starts one storing under `data_dir/nats`."""
+    nats_port: int | None = None
+    """The port that NATS takes if it is free (`ecohost dev`: 4222, the port the other
+    commands' default URL dials); otherwise, and when None, a free one. Tests and
+    benchmarks leave it None: stacks started at the same moment (pytest-xdist workers,
+    other runs on the machine) would all find 4222 free and all but one fail to bind."""
     database_urls: dict[str, str] = field(default_factory=dict)
     """Per process (service name or "gateway"); default a SQLite file in `data_dir`."""
     env: dict[str, str] = field(default_factory=dict)
@@ -113,9 +118,10 @@ class Stack:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.processes = {}
         if cfg.nats_url is None:
-            free = port_is_free("127.0.0.1", nats.DEFAULT_PORT)
+            wanted = cfg.nats_port
+            free = wanted is not None and port_is_free("127.0.0.1", wanted)
             self.nats = nats.start_nats(
-                self.data_dir / nats.NAME, port=nats.DEFAULT_PORT if free else None, sink=self.sink
+                self.data_dir / nats.NAME, port=wanted if free else None, sink=self.sink
             )
             self.nats_url = self.nats.url
             self.processes[nats.NAME] = self.nats.process

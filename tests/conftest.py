@@ -17,13 +17,14 @@ from __future__ import annotations
 import itertools
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import Any
 
 import nats
 import pytest
 from nats.aio.client import Client
 
 from cli.nats import NatsProcess
-from tests import stack_count
+from tests import parallel, stack_count, worker_summaries
 from tests.e2e.conftest import PRODUCTION_BUCKET, backend_system, pg_urls, start_system
 from tests.e2e.harness import RunningSystem
 from tests.infra.nats_server import running_nats
@@ -36,9 +37,43 @@ _db_counter = itertools.count()
 
 def pytest_configure(config: pytest.Config) -> None:
     stack_count.install()
+    parallel.configure(config)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    parallel.unconfigure(config)
+
+
+@pytest.hookimpl(trylast=True)  # the final order, after pytest grouped by parameter
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    parallel.write_groups(config, items)
+
+
+# pytest-xdist's hooks (`make test` runs two workers; tests/parallel.py).
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node: Any) -> None:
+    parallel.configure_node(node)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    return parallel.make_scheduler(config, log)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: object) -> None:
+    output = getattr(node, "workeroutput", {})
+    stack_count.add_worker(output)
+    worker_summaries.add_worker(output)
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    stack_count.worker_output(session.config)
+    worker_summaries.worker_output(session.config)
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    worker_summaries.summary(terminalreporter)
     stack_count.summary(terminalreporter)
 
 

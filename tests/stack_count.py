@@ -3,7 +3,8 @@ the seconds spent starting and stopping them: the suite's main cost. The count d
 change with the machine's load; the seconds do (docs/testing.md, How long it takes).
 
 `Stack.start` and `Stack.stop` are wrapped for the session; the terminal summary prints
-the totals.
+the totals. Under pytest-xdist each worker counts its own stacks and hands its totals to
+the controller (`worker_output`, `add_worker`), which prints their sum.
 """
 
 from __future__ import annotations
@@ -40,6 +41,19 @@ def install() -> None:
         start._counted = True  # type: ignore[attr-defined]
         Stack.start = start  # type: ignore[method-assign]
         Stack.stop = stop  # type: ignore[method-assign]
+
+
+def worker_output(config: Any) -> None:
+    """On a pytest-xdist worker, send this process's totals to the controller."""
+    output = getattr(config, "workeroutput", None)
+    if output is not None:
+        output["stack_count"] = dict(_totals)
+
+
+def add_worker(output: dict[str, Any]) -> None:
+    """On the controller, add a finished worker's totals."""
+    for name, value in output.get("stack_count", {}).items():
+        _totals[name] += value
 
 
 def summary(terminal: Any) -> None:

@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 
+from tests import worker_summaries
 from tests.faults.cluster import FaultStack, fault_stack
 
 BURST = int(os.environ.get("ECOHOST_FAULT_BURST", "300"))
@@ -32,24 +33,38 @@ def report() -> list[dict[str, Any]]:
     return REPORT
 
 
-def pytest_terminal_summary(terminalreporter: Any) -> None:
+TITLE = f"faults on a 3-node cluster, {BURST} events each"
+
+
+def report_lines() -> list[str]:
     if not REPORT:
-        return
+        return []
     load = " ".join(f"{x:.2f}" for x in os.getloadavg())
-    write = terminalreporter.write_line
-    terminalreporter.section(f"faults on a 3-node cluster, {BURST} events each")
-    write(
+    lines = [
         f"{'fault':<28} {'accepted':>8} {'refused':>7} {'lost':>4} {'dup':>4} "
         f"{'recovery s':>10} {'lag p99 s':>9} {'wall s':>7}"
-    )
+    ]
     for row in REPORT:
-        write(
+        lines.append(
             f"{row['fault']:<28} {row['accepted']:>8} {row['refused']:>7} {row['lost']:>4} "
             f"{row['duplicated']:>4} {row['recovery_s']:>10.2f} {row['lag_p99_s']:>9.2f} "
             f"{row['wall_s']:>7.1f}"
         )
-    write(f"load average at the end: {load}")
+    lines.append(f"load average at the end: {load}")
     if target := os.environ.get("ECOHOST_FAULT_REPORT"):
         document = {"burst": BURST, "load_average_end": load, "faults": REPORT}
         Path(target).write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n")
-        write(f"written to {target}")
+        lines.append(f"written to {target}")
+    return lines
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    lines = report_lines()
+    if lines:
+        terminalreporter.section(TITLE)
+        for line in lines:
+            terminalreporter.write_line(line)
+
+
+# Under pytest-xdist the controller prints it (tests/worker_summaries.py).
+worker_summaries.register(TITLE, report_lines)

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from tests import worker_summaries
 from tests.e2e.conftest import PRODUCTION_BUCKET, pg_urls, start_system
 from tests.e2e.harness import RunningSystem
 from tests.fuzz.tally import TALLY
@@ -54,3 +55,7 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
         terminalreporter.write_sep("-", "fuzz")
         for line in TALLY.lines():
             terminalreporter.write_line(line)
+
+
+# Under pytest-xdist the controller prints it (tests/worker_summaries.py).
+worker_summaries.register("fuzz", lambda: TALLY.lines() if TALLY.cases else [])
