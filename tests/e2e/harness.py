@@ -131,7 +131,9 @@ class Api:
         return None
 
 
-def eventually(check: Callable[[], Any], timeout: float = 20.0, interval: float = 0.1) -> Any:
+def eventually(check: Callable[[], Any], timeout: float = 60.0, interval: float = 0.1) -> Any:
+    # 60 s: an event crosses three processes; with two test workers on two cores a
+    # loaded machine has taken over 20 s. A passing check returns at once.
     deadline = time.monotonic() + timeout
     while True:
         value = check()

@@ -559,7 +559,7 @@ def _renewal_due_in_7_days(system: RunningSystem, tok: str, admin: str, name: st
 
 
 async def _next(ws: Any) -> dict[str, Any]:
-    message: dict[str, Any] = json.loads(await asyncio.wait_for(ws.recv(), timeout=30))
+    message: dict[str, Any] = json.loads(await asyncio.wait_for(ws.recv(), timeout=90))
     return message
 
 

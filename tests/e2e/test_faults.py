@@ -72,7 +72,7 @@ async def burst(
 
 
 async def wait_for_traces(
-    system: RunningSystem, unit_id: str, timeout: float = 120
+    system: RunningSystem, unit_id: str, timeout: float = 300
 ) -> tuple[set[str], int, int]:
     """Engagements of the unit (from the engagement DB) and, once the archive caught up,
     the number of trace entries and distinct events recorded for them."""
