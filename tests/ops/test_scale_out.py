@@ -22,7 +22,10 @@ BURST = 300
 def replicated(
     postgres: PostgresInfo, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Replicated]:
-    with replicated_system(tmp_path_factory.mktemp("replicas"), postgres) as running:
+    # A request the draining replica dropped would still be refused, after 30 s; one
+    # that is merely slow on a loaded machine (two test workers, two cores) is not.
+    env = {"ECOHOST_GATEWAY_RPC_TIMEOUT": "30"}
+    with replicated_system(tmp_path_factory.mktemp("replicas"), postgres, env) as running:
         yield running
 
 
