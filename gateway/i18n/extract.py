@@ -20,6 +20,7 @@ from babel.messages.catalog import Catalog
 from babel.messages.pofile import read_po, write_po
 from graphql import GraphQLEnumType, GraphQLSchema
 
+from cli.stack import SERVICES
 from contracts.core import DomainError
 from gateway.i18n import catalogues
 from gateway.i18n.language import Language
@@ -115,6 +116,9 @@ def entries(schema: GraphQLSchema) -> list[Entry]:
         *templates(),
         *(Entry(code, catalogues.ERROR, "error code") for code in codes()),
         *(Entry(value, catalogues.TERM, "contracts/engagement/enums.py") for value in statuses()),
+        # "the {service} service did not answer": the service by its name, not by an
+        # enum value that is spelled the same (ENGAGEMENT is also a scorecard period).
+        *(Entry(name, catalogues.TERM, "cli/stack.py") for name in SERVICES),
         *enum_values(schema),
     ]
     seen: dict[tuple[str | None, str], Entry] = {}
