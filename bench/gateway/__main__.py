@@ -24,9 +24,16 @@ from bench.gateway.workload import ROWS, Target, measure, seed
 from cli.process import free_port
 from cli.stack import Stack, StackConfig
 
+TARGETS = ("system", "a", "b", "c")
+
 
 def run(
-    n: int, concurrency: list[int], rounds: int, loop: str, profile: Path | None = None
+    n: int,
+    concurrency: list[int],
+    rounds: int,
+    loop: str,
+    profile: Path | None = None,
+    only: tuple[str, ...] = TARGETS,
 ) -> None:
     with ExitStack() as stack:
         server = stack.enter_context(common.nats_server())
@@ -54,31 +61,34 @@ def run(
             manager = seed(client, system.gateway_url)
         print(f"seeded {ROWS} engagements", flush=True)
         env = service_env(config, server.url, data_dir)
-        a_url, a_pid = stack.enter_context(child_server("in-process", env))
-        b_url, b_pid = stack.enter_context(child_server("default", env))
-        c_url, c_pid = stack.enter_context(child_server("monolith", env))
         system_pids = {n: p.pid for n, p in system.processes.items() if p.pid is not None}
+        # Only the servers asked for are started: an A/B of the system alone need not
+        # pay for three baselines.
+        servers: dict[str, tuple[str, str, dict[str, int]]] = {
+            "system": (
+                "system: gateway → NATS → services",
+                system.gateway_url,
+                {**system_pids, "nats": server.pid or 0},
+            )
+        }
+        for key, mode, label, pid_name in (
+            ("a", "in-process", "(a) same gateway, services in-process", "gateway"),
+            ("b", "default", "(b) default FastAPI + strawberry, in-process", "app"),
+            ("c", "monolith", "(c) monolith: FastAPI + strawberry + SQLAlchemy ORM", "app"),
+        ):
+            if key in only:
+                url, pid = stack.enter_context(child_server(mode, env))
+                servers[key] = (label, url, {pid_name: pid})
 
         def targets() -> list[Target]:
-            return [
-                Target(
-                    "system: gateway → NATS → services",
-                    system.gateway_url,
-                    {**system_pids, "nats": server.pid or 0},
-                ),
-                Target("(a) same gateway, services in-process", a_url, {"gateway": a_pid}),
-                Target("(b) default FastAPI + strawberry, in-process", b_url, {"app": b_pid}),
-                Target(
-                    "(c) monolith: FastAPI + strawberry + SQLAlchemy ORM", c_url, {"app": c_pid}
-                ),
-            ]
+            return [Target(*servers[key]) for key in TARGETS if key in servers and key in only]
 
         for clients in concurrency:  # each level on the same stack and data
             measured = targets()
             common.run_async(measure(measured, manager, n, clients, rounds), loop)
             report(measured, n, clients, rounds)
         if profile is not None:
-            profile_system(targets()[0], manager, n, max(concurrency), loop, profile)
+            profile_system(Target(*servers["system"]), manager, n, max(concurrency), loop, profile)
 
 
 def main() -> None:
@@ -96,6 +106,12 @@ def main() -> None:
         type=Path,
         help="after the rounds, py-spy every system process into this directory",
     )
+    p.add_argument(
+        "--only",
+        type=lambda text: tuple(t for t in text.split(",") if t),
+        default=TARGETS,
+        help="servers to time, comma-separated from system,a,b,c (default all)",
+    )
     p.add_argument("--serve", choices=["in-process", "default", "monolith"], help=argparse.SUPPRESS)
     p.add_argument("--port", type=int, default=0, help=argparse.SUPPRESS)
     args = p.parse_args()
@@ -109,7 +125,10 @@ def main() -> None:
         serve_monolith(args.port)
         return
     print(common.machine_facts(args.loop))
-    run(args.n, args.concurrency, args.rounds, args.loop, args.profile)
+    unknown = set(args.only) - set(TARGETS)
+    if unknown:
+        p.error(f"--only: unknown server {', '.join(sorted(unknown))}")
+    run(args.n, args.concurrency, args.rounds, args.loop, args.profile, args.only)
 
 
 if __name__ == "__main__":
