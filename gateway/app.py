@@ -21,6 +21,7 @@ from fastapi.responses import JSONResponse
 from nats.aio.client import Client
 from starlette.requests import HTTPConnection
 
+from gateway import idempotency
 from gateway.authz.authorizer import Authorizer, Decider
 from gateway.authz.decisions import DecisionCache
 from gateway.authz.enforcer import build_enforcer
@@ -45,6 +46,7 @@ from kit.rpc import CallContext, RpcClient
 log = get_logger(__name__)
 
 REQUEST_ID_HEADER = "X-Request-Id"
+IDEMPOTENCY_HEADER = idempotency.HEADER
 # The settings that are build_schema's query limits, under the same names.
 SCHEMA_LIMITS = {"max_depth", "max_aliases", "max_tokens", "max_cost", "max_batch_operations"}
 
@@ -96,7 +98,9 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         # HTTPConnection: the same context for HTTP requests and WebSocket subscriptions.
         request_id = request.headers.get(REQUEST_ID_HEADER) or str(new_id())
         structlog.contextvars.bind_contextvars(request_id=request_id)
-        return build_context(request_id, request.headers.get("authorization"))
+        context = build_context(request_id, request.headers.get("authorization"))
+        context.idempotency_key = request.headers.get(IDEMPOTENCY_HEADER) or None
+        return context
 
     def build_context(request_id: str, authorization: str | None) -> Context:
         auth_error: AuthError | None = None

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from uuid import UUID
 
 from nats.aio.client import Client
@@ -32,6 +32,10 @@ class Context(BaseContext):
     reauthenticate: Callable[[str | None], Context] | None = None
     """A context for another Authorization value: WebSocket clients send their token
     in `connection_init` rather than as a header."""
+    idempotency_key: str | None = None
+    """The request's `Idempotency-Key` header, as sent (`gateway.idempotency`)."""
+    idempotent_paths: set[str] = field(default_factory=set)
+    """Response paths of the mutations already sent under that key in this request."""
 
     def acting_agency(self, requested: str | None = None) -> UUID:
         """The agency the caller acts for: its own. Outside an agency, or naming

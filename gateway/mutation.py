@@ -42,6 +42,7 @@ from gateway.errors import Error, NotAuthorized, ServiceUnavailable, ValidationE
 from gateway.evaluation import errors as evaluation_graphql_errors
 from gateway.i18n.language import DEFAULT, Language
 from gateway.i18n.say import error_message, listed, missing_of
+from gateway.idempotency import mutation_scope
 from kit.auth import AuthFailure
 from kit.validation import INVALID, validation_failed
 
@@ -338,6 +339,8 @@ async def run_mutation(
             req: Request = await built if inspect.isawaitable(built) else built
         except ValueError as exc:  # pydantic's ValidationError is a ValueError
             raise invalid_input(exc) from None
-        return success(await send(req))
+        with mutation_scope(info):
+            reply = await send(req)
+        return success(reply)
     except DomainError as exc:
         return cast(Result, typed_error(exc, ctx.request_id, result.members, ctx.language))

@@ -8,7 +8,8 @@ from typing import TypeVar
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.core import Contract
-from kit.rpc import CallContext
+from kit import idempotency
+from kit.rpc import CallContext, RawReply
 from kit.runtime import ServiceRuntime
 
 Req = TypeVar("Req", bound=Contract)
@@ -18,10 +19,24 @@ Resp = TypeVar("Resp", bound=Contract)
 def command(
     runtime: ServiceRuntime,
     use_case: Callable[[AsyncSession, Req, CallContext], Awaitable[Resp]],
-) -> Callable[[Req, CallContext], Awaitable[Resp]]:
-    """A state-changing call: one transaction, and the relay is woken after commit."""
+) -> Callable[[Req, CallContext], Awaitable[Resp | RawReply]]:
+    """A state-changing call: one transaction, and the relay is woken after commit.
 
-    async def handle(req: Req, ctx: CallContext) -> Resp:
+    Sent with an idempotency key, it runs once per key (`kit.idempotency`): a retry gets
+    the first answer."""
+
+    async def handle(req: Req, ctx: CallContext) -> Resp | RawReply:
+        if ctx.idempotency_key is not None:
+            answer = await idempotency.run_once(
+                runtime.db,
+                runtime.tables.idempotency,
+                ctx,
+                req,
+                lambda session: use_case(session, req, ctx),
+            )
+            if not isinstance(answer, RawReply):  # run now, not answered from memory
+                runtime.committed()
+            return answer
         async with runtime.db.transaction() as session:
             result = await use_case(session, req, ctx)
         runtime.committed()

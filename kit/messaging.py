@@ -6,6 +6,9 @@
   the consumer's own writes (nothing applied twice, see `kit.consumer`).
 - dead_letters: events a consumer gave up on after its bounded retries, kept so an
   operator can see and replay them.
+- idempotency: the answers of commands sent with an idempotency key, written in the
+  command's own transaction, so a retry gets the first answer instead of running the
+  command again (`kit.idempotency`).
 
 Their migration steps are kit's own (`kit/migrations/`, see `kit.migrate`): a change
 here is one new step there, applied to every service's database.
@@ -38,6 +41,7 @@ class MessagingTables:
     outbox: Table
     inbox: Table
     dead_letters: Table
+    idempotency: Table
 
 
 def messaging_tables(metadata: MetaData) -> MessagingTables:
@@ -86,4 +90,20 @@ def messaging_tables(metadata: MetaData) -> MessagingTables:
         Column("failed_at", UtcDateTime, nullable=False),
         Column("replayed_at", UtcDateTime, nullable=True),
     )
-    return MessagingTables(outbox=outbox, inbox=inbox, dead_letters=dead_letters)
+    idempotency = Table(
+        "idempotency",
+        metadata,
+        # Keys are the caller's: the same key from another tenant or user is another key.
+        Column("tenant", String(200), primary_key=True),
+        Column("actor", String(200), primary_key=True),
+        Column("key", String(400), primary_key=True),
+        # What the key was first used for: a reuse for another request is refused.
+        Column("request_type", String(200), nullable=False),
+        Column("request_hash", String(64), nullable=False),
+        Column("reply", Text, nullable=False),
+        Column("created_at", UtcDateTime, nullable=False),
+    )
+    Index("ix_idempotency_created_at", idempotency.c.created_at)
+    return MessagingTables(
+        outbox=outbox, inbox=inbox, dead_letters=dead_letters, idempotency=idempotency
+    )

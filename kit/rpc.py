@@ -18,10 +18,12 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import hashlib
 import json
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from contextvars import ContextVar
+from dataclasses import dataclass, field
 from typing import Any, Literal, TypeVar
 
 import structlog
@@ -51,6 +53,32 @@ Resp = TypeVar("Resp", bound=Contract)
 
 ACTOR_HEADER = "Ecohost-Actor"
 TENANT_HEADER = "Ecohost-Tenant"
+IDEMPOTENCY_HEADER = "Ecohost-Idempotency-Key"
+
+
+@dataclass
+class IdempotencyScope:
+    """One mutation's idempotency key while it is being sent: the gateway sets it
+    (`IDEMPOTENCY`) around one mutation's calls, and `RpcClient` sends each request made
+    meanwhile with a key of its own, derived from it, the subject and how many of that
+    subject went before, so a mutation that sends two commands gives each its own key
+    and its retry gives each the same key again. Only commands use it
+    (`kit.idempotency`); reads ignore it."""
+
+    key: str
+    sent: dict[str, int] = field(default_factory=dict)
+
+    def key_for(self, subject: str) -> str:
+        n = self.sent.get(subject, 0)
+        self.sent[subject] = n + 1
+        derived = f"{self.key}|{subject}" + (f"#{n}" if n else "")
+        if len(derived) > MAX_SENT_KEY:  # the services keep at most this many characters
+            return hashlib.sha256(derived.encode()).hexdigest()
+        return derived
+
+
+MAX_SENT_KEY = 400
+IDEMPOTENCY: ContextVar[IdempotencyScope | None] = ContextVar("ecohost_idempotency", default=None)
 
 
 @dataclass(frozen=True)
@@ -60,8 +88,11 @@ class CallContext:
     actor: str
     tenant: str
     correlation_id: str
+    idempotency_key: str | None = None
+    """On the service side: the key this request was sent with (`IdempotencyScope`)."""
 
     def headers(self) -> dict[str, str]:
+        # The idempotency key is never passed on: `RpcClient` derives one per request.
         return {
             ACTOR_HEADER: self.actor,
             TENANT_HEADER: self.tenant,
@@ -75,10 +106,24 @@ class CallContext:
             actor=h.get(ACTOR_HEADER, "anonymous"),
             tenant=h.get(TENANT_HEADER, ""),
             correlation_id=h.get(CORRELATION_HEADER, ""),
+            idempotency_key=h.get(IDEMPOTENCY_HEADER) or None,
         )
 
 
-RpcHandler = Callable[[Any, CallContext], Awaitable[Contract]]
+class RawReply:
+    """A reply already serialised as its contract's JSON: a command answered again from
+    what `kit.idempotency` kept, sent as it was the first time."""
+
+    __slots__ = ("json",)
+
+    def __init__(self, json: str) -> None:
+        self.json = json
+
+    def model_dump_json(self) -> str:
+        return self.json
+
+
+RpcHandler = Callable[[Any, CallContext], Awaitable[Contract | RawReply]]
 
 
 class RpcServer:
@@ -105,7 +150,9 @@ class RpcServer:
         self._tasks: set[asyncio.Task[None]] = set()
 
     def add(
-        self, rpc: Rpc[Req, Resp], handler: Callable[[Req, CallContext], Awaitable[Resp]]
+        self,
+        rpc: Rpc[Req, Resp],
+        handler: Callable[[Req, CallContext], Awaitable[Resp | RawReply]],
     ) -> None:
         if rpc.service != self._name:
             raise ValueError(f"{rpc.subject} does not belong to service {self._name}")
@@ -180,7 +227,8 @@ class RpcServer:
                 refuse_nul(request.data)  # PostgreSQL cannot store it (kit/nul.py)
                 payload = rpc.request.model_validate_json(request.data)
                 result = await handler(payload, ctx)
-                # Serialised by pydantic's core in one pass: no dict, no json.dumps.
+                # Serialised by pydantic's core in one pass: no dict, no json.dumps
+                # (a RawReply is already JSON).
                 body = _OK_PREFIX + result.model_dump_json().encode() + b"}"
                 await request.respond(body)
             except ValidationError as exc:
@@ -264,6 +312,9 @@ class RpcClient:
         self, rpc: Rpc[Any, Any], data: bytes, ctx: CallContext, timeout: float | None
     ) -> Msg:
         headers = ctx.headers()
+        scope = IDEMPOTENCY.get()
+        if scope is not None:
+            headers[IDEMPOTENCY_HEADER] = scope.key_for(rpc.subject)
         tracing.inject(headers)  # W3C traceparent: the service continues this trace
         try:
             return await self._nc.request(

@@ -26,6 +26,7 @@ from kit.bus import connect, ensure_event_stream
 from kit.consumer import BatchHandler, EventConsumer, EventHandler
 from kit.db import Database
 from kit.health import HealthServer
+from kit.idempotency import purge_expired
 from kit.logging import get_logger
 from kit.messaging import MessagingTables
 from kit.outbox import OutboxRelay
@@ -139,7 +140,9 @@ class ServiceRuntime:
             )
             self.consumers.append(consumer)
             self._tasks.append(asyncio.create_task(consumer.run(self.stopping)))
-        for job in periodic or []:
+        # Every service forgets its commands' idempotency answers past their retention.
+        purge = Periodic("idempotency-purge", 3600.0, purge_expired(self.tables.idempotency))
+        for job in [*(periodic or []), purge]:
             self._tasks.append(asyncio.create_task(self._every(job)))
         # Long-running loops of the service's own (e.g. the archive's document worker):
         # each returns once `stopping` is set, and stop() waits for it like the others.

@@ -25,6 +25,7 @@ from gateway.engagement.errors import (
 )
 from gateway.engagement.workflow_inputs import SurveyAnswerInput
 from gateway.errors import NotAuthorized, ServiceUnavailable, ValidationError
+from gateway.idempotency import mutation_scope
 from gateway.ids import decode_global_id, encode_global_id
 from gateway.mutation import ResultUnion, invalid_input, run_mutation, typed_error
 
@@ -260,7 +261,8 @@ class SurveyLinkMutations:
                 )
             except ValueError as exc:
                 raise invalid_input(exc) from None
-            accepted = await ctx.clients.engagement.answer_survey(req)
+            with mutation_scope(info):
+                accepted = await ctx.clients.engagement.answer_survey(req)
             return SurveyAnswerAccepted(answered_on=accepted.answered_on)
         except DomainError as exc:
             return typed_error(exc, ctx.request_id, ANSWER_RESULT.members, ctx.language)  # type: ignore[return-value]

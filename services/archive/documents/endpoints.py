@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from contracts.archive import rpc_documents
+from kit import idempotency
 from kit.endpoints import command, query
-from kit.rpc import CallContext, RpcServer
+from kit.rpc import CallContext, RawReply, RpcServer
 from kit.runtime import ServiceRuntime
 from services.archive.documents import queries
 from services.archive.documents.commands import generate, templates
@@ -14,9 +15,19 @@ from services.archive.documents.deps import DocumentDeps
 def register(server: RpcServer, runtime: ServiceRuntime, deps: DocumentDeps) -> None:
     async def generate_document(
         req: rpc_documents.GenerateDocumentRequest, ctx: CallContext
-    ) -> rpc_documents.DocumentJobView:
+    ) -> rpc_documents.DocumentJobView | RawReply:
         # The facts are gathered before the transaction opens: no transaction waits on NATS.
         checked = await generate.check(deps, req, ctx)
+        if ctx.idempotency_key is not None:  # a retry answers with the job first queued
+            queued = await idempotency.run_once(
+                runtime.db,
+                runtime.tables.idempotency,
+                ctx,
+                req,
+                lambda session: generate.enqueue(deps, session, checked, ctx),
+            )
+            deps.wake.set()
+            return queued
         async with runtime.db.transaction() as session:
             job = await generate.enqueue(deps, session, checked, ctx)
         deps.wake.set()

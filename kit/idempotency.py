@@ -1,0 +1,126 @@
+"""A command sent twice with the same idempotency key runs once.
+
+A caller that got no answer (a timeout, a lost connection, `ServiceUnavailable`) cannot
+tell whether its command committed. With a key it can simply send it again: the first
+answer is kept in the command's own transaction, keyed by (tenant, actor, key), and a
+retry gets that answer back without running the command, emitting its events or
+changing anything. Two concurrent sends of one key: the second waits on the first's row
+(PostgreSQL's unique index; SQLite has one writer), then answers as a retry.
+
+A key names one request: used again for another request type or other input it is
+refused (`ValidationFailed` on `idempotencyKey`), as a client bug. Failures are not
+kept: a command refused by a `DomainError` rolls back and may be retried with the key.
+Answers are kept for `RETENTION`; every service purges older ones (`purge_expired`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
+from typing import TypeVar
+
+from sqlalchemy import Table, delete, insert, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from contracts.core import Contract, ValidationFailed
+from kit.db import Database
+from kit.rpc import CallContext, RawReply
+
+Answer = TypeVar("Answer", bound=Contract)
+
+RETENTION = timedelta(hours=24)
+"""How long a key's answer is kept: a retry later than this runs the command again."""
+
+MAX_KEY_LENGTH = 400
+"""The column's width; the gateway refuses longer keys before they get here."""
+
+
+async def run_once(
+    db: Database,
+    table: Table,
+    ctx: CallContext,
+    request: Contract,
+    command: Callable[[AsyncSession], Awaitable[Answer]],
+) -> Answer | RawReply:
+    """Run `command` in one transaction with the record of its answer, or answer with
+    what an earlier run under the same key recorded."""
+    assert ctx.idempotency_key is not None
+    key = {"tenant": ctx.tenant, "actor": ctx.actor, "key": ctx.idempotency_key}
+    request_type = type(request).__name__
+    request_hash = hashlib.sha256(request.model_dump_json().encode()).hexdigest()
+    try:
+        async with db.transaction() as session:
+            kept = await _recall(session, table, key)
+            if kept is not None:
+                return _replay(kept, request_type, request_hash)
+            answer = await command(session)
+            await session.execute(
+                insert(table),
+                {
+                    **key,
+                    "request_type": request_type,
+                    "request_hash": request_hash,
+                    "reply": answer.model_dump_json(),
+                    "created_at": datetime.now(UTC),
+                },
+            )
+    except IntegrityError:
+        # Another send of this key committed first (its row is the conflict): its answer
+        # is the answer, and this run's writes are rolled back. Any other integrity
+        # error finds no row and is raised as it was.
+        async with db.transaction() as session:
+            kept = await _recall(session, table, key)
+        if kept is None:
+            raise
+        return _replay(kept, request_type, request_hash)
+    return answer
+
+
+async def _recall(
+    session: AsyncSession, table: Table, key: dict[str, str]
+) -> tuple[str, str, str] | None:
+    """The kept answer under `key`; one older than the retention is forgotten here (the
+    periodic purge may not have reached it yet), so the key runs the command anew."""
+    where = (
+        table.c.tenant == key["tenant"],
+        table.c.actor == key["actor"],
+        table.c.key == key["key"],
+    )
+    row = (
+        await session.execute(
+            select(
+                table.c.request_type, table.c.request_hash, table.c.reply, table.c.created_at
+            ).where(*where)
+        )
+    ).first()
+    if row is None:
+        return None
+    if row[3] < datetime.now(UTC) - RETENTION:
+        await session.execute(delete(table).where(*where))
+        return None
+    return (row[0], row[1], row[2])
+
+
+def _replay(kept: tuple[str, str, str], request_type: str, request_hash: str) -> RawReply:
+    kept_type, kept_hash, reply = kept
+    if (kept_type, kept_hash) != (request_type, request_hash):
+        raise ValidationFailed(
+            "this Idempotency-Key was already used for another request",
+            field="idempotencyKey",
+        )
+    return RawReply(reply)
+
+
+def purge_expired(table: Table) -> Callable[[AsyncSession], Awaitable[int]]:
+    """A periodic job (`kit.runtime.Periodic`) forgetting answers older than the
+    retention. It records no events, so it returns 0 for the relay."""
+
+    async def purge(session: AsyncSession) -> int:
+        await session.execute(
+            delete(table).where(table.c.created_at < datetime.now(UTC) - RETENTION)
+        )
+        return 0
+
+    return purge
