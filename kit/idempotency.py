@@ -26,7 +26,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.core import Contract, ValidationFailed
 from kit.db import Database
+from kit.logging import get_logger
+from kit.metrics import IDEMPOTENT_REPLAYS
 from kit.rpc import CallContext, RawReply
+
+log = get_logger(__name__)
 
 Answer = TypeVar("Answer", bound=Contract)
 
@@ -54,7 +58,7 @@ async def run_once(
         async with db.transaction() as session:
             kept = await _recall(session, table, key)
             if kept is not None:
-                return _replay(kept, request_type, request_hash)
+                return _replay(kept, request_type, request_hash, "retry")
             answer = await command(session)
             await session.execute(
                 insert(table),
@@ -74,7 +78,7 @@ async def run_once(
             kept = await _recall(session, table, key)
         if kept is None:
             raise
-        return _replay(kept, request_type, request_hash)
+        return _replay(kept, request_type, request_hash, "race")
     return answer
 
 
@@ -103,13 +107,16 @@ async def _recall(
     return (row[0], row[1], row[2])
 
 
-def _replay(kept: tuple[str, str, str], request_type: str, request_hash: str) -> RawReply:
+def _replay(kept: tuple[str, str, str], request_type: str, request_hash: str, how: str) -> RawReply:
     kept_type, kept_hash, reply = kept
     if (kept_type, kept_hash) != (request_type, request_hash):
+        IDEMPOTENT_REPLAYS.labels("key_reused").inc()
         raise ValidationFailed(
             "this Idempotency-Key was already used for another request",
             field="idempotencyKey",
         )
+    IDEMPOTENT_REPLAYS.labels(how).inc()
+    log.info("idempotency.replayed", how=how, request=request_type)
     return RawReply(reply)
 
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, Histogram, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, Counter, Histogram, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 from sqlalchemy import func, select
@@ -54,6 +54,13 @@ RPC_HANDLE_SECONDS = Histogram(
     "Requests a service answered, by subject and outcome (ok, error, internal).",
     ["subject", "outcome"],
     buckets=_LATENCY_BUCKETS,
+)
+IDEMPOTENT_REPLAYS = Counter(
+    "ecohost_idempotent_replays_total",
+    "Commands sent again under an Idempotency-Key and answered with the kept answer,"
+    " by how: retry (the first send had committed), race (two sends at once) or"
+    " key_reused (refused: the key was first used for another request).",
+    ["how"],
 )
 
 _operation_names: set[str] = set()

@@ -35,7 +35,35 @@ class Base(DeclarativeBase):
 messaging = messaging_tables(Base.metadata)
 
 
-class Unit(Base):
+class UnitProfile:
+    """What a unit's file holds: the registry's (`Unit`) and an agency's own file of a
+    registry unit (`UnitFile`) hold the same, so an agency's file reads and edits as the
+    registry's does."""
+
+    name: Mapped[str] = mapped_column(String(200))
+    industry_code: Mapped[str] = mapped_column(String(8))
+    address: Mapped[str] = mapped_column(String(500))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    created_by: Mapped[str] = mapped_column(String(100))
+    # 表 A.1 基本信息, filled in after registration.
+    legal_representative: Mapped[str | None] = mapped_column(String(100))
+    latitude: Mapped[Decimal | None] = mapped_column(Numeric(9, 6))
+    longitude: Mapped[Decimal | None] = mapped_column(Numeric(9, 6))
+    industry_type: Mapped[str | None] = mapped_column(String(100))
+    scale: Mapped[str | None] = mapped_column(String(10))
+    business_term_start: Mapped[date | None] = mapped_column(Date)
+    business_term_end: Mapped[date | None] = mapped_column(Date)
+    outlets: Mapped[list[dict[str, str]]] = mapped_column(
+        JSON, default=list, server_default=text("'[]'")
+    )
+    # The name as search matches it (kit.search.normalize): the registry's through its
+    # grams (unit_search_gram); an agency's files are few, a LIKE over them needs none.
+    search_name: Mapped[str] = mapped_column(String(200), server_default="")
+    # The profile's version: raised by each correction; older versions are in `revision`.
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+
+
+class Unit(UnitProfile, Base):
     """排污单位: a pollutant-discharging unit, the client of an engagement."""
 
     __tablename__ = "unit"
@@ -51,29 +79,9 @@ class Unit(Base):
     )
 
     id: Mapped[UUID] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(String(200))
     uscc: Mapped[str] = mapped_column(String(18), unique=True)
-    industry_code: Mapped[str] = mapped_column(String(8))
-    address: Mapped[str] = mapped_column(String(500))
     region_code: Mapped[str] = mapped_column(String(6), index=True)
     agency_id: Mapped[UUID | None] = mapped_column(index=True)
-    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
-    created_by: Mapped[str] = mapped_column(String(100))
-    # 表 A.1 基本信息, filled in after registration.
-    legal_representative: Mapped[str | None] = mapped_column(String(100))
-    latitude: Mapped[Decimal | None] = mapped_column(Numeric(9, 6))
-    longitude: Mapped[Decimal | None] = mapped_column(Numeric(9, 6))
-    industry_type: Mapped[str | None] = mapped_column(String(100))
-    scale: Mapped[str | None] = mapped_column(String(10))
-    business_term_start: Mapped[date | None] = mapped_column(Date)
-    business_term_end: Mapped[date | None] = mapped_column(Date)
-    outlets: Mapped[list[dict[str, str]]] = mapped_column(
-        JSON, default=list, server_default=text("'[]'")
-    )
-    # The name as search matches it (kit.search.normalize); its grams are in unit_search_gram.
-    search_name: Mapped[str] = mapped_column(String(200), server_default="")
-    # The profile's version: raised by each correction; older versions are in `revision`.
-    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
 
 unit_search_grams = gram_table("unit_search_gram", Base.metadata, "unit.id")
@@ -444,7 +452,7 @@ class UnitLink(Base):
     ended_by: Mapped[str | None] = mapped_column(String(100))
 
 
-class UnitFile(Base):
+class UnitFile(UnitProfile, Base):
     """An agency's own file of a registry unit it serves by a provisional link (issue 14):
     entered with createUnit (or the bulk import) for a USCC the registry already had.
     While the unit has not consented (`shared_at` null) the agency reads and edits this
@@ -457,26 +465,6 @@ class UnitFile(Base):
     id: Mapped[UUID] = mapped_column(primary_key=True)
     unit_id: Mapped[UUID] = mapped_column(ForeignKey("unit.id"), index=True)
     agency_id: Mapped[UUID] = mapped_column(index=True)
-    name: Mapped[str] = mapped_column(String(200))
-    industry_code: Mapped[str] = mapped_column(String(8))
-    address: Mapped[str] = mapped_column(String(500))
-    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
-    created_by: Mapped[str] = mapped_column(String(100))
-    # 表 A.1 基本信息 as the agency recorded it (the same columns as the unit's).
-    legal_representative: Mapped[str | None] = mapped_column(String(100))
-    latitude: Mapped[Decimal | None] = mapped_column(Numeric(9, 6))
-    longitude: Mapped[Decimal | None] = mapped_column(Numeric(9, 6))
-    industry_type: Mapped[str | None] = mapped_column(String(100))
-    scale: Mapped[str | None] = mapped_column(String(10))
-    business_term_start: Mapped[date | None] = mapped_column(Date)
-    business_term_end: Mapped[date | None] = mapped_column(Date)
-    outlets: Mapped[list[dict[str, str]]] = mapped_column(
-        JSON, default=list, server_default=text("'[]'")
-    )
-    # The name as search matches it (kit.search.normalize): an agency's files are few,
-    # a LIKE over them needs no gram index.
-    search_name: Mapped[str] = mapped_column(String(200), server_default="")
-    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     # When the unit consented and the agency began reading the registry's file instead.
     shared_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 

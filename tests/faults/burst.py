@@ -1,10 +1,14 @@
 """A burst of createEngagement through GraphQL, with one fault injected on the way,
 and the census afterwards: what each service's tables and the ledger hold for it.
 
-The client alternates between the two gateways as a round-robin load balancer does;
-a connection refused (nothing sent) is retried on the other gateway, so a killed
-gateway costs only the requests it had in flight, whose outcome is unknown (they
-may have committed): the engagement table is the truth for those."""
+The client alternates between the two gateways as a round-robin load balancer does,
+and behaves as a careful client does: every call carries its own `Idempotency-Key`,
+and a call refused (`ServiceUnavailable`) or cut off (the gateway died with it in
+flight, its outcome unknown) is sent again with the same key, on the other gateway,
+until it is accepted or `RETRY_FOR` has passed. So every call ends accepted exactly
+once, and the engagement table must hold exactly the accepted engagements: a command
+that committed although its caller was told it was refused is answered from memory
+on the retry, not applied a second time."""
 
 from __future__ import annotations
 
@@ -13,6 +17,7 @@ import base64
 import itertools
 import math
 import time
+import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from uuid import UUID
@@ -26,19 +31,28 @@ SUCCESS = "CreateEngagementSuccess"
 UNAVAILABLE = "ServiceUnavailable"
 LOST_CONNECTION = "connection lost"
 """Not a GraphQL answer: the gateway died with the request in flight."""
+NOT_SENT = "connection refused"
+"""Nothing was sent (the gateway is down): tried on the other one, not a refusal."""
+RETRY_FOR = 180.0
+"""How long a call is retried: longer than any fault's outage and recovery."""
 
 
 @dataclass
 class Outcome:
     kind: str
-    """The result's __typename, or LOST_CONNECTION."""
+    """The last answer's __typename, or LOST_CONNECTION."""
     at: float
     engagement_id: UUID | None = None
+    attempts: int = 1
+    """Sends of the call (the same key each time)."""
 
 
 @dataclass
 class Burst:
     outcomes: list[Outcome] = field(default_factory=list)
+    """One per call, as it ended."""
+    refusals: list[float] = field(default_factory=list)
+    """When each refused or cut-off send was answered."""
     fault_at: float | None = None
 
     @property
@@ -47,16 +61,19 @@ class Burst:
 
     @property
     def refused(self) -> int:
+        """Calls refused or cut off at least once (each then retried with its key)."""
+        return sum(o.attempts > 1 or o.kind != SUCCESS for o in self.outcomes)
+
+    @property
+    def unresolved(self) -> int:
+        """Calls still not accepted after `RETRY_FOR`."""
         return sum(o.kind != SUCCESS for o in self.outcomes)
 
     def recovery_seconds(self) -> float:
         """From the fault to the first success after the last refusal (0: none refused)."""
-        if self.fault_at is None:
+        if self.fault_at is None or not self.refusals:
             return 0.0
-        failures = [o.at for o in self.outcomes if o.kind != SUCCESS]
-        if not failures:
-            return 0.0
-        last = max(failures)
+        last = max(self.refusals)
         after = [o.at for o in self.outcomes if o.kind == SUCCESS and o.at > last]
         return (min(after) if after else last) - self.fault_at
 
@@ -95,27 +112,42 @@ async def run_burst(
         burst.fault_at = time.monotonic()
         await fault()
 
+    async def send(client: httpx.AsyncClient, url: str, key: str) -> tuple[str, UUID | None]:
+        """One send: the answer's __typename and the engagement it names, if any."""
+        try:
+            r = await client.post(url, json=request, headers={**headers, "Idempotency-Key": key})
+        except httpx.ConnectError:
+            return NOT_SENT, None
+        except httpx.TransportError:
+            # Cut off with the request in flight: it may have committed; the key tells.
+            return LOST_CONNECTION, None
+        body = r.json()
+        assert "errors" not in body, body  # a refusal is a typed result, never an error
+        result = body["data"]["createEngagement"]
+        kind = result["__typename"]
+        assert kind in (SUCCESS, UNAVAILABLE), result
+        assert "Traceback" not in str(result)
+        return kind, global_uuid(result["engagement"]["id"]) if kind == SUCCESS else None
+
     async def call(client: httpx.AsyncClient) -> Outcome:
         first = next(turn)
-        for attempt in range(600):
+        key = str(uuid.uuid4())
+        deadline = time.monotonic() + RETRY_FOR
+        attempt, sends, kind = 0, 0, LOST_CONNECTION
+        while time.monotonic() < deadline:
             url = gateways[(first + attempt) % len(gateways)] + "/graphql"
-            try:
-                r = await client.post(url, json=request, headers=headers)
-            except httpx.ConnectError:
-                # Refused before anything was sent: safe to try the other gateway.
+            attempt += 1
+            kind, created = await send(client, url, key)
+            if kind == NOT_SENT:  # a load balancer tries the other gateway: no refusal
                 await asyncio.sleep(0.05 if attempt % len(gateways) else 0.5)
                 continue
-            except httpx.TransportError:
-                return Outcome(LOST_CONNECTION, time.monotonic())
-            body = r.json()
-            assert "errors" not in body, body  # a refusal is a typed result, never an error
-            result = body["data"]["createEngagement"]
-            kind = result["__typename"]
-            assert kind in (SUCCESS, UNAVAILABLE), result
-            assert "Traceback" not in str(result)
-            created = global_uuid(result["engagement"]["id"]) if kind == SUCCESS else None
-            return Outcome(kind, time.monotonic(), created)
-        return Outcome(LOST_CONNECTION, time.monotonic())
+            sends += 1
+            if kind == SUCCESS:
+                return Outcome(kind, time.monotonic(), created, attempts=sends)
+            burst.refusals.append(time.monotonic())
+            # The other gateway at once; the same one again after a pause.
+            await asyncio.sleep(0.05 if attempt % len(gateways) else min(0.2 * attempt, 2.0))
+        return Outcome(kind, time.monotonic(), attempts=sends)
 
     async with httpx.AsyncClient(timeout=60, trust_env=False) as client:
 

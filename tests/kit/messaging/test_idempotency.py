@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 from uuid import UUID
 
 import pytest
+from prometheus_client import REGISTRY
 from sqlalchemy import func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -56,10 +57,16 @@ async def orders() -> Orders:
     return Orders()
 
 
+def replays(how: str) -> float:
+    return float(REGISTRY.get_sample_value("ecohost_idempotent_replays_total", {"how": how}) or 0)
+
+
 async def test_a_key_runs_the_command_once_and_answers_the_same(db: Database, orders: Orders):
     order = Order(item="valve")
+    before = replays("retry")
     first = await idempotency.run_once(db, tables.idempotency, CTX, order, orders.place(order))
     again = await idempotency.run_once(db, tables.idempotency, CTX, order, orders.place(order))
+    assert replays("retry") == before + 1  # operations see retries of committed commands
 
     assert first == Placed(order_id="run-1", item="valve")
     assert isinstance(again, RawReply)
