@@ -47,6 +47,10 @@ MIN_TOP_UP = 0.001
 """A top-up fetch shorter than this is not asked for (nats-py takes 0.1 ms off a
 fetch's timeout for its expiry; a shorter one would expire before it reached the server)."""
 
+LINGER_GATE = 2.0
+"""A consumer lingers when its previous events arrived at most this many linger windows
+before the ones just fetched (processing time included)."""
+
 OUTAGE_PATIENCE = 600.0
 """Seconds a consumer holds an event while its database is unreachable before it
 counts the attempt as a failed delivery."""
@@ -91,9 +95,10 @@ class EventConsumer:
         self._after_commit = after_commit
         self._batch_handler = batch_handler
         # How long a batching consumer waits for more events once some arrived: at a
-        # few per 10 ms, one fetch, transaction (with its fsync) and one ack-burst for
-        # several events instead of one each. Only with a batch handler; 0 turns it off.
+        # few per 10 ms, one transaction (with its fsync) for several events instead of
+        # one each. Only with a batch handler; 0 turns it off.
         self._linger = linger if batch_handler is not None else 0.0
+        self._last_arrival = -FETCH_TIMEOUT  # when the last fetch that brought events ended
         self.applied = 0
         self.duplicates = 0
         self.dead_lettered = 0
@@ -134,8 +139,9 @@ class EventConsumer:
                 except (TimeoutError, NatsTimeoutError):
                     continue
                 failures = 0
-                if self._linger and len(msgs) < self._batch and not stop.is_set():
+                if self._worth_lingering(len(msgs)) and not stop.is_set():
                     msgs = await self._top_up(sub, msgs)
+                self._last_arrival = time.monotonic()
                 if self._batch_handler is not None and len(msgs) > 1 and not stop.is_set():
                     await self.process_batch(msgs, stop)
                     continue
@@ -160,6 +166,16 @@ class EventConsumer:
                 await asyncio.sleep(delay)
         if sub is not None:
             await _quietly(sub.unsubscribe())
+
+    def _worth_lingering(self, fetched: int) -> bool:
+        """Linger only while events come close together: when the previous ones arrived
+        within LINGER_GATE windows of these. At a few per second (one client) a window
+        catches nothing, and each empty top-up is a pull request and its expiry for
+        nats-server and this process: measured, 2 ms of CPU more per event and consumer
+        (docs/BENCHMARKS.md §17, third round)."""
+        if not self._linger or fetched >= self._batch:
+            return False
+        return time.monotonic() - self._last_arrival <= LINGER_GATE * self._linger
 
     async def _top_up(self, sub: JetStreamContext.PullSubscription, msgs: list[Msg]) -> list[Msg]:
         """Fetch what arrives within `linger` of the first fetch, up to the batch size.

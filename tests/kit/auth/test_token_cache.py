@@ -4,11 +4,9 @@ refusal, and never once their RS256 key is withdrawn or replaced (kit.token_cach
 from __future__ import annotations
 
 import json
-import threading
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import SimpleNamespace
 from typing import Any
 
@@ -18,7 +16,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from kit.auth import AuthFailure, AuthSettings, Level, Principal, TokenVerifier
 from kit.token_cache import VerifiedTokens
-from tests.kit.auth.tokens import SETTINGS, issued_token, refusal, valid_claims
+from tests.kit.auth.tokens import SETTINGS, issued_token, jwks_endpoint, refusal, valid_claims
 
 
 class Clock:
@@ -187,33 +185,13 @@ class RotatingJwks:
 
 @pytest.fixture
 def rotating(monkeypatch: pytest.MonkeyPatch) -> Iterator[RotatingJwks]:
-    jwks = RotatingJwks()
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            body = jwks.body()
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, format: str, *args: Any) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
+    # urllib honours proxy variables; a local endpoint must be reached directly.
     monkeypatch.setenv("NO_PROXY", "127.0.0.1")
     monkeypatch.setenv("no_proxy", "127.0.0.1")
-    try:
-        host, port = server.server_address[:2]
-        jwks.url = f"http://{host!s}:{port}/jwks.json"
+    jwks = RotatingJwks()
+    with jwks_endpoint(jwks.body, []) as url:
+        jwks.url = url
         yield jwks
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()
 
 
 def key_set_expires(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -1,5 +1,6 @@
-"""A batching consumer lingers after the first event of a fetch: what arrives within
-`linger` joins the batch (one transaction), and a lone event waits no longer than it."""
+"""A batching consumer lingers after the first event of a fetch while events come close
+together: what arrives within `linger` joins the batch (one transaction), a lone event
+waits no longer than it, and after a quiet spell an event does not wait at all."""
 
 from __future__ import annotations
 
@@ -17,7 +18,16 @@ from kit.bus import ensure_event_stream
 from kit.consumer import FETCH_TIMEOUT
 from kit.db import Database
 from kit.ids import new_id
-from tests.kit.messaging.plumbing import Recorder, applied, consumer_of, count, event, tables
+from tests.kit.messaging.plumbing import (
+    Recorder,
+    applied,
+    consumer_of,
+    count,
+    event,
+    running,
+    tables,
+    until,
+)
 from tests.kit.messaging.test_consumer import BatchRecorder
 
 
@@ -46,18 +56,19 @@ def fetches(monkeypatch: pytest.MonkeyPatch) -> list[Fetch]:
     return seen
 
 
+@pytest.fixture
+def gate_open(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Linger whenever a fetch brings fewer than a batch, however long ago the last
+    events came (so a test need not first make the consumer busy)."""
+    monkeypatch.setattr("kit.consumer.LINGER_GATE", 1e9)
+
+
 async def publish(js: JetStreamContext, ev: EventEnvelope, msg_id: str | None = None) -> None:
     await js.publish(
         ev.subject,
         ev.model_dump_json().encode(),
         headers={"Nats-Msg-Id": msg_id or str(ev.event_id)},
     )
-
-
-async def until(check: Any, timeout: float = 15.0) -> None:
-    async with asyncio.timeout(timeout):
-        while not check():
-            await asyncio.sleep(0.01)
 
 
 class OrderedBatches(BatchRecorder):
@@ -71,7 +82,7 @@ class OrderedBatches(BatchRecorder):
 
 
 async def test_events_arriving_within_the_linger_are_applied_in_one_transaction(
-    db: Database, nc: Client, fetches: list[Fetch]
+    db: Database, nc: Client, fetches: list[Fetch], gate_open: None
 ) -> None:
     js = nc.jetstream()
     await ensure_event_stream(js)
@@ -83,10 +94,8 @@ async def test_events_arriving_within_the_linger_are_applied_in_one_transaction(
     consumer = consumer_of(
         js, db, f"c{kind}", events[0].subject, one_by_one, batch_handler=batches, linger=0.3
     )
-    stop = asyncio.Event()
-    task = asyncio.create_task(consumer.run(stop))
-    try:
-        await until(lambda: len(fetches) > 0 or consumer.applied > 0)  # bound and waiting
+    async with running(consumer.run):
+        await until(lambda: len(fetches) > 0)  # bound and waiting
         await publish(js, events[0])
         # The first event is out of its fetch before the others are published...
         await until(lambda: any(f.got for f in fetches))
@@ -95,14 +104,13 @@ async def test_events_arriving_within_the_linger_are_applied_in_one_transaction(
             await publish(js, ev)
         await publish(js, events[2], f"{events[2].event_id}-again")  # as a redelivery
         await until(lambda: consumer.applied + consumer.duplicates >= 6)
-    finally:
-        stop.set()
-        await task
 
-    # ...and all of them were applied together, in the order published, once each.
+    # ...and all of them were applied together, in the order published, once each (a
+    # redelivery, after JetStream's 0.5 s on a loaded machine, only adds duplicates).
     assert sum(1 for f in fetches if f.got) > 1
     assert batches.order == [[e.event_id for e in events]]
-    assert (consumer.applied, consumer.duplicates, one_by_one.calls) == (5, 1, 0)
+    assert (consumer.applied, one_by_one.calls) == (5, 0)
+    assert consumer.duplicates >= 1
     async with db.transaction() as s:
         rows = (await s.execute(select(applied.c.event_id))).scalars().all()
     assert sorted(rows) == sorted(e.event_id for e in events)
@@ -110,7 +118,7 @@ async def test_events_arriving_within_the_linger_are_applied_in_one_transaction(
 
 
 async def test_a_lone_event_waits_no_longer_than_the_linger(
-    db: Database, nc: Client, fetches: list[Fetch]
+    db: Database, nc: Client, fetches: list[Fetch], gate_open: None
 ) -> None:
     js = nc.jetstream()
     await ensure_event_stream(js)
@@ -120,15 +128,10 @@ async def test_a_lone_event_waits_no_longer_than_the_linger(
     consumer = consumer_of(
         js, db, f"c{kind}", ev.subject, one_by_one, batch_handler=batches, linger=0.05
     )
-    stop = asyncio.Event()
-    task = asyncio.create_task(consumer.run(stop))
-    try:
+    async with running(consumer.run):
         await until(lambda: len(fetches) > 0)
         await publish(js, ev)
         await until(lambda: consumer.applied == 1)
-    finally:
-        stop.set()
-        await task
 
     # Applied alone, through the one-event path; after the fetch that brought it, the
     # top-ups asked for what was left of the 50 ms window, never more.
@@ -141,6 +144,25 @@ async def test_a_lone_event_waits_no_longer_than_the_linger(
     assert [f.got for f in fetches[first + 1 : first + 1 + len(top_ups)]] == [0] * len(top_ups)
 
 
+async def test_after_a_quiet_spell_an_event_is_applied_without_lingering(
+    db: Database, nc: Client, fetches: list[Fetch]
+) -> None:
+    js = nc.jetstream()
+    await ensure_event_stream(js)
+    kind = f"quiet{new_id().hex}"
+    ev = event(kind)
+    one_by_one = Recorder()
+    consumer = consumer_of(
+        js, db, f"c{kind}", ev.subject, one_by_one, batch_handler=BatchRecorder(), linger=0.05
+    )
+    async with running(consumer.run):
+        await until(lambda: len(fetches) > 0)  # nothing came for a while
+        await publish(js, ev)
+        await until(lambda: consumer.applied == 1)
+    assert one_by_one.calls == 1
+    assert {f.timeout for f in fetches} == {FETCH_TIMEOUT}  # no top-up
+
+
 async def test_without_a_linger_a_consumer_never_tops_up(
     db: Database, nc: Client, fetches: list[Fetch]
 ) -> None:
@@ -151,14 +173,9 @@ async def test_without_a_linger_a_consumer_never_tops_up(
     consumer = consumer_of(
         js, db, f"c{kind}", ev.subject, Recorder(), batch_handler=BatchRecorder(), linger=0.0
     )
-    stop = asyncio.Event()
-    task = asyncio.create_task(consumer.run(stop))
-    try:
+    async with running(consumer.run):
         await publish(js, ev)
         await until(lambda: consumer.applied == 1)
-    finally:
-        stop.set()
-        await task
     assert {f.timeout for f in fetches} == {FETCH_TIMEOUT}
 
 

@@ -3,7 +3,6 @@ it), and a commit that lands during a cycle goes out at once, not at the next po
 
 from __future__ import annotations
 
-import asyncio
 import re
 from collections.abc import Iterator
 from typing import Any
@@ -16,7 +15,7 @@ from kit.bus import ensure_event_stream
 from kit.db import Database
 from kit.ids import new_id
 from kit.outbox import OutboxRelay
-from tests.kit.messaging.plumbing import event, record, tables
+from tests.kit.messaging.plumbing import event, record, running, tables, until
 
 _READ = re.compile(r"^\s*SELECT\b.*\bFROM\s+\S*outbox\b", re.IGNORECASE | re.DOTALL)
 POLL = 60.0  # longer than any test here waits: only a notify can start a cycle
@@ -36,12 +35,6 @@ def reads(db: Database) -> Iterator[list[str]]:
     sa_event.remove(db.engine.sync_engine, "before_cursor_execute", count)
 
 
-async def until(check: Any, timeout: float = 15.0) -> None:
-    async with asyncio.timeout(timeout):
-        while not check():
-            await asyncio.sleep(0.01)
-
-
 async def test_a_cycle_that_publishes_reads_the_outbox_once(
     db: Database, nc: Client, reads: list[str]
 ) -> None:
@@ -49,17 +42,12 @@ async def test_a_cycle_that_publishes_reads_the_outbox_once(
     await ensure_event_stream(js)
     kind = f"cycle{new_id().hex}"
     relay = OutboxRelay(db, tables, js, name=f"t{kind}", poll_interval=POLL)
-    stop = asyncio.Event()
-    task = asyncio.create_task(relay.run(stop))
-    try:
+    async with running(relay.run):
         await until(lambda: len(reads) == 1)  # the first look, at start
         for n in (1, 2):
             await record(db, [event(kind, n)])
             relay.notify()
-            await until(lambda n=n: relay.published == n)
-    finally:
-        stop.set()
-        await task
+            await until(lambda: relay.published == n)  # noqa: B023 (awaited at once)
     # At start, one per published event, and the final flush when stopping.
     assert len(reads) == 4
     assert relay.published == 2
@@ -87,11 +75,6 @@ async def test_a_commit_during_a_cycle_is_published_without_waiting_for_the_poll
 
     relay = CommitDuringCycle(db, tables, js, name=f"t{kind}", poll_interval=POLL)
     await record(db, [event(kind, 1)])
-    stop = asyncio.Event()
-    task = asyncio.create_task(relay.run(stop))
-    try:
+    async with running(relay.run):
         await until(lambda: relay.published == 2)
-    finally:
-        stop.set()
-        await task
     assert relay.committed
