@@ -105,7 +105,12 @@ class EventConsumer:
         self.redelivered = 0  # deliveries after the first (kit.metrics reads these counters)
 
     def consumer_config(self) -> ConsumerConfig:
-        # Redelivery delays grow per attempt; the last one repeats.
+        # Redelivery delays after an ack timeout grow per attempt; the last one repeats.
+        # nats-server makes the first of them the ack wait, whatever `ack_wait` says
+        # (consumer info shows 0.5 s): an event held longer without an ack, e.g. late in
+        # a slow batch on a loaded machine, is delivered again and the inbox counts a
+        # duplicate. Left as it is here (crash recovery depends on it); noted in
+        # docs/BENCHMARKS.md §17, third round.
         backoff = [min(30.0, 0.5 * 4**i) for i in range(self._max_deliver)]
         return ConsumerConfig(
             durable_name=self.durable,
@@ -298,7 +303,9 @@ class EventConsumer:
                         error=repr(exc),
                         deliveries=deliveries,
                     )
-                    await _quietly(msg.nak())  # the consumer's backoff sets the delay
+                    # Redelivered at once: JetStream applies the backoff to ack timeouts,
+                    # not to a nak; max_deliver bounds the attempts.
+                    await _quietly(msg.nak())
                 return
             if applied:
                 self.applied += 1
