@@ -31,6 +31,7 @@ from pydantic import BaseModel, Field, SecretStr, field_validator, model_validat
 
 from contracts.core import NotAuthorized, ServiceUnavailable
 from kit.logging import get_logger
+from kit.token_cache import VerifiedTokens
 
 __all__ = [
     "ANONYMOUS",
@@ -308,10 +309,16 @@ class TokenVerifier:
     round trip; all others are pure CPU. Call `verify` from a worker thread if
     the provider is slow. If the provider is down when the cache runs out,
     verification raises ServiceUnavailable until it is back.
+
+    A verified token's principal is kept until the token's `exp` while its key stays
+    the current one (`kit.token_cache.VerifiedTokens`); refusals are not kept.
     """
 
-    def __init__(self, settings: AuthSettings) -> None:
+    def __init__(self, settings: AuthSettings, cache: VerifiedTokens | None = None) -> None:
         self._settings = settings
+        # A client sends the same token with every request: its answer is kept until
+        # its expiry, for as long as its key is current (kit.token_cache).
+        self._verified = VerifiedTokens() if cache is None else cache
         self._jwks: jwt.PyJWKClient | None = None
         if settings.algorithm == "RS256":
             assert settings.jwks_url is not None  # enforced by AuthSettings
@@ -332,11 +339,21 @@ class TokenVerifier:
             raise _invalid("The token's signing key is unknown.") from None
 
     def verify(self, token: str) -> Principal:
+        key = self._key(token)
+        known = self._verified.get(token, key)
+        if known is not None:
+            return known
+        principal = self._check(token, key)
+        self._verified.put(token, key, principal)
+        return principal
+
+    def _check(self, token: str, key: Any) -> Principal:
+        """The full verification: signature, registered claims, then our claims."""
         settings = self._settings
         try:
             claims: dict[str, Any] = jwt.decode(
                 token,
-                self._key(token),
+                key,
                 # Exactly one algorithm: this is what stops `alg: none` and
                 # RS256→HS256 key-confusion tokens.
                 algorithms=[settings.algorithm],

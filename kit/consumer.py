@@ -10,6 +10,7 @@ poison event never blocks the stream and never disappears silently.
 from __future__ import annotations
 
 import asyncio
+import time
 import traceback
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime
@@ -39,6 +40,17 @@ from kit.messaging import MessagingTables
 
 log = get_logger(__name__)
 
+FETCH_TIMEOUT = 1.0
+"""Seconds one fetch waits for the first event; then the loop checks `stop` again."""
+
+MIN_TOP_UP = 0.001
+"""A top-up fetch shorter than this is not asked for (nats-py takes 0.1 ms off a
+fetch's timeout for its expiry; a shorter one would expire before it reached the server)."""
+
+LINGER_GATE = 2.0
+"""A consumer lingers when its previous events arrived at most this many linger windows
+before the ones just fetched (processing time included)."""
+
 OUTAGE_PATIENCE = 600.0
 """Seconds a consumer holds an event while its database is unreachable before it
 counts the attempt as a failed delivery."""
@@ -63,7 +75,10 @@ class EventConsumer:
         after_commit: Callable[[], None] | None = None,
         batch_handler: BatchHandler | None = None,
         replicas: int | None = None,
+        linger: float = 0.0,
     ) -> None:
+        if not 0.0 <= linger < FETCH_TIMEOUT:
+            raise ValueError(f"linger must be at least 0 and below {FETCH_TIMEOUT} s")
         self._js = js
         # None: as many as the stream (JetStream's default for a durable consumer).
         self._replicas = replicas
@@ -79,13 +94,23 @@ class EventConsumer:
         self._batch = batch
         self._after_commit = after_commit
         self._batch_handler = batch_handler
+        # How long a batching consumer waits for more events once some arrived: at a
+        # few per 10 ms, one transaction (with its fsync) for several events instead of
+        # one each. Only with a batch handler; 0 turns it off.
+        self._linger = linger if batch_handler is not None else 0.0
+        self._last_arrival = -FETCH_TIMEOUT  # when the last fetch that brought events ended
         self.applied = 0
         self.duplicates = 0
         self.dead_lettered = 0
         self.redelivered = 0  # deliveries after the first (kit.metrics reads these counters)
 
     def consumer_config(self) -> ConsumerConfig:
-        # Redelivery delays grow per attempt; the last one repeats.
+        # Redelivery delays after an ack timeout grow per attempt; the last one repeats.
+        # nats-server makes the first of them the ack wait, whatever `ack_wait` says
+        # (consumer info shows 0.5 s): an event held longer without an ack, e.g. late in
+        # a slow batch on a loaded machine, is delivered again and the inbox counts a
+        # duplicate. Left as it is here (crash recovery depends on it); noted in
+        # docs/BENCHMARKS.md §17, third round.
         backoff = [min(30.0, 0.5 * 4**i) for i in range(self._max_deliver)]
         return ConsumerConfig(
             durable_name=self.durable,
@@ -115,10 +140,13 @@ class EventConsumer:
                         durable=self.durable, stream=EVENT_STREAM
                     )
                 try:
-                    msgs = await sub.fetch(self._batch, timeout=1.0)
+                    msgs = await sub.fetch(self._batch, timeout=FETCH_TIMEOUT)
                 except (TimeoutError, NatsTimeoutError):
                     continue
                 failures = 0
+                if self._worth_lingering(len(msgs)) and not stop.is_set():
+                    msgs = await self._top_up(sub, msgs)
+                self._last_arrival = time.monotonic()
                 if self._batch_handler is not None and len(msgs) > 1 and not stop.is_set():
                     await self.process_batch(msgs, stop)
                     continue
@@ -143,6 +171,38 @@ class EventConsumer:
                 await asyncio.sleep(delay)
         if sub is not None:
             await _quietly(sub.unsubscribe())
+
+    def _worth_lingering(self, fetched: int) -> bool:
+        """Linger only while events come close together: when the previous ones arrived
+        within LINGER_GATE windows of these. At a few per second (one client) a window
+        catches nothing, and each empty top-up is a pull request and its expiry for
+        nats-server and this process: measured, 2 ms of CPU more per event and consumer
+        (docs/BENCHMARKS.md §17, third round)."""
+        if not self._linger or fetched >= self._batch:
+            return False
+        return time.monotonic() - self._last_arrival <= LINGER_GATE * self._linger
+
+    async def _top_up(self, sub: JetStreamContext.PullSubscription, msgs: list[Msg]) -> list[Msg]:
+        """Fetch what arrives within `linger` of the first fetch, up to the batch size.
+
+        Each top-up returns as soon as one event is there (with any others already
+        waiting), so events are taken as they come until the window closes; a fetch
+        that finds nothing only ends the window. A failed top-up keeps what was
+        fetched: those messages are delivered and must be applied or nak'ed."""
+        deadline = time.monotonic() + self._linger
+        while len(msgs) < self._batch:
+            left = deadline - time.monotonic()
+            if left < MIN_TOP_UP:
+                break
+            try:
+                more = await sub.fetch(self._batch - len(msgs), timeout=left)
+            except TimeoutError:  # nats-py's own timeouts derive from it
+                break
+            except Exception as exc:  # the next fetch meets it again, with its backoff
+                log.debug("consumer.top_up_failed", consumer=self.durable, error=repr(exc))
+                break
+            msgs = msgs + more
+        return msgs
 
     async def process_batch(self, msgs: list[Msg], stop: asyncio.Event | None = None) -> None:
         """Apply a fetched batch in one transaction through the batch handler, then
@@ -243,7 +303,9 @@ class EventConsumer:
                         error=repr(exc),
                         deliveries=deliveries,
                     )
-                    await _quietly(msg.nak())  # the consumer's backoff sets the delay
+                    # Redelivered at once: JetStream applies the backoff to ack timeouts,
+                    # not to a nak; max_deliver bounds the attempts.
+                    await _quietly(msg.nak())
                 return
             if applied:
                 self.applied += 1

@@ -148,10 +148,16 @@ class OutboxRelay:
 
     async def _loop(self, stop: asyncio.Event) -> None:
         while not stop.is_set():
+            # Cleared before the read, so a commit that lands after the read (and notifies)
+            # brings another cycle at once, and one that landed before it is in this one.
+            # A cycle that publishes is then not followed by a read that finds nothing:
+            # at one client that was a third transaction per mutation (docs/BENCHMARKS.md
+            # §17, third round).
+            self._wake.clear()
             try:
-                sent = await self.drain()
+                await self.drain()
                 self._failures = 0
-                if sent:
+                if self._wake.is_set():
                     continue
             except Exception as exc:
                 self._failures += 1
@@ -165,7 +171,6 @@ class OutboxRelay:
                 )
                 await _wait(stop, delay)
                 continue
-            self._wake.clear()
             await _wait(stop, self._poll_interval, self._wake)
 
     async def drain(self) -> int:

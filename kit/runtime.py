@@ -135,6 +135,7 @@ class ServiceRuntime:
                 batch_handler=sub.batch_handler,
                 max_deliver=self.settings.consumer_max_deliver,
                 ack_wait=self.settings.consumer_ack_wait,
+                linger=self.settings.consumer_linger,
                 after_commit=self.relay.notify,
                 replicas=self.settings.stream_replicas,
             )

@@ -132,6 +132,13 @@ class ServiceSettings(ProcessSettings):
     consumer_ack_wait: float = Field(
         default=30.0, description="Seconds before an unacknowledged event is redelivered."
     )
+    consumer_linger: float = Field(
+        default=0.005,
+        ge=0.0,
+        lt=1.0,
+        description="Seconds a batching consumer waits for more events after the first of "
+        "a fetch, so that several share one transaction (0: no wait).",
+    )
     outbox_batch_size: int = Field(default=100, description="Events the relay publishes per batch.")
     outbox_poll_interval: float = Field(
         default=1.0, description="Seconds between outbox scans when nothing signals new events."

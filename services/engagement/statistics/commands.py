@@ -17,12 +17,11 @@ from services.engagement.statistics import repository
 from services.engagement.statistics.repository import MODE, STAGE
 
 
-async def count_opened(session: AsyncSession, engagement: Engagement) -> None:
+async def count_opened(session: AsyncSession, engagement: Engagement, region: str) -> None:
     """A new engagement counts at its stage and once per mode it lists (as the GROUP BY
-    over its JSON list counts it)."""
+    over its JSON list counts it), in its unit's region (which the caller has read)."""
     changes: Counter[tuple[str, str]] = Counter({(STAGE, str(engagement.stage)): 1})
     changes.update((MODE, str(m)) for m in engagement.service_modes)
-    region = await repository.region_of(session, engagement.unit_id)
     await repository.add_to_tally(session, engagement, region, dict(changes))
 
 

@@ -5,8 +5,12 @@ from __future__ import annotations
 
 import base64
 import json
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import jwt
@@ -67,3 +71,36 @@ class Jwks:
         return jwt.encode(
             claims, self.private_key, algorithm="RS256", headers={"kid": kid or self.kid}
         )
+
+
+@contextmanager
+def jwks_endpoint(body: Callable[[], bytes], hits: list[str]) -> Iterator[str]:
+    """A JWKS endpoint on 127.0.0.1 serving `body()` at its URL (yielded); every path
+    asked for is added to `hits`."""
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            hits.append(self.path)
+            if self.path != "/.well-known/jwks.json":
+                self.send_error(404)
+                return
+            served = body()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(served)))
+            self.end_headers()
+            self.wfile.write(served)
+
+        def log_message(self, format: str, *args: Any) -> None:
+            pass  # keep test output clean
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        host, port = server.server_address[:2]
+        yield f"http://{host!s}:{port}/.well-known/jwks.json"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()

@@ -4,6 +4,8 @@ dead letters next to one `applied` table a handler writes to."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator, Callable, Coroutine
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Any
 
@@ -76,6 +78,28 @@ def consumer_of(
         handler=handler,
         **options,
     )
+
+
+async def until(check: Callable[[], bool], timeout: float = 15.0) -> None:
+    """Wait until `check()` holds (a failure, not a hang, when it never does)."""
+    async with asyncio.timeout(timeout):
+        while not check():
+            await asyncio.sleep(0.01)
+
+
+@asynccontextmanager
+async def running(
+    loop: Callable[[asyncio.Event], Coroutine[Any, Any, None]],
+) -> AsyncIterator[None]:
+    """`loop(stop)` (a consumer's or relay's `run`) as a task for the block; stopped and
+    awaited after it."""
+    stop = asyncio.Event()
+    task = asyncio.create_task(loop(stop))
+    try:
+        yield
+    finally:
+        stop.set()
+        await task
 
 
 async def run_consumer(consumer: EventConsumer, until: Any, timeout: float = 15.0) -> None:

@@ -37,16 +37,16 @@ async def create_engagement(
     fee_terms = domain.valid_fee_terms(req.fee_terms) if req.fee_terms else None
     # Only for units the agency has an active link to (a past link opens nothing new).
     covered = list(dict.fromkeys([req.unit_id, *req.covered_unit_ids]))
-    units = await directory_repository.writable_units(session, covered, req.scope)
-    unit = units.get(req.unit_id)
-    if unit is None:
+    regions = await directory_repository.writable_regions(session, covered, req.scope)
+    region = regions.get(req.unit_id)
+    if region is None:
         raise UnitNotFound("no such unit", field="unitId")
-    if len(units) != len(covered):
+    if len(regions) != len(covered):
         raise UnitNotFound("no such unit among the covered units", field="coveredUnitIds")
     client = await _client(session, req)
     engagement = Engagement(
         id=new_id(),
-        unit_id=unit.id,
+        unit_id=req.unit_id,
         agency_id=req.agency_id,
         service_modes=[m.value for m in modes],
         period_start=req.period_start,
@@ -61,7 +61,7 @@ async def create_engagement(
     )
     session.add(engagement)
     await session.flush()
-    await statistics.count_opened(session, engagement)  # the region statistics' counters
+    await statistics.count_opened(session, engagement, region)  # the region's counters
     if client is not None:
         session.add_all(EngagementUnit(engagement_id=engagement.id, unit_id=u) for u in covered)
     await repository.add_checklist(session, checklist_for(engagement.id))
@@ -74,7 +74,7 @@ async def create_engagement(
     )
     event = make_event(EngagementCreatedV1, ctx, data, engagement_id=engagement.id)
     await record_event(session, messaging, event)
-    return engagement_view(engagement, unit.region_code)
+    return engagement_view(engagement, region)
 
 
 async def _client(session: AsyncSession, req: rpc.CreateEngagementRequest) -> Client | None:
