@@ -30,6 +30,7 @@ from gateway.compliance.reminder_mutations import ReminderMutations
 from gateway.compliance.reminder_queries import ReminderQueries
 from gateway.compliance.reminder_subscriptions import ReminderSubscriptions
 from gateway.context import Context
+from gateway.direct_resolvers import resolve_directly
 from gateway.engagement.corrections_mutations import CorrectionMutations
 from gateway.engagement.directory import DirectoryMutations, DirectoryQueries
 from gateway.engagement.evidence import EvidenceMutations
@@ -45,6 +46,7 @@ from gateway.engagement.unit_import import UnitImportMutations, UnitImportQuerie
 from gateway.engagement.workflow_mutations import WorkflowMutations
 from gateway.evaluation.mutations import EvaluationMutations
 from gateway.evaluation.queries import EvaluationQueries
+from gateway.execution import execute_plain_fields
 from gateway.federation import CappedFederationSchema, FederationQueries
 from gateway.i18n.labels import LabelQueries, describe_enum_values
 from gateway.i18n.language import DEFAULT
@@ -199,6 +201,10 @@ def build_schema(
         federation_version="2.5",
     )
     describe_enum_values(built._schema)
+    # Per-field cost of plain data (docs/BENCHMARKS.md §15): resolvers without
+    # strawberry's extension chain, attribute reads without any resolver.
+    resolve_directly(built)
+    execute_plain_fields(built)
     return built
 
 
