@@ -41,6 +41,7 @@ from kit.auth import ANONYMOUS, AuthError, TokenVerifier
 from kit.bus import connect
 from kit.ids import new_id
 from kit.logging import get_logger
+from kit.reply_structs import struct_replies
 from kit.rpc import CallContext, RpcClient
 
 log = get_logger(__name__)
@@ -81,7 +82,9 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
 
         async def connect_nats() -> None:
             state.nc = await connect(settings, name="gateway")
-            state.rpc = RpcClient(state.nc, timeout=settings.rpc_timeout)
+            # Replies as msgspec structs, not pydantic models: the services built them from
+            # the contracts already, and decoding was the gateway's largest cost (§15).
+            state.rpc = RpcClient(state.nc, timeout=settings.rpc_timeout, decode=struct_replies)
             log.info("gateway.nats_connected", servers=settings.nats_servers)
 
         state.tasks.append(asyncio.create_task(connect_nats()))

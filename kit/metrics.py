@@ -45,7 +45,8 @@ GRAPHQL_SECONDS = Histogram(
 )
 NATS_REQUEST_SECONDS = Histogram(
     "ecohost_nats_request_duration_seconds",
-    "Request/reply calls made over NATS, by subject and outcome (ok, error, unavailable).",
+    "Request/reply calls made over NATS, by subject and outcome (ok, error, unavailable, "
+    "undecodable).",
     ["subject", "outcome"],
     buckets=_LATENCY_BUCKETS,
 )

@@ -17,14 +17,13 @@ Wire format of a reply: `{"ok": true, "result": …}` or `{"ok": false, "error":
 from __future__ import annotations
 
 import asyncio
-import functools
 import hashlib
 import json
 import time
 from collections.abc import Awaitable, Callable
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from typing import Any, Literal, TypeVar
+from typing import Any, TypeVar
 
 import structlog
 from nats.aio.client import Client
@@ -36,7 +35,7 @@ from nats.micro import add_service
 from nats.micro.request import Request
 from nats.micro.service import Service
 from opentelemetry.trace import SpanKind
-from pydantic import BaseModel, TypeAdapter, ValidationError, create_model
+from pydantic import ValidationError
 
 from contracts.core import Contract, DomainError, Rpc, ServiceUnavailable
 from kit import tracing
@@ -44,6 +43,7 @@ from kit.db import database_unreachable
 from kit.logging import CORRELATION_HEADER, get_logger
 from kit.metrics import NATS_REQUEST_SECONDS, RPC_HANDLE_SECONDS
 from kit.nul import refuse_nul
+from kit.replies import ReplyDecoder, UndecodableReply, validated_replies
 from kit.validation import validation_failed
 
 log = get_logger(__name__)
@@ -281,9 +281,14 @@ async def _respond_error(request: Request, error: DomainError, *, code: str | No
 class RpcClient:
     """Calls services; one per process, shared by all requests."""
 
-    def __init__(self, nc: Client, *, timeout: float = 5.0) -> None:
+    def __init__(
+        self, nc: Client, *, timeout: float = 5.0, decode: ReplyDecoder = validated_replies
+    ) -> None:
         self._nc = nc
         self._timeout = timeout
+        # How replies are read (`kit.replies`): pydantic models by default; the gateway
+        # passes `kit.reply_structs.struct_replies`.
+        self._decode = decode
         self.calls = 0  # requests sent; tests use it to prove DataLoader batching
 
     async def call(
@@ -298,15 +303,19 @@ class RpcClient:
             except ServiceUnavailable:
                 _observe(rpc, "unavailable", started)
                 raise
-            reply = _reply_adapter(rpc.response).validate_json(msg.data)
-            failed = isinstance(reply, _Failed)
-            _observe(rpc, "error" if failed else "ok", started)
-            if isinstance(reply, _Failed):
-                tracing.mark_error(span, str(reply.error.get("code", "error")))
-        if isinstance(reply, _Failed):
-            raise DomainError.from_dict(reply.error)
-        result: Resp = reply.result
-        return result
+            try:
+                result, error = self._decode(rpc, msg.data)
+            except UndecodableReply:
+                _observe(rpc, "undecodable", started)
+                tracing.mark_error(span, "undecodable")
+                raise
+            _observe(rpc, "ok" if error is None else "error", started)
+            if error is not None:
+                tracing.mark_error(span, str(error.get("code", "error")))
+        if error is not None:
+            raise DomainError.from_dict(error)
+        reply: Resp = result
+        return reply
 
     async def _request(
         self, rpc: Rpc[Any, Any], data: bytes, ctx: CallContext, timeout: float | None
@@ -339,16 +348,3 @@ def _observe(rpc: Rpc[Any, Any], outcome: str, started: float) -> None:
 
 
 _OK_PREFIX = b'{"ok":true,"result":'
-
-
-class _Failed(BaseModel):
-    ok: Literal[False]
-    error: dict[str, Any]
-
-
-@functools.cache
-def _reply_adapter(response: type[Contract]) -> TypeAdapter[Any]:
-    """Validates a whole reply, result included, in one pass from JSON (per response type;
-    there are a few dozen, built once)."""
-    ok = create_model(f"{response.__name__}Reply", ok=(Literal[True], ...), result=(response, ...))
-    return TypeAdapter(ok | _Failed)

@@ -28,6 +28,7 @@ from gateway.engagement.types import Engagement, Unit, visible_engagement, visib
 from gateway.ids import decode_global_id, encode_global_id
 from gateway.pagination import TOTAL_COUNT
 from gateway.views import from_view
+from kit.reply_structs import is_reply
 
 # The contracts' enums, exposed as they are: GraphQL enum values are their member names.
 strawberry.enum(
@@ -331,7 +332,7 @@ class Scorecard(relay.Node):
             grade_zh=Grade(v.grade).zh,
             unit_id=v.unit_id,
             engagement_id=v.engagement_id,
-            details=_Details.of(v) if isinstance(v, evaluation_rpc.ScorecardView) else None,
+            details=_Details.of(v) if is_reply(v, evaluation_rpc.ScorecardView) else None,
             kind=ScorecardKind(v.kind),
             weights=[PartyWeight(party=EvaluatingParty(p), weight=w) for p, w in v.weights.items()]
             if v.weights is not None

@@ -11,6 +11,8 @@ from nats.aio.client import Client
 from contracts.core import Contract, RemoteError, Rpc, ServiceUnavailable, ValidationFailed
 from contracts.engagement.errors import InvalidUSCC
 from kit.ids import new_id
+from kit.replies import UndecodableReply, validated_replies
+from kit.reply_structs import ReplyStruct, struct_replies
 from kit.rpc import CallContext, RpcClient, RpcServer
 
 
@@ -100,3 +102,34 @@ async def test_no_service_listening_is_unavailable_at_once(nc: Client):
     with pytest.raises(ServiceUnavailable):
         await RpcClient(nc, timeout=5.0).call(rpc, Ping(text="x"), CTX)
     assert loop.time() - started < 5.0  # no responders is known immediately
+
+
+async def test_the_gateways_decoder_gives_a_struct_with_the_same_fields(echo, nc: Client):
+    rpc, _ = echo
+    client = RpcClient(nc, timeout=1.0, decode=struct_replies)
+
+    reply = await client.call(rpc, Ping(text="hi"), CTX)
+
+    assert isinstance(reply, ReplyStruct)
+    assert reply.model_dump() == {"text": "HI", "actor": "alice", "correlation_id": "req-1"}
+    with pytest.raises(InvalidUSCC):  # a refusal is still its own class
+        await client.call(rpc, Ping(text="bad-uscc"), CTX)
+
+
+@pytest.mark.parametrize("decode", [validated_replies, struct_replies])
+async def test_a_reply_that_does_not_fit_the_contract_is_a_typed_error(nc: Client, decode):
+    service = f"liar{new_id().hex[:8]}"
+    rpc = Rpc(service, "echo", Ping, Pong)
+
+    async def answer(msg) -> None:  # a service on another version of the contract
+        await msg.respond(b'{"ok":true,"result":{"text":"HI","actor":"a"}}')
+
+    sub = await nc.subscribe(rpc.subject, cb=answer)
+    try:
+        with pytest.raises(UndecodableReply) as info:
+            await RpcClient(nc, timeout=1.0, decode=decode).call(rpc, Ping(text="hi"), CTX)
+    finally:
+        await sub.unsubscribe()
+    assert info.value.remote_code == "internal"
+    assert info.value.details["rpc"] == rpc.subject
+    assert "correlation_id" in info.value.details["reason"]
