@@ -14,6 +14,7 @@ from sqlalchemy import event, func, select
 
 from contracts import core
 from contracts.engagement import actions as engagement_actions
+from contracts.engagement import rpc
 from contracts.engagement import rpc_workflow as wf
 from kit.db import Database
 from kit.ids import new_id
@@ -24,9 +25,11 @@ from services.engagement.models import (
     ListItem,
     Rectification,
     ServiceRecord,
+    Unit,
 )
 from services.engagement.workflow import queries
 from services.engagement.workflow.commands import act
+from services.engagement.workflow.views import engagement_view
 from tests.engagement.rows import CTX, engagement_in_implementation
 
 
@@ -328,3 +331,20 @@ async def test_the_dashboards_workflow_read_is_two_statements_and_what_the_orm_r
     assert reply.model_dump_json() == wf.WorkflowReply(items=[expected, None]).model_dump_json()
     # Another agency's scope reads nothing of it.
     assert other.items == [None, None]
+
+
+async def test_a_page_of_engagements_is_what_the_orm_engagements_give(db: Database):
+    """A page reads the columns its views show as plain rows: byte for byte the reply
+    built from ORM engagements, and nothing of another agency."""
+    engagement_id, unit_id, scope = await engagement_in_implementation(db)
+    await engagement_in_implementation(db)  # another agency's
+    async with db.transaction() as s:
+        page = await queries.list_engagements(s, rpc.ListEngagementsRequest(scope=scope))
+        engagement = await s.get(Engagement, engagement_id)
+        unit = await s.get(Unit, unit_id)
+    assert engagement is not None
+    assert unit is not None
+    expected = rpc.EngagementPage(
+        items=[engagement_view(engagement, unit.region_code)], has_next=False, total=1
+    )
+    assert page.model_dump_json() == expected.model_dump_json()

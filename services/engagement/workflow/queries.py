@@ -53,7 +53,9 @@ async def list_engagements(
         session, repository.engagements_query(req, clock.today()), Engagement.id, req.page
     )
     return rpc.EngagementPage(
-        items=[engagement_view(e, region) for e, region in rows], has_next=has_next, total=total
+        items=[engagement_view(row, row.region_code) for row in rows],
+        has_next=has_next,
+        total=total,
     )
 
 

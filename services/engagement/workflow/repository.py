@@ -23,7 +23,7 @@ from contracts.engagement.enums import (
     RectificationStatus,
     Stage,
 )
-from contracts.engagement.rpc import ListEngagementsRequest
+from contracts.engagement.rpc import EngagementView, ListEngagementsRequest
 from contracts.engagement.rpc_workflow import DueItemsRequest
 from kit.keyset import AnySelect
 from kit.search import search_text
@@ -68,10 +68,19 @@ async def engagement_unscoped(session: AsyncSession, engagement_id: UUID) -> Eng
     return await session.scalar(select(Engagement).where(Engagement.id == engagement_id))
 
 
+# The columns an engagement's view shows (all but the region, its unit's): a page reads
+# these as plain rows, not ORM engagements (no identity map, no JSON column parsed that
+# the reply does not carry).
+VIEW_COLUMNS = tuple(
+    Engagement.__table__.c[name] for name in EngagementView.model_fields if name != "region_code"
+)
+
+
 def engagements_query(req: ListEngagementsRequest, today: date) -> AnySelect:
-    """Engagements in scope with their unit's region code, narrowed by the list's filters."""
+    """Engagements in scope as plain rows of the columns their view shows, with their
+    unit's `region_code`, narrowed by the list's filters."""
     query: AnySelect = (
-        select(Engagement, Unit.region_code)
+        select(*VIEW_COLUMNS, Unit.region_code)
         .join(Unit, Unit.id == Engagement.unit_id)
         .where(engagement_scope(req.scope))
     )

@@ -16,7 +16,8 @@ from services.engagement.models import Engagement
 from services.engagement.workflow.domain import is_overdue, is_recurring
 
 
-def engagement_view(engagement: Engagement, region_code: str) -> rpc.EngagementView:
+def engagement_view(engagement: Engagement | Any, region_code: str) -> rpc.EngagementView:
+    """From the ORM engagement or a plain row of `repository.VIEW_COLUMNS`."""
     fee_terms = rpc.FeeTerms(**engagement.fee_terms) if engagement.fee_terms else None
     assessment = (
         rpc.AssessmentMethod.model_validate(engagement.assessment)
