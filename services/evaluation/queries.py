@@ -114,7 +114,7 @@ async def latest_scorecards(
 async def summary_facts(session: AsyncSession, cards: Sequence[Any]) -> ScorecardFacts:
     """What summaries of current cards (`repository.current_card_rows`) add up: their
     templates and the bare points of their scores and deductions. Three queries where
-    `scorecard_facts` runs five: the cards carry whether they are falsified, and being
+    `scorecard_facts` runs six: the cards carry whether they are falsified, and being
     current none is superseded; a summary shows no appeals."""
     ids = [c.id for c in cards]
     templates = await repository.templates_by_ids(session, list({c.template_id for c in cards}))
