@@ -412,11 +412,11 @@ async def workflow_heads(
         Engagement.deliverables,
     ).where(Engagement.id.in_(ids), engagement_scope(scope))
     if counts:
-        pending = ChecklistEntry.status == ChecklistStatus.PENDING
+        settled = ChecklistEntry.status != ChecklistStatus.PENDING
         grouped = (
             select(
                 ChecklistEntry.engagement_id,
-                func.sum(case((pending, 0), else_=1)).label("settled"),
+                func.sum(case((settled, 1), else_=0)).label("settled"),
                 func.count().label("documents"),
             )
             .where(ChecklistEntry.engagement_id.in_(ids))
