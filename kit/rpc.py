@@ -35,6 +35,7 @@ from nats.micro import add_service
 from nats.micro.request import Request
 from nats.micro.service import Service
 from opentelemetry.trace import SpanKind
+from prometheus_client import Histogram
 from pydantic import ValidationError
 
 from contracts.core import Contract, DomainError, Rpc, ServiceUnavailable
@@ -209,50 +210,66 @@ class RpcServer:
 
     async def _serve(self, rpc: Rpc[Any, Any], handler: RpcHandler, request: Request) -> None:
         started = time.perf_counter()
-        with tracing.span(
-            rpc.subject, kind=SpanKind.SERVER, parent=tracing.extract(request.headers)
-        ) as span:
+        if tracing.enabled():
+            with tracing.span(
+                rpc.subject, kind=SpanKind.SERVER, parent=tracing.extract(request.headers)
+            ) as span:
+                outcome = await self._answer(rpc, handler, request)
+                if outcome != "ok":
+                    tracing.mark_error(span, outcome)
+        else:
+            # Tracing off: no span to make. OpenTelemetry's no-op one still cost a tracer,
+            # a context attached and detached and the headers parsed, about 12 µs of a
+            # 35 µs call (measured with an empty handler).
             outcome = await self._answer(rpc, handler, request)
-            if outcome != "ok":
-                tracing.mark_error(span, outcome)
-        RPC_HANDLE_SECONDS.labels(rpc.subject, outcome).observe(time.perf_counter() - started)
+        _handle_seconds(rpc.subject, outcome).observe(time.perf_counter() - started)
 
     async def _answer(self, rpc: Rpc[Any, Any], handler: RpcHandler, request: Request) -> str:
         """Run the handler and respond; returns the outcome: ok, error or internal."""
         ctx = CallContext.from_headers(request.headers)
-        with structlog.contextvars.bound_contextvars(
+        # Bound for the rest of this task, not reset: each request is served in a task of
+        # its own (`_dispatcher`), whose copy of the context ends with it. Resetting them
+        # (`bound_contextvars`) cost 5 µs a call, most of the logging context's cost.
+        structlog.contextvars.bind_contextvars(
             correlation_id=ctx.correlation_id, rpc=rpc.subject, actor=ctx.actor
-        ):
-            try:
-                refuse_nul(request.data)  # PostgreSQL cannot store it (kit/nul.py)
-                payload = rpc.request.model_validate_json(request.data)
-                result = await handler(payload, ctx)
-                # Serialised by pydantic's core in one pass: no dict, no json.dumps
-                # (a RawReply is already JSON).
-                body = _OK_PREFIX + result.model_dump_json().encode() + b"}"
-                await request.respond(body)
-            except ValidationError as exc:
-                await _respond_error(request, validation_failed(exc))
-                return "error"
-            except DomainError as exc:
-                await _respond_error(request, exc)
-                return "error"
-            except Exception as exc:
-                if database_unreachable(exc):
-                    # A database restart is an outage like NATS's, not a bug: the caller
-                    # gets ServiceUnavailable and may retry.
-                    log.warning("rpc.database_unreachable", error=str(exc).splitlines()[0])
-                    unavailable = ServiceUnavailable(
-                        "the {service} service cannot reach its database",
-                        details={"rpc": rpc.subject, "cause": type(exc).__name__},
-                        params={"service": rpc.service},
-                    )
-                    await _respond_error(request, unavailable)
-                    return "unavailable"
-                log.exception("rpc.internal_error")
-                await _respond_error(request, DomainError("internal error"), code="internal")
-                return "internal"
+        )
+        try:
+            refuse_nul(request.data)  # PostgreSQL cannot store it (kit/nul.py)
+            payload = rpc.request.model_validate_json(request.data)
+            result = await handler(payload, ctx)
+            # Serialised by pydantic's core in one pass: no dict, no json.dumps
+            # (a RawReply is already JSON).
+            body = _OK_PREFIX + result.model_dump_json().encode() + b"}"
+            await request.respond(body)
+        except ValidationError as exc:
+            await _respond_error(request, validation_failed(exc))
+            return "error"
+        except DomainError as exc:
+            await _respond_error(request, exc)
+            return "error"
+        except Exception as exc:
+            if database_unreachable(exc):
+                # A database restart is an outage like NATS's, not a bug: the caller
+                # gets ServiceUnavailable and may retry.
+                log.warning("rpc.database_unreachable", error=str(exc).splitlines()[0])
+                unavailable = ServiceUnavailable(
+                    "the {service} service cannot reach its database",
+                    details={"rpc": rpc.subject, "cause": type(exc).__name__},
+                    params={"service": rpc.service},
+                )
+                await _respond_error(request, unavailable)
+                return "unavailable"
+            log.exception("rpc.internal_error")
+            await _respond_error(request, DomainError("internal error"), code="internal")
+            return "internal"
         return "ok"
+
+
+@functools.cache
+def _handle_seconds(subject: str, outcome: str) -> Histogram:
+    """The histogram child of one subject and outcome, looked up once: `labels()` takes
+    a lock and builds a key on every call."""
+    return RPC_HANDLE_SECONDS.labels(subject, outcome)
 
 
 async def _drain(subscription: Subscription | None, timeout: float) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Sequence
+from typing import Any
 from uuid import UUID
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -14,7 +15,7 @@ from contracts.evaluation import errors as evaluation_errors
 from contracts.evaluation import rpc as evaluation_rpc
 from kit.keyset import page_of
 from services.evaluation import domain, export_xlsx, repository, suggestions
-from services.evaluation.models import Scorecard
+from services.evaluation.models import EvaluationTemplate, Scorecard
 from services.evaluation.statistics import repository as statistics_repository
 from services.evaluation.views import (
     ScorecardFacts,
@@ -37,31 +38,29 @@ async def registrations(
     )
 
 
-async def scorecard_facts(
-    session: AsyncSession,
-    cards: Sequence[Scorecard],
-    *,
-    current: bool = False,
-    appeals: bool = True,
-) -> ScorecardFacts:
-    """What the views of these scorecards need, in a fixed number of queries (no N+1).
-    `current`: the cards are known not to be amended (read with `is_current`), so none
-    is superseded; `appeals=False`: for summaries, which do not show them."""
+async def scorecard_facts(session: AsyncSession, cards: Sequence[Scorecard]) -> ScorecardFacts:
+    """What the views of these scorecards need, in a fixed number of queries (no N+1)."""
     ids = [c.id for c in cards]
     templates = await repository.templates_by_ids(session, list({c.template_id for c in cards}))
     return ScorecardFacts(
         templates=templates,
-        # Parsed once per template, not once per card: a list shares one or two.
-        definitions={
-            i: evaluation_rpc.TemplateDefinition.model_validate(t.definition)
-            for i, t in templates.items()
-        },
+        definitions=_definitions(templates),
         scores=await repository.scores(session, ids),
         deductions=await repository.deductions(session, ids),
         falsified=await repository.falsifications(session, ids),
-        superseded=set() if current else await repository.superseded(session, cards),
-        appeals=await repository.appeals(session, ids) if appeals else {},
+        superseded=await repository.superseded(session, cards),
+        appeals=await repository.appeals(session, ids),
     )
+
+
+def _definitions(
+    templates: dict[UUID, EvaluationTemplate],
+) -> dict[UUID, evaluation_rpc.TemplateDefinition]:
+    # Parsed once per template, not once per card: a list shares one or two.
+    return {
+        i: evaluation_rpc.TemplateDefinition.model_validate(t.definition)
+        for i, t in templates.items()
+    }
 
 
 async def scorecard_view(session: AsyncSession, card: Scorecard) -> evaluation_rpc.ScorecardView:
@@ -101,16 +100,32 @@ async def latest_scorecards(
     """One query for all the engagements, then the latest per engagement in Python
     (a page asks for at most a few hundred, each with a handful of scorecards)."""
     wanted = list(dict.fromkeys(req.engagement_ids))
-    rows = await repository.current_scorecards_of(session, wanted, req.scope)
-    latest: dict[UUID, Scorecard] = {}
+    rows = await repository.current_card_rows(session, wanted, req.scope)
+    latest: dict[UUID, Any] = {}
     for row in rows:
         best = latest.get(row.engagement_id)
         if best is None or (row.period_end, row.opened_at) > (best.period_end, best.opened_at):
             latest[row.engagement_id] = row
-    # Current cards (is_current) shown as summaries: no superseded, no appeals to read.
-    facts = await scorecard_facts(session, list(latest.values()), current=True, appeals=False)
+    facts = await summary_facts(session, list(latest.values()))
     found = {e: scorecard_summary(card, facts) for e, card in latest.items()}
     return evaluation_rpc.LatestScorecardsReply(items=[found.get(e) for e in req.engagement_ids])
+
+
+async def summary_facts(session: AsyncSession, cards: Sequence[Any]) -> ScorecardFacts:
+    """What summaries of current cards (`repository.current_card_rows`) add up: their
+    templates and the bare points of their scores and deductions. Three queries where
+    `scorecard_facts` runs six: the cards carry whether they are falsified, and being
+    current none is superseded; a summary shows no appeals."""
+    ids = [c.id for c in cards]
+    templates = await repository.templates_by_ids(session, list({c.template_id for c in cards}))
+    return ScorecardFacts(
+        templates=templates,
+        definitions=_definitions(templates),
+        scores=await repository.score_points(session, ids),
+        deductions=await repository.deducted_points(session, ids),
+        falsified={c.id: None for c in cards if c.falsified},
+        superseded=set(),
+    )
 
 
 async def grade_distribution(

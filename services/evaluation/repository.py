@@ -414,16 +414,48 @@ def scorecards_query(scope: Scope, f: ScorecardFilter) -> AnySelect:
     return query
 
 
-async def current_scorecards_of(
+async def current_card_rows(
     session: AsyncSession, engagement_ids: Sequence[UUID], scope: Scope
-) -> list[Scorecard]:
-    """The current (not amended) scorecards of these engagements that `scope` may see."""
+) -> list[Row[Any]]:
+    """The current (not amended) scorecards of these engagements that `scope` may see, as
+    plain rows (only read into summaries), each with `falsified`: whether a finding
+    stands against it, so that no query of the findings is needed."""
     if not engagement_ids:
         return []
-    query = select(Scorecard).where(
+    table = Scorecard.__table__
+    query = select(*table.c, is_falsified().label("falsified")).where(
         Scorecard.engagement_id.in_(engagement_ids), scorecard_scope(scope), is_current(), binding()
     )
-    return list((await session.execute(query)).scalars())
+    return list(await session.execute(query))
+
+
+async def score_points(session: AsyncSession, ids: Sequence[UUID]) -> dict[UUID, list[Any]]:
+    """The points of these scorecards' scores (item, party, points: what a summary adds
+    up), as plain rows by card, in the order `scores` reads them."""
+    out: dict[UUID, list[Any]] = defaultdict(list)
+    if ids:
+        rows = await session.execute(
+            select(ItemScore.scorecard_id, ItemScore.item_code, ItemScore.party, ItemScore.points)
+            .where(ItemScore.scorecard_id.in_(ids))
+            .order_by(ItemScore.item_code, ItemScore.scored_at)
+        )
+        for row in rows:
+            out[row.scorecard_id].append(row)
+    return out
+
+
+async def deducted_points(session: AsyncSession, ids: Sequence[UUID]) -> dict[UUID, list[Any]]:
+    """The points of these scorecards' deductions, as plain rows by card."""
+    out: dict[UUID, list[Any]] = defaultdict(list)
+    if ids:
+        rows = await session.execute(
+            select(Deduction.scorecard_id, Deduction.points)
+            .where(Deduction.scorecard_id.in_(ids))
+            .order_by(Deduction.id)
+        )
+        for row in rows:
+            out[row.scorecard_id].append(row)
+    return out
 
 
 async def grade_counts(

@@ -5,9 +5,10 @@ come from `queries`."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 from uuid import UUID
 
 from contracts.evaluation import enums as evaluation_enums
@@ -22,6 +23,7 @@ from contracts.evaluation.rpc import (
     ScorecardSummary,
     ScorecardView,
     TemplateDefinition,
+    TemplateItem,
     TemplateView,
 )
 from services.evaluation import domain
@@ -57,21 +59,19 @@ class Outcome:
     evaluators: list[str]
 
 
-def outcome(
-    template: TemplateDefinition,
-    scores: Sequence[ItemScore],
-    deductions: Sequence[Deduction],
-    falsified: bool,
-    weights: dict[str, str] | None = None,
-) -> Outcome:
-    """Item results by the template's rule: the mean of every evaluator's points, or,
-    with the contract's party weights, their weighted combination (domain.weighted_result)."""
+def item_points(
+    template: TemplateDefinition, scores: Sequence[Any], weights: dict[str, str] | None
+) -> list[tuple[TemplateItem, Decimal | None, int]]:
+    """Each scored item of the template with its panel result (None: not scored yet) and
+    how many evaluators scored it: the mean of every evaluator's points, or, with the
+    contract's party weights, their weighted combination (domain.weighted_result).
+    `scores` are ORM rows or plain rows with item_code, party and points."""
     by_item: dict[str, list[Decimal]] = {}
     by_party: dict[str, dict[str, list[Decimal]]] = {}
     for s in scores:
         by_item.setdefault(s.item_code, []).append(s.points)
         by_party.setdefault(s.item_code, {}).setdefault(s.party or "", []).append(s.points)
-    results = []
+    found = []
     for item in domain.scored_items(template):
         points = by_item.get(item.code, [])
         assert item.max_points is not None  # validated template
@@ -80,26 +80,59 @@ def outcome(
             if weights is None
             else domain.weighted_result(by_party.get(item.code, {}), weights)
         )
-        results.append(
+        found.append((item, result, len(points)))
+    return found
+
+
+@dataclass(frozen=True)
+class Totals:
+    """What a scorecard's item results and deductions add up to: a summary's outcome."""
+
+    scored_total: Decimal
+    deducted: Decimal
+    total: Decimal
+    grade: evaluation_enums.Grade
+
+
+def totals(results: Iterable[Decimal | None], deductions: Iterable[Any], falsified: bool) -> Totals:
+    scored = sum((r for r in results if r is not None), domain.ZERO)
+    deducted = sum((d.points for d in deductions), domain.ZERO)
+    # R7.2-fraud: falsification scores 0 whatever the items say.
+    total = domain.ZERO if falsified else domain.total_score([scored], [deducted])
+    return Totals(
+        scored_total=domain.cents(scored),
+        deducted=domain.cents(deducted),
+        total=domain.cents(total),
+        grade=domain.grade_for(total),
+    )
+
+
+def outcome(
+    template: TemplateDefinition,
+    scores: Sequence[ItemScore],
+    deductions: Sequence[Deduction],
+    falsified: bool,
+    weights: dict[str, str] | None = None,
+) -> Outcome:
+    """Item results by the template's rule (`item_points`) as views, and their totals."""
+    points = item_points(template, scores, weights)
+    added = totals((result for _, result, _ in points), deductions, falsified)
+    return Outcome(
+        results=[
             ItemResultView(
                 item_code=item.code,
                 text_zh=item.text_zh,
                 text_en=item.text_en,
                 max_points=item.max_points,
                 points=result,
-                evaluators=len(points),
+                evaluators=evaluators,
             )
-        )
-    scored = sum((r.points for r in results if r.points is not None), domain.ZERO)
-    deducted = sum((d.points for d in deductions), domain.ZERO)
-    # R7.2-fraud: falsification scores 0 whatever the items say.
-    total = domain.ZERO if falsified else domain.total_score([scored], [deducted])
-    return Outcome(
-        results=results,
-        scored_total=domain.cents(scored),
-        deducted=domain.cents(deducted),
-        total=domain.cents(total),
-        grade=domain.grade_for(total),
+            for item, result, evaluators in points
+        ],
+        scored_total=added.scored_total,
+        deducted=added.deducted,
+        total=added.total,
+        grade=added.grade,
         evaluators=sorted({s.evaluator for s in scores}),
     )
 
@@ -109,7 +142,7 @@ def falsification_view(f: Falsification) -> FalsificationView:
 
 
 def status_of(
-    card: Scorecard, falsified: bool, superseded: bool
+    card: Scorecard | Any, falsified: bool, superseded: bool
 ) -> evaluation_enums.ScorecardStatus:
     if falsified:
         return evaluation_enums.ScorecardStatus.FALSIFIED
@@ -120,20 +153,29 @@ def status_of(
 
 @dataclass(frozen=True)
 class ScorecardFacts:
-    """What the views of a set of scorecards are computed from (read by `queries`)."""
+    """What the views of a set of scorecards are computed from (read by `queries`): ORM
+    rows, or plain rows with the same names where only summaries are built."""
 
     templates: dict[UUID, EvaluationTemplate]
     definitions: dict[UUID, TemplateDefinition]
-    scores: dict[UUID, list[ItemScore]]
-    deductions: dict[UUID, list[Deduction]]
-    falsified: dict[UUID, Falsification]
+    scores: Mapping[UUID, Sequence[Any]]  # ItemScore or a plain row of its points
+    deductions: Mapping[UUID, Sequence[Any]]  # Deduction or a plain row of its points
+    # By card id: its finding (a view shows it); a summary needs only whether there is one.
+    falsified: Mapping[UUID, Falsification | None]
     superseded: set[UUID]
     appeals: dict[UUID, list[Appeal]] = field(default_factory=dict)
 
 
 def scorecard_view(c: Scorecard, facts: ScorecardFacts) -> ScorecardView:
-    header, o = _header(c, facts)
     f = facts.falsified.get(c.id)
+    o = outcome(
+        facts.definitions[c.template_id],
+        facts.scores[c.id],
+        facts.deductions[c.id],
+        c.id in facts.falsified,
+        c.weights,
+    )
+    header = _header(c, facts, o)
     return ScorecardView(
         **dict(header),
         evaluators=o.evaluators,
@@ -145,34 +187,33 @@ def scorecard_view(c: Scorecard, facts: ScorecardFacts) -> ScorecardView:
     )
 
 
-def scorecard_summary(c: Scorecard, facts: ScorecardFacts) -> ScorecardSummary:
-    """Header and outcome only, for lists: the same facts, a far smaller reply."""
-    return _header(c, facts)[0]
-
-
-def _header(c: Scorecard, facts: ScorecardFacts) -> tuple[ScorecardSummary, Outcome]:
-    t = facts.templates[c.template_id]
-    falsified = c.id in facts.falsified
-    o = outcome(
-        facts.definitions[c.template_id],
-        facts.scores[c.id],
-        facts.deductions[c.id],
-        falsified,
-        c.weights,
+def scorecard_summary(c: Scorecard | Any, facts: ScorecardFacts) -> ScorecardSummary:
+    """Header and outcome only, for lists: the same facts, a far smaller reply, and no
+    view per item (a list of 50 cards made 1,100 item results to add them up)."""
+    scores = facts.scores[c.id]
+    # Nobody has scored an item yet (every card while it is open): every result is None,
+    # by either rule, and there is nothing to add up item by item.
+    points = item_points(facts.definitions[c.template_id], scores, c.weights) if scores else []
+    added = totals(
+        (result for _, result, _ in points), facts.deductions[c.id], c.id in facts.falsified
     )
-    header = ScorecardSummary.from_row(
+    return _header(c, facts, added)
+
+
+def _header(c: Scorecard | Any, facts: ScorecardFacts, added: Totals | Outcome) -> ScorecardSummary:
+    t = facts.templates[c.template_id]
+    return ScorecardSummary.from_row(
         c,
         template_code=t.code,
         template_version=t.version,
         opened_automatically=c.source_event_id is not None,
-        status=status_of(c, falsified, c.id in facts.superseded),
-        scored_total=o.scored_total,
-        deducted=o.deducted,
-        total=o.total,
-        grade=o.grade,
+        status=status_of(c, c.id in facts.falsified, c.id in facts.superseded),
+        scored_total=added.scored_total,
+        deducted=added.deducted,
+        total=added.total,
+        grade=added.grade,
         settlement_amount=Decimal(c.settlement_amount) if c.settlement_amount else None,
     )
-    return header, o
 
 
 def disclosure_view(

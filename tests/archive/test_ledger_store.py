@@ -204,3 +204,29 @@ async def test_a_rolled_back_append_does_not_stay_in_the_frontier(db: Database, 
     await record(db, event(None, 50))
     assert len(await leaves(db)) == 3 + 5 + 1 + 2 + 1
     await assert_tree_is_the_definition(db)
+
+
+async def test_traces_are_each_engagements_chain_as_its_entries_read_one_by_one(
+    db: Database, signer: Signer
+):
+    """The trace read validates its reply from plain rows in one call: byte for byte
+    what a view per ORM entry gives, per engagement in the order asked (twice the same:
+    twice its chain; one never traced: an empty chain)."""
+    events = await populate(db, signer)
+    first, second = dict.fromkeys(e.engagement_id for e in events if e.engagement_id)
+    asked = [second, new_id(), first, second]
+    async with db.transaction() as session:
+        reply = await queries.traces(session, c.TraceRequest(engagement_ids=asked))
+        expected = [
+            [
+                c.TraceEntryView.model_validate(entry, from_attributes=True)
+                for entry in await session.scalars(
+                    select(TraceEntry)
+                    .where(TraceEntry.engagement_id == engagement_id)
+                    .order_by(TraceEntry.seq)
+                )
+            ]
+            for engagement_id in asked
+        ]
+    assert [len(chain) for chain in expected] == [4, 0, 4, 4]
+    assert reply.model_dump_json() == c.TraceReply(traces=expected).model_dump_json()

@@ -10,17 +10,26 @@ from datetime import date, timedelta
 from typing import Any, get_args
 from uuid import UUID
 
-from sqlalchemy import event
+from sqlalchemy import event, func, select
 
 from contracts import core
 from contracts.engagement import actions as engagement_actions
+from contracts.engagement import rpc
 from contracts.engagement import rpc_workflow as wf
 from kit.db import Database
 from kit.ids import new_id
 from services.engagement import clock
-from services.engagement.models import Rectification
+from services.engagement.models import (
+    ChecklistEntry,
+    Engagement,
+    ListItem,
+    Rectification,
+    ServiceRecord,
+    Unit,
+)
 from services.engagement.workflow import queries
 from services.engagement.workflow.commands import act
+from services.engagement.workflow.views import engagement_view
 from tests.engagement.rows import CTX, engagement_in_implementation
 
 
@@ -51,6 +60,13 @@ async def raise_rectification(
             engagement_actions.ActRequest(engagement_id=engagement_id, scope=scope, action=action),
             CTX,
         )
+
+
+async def set_stage(db: Database, engagement_id: UUID, stage: str) -> None:
+    async with db.transaction() as s:
+        engagement = await s.get(Engagement, engagement_id)
+        assert engagement is not None
+        engagement.stage = stage
 
 
 async def read(db: Database, engagement_id: UUID, scope: core.Scope) -> tuple[wf.WorkflowView, int]:
@@ -168,8 +184,8 @@ async def test_a_workflow_read_of_some_parts_reads_and_sends_only_those(db: Data
     assert some.contracted_team_size == whole.contracted_team_size
     assert some.contract_signed_on == whole.contract_signed_on
     assert some.deliverables == whole.deliverables
-    # engagements + list items + done counts + checklist, against every table.
-    assert len(statements) == 4 < statements_for_whole
+    # engagements + list items (their done counts joined) + checklist, against every table.
+    assert len(statements) == 3 < statements_for_whole
 
 
 async def test_a_workflow_read_without_parts_reads_every_list(db: Database):
@@ -201,3 +217,134 @@ async def test_checklist_counts_give_completeness_without_the_documents(db: Data
     assert view.checklist_counts == wf.ChecklistCounts(settled=settled, total=len(whole.checklist))
     assert view.checklist_counts.total == 25  # 表 A.1
     assert whole.checklist_counts == view.checklist_counts  # every part when none named
+
+
+async def test_the_dashboards_workflow_read_is_two_statements_and_what_the_orm_rows_give(
+    db: Database,
+):
+    """The dashboard asks for list items and checklist counts: the engagements with their
+    counts in one statement, the items with their done counts in another. The reply is
+    byte for byte the one built the plain way, from ORM rows with the contracts'
+    `from_row` and a count per item."""
+    engagement_id, _, scope = await engagement_in_implementation(db)
+    await set_stage(db, engagement_id, "preparation")  # where catalogue items are added
+    added = []
+    for code in ("6.1.5", "6.1.6"):
+        async with db.transaction() as s:
+            add = engagement_actions.AddListItem(
+                catalogue_code=code, scope="监测", contracted_quantity=4, due_date=date(2020, 1, 1)
+            )
+            await act.act(
+                s,
+                engagement_actions.ActRequest(engagement_id=engagement_id, scope=scope, action=add),
+                CTX,
+            )
+            added.append(
+                await s.scalar(
+                    select(ListItem.id).where(
+                        ListItem.engagement_id == engagement_id, ListItem.catalogue_code == code
+                    )
+                )
+            )
+    await set_stage(db, engagement_id, "implementation")
+    for _ in range(2):  # two inspections done for the first item, none for the second
+        async with db.transaction() as s:
+            done = engagement_actions.RecordInspection(
+                list_item_id=added[0],
+                performed_on=date(2027, 3, 1),
+                problems_found=0,
+                rectification_plans=0,
+            )
+            await act.act(
+                s,
+                engagement_actions.ActRequest(
+                    engagement_id=engagement_id, scope=scope, action=done
+                ),
+                CTX,
+            )
+    asked = [engagement_id, new_id()]
+    async with db.transaction() as s:
+        with counted(db) as statements:
+            reply = await queries.workflows(
+                s,
+                wf.WorkflowRequest(
+                    engagement_ids=asked, scope=scope, parts=["list_items", "checklist_counts"]
+                ),
+            )
+        other = await queries.workflows(
+            s,
+            wf.WorkflowRequest(
+                engagement_ids=asked, scope=core.Scope(agency_id=new_id()), parts=["list_items"]
+            ),
+        )
+        engagement = await s.get(Engagement, engagement_id)
+        items = (
+            await s.scalars(
+                select(ListItem)
+                .where(ListItem.engagement_id == engagement_id)
+                .order_by(ListItem.created_at)
+            )
+        ).all()
+        entries = (
+            await s.scalars(
+                select(ChecklistEntry).where(ChecklistEntry.engagement_id == engagement_id)
+            )
+        ).all()
+        done_of = {
+            i.id: await s.scalar(
+                select(func.count()).where(
+                    ServiceRecord.list_item_id == i.id, ServiceRecord.voided_at.is_(None)
+                )
+            )
+            for i in items
+        }
+    assert len(statements) == 2
+    assert engagement is not None
+    today = clock.today()
+    expected = wf.WorkflowView(
+        engagement_id=engagement.id,
+        contracted_team_size=engagement.contracted_team_size,
+        team=[],
+        list_items=[
+            wf.ListItemView.from_row(
+                i,
+                done_quantity=done_of[i.id],
+                overdue=i.status == "open" and i.due_date is not None and i.due_date < today,
+                voided=False,
+            )
+            for i in items
+        ],
+        plan_versions=[],
+        checklist=[],
+        records=[],
+        stage_reports=[],
+        rectifications=[],
+        contract_signed_on=engagement.contract_signed_on,
+        handed_over_on=engagement.handed_over_on,
+        deliverables=list(engagement.deliverables or []),
+        checklist_counts=wf.ChecklistCounts(
+            settled=sum(1 for e in entries if e.status != "pending"), total=len(entries)
+        ),
+    )
+    assert [i.done_quantity for i in expected.list_items] == [2, 0]
+    assert expected.list_items[0].overdue
+    assert reply.model_dump_json() == wf.WorkflowReply(items=[expected, None]).model_dump_json()
+    # Another agency's scope reads nothing of it.
+    assert other.items == [None, None]
+
+
+async def test_a_page_of_engagements_is_what_the_orm_engagements_give(db: Database):
+    """A page reads the columns its views show as plain rows: byte for byte the reply
+    built from ORM engagements, and nothing of another agency."""
+    engagement_id, unit_id, scope = await engagement_in_implementation(db)
+    await engagement_in_implementation(db)  # another agency's
+    async with db.transaction() as s:
+        page = await queries.list_engagements(s, rpc.ListEngagementsRequest(scope=scope))
+        engagement = await s.get(Engagement, engagement_id)
+        unit = await s.get(Unit, unit_id)
+    assert engagement is not None
+    assert unit is not None
+    expected = rpc.EngagementPage(
+        items=[engagement_view(engagement, unit.region_code)], has_next=False, total=1
+    )
+    assert page.model_dump_json() == expected.model_dump_json()

@@ -14,12 +14,14 @@ from contracts.core import Scope
 from contracts.evaluation import rpc as ev
 from kit.db import Database
 from services.evaluation import queries
-from services.evaluation.commands import scorecards
+from services.evaluation.commands import scorecards, scoring
 from tests.evaluation.conftest import Engagement, caller
 from tests.evaluation.scoring_steps import (
     SCORED,
+    call,
     finalised_card,
     open_card,
+    score,
 )
 
 
@@ -117,8 +119,34 @@ async def test_the_latest_scorecard_summary_is_the_full_views_header(db: Databas
     await open_one.register(db)
     card = await open_card(db, open_one)
     finalised = await finalised_card(db, scored, Decimal(0))
-    asked = [open_one.engagement_id, scored.engagement_id]
-    for engagement, expected in ((open_one, card), (scored, finalised)):
+    # Partly scored by two evaluators, with a deduction; and one found falsified.
+    deducted, falsified = Engagement.new(), Engagement.new()
+    await deducted.register(db)
+    partial = await open_card(db, deducted)
+    for user, points in (("eva-wang", "4.5"), ("eva-zhao", "3")):
+        await score(db, deducted, partial, user, SCORED[0].code, points)
+    deduct = ev.RecordDeductionRequest(
+        scorecard_id=partial.id, item_code="四.2", description="拖延整改", scope=deducted.scope()
+    )
+    await call(db, scoring.record_deduction, deduct, "eva-wang", deducted)
+    await falsified.register(db)
+    found = await open_card(db, falsified)
+    finding = ev.MarkFalsifiedRequest(
+        scorecard_id=found.id,
+        party="环保专员",
+        finding="培训签到表系事后补签",
+        evidence=[ev.EvidenceLink(kind="document", ref="稽查记录")],
+        decided_as="agency_admin",
+        scope=falsified.scope(),
+    )
+    await call(db, scoring.mark_falsified, finding, "admin-chen", falsified)
+    asked = [e.engagement_id for e in (open_one, scored, deducted, falsified)]
+    for engagement, expected in (
+        (open_one, card),
+        (scored, finalised),
+        (deducted, partial),
+        (falsified, found),
+    ):
         async with db.transaction() as s:
             latest = await queries.latest_scorecards(
                 s, ev.LatestScorecardsRequest(engagement_ids=asked, scope=engagement.scope())
@@ -132,3 +160,14 @@ async def test_the_latest_scorecard_summary_is_the_full_views_header(db: Databas
         assert summary.id == expected.id
         for name in ev.ScorecardSummary.model_fields:
             assert getattr(summary, name) == getattr(view, name), name
+        # And byte for byte, as the service sends it.
+        header = {name: getattr(view, name) for name in ev.ScorecardSummary.model_fields}
+        assert summary.model_dump_json() == ev.ScorecardSummary(**header).model_dump_json()
+        if engagement is deducted:
+            assert (summary.scored_total, summary.deducted) == (Decimal("3.75"), Decimal(10))
+        if engagement is falsified:
+            assert (summary.status, summary.total, summary.grade) == (
+                "falsified",
+                Decimal(0),
+                "unqualified",
+            )

@@ -6,6 +6,7 @@ import asyncio
 from collections.abc import AsyncIterator
 
 import pytest
+import structlog
 from nats.aio.client import Client
 
 from contracts.core import Contract, RemoteError, Rpc, ServiceUnavailable, ValidationFailed
@@ -133,3 +134,32 @@ async def test_a_reply_that_does_not_fit_the_contract_is_a_typed_error(nc: Clien
     assert info.value.remote_code == "internal"
     assert info.value.details["rpc"] == rpc.subject
     assert "correlation_id" in info.value.details["reason"]
+
+
+async def test_a_served_call_logs_with_its_context_and_leaves_no_binding_behind(nc: Client):
+    """The handler's log lines carry the call's correlation id, subject and actor; they
+    are bound for the task serving that call only (each call has one), so neither the
+    next call nor the server's own context keeps them."""
+    service = f"ctx{new_id().hex[:8]}"
+    rpc = Rpc(service, "seen", Ping, Pong)
+    seen: list[dict[str, object]] = []
+
+    async def handle(req: Ping, ctx: CallContext) -> Pong:
+        seen.append(structlog.contextvars.get_contextvars())
+        return Pong(text=req.text, actor=ctx.actor, correlation_id=ctx.correlation_id)
+
+    server = RpcServer(nc, service=service, version="1.0.0", description="test")
+    server.add(rpc, handle)
+    await server.start()
+    try:
+        client = RpcClient(nc, timeout=5.0)
+        await client.call(rpc, Ping(text="a"), CTX)
+        other = CallContext(actor="bob", tenant="agency:2", correlation_id="")
+        await client.call(rpc, Ping(text="b"), other)
+    finally:
+        await server.stop()
+    assert seen == [
+        {"correlation_id": "req-1", "rpc": rpc.subject, "actor": "alice"},
+        {"correlation_id": "", "rpc": rpc.subject, "actor": "bob"},
+    ]
+    assert "rpc" not in structlog.contextvars.get_contextvars()

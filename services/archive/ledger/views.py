@@ -3,16 +3,10 @@
 from __future__ import annotations
 
 import base64
-from typing import Any
 
 from contracts.archive import rpc as archive_rpc
-from services.archive.ledger.models import LedgerCheckpoint, LedgerLeaf, TraceEntry
+from services.archive.ledger.models import LedgerCheckpoint, LedgerLeaf
 from services.archive.ledger.signing import Signer
-
-
-def trace_entry_view(row: TraceEntry | Any) -> archive_rpc.TraceEntryView:
-    """From an ORM entry or a plain row of `trace_entry`."""
-    return archive_rpc.TraceEntryView.from_row(row)
 
 
 def key_view(signer: Signer) -> archive_rpc.LedgerKeyView:

@@ -3,6 +3,7 @@ the published catalogue and 表 A.1 checklist."""
 
 from __future__ import annotations
 
+from collections import defaultdict
 from typing import Any, get_args
 from uuid import UUID
 
@@ -17,7 +18,6 @@ from services.engagement import clock
 from services.engagement.models import (
     ChecklistEntry,
     Engagement,
-    ListItem,
     PlanVersion,
     Rectification,
     ServiceRecord,
@@ -53,7 +53,9 @@ async def list_engagements(
         session, repository.engagements_query(req, clock.today()), Engagement.id, req.page
     )
     return rpc.EngagementPage(
-        items=[engagement_view(e, region) for e, region in rows], has_next=has_next, total=total
+        items=[engagement_view(row, row.region_code) for row in rows],
+        has_next=has_next,
+        total=total,
     )
 
 
@@ -61,17 +63,23 @@ async def workflows(
     session: AsyncSession, req: engagement_rpc_workflow.WorkflowRequest
 ) -> engagement_rpc_workflow.WorkflowReply:
     """The workflow state of several engagements, each table read once for all of them;
-    only the lists the caller asks for (`req.parts`) are read, the others come empty."""
-    found = await repository.engagements_by_ids(session, req.engagement_ids, req.scope)
-    ids = list(found)
+    only the lists the caller asks for (`req.parts`) are read, the others come empty.
+    Read as plain rows: the reply is built from them and nothing is written."""
     wanted = set(req.parts) if req.parts is not None else ALL_PARTS
+    heads = await repository.workflow_heads(
+        session, req.engagement_ids, req.scope, counts="checklist_counts" in wanted
+    )
+    ids = list(heads)
     rows = repository.rows_by_engagement
 
     async def part(name: str, model: Any, order: tuple[Any, ...]) -> dict[UUID, list[Any]]:
         return await rows(session, model, ids, order) if name in wanted else _NONE
 
     team = await part("team", TeamMemberRow, (TeamMemberRow.name,))
-    items = await part("list_items", ListItem, (ListItem.created_at,))
+    items: defaultdict[UUID, list[Any]] = defaultdict(list)
+    if "list_items" in wanted:
+        for item in await repository.list_items_done(session, ids):
+            items[item.engagement_id].append(item)
     plans = await part("plan_versions", PlanVersion, (PlanVersion.version,))
     checklist = await part("checklist", ChecklistEntry, (ChecklistEntry.code,))
     records = await part(
@@ -82,7 +90,6 @@ async def workflows(
         session, [r for per_engagement in rectified.values() for r in per_engagement]
     )
     reports = await part("stage_reports", StageReport, (StageReport.report_no, StageReport.version))
-    done = await repository.done_per_item(session, ids) if "list_items" in wanted else {}
     evidence = (
         await evidence_repository.by_record(session, ids)
         if wanted & {"records", "rectifications"}
@@ -91,15 +98,13 @@ async def workflows(
     revisions = (
         await repository.revisions_by_engagement(session, ids) if "revisions" in wanted else _NONE
     )
-    counts = (
-        await repository.checklist_counts(session, ids) if "checklist_counts" in wanted else None
-    )
+    counted = "checklist_counts" in wanted
     today = clock.today()
     views = {
         eid: with_evidence(
             evidence,
             workflow_view(
-                engagement,
+                head,
                 team.get(eid, ()),
                 items.get(eid, ()),
                 plans.get(eid, ()),
@@ -107,13 +112,12 @@ async def workflows(
                 records.get(eid, ()),
                 reports.get(eid, ()),
                 [rectification_view(r, recurrence[r.id], today) for r in rectified.get(eid, ())],
-                done,
                 today,
                 revisions.get(eid, ()),
-                None if counts is None else counts.get(eid, (0, 0)),
+                (int(head.settled), int(head.documents)) if counted else None,
             ),
         )
-        for eid, (engagement, _region) in found.items()
+        for eid, head in heads.items()
     }
     return engagement_rpc_workflow.WorkflowReply(items=[views.get(i) for i in req.engagement_ids])
 
@@ -135,7 +139,7 @@ async def due_items(
                 engagement_id=e.id,
                 unit_id=e.unit_id,
                 agency_id=e.agency_id,
-                item=list_item_view(i, done, today),
+                item=list_item_view(i, done.get(i.id, 0), today),
                 overdue=is_overdue(i.status, i.due_date, today),
             )
             for i, e in rows

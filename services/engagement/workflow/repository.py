@@ -10,7 +10,7 @@ from datetime import date
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import String, Table, case, cast, exists, func, insert, select, tuple_
+from sqlalchemy import Row, String, Table, case, cast, exists, func, insert, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.core import Scope
@@ -23,7 +23,7 @@ from contracts.engagement.enums import (
     RectificationStatus,
     Stage,
 )
-from contracts.engagement.rpc import ListEngagementsRequest
+from contracts.engagement.rpc import EngagementView, ListEngagementsRequest
 from contracts.engagement.rpc_workflow import DueItemsRequest
 from kit.keyset import AnySelect
 from kit.search import search_text
@@ -68,10 +68,19 @@ async def engagement_unscoped(session: AsyncSession, engagement_id: UUID) -> Eng
     return await session.scalar(select(Engagement).where(Engagement.id == engagement_id))
 
 
+# The columns an engagement's view shows (all but the region, its unit's): a page reads
+# these as plain rows, not ORM engagements (no identity map, no JSON column parsed that
+# the reply does not carry).
+VIEW_COLUMNS = tuple(
+    Engagement.__table__.c[name] for name in EngagementView.model_fields if name != "region_code"
+)
+
+
 def engagements_query(req: ListEngagementsRequest, today: date) -> AnySelect:
-    """Engagements in scope with their unit's region code, narrowed by the list's filters."""
+    """Engagements in scope as plain rows of the columns their view shows, with their
+    unit's `region_code`, narrowed by the list's filters."""
     query: AnySelect = (
-        select(Engagement, Unit.region_code)
+        select(*VIEW_COLUMNS, Unit.region_code)
         .join(Unit, Unit.id == Engagement.unit_id)
         .where(engagement_scope(req.scope))
     )
@@ -384,6 +393,69 @@ async def rows_by_engagement(
     return grouped
 
 
+async def workflow_heads(
+    session: AsyncSession, ids: Sequence[UUID], scope: Scope, *, counts: bool = False
+) -> dict[UUID, Any]:
+    """Of the engagements among `ids` that `scope` may see, by id, what a workflow view
+    shows of the engagement itself (team size, contract and handover dates,
+    deliverables), as plain rows: not the ORM engagement, whose every JSON column was
+    parsed for each row to read these four. With `counts`, each row also carries its 表
+    A.1 documents settled and in all (`settled`, `documents`), joined from one grouped
+    subquery in the same statement."""
+    if not ids:
+        return {}
+    query = select(
+        Engagement.id,
+        Engagement.contracted_team_size,
+        Engagement.contract_signed_on,
+        Engagement.handed_over_on,
+        Engagement.deliverables,
+    ).where(Engagement.id.in_(ids), engagement_scope(scope))
+    if counts:
+        settled = ChecklistEntry.status != ChecklistStatus.PENDING
+        grouped = (
+            select(
+                ChecklistEntry.engagement_id,
+                func.sum(case((settled, 1), else_=0)).label("settled"),
+                func.count().label("documents"),
+            )
+            .where(ChecklistEntry.engagement_id.in_(ids))
+            .group_by(ChecklistEntry.engagement_id)
+            .subquery()
+        )
+        query = query.add_columns(
+            func.coalesce(grouped.c.settled, 0).label("settled"),
+            func.coalesce(grouped.c.documents, 0).label("documents"),
+        ).outerjoin(grouped, grouped.c.engagement_id == Engagement.id)
+    return {row.id: row for row in await session.execute(query)}
+
+
+async def list_items_done(session: AsyncSession, engagement_ids: Sequence[UUID]) -> list[Row[Any]]:
+    """The list items of these engagements in creation order, as plain rows, each with
+    `done`: its recorded activities (`done_per_item`), joined from one grouped subquery
+    in the same statement."""
+    if not engagement_ids:
+        return []
+    done = (
+        select(ServiceRecord.list_item_id, func.count().label("done"))
+        .where(
+            ServiceRecord.engagement_id.in_(engagement_ids),
+            ServiceRecord.list_item_id.is_not(None),
+            ServiceRecord.voided_at.is_(None),
+        )
+        .group_by(ServiceRecord.list_item_id)
+        .subquery()
+    )
+    table = ListItem.__table__
+    query = (
+        select(*table.c, func.coalesce(done.c.done, 0).label("done"))
+        .outerjoin(done, done.c.list_item_id == table.c.id)
+        .where(table.c.engagement_id.in_(engagement_ids))
+        .order_by(table.c.created_at)
+    )
+    return list(await session.execute(query))
+
+
 async def done_per_item(session: AsyncSession, engagement_ids: Sequence[UUID]) -> dict[UUID, int]:
     """Recorded activities linked to each list item of these engagements."""
     if not engagement_ids:
@@ -441,19 +513,3 @@ async def meetings_of_expert(
         .order_by(ServiceRecord.occurred_on.desc(), ServiceRecord.id.desc())
     )
     return list(await session.scalars(query))
-
-
-async def checklist_counts(
-    session: AsyncSession, engagement_ids: Sequence[UUID]
-) -> dict[UUID, tuple[int, int]]:
-    """Per engagement, its 表 A.1 documents settled (not pending) and in all: one
-    grouped query, for a completeness that does not need the list."""
-    if not engagement_ids:
-        return {}
-    settled = func.sum(case((ChecklistEntry.status != ChecklistStatus.PENDING, 1), else_=0))
-    rows = await session.execute(
-        select(ChecklistEntry.engagement_id, settled, func.count())
-        .where(ChecklistEntry.engagement_id.in_(engagement_ids))
-        .group_by(ChecklistEntry.engagement_id)
-    )
-    return {e: (int(s or 0), int(n)) for e, s, n in rows}

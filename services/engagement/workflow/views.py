@@ -16,7 +16,8 @@ from services.engagement.models import Engagement
 from services.engagement.workflow.domain import is_overdue, is_recurring
 
 
-def engagement_view(engagement: Engagement, region_code: str) -> rpc.EngagementView:
+def engagement_view(engagement: Engagement | Any, region_code: str) -> rpc.EngagementView:
+    """From the ORM engagement or a plain row of `repository.VIEW_COLUMNS`."""
     fee_terms = rpc.FeeTerms(**engagement.fee_terms) if engagement.fee_terms else None
     assessment = (
         rpc.AssessmentMethod.model_validate(engagement.assessment)
@@ -28,13 +29,11 @@ def engagement_view(engagement: Engagement, region_code: str) -> rpc.EngagementV
     )
 
 
-def list_item_view(
-    item: Any, done: dict[UUID, int], today: date
-) -> engagement_rpc_workflow.ListItemView:
+def list_item_view(item: Any, done: int, today: date) -> engagement_rpc_workflow.ListItemView:
     """A list item (ORM object or plain row) with its recorded activities counted."""
     return engagement_rpc_workflow.ListItemView.from_row(
         item,
-        done_quantity=done.get(item.id, 0),
+        done_quantity=done,
         overdue=is_overdue(item.status, item.due_date, today) and item.voided_at is None,
         voided=item.voided_at is not None,
     )
@@ -53,7 +52,7 @@ def rectification_view(
 
 
 def workflow_view(
-    engagement: Engagement,
+    engagement: Any,
     team: Sequence[Any],
     items: Sequence[Any],
     plans: Sequence[Any],
@@ -61,12 +60,13 @@ def workflow_view(
     records: Sequence[Any],
     reports: Sequence[Any],
     rectifications: list[engagement_rpc_workflow.RectificationView],
-    done: dict[UUID, int],
     today: date,
     revisions: Sequence[Any] = (),
     checklist_counts: tuple[int, int] | None = None,
 ) -> engagement_rpc_workflow.WorkflowView:
-    """One engagement's workflow state from its rows, each sequence in display order."""
+    """One engagement's workflow state from its rows, each sequence in display order:
+    `engagement` the ORM row or a `repository.workflow_heads` row, `items` rows with
+    `done`, their recorded activities (`repository.list_items_done`)."""
     return engagement_rpc_workflow.WorkflowView(
         engagement_id=engagement.id,
         contracted_team_size=engagement.contracted_team_size,
@@ -74,7 +74,7 @@ def workflow_view(
             engagement_rpc_workflow.TeamMemberView.from_row(m, voided=m.voided_at is not None)
             for m in team
         ],
-        list_items=[list_item_view(i, done, today) for i in items],
+        list_items=[list_item_view(i, i.done, today) for i in items],
         plan_versions=[engagement_rpc_workflow.PlanVersionView.from_row(p) for p in plans],
         checklist=[engagement_rpc_workflow.ChecklistItemView.from_row(c) for c in checklist],
         records=[
