@@ -17,6 +17,7 @@ Wire format of a reply: `{"ok": true, "result": …}` or `{"ok": false, "error":
 from __future__ import annotations
 
 import asyncio
+import functools
 import hashlib
 import json
 import time
