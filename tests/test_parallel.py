@@ -183,3 +183,9 @@ def test_every_test_carries_its_group_for_the_junit_xml() -> None:
         [(GROUP_PROPERTY, "system-postgresql")],
         [(GROUP_PROPERTY, "tests/kit/test_ids.py")],
     ]
+
+
+def test_the_checked_in_table_names_both_backends_stacks() -> None:
+    table = read_durations()
+    assert {"system-sqlite", "system-postgresql"} <= table.keys()
+    assert all(seconds >= 0 for seconds in table.values())
