@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test install lint typecheck pytest schema clean fuzz faults
+.PHONY: run test install lint typecheck pytest test-durations schema clean fuzz faults
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c "import sys; assert sys.version_info >= (3, 11), sys.version" || { echo "need Python 3.11+ (make PYTHON=/path/to/python3.11)"; exit 1; }
@@ -34,6 +34,14 @@ typecheck: $(STAMP)
 PYTEST_WORKERS ?= 2
 pytest: $(STAMP)
 	$(BIN)/pytest $(if $(filter-out 0,$(PYTEST_WORKERS)),-n $(PYTEST_WORKERS) --dist loadgroup) $(PYTEST_ARGS)
+
+## make test-durations: the suite, then the seconds per group the workers are scheduled by
+## (tests/group_durations.json, from the run's junit xml; docs/testing.md, Two workers)
+DURATIONS_XML ?= .ecohost/test-durations.xml
+test-durations: $(STAMP)
+	mkdir -p $(dir $(DURATIONS_XML))
+	$(MAKE) pytest PYTEST_ARGS='--junitxml=$(DURATIONS_XML) $(PYTEST_ARGS)'
+	$(BIN)/python -m tools.group_durations $(DURATIONS_XML)
 
 ## make fuzz: the fuzzer of tests/fuzz with more examples, on both backends (docs/security.md, Fuzzing)
 ECOHOST_FUZZ_EXAMPLES ?= 50
