@@ -264,6 +264,7 @@ async def measure(
         for concurrency in levels:
             phases += await parts.measure_all(n, concurrency, meter)
         report(backend, n, phases, [name for name in pids if name != "machine"])
+        await report_redeliveries(nc)
         if parts.resent:
             print(f"{parts.resent} mutations sent again after a dropped connection", flush=True)
         if profile is not None:
@@ -287,6 +288,18 @@ async def measure(
         await direct.stop()
         await nc.close()
         await archive.db.dispose()
+
+
+async def report_redeliveries(nc: NATS) -> None:
+    """Events JetStream delivered again to each consumer over the whole run: an event
+    left unacknowledged past the consumer's ack wait (a slow batch on a loaded machine)
+    is sent again, and the inbox then counts it as a duplicate: work done twice."""
+    infos = await nc.jetstream().consumers_info(EVENT_STREAM)
+    counts = ", ".join(
+        f"{i.name} {i.num_redelivered or 0} of {i.delivered.consumer_seq if i.delivered else 0}"
+        for i in sorted(infos, key=lambda i: i.name)
+    )
+    print(f"redelivered by JetStream (of deliveries): {counts}", flush=True)
 
 
 def report(backend: str, n: int, phases: list[Phase], names: list[str]) -> None:
