@@ -26,21 +26,16 @@ def command(
     the first answer."""
 
     async def handle(req: Req, ctx: CallContext) -> Resp | RawReply:
-        if ctx.idempotency_key is not None:
-            answer = await idempotency.run_once(
-                runtime.db,
-                runtime.tables.idempotency,
-                ctx,
-                req,
-                lambda session: use_case(session, req, ctx),
-            )
-            if not isinstance(answer, RawReply):  # run now, not answered from memory
-                runtime.committed()
-            return answer
-        async with runtime.db.transaction() as session:
-            result = await use_case(session, req, ctx)
-        runtime.committed()
-        return result
+        answer = await idempotency.run_once(
+            runtime.db,
+            runtime.tables.idempotency,
+            ctx,
+            req,
+            lambda session: use_case(session, req, ctx),
+        )
+        if not isinstance(answer, RawReply):  # run now, not answered from memory
+            runtime.committed()
+        return answer
 
     return handle
 

@@ -37,9 +37,6 @@ Answer = TypeVar("Answer", bound=Contract)
 RETENTION = timedelta(hours=24)
 """How long a key's answer is kept: a retry later than this runs the command again."""
 
-MAX_KEY_LENGTH = 400
-"""The column's width; the gateway refuses longer keys before they get here."""
-
 
 async def run_once(
     db: Database,
@@ -48,9 +45,12 @@ async def run_once(
     request: Contract,
     command: Callable[[AsyncSession], Awaitable[Answer]],
 ) -> Answer | RawReply:
-    """Run `command` in one transaction with the record of its answer, or answer with
-    what an earlier run under the same key recorded."""
-    assert ctx.idempotency_key is not None
+    """Run `command` in one transaction. Sent with an idempotency key, its answer is
+    recorded in that transaction, or, if an earlier run under the key recorded one, that
+    answer is returned (a `RawReply`) and nothing runs."""
+    if ctx.idempotency_key is None:
+        async with db.transaction() as session:
+            return await command(session)
     key = {"tenant": ctx.tenant, "actor": ctx.actor, "key": ctx.idempotency_key}
     request_type = type(request).__name__
     request_hash = hashlib.sha256(request.model_dump_json().encode()).hexdigest()

@@ -32,6 +32,10 @@ from sqlalchemy import (
 
 from kit.db import UtcDateTime
 
+IDEMPOTENCY_KEY_WIDTH = 400
+"""Characters the services keep of a command's idempotency key (`kit.rpc` derives keys
+that fit)."""
+
 # SQLite only auto-increments an INTEGER PRIMARY KEY; PostgreSQL gets a bigint identity.
 _SEQ = BigInteger().with_variant(Integer(), "sqlite")
 
@@ -96,7 +100,7 @@ def messaging_tables(metadata: MetaData) -> MessagingTables:
         # Keys are the caller's: the same key from another tenant or user is another key.
         Column("tenant", String(200), primary_key=True),
         Column("actor", String(200), primary_key=True),
-        Column("key", String(400), primary_key=True),
+        Column("key", String(IDEMPOTENCY_KEY_WIDTH), primary_key=True),
         # What the key was first used for: a reuse for another request is refused.
         Column("request_type", String(200), nullable=False),
         Column("request_hash", String(64), nullable=False),

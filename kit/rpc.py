@@ -43,6 +43,7 @@ from contracts.core import Contract, DomainError, Rpc, ServiceUnavailable
 from kit import tracing
 from kit.db import database_unreachable
 from kit.logging import CORRELATION_HEADER, get_logger
+from kit.messaging import IDEMPOTENCY_KEY_WIDTH
 from kit.metrics import NATS_REQUEST_SECONDS, RPC_HANDLE_SECONDS
 from kit.nul import refuse_nul
 from kit.replies import ReplyDecoder, UndecodableReply, validated_replies
@@ -74,12 +75,11 @@ class IdempotencyScope:
         n = self.sent.get(subject, 0)
         self.sent[subject] = n + 1
         derived = f"{self.key}|{subject}" + (f"#{n}" if n else "")
-        if len(derived) > MAX_SENT_KEY:  # the services keep at most this many characters
+        if len(derived) > IDEMPOTENCY_KEY_WIDTH:  # what the services keep
             return hashlib.sha256(derived.encode()).hexdigest()
         return derived
 
 
-MAX_SENT_KEY = 400
 IDEMPOTENCY: ContextVar[IdempotencyScope | None] = ContextVar("ecohost_idempotency", default=None)
 
 

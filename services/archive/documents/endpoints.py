@@ -18,18 +18,14 @@ def register(server: RpcServer, runtime: ServiceRuntime, deps: DocumentDeps) -> 
     ) -> rpc_documents.DocumentJobView | RawReply:
         # The facts are gathered before the transaction opens: no transaction waits on NATS.
         checked = await generate.check(deps, req, ctx)
-        if ctx.idempotency_key is not None:  # a retry answers with the job first queued
-            queued = await idempotency.run_once(
-                runtime.db,
-                runtime.tables.idempotency,
-                ctx,
-                req,
-                lambda session: generate.enqueue(deps, session, checked, ctx),
-            )
-            deps.wake.set()
-            return queued
-        async with runtime.db.transaction() as session:
-            job = await generate.enqueue(deps, session, checked, ctx)
+        # With an idempotency key, a retry answers with the job first queued.
+        job = await idempotency.run_once(
+            runtime.db,
+            runtime.tables.idempotency,
+            ctx,
+            req,
+            lambda session: generate.enqueue(deps, session, checked, ctx),
+        )
         deps.wake.set()
         return job
 
