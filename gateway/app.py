@@ -47,7 +47,6 @@ from kit.rpc import CallContext, RpcClient
 log = get_logger(__name__)
 
 REQUEST_ID_HEADER = "X-Request-Id"
-IDEMPOTENCY_HEADER = idempotency.HEADER
 # The settings that are build_schema's query limits, under the same names.
 SCHEMA_LIMITS = {"max_depth", "max_aliases", "max_tokens", "max_cost", "max_batch_operations"}
 
@@ -102,7 +101,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         request_id = request.headers.get(REQUEST_ID_HEADER) or str(new_id())
         structlog.contextvars.bind_contextvars(request_id=request_id)
         context = build_context(request_id, request.headers.get("authorization"))
-        context.idempotency_key = request.headers.get(IDEMPOTENCY_HEADER) or None
+        context.idempotency_key = request.headers.get(idempotency.HEADER) or None
         return context
 
     def build_context(request_id: str, authorization: str | None) -> Context:
