@@ -5,6 +5,11 @@ inbox; a redelivered event finds its id there and is acknowledged without being
 applied again. Failures are retried with a growing delay up to `max_deliver`
 deliveries, then kept in `dead_letters` (with the error) and terminated, so one
 poison event never blocks the stream and never disappears silently.
+
+An event is redelivered without a nak only when its consumer stopped answering for
+`ack_wait` (a crash, a hang, a cut connection): while a fetched batch is being
+worked through, the consumer tells JetStream so (`in_progress`), however long the
+batch takes on a loaded machine.
 """
 
 from __future__ import annotations
@@ -12,7 +17,8 @@ from __future__ import annotations
 import asyncio
 import time
 import traceback
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import asynccontextmanager, suppress
 from datetime import UTC, datetime
 
 import structlog
@@ -51,6 +57,15 @@ LINGER_GATE = 2.0
 """A consumer lingers when its previous events arrived at most this many linger windows
 before the ones just fetched (processing time included)."""
 
+RETRY_BASE = 0.25
+"""Seconds before a failed event is delivered again; each further failure waits four
+times longer (0.25, 1, 4, 16 s, then 30 s), up to `max_deliver` deliveries."""
+
+RETRY_CAP = 30.0
+
+ACK_TIMEOUT_CAP = 120.0
+"""Longest wait before a delivery that was never answered is tried again."""
+
 OUTAGE_PATIENCE = 600.0
 """Seconds a consumer holds an event while its database is unreachable before it
 counts the attempt as a failed delivery."""
@@ -70,7 +85,7 @@ class EventConsumer:
         handler: EventHandler,
         events: Sequence[type[EventEnvelope]] = (),
         max_deliver: int = 5,
-        ack_wait: float = 30.0,
+        ack_wait: float = 5.0,
         batch: int = 100,
         after_commit: Callable[[], None] | None = None,
         batch_handler: BatchHandler | None = None,
@@ -79,6 +94,8 @@ class EventConsumer:
     ) -> None:
         if not 0.0 <= linger < FETCH_TIMEOUT:
             raise ValueError(f"linger must be at least 0 and below {FETCH_TIMEOUT} s")
+        if ack_wait <= 0:
+            raise ValueError("ack_wait must be positive")
         self._js = js
         # None: as many as the stream (JetStream's default for a durable consumer).
         self._replicas = replicas
@@ -105,13 +122,14 @@ class EventConsumer:
         self.redelivered = 0  # deliveries after the first (kit.metrics reads these counters)
 
     def consumer_config(self) -> ConsumerConfig:
-        # Redelivery delays after an ack timeout grow per attempt; the last one repeats.
-        # nats-server makes the first of them the ack wait, whatever `ack_wait` says
-        # (consumer info shows 0.5 s): an event held longer without an ack, e.g. late in
-        # a slow batch on a loaded machine, is delivered again and the inbox counts a
-        # duplicate. Left as it is here (crash recovery depends on it); noted in
-        # docs/BENCHMARKS.md §17, third round.
-        backoff = [min(30.0, 0.5 * 4**i) for i in range(self._max_deliver)]
+        # After an unanswered delivery JetStream waits backoff[n] before the next one, and
+        # it takes the first step as the ack wait whatever `ack_wait` says: so the first
+        # step *is* the ack wait. A consumer that crashes on an event again and again is
+        # then retried at a growing interval, not hammered.
+        backoff = [
+            min(max(self._ack_wait, ACK_TIMEOUT_CAP), self._ack_wait * 2**i)
+            for i in range(self._max_deliver)
+        ]
         return ConsumerConfig(
             durable_name=self.durable,
             name=self.durable,
@@ -144,19 +162,11 @@ class EventConsumer:
                 except (TimeoutError, NatsTimeoutError):
                     continue
                 failures = 0
-                if self._worth_lingering(len(msgs)) and not stop.is_set():
-                    msgs = await self._top_up(sub, msgs)
-                self._last_arrival = time.monotonic()
-                if self._batch_handler is not None and len(msgs) > 1 and not stop.is_set():
-                    await self.process_batch(msgs, stop)
-                    continue
-                for msg in msgs:
-                    if stop.is_set():
-                        # Unprocessed messages are redelivered after ack_wait; nak now
-                        # so another replica gets them without waiting.
-                        await _quietly(msg.nak())
-                        continue
-                    await self.process(msg)
+                async with _held(msgs, self._ack_wait) as msgs:
+                    if self._worth_lingering(len(msgs)) and not stop.is_set():
+                        msgs.extend(await self._top_up(sub, len(msgs)))
+                    self._last_arrival = time.monotonic()
+                    await self._work_through(msgs, stop)
             except Exception as exc:
                 failures += 1
                 delay = min(10.0, 0.25 * 2**failures)
@@ -172,6 +182,18 @@ class EventConsumer:
         if sub is not None:
             await _quietly(sub.unsubscribe())
 
+    async def _work_through(self, msgs: list[Msg], stop: asyncio.Event) -> None:
+        if self._batch_handler is not None and len(msgs) > 1 and not stop.is_set():
+            await self.process_batch(msgs, stop)
+            return
+        for msg in msgs:
+            if stop.is_set():
+                # Unprocessed messages would be redelivered after ack_wait; nak now
+                # so another replica gets them without waiting.
+                await _quietly(msg.nak())
+                continue
+            await self.process(msg)
+
     def _worth_lingering(self, fetched: int) -> bool:
         """Linger only while events come close together: when the previous ones arrived
         within LINGER_GATE windows of these. At a few per second (one client) a window
@@ -182,7 +204,7 @@ class EventConsumer:
             return False
         return time.monotonic() - self._last_arrival <= LINGER_GATE * self._linger
 
-    async def _top_up(self, sub: JetStreamContext.PullSubscription, msgs: list[Msg]) -> list[Msg]:
+    async def _top_up(self, sub: JetStreamContext.PullSubscription, fetched: int) -> list[Msg]:
         """Fetch what arrives within `linger` of the first fetch, up to the batch size.
 
         Each top-up returns as soon as one event is there (with any others already
@@ -190,12 +212,13 @@ class EventConsumer:
         that finds nothing only ends the window. A failed top-up keeps what was
         fetched: those messages are delivered and must be applied or nak'ed."""
         deadline = time.monotonic() + self._linger
-        while len(msgs) < self._batch:
+        msgs: list[Msg] = []
+        while fetched + len(msgs) < self._batch:
             left = deadline - time.monotonic()
             if left < MIN_TOP_UP:
                 break
             try:
-                more = await sub.fetch(self._batch - len(msgs), timeout=left)
+                more = await sub.fetch(self._batch - fetched - len(msgs), timeout=left)
             except TimeoutError:  # nats-py's own timeouts derive from it
                 break
             except Exception as exc:  # the next fetch meets it again, with its backoff
@@ -303,9 +326,9 @@ class EventConsumer:
                         error=repr(exc),
                         deliveries=deliveries,
                     )
-                    # Redelivered at once: JetStream applies the backoff to ack timeouts,
-                    # not to a nak; max_deliver bounds the attempts.
-                    await _quietly(msg.nak())
+                    # JetStream's backoff is for deliveries never answered; a failure
+                    # names its own delay. max_deliver bounds the attempts.
+                    await _quietly(msg.nak(delay=retry_delay(deliveries)))
                 return
             if applied:
                 self.applied += 1
@@ -363,6 +386,39 @@ class EventConsumer:
                     failed_at=datetime.now(UTC),
                 )
             )
+
+
+def retry_delay(deliveries: int) -> float:
+    """Seconds before the next delivery of an event that failed on delivery `deliveries`."""
+    return min(RETRY_CAP, RETRY_BASE * 4.0 ** (deliveries - 1))
+
+
+@asynccontextmanager
+async def _held(msgs: list[Msg], ack_wait: float) -> AsyncIterator[list[Msg]]:
+    """Keep fetched events from timing out while they wait their turn.
+
+    A fetch hands over up to a batch of events at once; worked through one by one on a
+    loaded machine, the last ones can wait longer than `ack_wait`, and JetStream would
+    deliver them again (to this consumer or another replica) though nothing failed:
+    duplicates for the inbox to drop, and the work done twice. Every third of the ack
+    wait, each event not yet answered is reported as in progress. Only a consumer that
+    stopped running (crashed, hung, cut off) lets the ack wait run out. `msgs` is the
+    caller's list: events added to it later (a top-up) are kept too."""
+
+    async def keep() -> None:
+        while True:
+            await asyncio.sleep(ack_wait / 3)
+            for msg in list(msgs):
+                if not msg.is_acked:
+                    await _quietly(msg.in_progress())
+
+    keeper = asyncio.create_task(keep())
+    try:
+        yield msgs
+    finally:
+        keeper.cancel()
+        with suppress(asyncio.CancelledError):
+            await keeper
 
 
 async def _quietly(aw: Awaitable[object]) -> None:

@@ -130,7 +130,12 @@ class ServiceSettings(ProcessSettings):
         default=5, description="Deliveries of one event before it becomes a dead letter."
     )
     consumer_ack_wait: float = Field(
-        default=30.0, description="Seconds before an unacknowledged event is redelivered."
+        default=5.0,
+        gt=0.0,
+        description="Seconds without word from a consumer before JetStream delivers its "
+        "unacknowledged events again (to it or another replica). A running consumer reports "
+        "the events it holds as in progress, so this bounds how long a crashed one delays "
+        "them; each further unanswered delivery waits twice as long, up to 120 s.",
     )
     consumer_linger: float = Field(
         default=0.005,

@@ -39,12 +39,7 @@ class Replicated:
 
 
 def _health_env(service: str, port: int) -> dict[str, str]:
-    return {
-        f"ECOHOST_{service.upper()}_HEALTH_PORT": str(port),
-        # Long, so that an event handed back by a stopping replica is seen to move on at
-        # once (nak), not after the ack wait.
-        f"ECOHOST_{service.upper()}_CONSUMER_ACK_WAIT": "120",
-    }
+    return {f"ECOHOST_{service.upper()}_HEALTH_PORT": str(port)}
 
 
 def _wait_ready(port: int, child: ManagedProcess, timeout: float = 60) -> None:

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from cli.stack import SERVICES
 from tests.e2e.test_faults import _setup, burst, wait_for_traces
 from tests.infra.postgres import PostgresInfo
 from tests.ops.replicas import Replicated, consumer_backlog, replicated_system, service_stats
@@ -25,6 +26,9 @@ def replicated(
     # A request the draining replica dropped would still be refused, after 30 s; one
     # that is merely slow on a loaded machine (two test workers, two cores) is not.
     env = {"ECOHOST_GATEWAY_RPC_TIMEOUT": "30"}
+    # A long ack wait, so that an event handed back by a stopping replica is seen to move
+    # on at once (nak), not after the ack wait.
+    env |= {f"ECOHOST_{name.upper()}_CONSUMER_ACK_WAIT": "120" for name in SERVICES}
     with replicated_system(tmp_path_factory.mktemp("replicas"), postgres, env) as running:
         yield running
 

@@ -202,7 +202,6 @@ async def test_a_batch_the_handler_declines_is_applied_one_by_one_without_a_fail
         await run_consumer(consumer, lambda: consumer.applied == 30)
 
     assert max(asked, default=0) > 1  # offered as a batch, declined
-    # (A redelivery on a loaded machine may add a duplicate: dropped by the inbox.)
     assert (consumer.applied, consumer.dead_lettered) == (30, 0)
     assert one_by_one.calls == 30
     async with db.transaction() as s:
