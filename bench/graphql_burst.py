@@ -291,15 +291,23 @@ async def measure(
 
 
 async def report_redeliveries(nc: NATS) -> None:
-    """Events JetStream delivered again to each consumer over the whole run: an event
-    left unacknowledged past the consumer's ack wait (a slow batch on a loaded machine)
-    is sent again, and the inbox then counts it as a duplicate: work done twice."""
-    infos = await nc.jetstream().consumers_info(EVENT_STREAM)
-    counts = ", ".join(
-        f"{i.name} {i.num_redelivered or 0} of {i.delivered.consumer_seq if i.delivered else 0}"
-        for i in sorted(infos, key=lambda i: i.name)
-    )
-    print(f"redelivered by JetStream (of deliveries): {counts}", flush=True)
+    """Deliveries beyond one per event, per consumer, over the whole run: events JetStream
+    sent again (after a nak, or unanswered past the ack wait), which the inbox then counts
+    as duplicates: work done twice. Consumer info's `num_redelivered` counts only those
+    still unacknowledged, so this compares the deliveries made with the events delivered."""
+    js = nc.jetstream()
+    counts = []
+    for info in sorted(await js.consumers_info(EVENT_STREAM), key=lambda i: i.name):
+        config = info.config
+        subjects = config.filter_subjects or [config.filter_subject or ">"]
+        events = 0
+        for subject in subjects:  # a consumer's filters do not overlap
+            state = (await js.stream_info(EVENT_STREAM, subjects_filter=subject)).state
+            events += sum((state.subjects or {}).values())
+        delivered = events - (info.num_pending or 0)
+        deliveries = info.delivered.consumer_seq if info.delivered else 0
+        counts.append(f"{info.name} {deliveries - delivered} of {deliveries}")
+    print(f"delivered again (of deliveries): {', '.join(counts)}", flush=True)
 
 
 def report(backend: str, n: int, phases: list[Phase], names: list[str]) -> None:

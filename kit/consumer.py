@@ -17,8 +17,7 @@ from __future__ import annotations
 import asyncio
 import time
 import traceback
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
-from contextlib import asynccontextmanager, suppress
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime
 
 import structlog
@@ -162,7 +161,7 @@ class EventConsumer:
                 except (TimeoutError, NatsTimeoutError):
                     continue
                 failures = 0
-                async with _held(msgs, self._ack_wait) as msgs:
+                with _KeptInProgress(msgs, self._ack_wait) as msgs:
                     if self._worth_lingering(len(msgs)) and not stop.is_set():
                         msgs.extend(await self._top_up(sub, len(msgs)))
                     self._last_arrival = time.monotonic()
@@ -393,32 +392,43 @@ def retry_delay(deliveries: int) -> float:
     return min(RETRY_CAP, RETRY_BASE * 4.0 ** (deliveries - 1))
 
 
-@asynccontextmanager
-async def _held(msgs: list[Msg], ack_wait: float) -> AsyncIterator[list[Msg]]:
+class _KeptInProgress:
     """Keep fetched events from timing out while they wait their turn.
 
     A fetch hands over up to a batch of events at once; worked through one by one on a
     loaded machine, the last ones can wait longer than `ack_wait`, and JetStream would
     deliver them again (to this consumer or another replica) though nothing failed:
     duplicates for the inbox to drop, and the work done twice. Every third of the ack
-    wait, each event not yet answered is reported as in progress. Only a consumer that
-    stopped running (crashed, hung, cut off) lets the ack wait run out. `msgs` is the
-    caller's list: events added to it later (a top-up) are kept too."""
+    wait, each event not yet answered is reported as in progress, so only a consumer
+    that stopped running (crashed, hung, cut off) lets the ack wait run out. A timer,
+    not a task per fetch: most fetches are done long before it fires. `msgs` is the
+    caller's list, so events added to it later (a top-up) are kept too."""
 
-    async def keep() -> None:
-        while True:
-            await asyncio.sleep(ack_wait / 3)
-            for msg in list(msgs):
-                if not msg.is_acked:
-                    await _quietly(msg.in_progress())
+    def __init__(self, msgs: list[Msg], ack_wait: float) -> None:
+        self._msgs = msgs
+        self._every = ack_wait / 3
+        self._timer: asyncio.TimerHandle | None = None
+        self._sending: asyncio.Task[None] | None = None
 
-    keeper = asyncio.create_task(keep())
-    try:
-        yield msgs
-    finally:
-        keeper.cancel()
-        with suppress(asyncio.CancelledError):
-            await keeper
+    def __enter__(self) -> list[Msg]:
+        self._timer = asyncio.get_running_loop().call_later(self._every, self._due)
+        return self._msgs
+
+    def __exit__(self, *_: object) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+        if self._sending is not None:
+            self._sending.cancel()
+
+    def _due(self) -> None:
+        if self._sending is None or self._sending.done():
+            self._sending = asyncio.create_task(self._report())
+        self._timer = asyncio.get_running_loop().call_later(self._every, self._due)
+
+    async def _report(self) -> None:
+        for msg in list(self._msgs):
+            if not msg.is_acked:
+                await _quietly(msg.in_progress())
 
 
 async def _quietly(aw: Awaitable[object]) -> None:
