@@ -70,6 +70,24 @@ async def test_the_configured_ack_wait_is_the_one_jetstream_keeps(db: Database, 
     assert config.backoff == [2.0, 4.0, 8.0, 16.0, 32.0]
 
 
+async def test_a_consumer_declared_by_an_older_release_takes_the_new_timing(
+    db: Database, nc: Client
+):
+    js = nc.jetstream()
+    await ensure_event_stream(js)
+    kind = f"upgrade{new_id().hex}"
+    durable, subject = f"c{kind}", event(kind).subject
+    # As an older release declared it: the 0.5 s first step JetStream took as the ack wait.
+    old = consumer_of(js, db, durable, subject, Recorder()).consumer_config()
+    old.ack_wait, old.backoff = 30.0, [0.5, 2.0, 8.0, 30.0, 30.0]
+    await js.add_consumer(EVENT_STREAM, config=old)
+
+    await consumer_of(js, db, durable, subject, Recorder(), ack_wait=5.0).declare()
+
+    config = (await js.consumer_info(EVENT_STREAM, durable)).config
+    assert (config.ack_wait, config.backoff) == (5.0, [5.0, 10.0, 20.0, 40.0, 80.0])
+
+
 async def test_events_waiting_their_turn_longer_than_the_ack_wait_are_not_delivered_again(
     db: Database, nc: Client
 ):
