@@ -42,11 +42,11 @@ def command(
 
 def query(
     runtime: ServiceRuntime,
-    use_case: Callable[[AsyncSession, Req], Awaitable[Resp]],
-) -> Callable[[Req, CallContext], Awaitable[Resp]]:
-    """A read-only call."""
+    use_case: Callable[[AsyncSession, Req], Awaitable[Resp | RawReply]],
+) -> Callable[[Req, CallContext], Awaitable[Resp | RawReply]]:
+    """A read-only call; its use case may encode its reply itself (`kit.struct_encoding`)."""
 
-    async def handle(req: Req, ctx: CallContext) -> Resp:
+    async def handle(req: Req, ctx: CallContext) -> Resp | RawReply:
         async with runtime.db.transaction() as session:
             return await use_case(session, req)
 

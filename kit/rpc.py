@@ -113,16 +113,18 @@ class CallContext:
 
 
 class RawReply:
-    """A reply already serialised as its contract's JSON: a command answered again from
-    what `kit.idempotency` kept, sent as it was the first time."""
+    """A reply already serialised as its contract's JSON, sent as it is: a command
+    answered again from what `kit.idempotency` kept, or a read whose service encoded its
+    own rows (msgspec, `kit.struct_encoding`) without building the contract's models."""
 
-    __slots__ = ("json",)
+    __slots__ = ("body",)
 
-    def __init__(self, json: str) -> None:
-        self.json = json
+    def __init__(self, json: str | bytes) -> None:
+        self.body = json.encode() if isinstance(json, str) else json
 
-    def model_dump_json(self) -> str:
-        return self.json
+    @property
+    def json(self) -> str:
+        return self.body.decode()
 
 
 RpcHandler = Callable[[Any, CallContext], Awaitable[Contract | RawReply]]
@@ -240,7 +242,10 @@ class RpcServer:
             result = await handler(payload, ctx)
             # Serialised by pydantic's core in one pass: no dict, no json.dumps
             # (a RawReply is already JSON).
-            body = _OK_PREFIX + result.model_dump_json().encode() + b"}"
+            encoded = (
+                result.body if isinstance(result, RawReply) else result.model_dump_json().encode()
+            )
+            body = _OK_PREFIX + encoded + b"}"
             await request.respond(body)
         except ValidationError as exc:
             await _respond_error(request, validation_failed(exc))

@@ -3,6 +3,7 @@ the caller's scope never leave the database."""
 
 from __future__ import annotations
 
+import functools
 import typing
 from collections import defaultdict
 from collections.abc import Sequence
@@ -86,6 +87,11 @@ def scorecard_scope(scope: Scope) -> ColumnElement[bool]:
     )
 
 
+# The two conditions on a card's later versions are built once (`functools.cache`; a
+# clause has no state, and these no parameter): making the alias and adapting its
+# columns cost a fifth of the evaluation service's CPU per dashboard
+# (`latest_scorecards`), more than running the statement.
+@functools.cache
 def is_current() -> ColumnElement[bool]:
     """Not replaced by an amendment: no later version in the series."""
     later = aliased(Scorecard)
@@ -94,6 +100,7 @@ def is_current() -> ColumnElement[bool]:
     )
 
 
+@functools.cache
 def is_latest_decided() -> ColumnElement[bool]:
     """Decided (finalised or falsified) with no later decided version: while an
     amendment is open, the last decided version is still the valid result."""

@@ -209,8 +209,8 @@ async def test_a_rolled_back_append_does_not_stay_in_the_frontier(db: Database, 
 async def test_traces_are_each_engagements_chain_as_its_entries_read_one_by_one(
     db: Database, signer: Signer
 ):
-    """The trace read validates its reply from plain rows in one call: byte for byte
-    what a view per ORM entry gives, per engagement in the order asked (twice the same:
+    """The trace read encodes its reply from plain rows (msgspec): byte for byte what a
+    view per ORM entry gives, per engagement in the order asked (twice the same:
     twice its chain; one never traced: an empty chain)."""
     events = await populate(db, signer)
     first, second = dict.fromkeys(e.engagement_id for e in events if e.engagement_id)
@@ -229,4 +229,4 @@ async def test_traces_are_each_engagements_chain_as_its_entries_read_one_by_one(
             for engagement_id in asked
         ]
     assert [len(chain) for chain in expected] == [4, 0, 4, 4]
-    assert reply.model_dump_json() == c.TraceReply(traces=expected).model_dump_json()
+    assert reply.body == c.TraceReply(traces=expected).model_dump_json().encode()

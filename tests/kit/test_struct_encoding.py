@@ -1,0 +1,125 @@
+"""A reply a service encodes itself from its rows (`kit.struct_encoding`) is the JSON the
+contract's `model_dump_json()` writes, byte for byte, for the awkward values too."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta, timezone
+from decimal import Decimal
+from uuid import UUID
+
+from sqlalchemy import (
+    Column,
+    DateTime,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Uuid,
+    create_engine,
+    select,
+)
+
+from contracts.archive import rpc as archive_rpc
+from contracts.evaluation import rpc as evaluation_rpc
+from contracts.evaluation.enums import Grade, ScorecardKind, ScorecardStatus
+from kit.reply_structs import struct_for
+from kit.rpc import RawReply
+from kit.struct_encoding import encoded_reply, structs
+
+ENGAGEMENT = UUID("01890000-0000-7000-8000-000000000001")
+EVENT = UUID("01890000-0000-7000-8000-000000000002")
+AT_8 = datetime(2026, 3, 4, 5, 6, 7, 500, tzinfo=timezone(timedelta(hours=8)))
+AT_Z = datetime(2026, 3, 4, 5, 6, 7, tzinfo=UTC)
+
+
+def summary_fields() -> dict[str, object]:
+    return {
+        "id": EVENT,
+        "series_id": EVENT,
+        "version": 2,
+        "previous_id": None,
+        "amendment_reason": "纠正 评分",
+        "engagement_id": ENGAGEMENT,
+        "unit_id": ENGAGEMENT,
+        "agency_id": ENGAGEMENT,
+        "region_code": None,
+        "template_id": EVENT,
+        "template_code": "C.1",
+        "template_version": 1,
+        "period_label": "2026",
+        "period_start": date(2026, 1, 1),
+        "period_end": date(2026, 12, 31),
+        "opened_by": "pm",
+        "opened_at": AT_8,
+        "opened_automatically": False,
+        "status": ScorecardStatus.FINALIZED,
+        "finalized_at": AT_Z,
+        "finalized_by": None,
+        "scored_total": Decimal("87.50"),
+        "deducted": Decimal("0"),
+        "total": Decimal("87.5E0"),
+        "grade": Grade.GOOD,
+        "kind": ScorecardKind.BINDING,
+        "weights": {"agency": Decimal("0.40"), "unit": Decimal("0.6")},
+        "appeal_days": None,
+        "settlement_percent": Decimal("100.00"),
+    }
+
+
+def test_an_encoded_reply_is_the_models_json_for_decimals_dates_enums_and_nulls():
+    fields = summary_fields()
+    expected = evaluation_rpc.LatestScorecardsReply(
+        items=[evaluation_rpc.ScorecardSummary.model_validate(fields), None]
+    ).model_dump_json()
+    summary = struct_for(evaluation_rpc.ScorecardSummary)(**fields)
+    reply = encoded_reply(evaluation_rpc.LatestScorecardsReply, items=[summary, None])
+    assert isinstance(reply, RawReply)
+    assert reply.body == expected.encode()
+    assert reply.json == expected
+
+
+def test_rows_become_structs_by_column_name_in_the_contracts_field_order():
+    """Columns named as the fields, in another order: the reply keeps the contract's."""
+    metadata = MetaData()
+    table = Table(
+        "entry",
+        metadata,
+        Column("entry_hash", String),
+        Column("seq", Integer),
+        Column("engagement_id", Uuid),
+        Column("event_id", Uuid),
+        Column("event_type", String),
+        Column("occurred_at", DateTime),
+        Column("recorded_at", DateTime),
+        Column("actor", String),
+        Column("tenant", String),
+        Column("payload_sha256", String),
+        Column("prev_hash", String),
+    )
+    engine = create_engine("sqlite://")
+    metadata.create_all(engine)
+    values = {
+        "entry_hash": "e" * 64,
+        "seq": 3,
+        "engagement_id": ENGAGEMENT,
+        "event_id": EVENT,
+        "event_type": "engagement.plan_confirmed.v1",
+        "occurred_at": AT_Z.replace(tzinfo=None),
+        "recorded_at": AT_Z.replace(tzinfo=None, microsecond=123),
+        "actor": "user:pm",
+        "tenant": "agency:1",
+        "payload_sha256": "p" * 64,
+        "prev_hash": "0" * 64,
+    }
+    names = list(archive_rpc.TraceEntryView.model_fields)
+    with engine.connect() as conn:
+        conn.execute(table.insert().values(values))
+        rows = list(conn.execute(select(*(table.c[n] for n in sorted(names)))))
+    reply = encoded_reply(
+        archive_rpc.TraceReply, traces=[structs(archive_rpc.TraceEntryView, rows), []]
+    )
+    expected = archive_rpc.TraceReply.model_validate(
+        {"traces": [rows, []]}, from_attributes=True
+    ).model_dump_json()
+    assert reply.body == expected.encode()
+    assert reply.body.startswith(b'{"traces":[[{"engagement_id":"01890000-0000-7000-8000-')
