@@ -11,6 +11,7 @@ from typing import Any, cast
 import pytest
 import strawberry
 from graphql import GraphQLField, GraphQLObjectType
+from strawberry import relay
 from strawberry.permission import BasePermission
 from strawberry.types import Info
 
@@ -116,10 +117,55 @@ def rows() -> list[Row]:
 
 
 @strawberry.type
+class Thing(relay.Node):
+    """A relay node on strawberry's defaults: its `id` is encoded on the short path."""
+
+    code: relay.NodeID[str]
+    name: str
+
+
+class SpecialThing(Thing):
+    """Not the node's own class (strawberry reads it with this class's methods)."""
+
+    @classmethod
+    def resolve_id(cls, root: Any, *, info: Info) -> str:
+        return f"special-{root.code}"
+
+
+@strawberry.type
+class Custom(relay.Node):
+    """Its own `resolve_id`: strawberry's resolver runs."""
+
+    key: relay.NodeID[str]
+
+    @classmethod
+    def resolve_id(cls, root: Any, *, info: Info) -> str:
+        return f"custom-{root.key}"
+
+
+def things() -> list[Thing]:
+    return [
+        Thing(code="a", name="first"),
+        SpecialThing(code="b", name="special"),
+        Thing(code=None, name="no id"),  # type: ignore[arg-type]
+        Thing(code=7, name="an int"),  # type: ignore[arg-type]
+        Thing(code="中文 id", name="wide"),
+    ]
+
+
+@strawberry.type
 class Query:
     @strawberry.field
     def rows(self) -> list[Row]:
         return rows()
+
+    @strawberry.field
+    def things(self) -> list[Thing | None]:
+        return things()  # type: ignore[return-value]
+
+    @strawberry.field
+    def customs(self) -> list[Custom]:
+        return [Custom(key="k")]
 
     @strawberry.field
     def maybe_rows(self) -> list[Row | None]:
@@ -147,6 +193,9 @@ QUERIES = [
     "{ rows { count secret } }",
     "{ rows { __typename count } }",
     "query($skip: Boolean!) { rows { count nickname @skip(if: $skip) } }",
+    "{ things { id name } }",
+    "{ things { name again: id id } customs { id } }",
+    "{ things { ... on Node { id } ... on Thing { code: id } } }",
 ]
 
 
@@ -208,6 +257,25 @@ async def test_a_permission_class_still_refuses_on_the_fast_schema():
     assert allowed.data == {"rows": [{"count": 1, "secret": "s"}, {"count": 2, "secret": "s"}]}
 
 
+async def test_exact_relay_ids_on_the_short_path():
+    result = await toy_schema(fast=True).execute("{ things { id } customs { id } }")
+    assert result.data == {
+        "things": [
+            {"id": "VGhpbmc6YQ=="},  # base64("Thing:a")
+            {"id": "VGhpbmc6c3BlY2lhbC1i"},  # base64("Thing:special-b"): its class's own
+            None,  # no id: strawberry's resolver fails the field
+            {"id": "VGhpbmc6Nw=="},  # base64("Thing:7"): strawberry's str()
+            {"id": "VGhpbmc65Lit5paHIGlk"},  # base64("Thing:中文 id"), UTF-8
+        ],
+        "customs": [{"id": "Q3VzdG9tOmN1c3RvbS1r"}],  # base64("Custom:custom-k")
+    }
+    assert errors_of(result) == [("", ("things", 2, "id"))]
+    plain = _plain(toy_schema(fast=True))
+    assert plain["Thing"]["id"].node is Thing
+    assert plain["Thing"]["id"].attribute == "code"
+    assert "id" not in plain.get("Custom", {})
+
+
 def _fields(schema: strawberry.Schema, type_name: str) -> dict[str, GraphQLField]:
     type_ = schema._schema.type_map[type_name]
     assert isinstance(type_, GraphQLObjectType)
@@ -247,8 +315,11 @@ def test_the_gateway_schema_keeps_its_checks_in_its_resolvers():
     assert {"name", "uscc", "regionCode"} <= set(plain["Unit"])
     assert {"seq", "eventType", "actor", "occurredAt"} <= set(plain["TraceEntry"])
     assert {"status", "periodLabel", "total", "grade"} <= set(plain["Scorecard"])
+    # A node's id is encoded on the short path; it asks no one.
+    for type_name in ("Engagement", "Unit", "Scorecard"):
+        assert plain[type_name]["id"].node is not None, type_name
     # Fields that ask the authorizer are resolvers, never attribute reads.
     engagement = _fields(schema, "Engagement")
-    for name in ("id", "unit", "trace", "latestScorecard", "feeTerms", "listItems"):
+    for name in ("unit", "trace", "latestScorecard", "feeTerms", "listItems"):
         assert name not in plain["Engagement"]
         assert getattr(engagement[name].resolve, "__name__", None) == "resolve", name
