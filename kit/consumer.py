@@ -312,7 +312,7 @@ class EventConsumer:
             event_type=event.type,
         ):
             try:
-                applied = await self._apply_through_outage(msg, event)
+                applied = await self._apply_through_outage(event)
             except Exception as exc:
                 if deliveries >= self._max_deliver:
                     log.error("consumer.dead_letter", consumer=self.durable, error=repr(exc))
@@ -338,14 +338,15 @@ class EventConsumer:
             # If this ack is lost, the redelivery finds the inbox row: harmless.
             await _quietly(msg.ack())
 
-    async def _apply_through_outage(self, msg: Msg, event: EventEnvelope) -> bool:
+    async def _apply_through_outage(self, event: EventEnvelope) -> bool:
         """Apply; while the database is unreachable, keep the message and try again.
 
-        A nak is redelivered at once, so a few seconds of database restart used to
-        spend an event's whole delivery budget and send it to the dead letters (or,
-        with the database down, nowhere: the server stops after `max_deliver`). Held
-        here, with `in_progress` keeping the ack deadline off, an outage costs no
-        delivery. Bounded by OUTAGE_PATIENCE; after that the event counts as failed."""
+        Naked, each failure would spend one of the event's deliveries: a database restart
+        longer than their delays (0.25 + 1 + 4 + 16 s) would send it to the dead letters
+        (or, with the database down, nowhere: the server stops after `max_deliver`). Held
+        here, kept in progress like every fetched event (`_KeptInProgress`), an outage
+        costs no delivery. Bounded by OUTAGE_PATIENCE; after that the event counts as
+        failed."""
         waited = 0.0
         delay = 0.25
         while True:
@@ -360,7 +361,6 @@ class EventConsumer:
                     error=str(exc).splitlines()[0] if str(exc) else type(exc).__name__,
                     waited=round(waited, 2),
                 )
-                await _quietly(msg.in_progress())
                 await asyncio.sleep(delay)
                 waited += delay
                 delay = min(2 * delay, 5.0)
