@@ -42,8 +42,12 @@ ENGAGEMENT_ID = "0190a3c2-7b1e-7c3d-8e4f-0000000000ee"
 WARMUP = 200
 # The engagement service's answer to CreateEngagement, as it sends it.
 REPLY = (
-    b'{"ok":true,"result":{"id":"' + ENGAGEMENT_ID.encode() + b'","unit_id":"'
-    + UNIT_ID.encode() + b'","agency_id":"' + AGENCY_ID.encode()
+    b'{"ok":true,"result":{"id":"'
+    + ENGAGEMENT_ID.encode()
+    + b'","unit_id":"'
+    + UNIT_ID.encode()
+    + b'","agency_id":"'
+    + AGENCY_ID.encode()
     + b'","service_modes":["fixed_resident"],"period_start":"2026-01-01","period_end":'
     b'"2026-12-31","stage":"preparation","region_code":"440300","created_at":'
     b'"2026-01-01T08:00:00Z","fee_terms":null,"status":"active"}}'
@@ -183,9 +187,7 @@ async def measure(n: int, profile: bool) -> dict[str, Any]:
             }
 
 
-async def _calls(
-    one: Callable[[], Awaitable[object]], n: int, profile: bool
-) -> tuple[int, str]:
+async def _calls(one: Callable[[], Awaitable[object]], n: int, profile: bool) -> tuple[int, str]:
     profiler = cProfile.Profile()
     profiler.enable()
     for _ in range(n):
@@ -245,7 +247,8 @@ def main() -> None:
             results[name].append(result)
             print(
                 f"round {round_ + 1} {name:6} {result['us_per_mutation']:8.1f} µs/mutation "
-                f"{result['calls_per_mutation']:7.0f} calls/mutation sha256 {result['sha256'][:16]}",
+                f"{result['calls_per_mutation']:7.0f} calls/mutation "
+                f"sha256 {result['sha256'][:16]}",
                 flush=True,
             )
     load = os.getloadavg()[0]

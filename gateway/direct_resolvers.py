@@ -11,9 +11,9 @@ extensions into `partial`s, two more closures, `StrawberryField.get_result` and
 resolver one more coroutine around the resolver's. The 50-row dashboard runs ~550 such
 fields (a row's `unit`, `trace`, `latestScorecard`, `listItems`, `checklist`, its
 ids…). Here the reserved parameters are looked up once, the Info is built only for a
-resolver that takes one, arguments go through strawberry's own `convert_arguments`
-(only for a field that has any), and an async resolver's coroutine is given to
-graphql-core as it is.
+resolver that takes one, arguments are converted by converters prepared once per field
+(`gateway.argument_conversion`, only for a field that has any), and an async
+resolver's coroutine is given to graphql-core as it is.
 
 Authorization is untouched: checks live inside the resolvers, which run as before; a
 field with a permission class or any other extension keeps strawberry's wrapper.
@@ -28,12 +28,13 @@ from typing import Any
 import strawberry
 from graphql import GraphQLField, GraphQLObjectType, GraphQLResolveInfo
 from strawberry.schema.schema_converter import GraphQLCoreConverter
-from strawberry.types.arguments import convert_arguments
 from strawberry.types.field import StrawberryField
+
+from gateway.argument_conversion import ArgumentConversion
 
 
 def direct_resolver(
-    schema: strawberry.Schema, field_def: GraphQLField
+    schema: strawberry.Schema, field_def: GraphQLField, conversion: ArgumentConversion
 ) -> Callable[..., Any] | None:
     """The field's resolver without strawberry's wrapper, or None where the wrapper
     does more than call it (extensions, exception handlers, subscriptions)."""
@@ -55,8 +56,8 @@ def direct_resolver(
     if not callable(call):  # a classmethod strawberry has not bound: its error stays
         return None
     arguments = field.arguments
-    config, scalars = converter.config, converter.scalar_registry
-    info_class = config.info_class
+    info_class = converter.config.info_class
+    convert_arguments = conversion.for_arguments(arguments) if arguments else None
     takes_self = resolver.self_parameter is not None
     # The reserved parameters that receive the source object, or the Info, by name.
     source_names = tuple(
@@ -68,11 +69,7 @@ def direct_resolver(
 
     def resolve(source: Any, raw_info: GraphQLResolveInfo[Any], **raw: Any) -> Any:
         info = info_class(_raw_info=raw_info, _field=field) if needs_info else None
-        kwargs = (
-            convert_arguments(raw, arguments, scalar_registry=scalars, config=config, info=info)
-            if arguments
-            else {}
-        )
+        kwargs = convert_arguments(raw, info) if convert_arguments is not None else {}
         for name in source_names:
             kwargs[name] = source
         if info_name is not None:
@@ -86,11 +83,13 @@ def direct_resolver(
 def resolve_directly(schema: strawberry.Schema) -> int:
     """Give every eligible field of `schema` its direct resolver; returns how many."""
     replaced = 0
+    converter = schema.schema_converter
+    conversion = ArgumentConversion(converter.scalar_registry, converter.config)
     for type_ in schema._schema.type_map.values():
         if not isinstance(type_, GraphQLObjectType):
             continue
         for field_def in type_.fields.values():
-            direct = direct_resolver(schema, field_def)
+            direct = direct_resolver(schema, field_def, conversion)
             if direct is not None:
                 field_def.resolve = direct
                 replaced += 1
