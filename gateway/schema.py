@@ -14,7 +14,6 @@ from strawberry.extensions import (
     ParserCache,
     QueryDepthLimiter,
     SchemaExtension,
-    ValidationCache,
 )
 from strawberry.schema.config import StrawberryConfig
 from strawberry.schema.name_converter import NameConverter
@@ -55,6 +54,7 @@ from gateway.protection.cost import cost_limit_rule
 from gateway.protection.shape import only_protection_errors, shape_rule
 from gateway.reporting import report
 from gateway.statistics.queries import RegionStatisticsQueries
+from gateway.validation_cache import DocumentValidationCache, ValidatedDocuments
 from kit.logging import get_logger
 
 log = get_logger(__name__)
@@ -163,8 +163,8 @@ def build_schema(
     max_cost: int = 20_000,
     max_batch_operations: int = 5,
 ) -> strawberry.Schema:
-    # The limits are validation rules. Their classes are built once here: strawberry's
-    # ValidationCache keys on the rule classes, so rules rebuilt per request (as the
+    # The limits are validation rules. Their classes are built once here: the
+    # validation cache keys on the rule classes, so rules rebuilt per request (as the
     # limiter extensions do) would make every request miss the cache.
     rules = [
         *QueryDepthLimiter(max_depth=max_depth).validation_rules,
@@ -175,10 +175,13 @@ def build_schema(
     if production:
         rules.append(NoSchemaIntrospectionCustomRule)
     # Factories, not instances: strawberry builds fresh extensions per request; the
-    # parser and validation caches are module-level and shared between them.
+    # parser cache is module-level and the validation cache this schema's, shared by
+    # them. The parser cache returns the same document for the same text, which the
+    # validation cache looks up by identity (gateway/validation_cache.py).
+    validated = ValidatedDocuments(maxsize=512)
     extensions: list[Any] = [
         lambda: ParserCache(maxsize=512),
-        lambda: ValidationCache(maxsize=512),
+        lambda: DocumentValidationCache(validated),
         lambda: AddValidationRules(rules),
         lambda: MaxTokensLimiter(max_token_count=max_tokens),
         ErrorReporting,
