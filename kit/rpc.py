@@ -35,7 +35,7 @@ from nats.errors import TimeoutError as NatsTimeoutError
 from nats.micro import add_service
 from nats.micro.request import Request
 from nats.micro.service import Service
-from opentelemetry.trace import SpanKind
+from opentelemetry.trace import Span, SpanKind
 from prometheus_client import Histogram
 from pydantic import ValidationError
 
@@ -320,34 +320,60 @@ class RpcClient:
         self.calls += 1
         data = request.model_dump_json().encode()
         started = time.perf_counter()
-        with tracing.span(rpc.subject, kind=SpanKind.CLIENT) as span:
-            try:
-                msg = await self._request(rpc, data, ctx, timeout)
-            except ServiceUnavailable:
-                _observe(rpc, "unavailable", started)
-                raise
-            try:
-                result, error = self._decode(rpc, msg.data)
-            except UndecodableReply:
-                _observe(rpc, "undecodable", started)
-                tracing.mark_error(span, "undecodable")
-                raise
-            _observe(rpc, "ok" if error is None else "error", started)
-            if error is not None:
-                tracing.mark_error(span, str(error.get("code", "error")))
+        if not tracing.enabled():
+            # Tracing off: no span and no traceparent to make (OpenTelemetry's no-op span
+            # still cost a tracer lookup and a context attached and detached per call).
+            result, error = await self._exchange(rpc, data, ctx, timeout, started, None)
+        else:
+            with tracing.span(rpc.subject, kind=SpanKind.CLIENT) as span:
+                result, error = await self._exchange(rpc, data, ctx, timeout, started, span)
+                if error is not None:
+                    tracing.mark_error(span, str(error.get("code", "error")))
         if error is not None:
             raise DomainError.from_dict(error)
         reply: Resp = result
         return reply
 
+    async def _exchange(
+        self,
+        rpc: Rpc[Any, Any],
+        data: bytes,
+        ctx: CallContext,
+        timeout: float | None,
+        started: float,
+        span: Span | None,
+    ) -> tuple[Any, dict[str, Any] | None]:
+        """Send the request and decode the reply: (result, None) or (None, error)."""
+        try:
+            msg = await self._request(rpc, data, ctx, timeout, traced=span is not None)
+        except ServiceUnavailable:
+            _observe(rpc, "unavailable", started)
+            raise
+        try:
+            result, error = self._decode(rpc, msg.data)
+        except UndecodableReply:
+            _observe(rpc, "undecodable", started)
+            if span is not None:
+                tracing.mark_error(span, "undecodable")
+            raise
+        _observe(rpc, "ok" if error is None else "error", started)
+        return result, error
+
     async def _request(
-        self, rpc: Rpc[Any, Any], data: bytes, ctx: CallContext, timeout: float | None
+        self,
+        rpc: Rpc[Any, Any],
+        data: bytes,
+        ctx: CallContext,
+        timeout: float | None,
+        *,
+        traced: bool = True,
     ) -> Msg:
         headers = ctx.headers()
         scope = IDEMPOTENCY.get()
         if scope is not None:
             headers[IDEMPOTENCY_HEADER] = scope.key_for(rpc.subject)
-        tracing.inject(headers)  # W3C traceparent: the service continues this trace
+        if traced:
+            tracing.inject(headers)  # W3C traceparent: the service continues this trace
         try:
             return await self._nc.request(
                 rpc.subject, data, timeout=timeout or self._timeout, headers=headers
