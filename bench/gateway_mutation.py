@@ -54,25 +54,6 @@ REPLY = (
 )
 
 
-class _RecordedReply:
-    def __init__(self, data: bytes) -> None:
-        self.data = data
-
-
-class AnsweringNats:
-    """NATS as far as `RpcClient` uses it: every request gets the recorded reply."""
-
-    def __init__(self, reply: bytes) -> None:
-        self.reply = _RecordedReply(reply)
-        self.requests = 0
-
-    async def request(
-        self, subject: str, data: bytes, timeout: float, headers: dict[str, str]
-    ) -> _RecordedReply:
-        self.requests += 1
-        return self.reply
-
-
 def mutation_body() -> bytes:
     from tests.e2e.harness import CREATE_ENGAGEMENT
 
@@ -138,6 +119,7 @@ async def measure(n: int, profile: bool) -> dict[str, Any]:
     from kit.reply_structs import struct_replies
     from kit.rpc import RpcClient
     from tests.e2e.harness import token
+    from tests.gateway.stand_ins import AnsweringNats
 
     with tempfile.TemporaryDirectory(prefix="gw-mutation-") as tmp:
         settings = GatewaySettings(
@@ -182,7 +164,7 @@ async def measure(n: int, profile: bool) -> dict[str, Any]:
                 "calls_per_mutation": calls / n,
                 "sha256": digest.hexdigest(),
                 "response": first[2].decode(),
-                "rpc_requests": nats.requests,
+                "rpc_requests": len(nats.headers),
                 "profile": top,
             }
 

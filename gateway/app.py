@@ -176,6 +176,8 @@ def mount_graphql(
         execution_timeout=settings.execution_timeout,
         max_subscriptions=settings.max_subscriptions_per_connection,
     )
+    if (post := graphql.post_route("/graphql")) is not None:
+        app.router.routes.append(post)  # ahead of strawberry's, added below
     app.include_router(graphql, prefix="/graphql")
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes, path_prefix="/graphql")
 

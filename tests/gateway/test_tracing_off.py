@@ -4,7 +4,6 @@ and the operation's timer is the same either way."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
 
 import pytest
 from opentelemetry.sdk.trace import TracerProvider
@@ -18,6 +17,7 @@ from gateway.observability import observe_operations
 from gateway.schema import build_schema
 from kit import tracing
 from kit.rpc import CallContext, RpcClient
+from tests.gateway.stand_ins import AnsweringNats
 
 CALLER = CallContext(actor="u1", tenant="agency:1", correlation_id="r1")
 
@@ -27,18 +27,6 @@ class Ask(Contract):
 
 
 ASK = Rpc("traceless", "ask", Ask, Ask)
-
-
-class SentHeaders:
-    """NATS as `RpcClient` uses it: records each request's headers, answers `reply`."""
-
-    def __init__(self, reply: bytes) -> None:
-        self.reply = reply
-        self.headers: list[dict[str, str]] = []
-
-    async def request(self, subject: str, data: bytes, timeout: float, headers: Any) -> Any:
-        self.headers.append(dict(headers))
-        return type("Reply", (), {"data": self.reply})()
 
 
 @pytest.fixture
@@ -53,7 +41,7 @@ def spans() -> Iterator[InMemorySpanExporter]:
 
 
 async def test_off_a_call_sends_the_callers_headers_only() -> None:
-    nats = SentHeaders(b'{"ok":true,"result":{"text":"hi"}}')
+    nats = AnsweringNats(b'{"ok":true,"result":{"text":"hi"}}')
     reply = await RpcClient(nats).call(ASK, Ask(text="hi"), CALLER)  # type: ignore[arg-type]
     assert reply == Ask(text="hi")
     assert nats.headers == [CALLER.headers()]
@@ -62,7 +50,7 @@ async def test_off_a_call_sends_the_callers_headers_only() -> None:
 async def test_on_a_call_is_a_client_span_whose_traceparent_is_sent(
     spans: InMemorySpanExporter,
 ) -> None:
-    nats = SentHeaders(b'{"ok":false,"error":{"code":"validation_failed","message":"no"}}')
+    nats = AnsweringNats(b'{"ok":false,"error":{"code":"validation_failed","message":"no"}}')
     with pytest.raises(DomainError):
         await RpcClient(nats).call(ASK, Ask(text="hi"), CALLER)  # type: ignore[arg-type]
     (span,) = spans.get_finished_spans()
