@@ -22,6 +22,7 @@ import argparse
 import asyncio
 import cProfile
 import hashlib
+import importlib.util
 import io
 import json
 import os
@@ -52,6 +53,19 @@ REPLY = (
     b'"2026-12-31","stage":"preparation","region_code":"440300","created_at":'
     b'"2026-01-01T08:00:00Z","fee_terms":null,"status":"active"}}'
 )
+
+
+def _stand_ins() -> Any:
+    """This tree's tests/gateway/stand_ins.py, loaded by its path: the tree measured
+    (`--before`) may predate it."""
+    path = HERE.parents[1] / "tests" / "gateway" / "stand_ins.py"
+    spec = importlib.util.spec_from_file_location("gateway_mutation_stand_ins", path)
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up
+    spec.loader.exec_module(module)
+    return module
 
 
 def mutation_body() -> bytes:
@@ -119,7 +133,6 @@ async def measure(n: int, profile: bool) -> dict[str, Any]:
     from kit.reply_structs import struct_replies
     from kit.rpc import RpcClient
     from tests.e2e.harness import token
-    from tests.gateway.stand_ins import AnsweringNats
 
     with tempfile.TemporaryDirectory(prefix="gw-mutation-") as tmp:
         settings = GatewaySettings(
@@ -131,8 +144,8 @@ async def measure(n: int, profile: bool) -> dict[str, Any]:
             state = app.state.gateway
             for task in state.tasks:  # no NATS connection attempts during the timing
                 task.cancel()
-            nats = AnsweringNats(REPLY)
-            state.rpc = RpcClient(nats, decode=struct_replies)  # type: ignore[arg-type]
+            nats = _stand_ins().AnsweringNats(REPLY)
+            state.rpc = RpcClient(nats, decode=struct_replies)
             bearer = token(f"agency:{AGENCY_ID}", "project_manager", user="pm")
             body = mutation_body()
             headers = [
