@@ -27,13 +27,27 @@ WorkflowParts = tuple[engagement_rpc_workflow.WorkflowPart, ...]
 class Loaders:
     """The request's loaders, each made when first used: a mutation uses none of them,
     and making all fifteen (a DataLoader and its batch function each) was a tenth of
-    the gateway's CPU per createEngagement."""
+    the gateway's CPU per createEngagement. The caller's scope too is worked out when a
+    loader first needs it (`scope` may be a function giving it)."""
 
-    def __init__(self, clients: ServiceClients, scope: core.Scope, clearance: int = 0) -> None:
+    def __init__(
+        self,
+        clients: ServiceClients,
+        scope: core.Scope | Callable[[], core.Scope],
+        clearance: int = 0,
+    ) -> None:
         self._clients = clients
-        self._scope = scope
-        self._caller = archive_rpc_catalogue.Caller(
-            scope=scope, clearance=max(0, min(3, clearance))
+        self._scope_of = scope if callable(scope) else lambda: scope
+        self._clearance = clearance
+
+    @cached_property
+    def _scope(self) -> core.Scope:
+        return self._scope_of()
+
+    @cached_property
+    def _caller(self) -> archive_rpc_catalogue.Caller:
+        return archive_rpc_catalogue.Caller(
+            scope=self._scope, clearance=max(0, min(3, self._clearance))
         )
 
     @cached_property
@@ -199,7 +213,9 @@ class Loaders:
         return DataLoader(load_fn=load, max_batch_size=500)
 
 
-def build_loaders(clients: ServiceClients, scope: core.Scope, clearance: int = 0) -> Loaders:
+def build_loaders(
+    clients: ServiceClients, scope: core.Scope | Callable[[], core.Scope], clearance: int = 0
+) -> Loaders:
     return Loaders(clients, scope, clearance)
 
 
