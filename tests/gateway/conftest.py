@@ -19,6 +19,7 @@ from cli.process import free_port
 from gateway.app import create_app
 from gateway.settings import GatewaySettings
 from kit.auth import AuthSettings
+from tests.ops.test_tracing import spans as spans  # the in-memory span exporter fixture
 
 # A production gateway refuses the development secret (kit.settings): these tests get
 # their own, as a deployment would.

@@ -3,11 +3,7 @@ and the operation's timer is the same either way."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
-from opentelemetry.sdk.trace import TracerProvider
-from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.trace import SpanKind, StatusCode
 from prometheus_client import REGISTRY
@@ -27,17 +23,6 @@ class Ask(Contract):
 
 
 ASK = Rpc("traceless", "ask", Ask, Ask)
-
-
-@pytest.fixture
-def spans() -> Iterator[InMemorySpanExporter]:
-    exporter = InMemorySpanExporter()
-    provider = TracerProvider()
-    provider.add_span_processor(SimpleSpanProcessor(exporter))
-    tracing.use_provider(provider)
-    yield exporter
-    tracing.use_provider(None)
-    provider.shutdown()
 
 
 async def test_off_a_call_sends_the_callers_headers_only() -> None:
