@@ -128,6 +128,7 @@ CASES: dict[str, dict[str, Any]] = {
         operation("{ __typename }"), content_type="application/json; charset=utf-8"
     ),
     "GET": {"method": "GET", "content": b"", "headers": {"accept": JSON}},
+    "body too large": request(operation("{ __typename }" + " " * 256 * 1024)),
 }
 
 
