@@ -255,11 +255,13 @@ class GatewayRouter(GraphQLRouter[Any, None]):
 
 
 class UntracedPostRoute(Route):
-    """Matches only while tracing is off: on, FastAPI's telemetry follows its own routes
-    (spans for the dependencies and the endpoint), so strawberry's route serves."""
+    """Matches a POST, and only while tracing is off: on, FastAPI's telemetry follows
+    its own routes (spans for the dependencies and the endpoint), so strawberry's route
+    serves. Another method is no match at all, not a partial one: the 405 and its
+    `Allow` header stay those of strawberry's routes, which come first for it."""
 
     def matches(self, scope: Scope) -> tuple[Match, Scope]:
-        if tracing.enabled():
+        if scope.get("method") != "POST" or tracing.enabled():
             return Match.NONE, {}
         return super().matches(scope)
 

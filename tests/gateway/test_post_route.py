@@ -128,6 +128,8 @@ CASES: dict[str, dict[str, Any]] = {
         operation("{ __typename }"), content_type="application/json; charset=utf-8"
     ),
     "GET": {"method": "GET", "content": b"", "headers": {"accept": JSON}},
+    "PUT": request(operation("{ __typename }"), method="PUT"),
+    "OPTIONS": {"method": "OPTIONS", "content": b"", "headers": {"origin": "http://x"}},
     "body too large": request(operation("{ __typename }" + " " * 256 * 1024)),
 }
 
