@@ -7,14 +7,7 @@ from typing import Any
 
 import strawberry
 from graphql.validation import NoSchemaIntrospectionCustomRule
-from strawberry.extensions import (
-    AddValidationRules,
-    MaxAliasesLimiter,
-    MaxTokensLimiter,
-    ParserCache,
-    QueryDepthLimiter,
-    SchemaExtension,
-)
+from strawberry.extensions import MaxAliasesLimiter, QueryDepthLimiter, SchemaExtension
 from strawberry.schema.config import StrawberryConfig
 from strawberry.schema.name_converter import NameConverter
 from strawberry.types import Info
@@ -54,7 +47,7 @@ from gateway.protection.cost import cost_limit_rule
 from gateway.protection.shape import only_protection_errors, shape_rule
 from gateway.reporting import report
 from gateway.statistics.queries import RegionStatisticsQueries
-from gateway.validation_cache import DocumentValidationCache, ValidatedDocuments
+from gateway.validation_cache import DocumentChecks, ParsedDocuments, ValidatedDocuments
 from kit.logging import get_logger
 
 log = get_logger(__name__)
@@ -175,15 +168,12 @@ def build_schema(
     if production:
         rules.append(NoSchemaIntrospectionCustomRule)
     # Factories, not instances: strawberry builds fresh extensions per request; the
-    # parser cache is module-level and the validation cache this schema's, shared by
-    # them. The parser cache returns the same document for the same text, which the
-    # validation cache looks up by identity (gateway/validation_cache.py).
-    validated = ValidatedDocuments(maxsize=512)
+    # parser and validation caches are this schema's, shared by them. The parser cache
+    # returns the same document for the same text, which the validation cache looks up
+    # by identity (gateway/validation_cache.py).
+    parsed, validated = ParsedDocuments(maxsize=512), ValidatedDocuments(maxsize=512)
     extensions: list[Any] = [
-        lambda: ParserCache(maxsize=512),
-        lambda: DocumentValidationCache(validated),
-        lambda: AddValidationRules(rules),
-        lambda: MaxTokensLimiter(max_token_count=max_tokens),
+        lambda: DocumentChecks(parsed, validated, rules, max_tokens),
         ErrorReporting,
     ]
     # Federation 2 (`@key` on Unit and Engagement): a government platform's router

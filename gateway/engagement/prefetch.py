@@ -48,7 +48,7 @@ def selected_names(
 ) -> frozenset[str]:
     """Every field name selected below these field nodes, fragments followed: a superset
     of what the rows' fields select (a name used deeper asks for a load too many, never
-    one too few). Cached per parsed field node, as documents are (ParserCache)."""
+    one too few). Cached per parsed field node, as documents are (the parser cache)."""
     cached = _cache.get(id(nodes[0]))
     if cached is not None and cached[0] is nodes[0]:
         return cached[1]

@@ -3,8 +3,8 @@ service reads and sends only those (`WorkflowRequest.parts`).
 
 Decided from the field names of the whole operation and its fragments: a superset of
 what the engagement fields select (a name used elsewhere in the query only asks for a
-list too many, never one too few). Parsed documents are cached (strawberry's
-ParserCache), so the answer is cached per operation node too.
+list too many, never one too few). Parsed documents are cached (the schema's parser
+cache, gateway/validation_cache.py), so the answer is cached per operation node too.
 """
 
 from __future__ import annotations

@@ -6,12 +6,21 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+import strawberry
 from graphql import parse, specified_rules
+from strawberry.extensions import (
+    AddValidationRules,
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    ParserCache,
+    QueryDepthLimiter,
+    ValidationCache,
+)
 from strawberry.schema.schema import validate_document
 
 from gateway import validation_cache
 from gateway.schema import build_schema
-from gateway.validation_cache import ValidatedDocuments
+from gateway.validation_cache import DocumentChecks, ParsedDocuments, ValidatedDocuments
 
 SCHEMA = build_schema()
 GRAPHQL_SCHEMA = SCHEMA._schema
@@ -79,7 +88,9 @@ def test_the_oldest_entry_goes_first_and_an_entry_keeps_its_document(
     assert validations == [a, b, c, b]
 
 
-async def test_the_schema_validates_a_query_text_once(validations: list[Any]) -> None:
+async def test_the_schema_parses_and_validates_a_query_text_once(
+    validations: list[Any],
+) -> None:
     schema = build_schema()
     text = "query Once { __typename }"
     for _ in range(3):
@@ -87,7 +98,60 @@ async def test_the_schema_validates_a_query_text_once(validations: list[Any]) ->
         assert result.errors is None
         assert result.data == {"__typename": "Query"}
     assert len(validations) == 1
+    assert len({id(document) for document in validations}) == 1
     refused = await schema.execute("query { viewer { nothingHere } }")
     assert [e.message for e in refused.errors or []] == [
         "Cannot query field 'nothingHere' on type 'Viewer'."
     ]
+
+
+@strawberry.type
+class Leaf:
+    name: str = "leaf"
+
+    @strawberry.field
+    def child(self) -> Leaf:
+        return Leaf()
+
+
+@strawberry.type
+class Small:
+    @strawberry.field
+    def leaf(self) -> Leaf:
+        return Leaf()
+
+
+async def test_the_checks_are_strawberrys_four_extensions_in_one() -> None:
+    """The token limit as MaxTokensLimiter set it, the rules as AddValidationRules added
+    them, parse and validation cached: the same answers as strawberry's own four."""
+    rules = [
+        *QueryDepthLimiter(max_depth=2).validation_rules,
+        *MaxAliasesLimiter(max_alias_count=1).validation_rules,
+    ]
+    parsed, validated = ParsedDocuments(8), ValidatedDocuments(8)
+    ours = strawberry.Schema(
+        query=Small, extensions=[lambda: DocumentChecks(parsed, validated, rules, 20)]
+    )
+    theirs = strawberry.Schema(
+        query=Small,
+        extensions=[
+            lambda: ParserCache(maxsize=8),
+            lambda: ValidationCache(maxsize=8),
+            lambda: AddValidationRules(rules),
+            lambda: MaxTokensLimiter(max_token_count=20),
+        ],
+    )
+    for text in (
+        "{ leaf { name } }",
+        "{ " + "__typename " * 30 + "}",
+        "{ leaf { child { child { name } } } }",
+        "{ a: __typename b: __typename }",
+        "{ leaf { nope } }",
+        "{ __typename ",
+    ):
+        for _ in range(2):  # the second time from the caches
+            mine, expected = await ours.execute(text), await theirs.execute(text)
+            assert mine.data == expected.data, text
+            assert [e.formatted for e in mine.errors or []] == [
+                e.formatted for e in expected.errors or []
+            ], text
