@@ -93,7 +93,9 @@ async def _measure(url: str, n: int, keyed: bool, profile: str | None) -> dict[s
             )
             request = rpc.CREATE_ENGAGEMENT.request.model_validate_json(body)
             result = await handle(request, ctx)
-            return result.body if isinstance(result, RawReply) else result.model_dump_json().encode()
+            return (
+                result.body if isinstance(result, RawReply) else result.model_dump_json().encode()
+            )
 
         for i in range(WARM_UP):
             await one(-1 - i)
@@ -128,7 +130,16 @@ def _round(tree: Path, url: str, n: int, keyed: bool, profile: str | None = None
     """One round in a new process with `tree`'s code first on the import path."""
     env = {**os.environ, "PYTHONPATH": str(tree)}
     # -P: not this script's folder first on the path (bench/calendar.py is no stdlib).
-    cmd = [sys.executable, "-P", str(Path(__file__).resolve()), "--child", "--url", url, "--n", str(n)]
+    cmd = [
+        sys.executable,
+        "-P",
+        str(Path(__file__).resolve()),
+        "--child",
+        "--url",
+        url,
+        "--n",
+        str(n),
+    ]
     cmd += ["--keyed"] if keyed else []
     cmd += ["--profile", profile] if profile else []
     out = subprocess.run(cmd, env=env, cwd=tree, capture_output=True, text=True, check=False)
