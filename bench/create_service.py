@@ -1,6 +1,6 @@
 """The engagement service's part of createEngagement: CPU per mutation, in process.
 
-    python -m bench.create_service [--n 1000] [--rounds 3] [--backend both]
+    python -m bench.create_service [--n 1000] [--rounds 3] [--backend both] [--keyed]
                                    [--before TREE] [--profile FILE]
 
 Each round runs in a fresh process on a fresh migrated database (SQLite, or a new
@@ -13,8 +13,9 @@ aiosqlite's worker counts; PostgreSQL's server does not) per mutation.
 
 `--before TREE` runs every round a second time with the code of another worktree
 (e.g. a detached checkout of main) first on the import path, the two alternating, so
-both see the same load of the machine. `--profile FILE` writes a cProfile of one round
-(this tree) to FILE instead of timing.
+both see the same load of the machine. `--keyed` sends each with an idempotency key, as
+a client with `Idempotency-Key` does. `--profile FILE` writes a cProfile (CPU time) of one
+round (this tree) to FILE instead of timing.
 """
 
 from __future__ import annotations
@@ -27,56 +28,49 @@ import subprocess
 import sys
 import time
 from contextlib import ExitStack
-from datetime import UTC, date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Any
+from uuid import UUID
 
 HERE = Path(__file__).resolve().parent.parent
 WARM_UP = 50
 
 
-async def _measure(url: str, n: int, keyed: bool, profile: str | None) -> dict[str, Any]:
-    """One round in this process: seed, warm up, then `n` commands timed (or profiled)."""
-    import kit
-    from contracts.core import Scope
-    from contracts.engagement import rpc
-    from kit.endpoints import command
-    from kit.ids import new_id
-    from kit.rpc import CallContext, RawReply
-    from kit.runtime import ServiceRuntime
-    from kit.settings import ServiceSettings
+async def _prepare(url: str) -> tuple[str, str]:
+    """A fresh database migrated, with one unit linked to one agency: (agency, unit)."""
     from services.engagement import app
-    from services.engagement.models import Unit, UnitLink, messaging
-    from services.engagement.workflow.commands import engagements
+    from tests.engagement.linked_unit import linked_unit
     from tests.infra.databases import migrated_database
 
     async with migrated_database(url, "engagement", app.MIGRATIONS) as db:
-        agency, now = new_id(), datetime.now(UTC)
-        unit = Unit(
-            id=new_id(),
-            name="基准测试化工有限公司",
-            uscc="91440300MA5FBENCH1",
-            industry_code="C2614",
-            address="深圳市南山区",
-            region_code="440305",
-            agency_id=agency,
-            created_at=now,
-            created_by="bench",
-        )
-        async with db.transaction() as session:
-            session.add(unit)
-            await session.flush()
-            session.add(
-                UnitLink(
-                    unit_id=unit.id, agency_id=agency, status="active", via="registered", since=now
-                )
-            )
+        agency, unit = await linked_unit(db)
+    return str(agency), str(unit)
+
+
+async def _measure(
+    url: str, agency: UUID, unit: UUID, n: int, keyed: bool, profile: str | None
+) -> dict[str, Any]:
+    """One round in this process: warm up, then `n` commands timed (or profiled)."""
+    import kit
+    from contracts.core import Scope
+    from contracts.engagement import rpc
+    from kit.db import Database
+    from kit.endpoints import command
+    from kit.rpc import CallContext, RawReply
+    from kit.runtime import ServiceRuntime
+    from kit.settings import ServiceSettings
+    from services.engagement.models import messaging
+    from services.engagement.workflow.commands import engagements
+
+    db = Database(url, schema="engagement")
+    try:
         runtime = ServiceRuntime(
             name="engagement", settings=ServiceSettings(), db=db, tables=messaging
         )
         handle = command(runtime, engagements.create_engagement)
         body = rpc.CreateEngagementRequest(
-            unit_id=unit.id,
+            unit_id=unit,
             agency_id=agency,
             service_modes=["roving"],
             period_start=date(2027, 1, 1),
@@ -102,7 +96,7 @@ async def _measure(url: str, n: int, keyed: bool, profile: str | None) -> dict[s
         if profile is not None:
             import cProfile
 
-            profiler = cProfile.Profile()
+            profiler = cProfile.Profile(time.process_time)  # CPU, not waits
             profiler.enable()
             for i in range(n):
                 await one(i)
@@ -113,6 +107,8 @@ async def _measure(url: str, n: int, keyed: bool, profile: str | None) -> dict[s
         for i in range(n):
             await one(i)
         cpu = time.process_time() - start
+    finally:
+        await db.dispose()
     return {"kit": kit.__file__, "us": cpu / n * 1e6}
 
 
@@ -122,12 +118,18 @@ def _child(args: argparse.Namespace) -> None:
     from kit.logging import configure_logging
 
     configure_logging("bench", level="WARNING", fmt="console")
-    result = uvloop.run(_measure(args.url, args.n, args.keyed, args.profile))
+    result = uvloop.run(
+        _measure(args.url, args.agency, args.unit, args.n, args.keyed, args.profile)
+    )
     print(json.dumps(result))
 
 
 def _round(tree: Path, url: str, n: int, keyed: bool, profile: str | None = None) -> float:
-    """One round in a new process with `tree`'s code first on the import path."""
+    """One round in a new process with `tree`'s code first on the import path, on a
+    database prepared here (the same schema in both trees)."""
+    import uvloop
+
+    agency, unit = uvloop.run(_prepare(url))
     env = {**os.environ, "PYTHONPATH": str(tree)}
     # -P: not this script's folder first on the path (bench/calendar.py is no stdlib).
     cmd = [
@@ -139,6 +141,10 @@ def _round(tree: Path, url: str, n: int, keyed: bool, profile: str | None = None
         url,
         "--n",
         str(n),
+        "--agency",
+        agency,
+        "--unit",
+        unit,
     ]
     cmd += ["--keyed"] if keyed else []
     cmd += ["--profile", profile] if profile else []
@@ -161,6 +167,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--profile", help="write a cProfile of one round here instead")
     p.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     p.add_argument("--url", help=argparse.SUPPRESS)
+    p.add_argument("--agency", type=UUID, help=argparse.SUPPRESS)
+    p.add_argument("--unit", type=UUID, help=argparse.SUPPRESS)
     return p
 
 

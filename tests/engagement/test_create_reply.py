@@ -16,7 +16,7 @@ import json
 import os
 import re
 import uuid
-from datetime import UTC, date, datetime
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -33,13 +33,13 @@ from kit.endpoints import command
 from kit.rpc import CallContext, RawReply
 from kit.runtime import ServiceRuntime
 from kit.settings import ServiceSettings
-from services.engagement.models import Unit, UnitLink, messaging
+from services.engagement.models import messaging
 from services.engagement.workflow.commands import engagements
+from tests.engagement.linked_unit import linked_unit
 
 EXPECTED = Path(__file__).with_name("create_reply_expected.json")
 AGENCY = uuid.UUID("0190a000-0000-7000-8000-00000000a001")
 UNIT = uuid.UUID("0190a000-0000-7000-8000-00000000b001")
-NOW = datetime(2026, 12, 1, 8, 30, tzinfo=UTC)
 TIMESTAMP = re.compile(r"\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)?")
 
 # Each table compared, ordered by its key; the outbox without its sequence number.
@@ -71,27 +71,6 @@ def sequential_ids(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(
         uuid6, "uuid7", lambda: uuid.UUID(f"0190b000-0000-7000-8000-{next(counter):012x}")
     )
-
-
-async def _seed(db: Database) -> None:
-    async with db.transaction() as session:
-        session.add(
-            Unit(
-                id=UNIT,
-                name="测试化工有限公司",
-                uscc="91440300MA5FTEST01",
-                industry_code="C2614",
-                address="深圳市南山区",
-                region_code="440305",
-                agency_id=AGENCY,
-                created_at=NOW,
-                created_by="tester",
-            )
-        )
-        await session.flush()
-        session.add(
-            UnitLink(unit_id=UNIT, agency_id=AGENCY, status="active", via="registered", since=NOW)
-        )
 
 
 def _request(**fields: Any) -> rpc.CreateEngagementRequest:
@@ -159,7 +138,7 @@ class Runtime(ServiceRuntime):
 
 
 async def _observed(db: Database) -> dict[str, Any]:
-    await _seed(db)
+    await linked_unit(db, agency=AGENCY, unit=UNIT)
     runtime = Runtime(name="engagement", settings=ServiceSettings(), db=db, tables=messaging)
     handle = command(runtime, engagements.create_engagement)
     replies = {}
@@ -189,7 +168,7 @@ async def test_reply_event_and_rows_as_before(db: Database) -> None:
 
 
 async def test_a_key_sent_again_is_answered_from_what_was_kept(db: Database) -> None:
-    await _seed(db)
+    await linked_unit(db, agency=AGENCY, unit=UNIT)
     runtime = Runtime(name="engagement", settings=ServiceSettings(), db=db, tables=messaging)
     handle = command(runtime, engagements.create_engagement)
     first = _encoded(await handle(REQUESTS["plain"], _ctx("once")))
