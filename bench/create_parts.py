@@ -20,7 +20,6 @@ from __future__ import annotations
 import statistics
 import time
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
@@ -31,7 +30,8 @@ from kit.ids import new_id
 from kit.token_cache import VerifiedTokens
 from services.engagement import app
 from services.engagement.directory import repository
-from services.engagement.models import Unit, UnitLink
+from services.engagement.models import Unit
+from tests.engagement.linked_unit import linked_unit
 from tests.infra.databases import migrated_database
 
 
@@ -74,31 +74,8 @@ async def units(n: int, rounds: int) -> tuple[list[float], list[float]]:
     with common.temp_dir("create-parts") as tmp:
         url = common.sqlite_url(tmp / "engagement.db")
         async with migrated_database(url, "engagement", app.MIGRATIONS) as db:
-            agency, now = new_id(), datetime.now(UTC)
-            unit = Unit(
-                id=new_id(),
-                name="基准测试化工有限公司",
-                uscc="91440300MA5FBENCH1",
-                industry_code="C2614",
-                address="深圳市南山区",
-                region_code="440305",
-                agency_id=agency,
-                created_at=now,
-                created_by="bench",
-            )
-            async with db.transaction() as session:
-                session.add(unit)
-                await session.flush()
-                session.add(
-                    UnitLink(
-                        unit_id=unit.id,
-                        agency_id=agency,
-                        status="active",
-                        via="registered",
-                        since=now,
-                    )
-                )
-            scope, ids = Scope(agency_id=agency), [unit.id]
+            agency, unit_id = await linked_unit(db)
+            scope, ids = Scope(agency_id=agency), [unit_id]
             async with db.transaction() as session:
                 # In one transaction, as the command runs it; expunged so each call loads.
                 async def by_units() -> dict[UUID, Unit]:
@@ -109,7 +86,7 @@ async def units(n: int, rounds: int) -> tuple[list[float], list[float]]:
                 async def by_regions() -> dict[UUID, str]:
                     return await repository.writable_regions(session, ids, scope)
 
-                assert set(await by_units()) == set(await by_regions()) == {unit.id}
+                assert set(await by_units()) == set(await by_regions()) == {unit_id}
                 for _ in range(rounds):
                     old.append(await _cpu_us_async(by_units, n))
                     new.append(await _cpu_us_async(by_regions, n))

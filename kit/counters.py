@@ -5,13 +5,14 @@ after the first commits), on PostgreSQL and SQLite alike."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import Table
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
-
-from kit.db import dialect_insert
+from sqlalchemy.sql.dml import Insert
 
 COUNT = "n"
 """The column every counter table counts in; its primary key is everything else."""
@@ -24,10 +25,18 @@ async def add_to_counters(
     A counter that reaches 0 stays (reads sum it as 0), so a later +1 is an UPDATE."""
     if not rows:
         return
-    statement = dialect_insert(session)(table).values(list(rows))
+    await session.execute(_upsert(table, session.get_bind().dialect.name), list(rows))
+
+
+@functools.cache
+def _upsert(table: Table, dialect: str) -> Insert:
+    """The table's upsert, built once per backend and given its rows as parameters: a
+    multi-row `.values()` built per call was compiled per call too (its cache key holds
+    the row count), about a quarter of the engagement service's CPU per createEngagement
+    (docs/BENCHMARKS.md §17, fifth round). The rows of one call have distinct keys, so
+    running it once per row adds the same as one multi-row statement."""
+    statement = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
     keys = [c.name for c in table.primary_key.columns]
-    await session.execute(
-        statement.on_conflict_do_update(
-            index_elements=keys, set_={COUNT: table.c[COUNT] + statement.excluded[COUNT]}
-        )
+    return statement.on_conflict_do_update(
+        index_elements=keys, set_={COUNT: table.c[COUNT] + statement.excluded[COUNT]}
     )

@@ -18,12 +18,13 @@ Resp = TypeVar("Resp", bound=Contract)
 
 def command(
     runtime: ServiceRuntime,
-    use_case: Callable[[AsyncSession, Req, CallContext], Awaitable[Resp]],
+    use_case: Callable[[AsyncSession, Req, CallContext], Awaitable[Resp | RawReply]],
 ) -> Callable[[Req, CallContext], Awaitable[Resp | RawReply]]:
     """A state-changing call: one transaction, and the relay is woken after commit.
 
     Sent with an idempotency key, it runs once per key (`kit.idempotency`): a retry gets
-    the first answer."""
+    the first answer. The use case may encode its answer itself (`kit.struct_encoding`):
+    only a replayed answer, which wrote nothing, leaves the relay asleep."""
 
     async def handle(req: Req, ctx: CallContext) -> Resp | RawReply:
         answer = await idempotency.run_once(
@@ -33,7 +34,7 @@ def command(
             req,
             lambda session: use_case(session, req, ctx),
         )
-        if not isinstance(answer, RawReply):  # run now, not answered from memory
+        if not isinstance(answer, idempotency.Replayed):  # run now, not from memory
             runtime.committed()
         return answer
 

@@ -34,6 +34,14 @@ log = get_logger(__name__)
 
 Answer = TypeVar("Answer", bound=Contract)
 
+
+class Replayed(RawReply):
+    """An answer given again from what a key kept: the command did not run, so nothing
+    was written (no event for the relay to publish)."""
+
+    __slots__ = ()
+
+
 RETENTION = timedelta(hours=24)
 """How long a key's answer is kept: a retry later than this runs the command again."""
 
@@ -43,11 +51,12 @@ async def run_once(
     table: Table,
     ctx: CallContext,
     request: Contract,
-    command: Callable[[AsyncSession], Awaitable[Answer]],
+    command: Callable[[AsyncSession], Awaitable[Answer | RawReply]],
 ) -> Answer | RawReply:
     """Run `command` in one transaction. Sent with an idempotency key, its answer is
     recorded in that transaction, or, if an earlier run under the key recorded one, that
-    answer is returned (a `RawReply`) and nothing runs."""
+    answer is returned (`Replayed`) and nothing runs. The command may answer with its
+    own encoding (a `RawReply`); it is kept as it was sent."""
     if ctx.idempotency_key is None:
         async with db.transaction() as session:
             return await command(session)
@@ -66,7 +75,9 @@ async def run_once(
                     **key,
                     "request_type": request_type,
                     "request_hash": request_hash,
-                    "reply": answer.model_dump_json(),
+                    "reply": answer.json
+                    if isinstance(answer, RawReply)
+                    else answer.model_dump_json(),
                     "created_at": datetime.now(UTC),
                 },
             )
@@ -107,7 +118,7 @@ async def _recall(
     return (row[0], row[1], row[2])
 
 
-def _replay(kept: tuple[str, str, str], request_type: str, request_hash: str, how: str) -> RawReply:
+def _replay(kept: tuple[str, str, str], request_type: str, request_hash: str, how: str) -> Replayed:
     kept_type, kept_hash, reply = kept
     if (kept_type, kept_hash) != (request_type, request_hash):
         IDEMPOTENT_REPLAYS.labels("key_reused").inc()
@@ -117,7 +128,7 @@ def _replay(kept: tuple[str, str, str], request_type: str, request_hash: str, ho
         )
     IDEMPOTENT_REPLAYS.labels(how).inc()
     log.info("idempotency.replayed", how=how, request=request_type)
-    return RawReply(reply)
+    return Replayed(reply)
 
 
 def purge_expired(table: Table) -> Callable[[AsyncSession], Awaitable[int]]:

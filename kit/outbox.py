@@ -19,8 +19,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from nats.js import JetStreamContext
-from sqlalchemy import func, insert, select, text, update
+from sqlalchemy import bindparam, func, insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+from sqlalchemy.sql.elements import BindParameter
 
 from contracts.core import EventEnvelope
 from kit import tracing
@@ -102,7 +103,7 @@ class OutboxRelay:
         max_backoff: float = 15.0,
     ) -> None:
         self._db = db
-        self._outbox = tables.outbox
+        self._outbox = o = tables.outbox
         self._js = js
         self._name = name
         self._batch_size = batch_size
@@ -112,6 +113,31 @@ class OutboxRelay:
         self._wake = asyncio.Event()
         self._failures = 0
         self.published = 0
+        # Built once, not per cycle: a statement built anew is a cache key computed anew
+        # each time before its compiled form is found.
+        self._unsent = (
+            select(
+                o.c.seq,
+                o.c.event_id,
+                o.c.subject,
+                o.c.payload,
+                o.c.correlation_id,
+                o.c.trace_context,
+            )
+            .where(o.c.sent_at.is_(None))
+            .order_by(o.c.seq)
+            .limit(batch_size)
+        )
+        seqs: BindParameter[list[int]] = bindparam("seqs", expanding=True)
+        now = bindparam("now", type_=o.c.sent_at.type)
+        self._mark_sent = update(o).where(o.c.seq.in_(seqs)).values(sent_at=now)
+        self._mark_failed = (
+            update(o)
+            .where(o.c.seq.in_(seqs))
+            .values(
+                attempts=o.c.attempts + 1, last_error=bindparam("error", type_=o.c.last_error.type)
+            )
+        )
 
     def notify(self) -> None:
         """Tell the relay that a transaction with events just committed."""
@@ -183,23 +209,8 @@ class OutboxRelay:
                 return total
 
     async def _publish_batch(self) -> int:
-        o = self._outbox
         async with self._db.transaction() as session:
-            rows = (
-                await session.execute(
-                    select(
-                        o.c.seq,
-                        o.c.event_id,
-                        o.c.subject,
-                        o.c.payload,
-                        o.c.correlation_id,
-                        o.c.trace_context,
-                    )
-                    .where(o.c.sent_at.is_(None))
-                    .order_by(o.c.seq)
-                    .limit(self._batch_size)
-                )
-            ).all()
+            rows = (await session.execute(self._unsent)).all()
         if not rows:
             return 0
         # Publish outside any transaction: a slow or absent NATS must not hold the
@@ -235,23 +246,16 @@ class OutboxRelay:
             acked.append(row.seq)
         if acked:
             async with self._db.transaction() as session:
-                await session.execute(
-                    update(o).where(o.c.seq.in_(acked)).values(sent_at=datetime.now(UTC))
-                )
+                await session.execute(self._mark_sent, {"seqs": acked, "now": datetime.now(UTC)})
             self.published += len(acked)
         if len(acked) < len(rows):
             raise RuntimeError(f"{len(rows) - len(acked)} events not acknowledged by JetStream")
         return len(acked)
 
     async def _note_failure(self, seqs: list[int], error: str) -> None:
-        o = self._outbox
         try:
             async with self._db.transaction() as session:
-                await session.execute(
-                    update(o)
-                    .where(o.c.seq.in_(seqs))
-                    .values(attempts=o.c.attempts + 1, last_error=error[:2000])
-                )
+                await session.execute(self._mark_failed, {"seqs": seqs, "error": error[:2000]})
         except Exception as exc:  # the database may be what is failing
             log.warning("outbox.note_failure_failed", relay=self._name, error=str(exc))
 

@@ -31,7 +31,7 @@ async def engagement_in_implementation(db: Database) -> tuple[UUID, UUID, core.S
         )
     agency_id = new_id()
     async with db.transaction() as s:
-        made = await engagements.create_engagement(
+        made, _region = await engagements.open_engagement(
             s,
             rpc.CreateEngagementRequest(
                 unit_id=unit.id,

@@ -81,7 +81,7 @@ async def opened(db: Database, region: str, modes: list[str], period: tuple[date
             CTX,
         )
     async with db.transaction() as s:
-        made = await engagements.create_engagement(
+        made, _region = await engagements.open_engagement(
             s,
             rpc.CreateEngagementRequest(
                 unit_id=unit.id,

@@ -43,7 +43,7 @@ async def test_R4_2_2_1_a_passed_time_node_is_announced_exactly_once(db: Databas
     scope = core.Scope(agency_id=agency_id)
     async with db.transaction() as s:
         unit_scope = core.Scope(unit_id=unit.id)
-        made = await engagements.create_engagement(
+        made, _region = await engagements.open_engagement(
             s,
             rpc.CreateEngagementRequest(
                 unit_id=unit.id,

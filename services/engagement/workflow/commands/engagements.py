@@ -3,34 +3,40 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
-from uuid import UUID
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.core import ValidationFailed
 from contracts.engagement import rpc
-from contracts.engagement.enums import ChecklistStatus, ClientKind, Stage
+from contracts.engagement.enums import ClientKind, EngagementStatus, Stage
 from contracts.engagement.errors import ClientNotFound, UnitNotFound
 from contracts.engagement.event_data import EngagementCreatedData
 from contracts.engagement.events import EngagementCreatedV1
 from kit.events import make_event
 from kit.ids import new_id
 from kit.outbox import record_event
-from kit.rpc import CallContext
+from kit.rpc import CallContext, RawReply
 from services.engagement.directory import repository as directory_repository
 from services.engagement.models import Client, Engagement, EngagementUnit, messaging
 from services.engagement.registry import domain as registry_domain
 from services.engagement.registry import repository as registry_repository
-from services.engagement.seed import checklist_a1_v1
 from services.engagement.statistics import commands as statistics
 from services.engagement.workflow import domain, repository
-from services.engagement.workflow.views import engagement_view
+from services.engagement.workflow.commands.opened import opened_reply
 
 
 async def create_engagement(
     session: AsyncSession, req: rpc.CreateEngagementRequest, ctx: CallContext
-) -> rpc.EngagementView:
+) -> rpc.EngagementView | RawReply:
+    engagement, region = await open_engagement(session, req, ctx)
+    return opened_reply(engagement, region)
+
+
+async def open_engagement(
+    session: AsyncSession, req: rpc.CreateEngagementRequest, ctx: CallContext
+) -> tuple[Engagement, str]:
+    """The engagement opened (an instance not in the session: its row is written by one
+    INSERT) and its unit's region code."""
     modes = domain.valid_service_modes(req.service_modes)
     domain.valid_period(req.period_start, req.period_end)
     assessment = domain.valid_assessment(req.assessment) if req.assessment else None
@@ -44,27 +50,31 @@ async def create_engagement(
     if len(regions) != len(covered):
         raise UnitNotFound("no such unit among the covered units", field="coveredUnitIds")
     client = await _client(session, req)
-    engagement = Engagement(
-        id=new_id(),
-        unit_id=req.unit_id,
-        agency_id=req.agency_id,
-        service_modes=[m.value for m in modes],
-        period_start=req.period_start,
-        period_end=req.period_end,
-        stage=Stage.PREPARATION,
-        created_at=datetime.now(UTC),
-        created_by=ctx.actor,
-        fee_terms=fee_terms.model_dump(mode="json") if fee_terms else None,
-        assessment=assessment.model_dump(mode="json") if assessment else None,
-        client_id=client.id if client else None,
-        results_basis=req.results_basis if client else None,
-    )
-    session.add(engagement)
-    await session.flush()
+    row = {
+        "id": new_id(),
+        "unit_id": req.unit_id,
+        "agency_id": req.agency_id,
+        "service_modes": [m.value for m in modes],
+        "period_start": req.period_start,
+        "period_end": req.period_end,
+        "stage": Stage.PREPARATION,
+        "created_at": datetime.now(UTC),
+        "created_by": ctx.actor,
+        "fee_terms": fee_terms.model_dump(mode="json") if fee_terms else None,
+        "assessment": assessment.model_dump(mode="json") if assessment else None,
+        "client_id": client.id if client else None,
+        "results_basis": req.results_basis if client else None,
+        # The columns' defaults, which the unit of work used to fill in.
+        "deliverables": [],
+        "status": EngagementStatus.ACTIVE,
+    }
+    await repository.add_engagement(session, row)
+    # The same values as an instance the rules below read, never added to the session.
+    engagement = Engagement(**row)
     await statistics.count_opened(session, engagement, region)  # the region's counters
     if client is not None:
         session.add_all(EngagementUnit(engagement_id=engagement.id, unit_id=u) for u in covered)
-    await repository.add_checklist(session, checklist_for(engagement.id))
+    await repository.add_a1_checklist(session, engagement.id)
     data = EngagementCreatedData.from_row(
         engagement,
         engagement_id=engagement.id,
@@ -74,7 +84,7 @@ async def create_engagement(
     )
     event = make_event(EngagementCreatedV1, ctx, data, engagement_id=engagement.id)
     await record_event(session, messaging, event)
-    return engagement_view(engagement, region)
+    return engagement, region
 
 
 async def _client(session: AsyncSession, req: rpc.CreateEngagementRequest) -> Client | None:
@@ -93,21 +103,3 @@ async def _client(session: AsyncSession, req: rpc.CreateEngagementRequest) -> Cl
         raise ClientNotFound("no such client", field="clientId")
     registry_domain.check_basis(ClientKind(client.kind), req.results_basis)
     return client
-
-
-def checklist_for(engagement_id: UUID) -> list[dict[str, Any]]:
-    """表 A.1 instantiated for a new engagement: every document pending (the rows of
-    `ChecklistEntry`)."""
-    return [
-        {
-            "engagement_id": engagement_id,
-            "code": code,
-            "section": section,
-            "title_zh": zh,
-            "title_en": en,
-            "status": ChecklistStatus.PENDING,
-            "document_ref": None,
-            "document_item_id": None,
-        }
-        for code, section, zh, en in checklist_a1_v1.ITEMS
-    ]
