@@ -1,5 +1,6 @@
 """A reply a service encodes itself from its rows (`kit.struct_encoding`) is the JSON the
-contract's `model_dump_json()` writes, byte for byte, for the awkward values too."""
+contract's `model_dump_json()` writes, byte for byte, for the awkward values too: JSON
+columns with floats and spaced keys among them."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
 from uuid import UUID
 
+import msgspec
+import pytest
 from sqlalchemy import (
     Column,
     DateTime,
@@ -20,11 +23,13 @@ from sqlalchemy import (
 )
 
 from contracts.archive import rpc as archive_rpc
+from contracts.engagement import rpc_workflow as wf
+from contracts.engagement.enums import RecordKind
 from contracts.evaluation import rpc as evaluation_rpc
 from contracts.evaluation.enums import Grade, ScorecardKind, ScorecardStatus
-from kit.reply_structs import struct_for
+from kit.reply_structs import is_reply, struct_for
 from kit.rpc import RawReply
-from kit.struct_encoding import encoded_reply, structs
+from kit.struct_encoding import any_json, encoded_reply, row_struct, structs
 
 ENGAGEMENT = UUID("01890000-0000-7000-8000-000000000001")
 EVENT = UUID("01890000-0000-7000-8000-000000000002")
@@ -123,3 +128,62 @@ def test_rows_become_structs_by_column_name_in_the_contracts_field_order():
     ).model_dump_json()
     assert reply.body == expected.encode()
     assert reply.body.startswith(b'{"traces":[[{"engagement_id":"01890000-0000-7000-8000-')
+
+
+def test_a_row_with_more_columns_and_fields_given_becomes_the_models_struct():
+    """`row_struct`: the model's fields by column name, the table's other columns left
+    out, the fields the row has not given; the same JSON as `Contract.from_row`."""
+    metadata = MetaData()
+    table = Table(
+        "evidence",
+        metadata,
+        Column("record_id", Uuid),
+        Column("item_id", Uuid),
+        Column("role", String),
+        Column("linked_at", DateTime(timezone=True)),
+    )
+    engine = create_engine("sqlite://")
+    metadata.create_all(engine)
+    with engine.connect() as conn:
+        conn.execute(
+            table.insert().values(
+                record_id=EVENT, item_id=ENGAGEMENT, role="before", linked_at=AT_8
+            )
+        )
+        [row] = conn.execute(select(table))
+    struct = row_struct(wf.EvidenceLinkView, row, linked_by="pm")
+    expected = wf.EvidenceLinkView.from_row(row, linked_by="pm")
+    assert msgspec.json.encode(struct) == expected.model_dump_json().encode()
+    assert is_reply(struct, wf.EvidenceLinkView)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        {},
+        {"n": 2, "text": "夜间 ", "flag": True, "none": None, "list": [1, "a", {"k": [None]}]},
+        {"big": 2**70, "escaped": '\u2028</script>\x01"\\'},
+        {"ph": 7.25, "small": 1e-7, "whole": 1.0},
+        {"flow": 1e20, "negative": -1.5e300},
+        {"nested": {"deep": [1e16, 0.1]}},
+        {" spaced ": 1, "inner": {" kept ": " kept "}},
+    ],
+)
+def test_a_json_column_is_written_as_the_contract_writes_it(value: dict[str, object]):
+    """`any_json`: for a `dict[str, Any]` field, the bytes pydantic writes, whether the
+    value goes through as it is or (floats, keys with spaces) through pydantic."""
+    view = wf.MeetingView(
+        engagement_id=ENGAGEMENT,
+        record_id=EVENT,
+        kind=RecordKind.EXPERT_CONSULTATION,
+        held_on=date(2027, 2, 1),
+        details=value,
+    )
+    struct = struct_for(wf.MeetingView)(**{**view.model_dump(), "details": any_json(value)})
+    assert msgspec.json.encode(struct) == view.model_dump_json().encode()
+
+
+def test_a_json_column_without_floats_or_spaced_keys_is_not_copied():
+    value = {"n": 1, "list": ["a"]}
+    assert any_json(value) is value
+    assert isinstance(any_json({"x": 0.5}), msgspec.Raw)
