@@ -39,7 +39,7 @@ from bench import common
 from contracts import core
 from contracts.engagement import actions, rpc
 from contracts.engagement import rpc_directory as directory
-from contracts.engagement.rpc_workflow import WorkflowRequest
+from contracts.engagement.rpc_workflow import WorkflowPart, WorkflowRequest
 from kit.db import Database
 from kit.ids import new_id
 from kit.migrate import upgrade
@@ -53,7 +53,7 @@ from tests.e2e.harness import new_uscc
 
 HERE = Path(__file__).resolve()
 ROWS = 50
-PARTS = ["checklist_counts", "list_items"]  # sorted, as the gateway sends them
+PARTS: list[WorkflowPart] = ["checklist_counts", "list_items"]  # sorted, as the gateway sends them
 
 
 # --- the child: one tree's use case, timed --------------------------------------------
@@ -64,7 +64,7 @@ async def timed(url: str, agency: str, ids: list[str], n: int, warmup: int) -> d
     req = WorkflowRequest(
         engagement_ids=[UUID(i) for i in ids],
         scope=core.Scope(agency_id=UUID(agency)),
-        parts=PARTS,  # type: ignore[arg-type]  # WorkflowPart literals
+        parts=PARTS,
     )
 
     async def call() -> bytes:

@@ -75,7 +75,7 @@ async def reference(session: AsyncSession, ids: list[UUID], parts: set[str]) -> 
                 select(ChecklistEntry).where(ChecklistEntry.engagement_id == e.id)
             )
         )
-        revisions = (
+        revisions: Any = (
             await session.scalars(
                 select(Revision)
                 .where(Revision.engagement_id == e.id)

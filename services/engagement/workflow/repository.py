@@ -397,7 +397,7 @@ async def rows_by_engagement(
 # The dashboard's two statements, built once: a statement built per call had its cache
 # key traversed on every execution (`ids` is an expanding parameter, the agency a plain
 # one). Another scope than an agency's adds its clause per call.
-_IDS = bindparam("ids", expanding=True)
+_IDS = bindparam("ids", type_=Engagement.id.type, expanding=True)
 _SETTLED = (
     select(
         ChecklistEntry.engagement_id,

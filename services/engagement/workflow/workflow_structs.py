@@ -17,6 +17,7 @@ from datetime import date
 from typing import Any
 from uuid import UUID
 
+from contracts.core import Contract
 from contracts.engagement import rpc_workflow as wf
 from contracts.engagement.enums import RectificationStatus
 from kit.reply_structs import ReplyStruct, struct_for
@@ -73,7 +74,7 @@ def revision(row: Any) -> ReplyStruct:
     return row_struct(wf.RevisionView, row, content=any_json(row.content))
 
 
-def plain(model: type[wf.Contract], rows: Sequence[Any]) -> list[ReplyStruct]:
+def plain(model: type[Contract], rows: Sequence[Any]) -> list[ReplyStruct]:
     """Rows whose view has no derived field (plan versions, checklist, stage reports,
     evidence links)."""
     return [row_struct(model, row) for row in rows]
