@@ -91,32 +91,28 @@ async def workflows(
         if wanted & {"records", "rectifications"}
         else {}
     )
+    evidence = structs.evidence(links)
     revisions = (
         await repository.revisions_by_engagement(session, ids) if "revisions" in wanted else _NONE
     )
+    # Each list made once per engagement that has rows; a list not asked for is not made.
+    grouped = structs.by_engagement
+    model = engagement_rpc_workflow
+    lists = {
+        "team": grouped(team, structs.team_member),
+        "list_items": items,
+        "plan_versions": grouped(plans, structs.plain(model.PlanVersionView)),
+        "checklist": grouped(checklist, structs.plain(model.ChecklistItemView)),
+        "records": grouped(records, lambda r: structs.record(r, evidence(r.id))),
+        "stage_reports": grouped(reports, structs.plain(model.StageReportView)),
+        "rectifications": grouped(
+            rectified, lambda r: structs.rectification(r, recurrence[r.id], today, evidence(r.id))
+        ),
+        "revisions": grouped(revisions, structs.revision),
+    }
     views = {
         eid: structs.workflow(
-            head,
-            team=[structs.team_member(m) for m in team.get(eid, ())],
-            list_items=items.get(eid, []),
-            plan_versions=structs.plain(
-                engagement_rpc_workflow.PlanVersionView, plans.get(eid, ())
-            ),
-            checklist=structs.plain(
-                engagement_rpc_workflow.ChecklistItemView, checklist.get(eid, ())
-            ),
-            records=[
-                structs.record(r, structs.evidence_of(links, r.id)) for r in records.get(eid, ())
-            ],
-            stage_reports=structs.plain(
-                engagement_rpc_workflow.StageReportView, reports.get(eid, ())
-            ),
-            rectifications=[
-                structs.rectification(r, recurrence[r.id], today, structs.evidence_of(links, r.id))
-                for r in rectified.get(eid, ())
-            ],
-            revisions=[structs.revision(r) for r in revisions.get(eid, ())],
-            counted=counted,
+            head, {name: of.get(eid, []) for name, of in lists.items()}, counted=counted
         )
         for eid, head in heads.items()
     }

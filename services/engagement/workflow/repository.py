@@ -25,7 +25,7 @@ from contracts.engagement.enums import (
     Stage,
 )
 from contracts.engagement.rpc import EngagementView, ListEngagementsRequest
-from contracts.engagement.rpc_workflow import DueItemsRequest
+from contracts.engagement.rpc_workflow import DueItemsRequest, ListItemView
 from kit.keyset import AnySelect
 from kit.search import search_text
 from services.engagement.directory.search import own_file, unit_matches
@@ -434,8 +434,16 @@ _DONE = (
     .subquery()
 )
 _LIST_ITEMS = typing.cast(Table, ListItem.__table__)
+# What a list item's view shows, and what groups it and derives its fields: not the
+# whole row, whose other columns' values were converted for nothing.
+_LIST_ITEM_COLUMNS = [_LIST_ITEMS.c[n] for n in ListItemView.model_fields if n in _LIST_ITEMS.c]
 LIST_ITEMS_DONE = (
-    select(*_LIST_ITEMS.c, func.coalesce(_DONE.c.done, 0).label("done"))
+    select(
+        *_LIST_ITEM_COLUMNS,
+        _LIST_ITEMS.c.engagement_id,
+        _LIST_ITEMS.c.voided_at,
+        func.coalesce(_DONE.c.done, 0).label("done"),
+    )
     .outerjoin(_DONE, _DONE.c.list_item_id == _LIST_ITEMS.c.id)
     .where(_LIST_ITEMS.c.engagement_id.in_(_IDS))
     .order_by(_LIST_ITEMS.c.created_at)
@@ -464,9 +472,9 @@ async def workflow_heads(
 
 
 async def list_items_done(session: AsyncSession, engagement_ids: Sequence[UUID]) -> list[Row[Any]]:
-    """The list items of these engagements in creation order, as plain rows, each with
-    `done`: its recorded activities (`done_per_item`), joined from one grouped subquery
-    in the same statement."""
+    """The list items of these engagements in creation order, as plain rows of their
+    view's columns with `engagement_id`, `voided_at` and `done`: its recorded activities
+    (`done_per_item`), joined from one grouped subquery in the same statement."""
     if not engagement_ids:
         return []
     return list(await session.execute(LIST_ITEMS_DONE, {"ids": list(engagement_ids)}))

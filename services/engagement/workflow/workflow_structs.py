@@ -12,7 +12,8 @@ written through the contracts, so nothing is validated again.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import functools
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date
 from typing import Any
 from uuid import UUID
@@ -74,50 +75,41 @@ def revision(row: Any) -> ReplyStruct:
     return row_struct(wf.RevisionView, row, content=any_json(row.content))
 
 
-def plain(model: type[Contract], rows: Sequence[Any]) -> list[ReplyStruct]:
-    """Rows whose view has no derived field (plan versions, checklist, stage reports,
-    evidence links)."""
-    return [row_struct(model, row) for row in rows]
+def plain(model: type[Contract]) -> Callable[[Any], ReplyStruct]:
+    """A row of a view without derived fields (plan versions, checklist, stage reports,
+    evidence links) into its struct."""
+    return functools.partial(row_struct, model)
 
 
-def workflow(
-    head: Any,
-    *,
-    team: list[ReplyStruct],
-    list_items: list[ReplyStruct],
-    plan_versions: list[ReplyStruct],
-    checklist: list[ReplyStruct],
-    records: list[ReplyStruct],
-    stage_reports: list[ReplyStruct],
-    rectifications: list[ReplyStruct],
-    revisions: list[ReplyStruct],
-    counted: bool,
-) -> ReplyStruct:
+def evidence(links: Mapping[UUID, Sequence[Any]]) -> Callable[[UUID], list[ReplyStruct]]:
+    """A record's or rectification item's linked archive items (`evidence_repository`),
+    by its id."""
+    link = plain(wf.EvidenceLinkView)
+    return lambda owner_id: [link(r) for r in links.get(owner_id, ())]
+
+
+def by_engagement(
+    grouped: Mapping[UUID, Sequence[Any]], make: Callable[[Any], ReplyStruct]
+) -> dict[UUID, list[ReplyStruct]]:
+    """Rows grouped by engagement, each made into its struct."""
+    return {eid: [make(row) for row in rows] for eid, rows in grouped.items()}
+
+
+def workflow(head: Any, lists: dict[str, list[ReplyStruct]], *, counted: bool) -> ReplyStruct:
     """One engagement's `WorkflowView`: `head` a `repository.workflow_heads` row (with
-    its checklist counts when `counted`), the lists already made, in display order."""
+    its checklist counts when `counted`), `lists` its lists by field name, made already,
+    each in display order."""
     return _WORKFLOW(
         engagement_id=head.id,
         contracted_team_size=head.contracted_team_size,
-        team=team,
-        list_items=list_items,
-        plan_versions=plan_versions,
-        checklist=checklist,
-        records=records,
-        stage_reports=stage_reports,
-        rectifications=rectifications,
         contract_signed_on=head.contract_signed_on,
         handed_over_on=head.handed_over_on,
         deliverables=list(head.deliverables or []),
-        revisions=revisions,
         checklist_counts=_COUNTS(settled=int(head.settled), total=int(head.documents))
         if counted
         else None,
+        **lists,
     )
-
-
-def evidence_of(links: Mapping[UUID, Sequence[Any]], record_id: UUID) -> list[ReplyStruct]:
-    """A record's or rectification item's linked archive items (`evidence_repository`)."""
-    return plain(wf.EvidenceLinkView, links.get(record_id, ()))
 
 
 def reply(items: list[ReplyStruct | None]) -> RawReply:
