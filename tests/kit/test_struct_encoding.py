@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
+from typing import Any
 from uuid import UUID
 
 import msgspec
@@ -15,6 +16,7 @@ from sqlalchemy import (
     DateTime,
     Integer,
     MetaData,
+    Row,
     String,
     Table,
     Uuid,
@@ -71,6 +73,19 @@ def summary_fields() -> dict[str, object]:
     }
 
 
+def read_back(
+    types: dict[str, Any], values: dict[str, object], names: list[str] | None = None
+) -> list[Row[Any]]:
+    """`values` written to a table of columns of these `types` in a SQLite database in
+    memory, read back as the columns `names` (all by default)."""
+    table = Table("t", MetaData(), *(Column(name, kind) for name, kind in types.items()))
+    engine = create_engine("sqlite://")
+    table.metadata.create_all(engine)
+    with engine.connect() as conn:
+        conn.execute(table.insert().values(values))
+        return list(conn.execute(select(*(table.c[n] for n in names or types))))
+
+
 def test_an_encoded_reply_is_the_models_json_for_decimals_dates_enums_and_nulls():
     fields = summary_fields()
     expected = evaluation_rpc.LatestScorecardsReply(
@@ -85,24 +100,11 @@ def test_an_encoded_reply_is_the_models_json_for_decimals_dates_enums_and_nulls(
 
 def test_rows_become_structs_by_column_name_in_the_contracts_field_order():
     """Columns named as the fields, in another order: the reply keeps the contract's."""
-    metadata = MetaData()
-    table = Table(
-        "entry",
-        metadata,
-        Column("entry_hash", String),
-        Column("seq", Integer),
-        Column("engagement_id", Uuid),
-        Column("event_id", Uuid),
-        Column("event_type", String),
-        Column("occurred_at", DateTime),
-        Column("recorded_at", DateTime),
-        Column("actor", String),
-        Column("tenant", String),
-        Column("payload_sha256", String),
-        Column("prev_hash", String),
-    )
-    engine = create_engine("sqlite://")
-    metadata.create_all(engine)
+    types = {
+        "entry_hash": String, "seq": Integer, "engagement_id": Uuid, "event_id": Uuid,
+        "event_type": String, "occurred_at": DateTime, "recorded_at": DateTime,
+        "actor": String, "tenant": String, "payload_sha256": String, "prev_hash": String,
+    }  # fmt: skip
     values = {
         "entry_hash": "e" * 64,
         "seq": 3,
@@ -117,9 +119,7 @@ def test_rows_become_structs_by_column_name_in_the_contracts_field_order():
         "prev_hash": "0" * 64,
     }
     names = list(archive_rpc.TraceEntryView.model_fields)
-    with engine.connect() as conn:
-        conn.execute(table.insert().values(values))
-        rows = list(conn.execute(select(*(table.c[n] for n in sorted(names)))))
+    rows = read_back(types, values, sorted(names))
     reply = encoded_reply(
         archive_rpc.TraceReply, traces=[structs(archive_rpc.TraceEntryView, rows), []]
     )
@@ -133,24 +133,10 @@ def test_rows_become_structs_by_column_name_in_the_contracts_field_order():
 def test_a_row_with_more_columns_and_fields_given_becomes_the_models_struct():
     """`row_struct`: the model's fields by column name, the table's other columns left
     out, the fields the row has not given; the same JSON as `Contract.from_row`."""
-    metadata = MetaData()
-    table = Table(
-        "evidence",
-        metadata,
-        Column("record_id", Uuid),
-        Column("item_id", Uuid),
-        Column("role", String),
-        Column("linked_at", DateTime(timezone=True)),
+    [row] = read_back(
+        {"record_id": Uuid, "item_id": Uuid, "role": String, "linked_at": DateTime(timezone=True)},
+        {"record_id": EVENT, "item_id": ENGAGEMENT, "role": "before", "linked_at": AT_8},
     )
-    engine = create_engine("sqlite://")
-    metadata.create_all(engine)
-    with engine.connect() as conn:
-        conn.execute(
-            table.insert().values(
-                record_id=EVENT, item_id=ENGAGEMENT, role="before", linked_at=AT_8
-            )
-        )
-        [row] = conn.execute(select(table))
     struct = row_struct(wf.EvidenceLinkView, row, linked_by="pm")
     expected = wf.EvidenceLinkView.from_row(row, linked_by="pm")
     assert msgspec.json.encode(struct) == expected.model_dump_json().encode()
