@@ -437,7 +437,7 @@ _LIST_ITEMS = typing.cast(Table, ListItem.__table__)
 # What a list item's view shows, and what groups it and derives its fields: not the
 # whole row, whose other columns' values were converted for nothing.
 _LIST_ITEM_COLUMNS = [_LIST_ITEMS.c[n] for n in ListItemView.model_fields if n in _LIST_ITEMS.c]
-LIST_ITEMS_DONE = (
+_LIST_ITEMS_DONE = (
     select(
         *_LIST_ITEM_COLUMNS,
         _LIST_ITEMS.c.engagement_id,
@@ -477,7 +477,7 @@ async def list_items_done(session: AsyncSession, engagement_ids: Sequence[UUID])
     (`done_per_item`), joined from one grouped subquery in the same statement."""
     if not engagement_ids:
         return []
-    return list(await session.execute(LIST_ITEMS_DONE, {"ids": list(engagement_ids)}))
+    return list(await session.execute(_LIST_ITEMS_DONE, {"ids": list(engagement_ids)}))
 
 
 async def done_per_item(session: AsyncSession, engagement_ids: Sequence[UUID]) -> dict[UUID, int]:
