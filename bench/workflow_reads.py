@@ -1,19 +1,21 @@
-"""The dashboard's workflow read (`engagement.workflow`) in process, this tree against
-another, on SQLite and PostgreSQL.
+"""The engagement service's reads of the dashboard that write their replies from rows
+(`engagement.workflow`, `unit.get_many`) in process, this tree against another, on
+SQLite and PostgreSQL.
 
     .venv/bin/python -m bench.workflow_reads --before /work/wt/main-base
     .venv/bin/python -m bench.workflow_reads --before TREE --n 300 --pairs 3 --backend sqlite
 
-One agency's 50 engagements, seeded through the service's own use cases as the
-dashboard's bench seeds them (two list items each, an inspection done on the first),
-in a SQLite file and an embedded PostgreSQL database. Then, pair after pair, a process
-of each tree (its own `.venv/bin/python` if it has one, its code first on the path: this
-file's imports resolve to that tree) asks
-`GET_WORKFLOWS` for the 50 with the dashboard's parts (`list_items`,
-`checklist_counts`) `--n` times after a warm-up, in the transaction `kit.endpoints.query`
-opens, and reports the process's CPU per call (every thread: SQLite's worker too) with
-the sha256 of the reply's bytes as the service sends them (`model_dump_json()` of a
-model, the body of a `RawReply`). The two trees' replies must hash alike.
+One agency's 50 engagements and their units, seeded through the service's own use
+cases as the dashboard's bench seeds them (two list items each, an inspection done on
+the first), in a SQLite file and an embedded PostgreSQL database. Then, for each read,
+pair after pair, a process of each tree (its own `.venv/bin/python` if it has one, its
+code first on the path: this file's imports resolve to that tree) makes the dashboard's
+request (`GET_WORKFLOWS` for the 50 with the parts `list_items` and `checklist_counts`;
+`GET_UNITS` for their units) `--n` times after a warm-up, in the transaction
+`kit.endpoints.query` opens, and reports the process's CPU per call (every thread:
+SQLite's worker too) with the sha256 of the reply's bytes as the service sends them
+(`model_dump_json()` of a model, the body of a `RawReply`). The two trees' replies
+must hash alike.
 """
 
 from __future__ import annotations
@@ -45,6 +47,7 @@ from kit.ids import new_id
 from kit.migrate import upgrade
 from kit.rpc import CallContext, RawReply
 from services.engagement import app
+from services.engagement.directory import queries as directory_queries
 from services.engagement.models import Engagement, ListItem
 from services.engagement.registry import commands as registry
 from services.engagement.workflow import queries
@@ -53,23 +56,37 @@ from tests.e2e.harness import new_uscc
 
 HERE = Path(__file__).resolve()
 ROWS = 50
+READS = ("engagement.workflow", "unit.get_many")
 PARTS: list[WorkflowPart] = ["checklist_counts", "list_items"]  # sorted, as the gateway sends them
 
 
 # --- the child: one tree's use case, timed --------------------------------------------
 
 
-async def timed(url: str, agency: str, ids: list[str], n: int, warmup: int) -> dict[str, Any]:
+def requests(seeded: dict[str, Any]) -> dict[str, tuple[Any, Any]]:
+    """Each read timed: its use case and the dashboard's request to it."""
+    scope = core.Scope(agency_id=UUID(seeded["agency"]))
+    return {
+        "engagement.workflow": (
+            queries.workflows,
+            WorkflowRequest(
+                engagement_ids=[UUID(i) for i in seeded["engagements"]], scope=scope, parts=PARTS
+            ),
+        ),
+        "unit.get_many": (
+            directory_queries.get_units,
+            rpc.GetManyRequest(ids=[UUID(i) for i in seeded["units"]], scope=scope),
+        ),
+    }
+
+
+async def timed(url: str, read: str, seeded: dict[str, Any], n: int, warmup: int) -> dict[str, Any]:
     db = Database(url, schema="engagement")
-    req = WorkflowRequest(
-        engagement_ids=[UUID(i) for i in ids],
-        scope=core.Scope(agency_id=UUID(agency)),
-        parts=PARTS,
-    )
+    use_case, req = requests(seeded)[read]
 
     async def call() -> bytes:
         async with db.transaction() as session:
-            reply: Any = await queries.workflows(session, req)
+            reply: Any = await use_case(session, req)
         return reply.body if isinstance(reply, RawReply) else reply.model_dump_json().encode()
 
     body = b""
@@ -90,15 +107,15 @@ async def timed(url: str, agency: str, ids: list[str], n: int, warmup: int) -> d
 def child(args: argparse.Namespace) -> None:
     import uvloop
 
-    ids = json.loads(Path(args.ids).read_text())
-    result = uvloop.run(timed(args.url, args.agency, ids, args.n, args.warmup))
+    seeded = json.loads(Path(args.seeded).read_text())
+    result = uvloop.run(timed(args.url, args.read, seeded, args.n, args.warmup))
     print(json.dumps({**result, "code": str(Path(queries.__file__).resolve())}))
 
 
 # --- the parent: seed once, then alternate the trees -----------------------------------
 
 
-async def seed(url: str) -> tuple[str, list[str]]:
+async def seed(url: str) -> dict[str, Any]:
     """One agency's 50 engagements, as `bench.gateway.workload` seeds them through the
     API: two list items each (one overdue), an inspection done on the first."""
     db = Database(url, schema="engagement")
@@ -119,7 +136,7 @@ async def seed(url: str) -> tuple[str, list[str]]:
             assert engagement is not None
             engagement.stage = stage
 
-    ids = []
+    ids, units = [], []
     for i in range(ROWS):
         async with db.transaction() as s:
             unit = await registry.create_unit(
@@ -165,16 +182,17 @@ async def seed(url: str) -> tuple[str, list[str]]:
             ),
         )
         ids.append(str(made.id))
+        units.append(str(unit.unit.id))
     await db.dispose()
-    return str(agency), ids
+    return {"agency": str(agency), "engagements": ids, "units": units}
 
 
-def run_tree(tree: Path, url: str, agency: str, ids_file: Path, args: argparse.Namespace) -> Any:
+def run_tree(tree: Path, url: str, read: str, seeded: Path, args: argparse.Namespace) -> Any:
     python = tree / ".venv" / "bin" / "python"
     env = {**os.environ, "PYTHONPATH": str(tree)}
     # -P: this file's folder not first on the path (bench/calendar.py is not the stdlib's).
     command = [str(python if python.exists() else sys.executable), "-P", str(HERE), "--child"]
-    command += ["--url", url, "--agency", agency, "--ids", str(ids_file)]
+    command += ["--url", url, "--read", read, "--seeded", str(seeded)]
     command += ["--n", str(args.n), "--warmup", str(args.warmup)]
     out = subprocess.run(command, env=env, cwd=tree, capture_output=True, text=True, check=False)
     if out.returncode != 0:
@@ -197,40 +215,45 @@ def parent(args: argparse.Namespace) -> None:
                 url = common.sqlite_url(tmp / "engagement.db")
             else:
                 url = stack.enter_context(common.postgres()).async_url()
-            agency, ids = asyncio.run(seed(url))
-            ids_file = tmp / f"ids-{backend}.json"
-            ids_file.write_text(json.dumps(ids))
-            ms: dict[str, list[float]] = {"before": [], "after": []}
-            hashes = set()
-            for pair in range(args.pairs):
-                for side, tree in trees.items():
-                    result = run_tree(tree, url, agency, ids_file, args)
-                    ms[side].append(result["ms_per_call"])
-                    hashes.add((result["sha256"], result["bytes"]))
-                    print(
-                        f"{backend} pair {pair + 1} {side}: {result['ms_per_call']:.2f} ms/call, "
-                        f"{result['bytes']:,} bytes, sha256 {result['sha256'][:12]}…",
-                        flush=True,
-                    )
-            if len(hashes) != 1:
-                raise SystemExit(f"{backend}: the replies differ: {sorted(hashes)}")
-            [(sha, size)] = hashes
-            before, after = statistics.median(ms["before"]), statistics.median(ms["after"])
-            rows.append(
-                [
-                    backend,
-                    ", ".join(f"{v:.2f}" for v in ms["before"]),
-                    ", ".join(f"{v:.2f}" for v in ms["after"]),
-                    f"{before:.2f} → {after:.2f} ({(after - before) / before:+.0%})",
-                    f"{size:,} B, {sha[:8]}…{sha[-4:]}",
-                ]
-            )
+            seeded = tmp / f"seeded-{backend}.json"
+            seeded.write_text(json.dumps(asyncio.run(seed(url))))
+            for read in READS:
+                rows.append([read, backend, *compared(trees, url, read, seeded, args)])
     common.report(
-        f"GET_WORKFLOWS, {ROWS} engagements, parts {'+'.join(PARTS)}, "
-        f"{args.n} calls after {args.warmup}, CPU ms per call",
-        ["backend", "before", "after", "median", "reply (equal)"],
+        f"The dashboard's reads of {ROWS} engagements (workflow parts {'+'.join(PARTS)}) "
+        f"and their units, {args.n} calls after {args.warmup}, CPU ms per call",
+        ["read", "backend", "before", "after", "median", "reply (equal)"],
         rows,
     )
+
+
+def compared(
+    trees: dict[str, Path], url: str, read: str, seeded: Path, args: argparse.Namespace
+) -> list[str]:
+    """`read` timed in a process of each tree in turn, `--pairs` times: the figures of
+    both sides, their medians and the reply they gave alike."""
+    ms: dict[str, list[float]] = {"before": [], "after": []}
+    hashes = set()
+    for pair in range(args.pairs):
+        for side, tree in trees.items():
+            result = run_tree(tree, url, read, seeded, args)
+            ms[side].append(result["ms_per_call"])
+            hashes.add((result["sha256"], result["bytes"]))
+            print(
+                f"{read} pair {pair + 1} {side}: {result['ms_per_call']:.2f} ms/call, "
+                f"{result['bytes']:,} bytes, sha256 {result['sha256'][:12]}…",
+                flush=True,
+            )
+    if len(hashes) != 1:
+        raise SystemExit(f"{read}: the replies differ: {sorted(hashes)}")
+    [(sha, size)] = hashes
+    before, after = statistics.median(ms["before"]), statistics.median(ms["after"])
+    return [
+        ", ".join(f"{v:.2f}" for v in ms["before"]),
+        ", ".join(f"{v:.2f}" for v in ms["after"]),
+        f"{before:.2f} → {after:.2f} ({(after - before) / before:+.0%})",
+        f"{size:,} B, {sha[:8]}…{sha[-4:]}",
+    ]
 
 
 def main() -> None:
@@ -242,8 +265,8 @@ def main() -> None:
     p.add_argument("--backend", choices=["sqlite", "postgresql", "both"], default="both")
     p.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     p.add_argument("--url", help=argparse.SUPPRESS)
-    p.add_argument("--agency", help=argparse.SUPPRESS)
-    p.add_argument("--ids", help=argparse.SUPPRESS)
+    p.add_argument("--read", help=argparse.SUPPRESS)
+    p.add_argument("--seeded", help=argparse.SUPPRESS)
     args = p.parse_args()
     if args.child:
         child(args)
