@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.engagement import rpc
 from contracts.engagement import rpc_directory as engagement_rpc_directory
 from contracts.engagement.enums import RevisionSubject
+from contracts.engagement.rpc_directory import UnitView
 from contracts.engagement.rpc_workflow import RevisionView
 from kit.keyset import page_of
+from kit.reply_structs import ReplyStruct
+from kit.rpc import RawReply
+from kit.struct_encoding import encoded_reply, row_struct
 from services.engagement.directory import repository, uscc
 from services.engagement.directory.views import (
     agency_profile,
@@ -19,13 +25,22 @@ from services.engagement.directory.views import (
 from services.engagement.models import Unit
 
 
-async def get_units(
-    session: AsyncSession, req: rpc.GetManyRequest
-) -> engagement_rpc_directory.UnitsReply:
-    found = await repository.units_by_ids(session, req.ids, req.scope)
-    files = await repository.own_files(session, list(found), req.scope)
-    return engagement_rpc_directory.UnitsReply(
-        items=[unit_view(found[i], files.get(i)) if i in found else None for i in req.ids]
+async def get_units(session: AsyncSession, req: rpc.GetManyRequest) -> RawReply:
+    """Units by id, as the caller sees them (`views.unit_view`), written from plain rows
+    by msgspec (`kit.struct_encoding`): the dashboard asks for its 50 units, and the ORM
+    units and the models cost more than the reply's bytes."""
+    found = await repository.unit_view_rows(session, req.ids, req.scope)
+    files = await repository.own_file_view_rows(session, list(found), req.scope)
+
+    def view(unit: Any) -> ReplyStruct:
+        file = files.get(unit.id)
+        if file is None:
+            return row_struct(UnitView, unit)
+        return row_struct(UnitView, file, id=unit.id, uscc=unit.uscc, region_code=unit.region_code)
+
+    return encoded_reply(
+        engagement_rpc_directory.UnitsReply,
+        items=[view(found[i]) if i in found else None for i in req.ids],
     )
 
 

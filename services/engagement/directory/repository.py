@@ -6,11 +6,11 @@ from collections.abc import Sequence
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import bindparam, func, null, select
+from sqlalchemy import ColumnElement, bindparam, func, null, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.core import Scope
-from contracts.engagement.rpc_directory import ListUnitsRequest
+from contracts.engagement.rpc_directory import ListUnitsRequest, UnitView
 from kit.keyset import AnySelect
 from kit.search import search_text
 from services.engagement.directory.search import own_file, unit_matches
@@ -37,6 +37,38 @@ async def units_by_ids(
         return {}
     rows = await session.execute(select(Unit).where(Unit.id.in_(ids), unit_scope(scope)))
     return {u.id: u for u in rows.scalars()}
+
+
+# What a unit's view shows (`UnitView`), and the same of an agency's own file of it
+# with the unit it is of: `get_units` reads these as plain rows, not ORM units whose
+# every profile column (outlets as JSON, coordinates as decimals) was converted for a
+# reply that shows none of them.
+_UNIT_VIEW = tuple(Unit.__table__.c[name] for name in UnitView.model_fields)
+_FROM_REGISTRY = ("id", "uscc", "region_code")  # a file's view shows the unit's
+_FILE_VIEW = (
+    UnitFile.unit_id,
+    *(UnitFile.__table__.c[name] for name in UnitView.model_fields if name not in _FROM_REGISTRY),
+)
+
+
+async def unit_view_rows(
+    session: AsyncSession, ids: Sequence[UUID], scope: Scope
+) -> dict[UUID, Any]:
+    """The units among `ids` the caller may see, as plain rows of their view's columns."""
+    if not ids:
+        return {}
+    rows = await session.execute(select(*_UNIT_VIEW).where(Unit.id.in_(ids), unit_scope(scope)))
+    return {row.id: row for row in rows}
+
+
+async def own_file_view_rows(
+    session: AsyncSession, unit_ids: Sequence[UUID], scope: Scope
+) -> dict[UUID, Any]:
+    """`own_files` as plain rows of what a unit's view shows of a file, by unit id."""
+    if scope.agency_id is None or not unit_ids:
+        return {}
+    rows = await session.execute(select(*_FILE_VIEW).where(*_still_own(unit_ids, scope.agency_id)))
+    return {row.unit_id: row for row in rows}
 
 
 async def writable_units(
@@ -142,12 +174,18 @@ async def own_files(
     provisional link: the unit has not consented yet), by unit id."""
     if scope.agency_id is None or not unit_ids:
         return {}
-    query = select(UnitFile).where(
+    query = select(UnitFile).where(*_still_own(unit_ids, scope.agency_id))
+    return {f.unit_id: f for f in await session.scalars(query)}
+
+
+def _still_own(unit_ids: Sequence[UUID], agency_id: UUID) -> tuple[ColumnElement[bool], ...]:
+    """The agency's files of these units that it still reads as its own: its link is
+    provisional, the unit has not consented to share the registry's file yet."""
+    return (
         UnitFile.unit_id.in_(unit_ids),
-        UnitFile.agency_id == scope.agency_id,
+        UnitFile.agency_id == agency_id,
         UnitFile.shared_at.is_(None),
     )
-    return {f.unit_id: f for f in await session.scalars(query)}
 
 
 async def file_of(session: AsyncSession, unit_id: UUID, agency_id: UUID) -> UnitFile | None:

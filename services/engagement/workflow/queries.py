@@ -14,6 +14,8 @@ from contracts.engagement import rpc
 from contracts.engagement import rpc_workflow as engagement_rpc_workflow
 from contracts.engagement.enums import RecordKind
 from kit.keyset import page_of
+from kit.reply_structs import ReplyStruct
+from kit.rpc import RawReply
 from services.engagement import clock
 from services.engagement.models import (
     ChecklistEntry,
@@ -26,15 +28,9 @@ from services.engagement.models import (
 )
 from services.engagement.seed import catalogue_v1, checklist_a1_v1
 from services.engagement.workflow import evidence_repository, repository
+from services.engagement.workflow import workflow_structs as structs
 from services.engagement.workflow.domain import is_overdue
-from services.engagement.workflow.views import (
-    engagement_view,
-    list_item_view,
-    meeting_view,
-    rectification_view,
-    with_evidence,
-    workflow_view,
-)
+from services.engagement.workflow.views import engagement_view, list_item_view, meeting_view
 
 MEETING_KINDS = (RecordKind.EXPERT_CONSULTATION, RecordKind.TECHNICAL_SEMINAR)
 
@@ -61,25 +57,25 @@ async def list_engagements(
 
 async def workflows(
     session: AsyncSession, req: engagement_rpc_workflow.WorkflowRequest
-) -> engagement_rpc_workflow.WorkflowReply:
+) -> RawReply:
     """The workflow state of several engagements, each table read once for all of them;
     only the lists the caller asks for (`req.parts`) are read, the others come empty.
-    Read as plain rows: the reply is built from them and nothing is written."""
+    Read as plain rows and written from them (`workflow_structs`): nothing is written."""
     wanted = set(req.parts) if req.parts is not None else ALL_PARTS
-    heads = await repository.workflow_heads(
-        session, req.engagement_ids, req.scope, counts="checklist_counts" in wanted
-    )
+    counted = "checklist_counts" in wanted
+    heads = await repository.workflow_heads(session, req.engagement_ids, req.scope, counts=counted)
     ids = list(heads)
     rows = repository.rows_by_engagement
 
     async def part(name: str, model: Any, order: tuple[Any, ...]) -> dict[UUID, list[Any]]:
         return await rows(session, model, ids, order) if name in wanted else _NONE
 
+    today = clock.today()
     team = await part("team", TeamMemberRow, (TeamMemberRow.name,))
-    items: defaultdict[UUID, list[Any]] = defaultdict(list)
+    items: defaultdict[UUID, list[ReplyStruct]] = defaultdict(list)
     if "list_items" in wanted:
         for item in await repository.list_items_done(session, ids):
-            items[item.engagement_id].append(item)
+            items[item.engagement_id].append(structs.list_item(item, today))
     plans = await part("plan_versions", PlanVersion, (PlanVersion.version,))
     checklist = await part("checklist", ChecklistEntry, (ChecklistEntry.code,))
     records = await part(
@@ -90,36 +86,37 @@ async def workflows(
         session, [r for per_engagement in rectified.values() for r in per_engagement]
     )
     reports = await part("stage_reports", StageReport, (StageReport.report_no, StageReport.version))
-    evidence = (
+    links = (
         await evidence_repository.by_record(session, ids)
         if wanted & {"records", "rectifications"}
         else {}
     )
+    evidence = structs.evidence(links)
     revisions = (
         await repository.revisions_by_engagement(session, ids) if "revisions" in wanted else _NONE
     )
-    counted = "checklist_counts" in wanted
-    today = clock.today()
+    # Each list made once per engagement that has rows; a list not asked for is not made.
+    grouped = structs.by_engagement
+    model = engagement_rpc_workflow
+    lists = {
+        "team": grouped(team, structs.team_member),
+        "list_items": items,
+        "plan_versions": grouped(plans, structs.plain(model.PlanVersionView)),
+        "checklist": grouped(checklist, structs.plain(model.ChecklistItemView)),
+        "records": grouped(records, lambda r: structs.record(r, evidence(r.id))),
+        "stage_reports": grouped(reports, structs.plain(model.StageReportView)),
+        "rectifications": grouped(
+            rectified, lambda r: structs.rectification(r, recurrence[r.id], today, evidence(r.id))
+        ),
+        "revisions": grouped(revisions, structs.revision),
+    }
     views = {
-        eid: with_evidence(
-            evidence,
-            workflow_view(
-                head,
-                team.get(eid, ()),
-                items.get(eid, ()),
-                plans.get(eid, ()),
-                checklist.get(eid, ()),
-                records.get(eid, ()),
-                reports.get(eid, ()),
-                [rectification_view(r, recurrence[r.id], today) for r in rectified.get(eid, ())],
-                today,
-                revisions.get(eid, ()),
-                (int(head.settled), int(head.documents)) if counted else None,
-            ),
+        eid: structs.workflow(
+            head, {name: of.get(eid, []) for name, of in lists.items()}, counted=counted
         )
         for eid, head in heads.items()
     }
-    return engagement_rpc_workflow.WorkflowReply(items=[views.get(i) for i in req.engagement_ids])
+    return structs.reply([views.get(i) for i in req.engagement_ids])
 
 
 ALL_PARTS: frozenset[str] = frozenset(get_args(engagement_rpc_workflow.WorkflowPart))

@@ -27,6 +27,7 @@ from sqlalchemy import (
     tuple_,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql import bindparam
 
 from contracts.core import Scope
 from contracts.engagement.enums import (
@@ -39,7 +40,7 @@ from contracts.engagement.enums import (
     Stage,
 )
 from contracts.engagement.rpc import EngagementView, ListEngagementsRequest
-from contracts.engagement.rpc_workflow import DueItemsRequest
+from contracts.engagement.rpc_workflow import DueItemsRequest, ListItemView
 from kit.keyset import AnySelect
 from kit.search import search_text
 from services.engagement.directory.search import own_file, unit_matches
@@ -441,6 +442,62 @@ async def rows_by_engagement(
     return grouped
 
 
+# The dashboard's two statements, built once: a statement built per call had its cache
+# key traversed on every execution (`ids` is an expanding parameter, the agency a plain
+# one). Another scope than an agency's adds its clause per call.
+_IDS = bindparam("ids", type_=Engagement.id.type, expanding=True)
+_SETTLED = (
+    select(
+        ChecklistEntry.engagement_id,
+        func.sum(case((ChecklistEntry.status != ChecklistStatus.PENDING, 1), else_=0)).label(
+            "settled"
+        ),
+        func.count().label("documents"),
+    )
+    .where(ChecklistEntry.engagement_id.in_(_IDS))
+    .group_by(ChecklistEntry.engagement_id)
+    .subquery()
+)
+_HEADS = select(
+    Engagement.id,
+    Engagement.contracted_team_size,
+    Engagement.contract_signed_on,
+    Engagement.handed_over_on,
+    Engagement.deliverables,
+).where(Engagement.id.in_(_IDS))
+_HEADS_COUNTED = _HEADS.add_columns(
+    func.coalesce(_SETTLED.c.settled, 0).label("settled"),
+    func.coalesce(_SETTLED.c.documents, 0).label("documents"),
+).outerjoin(_SETTLED, _SETTLED.c.engagement_id == Engagement.id)
+_OF_AGENCY = Engagement.agency_id == bindparam("agency_id")
+_HEADS_OF_AGENCY = {False: _HEADS.where(_OF_AGENCY), True: _HEADS_COUNTED.where(_OF_AGENCY)}
+_DONE = (
+    select(ServiceRecord.list_item_id, func.count().label("done"))
+    .where(
+        ServiceRecord.engagement_id.in_(_IDS),
+        ServiceRecord.list_item_id.is_not(None),
+        ServiceRecord.voided_at.is_(None),
+    )
+    .group_by(ServiceRecord.list_item_id)
+    .subquery()
+)
+_LIST_ITEMS = typing.cast(Table, ListItem.__table__)
+# What a list item's view shows, and what groups it and derives its fields: not the
+# whole row, whose other columns' values were converted for nothing.
+_LIST_ITEM_COLUMNS = [_LIST_ITEMS.c[n] for n in ListItemView.model_fields if n in _LIST_ITEMS.c]
+_LIST_ITEMS_DONE = (
+    select(
+        *_LIST_ITEM_COLUMNS,
+        _LIST_ITEMS.c.engagement_id,
+        _LIST_ITEMS.c.voided_at,
+        func.coalesce(_DONE.c.done, 0).label("done"),
+    )
+    .outerjoin(_DONE, _DONE.c.list_item_id == _LIST_ITEMS.c.id)
+    .where(_LIST_ITEMS.c.engagement_id.in_(_IDS))
+    .order_by(_LIST_ITEMS.c.created_at)
+)
+
+
 async def workflow_heads(
     session: AsyncSession, ids: Sequence[UUID], scope: Scope, *, counts: bool = False
 ) -> dict[UUID, Any]:
@@ -452,56 +509,23 @@ async def workflow_heads(
     subquery in the same statement."""
     if not ids:
         return {}
-    query = select(
-        Engagement.id,
-        Engagement.contracted_team_size,
-        Engagement.contract_signed_on,
-        Engagement.handed_over_on,
-        Engagement.deliverables,
-    ).where(Engagement.id.in_(ids), engagement_scope(scope))
-    if counts:
-        settled = ChecklistEntry.status != ChecklistStatus.PENDING
-        grouped = (
-            select(
-                ChecklistEntry.engagement_id,
-                func.sum(case((settled, 1), else_=0)).label("settled"),
-                func.count().label("documents"),
-            )
-            .where(ChecklistEntry.engagement_id.in_(ids))
-            .group_by(ChecklistEntry.engagement_id)
-            .subquery()
-        )
-        query = query.add_columns(
-            func.coalesce(grouped.c.settled, 0).label("settled"),
-            func.coalesce(grouped.c.documents, 0).label("documents"),
-        ).outerjoin(grouped, grouped.c.engagement_id == Engagement.id)
-    return {row.id: row for row in await session.execute(query)}
+    params: dict[str, Any] = {"ids": list(ids)}
+    if scope.unit_id is None and scope.client_id is None and scope.agency_id is not None:
+        # `engagement_scope`'s agency clause, with the agency as a parameter.
+        query = _HEADS_OF_AGENCY[counts]
+        params["agency_id"] = scope.agency_id
+    else:
+        query = (_HEADS_COUNTED if counts else _HEADS).where(engagement_scope(scope))
+    return {row.id: row for row in await session.execute(query, params)}
 
 
 async def list_items_done(session: AsyncSession, engagement_ids: Sequence[UUID]) -> list[Row[Any]]:
-    """The list items of these engagements in creation order, as plain rows, each with
-    `done`: its recorded activities (`done_per_item`), joined from one grouped subquery
-    in the same statement."""
+    """The list items of these engagements in creation order, as plain rows of their
+    view's columns with `engagement_id`, `voided_at` and `done`: its recorded activities
+    (`done_per_item`), joined from one grouped subquery in the same statement."""
     if not engagement_ids:
         return []
-    done = (
-        select(ServiceRecord.list_item_id, func.count().label("done"))
-        .where(
-            ServiceRecord.engagement_id.in_(engagement_ids),
-            ServiceRecord.list_item_id.is_not(None),
-            ServiceRecord.voided_at.is_(None),
-        )
-        .group_by(ServiceRecord.list_item_id)
-        .subquery()
-    )
-    table = ListItem.__table__
-    query = (
-        select(*table.c, func.coalesce(done.c.done, 0).label("done"))
-        .outerjoin(done, done.c.list_item_id == table.c.id)
-        .where(table.c.engagement_id.in_(engagement_ids))
-        .order_by(table.c.created_at)
-    )
-    return list(await session.execute(query))
+    return list(await session.execute(_LIST_ITEMS_DONE, {"ids": list(engagement_ids)}))
 
 
 async def done_per_item(session: AsyncSession, engagement_ids: Sequence[UUID]) -> dict[UUID, int]:
