@@ -148,7 +148,7 @@ async def seed(url: str) -> dict[str, Any]:
                 ctx,
             )  # fmt: skip
             assert unit.unit is not None
-            made = await engagements.create_engagement(
+            made, _region = await engagements.open_engagement(
                 s,
                 rpc.CreateEngagementRequest(
                     unit_id=unit.unit.id, agency_id=agency, service_modes=["fixed_resident"],

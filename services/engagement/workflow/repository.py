@@ -27,7 +27,6 @@ from sqlalchemy import (
     tuple_,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.sql import bindparam
 
 from contracts.core import Scope
 from contracts.engagement.enums import (
