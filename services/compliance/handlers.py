@@ -6,7 +6,6 @@ from contracts.archive.events import ARCHIVE_EVENTS
 from contracts.core import service_events_subject
 from contracts.engagement.events import ENGAGEMENT_EVENTS, ENGAGEMENT_EVENTS_SUBJECT
 from contracts.evaluation.events import EVALUATION_EVENTS
-from kit.inbox import one_after_another
 from kit.runtime import Subscription
 from services.compliance.intake import commands as intake
 
@@ -17,7 +16,8 @@ ENGAGEMENTS = Subscription(
     subjects=[ENGAGEMENT_EVENTS_SUBJECT],
     events=ENGAGEMENT_EVENTS,
     handler=intake.on_engagement_event,
-    batch_handler=one_after_another(intake.on_engagement_event),
+    # A fetched batch in one transaction, its creations by one statement per table.
+    batch_handler=intake.on_engagement_events,
 )
 # Scorecards to fill (opened) and filled (finalised, falsified).
 EVALUATIONS = Subscription(

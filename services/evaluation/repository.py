@@ -13,10 +13,10 @@ from uuid import UUID
 
 from sqlalchemy import (
     ColumnElement,
-    CursorResult,
     Row,
     Table,
     and_,
+    bindparam,
     case,
     exists,
     false,
@@ -25,13 +25,13 @@ from sqlalchemy import (
     select,
     update,
 )
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from contracts.core import Page, Scope
 from contracts.evaluation.enums import Grade, ScorecardKind, ScorecardStatus
 from contracts.evaluation.rpc import ScorecardFilter
-from kit.db import dialect_insert
 from kit.keyset import AnySelect, capped_total
 from services.evaluation.models import (
     Appeal,
@@ -197,23 +197,46 @@ async def learn_region(session: AsyncSession, unit_id: UUID, region_code: str) -
         )
 
 
-async def register(session: AsyncSession, row: dict[str, Any]) -> bool:
-    """Add an engagement's registration (the columns of `EngagementRegistration` but the
-    region) unless it is registered already, with its unit's region as the directory
-    knows it, in one statement instead of two lookups and an insert; False when it was
-    registered already."""
+async def register(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> set[UUID]:
+    """Add engagements' registrations (the columns of `EngagementRegistration` but the
+    region) unless registered already, each with its unit's region as the directory
+    knows it; returns the engagements registered now (not those known already).
+
+    One prebuilt statement for all the rows (one multi-row INSERT … RETURNING), so a
+    batch of creations costs one statement and no per-call compilation or cache key."""
+    if not rows:
+        return set()
+    # Directory entries added earlier in the batch must be visible to the subquery: a
+    # Core statement does not autoflush the session as an ORM one would.
+    await session.flush()
+    statement = _register_statement(session.get_bind().dialect.name)
+    params = [{**row, _UNIT_OF_REGION: row["unit_id"]} for row in rows]
+    return set((await session.execute(statement, params)).scalars())
+
+
+# The unit whose region a registration takes (a bind name of its own: `unit_id` is the
+# inserted column's).
+_UNIT_OF_REGION = "unit_of_region"
+
+
+@functools.cache
+def _register_statement(dialect: str) -> Any:
+    """INSERT … ON CONFLICT (engagement_id) DO NOTHING RETURNING engagement_id, the region
+    by subquery, built once per backend and given its rows as parameters."""
     table = typing.cast(Table, EngagementRegistration.__table__)
+    directory = typing.cast(Table, UnitDirectoryEntry.__table__)
     region = (
-        select(UnitDirectoryEntry.region_code)
-        .where(UnitDirectoryEntry.unit_id == row["unit_id"])
+        select(directory.c.region_code)
+        .where(directory.c.unit_id == bindparam(_UNIT_OF_REGION))
         .scalar_subquery()
     )
-    result = await session.execute(
-        dialect_insert(session)(table)
-        .values(**row, region_code=region)
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    return (
+        insert(table)
+        .values(region_code=region)
         .on_conflict_do_nothing(index_elements=["engagement_id"])
+        .returning(table.c.engagement_id)
     )
-    return bool(typing.cast(CursorResult[Any], result).rowcount)
 
 
 async def unit_entry(session: AsyncSession, unit_id: UUID) -> UnitDirectoryEntry | None:

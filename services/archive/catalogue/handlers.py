@@ -8,7 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.core import EventEnvelope, event_subject
 from contracts.engagement.events import EngagementCreatedV1, HandedOverV1
-from kit.inbox import NotBatchable, one_after_another
+from kit.inbox import NotBatchable
 from kit.runtime import Subscription
 from services.archive.catalogue.commands import filing, handover
 from services.archive.catalogue.deps import CatalogueDeps
@@ -23,9 +23,10 @@ def filing_subscription(deps: CatalogueDeps) -> Subscription:
     async def handle_batch(session: AsyncSession, events: Sequence[EventEnvelope]) -> None:
         # Filing a report or scorecard stores an object first, which a rolled-back batch
         # would leave behind; a batch of engagements' parties is only rows.
-        if not all(isinstance(e, EngagementCreatedV1) for e in events):
+        created = [e for e in events if isinstance(e, EngagementCreatedV1)]
+        if len(created) < len(events):
             raise NotBatchable
-        await one_after_another(handle)(session, events)
+        await filing.remember_created(session, created)
 
     return Subscription(
         durable="archive-filing",

@@ -4,12 +4,25 @@ denied row never leaves the database."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Sequence
 from datetime import datetime
-from typing import cast
+from typing import Any, NamedTuple, cast
 from uuid import UUID
 
-from sqlalchemy import ColumnElement, and_, exists, false, or_, select, update
+from sqlalchemy import (
+    BindParameter,
+    ColumnElement,
+    Table,
+    and_,
+    bindparam,
+    exists,
+    false,
+    or_,
+    select,
+    update,
+)
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -17,7 +30,6 @@ from contracts.archive import enums as archive_enums
 from contracts.archive import errors as archive_errors
 from contracts.archive import rpc_catalogue as archive_rpc_catalogue
 from contracts.core import Scope
-from kit.db import dialect_insert
 from services.archive.catalogue import domain
 from services.archive.catalogue.models import (
     ArchiveItem,
@@ -215,31 +227,71 @@ async def remember_parties(
     client_id: UUID | None = None,
 ) -> None:
     """The engagement's owners, first written by whichever comes first: an upload, a
-    record, or a filing from an event (concurrently, on two replicas): ON CONFLICT DO
-    NOTHING, since a check-then-insert lost that race with a unique violation. Only
-    `engagement.created.v1` names the client; when an upload came first, the client is
-    added then, to the parties and to the items already filed."""
-    known = await parties(session, engagement_id)
-    if known is None:
-        await session.execute(
-            dialect_insert(session)(EngagementParties)
-            .values(
-                engagement_id=engagement_id,
-                agency_id=agency_id,
-                unit_id=unit_id,
-                client_id=client_id,
-            )
-            .on_conflict_do_nothing(index_elements=["engagement_id"])
-        )
-        known = await parties(session, engagement_id)
-    if client_id is not None and known is not None and known.client_id is None:
-        known.client_id = client_id
-        await session.execute(
-            update(ArchiveItem)
-            .where(ArchiveItem.engagement_id == engagement_id, ArchiveItem.client_id.is_(None))
-            .values(client_id=client_id)
-        )
-        await session.flush()
+    record, or a filing from an event (concurrently, on two replicas)."""
+    await remember_many_parties(
+        session,
+        [
+            {
+                "engagement_id": engagement_id,
+                "agency_id": agency_id,
+                "unit_id": unit_id,
+                "client_id": client_id,
+            }
+        ],
+    )
+
+
+async def remember_many_parties(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
+    """Engagements' owners (keys: the columns of `EngagementParties`), unless known: ON
+    CONFLICT DO NOTHING, since a check-then-insert lost the race of two replicas with a
+    unique violation. Only `engagement.created.v1` names the client; when an upload came
+    first, the client is added then, to the parties and to the items already filed.
+
+    Prebuilt statements (one per backend), each run once for all the rows, and no read:
+    the client goes to parties and items that have none yet by two conditional UPDATEs,
+    the items first, while the parties still show the client as unknown."""
+    if not rows:
+        return
+    # The updates are Core statements, which do not autoflush: items added but not yet
+    # flushed in this session must be there for them.
+    await session.flush()
+    statements = _parties_statements(session.get_bind().dialect.name)
+    await session.execute(statements.insert, list(rows))
+    clients = [
+        {"engagement": r["engagement_id"], "client": r["client_id"]}
+        for r in rows
+        if r["client_id"] is not None
+    ]
+    if clients:
+        await session.execute(statements.items_client, clients)
+        await session.execute(statements.parties_client, clients)
+
+
+class _PartiesStatements(NamedTuple):
+    insert: Any
+    items_client: Any
+    parties_client: Any
+
+
+@functools.cache
+def _parties_statements(dialect: str) -> _PartiesStatements:
+    parties = cast(Table, EngagementParties.__table__)
+    items = cast(Table, ArchiveItem.__table__)
+    engagement: BindParameter[UUID] = bindparam("engagement")
+    client: BindParameter[UUID] = bindparam("client")
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    client_unknown = exists().where(
+        parties.c.engagement_id == engagement, parties.c.client_id.is_(None)
+    )
+    return _PartiesStatements(
+        insert=insert(parties).on_conflict_do_nothing(index_elements=["engagement_id"]),
+        items_client=update(items)
+        .where(items.c.engagement_id == engagement, items.c.client_id.is_(None), client_unknown)
+        .values(client_id=client),
+        parties_client=update(parties)
+        .where(parties.c.engagement_id == engagement, parties.c.client_id.is_(None))
+        .values(client_id=client),
+    )
 
 
 async def client_of(session: AsyncSession, engagement_id: UUID) -> UUID | None:

@@ -8,8 +8,11 @@ is idempotent by itself too (a replay of history changes nothing)."""
 
 from __future__ import annotations
 
+import typing
 import uuid
+from collections.abc import Sequence
 from datetime import UTC, date, datetime
+from itertools import groupby
 from uuid import UUID
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -52,6 +55,7 @@ from contracts.evaluation.events import (
     ScorecardOpenedV1,
 )
 from kit.ids import new_id
+from kit.inbox import one_after_another
 from services.compliance.calendar import domain
 from services.compliance.calendar import repository as calendar_repository
 from services.compliance.intake import repository
@@ -71,6 +75,17 @@ RECTIFICATION_RULE = "engagement.rectification"
 def _source(engagement_id: UUID, what: str) -> UUID:
     """A stable id for a step that has none of its own (a plan version, a report)."""
     return uuid.uuid5(engagement_id, what)
+
+
+async def on_engagement_events(session: AsyncSession, events: Sequence[EventEnvelope]) -> None:
+    """A fetched batch in its order: each run of creations in one statement per table,
+    any other event on its own where it stands (a link change before a creation still
+    finds the agency's link, one after it still changes it)."""
+    for created, run in groupby(events, key=lambda e: isinstance(e, EngagementCreatedV1)):
+        if created:
+            await link_engagements(session, typing.cast(list[EngagementCreatedV1], list(run)))
+        else:
+            await one_after_another(on_engagement_event)(session, list(run))
 
 
 async def on_engagement_event(session: AsyncSession, event: EventEnvelope) -> None:
@@ -205,13 +220,32 @@ async def _unit(session: AsyncSession, event: UnitRegisteredV1) -> None:
 
 
 async def _engagement(session: AsyncSession, event: EngagementCreatedV1) -> None:
-    data = event.data
-    await repository.link_engagement(
-        session, data.engagement_id, data.unit_id, data.agency_id, data.client_id
+    await link_engagements(session, [event])
+
+
+async def link_engagements(session: AsyncSession, events: Sequence[EngagementCreatedV1]) -> None:
+    """Engagements' units, agencies and clients, in one statement per table for a
+    fetched batch of creations; the agency now serves the unit. A park's, group's or
+    region's engagement also names the units whose calendar it sees."""
+    created = [e.data for e in events]
+    await repository.link_engagements(
+        session,
+        [
+            {
+                "engagement_id": d.engagement_id,
+                "unit_id": d.unit_id,
+                "agency_id": d.agency_id,
+                "client_id": d.client_id,
+            }
+            for d in created
+        ],
     )
-    # A park's, group's or region's engagement: the units whose calendar it sees.
-    await repository.cover_units(session, data.engagement_id, data.covered_unit_ids)
-    await repository.add_serving_agency(session, data.unit_id, data.agency_id)
+    covers = dict.fromkeys((d.engagement_id, u) for d in created for u in d.covered_unit_ids)
+    await repository.cover_units(session, [{"engagement_id": e, "unit_id": u} for e, u in covers])
+    served = dict.fromkeys((d.unit_id, d.agency_id) for d in created)
+    await repository.add_serving_agencies(
+        session, [{"unit_id": u, "agency_id": a} for u, a in served]
+    )
 
 
 async def _link(session: AsyncSession, event: UnitLinkChangedV1) -> None:

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-import typing
+import functools
+from collections.abc import Sequence
 from datetime import date, datetime
+from typing import Any
 from uuid import UUID
 
 from sqlalchemy import Table, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from kit.db import dialect_insert
 from services.compliance.models import (
     EngagementCover,
     EngagementLink,
@@ -28,41 +30,44 @@ async def engagement(session: AsyncSession, engagement_id: UUID) -> EngagementLi
     return await session.get(EngagementLink, engagement_id)
 
 
-async def link_engagement(
-    session: AsyncSession,
-    engagement_id: UUID,
-    unit_id: UUID,
-    agency_id: UUID,
-    client_id: UUID | None = None,
-) -> None:
-    """Remember the engagement's unit, agency and client, unless known already: one
-    statement (ON CONFLICT DO NOTHING) instead of a lookup and an insert."""
-    await session.execute(
-        dialect_insert(session)(typing.cast(Table, EngagementLink.__table__))
-        .values(
-            engagement_id=engagement_id, unit_id=unit_id, agency_id=agency_id, client_id=client_id
-        )
-        .on_conflict_do_nothing(index_elements=["engagement_id"])
-    )
+async def link_engagements(session: AsyncSession, links: Sequence[dict[str, Any]]) -> None:
+    """Remember each engagement's unit, agency and client (keys: the columns of
+    `EngagementLink`), unless known already: one prebuilt statement for all of them."""
+    await _insert_new(session, EngagementLink.__table__, links)
 
 
-async def cover_units(session: AsyncSession, engagement_id: UUID, unit_ids: list[UUID]) -> None:
-    """The units a client's engagement covers (idempotent: a redelivery adds none)."""
-    if not unit_ids:
-        return
-    await session.execute(
-        dialect_insert(session)(typing.cast(Table, EngagementCover.__table__))
-        .values([{"engagement_id": engagement_id, "unit_id": u} for u in dict.fromkeys(unit_ids)])
-        .on_conflict_do_nothing(index_elements=["engagement_id", "unit_id"])
-    )
+async def cover_units(session: AsyncSession, covers: Sequence[dict[str, Any]]) -> None:
+    """The units clients' engagements cover (keys `engagement_id`, `unit_id`;
+    idempotent: a redelivery adds none)."""
+    await _insert_new(session, EngagementCover.__table__, covers)
+
+
+async def add_serving_agencies(session: AsyncSession, served: Sequence[dict[str, Any]]) -> None:
+    """Agencies serving units (keys `unit_id`, `agency_id`), unless known already; a
+    known link keeps its state (active, provisional, the agency's own name)."""
+    await _insert_new(session, UnitAgency.__table__, served)
 
 
 async def add_serving_agency(session: AsyncSession, unit_id: UUID, agency_id: UUID) -> None:
-    await session.execute(
-        dialect_insert(session)(typing.cast(Table, UnitAgency.__table__))
-        .values(unit_id=unit_id, agency_id=agency_id)
-        .on_conflict_do_nothing(index_elements=["unit_id", "agency_id"])
-    )
+    await add_serving_agencies(session, [{"unit_id": unit_id, "agency_id": agency_id}])
+
+
+async def _insert_new(session: AsyncSession, table: Any, rows: Sequence[dict[str, Any]]) -> None:
+    if rows:
+        statement = _insert_new_statement(table, session.get_bind().dialect.name)
+        await session.execute(statement, list(rows))
+
+
+@functools.cache
+def _insert_new_statement(table: Table, dialect: str) -> Any:
+    """INSERT … ON CONFLICT (primary key) DO NOTHING into the table, built once
+    per backend and given its rows as parameters: a `.values()` built per event was
+    compiled, or at least cache-keyed, per event (docs/BENCHMARKS.md §17, sixth round).
+    Executed with many rows it is one executemany, which inserts what the same rows
+    one statement each would."""
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    keys = [c.name for c in table.primary_key.columns]
+    return insert(table).on_conflict_do_nothing(index_elements=keys)
 
 
 async def set_link(

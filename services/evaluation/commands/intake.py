@@ -8,7 +8,11 @@ drops redeliveries; the checks here also make replays of history harmless).
 
 from __future__ import annotations
 
+import typing
+from collections.abc import Sequence
 from datetime import UTC, datetime
+from itertools import groupby
+from typing import Any
 from uuid import UUID
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -24,6 +28,7 @@ from contracts.engagement.events import (
     UnitLinkChangedV1,
     UnitRegisteredV1,
 )
+from kit.inbox import one_after_another
 from kit.logging import get_logger
 from kit.rpc import CallContext
 from services.evaluation import repository, suggestions
@@ -33,6 +38,17 @@ from services.evaluation.statistics import repository as statistics_repository
 from services.evaluation.statistics.commands import tallied
 
 log = get_logger(__name__)
+
+
+async def on_engagement_events(session: AsyncSession, events: Sequence[EventEnvelope]) -> None:
+    """A fetched batch in its order: each run of creations in one statement, any other
+    event on its own where it stands (a unit is still known before the engagements after
+    it, a stage change still fails before its engagement is registered)."""
+    for created, run in groupby(events, key=lambda e: isinstance(e, EngagementCreatedV1)):
+        if created:
+            await register_engagements(session, typing.cast(list[EngagementCreatedV1], list(run)))
+        else:
+            await one_after_another(on_engagement_event)(session, list(run))
 
 
 async def on_engagement_event(session: AsyncSession, event: EventEnvelope) -> None:
@@ -84,28 +100,43 @@ async def register_unit(session: AsyncSession, event: UnitRegisteredV1) -> None:
 
 async def register_engagement(session: AsyncSession, event: EngagementCreatedV1) -> None:
     """Remember an engagement so it can be evaluated later (R4.2.5)."""
+    await register_engagements(session, [event])
+
+
+async def register_engagements(
+    session: AsyncSession, events: Sequence[EngagementCreatedV1]
+) -> None:
+    """Remember engagements in one statement (a fetched batch of creations), and appoint
+    the evaluators of those registered now: a replayed creation appoints nobody again."""
+    now = datetime.now(UTC)
+    registered = await repository.register(session, [_registration(e, now) for e in events])
+    appointed = False
+    for event in events:
+        data = event.data
+        if data.engagement_id not in registered or data.assessment is None:
+            continue
+        for party in data.assessment.parties:
+            if party.evaluator_id is not None:
+                await repository.appoint(session, data.engagement_id, party.evaluator_id)
+                appointed = True
+    if appointed:
+        await session.flush()
+
+
+def _registration(event: EngagementCreatedV1, now: datetime) -> dict[str, Any]:
     data = event.data
-    registered = await repository.register(
-        session,
-        {
-            "engagement_id": data.engagement_id,
-            "unit_id": data.unit_id,
-            "agency_id": data.agency_id,
-            "source_event_id": event.event_id,
-            "registered_at": datetime.now(UTC),
-            "period_start": data.period_start,
-            "period_end": data.period_end,
-            "assessment": data.assessment.model_dump(mode="json") if data.assessment else None,
-            "fee_terms": data.fee_terms.model_dump(mode="json") if data.fee_terms else None,
-            "client_id": data.client_id,
-        },
-    )
-    if not registered:
-        return
-    for party in data.assessment.parties if data.assessment else []:
-        if party.evaluator_id is not None:
-            await repository.appoint(session, data.engagement_id, party.evaluator_id)
-    await session.flush()
+    return {
+        "engagement_id": data.engagement_id,
+        "unit_id": data.unit_id,
+        "agency_id": data.agency_id,
+        "source_event_id": event.event_id,
+        "registered_at": now,
+        "period_start": data.period_start,
+        "period_end": data.period_end,
+        "assessment": data.assessment.model_dump(mode="json") if data.assessment else None,
+        "fee_terms": data.fee_terms.model_dump(mode="json") if data.fee_terms else None,
+        "client_id": data.client_id,
+    }
 
 
 async def on_stage_changed(session: AsyncSession, event: StageChangedV1) -> None:

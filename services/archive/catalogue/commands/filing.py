@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any, cast
@@ -36,8 +37,11 @@ FILING_NAMESPACE = uuid.UUID("5f0e3a52-6c1b-4f7e-9d0a-2b7c1e8a4d10")
 
 
 async def file_event(deps: CatalogueDeps, session: AsyncSession, event: EventEnvelope) -> None:
+    if isinstance(event, EngagementCreatedV1):
+        await remember_created(session, [event])
+        return
     data = event.model_dump(mode="json")["data"]
-    if event.type == event_type(EngagementCreatedV1):
+    if event.type == event_type(EngagementCreatedV1):  # an envelope not parsed as its class
         await repository.remember_parties(
             session,
             uuid.UUID(data["engagement_id"]),
@@ -68,6 +72,23 @@ async def file_event(deps: CatalogueDeps, session: AsyncSession, event: EventEnv
     else:
         return
     await _file(deps, session, event, data, *spec)
+
+
+async def remember_created(session: AsyncSession, events: Sequence[EngagementCreatedV1]) -> None:
+    """The parties of created engagements, from the events as parsed (no JSON dump of
+    each): one statement for a fetched batch of them."""
+    await repository.remember_many_parties(
+        session,
+        [
+            {
+                "engagement_id": e.data.engagement_id,
+                "agency_id": e.data.agency_id,
+                "unit_id": e.data.unit_id,
+                "client_id": e.data.client_id,
+            }
+            for e in events
+        ],
+    )
 
 
 async def _file(
