@@ -113,7 +113,12 @@ async def register_engagements(
     appointed = False
     for event in events:
         data = event.data
-        if data.engagement_id not in registered or data.assessment is None:
+        if data.engagement_id not in registered:
+            continue
+        # The first creation of an engagement in the batch is the one stored (rows go in
+        # in order); a second one of the same engagement appoints nobody.
+        registered.discard(data.engagement_id)
+        if data.assessment is None:
             continue
         for party in data.assessment.parties:
             if party.evaluator_id is not None:
