@@ -47,7 +47,7 @@ async def test_the_client_learnt_after_an_upload_reaches_the_items_filed_before(
     engagement, agency, unit, park = new_id(), new_id(), new_id(), new_id()
     async with db.transaction() as session:
         await repository.remember_parties(session, engagement, agency, unit)
-        item = _item(engagement, agency, unit, await repository.client_of(session, engagement))
+        item = filed_item(engagement, agency, unit, await repository.client_of(session, engagement))
         session.add(item)
     assert item.client_id is None
     for _replay in range(2):
@@ -60,7 +60,7 @@ async def test_the_client_learnt_after_an_upload_reaches_the_items_filed_before(
         assert stored.client_id == park
 
 
-def _item(engagement: UUID, agency: UUID, unit: UUID, client: UUID | None) -> ArchiveItem:
+def filed_item(engagement: UUID, agency: UUID, unit: UUID, client: UUID | None) -> ArchiveItem:
     item_id = new_id()
     return ArchiveItem(
         id=item_id,
