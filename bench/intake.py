@@ -27,6 +27,7 @@ two alternating (before first). `--calls` counts Python function calls per event
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import os
 import statistics
@@ -99,76 +100,44 @@ def _rows(service: str, events: Sequence[Any]) -> dict[Any, list[dict[str, Any]]
                 for e in events
             ]
         }
-    if service == "compliance":
-        from services.compliance.models import EngagementLink, UnitAgency
-
-        links = [
-            {
-                "engagement_id": e.data.engagement_id,
-                "unit_id": e.data.unit_id,
-                "agency_id": e.data.agency_id,
-                "client_id": None,
-            }
-            for e in events
-        ]
-        served = [{"unit_id": e.data.unit_id, "agency_id": e.data.agency_id} for e in events]
-        return {EngagementLink.__table__: links, UnitAgency.__table__: served}
-    from services.archive.catalogue.models import EngagementParties
-
-    parties = [
+    # The compliance's engagement link and the archive's parties have the same columns.
+    owners = [
         {
             "engagement_id": e.data.engagement_id,
-            "agency_id": e.data.agency_id,
             "unit_id": e.data.unit_id,
+            "agency_id": e.data.agency_id,
             "client_id": None,
         }
         for e in events
     ]
-    return {EngagementParties.__table__: parties}
-
-
-def _consumer(service: str, tmp: Path) -> tuple[str, Any, Any, Any, Path]:
-    """(durable, handler, batch handler, messaging tables, migrations) of the service's
-    consumer of engagement.created."""
-    if service == "evaluation":
-        from services.evaluation import app as evaluation_app
-        from services.evaluation import handlers
-        from services.evaluation.models import messaging as evaluation_tables
-
-        sub = handlers.ENGAGEMENTS
-        return (
-            sub.durable,
-            sub.handler,
-            sub.batch_handler,
-            evaluation_tables,
-            (evaluation_app.MIGRATIONS),
-        )
     if service == "compliance":
-        from services.compliance import app as compliance_app
-        from services.compliance import handlers as compliance_handlers
-        from services.compliance.models import messaging as compliance_tables
+        from services.compliance.models import EngagementLink, UnitAgency
 
-        sub = compliance_handlers.ENGAGEMENTS
-        return (
-            sub.durable,
-            sub.handler,
-            sub.batch_handler,
-            compliance_tables,
-            (compliance_app.MIGRATIONS),
-        )
+        served = [{"unit_id": e.data.unit_id, "agency_id": e.data.agency_id} for e in events]
+        return {EngagementLink.__table__: owners, UnitAgency.__table__: served}
+    from services.archive.catalogue.models import EngagementParties
+
+    return {EngagementParties.__table__: owners}
+
+
+def _consumer(service: str, tmp: Path) -> tuple[Any, Any, Path]:
+    """(subscription, messaging tables, migrations) of the service's consumer of
+    engagement.created."""
+    app = importlib.import_module(f"services.{service}.app")
+    tables = importlib.import_module(f"services.{service}.models").messaging
+    if service != "archive":
+        handlers = importlib.import_module(f"services.{service}.handlers")
+        return handlers.ENGAGEMENTS, tables, app.MIGRATIONS
     from kit.storage.local import LocalStore
-    from services.archive import app as archive_app
     from services.archive.catalogue.deps import CatalogueDeps
     from services.archive.catalogue.handlers import filing_subscription
     from services.archive.ledger.signing import signer_from_seed
-    from services.archive.models import messaging as archive_tables
     from services.archive.settings import ArchiveSettings
 
     store = LocalStore(tmp / "objects", signing_key=b"k", base_url="http://x/files")
     signer = signer_from_seed("bench.ecohost/ledger", "B" * 43 + "=")
     deps = CatalogueDeps(store=store, settings=ArchiveSettings(), signer=signer)
-    sub = filing_subscription(deps)
-    return sub.durable, sub.handler, sub.batch_handler, archive_tables, archive_app.MIGRATIONS
+    return filing_subscription(deps), tables, app.MIGRATIONS
 
 
 async def _know_units(db: Any, events: Sequence[Any]) -> None:
@@ -231,15 +200,16 @@ async def _measure(
     from kit.inbox import apply_batch_once, apply_once
     from tests.infra.databases import migrated_database
 
-    durable, handler, batch_handler, tables, migrations = _consumer(service, tmp)
+    sub, tables, migrations = _consumer(service, tmp)
+    durable = sub.durable
     figures: dict[int, float] = {}
     async with migrated_database(url, service, migrations) as db:
 
         async def consume(batch: Sequence[Any]) -> None:
             if len(batch) == 1:
-                await apply_once(db, tables, durable, batch[0], handler)
+                await apply_once(db, tables, durable, batch[0], sub.handler)
             else:
-                await apply_batch_once(db, tables, durable, batch, batch_handler)
+                await apply_batch_once(db, tables, durable, batch, sub.batch_handler)
 
         async def baseline(batch: Sequence[Any]) -> None:
             now = datetime.now(UTC)

@@ -4,13 +4,15 @@ both start from the same database and may register the same engagements."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from contracts.core import EventEnvelope
 from kit.db import Database
+from kit.ids import new_id
 
 # Table name -> (columns, order), as they go into the SELECT: names from the tests'
 # constants, never input.
@@ -46,3 +48,39 @@ async def rows_after(
     except _Undo:
         pass
     return found
+
+
+Batches = Sequence[Sequence[EventEnvelope]]
+Way = Callable[[AsyncSession, Sequence[EventEnvelope]], Awaitable[None]]
+
+
+async def same_rows(
+    db: Database,
+    tables: Tables,
+    batches: Batches,
+    reference: Way,
+    *ways: Way,
+    setup: Callable[[AsyncSession], Awaitable[None]] | None = None,
+) -> dict[str, list[tuple[Any, ...]]]:
+    """Apply the batches by `reference` (after `setup`, in one transaction), then by each
+    of `ways` from the same database, and check that each stored the same rows; returns
+    them."""
+    found = []
+    for way in (reference, *ways):
+
+        async def apply(session: AsyncSession, way: Way = way) -> None:
+            if setup is not None:
+                await setup(session)
+            for batch in batches:
+                await way(session, batch)
+
+        found.append(await rows_after(db, apply, tables))
+    expected = found[0]
+    assert any(expected.values())  # the reference stored something
+    assert found[1:] == [expected] * len(ways)
+    return expected
+
+
+def replayed(event: Any) -> Any:
+    """The same event under another event id (a replay of history: the inbox lets it in)."""
+    return event.model_copy(update={"event_id": new_id()})

@@ -7,7 +7,7 @@ through the batch handler and the per-event handler alike (SQLite and PostgreSQL
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import pytest
@@ -27,7 +27,7 @@ from services.archive.settings import ArchiveSettings
 from tests.archive.catalogue_steps import AGENCY, UNIT, engagement_created_event
 from tests.archive.test_catalogue_filing_batch import typed
 from tests.archive.test_catalogue_parties import filed_item
-from tests.intake_rows import rows_after
+from tests.intake_rows import Batches, replayed, same_rows
 
 TABLES = {
     "engagement_parties": ("engagement_id, agency_id, unit_id, client_id", "engagement_id"),
@@ -80,40 +80,25 @@ def created(
     return typed(deps, event)
 
 
-def again(event: EventEnvelope) -> EventEnvelope:
-    """The same creation under another event id (a replay of history)."""
-    return event.model_copy(update={"event_id": new_id()})
-
-
 async def _compare(
     db: Database,
     deps: CatalogueDeps,
-    batches: Sequence[Sequence[EventEnvelope]],
+    batches: Batches,
     setup: Callable[[AsyncSession], Awaitable[None]] | None = None,
-) -> dict[str, list[tuple[object, ...]]]:
-    """The rows after the reference, then after the batch handler and after the
-    per-event handler (both as the consumer calls them), each from the same database."""
+) -> None:
+    """The reference, then the batch handler and the per-event handler (both as the
+    consumer calls them), each from the same database."""
     subscription = filing_subscription(deps)
     assert subscription.batch_handler is not None
-    ways = [
+    await same_rows(
+        db,
+        TABLES,
+        batches,
         one_after_another(_parties_before),
         subscription.batch_handler,
         one_after_another(subscription.handler),
-    ]
-    found = []
-    for way in ways:
-
-        async def apply(session: AsyncSession, way: object = way) -> None:
-            if setup is not None:
-                await setup(session)
-            for batch in batches:
-                await way(session, batch)  # type: ignore[operator]
-
-        found.append(await rows_after(db, apply, TABLES))
-    expected = found[0]
-    assert expected["engagement_parties"]  # the reference stored something
-    assert found[1:] == [expected, expected]
-    return expected
+        setup=setup,
+    )
 
 
 async def test_a_batch_of_creations_stores_the_rows_of_before(
@@ -131,7 +116,7 @@ async def test_a_creation_twice_and_a_redelivery_change_nothing(
     await _compare(
         db,
         deps,
-        [[first, second, again(first)], [again(second), other_client, created(deps)]],
+        [[first, second, replayed(first)], [replayed(second), other_client, created(deps)]],
     )
 
 

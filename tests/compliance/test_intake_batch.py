@@ -7,7 +7,7 @@ where they stand in the batch (SQLite and PostgreSQL)."""
 from __future__ import annotations
 
 import typing
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator
 from datetime import date
 from uuid import UUID
 
@@ -27,7 +27,7 @@ from services.compliance import app, handlers
 from services.compliance.intake import commands as intake
 from services.compliance.models import EngagementCover, EngagementLink, UnitAgency
 from tests.infra.databases import migrated_database
-from tests.intake_rows import rows_after
+from tests.intake_rows import Batches, replayed, same_rows
 from tests.provisional_events import CTX, FIRST, SECOND, UNIT, link, registered
 
 TABLES = {
@@ -104,27 +104,10 @@ def list_item(engagement: UUID) -> ListItemAddedV1:
     return make_event(ListItemAddedV1, CTX, data, engagement_id=engagement)
 
 
-def again(event: EngagementCreatedV1) -> EngagementCreatedV1:
-    """The same creation under another event id (a replay of history)."""
-    return event.model_copy(update={"event_id": new_id()})
-
-
-async def _compare(
-    db: Database, batches: Sequence[Sequence[EventEnvelope]]
-) -> dict[str, list[tuple[object, ...]]]:
-    async def before(session: AsyncSession) -> None:
-        for batch in batches:
-            await one_after_another(_event_before)(session, batch)
-
-    async def now(session: AsyncSession) -> None:
-        assert handlers.ENGAGEMENTS.batch_handler is not None
-        for batch in batches:
-            await handlers.ENGAGEMENTS.batch_handler(session, batch)
-
-    expected = await rows_after(db, before, TABLES)
-    assert expected["engagement_link"]  # the reference linked something
-    assert await rows_after(db, now, TABLES) == expected
-    return expected
+async def _compare(db: Database, batches: Batches) -> dict[str, list[tuple[object, ...]]]:
+    assert handlers.ENGAGEMENTS.batch_handler is not None
+    reference = one_after_another(_event_before)
+    return await same_rows(db, TABLES, batches, reference, handlers.ENGAGEMENTS.batch_handler)
 
 
 async def test_a_batch_of_creations_stores_the_rows_of_before(db: Database) -> None:
@@ -151,8 +134,8 @@ async def test_a_batch_with_a_creation_twice_and_a_redelivery_changes_nothing(
         db,
         [
             [registered(FIRST)],
-            [first, second, again(first)],
-            [again(second), again(first), created(FIRST)],
+            [first, second, replayed(first)],
+            [replayed(second), replayed(first), created(FIRST)],
         ],
     )
 

@@ -7,7 +7,6 @@ where they stand in the batch (SQLite and PostgreSQL)."""
 from __future__ import annotations
 
 import typing
-from collections.abc import Sequence
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
@@ -31,7 +30,7 @@ from services.evaluation import handlers, repository
 from services.evaluation.commands import intake
 from services.evaluation.models import EngagementRegistration, UnitDirectoryEntry
 from tests.evaluation.conftest import Engagement
-from tests.intake_rows import rows_after
+from tests.intake_rows import Batches, replayed, same_rows
 
 REGISTRATION = (
     "engagement_id, unit_id, agency_id, source_event_id, period_start, period_end, "
@@ -109,24 +108,10 @@ def _with_terms(eng: Engagement) -> EngagementCreatedV1:
     return event.model_copy(update={"data": data})
 
 
-def _again(event: EngagementCreatedV1) -> EngagementCreatedV1:
-    """The same creation under another event id (a replay of history)."""
-    return event.model_copy(update={"event_id": new_id()})
-
-
-async def _compare(db: Database, batches: Sequence[Sequence[EventEnvelope]]) -> None:
-    async def before(session: AsyncSession) -> None:
-        for batch in batches:
-            await one_after_another(_event_before)(session, batch)
-
-    async def now(session: AsyncSession) -> None:
-        assert handlers.ENGAGEMENTS.batch_handler is not None
-        for batch in batches:
-            await handlers.ENGAGEMENTS.batch_handler(session, batch)
-
-    expected = await rows_after(db, before, TABLES)
-    assert expected["engagement_registration"]  # the reference registered something
-    assert await rows_after(db, now, TABLES) == expected
+async def _compare(db: Database, batches: Batches) -> dict[str, list[tuple[object, ...]]]:
+    assert handlers.ENGAGEMENTS.batch_handler is not None
+    reference = one_after_another(_event_before)
+    return await same_rows(db, TABLES, batches, reference, handlers.ENGAGEMENTS.batch_handler)
 
 
 async def test_a_batch_of_creations_stores_the_rows_of_before(db: Database) -> None:
@@ -147,9 +132,9 @@ async def test_a_batch_with_a_creation_twice_and_a_redelivery_changes_nothing(
         db,
         [
             [a.unit_registered(), b.unit_registered()],
-            [first, second, _again(first)],
+            [first, second, replayed(first)],
             # The next batch brings a creation registered before: nobody appointed twice.
-            [_again(second), _again(first), Engagement.new().created()],
+            [replayed(second), replayed(first), Engagement.new().created()],
         ],
     )
 
