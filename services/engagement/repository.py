@@ -69,15 +69,18 @@ def writer(scope: Scope) -> tuple[Writer, UUID] | None:
     return None
 
 
-def _write_rule(kind: Writer, who: UUID | BindParameter[UUID]) -> ColumnElement[bool]:
-    """The units `who` (an id, or a bound parameter for one) may write as `kind`. On the
+def _write_rule(
+    kind: Writer, who: UUID | BindParameter[UUID], one: BindParameter[UUID] | None = None
+) -> ColumnElement[bool]:
+    """The units `who` (an id, or a bound parameter for one) may write as `kind`; with
+    `one`, asked of that unit only, so an agency's link to it is found by its key
+    (SQLite otherwise lists every working link of the agency for the IN). On the
     table's columns, not the ORM's: a statement of them alone skips the ORM's result
     handling, and it is the same SQL in an ORM query."""
     if kind == "unit":
         return _UNIT.id == who
-    return _UNIT.id.in_(
-        select(_LINK.unit_id).where(_LINK.agency_id == who, _LINK.status.in_(_WORKING))
-    )
+    links = select(_LINK.unit_id).where(_LINK.agency_id == who, _LINK.status.in_(_WORKING))
+    return _UNIT.id.in_(links if one is None else links.where(_LINK.unit_id == one))
 
 
 def unit_write_scope(scope: Scope) -> ColumnElement[bool]:
@@ -93,8 +96,9 @@ def unit_write_scope(scope: Scope) -> ColumnElement[bool]:
 def _writable_region(kind: Writer) -> Select[tuple[str]]:
     # Built once per kind of writer: a statement reused keeps its cache key, where one
     # built per call is traversed again for it (docs/BENCHMARKS.md §17).
-    rule = _write_rule(kind, bindparam("writer"))
-    return select(_UNIT.region_code).where(_UNIT.id == bindparam("unit"), rule)
+    unit: BindParameter[UUID] = bindparam("unit")
+    rule = _write_rule(kind, bindparam("writer"), one=unit)
+    return select(_UNIT.region_code).where(_UNIT.id == unit, rule)
 
 
 async def writable_region(session: AsyncSession, unit_id: UUID, scope: Scope) -> str | None:
