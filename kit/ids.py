@@ -34,14 +34,19 @@ def new_id() -> uuid.UUID:
 
 def _random_bits() -> int:
     """76 random bits from the OS's source (as `secrets` draws them), read for 64 ids at
-    once: `uuid6.uuid7` made one `getrandom` call per id, three per createEngagement."""
-    if not _spare:
+    once: `uuid6.uuid7` made one `getrandom` call per id, three per createEngagement.
+    Safe across threads: a pop that finds the list emptied by another thread reads anew
+    and keeps the first of its own."""
+    try:
+        return _spare.pop()
+    except IndexError:
         data = os.urandom(_RANDOM_BYTES * _BATCH)
-        _spare.extend(
+        fresh = [
             int.from_bytes(data[i : i + _RANDOM_BYTES], "big") >> 4
             for i in range(0, len(data), _RANDOM_BYTES)
-        )
-    return _spare.pop()
+        ]
+        _spare.extend(fresh[1:])
+        return fresh[0]
 
 
 def _forget_spare() -> None:
