@@ -26,6 +26,8 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from kit.pool_ping import ping_when_idle
+
 # Stable constraint names, so migrations are reproducible on both backends.
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -102,9 +104,11 @@ def create_engine(url: str, *, schema: str | None = None, echo: bool = False) ->
         if not _SCHEMA_NAME.match(schema):
             raise ValueError(f"invalid schema name {schema!r}")
         connect_args["server_settings"] = {"search_path": schema}
-    return create_async_engine(
-        url, echo=echo, pool_size=10, max_overflow=10, pool_pre_ping=True, connect_args=connect_args
+    engine = create_async_engine(
+        url, echo=echo, pool_size=10, max_overflow=10, connect_args=connect_args
     )
+    ping_when_idle(engine)  # not `pool_pre_ping`: a round trip per transaction
+    return engine
 
 
 class Database:

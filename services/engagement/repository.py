@@ -3,10 +3,13 @@ applied here, so rows outside the caller's scope never leave the database."""
 
 from __future__ import annotations
 
+import functools
+from typing import Literal
 from uuid import UUID
 
-from sqlalchemy import ColumnElement, false, func, select, union
+from sqlalchemy import ColumnElement, Select, bindparam, false, func, literal, select, union
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.elements import BindParameter
 
 from contracts.core import Scope
 from services.engagement.models import Engagement, EngagementUnit, Revision, Unit, UnitLink
@@ -47,20 +50,68 @@ def unit_scope(scope: Scope) -> ColumnElement[bool]:
     return false()
 
 
+# Who may write units, the one rule of `unit_write_scope` and `writable_region`: a
+# unit's own scope writes that unit; an agency's, the units of its working links.
+Writer = Literal["unit", "agency"]
+_UNIT, _LINK = Unit.__table__.c, UnitLink.__table__.c
+# Two plain bound values, not `in_(WORKING)`: that is an expanding IN, rendered again
+# at every execution of an otherwise cached statement.
+_WORKING = [literal(status) for status in WORKING]
+
+
+def writer(scope: Scope) -> tuple[Writer, UUID] | None:
+    """As whom a caller writes units: its own unit, else its agency; a client, a
+    regulator or nobody writes none (None)."""
+    if scope.unit_id is not None:
+        return "unit", scope.unit_id
+    if scope.agency_id is not None:
+        return "agency", scope.agency_id
+    return None
+
+
+def _write_rule(
+    kind: Writer, who: UUID | BindParameter[UUID], one: BindParameter[UUID] | None = None
+) -> ColumnElement[bool]:
+    """The units `who` (an id, or a bound parameter for one) may write as `kind`; with
+    `one`, asked of that unit only, so an agency's link to it is found by its key
+    (SQLite otherwise lists every working link of the agency for the IN). On the
+    table's columns, not the ORM's: a statement of them alone skips the ORM's result
+    handling, and it is the same SQL in an ORM query."""
+    if kind == "unit":
+        return _UNIT.id == who
+    links = select(_LINK.unit_id).where(_LINK.agency_id == who, _LINK.status.in_(_WORKING))
+    return _UNIT.id.in_(links if one is None else links.where(_LINK.unit_id == one))
+
+
 def unit_write_scope(scope: Scope) -> ColumnElement[bool]:
     """Units whose file a caller may change or open engagements for: its own unit, or,
     for an agency, the units it has an active or provisional link to (provisional: the
     changes go to its own file of the unit). A past link reads its engagements
     only; a regulator or a client changes no unit's file."""
-    if scope.unit_id is not None:
-        return Unit.id == scope.unit_id
-    if scope.agency_id is not None:
-        return Unit.id.in_(
-            select(UnitLink.unit_id).where(
-                UnitLink.agency_id == scope.agency_id, UnitLink.status.in_(WORKING)
-            )
-        )
-    return false()
+    found = writer(scope)
+    return false() if found is None else _write_rule(*found)
+
+
+@functools.cache
+def _writable_region(kind: Writer) -> Select[tuple[str]]:
+    # Built once per kind of writer: a statement reused keeps its cache key, where one
+    # built per call is traversed again for it (docs/BENCHMARKS.md §17).
+    unit: BindParameter[UUID] = bindparam("unit")
+    rule = _write_rule(kind, bindparam("writer"), one=unit)
+    return select(_UNIT.region_code).where(_UNIT.id == unit, rule)
+
+
+async def writable_region(session: AsyncSession, unit_id: UUID, scope: Scope) -> str | None:
+    """`unit_write_scope` for one unit: its region code if the caller may write it, else
+    None (what opening an engagement needs of its unit), by one prebuilt statement."""
+    found = writer(scope)
+    if found is None:
+        return None
+    kind, who = found
+    region: str | None = await session.scalar(
+        _writable_region(kind), {"unit": unit_id, "writer": who}
+    )
+    return region
 
 
 def unit_file_scope(scope: Scope) -> ColumnElement[bool]:

@@ -15,6 +15,7 @@ import itertools
 import json
 import os
 import re
+import sys
 import uuid
 from datetime import date
 from decimal import Decimal
@@ -22,9 +23,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import uuid6
 from sqlalchemy import text
 
+import kit.ids
 from contracts.core import Scope
 from contracts.engagement import rpc
 from contracts.engagement.agreement import AssessmentMethod, FeeTerms
@@ -66,11 +67,18 @@ def _select(table: str, backend: str) -> str:
 
 @pytest.fixture(autouse=True)
 def sequential_ids(monkeypatch: pytest.MonkeyPatch) -> None:
-    """`kit.ids.new_id` from a counter: the ids in the bytes compared are the same."""
+    """`kit.ids.new_id` from a counter: the ids in the bytes compared are the same.
+    Replaced in every module that imported it (it draws its bits itself, no longer from
+    `uuid6.uuid7`, which the values were captured with: one number a call, either way)."""
     counter = itertools.count(1)
-    monkeypatch.setattr(
-        uuid6, "uuid7", lambda: uuid.UUID(f"0190b000-0000-7000-8000-{next(counter):012x}")
-    )
+
+    def sequential() -> uuid.UUID:
+        return uuid.UUID(f"0190b000-0000-7000-8000-{next(counter):012x}")
+
+    original = kit.ids.new_id
+    for module in list(sys.modules.values()):
+        if vars(module).get("new_id") is original:
+            monkeypatch.setattr(module, "new_id", sequential)
 
 
 def _request(**fields: Any) -> rpc.CreateEngagementRequest:

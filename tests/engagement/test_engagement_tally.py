@@ -93,8 +93,9 @@ async def opened(db: Database, region: str, modes: list[str], period: tuple[date
             ),
             CTX,
         )
-    ENGAGEMENT_SCOPE[made.id] = core.Scope(unit_id=unit.id)
-    return made.id
+    engagement_id: UUID = made.id
+    ENGAGEMENT_SCOPE[engagement_id] = core.Scope(unit_id=unit.id)
+    return engagement_id
 
 
 async def terminated_early(db: Database, engagement_id: UUID) -> None:

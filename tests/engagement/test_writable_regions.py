@@ -86,14 +86,27 @@ def scopes(units: dict[str, Unit]) -> dict[str, tuple[Scope, set[str]]]:
         "agency": (Scope(agency_id=AGENCY), {"active", "provisional"}),
         "other agency": (Scope(agency_id=OTHER_AGENCY), {"unlinked"}),
         "unit": (Scope(unit_id=units["ended"].id), {"ended"}),
+        # Both set (the gateway sets one): the unit's own scope decides, as it always did.
+        "unit and agency": (Scope(unit_id=units["ended"].id, agency_id=AGENCY), {"ended"}),
         "client": (Scope(client_id=CLIENT), set()),
+        "evaluator": (Scope(evaluator_id=CLIENT), set()),
         "regulator": (Scope(region_prefix="44"), set()),
         "nobody": (Scope(), set()),
     }
 
 
 @pytest.mark.parametrize(
-    "caller", ["agency", "other agency", "unit", "client", "regulator", "nobody"]
+    "caller",
+    [
+        "agency",
+        "other agency",
+        "unit",
+        "unit and agency",
+        "client",
+        "evaluator",
+        "regulator",
+        "nobody",
+    ],
 )
 async def test_the_same_units_as_writable_units_with_their_regions(
     db: Database, units: dict[str, Unit], caller: str

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import ColumnElement, bindparam, func, null, select
+from sqlalchemy import ColumnElement, func, null, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.core import Scope
@@ -21,9 +21,13 @@ from services.engagement.models import (
     Revision,
     Unit,
     UnitFile,
-    UnitLink,
 )
-from services.engagement.repository import WORKING, unit_file_scope, unit_scope, unit_write_scope
+from services.engagement.repository import (
+    unit_file_scope,
+    unit_scope,
+    unit_write_scope,
+    writable_region,
+)
 
 
 async def unit_by_uscc(session: AsyncSession, uscc: str) -> Unit | None:
@@ -82,22 +86,6 @@ async def writable_units(
     return {u.id: u for u in rows.scalars()}
 
 
-# One unit's region, and the same for an agency only through a working link (the
-# one-unit case of `unit_write_scope`). Built once: a statement reused keeps its cache
-# key, where one built per call is traversed again for it (13 % of the engagement
-# service's CPU per createEngagement went to `writable_units`, docs/BENCHMARKS.md §17).
-_REGION_OF_UNIT = select(Unit.region_code).where(Unit.id == bindparam("unit"))
-_REGION_OF_LINKED_UNIT = (
-    select(Unit.region_code)
-    .join(UnitLink, UnitLink.unit_id == Unit.id)
-    .where(
-        Unit.id == bindparam("unit"),
-        UnitLink.agency_id == bindparam("agency"),
-        UnitLink.status.in_(WORKING),
-    )
-)
-
-
 async def writable_regions(
     session: AsyncSession, ids: Sequence[UUID], scope: Scope
 ) -> dict[UUID, str]:
@@ -105,17 +93,7 @@ async def writable_regions(
     opening an engagement needs of them), without loading the units."""
     if len(ids) == 1:
         [unit] = ids
-        if scope.unit_id is not None:
-            found = (
-                await session.scalar(_REGION_OF_UNIT, {"unit": unit})
-                if unit == scope.unit_id
-                else None
-            )
-        elif scope.agency_id is not None:
-            query, params = _REGION_OF_LINKED_UNIT, {"unit": unit, "agency": scope.agency_id}
-            found = await session.scalar(query, params)
-        else:
-            found = None  # a client, a regulator or nobody writes no unit
+        found = await writable_region(session, unit, scope)
         return {} if found is None else {unit: found}
     if not ids:
         return {}

@@ -7,7 +7,9 @@ finished, corrected or voided."""
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping
 from datetime import date
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -17,12 +19,14 @@ from services.engagement.statistics import repository
 from services.engagement.statistics.repository import MODE, STAGE
 
 
-async def count_opened(session: AsyncSession, engagement: Engagement, region: str) -> None:
-    """A new engagement counts at its stage and once per mode it lists (as the GROUP BY
-    over its JSON list counts it), in its unit's region (which the caller has read)."""
-    changes: Counter[tuple[str, str]] = Counter({(STAGE, str(engagement.stage)): 1})
-    changes.update((MODE, str(m)) for m in engagement.service_modes)
-    await repository.add_to_tally(session, engagement, region, dict(changes))
+async def count_opened(session: AsyncSession, row: Mapping[str, Any], region: str) -> None:
+    """A new engagement (its row as written, by column) counts at its stage and once per
+    mode it lists (as the GROUP BY over its JSON list counts it), in its unit's region
+    (which the caller has read)."""
+    changes: Counter[tuple[str, str]] = Counter({(STAGE, str(row["stage"])): 1})
+    changes.update((MODE, str(m)) for m in row["service_modes"])
+    period = (row["period_start"], row["period_end"])
+    await repository.add_to_tally(session, period, region, dict(changes))
 
 
 async def count_moved(session: AsyncSession, engagement: Engagement, old: str, new: str) -> None:
@@ -31,7 +35,8 @@ async def count_moved(session: AsyncSession, engagement: Engagement, old: str, n
         return
     region = await repository.region_of(session, engagement.unit_id)
     changes = {(STAGE, str(old)): -1, (STAGE, str(new)): 1}
-    await repository.add_to_tally(session, engagement, region, changes)
+    period = (engagement.period_start, engagement.period_end)
+    await repository.add_to_tally(session, period, region, changes)
 
 
 def open_due(item: ListItem) -> date | None:

@@ -343,14 +343,18 @@ async def region_of(session: AsyncSession, unit_id: UUID) -> str:
 
 
 async def add_to_tally(
-    session: AsyncSession, engagement: Engagement, region: str, changes: dict[tuple[str, str], int]
+    session: AsyncSession,
+    period: tuple[date, date],
+    region: str,
+    changes: dict[tuple[str, str], int],
 ) -> None:
-    """Add to the counters of the engagement's region and period: (figure, value) → n."""
+    """Add to the counters of an engagement's region and period (start, end): (figure,
+    value) → n."""
     rows = [
         {
             "region_code": region,
-            "period_start": engagement.period_start,
-            "period_end": engagement.period_end,
+            "period_start": period[0],
+            "period_end": period[1],
             "figure": figure,
             "value": value,
             "n": n,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from types import SimpleNamespace
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -17,7 +18,7 @@ from kit.ids import new_id
 from kit.outbox import record_event
 from kit.rpc import CallContext, RawReply
 from services.engagement.directory import repository as directory_repository
-from services.engagement.models import Client, Engagement, EngagementUnit, messaging
+from services.engagement.models import Client, EngagementUnit, messaging
 from services.engagement.registry import domain as registry_domain
 from services.engagement.registry import repository as registry_repository
 from services.engagement.statistics import commands as statistics
@@ -34,9 +35,9 @@ async def create_engagement(
 
 async def open_engagement(
     session: AsyncSession, req: rpc.CreateEngagementRequest, ctx: CallContext
-) -> tuple[Engagement, str]:
-    """The engagement opened (an instance not in the session: its row is written by one
-    INSERT) and its unit's region code."""
+) -> tuple[SimpleNamespace, str]:
+    """The engagement opened (its row, written by one INSERT, read by attribute) and its
+    unit's region code."""
     modes = domain.valid_service_modes(req.service_modes)
     domain.valid_period(req.period_start, req.period_end)
     assessment = domain.valid_assessment(req.assessment) if req.assessment else None
@@ -69,9 +70,8 @@ async def open_engagement(
         "status": EngagementStatus.ACTIVE,
     }
     await repository.add_engagement(session, row)
-    # The same values as an instance the rules below read, never added to the session.
-    engagement = Engagement(**row)
-    await statistics.count_opened(session, engagement, region)  # the region's counters
+    await statistics.count_opened(session, row, region)  # the region's counters
+    engagement = repository.written_engagement(row)
     if client is not None:
         session.add_all(EngagementUnit(engagement_id=engagement.id, unit_id=u) for u in covered)
     await repository.add_a1_checklist(session, engagement.id)
