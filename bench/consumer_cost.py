@@ -41,6 +41,7 @@ from uuid import uuid4
 HERE = Path(__file__).resolve()
 PROFILED = 300
 WARMUP = 60
+SUBJECT = "ecohost.events.engagement.created.v1"  # + .warm, .timed, .profiled
 
 
 def _event(n: int) -> Any:
@@ -156,12 +157,10 @@ async def _child(nats_url: str, db_url: str, n: int, fetches: Sequence[int]) -> 
         async with db.engine.begin() as conn:
             await conn.run_sync(metadata.create_all)
         for fetch in fetches:
-            await _consume(js, db, "ecohost.events.engagement.created.v1.warm", WARMUP, fetch, None)
-            cpu = await _consume(js, db, "ecohost.events.engagement.created.v1.timed", n, fetch, None)
+            await _consume(js, db, f"{SUBJECT}.warm", WARMUP, fetch, None)
+            cpu = await _consume(js, db, f"{SUBJECT}.timed", n, fetch, None)
             profiler = cProfile.Profile()
-            await _consume(
-                js, db, "ecohost.events.engagement.created.v1.profiled", PROFILED, fetch, profiler
-            )
+            await _consume(js, db, f"{SUBJECT}.profiled", PROFILED, fetch, profiler)
             stats = pstats.Stats(profiler)
             calls = stats.total_calls  # type: ignore[attr-defined]
             result[str(fetch)] = {"us": cpu / n * 1e6, "calls": calls / PROFILED}
@@ -190,6 +189,8 @@ def _run_tree(tree: Path, args: list[str]) -> dict[str, Any]:
     )
     if done.returncode != 0:
         raise RuntimeError(f"round in {tree} failed:\n{done.stderr[-4000:]}")
+    if os.environ.get("BENCH_PROFILE"):
+        print(done.stderr, file=sys.stderr)
     result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
     return result
 
@@ -238,9 +239,9 @@ def main() -> None:
         pg = common.postgres_if_asked(stack, backends)
         # Every child consumes the same events with durables of its own.
         subjects = {
-            "ecohost.events.engagement.created.v1.warm": WARMUP,
-            "ecohost.events.engagement.created.v1.timed": args.n,
-            "ecohost.events.engagement.created.v1.profiled": PROFILED,
+            f"{SUBJECT}.warm": WARMUP,
+            f"{SUBJECT}.timed": args.n,
+            f"{SUBJECT}.profiled": PROFILED,
         }
         asyncio.run(_fill(server.url, subjects))
         for backend in backends:
@@ -258,8 +259,8 @@ def main() -> None:
                     result = _run_tree(tree, [*child_args, "--fetch", args.fetch])
                     results[name].append(result)
                     cells = "  ".join(
-                        f"fetch {f}: {result[str(f)]['us']:7.0f} µs {result[str(f)]['calls']:6.0f} calls"
-                        for f in fetches
+                        f"fetch {f}: {r['us']:7.0f} µs {r['calls']:6.0f} calls"
+                        for f, r in ((f, result[str(f)]) for f in fetches)
                     )
                     print(f"{backend} round {round_ + 1} {name:6} {cells}", flush=True)
             rows = [
