@@ -20,15 +20,14 @@ DECLARED: list[type[EventEnvelope]] = [EngagementCreatedV1, StageChangedV1]
 
 def envelope_first(raw: bytes) -> EventEnvelope:
     """The parser before: the envelope, then the typed class when one is declared."""
-    by_type = {"engagement.created.v1": EngagementCreatedV1}
-    by_type["engagement.stage_changed.v1"] = StageChangedV1
+    by_type = {cls.model_fields["type"].default: cls for cls in DECLARED}
     envelope = EventEnvelope.model_validate_json(raw)
     typed = by_type.get(envelope.type)
     return typed.model_validate_json(raw) if typed else envelope
 
 
 def created() -> dict[str, Any]:
-    return json.loads(
+    fields: dict[str, Any] = json.loads(
         EngagementCreatedV1(
             event_id=new_id(),
             occurred_at=datetime.now(UTC),
@@ -47,6 +46,7 @@ def created() -> dict[str, Any]:
             },
         ).model_dump_json()
     )
+    return fields
 
 
 def variants() -> dict[str, bytes]:
