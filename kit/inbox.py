@@ -95,28 +95,24 @@ async def apply_batch_once(
     transaction; returns them (the others were duplicates). Any failure rolls the
     whole batch back; the caller then applies the events one by one."""
     statements = inbox_statements(tables.inbox, db.engine.dialect)
+    now = datetime.now(UTC)
+    rows = {  # the same event twice in one batch: one row
+        e.event_id: {
+            "consumer": consumer,
+            "event_id": e.event_id,
+            "event_type": e.type,
+            "processed_at": now,
+        }
+        for e in events
+    }
     async with db.transaction() as session:
-        ids = list({e.event_id for e in events})
-        done = await statements.seen_of(session, consumer, ids)
+        claimed = await statements.claim_many(session, list(rows.values()))
         fresh: list[EventEnvelope] = []
         for event in events:
-            if event.event_id not in done:
-                done.add(event.event_id)  # the same event twice in one batch: once
+            if event.event_id in claimed:
+                claimed.discard(event.event_id)
                 fresh.append(event)
         if fresh:
-            now = datetime.now(UTC)
-            await session.execute(
-                statements.insert,
-                [
-                    {
-                        "consumer": consumer,
-                        "event_id": e.event_id,
-                        "event_type": e.type,
-                        "processed_at": now,
-                    }
-                    for e in fresh
-                ],
-            )
             await handler(session, fresh)
     return fresh
 

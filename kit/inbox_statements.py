@@ -50,6 +50,22 @@ class InboxStatements:
         await session.execute(self.insert, row)
         return True
 
+    async def claim_many(
+        self, session: AsyncSession, rows: Sequence[Mapping[str, Any]]
+    ) -> set[UUID]:
+        """Record the inbox rows (one per event id) that are not there yet; returns
+        their event ids."""
+        if self.claim_row is not None:
+            # One INSERT of all the rows (SQLAlchemy's "insertmanyvalues"), returning
+            # the ids of those inserted: the look-up is the insert, as for one event.
+            return set((await session.execute(self.claim_row, rows)).scalars())
+        consumer = rows[0]["consumer"]
+        done = await self.seen_of(session, consumer, [r["event_id"] for r in rows])
+        fresh = [r for r in rows if r["event_id"] not in done]
+        if fresh:
+            await session.execute(self.insert, fresh)
+        return {r["event_id"] for r in fresh}
+
     async def seen(self, session: AsyncSession, consumer: str, event_id: UUID) -> bool:
         found = await session.execute(self.one, {"consumer": consumer, "event_id": event_id})
         return found.first() is not None

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 import structlog
@@ -133,7 +134,11 @@ async def test_without_insert_returning_the_inbox_looks_then_inserts(db: Databas
         stamped = {**row, "processed_at": datetime.now(UTC)}
         assert await plain.claim(s, stamped) is True
         assert await plain.claim(s, stamped) is False
-    assert len(await inbox_rows(db)) == 1
+        other = event("plain-2")
+        more = {**stamped, "event_id": other.event_id}
+        assert await plain.claim_many(s, [stamped, more]) == {other.event_id}
+        assert await plain.claim_many(s, [stamped, more]) == set()
+    assert len(await inbox_rows(db)) == 2
 
 
 async def test_the_same_event_twice_in_a_batch_is_applied_once(db: Database):
@@ -157,6 +162,43 @@ async def test_the_same_event_twice_in_a_batch_is_applied_once(db: Database):
     assert len(batches) == 2
     assert await count(db, applied) == 3
     assert len(await inbox_rows(db)) == 3
+
+
+async def test_two_replicas_racing_on_a_batch_apply_each_event_once(db: Database):
+    """Replica B's batch holds two events of replica A's uncommitted batch and one of
+    its own: it waits for A's commit, then applies only its own."""
+    other = Database(db.url)
+    try:
+        shared, own = [event("s1"), event("s2")], event("own")
+        a_inside = asyncio.Event()
+        handled: dict[str, list[EventEnvelope]] = {"a": [], "b": []}
+
+        def handler_of(replica: str, wait: bool) -> Any:
+            async def handle(session: AsyncSession, events: Sequence[EventEnvelope]) -> None:
+                handled[replica].extend(events)
+                rows = [{"event_id": e.event_id, "note": replica} for e in events]
+                await session.execute(insert(applied), rows)
+                if wait:
+                    a_inside.set()
+                    await asyncio.sleep(0.5)
+
+            return handle
+
+        a = asyncio.create_task(
+            apply_batch_once(db, tables, CONSUMER, shared, handler_of("a", wait=True))
+        )
+        await a_inside.wait()
+        b = await apply_batch_once(
+            other, tables, CONSUMER, [*shared, own], handler_of("b", wait=False)
+        )
+
+        assert [e.event_id for e in await a] == [e.event_id for e in shared]
+        assert [e.event_id for e in b] == [own.event_id]
+        assert handled["b"] == [own]
+        assert await count(db, applied) == 3
+        assert len(await inbox_rows(db)) == 3
+    finally:
+        await other.dispose()
 
 
 async def test_a_batch_and_a_single_delivery_share_the_inbox(db: Database):
