@@ -33,7 +33,6 @@ import sys
 import time
 from collections.abc import Sequence
 from contextlib import ExitStack
-from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 from uuid import uuid4
@@ -44,29 +43,6 @@ WARMUP = 60
 SUBJECT = "ecohost.events.engagement.created.v1"  # + .warm, .timed, .profiled
 
 
-def _event(n: int) -> Any:
-    from contracts.engagement.events import EngagementCreatedV1
-    from kit.ids import new_id
-
-    return EngagementCreatedV1(
-        event_id=new_id(),
-        occurred_at=datetime.now(UTC),
-        actor="bench",
-        tenant="agency:bench",
-        engagement_id=new_id(),
-        correlation_id=f"bench-{n}",
-        data={
-            "engagement_id": str(new_id()),
-            "unit_id": str(new_id()),
-            "agency_id": str(new_id()),
-            "service_modes": ["fixed_resident"],
-            "period_start": date(2026, 1, 1),
-            "period_end": date(2026, 12, 31),
-            "status": "preparation",
-        },
-    )
-
-
 async def _fill(nats_url: str, subjects: dict[str, int]) -> None:
     """Publish `count` events on each subject (untimed setup); the subject is the
     event's type with a suffix, so a consumer filters one set of events."""
@@ -74,6 +50,7 @@ async def _fill(nats_url: str, subjects: dict[str, int]) -> None:
 
     from kit.bus import ensure_event_stream
     from kit.logging import CORRELATION_HEADER
+    from tests.kit.messaging.plumbing import engagement_created
 
     nc = await nats.connect(nats_url)
     try:
@@ -81,7 +58,7 @@ async def _fill(nats_url: str, subjects: dict[str, int]) -> None:
         await ensure_event_stream(js)
         for subject, count in subjects.items():
             for n in range(count):
-                e = _event(n)
+                e = engagement_created(f"bench-{n}")
                 await js.publish(
                     subject,
                     e.model_dump_json().encode(),

@@ -5,7 +5,6 @@ or the same ValidationError (which dead-letters it)."""
 from __future__ import annotations
 
 import json
-from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
@@ -13,7 +12,7 @@ from pydantic import ValidationError
 
 from contracts.core import EventEnvelope, EventParser
 from contracts.engagement.events import EngagementCreatedV1, StageChangedV1
-from kit.ids import new_id
+from tests.kit.messaging.plumbing import engagement_created
 
 DECLARED: list[type[EventEnvelope]] = [EngagementCreatedV1, StageChangedV1]
 
@@ -27,25 +26,7 @@ def envelope_first(raw: bytes) -> EventEnvelope:
 
 
 def created() -> dict[str, Any]:
-    fields: dict[str, Any] = json.loads(
-        EngagementCreatedV1(
-            event_id=new_id(),
-            occurred_at=datetime.now(UTC),
-            actor="tester",
-            tenant="agency:1",
-            engagement_id=new_id(),
-            correlation_id="corr-1",
-            data={
-                "engagement_id": str(new_id()),
-                "unit_id": str(new_id()),
-                "agency_id": str(new_id()),
-                "service_modes": ["fixed_resident"],
-                "period_start": date(2026, 1, 1),
-                "period_end": date(2026, 12, 31),
-                "status": "preparation",
-            },
-        ).model_dump_json()
-    )
+    fields: dict[str, Any] = json.loads(engagement_created().model_dump_json())
     return fields
 
 

@@ -5,7 +5,7 @@ run either way, and the rows it leaves exactly those of a plain INSERT."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -79,34 +79,38 @@ async def test_the_same_event_for_another_consumer_is_applied_again(db: Database
     assert len(await inbox_rows(db)) == 2
 
 
-async def test_two_replicas_racing_on_one_event_apply_it_once(db: Database):
+@pytest.fixture
+async def replica(db: Database) -> AsyncIterator[Database]:
+    """A second replica on the same database: its own engine and connections."""
+    other = Database(db.url)
+    yield other
+    await other.dispose()
+
+
+async def test_two_replicas_racing_on_one_event_apply_it_once(db: Database, replica: Database):
     """Replica A is inside its transaction (inbox row written, handler running) when
     replica B reaches the same event: B waits for A's commit (PostgreSQL's row lock,
     SQLite's single writer), then finds the row and reports a duplicate."""
-    other = Database(db.url)  # the second replica: its own engine and connections
-    try:
-        ev = event("race")
-        a_inside = asyncio.Event()
-        calls = 0
+    ev = event("race")
+    a_inside = asyncio.Event()
+    calls = 0
 
-        async def slow_handler(session: AsyncSession, e: EventEnvelope) -> None:
-            nonlocal calls
-            calls += 1
-            await session.execute(insert(applied).values(event_id=e.event_id, note="race"))
-            a_inside.set()
-            await asyncio.sleep(0.5)  # B meets the uncommitted inbox row meanwhile
+    async def slow_handler(session: AsyncSession, e: EventEnvelope) -> None:
+        nonlocal calls
+        calls += 1
+        await session.execute(insert(applied).values(event_id=e.event_id, note="race"))
+        a_inside.set()
+        await asyncio.sleep(0.5)  # B meets the uncommitted inbox row meanwhile
 
-        also_a, also_b = Also(), Also()
-        a = asyncio.create_task(apply_once(db, tables, CONSUMER, ev, slow_handler, also=also_a))
-        await a_inside.wait()
-        b = await apply_once(other, tables, CONSUMER, ev, slow_handler, also=also_b)
+    also_a, also_b = Also(), Also()
+    a = asyncio.create_task(apply_once(db, tables, CONSUMER, ev, slow_handler, also=also_a))
+    await a_inside.wait()
+    b = await apply_once(replica, tables, CONSUMER, ev, slow_handler, also=also_b)
 
-        assert (await a, b) == (True, False)
-        assert (calls, also_a.runs, also_b.runs) == (1, 1, 1)
-        assert await count(db, applied) == 1
-        assert len(await inbox_rows(db)) == 1
-    finally:
-        await other.dispose()
+    assert (await a, b) == (True, False)
+    assert (calls, also_a.runs, also_b.runs) == (1, 1, 1)
+    assert await count(db, applied) == 1
+    assert len(await inbox_rows(db)) == 1
 
 
 async def test_an_integrity_error_of_an_event_not_applied_is_raised(db: Database):
@@ -164,41 +168,39 @@ async def test_the_same_event_twice_in_a_batch_is_applied_once(db: Database):
     assert len(await inbox_rows(db)) == 3
 
 
-async def test_two_replicas_racing_on_a_batch_apply_each_event_once(db: Database):
+async def test_two_replicas_racing_on_a_batch_apply_each_event_once(
+    db: Database, replica: Database
+):
     """Replica B's batch holds two events of replica A's uncommitted batch and one of
     its own: it waits for A's commit, then applies only its own."""
-    other = Database(db.url)
-    try:
-        shared, own = [event("s1"), event("s2")], event("own")
-        a_inside = asyncio.Event()
-        handled: dict[str, list[EventEnvelope]] = {"a": [], "b": []}
+    shared, own = [event("s1"), event("s2")], event("own")
+    a_inside = asyncio.Event()
+    handled: dict[str, list[EventEnvelope]] = {"a": [], "b": []}
 
-        def handler_of(replica: str, wait: bool) -> Any:
-            async def handle(session: AsyncSession, events: Sequence[EventEnvelope]) -> None:
-                handled[replica].extend(events)
-                rows = [{"event_id": e.event_id, "note": replica} for e in events]
-                await session.execute(insert(applied), rows)
-                if wait:
-                    a_inside.set()
-                    await asyncio.sleep(0.5)
+    def handler_of(replica: str, wait: bool) -> Any:
+        async def handle(session: AsyncSession, events: Sequence[EventEnvelope]) -> None:
+            handled[replica].extend(events)
+            rows = [{"event_id": e.event_id, "note": replica} for e in events]
+            await session.execute(insert(applied), rows)
+            if wait:
+                a_inside.set()
+                await asyncio.sleep(0.5)
 
-            return handle
+        return handle
 
-        a = asyncio.create_task(
-            apply_batch_once(db, tables, CONSUMER, shared, handler_of("a", wait=True))
-        )
-        await a_inside.wait()
-        b = await apply_batch_once(
-            other, tables, CONSUMER, [*shared, own], handler_of("b", wait=False)
-        )
+    a = asyncio.create_task(
+        apply_batch_once(db, tables, CONSUMER, shared, handler_of("a", wait=True))
+    )
+    await a_inside.wait()
+    b = await apply_batch_once(
+        replica, tables, CONSUMER, [*shared, own], handler_of("b", wait=False)
+    )
 
-        assert [e.event_id for e in await a] == [e.event_id for e in shared]
-        assert [e.event_id for e in b] == [own.event_id]
-        assert handled["b"] == [own]
-        assert await count(db, applied) == 3
-        assert len(await inbox_rows(db)) == 3
-    finally:
-        await other.dispose()
+    assert [e.event_id for e in await a] == [e.event_id for e in shared]
+    assert [e.event_id for e in b] == [own.event_id]
+    assert handled["b"] == [own]
+    assert await count(db, applied) == 3
+    assert len(await inbox_rows(db)) == 3
 
 
 async def test_a_batch_and_a_single_delivery_share_the_inbox(db: Database):
