@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any, ClassVar, Generic, Self, TypeVar
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 # --- messages ---------------------------------------------------------------------------
 
@@ -131,6 +131,16 @@ def event_subject(event: type[EventEnvelope]) -> str:
     return EVENT_SUBJECT_PREFIX + event_type(event)
 
 
+class _EventType(BaseModel):
+    """Only an event's `type`, read as the envelope reads it (stripped), to choose the
+    class that validates the event: validating the whole envelope first, then the
+    typed event again, validated every field twice."""
+
+    model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
+
+    type: str
+
+
 class EventParser:
     """Reads raw events as the typed classes a consumer declared; any other type
     (or every type, for a consumer that declared none) as the bare envelope."""
@@ -139,9 +149,21 @@ class EventParser:
         self._by_type = {event_type(cls): cls for cls in events}
 
     def __call__(self, raw: bytes) -> EventEnvelope:
-        envelope = EventEnvelope.model_validate_json(raw)
-        typed = self._by_type.get(envelope.type)
-        return typed.model_validate_json(raw) if typed else envelope
+        if not self._by_type:
+            return EventEnvelope.model_validate_json(raw)
+        try:
+            typed = self._by_type.get(_EventType.model_validate_json(raw).type)
+        except ValidationError:
+            typed = None  # the envelope's own validation says what is wrong
+        if typed is None:
+            return EventEnvelope.model_validate_json(raw)
+        try:
+            return typed.model_validate_json(raw)
+        except ValidationError:
+            # The error the envelope gives when it is the envelope that is wrong, as
+            # when the envelope was validated first; else the typed event's.
+            EventEnvelope.model_validate_json(raw)
+            raise
 
 
 # --- errors -----------------------------------------------------------------------------

@@ -20,7 +20,6 @@ import traceback
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime
 
-import structlog
 from nats.aio.msg import Msg
 from nats.errors import TimeoutError as NatsTimeoutError
 from nats.js import JetStreamContext
@@ -39,6 +38,7 @@ from kit.inbox import (
     apply_batch_once,
     apply_once,
     batch_traces,
+    event_log_context,
 )
 from kit.logging import CORRELATION_HEADER, get_logger
 from kit.messaging import MessagingTables
@@ -239,29 +239,8 @@ class EventConsumer:
                 batched.append(msg)
             except ValidationError:
                 single.append(msg)  # dead-lettered by `process`
-        assert self._batch_handler is not None
-        # One span for the batch, linked to the span that recorded each event; a batch
-        # handler may open a span per event in that event's own trace (kit.inbox.applying).
-        traces = {
-            e.event_id: tracing.extract(m.headers) for e, m in zip(events, batched, strict=True)
-        }
-        links = [tracing.link_to(t) for t in traces.values()]
         try:
-            with (
-                tracing.span(
-                    f"consume batch {self.durable}",
-                    kind=SpanKind.CONSUMER,
-                    links=[link for link in links if link is not None],
-                    attributes={
-                        "messaging.consumer.group.name": self.durable,
-                        "messaging.batch.message_count": len(batched),
-                    },
-                ),
-                batch_traces(traces),
-            ):
-                fresh = await apply_batch_once(
-                    self._db, self._tables, self.durable, events, self._batch_handler
-                )
+            fresh = await self._apply_batch(events, batched)
         except NotBatchable:
             single = msgs
         except Exception as exc:
@@ -284,11 +263,45 @@ class EventConsumer:
                 continue
             await self.process(msg)
 
+    async def _apply_batch(
+        self, events: list[EventEnvelope], msgs: list[Msg]
+    ) -> list[EventEnvelope]:
+        assert self._batch_handler is not None
+        if not tracing.enabled():
+            # No span, no trace context read from each message's headers: the no-op
+            # span still costs a tracer lookup and a context attached and detached
+            # (as kit.rpc, commit c1de81e).
+            return await apply_batch_once(
+                self._db, self._tables, self.durable, events, self._batch_handler
+            )
+        # One span for the batch, linked to the span that recorded each event; a batch
+        # handler may open a span per event in that event's own trace (kit.inbox.applying).
+        traces = {e.event_id: tracing.extract(m.headers) for e, m in zip(events, msgs, strict=True)}
+        links = [tracing.link_to(t) for t in traces.values()]
+        with (
+            tracing.span(
+                f"consume batch {self.durable}",
+                kind=SpanKind.CONSUMER,
+                links=[link for link in links if link is not None],
+                attributes={
+                    "messaging.consumer.group.name": self.durable,
+                    "messaging.batch.message_count": len(msgs),
+                },
+            ),
+            batch_traces(traces),
+        ):
+            return await apply_batch_once(
+                self._db, self._tables, self.durable, events, self._batch_handler
+            )
+
     async def process(self, msg: Msg) -> None:
         """Apply one message exactly once, then acknowledge it."""
         deliveries = msg.metadata.num_delivered
         if deliveries > 1:
             self.redelivered += 1
+        if not tracing.enabled():
+            await self._process(msg, deliveries)  # no span to make (see _apply_batch)
+            return
         # A traceparent header continues the publisher's trace; without one, a new trace.
         with tracing.span(
             f"consume {msg.subject}",
@@ -306,11 +319,7 @@ class EventConsumer:
             await self._dead_letter(msg, None, f"unparseable event: {exc}", deliveries)
             await _quietly(msg.term())
             return
-        with structlog.contextvars.bound_contextvars(
-            correlation_id=correlation or event.correlation_id,
-            event_id=str(event.event_id),
-            event_type=event.type,
-        ):
+        with event_log_context(correlation or event.correlation_id, event):
             try:
                 applied = await self._apply_through_outage(event)
             except Exception as exc:

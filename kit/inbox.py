@@ -13,13 +13,13 @@ from uuid import UUID
 import structlog
 from opentelemetry.context import Context
 from opentelemetry.trace import SpanKind
-from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.core import EventEnvelope
 from kit import tracing
 from kit.db import Database
+from kit.inbox_statements import inbox_statements
 from kit.messaging import MessagingTables
 
 EventHandler = Callable[[AsyncSession, EventEnvelope], Awaitable[None]]
@@ -49,27 +49,27 @@ async def apply_once(
     Returns False when the event had already been applied (a redelivery, or another
     replica winning the race on the inbox primary key); `also` still runs then.
     """
+    statements = inbox_statements(tables.inbox, db.engine.dialect)
+    row = {
+        "consumer": consumer,
+        "event_id": event.event_id,
+        "event_type": event.type,
+        "processed_at": datetime.now(UTC),
+    }
     try:
         async with db.transaction() as session:
-            if await seen(session, tables, consumer, event):
+            if not await statements.claim(session, row):
                 if also:
                     await also(session)
                 return False
-            await session.execute(
-                insert(tables.inbox),
-                {
-                    "consumer": consumer,
-                    "event_id": event.event_id,
-                    "event_type": event.type,
-                    "processed_at": datetime.now(UTC),
-                },
-            )
             await handler(session, event)
             if also:
                 await also(session)
     except IntegrityError:
+        # The handler's own writes may conflict because another replica applied the
+        # event meanwhile (or, without ON CONFLICT, the inbox insert itself lost).
         async with db.transaction() as session:
-            if await seen(session, tables, consumer, event):
+            if await statements.seen(session, consumer, event.event_id):
                 if also:
                     await also(session)
                 return False
@@ -80,13 +80,8 @@ async def apply_once(
 async def seen(
     session: AsyncSession, tables: MessagingTables, consumer: str, event: EventEnvelope
 ) -> bool:
-    inbox = tables.inbox
-    found = await session.execute(
-        select(inbox.c.event_id).where(
-            inbox.c.consumer == consumer, inbox.c.event_id == event.event_id
-        )
-    )
-    return found.first() is not None
+    statements = inbox_statements(tables.inbox, session.get_bind().dialect)
+    return await statements.seen(session, consumer, event.event_id)
 
 
 async def apply_batch_once(
@@ -99,37 +94,25 @@ async def apply_batch_once(
     """Apply those of `events` not applied before, with their inbox rows, in one
     transaction; returns them (the others were duplicates). Any failure rolls the
     whole batch back; the caller then applies the events one by one."""
+    statements = inbox_statements(tables.inbox, db.engine.dialect)
+    now = datetime.now(UTC)
+    rows = {  # the same event twice in one batch: one row
+        e.event_id: {
+            "consumer": consumer,
+            "event_id": e.event_id,
+            "event_type": e.type,
+            "processed_at": now,
+        }
+        for e in events
+    }
     async with db.transaction() as session:
-        ids = list({e.event_id for e in events})
-        inbox = tables.inbox
-        done = set(
-            (
-                await session.execute(
-                    select(inbox.c.event_id).where(
-                        inbox.c.consumer == consumer, inbox.c.event_id.in_(ids)
-                    )
-                )
-            ).scalars()
-        )
+        claimed = await statements.claim_many(session, list(rows.values()))
         fresh: list[EventEnvelope] = []
         for event in events:
-            if event.event_id not in done:
-                done.add(event.event_id)  # the same event twice in one batch: once
+            if event.event_id in claimed:
+                claimed.discard(event.event_id)
                 fresh.append(event)
         if fresh:
-            now = datetime.now(UTC)
-            await session.execute(
-                insert(inbox),
-                [
-                    {
-                        "consumer": consumer,
-                        "event_id": e.event_id,
-                        "event_type": e.type,
-                        "processed_at": now,
-                    }
-                    for e in fresh
-                ],
-            )
             await handler(session, fresh)
     return fresh
 
@@ -155,19 +138,32 @@ def applying(event: EventEnvelope) -> Iterator[None]:
     """One event of a batch as a delivery of its own would be: its correlation and
     event ids in the log lines, a span in the trace of the request that recorded it
     (so the events it records in turn carry that trace on)."""
-    with (
-        structlog.contextvars.bound_contextvars(
-            correlation_id=event.correlation_id,
-            event_id=str(event.event_id),
-            event_type=event.type,
-        ),
-        tracing.span(
+    with event_log_context(event.correlation_id, event):
+        if not tracing.enabled():
+            # No span to make: the no-op one still costs a tracer lookup and a context
+            # attached and detached per event (as kit.rpc, commit c1de81e).
+            yield
+            return
+        with tracing.span(
             f"apply {event.type}",
             kind=SpanKind.CONSUMER,
             parent=_batch_traces.get().get(event.event_id),
-        ),
-    ):
+        ):
+            yield
+
+
+@contextmanager
+def event_log_context(correlation_id: str, event: EventEnvelope) -> Iterator[None]:
+    """The event's ids in every log line within, as structlog's `bound_contextvars`
+    binds them, then each key back to what it was. Reset by token: `bound_contextvars`
+    copies the whole context to find the keys already bound, per event."""
+    tokens = structlog.contextvars.bind_contextvars(
+        correlation_id=correlation_id, event_id=str(event.event_id), event_type=event.type
+    )
+    try:
         yield
+    finally:
+        structlog.contextvars.reset_contextvars(**tokens)
 
 
 def one_after_another(handler: EventHandler) -> BatchHandler:

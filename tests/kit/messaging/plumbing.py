@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import asynccontextmanager
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from nats.js import JetStreamContext
@@ -14,6 +14,7 @@ from sqlalchemy import Column, MetaData, String, Table, Uuid, func, insert, sele
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.core import EventEnvelope
+from contracts.engagement.events import EngagementCreatedV1
 from kit.consumer import EventConsumer
 from kit.db import Database
 from kit.ids import new_id
@@ -37,6 +38,27 @@ def event(kind: str, n: int = 0) -> EventEnvelope:
         engagement_id=None,
         correlation_id=f"corr-{n}",
         data={"n": n},
+    )
+
+
+def engagement_created(correlation_id: str = "corr-1") -> EngagementCreatedV1:
+    """A typed event as evaluation and compliance declare it (EventParser, bench)."""
+    return EngagementCreatedV1(
+        event_id=new_id(),
+        occurred_at=datetime.now(UTC),
+        actor="tester",
+        tenant="agency:1",
+        engagement_id=new_id(),
+        correlation_id=correlation_id,
+        data={
+            "engagement_id": str(new_id()),
+            "unit_id": str(new_id()),
+            "agency_id": str(new_id()),
+            "service_modes": ["fixed_resident"],
+            "period_start": date(2026, 1, 1),
+            "period_end": date(2026, 12, 31),
+            "status": "preparation",
+        },
     )
 
 
