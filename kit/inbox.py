@@ -7,7 +7,9 @@ from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import UTC, datetime
+from itertools import groupby
 from types import MappingProxyType
+from typing import TypeVar, cast
 from uuid import UUID
 
 import structlog
@@ -177,3 +179,28 @@ def one_after_another(handler: EventHandler) -> BatchHandler:
                 await handler(session, event)
 
     return apply_all
+
+
+Event = TypeVar("Event", bound=EventEnvelope)
+
+
+def runs_of(
+    kind: type[Event],
+    apply_run: Callable[[AsyncSession, Sequence[Event]], Awaitable[None]],
+    handler: EventHandler,
+) -> BatchHandler:
+    """A batch handler that applies each run of consecutive `kind` events with one call
+    of `apply_run` (one statement for all of them) and every other event with `handler`
+    where it stands, so the batch's order holds: an event about an engagement still
+    comes after that engagement's creation. Same rule as `one_after_another`: every
+    effect in the database."""
+    each = one_after_another(handler)
+
+    async def apply(session: AsyncSession, events: Sequence[EventEnvelope]) -> None:
+        for of_kind, run in groupby(events, key=lambda e: isinstance(e, kind)):
+            if of_kind:
+                await apply_run(session, [cast(Event, e) for e in run])
+            else:
+                await each(session, list(run))
+
+    return apply

@@ -8,11 +8,9 @@ is idempotent by itself too (a replay of history changes nothing)."""
 
 from __future__ import annotations
 
-import typing
 import uuid
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
-from itertools import groupby
 from uuid import UUID
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -55,7 +53,7 @@ from contracts.evaluation.events import (
     ScorecardOpenedV1,
 )
 from kit.ids import new_id
-from kit.inbox import one_after_another
+from kit.inbox import runs_of
 from services.compliance.calendar import domain
 from services.compliance.calendar import repository as calendar_repository
 from services.compliance.intake import repository
@@ -75,17 +73,6 @@ RECTIFICATION_RULE = "engagement.rectification"
 def _source(engagement_id: UUID, what: str) -> UUID:
     """A stable id for a step that has none of its own (a plan version, a report)."""
     return uuid.uuid5(engagement_id, what)
-
-
-async def on_engagement_events(session: AsyncSession, events: Sequence[EventEnvelope]) -> None:
-    """A fetched batch in its order: each run of creations in one statement per table,
-    any other event on its own where it stands (a link change before a creation still
-    finds the agency's link, one after it still changes it)."""
-    for created, run in groupby(events, key=lambda e: isinstance(e, EngagementCreatedV1)):
-        if created:
-            await link_engagements(session, typing.cast(list[EngagementCreatedV1], list(run)))
-        else:
-            await one_after_another(on_engagement_event)(session, list(run))
 
 
 async def on_engagement_event(session: AsyncSession, event: EventEnvelope) -> None:
@@ -542,3 +529,9 @@ async def _close_all(session: AsyncSession, event: EventEnvelope, kind: WorkKind
         row.is_open = False
         row.closed_at = event.occurred_at or datetime.now(UTC)
     await session.flush()
+
+
+# A fetched batch in its order: each run of creations linked by one statement per table,
+# any other event on its own where it stands (a link change before a creation still
+# finds the agency's link, one after it still changes it).
+on_engagement_events = runs_of(EngagementCreatedV1, link_engagements, on_engagement_event)

@@ -8,10 +8,8 @@ drops redeliveries; the checks here also make replays of history harmless).
 
 from __future__ import annotations
 
-import typing
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from itertools import groupby
 from typing import Any
 from uuid import UUID
 
@@ -28,7 +26,7 @@ from contracts.engagement.events import (
     UnitLinkChangedV1,
     UnitRegisteredV1,
 )
-from kit.inbox import one_after_another
+from kit.inbox import runs_of
 from kit.logging import get_logger
 from kit.rpc import CallContext
 from services.evaluation import repository, suggestions
@@ -38,17 +36,6 @@ from services.evaluation.statistics import repository as statistics_repository
 from services.evaluation.statistics.commands import tallied
 
 log = get_logger(__name__)
-
-
-async def on_engagement_events(session: AsyncSession, events: Sequence[EventEnvelope]) -> None:
-    """A fetched batch in its order: each run of creations in one statement, any other
-    event on its own where it stands (a unit is still known before the engagements after
-    it, a stage change still fails before its engagement is registered)."""
-    for created, run in groupby(events, key=lambda e: isinstance(e, EngagementCreatedV1)):
-        if created:
-            await register_engagements(session, typing.cast(list[EngagementCreatedV1], list(run)))
-        else:
-            await one_after_another(on_engagement_event)(session, list(run))
 
 
 async def on_engagement_event(session: AsyncSession, event: EventEnvelope) -> None:
@@ -219,3 +206,9 @@ async def on_terminated(session: AsyncSession, event: EngagementTerminatedV1) ->
     period served, up to the termination date."""
     if event.data.on is not None:
         await repository.served_until(session, event.data.engagement_id, event.data.on)
+
+
+# A fetched batch in its order: each run of creations registered by one statement, any
+# other event on its own where it stands (a unit is still known before the engagements
+# after it; a stage change still fails before its engagement is registered).
+on_engagement_events = runs_of(EngagementCreatedV1, register_engagements, on_engagement_event)
