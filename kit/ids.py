@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import threading
 import time
 import uuid
 
@@ -11,11 +12,14 @@ import uuid
 _VERSION_7 = 7 << 76
 _VARIANT = 0b10 << 62
 _NOT_VARIANT = ~(0b11 << 62)
-_RANDOM_BYTES = 10  # 80 bits, the low 76 kept (as uuid6's `secrets.randbits(76)`)
+_RANDOM_BYTES = 10  # 80 bits, the high 76 kept (as uuid6's `secrets.randbits(76)`)
 _BATCH = 64  # ids' random bits per read of the OS's random source
 
 _last_ms = 0
 _spare: list[int] = []
+# Ids are made on the event loop today; the lock keeps their timestamps strictly
+# increasing should a thread ever make them too (the spare bits are safe without it).
+_lock = threading.Lock()
 
 
 def new_id() -> uuid.UUID:
@@ -24,10 +28,11 @@ def new_id() -> uuid.UUID:
     earlier one (the clock set back), the timestamp is the last one's plus one, as
     `uuid6.uuid7` (which this replaced) does."""
     global _last_ms
-    ms = time.time_ns() // 1_000_000
-    if ms <= _last_ms:
-        ms = _last_ms + 1
-    _last_ms = ms
+    with _lock:
+        ms = time.time_ns() // 1_000_000
+        if ms <= _last_ms:
+            ms = _last_ms + 1
+        _last_ms = ms
     bits = (ms & 0xFFFF_FFFF_FFFF) << 80 | _VERSION_7 | (_random_bits() & _NOT_VARIANT) | _VARIANT
     return uuid.UUID(int=bits)
 

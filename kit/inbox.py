@@ -96,6 +96,8 @@ async def apply_batch_once(
     """Apply those of `events` not applied before, with their inbox rows, in one
     transaction; returns them (the others were duplicates). Any failure rolls the
     whole batch back; the caller then applies the events one by one."""
+    if not events:  # a fetch of nothing but unparseable messages
+        return []
     statements = inbox_statements(tables.inbox, db.engine.dialect)
     now = datetime.now(UTC)
     rows = {  # the same event twice in one batch: one row
@@ -193,7 +195,9 @@ def runs_of(
     of `apply_run` (one statement for all of them) and every other event with `handler`
     where it stands, so the batch's order holds: an event about an engagement still
     comes after that engagement's creation. Same rule as `one_after_another`: every
-    effect in the database."""
+    effect in the database. A run is applied under the batch's log context and span,
+    not each event's (`applying`): an `apply_run` that logs or records events of its
+    own must bind what it needs itself."""
     each = one_after_another(handler)
 
     async def apply(session: AsyncSession, events: Sequence[EventEnvelope]) -> None:

@@ -55,6 +55,9 @@ class InboxStatements:
     ) -> set[UUID]:
         """Record the inbox rows (one per event id) that are not there yet; returns
         their event ids."""
+        if not rows:
+            # Executed without parameters, the INSERT would be one of DEFAULT VALUES.
+            return set()
         if self.claim_row is not None:
             # One INSERT of all the rows (SQLAlchemy's "insertmanyvalues"), returning
             # the ids of those inserted: the look-up is the insert, as for one event.

@@ -63,8 +63,9 @@ def messaging_tables(metadata: MetaData) -> MessagingTables:
         Column("last_error", Text, nullable=True),
         # The W3C trace context (`traceparent`, `tracestate`) current when the event
         # was recorded, as JSON: the relay sends it as NATS headers so the consumers'
-        # spans join the request's trace. Null when there was none (tracing off and
-        # no trace context received from the caller).
+        # spans join the request's trace. Null when there was none: with tracing off
+        # a service neither makes spans nor passes a received trace context on (its
+        # RPC server and consumers skip the no-op span that used to carry it).
         Column("trace_context", Text, nullable=True),
     )
     Index(

@@ -168,6 +168,23 @@ async def test_the_same_event_twice_in_a_batch_is_applied_once(db: Database):
     assert len(await inbox_rows(db)) == 3
 
 
+async def test_an_empty_batch_claims_nothing_and_calls_no_handler(db: Database):
+    """A fetch of nothing but unparseable messages leaves the batch empty: no statement
+    (an INSERT without rows would be one of DEFAULT VALUES), no handler, no row."""
+    called: list[Sequence[EventEnvelope]] = []
+
+    async def batch_handler(session: AsyncSession, events: Sequence[EventEnvelope]) -> None:
+        called.append(events)
+
+    assert await apply_batch_once(db, tables, CONSUMER, [], batch_handler) == []
+    plain = _built(tables.inbox, "none", False)
+    async with db.transaction() as s:
+        assert await inbox_statements(tables.inbox, db.engine.dialect).claim_many(s, []) == set()
+        assert await plain.claim_many(s, []) == set()
+    assert called == []
+    assert await inbox_rows(db) == []
+
+
 async def test_two_replicas_racing_on_a_batch_apply_each_event_once(
     db: Database, replica: Database
 ):
