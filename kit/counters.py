@@ -10,9 +10,10 @@ from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import Table
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.dml import Insert
+
+from kit.db import insert_of
 
 COUNT = "n"
 """The column every counter table counts in; its primary key is everything else."""
@@ -35,7 +36,7 @@ def _upsert(table: Table, dialect: str) -> Insert:
     the row count), about a quarter of the engagement service's CPU per createEngagement
     (docs/BENCHMARKS.md §17, fifth round). The rows of one call have distinct keys, so
     running it once per row adds the same as one multi-row statement."""
-    statement = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
+    statement = insert_of(dialect)(table)
     keys = [c.name for c in table.primary_key.columns]
     return statement.on_conflict_do_update(
         index_elements=keys, set_={COUNT: table.c[COUNT] + statement.excluded[COUNT]}

@@ -9,7 +9,7 @@ transaction, services only flush.
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -66,7 +66,11 @@ def service_metadata() -> MetaData:
 def dialect_insert(session: AsyncSession) -> Any:
     """`insert` of the session's backend, for `on_conflict_do_nothing` / `_do_update`:
     both PostgreSQL and SQLite have them, with the same arguments."""
-    dialect = session.get_bind().dialect.name
+    return insert_of(session.get_bind().dialect.name)
+
+
+def insert_of(dialect: str) -> Callable[..., postgresql.Insert | sqlite.Insert]:
+    """`insert` of the backend named `dialect` (a statement built once per backend)."""
     return postgresql.insert if dialect == "postgresql" else sqlite.insert
 
 

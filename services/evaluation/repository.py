@@ -25,13 +25,13 @@ from sqlalchemy import (
     select,
     update,
 )
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from contracts.core import Page, Scope
 from contracts.evaluation.enums import Grade, ScorecardKind, ScorecardStatus
 from contracts.evaluation.rpc import ScorecardFilter
+from kit.db import insert_of
 from kit.keyset import AnySelect, capped_total
 from services.evaluation.models import (
     Appeal,
@@ -230,7 +230,7 @@ def _register_statement(dialect: str) -> Any:
         .where(directory.c.unit_id == bindparam(_UNIT_OF_REGION))
         .scalar_subquery()
     )
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    insert = insert_of(dialect)
     return (
         insert(table)
         .values(region_code=region)

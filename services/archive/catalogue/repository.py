@@ -22,7 +22,6 @@ from sqlalchemy import (
     select,
     update,
 )
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -30,6 +29,7 @@ from contracts.archive import enums as archive_enums
 from contracts.archive import errors as archive_errors
 from contracts.archive import rpc_catalogue as archive_rpc_catalogue
 from contracts.core import Scope
+from kit.db import insert_of
 from services.archive.catalogue import domain
 from services.archive.catalogue.models import (
     ArchiveItem,
@@ -279,7 +279,7 @@ def _parties_statements(dialect: str) -> _PartiesStatements:
     items = cast(Table, ArchiveItem.__table__)
     engagement: BindParameter[UUID] = bindparam("engagement")
     client: BindParameter[UUID] = bindparam("client")
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    insert = insert_of(dialect)
     client_unknown = exists().where(
         parties.c.engagement_id == engagement, parties.c.client_id.is_(None)
     )

@@ -9,9 +9,9 @@ from typing import Any
 from uuid import UUID
 
 from sqlalchemy import Table, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from kit.db import insert_of
 from services.compliance.models import (
     EngagementCover,
     EngagementLink,
@@ -65,7 +65,7 @@ def _insert_new_statement(table: Table, dialect: str) -> Any:
     compiled, or at least cache-keyed, per event (docs/BENCHMARKS.md §17, sixth round).
     Executed with many rows it is one executemany, which inserts what the same rows
     one statement each would."""
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    insert = insert_of(dialect)
     keys = [c.name for c in table.primary_key.columns]
     return insert(table).on_conflict_do_nothing(index_elements=keys)
 
