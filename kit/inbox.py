@@ -79,13 +79,6 @@ async def apply_once(
     return True
 
 
-async def seen(
-    session: AsyncSession, tables: MessagingTables, consumer: str, event: EventEnvelope
-) -> bool:
-    statements = inbox_statements(tables.inbox, session.get_bind().dialect)
-    return await statements.seen(session, consumer, event.event_id)
-
-
 async def apply_batch_once(
     db: Database,
     tables: MessagingTables,

@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.core import EventEnvelope
 from kit.db import Database
-from kit.inbox import apply_batch_once, apply_once, event_log_context, seen
+from kit.inbox import apply_batch_once, apply_once, event_log_context
 from kit.inbox_statements import _built, inbox_statements
 from tests.kit.messaging.plumbing import Recorder, applied, count, event, tables
 
@@ -48,9 +48,10 @@ async def test_a_fresh_event_is_applied_with_its_inbox_row(db: Database):
     assert (handler.calls, also.runs) == (1, 1)
     [row] = await inbox_rows(db)
     assert row[:3] == (CONSUMER, ev.event_id, ev.type)
+    statements = inbox_statements(tables.inbox, db.engine.dialect)
     async with db.transaction() as s:
-        assert await seen(s, tables, CONSUMER, ev)
-        assert not await seen(s, tables, "another-consumer", ev)
+        assert await statements.seen(s, CONSUMER, ev.event_id)
+        assert not await statements.seen(s, "another-consumer", ev.event_id)
 
 
 async def test_a_redelivered_event_changes_nothing_and_also_still_runs(db: Database):
