@@ -1,7 +1,8 @@
 """GraphQL burst: the whole system, createEngagement over HTTP until the archive traced all.
 
     python -m bench.graphql_burst [--n 1000] [--concurrency 1,32]
-        [--backend sqlite|postgresql|both] [--profile DIR]
+        [--backend sqlite|postgresql|both] [--profile DIR] [--client lean|httpx]
+        [--system-tree TREE]
 
 Starts NATS (own temp dir, free port) and `cli.stack.Stack` (three services and
 the gateway on a free loopback port; SQLite files by default, or one PostgreSQL
@@ -28,6 +29,11 @@ CPU milliseconds per request each process spent in each part (from /proc), which
 shows where the time goes and whether the client itself ("bench"; httpx is
 CPU-hungry at high concurrency) was the limit. `--profile DIR` samples every Python process of
 the system with py-spy during one more GraphQL burst after the timed parts.
+`--system-tree TREE` runs the stack's processes from another worktree's code (theirs
+on `PYTHONPATH`) while this bench and its client stay this tree's: a before and after
+measured with the same load generator. The children start in the bench's working
+directory, which Python puts ahead of `PYTHONPATH`: run it from one without the
+project's packages (e.g. /tmp).
 """
 
 from __future__ import annotations
@@ -522,6 +528,7 @@ def run_backend(
     loop: str,
     profile: Path | None,
     client_kind: str,
+    system_tree: Path | None = None,
 ) -> None:
     with ExitStack() as stack:
         server = stack.enter_context(common.nats_server())
@@ -544,7 +551,8 @@ def run_backend(
                 "ECOHOST_ARCHIVE_STORAGE_LOCAL_ROOT": str(tmp / "objects"),
                 "ECOHOST_GATEWAY_RPC_TIMEOUT": "120",
                 "ECOHOST_GATEWAY_EXECUTION_TIMEOUT": "300",
-            },
+            }
+            | ({} if system_tree is None else {"PYTHONPATH": str(system_tree)}),
             log_format="json",
         )
         started = time.perf_counter()
@@ -571,6 +579,12 @@ def main() -> None:
         help="sample every Python process with py-spy into DIR during one more burst",
     )
     p.add_argument(
+        "--system-tree",
+        type=Path,
+        default=None,
+        help="run the stack's processes from this worktree's code (run from e.g. /tmp)",
+    )
+    p.add_argument(
         "--client",
         choices=CLIENTS,
         default="lean",
@@ -578,6 +592,8 @@ def main() -> None:
     )
     args = p.parse_args()
     levels = [int(c) for c in args.concurrency.split(",")]
+    if args.system_tree is not None and (Path.cwd() / "gateway").is_dir():
+        p.error("--system-tree: run from a directory without the project's packages (e.g. /tmp)")
     backends = common.start(args)
     with ExitStack() as stack:
         pg = common.postgres_if_asked(stack, backends)
@@ -590,6 +606,7 @@ def main() -> None:
                 args.loop,
                 args.profile,
                 args.client,
+                args.system_tree,
             )
 
 
