@@ -131,17 +131,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
             reauthenticate=lambda header: build_context(request_id, header),
         )
 
-    app = FastAPI(
-        title="ecohost gateway",
-        lifespan=lifespan,
-        docs_url=None,
-        redoc_url=None,
-        # FastAPI asks OpenTelemetry on every request whether a tracer, meter or logger
-        # provider is set. Only tracing is ever configured here (kit.tracing); metrics
-        # are Prometheus (kit.metrics, /metrics) and logs structlog: two of the three
-        # lookups could only ever answer no.
-        telemetry={"metrics": False, "logs": False},
-    )
+    app = FastAPI(title="ecohost gateway", lifespan=lifespan, docs_url=None, redoc_url=None)
     mount_graphql(app, settings, context_getter)
     app.include_router(files_router())  # the local store's signed URLs (archive)
     app.include_router(feed_router(lambda: (state.rpc, state.enforcer)))  # iCalendar feeds
