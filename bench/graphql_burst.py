@@ -1,12 +1,15 @@
 """GraphQL burst: the whole system, createEngagement over HTTP until the archive traced all.
 
     python -m bench.graphql_burst [--n 1000] [--concurrency 1,32]
-        [--backend sqlite|postgresql|both] [--profile DIR]
+        [--backend sqlite|postgresql|both] [--profile DIR] [--client lean|httpx]
+        [--system-tree TREE]
 
 Starts NATS (own temp dir, free port) and `cli.stack.Stack` (three services and
 the gateway on a free loopback port; SQLite files by default, or one PostgreSQL
 database with a schema per service), creates one unit, then sends `n`
-`createEngagement` mutations with httpx at `concurrency` in flight. Reported:
+`createEngagement` mutations at `concurrency` in flight, with a lean HTTP/1.1 client
+(`bench.lean_http`: asyncio streams, a connection per request in flight, the request's
+bytes built once) or, with `--client httpx`, httpx as before. Reported:
 mutations/s, and the time from the first request until the archive service has
 recorded a trace entry for every one of the `n` engagements (its DB polled every
 0.1 s), i.e. end-to-end events/s through outbox, relay, JetStream and the
@@ -23,15 +26,21 @@ archive's inbox consumer. Baselines in the same run, against the same processes:
 A warm-up of 50 mutations (and 50 of each baseline) precedes every timed part;
 every part runs at each `--concurrency` level in turn. A second table gives the
 CPU milliseconds per request each process spent in each part (from /proc), which
-shows where the time goes and whether the client itself (httpx is CPU-hungry at
-high concurrency) was the limit. `--profile DIR` samples every Python process of
+shows where the time goes and whether the client itself ("bench"; httpx is
+CPU-hungry at high concurrency) was the limit. `--profile DIR` samples every Python process of
 the system with py-spy during one more GraphQL burst after the timed parts.
+`--system-tree TREE` runs the stack's processes from another worktree's code (theirs
+on `PYTHONPATH`) while this bench and its client stay this tree's: a before and after
+measured with the same load generator. The children start in the bench's working
+directory, which Python puts ahead of `PYTHONPATH`: run it from one without the
+project's packages (e.g. /tmp).
 """
 
 from __future__ import annotations
 
 import asyncio
 import base64
+import json
 import os
 import time
 from collections.abc import Awaitable, Callable
@@ -42,12 +51,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
-import httpx
 import nats
 from nats.aio.client import Client as NATS
 from sqlalchemy import Column, MetaData, String, Table, Uuid, func, select
 
 from bench import common
+from bench.burst_client import CLIENTS, BurstClient, burst_client
 from bench.burst_direct import Direct
 from bench.gateway.profile import print_top, sampling
 from cli.process import free_port
@@ -237,6 +246,7 @@ async def measure(
     n: int,
     levels: list[int],
     profile: Path | None,
+    client_kind: str,
 ) -> None:
     agency = new_id()
     tenant = f"agency:{agency}"
@@ -250,14 +260,8 @@ async def measure(
     direct = Direct(urls.direct, nc)
     await direct.start()
     phases: list[Phase] = []
-    # trust_env=False: no proxy from the environment; traffic stays on loopback.
-    # Idle connections are dropped before uvicorn's keep-alive timeout (5 s) closes them.
-    limits = httpx.Limits(
-        max_connections=max(levels), max_keepalive_connections=max(levels), keepalive_expiry=2
-    )
-    client = httpx.AsyncClient(
-        base_url=stack.gateway_url, timeout=30, trust_env=False, limits=limits
-    )
+    client = burst_client(client_kind, stack.gateway_url, max(levels))
+    print(f"HTTP client: {client_kind}", flush=True)
     try:
         unit_id = await create_unit(client, bearer)
         parts = Parts(client, bearer, archive, unit_id, agency, tenant, nc, direct)
@@ -265,8 +269,8 @@ async def measure(
             phases += await parts.measure_all(n, concurrency, meter)
         report(backend, n, phases, [name for name in pids if name != "machine"])
         await report_redeliveries(nc)
-        if parts.resent:
-            print(f"{parts.resent} mutations sent again after a dropped connection", flush=True)
+        if client.resent:
+            print(f"{client.resent} requests sent again after a dropped connection", flush=True)
         if profile is not None:
             python = {k: v for k, v in pids.items() if k not in ("bench", "nats")}
             failed = 0
@@ -353,7 +357,7 @@ class BenchUrls:
 class Parts:
     """The timed parts of one run, sharing the unit, clients and archive."""
 
-    client: httpx.AsyncClient
+    client: BurstClient
     bearer: dict[str, str]
     archive: Archive
     unit_id: str
@@ -362,26 +366,18 @@ class Parts:
     nc: NATS
     direct: Direct
     created: list[UUID] = field(default_factory=list)
-    resent: int = 0
 
     def __post_init__(self) -> None:
         self.quiet = every_event_consumed(self.nc)
+        # Every mutation sends the same request: prepared once.
+        variables = {"input": {"unitId": self.unit_id, "serviceModes": ["ROVING"], **PERIOD}}
+        self.create = graphql_request(self.client, self.bearer, CREATE_ENGAGEMENT, variables)
+        self.live = self.client.prepare("GET", "/health/live", {})
 
     async def mutation(self, _i: int) -> None:
         """The whole path: HTTP → gateway (GraphQL, casbin) → RPC → engagement DB and
         outbox → relay → JetStream → consumers (archive: trace ledger)."""
-        body = {
-            "query": CREATE_ENGAGEMENT,
-            "variables": {"input": {"unitId": self.unit_id, "serviceModes": ["ROVING"], **PERIOD}},
-        }
-        try:
-            r = await self.client.post("/graphql", json=body, headers=self.bearer)
-        except (httpx.ReadError, httpx.RemoteProtocolError):
-            # A kept-alive connection the server closed as it was reused: sent again on
-            # a new one (counted; the engagement of a request that did arrive is extra).
-            self.resent += 1
-            r = await self.client.post("/graphql", json=body, headers=self.bearer)
-        result: dict[str, Any] = r.json()["data"]["createEngagement"]
+        result = await graphql_data(self.client, self.create, "createEngagement")
         if result["__typename"] != "CreateEngagementSuccess":
             raise RuntimeError(f"createEngagement failed: {result}")
         self.created.append(_uuid_of(result["engagement"]["id"]))
@@ -407,9 +403,9 @@ class Parts:
 
         # Baseline: the HTTP + FastAPI floor of the same gateway process.
         async def live(_i: int) -> None:
-            r = await self.client.get("/health/live")
-            if r.status_code != 200:
-                raise RuntimeError(f"/health/live: {r.status_code}")
+            r = await self.client.send(self.live)
+            if r.status != 200:
+                raise RuntimeError(f"/health/live: {r.status}")
 
         phases.append(await timed_phase("baseline: GET /health/live", live, n, concurrency, meter))
 
@@ -489,7 +485,26 @@ async def wait_until(count: Callable[[], Awaitable[int]], want: int, since: floa
         await asyncio.sleep(POLL)
 
 
-async def create_unit(client: httpx.AsyncClient, bearer: dict[str, str]) -> str:
+def graphql_request(
+    client: BurstClient, bearer: dict[str, str], query: str, variables: dict[str, Any]
+) -> Any:
+    """POST /graphql of one operation, prepared to be sent as often as wanted."""
+    body = json.dumps({"query": query, "variables": variables}, separators=(",", ":"))
+    headers = {"content-type": "application/json", **bearer}
+    return client.prepare("POST", "/graphql", headers, body.encode())
+
+
+async def graphql_data(client: BurstClient, prepared: Any, field: str) -> dict[str, Any]:
+    """Send a prepared operation; its `data[field]`, or an error for anything else."""
+    reply = await client.send(prepared)
+    answer = json.loads(reply.body) if reply.status == 200 else None
+    if answer is None or answer.get("errors") or not answer.get("data"):
+        raise RuntimeError(f"{field}: HTTP {reply.status}: {reply.body[:500]!r}")
+    data: dict[str, Any] = answer["data"][field]
+    return data
+
+
+async def create_unit(client: BurstClient, bearer: dict[str, str]) -> str:
     variables = {
         "input": {
             "name": "基准测试化工有限公司",
@@ -498,10 +513,8 @@ async def create_unit(client: httpx.AsyncClient, bearer: dict[str, str]) -> str:
             "address": "深圳市南山区",
         }
     }
-    r = await client.post(
-        "/graphql", json={"query": CREATE_UNIT, "variables": variables}, headers=bearer
-    )
-    unit = r.json()["data"]["createUnit"]
+    prepared = graphql_request(client, bearer, CREATE_UNIT, variables)
+    unit = await graphql_data(client, prepared, "createUnit")
     if unit["__typename"] != "CreateUnitSuccess":
         raise RuntimeError(f"createUnit failed: {unit}")
     return str(unit["unit"]["id"])
@@ -514,6 +527,8 @@ def run_backend(
     levels: list[int],
     loop: str,
     profile: Path | None,
+    client_kind: str,
+    system_tree: Path | None = None,
 ) -> None:
     with ExitStack() as stack:
         server = stack.enter_context(common.nats_server())
@@ -536,14 +551,18 @@ def run_backend(
                 "ECOHOST_ARCHIVE_STORAGE_LOCAL_ROOT": str(tmp / "objects"),
                 "ECOHOST_GATEWAY_RPC_TIMEOUT": "120",
                 "ECOHOST_GATEWAY_EXECUTION_TIMEOUT": "300",
-            },
+            }
+            | ({} if system_tree is None else {"PYTHONPATH": str(system_tree)}),
             log_format="json",
         )
         started = time.perf_counter()
         system = stack.enter_context(Stack(config, sink=lambda _name, _line: None))
         print(f"{backend}: stack ready in {time.perf_counter() - started:.1f} s", flush=True)
         bench_urls = BenchUrls(archive=config.database_url("archive"), direct=direct_url)
-        common.run_async(measure(system, server.pid, bench_urls, backend, n, levels, profile), loop)
+        common.run_async(
+            measure(system, server.pid, bench_urls, backend, n, levels, profile, client_kind),
+            loop,
+        )
 
 
 def main() -> None:
@@ -559,8 +578,22 @@ def main() -> None:
         default=None,
         help="sample every Python process with py-spy into DIR during one more burst",
     )
+    p.add_argument(
+        "--system-tree",
+        type=Path,
+        default=None,
+        help="run the stack's processes from this worktree's code (run from e.g. /tmp)",
+    )
+    p.add_argument(
+        "--client",
+        choices=CLIENTS,
+        default="lean",
+        help="the HTTP client sending the requests (default lean; httpx as before)",
+    )
     args = p.parse_args()
     levels = [int(c) for c in args.concurrency.split(",")]
+    if args.system_tree is not None and (Path.cwd() / "gateway").is_dir():
+        p.error("--system-tree: run from a directory without the project's packages (e.g. /tmp)")
     backends = common.start(args)
     with ExitStack() as stack:
         pg = common.postgres_if_asked(stack, backends)
@@ -572,6 +605,8 @@ def main() -> None:
                 levels,
                 args.loop,
                 args.profile,
+                args.client,
+                args.system_tree,
             )
 
 
