@@ -209,8 +209,11 @@ class OutboxRelay:
                 return total
 
     async def _publish_batch(self) -> int:
-        async with self._db.transaction() as session:
-            rows = (await session.execute(self._unsent)).all()
+        # The relay's statements are Core ones: its transactions are a connection's
+        # (`engine.begin()`), without an ORM session to make, begin, commit and close
+        # (two per cycle, the read and the mark; docs/BENCHMARKS.md §17, seventh round).
+        async with self._db.engine.begin() as conn:
+            rows = (await conn.execute(self._unsent)).all()
         if not rows:
             return 0
         # Publish outside any transaction: a slow or absent NATS must not hold the
@@ -245,8 +248,8 @@ class OutboxRelay:
                 break
             acked.append(row.seq)
         if acked:
-            async with self._db.transaction() as session:
-                await session.execute(self._mark_sent, {"seqs": acked, "now": datetime.now(UTC)})
+            async with self._db.engine.begin() as conn:
+                await conn.execute(self._mark_sent, {"seqs": acked, "now": datetime.now(UTC)})
             self.published += len(acked)
         if len(acked) < len(rows):
             raise RuntimeError(f"{len(rows) - len(acked)} events not acknowledged by JetStream")
@@ -254,15 +257,15 @@ class OutboxRelay:
 
     async def _note_failure(self, seqs: list[int], error: str) -> None:
         try:
-            async with self._db.transaction() as session:
-                await session.execute(self._mark_failed, {"seqs": seqs, "error": error[:2000]})
+            async with self._db.engine.begin() as conn:
+                await conn.execute(self._mark_failed, {"seqs": seqs, "error": error[:2000]})
         except Exception as exc:  # the database may be what is failing
             log.warning("outbox.note_failure_failed", relay=self._name, error=str(exc))
 
     async def backlog(self) -> int:
-        async with self._db.transaction() as session:
+        async with self._db.engine.begin() as conn:
             o = self._outbox
-            result = await session.execute(
+            result = await conn.execute(
                 select(func.count()).select_from(o).where(o.c.sent_at.is_(None))
             )
             return int(result.scalar_one())
