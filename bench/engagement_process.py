@@ -125,7 +125,7 @@ class Service:
 
 
 async def _events_in_stream(js: Any) -> int:
-    from kit.bus import EVENT_STREAM
+    from contracts.core import EVENT_STREAM
 
     info = await js.stream_info(EVENT_STREAM)
     return int(info.state.messages)
@@ -141,14 +141,18 @@ async def _send(
     from kit.logging import CORRELATION_HEADER
     from kit.rpc import ACTOR_HEADER, TENANT_HEADER
 
-    body = rpc.CreateEngagementRequest(
-        unit_id=unit,  # type: ignore[arg-type]
-        agency_id=agency,  # type: ignore[arg-type]
-        service_modes=["roving"],
-        period_start=date(2027, 1, 1),
-        period_end=date(2027, 12, 31),
-        scope=Scope(agency_id=agency),  # type: ignore[arg-type]
-    ).model_dump_json().encode()
+    body = (
+        rpc.CreateEngagementRequest(
+            unit_id=unit,
+            agency_id=agency,
+            service_modes=["roving"],
+            period_start=date(2027, 1, 1),
+            period_end=date(2027, 12, 31),
+            scope=Scope(agency_id=agency),
+        )
+        .model_dump_json()
+        .encode()
+    )
     before = await _events_in_stream(js)
     counter = iter(range(n))
 
@@ -273,14 +277,16 @@ def main() -> None:
             for _ in range(args.rounds):
                 for name, tree in reversed(trees):  # before first in each pair
                     got = _round(tree, fresh_url(backend), server.url, args.n, levels)
-                    for c, us in got.items():
-                        figures.setdefault((name, c), []).append(us)
-                    print(f"  {backend} {name}: " + ", ".join(f"{c}: {us:,.0f} µs" for c, us in got.items()), flush=True)
+                    for c, figure in got.items():
+                        figures.setdefault((name, c), []).append(figure)
+                    each = ", ".join(f"{c} in flight: {f:,.0f} µs" for c, f in got.items())
+                    print(f"  {backend} {name}: {each}", flush=True)
             for c in levels:
                 for name, _ in trees:
-                    us = figures[(name, c)]
-                    spread = f"{min(us):,.0f}–{max(us):,.0f}"
-                    rows.append([backend, c, name, f"{statistics.median(us):,.0f}", spread])
+                    each_round = figures[(name, c)]
+                    spread = f"{min(each_round):,.0f}–{max(each_round):,.0f}"
+                    median = statistics.median(each_round)
+                    rows.append([backend, c, name, f"{median:,.0f}", spread])
     common.report(
         f"createEngagement over NATS, the engagement service process's CPU per command "
         f"(relay included): {args.n} per level, {args.rounds} rounds, µs (median, range)",

@@ -27,6 +27,7 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from kit import sqlite_driver
 from kit.pool_ping import ping_when_idle
 
 # Stable constraint names, so migrations are reproducible on both backends.
@@ -91,7 +92,14 @@ def create_engine(url: str, *, schema: str | None = None, echo: bool = False) ->
         database = make_url(url).database
         if database and database != ":memory:":
             Path(database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_async_engine(url, echo=echo, pool_size=1, max_overflow=0, pool_timeout=120)
+        engine = create_async_engine(
+            url,
+            echo=echo,
+            pool_size=1,
+            max_overflow=0,
+            pool_timeout=120,
+            module=sqlite_driver.dbapi(),  # one trip to aiosqlite's thread per statement
+        )
 
         @event.listens_for(engine.sync_engine, "connect")
         def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
