@@ -145,10 +145,16 @@ class OutboxRelay:
 
     async def run(self, stop: asyncio.Event) -> None:
         """Publish until `stop` is set, then flush what is left (best effort)."""
-        if self._db.engine.dialect.name == "postgresql":
-            await self._run_as_leader(stop)
-        else:
-            await self._loop(stop)
+        # `stop` ends an idle wait as a notify does (`_idle`): one waiter for the relay's
+        # life instead of one per cycle.
+        stopping = asyncio.create_task(_set_when(stop, self._wake))
+        try:
+            if self._db.engine.dialect.name == "postgresql":
+                await self._run_as_leader(stop)
+            else:
+                await self._loop(stop)
+        finally:
+            stopping.cancel()
         try:
             await asyncio.wait_for(self.drain(), timeout=self._publish_timeout)
         except Exception as exc:  # a clean stop must not fail because NATS is gone
@@ -197,7 +203,17 @@ class OutboxRelay:
                 )
                 await _wait(stop, delay)
                 continue
-            await _wait(stop, self._poll_interval, self._wake)
+            await self._idle()
+
+    async def _idle(self) -> None:
+        """Until a commit notifies, `stop` is set or the poll interval passes. A timer
+        that sets the wake, where `_wait` made two tasks and an `asyncio.wait` for every
+        cycle (at one client, a cycle per mutation)."""
+        timer = asyncio.get_running_loop().call_later(self._poll_interval, self._wake.set)
+        try:
+            await self._wake.wait()
+        finally:
+            timer.cancel()
 
     async def drain(self) -> int:
         """Publish every unsent row now; returns how many were published."""
@@ -271,11 +287,15 @@ class OutboxRelay:
             return int(result.scalar_one())
 
 
-async def _wait(stop: asyncio.Event, seconds: float, wake: asyncio.Event | None = None) -> None:
-    """Sleep up to `seconds`, returning early when `stop` (or `wake`) is set."""
+async def _set_when(stop: asyncio.Event, wake: asyncio.Event) -> None:
+    await stop.wait()
+    wake.set()
+
+
+async def _wait(stop: asyncio.Event, seconds: float) -> None:
+    """Sleep up to `seconds`, returning early when `stop` is set (a backoff, a leader
+    check: not the cycle's idle wait)."""
     waiters = [asyncio.ensure_future(stop.wait())]
-    if wake is not None:
-        waiters.append(asyncio.ensure_future(wake.wait()))
     try:
         await asyncio.wait(waiters, timeout=seconds, return_when=asyncio.FIRST_COMPLETED)
     finally:
