@@ -31,9 +31,6 @@ from kit.messaging import MessagingTables
 
 log = get_logger(__name__)
 
-UnsentRows = Sequence[Row[*tuple[Any, ...]]]
-"""Outbox rows read by the relay, in `seq` order."""
-
 
 async def record_event(
     session: AsyncSession, tables: MessagingTables, event: EventEnvelope
@@ -228,10 +225,10 @@ class OutboxRelay:
             total += sent
         return total
 
-    async def _unsent_rows(self, conn: AsyncConnection) -> UnsentRows:
+    async def _unsent_rows(self, conn: AsyncConnection) -> Sequence[Row[Any]]:
         return (await conn.execute(self._unsent)).all()
 
-    async def _publish_batch(self, rows: UnsentRows) -> tuple[int, UnsentRows]:
+    async def _publish_batch(self, rows: Sequence[Row[Any]]) -> tuple[int, Sequence[Row[Any]]]:
         """Publish `rows`, mark them sent once JetStream has them, and return how many
         were, with the next rows when more are known to be waiting (a full batch, or a
         commit notified since the last read): those are read in the marking's
@@ -271,7 +268,7 @@ class OutboxRelay:
         more = len(acked) == self._batch_size or (len(acked) == len(rows) and self._wake.is_set())
         if more:
             self._wake.clear()  # before the read, as in `_loop`
-        following: UnsentRows = ()
+        following: Sequence[Row[Any]] = ()
         if acked:
             # The relay's statements are Core ones: its transactions are a connection's
             # (`engine.begin()`), without an ORM session to make, begin, commit and close.

@@ -4,17 +4,18 @@ it), and a commit that lands during a cycle goes out at once, not at the next po
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import pytest
 from nats.aio.client import Client
+from sqlalchemy import Row
 from sqlalchemy import event as sa_event
 
 from kit.bus import ensure_event_stream
 from kit.db import Database
 from kit.ids import new_id
-from kit.outbox import OutboxRelay, UnsentRows
+from kit.outbox import OutboxRelay
 from tests.kit.messaging.plumbing import event, record, running, tables, until
 
 _READ = re.compile(r"^\s*SELECT\b.*\bFROM\s+\S*outbox\b", re.IGNORECASE | re.DOTALL)
@@ -65,7 +66,7 @@ async def test_a_commit_during_a_cycle_is_published_without_waiting_for_the_poll
     class CommitDuringCycle(OutboxRelay):
         committed = False
 
-        async def _publish_batch(self, rows: UnsentRows) -> tuple[int, UnsentRows]:
+        async def _publish_batch(self, rows: Sequence[Row[Any]]) -> tuple[int, Sequence[Row[Any]]]:
             sent, following = await super()._publish_batch(rows)
             if sent and not self.committed:
                 # After this cycle read the outbox: its next read must come at once.
@@ -102,7 +103,7 @@ async def test_a_commit_before_the_mark_is_read_in_the_marks_transaction(
     class CommitWhilePublishing(OutboxRelay):
         committed = False
 
-        async def _publish_batch(self, rows: UnsentRows) -> tuple[int, UnsentRows]:
+        async def _publish_batch(self, rows: Sequence[Row[Any]]) -> tuple[int, Sequence[Row[Any]]]:
             if not self.committed:  # after the read, before the publish and the mark
                 self.committed = True
                 await record(db, [late])
