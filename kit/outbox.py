@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from nats.js import JetStreamContext
-from sqlalchemy import Row, bindparam, func, insert, select, text, update
+from sqlalchemy import bindparam, func, insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.sql.elements import BindParameter
 
@@ -218,22 +218,20 @@ class OutboxRelay:
     async def drain(self) -> int:
         """Publish every unsent row now; returns how many were published."""
         total = 0
-        async with self._db.engine.begin() as conn:
-            rows = await self._unsent_rows(conn)
-        while rows:
-            sent, rows = await self._publish_batch(rows)
+        while True:
+            sent = await self._publish_batch()
             total += sent
-        return total
+            if sent < self._batch_size:
+                return total
 
-    async def _unsent_rows(self, conn: AsyncConnection) -> Sequence[Row[Any]]:
-        return (await conn.execute(self._unsent)).all()
-
-    async def _publish_batch(self, rows: Sequence[Row[Any]]) -> tuple[int, Sequence[Row[Any]]]:
-        """Publish `rows`, mark them sent once JetStream has them, and return how many
-        were, with the next rows when more are known to be waiting (a full batch, or a
-        commit notified since the last read): those are read in the marking's
-        transaction, after it, so that a relay kept busy makes one transaction a cycle,
-        not a read and a mark (docs/BENCHMARKS.md §17, seventh round)."""
+    async def _publish_batch(self) -> int:
+        # The relay's statements are Core ones: its transactions are a connection's
+        # (`engine.begin()`), without an ORM session to make, begin, commit and close
+        # (two per cycle, the read and the mark; docs/BENCHMARKS.md §17, seventh round).
+        async with self._db.engine.begin() as conn:
+            rows = (await conn.execute(self._unsent)).all()
+        if not rows:
+            return 0
         # Publish outside any transaction: a slow or absent NATS must not hold the
         # database. Async publishes are pipelined, then awaited together.
         futures: list[asyncio.Future[Any]] = []
@@ -265,21 +263,13 @@ class OutboxRelay:
                 await self._note_failure([row.seq], repr(result))
                 break
             acked.append(row.seq)
-        more = len(acked) == self._batch_size or (len(acked) == len(rows) and self._wake.is_set())
-        if more:
-            self._wake.clear()  # before the read, as in `_loop`
-        following: Sequence[Row[Any]] = ()
         if acked:
-            # The relay's statements are Core ones: its transactions are a connection's
-            # (`engine.begin()`), without an ORM session to make, begin, commit and close.
             async with self._db.engine.begin() as conn:
                 await conn.execute(self._mark_sent, {"seqs": acked, "now": datetime.now(UTC)})
-                if more:
-                    following = await self._unsent_rows(conn)
             self.published += len(acked)
         if len(acked) < len(rows):
             raise RuntimeError(f"{len(rows) - len(acked)} events not acknowledged by JetStream")
-        return len(acked), following
+        return len(acked)
 
     async def _note_failure(self, seqs: list[int], error: str) -> None:
         try:
