@@ -14,18 +14,12 @@ separate pass of 500, the event loop's thread).
 
 from __future__ import annotations
 
-import argparse
 import json
-import os
-import statistics
-import subprocess
 import sys
 import time
 from contextlib import ExitStack
-from pathlib import Path
 from typing import Any
 
-HERE = Path(__file__).resolve().parent.parent
 WARM_UP = 200
 
 
@@ -76,68 +70,33 @@ async def _measure(url: str, n: int) -> dict[str, Any]:
     return {"kit": kit.__file__, "us": cpu / n * 1e6, "calls": calls}
 
 
-def _child(args: argparse.Namespace) -> None:
+def _child(args: dict[str, Any]) -> None:
     import uvloop
 
-    print(json.dumps(uvloop.run(_measure(args.url, args.n))))
-
-
-def _round(tree: Path, url: str, n: int) -> tuple[float, float]:
-    env = {**os.environ, "PYTHONPATH": str(tree)}
-    cmd = [sys.executable, "-P", str(Path(__file__).resolve()), "--child", "--url", url]
-    out = subprocess.run(
-        [*cmd, "--n", str(n)], env=env, cwd=tree, capture_output=True, text=True, check=False
-    )
-    if out.returncode != 0:
-        raise RuntimeError(f"round in {tree} failed:\n{out.stderr[-3000:]}")
-    result = json.loads(out.stdout.strip().splitlines()[-1])
-    assert Path(result["kit"]).is_relative_to(tree), result  # the tree asked for ran
-    return float(result["us"]), float(result["calls"])
-
-
-def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--n", type=int, default=2000, help="transactions per round (default 2,000)")
-    p.add_argument("--backend", choices=["sqlite", "postgresql", "both"], default="both")
-    p.add_argument("--loop", default="uvloop", help=argparse.SUPPRESS)
-    p.add_argument("--rounds", type=int, default=5, help="rounds per tree (default 5)")
-    p.add_argument("--before", type=Path, help="another worktree, run alternately")
-    p.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
-    p.add_argument("--url", help=argparse.SUPPRESS)
-    return p
+    print(json.dumps(uvloop.run(_measure(args["url"], args["n"]))))
 
 
 def main() -> None:
-    from bench import common
+    from bench import common, trees
 
-    args = _parser().parse_args()
+    p = trees.parser(__doc__.splitlines()[0], n=2000, rounds=5)
+    args = p.parse_args()
     backends = common.start(args)
-    trees = [("after", HERE)] + ([("before", args.before.resolve())] if args.before else [])
-    counter = iter(range(10**6))
+    named = trees.trees(args.before)
     rows = []
     with ExitStack() as stack:
-        tmp = stack.enter_context(common.temp_dir("db-transaction"))
-        pg = common.postgres_if_asked(stack, backends)
-
-        def fresh_url(backend: str) -> str:
-            k = next(counter)
-            if backend == "sqlite":
-                return common.sqlite_url(tmp / f"bench-{k}.db")
-            assert pg is not None
-            return pg.create_database(f"bench_tx_{k}")
-
+        fresh = trees.fresh_databases(stack, backends, "db-transaction")
         for backend in backends:
-            cpu: dict[str, list[float]] = {name: [] for name, _ in trees}
+            cpu: dict[str, list[float]] = {name: [] for name, _ in named}
             calls: dict[str, float] = {}
             for _ in range(args.rounds):
-                for name, tree in reversed(trees):  # before first in each pair
-                    us, calls[name] = _round(tree, fresh_url(backend), args.n)
-                    cpu[name].append(us)
-            for name, _ in trees:
-                each = cpu[name]
-                spread = f"{min(each):,.0f}–{max(each):,.0f}"
-                median = statistics.median(each)
-                rows.append([backend, name, f"{median:,.0f}", spread, f"{calls[name]:,.0f}"])
+                for name, tree in trees.in_order(named):
+                    got = trees.run_child(__file__, tree, {"url": fresh(backend), "n": args.n})
+                    cpu[name].append(got["us"])
+                    calls[name] = got["calls"]
+            for name, _ in named:
+                median, spread = trees.median_and_range(cpu[name])
+                rows.append([backend, name, median, spread, f"{calls[name]:,.0f}"])
     common.report(
         f"Database.transaction with one INSERT: {args.n} per round, {args.rounds} rounds, "
         "CPU µs per transaction (median, range) and Python calls per transaction",
@@ -147,10 +106,9 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    if "--child" in sys.argv:
-        _child(_parser().parse_args())
+    if sys.argv[1:2] == ["--child"]:  # in a tree's process: nothing of `bench` imported
+        _child(json.loads(sys.argv[2]))
     else:
-        sys.path.insert(0, str(HERE))
         from bench import common
 
         common.run_main(main)

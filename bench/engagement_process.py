@@ -22,25 +22,22 @@ Python calls per command.
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import json
 import os
 import signal
-import statistics
 import subprocess
 import sys
 import time
 from contextlib import ExitStack
-from datetime import date
 from pathlib import Path
 from typing import Any
+from uuid import UUID
 
-HERE = Path(__file__).resolve().parent.parent
 WARM_UP = 60
 
 
-def _child(args: argparse.Namespace) -> None:
+def _child(args: dict[str, Any]) -> None:
     """The service process: started as `run_service` starts it, then serves until
     SIGTERM. With `--profile`, SIGUSR1 starts a cProfile and SIGUSR2 writes it."""
     import cProfile
@@ -55,7 +52,7 @@ def _child(args: argparse.Namespace) -> None:
     from services.engagement.settings import EngagementSettings
 
     settings = EngagementSettings(
-        database_url=args.url, database_schema="engagement", nats_url=args.nats
+        database_url=args["url"], database_schema="engagement", nats_url=args["nats"]
     )
     runtime = app.build(settings)
     configure_logging(app.NAME, level="INFO", fmt="json")
@@ -67,7 +64,7 @@ def _child(args: argparse.Namespace) -> None:
 
     def profile_stop(*_: object) -> None:
         profiler[0].disable()
-        profiler[0].dump_stats(args.profile_file)
+        profiler[0].dump_stats(args["profile_file"])
         print("profiled", flush=True)
 
     signal.signal(signal.SIGUSR1, profile_start)
@@ -86,20 +83,23 @@ class Service:
     """A service process of one tree, on one database."""
 
     def __init__(self, tree: Path, url: str, nats: str, profile_file: str | None) -> None:
-        env = {**os.environ, "PYTHONPATH": str(tree)}
-        cmd = [sys.executable, "-P", str(Path(__file__).resolve()), "--child"]
-        cmd += ["--url", url, "--nats", nats]
-        cmd += ["--profile-file", profile_file] if profile_file else []
+        from bench import trees
+
+        args = {"url": url, "nats": nats, "profile_file": profile_file}
         # Logs (stderr) are discarded: the service writes them as in production.
         self.proc = subprocess.Popen(
-            cmd, env=env, cwd=tree, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True
+            trees.child_command(__file__, args),
+            env=trees.tree_env(tree),
+            cwd=tree,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
         )
         assert self.proc.stdout is not None
         line = self.proc.stdout.readline()
         if not line:
             raise RuntimeError(f"the service of {tree} did not start")
-        ran = Path(json.loads(line)["kit"])
-        assert ran.is_relative_to(tree), ran  # the tree asked for is what runs
+        trees.ran_in(json.loads(line), tree)
 
     def cpu(self) -> float:
         from bench import common
@@ -136,23 +136,12 @@ async def _send(
 ) -> None:
     """`n` createEngagement requests, `concurrency` in flight; returns once every reply
     came back and the stream holds each command's event."""
-    from contracts.core import Scope
+    from bench.create_service import create_request
     from contracts.engagement import rpc
     from kit.logging import CORRELATION_HEADER
     from kit.rpc import ACTOR_HEADER, TENANT_HEADER
 
-    body = (
-        rpc.CreateEngagementRequest(
-            unit_id=unit,
-            agency_id=agency,
-            service_modes=["roving"],
-            period_start=date(2027, 1, 1),
-            period_end=date(2027, 12, 31),
-            scope=Scope(agency_id=agency),
-        )
-        .model_dump_json()
-        .encode()
-    )
+    body = create_request(UUID(agency), UUID(unit)).encode()
     before = await _events_in_stream(js)
     counter = iter(range(n))
 
@@ -225,48 +214,25 @@ def _round(
         service.stop()
 
 
-def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--n", type=int, default=600, help="commands per level (default 600)")
-    p.add_argument("--concurrency", default="1,32", help="requests in flight (default 1,32)")
-    p.add_argument("--backend", choices=["sqlite", "postgresql", "both"], default="both")
-    p.add_argument("--loop", default="uvloop", help=argparse.SUPPRESS)
-    p.add_argument("--rounds", type=int, default=3, help="rounds per tree (default 3)")
-    p.add_argument("--before", type=Path, help="another worktree, run alternately")
-    p.add_argument("--profile", type=Path, help="write cProfiles of one round here instead")
-    p.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
-    p.add_argument("--url", help=argparse.SUPPRESS)
-    p.add_argument("--nats", help=argparse.SUPPRESS)
-    p.add_argument("--profile-file", help=argparse.SUPPRESS)
-    return p
-
-
 def main() -> None:
-    from bench import common
+    from bench import common, trees
 
-    args = _parser().parse_args()
+    p = trees.parser(__doc__.splitlines()[0], n=600, rounds=3)
+    p.add_argument("--concurrency", default="1,32", help="requests in flight (default 1,32)")
+    p.add_argument("--profile", type=Path, help="write cProfiles of one round here instead")
+    args = p.parse_args()
     backends = common.start(args)
     levels = [int(c) for c in args.concurrency.split(",")]
-    trees = [("after", HERE)] + ([("before", args.before.resolve())] if args.before else [])
-    counter = iter(range(10**6))
+    named = trees.trees(args.before)
     with ExitStack() as stack:
         server = stack.enter_context(common.nats_server())
-        tmp = stack.enter_context(common.temp_dir("engagement-process"))
-        pg = common.postgres_if_asked(stack, backends)
-
-        def fresh_url(backend: str) -> str:
-            k = next(counter)
-            if backend == "sqlite":
-                return common.sqlite_url(tmp / f"engagement-{k}.db")
-            assert pg is not None
-            return pg.create_database(f"bench_process_{k}")
-
+        fresh = trees.fresh_databases(stack, backends, "engagement-process")
         if args.profile:
             args.profile.mkdir(parents=True, exist_ok=True)
             for backend in backends:
                 out = args.profile / backend
                 out.mkdir(exist_ok=True)
-                calls = _round(HERE, fresh_url(backend), server.url, args.n, levels, out)
+                calls = _round(trees.HERE, fresh(backend), server.url, args.n, levels, out)
                 for c, per in calls.items():
                     print(f"{backend}, {c} in flight: {per:,.0f} Python calls per command")
             print(f"profiles in {args.profile}")
@@ -275,18 +241,15 @@ def main() -> None:
         for backend in backends:
             figures: dict[tuple[str, int], list[float]] = {}
             for _ in range(args.rounds):
-                for name, tree in reversed(trees):  # before first in each pair
-                    got = _round(tree, fresh_url(backend), server.url, args.n, levels)
+                for name, tree in trees.in_order(named):
+                    got = _round(tree, fresh(backend), server.url, args.n, levels)
                     for c, figure in got.items():
                         figures.setdefault((name, c), []).append(figure)
                     each = ", ".join(f"{c} in flight: {f:,.0f} µs" for c, f in got.items())
                     print(f"  {backend} {name}: {each}", flush=True)
             for c in levels:
-                for name, _ in trees:
-                    each_round = figures[(name, c)]
-                    spread = f"{min(each_round):,.0f}–{max(each_round):,.0f}"
-                    median = statistics.median(each_round)
-                    rows.append([backend, c, name, f"{median:,.0f}", spread])
+                for name, _ in named:
+                    rows.append([backend, c, name, *trees.median_and_range(figures[(name, c)])])
     common.report(
         f"createEngagement over NATS, the engagement service process's CPU per command "
         f"(relay included): {args.n} per level, {args.rounds} rounds, µs (median, range)",
@@ -296,10 +259,9 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    if "--child" in sys.argv:
-        _child(_parser().parse_args())
+    if sys.argv[1:2] == ["--child"]:  # the service, in a tree's process: no `bench` import
+        _child(json.loads(sys.argv[2]))
     else:
-        sys.path.insert(0, str(HERE))
         from bench import common
 
         common.run_main(main)
