@@ -8,7 +8,6 @@ transaction, services only flush.
 
 from __future__ import annotations
 
-import asyncio
 import re
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -151,10 +150,10 @@ class Database:
             yield session
             await session.commit()
         except BaseException:
-            # Rolls back and returns the connection, shielded as `AsyncSession.__aexit__`
-            # closes, so a cancelled caller does not leave the connection checked out.
-            await asyncio.shield(session.close())
-            raise
+            # Closed by the session's own exit, as before: rolled back, the connection
+            # returned, to completion even when the caller is cancelled meanwhile.
+            async with session:
+                raise
         session.sync_session.close()  # no I/O: nothing is checked out after the commit
 
     async def dispose(self) -> None:
