@@ -72,6 +72,8 @@ def _child(args: dict[str, Any]) -> None:
 
     async def start() -> None:
         await app.start(runtime)
+        assert runtime.nc is not None
+        await runtime.nc.flush()  # the server has the endpoints' subscriptions: no "no responders"
         print(json.dumps({"kit": kit.__file__}), flush=True)  # ready
 
     main = serve_until_signalled(runtime, start)
