@@ -48,12 +48,26 @@ async def _prepare(url: str) -> tuple[str, str]:
     return str(agency), str(unit)
 
 
+def create_request(agency: UUID, unit: UUID) -> str:
+    """The createEngagement request the benches send: the agency's unit, a year, roving."""
+    from contracts.core import Scope
+    from contracts.engagement import rpc
+
+    return rpc.CreateEngagementRequest(
+        unit_id=unit,
+        agency_id=agency,
+        service_modes=["roving"],
+        period_start=date(2027, 1, 1),
+        period_end=date(2027, 12, 31),
+        scope=Scope(agency_id=agency),
+    ).model_dump_json()
+
+
 async def _measure(
     url: str, agency: UUID, unit: UUID, n: int, keyed: bool, profile: str | None
 ) -> dict[str, Any]:
     """One round in this process: warm up, then `n` commands timed (or profiled)."""
     import kit
-    from contracts.core import Scope
     from contracts.engagement import rpc
     from kit.db import Database
     from kit.endpoints import command
@@ -69,14 +83,7 @@ async def _measure(
             name="engagement", settings=ServiceSettings(), db=db, tables=messaging
         )
         handle = command(runtime, engagements.create_engagement)
-        body = rpc.CreateEngagementRequest(
-            unit_id=unit,
-            agency_id=agency,
-            service_modes=["roving"],
-            period_start=date(2027, 1, 1),
-            period_end=date(2027, 12, 31),
-            scope=Scope(agency_id=agency),
-        ).model_dump_json()
+        body = create_request(agency, unit)
 
         async def one(i: int) -> bytes:
             ctx = CallContext(
@@ -173,22 +180,13 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main() -> None:
-    from bench import common  # not in a child: its tree's code must come first
+    from bench import common, trees  # not in a child: its tree's code must come first
 
     args = _parser().parse_args()
     backends = common.start(args)
-    trees = [("after", HERE)] + ([("before", args.before.resolve())] if args.before else [])
-    counter = iter(range(10**6))
+    named = trees.trees(args.before)
     with ExitStack() as stack:
-        tmp = stack.enter_context(common.temp_dir("create-service"))
-        pg = common.postgres_if_asked(stack, backends)
-
-        def fresh_url(backend: str) -> str:
-            k = next(counter)
-            if backend == "sqlite":
-                return common.sqlite_url(tmp / f"engagement-{k}.db")
-            assert pg is not None
-            return pg.create_database(f"bench_create_{k}")
+        fresh_url = trees.fresh_databases(stack, backends, "create-service")
 
         if args.profile:
             _round(HERE, fresh_url(backends[0]), args.n, args.keyed, args.profile)
@@ -196,11 +194,11 @@ def main() -> None:
             return
         rows = []
         for backend in backends:
-            figures: dict[str, list[float]] = {name: [] for name, _ in trees}
+            figures: dict[str, list[float]] = {name: [] for name, _ in named}
             for _ in range(args.rounds):
-                for name, tree in reversed(trees):  # before first in each pair
+                for name, tree in trees.in_order(named):
                     figures[name].append(_round(tree, fresh_url(backend), args.n, args.keyed))
-            for name, _ in trees:
+            for name, _ in named:
                 us = figures[name]
                 spread = f"{min(us):,.0f}–{max(us):,.0f}"
                 rows.append([backend, name, f"{statistics.median(us):,.0f}", spread])

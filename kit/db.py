@@ -26,6 +26,7 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from kit import sqlite_driver
 from kit.pool_ping import ping_when_idle
 
 # Stable constraint names, so migrations are reproducible on both backends.
@@ -90,7 +91,14 @@ def create_engine(url: str, *, schema: str | None = None, echo: bool = False) ->
         database = make_url(url).database
         if database and database != ":memory:":
             Path(database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_async_engine(url, echo=echo, pool_size=1, max_overflow=0, pool_timeout=120)
+        engine = create_async_engine(
+            url,
+            echo=echo,
+            pool_size=1,
+            max_overflow=0,
+            pool_timeout=120,
+            module=sqlite_driver.dbapi(),  # one trip to aiosqlite's thread per statement
+        )
 
         @event.listens_for(engine.sync_engine, "connect")
         def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
@@ -126,9 +134,27 @@ class Database:
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
-        """One unit of work: commit on success, roll back on any exception."""
-        async with self.sessions() as session, session.begin():
+        """One unit of work: commit on success, roll back on any exception.
+
+        What `async with sessions() as s, s.begin()` did, without the two steps of it
+        that need no database: the transaction is begun on the sync session directly
+        (beginning takes no connection; the first statement does), and after a commit,
+        which has already given the connection back, the session is closed in place
+        (closing then only detaches its objects). `AsyncSession`'s own begin and close
+        each went through a greenlet, and its close through a task and a shield: about
+        45 µs of a PostgreSQL transaction's CPU, paid by every command, relay cycle and
+        consumed event (docs/BENCHMARKS.md §17, seventh round)."""
+        session = self.sessions()
+        session.sync_session.begin()
+        try:
             yield session
+            await session.commit()
+        except BaseException:
+            # Closed by the session's own exit, as before: rolled back, the connection
+            # returned, to completion even when the caller is cancelled meanwhile.
+            async with session:
+                raise
+        session.sync_session.close()  # no I/O: nothing is checked out after the commit
 
     async def dispose(self) -> None:
         await self.engine.dispose()

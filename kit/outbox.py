@@ -145,10 +145,16 @@ class OutboxRelay:
 
     async def run(self, stop: asyncio.Event) -> None:
         """Publish until `stop` is set, then flush what is left (best effort)."""
-        if self._db.engine.dialect.name == "postgresql":
-            await self._run_as_leader(stop)
-        else:
-            await self._loop(stop)
+        # `stop` ends an idle wait as a notify does (`_idle`): one waiter for the relay's
+        # life instead of one per cycle.
+        stopping = asyncio.create_task(_set_when(stop, self._wake))
+        try:
+            if self._db.engine.dialect.name == "postgresql":
+                await self._run_as_leader(stop)
+            else:
+                await self._loop(stop)
+        finally:
+            stopping.cancel()
         try:
             await asyncio.wait_for(self.drain(), timeout=self._publish_timeout)
         except Exception as exc:  # a clean stop must not fail because NATS is gone
@@ -197,7 +203,17 @@ class OutboxRelay:
                 )
                 await _wait(stop, delay)
                 continue
-            await _wait(stop, self._poll_interval, self._wake)
+            await self._idle()
+
+    async def _idle(self) -> None:
+        """Until a commit notifies, `stop` is set or the poll interval passes. A timer
+        that sets the wake, where `_wait` made two tasks and an `asyncio.wait` for every
+        cycle (at one client, a cycle per mutation)."""
+        timer = asyncio.get_running_loop().call_later(self._poll_interval, self._wake.set)
+        try:
+            await self._wake.wait()
+        finally:
+            timer.cancel()
 
     async def drain(self) -> int:
         """Publish every unsent row now; returns how many were published."""
@@ -209,8 +225,11 @@ class OutboxRelay:
                 return total
 
     async def _publish_batch(self) -> int:
-        async with self._db.transaction() as session:
-            rows = (await session.execute(self._unsent)).all()
+        # The relay's statements are Core ones: its transactions are a connection's
+        # (`engine.begin()`), without an ORM session to make, begin, commit and close
+        # (two per cycle, the read and the mark; docs/BENCHMARKS.md §17, seventh round).
+        async with self._db.engine.begin() as conn:
+            rows = (await conn.execute(self._unsent)).all()
         if not rows:
             return 0
         # Publish outside any transaction: a slow or absent NATS must not hold the
@@ -245,8 +264,8 @@ class OutboxRelay:
                 break
             acked.append(row.seq)
         if acked:
-            async with self._db.transaction() as session:
-                await session.execute(self._mark_sent, {"seqs": acked, "now": datetime.now(UTC)})
+            async with self._db.engine.begin() as conn:
+                await conn.execute(self._mark_sent, {"seqs": acked, "now": datetime.now(UTC)})
             self.published += len(acked)
         if len(acked) < len(rows):
             raise RuntimeError(f"{len(rows) - len(acked)} events not acknowledged by JetStream")
@@ -254,25 +273,29 @@ class OutboxRelay:
 
     async def _note_failure(self, seqs: list[int], error: str) -> None:
         try:
-            async with self._db.transaction() as session:
-                await session.execute(self._mark_failed, {"seqs": seqs, "error": error[:2000]})
+            async with self._db.engine.begin() as conn:
+                await conn.execute(self._mark_failed, {"seqs": seqs, "error": error[:2000]})
         except Exception as exc:  # the database may be what is failing
             log.warning("outbox.note_failure_failed", relay=self._name, error=str(exc))
 
     async def backlog(self) -> int:
-        async with self._db.transaction() as session:
+        async with self._db.engine.begin() as conn:
             o = self._outbox
-            result = await session.execute(
+            result = await conn.execute(
                 select(func.count()).select_from(o).where(o.c.sent_at.is_(None))
             )
             return int(result.scalar_one())
 
 
-async def _wait(stop: asyncio.Event, seconds: float, wake: asyncio.Event | None = None) -> None:
-    """Sleep up to `seconds`, returning early when `stop` (or `wake`) is set."""
+async def _set_when(stop: asyncio.Event, wake: asyncio.Event) -> None:
+    await stop.wait()
+    wake.set()
+
+
+async def _wait(stop: asyncio.Event, seconds: float) -> None:
+    """Sleep up to `seconds`, returning early when `stop` is set (a backoff, a leader
+    check: not the cycle's idle wait)."""
     waiters = [asyncio.ensure_future(stop.wait())]
-    if wake is not None:
-        waiters.append(asyncio.ensure_future(wake.wait()))
     try:
         await asyncio.wait(waiters, timeout=seconds, return_when=asyncio.FIRST_COMPLETED)
     finally:
