@@ -130,14 +130,14 @@ def _consumer(service: str, tmp: Path) -> tuple[Any, Any, Path]:
         return handlers.ENGAGEMENTS, tables, app.MIGRATIONS
     from kit.storage.local import LocalStore
     from services.archive.catalogue.deps import CatalogueDeps
-    from services.archive.catalogue.handlers import filing_subscription
+    from services.archive.catalogue.handlers import retired_filing_subscription
     from services.archive.ledger.signing import signer_from_seed
     from services.archive.settings import ArchiveSettings
 
     store = LocalStore(tmp / "objects", signing_key=b"k", base_url="http://x/files")
     signer = signer_from_seed("bench.ecohost/ledger", "B" * 43 + "=")
     deps = CatalogueDeps(store=store, settings=ArchiveSettings(), signer=signer)
-    return filing_subscription(deps), tables, app.MIGRATIONS
+    return retired_filing_subscription(deps), tables, app.MIGRATIONS
 
 
 async def _know_units(db: Any, events: Sequence[Any]) -> None:
