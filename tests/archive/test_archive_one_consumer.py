@@ -86,7 +86,8 @@ async def test_the_one_consumer_stores_the_rows_of_its_two_consumers_before(
 ) -> None:
     one = archive_subscription(deps)
     retired = retired_filing_subscription(deps)
-    assert one.batch_handler is not None and retired.batch_handler is not None
+    assert one.batch_handler is not None
+    assert retired.batch_handler is not None
     filed = EventParser(retired.events)
     one_batch, one_each = one.batch_handler, one_after_another(one.handler)
 
