@@ -144,7 +144,7 @@ async def assert_traced_and_filed_once(db: Database, events: list[EventEnvelope]
         assert leaves == [e.event_id for e in events]  # each once, in stream order
         reports = [e.event_id for e in events if e.type.endswith("stage_report_accepted.v1")]
         filed = (await s.scalars(select(ArchiveItem.source_event_id))).all()
-        assert sorted(filed) == sorted(reports)
+        assert sorted(filed, key=str) == sorted(reports, key=str)
         outbox = messaging.outbox
         filed_action = outbox.c.payload.like('%"action":"filed"%')
         filings = select(func.count()).select_from(outbox).where(filed_action)
