@@ -10,6 +10,7 @@ handlers without NATS and leaves that out. Here the tree's own
 `services.archive.app.subscriptions` are run, every one of them whose subjects take
 engagement.created, each as an `kit.consumer.EventConsumer` fetching `--fetch` events
 at a time (no linger), on the real archive database (the migrations) and a local store.
+The harness (rounds, trees, passes, clock, table) is bench/consumer_cost.py's.
 
 Each pass: the stream purged and the durables deleted, `n` creations published (each of
 a new engagement), the consumers declared (all untimed); then the clock runs until every
@@ -25,25 +26,17 @@ ranges beside them.
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import cProfile
-import json
-import os
-import pstats
-import statistics
-import subprocess
-import sys
-import time
+import functools
+import importlib.util
 from collections.abc import Sequence
-from contextlib import ExitStack, suppress
+from contextlib import suppress
 from pathlib import Path
 from typing import Any
 from uuid import uuid4
 
 HERE = Path(__file__).resolve()
-WARMUP = 60
-PROFILED = 300
 CREATED = "ecohost.events.engagement.created.v1"
 
 
@@ -103,23 +96,7 @@ async def _pass(
         )
         await consumer.declare()  # outside the clock: once per consumer's life
         consumers.append(consumer)
-    stop = asyncio.Event()
-    started = time.process_time()
-    if profiler is not None:
-        profiler.enable()
-    tasks = [asyncio.create_task(c.run(stop)) for c in consumers]
-    try:
-        await asyncio.wait_for(finished.wait(), timeout=600)
-    finally:
-        stop.set()
-        if profiler is not None:
-            profiler.disable()
-    cpu = time.process_time() - started
-    await asyncio.gather(*tasks)
-    for c in consumers:
-        if c.applied != n or c.duplicates or c.dead_lettered:
-            raise RuntimeError(f"{c.durable}, fetch {fetch}: {c.applied} applied of {n}")
-    return cpu
+    return float(await _harness().timed_run(consumers, finished, n, fetch, profiler))
 
 
 async def _child(nats_url: str, db_url: str, n: int, fetches: Sequence[int], tmp: Path) -> Any:
@@ -144,121 +121,45 @@ async def _child(nats_url: str, db_url: str, n: int, fetches: Sequence[int], tmp
         js = nc.jetstream()
         await ensure_event_stream(js)
         async with migrated_database(db_url, "archive", app.MIGRATIONS) as db:
-            for fetch in fetches:
-                await _pass(js, db, subs, WARMUP, fetch, None)
-                cpu = await _pass(js, db, subs, n, fetch, None)
-                profiler = cProfile.Profile()
-                await _pass(js, db, subs, PROFILED, fetch, profiler)
-                stats = pstats.Stats(profiler)
-                calls = stats.total_calls  # type: ignore[attr-defined]
-                result[str(fetch)] = {"us": cpu / n * 1e6, "calls": calls / PROFILED}
-                if os.environ.get("BENCH_PROFILE"):
-                    stats.stream = sys.stderr  # type: ignore[attr-defined]
-                    print(f"--- fetch {fetch}", file=sys.stderr)
-                    stats.sort_stats("tottime").print_stats(25)
+
+            async def one_pass(
+                kind: str, count: int, fetch: int, profiler: cProfile.Profile | None
+            ) -> float:
+                return await _pass(js, db, subs, count, fetch, profiler)
+
+            result.update(await _harness().per_fetch(fetches, n, one_pass))
     finally:
         await nc.close()
     return result
 
 
-def _run_tree(tree: Path, args: list[str]) -> dict[str, Any]:
-    """One round in a fresh process against `tree`'s code."""
-    env = dict(os.environ, PYTHONPATH=str(tree))
-    code = f"import runpy; runpy.run_path({str(HERE)!r}, run_name='__main__')"
-    done = subprocess.run(
-        [sys.executable, "-P", "-c", code, "--child", *args],
-        env=env,
-        cwd=tree,
-        capture_output=True,
-        text=True,
-        check=False,
+@functools.cache
+def _harness() -> Any:
+    """bench/consumer_cost.py beside this file, loaded by its path: a child runs with
+    another tree first on the import path, whose bench may not have the harness yet."""
+    spec = importlib.util.spec_from_file_location(
+        "consumer_cost", HERE.with_name("consumer_cost.py")
     )
-    if done.returncode != 0:
-        raise RuntimeError(f"round in {tree} failed:\n{done.stderr[-4000:]}")
-    if os.environ.get("BENCH_PROFILE"):
-        print(done.stderr, file=sys.stderr)
-    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
-    assert Path(result["kit"]).is_relative_to(tree), result  # the tree asked for ran
-    return result
-
-
-def _summary(rounds: list[dict[str, Any]], fetch: int, key: str) -> str:
-    values = [r[str(fetch)][key] for r in rounds]
-    mid = statistics.median(values)
-    if key == "calls":
-        return f"{mid:,.0f}"
-    return f"{mid:,.0f} ({min(values):,.0f}–{max(values):,.0f})"
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
-    parser.add_argument("--n", type=int, default=600, help="events per timed pass (600)")
-    parser.add_argument("--fetch", default="1,3,100", help="fetch sizes (default 1,3,100)")
-    parser.add_argument("--backend", choices=["sqlite", "postgresql", "both"], default="both")
-    parser.add_argument("--rounds", type=int, default=5)
-    parser.add_argument("--before", type=Path, help="a worktree to compare with")
-    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
-    parser.add_argument("--nats", help=argparse.SUPPRESS)
-    parser.add_argument("--db", help=argparse.SUPPRESS)
-    parser.add_argument("--tmp", help=argparse.SUPPRESS)
-    args = parser.parse_args()
-    fetches = [int(f) for f in args.fetch.split(",")]
+    harness = _harness()
+    args = harness.parser(__doc__ or "", n=600).parse_args()
     if args.child:
-        import logging
-
-        import uvloop
-
-        from kit.logging import configure_logging
-
-        configure_logging("bench", level="WARNING")
-        logging.disable(logging.WARNING)
-        run = _child(args.nats, args.db, args.n, fetches, Path(args.tmp))
-        print(json.dumps(uvloop.run(run)))
+        fetches = [int(f) for f in args.fetch.split(",")]
+        harness.run_child(_child(args.nats, args.db, args.n, fetches, Path(args.tmp)))
         return
-    from bench import common
-
-    trees: list[tuple[str, Path]] = [("after", HERE.parents[1])]
-    if args.before:
-        trees.insert(0, ("before", args.before.resolve()))
-    backends = ["sqlite", "postgresql"] if args.backend == "both" else [args.backend]
-    print(common.machine_facts("uvloop"))
-    with ExitStack() as stack:
-        server = stack.enter_context(common.nats_server())
-        tmp = stack.enter_context(common.temp_dir("archive-consumers"))
-        pg = common.postgres_if_asked(stack, backends)
-        for backend in backends:
-            results: dict[str, list[dict[str, Any]]] = {name: [] for name, _ in trees}
-            for round_ in range(args.rounds):
-                order = trees if round_ % 2 == 0 else trees[::-1]
-                for name, tree in order:
-                    label = f"{backend}-{name}-{round_}-{uuid4().hex[:6]}"
-                    if backend == "sqlite":
-                        url = common.sqlite_url(tmp / f"{label}.db")
-                    else:
-                        assert pg is not None
-                        url = pg.create_database(f"archive_{label.replace('-', '_')}")
-                    child_args = ["--nats", server.url, "--db", url, "--n", str(args.n)]
-                    child_args += ["--tmp", str(tmp), "--fetch", args.fetch]
-                    result = _run_tree(tree, child_args)
-                    results[name].append(result)
-                    cells = "  ".join(
-                        f"fetch {f}: {r['us']:7.0f} µs {r['calls']:6.0f} calls"
-                        for f, r in ((f, result[str(f)]) for f in fetches)
-                    )
-                    consumers = ",".join(result["consumers"])
-                    print(f"{backend} round {round_ + 1} {name:6} {cells}  [{consumers}]")
-            rows = [
-                [backend, fetch, name, _summary(rs, fetch, "us"), _summary(rs, fetch, "calls")]
-                for fetch in fetches
-                for name, rs in results.items()
-            ]
-            common.report(
-                f"{backend}: the archive's consumers of engagement.created, CPU per event, "
-                f"{args.n:,} events, median of {args.rounds} rounds "
-                f"(load average {os.getloadavg()[0]:.1f})",
-                ["backend", "fetch", "tree", "CPU µs/event (range)", "Python calls/event"],
-                rows,
-            )
+    harness.compare(
+        args,
+        script=HERE,
+        label="archive-consumers",
+        title="the archive's consumers of engagement.created, CPU per event",
+    )
 
 
 if __name__ == "__main__":

@@ -53,17 +53,7 @@ async def drain(
         await js.consumer_info(EVENT_STREAM, retired.durable)
     except NotFoundError:
         return False
-    consumer = EventConsumer(
-        js=js,
-        db=db,
-        tables=tables,
-        durable=retired.durable,
-        filter_subjects=retired.subjects,
-        handler=retired.handler,
-        events=retired.events,
-        batch_handler=retired.batch_handler,
-        **consumer_options,
-    )
+    consumer = consumer_of(js, db, tables, retired, **consumer_options)
     log.info("archive.retired_filing_draining", consumer=retired.durable)
     pull = await js.pull_subscribe_bind(durable=retired.durable, stream=EVENT_STREAM)
     try:
@@ -84,6 +74,27 @@ async def drain(
     finally:
         await pull.unsubscribe()
     return True
+
+
+def consumer_of(
+    js: JetStreamContext,
+    db: Database,
+    tables: MessagingTables,
+    sub: Subscription,
+    **options: Any,
+) -> EventConsumer:
+    """`sub` as the durable consumer `kit.runtime` starts for it."""
+    return EventConsumer(
+        js=js,
+        db=db,
+        tables=tables,
+        durable=sub.durable,
+        filter_subjects=sub.subjects,
+        handler=sub.handler,
+        events=sub.events,
+        batch_handler=sub.batch_handler,
+        **options,
+    )
 
 
 def drainer(
