@@ -162,3 +162,14 @@ async def test_an_upgrade_traces_and_files_every_event_once(
     await upgrade(js, db, deps, during)
 
     await assert_traced_and_filed_once(db, before + during)
+
+
+async def test_a_new_deployment_has_nothing_to_drain_and_gets_no_filing_durable(
+    js: JetStreamContext, db: Database, deps: CatalogueDeps
+) -> None:
+    """No `archive-filing` durable: the drain does nothing, and declares none (a
+    declared one would deliver the whole stream to the old filing handler)."""
+    retired = retired_filing_subscription(deps)
+    assert not await drain(js, db, messaging, retired, asyncio.Event())
+    with pytest.raises(NotFoundError):
+        await js.consumer_info(EVENT_STREAM, RETIRED_FILING)
