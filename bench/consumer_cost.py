@@ -31,7 +31,7 @@ import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
@@ -102,11 +102,23 @@ async def _consume(
         after_commit=after_commit,
     )
     await consumer.declare()  # outside the clock: once per consumer's life
+    return await timed_run([consumer], finished, n, fetch, profiler)
+
+
+async def timed_run(
+    consumers: Sequence[Any],
+    finished: asyncio.Event,
+    n: int,
+    fetch: int,
+    profiler: cProfile.Profile | None,
+) -> float:
+    """Run the declared `consumers` until `finished` is set (each has applied its `n`
+    events); the CPU seconds it took, with `profiler` on if given."""
     stop = asyncio.Event()
     started = time.process_time()
     if profiler is not None:
         profiler.enable()
-    task = asyncio.create_task(consumer.run(stop))
+    tasks = [asyncio.create_task(c.run(stop)) for c in consumers]
     try:
         await asyncio.wait_for(finished.wait(), timeout=600)
     finally:
@@ -114,9 +126,10 @@ async def _consume(
         if profiler is not None:
             profiler.disable()
     cpu = time.process_time() - started
-    await task
-    if consumer.applied != n or consumer.duplicates or consumer.dead_lettered:
-        raise RuntimeError(f"fetch {fetch}: {consumer.applied} applied of {n}")
+    await asyncio.gather(*tasks)
+    for c in consumers:
+        if c.applied != n or c.duplicates or c.dead_lettered:
+            raise RuntimeError(f"{c.durable}, fetch {fetch}: {c.applied} applied of {n}")
     return cpu
 
 
@@ -133,29 +146,48 @@ async def _child(nats_url: str, db_url: str, n: int, fetches: Sequence[int]) -> 
         js = nc.jetstream()
         async with db.engine.begin() as conn:
             await conn.run_sync(metadata.create_all)
-        for fetch in fetches:
-            await _consume(js, db, f"{SUBJECT}.warm", WARMUP, fetch, None)
-            cpu = await _consume(js, db, f"{SUBJECT}.timed", n, fetch, None)
-            profiler = cProfile.Profile()
-            await _consume(js, db, f"{SUBJECT}.profiled", PROFILED, fetch, profiler)
-            stats = pstats.Stats(profiler)
-            calls = stats.total_calls  # type: ignore[attr-defined]
-            result[str(fetch)] = {"us": cpu / n * 1e6, "calls": calls / PROFILED}
-            if os.environ.get("BENCH_PROFILE"):
-                stats.stream = sys.stderr  # type: ignore[attr-defined]
-                print(f"--- fetch {fetch}", file=sys.stderr)
-                stats.sort_stats("tottime").print_stats(25)
-                stats.sort_stats("cumulative").print_stats(60)
+
+        async def one_pass(
+            kind: str, count: int, fetch: int, profiler: cProfile.Profile | None
+        ) -> float:
+            return await _consume(js, db, f"{SUBJECT}.{kind}", count, fetch, profiler)
+
+        result.update(await per_fetch(fetches, n, one_pass))
     finally:
         await db.dispose()
         await nc.close()
     return result
 
 
-def _run_tree(tree: Path, args: list[str]) -> dict[str, Any]:
-    """One round in a fresh process against `tree`'s code."""
+Pass = Callable[[str, int, int, "cProfile.Profile | None"], Awaitable[float]]
+
+
+async def per_fetch(fetches: Sequence[int], n: int, one_pass: Pass) -> dict[str, Any]:
+    """Per fetch size: a warm-up pass of WARMUP events, the timed pass of `n`, a
+    profiled pass of PROFILED (`one_pass(kind, count, fetch, profiler)`, kind `warm`,
+    `timed` or `profiled`, returns CPU seconds); CPU µs and Python calls per event."""
+    result: dict[str, Any] = {}
+    for fetch in fetches:
+        await one_pass("warm", WARMUP, fetch, None)
+        cpu = await one_pass("timed", n, fetch, None)
+        profiler = cProfile.Profile()
+        await one_pass("profiled", PROFILED, fetch, profiler)
+        stats = pstats.Stats(profiler)
+        calls = stats.total_calls  # type: ignore[attr-defined]
+        result[str(fetch)] = {"us": cpu / n * 1e6, "calls": calls / PROFILED}
+        if os.environ.get("BENCH_PROFILE"):
+            stats.stream = sys.stderr  # type: ignore[attr-defined]
+            print(f"--- fetch {fetch}", file=sys.stderr)
+            stats.sort_stats("tottime").print_stats(25)
+            stats.sort_stats("cumulative").print_stats(60)
+    return result
+
+
+def _run_tree(tree: Path, args: list[str], script: Path = HERE) -> dict[str, Any]:
+    """One round in a fresh process against `tree`'s code, running `script` (this file,
+    or another bench on this harness, e.g. bench/archive_consumers.py)."""
     env = dict(os.environ, PYTHONPATH=str(tree))
-    code = f"import runpy; runpy.run_path({str(HERE)!r}, run_name='__main__')"
+    code = f"import runpy; runpy.run_path({str(script)!r}, run_name='__main__')"
     done = subprocess.run(
         [sys.executable, "-c", code, "--child", *args],
         env=env,
@@ -169,6 +201,8 @@ def _run_tree(tree: Path, args: list[str]) -> dict[str, Any]:
     if os.environ.get("BENCH_PROFILE"):
         print(done.stderr, file=sys.stderr)
     result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    if "kit" in result:  # a child that says whose code it ran: the tree asked for
+        assert Path(result["kit"]).is_relative_to(tree), result
     return result
 
 
@@ -180,77 +214,112 @@ def _summary(rounds: list[dict[str, Any]], fetch: int, key: str) -> str:
     return f"{mid:,.0f} ({min(values):,.0f}–{max(values):,.0f})"
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--n", type=int, default=1000, help="events per timed pass")
-    parser.add_argument("--fetch", default="1,3,100", help="fetch sizes (default 1,3,100)")
-    parser.add_argument("--backend", choices=["sqlite", "postgresql", "both"], default="both")
-    parser.add_argument("--rounds", type=int, default=5)
-    parser.add_argument("--before", type=Path, help="a worktree to compare with")
-    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
-    parser.add_argument("--nats", help=argparse.SUPPRESS)
-    parser.add_argument("--db", help=argparse.SUPPRESS)
-    args = parser.parse_args()
-    fetches = [int(f) for f in args.fetch.split(",")]
-    if args.child:
-        import logging
+def parser(doc: str, n: int) -> argparse.ArgumentParser:
+    """The options of a bench on this harness (`n`: events per timed pass by default)."""
+    p = argparse.ArgumentParser(description=doc.splitlines()[0])
+    p.add_argument("--n", type=int, default=n, help=f"events per timed pass ({n})")
+    p.add_argument("--fetch", default="1,3,100", help="fetch sizes (default 1,3,100)")
+    p.add_argument("--backend", choices=["sqlite", "postgresql", "both"], default="both")
+    p.add_argument("--rounds", type=int, default=5)
+    p.add_argument("--before", type=Path, help="a worktree to compare with")
+    p.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    p.add_argument("--nats", help=argparse.SUPPRESS)
+    p.add_argument("--db", help=argparse.SUPPRESS)
+    p.add_argument("--tmp", help=argparse.SUPPRESS)
+    return p
 
-        import uvloop
 
-        from kit.logging import configure_logging
+def run_child(work: Coroutine[Any, Any, dict[str, Any]]) -> None:
+    """A child's measurement, quiet, its result as the last line of stdout."""
+    import logging
 
-        configure_logging("bench", level="WARNING")
-        logging.disable(logging.WARNING)
-        print(json.dumps(uvloop.run(_child(args.nats, args.db, args.n, fetches))))
-        return
+    import uvloop
+
+    from kit.logging import configure_logging
+
+    configure_logging("bench", level="WARNING")
+    logging.disable(logging.WARNING)
+    print(json.dumps(uvloop.run(work)))
+
+
+def compare(
+    args: argparse.Namespace,
+    *,
+    script: Path,
+    label: str,
+    title: str,
+    fill: Callable[[str], None] | None = None,
+) -> None:
+    """Rounds of `script`'s child, one per tree and backend (alternately, the order
+    swapped each round), each on a fresh database, on one NATS server (`fill` puts the
+    untimed events there first) and one PostgreSQL; a table per backend."""
     from bench import common
 
-    trees: list[tuple[str, Path]] = [("after", HERE.parents[1])]
+    fetches = [int(f) for f in args.fetch.split(",")]
+    trees: list[tuple[str, Path]] = [("after", script.parents[1])]
     if args.before:
         trees.insert(0, ("before", args.before.resolve()))
     backends = ["sqlite", "postgresql"] if args.backend == "both" else [args.backend]
     print(common.machine_facts("uvloop"))
     with ExitStack() as stack:
         server = stack.enter_context(common.nats_server())
-        tmp = stack.enter_context(common.temp_dir("consumer-cost"))
+        tmp = stack.enter_context(common.temp_dir(label))
         pg = common.postgres_if_asked(stack, backends)
-        # Every child consumes the same events with durables of its own.
-        subjects = {
-            f"{SUBJECT}.warm": WARMUP,
-            f"{SUBJECT}.timed": args.n,
-            f"{SUBJECT}.profiled": PROFILED,
-        }
-        asyncio.run(_fill(server.url, subjects))
+        if fill is not None:
+            fill(server.url)
         for backend in backends:
             results: dict[str, list[dict[str, Any]]] = {name: [] for name, _ in trees}
             for round_ in range(args.rounds):
                 order = trees if round_ % 2 == 0 else trees[::-1]
                 for name, tree in order:
-                    label = f"{backend}-{name}-{round_}-{uuid4().hex[:6]}"
+                    db = f"{label}-{backend}-{name}-{round_}-{uuid4().hex[:6]}".replace("-", "_")
                     if backend == "sqlite":
-                        url = common.sqlite_url(tmp / f"{label}.db")
+                        url = common.sqlite_url(tmp / f"{db}.db")
                     else:
                         assert pg is not None
-                        url = pg.create_database(f"cost_{label.replace('-', '_')}")
+                        url = pg.create_database(db)
                     child_args = ["--nats", server.url, "--db", url, "--n", str(args.n)]
-                    result = _run_tree(tree, [*child_args, "--fetch", args.fetch])
+                    child_args += ["--fetch", args.fetch, "--tmp", str(tmp)]
+                    result = _run_tree(tree, child_args, script)
                     results[name].append(result)
                     cells = "  ".join(
                         f"fetch {f}: {r['us']:7.0f} µs {r['calls']:6.0f} calls"
                         for f, r in ((f, result[str(f)]) for f in fetches)
                     )
-                    print(f"{backend} round {round_ + 1} {name:6} {cells}", flush=True)
+                    which = f"  [{','.join(result['consumers'])}]" if "consumers" in result else ""
+                    print(f"{backend} round {round_ + 1} {name:6} {cells}{which}", flush=True)
             rows = [
                 [backend, fetch, name, _summary(rs, fetch, "us"), _summary(rs, fetch, "calls")]
                 for fetch in fetches
                 for name, rs in results.items()
             ]
             common.report(
-                f"{backend}: CPU per event, {args.n:,} events, median of {args.rounds} rounds "
+                f"{backend}: {title}, {args.n:,} events, median of {args.rounds} rounds "
                 f"(load average {os.getloadavg()[0]:.1f})",
                 ["backend", "fetch", "tree", "CPU µs/event (range)", "Python calls/event"],
                 rows,
             )
+
+
+def main() -> None:
+    args = parser(__doc__, n=1000).parse_args()
+    fetches = [int(f) for f in args.fetch.split(",")]
+    if args.child:
+        run_child(_child(args.nats, args.db, args.n, fetches))
+        return
+    # Every child consumes the same events with durables of its own.
+    subjects = {
+        f"{SUBJECT}.warm": WARMUP,
+        f"{SUBJECT}.timed": args.n,
+        f"{SUBJECT}.profiled": PROFILED,
+    }
+    compare(
+        args,
+        script=HERE,
+        label="consumer-cost",
+        title="CPU per event",
+        fill=lambda url: asyncio.run(_fill(url, subjects)),
+    )
 
 
 if __name__ == "__main__":

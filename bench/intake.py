@@ -4,7 +4,9 @@
                            [--before TREE] [--calls]
 
 For each consumer of a new engagement (evaluation's `evaluation-workflow`, compliance's
-`compliance-engagements`, the archive's `archive-filing`), `--n` creation events, parsed
+`compliance-engagements`, the archive's filing handlers of `archive-filing`: since the
+archive's one consumer those of the retired durable, the filing part alone; the whole
+consumer, ledger included, on NATS: `bench.archive_consumers`), `--n` creation events, parsed
 beforehand as the consumer parses them, are applied in batches of each `--sizes` as the
 consumer applies them: a batch of one by `kit.inbox.apply_once` with the subscription's
 handler, a larger one by `kit.inbox.apply_batch_once` with its batch handler (one
@@ -129,15 +131,18 @@ def _consumer(service: str, tmp: Path) -> tuple[Any, Any, Path]:
         handlers = importlib.import_module(f"services.{service}.handlers")
         return handlers.ENGAGEMENTS, tables, app.MIGRATIONS
     from kit.storage.local import LocalStore
+    from services.archive.catalogue import handlers as catalogue
     from services.archive.catalogue.deps import CatalogueDeps
-    from services.archive.catalogue.handlers import filing_subscription
     from services.archive.ledger.signing import signer_from_seed
     from services.archive.settings import ArchiveSettings
 
     store = LocalStore(tmp / "objects", signing_key=b"k", base_url="http://x/files")
     signer = signer_from_seed("bench.ecohost/ledger", "B" * 43 + "=")
     deps = CatalogueDeps(store=store, settings=ArchiveSettings(), signer=signer)
-    return filing_subscription(deps), tables, app.MIGRATIONS
+    # Its name before the archive's one consumer, so a `--before` tree of then runs too.
+    filing = getattr(catalogue, "retired_filing_subscription", None)
+    filing = filing or catalogue.filing_subscription  # type: ignore[attr-defined]
+    return filing(deps), tables, app.MIGRATIONS
 
 
 async def _know_units(db: Any, events: Sequence[Any]) -> None:

@@ -1,5 +1,6 @@
-"""Wiring of the archive service (档案与追溯): ledger and filing consumers, checkpointer,
-upload sweep, document workers, endpoints."""
+"""Wiring of the archive service (档案与追溯): its one consumer of every event (ledger and
+filing), the handover consumer, the retired filing consumer's drain, checkpointer, upload
+sweep, document workers, endpoints."""
 
 from __future__ import annotations
 
@@ -17,14 +18,15 @@ from kit.storage.base import OBJECT_LOCK_GOVERNANCE
 from kit.storage.factory import build_store
 from services.archive.catalogue import endpoints as catalogue_endpoints
 from services.archive.catalogue import handlers as catalogue_handlers
+from services.archive.catalogue import retired_filing
 from services.archive.catalogue.commands import uploads
 from services.archive.catalogue.deps import CatalogueDeps
 from services.archive.documents import endpoints as document_endpoints
 from services.archive.documents.deps import DocumentDeps
 from services.archive.documents.worker import DocumentWorker
+from services.archive.handlers import archive_subscription
 from services.archive.ledger import commands as ledger_commands
 from services.archive.ledger import endpoints as ledger_endpoints
-from services.archive.ledger import handlers as ledger_handlers
 from services.archive.ledger.signing import Signer, load_signer
 from services.archive.models import Base, messaging
 from services.archive.settings import ArchiveSettings, ArchiveStorageSettings
@@ -96,16 +98,14 @@ def register_endpoints(server: RpcServer, runtime: ServiceRuntime, deps: Documen
 
 
 def subscriptions(deps: CatalogueDeps) -> list[Subscription]:
-    return [
-        ledger_handlers.TRACE,
-        catalogue_handlers.filing_subscription(deps),
-        catalogue_handlers.handover_subscription(deps),
-    ]
+    return [archive_subscription(deps), catalogue_handlers.handover_subscription(deps)]
 
 
 async def consumers(runtime: ServiceRuntime) -> list[Subscription]:
-    """The durable consumers and their handlers (also what a dead-letter replay runs)."""
-    return subscriptions(await open_catalogue(runtime))
+    """The durable consumers and their handlers (also what a dead-letter replay runs),
+    the retired filing consumer's too: its dead letters of before the upgrade."""
+    deps = await open_catalogue(runtime)
+    return [*subscriptions(deps), catalogue_handlers.retired_filing_subscription(deps)]
 
 
 async def start(runtime: ServiceRuntime) -> None:
@@ -114,6 +114,9 @@ async def start(runtime: ServiceRuntime) -> None:
     documents = DocumentDeps(catalogue=deps, runtime=runtime)
     # Each worker renders one document at a time; the replica's event loop stays free.
     workers = [DocumentWorker(documents).run for _ in range(settings.document_workers)]
+    # An upgraded deployment's filing durable of before, drained then deleted.
+    retired = catalogue_handlers.retired_filing_subscription(deps)
+    background = [*workers, retired_filing.drainer(runtime, retired)]
 
     async def checkpoint(session: AsyncSession) -> int:
         await ledger_commands.create_checkpoint_if_grown(session, deps.signer)
@@ -133,6 +136,6 @@ async def start(runtime: ServiceRuntime) -> None:
         register_endpoints=lambda server, rt: register_endpoints(server, rt, documents),
         subscriptions=subscriptions(deps),
         periodic=periodic,
-        background=workers,
+        background=background,
         description="Archive: deliverables, handover, access control and the trace ledger",
     )

@@ -1,5 +1,6 @@
-"""The filing consumer's batches: engagements' parties (rows only) in one transaction;
-a batch holding a report, whose filing stores an object first, declined untouched."""
+"""The retired filing consumer's batches (it drains its durable on an upgrade):
+engagements' parties (rows only) in one transaction; a batch holding a report, whose
+filing stores an object first, declined untouched."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from kit.ids import new_id
 from kit.inbox import NotBatchable
 from services.archive.catalogue import repository
 from services.archive.catalogue.deps import CatalogueDeps
-from services.archive.catalogue.handlers import filing_subscription
+from services.archive.catalogue.handlers import retired_filing_subscription
 from tests.archive.catalogue_steps import (
     AGENCY,
     UNIT,
@@ -26,7 +27,7 @@ def typed(archive: CatalogueDeps, event: EventEnvelope) -> EventEnvelope:
     (a creation with the fields its contract requires beyond the parties)."""
     if event.type == event_type(EngagementCreatedV1):
         event = event.model_copy(update={"data": {**CREATED, **event.data}})
-    return filing_subscription(archive).parse(event.model_dump_json().encode())
+    return retired_filing_subscription(archive).parse(event.model_dump_json().encode())
 
 
 CREATED = {
@@ -41,7 +42,7 @@ async def test_a_batch_of_created_engagements_is_filed_in_one_transaction(
     db: Database, archive: CatalogueDeps
 ) -> None:
     engagements = [new_id() for _ in range(3)]
-    batch = filing_subscription(archive).batch_handler
+    batch = retired_filing_subscription(archive).batch_handler
     assert batch is not None
     async with db.transaction() as s:
         await batch(s, [typed(archive, engagement_created_event(e)) for e in engagements])
@@ -57,7 +58,7 @@ async def test_a_batch_holding_a_stage_report_is_declined_before_anything_is_wri
     db: Database, archive: CatalogueDeps
 ) -> None:
     engagement = new_id()
-    batch = filing_subscription(archive).batch_handler
+    batch = retired_filing_subscription(archive).batch_handler
     assert batch is not None
     events = [
         typed(archive, engagement_created_event(engagement)),

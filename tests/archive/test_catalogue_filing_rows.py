@@ -20,7 +20,7 @@ from kit.ids import new_id
 from kit.inbox import one_after_another
 from kit.storage.local import LocalStore
 from services.archive.catalogue.deps import CatalogueDeps
-from services.archive.catalogue.handlers import filing_subscription
+from services.archive.catalogue.handlers import retired_filing_subscription
 from services.archive.catalogue.models import ArchiveItem, EngagementParties
 from services.archive.ledger.signing import Signer
 from services.archive.settings import ArchiveSettings
@@ -88,7 +88,7 @@ async def _compare(
 ) -> None:
     """The reference, then the batch handler and the per-event handler (both as the
     consumer calls them), each from the same database."""
-    subscription = filing_subscription(deps)
+    subscription = retired_filing_subscription(deps)
     assert subscription.batch_handler is not None
     await same_rows(
         db,

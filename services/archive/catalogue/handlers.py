@@ -13,9 +13,14 @@ from kit.runtime import Subscription
 from services.archive.catalogue.commands import filing, handover
 from services.archive.catalogue.deps import CatalogueDeps
 
+RETIRED_FILING = "archive-filing"
 
-def filing_subscription(deps: CatalogueDeps) -> Subscription:
-    """Engagements' parties, accepted stage reports and finalised scorecards, filed."""
+
+def retired_filing_subscription(deps: CatalogueDeps) -> Subscription:
+    """The filing consumer of before the archive's one consumer (services/archive/
+    handlers.py): engagements' parties, accepted stage reports and finalised scorecards,
+    filed. No longer started: kept to drain its durable on an upgrade
+    (`retired_filing`) and to replay its dead letters."""
 
     async def handle(session: AsyncSession, event: EventEnvelope) -> None:
         await filing.file_event(deps, session, event)
@@ -29,7 +34,7 @@ def filing_subscription(deps: CatalogueDeps) -> Subscription:
         await filing.remember_created(session, created)
 
     return Subscription(
-        durable="archive-filing",
+        durable=RETIRED_FILING,
         subjects=[event_subject(e) for e in filing.FILED_EVENTS],
         events=filing.FILED_EVENTS,
         handler=handle,

@@ -32,24 +32,43 @@ from services.archive.catalogue.search import index_filed
 log = get_logger(__name__)
 
 FILED_EVENTS = (EngagementCreatedV1, StageReportAcceptedV1, ScorecardFinalizedV1)
+FILED_TYPES = {event_type(cls): cls for cls in FILED_EVENTS}
+CREATED = event_type(EngagementCreatedV1)
 # Item ids of filed events: uuid5 of the event id in this namespace.
 FILING_NAMESPACE = uuid.UUID("5f0e3a52-6c1b-4f7e-9d0a-2b7c1e8a4d10")
 
 
+def is_creation(event: EventEnvelope) -> bool:
+    return event.type == CREATED
+
+
+def stores_an_object(event: EventEnvelope) -> bool:
+    """Filing it writes an object before its rows: a rolled-back batch would leave the
+    object behind, so such an event is applied on its own."""
+    return event.type in FILED_TYPES and event.type != CREATED
+
+
+async def file_any(deps: CatalogueDeps, session: AsyncSession, event: EventEnvelope) -> None:
+    """Any event as the archive's one consumer reads it (the bare envelope, as the ledger
+    hashes it): a filed type is filed, any other changes nothing here."""
+    if event.type == CREATED:
+        await remember_created(session, [event])  # its parties, read off the envelope
+    elif event.type in FILED_TYPES:
+        await file_event(deps, session, as_filed(event))
+
+
+def as_filed(event: EventEnvelope) -> EventEnvelope:
+    """A report or scorecard as its class, validated from JSON as the consumer that
+    declared the class parsed it, so the filed record holds the same bytes as before.
+    Rare events: the second validation costs nothing that counts."""
+    return FILED_TYPES[event.type].model_validate_json(event.model_dump_json())
+
+
 async def file_event(deps: CatalogueDeps, session: AsyncSession, event: EventEnvelope) -> None:
-    if isinstance(event, EngagementCreatedV1):
+    if event.type == CREATED:  # typed, or an envelope not parsed as its class
         await remember_created(session, [event])
         return
     data = event.model_dump(mode="json")["data"]
-    if event.type == event_type(EngagementCreatedV1):  # an envelope not parsed as its class
-        await repository.remember_parties(
-            session,
-            uuid.UUID(data["engagement_id"]),
-            uuid.UUID(data["agency_id"]),
-            uuid.UUID(data["unit_id"]),
-            uuid.UUID(data["client_id"]) if data.get("client_id") else None,
-        )
-        return
     if event.engagement_id is None:
         log.info("archive.filing_skipped", reason="no engagement", event_type=event.type)
         return
@@ -74,21 +93,32 @@ async def file_event(deps: CatalogueDeps, session: AsyncSession, event: EventEnv
     await _file(deps, session, event, data, *spec)
 
 
-async def remember_created(session: AsyncSession, events: Sequence[EngagementCreatedV1]) -> None:
+async def remember_created(session: AsyncSession, events: Sequence[EventEnvelope]) -> None:
     """The parties of created engagements, from the events as parsed (no JSON dump of
     each): one statement for a fetched batch of them."""
-    await repository.remember_many_parties(
-        session,
-        [
-            {
-                "engagement_id": e.data.engagement_id,
-                "agency_id": e.data.agency_id,
-                "unit_id": e.data.unit_id,
-                "client_id": e.data.client_id,
-            }
-            for e in events
-        ],
-    )
+    await repository.remember_many_parties(session, [_parties(e) for e in events])
+
+
+def _parties(event: EventEnvelope) -> dict[str, uuid.UUID | None]:
+    """A creation's parties: from its typed data, or from the bare envelope's JSON object
+    (the one consumer reads every event bare; only these four ids are needed, so the
+    creation is not validated again as its class)."""
+    if isinstance(event, EngagementCreatedV1):
+        d = event.data
+        return {
+            "engagement_id": d.engagement_id,
+            "agency_id": d.agency_id,
+            "unit_id": d.unit_id,
+            "client_id": d.client_id,
+        }
+    data = event.data
+    client = data.get("client_id")
+    return {
+        "engagement_id": uuid.UUID(data["engagement_id"]),
+        "agency_id": uuid.UUID(data["agency_id"]),
+        "unit_id": uuid.UUID(data["unit_id"]),
+        "client_id": uuid.UUID(client) if client else None,
+    }
 
 
 async def _file(

@@ -1,0 +1,122 @@
+"""The archive's one consumer of every event stores the rows its two consumers of before
+stored (the ledger's `record_many`, then the filing consumer's handlers on the events
+parsed as its classes: the reference), row for row, through its batch handler (falling
+back event by event as the consumer does on NotBatchable) and its per-event handler:
+the ledger's leaves, nodes and chains, the parties, the filed items with their bytes'
+hash, the `filed` actions' subjects. And a batch holding a report is declined before
+anything is written (SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from uuid import UUID
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from contracts.core import EventEnvelope, EventParser
+from kit.db import Database
+from kit.ids import new_id
+from kit.inbox import NotBatchable, one_after_another
+from kit.storage.local import LocalStore
+from services.archive.catalogue import repository
+from services.archive.catalogue.commands import filing
+from services.archive.catalogue.deps import CatalogueDeps
+from services.archive.catalogue.handlers import retired_filing_subscription
+from services.archive.handlers import archive_subscription
+from services.archive.ledger import commands as ledger
+from services.archive.ledger.models import LedgerLeaf
+from services.archive.ledger.signing import Signer
+from services.archive.settings import ArchiveSettings
+from tests.archive.catalogue_steps import engagement_created_event, stage_report_event
+from tests.archive.conftest import event as unfiled_event
+from tests.archive.test_catalogue_filing_batch import CREATED
+from tests.intake_rows import same_rows
+
+TABLES = {
+    "ledger_leaf": (
+        "leaf_index, event_id, event_type, payload_sha256, engagement_id, chain_seq, "
+        "chain_hash, leaf_hash",
+        "leaf_index",
+    ),
+    "ledger_node": ("level, node_index, hash", "level, node_index"),
+    "trace_entry": ("engagement_id, seq, event_id, prev_hash, entry_hash", "engagement_id, seq"),
+    "engagement_parties": ("engagement_id, agency_id, unit_id, client_id", "engagement_id"),
+    "archive_item": (
+        "id, engagement_id, client_id, category, title, size, sha256, version, object_key, "
+        "source_event_id, document_date, metadata",
+        "id",
+    ),
+    "outbox": ("subject", "subject"),
+}
+
+
+@pytest.fixture
+def deps(tmp_path: Path, signer: Signer) -> CatalogueDeps:
+    store = LocalStore(tmp_path / "objects", signing_key=b"k", base_url="http://x/files")
+    return CatalogueDeps(store=store, settings=ArchiveSettings(), signer=signer)
+
+
+def wire(event: EventEnvelope) -> EventEnvelope:
+    """The event as the one consumer reads it off the wire: the bare envelope."""
+    return EventParser()(event.model_dump_json().encode())
+
+
+def creation(client: bool = False, engagement: UUID | None = None) -> EventEnvelope:
+    event = engagement_created_event(engagement or new_id())
+    extra = {"client_id": str(new_id())} if client else {}
+    return wire(event.model_copy(update={"data": {**CREATED, **event.data, **extra}}))
+
+
+def history() -> list[list[EventEnvelope]]:
+    """Fetched batches: creations (one naming its client), an event of no engagement,
+    a report of the first engagement among them, a creation of the first engagement
+    again."""
+    first, second = creation(client=True), creation()
+    assert first.engagement_id is not None
+    report = wire(stage_report_event(first.engagement_id))
+    again = creation(engagement=first.engagement_id)
+    return [[first, unfiled_event(), second], [report, creation(), again], [creation()]]
+
+
+async def test_the_one_consumer_stores_the_rows_of_its_two_consumers_before(
+    db: Database, deps: CatalogueDeps
+) -> None:
+    one = archive_subscription(deps)
+    retired = retired_filing_subscription(deps)
+    assert one.batch_handler is not None
+    assert retired.batch_handler is not None
+    filed = EventParser(retired.events)
+    one_batch, one_each = one.batch_handler, one_after_another(one.handler)
+
+    async def two_consumers(session: AsyncSession, events: Sequence[EventEnvelope]) -> None:
+        await ledger.record_many(session, events)
+        for e in events:
+            if e.type in filing.FILED_TYPES:
+                await retired.handler(session, filed(e.model_dump_json().encode()))
+
+    async def batched(session: AsyncSession, events: Sequence[EventEnvelope]) -> None:
+        try:
+            await one_batch(session, events)
+        except NotBatchable:  # as the consumer: each event on its own
+            await one_each(session, events)
+
+    await same_rows(db, TABLES, history(), two_consumers, batched, one_each)
+
+
+async def test_a_batch_holding_a_report_is_declined_before_anything_is_written(
+    db: Database, deps: CatalogueDeps
+) -> None:
+    created = creation()
+    assert created.engagement_id is not None
+    batch = archive_subscription(deps).batch_handler
+    assert batch is not None
+    with pytest.raises(NotBatchable):
+        async with db.transaction() as s:
+            await batch(s, [created, wire(stage_report_event(created.engagement_id))])
+
+    async with db.transaction() as s:
+        assert await repository.parties(s, created.engagement_id) is None
+        assert await s.scalar(select(func.count()).select_from(LedgerLeaf)) == 0
