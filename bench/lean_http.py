@@ -106,12 +106,20 @@ class LeanClient:
             head = await connection.reader.readuntil(_HEAD_END)
         except asyncio.IncompleteReadError as exc:
             if exc.partial:
+                connection.close()
                 raise
             raise _ClosedUnanswered from exc
         except ConnectionError as exc:
             raise _ClosedUnanswered from exc
-        status, length, keep = _parse_head(head)
-        body = await connection.reader.readexactly(length)
+        except BaseException:  # a partial answer, a cancellation: the socket is no use
+            connection.close()
+            raise
+        try:
+            status, length, keep = _parse_head(head)
+            body = await connection.reader.readexactly(length)
+        except BaseException:  # an answer it cannot read, cut off, cancelled
+            connection.close()
+            raise
         if keep:
             connection.idle_since = time.monotonic()
             self._idle.append(connection)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -150,10 +150,15 @@ class Database:
             yield session
             await session.commit()
         except BaseException:
-            # Closed by the session's own exit, as before: rolled back, the connection
-            # returned, to completion even when the caller is cancelled meanwhile.
+            # As `session.begin()`'s exit did: the session rolled back (its objects
+            # expunged or expired, `after_rollback` sent), then closed by its own exit,
+            # which returns the connection even when the caller is cancelled meanwhile.
+            # A rollback that fails (the connection is gone) leaves the close to end
+            # it: the unit's own exception is the one raised.
             async with session:
-                raise
+                with suppress(Exception):
+                    await session.rollback()
+            raise
         session.sync_session.close()  # no I/O: nothing is checked out after the commit
 
     async def dispose(self) -> None:

@@ -34,7 +34,7 @@ from sqlalchemy.util import EMPTY_DICT
 class OneTripCursor(AsyncAdapt_aiosqlite_cursor):
     """A cursor whose statement runs in one call on aiosqlite's thread."""
 
-    __slots__ = ("_arraysize", "_description", "_lastrowid", "_rowcount")
+    __slots__ = ("_arraysize", "_closed", "_description", "_lastrowid", "_rowcount")
 
     def __init__(self, adapt_connection: AsyncAdapt_aiosqlite_connection) -> None:
         # No aiosqlite cursor is opened here (that was a trip of its own): each
@@ -48,6 +48,7 @@ class OneTripCursor(AsyncAdapt_aiosqlite_cursor):
         self._description: Any = None
         self._rowcount = -1
         self._lastrowid: int | None = None
+        self._closed = False
 
     @property
     def description(self) -> Any:
@@ -72,13 +73,30 @@ class OneTripCursor(AsyncAdapt_aiosqlite_cursor):
     async def _async_soft_close(self) -> None:
         """Nothing to close: the sqlite3 cursor was closed on the thread."""
 
+    def close(self) -> None:
+        self._closed = True  # used again, it refuses as a closed stock cursor does
+        super().close()
+
     async def _execute_async(self, operation: Any, parameters: Any) -> None:
+        self._begin_statement()
         async with self._adapt_connection._execute_mutex:
             await self._connection._execute(self._run, operation, parameters)
 
     async def _executemany_async(self, operation: Any, seq_of_parameters: Any) -> None:
+        self._begin_statement()
         async with self._adapt_connection._execute_mutex:
             await self._connection._execute(self._run_many, operation, seq_of_parameters)
+
+    def _begin_statement(self) -> None:
+        """A closed cursor refuses; otherwise the last statement's results are forgotten
+        first, so a failing statement leaves none behind (as sqlite3's cursor does)."""
+        if self._closed:
+            raise self._adapt_connection.dbapi.ProgrammingError(
+                "Cannot operate on a closed cursor."
+            )
+        self._description = None
+        self._rowcount = -1
+        self._lastrowid = None
 
     def _run(self, operation: Any, parameters: Any) -> None:
         """On aiosqlite's thread: what the adapter's trips did, in one."""

@@ -8,7 +8,7 @@ import asyncio
 from collections.abc import AsyncIterator
 
 import pytest
-from sqlalchemy import String, func, inspect, select
+from sqlalchemy import String, event, func, inspect, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -111,3 +111,26 @@ async def test_units_one_after_another_see_each_others_writes(db: Database) -> N
             count = await session.scalar(select(func.count()).select_from(Parent))
             session.add(Parent(id=n + 1, name=f"n{count}"))
     assert await _names(db) == ["n0", "n1", "n2"]
+
+
+async def test_an_exception_rolls_the_session_back_not_only_the_connection(db: Database) -> None:
+    """A flushed object of a failed unit is transient again and `after_rollback` is sent
+    (the ledger's tree cache listens for it), so a retry with the same object writes it."""
+    rolled_back: list[object] = []
+    parent = Parent(id=2, name="retried")
+
+    async def failing() -> None:
+        async with db.transaction() as session:
+            event.listen(session.sync_session, "after_rollback", rolled_back.append)
+            session.add(parent)
+            await session.flush()
+            raise LookupError
+
+    with pytest.raises(LookupError):
+        await failing()
+    assert len(rolled_back) == 1
+    assert inspect(parent).transient
+    async with db.transaction() as session:
+        session.add(parent)
+    assert await _names(db) == ["retried"]
+    assert _checked_out(db) == 0

@@ -93,3 +93,35 @@ async def test_a_statement_is_one_trip_to_the_thread(
         await conn.execute(insert(item), {"name": "x"})
         await conn.execute(select(item))
         assert len(trips) == 2
+
+
+def _raw_cursor_story(sync_conn: Any) -> list[Any]:
+    """A raw DBAPI cursor used as code outside SQLAlchemy might: a query, a failing
+    statement, then the cursor closed and used again."""
+    seen: list[Any] = []
+    cursor = sync_conn.connection.dbapi_connection.cursor()
+    cursor.execute("SELECT 1 AS one")
+    seen.append(("select", [d[0] for d in cursor.description], cursor.fetchall()))
+    try:
+        cursor.execute("SELECT * FROM no_such_table")
+    except Exception as exc:
+        seen.append(("failed", type(exc).__name__))
+    seen.append(("after failure", cursor.description, cursor.rowcount))
+    cursor.close()
+    try:
+        cursor.execute("SELECT 1")
+    except Exception as exc:
+        seen.append(("closed", type(exc).__name__, str(exc)))
+    return seen
+
+
+async def test_a_raw_cursor_after_a_failure_and_a_close_is_the_stock_one(
+    engines: tuple[AsyncEngine, AsyncEngine],
+) -> None:
+    stories = []
+    for engine in engines:
+        async with engine.connect() as conn:
+            stories.append(await conn.run_sync(_raw_cursor_story))
+    assert stories[0] == stories[1]
+    assert stories[0][2] == ("after failure", None, -1)
+    assert stories[0][3][:2] == ("closed", "ProgrammingError")
