@@ -3,8 +3,9 @@ stored (the ledger's `record_many`, then the filing consumer's handlers on the e
 parsed as its classes: the reference), row for row, through its batch handler (falling
 back event by event as the consumer does on NotBatchable) and its per-event handler:
 the ledger's leaves, nodes and chains, the parties, the filed items with their bytes'
-hash, the `filed` actions' subjects. And a batch holding a report is declined before
-anything is written (SQLite and PostgreSQL)."""
+hash, the `filed` actions' subjects. A batch holding a report is declined before
+anything is written, and a report its class refuses joins the ledger while its filing
+is kept as the filing consumer's dead letter (SQLite and PostgreSQL)."""
 
 from __future__ import annotations
 
@@ -24,10 +25,12 @@ from kit.storage.local import LocalStore
 from services.archive.catalogue import repository
 from services.archive.catalogue.commands import filing
 from services.archive.catalogue.deps import CatalogueDeps
-from services.archive.catalogue.handlers import retired_filing_subscription
+from services.archive.catalogue.handlers import RETIRED_FILING, retired_filing_subscription
+from services.archive.catalogue.models import ArchiveItem
 from services.archive.handlers import archive_subscription
 from services.archive.ledger import commands as ledger
 from services.archive.ledger.models import LedgerLeaf
+from services.archive.models import messaging
 from services.archive.ledger.signing import Signer
 from services.archive.settings import ArchiveSettings
 from tests.archive.catalogue_steps import engagement_created_event, stage_report_event
@@ -120,3 +123,23 @@ async def test_a_batch_holding_a_report_is_declined_before_anything_is_written(
     async with db.transaction() as s:
         assert await repository.parties(s, created.engagement_id) is None
         assert await s.scalar(select(func.count()).select_from(LedgerLeaf)) == 0
+
+
+async def test_a_report_its_class_refuses_joins_the_ledger_and_its_filing_is_a_dead_letter(
+    db: Database, deps: CatalogueDeps
+) -> None:
+    report = stage_report_event(new_id())
+    broken = wire(report.model_copy(update={"data": {**report.data, "report_no": "two"}}))
+    async with db.transaction() as s:
+        await archive_subscription(deps).handler(s, broken)
+
+    async with db.transaction() as s:
+        leaves = (await s.execute(select(LedgerLeaf.event_id))).scalars().all()
+        letters = (await s.execute(select(messaging.dead_letters))).all()
+        items = await s.scalar(select(func.count()).select_from(ArchiveItem))
+    assert leaves == [report.event_id]
+    assert items == 0
+    assert [(d.consumer, d.event_id, d.subject, d.deliveries) for d in letters] == [
+        (RETIRED_FILING, report.event_id, "ecohost.events.engagement.stage_report_accepted.v1", 1)
+    ]
+    assert "report_no" in letters[0].error
