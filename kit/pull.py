@@ -95,16 +95,18 @@ class Pull:
         self._sub = await self._nc.subscribe(self._inbox, cb=self._arrived)
         await self._request(self._size)
 
-    async def take(self, most: int, wait: float = IDLE_HEARTBEAT) -> list[Msg]:
+    async def take(self, most: int, wait: float | None = None) -> list[Msg]:
         """Up to `most` events, oldest first. With none held, waits for the first at
-        most `wait` seconds (or until `wake`), then returns what is there, perhaps
-        nothing. Raises PullFailed once the server ended the pull."""
+        most `wait` seconds (by default a heartbeat interval, to look after the request)
+        or until `wake`, then returns what is there, perhaps nothing. Raises PullFailed
+        once the server ended the pull."""
         if self._failure is not None:
             raise self._failure
         if not self.held:
             await self._keep_requested()
             if not self.held:
-                await self._wait(min(wait, max(0.0, self._renew_at - time.monotonic())))
+                most_wait = IDLE_HEARTBEAT if wait is None else wait
+                await self._wait(min(most_wait, max(0.0, self._renew_at - time.monotonic())))
         msgs = [self.held.popleft() for _ in range(min(most, len(self.held)))]
         if msgs:
             try:
