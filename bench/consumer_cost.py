@@ -1,7 +1,7 @@
 """Consumer fixed cost: CPU per event at the small fetches of a burst, against another tree.
 
     python -m bench.consumer_cost [--n 1000] [--fetch 1,3,100] [--backend sqlite|postgresql|both]
-                                  [--rounds 5] [--before TREE]
+                                  [--rounds 5] [--before TREE] [--burst 600]
 
 `bench.consumer` measures throughput over a full stream (fetch 100). At 32 clients the
 services' consumers see 1–3 events per fetch (docs/BENCHMARKS.md §17), so what they
@@ -17,6 +17,20 @@ and one PostgreSQL; each process gets a fresh database. Reported: CPU µs per ev
 (`time.process_time`, all threads of the process: aiosqlite's worker counts), and
 Python calls per event on the event loop's thread (cProfile, a separate pass of
 `PROFILED` events after the timed one). Medians over rounds, ranges beside them.
+
+Beside each figure of this process, what the NATS side paid: nats-server's CPU over the
+timed pass (`/proc/<pid>/stat`; the only other client then is idle), and the NATS
+messages this process sent and received per event (`nc.stats`: the events, their acks,
+pull requests, statuses, heartbeats).
+
+`--burst N` adds the burst's reality: `BURST_CONSUMERS` consumers (as many as apply
+each `engagement.created`), each with its own durable and as the services declare them
+(batch 100, linger 5 ms, the batch handler), while another process publishes N events
+at about 100 a second, 1-3 at a time. CPU of this process and nats-server's per event
+and consumer, from the first publish to the last event applied by every consumer (the
+publisher's own CPU is not in either figure; nats-server's includes taking its
+publishes, the same for both trees); Python calls per event and consumer from a second,
+profiled burst of `PROFILED` events.
 """
 
 from __future__ import annotations
@@ -27,6 +41,7 @@ import cProfile
 import json
 import os
 import pstats
+import random
 import statistics
 import subprocess
 import sys
@@ -40,6 +55,8 @@ from uuid import uuid4
 HERE = Path(__file__).resolve()
 PROFILED = 300
 WARMUP = 60
+BURST_CONSUMERS = 4
+BURST_RATE = 100.0  # events a second, published 1-3 at a time
 SUBJECT = "ecohost.events.engagement.created.v1"  # + .warm, .timed, .profiled
 
 
@@ -68,11 +85,43 @@ async def _fill(nats_url: str, subjects: dict[str, int]) -> None:
         await nc.close()
 
 
+class _Costs:
+    """CPU of this process and of nats-server, and this connection's NATS messages,
+    from `start()` to `stop()`."""
+
+    def __init__(self, nc: Any, nats_pid: int) -> None:
+        self._nc = nc
+        self._pid = nats_pid
+
+    def _now(self) -> tuple[float, float, int]:
+        stats = self._nc.stats
+        return (time.process_time(), _cpu_of(self._pid), stats["in_msgs"] + stats["out_msgs"])
+
+    def start(self) -> None:
+        self._started = self._now()
+
+    def stop(self, events: int) -> dict[str, float]:
+        ours, server, msgs = (b - a for a, b in zip(self._started, self._now(), strict=True))
+        return {"us": ours / events * 1e6, "nats_us": server / events * 1e6, "msgs": msgs / events}
+
+
+def _cpu_of(pid: int) -> float:
+    """User + system CPU seconds of process `pid` so far (/proc/<pid>/stat)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 async def _consume(
-    js: Any, db: Any, subject: str, n: int, fetch: int, profiler: cProfile.Profile | None
-) -> float:
+    js: Any,
+    db: Any,
+    subject: str,
+    n: int,
+    fetch: int,
+    profiler: cProfile.Profile | None,
+    costs: _Costs | None = None,
+) -> dict[str, float]:
     """Apply the `n` events of `subject` with a fresh durable consumer fetching `fetch`
-    at a time; returns the CPU seconds it took."""
+    at a time; returns the CPU it took (per event, with `costs`)."""
     from sqlalchemy import insert
 
     from bench.consumer import applied, tables
@@ -103,24 +152,134 @@ async def _consume(
     )
     await consumer.declare()  # outside the clock: once per consumer's life
     stop = asyncio.Event()
-    started = time.process_time()
+    if costs is not None:
+        costs.start()
     if profiler is not None:
         profiler.enable()
     task = asyncio.create_task(consumer.run(stop))
     try:
         await asyncio.wait_for(finished.wait(), timeout=600)
     finally:
-        stop.set()
         if profiler is not None:
             profiler.disable()
-    cpu = time.process_time() - started
+    measured = costs.stop(n) if costs is not None else {}
+    stop.set()
     await task
     if consumer.applied != n or consumer.duplicates or consumer.dead_lettered:
         raise RuntimeError(f"fetch {fetch}: {consumer.applied} applied of {n}")
-    return cpu
+    return measured
 
 
-async def _child(nats_url: str, db_url: str, n: int, fetches: Sequence[int]) -> dict[str, Any]:
+async def _burst(
+    nc: Any,
+    db_url: str,
+    nats_url: str,
+    n: int,
+    costs: _Costs,
+    profiler: cProfile.Profile | None = None,
+) -> dict[str, float]:
+    """BURST_CONSUMERS consumers, as the services declare them, apply `n` events that
+    another process publishes at BURST_RATE, 1-3 at a time. On SQLite each has a
+    database of its own, as each service does."""
+    from sqlalchemy import insert
+
+    from bench.consumer import applied, metadata, tables
+    from contracts.engagement.events import EngagementCreatedV1
+    from kit.consumer import EventConsumer
+    from kit.db import Database
+    from kit.inbox import one_after_another
+
+    subject = f"{SUBJECT}.burst{uuid4().hex[:12]}"
+    js = nc.jetstream()
+    done = asyncio.Event()
+    consumers: list[Any] = []
+
+    async def handler(session: Any, event: Any) -> None:
+        await session.execute(insert(applied), {"event_id": event.event_id, "note": "burst"})
+
+    def after_commit() -> None:
+        if all(c.applied >= n for c in consumers):
+            done.set()
+
+    databases: list[Any] = []
+    for i in range(BURST_CONSUMERS):
+        url = db_url.replace(".db", f"-burst{i}.db") if db_url.startswith("sqlite") else db_url
+        db = Database(url)
+        databases.append(db)
+        async with db.engine.begin() as conn:
+            await conn.run_sync(metadata.create_all)
+        consumer = EventConsumer(
+            js=js,
+            db=db,
+            tables=tables,
+            durable=f"burst-{uuid4().hex[:12]}",
+            filter_subjects=[subject],
+            handler=handler,
+            events=[EngagementCreatedV1],
+            batch=100,
+            linger=0.005,
+            batch_handler=one_after_another(handler),
+            after_commit=after_commit,
+        )
+        await consumer.declare()
+        consumers.append(consumer)
+    stop = asyncio.Event()
+    tasks = [asyncio.create_task(c.run(stop)) for c in consumers]
+    await asyncio.sleep(0.5)  # bound and waiting, as a service between bursts
+    costs.start()
+    if profiler is not None:
+        profiler.enable()
+    code = f"import runpy; runpy.run_path({str(HERE)!r}, run_name='__main__')"
+    publisher = await asyncio.create_subprocess_exec(
+        sys.executable, "-c", code, "--publish", subject, "--nats", nats_url, "--n", str(n)
+    )
+    try:
+        await asyncio.wait_for(done.wait(), timeout=600)
+    finally:
+        if profiler is not None:
+            profiler.disable()
+        measured = costs.stop(n * BURST_CONSUMERS)
+        stop.set()
+        await asyncio.gather(*tasks)
+        for db in databases:
+            await db.dispose()
+        if await publisher.wait() != 0:
+            raise RuntimeError("the burst's publisher failed")
+    for c in consumers:
+        if c.applied != n or c.duplicates or c.dead_lettered:
+            raise RuntimeError(f"burst: {c.applied} applied of {n}")
+    return measured
+
+
+async def _publish_burst(nats_url: str, subject: str, n: int) -> None:
+    """`n` events on `subject` at BURST_RATE, 1-3 at a time (the same sequence each run)."""
+    import nats
+
+    from tests.kit.messaging.plumbing import engagement_created
+
+    nc = await nats.connect(nats_url)
+    try:
+        js = nc.jetstream()
+        sizes = random.Random(17)
+        sent = 0
+        next_at = time.monotonic()
+        while sent < n:
+            group = min(n - sent, sizes.choice((1, 2, 3)))
+            for _ in range(group):
+                e = engagement_created(f"burst-{sent}")
+                await js.publish(
+                    subject, e.model_dump_json().encode(), headers={"Nats-Msg-Id": str(e.event_id)}
+                )
+                sent += 1
+            next_at += group / BURST_RATE
+            await asyncio.sleep(max(0.0, next_at - time.monotonic()))
+    finally:
+        await nc.close()
+
+
+async def _child(
+    nats_url: str, nats_pid: int, db_url: str, n: int, fetches: Sequence[int], burst: int
+) -> dict[str, Any]:
     import nats
 
     from bench.consumer import metadata
@@ -133,19 +292,26 @@ async def _child(nats_url: str, db_url: str, n: int, fetches: Sequence[int]) -> 
         js = nc.jetstream()
         async with db.engine.begin() as conn:
             await conn.run_sync(metadata.create_all)
+        costs = _Costs(nc, nats_pid)
         for fetch in fetches:
             await _consume(js, db, f"{SUBJECT}.warm", WARMUP, fetch, None)
-            cpu = await _consume(js, db, f"{SUBJECT}.timed", n, fetch, None)
+            measured = await _consume(js, db, f"{SUBJECT}.timed", n, fetch, None, costs)
             profiler = cProfile.Profile()
             await _consume(js, db, f"{SUBJECT}.profiled", PROFILED, fetch, profiler)
             stats = pstats.Stats(profiler)
             calls = stats.total_calls  # type: ignore[attr-defined]
-            result[str(fetch)] = {"us": cpu / n * 1e6, "calls": calls / PROFILED}
+            result[str(fetch)] = {**measured, "calls": calls / PROFILED}
             if os.environ.get("BENCH_PROFILE"):
                 stats.stream = sys.stderr  # type: ignore[attr-defined]
                 print(f"--- fetch {fetch}", file=sys.stderr)
                 stats.sort_stats("tottime").print_stats(25)
                 stats.sort_stats("cumulative").print_stats(60)
+        if burst:
+            measured = await _burst(nc, db_url, nats_url, burst, costs)
+            profiler = cProfile.Profile()
+            await _burst(nc, db_url, nats_url, PROFILED, costs, profiler)
+            calls = pstats.Stats(profiler).total_calls  # type: ignore[attr-defined]
+            result["burst"] = {**measured, "calls": calls / (PROFILED * BURST_CONSUMERS)}
     finally:
         await db.dispose()
         await nc.close()
@@ -172,11 +338,13 @@ def _run_tree(tree: Path, args: list[str]) -> dict[str, Any]:
     return result
 
 
-def _summary(rounds: list[dict[str, Any]], fetch: int, key: str) -> str:
-    values = [r[str(fetch)][key] for r in rounds]
+def _summary(rounds: list[dict[str, Any]], pass_: str, key: str) -> str:
+    values = [r[pass_][key] for r in rounds]
     mid = statistics.median(values)
     if key == "calls":
         return f"{mid:,.0f}"
+    if key == "msgs":
+        return f"{mid:.2f}"
     return f"{mid:,.0f} ({min(values):,.0f}–{max(values):,.0f})"
 
 
@@ -187,11 +355,19 @@ def main() -> None:
     parser.add_argument("--backend", choices=["sqlite", "postgresql", "both"], default="both")
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--before", type=Path, help="a worktree to compare with")
+    parser.add_argument(
+        "--burst", type=int, default=0, help="events of a paced burst to 4 consumers (0: none)"
+    )
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--publish", help=argparse.SUPPRESS)
+    parser.add_argument("--nats-pid", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--nats", help=argparse.SUPPRESS)
     parser.add_argument("--db", help=argparse.SUPPRESS)
     args = parser.parse_args()
-    fetches = [int(f) for f in args.fetch.split(",")]
+    fetches = [int(f) for f in args.fetch.split(",") if f]
+    if args.publish:
+        asyncio.run(_publish_burst(args.nats, args.publish, args.n))
+        return
     if args.child:
         import logging
 
@@ -201,7 +377,8 @@ def main() -> None:
 
         configure_logging("bench", level="WARNING")
         logging.disable(logging.WARNING)
-        print(json.dumps(uvloop.run(_child(args.nats, args.db, args.n, fetches))))
+        child = _child(args.nats, args.nats_pid, args.db, args.n, fetches, args.burst)
+        print(json.dumps(uvloop.run(child)))
         return
     from bench import common
 
@@ -233,22 +410,41 @@ def main() -> None:
                         assert pg is not None
                         url = pg.create_database(f"cost_{label.replace('-', '_')}")
                     child_args = ["--nats", server.url, "--db", url, "--n", str(args.n)]
+                    child_args += ["--nats-pid", str(server.pid), "--burst", str(args.burst)]
                     result = _run_tree(tree, [*child_args, "--fetch", args.fetch])
                     results[name].append(result)
                     cells = "  ".join(
-                        f"fetch {f}: {r['us']:7.0f} µs {r['calls']:6.0f} calls"
-                        for f, r in ((f, result[str(f)]) for f in fetches)
+                        f"{p}: {r['us']:6.0f} µs nats {r['nats_us']:5.0f} µs {r['msgs']:4.2f} msgs"
+                        for p, r in result.items()
                     )
                     print(f"{backend} round {round_ + 1} {name:6} {cells}", flush=True)
+            passes = [str(f) for f in fetches] + (["burst"] if args.burst else [])
             rows = [
-                [backend, fetch, name, _summary(rs, fetch, "us"), _summary(rs, fetch, "calls")]
-                for fetch in fetches
+                [
+                    backend,
+                    pass_,
+                    name,
+                    _summary(rs, pass_, "us"),
+                    _summary(rs, pass_, "nats_us"),
+                    _summary(rs, pass_, "msgs"),
+                    _summary(rs, pass_, "calls"),
+                ]
+                for pass_ in passes
                 for name, rs in results.items()
             ]
             common.report(
-                f"{backend}: CPU per event, {args.n:,} events, median of {args.rounds} rounds "
+                f"{backend}: CPU per event (burst: per event and consumer), {args.n:,} events "
+                f"a fetch size, {args.burst:,} in the burst, median of {args.rounds} rounds "
                 f"(load average {os.getloadavg()[0]:.1f})",
-                ["backend", "fetch", "tree", "CPU µs/event (range)", "Python calls/event"],
+                [
+                    "backend",
+                    "fetch",
+                    "tree",
+                    "CPU µs/event (range)",
+                    "nats-server µs/event (range)",
+                    "NATS msgs/event",
+                    "Python calls/event",
+                ],
                 rows,
             )
 
