@@ -30,7 +30,8 @@ at about 100 a second, 1-3 at a time. CPU of this process and nats-server's per 
 and consumer, from the first publish to the last event applied by every consumer (the
 publisher's own CPU is not in either figure; nats-server's includes taking its
 publishes, the same for both trees); Python calls per event and consumer from a second,
-profiled burst of `PROFILED` events.
+profiled burst of `PROFILED` events. Before the burst, `idle/s`: the same consumers bound
+and waiting for IDLE_SECONDS, per second and consumer.
 """
 
 from __future__ import annotations
@@ -57,6 +58,7 @@ PROFILED = 300
 WARMUP = 60
 BURST_CONSUMERS = 4
 BURST_RATE = 100.0  # events a second, published 1-3 at a time
+IDLE_SECONDS = 5.0  # the burst's consumers, bound and waiting, before it
 SUBJECT = "ecohost.events.engagement.created.v1"  # + .warm, .timed, .profiled
 
 
@@ -177,6 +179,7 @@ async def _burst(
     n: int,
     costs: _Costs,
     profiler: cProfile.Profile | None = None,
+    idle: dict[str, float] | None = None,
 ) -> dict[str, float]:
     """BURST_CONSUMERS consumers, as the services declare them, apply `n` events that
     another process publishes at BURST_RATE, 1-3 at a time. On SQLite each has a
@@ -226,6 +229,10 @@ async def _burst(
     stop = asyncio.Event()
     tasks = [asyncio.create_task(c.run(stop)) for c in consumers]
     await asyncio.sleep(0.5)  # bound and waiting, as a service between bursts
+    if idle is not None:  # what waiting costs, per second and consumer
+        costs.start()
+        await asyncio.sleep(IDLE_SECONDS)
+        idle.update(costs.stop(int(IDLE_SECONDS * BURST_CONSUMERS)), calls=0.0)
     costs.start()
     if profiler is not None:
         profiler.enable()
@@ -307,11 +314,19 @@ async def _child(
                 stats.sort_stats("tottime").print_stats(25)
                 stats.sort_stats("cumulative").print_stats(60)
         if burst:
-            measured = await _burst(nc, db_url, nats_url, burst, costs)
+            idle: dict[str, float] = {}
+            measured = await _burst(nc, db_url, nats_url, burst, costs, idle=idle)
             profiler = cProfile.Profile()
             await _burst(nc, db_url, nats_url, PROFILED, costs, profiler)
-            calls = pstats.Stats(profiler).total_calls  # type: ignore[attr-defined]
+            stats = pstats.Stats(profiler)
+            calls = stats.total_calls  # type: ignore[attr-defined]
             result["burst"] = {**measured, "calls": calls / (PROFILED * BURST_CONSUMERS)}
+            result["idle/s"] = idle
+            if os.environ.get("BENCH_PROFILE"):
+                stats.stream = sys.stderr  # type: ignore[attr-defined]
+                print("--- burst", file=sys.stderr)
+                stats.sort_stats("tottime").print_stats(25)
+                stats.sort_stats("cumulative").print_stats(60)
     finally:
         await db.dispose()
         await nc.close()
@@ -342,7 +357,7 @@ def _summary(rounds: list[dict[str, Any]], pass_: str, key: str) -> str:
     values = [r[pass_][key] for r in rounds]
     mid = statistics.median(values)
     if key == "calls":
-        return f"{mid:,.0f}"
+        return f"{mid:,.0f}" if mid else "–"  # not profiled (idle)
     if key == "msgs":
         return f"{mid:.2f}"
     return f"{mid:,.0f} ({min(values):,.0f}–{max(values):,.0f})"
@@ -418,7 +433,7 @@ def main() -> None:
                         for p, r in result.items()
                     )
                     print(f"{backend} round {round_ + 1} {name:6} {cells}", flush=True)
-            passes = [str(f) for f in fetches] + (["burst"] if args.burst else [])
+            passes = [str(f) for f in fetches] + (["burst", "idle/s"] if args.burst else [])
             rows = [
                 [
                     backend,
