@@ -113,6 +113,38 @@ def _cpu_of(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def _consumer(
+    js: Any,
+    db: Any,
+    subject: str,
+    handler: Any,
+    after_commit: Any,
+    *,
+    batch: int,
+    linger: float = 0.0,
+) -> Any:
+    """A fresh durable consumer of `subject` with the services' batch handler shape
+    (`one_after_another`, one INSERT per event) and the typed event they declare."""
+    from bench.consumer import tables
+    from contracts.engagement.events import EngagementCreatedV1
+    from kit.consumer import EventConsumer
+    from kit.inbox import one_after_another
+
+    return EventConsumer(
+        js=js,
+        db=db,
+        tables=tables,
+        durable=f"cost-{uuid4().hex[:12]}",
+        filter_subjects=[subject],
+        handler=handler,
+        events=[EngagementCreatedV1],
+        batch=batch,
+        linger=linger,
+        batch_handler=one_after_another(handler),
+        after_commit=after_commit,
+    )
+
+
 async def _consume(
     js: Any,
     db: Any,
@@ -126,10 +158,7 @@ async def _consume(
     at a time; returns the CPU it took (per event, with `costs`)."""
     from sqlalchemy import insert
 
-    from bench.consumer import applied, tables
-    from contracts.engagement.events import EngagementCreatedV1
-    from kit.consumer import EventConsumer
-    from kit.inbox import one_after_another
+    from bench.consumer import applied
 
     finished = asyncio.Event()
 
@@ -140,18 +169,7 @@ async def _consume(
         if consumer.applied >= n:
             finished.set()
 
-    consumer = EventConsumer(
-        js=js,
-        db=db,
-        tables=tables,
-        durable=f"cost-{uuid4().hex[:12]}",
-        filter_subjects=[subject],
-        handler=handler,
-        events=[EngagementCreatedV1],
-        batch=fetch,
-        batch_handler=one_after_another(handler),
-        after_commit=after_commit,
-    )
+    consumer = _consumer(js, db, subject, handler, after_commit, batch=fetch)
     await consumer.declare()  # outside the clock: once per consumer's life
     stop = asyncio.Event()
     if costs is not None:
@@ -186,11 +204,8 @@ async def _burst(
     database of its own, as each service does."""
     from sqlalchemy import insert
 
-    from bench.consumer import applied, metadata, tables
-    from contracts.engagement.events import EngagementCreatedV1
-    from kit.consumer import EventConsumer
+    from bench.consumer import applied, metadata
     from kit.db import Database
-    from kit.inbox import one_after_another
 
     subject = f"{SUBJECT}.burst{uuid4().hex[:12]}"
     js = nc.jetstream()
@@ -211,19 +226,7 @@ async def _burst(
         databases.append(db)
         async with db.engine.begin() as conn:
             await conn.run_sync(metadata.create_all)
-        consumer = EventConsumer(
-            js=js,
-            db=db,
-            tables=tables,
-            durable=f"burst-{uuid4().hex[:12]}",
-            filter_subjects=[subject],
-            handler=handler,
-            events=[EngagementCreatedV1],
-            batch=100,
-            linger=0.005,
-            batch_handler=one_after_another(handler),
-            after_commit=after_commit,
-        )
+        consumer = _consumer(js, db, subject, handler, after_commit, batch=100, linger=0.005)
         await consumer.declare()
         consumers.append(consumer)
     stop = asyncio.Event()

@@ -46,6 +46,17 @@ async def publish(nc: Client, events: list[EventEnvelope]) -> None:
         await js.publish(ev.subject, ev.model_dump_json().encode())
 
 
+async def one_consumer(
+    nc: Client, db: Database, name: str, n: int
+) -> tuple[list[EventEnvelope], EventConsumer]:
+    """`n` events of a kind of their own (not yet published) and a consumer of them."""
+    js = nc.jetstream()
+    await ensure_event_stream(js)
+    kind = f"{name}{new_id().hex}"
+    events = [event(kind, i) for i in range(n)]
+    return events, consumer_of(js, db, f"c{kind}", events[0].subject, Recorder())
+
+
 def requests(consumer: EventConsumer) -> int:
     """Pull requests the consumer's current pull has sent (0 before it is bound)."""
     pull = consumer._pull
@@ -148,11 +159,7 @@ async def test_an_expiring_request_is_asked_again_and_events_keep_coming(
     if not renewed:  # never renewed ahead: each request runs out into its 408
         monkeypatch.setattr(pull_module, "RENEW_BEFORE", -60.0)
     statuses = Statuses(monkeypatch)
-    js = nc.jetstream()
-    await ensure_event_stream(js)
-    kind = f"expiry{new_id().hex}"
-    events = [event(kind, n) for n in range(2)]
-    consumer = consumer_of(js, db, f"c{kind}", events[0].subject, Recorder())
+    events, consumer = await one_consumer(nc, db, "expiry", 2)
     async with running(consumer.run):
         await publish(nc, events[:1])
         await until(lambda: consumer.applied == 1)
@@ -177,10 +184,7 @@ async def test_a_consumer_deleted_under_a_running_loop_is_declared_again(
     db: Database, nc: Client
 ) -> None:
     js = nc.jetstream()
-    await ensure_event_stream(js)
-    kind = f"deleted{new_id().hex}"
-    events = [event(kind, n) for n in range(2)]
-    consumer = consumer_of(js, db, f"c{kind}", events[0].subject, Recorder())
+    events, consumer = await one_consumer(nc, db, "deleted", 2)
     with capture_logs() as logs:
         async with running(consumer.run):
             await publish(nc, events[:1])
@@ -210,11 +214,7 @@ async def test_after_the_server_restarts_the_request_is_asked_again_and_nothing_
     with running_nats(tmp_path) as server:
         nc = await nats.connect(server.url, reconnect_time_wait=0.1, max_reconnect_attempts=-1)
         try:
-            js = nc.jetstream()
-            await ensure_event_stream(js)
-            kind = f"restart{new_id().hex}"
-            events = [event(kind, n) for n in range(6)]
-            consumer = consumer_of(js, db, f"c{kind}", events[0].subject, Recorder())
+            events, consumer = await one_consumer(nc, db, "restart", 6)
             async with running(consumer.run):
                 await publish(nc, events[:3])
                 await until(lambda: consumer.applied == 3)
