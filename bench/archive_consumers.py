@@ -20,8 +20,9 @@ profiled pass (Python calls per event on the event loop's thread, cProfile).
 Each round and tree runs in a fresh process and a fresh database (`--before TREE`:
 that worktree's code, the two alternating, the order swapped each round), on one NATS
 server and one PostgreSQL. CPU: `time.process_time` of the process (all its threads,
-so aiosqlite's worker counts; nats-server and PostgreSQL do not). Medians over rounds,
-ranges beside them.
+so aiosqlite's worker counts; PostgreSQL does not); beside it nats-server's CPU and
+this process's NATS messages per event (as bench.consumer_cost reports them). Medians
+over rounds, ranges beside them.
 """
 
 from __future__ import annotations
@@ -60,9 +61,15 @@ async def _publish(js: Any, n: int) -> None:
 
 
 async def _pass(
-    js: Any, db: Any, subs: Sequence[Any], n: int, fetch: int, profiler: cProfile.Profile | None
-) -> float:
-    """One pass of `n` fresh events through every consumer; the CPU seconds it took."""
+    js: Any,
+    db: Any,
+    subs: Sequence[Any],
+    n: int,
+    fetch: int,
+    profiler: cProfile.Profile | None,
+    costs: Any,
+) -> dict[str, float]:
+    """One pass of `n` fresh events through every consumer; what it cost per event."""
     from nats.js.errors import NotFoundError
 
     from contracts.core import EVENT_STREAM
@@ -98,10 +105,15 @@ async def _pass(
         )
         await consumer.declare()  # outside the clock: once per consumer's life
         consumers.append(consumer)
-    return float(await _harness().timed_run(consumers, finished, n, fetch, profiler))
+    measured: dict[str, float] = await _harness().timed_run(
+        consumers, finished, n, fetch, profiler, costs
+    )
+    return measured
 
 
-async def _child(nats_url: str, db_url: str, n: int, fetches: Sequence[int], tmp: Path) -> Any:
+async def _child(
+    nats_url: str, nats_pid: int, db_url: str, n: int, fetches: Sequence[int], tmp: Path
+) -> Any:
     import nats
 
     import kit
@@ -119,6 +131,7 @@ async def _child(nats_url: str, db_url: str, n: int, fetches: Sequence[int], tmp
     subs = [s for s in app.subscriptions(deps) if _takes_creations(s.subjects)]
     result: dict[str, Any] = {"kit": kit.__file__, "consumers": [s.durable for s in subs]}
     nc = await nats.connect(nats_url)
+    costs = _harness().Costs(nc, nats_pid)
     try:
         js = nc.jetstream()
         await ensure_event_stream(js)
@@ -126,8 +139,8 @@ async def _child(nats_url: str, db_url: str, n: int, fetches: Sequence[int], tmp
 
             async def one_pass(
                 kind: str, count: int, fetch: int, profiler: cProfile.Profile | None
-            ) -> float:
-                return await _pass(js, db, subs, count, fetch, profiler)
+            ) -> dict[str, float]:
+                return await _pass(js, db, subs, count, fetch, profiler, costs)
 
             result.update(await _harness().per_fetch(fetches, n, one_pass))
     finally:
@@ -153,8 +166,9 @@ def main() -> None:
     harness = _harness()
     args = harness.parser(__doc__ or "", n=600).parse_args()
     if args.child:
-        fetches = [int(f) for f in args.fetch.split(",")]
-        harness.run_child(_child(args.nats, args.db, args.n, fetches, Path(args.tmp)))
+        fetches = harness.fetch_sizes(args)
+        child = _child(args.nats, args.nats_pid, args.db, args.n, fetches, Path(args.tmp))
+        harness.run_child(child)
         return
     harness.compare(
         args,

@@ -6,10 +6,11 @@ applied again. Failures are retried with a growing delay up to `max_deliver`
 deliveries, then kept in `dead_letters` (with the error) and terminated, so one
 poison event never blocks the stream and never disappears silently.
 
-An event is redelivered without a nak only when its consumer stopped answering for
-`ack_wait` (a crash, a hang, a cut connection): while a fetched batch is being
-worked through, the consumer tells JetStream so (`in_progress`), however long the
-batch takes on a loaded machine.
+Events arrive over one long-lived pull request per consumer (`kit.pull`) and are
+worked through in arrival order, a batch at a time. An event is redelivered without a
+nak only when its consumer stopped answering for `ack_wait` (a crash, a hang, a cut
+connection): while an event is held, in hand or waiting its turn, the consumer tells
+JetStream so (`in_progress`), however long the batches take on a loaded machine.
 """
 
 from __future__ import annotations
@@ -17,11 +18,10 @@ from __future__ import annotations
 import asyncio
 import time
 import traceback
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Sequence
 from datetime import UTC, datetime
 
 from nats.aio.msg import Msg
-from nats.errors import TimeoutError as NatsTimeoutError
 from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 from opentelemetry.trace import SpanKind
@@ -42,15 +42,15 @@ from kit.inbox import (
 )
 from kit.logging import CORRELATION_HEADER, get_logger
 from kit.messaging import MessagingTables
+from kit.pull import Pull, PullFailed
 
 log = get_logger(__name__)
 
-FETCH_TIMEOUT = 1.0
-"""Seconds one fetch waits for the first event; then the loop checks `stop` again."""
+MAX_LINGER = 1.0
+"""A linger is a wait of milliseconds for a batch to fill, not a poll interval."""
 
-MIN_TOP_UP = 0.001
-"""A top-up fetch shorter than this is not asked for (nats-py takes 0.1 ms off a
-fetch's timeout for its expiry; a shorter one would expire before it reached the server)."""
+MAX_ACK_PENDING = 1000
+"""Events JetStream delivers to a consumer (all its replicas) before any is answered."""
 
 LINGER_GATE = 2.0
 """A consumer lingers when its previous events arrived at most this many linger windows
@@ -91,8 +91,8 @@ class EventConsumer:
         replicas: int | None = None,
         linger: float = 0.0,
     ) -> None:
-        if not 0.0 <= linger < FETCH_TIMEOUT:
-            raise ValueError(f"linger must be at least 0 and below {FETCH_TIMEOUT} s")
+        if not 0.0 <= linger < MAX_LINGER:
+            raise ValueError(f"linger must be at least 0 and below {MAX_LINGER} s")
         if ack_wait <= 0:
             raise ValueError("ack_wait must be positive")
         self._js = js
@@ -108,13 +108,19 @@ class EventConsumer:
         self._max_deliver = max_deliver
         self._ack_wait = ack_wait
         self._batch = batch
+        # The pull request asks for two batches: the next one is on its way while one
+        # is worked through. Half of max_ack_pending at most, since a fresh request
+        # overlaps the one about to expire (kit.pull).
+        self._request = min(2 * batch, MAX_ACK_PENDING // 2)
+        self._pull: Pull | None = None
+        self._in_hand: list[Msg] = []  # the batch being worked through
         self._after_commit = after_commit
         self._batch_handler = batch_handler
         # How long a batching consumer waits for more events once some arrived: at a
         # few per 10 ms, one transaction (with its fsync) for several events instead of
         # one each. Only with a batch handler; 0 turns it off.
         self._linger = linger if batch_handler is not None else 0.0
-        self._last_arrival = -FETCH_TIMEOUT  # when the last fetch that brought events ended
+        self._last_arrival = -MAX_LINGER  # when the last events taken were gathered
         self.applied = 0
         self.duplicates = 0
         self.dead_lettered = 0
@@ -139,7 +145,7 @@ class EventConsumer:
             max_deliver=self._max_deliver,
             backoff=backoff,
             filter_subjects=self._filter_subjects,
-            max_ack_pending=1000,
+            max_ack_pending=MAX_ACK_PENDING,
             num_replicas=self._replicas,
         )
 
@@ -148,38 +154,63 @@ class EventConsumer:
 
     async def run(self, stop: asyncio.Event) -> None:
         failures = 0
-        sub: JetStreamContext.PullSubscription | None = None
-        while not stop.is_set():
-            try:
-                if sub is None:
-                    await self.declare()
-                    sub = await self._js.pull_subscribe_bind(
-                        durable=self.durable, stream=EVENT_STREAM
-                    )
-                try:
-                    msgs = await sub.fetch(self._batch, timeout=FETCH_TIMEOUT)
-                except (TimeoutError, NatsTimeoutError):
-                    continue
-                failures = 0
-                with _KeptInProgress(msgs, self._ack_wait) as msgs:
-                    if self._worth_lingering(len(msgs)) and not stop.is_set():
-                        msgs.extend(await self._top_up(sub, len(msgs)))
-                    self._last_arrival = time.monotonic()
-                    await self._work_through(msgs, stop)
-            except Exception as exc:
-                failures += 1
-                delay = min(10.0, 0.25 * 2**failures)
-                log.warning(
-                    "consumer.fetch_failed",
-                    consumer=self.durable,
-                    error=str(exc) or type(exc).__name__,
-                    retry_in=delay,
-                )
-                if failures > 3:
-                    sub = None  # re-declare and re-bind: the consumer may be gone
-                await asyncio.sleep(delay)
-        if sub is not None:
-            await _quietly(sub.unsubscribe())
+        # `stop` ends a wait for events at once, not at the next heartbeat.
+        stopping = asyncio.ensure_future(stop.wait())
+        stopping.add_done_callback(self._wake)
+        try:
+            with _KeptInProgress(self._holding, self._ack_wait):
+                while not stop.is_set():
+                    try:
+                        if self._pull is None:
+                            await self.declare()
+                            pull = Pull(self._js, EVENT_STREAM, self.durable, self._request)
+                            self._pull = pull
+                            await pull.open()
+                        msgs = await self._pull.take(self._batch)
+                        if not msgs:
+                            continue
+                        failures = 0
+                        self._in_hand = msgs
+                        if self._worth_lingering(len(msgs)) and not stop.is_set():
+                            await self._gather(self._pull, msgs, stop)
+                        self._last_arrival = time.monotonic()
+                        await self._work_through(msgs, stop)
+                    except Exception as exc:
+                        failures += 1
+                        delay = min(10.0, 0.25 * 2**failures)
+                        log.warning(
+                            "consumer.fetch_failed",
+                            consumer=self.durable,
+                            error=str(exc) or type(exc).__name__,
+                            retry_in=delay,
+                        )
+                        if isinstance(exc, PullFailed) or failures > 3:
+                            await self._let_go()  # re-declare and re-bind: it may be gone
+                        await asyncio.sleep(delay)
+                    finally:
+                        self._in_hand = []
+        finally:
+            stopping.cancel()
+            await self._let_go()
+
+    def _wake(self, _: object) -> None:
+        if self._pull is not None:
+            self._pull.wake()
+
+    def _holding(self) -> Iterator[Msg]:
+        """The events this consumer holds unanswered: in hand, then waiting their turn."""
+        yield from self._in_hand
+        if self._pull is not None:
+            yield from self._pull.held
+
+    async def _let_go(self) -> None:
+        """Close the pull; the events delivered and not worked go back (nak) at once, so
+        another replica gets them without waiting out the ack wait."""
+        pull, self._pull = self._pull, None
+        if pull is None:
+            return
+        for msg in await pull.close():
+            await _quietly(msg.nak())
 
     async def _work_through(self, msgs: list[Msg], stop: asyncio.Event) -> None:
         if self._batch_handler is not None and len(msgs) > 1 and not stop.is_set():
@@ -193,38 +224,32 @@ class EventConsumer:
                 continue
             await self.process(msg)
 
-    def _worth_lingering(self, fetched: int) -> bool:
+    def _worth_lingering(self, taken: int) -> bool:
         """Linger only while events come close together: when the previous ones arrived
         within LINGER_GATE windows of these. At a few per second (one client) a window
-        catches nothing, and each empty top-up is a pull request and its expiry for
-        nats-server and this process: measured, 2 ms of CPU more per event and consumer
-        (docs/BENCHMARKS.md §17, third round)."""
-        if not self._linger or fetched >= self._batch:
+        catches nothing and only delays the event (with fetches, each empty top-up also
+        cost a pull request and its expiry: measured, 2 ms of CPU more per event and
+        consumer, docs/BENCHMARKS.md §17, third round)."""
+        if not self._linger or taken >= self._batch:
             return False
         return time.monotonic() - self._last_arrival <= LINGER_GATE * self._linger
 
-    async def _top_up(self, sub: JetStreamContext.PullSubscription, fetched: int) -> list[Msg]:
-        """Fetch what arrives within `linger` of the first fetch, up to the batch size.
+    async def _gather(self, pull: Pull, msgs: list[Msg], stop: asyncio.Event) -> None:
+        """Add to `msgs` what arrives within `linger` of the first, up to the batch size.
 
-        Each top-up returns as soon as one event is there (with any others already
-        waiting), so events are taken as they come until the window closes; a fetch
-        that finds nothing only ends the window. A failed top-up keeps what was
-        fetched: those messages are delivered and must be applied or nak'ed."""
+        The pull request is already open: this only waits for deliveries, each taken as
+        it comes until the window closes or the batch is full."""
         deadline = time.monotonic() + self._linger
-        msgs: list[Msg] = []
-        while fetched + len(msgs) < self._batch:
+        while len(msgs) < self._batch and not stop.is_set():
             left = deadline - time.monotonic()
-            if left < MIN_TOP_UP:
+            if left <= 0:
                 break
             try:
-                more = await sub.fetch(self._batch - fetched - len(msgs), timeout=left)
-            except TimeoutError:  # nats-py's own timeouts derive from it
+                msgs.extend(await pull.take(self._batch - len(msgs), wait=left))
+            except Exception as exc:  # the next take meets it again, with its backoff
+                # What is in hand is delivered: it must still be applied or given back.
+                log.debug("consumer.gather_failed", consumer=self.durable, error=repr(exc))
                 break
-            except Exception as exc:  # the next fetch meets it again, with its backoff
-                log.debug("consumer.top_up_failed", consumer=self.durable, error=repr(exc))
-                break
-            msgs = msgs + more
-        return msgs
 
     async def process_batch(self, msgs: list[Msg], stop: asyncio.Event | None = None) -> None:
         """Apply a fetched batch in one transaction through the batch handler, then
@@ -402,26 +427,27 @@ def retry_delay(deliveries: int) -> float:
 
 
 class _KeptInProgress:
-    """Keep fetched events from timing out while they wait their turn.
+    """Keep held events from timing out while they wait their turn.
 
-    A fetch hands over up to a batch of events at once; worked through one by one on a
-    loaded machine, the last ones can wait longer than `ack_wait`, and JetStream would
-    deliver them again (to this consumer or another replica) though nothing failed:
-    duplicates for the inbox to drop, and the work done twice. Every third of the ack
-    wait, each event not yet answered is reported as in progress, so only a consumer
-    that stopped running (crashed, hung, cut off) lets the ack wait run out. A timer,
-    not a task per fetch: most fetches are done long before it fires. `msgs` is the
-    caller's list, so events added to it later (a top-up) are kept too."""
+    The pull delivers up to two batches ahead; worked through one by one on a loaded
+    machine, the last ones can wait longer than `ack_wait`, and JetStream would deliver
+    them again (to this consumer or another replica) though nothing failed: duplicates
+    for the inbox to drop, and the work done twice. Every third of the ack wait, each
+    event held since the previous tick and not yet answered is reported as in progress
+    (first between one and two thirds of the ack wait after it arrived), so only a
+    consumer that stopped running (crashed, hung, cut off) lets the ack wait run out.
+    An event answered within a tick, as nearly all are, costs nothing here. One timer
+    for the consumer's life, not a task per batch."""
 
-    def __init__(self, msgs: list[Msg], ack_wait: float) -> None:
-        self._msgs = msgs
+    def __init__(self, held: Callable[[], Iterable[Msg]], ack_wait: float) -> None:
+        self._held = held
         self._every = ack_wait / 3
+        self._seen: set[int] = set()  # id() of each event held at the previous tick
         self._timer: asyncio.TimerHandle | None = None
         self._sending: asyncio.Task[None] | None = None
 
-    def __enter__(self) -> list[Msg]:
+    def __enter__(self) -> None:
         self._timer = asyncio.get_running_loop().call_later(self._every, self._due)
-        return self._msgs
 
     def __exit__(self, *_: object) -> None:
         if self._timer is not None:
@@ -430,12 +456,15 @@ class _KeptInProgress:
             self._sending.cancel()
 
     def _due(self) -> None:
-        if self._sending is None or self._sending.done():
-            self._sending = asyncio.create_task(self._report())
+        held = {id(m): m for m in self._held() if not m.is_acked}
+        waiting = [m for key, m in held.items() if key in self._seen]
+        self._seen = set(held)
+        if waiting and (self._sending is None or self._sending.done()):
+            self._sending = asyncio.create_task(self._report(waiting))
         self._timer = asyncio.get_running_loop().call_later(self._every, self._due)
 
-    async def _report(self) -> None:
-        for msg in list(self._msgs):
+    async def _report(self, msgs: list[Msg]) -> None:
+        for msg in msgs:
             if not msg.is_acked:
                 await _quietly(msg.in_progress())
 

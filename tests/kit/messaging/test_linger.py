@@ -1,4 +1,4 @@
-"""A batching consumer lingers after the first event of a fetch while events come close
+"""A batching consumer lingers after the first events it takes while events come close
 together: what arrives within `linger` joins the batch (one transaction), a lone event
 waits no longer than it, and after a quiet spell an event does not wait at all."""
 
@@ -15,9 +15,10 @@ from sqlalchemy import select
 
 from contracts.core import EventEnvelope
 from kit.bus import ensure_event_stream
-from kit.consumer import FETCH_TIMEOUT
+from kit.consumer import MAX_LINGER
 from kit.db import Database
 from kit.ids import new_id
+from kit.pull import Pull
 from tests.kit.messaging.plumbing import (
     Recorder,
     applied,
@@ -32,33 +33,35 @@ from tests.kit.messaging.test_consumer import BatchRecorder
 
 
 @dataclass
-class Fetch:
-    timeout: float
-    got: int  # messages returned; 0 when it timed out
+class Take:
+    wait: float | None  # the longest it would wait for a first event (None: its default)
+    got: int  # events returned; 0 when none came in time (or not yet returned)
 
 
 @pytest.fixture
-def fetches(monkeypatch: pytest.MonkeyPatch) -> list[Fetch]:
-    """Every fetch the consumers make: its timeout and how many messages it returned."""
-    seen: list[Fetch] = []
-    fetch = JetStreamContext.PullSubscription.fetch
+def takes(monkeypatch: pytest.MonkeyPatch) -> list[Take]:
+    """Every take the consumers make from their pull: its wait and what it returned."""
+    seen: list[Take] = []
+    take = Pull.take
 
-    async def spy(self: Any, batch: int = 1, timeout: float | None = 5, **kw: Any) -> Any:
-        try:
-            msgs = await fetch(self, batch, timeout, **kw)
-        except TimeoutError:
-            seen.append(Fetch(timeout or 0.0, 0))
-            raise
-        seen.append(Fetch(timeout or 0.0, len(msgs)))
+    async def spy(self: Pull, most: int, wait: float | None = None) -> Any:
+        seen.append(noted := Take(wait, 0))  # noted as it starts: a consumer waiting
+        msgs = await take(self, most, wait)
+        noted.got = len(msgs)
         return msgs
 
-    monkeypatch.setattr(JetStreamContext.PullSubscription, "fetch", spy)
+    monkeypatch.setattr(Pull, "take", spy)
     return seen
+
+
+def lingered(takes: list[Take]) -> list[Take]:
+    """The takes of a linger window (any other waits as long as the pull's default)."""
+    return [t for t in takes if t.wait is not None]
 
 
 @pytest.fixture
 def gate_open(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Linger whenever a fetch brings fewer than a batch, however long ago the last
+    """Linger whenever a take brings fewer than a batch, however long ago the last
     events came (so a test need not first make the consumer busy)."""
     monkeypatch.setattr("kit.consumer.LINGER_GATE", 1e9)
 
@@ -82,7 +85,7 @@ class OrderedBatches(BatchRecorder):
 
 
 async def test_events_arriving_within_the_linger_are_applied_in_one_transaction(
-    db: Database, nc: Client, fetches: list[Fetch], gate_open: None
+    db: Database, nc: Client, takes: list[Take], gate_open: None
 ) -> None:
     js = nc.jetstream()
     await ensure_event_stream(js)
@@ -94,10 +97,10 @@ async def test_events_arriving_within_the_linger_are_applied_in_one_transaction(
         js, db, f"c{kind}", events[0].subject, one_by_one, batch_handler=batches, linger=0.3
     )
     async with running(consumer.run):
-        await until(lambda: len(fetches) > 0)  # bound and waiting
+        await until(lambda: len(takes) > 0)  # bound and waiting
         await publish(js, events[0])
-        # The first event is out of its fetch before the others are published...
-        await until(lambda: any(f.got for f in fetches))
+        # The first event is taken before the others are published...
+        await until(lambda: any(t.got for t in takes))
         for ev in events[1:]:
             await asyncio.sleep(0.005)
             await publish(js, ev)
@@ -105,7 +108,7 @@ async def test_events_arriving_within_the_linger_are_applied_in_one_transaction(
         await until(lambda: consumer.applied + consumer.duplicates >= 6)
 
     # ...and all of them were applied together, in the order published, once each.
-    assert sum(1 for f in fetches if f.got) > 1
+    assert sum(1 for t in takes if t.got) > 1
     assert batches.order == [[e.event_id for e in events]]
     assert (consumer.applied, one_by_one.calls) == (5, 0)
     assert consumer.duplicates == 1  # the copy, and nothing JetStream sent again
@@ -116,7 +119,7 @@ async def test_events_arriving_within_the_linger_are_applied_in_one_transaction(
 
 
 async def test_a_lone_event_waits_no_longer_than_the_linger(
-    db: Database, nc: Client, fetches: list[Fetch], gate_open: None
+    db: Database, nc: Client, takes: list[Take], gate_open: None
 ) -> None:
     js = nc.jetstream()
     await ensure_event_stream(js)
@@ -127,23 +130,24 @@ async def test_a_lone_event_waits_no_longer_than_the_linger(
         js, db, f"c{kind}", ev.subject, one_by_one, batch_handler=batches, linger=0.05
     )
     async with running(consumer.run):
-        await until(lambda: len(fetches) > 0)
+        await until(lambda: len(takes) > 0)
         await publish(js, ev)
         await until(lambda: consumer.applied == 1)
 
-    # Applied alone, through the one-event path; after the fetch that brought it, the
-    # top-ups asked for what was left of the 50 ms window, never more.
+    # Applied alone, through the one-event path; after the take that brought it, the
+    # consumer waited for what was left of the 50 ms window, never more.
     assert (one_by_one.calls, batches.sizes) == (1, [])
-    first = next(i for i, f in enumerate(fetches) if f.got)
-    top_ups = [f.timeout for f in fetches[first + 1 :] if f.timeout != FETCH_TIMEOUT]
-    assert top_ups, "the consumer lingered"
-    assert all(t <= 0.05 for t in top_ups)
-    assert top_ups == sorted(top_ups, reverse=True)  # one shrinking window
-    assert [f.got for f in fetches[first + 1 : first + 1 + len(top_ups)]] == [0] * len(top_ups)
+    first = next(i for i, t in enumerate(takes) if t.got)
+    window = lingered(takes[first + 1 :])
+    assert window, "the consumer lingered"
+    waits = [t.wait for t in window if t.wait is not None]
+    assert all(w <= 0.05 for w in waits)
+    assert waits == sorted(waits, reverse=True)  # one shrinking window
+    assert [t.got for t in window] == [0] * len(window)
 
 
 async def test_after_a_quiet_spell_an_event_is_applied_without_lingering(
-    db: Database, nc: Client, fetches: list[Fetch]
+    db: Database, nc: Client, takes: list[Take]
 ) -> None:
     js = nc.jetstream()
     await ensure_event_stream(js)
@@ -154,15 +158,15 @@ async def test_after_a_quiet_spell_an_event_is_applied_without_lingering(
         js, db, f"c{kind}", ev.subject, one_by_one, batch_handler=BatchRecorder(), linger=0.05
     )
     async with running(consumer.run):
-        await until(lambda: len(fetches) > 0)  # nothing came for a while
+        await until(lambda: len(takes) > 0)  # nothing came for a while
         await publish(js, ev)
         await until(lambda: consumer.applied == 1)
     assert one_by_one.calls == 1
-    assert {f.timeout for f in fetches} == {FETCH_TIMEOUT}  # no top-up
+    assert lingered(takes) == []
 
 
-async def test_without_a_linger_a_consumer_never_tops_up(
-    db: Database, nc: Client, fetches: list[Fetch]
+async def test_without_a_linger_a_consumer_never_lingers(
+    db: Database, nc: Client, takes: list[Take]
 ) -> None:
     js = nc.jetstream()
     await ensure_event_stream(js)
@@ -174,10 +178,10 @@ async def test_without_a_linger_a_consumer_never_tops_up(
     async with running(consumer.run):
         await publish(js, ev)
         await until(lambda: consumer.applied == 1)
-    assert {f.timeout for f in fetches} == {FETCH_TIMEOUT}
+    assert lingered(takes) == []
 
 
-@pytest.mark.parametrize("linger", [-0.001, FETCH_TIMEOUT, 2.0])
-def test_a_linger_is_bounded_by_the_fetch_timeout(linger: float) -> None:
+@pytest.mark.parametrize("linger", [-0.001, MAX_LINGER, 2.0])
+def test_a_linger_is_bounded(linger: float) -> None:
     with pytest.raises(ValueError, match="linger"):
         consumer_of(None, None, "c", "s", Recorder(), linger=linger)  # type: ignore[arg-type]
