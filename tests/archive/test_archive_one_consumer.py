@@ -9,6 +9,7 @@ is kept as the filing consumer's dead letter (SQLite and PostgreSQL)."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from pathlib import Path
 from uuid import UUID
@@ -30,8 +31,8 @@ from services.archive.catalogue.models import ArchiveItem
 from services.archive.handlers import archive_subscription
 from services.archive.ledger import commands as ledger
 from services.archive.ledger.models import LedgerLeaf
-from services.archive.models import messaging
 from services.archive.ledger.signing import Signer
+from services.archive.models import messaging
 from services.archive.settings import ArchiveSettings
 from tests.archive.catalogue_steps import engagement_created_event, stage_report_event
 from tests.archive.conftest import event as unfiled_event
@@ -143,3 +144,32 @@ async def test_a_report_its_class_refuses_joins_the_ledger_and_its_filing_is_a_d
         (RETIRED_FILING, report.event_id, "ecohost.events.engagement.stage_report_accepted.v1", 1)
     ]
     assert "report_no" in letters[0].error
+
+
+async def test_two_filers_of_one_report_at_once_file_it_once_and_neither_fails(
+    db: Database, deps: CatalogueDeps
+) -> None:
+    """The archive's consumer and the retired filing consumer's drain (during the upgrade)
+    filing the same report in two transactions at once: one files it, the other finds it
+    filed; neither loses on the item's key (a retry would put the consumer's ledger entry
+    out of stream order)."""
+    created = creation()
+    assert created.engagement_id is not None
+    async with db.transaction() as s:
+        await filing.remember_created(s, [created])
+    report = filing.as_filed(wire(stage_report_event(created.engagement_id)))
+
+    async def file_it() -> None:
+        async with db.transaction() as s:
+            await filing.file_event(deps, s, report)
+
+    await asyncio.gather(file_it(), file_it())
+
+    async with db.transaction() as s:
+        items = (await s.scalars(select(ArchiveItem.source_event_id))).all()
+        filed_action = messaging.outbox.c.payload.like('%"action":"filed"%')
+        filings = await s.scalar(
+            select(func.count()).select_from(messaging.outbox).where(filed_action)
+        )
+    assert items == [report.event_id]
+    assert filings == 1

@@ -219,6 +219,19 @@ async def parties(session: AsyncSession, engagement_id: UUID) -> EngagementParti
     return await session.get(EngagementParties, engagement_id)
 
 
+async def parties_to_file_for(
+    session: AsyncSession, engagement_id: UUID
+) -> EngagementParties | None:
+    """The engagement's owners, their row locked to the end of the transaction (on
+    PostgreSQL; SQLite has one writer). Two filers of one engagement's event (the
+    archive's consumer and, during the upgrade to it, the retired filing consumer's
+    drain) take turns, and the second then finds the first's item instead of losing on
+    its key and retrying, which would put the consumer's ledger entry out of order."""
+    return await session.get(
+        EngagementParties, engagement_id, with_for_update=True, populate_existing=True
+    )
+
+
 async def remember_parties(
     session: AsyncSession,
     engagement_id: UUID,

@@ -132,12 +132,14 @@ async def _file(
     retention: archive_enums.Retention,
 ) -> None:
     assert event.engagement_id is not None
-    if await repository.filed_from(session, event.event_id):
-        return
-    parties = await repository.parties(session, event.engagement_id)
+    # The parties' row first, locked: a concurrent filer of this event has then
+    # committed, and the check below sees its item.
+    parties = await repository.parties_to_file_for(session, event.engagement_id)
     if parties is None:
         # The engagement's creation has not reached us yet: fail, be redelivered later.
         raise LookupError(f"engagement {event.engagement_id} not yet known to the archive")
+    if await repository.filed_from(session, event.event_id):
+        return
     item_id = uuid.uuid5(FILING_NAMESPACE, str(event.event_id))
     ctx = CallContext(actor=event.actor, tenant=event.tenant, correlation_id=event.correlation_id)
     await file_bytes(
