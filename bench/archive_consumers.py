@@ -89,7 +89,7 @@ async def _pass(
             finished.set()
 
     for sub in subs:
-        # As `retired_filing.consumer_of` builds it, written out: a before tree has no
+        # As `Subscription.consumer` builds it, written out: a before tree has no
         # such function, and this runs against one.
         consumer = EventConsumer(
             js=js,

@@ -53,6 +53,23 @@ class Subscription:
     def parse(self, raw: bytes) -> EventEnvelope:
         return EventParser(self.events)(raw)
 
+    def consumer(
+        self, js: JetStreamContext, db: Database, tables: MessagingTables, **options: Any
+    ) -> EventConsumer:
+        """This subscription as a durable consumer; `options` are EventConsumer's
+        tuning (retries, ack wait, linger, replicas, after_commit)."""
+        return EventConsumer(
+            js=js,
+            db=db,
+            tables=tables,
+            durable=self.durable,
+            filter_subjects=self.subjects,
+            handler=self.handler,
+            events=self.events,
+            batch_handler=self.batch_handler,
+            **options,
+        )
+
 
 @dataclass
 class Periodic:
@@ -124,15 +141,10 @@ class ServiceRuntime:
         )
         self._tasks.append(asyncio.create_task(self.relay.run(self.stopping)))
         for sub in subscriptions:
-            consumer = EventConsumer(
-                js=self.js,
-                db=self.db,
-                tables=self.tables,
-                durable=sub.durable,
-                filter_subjects=sub.subjects,
-                handler=sub.handler,
-                events=sub.events,
-                batch_handler=sub.batch_handler,
+            consumer = sub.consumer(
+                self.js,
+                self.db,
+                self.tables,
                 max_deliver=self.settings.consumer_max_deliver,
                 ack_wait=self.settings.consumer_ack_wait,
                 linger=self.settings.consumer_linger,

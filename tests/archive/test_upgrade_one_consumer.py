@@ -28,7 +28,7 @@ from services.archive.catalogue import repository
 from services.archive.catalogue.deps import CatalogueDeps
 from services.archive.catalogue.handlers import RETIRED_FILING, retired_filing_subscription
 from services.archive.catalogue.models import ArchiveItem
-from services.archive.catalogue.retired_filing import consumer_of, drain
+from services.archive.catalogue.retired_filing import drain
 from services.archive.handlers import archive_subscription
 from services.archive.ledger import commands as ledger
 from services.archive.ledger.models import LedgerLeaf
@@ -67,7 +67,7 @@ def deps(tmp_path: Path, signer: Signer) -> CatalogueDeps:
 
 
 def consumer(js: JetStreamContext, db: Database, sub: Subscription) -> EventConsumer:
-    return consumer_of(js, db, messaging, sub)
+    return sub.consumer(js, db, messaging)
 
 
 def engagement_history() -> list[EventEnvelope]:

@@ -25,7 +25,6 @@ from nats.js import JetStreamContext
 from nats.js.errors import NotFoundError
 
 from contracts.core import EVENT_STREAM
-from kit.consumer import EventConsumer
 from kit.db import Database
 from kit.logging import get_logger
 from kit.messaging import MessagingTables
@@ -53,7 +52,7 @@ async def drain(
         await js.consumer_info(EVENT_STREAM, retired.durable)
     except NotFoundError:
         return False
-    consumer = consumer_of(js, db, tables, retired, **consumer_options)
+    consumer = retired.consumer(js, db, tables, **consumer_options)
     log.info("archive.retired_filing_draining", consumer=retired.durable)
     pull = await js.pull_subscribe_bind(durable=retired.durable, stream=EVENT_STREAM)
     try:
@@ -74,27 +73,6 @@ async def drain(
     finally:
         await pull.unsubscribe()
     return True
-
-
-def consumer_of(
-    js: JetStreamContext,
-    db: Database,
-    tables: MessagingTables,
-    sub: Subscription,
-    **options: Any,
-) -> EventConsumer:
-    """`sub` as the durable consumer `kit.runtime` starts for it."""
-    return EventConsumer(
-        js=js,
-        db=db,
-        tables=tables,
-        durable=sub.durable,
-        filter_subjects=sub.subjects,
-        handler=sub.handler,
-        events=sub.events,
-        batch_handler=sub.batch_handler,
-        **options,
-    )
 
 
 def drainer(
