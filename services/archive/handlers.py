@@ -37,15 +37,9 @@ def archive_subscription(deps: CatalogueDeps) -> Subscription:
     async def handle(session: AsyncSession, event: EventEnvelope) -> None:
         # The ledger first: its append lock queues the replicas before anything else.
         await ledger.record(session, event)
-        if event.type in filing.FILED_TYPES and event.type != filing.CREATED:
-            try:
-                filed = filing.as_filed(event)  # before anything of it is stored
-            except ValidationError as exc:
-                await keep_unfiled(session, event, exc)
-                return
-            await filing.file_event(deps, session, filed)
-        else:
-            await filing.file_any(deps, session, event)
+        refused = await filing.file_any(deps, session, event)
+        if refused is not None:
+            await keep_unfiled(session, event, refused)
 
     async def handle_batch(session: AsyncSession, events: Sequence[EventEnvelope]) -> None:
         # Filing a report or scorecard stores an object first, which a rolled-back batch

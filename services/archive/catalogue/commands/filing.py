@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any, cast
 
+from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.archive import enums as archive_enums
@@ -48,13 +49,22 @@ def stores_an_object(event: EventEnvelope) -> bool:
     return event.type in FILED_TYPES and event.type != CREATED
 
 
-async def file_any(deps: CatalogueDeps, session: AsyncSession, event: EventEnvelope) -> None:
+async def file_any(
+    deps: CatalogueDeps, session: AsyncSession, event: EventEnvelope
+) -> ValidationError | None:
     """Any event as the archive's one consumer reads it (the bare envelope, as the ledger
-    hashes it): a filed type is filed, any other changes nothing here."""
-    if event.type == CREATED:
+    hashes it): a filed type is filed, any other changes nothing here. A report or
+    scorecard its class refuses is not filed, nothing of it stored: the refusal is
+    returned, for the caller to keep."""
+    if is_creation(event):
         await remember_created(session, [event])  # its parties, read off the envelope
-    elif event.type in FILED_TYPES:
-        await file_event(deps, session, as_filed(event))
+    elif stores_an_object(event):
+        try:
+            filed = as_filed(event)
+        except ValidationError as refused:
+            return refused
+        await file_event(deps, session, filed)
+    return None
 
 
 def as_filed(event: EventEnvelope) -> EventEnvelope:
