@@ -11,6 +11,7 @@ rows wait safely in the database.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import random
 import zlib
@@ -295,9 +296,5 @@ async def _set_when(stop: asyncio.Event, wake: asyncio.Event) -> None:
 async def _wait(stop: asyncio.Event, seconds: float) -> None:
     """Sleep up to `seconds`, returning early when `stop` is set (a backoff, a leader
     check: not the cycle's idle wait)."""
-    waiters = [asyncio.ensure_future(stop.wait())]
-    try:
-        await asyncio.wait(waiters, timeout=seconds, return_when=asyncio.FIRST_COMPLETED)
-    finally:
-        for w in waiters:
-            w.cancel()
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(stop.wait(), seconds)
