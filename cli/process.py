@@ -10,6 +10,7 @@ import atexit
 import collections
 import contextlib
 import os
+import random
 import signal
 import socket
 import subprocess
@@ -34,11 +35,49 @@ class ProcessError(RuntimeError):
     """A supervised process could not start, did not become ready, or died."""
 
 
+def _ephemeral_low() -> int:
+    """Lowest port the kernel hands to outgoing connections (Linux's default 32768)."""
+    try:
+        return int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768
+
+
+# Ports are drawn below the ephemeral range: a port the OS picked with bind(0)
+# sits in the range every client socket draws from, so between our picking it
+# and a child binding it, any outgoing connection on the machine could take it
+# (a CI run lost a service's health port that way). Below the range only
+# another listener can, and each port goes out once per process.
+_PORT_FLOOR = 20000
+_handed_out: set[int] = set()
+_port_lock = threading.Lock()
+
+
 def free_port(host: str = "127.0.0.1") -> int:
-    """A port nobody listens on right now (another process may still take it first)."""
+    """A port nobody listens on right now, outside the range outgoing connections use.
+
+    Another process that also picks listening ports may still take it first;
+    drawing at random from some ten thousand ports makes that unlikely."""
+    ceiling = max(_ephemeral_low(), _PORT_FLOOR + 1000)
+    rng = random.Random(os.getpid() ^ time.monotonic_ns())
+    with _port_lock:
+        for _ in range(200):
+            port = rng.randrange(_PORT_FLOOR, ceiling)
+            if port in _handed_out or not _bindable(host, port):
+                continue
+            _handed_out.add(port)
+            return port
+    raise ProcessError(f"no free port between {_PORT_FLOOR} and {ceiling} on {host}")
+
+
+def _bindable(host: str, port: int) -> bool:
+    """Bindable without SO_REUSEADDR: nobody listens and nothing lingers in TIME_WAIT."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((host, 0))
-        return int(sock.getsockname()[1])
+        try:
+            sock.bind((host, port))
+        except OSError:
+            return False
+        return True
 
 
 def port_is_free(host: str, port: int) -> bool:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import socket
 from datetime import UTC, datetime, timedelta
 
 import jwt
@@ -12,6 +11,7 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+from cli.process import free_port
 from contracts.core import ServiceUnavailable
 from kit.auth import (
     AuthFailure,
@@ -73,9 +73,7 @@ def test_rs256_refuses_hs256_signed_with_the_public_key(jwks: Jwks, rs256: Token
 
 
 def test_rs256_unreachable_jwks_is_unavailable_not_invalid(jwks: Jwks) -> None:
-    with socket.socket() as sock:  # a port nobody listens on once closed
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
+    port = free_port()  # nobody listens there
     verifier = TokenVerifier(
         AuthSettings(algorithm="RS256", jwks_url=f"http://127.0.0.1:{port}/jwks.json")
     )

@@ -15,7 +15,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from tests.kit.notify.smtp_server import free_port
+from cli.process import free_port
 
 
 @dataclass(frozen=True)

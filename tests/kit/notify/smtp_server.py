@@ -5,7 +5,6 @@ kill the sending worker mid-send."""
 from __future__ import annotations
 
 import asyncio
-import socket
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -15,6 +14,8 @@ from email.message import EmailMessage
 from typing import Any
 
 from aiosmtpd.controller import Controller
+
+from cli.process import free_port
 
 
 @dataclass(frozen=True)
@@ -75,12 +76,6 @@ class Mailbox:
     def messages(self) -> list[Received]:
         with self.lock:
             return list(self.received)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @contextmanager
