@@ -97,7 +97,7 @@ def create_engine(url: str, *, schema: str | None = None, echo: bool = False) ->
             pool_size=1,
             max_overflow=0,
             pool_timeout=120,
-            module=sqlite_driver.dbapi(),  # one trip to aiosqlite's thread per statement
+            module=sqlite_driver.dbapi(),  # statements in place; waits on locks: its thread
         )
 
         @event.listens_for(engine.sync_engine, "connect")
@@ -106,7 +106,6 @@ def create_engine(url: str, *, schema: str | None = None, echo: bool = False) ->
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA synchronous=FULL")
             cursor.execute("PRAGMA foreign_keys=ON")
-            cursor.execute("PRAGMA busy_timeout=30000")
             cursor.close()
 
         return engine

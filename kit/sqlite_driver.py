@@ -1,26 +1,45 @@
-"""aiosqlite under SQLAlchemy, one trip to its thread per statement.
+"""aiosqlite under SQLAlchemy, with the statements run on the event loop's own thread.
 
-aiosqlite runs every sqlite3 call on a thread of its own; each call is a trip there and
-back (a queue, a future, the event loop woken from the thread): about 22 µs of CPU on
-this machine. SQLAlchemy's adapter makes three or four such trips for one statement
-(make a cursor, execute, fetch the rows when there are any, close the cursor), so a
-createEngagement in the engagement process, with its relay, made about 25 of them.
+SQLite is a library, not a server: a statement is a function call of tens of
+microseconds with nothing to wait for, except a lock another process holds and the
+fsync of a commit. aiosqlite still sends every call to a thread of its own and back
+(a queue, a future, the event loop woken from the thread). Under load each such trip
+waits for the event loop's turn, and a service's SQLite is one pooled connection: a
+transaction holds it across all its trips, so the trips' waits, not the statements,
+bounded how many commands a service applied per second (docs/BENCHMARKS.md §17,
+eighth round: the engagement database's connection was held 4.0-4.4 ms per
+transaction at 32 clients, 1.5-1.8 of them the process's own CPU).
 
-`OneTripCursor` does the same sqlite3 calls, in the same order, on the same thread and
-connection, in one trip: the rows, description, rowcount and lastrowid come back
-together and are read from memory afterwards, as the adapter already did for the rows.
-Transactions are unchanged (sqlite3 still begins one before the first write, SQLAlchemy
-commits and rolls back through the connection). Server-side cursors (`stream`), which
-fetch lazily, keep SQLAlchemy's own class. `kit.db.create_engine` passes `dbapi()` as
+So here:
+
+- **Statements run in place**, on the calling thread, with SQLite's busy timeout at
+  zero: they never wait on a lock with the event loop blocked. A statement SQLite
+  answers `SQLITE_BUSY` (another process writes the same file: an `ecohost` command,
+  a backup) is run again on aiosqlite's thread, where it waits up to
+  `BUSY_WAIT_MS` as every statement did before. A busy statement has done nothing,
+  so running it again is safe.
+- **A commit with something to commit goes to the thread**: its fsync
+  (`synchronous=FULL`) is I/O the event loop should not sit through. A commit of a
+  transaction that wrote nothing, and a rollback (WAL discards in memory), run in place.
+- **Bulk `executemany`** (more than `IN_PLACE_ROWS` rows: an import's thousands) goes
+  to the thread too, so the loop keeps serving while it runs.
+- Server-side cursors (`stream`), which fetch lazily, keep SQLAlchemy's own class.
+
+The thread and the loop never use the connection at once, nor out of order: a
+statement runs in place only while no call of ours is queued or running on the thread
+(one sent by a task cancelled meanwhile still runs), and both sides hold the
+adapter's `threading.Lock` around their sqlite3 calls. The sqlite3 connection is opened
+with `check_same_thread=False` for that reason. `kit.db.create_engine` passes `dbapi()` as
 the engine's DBAPI module.
 """
 
 from __future__ import annotations
 
 import sqlite3
+import threading
 from collections import deque
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
 
 import aiosqlite
 from sqlalchemy.dialects.sqlite.aiosqlite import (
@@ -28,17 +47,35 @@ from sqlalchemy.dialects.sqlite.aiosqlite import (
     AsyncAdapt_aiosqlite_cursor,
     AsyncAdapt_aiosqlite_dbapi,
 )
-from sqlalchemy.util import EMPTY_DICT
+from sqlalchemy.util import EMPTY_DICT, await_
+
+T = TypeVar("T")
+
+BUSY_WAIT_MS = 30_000
+"""How long a statement waits on another process's lock (on aiosqlite's thread)."""
+
+IN_PLACE_ROWS = 100
+"""An `executemany` with more rows than this runs on the thread, not in place."""
 
 
-class OneTripCursor(AsyncAdapt_aiosqlite_cursor):
-    """A cursor whose statement runs in one call on aiosqlite's thread."""
+def _busy(exc: BaseException) -> bool:
+    """SQLite refused because another connection holds a lock (`SQLITE_BUSY` and its
+    extended codes)."""
+    code = getattr(exc, "sqlite_errorcode", None)
+    return isinstance(code, int) and code & 0xFF == sqlite3.SQLITE_BUSY
+
+
+class InPlaceCursor(AsyncAdapt_aiosqlite_cursor):
+    """A cursor whose statement runs in place, and on aiosqlite's thread only when it
+    must wait (busy) or is bulk."""
 
     __slots__ = ("_arraysize", "_closed", "_description", "_lastrowid", "_rowcount")
 
-    def __init__(self, adapt_connection: AsyncAdapt_aiosqlite_connection) -> None:
-        # No aiosqlite cursor is opened here (that was a trip of its own): each
-        # statement opens and closes a sqlite3 cursor on the thread.
+    _adapt_connection: InPlaceConnection
+
+    def __init__(self, adapt_connection: InPlaceConnection) -> None:
+        # No aiosqlite cursor is opened here: each statement opens and closes a
+        # sqlite3 cursor where it runs.
         self._adapt_connection = adapt_connection
         self._connection = adapt_connection._connection
         self._cursor = None  # type: ignore[assignment]
@@ -71,21 +108,20 @@ class OneTripCursor(AsyncAdapt_aiosqlite_cursor):
         self._arraysize = value
 
     async def _async_soft_close(self) -> None:
-        """Nothing to close: the sqlite3 cursor was closed on the thread."""
+        """Nothing to close: the sqlite3 cursor was closed where the statement ran."""
 
     def close(self) -> None:
         self._closed = True  # used again, it refuses as a closed stock cursor does
         super().close()
 
-    async def _execute_async(self, operation: Any, parameters: Any) -> None:
+    def execute(self, operation: Any, parameters: Any = None) -> None:
         self._begin_statement()
-        async with self._adapt_connection._execute_mutex:
-            await self._connection._execute(self._run, operation, parameters)
+        self._adapt_connection.run(self._run, operation, parameters)
 
-    async def _executemany_async(self, operation: Any, seq_of_parameters: Any) -> None:
+    def executemany(self, operation: Any, seq_of_parameters: Any) -> None:
         self._begin_statement()
-        async with self._adapt_connection._execute_mutex:
-            await self._connection._execute(self._run_many, operation, seq_of_parameters)
+        bulk = len(seq_of_parameters) > IN_PLACE_ROWS
+        self._adapt_connection.run(self._run_many, operation, seq_of_parameters, on_thread=bulk)
 
     def _begin_statement(self) -> None:
         """A closed cursor refuses; otherwise the last statement's results are forgotten
@@ -99,7 +135,6 @@ class OneTripCursor(AsyncAdapt_aiosqlite_cursor):
         self._lastrowid = None
 
     def _run(self, operation: Any, parameters: Any) -> None:
-        """On aiosqlite's thread: what the adapter's trips did, in one."""
         cursor = self._connection._conn.cursor()
         try:
             if parameters is None:
@@ -127,18 +162,74 @@ class OneTripCursor(AsyncAdapt_aiosqlite_cursor):
             self._rows = deque(rows)
 
 
-class OneTripConnection(AsyncAdapt_aiosqlite_connection):
-    __slots__ = ()
+class InPlaceConnection(AsyncAdapt_aiosqlite_connection):
+    __slots__ = ("_finished", "_sent", "_sqlite_lock")
 
-    _cursor_cls = OneTripCursor  # type: ignore[assignment]  # SQLAlchemy's stub: its own class only
+    _cursor_cls = InPlaceCursor  # type: ignore[assignment]  # SQLAlchemy's stub: its own class only
+
+    def __init__(self, dbapi: Any, connection: Any) -> None:  # an aiosqlite.Connection
+        super().__init__(dbapi, connection)
+        self._sqlite_lock = threading.Lock()
+        self._sent = self._finished = 0  # calls sent to the thread, and finished there
+        with self._sqlite_lock:
+            connection._conn.execute("PRAGMA busy_timeout=0")  # in place, never wait
+
+    def run(self, fn: Callable[..., T], *args: Any, on_thread: bool = False) -> T:
+        """`fn(*args)` with the connection: in place unless `on_thread` (or the thread
+        is in use), and on the thread again when SQLite says busy. DBAPI errors come
+        out as SQLAlchemy's adapter raises them."""
+        try:
+            # Through `await_` even in place: SQLAlchemy's async API checks that the
+            # driver awaited (a greenlet switch, no trip to the event loop).
+            return await_(self._run(fn, args, on_thread))
+        except Exception as error:
+            self._handle_exception(error)
+
+    async def _run(self, fn: Callable[..., T], args: tuple[Any, ...], on_thread: bool) -> T:
+        # In place only while the thread has nothing of ours queued or running: a call
+        # sent there by a task that was then cancelled still runs, and what comes next
+        # on the connection must come after it.
+        if not on_thread and self._sent == self._finished:
+            try:
+                with self._sqlite_lock:
+                    return fn(*args)
+            except sqlite3.OperationalError as exc:
+                if not _busy(exc):
+                    raise
+        self._sent += 1
+        return await self._connection._execute(self._waiting, fn, *args)  # type: ignore[no-any-return]
+
+    def _waiting(self, fn: Callable[..., T], *args: Any) -> T:
+        """On aiosqlite's thread: `fn` allowed to wait `BUSY_WAIT_MS` for a lock."""
+        conn = self._connection._conn
+        try:
+            with self._sqlite_lock:
+                conn.execute(f"PRAGMA busy_timeout={BUSY_WAIT_MS}")
+                try:
+                    return fn(*args)
+                finally:
+                    conn.execute("PRAGMA busy_timeout=0")
+        finally:
+            # Written by this thread only, as `_sent` is by the loop's: no race.
+            self._finished += 1
+
+    def commit(self) -> None:
+        conn = self._connection._conn
+        # Nothing written, nothing to make durable: no fsync, no trip.
+        self.run(conn.commit, on_thread=conn.in_transaction)
+
+    def rollback(self) -> None:
+        self.run(self._connection._conn.rollback)
 
 
-class OneTripDBAPI(AsyncAdapt_aiosqlite_dbapi):
-    def connect(self, *arg: Any, **kw: Any) -> OneTripConnection:
+class InPlaceDBAPI(AsyncAdapt_aiosqlite_dbapi):
+    def connect(self, *arg: Any, **kw: Any) -> InPlaceConnection:
+        # The loop's thread runs statements on a connection aiosqlite's thread opened.
+        kw["check_same_thread"] = False
         adapted = super().connect(*arg, **kw)
-        return OneTripConnection(self, adapted._connection)
+        return InPlaceConnection(self, adapted._connection)
 
 
-def dbapi() -> OneTripDBAPI:
+def dbapi() -> InPlaceDBAPI:
     """The DBAPI module for `create_async_engine(..., module=dbapi())`."""
-    return OneTripDBAPI(aiosqlite, sqlite3)
+    return InPlaceDBAPI(aiosqlite, sqlite3)

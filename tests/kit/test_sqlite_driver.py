@@ -1,19 +1,33 @@
-"""kit.sqlite_driver: the same answers as SQLAlchemy's own aiosqlite adapter, in one trip
-to aiosqlite's thread per statement."""
+"""kit.sqlite_driver: the same answers as SQLAlchemy's own aiosqlite adapter, with the
+statements run in place and only waits (a busy lock, a commit's fsync, a bulk write) on
+aiosqlite's thread."""
 
 from __future__ import annotations
 
+import asyncio
+import sqlite3
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Column, Integer, MetaData, String, Table, delete, insert, select, update
+from sqlalchemy import (
+    Column,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    delete,
+    func,
+    insert,
+    select,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from kit.db import create_engine
-from kit.sqlite_driver import OneTripCursor
+from kit.sqlite_driver import IN_PLACE_ROWS, InPlaceCursor
 
 metadata = MetaData()
 item = Table(
@@ -73,26 +87,106 @@ async def test_answers_as_the_stock_adapter(engines: tuple[AsyncEngine, AsyncEng
     assert await _session(ours) == await _session(stock)
 
 
-async def test_a_statement_is_one_trip_to_the_thread(
+async def _thread_trips(conn: Any, monkeypatch: pytest.MonkeyPatch) -> list[Any]:
+    """Every call the connection sends to aiosqlite's thread from now on."""
+    raw = await conn.get_raw_connection()
+    assert isinstance(raw.dbapi_connection.cursor(), InPlaceCursor)
+    driver = raw.driver_connection
+    trips: list[Any] = []
+    real = driver._execute
+
+    async def counted(fn: Any, *args: Any, **kwargs: Any) -> Any:
+        trips.append(args[0] if args else fn)
+        return await real(fn, *args, **kwargs)
+
+    monkeypatch.setattr(driver, "_execute", counted)
+    return trips
+
+
+async def test_statements_run_in_place_and_only_a_commit_with_writes_goes_to_the_thread(
     engines: tuple[AsyncEngine, AsyncEngine], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     ours, _ = engines
     async with ours.connect() as conn:
         await conn.execute(select(item))  # the connection is open and set up
-        raw = await conn.get_raw_connection()
-        assert isinstance(raw.dbapi_connection.cursor(), OneTripCursor)  # type: ignore[union-attr]
-        driver = raw.driver_connection
-        trips: list[Any] = []
-        real = driver._execute  # type: ignore[union-attr]
-
-        async def counted(fn: Any, *args: Any, **kwargs: Any) -> Any:
-            trips.append(fn)
-            return await real(fn, *args, **kwargs)
-
-        monkeypatch.setattr(driver, "_execute", counted)
-        await conn.execute(insert(item), {"name": "x"})
+        await conn.commit()
+        trips = await _thread_trips(conn, monkeypatch)
         await conn.execute(select(item))
-        assert len(trips) == 2
+        await conn.commit()  # nothing written: nothing to make durable
+        assert trips == []
+        await conn.execute(insert(item), {"name": "x"})
+        await conn.execute(insert(item), [{"name": f"y{i}"} for i in range(IN_PLACE_ROWS)])
+        await conn.execute(select(item))
+        assert trips == []
+        await conn.commit()
+        assert [getattr(t, "__name__", t) for t in trips] == ["commit"]
+        await conn.execute(insert(item), {"name": "z"})
+        await conn.rollback()  # in place
+        assert len(trips) == 1
+    async with ours.connect() as conn:
+        names = (await conn.execute(select(item.c.name))).scalars().all()
+    assert len(names) == 1 + IN_PLACE_ROWS
+    assert "z" not in names
+
+
+async def test_a_bulk_executemany_runs_on_the_thread(
+    engines: tuple[AsyncEngine, AsyncEngine], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ours, _ = engines
+    async with ours.begin() as conn:
+        await conn.execute(select(item))
+        trips = await _thread_trips(conn, monkeypatch)
+        await conn.execute(insert(item), [{"name": f"n{i}"} for i in range(IN_PLACE_ROWS + 1)])
+        assert len(trips) == 1
+    async with ours.connect() as conn:
+        count = (await conn.execute(select(func.count()).select_from(item))).scalar_one()
+    assert count == IN_PLACE_ROWS + 1
+
+
+async def test_a_write_another_process_locks_out_waits_on_the_thread_not_the_loop(
+    engines: tuple[AsyncEngine, AsyncEngine], tmp_path: Path
+) -> None:
+    """Another connection (another process, as an `ecohost` command would be) holds the
+    write lock: our INSERT is refused busy in place, then waits on aiosqlite's thread
+    while the event loop keeps running, and lands once the lock is released."""
+    ours, _ = engines
+    other = sqlite3.connect(tmp_path / "ours.db", isolation_level=None, check_same_thread=False)
+    other.execute("BEGIN IMMEDIATE")
+    ticks = 0
+
+    async def ticking() -> None:
+        nonlocal ticks
+        while True:
+            await asyncio.sleep(0.01)
+            ticks += 1
+
+    async def release_later() -> None:
+        await asyncio.sleep(0.3)
+        other.execute("COMMIT")
+
+    ticker = asyncio.create_task(ticking())
+    releaser = asyncio.create_task(release_later())
+    try:
+        async with ours.begin() as conn:
+            await conn.execute(insert(item), {"name": "after the lock"})
+    finally:
+        ticker.cancel()
+        await releaser
+        other.close()
+    assert ticks >= 10  # the loop ran while the INSERT waited
+    async with ours.connect() as conn:
+        names = (await conn.execute(select(item.c.name))).scalars().all()
+    assert names == ["after the lock"]
+
+
+async def test_statements_do_not_wait_on_a_busy_database_in_place(
+    engines: tuple[AsyncEngine, AsyncEngine],
+) -> None:
+    """The connection's own busy timeout is zero: only the thread ever waits."""
+    ours, _ = engines
+    async with ours.connect() as conn:
+        timeout = (await conn.exec_driver_sql("PRAGMA busy_timeout")).scalar_one()
+    assert timeout == 0
 
 
 def _raw_cursor_story(sync_conn: Any) -> list[Any]:
