@@ -22,7 +22,6 @@ from __future__ import annotations
 import contextlib
 import functools
 import inspect
-from types import TracebackType
 from typing import Any
 
 from strawberry.extensions import SchemaExtension
@@ -91,27 +90,17 @@ class _PreparedHooks(ExtensionContextManagerBase):
         if self.hooks:
             super().__enter__()
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc_val: BaseException | None,
-        exc_tb: TracebackType | None,
-    ) -> None:
+    def __exit__(self, *exc_info: Any) -> None:
         if self.hooks:
-            super().__exit__(exc_type, exc_val, exc_tb)
+            super().__exit__(*exc_info)
 
     async def __aenter__(self) -> None:
         if self.hooks:
             await super().__aenter__()
 
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc_val: BaseException | None,
-        exc_tb: TracebackType | None,
-    ) -> None:
+    async def __aexit__(self, *exc_info: Any) -> None:
         if self.hooks:
-            await super().__aexit__(exc_type, exc_val, exc_tb)
+            await super().__aexit__(*exc_info)
 
 
 class _Operation(_PreparedHooks, OperationContextManager):

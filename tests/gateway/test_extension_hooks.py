@@ -137,3 +137,25 @@ async def _outcome(schema: strawberry.Schema, query: str) -> Any:
 
 def test_the_gateway_schema_runs_prepared_hooks() -> None:
     assert build_schema().create_extensions_runner is PreparedExtensionsRunner
+
+
+@pytest.mark.parametrize("query", ["{ hello }", "{ broken }", "{ hello"])
+def test_sync_execution_runs_the_same_hooks(query: str) -> None:
+    """`execute_sync` enters the phases with `with`: the sync hooks only."""
+
+    def sync_extensions(log: Log) -> list[type[SchemaExtension]]:
+        every = extensions_logging_to(log)
+        return [every[0], every[3], every[4]]  # generators, no hooks, suppressing
+
+    def outcome(log: Log, *, prepared: bool) -> Any:
+        schema = strawberry.Schema(query=Query, extensions=sync_extensions(log))
+        if prepared:
+            run_prepared_hooks(schema)
+        result = schema.execute_sync(query)
+        return result.data, [str(e) for e in result.errors or ()]
+
+    theirs: Log = []
+    ours: Log = []
+    assert outcome(ours, prepared=True) == outcome(theirs, prepared=False)
+    assert ours == theirs
+    assert "generators.operation enter" in ours
