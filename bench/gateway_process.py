@@ -8,12 +8,13 @@ five other processes. Here two gateways run as `python -m gateway` does (uvicorn
 the gateway's protocol, uvloop, the NATS client), one from this tree and one from
 `--before`, both on one nats-server, and the engagement service is a stand-in in this
 process answering `engagement.create` with the recorded reply of
-`bench.gateway_mutation`: the gateways do all their own work (HTTP, GraphQL, the RPC
-over NATS), and no other process of the system runs. The lean client of
-`bench.graphql_burst` sends the mutation `--n` times to one gateway, then to the other, for `--rounds` rounds at each
-concurrency, the order turned round every other round (ABBA); the gateway's CPU (user +
-system, from /proc) per mutation is printed per round, then the medians. Each gateway
-runs with its own tree alone on `PYTHONPATH`, in a temp directory.
+`bench.gateway_mutation`: the gateways do all their own work (HTTP, GraphQL, the
+RPC over NATS), and no other process of the system runs. The lean client of
+`bench.graphql_burst` sends the mutation `--n` times to one gateway, then to the
+other, for `--rounds` rounds at each concurrency, the order turned round every other
+round (ABBA); the gateway's CPU (user + system, from /proc) per mutation is printed
+per round, then the medians. Each gateway runs with its own tree alone on
+`PYTHONPATH`, in a temp directory.
 """
 
 from __future__ import annotations
