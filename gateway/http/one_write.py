@@ -18,6 +18,7 @@ connection's own transport, as with uvicorn's protocol.
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol, RequestResponseCycle
 
@@ -77,3 +78,8 @@ class HeldHead:
 
     def is_closing(self) -> bool:
         return self._transport.is_closing()
+
+    def __getattr__(self, name: str) -> Any:
+        # uvicorn's cycle uses only the three above; anything a later uvicorn asks for
+        # is the connection's transport's own.
+        return getattr(self._transport, name)

@@ -10,7 +10,7 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import pytest
 import uvicorn
@@ -20,7 +20,7 @@ from starlette.types import Receive, Scope, Send
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 from uvicorn.server import ServerState
 
-from gateway.http.one_write import OneWriteProtocol
+from gateway.http.one_write import HeldHead, OneWriteProtocol
 
 POST = (
     b"POST /graphql HTTP/1.1\r\nHost: gw\r\nContent-Type: application/json\r\n"
@@ -198,3 +198,8 @@ async def test_a_websocket_upgrade_gets_the_connection_s_own_transport() -> None
     assert wire.protocol.transport is wire
     await settled(state)
     assert wire.writes[0].startswith(b"HTTP/1.1 403")  # closed before accepting
+
+
+async def test_anything_else_is_the_transport_s_own() -> None:
+    held = HeldHead(cast(Any, Wire()), cast(Any, None), asyncio.get_running_loop())
+    assert held.get_extra_info("peername") == ("127.0.0.1", 50000)
