@@ -1,4 +1,4 @@
-"""`python -m gateway`: serve GraphQL with uvicorn (uvloop + httptools when installed)."""
+"""`python -m gateway`: serve GraphQL with uvicorn (uvloop when installed, httptools)."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from types import FrameType
 import uvicorn
 
 from gateway.app import create_app
+from gateway.http.one_write import OneWriteProtocol
 from gateway.observability import begin_draining
 from gateway.settings import GatewaySettings
 from kit.gc_tuning import settle_heap
@@ -32,6 +33,7 @@ def main() -> None:
         host=settings.host,
         port=settings.port,
         log_level=settings.log_level.lower(),
+        http=OneWriteProtocol,  # httptools, a response's head and body in one write
         access_log=False,
         timeout_graceful_shutdown=10,
     )

@@ -3,11 +3,13 @@ operation, and the draining flag that turns readiness false as soon as SIGTERM a
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Iterator
 
 from fastapi import FastAPI, Response
 from opentelemetry.trace import SpanKind
+from prometheus_client import Histogram
 from strawberry.extensions import SchemaExtension
 from strawberry.schema import BaseSchema
 
@@ -63,7 +65,7 @@ class OperationMetrics(SchemaExtension):
                 if failed:
                     tracing.mark_error(span, "graphql errors")
         outcome = "error" if failed else "ok"
-        metrics.GRAPHQL_SECONDS.labels(name, kind, outcome).observe(time.perf_counter() - started)
+        _operation_seconds(name, kind, outcome).observe(time.perf_counter() - started)
 
     def _named(self) -> tuple[str, str]:
         """The operation's name and type, named after the fact: an anonymous operation's
@@ -77,3 +79,11 @@ class OperationMetrics(SchemaExtension):
     def _failed(self) -> bool:
         result = self.execution_context.result
         return bool(result is None or getattr(result, "errors", None))
+
+
+@functools.cache
+def _operation_seconds(name: str, kind: str, outcome: str) -> Histogram:
+    """The histogram child of one operation, type and outcome, looked up once (as the RPC
+    client's): `labels()` takes a lock and builds a key on every call. Bounded: operation
+    names are capped (`metrics.operation_label`), types and outcomes are few."""
+    return metrics.GRAPHQL_SECONDS.labels(name, kind, outcome)

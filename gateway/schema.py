@@ -39,6 +39,7 @@ from gateway.engagement.workflow_mutations import WorkflowMutations
 from gateway.evaluation.mutations import EvaluationMutations
 from gateway.evaluation.queries import EvaluationQueries
 from gateway.execution import execute_plain_fields
+from gateway.extension_hooks import run_prepared_hooks
 from gateway.federation import CappedFederationSchema, FederationQueries
 from gateway.i18n.labels import LabelQueries, describe_enum_values
 from gateway.i18n.language import DEFAULT
@@ -198,6 +199,7 @@ def build_schema(
     # strawberry's extension chain, attribute reads without any resolver.
     resolve_directly(built)
     execute_plain_fields(built)
+    run_prepared_hooks(built)  # extensions' hooks looked up once per class
     return built
 
 

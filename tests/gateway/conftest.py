@@ -17,6 +17,7 @@ from pydantic import SecretStr
 
 from cli.process import free_port
 from gateway.app import create_app
+from gateway.http.one_write import OneWriteProtocol
 from gateway.settings import GatewaySettings
 from kit.auth import AuthSettings
 from tests.ops.test_tracing import spans as spans  # the in-memory span exporter fixture
@@ -62,7 +63,10 @@ def gateway_client(tmp_path: Path) -> AppClient:
 async def serving(app: Any) -> AsyncIterator[str]:
     """`app` served by uvicorn on a free 127.0.0.1 port; yields its `ws://…/graphql`."""
     port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    config = uvicorn.Config(
+        app, host="127.0.0.1", port=port, log_level="warning", http=OneWriteProtocol
+    )  # the protocol `python -m gateway` serves with
+    server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve())
     try:
         while not server.started:

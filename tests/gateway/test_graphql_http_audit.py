@@ -25,6 +25,7 @@ import uvicorn
 
 from cli.process import free_port
 from gateway.app import create_app
+from gateway.http.one_write import OneWriteProtocol
 from tests.gateway.conftest import AppClient, settings_of
 from tests.js.node import run_node
 
@@ -40,7 +41,12 @@ def served_gateway(tmp_path: Path, **overrides: Any) -> Iterator[str]:
     settings = settings_of(tmp_path, overrides)
     port = free_port()
     config = uvicorn.Config(
-        create_app(settings), host="127.0.0.1", port=port, log_level="warning", lifespan="on"
+        create_app(settings),
+        host="127.0.0.1",
+        port=port,
+        log_level="warning",
+        lifespan="on",
+        http=OneWriteProtocol,  # as `python -m gateway` serves
     )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)

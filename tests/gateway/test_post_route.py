@@ -14,9 +14,10 @@ from typing import Any
 import httpx
 import pytest
 from fastapi import FastAPI
+from strawberry.http.parse_content_type import parse_content_type
 
 from gateway.app import create_app
-from gateway.http.router import GRAPHQL_RESPONSE, GatewayRouter, UntracedPostRoute
+from gateway.http.router import GRAPHQL_RESPONSE, GatewayRouter, UntracedPostRoute, media_type
 from kit.reply_structs import struct_replies
 from kit.rpc import RpcClient
 from tests.e2e.harness import CREATE_ENGAGEMENT, token
@@ -260,3 +261,21 @@ def test_a_router_without_a_request_context_getter_has_no_own_route() -> None:
         build_schema(), persisted=PersistedQueries("automatic"), execution_timeout=1.0
     )
     assert router.post_route("/graphql") is None
+
+
+@pytest.mark.parametrize(
+    "content_type",
+    [
+        "application/json",
+        "application/json; charset=utf-8",
+        "Application/JSON",
+        " application/json",
+        "application/json ",
+        "application/json;",
+        "text/plain",
+        "multipart/form-data; boundary=x",
+        "",
+    ],
+)
+def test_media_type_reads_the_header_as_strawberry_does(content_type: str) -> None:
+    assert media_type(content_type) == parse_content_type(content_type)[0]
