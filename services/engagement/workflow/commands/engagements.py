@@ -69,12 +69,11 @@ async def open_engagement(
         "deliverables": [],
         "status": EngagementStatus.ACTIVE,
     }
-    await repository.add_engagement(session, row)
+    await repository.add_engagement(session, row)  # and its 表 A.1
     await statistics.count_opened(session, row, region)  # the region's counters
     engagement = repository.written_engagement(row)
     if client is not None:
         session.add_all(EngagementUnit(engagement_id=engagement.id, unit_id=u) for u in covered)
-    await repository.add_a1_checklist(session, engagement.id)
     data = EngagementCreatedData.from_row(
         engagement,
         engagement_id=engagement.id,
