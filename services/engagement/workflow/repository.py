@@ -7,7 +7,6 @@ import typing
 from collections import defaultdict
 from collections.abc import Sequence
 from datetime import date
-from types import SimpleNamespace
 from typing import Any
 from uuid import UUID
 
@@ -63,6 +62,7 @@ from services.engagement.models import (
 from services.engagement.repository import engagement_scope
 from services.engagement.seed import checklist_a1_v1
 from services.engagement.workflow.domain import RECURRENCE_WINDOW, Facts
+from services.engagement.workflow.new_engagement import NewEngagement
 
 # --- engagements -----------------------------------------------------------------------
 
@@ -242,10 +242,6 @@ async def forget_meeting_experts(session: AsyncSession, record_id: UUID) -> None
         await session.delete(row)
 
 
-# Every column of the table as a new instance reads it before a flush: None.
-_UNSET = dict.fromkeys(Engagement.__table__.columns.keys())
-
-
 def _a1_insert() -> TextClause:
     """表 A.1's 25 rows for one engagement as one SQL text, the titles in it as literals:
     one statement, its text the same every time (compiled once), one parameter. `WITH
@@ -285,11 +281,9 @@ async def add_engagement(session: AsyncSession, row: dict[str, Any]) -> None:
     )
 
 
-def written_engagement(row: dict[str, Any]) -> SimpleNamespace:
-    """The engagement `add_engagement` wrote, read by attribute (its event, its reply):
-    every column, those `row` leaves out None, as an `Engagement` built from `row`
-    reads them, without building one (the ORM's instrumented constructor)."""
-    return SimpleNamespace(**{**_UNSET, **row})
+def written_engagement(row: dict[str, Any]) -> NewEngagement:
+    """The engagement `add_engagement` wrote, read by attribute (its event, its reply)."""
+    return NewEngagement(**row)
 
 
 async def checklist_entry(
