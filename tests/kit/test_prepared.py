@@ -2,7 +2,8 @@
 (the same stored values, JSON null apart from SQL NULL, UUIDs, dates, timestamps), in the
 session's transaction (rolled back with it), raises SQLAlchemy's errors, refuses an INSERT
 that would leave a column's Python default unset, and with tracing on goes through the
-session; on both databases."""
+session; on both databases. A connection lost under it is invalidated, as through the
+session."""
 
 from __future__ import annotations
 
@@ -13,11 +14,12 @@ from typing import Any
 
 import pytest
 from sqlalchemy import JSON, Date, String, Table, bindparam, insert, select, text
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from kit import prepared, tracing
-from kit.db import Database, UtcDateTime, service_metadata
+from kit.db import Database, UtcDateTime, database_unreachable, service_metadata
 
 
 class Base(DeclarativeBase):
@@ -119,6 +121,32 @@ async def test_a_driver_error_is_sqlalchemys(db: Database) -> None:
     assert await _stored(db) == []
     async with db.transaction() as session:  # the connection is usable again
         await prepared.execute(session, (INSERT, _row(6)))
+    assert len(await _stored(db)) == 1
+
+
+async def test_a_lost_connection_fails_as_unreachable_then_the_pool_recovers(
+    db: Database, database_url: str
+) -> None:
+    """As through the session: the error says the connection was lost (so the caller
+    hears ServiceUnavailable, `kit.rpc`), and the connection is not used again."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("a PostgreSQL server ends the connection")
+
+    async def lost() -> None:
+        async with db.transaction() as session:
+            pid = await session.scalar(text("SELECT pg_backend_pid()"))
+            other = create_async_engine(database_url)
+            async with other.connect() as conn:
+                await conn.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+            await other.dispose()
+            await prepared.execute(session, (INSERT, _row(8)))
+
+    with pytest.raises(DBAPIError) as raised:
+        await lost()
+    assert raised.value.connection_invalidated
+    assert database_unreachable(raised.value)
+    async with db.transaction() as session:
+        await prepared.execute(session, (INSERT, _row(9)))
     assert len(await _stored(db)) == 1
 
 
