@@ -15,19 +15,23 @@ Answers are kept for `RETENTION`; every service purges older ones (`purge_expire
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import TypeVar
+from typing import Any, TypeVar
 
-from sqlalchemy import Table, delete, insert, select
+from sqlalchemy import Delete, Select, Table, bindparam, delete, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.core import Contract, ValidationFailed
+from kit import prepared
 from kit.db import Database
 from kit.logging import get_logger
 from kit.metrics import IDEMPOTENT_REPLAYS
+from kit.prepared import Prepared
 from kit.rpc import CallContext, RawReply
 
 log = get_logger(__name__)
@@ -69,18 +73,14 @@ async def run_once(
             if kept is not None:
                 return _replay(kept, request_type, request_hash, "retry")
             answer = await command(session)
-            await session.execute(
-                insert(table),
-                {
-                    **key,
-                    "request_type": request_type,
-                    "request_hash": request_hash,
-                    "reply": answer.json
-                    if isinstance(answer, RawReply)
-                    else answer.model_dump_json(),
-                    "created_at": datetime.now(UTC),
-                },
-            )
+            answered = {
+                **key,
+                "request_type": request_type,
+                "request_hash": request_hash,
+                "reply": answer.json if isinstance(answer, RawReply) else answer.model_dump_json(),
+                "created_at": datetime.now(UTC),
+            }
+            await prepared.execute(session, (_statements(table).keep, answered))
     except IntegrityError:
         # Another send of this key committed first (its row is the conflict): its answer
         # is the answer, and this run's writes are rolled back. Any other integrity
@@ -98,24 +98,40 @@ async def _recall(
 ) -> tuple[str, str, str] | None:
     """The kept answer under `key`; one older than the retention is forgotten here (the
     periodic purge may not have reached it yet), so the key runs the command anew."""
-    where = (
-        table.c.tenant == key["tenant"],
-        table.c.actor == key["actor"],
-        table.c.key == key["key"],
-    )
-    row = (
-        await session.execute(
-            select(
-                table.c.request_type, table.c.request_hash, table.c.reply, table.c.created_at
-            ).where(*where)
-        )
-    ).first()
+    statements = _statements(table)
+    row = (await session.execute(statements.recall, key)).first()
     if row is None:
         return None
     if row[3] < datetime.now(UTC) - RETENTION:
-        await session.execute(delete(table).where(*where))
+        await session.execute(statements.forget, key)
         return None
     return (row[0], row[1], row[2])
+
+
+@dataclass(frozen=True)
+class _Statements:
+    """A table's statements, built once: one built per call had its cache key computed
+    anew at each execution. The kept answer is written on the driver (`kit.prepared`);
+    the recall reads a timestamp, which SQLAlchemy's result processing converts."""
+
+    recall: Select[Any]
+    forget: Delete
+    keep: Prepared
+
+
+@functools.cache
+def _statements(table: Table) -> _Statements:
+    c = table.c
+    where = (
+        c.tenant == bindparam("tenant"),
+        c.actor == bindparam("actor"),
+        c.key == bindparam("key"),
+    )
+    return _Statements(
+        recall=select(c.request_type, c.request_hash, c.reply, c.created_at).where(*where),
+        forget=delete(table).where(*where),
+        keep=Prepared(insert(table)),
+    )
 
 
 def _replay(kept: tuple[str, str, str], request_type: str, request_hash: str, how: str) -> Replayed:

@@ -7,11 +7,13 @@ import functools
 from typing import Literal
 from uuid import UUID
 
-from sqlalchemy import ColumnElement, Select, bindparam, false, func, literal, select, union
+from sqlalchemy import ColumnElement, bindparam, false, func, literal, select, union
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import BindParameter
 
 from contracts.core import Scope
+from kit import prepared
+from kit.prepared import Prepared
 from services.engagement.models import Engagement, EngagementUnit, Revision, Unit, UnitLink
 
 # Links an agency works on a unit through: active, or provisional (on its own file of
@@ -93,12 +95,12 @@ def unit_write_scope(scope: Scope) -> ColumnElement[bool]:
 
 
 @functools.cache
-def _writable_region(kind: Writer) -> Select[tuple[str]]:
-    # Built once per kind of writer: a statement reused keeps its cache key, where one
-    # built per call is traversed again for it (docs/BENCHMARKS.md §17).
+def _writable_region(kind: Writer) -> Prepared:
+    # Built once per kind of writer and run on the driver (`kit.prepared`): the region
+    # code is a plain string, which the driver gives as SQLAlchemy would.
     unit: BindParameter[UUID] = bindparam("unit")
     rule = _write_rule(kind, bindparam("writer"), one=unit)
-    return select(_UNIT.region_code).where(_UNIT.id == unit, rule)
+    return Prepared(select(_UNIT.region_code).where(_UNIT.id == unit, rule))
 
 
 async def writable_region(session: AsyncSession, unit_id: UUID, scope: Scope) -> str | None:
@@ -108,8 +110,8 @@ async def writable_region(session: AsyncSession, unit_id: UUID, scope: Scope) ->
     if found is None:
         return None
     kind, who = found
-    region: str | None = await session.scalar(
-        _writable_region(kind), {"unit": unit_id, "writer": who}
+    region: str | None = await prepared.scalar(
+        session, _writable_region(kind), {"unit": unit_id, "writer": who}
     )
     return region
 

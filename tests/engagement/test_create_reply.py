@@ -34,8 +34,9 @@ from kit.endpoints import command
 from kit.rpc import CallContext, RawReply
 from kit.runtime import ServiceRuntime
 from kit.settings import ServiceSettings
-from services.engagement.models import messaging
+from services.engagement.models import Engagement, messaging
 from services.engagement.workflow.commands import engagements
+from services.engagement.workflow.new_engagement import NewEngagement
 from tests.engagement.linked_unit import linked_unit
 
 EXPECTED = Path(__file__).with_name("create_reply_expected.json")
@@ -185,3 +186,10 @@ async def test_a_key_sent_again_is_answered_from_what_was_kept(db: Database) -> 
     assert _encoded(again) == first
     assert await _rows(db) == rows  # nothing written twice
     assert runtime.woken == 1  # the replay wrote nothing: no relay cycle for it
+
+
+def test_a_new_engagement_has_every_column_of_the_table() -> None:
+    """What the event and the reply read of the row written (`NewEngagement`): a column
+    added to `engagement` must be added there too."""
+    columns = Engagement.__table__.columns.keys()
+    assert sorted(NewEngagement.__dataclass_fields__) == sorted(columns)

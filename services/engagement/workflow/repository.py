@@ -7,7 +7,6 @@ import typing
 from collections import defaultdict
 from collections.abc import Sequence
 from datetime import date
-from types import SimpleNamespace
 from typing import Any
 from uuid import UUID
 
@@ -41,6 +40,7 @@ from contracts.engagement.enums import (
 )
 from contracts.engagement.rpc import EngagementView, ListEngagementsRequest
 from contracts.engagement.rpc_workflow import DueItemsRequest, ListItemView
+from kit import prepared
 from kit.keyset import AnySelect
 from kit.search import search_text
 from services.engagement.directory.search import own_file, unit_matches
@@ -62,6 +62,7 @@ from services.engagement.models import (
 from services.engagement.repository import engagement_scope
 from services.engagement.seed import checklist_a1_v1
 from services.engagement.workflow.domain import RECURRENCE_WINDOW, Facts
+from services.engagement.workflow.new_engagement import NewEngagement
 
 # --- engagements -----------------------------------------------------------------------
 
@@ -241,26 +242,6 @@ async def forget_meeting_experts(session: AsyncSession, record_id: UUID) -> None
         await session.delete(row)
 
 
-_INSERT_ENGAGEMENT = insert(typing.cast(Table, Engagement.__table__))
-# Every column of the table as a new instance reads it before a flush: None.
-_UNSET = dict.fromkeys(Engagement.__table__.columns.keys())
-
-
-async def add_engagement(session: AsyncSession, row: dict[str, Any]) -> None:
-    """A new engagement's row by one prebuilt INSERT, not through the unit of work: its
-    flush (state bookkeeping, the insert compiled from the instance's attributes) cost
-    about 0.7 ms of createEngagement, and nothing reads the row back in the transaction
-    that writes it. `row` names every column the ORM wrote (JSON None as JSON null)."""
-    await session.execute(_INSERT_ENGAGEMENT, row)
-
-
-def written_engagement(row: dict[str, Any]) -> SimpleNamespace:
-    """The engagement `add_engagement` wrote, read by attribute (its event, its reply):
-    every column, those `row` leaves out None, as an `Engagement` built from `row`
-    reads them, without building one (the ORM's instrumented constructor)."""
-    return SimpleNamespace(**{**_UNSET, **row})
-
-
 def _a1_insert() -> TextClause:
     """表 A.1's 25 rows for one engagement as one SQL text, the titles in it as literals:
     one statement, its text the same every time (compiled once), one parameter. `WITH
@@ -279,14 +260,30 @@ def _a1_insert() -> TextClause:
     ).bindparams(bindparam("engagement_id", type_=Uuid))
 
 
-_A1_INSERT = _a1_insert()
+# The two INSERTs of a new engagement, on the driver (`kit.prepared`): the engagement's
+# row names every column the ORM wrote, defaulted ones included (`add_engagement`).
+_INSERT_ENGAGEMENT = prepared.Prepared(insert(typing.cast(Table, Engagement.__table__)))
+_A1_INSERT = prepared.Prepared(_a1_insert())
 
 
-async def add_a1_checklist(session: AsyncSession, engagement_id: UUID) -> None:
-    """A new engagement's 表 A.1, every document pending (`ChecklistEntry` rows), in
-    one cached statement: the 25 rows as parameters of an executemany still cost their
-    binding and 25 rows through the driver."""
-    await session.execute(_A1_INSERT, {"engagement_id": engagement_id})
+async def add_engagement(session: AsyncSession, row: dict[str, Any]) -> None:
+    """A new engagement's row and its 表 A.1, every document pending (`ChecklistEntry`
+    rows), not through the unit of work: its flush (state bookkeeping, the insert
+    compiled from the instance's attributes) cost about 0.7 ms of createEngagement, and
+    nothing reads the rows back in the transaction that writes them. `row` names the
+    columns the ORM wrote (JSON None as JSON null); the others are NULL, as the ORM left
+    them. 表 A.1 is one cached statement: the 25 rows as parameters of an executemany
+    still cost their binding and 25 rows through the driver."""
+    await prepared.execute(
+        session,
+        (_INSERT_ENGAGEMENT, row),
+        (_A1_INSERT, {"engagement_id": row["id"]}),
+    )
+
+
+def written_engagement(row: dict[str, Any]) -> NewEngagement:
+    """The engagement `add_engagement` wrote, read by attribute (its event, its reply)."""
+    return NewEngagement(**row)
 
 
 async def checklist_entry(

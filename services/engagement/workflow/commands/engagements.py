@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from types import SimpleNamespace
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -24,6 +23,7 @@ from services.engagement.registry import repository as registry_repository
 from services.engagement.statistics import commands as statistics
 from services.engagement.workflow import domain, repository
 from services.engagement.workflow.commands.opened import opened_reply
+from services.engagement.workflow.new_engagement import NewEngagement
 
 
 async def create_engagement(
@@ -35,7 +35,7 @@ async def create_engagement(
 
 async def open_engagement(
     session: AsyncSession, req: rpc.CreateEngagementRequest, ctx: CallContext
-) -> tuple[SimpleNamespace, str]:
+) -> tuple[NewEngagement, str]:
     """The engagement opened (its row, written by one INSERT, read by attribute) and its
     unit's region code."""
     modes = domain.valid_service_modes(req.service_modes)
@@ -69,12 +69,11 @@ async def open_engagement(
         "deliverables": [],
         "status": EngagementStatus.ACTIVE,
     }
-    await repository.add_engagement(session, row)
+    await repository.add_engagement(session, row)  # and its 表 A.1
     await statistics.count_opened(session, row, region)  # the region's counters
     engagement = repository.written_engagement(row)
     if client is not None:
         session.add_all(EngagementUnit(engagement_id=engagement.id, unit_id=u) for u in covered)
-    await repository.add_a1_checklist(session, engagement.id)
     data = EngagementCreatedData.from_row(
         engagement,
         engagement_id=engagement.id,

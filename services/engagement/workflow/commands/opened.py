@@ -10,16 +10,15 @@ decimals and defaults are pydantic's to write.
 
 from __future__ import annotations
 
-from types import SimpleNamespace
-
 from contracts.engagement import rpc
 from contracts.engagement.enums import EngagementStatus
 from kit.rpc import RawReply
 from kit.struct_encoding import encoded_reply
+from services.engagement.workflow.new_engagement import NewEngagement
 from services.engagement.workflow.views import engagement_view
 
 
-def opened_reply(engagement: SimpleNamespace, region_code: str) -> rpc.EngagementView | RawReply:
+def opened_reply(engagement: NewEngagement, region_code: str) -> rpc.EngagementView | RawReply:
     """The view of an engagement just opened (at its first stage, active, nothing after)."""
     if engagement.fee_terms or engagement.assessment:
         return engagement_view(engagement, region_code)
