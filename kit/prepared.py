@@ -10,8 +10,8 @@ receives the same SQL and the same values (the same stored rows). It then runs o
 DBAPI cursor of the session's connection: SQLAlchemy's own adapters, so the transaction
 is the session's (begun as for any statement; asyncpg's transaction is started by its
 adapter, SQLite's by sqlite3) and on SQLite it runs in place (`kit.sqlite_driver`). A
-driver error is raised as SQLAlchemy raises it (`sqlalchemy.exc.IntegrityError` …, a
-lost connection invalidated and marked so).
+driver error goes through SQLAlchemy's own handling, as for any statement
+(`sqlalchemy.exc.IntegrityError` …, a lost connection invalidated with its pool).
 
 What is skipped, so what a statement here may not need: Python-side column defaults (an
 INSERT names every column it writes; building one that leaves a defaulted column out is
@@ -27,9 +27,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection
-from sqlalchemy.engine.interfaces import DBAPIModule, Dialect
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.engine.interfaces import Dialect
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import Executable, Insert
@@ -47,6 +45,7 @@ class _Compiled:
 
     compiled: SQLCompiler
     names: tuple[str, ...]
+    """The parameters' keys in `construct_params`, in the SQL's order."""
     processors: tuple[Callable[[Any], Any] | None, ...]
 
     def parameters(self, params: Params) -> list[Any]:
@@ -69,13 +68,15 @@ class Prepared:
     def __init__(self, statement: Executable) -> None:
         self.statement = statement
         self._insert = isinstance(statement, Insert)
-        self._compiled: dict[tuple[str, tuple[str, ...] | None], _Compiled] = {}
+        self._compiled: dict[tuple[str, str, tuple[str, ...] | None], _Compiled] = {}
 
     def on(self, dialect: Dialect, params: Params) -> _Compiled:
-        key = (dialect.name, tuple(params) if self._insert else None)
+        # The driver and its paramstyle too: two drivers of one database write their
+        # parameters differently (asyncpg `$1`, psycopg `%(name)s`).
+        key = (dialect.name, dialect.driver, tuple(params) if self._insert else None)
         found = self._compiled.get(key)
         if found is None:
-            found = self._compiled[key] = self._compile(dialect, key[1])
+            found = self._compiled[key] = self._compile(dialect, key[2])
         return found
 
     def _compile(self, dialect: Dialect, columns: tuple[str, ...] | None) -> _Compiled:
@@ -85,6 +86,10 @@ class Prepared:
             # SQLAlchemy would compute these columns' Python defaults; nothing does here.
             missing = [c.name for c in (*compiled.insert_prefetch, *compiled.update_prefetch)]
             raise ValueError(f"a prepared statement must name its defaulted columns: {missing}")
+        if compiled.post_compile_params or compiled.literal_execute_params:
+            # An expanding IN list or a literal rendered per execution: SQLAlchemy
+            # rewrites the SQL for each call, which a statement compiled once cannot.
+            raise ValueError("a prepared statement cannot have IN lists or literal_execute")
         if compiled.positiontup is None:
             raise ValueError(f"{dialect.name}: a positional paramstyle is expected")
         names = tuple(compiled.positiontup)
@@ -92,7 +97,10 @@ class Prepared:
             compiled.binds[name].type.dialect_impl(dialect).bind_processor(dialect)
             for name in names
         )
-        return _Compiled(compiled, names, processors)
+        # A bind name that needed escaping (a column `a.b`) comes out of
+        # `construct_params` escaped (`a_b`).
+        escaped = compiled.escaped_bind_names
+        return _Compiled(compiled, tuple(escaped.get(n, n) for n in names), processors)
 
 
 async def execute(session: AsyncSession, *statements: tuple[Prepared, Params]) -> None:
@@ -125,31 +133,14 @@ def _run_all(session: Session, statements: Sequence[tuple[Prepared, Params]]) ->
             try:
                 cursor.execute(compiled.compiled.string, parameters)
                 rows = cursor.fetchall() if cursor.description else ()
-            except dialect.loaded_dbapi.Error as exc:
-                raise _as_sqlalchemy_raises(
-                    connection, exc, compiled.compiled.string, parameters
-                ) from exc
+            except BaseException as exc:
+                # SQLAlchemy's own handling, as `Connection.execute` does it: a DBAPI
+                # error wrapped in its class (`IntegrityError` …), a lost connection
+                # invalidated with the rest of the pool, a cancelled statement's
+                # connection invalidated, the engine's `handle_error` events. It raises.
+                connection._handle_dbapi_exception(
+                    exc, compiled.compiled.string, parameters, cursor, None
+                )
     finally:
         cursor.close()
     return rows
-
-
-def _as_sqlalchemy_raises(
-    connection: Connection, exc: DBAPIModule.Error, sql: str, parameters: list[Any]
-) -> BaseException:
-    """The error as `Connection.execute` raises it: wrapped in SQLAlchemy's class for it,
-    and a connection the error shows lost invalidated (`kit.db.database_unreachable`
-    reads that)."""
-    dialect = connection.dialect
-    lost = dialect.is_disconnect(exc, connection.connection, None)
-    if lost:
-        connection.invalidate(exc)
-    return DBAPIError.instance(
-        sql,
-        parameters,
-        exc,
-        dialect.loaded_dbapi.Error,
-        connection_invalidated=lost,
-        dialect=dialect,
-        ismulti=False,
-    )

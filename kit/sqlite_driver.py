@@ -21,9 +21,13 @@ So here:
 - **A commit with something to commit goes to the thread**: its fsync
   (`synchronous=FULL`) is I/O the event loop should not sit through. A commit of a
   transaction that wrote nothing, and a rollback (WAL discards in memory), run in place.
-- **Bulk `executemany`** (more than `IN_PLACE_ROWS` rows: an import's thousands) goes
-  to the thread too, so the loop keeps serving while it runs.
-- Server-side cursors (`stream`), which fetch lazily, keep SQLAlchemy's own class.
+- **Bulk statements** go to the thread too, so the loop keeps serving while they run: an
+  `executemany` of more than `IN_PLACE_ROWS` rows (an import's thousands), a statement
+  with more than `IN_PLACE_PARAMETERS` parameters (SQLAlchemy's batched INSERT …
+  RETURNING, a long IN list). A caller that knows a statement is heavy without many
+  parameters (a purge) batches it.
+- Server-side cursors (`stream`), which fetch lazily, keep SQLAlchemy's class, their
+  statement run on the thread like any wait.
 
 The thread and the loop never use the connection at once, nor out of order: a
 statement runs in place only while no call of ours is queued or running on the thread
@@ -46,6 +50,7 @@ from sqlalchemy.dialects.sqlite.aiosqlite import (
     AsyncAdapt_aiosqlite_connection,
     AsyncAdapt_aiosqlite_cursor,
     AsyncAdapt_aiosqlite_dbapi,
+    AsyncAdapt_aiosqlite_ss_cursor,
 )
 from sqlalchemy.util import EMPTY_DICT, await_
 
@@ -56,6 +61,11 @@ BUSY_WAIT_MS = 30_000
 
 IN_PLACE_ROWS = 100
 """An `executemany` with more rows than this runs on the thread, not in place."""
+
+IN_PLACE_PARAMETERS = 1_000
+"""A statement with more parameters than this runs on the thread: SQLAlchemy sends a
+bulk INSERT … RETURNING as batches of up to 1,000 rows in single statements
+("insertmanyvalues"), and a long IN list is as heavy."""
 
 
 def _busy(exc: BaseException) -> bool:
@@ -116,7 +126,8 @@ class InPlaceCursor(AsyncAdapt_aiosqlite_cursor):
 
     def execute(self, operation: Any, parameters: Any = None) -> None:
         self._begin_statement()
-        self._adapt_connection.run(self._run, operation, parameters)
+        bulk = parameters is not None and len(parameters) > IN_PLACE_PARAMETERS
+        self._adapt_connection.run(self._run, operation, parameters, on_thread=bulk)
 
     def executemany(self, operation: Any, seq_of_parameters: Any) -> None:
         self._begin_statement()
@@ -162,10 +173,27 @@ class InPlaceCursor(AsyncAdapt_aiosqlite_cursor):
             self._rows = deque(rows)
 
 
+class WaitingStreamCursor(AsyncAdapt_aiosqlite_ss_cursor):
+    """SQLAlchemy's server-side cursor (`stream`), its statement run on the thread as the
+    connection's waits are: locked, counted, allowed `BUSY_WAIT_MS` (the connection's
+    own busy timeout is zero). Its rows are then fetched lazily as the stock one does."""
+
+    __slots__ = ()
+
+    _adapt_connection: InPlaceConnection
+
+    async def _execute_async(self, operation: Any, parameters: Any) -> None:
+        statement = self._cursor._cursor  # type: ignore[attr-defined]  # sqlite3 cursor under aiosqlite's
+        await self._adapt_connection.on_thread(
+            statement.execute, operation, () if parameters is None else parameters
+        )
+
+
 class InPlaceConnection(AsyncAdapt_aiosqlite_connection):
     __slots__ = ("_finished", "_sent", "_sqlite_lock")
 
     _cursor_cls = InPlaceCursor  # type: ignore[assignment]  # SQLAlchemy's stub: its own class only
+    _ss_cursor_cls = WaitingStreamCursor
 
     def __init__(self, dbapi: Any, connection: Any) -> None:  # an aiosqlite.Connection
         super().__init__(dbapi, connection)
@@ -196,8 +224,17 @@ class InPlaceConnection(AsyncAdapt_aiosqlite_connection):
             except sqlite3.OperationalError as exc:
                 if not _busy(exc):
                     raise
+        return await self.on_thread(fn, *args)
+
+    async def on_thread(self, fn: Callable[..., T], *args: Any) -> T:
+        """`fn(*args)` on aiosqlite's thread, after whatever is queued there."""
         self._sent += 1
-        return await self._connection._execute(self._waiting, fn, *args)  # type: ignore[no-any-return]
+        try:
+            return await self._connection._execute(self._waiting, fn, *args)  # type: ignore[no-any-return]
+        except ValueError:
+            if self._connection._connection is None:  # closed: nothing was queued
+                self._sent -= 1
+            raise
 
     def _waiting(self, fn: Callable[..., T], *args: Any) -> T:
         """On aiosqlite's thread: `fn` allowed to wait `BUSY_WAIT_MS` for a lock."""
@@ -214,12 +251,15 @@ class InPlaceConnection(AsyncAdapt_aiosqlite_connection):
             self._finished += 1
 
     def commit(self) -> None:
-        conn = self._connection._conn
-        # Nothing written, nothing to make durable: no fsync, no trip.
-        self.run(conn.commit, on_thread=conn.in_transaction)
+        conn = self._connection._connection
+        if conn is not None:  # closed: nothing to do, as SQLAlchemy's adapter
+            # Nothing written, nothing to make durable: no fsync, no trip.
+            self.run(conn.commit, on_thread=conn.in_transaction)
 
     def rollback(self) -> None:
-        self.run(self._connection._conn.rollback)
+        conn = self._connection._connection
+        if conn is not None:
+            self.run(conn.rollback)
 
 
 class InPlaceDBAPI(AsyncAdapt_aiosqlite_dbapi):

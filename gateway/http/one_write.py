@@ -33,6 +33,14 @@ class OneWriteProtocol(HttpToolsProtocol):
         if cycle is not before:  # a new request's cycle (none for a WebSocket upgrade)
             cycle.transport = HeldHead(self.transport, cycle, self.loop)  # type: ignore[assignment]
 
+    def shutdown(self) -> None:
+        # uvicorn closes the connection's own transport when the response is complete:
+        # a head still held (a HEAD request's, whose body is never written) goes first.
+        held = self.cycle.transport if self.cycle is not None else None
+        if isinstance(held, HeldHead):
+            held.flush()
+        super().shutdown()
+
 
 class HeldHead:
     """The transport as one response cycle sees it: the response's head, the cycle's
@@ -48,7 +56,7 @@ class HeldHead:
         loop: asyncio.AbstractEventLoop,
     ) -> None:
         self._transport = transport
-        self._cycle = cycle
+        self._cycle: RequestResponseCycle | None = cycle
         self._loop = loop
         self._head: bytes | None = None
         self._head_passed = False
@@ -58,13 +66,16 @@ class HeldHead:
         if head is not None:  # the body's first part: both in one write
             self._head = None
             self._transport.writelines((head, data))
-        elif not self._head_passed and self._cycle.response_started:  # the head
-            self._head, self._head_passed = data, True
-            self._loop.call_soon(self._flush)
+        elif not self._head_passed and self._cycle.response_started:  # type: ignore[union-attr]
+            self._head, self._head_passed = data, True  # the head
+            # Not needed any more: dropped, so the cycle and this do not keep each other
+            # alive until the garbage collector finds them.
+            self._cycle = None
+            self._loop.call_soon(self.flush)
         else:  # a later part, or `100 Continue` (written before the response starts)
             self._transport.write(data)
 
-    def _flush(self) -> None:
+    def flush(self) -> None:
         """Write a head still held: the body did not follow within the loop's turn."""
         head = self._head
         if head is not None:
@@ -73,7 +84,7 @@ class HeldHead:
                 self._transport.write(head)
 
     def close(self) -> None:
-        self._flush()
+        self.flush()
         self._transport.close()
 
     def is_closing(self) -> bool:

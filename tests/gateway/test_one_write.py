@@ -120,6 +120,31 @@ async def test_head_request() -> None:
     assert b"content-length: 36" in ours.writes[0]
 
 
+async def test_a_held_head_is_written_before_a_shutdown_closes_the_connection() -> None:
+    """A HEAD response writes no body, so its head is held until the loop's next turn;
+    a server shutdown in that same turn closes the connection, and the head goes first."""
+    config = uvicorn.Config(json_app, http=OneWriteProtocol, log_level="warning", lifespan="off")
+    config.load()
+    protocol = OneWriteProtocol(config=config, server_state=ServerState(), app_state={})
+    wire = Wire()
+    protocol.connection_made(wire)  # type: ignore[arg-type]
+
+    @dataclass
+    class Done:  # a cycle whose response has started and completed, body never written
+        transport: Any = None
+        response_started: bool = True
+        response_complete: bool = True
+
+    cycle = Done()
+    cycle.transport = HeldHead(wire, cycle, asyncio.get_running_loop())  # type: ignore[arg-type]
+    cycle.transport.write(b"HTTP/1.1 200 OK\r\ncontent-length: 36\r\n\r\n")
+    protocol.cycle = cycle  # type: ignore[assignment]
+    assert wire.writes == []  # held until the loop's next turn
+    protocol.shutdown()
+    assert wire.writes == [b"HTTP/1.1 200 OK\r\ncontent-length: 36\r\n\r\n"]
+    assert wire.closed
+
+
 async def test_100_continue_is_not_held() -> None:
     """`Expect: 100-continue`: the interim answer leaves when the app first reads, before
     the request's body has even arrived."""

@@ -37,6 +37,14 @@ class Row(Base):
     note: Mapped[str | None] = mapped_column(String(40))
 
 
+class Dotted(Base):
+    """A column whose name SQLAlchemy escapes in bind parameter names."""
+
+    __tablename__ = "prepared_dotted"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dotted: Mapped[str] = mapped_column("a.b", String(16))
+
+
 class Defaulted(Base):
     __tablename__ = "prepared_defaulted"
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -155,6 +163,21 @@ async def test_an_insert_leaving_a_python_default_is_refused(db: Database) -> No
     with pytest.raises(ValueError, match="status"):
         async with db.transaction() as session:
             await prepared.execute(session, (statement, {"id": 1}))
+
+
+async def test_an_in_list_is_refused_not_sent_as_a_placeholder(db: Database) -> None:
+    names = prepared.Prepared(select(TABLE.c.id).where(TABLE.c.name.in_(bindparam("names"))))
+    with pytest.raises(ValueError, match="IN lists"):
+        async with db.transaction() as session:
+            await prepared.execute(session, (names, {"names": ["a", "b"]}))
+
+
+async def test_a_column_whose_bind_name_is_escaped(db: Database) -> None:
+    table: Table = Dotted.__table__  # type: ignore[assignment]
+    async with db.transaction() as session:
+        await prepared.execute(session, (prepared.Prepared(insert(table)), {"id": 1, "a.b": "x"}))
+    async with db.transaction() as session:
+        assert (await session.execute(select(table.c["a.b"]))).scalars().all() == ["x"]
 
 
 async def test_with_tracing_on_through_the_session(

@@ -21,13 +21,14 @@ from sqlalchemy import (
     func,
     insert,
     select,
+    text,
     update,
 )
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from kit.db import create_engine
-from kit.sqlite_driver import IN_PLACE_ROWS, InPlaceCursor
+from kit.sqlite_driver import BUSY_WAIT_MS, IN_PLACE_ROWS, InPlaceCursor
 
 metadata = MetaData()
 item = Table(
@@ -219,3 +220,47 @@ async def test_a_raw_cursor_after_a_failure_and_a_close_is_the_stock_one(
     assert stories[0] == stories[1]
     assert stories[0][2] == ("after failure", None, -1)
     assert stories[0][3][:2] == ("closed", "ProgrammingError")
+
+
+async def test_a_statement_with_many_parameters_runs_on_the_thread(
+    engines: tuple[AsyncEngine, AsyncEngine], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SQLAlchemy sends a bulk INSERT … RETURNING as single statements of up to 1,000
+    rows: one such statement must not hold the event loop."""
+    ours, _ = engines
+    async with ours.begin() as conn:
+        await conn.execute(select(item))
+        trips = await _thread_trips(conn, monkeypatch)
+        # Two parameters a row: a batch of 1,000 rows is 2,000 parameters.
+        rows = [{"id": i, "name": f"r{i}"} for i in range(1, 1001)]
+        ids = (await conn.execute(insert(item).returning(item.c.id), rows)).scalars().all()
+        assert ids == list(range(1, 1001))
+        assert len(trips) == 1
+
+
+async def test_a_streamed_query_runs_on_the_thread_allowed_to_wait(
+    engines: tuple[AsyncEngine, AsyncEngine],
+) -> None:
+    """`stream` keeps SQLAlchemy's lazy cursor; its statement waits on a lock as every
+    statement on the thread does (the connection's own timeout is zero)."""
+    ours, _ = engines
+    async with ours.connect() as conn:
+        streamed = await conn.stream(text("PRAGMA busy_timeout"))
+        assert [row[0] async for row in streamed] == [BUSY_WAIT_MS]
+        assert (await conn.exec_driver_sql("PRAGMA busy_timeout")).scalar_one() == 0
+
+
+async def test_commit_and_rollback_of_a_closed_connection_do_nothing_as_stock(
+    engines: tuple[AsyncEngine, AsyncEngine],
+) -> None:
+    def end_both(dbapi_connection: Any) -> None:
+        dbapi_connection.commit()
+        dbapi_connection.rollback()
+
+    for engine in engines:
+        async with engine.connect() as conn:
+            raw = await conn.get_raw_connection()
+            await raw.driver_connection.close()  # type: ignore[union-attr]
+            closed = raw.dbapi_connection
+            await conn.run_sync(lambda _: end_both(closed))  # noqa: B023
+            raw.invalidate()
