@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from kit.db import Database, service_metadata
+from tests.infra.databases import database_with
 
 
 class Base(DeclarativeBase):
@@ -27,11 +28,8 @@ class Parent(Base):
 
 @pytest.fixture
 async def db(database_url: str) -> AsyncIterator[Database]:
-    database = Database(database_url)
-    async with database.engine.begin() as conn:
-        await conn.run_sync(Base.metadata.create_all)
-    yield database
-    await database.dispose()
+    async with database_with(database_url, Base.metadata) as database:
+        yield database
 
 
 async def _names(db: Database) -> list[str]:

@@ -20,6 +20,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from kit import prepared, tracing
 from kit.db import Database, UtcDateTime, database_unreachable, service_metadata
+from tests.infra.databases import database_with
 
 
 class Base(DeclarativeBase):
@@ -58,11 +59,8 @@ NAME_OF = prepared.Prepared(select(TABLE.c.name).where(TABLE.c.id == bindparam("
 
 @pytest.fixture
 async def db(database_url: str) -> AsyncIterator[Database]:
-    database = Database(database_url)
-    async with database.engine.begin() as conn:
-        await conn.run_sync(Base.metadata.create_all)
-    yield database
-    await database.dispose()
+    async with database_with(database_url, Base.metadata) as database:
+        yield database
 
 
 def _row(n: int, **given: Any) -> dict[str, Any]:
