@@ -20,12 +20,12 @@ from datetime import UTC, datetime
 from typing import Any
 
 from nats.js import JetStreamContext
-from sqlalchemy import bindparam, func, insert, select, text, update
+from sqlalchemy import Table, bindparam, func, insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.sql.elements import BindParameter
 
 from contracts.core import EventEnvelope
-from kit import tracing
+from kit import prepared, tracing
 from kit.db import Database
 from kit.logging import CORRELATION_HEADER, get_logger
 from kit.messaging import MessagingTables
@@ -39,21 +39,36 @@ async def record_event(
     """Add `event` to the outbox inside the caller's transaction."""
     trace_context: dict[str, str] = {}
     tracing.inject(trace_context)
-    # The row as parameters of a plain INSERT, not `.values()`: the statement is then
-    # the same object every time and its compiled form comes from the cache without
-    # building a cache key from the values.
-    await session.execute(
-        insert(tables.outbox),
-        {
-            "event_id": event.event_id,
-            "subject": event.subject,
-            "payload": event.model_dump_json(),
-            "correlation_id": event.correlation_id,
-            "created_at": datetime.now(UTC),
-            "attempts": 0,
-            "trace_context": json.dumps(trace_context) if trace_context else None,
-        },
+    # On the driver's cursor (`kit.prepared`): every command that records an event pays
+    # this INSERT, and SQLAlchemy's execution path was most of its cost
+    # (docs/BENCHMARKS.md §17, ninth round).
+    await prepared.execute(
+        session,
+        (
+            _outbox_insert(tables.outbox),
+            {
+                "event_id": event.event_id,
+                "subject": event.subject,
+                "payload": event.model_dump_json(),
+                "correlation_id": event.correlation_id,
+                "created_at": datetime.now(UTC),
+                "attempts": 0,
+                "trace_context": json.dumps(trace_context) if trace_context else None,
+            },
+        ),
     )
+
+
+_outbox_inserts: dict[Table, prepared.Prepared] = {}
+
+
+def _outbox_insert(outbox: Table) -> prepared.Prepared:
+    """The outbox's INSERT, built once per table. `inline()`: nothing is read back (no
+    RETURNING of the sequence, which PostgreSQL would otherwise send)."""
+    found = _outbox_inserts.get(outbox)
+    if found is None:
+        found = _outbox_inserts[outbox] = prepared.Prepared(insert(outbox).inline())
+    return found
 
 
 async def record_events(
