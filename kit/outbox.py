@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import json
 import random
 import zlib
@@ -59,16 +60,11 @@ async def record_event(
     )
 
 
-_outbox_inserts: dict[Table, prepared.Prepared] = {}
-
-
+@functools.cache
 def _outbox_insert(outbox: Table) -> prepared.Prepared:
     """The outbox's INSERT, built once per table. `inline()`: nothing is read back (no
     RETURNING of the sequence, which PostgreSQL would otherwise send)."""
-    found = _outbox_inserts.get(outbox)
-    if found is None:
-        found = _outbox_inserts[outbox] = prepared.Prepared(insert(outbox).inline())
-    return found
+    return prepared.Prepared(insert(outbox).inline())
 
 
 async def record_events(
