@@ -101,9 +101,11 @@ def start(args: argparse.Namespace) -> list[str]:
     return list(BACKENDS) if args.backend == "both" else [args.backend]
 
 
-def postgres_if_asked(stack: ExitStack, backends: list[str]) -> PostgresInfo | None:
+def postgres_if_asked(
+    stack: ExitStack, backends: list[str], settings: dict[str, str] | None = None
+) -> PostgresInfo | None:
     """An embedded PostgreSQL held by `stack` when a benchmark runs on it, else None."""
-    return stack.enter_context(postgres()) if "postgresql" in backends else None
+    return stack.enter_context(postgres(settings)) if "postgresql" in backends else None
 
 
 def run_on_nats(
@@ -141,11 +143,11 @@ def nats_server() -> Iterator[NatsProcess]:
 
 
 @contextmanager
-def postgres() -> Iterator[PostgresInfo]:
+def postgres(settings: dict[str, str] | None = None) -> Iterator[PostgresInfo]:
     """An embedded PostgreSQL on its unix socket (the test suite's server)."""
     from tests.infra.postgres import running_postgres  # only when PostgreSQL is asked for
 
-    with running_postgres() as pg:
+    with running_postgres(settings=settings) as pg:
         yield pg
 
 

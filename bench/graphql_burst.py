@@ -2,7 +2,7 @@
 
     python -m bench.graphql_burst [--n 1000] [--concurrency 1,32]
         [--backend sqlite|postgresql|both] [--profile DIR] [--client lean|httpx]
-        [--system-tree TREE]
+        [--system-tree TREE] [--pg-statements]
 
 Starts NATS (own temp dir, free port) and `cli.stack.Stack` (three services and
 the gateway on a free loopback port; SQLite files by default, or one PostgreSQL
@@ -29,6 +29,9 @@ CPU milliseconds per request each process spent in each part (from /proc), which
 shows where the time goes and whether the client itself ("bench"; httpx is
 CPU-hungry at high concurrency) was the limit. `--profile DIR` samples every Python process of
 the system with py-spy during one more GraphQL burst after the timed parts.
+`--pg-statements` (PostgreSQL) loads `pg_stat_statements` into the server and prints,
+after each GraphQL part, the statements PostgreSQL spent its time on, per mutation
+(bench/pg_statements.py).
 `--system-tree TREE` runs the stack's processes from another worktree's code (theirs
 on `PYTHONPATH`) while this bench and its client stay this tree's: a before and after
 measured with the same load generator. The children start in the bench's working
@@ -59,6 +62,8 @@ from bench import common
 from bench.burst_client import CLIENTS, BurstClient, burst_client
 from bench.burst_direct import Direct
 from bench.gateway.profile import print_top, sampling
+from bench.pg_statements import SETTINGS as PG_STATEMENTS_SETTINGS
+from bench.pg_statements import PgStatements
 from cli.process import free_port
 from cli.stack import SERVICES, Stack, StackConfig
 from contracts import core
@@ -199,6 +204,7 @@ async def timed_phase(
     meter: CpuMeter,
     settle: Callable[[float], Awaitable[float]] | None = None,
     quiet: Callable[[], Awaitable[None]] | None = None,
+    statements: PgStatements | None = None,
 ) -> Phase:
     """Warm up, then `n` calls; with `settle`, also the seconds until it reports done.
     With `quiet`, the CPU is counted from a system that has consumed every event of
@@ -207,6 +213,8 @@ async def timed_phase(
     await common.drive(call, WARMUP, concurrency)
     if quiet is not None:
         await quiet()
+    if statements is not None:
+        await statements.reset()
     before = meter.snapshot()
     started = time.perf_counter()
     seconds, latencies = await common.drive(call, n, concurrency)
@@ -216,6 +224,8 @@ async def timed_phase(
     if quiet is not None:
         await quiet()
     phase.cpu = CpuMeter.spent(before, meter.snapshot())
+    if statements is not None:
+        await statements.report(f"{what} at {concurrency} in flight", n)
     return phase
 
 
@@ -247,6 +257,7 @@ async def measure(
     levels: list[int],
     profile: Path | None,
     client_kind: str,
+    statements: PgStatements | None = None,
 ) -> None:
     agency = new_id()
     tenant = f"agency:{agency}"
@@ -264,7 +275,7 @@ async def measure(
     print(f"HTTP client: {client_kind}", flush=True)
     try:
         unit_id = await create_unit(client, bearer)
-        parts = Parts(client, bearer, archive, unit_id, agency, tenant, nc, direct)
+        parts = Parts(client, bearer, archive, unit_id, agency, tenant, nc, direct, statements)
         for concurrency in levels:
             phases += await parts.measure_all(n, concurrency, meter)
         report(backend, n, phases, [name for name in pids if name != "machine"])
@@ -365,6 +376,7 @@ class Parts:
     tenant: str
     nc: NATS
     direct: Direct
+    statements: PgStatements | None = None
     created: list[UUID] = field(default_factory=list)
 
     def __post_init__(self) -> None:
@@ -398,6 +410,7 @@ class Parts:
                 meter,
                 graphql_traced,
                 self.quiet,
+                self.statements,
             )
         )
 
@@ -529,6 +542,7 @@ def run_backend(
     profile: Path | None,
     client_kind: str,
     system_tree: Path | None = None,
+    pg_statements: bool = False,
 ) -> None:
     with ExitStack() as stack:
         server = stack.enter_context(common.nats_server())
@@ -559,8 +573,11 @@ def run_backend(
         system = stack.enter_context(Stack(config, sink=lambda _name, _line: None))
         print(f"{backend}: stack ready in {time.perf_counter() - started:.1f} s", flush=True)
         bench_urls = BenchUrls(archive=config.database_url("archive"), direct=direct_url)
+        statements = PgStatements(pg.uri()) if pg is not None and pg_statements else None
         common.run_async(
-            measure(system, server.pid, bench_urls, backend, n, levels, profile, client_kind),
+            measure(
+                system, server.pid, bench_urls, backend, n, levels, profile, client_kind, statements
+            ),
             loop,
         )
 
@@ -590,13 +607,19 @@ def main() -> None:
         default="lean",
         help="the HTTP client sending the requests (default lean; httpx as before)",
     )
+    p.add_argument(
+        "--pg-statements",
+        action="store_true",
+        help="PostgreSQL: print its execution time by statement after each GraphQL part",
+    )
     args = p.parse_args()
     levels = [int(c) for c in args.concurrency.split(",")]
     if args.system_tree is not None and (Path.cwd() / "gateway").is_dir():
         p.error("--system-tree: run from a directory without the project's packages (e.g. /tmp)")
     backends = common.start(args)
     with ExitStack() as stack:
-        pg = common.postgres_if_asked(stack, backends)
+        settings = PG_STATEMENTS_SETTINGS if args.pg_statements else None
+        pg = common.postgres_if_asked(stack, backends, settings)
         for backend in backends:
             run_backend(
                 backend,
@@ -607,6 +630,7 @@ def main() -> None:
                 args.profile,
                 args.client,
                 args.system_tree,
+                args.pg_statements,
             )
 
 

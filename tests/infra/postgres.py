@@ -76,15 +76,17 @@ class PostgresInfo:
 
 
 @contextmanager
-def running_postgres(tmp_dir: Path | None = None) -> Iterator[PostgresInfo]:
+def running_postgres(
+    tmp_dir: Path | None = None, settings: dict[str, str] | None = None
+) -> Iterator[PostgresInfo]:
     """A fresh server in a new directory under `tmp_dir` (default: the system temp
-    dir); stopped and deleted at exit."""
+    dir), with `settings` beside the throwaway ones; stopped and deleted at exit."""
     base = Path(tempfile.mkdtemp(prefix="ecohost-pg-", dir=tmp_dir))
     base.chmod(0o755)
     try:
         server = get_server(base / "pgdata", cleanup_mode="delete")
         try:
-            _configure(server, THROWAWAY_SETTINGS)
+            _configure(server, THROWAWAY_SETTINGS | (settings or {}))
             postmaster = server.get_postmaster_info()
             try:
                 yield PostgresInfo(
