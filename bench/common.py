@@ -272,6 +272,33 @@ def cpu_seconds(pid: int | None = None) -> float | None:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def tree_cpu_seconds(pid: int) -> float | None:
+    """User + system CPU time of a server and its children (PostgreSQL's postmaster and
+    its backends): the live children's own, the parent's, and what its exited children
+    had (their time, added to the parent's `cutime`/`cstime` when it reaped them)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    ticks = sum(int(f) for f in fields[11:15])  # utime stime cutime cstime
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            child = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # exited meanwhile: its time is in the parent's cutime
+        if int(child[1]) == pid:  # ppid, field 4
+            ticks += int(child[11]) + int(child[12])
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def postmaster_pid(socket_dir: Path, port: int) -> int | None:
+    """The PostgreSQL server listening on this socket: the first line of its lock file."""
+    try:
+        return int((socket_dir / f".s.PGSQL.{port}.lock").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return None
+
+
 def machine_busy_seconds() -> float | None:
     """CPU time all CPUs of the machine have spent not idle (Linux /proc/stat)."""
     try:

@@ -25,7 +25,8 @@ archive's inbox consumer. Baselines in the same run, against the same processes:
 
 A warm-up of 50 mutations (and 50 of each baseline) precedes every timed part;
 every part runs at each `--concurrency` level in turn. A second table gives the
-CPU milliseconds per request each process spent in each part (from /proc), which
+CPU milliseconds per request each process spent in each part (from /proc; on
+PostgreSQL its server with every backend in a column of its own), which
 shows where the time goes and whether the client itself ("bench"; httpx is
 CPU-hungry at high concurrency) was the limit. `--profile DIR` samples every Python process of
 the system with py-spy during one more GraphQL burst after the timed parts.
@@ -80,6 +81,10 @@ if TYPE_CHECKING:
 WARMUP = 50
 POLL = 0.1
 TRACE_TIMEOUT = 120.0
+POSTGRESQL = "postgresql"
+"""The CPU column of PostgreSQL's server: its postmaster and every backend."""
+OTHERS = ("bench", POSTGRESQL)
+"""CPU columns that are not the system's own processes."""
 PERIOD = {"periodStart": "2027-01-01", "periodEnd": "2027-12-31"}
 
 # Just the columns of the archive's ledger this benchmark reads.
@@ -166,7 +171,7 @@ class Phase:
         bench = self.cpu.get("bench")
         system = None if machine is None or bench is None else machine - bench
         # The system's own processes (not the client, PostgreSQL or anything else).
-        ours = [v for name, v in zip(names, known, strict=True) if name != "bench"]
+        ours = [v for name, v in zip(names, known, strict=True) if name not in OTHERS]
         own = None if None in ours else sum(v or 0.0 for v in ours)
         busy = "?" if machine is None else f"{machine / ((os.cpu_count() or 1) * wall):.0%}"
         cells = [self._per_request(v) for v in (*known, own, other, system)]
@@ -177,13 +182,17 @@ class Phase:
 
 
 class CpuMeter:
-    """CPU seconds of this process, each child of the stack and the whole machine."""
+    """CPU seconds of this process, each child of the stack, PostgreSQL's server with its
+    backends (when used) and the whole machine."""
 
-    def __init__(self, pids: dict[str, int | None]) -> None:
+    def __init__(self, pids: dict[str, int | None], postgresql: int | None = None) -> None:
         self.pids = pids
+        self.postgresql = postgresql
 
     def snapshot(self) -> CpuTimes:
         taken = {name: common.cpu_seconds(pid) for name, pid in self.pids.items()}
+        if self.postgresql is not None:
+            taken[POSTGRESQL] = common.tree_cpu_seconds(self.postgresql)
         taken["machine"] = common.machine_busy_seconds()
         return taken
 
@@ -258,6 +267,7 @@ async def measure(
     profile: Path | None,
     client_kind: str,
     statements: PgStatements | None = None,
+    postgresql: int | None = None,
 ) -> None:
     agency = new_id()
     tenant = f"agency:{agency}"
@@ -266,7 +276,7 @@ async def measure(
     pids: dict[str, int | None] = {"bench": None}
     pids |= {name: child.pid for name, child in stack.processes.items() if name != "nats"}
     pids["nats"] = nats_pid
-    meter = CpuMeter(pids)
+    meter = CpuMeter(pids, postgresql)
     nc = await nats.connect(stack.nats_url, name="bench-direct-rpc")
     direct = Direct(urls.direct, nc)
     await direct.start()
@@ -278,7 +288,8 @@ async def measure(
         parts = Parts(client, bearer, archive, unit_id, agency, tenant, nc, direct, statements)
         for concurrency in levels:
             phases += await parts.measure_all(n, concurrency, meter)
-        report(backend, n, phases, [name for name in pids if name != "machine"])
+        columns = [*pids, *([POSTGRESQL] if postgresql is not None else [])]
+        report(backend, n, phases, columns)
         await report_redeliveries(nc)
         if client.resent:
             print(f"{client.resent} requests sent again after a dropped connection", flush=True)
@@ -342,7 +353,8 @@ def report(backend: str, n: int, phases: list[Phase], names: list[str]) -> None:
     )
     common.report(
         f"CPU ms per request by process during each timed part ({backend}; "
-        f"{os.cpu_count()} CPUs; 'everything else' is PostgreSQL when used, and other load)",
+        f"{os.cpu_count()} CPUs; 'postgresql' is its server and backends, 'everything else' "
+        "other load)",
         [
             "backend",
             "part",
@@ -576,7 +588,16 @@ def run_backend(
         statements = PgStatements(pg.uri()) if pg is not None and pg_statements else None
         common.run_async(
             measure(
-                system, server.pid, bench_urls, backend, n, levels, profile, client_kind, statements
+                system,
+                server.pid,
+                bench_urls,
+                backend,
+                n,
+                levels,
+                profile,
+                client_kind,
+                statements,
+                None if pg is None else common.postmaster_pid(pg.socket_dir, pg.port),
             ),
             loop,
         )
