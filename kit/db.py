@@ -28,6 +28,7 @@ from sqlalchemy.ext.asyncio import (
 
 from kit import sqlite_driver
 from kit.pool_ping import ping_when_idle
+from kit.settings import DATABASE_POOL_SIZE
 
 # Stable constraint names, so migrations are reproducible on both backends.
 NAMING_CONVENTION = {
@@ -79,7 +80,9 @@ def is_sqlite(url: str) -> bool:
     return make_url(url).get_backend_name() == "sqlite"
 
 
-def create_engine(url: str, *, schema: str | None = None, echo: bool = False) -> AsyncEngine:
+def create_engine(
+    url: str, *, schema: str | None = None, echo: bool = False, pool_size: int = DATABASE_POOL_SIZE
+) -> AsyncEngine:
     """An engine for a service database.
 
     SQLite gets one pooled connection: SQLite has a single writer, and queueing on
@@ -115,8 +118,13 @@ def create_engine(url: str, *, schema: str | None = None, echo: bool = False) ->
         if not _SCHEMA_NAME.match(schema):
             raise ValueError(f"invalid schema name {schema!r}")
         connect_args["server_settings"] = {"search_path": schema}
+    # Every connection opened is kept: no overflow. With 10 kept and 10 more allowed, a
+    # busy process opened and closed several connections a second (an overflow one is
+    # closed when it comes back to a full pool), each a new PostgreSQL backend (a fork,
+    # asyncpg's setup, every statement prepared again): docs/BENCHMARKS.md §17, "Ninth
+    # round: connections kept". The peak is the same 20.
     engine = create_async_engine(
-        url, echo=echo, pool_size=10, max_overflow=10, connect_args=connect_args
+        url, echo=echo, pool_size=pool_size, max_overflow=0, connect_args=connect_args
     )
     ping_when_idle(engine)  # not `pool_pre_ping`: a round trip per transaction
     return engine
@@ -125,10 +133,12 @@ def create_engine(url: str, *, schema: str | None = None, echo: bool = False) ->
 class Database:
     """A service's engine and session factory."""
 
-    def __init__(self, url: str, *, schema: str | None = None) -> None:
+    def __init__(
+        self, url: str, *, schema: str | None = None, pool_size: int = DATABASE_POOL_SIZE
+    ) -> None:
         self.url = url
         self.schema = None if is_sqlite(url) else schema
-        self.engine = create_engine(url, schema=self.schema)
+        self.engine = create_engine(url, schema=self.schema, pool_size=pool_size)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False, autoflush=False)
 
     @asynccontextmanager

@@ -261,5 +261,9 @@ async def serve_until_signalled(
 
 def build_runtime(name: str, settings: ServiceSettings, tables: MessagingTables) -> ServiceRuntime:
     """A service's runtime before start: its settings and its own database."""
-    db = Database(settings.database_url, schema=settings.database_schema)
+    db = Database(
+        settings.database_url,
+        schema=settings.database_schema,
+        pool_size=settings.database_pool_size,
+    )
     return ServiceRuntime(name=name, settings=settings, db=db, tables=tables)

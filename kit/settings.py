@@ -73,6 +73,10 @@ def require_production_secret(
         )
 
 
+DATABASE_POOL_SIZE = 20
+"""PostgreSQL connections a service process keeps, at most (kit.db)."""
+
+
 class ProcessSettings(BaseSettings):
     """What every process needs: where NATS is, how to log, which environment it is in."""
 
@@ -120,6 +124,14 @@ class ServiceSettings(ProcessSettings):
     database_schema: str | None = Field(
         default=None,
         description="PostgreSQL schema owned by this service (default: the service name).",
+    )
+    database_pool_size: int = Field(
+        default=DATABASE_POOL_SIZE,
+        ge=1,
+        le=1000,
+        description="PostgreSQL connections this process opens at most, as it needs them, "
+        "and keeps (none is opened and closed under load). PostgreSQL's `max_connections` "
+        "must cover the sum over every process and replica. SQLite: always one.",
     )
     stream_replicas: int = Field(
         default=1,
