@@ -23,6 +23,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from kit.counters import counter_slot
 from kit.db import UtcDateTime, service_metadata
 from kit.messaging import messaging_tables
 from kit.search import gram_table
@@ -544,6 +545,7 @@ class EngagementTally(Base):
     period_end: Mapped[date] = mapped_column(Date, primary_key=True)
     figure: Mapped[str] = mapped_column(String(16), primary_key=True)
     value: Mapped[str] = mapped_column(String(32), primary_key=True)
+    slot: Mapped[int] = counter_slot()
     n: Mapped[int] = mapped_column(Integer)
 
 
@@ -565,4 +567,5 @@ class OpenItemTally(Base):
 
     region_code: Mapped[str] = mapped_column(String(6), primary_key=True)
     due_date: Mapped[date] = mapped_column(Date, primary_key=True)
+    slot: Mapped[int] = counter_slot()
     n: Mapped[int] = mapped_column(Integer)

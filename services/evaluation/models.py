@@ -23,6 +23,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from kit.counters import counter_slot
 from kit.db import UtcDateTime, service_metadata
 from kit.messaging import messaging_tables
 
@@ -307,4 +308,5 @@ class GradeTally(Base):
     period_start: Mapped[date] = mapped_column(Date, primary_key=True)
     period_end: Mapped[date] = mapped_column(Date, primary_key=True)
     grade: Mapped[str] = mapped_column(String(16), primary_key=True)
+    slot: Mapped[int] = counter_slot()
     n: Mapped[int] = mapped_column(Integer)

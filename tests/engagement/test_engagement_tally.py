@@ -32,6 +32,7 @@ from services.engagement.workflow.commands.step import Step
 from tests.e2e.harness import new_uscc
 from tests.engagement import registry_rows as registry
 from tests.engagement.rows import CTX
+from tests.infra.counters import summed
 
 TODAY = date(2027, 6, 1)
 Y2026 = (date(2026, 1, 1), date(2026, 12, 31))
@@ -137,13 +138,9 @@ async def evaluated(db: Database, engagement_id: UUID) -> None:
 
 
 async def counters(db: Database) -> dict[tuple[Any, ...], int]:
-    async with db.transaction() as s:
-        rows = (await s.execute(select(EngagementTally))).scalars()
-        return {
-            (t.region_code, t.period_start, t.period_end, t.figure, t.value): t.n
-            for t in rows
-            if t.n
-        }
+    """Every counter that is not 0, its slots summed."""
+    t = EngagementTally
+    return await summed(db, t.region_code, t.period_start, t.period_end, t.figure, t.value)
 
 
 async def assert_counters_equal_the_oracle(db: Database) -> None:
@@ -173,9 +170,7 @@ async def assert_counters_equal_the_oracle(db: Database) -> None:
 
 
 async def item_counters(db: Database) -> dict[tuple[Any, ...], int]:
-    async with db.transaction() as s:
-        rows = (await s.execute(select(OpenItemTally))).scalars()
-        return {(t.region_code, t.due_date): t.n for t in rows if t.n}
+    return await summed(db, OpenItemTally.region_code, OpenItemTally.due_date)
 
 
 async def by_region(db: Database, prefix: str) -> dict[str, tuple[int, list[Any], list[Any]]]:

@@ -13,7 +13,6 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from sqlalchemy import select
 
 from contracts.core import Scope
 from contracts.evaluation import rpc as ev
@@ -27,6 +26,7 @@ from services.evaluation.statistics import repository
 from services.evaluation.statistics.queries import grade_statistics
 from tests.evaluation.conftest import Engagement
 from tests.evaluation.scoring_steps import call, finalised_card, open_card, score_all
+from tests.infra.counters import summed
 
 PREFIXES = ["44", "4403", "440305", "440306", "11", "9"]
 WINDOWS: list[dict[str, date]] = [
@@ -38,13 +38,9 @@ WINDOWS: list[dict[str, date]] = [
 
 
 async def counters(db: Database) -> dict[tuple[Any, ...], int]:
-    async with db.transaction() as s:
-        rows = (await s.execute(select(GradeTally))).scalars()
-        return {
-            (t.region_code, t.period_label, t.period_start, t.period_end, t.grade): t.n
-            for t in rows
-            if t.n
-        }
+    """Every counter that is not 0, its slots summed."""
+    t = GradeTally
+    return await summed(db, t.region_code, t.period_label, t.period_start, t.period_end, t.grade)
 
 
 async def assert_counters_equal_the_oracle(db: Database) -> None:

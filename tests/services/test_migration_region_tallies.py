@@ -9,13 +9,14 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import MetaData
+from sqlalchemy import MetaData, text
 from sqlalchemy.engine import Connection
 
 from kit.db import Database
-from kit.migrate import upgrade
+from kit.migrate import alembic_config, upgrade
 from services.engagement import app as engagement_app
 from services.evaluation import app as evaluation_app
 from tests.engagement import region_world
@@ -91,6 +92,63 @@ async def test_the_engagement_counters_are_backfilled_from_the_engagements(datab
             ("110101", date(2027, 3, 1)): 1,
         }
         await engagement_tally.assert_counters_equal_the_oracle(db)
+        assert await _schema_diff(db, engagement_app.METADATA) == []
+    finally:
+        await db.dispose()
+
+
+async def _downgrade(db: Database, migrations: Any, revision: str) -> None:
+    async with db.engine.begin() as conn:
+
+        def run(sync_conn: Connection) -> None:
+            cfg = alembic_config(migrations)
+            cfg.attributes["connection"] = sync_conn
+            cfg.attributes["schema"] = db.schema
+            command.downgrade(cfg, revision)
+
+        await conn.run_sync(run)
+
+
+async def test_the_counters_slots_are_summed_on_the_way_down_and_slot_0_on_the_way_up(
+    database_url: str,
+):
+    """Engagement revision 0024 splits the counters into slots (kit/counters.py); going
+    back to 0023 leaves one row per counter holding the sum of its slots, and going up
+    again puts that row in slot 0."""
+    db = Database(database_url, schema="engagement")
+    y2027 = (date(2027, 1, 1), date(2027, 12, 31))
+    try:
+        await upgrade(db, engagement_app.MIGRATIONS)
+        async with db.transaction() as s:
+            for region, slot, n in (("440305", 0, 2), ("440305", 3, -1), ("110101", 5, 4)):
+                await s.execute(
+                    text(
+                        "INSERT INTO engagement_tally (region_code, period_start, period_end, "
+                        "figure, value, slot, n) VALUES (:r, :start, :end, 'stage', "
+                        "'preparation', :slot, :n)"
+                    ),
+                    {"r": region, "start": y2027[0], "end": y2027[1], "slot": slot, "n": n},
+                )
+        expected = {
+            ("440305", *y2027, "stage", "preparation"): 1,
+            ("110101", *y2027, "stage", "preparation"): 4,
+        }
+
+        await _downgrade(db, engagement_app.MIGRATIONS, "0023")
+
+        async with db.transaction() as s:
+            rows = await s.execute(
+                text("SELECT region_code, n FROM engagement_tally ORDER BY region_code")
+            )
+            assert rows.all() == [("110101", 4), ("440305", 1)]
+
+        await upgrade(db, engagement_app.MIGRATIONS)
+
+        assert await engagement_tally.counters(db) == expected
+        async with db.transaction() as s:
+            assert (await s.execute(text("SELECT DISTINCT slot FROM engagement_tally"))).all() == [
+                (0,)
+            ]
         assert await _schema_diff(db, engagement_app.METADATA) == []
     finally:
         await db.dispose()
