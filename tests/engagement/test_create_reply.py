@@ -48,7 +48,12 @@ TIMESTAMP = re.compile(r"\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d
 ROWS = {
     "engagement": ("*", "id"),
     "checklist_entry": ("*", "engagement_id, code"),
-    "engagement_tally": ("*", "figure, value"),
+    # Without its slot (kit.counters: the connection's, which one is not part of the
+    # count); one command adds to one slot, so each counter is still one row here.
+    "engagement_tally": (
+        "region_code, period_start, period_end, figure, value, n",
+        "figure, value",
+    ),
     "outbox": (
         "event_id, subject, payload, correlation_id, created_at, sent_at, attempts, "
         "last_error, trace_context",
