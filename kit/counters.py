@@ -7,11 +7,11 @@ A counter is split into slots (`slot` is part of every counter table's key; read
 `sum(n)` over them). The row an UPSERT adds to stays locked until its transaction
 commits, so with one row per counter every transaction counting the same thing (the
 engagements a region opens in a period) queued behind the one before it for that one's
-remaining statements and its commit: on PostgreSQL at 32 commands in flight this capped
-createEngagement at ~370/s with the CPU half idle (docs/BENCHMARKS.md §17, "Ninth round:
-slotted counters"). Each pooled connection adds to its own slot, so two transactions
-wait for each other only when their connections share a slot. SQLite has one writer at
-a time anyway and counts in slot 0."""
+remaining statements and its commit: on PostgreSQL at 32 commands in flight a
+createEngagement waited 30–40 ms on its region's counters (docs/BENCHMARKS.md §17,
+"Ninth round: connections kept, counters in slots"). Each pooled connection adds to its
+own slot, so two transactions wait for each other only when their connections share a
+slot. SQLite has one writer at a time anyway and counts in slot 0."""
 
 from __future__ import annotations
 
