@@ -20,9 +20,19 @@ import hashlib
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
-from sqlalchemy import Delete, Select, Table, bindparam, delete, insert, select
+from sqlalchemy import (
+    CursorResult,
+    Delete,
+    Select,
+    Table,
+    bindparam,
+    delete,
+    insert,
+    select,
+    tuple_,
+)
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -147,14 +157,37 @@ def _replay(kept: tuple[str, str, str], request_type: str, request_hash: str, ho
     return Replayed(reply)
 
 
-def purge_expired(table: Table) -> Callable[[AsyncSession], Awaitable[int]]:
-    """A periodic job (`kit.runtime.Periodic`) forgetting answers older than the
-    retention. It records no events, so it returns 0 for the relay."""
+PURGE_BATCH = 500
+"""Answers forgotten per transaction by the purge."""
 
-    async def purge(session: AsyncSession) -> int:
-        await session.execute(
-            delete(table).where(table.c.created_at < datetime.now(UTC) - RETENTION)
-        )
-        return 0
+
+def purge_expired(table: Table) -> Callable[[Database], Awaitable[int]]:
+    """A periodic job (`kit.runtime.PeriodicBatches`) forgetting answers older than the
+    retention, PURGE_BATCH at a time, each batch its own transaction (the oldest first,
+    by the `created_at` index): however many answers a busy day left, no statement holds
+    the table, or SQLite's one connection (kit/sqlite_driver.py), for more than a batch.
+    It records no events, so it returns 0 for the relay."""
+
+    async def purge(db: Database) -> int:
+        cutoff = datetime.now(UTC) - RETENTION
+        while True:
+            async with db.transaction() as session:
+                result = await session.execute(_purge_batch(table), {"cutoff": cutoff})
+            if cast(CursorResult[Any], result).rowcount < PURGE_BATCH:
+                return 0
 
     return purge
+
+
+@functools.cache
+def _purge_batch(table: Table) -> Delete:
+    """The oldest PURGE_BATCH answers before `:cutoff`, by their key (a row value, which
+    PostgreSQL and SQLite both compare)."""
+    key = tuple_(table.c.tenant, table.c.actor, table.c.key)
+    oldest = (
+        select(table.c.tenant, table.c.actor, table.c.key)
+        .where(table.c.created_at < bindparam("cutoff"))
+        .order_by(table.c.created_at)
+        .limit(PURGE_BATCH)
+    )
+    return delete(table).where(key.in_(oldest))

@@ -154,7 +154,7 @@ class ServiceRuntime:
             self.consumers.append(consumer)
             self._tasks.append(asyncio.create_task(consumer.run(self.stopping)))
         # Every service forgets its commands' idempotency answers past their retention.
-        purge = Periodic("idempotency-purge", 3600.0, purge_expired(self.tables.idempotency))
+        purge = PeriodicBatches("idempotency-purge", 3600.0, purge_expired(self.tables.idempotency))
         for job in [*(periodic or []), purge]:
             self._tasks.append(asyncio.create_task(self._every(job)))
         # Long-running loops of the service's own (e.g. the archive's document worker):

@@ -24,9 +24,10 @@ So here:
 - **Bulk statements** go to the thread too, so the loop keeps serving while they run: an
   `executemany` of more than `IN_PLACE_ROWS` rows (an import's thousands), a statement
   with more than `IN_PLACE_PARAMETERS` parameters (SQLAlchemy's batched INSERT …
-  RETURNING, a long IN list). A heavy statement with few parameters (the hourly purge
-  of kept idempotent answers, `kit.idempotency.purge_expired`) still runs in place and
-  holds the service while it runs: a limit of the embedded default.
+  RETURNING, a long IN list). A heavy statement with few parameters runs in place and
+  holds the service while it runs, so periodic clean-ups go in batches of their own
+  (`kit.idempotency.purge_expired`: 500 answers a transaction): a limit of the embedded
+  default.
 - Server-side cursors (`stream`), which fetch lazily, keep SQLAlchemy's class, their
   statement run on the thread like any wait.
 

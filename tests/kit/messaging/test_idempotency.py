@@ -11,7 +11,7 @@ from uuid import UUID
 
 import pytest
 from prometheus_client import REGISTRY
-from sqlalchemy import func, insert, select
+from sqlalchemy import event, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.core import Contract, ValidationFailed
@@ -138,8 +138,46 @@ async def test_the_purge_forgets_only_what_is_past_the_retention(db: Database):
                     "created_at": now - age,
                 },
             )
+    assert await idempotency.purge_expired(tables.idempotency)(db) == 0  # no events
     async with db.transaction() as session:
-        assert await idempotency.purge_expired(tables.idempotency)(session) == 0  # no events
+        kept = (await session.execute(select(tables.idempotency.c.key))).scalars().all()
+    assert kept == ["young"]
+
+
+async def test_the_purge_forgets_in_batches_each_its_own_transaction(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+):
+    """More expired answers than a batch: all forgotten, PURGE_BATCH per transaction
+    (the oldest first), the young one kept."""
+    monkeypatch.setattr(idempotency, "PURGE_BATCH", 3)
+    idempotency._purge_batch.cache_clear()
+    now = datetime.now(UTC)
+    old = idempotency.RETENTION + timedelta(hours=1)
+    rows = [
+        {
+            "tenant": "agency:1",
+            "actor": "alice",
+            "key": key,
+            "request_type": "Order",
+            "request_hash": "0" * 64,
+            "reply": "{}",
+            "created_at": now - age,
+        }
+        for key, age in [(f"old-{i}", old + timedelta(minutes=i)) for i in range(7)]
+        + [("young", timedelta(hours=1))]
+    ]
+    async with db.transaction() as session:
+        await session.execute(insert(tables.idempotency), rows)
+    commits: list[object] = []
+    count = commits.append  # one bound method: the listener removed is the one added
+    event.listen(db.engine.sync_engine, "commit", count)
+    try:
+        assert await idempotency.purge_expired(tables.idempotency)(db) == 0
+    finally:
+        event.remove(db.engine.sync_engine, "commit", count)
+        idempotency._purge_batch.cache_clear()
+
+    assert len(commits) == 3  # 3 + 3 + 1
     async with db.transaction() as session:
         kept = (await session.execute(select(tables.idempotency.c.key))).scalars().all()
     assert kept == ["young"]
