@@ -70,7 +70,6 @@ async def open_engagement(
         "status": EngagementStatus.ACTIVE,
     }
     await repository.add_engagement(session, row)  # and its 表 A.1
-    await statistics.count_opened(session, row, region)  # the region's counters
     engagement = repository.written_engagement(row)
     if client is not None:
         session.add_all(EngagementUnit(engagement_id=engagement.id, unit_id=u) for u in covered)
@@ -83,6 +82,9 @@ async def open_engagement(
     )
     event = make_event(EngagementCreatedV1, ctx, data, engagement_id=engagement.id)
     await record_event(session, messaging, event)
+    # The region's counters last: the rows they add to stay locked until the commit, and
+    # every command opening in this region and period waits for them (kit/counters.py).
+    await statistics.count_opened(session, row, region)
     return engagement, region
 
 
