@@ -67,7 +67,7 @@ class PgStatements:
                     f"{r['rows'] / per:.2f}",
                     f"{1000 * r['total_exec_time'] / max(r['calls'], 1):,.1f}",
                     f"{1000 * r['total_exec_time'] / per:,.1f}",
-                    r["query"].replace("|", "\\\\|"),
+                    r["query"].replace("|", "\\|"),
                 ]
                 for r in rows
             ],
