@@ -121,38 +121,9 @@ async def test_an_answer_past_the_retention_is_forgotten(db: Database, orders: O
     assert orders.runs == 2
 
 
-async def test_the_purge_forgets_only_what_is_past_the_retention(db: Database):
+async def kept_answers(db: Database, ages: dict[str, timedelta]) -> list[str]:
+    """Answers kept `ages` ago (by key) written, the purge run: the keys left."""
     now = datetime.now(UTC)
-    ages = {"old": idempotency.RETENTION + timedelta(hours=1), "young": timedelta(hours=1)}
-    async with db.transaction() as session:
-        for key, age in ages.items():
-            await session.execute(
-                insert(tables.idempotency),
-                {
-                    "tenant": "agency:1",
-                    "actor": "alice",
-                    "key": key,
-                    "request_type": "Order",
-                    "request_hash": "0" * 64,
-                    "reply": "{}",
-                    "created_at": now - age,
-                },
-            )
-    assert await idempotency.purge_expired(tables.idempotency)(db) == 0  # no events
-    async with db.transaction() as session:
-        kept = (await session.execute(select(tables.idempotency.c.key))).scalars().all()
-    assert kept == ["young"]
-
-
-async def test_the_purge_forgets_in_batches_each_its_own_transaction(
-    db: Database, monkeypatch: pytest.MonkeyPatch
-):
-    """More expired answers than a batch: all forgotten, PURGE_BATCH per transaction
-    (the oldest first), the young one kept."""
-    monkeypatch.setattr(idempotency, "PURGE_BATCH", 3)
-    idempotency._purge_batch.cache_clear()
-    now = datetime.now(UTC)
-    old = idempotency.RETENTION + timedelta(hours=1)
     rows = [
         {
             "tenant": "agency:1",
@@ -163,24 +134,40 @@ async def test_the_purge_forgets_in_batches_each_its_own_transaction(
             "reply": "{}",
             "created_at": now - age,
         }
-        for key, age in [(f"old-{i}", old + timedelta(minutes=i)) for i in range(7)]
-        + [("young", timedelta(hours=1))]
+        for key, age in ages.items()
     ]
     async with db.transaction() as session:
         await session.execute(insert(tables.idempotency), rows)
+    assert await idempotency.purge_expired(tables.idempotency)(db) == 0  # no events
+    async with db.transaction() as session:
+        return list((await session.execute(select(tables.idempotency.c.key))).scalars())
+
+
+async def test_the_purge_forgets_only_what_is_past_the_retention(db: Database):
+    ages = {"old": idempotency.RETENTION + timedelta(hours=1), "young": timedelta(hours=1)}
+    assert await kept_answers(db, ages) == ["young"]
+
+
+async def test_the_purge_forgets_in_batches_each_its_own_transaction(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+):
+    """More expired answers than a batch: all forgotten, PURGE_BATCH per transaction
+    (the oldest first), the young one kept."""
+    monkeypatch.setattr(idempotency, "PURGE_BATCH", 3)
+    idempotency._purge_batch.cache_clear()
+    old = idempotency.RETENTION + timedelta(hours=1)
+    ages = {f"old-{i}": old + timedelta(minutes=i) for i in range(7)}
     commits: list[object] = []
     count = commits.append  # one bound method: the listener removed is the one added
     event.listen(db.engine.sync_engine, "commit", count)
     try:
-        assert await idempotency.purge_expired(tables.idempotency)(db) == 0
+        kept = await kept_answers(db, ages | {"young": timedelta(hours=1)})
     finally:
         event.remove(db.engine.sync_engine, "commit", count)
         idempotency._purge_batch.cache_clear()
 
-    assert len(commits) == 3  # 3 + 3 + 1
-    async with db.transaction() as session:
-        kept = (await session.execute(select(tables.idempotency.c.key))).scalars().all()
     assert kept == ["young"]
+    assert len(commits) == 5  # the rows written, 3 + 3 + 1 forgotten, the keys read
 
 
 async def test_a_concurrent_send_of_the_key_answers_with_the_winners(
