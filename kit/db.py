@@ -122,7 +122,7 @@ def create_engine(
     # busy process opened and closed several connections a second (an overflow one is
     # closed when it comes back to a full pool), each a new PostgreSQL backend (a fork,
     # asyncpg's setup, every statement prepared again): docs/BENCHMARKS.md §17, "Ninth
-    # round: connections kept". The peak is the same 20.
+    # round: connections kept, counters in slots". The peak is the same 20.
     engine = create_async_engine(
         url, echo=echo, pool_size=pool_size, max_overflow=0, connect_args=connect_args
     )
