@@ -17,7 +17,10 @@ per round, then the medians. Each gateway runs with its own tree alone on
 `PYTHONPATH`, in a temp directory. The distinct replies (status and body; the lean
 client keeps no other header) are collected per tree — the mutation and the stand-in's
 answer never vary, so neither should they — and the last lines give their sha256 per
-tree and whether the two trees answered byte for byte alike.
+tree and whether the two trees answered byte for byte alike. Each round also prints the
+cyclic collector's collections and the objects it freed in that gateway, per 1,000
+mutations (prometheus_client's `python_gc_*` counters on its /metrics, read outside the
+timed burst): objects left in reference cycles are what reference counting cannot free.
 """
 
 from __future__ import annotations
@@ -79,6 +82,18 @@ async def ready(client: LeanBurstClient, process: subprocess.Popen[bytes]) -> No
     raise RuntimeError("a gateway did not get ready")
 
 
+async def collector(client: LeanBurstClient) -> tuple[float, float]:
+    """The gateway's cyclic collections and the objects they freed so far, all
+    generations (prometheus_client's default collector, on /metrics)."""
+    reply = await client.send(client.prepare("GET", "/metrics", {}))
+    totals = {"python_gc_collections_total": 0.0, "python_gc_objects_collected_total": 0.0}
+    for line in reply.body.decode().splitlines():
+        name, _, value = line.partition("{")
+        if name in totals:
+            totals[name] += float(value.rpartition(" ")[2])
+    return totals["python_gc_collections_total"], totals["python_gc_objects_collected_total"]
+
+
 async def burst(
     client: LeanBurstClient,
     request: bytes,
@@ -130,16 +145,20 @@ async def measure(trees: dict[str, Path], n: int, rounds: int, levels: list[int]
                     order = list(gateways.items())
                     for name, (process, client) in order[:: 1 if round_ % 2 == 0 else -1]:
                         request = client.prepare("POST", "/graphql", headers, mutation_body())
+                        collections, collected = await collector(client)
                         before = common.cpu_seconds(process.pid) or 0.0
                         started = time.perf_counter()
                         await burst(client, request, n, concurrency, replies[name])
                         wall = time.perf_counter() - started
                         cpu = (common.cpu_seconds(process.pid) or 0.0) - before
+                        after_collections, after_collected = await collector(client)
                         results.setdefault((name, concurrency), []).append(cpu / n * 1e3)
                         print(
                             f"{concurrency:2} clients, round {round_ + 1}, {name:6}: "
                             f"{cpu / n * 1e3:.3f} ms CPU/mutation, {n / wall:.0f} mutations/s, "
-                            f"load {os.getloadavg()[0]:.1f}",
+                            f"gc per 1,000: {(after_collections - collections) / n * 1e3:.1f} "
+                            f"collections, {(after_collected - collected) / n * 1e3:,.0f} "
+                            f"objects freed, load {os.getloadavg()[0]:.1f}",
                             flush=True,
                         )
         finally:
