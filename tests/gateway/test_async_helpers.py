@@ -16,6 +16,8 @@ from graphql.execution.executor import Executor
 from graphql.pyutils import is_awaitable
 from strawberry.types import Info
 
+# The mutation bench's ASGI call, as a server makes it: no HTTP client in between, whose
+# own objects the garbage check would count.
 from bench.gateway_mutation import _asgi_post
 from gateway.async_helpers import BackgroundWork, acyclic_helpers
 from gateway.context import Context
