@@ -4,7 +4,7 @@ graphql-core 3.3's executor keeps `GraphQLResolveInfoHelpers(gather=self.gather_
 track=self.track_async_work)`: two methods bound to itself. So every operation's executor
 is in a reference cycle, and with it all it holds — the context (the request, the
 response, the service clients, the authorizer), the variables, the collected fields:
-about 85 objects per createEngagement that reference counting cannot free. They wait for
+about a hundred objects per createEngagement that reference counting cannot free. They wait for
 the cyclic collector, whose young collections then walk and free tens of thousands of
 them at a time: 11-14 % of the gateway process's CPU at 32 clients (py-spy,
 docs/BENCHMARKS.md §17, "Ninth round: the gateway's execution of a mutation").
