@@ -14,13 +14,20 @@ RPC over NATS), and no other process of the system runs. The lean client of
 other, for `--rounds` rounds at each concurrency, the order turned round every other
 round (ABBA); the gateway's CPU (user + system, from /proc) per mutation is printed
 per round, then the medians. Each gateway runs with its own tree alone on
-`PYTHONPATH`, in a temp directory.
+`PYTHONPATH`, in a temp directory. The distinct replies (status and body; the lean
+client keeps no other header) are collected per tree — the mutation and the stand-in's
+answer never vary, so neither should they — and the last lines give their sha256 per
+tree and whether the two trees answered byte for byte alike. Each round also prints the
+cyclic collector's collections and the objects it freed in that gateway, per 1,000
+mutations (prometheus_client's `python_gc_*` counters on its /metrics, read outside the
+timed burst): objects left in reference cycles are what reference counting cannot free.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import hashlib
 import os
 import statistics
 import subprocess
@@ -75,11 +82,33 @@ async def ready(client: LeanBurstClient, process: subprocess.Popen[bytes]) -> No
     raise RuntimeError("a gateway did not get ready")
 
 
-async def burst(client: LeanBurstClient, request: bytes, n: int, concurrency: int) -> None:
+async def collector(client: LeanBurstClient) -> tuple[float, float]:
+    """The gateway's cyclic collections and the objects they freed so far, all
+    generations (prometheus_client's default collector, on /metrics)."""
+    reply = await client.send(client.prepare("GET", "/metrics", {}))
+    totals = {"python_gc_collections_total": 0.0, "python_gc_objects_collected_total": 0.0}
+    for line in reply.body.decode().splitlines():
+        name, _, value = line.partition("{")
+        if name in totals:
+            totals[name] += float(value.rpartition(" ")[2])
+    return totals["python_gc_collections_total"], totals["python_gc_objects_collected_total"]
+
+
+async def burst(
+    client: LeanBurstClient,
+    request: bytes,
+    n: int,
+    concurrency: int,
+    replies: set[bytes] | None = None,
+) -> None:
+    """`n` requests, `concurrency` at a time; each distinct status and body into `replies`."""
+
     async def one(_i: int) -> None:
         reply = await client.send(request)
         if reply.status != 200 or b"CreateEngagementSuccess" not in reply.body:
             raise RuntimeError(f"unexpected answer: {reply.status} {reply.body[:300]!r}")
+        if replies is not None:
+            replies.add(str(reply.status).encode() + b" " + reply.body)
 
     await common.drive(one, n, concurrency)
 
@@ -103,6 +132,7 @@ async def measure(trees: dict[str, Path], n: int, rounds: int, levels: list[int]
         bearer = token(f"agency:{AGENCY_ID}", "project_manager", user="pm")
         headers = {"content-type": "application/json", "authorization": f"Bearer {bearer}"}
         results: dict[tuple[str, int], list[float]] = {}
+        replies: dict[str, set[bytes]] = {name: set() for name in gateways}
         try:
             for process, client in gateways.values():  # started, then warmed up
                 await ready(client, process)
@@ -115,16 +145,20 @@ async def measure(trees: dict[str, Path], n: int, rounds: int, levels: list[int]
                     order = list(gateways.items())
                     for name, (process, client) in order[:: 1 if round_ % 2 == 0 else -1]:
                         request = client.prepare("POST", "/graphql", headers, mutation_body())
+                        collections, collected = await collector(client)
                         before = common.cpu_seconds(process.pid) or 0.0
                         started = time.perf_counter()
-                        await burst(client, request, n, concurrency)
+                        await burst(client, request, n, concurrency, replies[name])
                         wall = time.perf_counter() - started
                         cpu = (common.cpu_seconds(process.pid) or 0.0) - before
+                        after_collections, after_collected = await collector(client)
                         results.setdefault((name, concurrency), []).append(cpu / n * 1e3)
                         print(
                             f"{concurrency:2} clients, round {round_ + 1}, {name:6}: "
                             f"{cpu / n * 1e3:.3f} ms CPU/mutation, {n / wall:.0f} mutations/s, "
-                            f"load {os.getloadavg()[0]:.1f}",
+                            f"gc per 1,000: {(after_collections - collections) / n * 1e3:.1f} "
+                            f"collections, {(after_collected - collected) / n * 1e3:,.0f} "
+                            f"objects freed, load {os.getloadavg()[0]:.1f}",
                             flush=True,
                         )
         finally:
@@ -137,6 +171,10 @@ async def measure(trees: dict[str, Path], n: int, rounds: int, levels: list[int]
             f"{concurrency:2} clients {name:6}: median {statistics.median(ms):.3f} ms/mutation "
             f"(range {min(ms):.3f}-{max(ms):.3f}) over {len(ms)} rounds"
         )
+    for name, answered in replies.items():
+        digest = hashlib.sha256(b"".join(sorted(answered))).hexdigest()
+        print(f"{name:6}: {len(answered)} distinct replies, sha256 {digest}")
+    print("replies identical before and after:", len({frozenset(r) for r in replies.values()}) == 1)
 
 
 def main() -> None:

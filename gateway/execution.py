@@ -56,6 +56,8 @@ from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.schema.schema_converter import GraphQLCoreConverter
 from strawberry.types.field import StrawberryField
 
+from gateway.async_helpers import acyclic_helpers
+
 # The name of the resolver strawberry gives a basic field (`from_resolver`): it calls
 # `get_result` without an Info. Any other resolver is more than an attribute read.
 _BASIC_RESOLVER = "_get_basic_result"
@@ -149,13 +151,16 @@ def plain_fields_of(schema: GraphQLSchema) -> PlainFields:
 
 
 class PlainFieldExecution(StrawberryGraphQLCoreExecutionContext):
-    """strawberry's execution context, with plain fields completed in one step.
-    `plain_fields` is the schema's, set by `execute_plain_fields`."""
+    """strawberry's execution context, with plain fields completed in one step and the
+    resolvers' async helpers not bound to it (`gateway.async_helpers`: no reference
+    cycle, so an operation's objects are freed when it ends). `plain_fields` is the
+    schema's, set by `execute_plain_fields`."""
 
     plain_fields: ClassVar[PlainFields] = MappingProxyType({})
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.async_helpers = acyclic_helpers(self.is_awaitable, self.background_futures)
         # strawberry always passes a manager, empty unless an extension has a `resolve`
         # hook; with a middleware every field must go through its resolver.
         manager = self.middleware_manager
