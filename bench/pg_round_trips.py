@@ -45,6 +45,7 @@ from bench.graphql_burst import (
 )
 from cli.process import free_port
 from cli.stack import SERVICES, Stack, StackConfig
+from kit.ids import new_id
 from tests.e2e.harness import CREATE_ENGAGEMENT, token
 
 SITE = Path(__file__).resolve().parent / "round_trip_site"
@@ -80,7 +81,7 @@ class Counts:
 async def measure(
     stack: Stack, counts: Counts, n: int, levels: list[int], statements: bool
 ) -> None:
-    tenant = f"agency:{os.urandom(4).hex()}"
+    tenant = f"agency:{new_id()}"
     bearer = {"authorization": f"Bearer {token(tenant, 'agency_admin', user='bench')}"}
     nc = await nats.connect(stack.nats_url, name="bench-round-trips")
     quiet = every_event_consumed(nc)

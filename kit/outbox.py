@@ -38,11 +38,24 @@ from kit.outbox_statements import (
 
 log = get_logger(__name__)
 
+_RECORDED = "ecohost_outbox_recorded"
+"""The key in a session's `info` that says its transaction recorded events."""
+
+
+def recorded_events(session: AsyncSession) -> bool:
+    """Whether `session`'s transaction added rows to the outbox: once it commits, the
+    relay has work. A consumer wakes the relay only then; an event applied without
+    recording any (most are) used to cost the service a relay cycle that found nothing:
+    three PostgreSQL round trips per consumed batch (docs/BENCHMARKS.md §17, eighth
+    round)."""
+    return bool(session.info.get(_RECORDED))
+
 
 async def record_event(
     session: AsyncSession, tables: MessagingTables, event: EventEnvelope
 ) -> None:
     """Add `event` to the outbox inside the caller's transaction."""
+    session.info[_RECORDED] = True
     trace_context: dict[str, str] = {}
     tracing.inject(trace_context)
     # The row as parameters of a plain INSERT, not `.values()`: the statement is then
@@ -69,6 +82,7 @@ async def record_events(
     inside the caller's transaction, in the order given."""
     if not events:
         return
+    session.info[_RECORDED] = True
     trace_context: dict[str, str] = {}
     tracing.inject(trace_context)
     now, context = datetime.now(UTC), json.dumps(trace_context) if trace_context else None
