@@ -20,9 +20,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 from nats.js import JetStreamContext
-from sqlalchemy import bindparam, func, insert, select, text, update
+from sqlalchemy import Table, any_, bindparam, func, insert, select, text, update
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
-from sqlalchemy.sql.elements import BindParameter
+from sqlalchemy.sql.elements import BindParameter, ColumnElement
 
 from contracts.core import EventEnvelope
 from kit import tracing
@@ -37,6 +38,14 @@ from kit.outbox_statements import (
 )
 
 log = get_logger(__name__)
+
+LINGER = 0.05
+"""Seconds the relay waits before its next read when commits landed during a cycle (only
+then: at a few commits a second every event still goes out at once). Without it, on the
+leader's own connection a cycle is so short that under load it publishes one or two
+events at a time, and every consumer downstream then applies them one or two at a time,
+at several times the CPU per event (docs/BENCHMARKS.md §17, eighth round). Before, the
+cycle waited for a pooled connection behind the commands, which batched by accident."""
 
 _RECORDED = "ecohost_outbox_recorded"
 """The key in a session's `info` that says its transaction recorded events."""
@@ -121,6 +130,7 @@ class OutboxRelay:
         name: str,
         batch_size: int = 100,
         poll_interval: float = 1.0,
+        linger: float = LINGER,
         publish_timeout: float = 5.0,
         max_backoff: float = 15.0,
     ) -> None:
@@ -130,6 +140,7 @@ class OutboxRelay:
         self._name = name
         self._batch_size = batch_size
         self._poll_interval = poll_interval
+        self._linger = linger
         self._publish_timeout = publish_timeout
         self._max_backoff = max_backoff
         self._wake = asyncio.Event()
@@ -152,12 +163,11 @@ class OutboxRelay:
             .order_by(o.c.seq)
             .limit(batch_size)
         )
-        seqs: BindParameter[list[int]] = bindparam("seqs", expanding=True)
         now = bindparam("now", type_=o.c.sent_at.type)
-        self._mark_sent = update(o).where(o.c.seq.in_(seqs)).values(sent_at=now)
+        self._mark_sent = update(o).where(_any_of_seqs(o, db)).values(sent_at=now)
         self._mark_failed = (
             update(o)
-            .where(o.c.seq.in_(seqs))
+            .where(_any_of_seqs(o, db))
             .values(
                 attempts=o.c.attempts + 1, last_error=bindparam("error", type_=o.c.last_error.type)
             )
@@ -249,6 +259,9 @@ class OutboxRelay:
                 await self._drain(outbox)
                 self._failures = 0
                 if self._wake.is_set():
+                    # Commits landed during the cycle: under load, let more of them land
+                    # before the next read, so a cycle publishes several events at once.
+                    await _wait(stop, self._linger)
                     continue
             except LeadershipLost:
                 raise
@@ -344,6 +357,18 @@ class OutboxRelay:
                 select(func.count()).select_from(o).where(o.c.sent_at.is_(None))
             )
             return int(result.scalar_one())
+
+
+def _any_of_seqs(outbox: Table, db: Database) -> ColumnElement[bool]:
+    """The rows whose `seq` is in the list bound as `seqs`. On PostgreSQL as one array
+    (`seq = ANY($1)`): one statement text whatever the batch's size, prepared once on
+    the leader's connection, where `IN ($1, $2, …)` was a new text, and a prepare's round
+    trip, for each size. SQLite has no arrays: `IN`, expanded."""
+    seq = outbox.c.seq
+    if db.engine.dialect.name == "postgresql":
+        return seq == any_(bindparam("seqs", type_=postgresql.ARRAY(seq.type)))
+    seqs: BindParameter[list[int]] = bindparam("seqs", expanding=True)
+    return seq.in_(seqs)
 
 
 async def _set_when(stop: asyncio.Event, wake: asyncio.Event) -> None:
