@@ -292,18 +292,23 @@ class EventConsumer:
         self, events: list[EventEnvelope], msgs: list[Msg]
     ) -> list[EventEnvelope]:
         assert self._batch_handler is not None
-        if not tracing.enabled():
-            # No span, no trace context read from each message's headers: the no-op
-            # span still costs a tracer lookup and a context attached and detached
-            # (as kit.rpc, commit c1de81e).
-            return await apply_batch_once(
+        batch_handler = self._batch_handler
+
+        def apply() -> Awaitable[list[EventEnvelope]]:
+            return apply_batch_once(
                 self._db,
                 self._tables,
                 self.durable,
                 events,
-                self._batch_handler,
+                batch_handler,
                 events_recorded=self._after_commit,
             )
+
+        if not tracing.enabled():
+            # No span, no trace context read from each message's headers: the no-op
+            # span still costs a tracer lookup and a context attached and detached
+            # (as kit.rpc, commit c1de81e).
+            return await apply()
         # One span for the batch, linked to the span that recorded each event; a batch
         # handler may open a span per event in that event's own trace (kit.inbox.applying).
         traces = {e.event_id: tracing.extract(m.headers) for e, m in zip(events, msgs, strict=True)}
@@ -320,14 +325,7 @@ class EventConsumer:
             ),
             batch_traces(traces),
         ):
-            return await apply_batch_once(
-                self._db,
-                self._tables,
-                self.durable,
-                events,
-                self._batch_handler,
-                events_recorded=self._after_commit,
-            )
+            return await apply()
 
     async def process(self, msg: Msg) -> None:
         """Apply one message exactly once, then acknowledge it."""

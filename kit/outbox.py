@@ -39,7 +39,7 @@ from kit.outbox_statements import (
 
 log = get_logger(__name__)
 
-LINGER = 0.05
+LINGER = 0.1
 """Seconds the relay waits before its next read when commits landed during a cycle (only
 then: at a few commits a second every event still goes out at once). Without it, on the
 leader's own connection a cycle is so short that under load it publishes one or two

@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 from nats.aio.client import Client
+from nats.js import JetStreamContext
 from sqlalchemy import text
 
 from contracts.core import EventEnvelope
@@ -36,6 +37,13 @@ async def replicas(postgres: PostgresInfo) -> AsyncIterator[list[Database]]:
         await db.dispose()
 
 
+@pytest.fixture
+async def js(nc: Client) -> JetStreamContext:
+    context = nc.jetstream()
+    await ensure_event_stream(context)
+    return context
+
+
 async def lock_holder(db: Database) -> int | None:
     """The backend holding an advisory lock in this database: the leader's connection."""
     async with db.engine.connect() as conn:
@@ -56,10 +64,8 @@ async def terminate(db: Database, pid: int) -> None:
 
 
 async def test_a_leader_whose_connection_is_cut_stops_and_another_replica_takes_over(
-    replicas: list[Database], nc: Client
+    replicas: list[Database], nc: Client, js: JetStreamContext
 ) -> None:
-    js = nc.jetstream()
-    await ensure_event_stream(js)
     kind = f"leader{new_id().hex}"
     first, second = (OutboxRelay(db, tables, js, name=kind, poll_interval=POLL) for db in replicas)
     recorded: list[EventEnvelope] = []
@@ -103,10 +109,8 @@ async def test_a_leader_whose_connection_is_cut_stops_and_another_replica_takes_
 
 
 async def test_a_sole_leader_whose_connection_is_cut_leads_again(
-    replicas: list[Database], nc: Client
+    replicas: list[Database], nc: Client, js: JetStreamContext
 ) -> None:
-    js = nc.jetstream()
-    await ensure_event_stream(js)
     kind = f"sole{new_id().hex}"
     relay = OutboxRelay(replicas[0], tables, js, name=kind, poll_interval=POLL)
     events = [event(kind, n) for n in range(6)]
