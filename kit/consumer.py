@@ -114,6 +114,8 @@ class EventConsumer:
         self._request = min(2 * batch, MAX_ACK_PENDING // 2)
         self._pull: Pull | None = None
         self._in_hand: list[Msg] = []  # the batch being worked through
+        # Called after a transaction that recorded events commits (the relay's wake),
+        # not after every applied one: most events record none.
         self._after_commit = after_commit
         self._batch_handler = batch_handler
         # How long a batching consumer waits for more events once some arrived: at a
@@ -277,8 +279,6 @@ class EventConsumer:
             self.redelivered += sum(1 for m in batched if m.metadata.num_delivered > 1)
             self.applied += len(fresh)
             self.duplicates += len(events) - len(fresh)
-            if fresh and self._after_commit:
-                self._after_commit()
             for msg in batched:
                 await _quietly(msg.ack())
         for msg in single:
@@ -292,13 +292,23 @@ class EventConsumer:
         self, events: list[EventEnvelope], msgs: list[Msg]
     ) -> list[EventEnvelope]:
         assert self._batch_handler is not None
+        batch_handler = self._batch_handler
+
+        def apply() -> Awaitable[list[EventEnvelope]]:
+            return apply_batch_once(
+                self._db,
+                self._tables,
+                self.durable,
+                events,
+                batch_handler,
+                events_recorded=self._after_commit,
+            )
+
         if not tracing.enabled():
             # No span, no trace context read from each message's headers: the no-op
             # span still costs a tracer lookup and a context attached and detached
             # (as kit.rpc, commit c1de81e).
-            return await apply_batch_once(
-                self._db, self._tables, self.durable, events, self._batch_handler
-            )
+            return await apply()
         # One span for the batch, linked to the span that recorded each event; a batch
         # handler may open a span per event in that event's own trace (kit.inbox.applying).
         traces = {e.event_id: tracing.extract(m.headers) for e, m in zip(events, msgs, strict=True)}
@@ -315,9 +325,7 @@ class EventConsumer:
             ),
             batch_traces(traces),
         ):
-            return await apply_batch_once(
-                self._db, self._tables, self.durable, events, self._batch_handler
-            )
+            return await apply()
 
     async def process(self, msg: Msg) -> None:
         """Apply one message exactly once, then acknowledge it."""
@@ -365,8 +373,6 @@ class EventConsumer:
                 return
             if applied:
                 self.applied += 1
-                if self._after_commit:
-                    self._after_commit()
             else:
                 self.duplicates += 1
             # If this ack is lost, the redelivery finds the inbox row: harmless.
@@ -401,7 +407,14 @@ class EventConsumer:
 
     async def _apply(self, event: EventEnvelope) -> bool:
         """Apply once (kit.inbox); False when the event had already been applied."""
-        return await apply_once(self._db, self._tables, self.durable, event, self._handler)
+        return await apply_once(
+            self._db,
+            self._tables,
+            self.durable,
+            event,
+            self._handler,
+            events_recorded=self._after_commit,
+        )
 
     async def _dead_letter(
         self, msg: Msg, event: EventEnvelope | None, error: str, deliveries: int

@@ -115,8 +115,18 @@ def create_engine(url: str, *, schema: str | None = None, echo: bool = False) ->
         if not _SCHEMA_NAME.match(schema):
             raise ValueError(f"invalid schema name {schema!r}")
         connect_args["server_settings"] = {"search_path": schema}
+    # LIFO: the connection given back last is the next one out, so a service at a few
+    # transactions at a time keeps using the same one or two, whose prepared statements
+    # asyncpg already has (SQLAlchemy keeps them per connection: FIFO went round all ten,
+    # preparing each statement text, and each batch size of a multi-row INSERT, on every
+    # one of them: a round trip each, docs/BENCHMARKS.md §17, eighth round).
     engine = create_async_engine(
-        url, echo=echo, pool_size=10, max_overflow=10, connect_args=connect_args
+        url,
+        echo=echo,
+        pool_size=10,
+        max_overflow=10,
+        pool_use_lifo=True,
+        connect_args=connect_args,
     )
     ping_when_idle(engine)  # not `pool_pre_ping`: a round trip per transaction
     return engine
