@@ -14,6 +14,11 @@ mutations to warm up, the system left to consume every event, the counts read, `
 the difference per mutation, per process. Every one is a round trip the process
 waits for, and one more piece of work for PostgreSQL.
 
+Beside the counts, each consumer's lag over the timed mutations, p50 and p99: from an
+event's outbox row (`created_at`, in the command's transaction) to its inbox row in the
+consumer (`processed_at`, as its transaction starts applying it), both stamped by the
+processes' clocks on this machine. A consumer's linger is in it, and the relay's.
+
 The counts depend on batching (at 32 clients a consumer's transaction takes several
 events), not on the machine's CPU speed: they are the figure to compare between
 trees, run one after the other. `--system-tree TREE` runs the stack from another
@@ -31,6 +36,7 @@ from collections import Counter
 from contextlib import ExitStack
 from pathlib import Path
 
+import asyncpg
 import nats
 
 from bench import common
@@ -78,8 +84,57 @@ class Counts:
         return taken
 
 
+class Lags:
+    """Each consumer's lag behind the engagement's outbox, from the stack's database."""
+
+    def __init__(self, url: str) -> None:
+        self.dsn = url.replace("postgresql+asyncpg://", "postgresql://", 1)
+
+    async def last_seq(self) -> int:
+        conn = await asyncpg.connect(self.dsn)
+        try:
+            return int(await conn.fetchval("SELECT coalesce(max(seq), 0) FROM engagement.outbox"))
+        finally:
+            await conn.close()
+
+    async def since(self, seq: int) -> dict[str, list[float]]:
+        """Seconds from outbox row to inbox row of each event after `seq`, by consumer."""
+        lags: dict[str, list[float]] = {}
+        conn = await asyncpg.connect(self.dsn)
+        try:
+            for schema in SERVICES:
+                # The schemas are the stack's service names, not input.
+                query = (
+                    "SELECT i.consumer, extract(epoch FROM i.processed_at - o.created_at) "  # noqa: S608
+                    f"FROM engagement.outbox o JOIN {schema}.inbox i USING (event_id) "
+                    "WHERE o.seq > $1"
+                )
+                rows = await conn.fetch(query, seq)
+                for consumer, lag in rows:
+                    lags.setdefault(consumer, []).append(float(lag))
+        finally:
+            await conn.close()
+        return lags
+
+
+def report_lags(concurrency: int, lags: dict[str, list[float]]) -> None:
+    common.report(
+        f"Each consumer's lag behind the outbox, {concurrency} clients",
+        ["consumer", "events", "p50 ms", "p99 ms"],
+        [
+            [
+                name,
+                str(len(seconds)),
+                common.ms(common.percentile(seconds, 50)),
+                common.ms(common.percentile(seconds, 99)),
+            ]
+            for name, seconds in sorted(lags.items())
+        ],
+    )
+
+
 async def measure(
-    stack: Stack, counts: Counts, n: int, levels: list[int], statements: bool
+    stack: Stack, counts: Counts, lags: Lags, n: int, levels: list[int], statements: bool
 ) -> None:
     tenant = f"agency:{new_id()}"
     bearer = {"authorization": f"Bearer {token(tenant, 'agency_admin', user='bench')}"}
@@ -100,12 +155,13 @@ async def measure(
             await common.drive(mutation, WARMUP, concurrency)
             await quiet()
             await asyncio.sleep(SETTLE)
-            before = counts.read()
+            before, seq = counts.read(), await lags.last_seq()
             seconds, _ = await common.drive(mutation, n, concurrency)
             await quiet()
             await asyncio.sleep(SETTLE)
             after = counts.read()
             report(concurrency, n, seconds, before, after, statements)
+            report_lags(concurrency, await lags.since(seq))
     finally:
         await client.aclose()
         await nc.close()
@@ -185,7 +241,8 @@ def main() -> None:
         }
         print(f"stack from {tree}", flush=True)
         common.run_async(
-            measure(system, Counts(folder, pids), args.n, levels, args.statements), args.loop
+            measure(system, Counts(folder, pids), Lags(url), args.n, levels, args.statements),
+            args.loop,
         )
 
 
