@@ -36,7 +36,7 @@ from collections import Counter
 from contextlib import ExitStack
 from pathlib import Path
 
-import asyncpg
+import asyncpg  # type: ignore[import-untyped]  # no stubs
 import nats
 
 from bench import common
