@@ -84,10 +84,6 @@ async def _pass(
     finished = asyncio.Event()
     consumers: list[EventConsumer] = []
 
-    def after_commit() -> None:
-        if all(c.applied >= n for c in consumers):
-            finished.set()
-
     for sub in subs:
         # As `Subscription.consumer` builds it, written out: a before tree has no
         # such function, and this runs against one.
@@ -101,7 +97,6 @@ async def _pass(
             events=sub.events,
             batch=fetch,
             batch_handler=sub.batch_handler,
-            after_commit=after_commit,
         )
         await consumer.declare()  # outside the clock: once per consumer's life
         consumers.append(consumer)

@@ -52,10 +52,6 @@ MAX_LINGER = 1.0
 MAX_ACK_PENDING = 1000
 """Events JetStream delivers to a consumer (all its replicas) before any is answered."""
 
-LINGER_GATE = 2.0
-"""A consumer lingers when its previous events arrived at most this many linger windows
-before the ones just fetched (processing time included)."""
-
 RETRY_BASE = 0.25
 """Seconds before a failed event is delivered again; each further failure waits four
 times longer (0.25, 1, 4, 16 s, then 30 s), up to `max_deliver` deliveries."""
@@ -114,13 +110,14 @@ class EventConsumer:
         self._request = min(2 * batch, MAX_ACK_PENDING // 2)
         self._pull: Pull | None = None
         self._in_hand: list[Msg] = []  # the batch being worked through
+        # Called after a transaction that recorded events commits (the relay's wake),
+        # not after every applied one: most events record none.
         self._after_commit = after_commit
         self._batch_handler = batch_handler
         # How long a batching consumer waits for more events once some arrived: at a
         # few per 10 ms, one transaction (with its fsync) for several events instead of
         # one each. Only with a batch handler; 0 turns it off.
         self._linger = linger if batch_handler is not None else 0.0
-        self._last_arrival = -MAX_LINGER  # when the last events taken were gathered
         self.applied = 0
         self.duplicates = 0
         self.dead_lettered = 0
@@ -171,9 +168,8 @@ class EventConsumer:
                             continue
                         failures = 0
                         self._in_hand = msgs
-                        if self._worth_lingering(len(msgs)) and not stop.is_set():
+                        if self._linger and len(msgs) < self._batch and not stop.is_set():
                             await self._gather(self._pull, msgs, stop)
-                        self._last_arrival = time.monotonic()
                         await self._work_through(msgs, stop)
                     except Exception as exc:
                         failures += 1
@@ -224,21 +220,20 @@ class EventConsumer:
                 continue
             await self.process(msg)
 
-    def _worth_lingering(self, taken: int) -> bool:
-        """Linger only while events come close together: when the previous ones arrived
-        within LINGER_GATE windows of these. At a few per second (one client) a window
-        catches nothing and only delays the event (with fetches, each empty top-up also
-        cost a pull request and its expiry: measured, 2 ms of CPU more per event and
-        consumer, docs/BENCHMARKS.md §17, third round)."""
-        if not self._linger or taken >= self._batch:
-            return False
-        return time.monotonic() - self._last_arrival <= LINGER_GATE * self._linger
-
     async def _gather(self, pull: Pull, msgs: list[Msg], stop: asyncio.Event) -> None:
         """Add to `msgs` what arrives within `linger` of the first, up to the batch size.
 
-        The pull request is already open: this only waits for deliveries, each taken as
-        it comes until the window closes or the batch is full."""
+        After every first take, however long ago the previous events came: the relay
+        publishes a batch at once, and its first event often arrives alone, the rest a
+        few milliseconds later. A consumer that lingered only while events came close
+        together (the gate this replaced) took that first event by itself at 32 clients,
+        once the relay lingered between its cycles: a third of the batch it had, at
+        several times the CPU per event (docs/BENCHMARKS.md §17, eighth and ninth
+        rounds). The gate dated from fetches, when each empty top-up cost a pull request
+        and its expiry; the pull request is now kept open, so a window costs a timer,
+        and at one client it adds the window to an event's way through, nothing else.
+        This only waits for deliveries, each taken as it comes until the window closes
+        or the batch is full."""
         deadline = time.monotonic() + self._linger
         while len(msgs) < self._batch and not stop.is_set():
             left = deadline - time.monotonic()
@@ -277,8 +272,6 @@ class EventConsumer:
             self.redelivered += sum(1 for m in batched if m.metadata.num_delivered > 1)
             self.applied += len(fresh)
             self.duplicates += len(events) - len(fresh)
-            if fresh and self._after_commit:
-                self._after_commit()
             for msg in batched:
                 await _quietly(msg.ack())
         for msg in single:
@@ -292,13 +285,23 @@ class EventConsumer:
         self, events: list[EventEnvelope], msgs: list[Msg]
     ) -> list[EventEnvelope]:
         assert self._batch_handler is not None
+        batch_handler = self._batch_handler
+
+        def apply() -> Awaitable[list[EventEnvelope]]:
+            return apply_batch_once(
+                self._db,
+                self._tables,
+                self.durable,
+                events,
+                batch_handler,
+                events_recorded=self._after_commit,
+            )
+
         if not tracing.enabled():
             # No span, no trace context read from each message's headers: the no-op
             # span still costs a tracer lookup and a context attached and detached
             # (as kit.rpc, commit c1de81e).
-            return await apply_batch_once(
-                self._db, self._tables, self.durable, events, self._batch_handler
-            )
+            return await apply()
         # One span for the batch, linked to the span that recorded each event; a batch
         # handler may open a span per event in that event's own trace (kit.inbox.applying).
         traces = {e.event_id: tracing.extract(m.headers) for e, m in zip(events, msgs, strict=True)}
@@ -315,9 +318,7 @@ class EventConsumer:
             ),
             batch_traces(traces),
         ):
-            return await apply_batch_once(
-                self._db, self._tables, self.durable, events, self._batch_handler
-            )
+            return await apply()
 
     async def process(self, msg: Msg) -> None:
         """Apply one message exactly once, then acknowledge it."""
@@ -365,8 +366,6 @@ class EventConsumer:
                 return
             if applied:
                 self.applied += 1
-                if self._after_commit:
-                    self._after_commit()
             else:
                 self.duplicates += 1
             # If this ack is lost, the redelivery finds the inbox row: harmless.
@@ -401,7 +400,14 @@ class EventConsumer:
 
     async def _apply(self, event: EventEnvelope) -> bool:
         """Apply once (kit.inbox); False when the event had already been applied."""
-        return await apply_once(self._db, self._tables, self.durable, event, self._handler)
+        return await apply_once(
+            self._db,
+            self._tables,
+            self.durable,
+            event,
+            self._handler,
+            events_recorded=self._after_commit,
+        )
 
     async def _dead_letter(
         self, msg: Msg, event: EventEnvelope | None, error: str, deliveries: int

@@ -123,8 +123,18 @@ def create_engine(
     # closed when it comes back to a full pool), each a new PostgreSQL backend (a fork,
     # asyncpg's setup, every statement prepared again): docs/BENCHMARKS.md §17, "Ninth
     # round: connections kept, counters in slots". The peak is the same 20.
+    # LIFO: the connection given back last is the next one out, so a service at a few
+    # transactions at a time keeps using the same one or two, whose prepared statements
+    # asyncpg already has (SQLAlchemy keeps them per connection: FIFO went round all of
+    # them, preparing each statement text, and each batch size of a multi-row INSERT, on
+    # every one: a round trip each, docs/BENCHMARKS.md §17, eighth round).
     engine = create_async_engine(
-        url, echo=echo, pool_size=pool_size, max_overflow=0, connect_args=connect_args
+        url,
+        echo=echo,
+        pool_size=pool_size,
+        max_overflow=0,
+        pool_use_lifo=True,
+        connect_args=connect_args,
     )
     ping_when_idle(engine)  # not `pool_pre_ping`: a round trip per transaction
     return engine

@@ -23,6 +23,7 @@ from kit import tracing
 from kit.db import Database
 from kit.inbox_statements import inbox_statements
 from kit.messaging import MessagingTables
+from kit.outbox import recorded_events
 
 EventHandler = Callable[[AsyncSession, EventEnvelope], Awaitable[None]]
 # Applies several events, in order, in the caller's transaction (e.g. the archive's
@@ -44,9 +45,11 @@ async def apply_once(
     handler: EventHandler,
     *,
     also: Callable[[AsyncSession], Awaitable[object]] | None = None,
+    events_recorded: Callable[[], None] | None = None,
 ) -> bool:
     """Run `handler` and record the inbox row in one transaction, with `also` (more
-    writes that must commit with them, such as removing a dead letter).
+    writes that must commit with them, such as removing a dead letter), then call
+    `events_recorded` if that transaction recorded events in the outbox.
 
     Returns False when the event had already been applied (a redelivery, or another
     replica winning the race on the inbox primary key); `also` still runs then.
@@ -60,23 +63,24 @@ async def apply_once(
     }
     try:
         async with db.transaction() as session:
-            if not await statements.claim(session, row):
-                if also:
-                    await also(session)
-                return False
-            await handler(session, event)
+            applied = await statements.claim(session, row)
+            if applied:
+                await handler(session, event)
             if also:
                 await also(session)
     except IntegrityError:
         # The handler's own writes may conflict because another replica applied the
         # event meanwhile (or, without ON CONFLICT, the inbox insert itself lost).
         async with db.transaction() as session:
-            if await statements.seen(session, consumer, event.event_id):
-                if also:
-                    await also(session)
-                return False
-        raise
-    return True
+            duplicate = await statements.seen(session, consumer, event.event_id)
+            if duplicate and also:
+                await also(session)
+        if not duplicate:
+            raise
+        applied = False
+    if events_recorded is not None and recorded_events(session):
+        events_recorded()
+    return applied
 
 
 async def apply_batch_once(
@@ -85,10 +89,12 @@ async def apply_batch_once(
     consumer: str,
     events: Sequence[EventEnvelope],
     handler: BatchHandler,
+    events_recorded: Callable[[], None] | None = None,
 ) -> list[EventEnvelope]:
     """Apply those of `events` not applied before, with their inbox rows, in one
-    transaction; returns them (the others were duplicates). Any failure rolls the
-    whole batch back; the caller then applies the events one by one."""
+    transaction; returns them (the others were duplicates), after calling
+    `events_recorded` if the transaction recorded events in the outbox. Any failure
+    rolls the whole batch back; the caller then applies the events one by one."""
     if not events:  # a fetch of nothing but unparseable messages
         return []
     statements = inbox_statements(tables.inbox, db.engine.dialect)
@@ -111,6 +117,8 @@ async def apply_batch_once(
                 fresh.append(event)
         if fresh:
             await handler(session, fresh)
+    if events_recorded is not None and recorded_events(session):
+        events_recorded()
     return fresh
 
 

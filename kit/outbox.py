@@ -21,23 +21,51 @@ from datetime import UTC, datetime
 from typing import Any
 
 from nats.js import JetStreamContext
-from sqlalchemy import Table, bindparam, func, insert, select, text, update
+from sqlalchemy import Table, any_, bindparam, func, insert, select, text, update
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
-from sqlalchemy.sql.elements import BindParameter
+from sqlalchemy.sql.elements import BindParameter, ColumnElement
 
 from contracts.core import EventEnvelope
 from kit import prepared, tracing
 from kit.db import Database
 from kit.logging import CORRELATION_HEADER, get_logger
 from kit.messaging import MessagingTables
+from kit.outbox_statements import (
+    EachInATransaction,
+    LeadershipLost,
+    OnTheLock,
+    OutboxStatements,
+)
 
 log = get_logger(__name__)
+
+LINGER = 0.1
+"""Seconds the relay waits before its next read when commits landed during a cycle (only
+then: at a few commits a second every event still goes out at once). Without it, on the
+leader's own connection a cycle is so short that under load it publishes one or two
+events at a time, and every consumer downstream then applies them one or two at a time,
+at several times the CPU per event (docs/BENCHMARKS.md §17, eighth round). Before, the
+cycle waited for a pooled connection behind the commands, which batched by accident."""
+
+_RECORDED = "ecohost_outbox_recorded"
+"""The key in a session's `info` that says its transaction recorded events."""
+
+
+def recorded_events(session: AsyncSession) -> bool:
+    """Whether `session`'s transaction added rows to the outbox: once it commits, the
+    relay has work. A consumer wakes the relay only then; an event applied without
+    recording any (most are) used to cost the service a relay cycle that found nothing:
+    three PostgreSQL round trips per consumed batch (docs/BENCHMARKS.md §17, eighth
+    round)."""
+    return bool(session.info.get(_RECORDED))
 
 
 async def record_event(
     session: AsyncSession, tables: MessagingTables, event: EventEnvelope
 ) -> None:
     """Add `event` to the outbox inside the caller's transaction."""
+    session.info[_RECORDED] = True
     trace_context: dict[str, str] = {}
     tracing.inject(trace_context)
     # On the driver's cursor (`kit.prepared`): every command that records an event pays
@@ -74,6 +102,7 @@ async def record_events(
     inside the caller's transaction, in the order given."""
     if not events:
         return
+    session.info[_RECORDED] = True
     trace_context: dict[str, str] = {}
     tracing.inject(trace_context)
     now, context = datetime.now(UTC), json.dumps(trace_context) if trace_context else None
@@ -98,8 +127,9 @@ class OutboxRelay:
     """Publishes a service's outbox to JetStream, one batch at a time, in commit order.
 
     On PostgreSQL several replicas may run; a session-level advisory lock makes one
-    of them the publisher (order preserved, no double work) and another takes over
-    when its connection drops. SQLite is single-process by nature.
+    of them the publisher (order preserved, no double work), which publishes through
+    the lock's own connection, so that when that connection drops it stops, and
+    another takes over. SQLite is single-process by nature.
     """
 
     def __init__(
@@ -111,6 +141,7 @@ class OutboxRelay:
         name: str,
         batch_size: int = 100,
         poll_interval: float = 1.0,
+        linger: float = LINGER,
         publish_timeout: float = 5.0,
         max_backoff: float = 15.0,
     ) -> None:
@@ -120,11 +151,14 @@ class OutboxRelay:
         self._name = name
         self._batch_size = batch_size
         self._poll_interval = poll_interval
+        self._linger = linger
         self._publish_timeout = publish_timeout
         self._max_backoff = max_backoff
         self._wake = asyncio.Event()
         self._failures = 0
         self.published = 0
+        self.leading = False
+        """Whether this replica holds the outbox's lock now (PostgreSQL)."""
         # Built once, not per cycle: a statement built anew is a cache key computed anew
         # each time before its compiled form is found.
         self._unsent = (
@@ -140,12 +174,11 @@ class OutboxRelay:
             .order_by(o.c.seq)
             .limit(batch_size)
         )
-        seqs: BindParameter[list[int]] = bindparam("seqs", expanding=True)
         now = bindparam("now", type_=o.c.sent_at.type)
-        self._mark_sent = update(o).where(o.c.seq.in_(seqs)).values(sent_at=now)
+        self._mark_sent = update(o).where(_any_of_seqs(o, db)).values(sent_at=now)
         self._mark_failed = (
             update(o)
-            .where(o.c.seq.in_(seqs))
+            .where(_any_of_seqs(o, db))
             .values(
                 attempts=o.c.attempts + 1, last_error=bindparam("error", type_=o.c.last_error.type)
             )
@@ -164,33 +197,68 @@ class OutboxRelay:
             if self._db.engine.dialect.name == "postgresql":
                 await self._run_as_leader(stop)
             else:
-                await self._loop(stop)
+                pooled = EachInATransaction(self._db.engine)
+                await self._loop(stop, pooled)
+                await self._final_flush(pooled)
         finally:
             stopping.cancel()
-        try:
-            await asyncio.wait_for(self.drain(), timeout=self._publish_timeout)
-        except Exception as exc:  # a clean stop must not fail because NATS is gone
-            log.warning("outbox.final_flush_failed", relay=self._name, error=str(exc))
 
     async def _run_as_leader(self, stop: asyncio.Event) -> None:
+        """Compete for the advisory lock; while holding it, publish with the lock's own
+        connection, and flush on it when stopping. A replica that is not the leader
+        publishes nothing, not even when it stops: the rows are the leader's to send."""
         key = zlib.crc32(f"ecohost-outbox-{self._name}".encode())
         while not stop.is_set():
             try:
                 async with self._db.engine.connect() as conn:
+                    # Autocommit: the lock's statement, and then each cycle's read and
+                    # mark, are one round trip each (no BEGIN, no COMMIT), and between
+                    # cycles the connection is idle, not idle in a transaction.
+                    await conn.execution_options(isolation_level="AUTOCOMMIT")
                     if await self._try_lock(conn, key):
-                        log.info("outbox.leader", relay=self._name)
-                        await self._loop(stop)
-                        return
+                        try:
+                            await self._lead(stop, conn)
+                        finally:
+                            # The lock lives as long as the connection: closed, not
+                            # handed back to the pool still holding it.
+                            await conn.invalidate()
+                        if stop.is_set():
+                            return
             except Exception as exc:
                 log.warning("outbox.leader_check_failed", relay=self._name, error=str(exc))
+            # After a lost leadership too: the replica whose connection dropped competes
+            # again at the others' pace, not ahead of them.
             await _wait(stop, self._poll_interval * 5)
+
+    async def _lead(self, stop: asyncio.Event, conn: AsyncConnection) -> None:
+        """Publish on the connection that holds the lock until `stop`, or until that
+        connection fails: then the lock may be gone with it (the server ended the
+        session, the network cut it) and another replica may be publishing already, so
+        this one stops at once. Publishing through other connections, as the relay did,
+        kept an old leader sending beside the new one."""
+        log.info("outbox.leader", relay=self._name)
+        self.leading = True
+        on_the_lock = OnTheLock(conn)
+        try:
+            await self._loop(stop, on_the_lock)
+            await self._final_flush(on_the_lock)
+        except LeadershipLost as lost:
+            log.warning("outbox.leadership_lost", relay=self._name, error=repr(lost.__cause__))
+        finally:
+            self.leading = False
 
     @staticmethod
     async def _try_lock(conn: AsyncConnection, key: int) -> bool:
         result = await conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": key})
         return bool(result.scalar())
 
-    async def _loop(self, stop: asyncio.Event) -> None:
+    async def _final_flush(self, outbox: OutboxStatements) -> None:
+        try:
+            await asyncio.wait_for(self._drain(outbox), timeout=self._publish_timeout)
+        except Exception as exc:  # a clean stop must not fail because NATS is gone
+            log.warning("outbox.final_flush_failed", relay=self._name, error=str(exc))
+
+    async def _loop(self, stop: asyncio.Event, outbox: OutboxStatements) -> None:
         while not stop.is_set():
             # Cleared before the read, so a commit that lands after the read (and notifies)
             # brings another cycle at once, and one that landed before it is in this one.
@@ -199,10 +267,15 @@ class OutboxRelay:
             # §17, third round).
             self._wake.clear()
             try:
-                await self.drain()
+                await self._drain(outbox)
                 self._failures = 0
                 if self._wake.is_set():
+                    # Commits landed during the cycle: under load, let more of them land
+                    # before the next read, so a cycle publishes several events at once.
+                    await _wait(stop, self._linger)
                     continue
+            except LeadershipLost:
+                raise
             except Exception as exc:
                 self._failures += 1
                 delay = min(self._max_backoff, 0.2 * 2**self._failures) * random.uniform(0.5, 1)
@@ -228,20 +301,20 @@ class OutboxRelay:
             timer.cancel()
 
     async def drain(self) -> int:
-        """Publish every unsent row now; returns how many were published."""
+        """Publish every unsent row now, outside the relay's loop (each statement in a
+        transaction of its own); returns how many were published."""
+        return await self._drain(EachInATransaction(self._db.engine))
+
+    async def _drain(self, outbox: OutboxStatements) -> int:
         total = 0
         while True:
-            sent = await self._publish_batch()
+            sent = await self._publish_batch(outbox)
             total += sent
             if sent < self._batch_size:
                 return total
 
-    async def _publish_batch(self) -> int:
-        # The relay's statements are Core ones: its transactions are a connection's
-        # (`engine.begin()`), without an ORM session to make, begin, commit and close
-        # (two per cycle, the read and the mark; docs/BENCHMARKS.md §17, seventh round).
-        async with self._db.engine.begin() as conn:
-            rows = (await conn.execute(self._unsent)).all()
+    async def _publish_batch(self, outbox: OutboxStatements) -> int:
+        rows = await outbox.rows(self._unsent)
         if not rows:
             return 0
         # Publish outside any transaction: a slow or absent NATS must not hold the
@@ -265,28 +338,26 @@ class OutboxRelay:
         except Exception as exc:
             for f in futures:
                 f.cancel()
-            await self._note_failure([r.seq for r in rows], repr(exc))
+            await self._note_failure(outbox, [r.seq for r in rows], repr(exc))
             raise
         # Mark the longest acknowledged prefix: order is kept by never marking a
         # row sent while an earlier one still waits.
         acked: list[int] = []
         for row, result in zip(rows, results, strict=True):
             if isinstance(result, BaseException):
-                await self._note_failure([row.seq], repr(result))
+                await self._note_failure(outbox, [row.seq], repr(result))
                 break
             acked.append(row.seq)
         if acked:
-            async with self._db.engine.begin() as conn:
-                await conn.execute(self._mark_sent, {"seqs": acked, "now": datetime.now(UTC)})
+            await outbox.run(self._mark_sent, {"seqs": acked, "now": datetime.now(UTC)})
             self.published += len(acked)
         if len(acked) < len(rows):
             raise RuntimeError(f"{len(rows) - len(acked)} events not acknowledged by JetStream")
         return len(acked)
 
-    async def _note_failure(self, seqs: list[int], error: str) -> None:
+    async def _note_failure(self, outbox: OutboxStatements, seqs: list[int], error: str) -> None:
         try:
-            async with self._db.engine.begin() as conn:
-                await conn.execute(self._mark_failed, {"seqs": seqs, "error": error[:2000]})
+            await outbox.run(self._mark_failed, {"seqs": seqs, "error": error[:2000]})
         except Exception as exc:  # the database may be what is failing
             log.warning("outbox.note_failure_failed", relay=self._name, error=str(exc))
 
@@ -297,6 +368,18 @@ class OutboxRelay:
                 select(func.count()).select_from(o).where(o.c.sent_at.is_(None))
             )
             return int(result.scalar_one())
+
+
+def _any_of_seqs(outbox: Table, db: Database) -> ColumnElement[bool]:
+    """The rows whose `seq` is in the list bound as `seqs`. On PostgreSQL as one array
+    (`seq = ANY($1)`): one statement text whatever the batch's size, prepared once on
+    the leader's connection, where `IN ($1, $2, …)` was a new text, and a prepare's round
+    trip, for each size. SQLite has no arrays: `IN`, expanded."""
+    seq = outbox.c.seq
+    if db.engine.dialect.name == "postgresql":
+        return seq == any_(bindparam("seqs", type_=postgresql.ARRAY(seq.type)))
+    seqs: BindParameter[list[int]] = bindparam("seqs", expanding=True)
+    return seq.in_(seqs)
 
 
 async def _set_when(stop: asyncio.Event, wake: asyncio.Event) -> None:

@@ -1,6 +1,6 @@
-"""A batching consumer lingers after the first events it takes while events come close
-together: what arrives within `linger` joins the batch (one transaction), a lone event
-waits no longer than it, and after a quiet spell an event does not wait at all."""
+"""A batching consumer lingers after the first events it takes, however long ago the
+previous ones came: what arrives within `linger` joins the batch (one transaction), a
+lone event waits no longer than it, and without a linger nothing waits."""
 
 from __future__ import annotations
 
@@ -59,13 +59,6 @@ def lingered(takes: list[Take]) -> list[Take]:
     return [t for t in takes if t.wait is not None]
 
 
-@pytest.fixture
-def gate_open(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Linger whenever a take brings fewer than a batch, however long ago the last
-    events came (so a test need not first make the consumer busy)."""
-    monkeypatch.setattr("kit.consumer.LINGER_GATE", 1e9)
-
-
 async def publish(js: JetStreamContext, ev: EventEnvelope, msg_id: str | None = None) -> None:
     await js.publish(
         ev.subject,
@@ -85,7 +78,7 @@ class OrderedBatches(BatchRecorder):
 
 
 async def test_events_arriving_within_the_linger_are_applied_in_one_transaction(
-    db: Database, nc: Client, takes: list[Take], gate_open: None
+    db: Database, nc: Client, takes: list[Take]
 ) -> None:
     js = nc.jetstream()
     await ensure_event_stream(js)
@@ -97,7 +90,7 @@ async def test_events_arriving_within_the_linger_are_applied_in_one_transaction(
         js, db, f"c{kind}", events[0].subject, one_by_one, batch_handler=batches, linger=0.3
     )
     async with running(consumer.run):
-        await until(lambda: len(takes) > 0)  # bound and waiting
+        await until(lambda: len(takes) > 0)  # bound and waiting: nothing came before
         await publish(js, events[0])
         # The first event is taken before the others are published...
         await until(lambda: any(t.got for t in takes))
@@ -119,7 +112,7 @@ async def test_events_arriving_within_the_linger_are_applied_in_one_transaction(
 
 
 async def test_a_lone_event_waits_no_longer_than_the_linger(
-    db: Database, nc: Client, takes: list[Take], gate_open: None
+    db: Database, nc: Client, takes: list[Take]
 ) -> None:
     js = nc.jetstream()
     await ensure_event_stream(js)
@@ -130,7 +123,7 @@ async def test_a_lone_event_waits_no_longer_than_the_linger(
         js, db, f"c{kind}", ev.subject, one_by_one, batch_handler=batches, linger=0.05
     )
     async with running(consumer.run):
-        await until(lambda: len(takes) > 0)
+        await until(lambda: len(takes) > 0)  # nothing came for a while: it lingers still
         await publish(js, ev)
         await until(lambda: consumer.applied == 1)
 
@@ -144,25 +137,6 @@ async def test_a_lone_event_waits_no_longer_than_the_linger(
     assert all(w <= 0.05 for w in waits)
     assert waits == sorted(waits, reverse=True)  # one shrinking window
     assert [t.got for t in window] == [0] * len(window)
-
-
-async def test_after_a_quiet_spell_an_event_is_applied_without_lingering(
-    db: Database, nc: Client, takes: list[Take]
-) -> None:
-    js = nc.jetstream()
-    await ensure_event_stream(js)
-    kind = f"quiet{new_id().hex}"
-    ev = event(kind)
-    one_by_one = Recorder()
-    consumer = consumer_of(
-        js, db, f"c{kind}", ev.subject, one_by_one, batch_handler=BatchRecorder(), linger=0.05
-    )
-    async with running(consumer.run):
-        await until(lambda: len(takes) > 0)  # nothing came for a while
-        await publish(js, ev)
-        await until(lambda: consumer.applied == 1)
-    assert one_by_one.calls == 1
-    assert lingered(takes) == []
 
 
 async def test_without_a_linger_a_consumer_never_lingers(

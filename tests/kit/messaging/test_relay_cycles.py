@@ -15,6 +15,7 @@ from kit.bus import ensure_event_stream
 from kit.db import Database
 from kit.ids import new_id
 from kit.outbox import OutboxRelay
+from kit.outbox_statements import OutboxStatements
 from tests.kit.messaging.plumbing import event, record, running, tables, until
 
 _READ = re.compile(r"^\s*SELECT\b.*\bFROM\s+\S*outbox\b", re.IGNORECASE | re.DOTALL)
@@ -64,8 +65,8 @@ async def test_a_commit_during_a_cycle_is_published_without_waiting_for_the_poll
     class CommitDuringCycle(OutboxRelay):
         committed = False
 
-        async def _publish_batch(self) -> int:
-            sent = await super()._publish_batch()
+        async def _publish_batch(self, outbox: OutboxStatements) -> int:
+            sent = await super()._publish_batch(outbox)
             if sent and not self.committed:
                 # After this cycle read the outbox: its next read must come at once.
                 self.committed = True
