@@ -127,11 +127,12 @@ class ServiceSettings(ProcessSettings):
     )
     database_pool_size: int = Field(
         default=DATABASE_POOL_SIZE,
-        ge=1,
+        ge=2,
         le=1000,
         description="PostgreSQL connections this process opens at most, as it needs them, "
-        "and keeps (none is opened and closed under load). PostgreSQL's `max_connections` "
-        "must cover the sum over every process and replica. SQLite: always one.",
+        "and keeps (none is opened and closed under load); the outbox relay's leader holds "
+        "one for as long as it leads, so at least 2. PostgreSQL's `max_connections` must "
+        "cover the sum over every process and replica. SQLite: always one.",
     )
     stream_replicas: int = Field(
         default=1,

@@ -62,7 +62,9 @@ def test_the_service_setting_sizes_its_pool(monkeypatch: pytest.MonkeyPatch, pg_
     assert runtime.db.engine.pool._max_overflow == 0  # type: ignore[attr-defined]
 
 
-def test_a_pool_size_below_one_is_refused(monkeypatch: pytest.MonkeyPatch):
-    monkeypatch.setenv("ECOHOST_ENGAGEMENT_DATABASE_POOL_SIZE", "0")
+def test_a_pool_size_below_two_is_refused(monkeypatch: pytest.MonkeyPatch):
+    """The outbox relay's leader holds one connection for as long as it leads: with one
+    in all, nothing else would ever get one."""
+    monkeypatch.setenv("ECOHOST_ENGAGEMENT_DATABASE_POOL_SIZE", "1")
     with pytest.raises(ValueError, match="database_pool_size"):
         EngagementSettings()

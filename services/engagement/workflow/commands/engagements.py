@@ -82,8 +82,10 @@ async def open_engagement(
     )
     event = make_event(EngagementCreatedV1, ctx, data, engagement_id=engagement.id)
     await record_event(session, messaging, event)
-    # The region's counters last: the rows they add to stay locked until the commit, and
-    # every command opening in this region and period waits for them (kit/counters.py).
+    # The region's counters after the outbox row: the rows they add to stay locked until
+    # the commit, and a command opening in this region and period on a connection of the
+    # same slot waits for them (kit/counters.py); only the commit's flush (covered units,
+    # the idempotency row) comes after.
     await statistics.count_opened(session, row, region)
     return engagement, region
 
