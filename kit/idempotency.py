@@ -182,12 +182,16 @@ def purge_expired(table: Table) -> Callable[[Database], Awaitable[int]]:
 @functools.cache
 def _purge_batch(table: Table) -> Delete:
     """The oldest PURGE_BATCH answers before `:cutoff`, by their key (a row value, which
-    PostgreSQL and SQLite both compare)."""
+    PostgreSQL and SQLite both compare). On PostgreSQL the batch is locked as it is
+    chosen, skipping rows another replica's purge holds: replicas purge at the same hour,
+    and two DELETEs locking the same rows in different orders would deadlock (SQLite,
+    one writer, renders no lock clause)."""
     key = tuple_(table.c.tenant, table.c.actor, table.c.key)
     oldest = (
         select(table.c.tenant, table.c.actor, table.c.key)
         .where(table.c.created_at < bindparam("cutoff"))
         .order_by(table.c.created_at)
         .limit(PURGE_BATCH)
+        .with_for_update(skip_locked=True)
     )
     return delete(table).where(key.in_(oldest))
