@@ -40,13 +40,15 @@ from kit.outbox_statements import (
 
 log = get_logger(__name__)
 
-LINGER = 0.1
-"""Seconds the relay waits before its next read when commits landed during a cycle (only
-then: at a few commits a second every event still goes out at once). Without it, on the
-leader's own connection a cycle is so short that under load it publishes one or two
-events at a time, and every consumer downstream then applies them one or two at a time,
-at several times the CPU per event (docs/BENCHMARKS.md §17, eighth round). Before, the
-cycle waited for a pooled connection behind the commands, which batched by accident."""
+LINGER = 0.0
+"""Seconds the relay waits before its next read when commits landed during a cycle; 0:
+every event goes out as soon as the relay is woken. A relay that waited 100 ms under load
+(the ninth round's pg-ninth) batched for the consumers, but it also held this service's
+events back while another service's went out at once: the archive then traced an
+upload's `archive.action` before the `engagement.created` it followed, and the events'
+lag at one client had a 100 ms p99. The consumers' own linger (kit.consumer) now gathers
+their batches, and at 32 clients without the relay's wait the system did as well or
+better (docs/BENCHMARKS.md §17, "The whole system after the ninth round")."""
 
 _RECORDED = "ecohost_outbox_recorded"
 """The key in a session's `info` that says its transaction recorded events."""
