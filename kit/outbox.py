@@ -40,16 +40,6 @@ from kit.outbox_statements import (
 
 log = get_logger(__name__)
 
-LINGER = 0.0
-"""Seconds the relay waits before its next read when commits landed during a cycle; 0:
-every event goes out as soon as the relay is woken. A relay that waited 100 ms under load
-(the ninth round's pg-ninth) batched for the consumers, but it also held this service's
-events back while another service's went out at once: the archive then traced an
-upload's `archive.action` before the `engagement.created` it followed, and the events'
-lag at one client had a 100 ms p99. The consumers' own linger (kit.consumer) now gathers
-their batches, and at 32 clients without the relay's wait the system did as well or
-better (docs/BENCHMARKS.md §17, "The whole system after the ninth round")."""
-
 _RECORDED = "ecohost_outbox_recorded"
 """The key in a session's `info` that says its transaction recorded events."""
 
@@ -143,7 +133,6 @@ class OutboxRelay:
         name: str,
         batch_size: int = 100,
         poll_interval: float = 1.0,
-        linger: float = LINGER,
         publish_timeout: float = 5.0,
         max_backoff: float = 15.0,
     ) -> None:
@@ -153,7 +142,6 @@ class OutboxRelay:
         self._name = name
         self._batch_size = batch_size
         self._poll_interval = poll_interval
-        self._linger = linger
         self._publish_timeout = publish_timeout
         self._max_backoff = max_backoff
         self._wake = asyncio.Event()
@@ -272,9 +260,12 @@ class OutboxRelay:
                 await self._drain(outbox)
                 self._failures = 0
                 if self._wake.is_set():
-                    # Commits landed during the cycle: under load, let more of them land
-                    # before the next read, so a cycle publishes several events at once.
-                    await _wait(stop, self._linger)
+                    # Commits landed during the cycle: read again at once. A wait here to
+                    # gather more (100 ms in the ninth round's pg-ninth) held this
+                    # service's events back while another's went out, so the archive
+                    # traced an upload's `archive.action` before the `engagement.created`
+                    # it followed; the consumers' own linger gathers their batches
+                    # (docs/BENCHMARKS.md §17, "The whole system after the ninth round").
                     continue
             except LeadershipLost:
                 raise
