@@ -127,6 +127,7 @@ class _Statements:
     recall: Select[Any]
     forget: Delete
     keep: Prepared
+    purge: Delete
 
 
 @functools.cache
@@ -141,6 +142,7 @@ def _statements(table: Table) -> _Statements:
         recall=select(c.request_type, c.request_hash, c.reply, c.created_at).where(*where),
         forget=delete(table).where(*where),
         keep=Prepared(insert(table)),
+        purge=_purge_batch(table),
     )
 
 
@@ -172,14 +174,13 @@ def purge_expired(table: Table) -> Callable[[Database], Awaitable[int]]:
         cutoff = datetime.now(UTC) - RETENTION
         while True:
             async with db.transaction() as session:
-                result = await session.execute(_purge_batch(table), {"cutoff": cutoff})
+                result = await session.execute(_statements(table).purge, {"cutoff": cutoff})
             if cast(CursorResult[Any], result).rowcount < PURGE_BATCH:
                 return 0
 
     return purge
 
 
-@functools.cache
 def _purge_batch(table: Table) -> Delete:
     """The oldest PURGE_BATCH answers before `:cutoff`, by their key (a row value, which
     PostgreSQL and SQLite both compare). On PostgreSQL the batch is locked as it is

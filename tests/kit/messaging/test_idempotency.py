@@ -154,7 +154,7 @@ async def test_the_purge_forgets_in_batches_each_its_own_transaction(
     """More expired answers than a batch: all forgotten, PURGE_BATCH per transaction
     (the oldest first), the young one kept."""
     monkeypatch.setattr(idempotency, "PURGE_BATCH", 3)
-    idempotency._purge_batch.cache_clear()
+    idempotency._statements.cache_clear()  # built with the batch size
     old = idempotency.RETENTION + timedelta(hours=1)
     ages = {f"old-{i}": old + timedelta(minutes=i) for i in range(7)}
     commits: list[object] = []
@@ -164,7 +164,7 @@ async def test_the_purge_forgets_in_batches_each_its_own_transaction(
         kept = await kept_answers(db, ages | {"young": timedelta(hours=1)})
     finally:
         event.remove(db.engine.sync_engine, "commit", count)
-        idempotency._purge_batch.cache_clear()
+        idempotency._statements.cache_clear()  # built with the batch size
 
     assert kept == ["young"]
     assert len(commits) == 5  # the rows written, 3 + 3 + 1 forgotten, the keys read
