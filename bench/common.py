@@ -264,11 +264,9 @@ def cpu_seconds(pid: int | None = None) -> float | None:
     /proc is not there to ask (not Linux) or the process is gone."""
     if pid is None:
         return time.process_time()
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
+    fields = _stat_fields(Path(f"/proc/{pid}/stat"))
+    if fields is None:
         return None
-    # After the command name: state is field 3, utime and stime are fields 14 and 15.
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
@@ -276,19 +274,25 @@ def tree_cpu_seconds(pid: int) -> float | None:
     """User + system CPU time of a server and its children (PostgreSQL's postmaster and
     its backends): the live children's own, the parent's, and what its exited children
     had (their time, added to the parent's `cutime`/`cstime` when it reaped them)."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
+    fields = _stat_fields(Path(f"/proc/{pid}/stat"))
+    if fields is None:
         return None
     ticks = sum(int(f) for f in fields[11:15])  # utime stime cutime cstime
     for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            child = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue  # exited meanwhile: its time is in the parent's cutime
-        if int(child[1]) == pid:  # ppid, field 4
+        child = _stat_fields(stat)  # None: exited meanwhile, its time in the cutime
+        if child is not None and int(child[1]) == pid:  # ppid, field 4
             ticks += int(child[11]) + int(child[12])
     return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def _stat_fields(stat: Path) -> list[str] | None:
+    """A /proc/<pid>/stat's fields after the command name (state is field 3, so index 0;
+    utime and stime, fields 14 and 15, are 11 and 12); None when the process is gone or
+    there is no /proc."""
+    try:
+        return stat.read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
 
 
 def postmaster_pid(socket_dir: Path, port: int) -> int | None:

@@ -13,7 +13,7 @@ from sqlalchemy import String, Table, func, select, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from kit.counters import SLOTS, add_to_counters, counter_slot
-from kit.db import Database, service_metadata
+from kit.db import Database, is_sqlite, service_metadata
 from tests.infra.counters import summed
 from tests.infra.databases import database_with
 
@@ -37,10 +37,6 @@ TABLE: Table = Tally.__table__  # type: ignore[assignment]
 async def db(database_url: str) -> AsyncIterator[Database]:
     async with database_with(database_url, Base.metadata) as database:
         yield database
-
-
-def is_sqlite(db: Database) -> bool:
-    return db.engine.dialect.name == "sqlite"
 
 
 async def add(db: Database, *changes: tuple[str, str, int]) -> None:
@@ -72,17 +68,17 @@ async def test_two_open_transactions_add_to_one_counter(db: Database):
     connection has a slot of its own (lock_timeout turns a wait into an error)."""
     async with db.transaction() as first:
         await add_to_counters(first, TABLE, [{"region_code": "440305", "value": "a", "n": 1}])
-        if not is_sqlite(db):  # SQLite: one writer at a time, the second comes after
+        if not is_sqlite(db.url):  # SQLite: one writer at a time, the second comes after
             async with db.transaction() as second:
                 await second.execute(text("SET LOCAL lock_timeout = '5s'"))
                 row = {"region_code": "440305", "value": "a", "n": 1}
                 await add_to_counters(second, TABLE, [row])
-    if is_sqlite(db):
+    if is_sqlite(db.url):
         await add(db, ("440305", "a", 1))
 
     assert await summed(db, Tally.region_code, Tally.value) == {("440305", "a"): 2}
     used = sorted(slot for (_, _, slot) in await slots(db))
-    if is_sqlite(db):
+    if is_sqlite(db.url):
         assert used == [0]
     else:
         assert len(used) == 2
@@ -98,7 +94,7 @@ async def test_a_connection_keeps_its_slot_and_the_slots_are_bounded(db: Databas
     assert list(rows.values()) == [5]
     ((_, _, slot),) = rows
     assert 0 <= slot < SLOTS
-    if is_sqlite(db):
+    if is_sqlite(db.url):
         assert slot == 0
 
 
@@ -107,11 +103,11 @@ async def test_a_slot_may_go_below_zero_the_sum_does_not(db: Database):
     PostgreSQL), the counter 0, left out of the sums."""
     async with db.transaction() as up:
         await add_to_counters(up, TABLE, [{"region_code": "440305", "value": "a", "n": 1}])
-        if not is_sqlite(db):
+        if not is_sqlite(db.url):
             async with db.transaction() as down:
                 row = {"region_code": "440305", "value": "a", "n": -1}
                 await add_to_counters(down, TABLE, [row])
-    if is_sqlite(db):
+    if is_sqlite(db.url):
         await add(db, ("440305", "a", -1))
 
     assert await summed(db, Tally.region_code, Tally.value) == {}
@@ -119,4 +115,4 @@ async def test_a_slot_may_go_below_zero_the_sum_does_not(db: Database):
         total = await s.scalar(select(func.sum(Tally.n)))
     assert total == 0
     values = sorted((await slots(db)).values())
-    assert values == ([0] if is_sqlite(db) else [-1, 1])
+    assert values == ([0] if is_sqlite(db.url) else [-1, 1])
